@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/**
+ * Job payloads: ids only, never a personal value (those live encrypted in the vault). One schema per
+ * payload; workers parse with it, producers are typed by it.
+ */
+
+export const RequestId = z.string().regex(/^[A-Za-z0-9._-]{6,160}$/, 'a draftbridge request id');
+export type RequestId = z.infer<typeof RequestId>;
+
+export const TriggerSource = z.enum(['hubspot.app', 'hubspot.workflow']);
+export type TriggerSource = z.infer<typeof TriggerSource>;
+
+/** A CRM event matched a policy trigger: the start of one request. */
+export const CallbackRequest = z.object({
+  requestId: RequestId,
+  flow: z.string(),
+  source: TriggerSource,
+  portalId: z.number().int().nonnegative(),
+  contactId: z.string().regex(/^\d+$/),
+  /** The CRM's event id (app webhooks) or a digest of the delivery (workflow webhooks). */
+  eventId: z.string(),
+  occurredAt: z.number().int(),
+  receivedAt: z.number().int(),
+});
+export type CallbackRequest = z.infer<typeof CallbackRequest>;
+
+/** Later stages need only the request id; everything else is in the request record and the vault. */
+export const StageJob = z.object({ requestId: RequestId });
+export type StageJob = z.infer<typeof StageJob>;

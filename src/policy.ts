@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument, isNode, type Node as YamlNode } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * The policy file (config/policy.yaml): triggers, per-flow minimisation, purposes and legal bases,
+ * delivery mode, LLM route and regions, special-category actions and retention classes.
+ * Errors name the file position of the offending value.
+ */
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+export const Duration = z
+  .string()
+  .regex(DURATION, 'a duration like 15m, 24h or 30d')
+  .transform((v) => {
+    const [, n, unit] = DURATION.exec(v)!;
+    return Number(n) * UNIT_MS[unit as keyof typeof UNIT_MS];
+  });
+
+export const FlowName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'lower-case letters, digits and _');
+
+export const DeliveryMode = z.enum(['review', 'auto']);
+export type DeliveryMode = z.infer<typeof DeliveryMode>;
+
+export const LlmRoute = z.enum(['eu', 'local']);
+export type LlmRoute = z.infer<typeof LlmRoute>;
+
+export const SensitiveCategory = z.enum([
+  'health',
+  'religion',
+  'political',
+  'trade_union',
+  'ethnic_origin',
+  'sex_life',
+  'genetic',
+  'biometric',
+  'financial',
+]);
+export type SensitiveCategory = z.infer<typeof SensitiveCategory>;
+
+export const SensitiveAction = z.enum(['block', 'local', 'redact']);
+export type SensitiveAction = z.infer<typeof SensitiveAction>;
+
+export const RetentionClass = z.enum(['audit', 'request', 'vault', 'webhookDedupe', 'jobsCompleted', 'jobsFailed']);
+export type RetentionClass = z.infer<typeof RetentionClass>;
+
+export const Language = z.enum(['de', 'en']);
+export type Language = z.infer<typeof Language>;
+
+const CrmProperty = z.string().regex(/^[a-z0-9_]+$/, 'a CRM property name (lower-case, digits, _)');
+
+const Trigger = z.object({
+  event: z.enum(['contact.creation', 'contact.propertyChange']),
+  property: CrmProperty.optional(),
+  value: z.string().optional(),
+  flow: FlowName,
+});
+export type Trigger = z.infer<typeof Trigger>;
+
+const Flow = z.object({
+  purpose: z.string().min(1),
+  legalBasis: z.string().min(1),
+  fields: z.array(CrmProperty).min(1),
+  delivery: DeliveryMode.default('review'),
+  llmRoute: LlmRoute.default('eu'),
+  template: z.string().regex(/^[a-z0-9_]+$/),
+  retention: RetentionClass.default('request'),
+});
+export type FlowPolicy = z.infer<typeof Flow>;
+
+const RouteBudget = z.object({
+  requestsPerMinute: z.number().int().positive(),
+  tokensPerMinute: z.number().int().positive(),
+  timeoutMs: z.number().int().positive().default(30_000),
+});
+export type RouteBudget = z.infer<typeof RouteBudget>;
+
+export const PolicySchema = z
+  .object({
+    version: z.literal(1),
+    defaults: z.object({
+      language: Language.default('de'),
+      languageProperty: CrmProperty.default('hs_language'),
+      optOutProperty: CrmProperty.default('draftbridge_opt_out'),
+      jobs: z
+        .object({
+          attempts: z.number().int().min(1).max(50).default(5),
+          backoffMs: z.number().int().min(10).default(2000),
+        })
+        .default({ attempts: 5, backoffMs: 2000 }),
+    }),
+    triggers: z.array(Trigger).min(1),
+    flows: z.record(FlowName, Flow),
+    llm: z.object({
+      allowedRegions: z.array(z.string().min(1)).min(1),
+      routes: z.object({ eu: RouteBudget, local: RouteBudget }),
+    }),
+    sensitive: z.partialRecord(SensitiveCategory, SensitiveAction).default({}),
+    mail: z.object({
+      reviewCategory: z.string().min(1),
+      templateCategory: z.string().min(1),
+      allowedLinks: z.array(z.url()).default([]),
+      transparencyNotice: z.record(Language, z.string().min(1)),
+    }),
+    limits: z.object({
+      hubspot: z.object({ requestsPer10s: z.number().int().positive().default(100) }),
+      graph: z.object({ mailboxConcurrency: z.number().int().min(1).max(4).default(4) }),
+    }),
+    retention: z.record(RetentionClass, Duration),
+  })
+  .superRefine((p, ctx) => {
+    p.triggers.forEach((t, i) => {
+      if (!(t.flow in p.flows)) {
+        ctx.addIssue({ code: 'custom', path: ['triggers', i, 'flow'], message: `no flow named "${t.flow}" under flows` });
+      }
+      if (t.event === 'contact.propertyChange' && !t.property) {
+        ctx.addIssue({ code: 'custom', path: ['triggers', i, 'property'], message: 'a propertyChange trigger needs a property' });
+      }
+    });
+    for (const [name, flow] of Object.entries(p.flows)) {
+      if (!flow.fields.includes('email')) {
+        ctx.addIssue({ code: 'custom', path: ['flows', name, 'fields'], message: 'must include email (the draft needs a recipient)' });
+      }
+    }
+  });
+
+export type Policy = z.output<typeof PolicySchema>;
+
+export class PolicyError extends Error {
+  readonly problems: string[];
+  constructor(file: string, problems: string[]) {
+    super(`invalid policy ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'PolicyError';
+    this.problems = problems;
+  }
+}
+
+/** Parses policy YAML text; `file` is only used in messages. */
+export function parsePolicy(text: string, file = 'policy.yaml'): Policy {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const where = (offset: number | undefined) => {
+    if (offset === undefined) return file;
+    const { line, col } = lineCounter.linePos(offset);
+    return `${file}:${line}:${col}`;
+  };
+  if (doc.errors.length > 0) {
+    throw new PolicyError(
+      file,
+      doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const result = PolicySchema.safeParse(doc.toJS());
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      // Walk back up the path until a node with a source range is found.
+      let node: unknown = undefined;
+      for (let n = issue.path.length; n >= 0 && !isNode(node); n--) {
+        node = doc.getIn(issue.path.slice(0, n) as (string | number)[], true);
+      }
+      const offset = isNode(node) ? (node as YamlNode).range?.[0] : undefined;
+      const at = issue.path.length ? issue.path.join('.') : '(top level)';
+      return `${where(offset)}: ${at}: ${issue.message}`;
+    });
+    throw new PolicyError(file, problems);
+  }
+  return result.data;
+}
+
+export async function loadPolicy(file: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PolicyError(file, [`cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  return parsePolicy(text, file);
+}
+
+/** Which flow a CRM event starts, if any. */
+export function matchTrigger(
+  policy: Policy,
+  event: { subscriptionType: string; propertyName?: string | undefined; propertyValue?: string | undefined },
+): Trigger | undefined {
+  return policy.triggers.find(
+    (t) =>
+      t.event === event.subscriptionType &&
+      (t.property === undefined || t.property === event.propertyName) &&
+      (t.value === undefined || t.value === event.propertyValue),
+  );
+}

@@ -1,0 +1,127 @@
+import type { Language } from './policy.ts';
+
+/**
+ * The interfaces the core depends on. Connectors in connectors/<system>/ implement them; adding
+ * Salesforce or Gmail later means a new connector, nothing in src/ changes.
+ */
+
+// ---------- CRM ----------
+
+export interface CrmContact {
+  id: string;
+  /** Only the properties that were asked for; anything else the CRM returned is dropped. */
+  properties: Record<string, string | null>;
+}
+
+export interface CrmOwner {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+}
+
+export interface CrmPort {
+  /** null when the contact does not exist (404). */
+  getContact(contactId: string, properties: readonly string[]): Promise<CrmContact | null>;
+  /** null when the owner does not exist. */
+  getOwner(ownerId: string): Promise<CrmOwner | null>;
+  /** A note associated with the contact. */
+  createNote(input: { contactId: string; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }>;
+  updateContact(contactId: string, properties: Record<string, string>): Promise<void>;
+}
+
+// ---------- Mail ----------
+
+export interface MailRecipient {
+  address: string;
+  name?: string;
+}
+
+export interface OutgoingMail {
+  /** Mailbox (UPN or user id) the draft lands in or is sent from. */
+  mailbox: string;
+  to: MailRecipient[];
+  subject: string;
+  body: string;
+  contentType: 'text' | 'html';
+  categories: string[];
+  /** draftbridge request id, stored as a single-value extended property on the message. */
+  requestId: string;
+}
+
+export interface MailMessageRef {
+  id: string;
+  mailbox: string;
+  isDraft: boolean;
+  internetMessageId?: string;
+  conversationId?: string;
+  webLink?: string;
+}
+
+export interface MailSubscription {
+  id: string;
+  resource: string;
+  expirationDateTime: string;
+}
+
+export interface MailPort {
+  /** Looks a message up by the draftbridge request id property (so a retry checks before it creates). */
+  findByRequestId(mailbox: string, requestId: string): Promise<MailMessageRef | null>;
+  createDraft(mail: OutgoingMail): Promise<MailMessageRef>;
+  sendDraft(mailbox: string, messageId: string): Promise<void>;
+  sendMail(mail: OutgoingMail): Promise<void>;
+  getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null>;
+  subscribe(input: {
+    resource: string;
+    changeType: string;
+    notificationUrl: string;
+    lifecycleNotificationUrl?: string;
+    clientState: string;
+    expirationDateTime: Date;
+  }): Promise<MailSubscription>;
+  renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription>;
+  deleteSubscription(id: string): Promise<void>;
+  /** Delta query over a folder; returns the changed message refs and the next delta link. */
+  delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }>;
+}
+
+// ---------- LLM ----------
+
+export type LlmRouteName = 'eu' | 'local';
+
+export interface LlmDraftRequest {
+  route: LlmRouteName;
+  /** Already pseudonymised; the connector's leak guard scans it again before it leaves. */
+  system: string;
+  user: string;
+  language: Language;
+  /** For correlation in logs and audit, never sent to the model. */
+  requestId: string;
+  /**
+   * Leak guard for this request (knows the job's CRM values and runs the recognisers). The connector
+   * runs it over every message it is about to send and throws LeakBlocked on any finding.
+   */
+  guard: OutboundScanner;
+}
+
+export interface EmailDraft {
+  subject: string;
+  body: string;
+  language: Language;
+}
+
+export type LlmDraftOutcome =
+  | { kind: 'drafted'; draft: EmailDraft; usage: { promptTokens: number; completionTokens: number }; model: string }
+  | { kind: 'content_filtered'; categories: string[] }
+  | { kind: 'truncated' };
+
+export interface LlmPort {
+  /** Throws LeakBlocked, UpstreamRateLimited, UpstreamUnavailable or UpstreamRejected. */
+  draft(request: LlmDraftRequest): Promise<LlmDraftOutcome>;
+}
+
+/**
+ * Scans text bound for the LLM; returns the types of personal values found (empty = clean).
+ * Implemented by the privacy core, injected into the LLM connector so it fails closed.
+ */
+export type OutboundScanner = (text: string) => string[];

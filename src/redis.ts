@@ -1,0 +1,45 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Redis connections. `rediss://` URLs get TLS (Azure Cache for Redis requires it); the URL's
+ * user/password are used as ACL credentials.
+ *
+ * - `worker` connections block (BullMQ workers) and must retry forever: maxRetriesPerRequest null.
+ * - `producer` connections (the webhook intake) must fail fast while Redis is down, so the HTTP
+ *   answer is a 503 and HubSpot retries later: no offline queue, one retry per request.
+ */
+export type ConnectionRole = 'worker' | 'producer' | 'store';
+
+export function redisOptions(role: ConnectionRole): RedisOptions {
+  const common: RedisOptions = {
+    connectTimeout: 5_000,
+    // Reconnect with a capped backoff; never give up (a managed Redis fails over in seconds).
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  if (role === 'worker') return { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
+  return { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 3_000 };
+}
+
+export function createRedis(url: string, role: ConnectionRole, name = `draftbridge-${role}`): Redis {
+  return new Redis(url, { ...redisOptions(role), connectionName: name, lazyConnect: false });
+}
+
+/** Waits until the connection is ready (or throws after `timeoutMs`). */
+export async function waitForRedis(redis: Redis, timeoutMs = 5_000): Promise<void> {
+  if (redis.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis not ready after ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolve();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+
+/**
+ * The environment contract of DESIGN.md, parsed once at start. Anything invalid stops the process
+ * before it listens, with one message naming every bad variable (see `describeSettingsError`).
+ */
+
+const base64Key = z
+  .string()
+  .refine((v) => {
+    const buf = Buffer.from(v, 'base64');
+    return buf.length >= 32 && buf.toString('base64').replace(/=+$/, '') === v.replace(/=+$/, '');
+  }, 'must be base64 of at least 32 random bytes (openssl rand -base64 32)');
+
+const optionalUrl = z.url().optional();
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+const SettingsSchema = z
+  .object({
+    REDIS_URL: z
+      .string()
+      .default('redis://127.0.0.1:6379')
+      .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
+    DRAFTBRIDGE_QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_{}:.-]+$/, 'letters, digits and _ { } : . - only')
+      .default('draftbridge'),
+    PORT: port.default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DRAFTBRIDGE_PUBLIC_URL: optionalUrl,
+    DRAFTBRIDGE_POLICY: z.string().min(1).default('config/policy.yaml'),
+    DRAFTBRIDGE_SANDBOX: flag,
+    DRAFTBRIDGE_OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    DRAFTBRIDGE_OPS_USER: z.string().min(1).optional(),
+    DRAFTBRIDGE_OPS_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+    DRAFTBRIDGE_WORKFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    HUBSPOT_CLIENT_SECRET: z.string().min(1).optional(),
+    HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+    HUBSPOT_BASE_URL: z.url().default('https://api.hubapi.com'),
+
+    GRAPH_TENANT_ID: z.string().min(1).optional(),
+    GRAPH_CLIENT_ID: z.string().min(1).optional(),
+    GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
+    GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/v1.0'),
+    GRAPH_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+    GRAPH_NOTIFICATION_URL: optionalUrl,
+    GRAPH_CLIENT_STATE: z.string().min(16, 'must be at least 16 characters').max(128, 'at most 128 characters').optional(),
+
+    AZURE_OPENAI_ENDPOINT: optionalUrl,
+    AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
+    AZURE_OPENAI_DEPLOYMENT: z.string().min(1).optional(),
+    AZURE_OPENAI_API_VERSION: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'like 2024-10-21').default('2024-10-21'),
+    AZURE_OPENAI_REGION: z.string().min(1).optional(),
+
+    LOCAL_LLM_BASE_URL: optionalUrl,
+    LOCAL_LLM_MODEL: z.string().min(1).optional(),
+
+    DRAFTBRIDGE_VAULT_KEY: base64Key.optional(),
+    DRAFTBRIDGE_AUDIT_KEY: base64Key.optional(),
+  })
+  .superRefine((s, ctx) => {
+    // Outside the sandbox, the secrets that protect personal data must be real.
+    if (!s.DRAFTBRIDGE_SANDBOX) {
+      for (const key of ['DRAFTBRIDGE_VAULT_KEY', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET'] as const) {
+        if (!s[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless DRAFTBRIDGE_SANDBOX=1' });
+      }
+    }
+    if (s.DRAFTBRIDGE_OPS_USER && !s.DRAFTBRIDGE_OPS_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['DRAFTBRIDGE_OPS_PASSWORD'], message: 'is required when DRAFTBRIDGE_OPS_USER is set' });
+    }
+  });
+
+export type Settings = z.output<typeof SettingsSchema> & { publicUrl: string };
+
+export class SettingsError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws SettingsError listing every bad variable. */
+export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  // An empty variable means "not set" (compose files and .env templates leave them blank).
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = SettingsSchema.safeParse(cleaned);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(environment)';
+      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      return `${name}: ${message}`;
+    });
+    throw new SettingsError(problems);
+  }
+  const s = result.data;
+  const publicUrl = (s.DRAFTBRIDGE_PUBLIC_URL ?? `http://${s.HOST.includes(':') ? `[${s.HOST}]` : s.HOST}:${s.PORT}`).replace(/\/+$/, '');
+  return { ...s, publicUrl };
+}
