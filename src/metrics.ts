@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Every Prometheus metric, defined once. Labels are bounded enums (outcome, queue, provider, type):
@@ -55,4 +55,30 @@ export const requestOutcomes = new Counter({
   help: 'Requests reaching a terminal state, by flow and state',
   labelNames: ['flow', 'state'] as const,
   registers: [registry],
+});
+
+/** Jobs per queue and state, read from Redis at scrape time (the app registers where to read). */
+type QueueCounts = () => Promise<Record<string, Record<string, number>>>;
+let queueCountsSource: QueueCounts | undefined;
+export function setQueueCountsSource(source: QueueCounts | undefined): void {
+  queueCountsSource = source;
+}
+
+export const queueJobs = new Gauge({
+  name: 'draftbridge_queue_jobs',
+  help: 'Jobs per queue and state (waiting, active, delayed, completed, failed, paused, prioritized)',
+  labelNames: ['queue', 'state'] as const,
+  registers: [registry],
+  async collect() {
+    if (!queueCountsSource) return;
+    this.reset();
+    try {
+      const counts = await queueCountsSource();
+      for (const [queue, states] of Object.entries(counts)) {
+        for (const [state, n] of Object.entries(states)) this.set({ queue, state }, n);
+      }
+    } catch {
+      // Redis down: the scrape still answers; readyz reports the outage.
+    }
+  },
 });

@@ -97,7 +97,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
-      const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+      const given = issue.path.length > 0 && cleaned[String(issue.path[0])] !== undefined;
+      const message = issue.code === 'invalid_type' && !given ? 'is required' : issue.code === 'invalid_type' ? 'has the wrong type (expected a number?)' : issue.message;
       return `${name}: ${message}`;
     });
     throw new SettingsError(problems);

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { AuditTrail } from './audit/trail.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { setQueueCountsSource } from './metrics.ts';
+import { closeQueues, createQueues, QUEUE_NAMES, type StageQueues } from './pipeline/queues.ts';
+import type { Policy } from './policy.ts';
+import { createRedis } from './redis.ts';
+import type { Settings } from './settings.ts';
+
+/**
+ * Everything a process shares: settings, policy, logger, the Redis connection for producing jobs and
+ * writing audit events (fail-fast), the stage queues and the audit trail. Built once at start and
+ * passed down explicitly; no module-level state.
+ */
+export interface AppContext {
+  settings: Settings;
+  policy: Policy;
+  logger: Logger;
+  redis: Redis;
+  queues: StageQueues;
+  audit: AuditTrail;
+  keys: { vault: Buffer; audit: Buffer };
+  close(): Promise<void>;
+}
+
+/** In the sandbox, fixed development keys stand in for missing ones (never outside it: settings refuse). */
+function keyFrom(value: string | undefined, label: string): Buffer {
+  if (value) return Buffer.from(value, 'base64');
+  return createHash('sha256').update(`draftbridge sandbox ${label} key (not secret)`).digest();
+}
+
+export function createAppContext(settings: Settings, policy: Policy, options: { logger?: Logger } = {}): AppContext {
+  const logger = options.logger ?? createLogger({ level: settings.LOG_LEVEL });
+  const redis = createRedis(settings.REDIS_URL, 'producer');
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const queues = createQueues(redis, settings.DRAFTBRIDGE_QUEUE_PREFIX, policy);
+  for (const q of Object.values(queues)) q.on('error', (err) => logger.warn({ queue: q.name, err: { message: err.message } }, 'queue error'));
+  const keys = { vault: keyFrom(settings.DRAFTBRIDGE_VAULT_KEY, 'vault'), audit: keyFrom(settings.DRAFTBRIDGE_AUDIT_KEY, 'audit') };
+  const audit = new AuditTrail(redis, {
+    prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+    key: keys.audit,
+    onScrubbed: (type, findings) => logger.error({ auditType: type, findings }, 'audit details carried personal data; removed'),
+  });
+  setQueueCountsSource(async () => {
+    const entries = await Promise.all(QUEUE_NAMES.map(async (name) => [name, await queues[name].getJobCounts()] as const));
+    return Object.fromEntries(entries);
+  });
+  return {
+    settings,
+    policy,
+    logger,
+    redis,
+    queues,
+    audit,
+    keys,
+    async close() {
+      setQueueCountsSource(undefined);
+      await closeQueues(queues);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { createHmac } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { OutboundScanner } from '../ports.ts';
+import { findPersonalValues } from './personal-data.ts';
+
+/**
+ * The audit trail: an append-only Redis stream of events without personal data. Each event carries
+ * the HMAC of its predecessor, so deleting, reordering or editing an entry breaks the chain, and
+ * without DRAFTBRIDGE_AUDIT_KEY nobody can forge a consistent replacement.
+ */
+
+export const GENESIS = '0'.repeat(64);
+
+const DetailValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+
+export const AuditEventInput = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'dotted lower-case, e.g. webhook.accepted'),
+  requestId: z.string().nullable().default(null),
+  /** HMAC of the CRM object (see `subjectRef`), never a name or address. */
+  subject: z.string().regex(/^[a-f0-9]{32}$/).nullable().default(null),
+  actor: z.string().min(1),
+  outcome: z.string().min(1),
+  details: z.record(z.string(), z.union([DetailValue, z.array(DetailValue)])).default({}),
+});
+export type AuditEventInput = z.input<typeof AuditEventInput>;
+
+export interface AuditEvent {
+  id: string;
+  ts: string;
+  type: string;
+  requestId: string | null;
+  subject: string | null;
+  actor: string;
+  outcome: string;
+  details: Record<string, unknown>;
+  prev: string;
+  hash: string;
+}
+
+// Compare-and-append: the chain head moves only if nobody appended since we read it.
+const APPEND_SCRIPT = `
+local head = redis.call('GET', KEYS[2])
+if not head then head = ARGV[1] end
+if head ~= ARGV[2] then return {0, head} end
+local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[3], 'prev', ARGV[2], 'hash', ARGV[4])
+redis.call('SET', KEYS[2], ARGV[4])
+return {1, id}
+`;
+
+// Trim everything before the cut-off and remember the last trimmed hash as the new anchor.
+const TRIM_SCRIPT = `
+local last = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
+if #last == 0 then return 0 end
+local fields = last[1][2]
+local hash
+for i = 1, #fields, 2 do if fields[i] == 'hash' then hash = fields[i + 1] end end
+local before = redis.call('XLEN', KEYS[1])
+redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
+redis.call('SET', KEYS[2], hash)
+return before - redis.call('XLEN', KEYS[1])
+`;
+
+export interface AuditTrailOptions {
+  prefix: string;
+  key: Buffer;
+  /** Extra scanner for personal values (the privacy core's recognisers); the built-in one always runs. */
+  scanner?: OutboundScanner;
+  onScrubbed?: (type: string, findings: string[]) => void;
+}
+
+export class AuditTrail {
+  private readonly redis: Redis;
+  private readonly key: Buffer;
+  private readonly streamKey: string;
+  private readonly headKey: string;
+  private readonly anchorKey: string;
+  private readonly scanner: OutboundScanner | undefined;
+  private readonly onScrubbed: ((type: string, findings: string[]) => void) | undefined;
+
+  constructor(redis: Redis, options: AuditTrailOptions) {
+    this.redis = redis;
+    this.key = options.key;
+    this.streamKey = `${options.prefix}:audit`;
+    this.headKey = `${options.prefix}:audit:head`;
+    this.anchorKey = `${options.prefix}:audit:anchor`;
+    this.scanner = options.scanner;
+    this.onScrubbed = options.onScrubbed;
+  }
+
+  /** A stable pseudonymous reference to a CRM object: HMAC, so it can be matched but not reversed. */
+  subjectRef(system: string, objectType: string, objectId: string | number): string {
+    return createHmac('sha256', this.key).update(`subject\n${system}\n${objectType}\n${objectId}`).digest('hex').slice(0, 32);
+  }
+
+  async append(input: AuditEventInput): Promise<AuditEvent> {
+    const parsed = AuditEventInput.parse(input);
+    const details = this.scrub(parsed.type, parsed.details);
+    const body = JSON.stringify({
+      ts: new Date().toISOString(),
+      type: parsed.type,
+      requestId: parsed.requestId,
+      subject: parsed.subject,
+      actor: parsed.actor,
+      outcome: parsed.outcome,
+      details,
+    });
+    let prev = (await this.redis.get(this.headKey)) ?? GENESIS;
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const hash = this.chainHash(prev, body);
+      const [ok, value] = (await this.redis.eval(APPEND_SCRIPT, 2, this.streamKey, this.headKey, GENESIS, prev, body, hash)) as [
+        number,
+        string,
+      ];
+      if (ok === 1) return { id: value, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev, hash };
+      prev = value; // someone appended first: chain onto their event
+    }
+    throw new Error('audit append: head kept moving (50 attempts)');
+  }
+
+  /** Walks the whole chain; names the first broken link. */
+  async verify(): Promise<{ ok: true; checked: number } | { ok: false; checked: number; brokenAt: string; reason: string }> {
+    let expectedPrev = (await this.redis.get(this.anchorKey)) ?? GENESIS;
+    let checked = 0;
+    let cursor = '-';
+    for (;;) {
+      const batch = (await this.redis.xrange(this.streamKey, cursor, '+', 'COUNT', 500)) as [string, string[]][];
+      const entries = cursor === '-' ? batch : batch.slice(1);
+      if (entries.length === 0) break;
+      for (const [id, fields] of entries) {
+        const f = fieldMap(fields);
+        if (f.prev !== expectedPrev) return { ok: false, checked, brokenAt: id, reason: 'previous-hash mismatch (an event before it was removed, reordered or edited)' };
+        if (f.e === undefined || f.hash !== this.chainHash(f.prev, f.e)) return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };
+        expectedPrev = f.hash;
+        checked++;
+      }
+      cursor = entries[entries.length - 1]![0];
+    }
+    const head = (await this.redis.get(this.headKey)) ?? GENESIS;
+    if (checked > 0 && head !== expectedPrev) return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
+    return { ok: true, checked };
+  }
+
+  /** Reads events, newest last; optional filters for one request or one subject. */
+  async read(options: { count?: number; requestId?: string; subject?: string } = {}): Promise<AuditEvent[]> {
+    const raw = (await this.redis.xrange(this.streamKey, '-', '+')) as [string, string[]][];
+    const events = raw.map(([id, fields]) => toEvent(id, fieldMap(fields)));
+    const filtered = events.filter(
+      (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject),
+    );
+    return options.count ? filtered.slice(-options.count) : filtered;
+  }
+
+  /** Retention: drops events older than `maxAgeMs`, keeping the chain verifiable from the new start. */
+  async trim(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const cutoff = now - maxAgeMs;
+    // Stream ids start with the epoch ms; everything strictly before `cutoff-0` goes.
+    return (await this.redis.eval(TRIM_SCRIPT, 2, this.streamKey, this.anchorKey, `${cutoff - 1}-18446744073709551615`, `${cutoff}-0`)) as number;
+  }
+
+  private chainHash(prev: string, body: string): string {
+    return createHmac('sha256', this.key).update(prev).update('\n').update(body).digest('hex');
+  }
+
+  private scrub(type: string, details: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const findings: string[] = [];
+    for (const [k, v] of Object.entries(details)) {
+      const values = Array.isArray(v) ? v : [v];
+      const found = values.flatMap((x) => (typeof x === 'string' ? [...findPersonalValues(x), ...(this.scanner?.(x) ?? [])] : []));
+      if (found.length > 0) {
+        findings.push(...found);
+        out[k] = '[removed: personal data]';
+      } else {
+        out[k] = v;
+      }
+    }
+    if (findings.length > 0) this.onScrubbed?.(type, findings);
+    return out;
+  }
+}
+
+function fieldMap(fields: string[]): Record<string, string> {
+  const m: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
+  return m;
+}
+
+function toEvent(id: string, f: Record<string, string>): AuditEvent {
+  const body = JSON.parse(f.e ?? '{}') as Omit<AuditEvent, 'id' | 'prev' | 'hash'>;
+  return { id, ...body, prev: f.prev ?? '', hash: f.hash ?? '' };
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+import { Argument, Command, Option } from 'commander';
+import { createAppContext } from './app.ts';
+import { loadConfigOrExit } from './cli/config-check.ts';
+import { recordOfProcessing } from './cli/ropa.ts';
+import { startService, stopOnSignals, type ServeRole } from './cli/serve.ts';
+import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
+
+/** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
+const program = new Command('draftbridge').description('privacy-first CRM → LLM → Outlook drafting middleware').showHelpAfterError();
+
+program
+  .command('serve')
+  .description('run the HTTP API, the workers, or both in one process')
+  .addArgument(new Argument('[role]', 'api | worker | all').choices(['api', 'worker', 'all']).default('all'))
+  .action(async (role: ServeRole) => {
+    const { settings, policy } = await loadConfigOrExit();
+    const service = await startService(settings, policy, role);
+    stopOnSignals(service);
+  });
+
+const config = program.command('config').description('configuration');
+config
+  .command('check')
+  .description('validate environment and policy; exit non-zero naming every problem')
+  .action(async () => {
+    const { settings, policy } = await loadConfigOrExit();
+    console.log(
+      `configuration ok: policy ${settings.DRAFTBRIDGE_POLICY} (${Object.keys(policy.flows).length} flows, ${policy.triggers.length} triggers), ` +
+        `sandbox ${settings.DRAFTBRIDGE_SANDBOX ? 'on' : 'off'}, public URL ${settings.publicUrl}`,
+    );
+  });
+
+const audit = program.command('audit').description('the audit trail');
+audit
+  .command('verify')
+  .description('check the hash chain; names the first broken link')
+  .action(async () => {
+    const { settings, policy } = await loadConfigOrExit();
+    const ctx = createAppContext(settings, policy);
+    try {
+      const result = await ctx.audit.verify();
+      if (result.ok) console.log(`audit chain ok: ${result.checked} events verified`);
+      else {
+        console.error(`audit chain BROKEN at ${result.brokenAt}: ${result.reason} (${result.checked} events verified before it)`);
+        process.exitCode = 2;
+      }
+    } finally {
+      await ctx.close();
+    }
+  });
+
+program
+  .command('retention')
+  .description('retention')
+  .command('run')
+  .description('apply retention classes now (audit events past their class; jobs and vault expire by TTL)')
+  .action(async () => {
+    const { settings, policy } = await loadConfigOrExit();
+    const ctx = createAppContext(settings, policy);
+    try {
+      const removed = await ctx.audit.trim(policy.retention.audit ?? 365 * 86_400_000);
+      const cleaned: Record<string, number> = {};
+      for (const name of QUEUE_NAMES) {
+        // Same ages as the queues' own removeOnComplete/removeOnFail (intake keeps the dedupe window).
+        const opts = defaultJobOptions(policy, name);
+        const age = (o: unknown) => ((o as { age: number }).age ?? 0) * 1000;
+        const done = await ctx.queues[name].clean(age(opts.removeOnComplete), 10_000, 'completed');
+        const failed = await ctx.queues[name].clean(age(opts.removeOnFail), 10_000, 'failed');
+        cleaned[name] = done.length + failed.length;
+      }
+      await ctx.audit.append({ type: 'retention.run', actor: 'cli', outcome: 'ok', details: { auditRemoved: removed, ...cleaned } });
+      console.log(JSON.stringify({ auditEventsRemoved: removed, jobsRemoved: cleaned }));
+    } finally {
+      await ctx.close();
+    }
+  });
+
+program
+  .command('ropa')
+  .description('print the record of processing activities (Art. 30 GDPR) derived from the policy, as JSON')
+  .action(async () => {
+    const { settings, policy } = await loadConfigOrExit();
+    console.log(JSON.stringify(recordOfProcessing(policy, settings), null, 2));
+  });
+
+program.addOption(new Option('--no-color').hideHelp());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,61 @@
+import type { FastifyInstance } from 'fastify';
+import { createAppContext, type AppContext } from '../app.ts';
+import { buildServer } from '../http/server.ts';
+import type { Policy } from '../policy.ts';
+import type { Settings } from '../settings.ts';
+
+export type ServeRole = 'api' | 'worker' | 'all';
+
+export interface RunningService {
+  ctx: AppContext;
+  server?: FastifyInstance;
+  stop(): Promise<void>;
+}
+
+/** A hook so later stages (workers, sandbox) can join the process without serve knowing them. */
+export interface ServiceParts {
+  startWorkers?: (ctx: AppContext) => Promise<{ close(): Promise<void> }>;
+  httpPlugins?: ((app: FastifyInstance) => Promise<void>)[];
+}
+
+export async function startService(settings: Settings, policy: Policy, role: ServeRole, parts: ServiceParts = {}): Promise<RunningService> {
+  const ctx = createAppContext(settings, policy);
+  let server: FastifyInstance | undefined;
+  let workers: { close(): Promise<void> } | undefined;
+  if (role === 'api' || role === 'all') {
+    server = await buildServer(ctx, parts.httpPlugins ?? []);
+    await server.listen({ port: settings.PORT, host: settings.HOST });
+  }
+  if ((role === 'worker' || role === 'all') && parts.startWorkers) {
+    workers = await parts.startWorkers(ctx);
+  }
+  ctx.logger.info({ role, publicUrl: settings.publicUrl, prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, sandbox: settings.DRAFTBRIDGE_SANDBOX }, 'draftbridge started');
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // Order matters: stop taking webhooks, let workers finish (or hand back) in-flight jobs, then Redis.
+      await server?.close();
+      await workers?.close();
+      await ctx.close();
+    })());
+  return { ctx, ...(server ? { server } : {}), stop };
+}
+
+/** SIGTERM/SIGINT: graceful stop; a second signal forces exit. */
+export function stopOnSignals(service: RunningService): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    service.ctx.logger.info({ signal }, 'shutting down: finishing in-flight jobs');
+    service.stop().then(
+      () => process.exit(0),
+      (err: Error) => {
+        service.ctx.logger.error({ err: { message: err.message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+}
