@@ -5,7 +5,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { setQueueCountsSource } from './metrics.ts';
 import { closeQueues, createQueues, QUEUE_NAMES, type StageQueues } from './pipeline/queues.ts';
 import type { Policy } from './policy.ts';
-import { createRedis } from './redis.ts';
+import { createRedis, waitForRedis } from './redis.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -21,6 +21,8 @@ export interface AppContext {
   queues: StageQueues;
   audit: AuditTrail;
   keys: { vault: Buffer; audit: Buffer };
+  /** Resolves once Redis answers (rejects after `timeoutMs`); the fail-fast connection needs it before first use. */
+  ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,9 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     queues,
     audit,
     keys,
+    async ready(timeoutMs = 5_000) {
+      await waitForRedis(redis, timeoutMs);
+    },
     async close() {
       setQueueCountsSource(undefined);
       await closeQueues(queues);

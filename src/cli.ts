@@ -38,6 +38,7 @@ audit
   .action(async () => {
     const { settings, policy } = await loadConfigOrExit();
     const ctx = createAppContext(settings, policy);
+    await ctx.ready();
     try {
       const result = await ctx.audit.verify();
       if (result.ok) console.log(`audit chain ok: ${result.checked} events verified`);
@@ -58,6 +59,7 @@ program
   .action(async () => {
     const { settings, policy } = await loadConfigOrExit();
     const ctx = createAppContext(settings, policy);
+    await ctx.ready();
     try {
       const removed = await ctx.audit.trim(policy.retention.audit ?? 365 * 86_400_000);
       const cleaned: Record<string, number> = {};

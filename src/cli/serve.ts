@@ -20,6 +20,12 @@ export interface ServiceParts {
 
 export async function startService(settings: Settings, policy: Policy, role: ServeRole, parts: ServiceParts = {}): Promise<RunningService> {
   const ctx = createAppContext(settings, policy);
+  try {
+    await ctx.ready();
+  } catch {
+    // Keep starting: /readyz says 503 and webhooks get 503 (HubSpot retries) until Redis answers.
+    ctx.logger.warn({ redis: redactUrl(settings.REDIS_URL) }, 'Redis not reachable yet; serving 503 until it is');
+  }
   let server: FastifyInstance | undefined;
   let workers: { close(): Promise<void> } | undefined;
   if (role === 'api' || role === 'all') {
@@ -58,4 +64,10 @@ export function stopOnSignals(service: RunningService): void {
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
 }
