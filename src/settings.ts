@@ -66,17 +66,23 @@ const SettingsSchema = z
     DRAFTBRIDGE_VAULT_KEY: base64Key.optional(),
     DRAFTBRIDGE_AUDIT_KEY: base64Key.optional(),
   })
-  .superRefine((s, ctx) => {
-    // Outside the sandbox, the secrets that protect personal data must be real.
-    if (!s.DRAFTBRIDGE_SANDBOX) {
-      for (const key of ['DRAFTBRIDGE_VAULT_KEY', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET'] as const) {
-        if (!s[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required unless DRAFTBRIDGE_SANDBOX=1' });
-      }
+
+/**
+ * Cross-variable rules, checked on the raw environment so they are reported together with every
+ * per-variable problem (zod skips refinements once a field failed).
+ */
+function crossVariableProblems(env: Record<string, string>): string[] {
+  const problems: string[] = [];
+  const sandbox = env.DRAFTBRIDGE_SANDBOX === '1' || env.DRAFTBRIDGE_SANDBOX === 'true';
+  // Outside the sandbox, the secrets that protect personal data must be real.
+  if (!sandbox) {
+    for (const key of ['DRAFTBRIDGE_VAULT_KEY', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET']) {
+      if (!env[key]) problems.push(`${key}: is required unless DRAFTBRIDGE_SANDBOX=1`);
     }
-    if (s.DRAFTBRIDGE_OPS_USER && !s.DRAFTBRIDGE_OPS_PASSWORD) {
-      ctx.addIssue({ code: 'custom', path: ['DRAFTBRIDGE_OPS_PASSWORD'], message: 'is required when DRAFTBRIDGE_OPS_USER is set' });
-    }
-  });
+  }
+  if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');
+  return problems;
+}
 
 export type Settings = z.output<typeof SettingsSchema> & { publicUrl: string };
 
@@ -94,14 +100,15 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   // An empty variable means "not set" (compose files and .env templates leave them blank).
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = SettingsSchema.safeParse(cleaned);
-  if (!result.success) {
-    const problems = result.error.issues.map((issue) => {
+  const crossProblems = crossVariableProblems(cleaned as Record<string, string>);
+  if (!result.success || crossProblems.length > 0) {
+    const problems = (result.error?.issues ?? []).map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       const given = issue.path.length > 0 && cleaned[String(issue.path[0])] !== undefined;
       const message = issue.code === 'invalid_type' && !given ? 'is required' : issue.code === 'invalid_type' ? 'has the wrong type (expected a number?)' : issue.message;
       return `${name}: ${message}`;
     });
-    throw new SettingsError(problems);
+    throw new SettingsError([...problems, ...crossProblems]);
   }
   const s = result.data;
   const publicUrl = (s.DRAFTBRIDGE_PUBLIC_URL ?? `http://${s.HOST.includes(':') ? `[${s.HOST}]` : s.HOST}:${s.PORT}`).replace(/\/+$/, '');

@@ -93,7 +93,16 @@ export class AuditTrail {
     return createHmac('sha256', this.key).update(`subject\n${system}\n${objectType}\n${objectId}`).digest('hex').slice(0, 32);
   }
 
-  async append(input: AuditEventInput): Promise<AuditEvent> {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  /** Appends in order; calls from one process are serialised so they do not race each other's CAS. */
+  append(input: AuditEventInput): Promise<AuditEvent> {
+    const next = this.tail.then(() => this.appendNow(input));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async appendNow(input: AuditEventInput): Promise<AuditEvent> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
     const body = JSON.stringify({
