@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createAppContext, type AppContext } from '../../src/app.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
+
+describe('ops surface', () => {
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  const start = async (env: Record<string, string> = {}) => {
+    ctx = createAppContext(testSettings(env), defaultPolicy());
+    app = await buildServer(ctx);
+    await ctx.ready();
+  };
+  afterEach(async () => {
+    await app.close();
+    const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
+    await ctx.close();
+    await deletePrefix(prefix);
+  });
+
+  it('answers healthz and readyz', async () => {
+    await start();
+    expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' });
+    const ready = await app.inject('/readyz');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { redis: true, policy: true } });
+  });
+
+  it('exposes Prometheus metrics with queue counts and webhook outcomes', async () => {
+    await start();
+    await ctx.queues.draft.add('x', { requestId: 'req-metrics-1' });
+    await app.inject({ method: 'POST', url: '/webhooks/hubspot', payload: '[]', headers: { 'content-type': 'application/json' } });
+    const res = await app.inject('/metrics');
+    expect(res.headers['content-type']).toMatch(/text\/plain/);
+    expect(res.body).toMatch(/draftbridge_queue_jobs\{queue="draft",state="waiting"\} 1/);
+    expect(res.body).toMatch(/draftbridge_webhook_deliveries_total\{source="hubspot.app",outcome="rejected_signature"\} \d+/);
+    expect(res.body).toContain('draftbridge_stage_duration_seconds');
+  });
+
+  it('never serves the dashboard without credentials', async () => {
+    await start();
+    expect((await app.inject('/ops/queues')).statusCode).toBe(404);
+  });
+
+  it('serves the dashboard only with the bearer token or basic auth', async () => {
+    await start({ DRAFTBRIDGE_OPS_TOKEN: 'ops-token-0123456789', DRAFTBRIDGE_OPS_USER: 'ops', DRAFTBRIDGE_OPS_PASSWORD: 'correct-horse-battery' });
+    const anon = await app.inject('/ops/queues');
+    expect(anon.statusCode).toBe(401);
+    expect(anon.headers['www-authenticate']).toMatch(/^Basic/);
+    expect((await app.inject({ url: '/ops/queues', headers: { authorization: 'Bearer wrong-token-0000000' } })).statusCode).toBe(401);
+    const bearer = await app.inject({ url: '/ops/queues', headers: { authorization: 'Bearer ops-token-0123456789' } });
+    expect(bearer.statusCode).toBe(200);
+    expect(bearer.body).toContain('<html');
+    const basic = Buffer.from('ops:correct-horse-battery').toString('base64');
+    const api = await app.inject({ url: '/ops/queues/api/queues', headers: { authorization: `Basic ${basic}` } });
+    expect(api.statusCode).toBe(200);
+    expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['crm-sync', 'deliver', 'draft', 'intake']);
+    const wrong = Buffer.from('ops:nope').toString('base64');
+    expect((await app.inject({ url: '/ops/queues/api/queues', headers: { authorization: `Basic ${wrong}` } })).statusCode).toBe(401);
+  });
+});
