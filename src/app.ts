@@ -20,7 +20,7 @@ export interface AppContext {
   redis: Redis;
   queues: StageQueues;
   audit: AuditTrail;
-  keys: { vault: Buffer; audit: Buffer };
+  keys: { vault: Buffer; vaultPrevious: Buffer[]; audit: Buffer };
   /** Resolves once Redis answers (rejects after `timeoutMs`); the fail-fast connection needs it before first use. */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -38,7 +38,11 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const queues = createQueues(redis, settings.DRAFTBRIDGE_QUEUE_PREFIX, policy);
   for (const q of Object.values(queues)) q.on('error', (err) => logger.warn({ queue: q.name, err: { message: err.message } }, 'queue error'));
-  const keys = { vault: keyFrom(settings.DRAFTBRIDGE_VAULT_KEY, 'vault'), audit: keyFrom(settings.DRAFTBRIDGE_AUDIT_KEY, 'audit') };
+  const keys = {
+    vault: keyFrom(settings.DRAFTBRIDGE_VAULT_KEY, 'vault'),
+    vaultPrevious: settings.DRAFTBRIDGE_VAULT_PREVIOUS_KEYS.map((k) => Buffer.from(k, 'base64')),
+    audit: keyFrom(settings.DRAFTBRIDGE_AUDIT_KEY, 'audit'),
+  };
   const audit = new AuditTrail(redis, {
     prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
     key: keys.audit,

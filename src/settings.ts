@@ -65,6 +65,12 @@ const SettingsSchema = z
 
     DRAFTBRIDGE_VAULT_KEY: base64Key.optional(),
     DRAFTBRIDGE_AUDIT_KEY: base64Key.optional(),
+    /** Comma-separated former vault keys: still decrypt, never encrypt (key rotation). */
+    DRAFTBRIDGE_VAULT_PREVIOUS_KEYS: z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((k) => k.trim()).filter(Boolean) : []))
+      .pipe(z.array(base64Key)),
   })
 
 /**

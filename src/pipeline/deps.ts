@@ -1,0 +1,37 @@
+import type { AppContext } from '../app.ts';
+import type { CrmPort, LlmPort, MailPort } from '../ports.ts';
+import type { PseudonymVault } from '../privacy/vault.ts';
+import type { LlmCircuit } from './llm-circuit.ts';
+import type { PromptLibrary } from './prompts.ts';
+import type { RequestStore } from './request-state.ts';
+
+/** What the stages need; built once per worker process (see workers/index.ts). */
+export interface PipelineDeps {
+  ctx: AppContext;
+  crm: CrmPort;
+  mail: MailPort;
+  llm: LlmPort;
+  vault: PseudonymVault;
+  requests: RequestStore;
+  prompts: PromptLibrary;
+  circuit: LlmCircuit;
+}
+
+/** Personal data the intake stage puts in the vault for the later stages. */
+export interface VaultContact {
+  properties: Record<string, string | null>;
+}
+export interface VaultOwner {
+  id: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+}
+export interface VaultDraft {
+  to: { address: string; name?: string }[];
+  subject: string;
+  body: string;
+  language: 'de' | 'en';
+  /** Set when the plain template made the draft (LLM down, unusable answer, content filter). */
+  template: boolean;
+}

@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { Language } from '../policy.ts';
+
+/**
+ * Prompt templates (config/prompts/<template>.yaml): per language a system prompt, a user prompt and
+ * the plain fallback mail used when the LLM is unavailable or its answer cannot be used.
+ */
+const LanguageTemplate = z.object({
+  system: z.string().min(1),
+  user: z.string().min(1),
+  fallback: z.object({ subject: z.string().min(1), body: z.string().min(1) }),
+});
+export const PromptTemplate = z.object({ de: LanguageTemplate, en: LanguageTemplate });
+export type PromptTemplate = z.infer<typeof PromptTemplate>;
+
+export class PromptLibrary {
+  private readonly dir: string;
+  private readonly cache = new Map<string, PromptTemplate>();
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  get(template: string): PromptTemplate {
+    let t = this.cache.get(template);
+    if (!t) {
+      const file = join(this.dir, `${template}.yaml`);
+      t = PromptTemplate.parse(parse(readFileSync(file, 'utf8')));
+      this.cache.set(template, t);
+    }
+    return t;
+  }
+}
+
+/** Fills `{{slot}}` markers; unknown slots become empty so a template typo cannot leak a marker. */
+export function fill(text: string, slots: Record<string, string>): string {
+  return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => slots[name] ?? '').replace(/\n{3,}/g, '\n\n').trim();
+}
+
+/** `de`, `de-DE`, `de_at`, `German` → de; anything unknown → the policy default. */
+export function pickLanguage(value: string | null | undefined, fallback: Language): Language {
+  const v = (value ?? '').trim().toLowerCase();
+  if (/^(de|ger|deu|german|deutsch)\b|^de[-_]/.test(v)) return 'de';
+  if (/^(en|eng|english|englisch)\b|^en[-_]/.test(v)) return 'en';
+  return fallback;
+}

@@ -1,0 +1,148 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { AuditTrail } from '../audit/trail.ts';
+import { requestOutcomes } from '../metrics.ts';
+
+/**
+ * A request's state lives in Redis (ids and codes only, never personal data) with a TTL from its
+ * retention class. It changes only through `transition`, which also writes the audit event and, on a
+ * terminal state, erases the request's vault entry.
+ */
+export const RequestState = z.enum(['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed']);
+export type RequestState = z.infer<typeof RequestState>;
+
+/** The pipeline is done with the request (the vault is no longer needed). */
+export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed']);
+
+const ALLOWED_FROM: Record<RequestState, readonly RequestState[]> = {
+  received: [],
+  fetched: ['received'],
+  drafted: ['fetched'],
+  awaiting_review: ['drafted'],
+  sent: ['drafted', 'awaiting_review'],
+  blocked_sensitive: ['received', 'fetched'],
+  suppressed: ['received', 'fetched'],
+  failed: ['received', 'fetched', 'drafted'],
+};
+
+export const RequestRecord = z.object({
+  requestId: z.string(),
+  state: RequestState,
+  flow: z.string(),
+  source: z.string(),
+  portalId: z.coerce.number(),
+  contactId: z.string(),
+  subject: z.string(),
+  createdAt: z.coerce.number(),
+  updatedAt: z.coerce.number(),
+  /** Optional facts later stages record: codes and ids only. */
+  route: z.string().optional(),
+  language: z.string().optional(),
+  messageId: z.string().optional(),
+  noteId: z.string().optional(),
+  ownerId: z.string().optional(),
+  templateFallback: z.string().optional(),
+  reason: z.string().optional(),
+  categories: z.string().optional(),
+});
+export type RequestRecord = z.infer<typeof RequestRecord>;
+
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'reason' | 'categories'>>;
+
+// Moves state only from an allowed predecessor; a repeat of the same transition is a no-op (retries).
+const TRANSITION_SCRIPT = `
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return {-1, ''} end
+if current == ARGV[1] then return {0, current} end
+for i = 4, #ARGV do
+  if ARGV[i] == current then
+    redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
+    local facts = cjson.decode(ARGV[3])
+    for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
+    return {1, current}
+  end
+end
+return {-2, current}
+`;
+
+export class InvalidTransition extends Error {
+  constructor(requestId: string, from: string, to: RequestState) {
+    super(`request ${requestId}: cannot move from ${from} to ${to}`);
+    this.name = 'InvalidTransition';
+  }
+}
+
+export interface RequestStoreOptions {
+  prefix: string;
+  ttlMs: number;
+  audit: AuditTrail;
+  /** Called when a request reaches a terminal state (erases the vault entry). */
+  onTerminal?: (requestId: string) => Promise<unknown>;
+}
+
+export class RequestStore {
+  private readonly redis: Redis;
+  private readonly options: RequestStoreOptions;
+
+  constructor(redis: Redis, options: RequestStoreOptions) {
+    this.redis = redis;
+    this.options = options;
+  }
+
+  key(requestId: string): string {
+    return `${this.options.prefix}:request:${requestId}`;
+  }
+
+  /** Creates the record in `received` unless it exists; returns the record either way. */
+  async open(input: Omit<RequestRecord, 'state' | 'createdAt' | 'updatedAt'>): Promise<{ record: RequestRecord; created: boolean }> {
+    const now = Date.now();
+    const key = this.key(input.requestId);
+    const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
+    const created = (await this.redis.hsetnx(key, 'state', 'received')) === 1;
+    if (created) {
+      await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlMs).exec();
+      await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
+    }
+    const record = await this.get(input.requestId);
+    if (!record) throw new Error(`request ${input.requestId} vanished while opening`);
+    return { record, created };
+  }
+
+  async get(requestId: string): Promise<RequestRecord | null> {
+    const raw = await this.redis.hgetall(this.key(requestId));
+    if (!raw.state) return null;
+    return RequestRecord.parse(raw);
+  }
+
+  /** Records facts without changing state (e.g. the Graph message id before the state moves). */
+  async note(requestId: string, facts: RequestFacts): Promise<void> {
+    const entries = Object.entries(facts).filter(([, v]) => v !== undefined);
+    if (entries.length > 0) await this.redis.hset(this.key(requestId), Object.fromEntries(entries));
+  }
+
+  /**
+   * The one way a state changes. Returns false when the request is already in `to` (a retried job),
+   * throws InvalidTransition when `to` is not reachable from the current state.
+   */
+  async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}): Promise<boolean> {
+    const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
+    const [code, from] = (await this.redis.eval(TRANSITION_SCRIPT, 1, this.key(requestId), to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to])) as [number, string];
+    if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
+    if (code === -2) throw new InvalidTransition(requestId, from, to);
+    const record = await this.get(requestId);
+    if (code === 1) {
+      await this.options.audit.append({
+        type: `request.${to}`,
+        requestId,
+        subject: record?.subject ?? null,
+        actor: audit.actor,
+        outcome: to,
+        details: { from, flow: record?.flow ?? null, ...(audit.details ?? {}) },
+      });
+      if (TERMINAL_STATES.has(to)) requestOutcomes.inc({ flow: record?.flow ?? 'unknown', state: to });
+    }
+    // Also on a repeat: a crash between the state change and the erase must not leave the vault behind.
+    if (TERMINAL_STATES.has(to)) await this.options.onTerminal?.(requestId);
+    return code === 1;
+  }
+}

@@ -1,0 +1,87 @@
+import { UnrecoverableError, Worker, type Job, type Queue, type WorkerOptions } from 'bullmq';
+import { UpstreamRateLimited, UpstreamRejected } from '../errors.ts';
+import { stageDuration } from '../metrics.ts';
+import type { PipelineDeps } from './deps.ts';
+import type { StageJob } from './jobs.ts';
+import type { JobPayloads, QueueName } from './queues.ts';
+import { InvalidTransition, TERMINAL_STATES } from './request-state.ts';
+
+/**
+ * Runs one stage as a BullMQ worker: times it, turns a provider's 429 into a pause of the whole
+ * queue (BullMQ rate limiting, the job is not charged an attempt), makes permanent refusals
+ * unrecoverable, chains the next stage by request id, and dead-letters after the last attempt.
+ */
+export type StageOutcome = 'next' | 'done' | 'crm-note';
+
+const NEXT: Partial<Record<QueueName, QueueName>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
+
+export interface StageDefinition<K extends QueueName> {
+  queue: K;
+  concurrency: number;
+  limiter?: { max: number; duration: number };
+  run(deps: PipelineDeps, job: Job<JobPayloads[K]>, lastAttempt: boolean): Promise<StageOutcome>;
+}
+
+export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connection: WorkerOptions['connection'], stage: StageDefinition<K>): Worker<JobPayloads[K]> {
+  const { ctx } = deps;
+  const log = ctx.logger.child({ stage: stage.queue });
+  const worker: Worker<JobPayloads[K]> = new Worker<JobPayloads[K]>(
+    stage.queue,
+    async (job) => {
+      const end = stageDuration.startTimer({ stage: stage.queue });
+      const requestId = job.data.requestId;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      try {
+        const outcome = await stage.run(deps, job, lastAttempt);
+        const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
+        // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
+        if (next) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
+        end({ outcome });
+        return outcome;
+      } catch (err) {
+        if (err instanceof UpstreamRateLimited) {
+          end({ outcome: 'rate_limited' });
+          log.warn({ requestId, provider: err.provider, retryAfterMs: err.retryAfterMs }, 'provider throttled; pausing the queue');
+          await worker.rateLimit(Math.max(err.retryAfterMs, 100));
+          throw Worker.RateLimitError();
+        }
+        end({ outcome: 'error' });
+        const permanent = err instanceof UpstreamRejected || err instanceof InvalidTransition;
+        log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { name: (err as Error).name, message: (err as Error).message } }, 'stage failed');
+        if (permanent || lastAttempt) {
+          await deadLetter(deps, stage.queue, requestId, (err as Error).name);
+          throw permanent ? new UnrecoverableError((err as Error).message) : err;
+        }
+        throw err;
+      }
+    },
+    {
+      connection,
+      prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      concurrency: stage.concurrency,
+      ...(stage.limiter ? { limiter: stage.limiter } : {}),
+      // A crashed worker's job is picked up again after the lock expires (stalled-job check).
+      lockDuration: 60_000,
+      stalledInterval: 30_000,
+      maxStalledCount: 2,
+    },
+  );
+  worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
+  return worker;
+}
+
+/** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */
+async function deadLetter(deps: PipelineDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
+  const { ctx, requests } = deps;
+  try {
+    const record = await requests.get(requestId);
+    if (record && !TERMINAL_STATES.has(record.state)) {
+      await requests.transition(requestId, 'failed', { actor: queue, details: { reason: 'dead_letter', stage: queue, error: errorName } }, { reason: 'dead_letter' });
+      await ctx.queues['crm-sync'].add('crm-sync', { requestId }, { jobId: requestId });
+    } else {
+      await ctx.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
+    }
+  } catch (err) {
+    ctx.logger.error({ requestId, err: { message: (err as Error).message } }, 'dead-letter handling failed');
+  }
+}

@@ -1,0 +1,42 @@
+import type { PipelineDeps, VaultDraft, VaultOwner } from '../deps.ts';
+
+/**
+ * Stage 3 (deliver): `review` puts the draft into the owner's mailbox; `auto` (only for flows the
+ * policy marks so) sends it with sendMail. Before creating or sending, the message is looked up by
+ * its request-id property, so a retry after a crash never makes a second draft or e-mail.
+ */
+export async function deliverDraft(deps: PipelineDeps, requestId: string): Promise<'next' | 'done'> {
+  const { ctx, mail, vault, requests } = deps;
+  const record = await requests.get(requestId);
+  if (!record) throw new Error(`request ${requestId} has no record`);
+  if (record.state === 'awaiting_review' || record.state === 'sent') return 'next';
+  if (record.state !== 'drafted') return 'done';
+
+  const flow = ctx.policy.flows[record.flow]!;
+  const draft = await vault.get<VaultDraft>(requestId, 'draft');
+  const owner = await vault.get<VaultOwner>(requestId, 'owner');
+  if (!draft || !owner) {
+    await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
+    return 'next';
+  }
+  const outgoing = {
+    mailbox: owner.email,
+    to: draft.to,
+    subject: draft.subject,
+    body: draft.body,
+    contentType: 'text' as const,
+    categories: [draft.template ? ctx.policy.mail.templateCategory : ctx.policy.mail.reviewCategory],
+    requestId,
+  };
+
+  const existing = await mail.findByRequestId(owner.email, requestId);
+  if (flow.delivery === 'auto') {
+    if (!existing) await mail.sendMail(outgoing);
+    else if (existing.isDraft) await mail.sendDraft(owner.email, existing.id);
+    await requests.transition(requestId, 'sent', { actor: 'deliver', details: { mode: 'auto', reused: existing !== null } }, existing ? { messageId: existing.id } : {});
+    return 'next';
+  }
+  const ref = existing ?? (await mail.createDraft(outgoing));
+  await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null } }, { messageId: ref.id });
+  return 'next';
+}

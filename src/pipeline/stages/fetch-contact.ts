@@ -1,0 +1,73 @@
+import type { CallbackRequest } from '../jobs.ts';
+import type { PipelineDeps, VaultContact, VaultOwner } from '../deps.ts';
+
+/**
+ * Stage 1 (intake): open the request, honour the suppression list and the CRM opt-out, read only the
+ * policy's fields for the flow, resolve the owner's mailbox, and put the values in the vault.
+ */
+export async function fetchContact(deps: PipelineDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
+  const { ctx, crm, vault, requests } = deps;
+  const { policy } = ctx;
+  const subject = ctx.audit.subjectRef('hubspot', 'contact', job.contactId);
+  const { record } = await requests.open({
+    requestId: job.requestId,
+    flow: job.flow,
+    source: job.source,
+    portalId: job.portalId,
+    contactId: job.contactId,
+    subject,
+  });
+  // A retried job after a crash: the state says how far it got.
+  if (record.state === 'fetched') return 'next';
+  if (record.state !== 'received') return 'done';
+
+  const flow = policy.flows[job.flow];
+  if (!flow) {
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'unknown_flow' } }, { reason: 'unknown_flow' });
+    return 'done';
+  }
+
+  if (await isSuppressed(deps, subject)) {
+    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' } }, { reason: 'suppression_list' });
+    return 'done';
+  }
+
+  // Minimisation: the flow's fields, plus the opt-out flag we must honour before anything else.
+  const properties = [...new Set([...flow.fields, policy.defaults.optOutProperty])];
+  const contact = await crm.getContact(job.contactId, properties);
+  if (!contact) {
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_not_found' } }, { reason: 'contact_not_found' });
+    return 'done';
+  }
+  if (isTrue(contact.properties[policy.defaults.optOutProperty])) {
+    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'crm_opt_out' } }, { reason: 'crm_opt_out' });
+    return 'done';
+  }
+  if (!contact.properties.email) {
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_without_email' } }, { reason: 'contact_without_email' });
+    return 'crm-note';
+  }
+
+  const ownerId = contact.properties.hubspot_owner_id;
+  const owner = ownerId ? await crm.getOwner(ownerId) : null;
+  if (!owner) {
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'no_owner_mailbox' } }, { reason: 'no_owner_mailbox' });
+    return 'crm-note';
+  }
+
+  const { [policy.defaults.optOutProperty]: _optOut, ...kept } = contact.properties;
+  await vault.put(job.requestId, 'contact', { properties: kept } satisfies VaultContact);
+  await vault.put(job.requestId, 'owner', { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner);
+  await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id });
+  return 'next';
+}
+
+export const SUPPRESSION_SET = 'suppressed';
+
+async function isSuppressed(deps: PipelineDeps, subject: string): Promise<boolean> {
+  return (await deps.ctx.redis.sismember(`${deps.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:${SUPPRESSION_SET}`, subject)) === 1;
+}
+
+function isTrue(value: string | null | undefined): boolean {
+  return value !== null && value !== undefined && /^(true|1|yes|ja)$/i.test(value.trim());
+}

@@ -1,0 +1,44 @@
+import type { RequestRecord } from '../request-state.ts';
+import type { PipelineDeps } from '../deps.ts';
+
+/**
+ * Stage 4 (crm-sync): a note on the contact saying what happened (never the e-mail body) and
+ * `draftbridge_status`. The note id is recorded so a retry does not add a second note.
+ */
+export async function syncCrm(deps: PipelineDeps, requestId: string): Promise<void> {
+  const { crm, requests, ctx } = deps;
+  const record = await requests.get(requestId);
+  if (!record) return; // expired by retention: nothing left to report
+  if (!record.noteId) {
+    const note = await crm.createNote({ contactId: record.contactId, body: noteFor(record), ...(record.ownerId ? { ownerId: record.ownerId } : {}), at: new Date(record.updatedAt) });
+    await requests.note(requestId, { noteId: note.id });
+  }
+  await crm.updateContact(record.contactId, { draftbridge_status: record.state, draftbridge_last_request_id: requestId });
+  await ctx.audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: record.state, details: { noteCreated: !record.noteId } });
+}
+
+const REASONS: Record<string, string> = {
+  contact_without_email: 'der Kontakt hat keine E-Mail-Adresse',
+  no_owner_mailbox: 'dem Kontakt ist kein Kontaktinhaber mit Postfach zugeordnet',
+  leak_guard: 'die Schutzprüfung hat die Anfrage an das Sprachmodell gestoppt',
+  vault_expired: 'die Anfrage ist abgelaufen',
+  dead_letter: 'die Verarbeitung ist nach mehreren Versuchen gescheitert',
+};
+
+/** The rep reads this in the CRM timeline: what happened and where to look, without personal data. */
+export function noteFor(record: RequestRecord): string {
+  const when = new Date(record.updatedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+  const ref = `Anfrage ${record.requestId}`;
+  switch (record.state) {
+    case 'awaiting_review':
+      return `<p><strong>draftbridge:</strong> Ein E-Mail-Entwurf${record.templateFallback ? ' (Vorlage, ohne KI)' : ''} liegt seit ${when} im Outlook-Ordner „Entwürfe“ des Kontaktinhabers zur Prüfung. Senden = freigeben, löschen = verwerfen. ${ref}, Nachricht ${record.messageId ?? '–'}.</p>`;
+    case 'sent':
+      return `<p><strong>draftbridge:</strong> Die E-Mail wurde am ${when} automatisch versendet (laut Richtlinie erlaubt). ${ref}.</p>`;
+    case 'blocked_sensitive':
+      return `<p><strong>draftbridge:</strong> Kein Entwurf erstellt (${when}): die Notizen enthalten besondere Kategorien personenbezogener Daten (${record.categories ?? 'Art. 9 DSGVO'}). Bitte den Kontakt persönlich bearbeiten. ${ref}.</p>`;
+    case 'failed':
+      return `<p><strong>draftbridge:</strong> Es kam kein Entwurf (${when}): ${REASONS[record.reason ?? ''] ?? record.reason ?? 'unbekannter Fehler'}. Bitte manuell nachfassen. ${ref}.</p>`;
+    default:
+      return `<p><strong>draftbridge:</strong> Status ${record.state} (${when}). ${ref}.</p>`;
+  }
+}

@@ -1,0 +1,40 @@
+import type { OutboundScanner } from '../ports.ts';
+import { fold } from './pseudonymise.ts';
+import { recognise } from './recognisers.ts';
+
+/**
+ * The last check before text leaves for an LLM: any known value of the job (in any spelling) or any
+ * recogniser hit is a finding, and the connector refuses to send (fail closed). Placeholders are
+ * ignored; so is our own prompt wording, which the recognisers do not match.
+ */
+const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
+
+export function createLeakGuard(knownValues: Iterable<string>): OutboundScanner {
+  const words: string[] = [];
+  const digitRuns: string[] = [];
+  for (const raw of knownValues) {
+    const v = raw?.trim();
+    if (!v || v.length < 2) continue;
+    const digits = v.replace(/\D/g, '');
+    // Phone-like values: compare the significant digits whatever the formatting.
+    if (digits.length >= 6 && digits.length >= v.replace(/[\s()+./-]/g, '').length - 1) digitRuns.push(digits.replace(/^(?:0049|49|0)/, ''));
+    else words.push(fold(v));
+  }
+  return (text: string) => {
+    const clean = text.replace(PLACEHOLDER, ' ');
+    const findings: string[] = [];
+    if (words.length > 0) {
+      const folded = ` ${fold(clean).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} `;
+      for (const w of words) {
+        const needle = w.replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ');
+        if (needle && folded.includes(` ${needle} `)) findings.push('KNOWN_VALUE');
+      }
+    }
+    if (digitRuns.length > 0) {
+      const digits = clean.replace(/\D/g, '');
+      for (const d of digitRuns) if (d.length >= 6 && digits.includes(d)) findings.push('KNOWN_VALUE');
+    }
+    for (const span of recognise(clean)) findings.push(span.type);
+    return findings;
+  };
+}

@@ -1,0 +1,194 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { recognise, type EntityType } from './recognisers.ts';
+
+/**
+ * Per-job pseudonymisation. Known CRM values first (every spelling variant of them), then the
+ * recognisers for what the CRM did not tell us. Placeholders are `[[TYPE_N]]` and stable within the
+ * job: the same value always gets the same placeholder, across every text of the job.
+ */
+
+/** Which CRM fields are values to hide, and as what. Free-text fields are scanned, not listed. */
+const FIELD_TYPES: Record<string, EntityType> = {
+  firstname: 'PERSON',
+  lastname: 'PERSON',
+  email: 'EMAIL',
+  phone: 'PHONE',
+  mobilephone: 'PHONE',
+  company: 'COMPANY',
+  owner_firstname: 'PERSON',
+  owner_lastname: 'PERSON',
+  owner_email: 'EMAIL',
+  address: 'ADDRESS',
+  city: 'ADDRESS',
+  zip: 'ADDRESS',
+};
+
+/** ä/ae, ö/oe, ü/ue, ß/ss, accents: one folded key for every spelling of a value. */
+export function fold(value: string): string {
+  return value
+    .toLowerCase()
+    .replace(/ä/g, 'ae')
+    .replace(/ö/g, 'oe')
+    .replace(/ü/g, 'ue')
+    .replace(/ß/g, 'ss')
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A regex source matching a value in any of its spellings (umlaut or transliterated, any case). */
+function variantSource(value: string): string {
+  let out = '';
+  const v = value.trim();
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i]!;
+    const lower = c.toLowerCase();
+    const two = v.slice(i, i + 2).toLowerCase();
+    if (lower === 'ä' || two === 'ae') out += '(?:ä|ae|a)';
+    else if (lower === 'ö' || two === 'oe') out += '(?:ö|oe|o)';
+    else if (lower === 'ü' || two === 'ue') out += '(?:ü|ue|u)';
+    else if (lower === 'ß' || two === 'ss') out += '(?:ß|ss)';
+    else if (/\s/.test(c)) {
+      out += '[\\s-]+';
+      while (i + 1 < v.length && /\s/.test(v[i + 1]!)) i++;
+      continue;
+    } else if (c === '-') out += '[\\s-]?';
+    else out += escape(c);
+    if (two === 'ae' || two === 'oe' || two === 'ue' || two === 'ss') i++;
+  }
+  return out;
+}
+
+/** Digits of a phone number in any formatting: +49 (0)30 123-45 67, 030/1234567, 0049 30 1234567. */
+function phoneSource(raw: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(raw, 'DE');
+  const national = parsed ? String(parsed.nationalNumber) : raw.replace(/\D/g, '').replace(/^0+/, '');
+  if (national.length < 5) return undefined;
+  const cc = parsed?.countryCallingCode ?? '49';
+  const sep = '[\\s./()-]*';
+  const digits = national.split('').join(sep);
+  return `(?:(?:\\+|00)${cc}${sep}(?:\\(0\\)${sep})?|0${sep})?${digits}`;
+}
+
+interface KnownValue {
+  type: EntityType;
+  canonical: string;
+  source: string;
+  placeholder: string;
+}
+
+const WORD_BEFORE = '(?<![\\p{L}\\p{N}@._%+-])';
+const WORD_AFTER = '(?![\\p{L}\\p{N}])';
+
+export class Pseudonymiser {
+  private readonly counters = new Map<string, number>();
+  /** folded value → placeholder */
+  private readonly byValue = new Map<string, string>();
+  /** placeholder → original value */
+  private readonly originals = new Map<string, string>();
+  private readonly issued: { type: string; placeholder: string }[] = [];
+  private readonly fieldPlaceholders = new Map<string, string>();
+  private readonly knownPattern: RegExp | undefined;
+  /** folded match → placeholder, for known-value matches (variants fold to the same key) */
+  private readonly knownLookup = new Map<string, string>();
+  private readonly knownSources: { re: RegExp; placeholder: string }[] = [];
+
+  constructor(known: Record<string, string | null | undefined>, _options: { lang?: 'de' | 'en' } = {}) {
+    const values: KnownValue[] = [];
+    const add = (type: EntityType, canonical: string, source: string | undefined, field?: string) => {
+      const c = canonical.trim();
+      if (!source || c.length < 2) return;
+      const placeholder = this.placeholderOf(type, c);
+      if (field && !this.fieldPlaceholders.has(field)) this.fieldPlaceholders.set(field, placeholder);
+      values.push({ type, canonical: c, source, placeholder });
+    };
+    const person = (prefix: string, first?: string | null, last?: string | null) => {
+      const f = first?.trim();
+      const l = last?.trim();
+      if (f && l) {
+        add('PERSON', `${f} ${l}`, variantSource(`${f} ${l}`), `${prefix}fullname`);
+        add('PERSON', `${f} ${l}`, variantSource(`${l}, ${f}`));
+        add('PERSON', `${f} ${l}`, `${escape(f[0]!)}\\.\\s?${variantSource(l)}`);
+      }
+      if (f) {
+        add('PERSON', f, variantSource(f), `${prefix}firstname`);
+        for (const part of f.split(/[-\s]+/).filter((p) => p.length > 2 && p !== f)) add('PERSON', part, variantSource(part));
+      }
+      if (l) {
+        add('PERSON', l, variantSource(l), `${prefix}lastname`);
+        for (const part of l.split(/[-\s]+/).filter((p) => p.length > 2 && p !== l)) add('PERSON', part, variantSource(part));
+      }
+    };
+    person('', known.firstname, known.lastname);
+    person('owner_', known.owner_firstname, known.owner_lastname);
+    for (const [field, raw] of Object.entries(known)) {
+      const type = FIELD_TYPES[field];
+      if (!raw || !type || type === 'PERSON') continue;
+      if (type === 'PHONE') add('PHONE', raw, phoneSource(raw), field);
+      else if (type === 'EMAIL') {
+        add('EMAIL', raw, escape(raw.trim()), field);
+        const local = raw.split('@')[0]!;
+        if (local.length >= 4) add('EMAIL', local, escape(local));
+      } else add(type, raw, variantSource(raw), field);
+    }
+    values.sort((a, b) => b.source.length - a.source.length);
+    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'iu'), placeholder: v.placeholder });
+    if (values.length > 0) {
+      this.knownPattern = new RegExp(`${WORD_BEFORE}(?:${values.map((v) => v.source).join('|')})${WORD_AFTER}`, 'giu');
+    }
+  }
+
+  private placeholderOf(type: string, original: string): string {
+    const key = `${type}\u0000${type === 'PHONE' ? original.replace(/\D/g, '') : fold(original)}`;
+    let placeholder = this.byValue.get(key);
+    if (!placeholder) {
+      const n = (this.counters.get(type) ?? 0) + 1;
+      this.counters.set(type, n);
+      placeholder = `[[${type}_${n}]]`;
+      this.byValue.set(key, placeholder);
+      this.originals.set(placeholder, original);
+      this.issued.push({ type, placeholder });
+    }
+    return placeholder;
+  }
+
+  pseudonymise(text: string): string {
+    let out = text;
+    if (this.knownPattern) {
+      out = out.replace(this.knownPattern, (match) => {
+        const cached = this.knownLookup.get(match);
+        if (cached) return cached;
+        const hit = this.knownSources.find((k) => k.re.test(match));
+        const placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
+        this.knownLookup.set(match, placeholder);
+        return placeholder;
+      });
+    }
+    const spans = recognise(out);
+    if (spans.length === 0) return out;
+    let result = '';
+    let last = 0;
+    for (const span of spans) {
+      const value = out.slice(span.start, span.end);
+      result += out.slice(last, span.start) + this.placeholderOf(span.type, value);
+      last = span.end;
+    }
+    return result + out.slice(last);
+  }
+
+  placeholderFor(field: string): string | undefined {
+    return this.fieldPlaceholders.get(field);
+  }
+
+  entities(): { type: string; placeholder: string }[] {
+    return [...this.issued];
+  }
+
+  /** Only placeholders that were actually used in a text are worth keeping; the vault stores this. */
+  mapping(): Record<string, string> {
+    return Object.fromEntries(this.originals);
+  }
+}

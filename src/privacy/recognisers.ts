@@ -1,0 +1,211 @@
+import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js/max';
+import { FIRST_NAMES } from './first-names.ts';
+
+/**
+ * Recognisers for personal values the CRM did not tell us about, in German and English free text.
+ * Each returns spans; the pseudonymiser replaces them with typed placeholders. Patterns are compiled
+ * once at module load (hot path).
+ */
+export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE';
+
+export interface Span {
+  type: EntityType;
+  start: number;
+  end: number;
+}
+
+const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const URL_WITH_PERSON =
+  /\b(?:https?:\/\/)?(?:www\.)?(?:linkedin\.com\/in|xing\.com\/profile|facebook\.com|instagram\.com|twitter\.com|x\.com|github\.com)\/[^\s)>\]]+|\bmailto:[^\s)>\]]+/gi;
+const URL_GENERIC = /\bhttps?:\/\/[^\s)>\]]+/gi;
+const IBAN = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b/g;
+const CARD = /\b(?:\d[ -]?){12,18}\d\b/g;
+const TAXID = /\b\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b/g;
+// Rentenversicherungsnummer: area (2 digits), birth date (6), initial letter, serial (2), check (1).
+const SSN = /\b\d{2}[ ]?\d{6}[ ]?[A-Z][ ]?\d{3}\b/g;
+const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
+const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){1,6}\b/gi;
+const DOB =
+  /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
+const STREET_WORDS =
+  "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|(?:Am|An der|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
+const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}\\s?[a-zA-Z]?\\b(?:,?\\s(?:[A-Z]-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
+const POSTCODE_CITY = /\b(?:D-|A-|CH-)?\d{5}\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
+
+const HONORIFIC = '(?:Herrn?|Frau|Fr\\.|Hr\\.|Dr\\.|Prof\\.|Mr\\.?|Mrs\\.?|Ms\\.?|Miss|Mx\\.?|Dipl\\.-Ing\\.)';
+const NAME_WORD = "[A-ZÄÖÜ][a-zäöüßéèáàëïç'-]+";
+const NAME_PARTICLE = '(?:von|van|de|der|den|zu|von der|van der|di|da|le|la)';
+// The honorific stays in the text ("Frau [[PERSON_1]]") so the model keeps the grammar right.
+const HONORIFIC_NAME = new RegExp(
+  `\\b${HONORIFIC}(?:\\s(?:Dr\\.|Prof\\.))*\\s((?:${NAME_WORD}\\s)?(?:${NAME_PARTICLE}\\s)?${NAME_WORD}(?:-${NAME_WORD})?)`,
+  'gd',
+);
+
+const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy)$/;
+
+
+const CAPITALISED_PAIR = new RegExp(`\\b(${NAME_WORD})\\s(?:${NAME_PARTICLE}\\s)?(${NAME_WORD}(?:-${NAME_WORD})?)`, 'g');
+const NAME_LIST_AFTER = /\b(?:mit|und|sowie|with|and|an|to|von|from|für|for|bei|cc)\s+$/i;
+const LONE_FIRST_NAME = new RegExp(`\\b(${NAME_WORD})\\b`, 'g');
+
+/** German words that are capitalised nouns and also common first names or surnames in pairs. */
+const NOT_NAMES = new Set(['Frau', 'Herr', 'Termin', 'Rückruf', 'Angebot', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember', 'January', 'February', 'March', 'May', 'June', 'July', 'October', 'December', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'Apple', 'Pencil', 'Deutsche', 'Bank', 'Telekom', 'Bahn', 'Post', 'Gesundheit']);
+
+function luhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+export function ibanValid(raw: string): boolean {
+  const iban = raw.replace(/\s/g, '').toUpperCase();
+  if (iban.length < 15 || iban.length > 34) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const value = code >= 65 ? String(code - 55) : ch;
+    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  }
+  return remainder === 1;
+}
+
+/** German Steuer-ID: 11 digits, first not 0, ISO 7064 MOD 11,10 check digit, one digit repeated. */
+export function taxIdValid(raw: string): boolean {
+  const id = raw.replace(/\s/g, '');
+  if (!/^[1-9]\d{10}$/.test(id)) return false;
+  const counts = new Map<string, number>();
+  for (const c of id.slice(0, 10)) counts.set(c, (counts.get(c) ?? 0) + 1);
+  const repeated = [...counts.values()].filter((n) => n > 1);
+  if (repeated.length !== 1 || repeated[0]! > 3) return false;
+  let product = 10;
+  for (let i = 0; i < 10; i++) {
+    let sum = (Number(id[i]) + product) % 10;
+    if (sum === 0) sum = 10;
+    product = (sum * 2) % 11;
+  }
+  let check = 11 - product;
+  if (check === 10) check = 0;
+  return check === Number(id[10]);
+}
+
+/** Rentenversicherungsnummer check digit (weights 2,1,2,5,7,1,2,1,2,1,2,1 over digits, letter as two digits). */
+export function ssnValid(raw: string): boolean {
+  const v = raw.replace(/\s/g, '').toUpperCase();
+  if (!/^\d{8}[A-Z]\d{3}$/.test(v)) return false;
+  const letter = String(v.charCodeAt(8) - 64).padStart(2, '0');
+  const digits = v.slice(0, 8) + letter + v.slice(9, 11);
+  const weights = [2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1];
+  let sum = 0;
+  for (let i = 0; i < 12; i++) {
+    const p = Number(digits[i]) * weights[i]!;
+    sum += Math.floor(p / 10) + (p % 10);
+  }
+  return sum % 10 === Number(v[11]);
+}
+
+const PHONE_COUNTRIES: CountryCode[] = ['DE', 'AT', 'CH'];
+
+function phoneSpans(text: string, out: Span[]): void {
+  const seen = new Set<string>();
+  for (const country of PHONE_COUNTRIES) {
+    for (const found of findPhoneNumbersInText(text, { defaultCountry: country })) {
+      const key = `${found.startsAt}:${found.endsAt}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({ type: 'PHONE', start: found.startsAt, end: found.endsAt });
+    }
+  }
+  // Numbers libphonenumber rejects as invalid but which still identify a line: +49 (0) 30 ..., 0049 ..., spaced groups.
+  const LOOSE_PHONE = /(?:\+|00)\d{1,3}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?(?:[\s./-]?\d{2,8}){1,5}\b|\b0\d{2,5}[\s/.-]\(?\d{2,}\)?(?:[\s.-]?\d{2,}){0,4}\b|\(0\d{2,5}\)\s?\d{3,}(?:[\s-]?\d{2,}){0,3}/g;
+  for (const m of text.matchAll(LOOSE_PHONE)) {
+    const digits = m[0].replace(/\D/g, '');
+    if (digits.length >= 7 && digits.length <= 15) out.push({ type: 'PHONE', start: m.index, end: m.index + m[0].length });
+  }
+}
+
+function regexSpans(text: string, re: RegExp, type: EntityType, out: Span[], accept?: (match: string) => boolean): void {
+  for (const m of text.matchAll(re)) {
+    if (!accept || accept(m[0])) out.push({ type, start: m.index, end: m.index + m[0].length });
+  }
+}
+
+function nameSpans(text: string, out: Span[]): void {
+  for (const m of text.matchAll(HONORIFIC_NAME)) {
+    const [start, end] = m.indices![1]!;
+    if (!NOT_NAMES.has(m[1]!.split(/\s/).at(-1)!)) out.push({ type: 'PERSON', start, end });
+  }
+  for (const m of text.matchAll(CAPITALISED_PAIR)) {
+    const [whole, first, last] = m as unknown as [string, string, string];
+    if (!FIRST_NAMES.has(first) || NOT_NAMES.has(last)) continue;
+    // "Anna Schmidt GmbH" is a company, not a person.
+    const after = text.slice(m.index + whole.length).match(/^\s*(\S+)/)?.[1] ?? '';
+    if (COMPANY_SUFFIX.test(after.replace(/[,;]$/, '')) || /^&/.test(after)) continue;
+    out.push({ type: 'PERSON', start: m.index, end: m.index + whole.length });
+  }
+  // Lone first names in name lists ("mit Anna und Jonas") or after a greeting.
+  for (const m of text.matchAll(LONE_FIRST_NAME)) {
+    const word = m[1]!;
+    if (!FIRST_NAMES.has(word) || NOT_NAMES.has(word)) continue;
+    const before = text.slice(Math.max(0, m.index - 12), m.index);
+    if (NAME_LIST_AFTER.test(before) || /(?:Hallo|Hi|Hello|Dear|Liebe[r]?|Grüße|Gruß|,)\s*$/.test(before)) {
+      out.push({ type: 'PERSON', start: m.index, end: m.index + word.length });
+    }
+  }
+}
+
+/** All recogniser hits, overlaps resolved (longest first), placeholders never matched. */
+export function recognise(text: string): Span[] {
+  const spans: Span[] = [];
+  regexSpans(text, URL_WITH_PERSON, 'URL', spans);
+  regexSpans(text, EMAIL, 'EMAIL', spans);
+  regexSpans(text, URL_GENERIC, 'URL', spans, (u) => /[A-Za-z]+[._-][A-Za-z]+@|\/(?:~|users?\/|people\/|profile\/|team\/[a-z]+-[a-z]+)/i.test(u));
+  regexSpans(text, IBAN, 'IBAN', spans, ibanValid);
+  regexSpans(text, CARD, 'CARD', spans, (m) => {
+    const d = m.replace(/\D/g, '');
+    return d.length >= 13 && d.length <= 19 && luhn(d);
+  });
+  regexSpans(text, TAXID, 'TAXID', spans, taxIdValid);
+  regexSpans(text, SSN, 'SSN', spans, ssnValid);
+  regexSpans(text, DOB, 'DOB', spans);
+  regexSpans(text, STREET, 'ADDRESS', spans);
+  regexSpans(text, POSTCODE_CITY, 'ADDRESS', spans);
+  regexSpans(text, IPV4, 'IP', spans);
+  regexSpans(text, IPV6, 'IP', spans, (m) => m.includes(':') && m.length >= 6);
+  phoneSpans(text, spans);
+  nameSpans(text, spans);
+  return resolveOverlaps(spans, placeholderRanges(text));
+}
+
+function placeholderRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const m of text.matchAll(PLACEHOLDER)) ranges.push([m.index, m.index + m[0].length]);
+  return ranges;
+}
+
+const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
+
+/** Keeps non-overlapping spans: longer and higher-priority first; nothing inside an existing placeholder. */
+export function resolveOverlaps(spans: Span[], blocked: [number, number][] = []): Span[] {
+  spans.sort((a, b) => b.end - b.start - (a.end - a.start) || PRIORITY[b.type] - PRIORITY[a.type] || a.start - b.start);
+  const taken: [number, number][] = [...blocked];
+  const kept: Span[] = [];
+  for (const s of spans) {
+    if (s.end <= s.start) continue;
+    if (taken.some(([a, b]) => s.start < b && a < s.end)) continue;
+    taken.push([s.start, s.end]);
+    kept.push(s);
+  }
+  return kept.sort((a, b) => a.start - b.start);
+}

@@ -1,0 +1,90 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * The only place personal values rest: per request, small named sections, each AES-256-GCM
+ * encrypted with a random IV, the request id and section as additional data (an envelope cannot
+ * be moved to another request), and a key id so keys can rotate. TTL from the `vault` retention
+ * class; erased as soon as the request reaches a terminal state.
+ */
+export interface VaultOptions {
+  prefix: string;
+  currentKey: Buffer;
+  previousKeys?: Buffer[] | undefined;
+  ttlMs: number;
+}
+
+export class VaultError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VaultError';
+  }
+}
+
+const keyIdOf = (key: Buffer) => createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
+
+export class PseudonymVault {
+  private readonly redis: Redis;
+  private readonly prefix: string;
+  private readonly ttlMs: number;
+  private readonly current: { id: string; key: Buffer };
+  private readonly keys = new Map<string, Buffer>();
+
+  constructor(redis: Redis, options: VaultOptions) {
+    if (options.currentKey.length !== 32) throw new VaultError('vault key must be 32 bytes');
+    this.redis = redis;
+    this.prefix = options.prefix;
+    this.ttlMs = options.ttlMs;
+    this.current = { id: keyIdOf(options.currentKey), key: options.currentKey };
+    for (const k of [options.currentKey, ...(options.previousKeys ?? [])]) this.keys.set(keyIdOf(k), k);
+  }
+
+  keyId(): string {
+    return this.current.id;
+  }
+
+  private key(requestId: string): string {
+    return `${this.prefix}:vault:${requestId}`;
+  }
+
+  async put(requestId: string, section: string, value: unknown, ttlMs = this.ttlMs): Promise<void> {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
+    cipher.setAAD(Buffer.from(`${requestId}\n${section}`));
+    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
+    const envelope = `v1.${this.current.id}.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
+    await this.redis.multi().hset(this.key(requestId), section, envelope).pexpire(this.key(requestId), ttlMs).exec();
+  }
+
+  async get<T>(requestId: string, section: string): Promise<T | null> {
+    const envelope = await this.redis.hget(this.key(requestId), section);
+    if (envelope === null) return null;
+    const [version, keyId, iv, tag, data] = envelope.split('.');
+    if (version !== 'v1' || !keyId || !iv || !tag || data === undefined) throw new VaultError('malformed vault envelope');
+    const key = this.keys.get(keyId);
+    if (!key) throw new VaultError(`vault key ${keyId} is not configured (rotated out?)`);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+      decipher.setAAD(Buffer.from(`${requestId}\n${section}`));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
+      return JSON.parse(plain.toString('utf8')) as T;
+    } catch {
+      throw new VaultError('vault envelope failed authentication (tampered, moved or wrong key)');
+    }
+  }
+
+  async erase(requestId: string): Promise<number> {
+    return this.redis.del(this.key(requestId));
+  }
+
+  /** Re-encrypts every section of a request with the current key (after a rotation). */
+  async rotate(requestId: string): Promise<number> {
+    const sections = await this.redis.hkeys(this.key(requestId));
+    for (const s of sections) {
+      const value = await this.get<unknown>(requestId, s);
+      if (value !== null) await this.put(requestId, s, value);
+    }
+    return sections.length;
+  }
+}

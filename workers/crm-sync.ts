@@ -1,0 +1,17 @@
+import { StageJob } from '../src/pipeline/jobs.ts';
+import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
+import { syncCrm } from '../src/pipeline/stages/sync-crm.ts';
+import type { Policy } from '../src/policy.ts';
+
+/** crm-sync: note on the contact and draftbridge_status, once per request. */
+export function crmSyncStage(policy: Policy): StageDefinition<'crm-sync'> {
+  return {
+    queue: 'crm-sync',
+    concurrency: 4,
+    limiter: { max: Math.max(1, Math.floor(policy.limits.hubspot.requestsPer10s / 4)), duration: 10_000 },
+    run: async (deps, job) => {
+      await syncCrm(deps, StageJob.parse(job.data).requestId);
+      return 'done';
+    },
+  };
+}

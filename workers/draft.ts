@@ -1,0 +1,14 @@
+import { StageJob } from '../src/pipeline/jobs.ts';
+import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
+import { composeDraft } from '../src/pipeline/stages/compose-draft.ts';
+import type { Policy } from '../src/policy.ts';
+
+/** draft: pseudonymise, classify, prompt the LLM, re-identify locally (or fall back to the template). */
+export function draftStage(policy: Policy): StageDefinition<'draft'> {
+  return {
+    queue: 'draft',
+    concurrency: 4,
+    limiter: { max: policy.llm.routes.eu.requestsPerMinute, duration: 60_000 },
+    run: (deps, job, lastAttempt) => composeDraft(deps, StageJob.parse(job.data).requestId, lastAttempt),
+  };
+}

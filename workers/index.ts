@@ -1,0 +1,68 @@
+import type { Worker } from 'bullmq';
+import type { AppContext } from '../src/app.ts';
+import { LlmCircuit } from '../src/pipeline/llm-circuit.ts';
+import { PromptLibrary } from '../src/pipeline/prompts.ts';
+import { RequestStore } from '../src/pipeline/request-state.ts';
+import { startStageWorker } from '../src/pipeline/stage-runner.ts';
+import type { PipelineDeps } from '../src/pipeline/deps.ts';
+import type { CrmPort, LlmPort, MailPort } from '../src/ports.ts';
+import { PseudonymVault } from '../src/privacy/vault.ts';
+import { createRedis } from '../src/redis.ts';
+import { crmSyncStage } from './crm-sync.ts';
+import { deliverStage } from './deliver.ts';
+import { draftStage } from './draft.ts';
+import { intakeStage } from './intake.ts';
+
+export interface Ports {
+  crm: CrmPort;
+  mail: MailPort;
+  llm: LlmPort;
+}
+
+export interface RunningWorkers {
+  deps: PipelineDeps;
+  workers: Worker[];
+  close(): Promise<void>;
+}
+
+/** Builds the pipeline's dependencies and one BullMQ worker per stage. */
+export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.redis): PipelineDeps {
+  const { settings, policy } = ctx;
+  const prefix = settings.DRAFTBRIDGE_QUEUE_PREFIX;
+  const vault = new PseudonymVault(store, { prefix, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: policy.retention.vault ?? 86_400_000 });
+  const requests = new RequestStore(store, {
+    prefix,
+    ttlMs: policy.retention.request ?? 30 * 86_400_000,
+    audit: ctx.audit,
+    onTerminal: (requestId) => vault.erase(requestId),
+  });
+  return {
+    ctx,
+    ...ports,
+    vault,
+    requests,
+    prompts: new PromptLibrary(new URL('../config/prompts', import.meta.url).pathname),
+    circuit: new LlmCircuit(store, { prefix }),
+  };
+}
+
+export async function startWorkers(ctx: AppContext, ports: Ports): Promise<RunningWorkers> {
+  const deps = createPipelineDeps(ctx, ports);
+  // Workers block on Redis: their own connection, retrying forever (maxRetriesPerRequest null).
+  const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
+  const workers: Worker[] = [
+    startStageWorker(deps, connection, intakeStage(ctx.policy)),
+    startStageWorker(deps, connection, draftStage(ctx.policy)),
+    startStageWorker(deps, connection, deliverStage(ctx.policy)),
+    startStageWorker(deps, connection, crmSyncStage(ctx.policy)),
+  ] as Worker[];
+  return {
+    deps,
+    workers,
+    async close() {
+      // close() waits for active jobs to finish; anything unfinished is picked up again as stalled.
+      await Promise.all(workers.map((w) => w.close()));
+      connection.disconnect();
+    },
+  };
+}
