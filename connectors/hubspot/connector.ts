@@ -1,0 +1,128 @@
+import { Client } from '@hubspot/api-client';
+import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
+import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import type { Logger } from '../../src/logger.ts';
+import { upstreamRequests } from '../../src/metrics.ts';
+import type { CrmContact, CrmOwner, CrmPort } from '../../src/ports.ts';
+import { RateWindow, retryAfterMs } from '../rate-window.ts';
+
+/**
+ * CrmPort on the official @hubspot/api-client. Reads only the properties asked for (the policy's
+ * minimisation list) and drops anything else HubSpot returns. 429 becomes UpstreamRateLimited (the
+ * pipeline pauses the queue), 5xx and network failures are retried briefly and then reported as
+ * UpstreamUnavailable, other 4xx as UpstreamRejected.
+ */
+export interface HubSpotCrmOptions {
+  accessToken: string;
+  basePath: string;
+  requestsPer10s: number;
+  /** Retries for 5xx/network errors inside one call (the queue retries further). */
+  serverErrorRetries?: number;
+  /** Per request; a hung HubSpot must not hold a job until its lock expires. */
+  timeoutMs?: number;
+  logger?: Logger;
+}
+
+const NOTE_TO_CONTACT = 202;
+
+interface ApiError {
+  code?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export class HubSpotCrm implements CrmPort {
+  readonly client: Client;
+  private readonly window: RateWindow;
+  private readonly serverErrorRetries: number;
+  private readonly timeoutMs: number;
+
+  constructor(options: HubSpotCrmOptions) {
+    // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
+    this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
+    this.window = new RateWindow(Math.max(1, options.requestsPer10s), 10_000);
+    this.serverErrorRetries = options.serverErrorRetries ?? 2;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  async getContact(contactId: string, properties: readonly string[]): Promise<CrmContact | null> {
+    const result = await this.call('getContact', () => this.client.crm.contacts.basicApi.getById(contactId, [...properties]), { notFoundIsNull: true });
+    if (!result) return null;
+    // Minimisation holds even if the CRM sends more than we asked for.
+    const kept: Record<string, string | null> = {};
+    for (const p of properties) kept[p] = result.properties?.[p] ?? null;
+    return { id: result.id, properties: kept };
+  }
+
+  async getOwner(ownerId: string): Promise<CrmOwner | null> {
+    if (!/^\d+$/.test(ownerId)) return null;
+    const owner = await this.call('getOwner', () => this.client.crm.owners.ownersApi.getById(Number(ownerId)), { notFoundIsNull: true });
+    if (!owner?.email) return null;
+    return { id: owner.id, email: owner.email, firstName: owner.firstName ?? null, lastName: owner.lastName ?? null };
+  }
+
+  async createNote(input: { contactId: string; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }> {
+    const note = await this.call('createNote', () =>
+      this.client.crm.objects.notes.basicApi.create({
+        properties: {
+          hs_timestamp: (input.at ?? new Date()).toISOString(),
+          hs_note_body: input.body,
+          ...(input.ownerId ? { hubspot_owner_id: input.ownerId } : {}),
+        },
+        associations: [{ to: { id: input.contactId }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: NOTE_TO_CONTACT }] }],
+      }),
+    );
+    return { id: note!.id };
+  }
+
+  async updateContact(contactId: string, properties: Record<string, string>): Promise<void> {
+    await this.call('updateContact', () => this.client.crm.contacts.basicApi.update(contactId, { properties }));
+  }
+
+  private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
+    for (let attempt = 0; ; attempt++) {
+      await this.window.acquire();
+      try {
+        const result = await withTimeout(fn(), this.timeoutMs);
+        upstreamRequests.inc({ provider: 'hubspot', outcome: 'ok' });
+        return result;
+      } catch (err) {
+        const e = err as ApiError & Error;
+        const status = typeof e.code === 'number' ? e.code : undefined;
+        if (status === 404 && options.notFoundIsNull) {
+          upstreamRequests.inc({ provider: 'hubspot', outcome: 'not_found' });
+          return null;
+        }
+        if (status === 429) {
+          upstreamRequests.inc({ provider: 'hubspot', outcome: 'throttled' });
+          const headers = lowerCase(e.headers);
+          // Without Retry-After the ten-second window is what HubSpot counts against.
+          const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds'] ?? 10_000);
+          throw new UpstreamRateLimited('hubspot', retryAfterMs(headers, interval), `hubspot ${operation} throttled`);
+        }
+        if (status !== undefined && status >= 400 && status < 500) {
+          upstreamRequests.inc({ provider: 'hubspot', outcome: 'rejected' });
+          throw new UpstreamRejected('hubspot', status, `hubspot ${operation} refused with ${status}`);
+        }
+        upstreamRequests.inc({ provider: 'hubspot', outcome: 'error' });
+        if (attempt >= this.serverErrorRetries) {
+          throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? e.name}`, status, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
+      }
+    }
+  }
+}
+
+class Timeout extends Error {
+  override name = 'Timeout';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Timeout(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+function lowerCase(headers: Record<string, string> | undefined): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+
+/**
+ * A local HubSpot that the real @hubspot/api-client talks to unchanged: CRM v3 and date-based
+ * (`/crm/objects/2026-03/...`) contact paths returning only the requested properties (plus the three
+ * HubSpot always adds), owners, notes with associations, property definitions, HubSpot's error
+ * bodies and X-HubSpot-RateLimit-* headers. Faults on demand.
+ */
+export interface SimContact {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+}
+export interface SimOwner {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  userId: number;
+}
+export interface SimNote {
+  id: string;
+  properties: Record<string, string>;
+  associations: { to: { id: string }; types: { associationCategory: string; associationTypeId: number }[] }[];
+}
+
+export interface HubSpotSimulator {
+  url: string;
+  contacts: Map<string, SimContact>;
+  owners: Map<string, SimOwner>;
+  notes: SimNote[];
+  propertyDefinitions: Map<string, Record<string, unknown>>;
+  requests: RecordedRequest[];
+  seedContact(input: { id?: string; properties: Record<string, string | null> }): SimContact;
+  seedOwner(input: { id?: string; email: string; firstName: string; lastName: string }): SimOwner;
+  inject(fault: Fault): void;
+  close(): Promise<void>;
+}
+
+const DATE_BASED = '/crm/objects/2026-03';
+const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
+
+function error(reply: FastifyReply, status: number, category: string, message: string, extra: Record<string, unknown> = {}) {
+  return reply.code(status).type('application/json;charset=utf-8').send({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
+}
+
+function requestedProperties(query: Record<string, unknown>): string[] {
+  const raw = query.properties;
+  const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+  return list.flatMap((p) => String(p).split(',')).map((p) => p.trim()).filter(Boolean);
+}
+
+export async function startHubSpotSimulator(options: { port?: number; host?: string; accessToken?: string } = {}): Promise<HubSpotSimulator> {
+  const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
+  const contacts = new Map<string, SimContact>();
+  const owners = new Map<string, SimOwner>();
+  const notes: SimNote[] = [];
+  const propertyDefinitions = new Map<string, Record<string, unknown>>();
+  const faults = new FaultInjector();
+  let nextId = 1000;
+
+  app.addHook('onRequest', async (request, reply) => {
+    faults.record(request);
+    reply.header('x-hubspot-ratelimit-interval-milliseconds', '10000');
+    reply.header('x-hubspot-ratelimit-max', '190');
+    reply.header('x-hubspot-ratelimit-remaining', '189');
+    reply.header('x-hubspot-ratelimit-daily', '1000000');
+    reply.header('x-hubspot-ratelimit-daily-remaining', '999999');
+    if (options.accessToken && request.headers.authorization !== `Bearer ${options.accessToken}`) {
+      return error(reply, 401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found.');
+    }
+    const fault = faults.take(request);
+    if (!fault) return;
+    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.timeout) {
+      await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
+      return reply.code(504).send();
+    }
+    if (fault.malformed) return reply.code(200).type('application/json').send('{"id": "1", "properties": {');
+    if (fault.status === 429) {
+      reply.header('x-hubspot-ratelimit-remaining', '0');
+      if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
+      return error(reply, 429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', { errorType: 'RATE_LIMIT', policyName: fault.policyName ?? 'TEN_SECONDLY_ROLLING' });
+    }
+    if (fault.status) return error(reply, fault.status, 'INTERNAL_ERROR', 'internal error');
+  });
+
+  app.addHook('preHandler', async (request) => recordBody(request));
+
+  const contactView = (c: SimContact, asked: string[]) => {
+    const wanted = asked.length > 0 ? [...new Set([...asked, ...ALWAYS_RETURNED])] : ['firstname', 'lastname', 'email', ...ALWAYS_RETURNED];
+    const properties: Record<string, string | null> = {};
+    for (const p of wanted) if (p in c.properties || ALWAYS_RETURNED.includes(p)) properties[p] = c.properties[p] ?? null;
+    return { id: c.id, properties, createdAt: c.createdAt, updatedAt: c.updatedAt, archived: false };
+  };
+
+  const getContact = async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
+    const c = contacts.get(request.params.id);
+    if (!c) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.');
+    return reply.type('application/json;charset=utf-8').send(contactView(c, requestedProperties(request.query)));
+  };
+  const patchContact = async (request: FastifyRequest<{ Params: { id: string }; Body: { properties?: Record<string, string> } }>, reply: FastifyReply) => {
+    const c = contacts.get(request.params.id);
+    if (!c) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Object not found.');
+    const props = request.body?.properties;
+    if (!props || typeof props !== 'object') return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
+    for (const name of Object.keys(props)) {
+      if (!propertyDefinitions.has(name) && !(name in c.properties)) {
+        return error(reply, 400, 'VALIDATION_ERROR', `Property values were not valid: [{"isValid":false,"message":"Property \\"${name}\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"${name}"}]`);
+      }
+    }
+    Object.assign(c.properties, props);
+    c.updatedAt = new Date().toISOString();
+    c.properties.lastmodifieddate = c.updatedAt;
+    return reply.type('application/json;charset=utf-8').send(contactView(c, Object.keys(props)));
+  };
+  for (const base of ['/crm/v3/objects', DATE_BASED]) {
+    app.get(`${base}/contacts/:id`, getContact);
+    app.patch(`${base}/contacts/:id`, patchContact);
+    app.post(`${base}/notes`, async (request: FastifyRequest<{ Body: { properties?: Record<string, string>; associations?: SimNote['associations'] } }>, reply) => {
+      const props = request.body?.properties ?? {};
+      if (!props.hs_timestamp) return error(reply, 400, 'VALIDATION_ERROR', 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]');
+      for (const a of request.body?.associations ?? []) {
+        if (!contacts.has(String(a.to?.id))) return error(reply, 400, 'VALIDATION_ERROR', `One or more associations are invalid: ${a.to?.id}`);
+        if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 202)) return error(reply, 400, 'VALIDATION_ERROR', 'invalid association type for note to contact');
+      }
+      const now = new Date().toISOString();
+      const id = String(++nextId);
+      const note: SimNote = { id, properties: { ...props, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id }, associations: request.body?.associations ?? [] };
+      notes.push(note);
+      return reply.code(201).type('application/json;charset=utf-8').send({ id, properties: note.properties, createdAt: now, updatedAt: now, archived: false });
+    });
+  }
+
+  app.get('/crm/v3/owners/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const o = owners.get(request.params.id);
+    if (!o) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Owner not found');
+    const now = new Date().toISOString();
+    return reply.type('application/json;charset=utf-8').send({ id: o.id, email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: o.userId, userIdIncludingInactive: o.userId, createdAt: now, updatedAt: now, archived: false, teams: [] });
+  });
+
+  app.post('/crm/v3/properties/contacts/groups', async (request: FastifyRequest<{ Body: { name?: string; label?: string } }>, reply) => {
+    const name = request.body?.name;
+    if (!name) return error(reply, 400, 'VALIDATION_ERROR', 'name is required');
+    if (propertyDefinitions.has(`group:${name}`)) return error(reply, 409, 'OBJECT_ALREADY_EXISTS', `Group named '${name}' already exists.`);
+    propertyDefinitions.set(`group:${name}`, { name, label: request.body?.label ?? name, displayOrder: -1, archived: false });
+    return reply.code(201).type('application/json;charset=utf-8').send(propertyDefinitions.get(`group:${name}`));
+  });
+  app.post('/crm/v3/properties/contacts', async (request: FastifyRequest<{ Body: Record<string, unknown> }>, reply) => {
+    const body = request.body ?? {};
+    for (const field of ['name', 'label', 'type', 'fieldType', 'groupName']) {
+      if (!body[field]) return error(reply, 400, 'VALIDATION_ERROR', `Invalid input JSON on line 1: ${field} is required`);
+    }
+    const name = String(body.name);
+    if (propertyDefinitions.has(name)) return error(reply, 409, 'OBJECT_ALREADY_EXISTS', `Property named '${name}' already exists.`);
+    const now = new Date().toISOString();
+    const def = { ...body, createdAt: now, updatedAt: now, archived: false, calculated: false, externalOptions: false, hasUniqueValue: false, hidden: false, modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false }, formField: true, options: body.options ?? [] };
+    propertyDefinitions.set(name, def);
+    return reply.code(201).type('application/json;charset=utf-8').send(def);
+  });
+  app.get('/crm/v3/properties/contacts/:name', async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
+    const def = propertyDefinitions.get(request.params.name);
+    if (!def) return error(reply, 404, 'OBJECT_NOT_FOUND', `Unable to find property ${request.params.name}`);
+    return reply.type('application/json;charset=utf-8').send(def);
+  });
+
+  app.setNotFoundHandler((request, reply) => error(reply, 404, 'OBJECT_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`));
+
+  const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  return {
+    url: address,
+    contacts,
+    owners,
+    notes,
+    propertyDefinitions,
+    requests: faults.requests,
+    seedContact(input) {
+      const id = input.id ?? String(++nextId);
+      const now = new Date().toISOString();
+      const c: SimContact = { id, properties: { ...input.properties, hs_object_id: id, createdate: now, lastmodifieddate: now }, createdAt: now, updatedAt: now };
+      contacts.set(id, c);
+      return c;
+    },
+    seedOwner(input) {
+      const id = input.id ?? String(++nextId);
+      const o: SimOwner = { id, email: input.email, firstName: input.firstName, lastName: input.lastName, userId: Number(id) + 7_000_000 };
+      owners.set(id, o);
+      return o;
+    },
+    inject: (fault) => faults.add(fault),
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * A sliding-window request budget (e.g. HubSpot's 100 requests per 10 s). `acquire` waits until a
+ * slot is free, so one process never runs into the provider's limit on its own.
+ */
+export class RateWindow {
+  private readonly max: number;
+  private readonly windowMs: number;
+  private readonly stamps: number[] = [];
+
+  constructor(max: number, windowMs: number) {
+    this.max = max;
+    this.windowMs = windowMs;
+  }
+
+  /** Milliseconds until a slot frees up (0 = now). */
+  waitMs(now = Date.now()): number {
+    while (this.stamps.length > 0 && now - this.stamps[0]! >= this.windowMs) this.stamps.shift();
+    return this.stamps.length < this.max ? 0 : this.windowMs - (now - this.stamps[0]!);
+  }
+
+  async acquire(): Promise<void> {
+    for (let wait = this.waitMs(); wait > 0; wait = this.waitMs()) await new Promise((r) => setTimeout(r, wait));
+    this.stamps.push(Date.now());
+  }
+}
+
+/** A counting semaphore (Graph: at most 4 concurrent requests per mailbox). */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  get inUse(): number {
+    return this.active;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((r) => this.waiting.push(r));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+/** Retry-After: seconds or an HTTP date; `retry-after-ms` wins when present. */
+export function retryAfterMs(headers: Record<string, string | undefined>, fallbackMs: number): number {
+  const ms = headers['retry-after-ms'];
+  if (ms && /^\d+(\.\d+)?$/.test(ms)) return Math.ceil(Number(ms));
+  const ra = headers['retry-after'];
+  if (ra) {
+    if (/^\d+(\.\d+)?$/.test(ra)) return Math.ceil(Number(ra) * 1000);
+    const date = Date.parse(ra);
+    if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  }
+  return fallbackMs;
+}

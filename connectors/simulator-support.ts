@@ -1,0 +1,76 @@
+import type { FastifyRequest } from 'fastify';
+
+/**
+ * Shared by the simulators: every request is recorded (for assertions such as "no personal value
+ * reached the LLM") and faults are injected on demand for the next N matching requests.
+ */
+export interface Fault {
+  /** HTTP status to answer with (429, 500, 503, ...). */
+  status?: number;
+  /** How many matching requests get the fault (default 1). */
+  times?: number;
+  retryAfterSeconds?: number;
+  retryAfterMs?: number;
+  policyName?: string;
+  latencyMs?: number;
+  /** Answer 200 with a truncated JSON body. */
+  malformed?: boolean;
+  /** Never answer in time (held for timeoutMs, default 60 s). */
+  timeout?: boolean;
+  timeoutMs?: number;
+  /** Only requests whose path matches. */
+  path?: RegExp;
+  /** Simulator-specific knobs (e.g. finishReason for the LLM). */
+  finishReason?: 'length' | 'content_filter';
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  at: number;
+}
+
+export class FaultInjector {
+  readonly requests: RecordedRequest[] = [];
+  private readonly faults: (Fault & { left: number })[] = [];
+
+  add(fault: Fault): void {
+    this.faults.push({ ...fault, left: fault.times ?? 1 });
+  }
+
+  clear(): void {
+    this.faults.length = 0;
+  }
+
+  /** Call from onRequest; the body is filled in by `recordBody` once parsed. */
+  record(request: FastifyRequest): RecordedRequest {
+    const entry: RecordedRequest = {
+      method: request.method,
+      path: request.url.split('?')[0]!,
+      query: request.query as Record<string, unknown>,
+      headers: { ...request.headers },
+      body: undefined,
+      at: Date.now(),
+    };
+    this.requests.push(entry);
+    (request as unknown as { recorded: RecordedRequest }).recorded = entry;
+    return entry;
+  }
+
+  take(request: FastifyRequest): Fault | undefined {
+    const path = request.url.split('?')[0]!;
+    const fault = this.faults.find((f) => f.left > 0 && (!f.path || f.path.test(path)));
+    if (!fault) return undefined;
+    fault.left--;
+    if (fault.left === 0) this.faults.splice(this.faults.indexOf(fault), 1);
+    return fault;
+  }
+}
+
+export function recordBody(request: FastifyRequest): void {
+  const recorded = (request as unknown as { recorded?: RecordedRequest }).recorded;
+  if (recorded) recorded.body = request.body;
+}
