@@ -1,0 +1,169 @@
+import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { zodResponseFormat } from 'openai/helpers/zod';
+import { z } from 'zod';
+import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { leakGuardRefusals, llmTokens, upstreamRequests } from '../../src/metrics.ts';
+import type { Policy, RouteBudget } from '../../src/policy.ts';
+import type { EmailDraft, LlmDraftOutcome, LlmDraftRequest, LlmPort, LlmRouteName } from '../../src/ports.ts';
+import type { Settings } from '../../src/settings.ts';
+import { retryAfterMs } from '../rate-window.ts';
+import { TokenBudget } from './token-budget.ts';
+
+/**
+ * LlmPort on the `openai` package: the `eu` route is an AzureOpenAI deployment, the `local` route any
+ * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then a
+ * per-route requests/tokens-per-minute budget; the answer is structured output from one zod schema.
+ */
+export const EmailDraftSchema = z.object({
+  subject: z.string().min(1).max(200),
+  body: z.string().min(1).max(8000),
+  language: z.enum(['de', 'en']),
+});
+
+interface Route {
+  client: OpenAI;
+  model: string;
+  budget: TokenBudget;
+  timeoutMs: number;
+}
+
+export interface DraftingLlmOptions {
+  eu?: { endpoint: string; apiKey?: string; azureADTokenProvider?: () => Promise<string>; apiVersion: string; deployment: string };
+  local?: { baseURL: string; model: string; apiKey?: string };
+  budgets: { eu: RouteBudget; local: RouteBudget };
+  /** SDK retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
+  maxRetries?: number;
+  maxCompletionTokens?: number;
+}
+
+export class DraftingLlm implements LlmPort {
+  private readonly routes = new Map<LlmRouteName, Route>();
+  private readonly maxCompletionTokens: number;
+
+  constructor(options: DraftingLlmOptions) {
+    this.maxCompletionTokens = options.maxCompletionTokens ?? 800;
+    const retries = options.maxRetries ?? 1;
+    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job);
+    // we want throttling to pause the whole queue instead, so 429 is surfaced via fetch wrapper below.
+    if (options.eu) {
+      const b = options.budgets.eu;
+      this.routes.set('eu', {
+        client: new AzureOpenAI({
+          endpoint: options.eu.endpoint,
+          apiVersion: options.eu.apiVersion,
+          deployment: options.eu.deployment,
+          ...(options.eu.azureADTokenProvider ? { azureADTokenProvider: options.eu.azureADTokenProvider } : { apiKey: options.eu.apiKey }),
+          maxRetries: retries,
+          timeout: b.timeoutMs,
+          fetch: noRetryOn429,
+        }),
+        model: options.eu.deployment,
+        budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
+        timeoutMs: b.timeoutMs,
+      });
+    }
+    if (options.local) {
+      const b = options.budgets.local;
+      this.routes.set('local', {
+        client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs, fetch: noRetryOn429 }),
+        model: options.local.model,
+        budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
+        timeoutMs: b.timeoutMs,
+      });
+    }
+  }
+
+  static fromSettings(settings: Settings, policy: Policy): DraftingLlm {
+    return new DraftingLlm({
+      ...(settings.AZURE_OPENAI_ENDPOINT && settings.AZURE_OPENAI_DEPLOYMENT
+        ? { eu: { endpoint: settings.AZURE_OPENAI_ENDPOINT, apiKey: settings.AZURE_OPENAI_API_KEY ?? '', apiVersion: settings.AZURE_OPENAI_API_VERSION, deployment: settings.AZURE_OPENAI_DEPLOYMENT } }
+        : {}),
+      ...(settings.LOCAL_LLM_BASE_URL && settings.LOCAL_LLM_MODEL ? { local: { baseURL: settings.LOCAL_LLM_BASE_URL, model: settings.LOCAL_LLM_MODEL } } : {}),
+      budgets: policy.llm.routes,
+    });
+  }
+
+  async draft(request: LlmDraftRequest): Promise<LlmDraftOutcome> {
+    // Fail closed before anything leaves the process.
+    const findings = [...request.guard(request.system), ...request.guard(request.user)];
+    if (findings.length > 0) {
+      for (const type of findings) leakGuardRefusals.inc({ type });
+      throw new LeakBlocked(findings);
+    }
+    const route = this.routes.get(request.route);
+    if (!route) throw new UpstreamRejected('llm', 503, `LLM route "${request.route}" is not configured`);
+
+    const estimate = Math.ceil((request.system.length + request.user.length) / 4) + this.maxCompletionTokens;
+    const wait = route.budget.reserve(estimate);
+    if (wait > 0) throw new UpstreamRateLimited('llm', wait, `llm route ${request.route} budget exhausted`);
+
+    try {
+      const completion = await route.client.chat.completions.parse({
+        model: route.model,
+        messages: [
+          { role: 'system', content: request.system },
+          { role: 'user', content: request.user },
+        ],
+        response_format: zodResponseFormat(EmailDraftSchema, 'email_draft'),
+        max_completion_tokens: this.maxCompletionTokens,
+        temperature: 0.4,
+      });
+      upstreamRequests.inc({ provider: 'llm', outcome: 'ok' });
+      const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
+      route.budget.settle(estimate, usage.promptTokens + usage.completionTokens);
+      llmTokens.inc({ route: request.route, kind: 'prompt' }, usage.promptTokens);
+      llmTokens.inc({ route: request.route, kind: 'completion' }, usage.completionTokens);
+      const parsed = completion.choices[0]?.message.parsed;
+      if (!parsed) throw new UpstreamUnavailable('llm', 'answer without structured content');
+      return { kind: 'drafted', draft: parsed as EmailDraft, usage, model: completion.model };
+    } catch (err) {
+      return this.outcomeOf(err, request.route);
+    }
+  }
+
+  private outcomeOf(err: unknown, route: LlmRouteName): LlmDraftOutcome {
+    const name = (err as Error)?.constructor?.name ?? '';
+    if (name === 'LengthFinishReasonError') return { kind: 'truncated' };
+    if (name === 'ContentFilterFinishReasonError') return { kind: 'content_filtered', categories: [] };
+    if (err instanceof UpstreamUnavailable || err instanceof UpstreamRateLimited) throw err;
+    if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
+      upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+      throw new UpstreamUnavailable('llm', `llm ${route}: ${err.message}`, undefined, { cause: err });
+    }
+    if (err instanceof APIError) {
+      const status = err.status ?? 0;
+      const body = err.error as { code?: string; innererror?: { content_filter_result?: Record<string, { filtered?: boolean }> } } | undefined;
+      if (status === 400 && (err.code === 'content_filter' || body?.code === 'content_filter')) {
+        upstreamRequests.inc({ provider: 'llm', outcome: 'filtered' });
+        const results = body?.innererror?.content_filter_result ?? {};
+        return { kind: 'content_filtered', categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) };
+      }
+      if (status === 429) {
+        upstreamRequests.inc({ provider: 'llm', outcome: 'throttled' });
+        const headers = Object.fromEntries((err.headers as Headers | undefined)?.entries?.() ?? []);
+        throw new UpstreamRateLimited('llm', retryAfterMs(headers, 10_000), `llm ${route} throttled`);
+      }
+      if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
+        upstreamRequests.inc({ provider: 'llm', outcome: 'rejected' });
+        throw new UpstreamRejected('llm', status, `llm ${route} refused with ${status}`);
+      }
+      upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+      throw new UpstreamUnavailable('llm', `llm ${route} failed with ${status}`, status, { cause: err });
+    }
+    // Malformed JSON bodies and schema violations surface as plain errors from the SDK's parser.
+    upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+    throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${(err as Error)?.message?.slice(0, 80)})`, undefined, { cause: err });
+  }
+}
+
+/**
+ * The SDK retries 429 by itself; marking the response non-retryable (`x-should-retry: false`) hands
+ * throttling to the pipeline, which pauses the queue for the whole Retry-After instead.
+ */
+const noRetryOn429: typeof fetch = async (input, init) => {
+  const res = await fetch(input, init);
+  if (res.status !== 429) return res;
+  const headers = new Headers(res.headers);
+  headers.set('x-should-retry', 'false');
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+};

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import { FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+
+/**
+ * A local Azure OpenAI (and OpenAI-compatible) chat completions endpoint for tests and the sandbox:
+ * `/openai/deployments/{d}/chat/completions?api-version=…` with the `api-key` header, the v1 path
+ * `/openai/v1/chat/completions`, and `/v1/chat/completions` for a local model. Responses carry usage,
+ * `prompt_filter_results` and per-choice `content_filter_results` like Azure's. Its draft is
+ * deterministic and follows the prompt's instructions, using the placeholders it received.
+ */
+export type MangleMode = 'lowercase' | 'spaces' | 'single_brackets' | 'unknown_placeholder' | 'drop_greeting' | 'add_link';
+
+export interface AzureOpenAiSimulator {
+  url: string;
+  apiKey: string;
+  deployment: string;
+  requests: RecordedRequest[];
+  inject(fault: Fault): void;
+  setDown(down: boolean): void;
+  mangle(mode: MangleMode, times?: number): void;
+  /** Text that triggers Azure's prompt content filter (400 content_filter). */
+  contentFilterMarker: string;
+  close(): Promise<void>;
+}
+
+interface ChatMessage {
+  role: string;
+  content: string | { type: string; text?: string }[];
+}
+interface ChatBody {
+  model?: string;
+  messages?: ChatMessage[];
+  response_format?: { type: string; json_schema?: { name: string; strict?: boolean; schema?: unknown } };
+  max_tokens?: number;
+  max_completion_tokens?: number;
+}
+
+const SAFE = { filtered: false, severity: 'safe' };
+const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
+
+function text(message: ChatMessage): string {
+  return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text ?? '').join('');
+}
+
+/** Rough token count (≈ 4 characters per token), like the real tokenizer's order of magnitude. */
+export function estimateTokens(s: string): number {
+  return Math.ceil(s.length / 4);
+}
+
+function draftFrom(system: string, user: string): { subject: string; body: string; language: 'de' | 'en' } {
+  const de = /language \("de"\)|Sie-Form|Beginne den Text/.test(system + user);
+  const greeting = (user.match(/(?:Start the body with exactly this line|Beginne den Text \(body\) mit genau dieser Zeile):\s*(.+)/)?.[1] ?? (de ? 'Guten Tag,' : 'Hello,')).trim();
+  const closingMatch = user.match(/(?:End the body with exactly these lines|Beende den Text mit genau diesen Zeilen):\s*\n([\s\S]*?)\n(?:Kontext|Context):/);
+  const closing = (closingMatch?.[1] ?? (de ? 'Mit freundlichen Grüßen' : 'Kind regards')).trim();
+  const company = user.match(/(?:Firma des (?:Kontakts|Interessenten)|(?:Contact's|Lead's) company):\s*(\[\[[A-Z]+_\d+\]\])/)?.[1];
+  const isLead = /neuen Interessenten|new lead|Kennenlern|introductory/.test(system);
+  const body = de
+    ? [
+        greeting,
+        '',
+        isLead
+          ? `vielen Dank für Ihr Interesse${company ? ` im Namen von ${company}` : ''}. Gern stelle ich Ihnen unser Angebot in einem kurzen Gespräch vor.`
+          : `vielen Dank für Ihre Nachricht${company ? ` und Ihr Interesse aus dem Hause ${company}` : ''}. Gern rufe ich Sie wie gewünscht zurück.`,
+        'Passt Ihnen Dienstag um 10:00 Uhr oder Mittwoch um 14:30 Uhr? Eine kurze Bestätigung genügt.',
+        '',
+        closing,
+      ]
+    : [
+        greeting,
+        '',
+        isLead
+          ? `Thank you for your interest${company ? ` on behalf of ${company}` : ''}. I would be glad to introduce our offer in a short call.`
+          : `Thank you for your message${company ? ` and your interest at ${company}` : ''}. I will gladly call you back as requested.`,
+        'Would Tuesday at 10:00 or Wednesday at 14:30 suit you? A short confirmation is all I need.',
+        '',
+        closing,
+      ];
+  return { subject: de ? (isLead ? 'Ihr Kennenlerngespräch' : 'Ihr Rückrufwunsch – Terminvorschlag') : isLead ? 'Your introductory call' : 'Your callback request – proposed times', body: body.join('\n'), language: de ? 'de' : 'en' };
+}
+
+function applyMangle(draft: { subject: string; body: string; language: 'de' | 'en' }, mode: MangleMode) {
+  const body = draft.body;
+  switch (mode) {
+    case 'lowercase':
+      return { ...draft, body: body.replace(/\[\[([A-Z]+)_(\d+)\]\]/g, (_, t: string, n: string) => `[[${t.toLowerCase()}_${n}]]`) };
+    case 'spaces':
+      return { ...draft, body: body.replace(/\[\[([A-Z]+)_(\d+)\]\]/g, '[[ $1_$2 ]]') };
+    case 'single_brackets':
+      return { ...draft, body: body.replace(/\[\[([A-Z]+)_(\d+)\]\]/g, '[$1_$2]') };
+    case 'unknown_placeholder':
+      return { ...draft, body: `${body}\nP.S. Grüße an [[PERSON_99]].` };
+    case 'drop_greeting':
+      return { ...draft, body: body.split('\n').slice(1).join('\n') };
+    case 'add_link':
+      return { ...draft, body: `${body}\nBuchen Sie hier: https://evil.test/book?u=[[EMAIL_1]]` };
+  }
+}
+
+export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string } = {}): Promise<AzureOpenAiSimulator> {
+  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 4 * 1024 * 1024 });
+  const faults = new FaultInjector();
+  const apiKey = options.apiKey ?? 'sandbox-azure-openai-key';
+  const deployment = options.deployment ?? 'gpt-4o-mini-eu';
+  const model = options.model ?? 'gpt-4o-mini-2024-07-18';
+  const contentFilterMarker = '##trigger-content-filter##';
+  let down = false;
+  const mangles: { mode: MangleMode; left: number }[] = [];
+
+  const azureError = (reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
+    reply.code(status).type('application/json').send({ error: { code, message, ...extra } });
+
+  app.addHook('preHandler', async (request, reply) => {
+    recordBody(request);
+    if (down) return azureError(reply, 503, 'ServiceUnavailable', 'The service is temporarily unable to process your request. Please try again later.');
+    const fault = faults.take(request);
+    if (!fault) return;
+    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+    if (fault.timeout) {
+      await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
+      return reply.code(504).send();
+    }
+    if (fault.malformed) return reply.code(200).type('application/json').send('{"id":"chatcmpl-x","choices":[{"message":');
+    if (fault.status === 429) {
+      const ms = fault.retryAfterMs ?? (fault.retryAfterSeconds ?? 1) * 1000;
+      reply.header('retry-after-ms', String(ms)).header('retry-after', String(Math.ceil(ms / 1000))).header('x-ratelimit-remaining-requests', '0').header('x-ratelimit-remaining-tokens', '0');
+      return azureError(reply, 429, '429', `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after ${Math.ceil(ms / 1000)} seconds.`);
+    }
+    if (fault.status) return azureError(reply, fault.status, String(fault.status), 'The server had an error while processing your request.');
+    if (fault.finishReason) (request as unknown as { finishReason?: string }).finishReason = fault.finishReason;
+  });
+  app.addHook('onRequest', async (request) => {
+    faults.record(request);
+  });
+
+  const complete = async (request: FastifyRequest, reply: FastifyReply, modelName: string) => {
+    const body = (request.body ?? {}) as ChatBody;
+    if (!Array.isArray(body.messages) || body.messages.length === 0) {
+      return azureError(reply, 400, 'BadRequest', "'messages' is a required property", { param: 'messages', type: 'invalid_request_error' });
+    }
+    const system = body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map(text).join('\n');
+    const user = body.messages.filter((m) => m.role === 'user').map(text).join('\n');
+    if ((system + user).includes(contentFilterMarker)) {
+      return azureError(reply, 400, 'content_filter', "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.", {
+        param: 'prompt',
+        type: null,
+        status: 400,
+        innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...FILTER_RESULTS, violence: { filtered: true, severity: 'medium' } } },
+      });
+    }
+    let draft = draftFrom(system, user);
+    const m = mangles[0];
+    if (m) {
+      draft = applyMangle(draft, m.mode);
+      if (--m.left === 0) mangles.shift();
+    }
+    const finish = (request as unknown as { finishReason?: string }).finishReason ?? 'stop';
+    const wantsJson = body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object';
+    let content = wantsJson ? JSON.stringify(draft) : `${draft.subject}\n\n${draft.body}`;
+    if (finish === 'length') content = content.slice(0, Math.floor(content.length / 2));
+    const promptTokens = estimateTokens(system + user);
+    const completionTokens = estimateTokens(content);
+    const filtered = finish === 'content_filter';
+    return reply.type('application/json').send({
+      id: `chatcmpl-${randomUUID().replace(/-/g, '').slice(0, 24)}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: modelName,
+      system_fingerprint: 'fp_draftbridge_sim',
+      prompt_filter_results: [{ prompt_index: 0, content_filter_results: FILTER_RESULTS }],
+      choices: [
+        {
+          index: 0,
+          finish_reason: finish,
+          logprobs: null,
+          message: { role: 'assistant', content: filtered ? null : content, refusal: null },
+          content_filter_results: filtered ? { ...FILTER_RESULTS, sexual: { filtered: true, severity: 'medium' } } : FILTER_RESULTS,
+        },
+      ],
+      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+    });
+  };
+
+  const requireKey = (request: FastifyRequest, reply: FastifyReply): boolean => {
+    const presented = request.headers['api-key'] ?? request.headers.authorization?.replace(/^Bearer /, '');
+    if (presented === apiKey) return true;
+    void azureError(reply, 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
+    return false;
+  };
+
+  app.post('/openai/deployments/:deployment/chat/completions', async (request: FastifyRequest<{ Params: { deployment: string }; Querystring: { 'api-version'?: string } }>, reply) => {
+    if (!requireKey(request, reply)) return reply;
+    if (!request.query['api-version']) return azureError(reply, 404, '404', 'Resource not found');
+    if (request.params.deployment !== deployment) return azureError(reply, 404, 'DeploymentNotFound', 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
+    return complete(request, reply, model);
+  });
+  app.post('/openai/v1/chat/completions', async (request, reply) => {
+    if (!requireKey(request, reply)) return reply;
+    const body = request.body as ChatBody;
+    if (body?.model !== deployment) return azureError(reply, 404, 'DeploymentNotFound', 'The API deployment for this resource does not exist.');
+    return complete(request, reply, model);
+  });
+  // An OpenAI-compatible local model (Ollama, vLLM): no key required.
+  app.post('/v1/chat/completions', async (request, reply) => complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b'));
+
+  const url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+  return {
+    url,
+    apiKey,
+    deployment,
+    contentFilterMarker,
+    requests: faults.requests,
+    inject: (fault) => faults.add(fault),
+    setDown(value) {
+      down = value;
+    },
+    mangle(mode, times = 1) {
+      mangles.push({ mode, left: times });
+    },
+    close: () => app.close(),
+  };
+}
