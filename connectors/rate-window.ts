@@ -59,3 +59,12 @@ export function retryAfterMs(headers: Record<string, string | undefined>, fallba
   }
   return fallbackMs;
 }
+
+/** Rejects with a `Timeout` error when `promise` has not settled within `ms` (a hung upstream must not hold a job). */
+export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'Timeout' })), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -4,7 +4,7 @@ import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../.
 import type { Logger } from '../../src/logger.ts';
 import { upstreamRequests } from '../../src/metrics.ts';
 import type { CrmContact, CrmOwner, CrmPort } from '../../src/ports.ts';
-import { RateWindow, retryAfterMs } from '../rate-window.ts';
+import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
  * CrmPort on the official @hubspot/api-client. Reads only the properties asked for (the policy's
@@ -112,15 +112,6 @@ export class HubSpotCrm implements CrmPort {
       }
     }
   }
-}
-
-class Timeout extends Error {
-  override name = 'Timeout';
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Timeout(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
 function lowerCase(headers: Record<string, string> | undefined): Record<string, string | undefined> {

@@ -1,0 +1,203 @@
+import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
+import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { upstreamRequests } from '../../src/metrics.ts';
+import type { MailMessageRef, MailPort, MailSubscription, OutgoingMail } from '../../src/ports.ts';
+import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
+
+/**
+ * MailPort on @microsoft/microsoft-graph-client with app-only auth from @azure/identity. Every call
+ * prefers immutable ids (a sent draft keeps its id), at most `mailboxConcurrency` requests run per
+ * mailbox (Graph allows 4), and 429/503 become UpstreamRateLimited with Graph's Retry-After so the
+ * pipeline pauses the queue instead of the SDK sleeping inside a job.
+ */
+
+/** Our single-value extended property: a fixed GUID namespace plus a name. */
+export const REQUEST_ID_PROPERTY = 'String {6f4c1e7a-3b2d-4c8e-9a51-0d2b7e4f8c13} Name draftbridgeRequestId';
+
+export interface GraphMailOptions {
+  credential?: TokenCredential;
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** GRAPH_AUTHORITY_HOST */
+  authorityHost?: string;
+  /** GRAPH_BASE_URL, e.g. https://graph.microsoft.com/v1.0 */
+  baseUrl: string;
+  mailboxConcurrency?: number;
+  timeoutMs?: number;
+}
+
+const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn']);
+const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+
+interface GraphMessage {
+  id: string;
+  isDraft: boolean;
+  internetMessageId?: string;
+  conversationId?: string;
+  webLink?: string;
+  parentFolderId?: string;
+  singleValueExtendedProperties?: { id: string; value: string }[];
+}
+
+export class GraphMail implements MailPort {
+  private readonly client: Client;
+  private readonly concurrency: number;
+  private readonly timeoutMs: number;
+  private readonly mailboxes = new Map<string, Semaphore>();
+
+  constructor(options: GraphMailOptions) {
+    const base = new URL(options.baseUrl);
+    const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
+    const credential =
+      options.credential ??
+      new ClientSecretCredential(options.tenantId ?? '', options.clientId ?? '', options.clientSecret ?? '', {
+        authorityHost: options.authorityHost ?? 'https://login.microsoftonline.com',
+        // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
+        disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(options.authorityHost ?? 'https://login.microsoftonline.com').hostname),
+      });
+    // National clouds have their own Graph host; anything else (a simulator) stands in for the global one.
+    const scope = GRAPH_HOSTS.has(base.hostname) ? `${base.origin}/.default` : 'https://graph.microsoft.com/.default';
+    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
+    // No RetryHandler: it would sleep through long Retry-Afters inside the job; the queue does that.
+    const auth = new AuthenticationHandler(authProvider);
+    const telemetry = new TelemetryHandler();
+    const http = new HTTPMessageHandler();
+    auth.setNext(telemetry);
+    telemetry.setNext(http);
+    this.client = Client.initWithMiddleware({
+      middleware: auth,
+      baseUrl: base.origin,
+      defaultVersion: version,
+      // The client attaches the token only to Graph hosts or these (bare hostnames, no port).
+      ...(GRAPH_HOSTS.has(base.hostname) ? {} : { customHosts: new Set([base.hostname]) }),
+    });
+    this.concurrency = Math.min(4, options.mailboxConcurrency ?? 4);
+    this.timeoutMs = options.timeoutMs ?? 15_000;
+  }
+
+  async findByRequestId(mailbox: string, requestId: string): Promise<MailMessageRef | null> {
+    const filter = `singleValueExtendedProperties/any(ep: ep/id eq '${REQUEST_ID_PROPERTY}' and ep/value eq '${requestId.replace(/'/g, "''")}')`;
+    const result = await this.call(mailbox, 'findByRequestId', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages`).filter(filter).select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId').top(2).get(),
+    );
+    const first = (result as { value?: GraphMessage[] } | null)?.value?.[0];
+    return first ? this.ref(mailbox, first) : null;
+  }
+
+  async createDraft(mail: OutgoingMail): Promise<MailMessageRef> {
+    const created = (await this.call(mail.mailbox, 'createDraft', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail)))) as GraphMessage;
+    return this.ref(mail.mailbox, created);
+  }
+
+  async sendDraft(mailbox: string, messageId: string): Promise<void> {
+    await this.call(mailbox, 'sendDraft', () => this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}/send`).post({}));
+  }
+
+  async sendMail(mail: OutgoingMail): Promise<void> {
+    await this.call(mail.mailbox, 'sendMail', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/sendMail`).post({ message: this.message(mail), saveToSentItems: true }));
+  }
+
+  async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null> {
+    const m = (await this.call(mailbox, 'getMessage', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`).get(),
+    { notFoundIsNull: true })) as GraphMessage | null;
+    if (!m) return null;
+    const requestId = m.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())?.value ?? null;
+    return { ...this.ref(mailbox, m), requestId };
+  }
+
+  async subscribe(input: { resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState: string; expirationDateTime: Date }): Promise<MailSubscription> {
+    const sub = (await this.call('subscriptions', 'subscribe', () =>
+      this.api('/subscriptions').post({
+        changeType: input.changeType,
+        notificationUrl: input.notificationUrl,
+        ...(input.lifecycleNotificationUrl ? { lifecycleNotificationUrl: input.lifecycleNotificationUrl } : {}),
+        resource: input.resource,
+        expirationDateTime: input.expirationDateTime.toISOString(),
+        clientState: input.clientState,
+      }),
+    )) as MailSubscription;
+    return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
+  }
+
+  async renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription> {
+    const sub = (await this.call('subscriptions', 'renewSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() }))) as MailSubscription;
+    return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
+  }
+
+  async deleteSubscription(id: string): Promise<void> {
+    await this.call('subscriptions', 'deleteSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).delete(), { notFoundIsNull: true });
+  }
+
+  async delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }> {
+    const messages: (MailMessageRef & { removed: boolean })[] = [];
+    let next: string | undefined = deltaLink ?? `/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
+    for (let page = 0; page < 1000 && next; page++) {
+      const url: string = next;
+      const res = (await this.call(mailbox, 'delta', () => this.api(url).get())) as { value: (GraphMessage & { '@removed'?: unknown })[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+      for (const m of res.value ?? []) messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
+      if (res['@odata.deltaLink']) return { messages, deltaLink: res['@odata.deltaLink'] };
+      next = res['@odata.nextLink'];
+    }
+    throw new UpstreamUnavailable('graph', 'delta query ended without a deltaLink');
+  }
+
+  private api(path: string) {
+    return this.client.api(path).header('Prefer', 'IdType="ImmutableId"');
+  }
+
+  private message(mail: OutgoingMail) {
+    return {
+      subject: mail.subject,
+      body: { contentType: mail.contentType === 'html' ? 'HTML' : 'Text', content: mail.body },
+      toRecipients: mail.to.map((r) => ({ emailAddress: { address: r.address, ...(r.name ? { name: r.name } : {}) } })),
+      categories: mail.categories,
+      singleValueExtendedProperties: [{ id: REQUEST_ID_PROPERTY, value: mail.requestId }],
+    };
+  }
+
+  private ref(mailbox: string, m: GraphMessage): MailMessageRef {
+    return {
+      id: m.id,
+      mailbox,
+      isDraft: m.isDraft,
+      ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
+      ...(m.conversationId ? { conversationId: m.conversationId } : {}),
+      ...(m.webLink ? { webLink: m.webLink } : {}),
+    };
+  }
+
+  private async call<T>(mailbox: string, operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
+    let semaphore = this.mailboxes.get(mailbox.toLowerCase());
+    if (!semaphore) this.mailboxes.set(mailbox.toLowerCase(), (semaphore = new Semaphore(this.concurrency)));
+    try {
+      // The slot stays taken until Graph has answered, even after we stopped waiting: an abandoned
+      // request still counts against the mailbox's 4 concurrent requests on Graph's side.
+      const result = await withTimeout(semaphore.run(fn), this.timeoutMs);
+      upstreamRequests.inc({ provider: 'graph', outcome: 'ok' });
+      return result;
+    } catch (err) {
+      if (err instanceof GraphError) {
+        const status = err.statusCode;
+        if (status === 404 && options.notFoundIsNull) return null;
+        if (status === 429 || status === 503) {
+          upstreamRequests.inc({ provider: 'graph', outcome: 'throttled' });
+          const headers: Record<string, string | undefined> = {};
+          err.headers?.forEach((v, k) => (headers[k.toLowerCase()] = v));
+          throw new UpstreamRateLimited('graph', retryAfterMs(headers, 5_000), `graph ${operation} throttled (${status})`);
+        }
+        if (status >= 400 && status < 500 && status !== 408) {
+          upstreamRequests.inc({ provider: 'graph', outcome: 'rejected' });
+          throw new UpstreamRejected('graph', status, `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim());
+        }
+        upstreamRequests.inc({ provider: 'graph', outcome: 'error' });
+        throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
+      }
+      upstreamRequests.inc({ provider: 'graph', outcome: 'error' });
+      throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${(err as Error).name}`, undefined, { cause: err });
+    }
+  }
+}
