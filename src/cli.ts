@@ -2,8 +2,9 @@
 import { Argument, Command, Option } from 'commander';
 import { createAppContext } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
+import { runDemo } from './cli/demo.ts';
 import { recordOfProcessing } from './cli/ropa.ts';
-import { startService, stopOnSignals, type ServeRole } from './cli/serve.ts';
+import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
 import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
 /** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
@@ -15,7 +16,7 @@ program
   .addArgument(new Argument('[role]', 'api | worker | all').choices(['api', 'worker', 'all']).default('all'))
   .action(async (role: ServeRole) => {
     const { settings, policy } = await loadConfigOrExit();
-    const service = await startService(settings, policy, role);
+    const service = await serve(settings, policy, role);
     stopOnSignals(service);
   });
 
@@ -84,6 +85,16 @@ program
   .action(async () => {
     const { settings, policy } = await loadConfigOrExit();
     console.log(JSON.stringify(recordOfProcessing(policy, settings), null, 2));
+  });
+
+program
+  .command('demo')
+  .description('send a signed "callback requested" webhook to a running sandbox service and show where the draft landed')
+  .option('--url <url>', 'the service base URL', process.env.DRAFTBRIDGE_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
+  .option('--contact <id>', 'sandbox contact: 1001 de, 1002 en, 1003 health note, 1004 blocked, 1005 opted out, 1006 new lead', '1001')
+  .option('--timeout <seconds>', 'how long to wait for the draft', '30')
+  .action(async (opts: { url: string; contact: string; timeout: string }) => {
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, print: (l) => console.log(l) });
   });
 
 program.addOption(new Option('--no-color').hideHelp());

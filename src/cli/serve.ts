@@ -3,6 +3,10 @@ import { createAppContext, type AppContext } from '../app.ts';
 import { buildServer } from '../http/server.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
+import { createPorts } from '../../connectors/index.ts';
+import { startWorkers } from '../../workers/index.ts';
+import { sandboxRoutes } from '../http/sandbox-routes.ts';
+import { startSandbox } from '../sandbox.ts';
 
 export type ServeRole = 'api' | 'worker' | 'all';
 
@@ -16,10 +20,12 @@ export interface RunningService {
 export interface ServiceParts {
   startWorkers?: (ctx: AppContext) => Promise<{ close(): Promise<void> }>;
   httpPlugins?: ((app: FastifyInstance) => Promise<void>)[];
+  onContext?: (ctx: AppContext) => void;
 }
 
 export async function startService(settings: Settings, policy: Policy, role: ServeRole, parts: ServiceParts = {}): Promise<RunningService> {
   const ctx = createAppContext(settings, policy);
+  parts.onContext?.(ctx);
   try {
     await ctx.ready();
   } catch {
@@ -45,6 +51,27 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
       await ctx.close();
     })());
   return { ctx, ...(server ? { server } : {}), stop };
+}
+
+/**
+ * `draftbridge serve`: the real connectors, or in sandbox mode the in-process simulators. Workers get
+ * their ports here so the core never knows which systems are behind them.
+ */
+export async function serve(settings: Settings, policy: Policy, role: ServeRole): Promise<RunningService> {
+  if (!settings.DRAFTBRIDGE_SANDBOX) {
+    return startService(settings, policy, role, { startWorkers: (ctx) => startWorkers(ctx, createPorts(ctx.settings, policy)) });
+  }
+  const sandbox = await startSandbox(settings);
+  let ctxRef: AppContext | undefined;
+  const service = await startService(sandbox.settings, policy, role, {
+    startWorkers: (ctx) => startWorkers(ctx, createPorts(ctx.settings, policy)),
+    httpPlugins: [async (app) => app.register(sandboxRoutes(ctxRef!, sandbox))],
+    onContext: (ctx) => {
+      ctxRef = ctx;
+    },
+  });
+  service.ctx.logger.info({ hubspot: sandbox.hubspot.url, graph: sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
+  return { ...service, stop: async () => { await service.stop(); await sandbox.close(); } };
 }
 
 /** SIGTERM/SIGINT: graceful stop; a second signal forces exit. */

@@ -9,7 +9,10 @@ import { recognise } from './recognisers.ts';
  */
 const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
 
-export function createLeakGuard(knownValues: Iterable<string>): OutboundScanner {
+export function createLeakGuard(knownValues: Iterable<string>, options: { templateText?: string } = {}): OutboundScanner {
+  // A surname that is also a word of our own template ("Sales", "Koch") would flag every request;
+  // the template is ours, so such values are left to the pseudonymiser alone.
+  const template = options.templateText ? ` ${fold(options.templateText).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} ` : '';
   const words: string[] = [];
   const digitRuns: string[] = [];
   for (const raw of knownValues) {
@@ -18,7 +21,7 @@ export function createLeakGuard(knownValues: Iterable<string>): OutboundScanner 
     const digits = v.replace(/\D/g, '');
     // Phone-like values: compare the significant digits whatever the formatting.
     if (digits.length >= 6 && digits.length >= v.replace(/[\s()+./-]/g, '').length - 1) digitRuns.push(digits.replace(/^(?:0049|49|0)/, ''));
-    else words.push(fold(v));
+    else if (!template.includes(` ${fold(v).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} `)) words.push(fold(v));
   }
   return (text: string) => {
     const clean = text.replace(PLACEHOLDER, ' ');

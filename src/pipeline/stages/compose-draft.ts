@@ -99,7 +99,8 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     const system = fill(template.system, slots);
     const user = fill(template.user, slots);
     const mapping = ps.mapping();
-    const guard = createLeakGuard([...Object.values(mapping), ...Object.values(known).filter((v): v is string => !!v)]);
+    // The mapping holds every identifying value of the job (CRM values and recogniser hits).
+    const guard = createLeakGuard(Object.values(mapping), { templateText: `${template.system}\n${template.user}\n${UNTRUSTED_DATA_RULE[language]}` });
     const required = [...new Set([...`${letter.greeting}\n${letter.closing}`.matchAll(/\[\[[A-Z]+_\d+\]\]/g)].map((m) => m[0]))];
 
     const attempt = async (strict: boolean): Promise<{ ok: true; subject: string; body: string } | { ok: false; reason: string }> => {

@@ -1,0 +1,22 @@
+import type { Policy } from '../src/policy.ts';
+import type { Settings } from '../src/settings.ts';
+import type { Ports } from '../workers/index.ts';
+import { GraphMail } from './graph/connector.ts';
+import { HubSpotCrm } from './hubspot/connector.ts';
+import { DraftingLlm } from './llm/connector.ts';
+
+/** The production ports from settings: HubSpot, Microsoft Graph and the LLM routes. */
+export function createPorts(settings: Settings, policy: Policy): Ports {
+  return {
+    crm: new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s }),
+    mail: new GraphMail({
+      tenantId: settings.GRAPH_TENANT_ID ?? '',
+      clientId: settings.GRAPH_CLIENT_ID ?? '',
+      clientSecret: settings.GRAPH_CLIENT_SECRET ?? '',
+      authorityHost: settings.GRAPH_AUTHORITY_HOST,
+      baseUrl: settings.GRAPH_BASE_URL,
+      mailboxConcurrency: policy.limits.graph.mailboxConcurrency,
+    }),
+    llm: DraftingLlm.fromSettings(settings, policy),
+  };
+}
