@@ -33,7 +33,7 @@ export const SANDBOX_CONTACTS: { id: string; label: string; properties: Record<s
 
 export const SANDBOX_OWNERS = [
   { id: '9001', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' },
-  { id: '9002', email: 'sophie.sales@example.com', firstName: 'Sophie', lastName: 'Sales' },
+  { id: '9002', email: 'sophie.lindqvist@example.com', firstName: 'Sophie', lastName: 'Lindqvist' },
 ];
 
 export async function startSandbox(settings: Settings, options: { tlsDir?: string } = {}): Promise<Sandbox> {

@@ -3,7 +3,7 @@ import type { AppContext } from '../src/app.ts';
 import { LlmCircuit } from '../src/pipeline/llm-circuit.ts';
 import { PromptLibrary } from '../src/pipeline/prompts.ts';
 import { RequestStore } from '../src/pipeline/request-state.ts';
-import { startStageWorker } from '../src/pipeline/stage-runner.ts';
+import { startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
 import type { CrmPort, LlmPort, MailPort } from '../src/ports.ts';
 import { PseudonymVault } from '../src/privacy/vault.ts';
@@ -46,15 +46,15 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
   };
 }
 
-export async function startWorkers(ctx: AppContext, ports: Ports): Promise<RunningWorkers> {
+export async function startWorkers(ctx: AppContext, ports: Ports, timing: WorkerTiming = {}): Promise<RunningWorkers> {
   const deps = createPipelineDeps(ctx, ports);
   // Workers block on Redis: their own connection, retrying forever (maxRetriesPerRequest null).
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
   const workers: Worker[] = [
-    startStageWorker(deps, connection, intakeStage(ctx.policy)),
-    startStageWorker(deps, connection, draftStage(ctx.policy)),
-    startStageWorker(deps, connection, deliverStage(ctx.policy)),
-    startStageWorker(deps, connection, crmSyncStage(ctx.policy)),
+    startStageWorker(deps, connection, intakeStage(ctx.policy), timing),
+    startStageWorker(deps, connection, draftStage(ctx.policy), timing),
+    startStageWorker(deps, connection, deliverStage(ctx.policy), timing),
+    startStageWorker(deps, connection, crmSyncStage(ctx.policy), timing),
   ] as Worker[];
   return {
     deps,

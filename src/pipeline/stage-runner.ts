@@ -22,7 +22,13 @@ export interface StageDefinition<K extends QueueName> {
   run(deps: PipelineDeps, job: Job<JobPayloads[K]>, lastAttempt: boolean): Promise<StageOutcome>;
 }
 
-export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connection: WorkerOptions['connection'], stage: StageDefinition<K>): Worker<JobPayloads[K]> {
+export interface WorkerTiming {
+  /** How long a job's lock lasts; a crashed worker's job is picked up again after it expires. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+}
+
+export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connection: WorkerOptions['connection'], stage: StageDefinition<K>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
   const { ctx } = deps;
   const log = ctx.logger.child({ stage: stage.queue });
   const worker: Worker<JobPayloads[K]> = new Worker<JobPayloads[K]>(
@@ -61,8 +67,8 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
       concurrency: stage.concurrency,
       ...(stage.limiter ? { limiter: stage.limiter } : {}),
       // A crashed worker's job is picked up again after the lock expires (stalled-job check).
-      lockDuration: 60_000,
-      stalledInterval: 30_000,
+      lockDuration: timing.lockDurationMs ?? 60_000,
+      stalledInterval: timing.stalledIntervalMs ?? 30_000,
       maxStalledCount: 2,
     },
   );
