@@ -13,6 +13,8 @@ export interface Fault {
   retryAfterMs?: number;
   policyName?: string;
   latencyMs?: number;
+  /** Process the request, then hold the answer back this long (the change is made, the caller waits). */
+  responseDelayMs?: number;
   /** Answer 200 with a truncated JSON body. */
   malformed?: boolean;
   /** Never answer in time (held for timeoutMs, default 60 s). */
@@ -20,6 +22,8 @@ export interface Fault {
   timeoutMs?: number;
   /** Only requests whose path matches. */
   path?: RegExp;
+  /** Only requests with this HTTP method. */
+  method?: string;
   /** Simulator-specific knobs (e.g. finishReason for the LLM). */
   finishReason?: 'length' | 'content_filter';
 }
@@ -62,7 +66,7 @@ export class FaultInjector {
 
   take(request: FastifyRequest): Fault | undefined {
     const path = request.url.split('?')[0]!;
-    const fault = this.faults.find((f) => f.left > 0 && (!f.path || f.path.test(path)));
+    const fault = this.faults.find((f) => f.left > 0 && (!f.path || f.path.test(path)) && (!f.method || f.method === request.method));
     if (!fault) return undefined;
     fault.left--;
     if (fault.left === 0) this.faults.splice(this.faults.indexOf(fault), 1);

@@ -171,6 +171,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
         if (!auth || !tokens.has(auth)) return graphError(reply, 401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
         const fault = faults.take(request);
         if (!fault) return;
+        if (fault.responseDelayMs) (request as unknown as { responseDelayMs?: number }).responseDelayMs = fault.responseDelayMs;
         if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
         if (fault.timeout) {
           await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
@@ -184,6 +185,10 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
         if (fault.status) return graphError(reply, fault.status, 'generalException', 'General exception while processing');
       });
       graph.addHook('preHandler', async (request) => recordBody(request));
+      graph.addHook('onSend', async (request) => {
+        const delay = (request as unknown as { responseDelayMs?: number }).responseDelayMs;
+        if (delay) await new Promise((r) => setTimeout(r, delay));
+      });
 
       const immutable = (request: FastifyRequest) => /IdType="ImmutableId"/i.test(String(request.headers.prefer ?? ''));
       const view = (m: SimMessage, request: FastifyRequest, expand = false) => ({

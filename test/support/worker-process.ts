@@ -1,0 +1,14 @@
+// A worker process for crash tests: the real workers against the sandbox simulators the parent runs.
+import { createPorts } from '../../connectors/index.ts';
+import { createAppContext } from '../../src/app.ts';
+import { loadSettings } from '../../src/settings.ts';
+import { startWorkers } from '../../workers/index.ts';
+import { defaultPolicy } from './env.ts';
+
+const base = defaultPolicy();
+const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } };
+const settings = loadSettings(process.env);
+const ctx = createAppContext(settings, policy);
+await ctx.ready();
+await startWorkers(ctx, createPorts(settings, policy), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+process.stdout.write('ready\n');
