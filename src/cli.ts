@@ -3,6 +3,8 @@ import { Argument, Command, Option } from 'commander';
 import { createAppContext } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
+import { runPseudonymise } from './cli/pseudonymise.ts';
+import { loadPolicy } from './policy.ts';
 import { recordOfProcessing } from './cli/ropa.ts';
 import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
 import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
@@ -85,6 +87,18 @@ program
   .action(async () => {
     const { settings, policy } = await loadConfigOrExit();
     console.log(JSON.stringify(recordOfProcessing(policy, settings), null, 2));
+  });
+
+program
+  .command('pseudonymise')
+  .description('JSON Lines on stdin ({"text", "contact"?, "lang"?}) → pseudonymised JSON Lines on stdout; never prints an original value')
+  .action(async () => {
+    // Needs no credentials: only the policy's special-category actions.
+    const policy = await loadPolicy(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml').catch((err: Error) => {
+      process.stderr.write(`draftbridge: ${err.message}\n`);
+      process.exit(1);
+    });
+    await runPseudonymise(process.stdin, process.stdout, policy);
   });
 
 program

@@ -73,6 +73,11 @@ function phoneSource(raw: string): string | undefined {
   return `(?:(?:\\+|00)${cc}${sep}(?:\\(0\\)${sep})?|0${sep})?${digits}`;
 }
 
+/** One key per line, whatever the formatting: E.164 when libphonenumber can parse it. */
+function phoneKey(raw: string): string {
+  return parsePhoneNumberFromString(raw.replace(/\(0\)/, ''), 'DE')?.number ?? raw.replace(/\D/g, '');
+}
+
 interface KnownValue {
   type: EntityType;
   canonical: string;
@@ -80,8 +85,11 @@ interface KnownValue {
   placeholder: string;
 }
 
-const WORD_BEFORE = '(?<![\\p{L}\\p{N}@._%+-])';
-const WORD_AFTER = '(?![\\p{L}\\p{N}])';
+const EMAIL_ADDRESS = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// Latin letters incl. umlauts and accents; a non-unicode regex compiles and runs much faster.
+const LETTER = 'A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F0-9';
+const WORD_BEFORE = `(?<![${LETTER}@._%+-])`;
+const WORD_AFTER = `(?![${LETTER}]|@[${LETTER}])`;
 
 export class Pseudonymiser {
   private readonly counters = new Map<string, number>();
@@ -135,14 +143,14 @@ export class Pseudonymiser {
       } else add(type, raw, variantSource(raw), field);
     }
     values.sort((a, b) => b.source.length - a.source.length);
-    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'iu'), placeholder: v.placeholder });
+    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'i'), placeholder: v.placeholder });
     if (values.length > 0) {
-      this.knownPattern = new RegExp(`${WORD_BEFORE}(?:${values.map((v) => v.source).join('|')})${WORD_AFTER}`, 'giu');
+      this.knownPattern = new RegExp(`${WORD_BEFORE}(?:${values.map((v) => v.source).join('|')})${WORD_AFTER}`, 'gi');
     }
   }
 
   private placeholderOf(type: string, original: string): string {
-    const key = `${type}\u0000${type === 'PHONE' ? original.replace(/\D/g, '') : fold(original)}`;
+    const key = `${type}\u0000${type === 'PHONE' ? phoneKey(original) : fold(original)}`;
     let placeholder = this.byValue.get(key);
     if (!placeholder) {
       const n = (this.counters.get(type) ?? 0) + 1;
@@ -156,7 +164,8 @@ export class Pseudonymiser {
   }
 
   pseudonymise(text: string): string {
-    let out = text;
+    // Addresses first, whole: a known first name must not eat the local part of an e-mail address.
+    let out = text.replace(EMAIL_ADDRESS, (address) => this.placeholderOf('EMAIL', address));
     if (this.knownPattern) {
       out = out.replace(this.knownPattern, (match) => {
         const cached = this.knownLookup.get(match);

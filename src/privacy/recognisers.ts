@@ -1,4 +1,4 @@
-import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js/max';
+import { findPhoneNumbersInText } from 'libphonenumber-js/max';
 import { FIRST_NAMES } from './first-names.ts';
 
 /**
@@ -115,23 +115,22 @@ export function ssnValid(raw: string): boolean {
   return sum % 10 === Number(v[11]);
 }
 
-const PHONE_COUNTRIES: CountryCode[] = ['DE', 'AT', 'CH'];
+// Cheap pre-filter: only stretches that look like a phone number go through libphonenumber.
+const PHONE_CANDIDATE = /(?:\+|\b00|\(0|\b0)[\d\s()./-]{5,24}\d/g;
+const LOOSE_PHONE = /(?:\+|00)\d{1,3}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?(?:[\s./-]?\d{2,8}){1,5}\b|\b0\d{2,5}\s?[/.-]?\s?\(?\d{2,}\)?(?:[\s.-]?\d{2,}){0,4}\b|\(0\d{2,5}\)\s?\d{3,}(?:[\s-]?\d{2,}){0,3}/g;
 
 function phoneSpans(text: string, out: Span[]): void {
-  const seen = new Set<string>();
-  for (const country of PHONE_COUNTRIES) {
-    for (const found of findPhoneNumbersInText(text, { defaultCountry: country })) {
-      const key = `${found.startsAt}:${found.endsAt}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push({ type: 'PHONE', start: found.startsAt, end: found.endsAt });
+  for (const candidate of text.matchAll(PHONE_CANDIDATE)) {
+    const digits = candidate[0].replace(/\D/g, '').length;
+    if (digits < 7) continue;
+    // libphonenumber knows every numbering plan (international numbers parse whatever the default country).
+    const found = findPhoneNumbersInText(candidate[0], { defaultCountry: 'DE' });
+    for (const f of found) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
+    // Numbers it rejects as invalid may still identify a line: +49 (0) 30 …, spaced groups, Austrian/Swiss national forms.
+    for (const m of candidate[0].matchAll(LOOSE_PHONE)) {
+      const d = m[0].replace(/\D/g, '').length;
+      if (d >= 7 && d <= 15) out.push({ type: 'PHONE', start: candidate.index + m.index, end: candidate.index + m.index + m[0].length });
     }
-  }
-  // Numbers libphonenumber rejects as invalid but which still identify a line: +49 (0) 30 ..., 0049 ..., spaced groups.
-  const LOOSE_PHONE = /(?:\+|00)\d{1,3}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?(?:[\s./-]?\d{2,8}){1,5}\b|\b0\d{2,5}[\s/.-]\(?\d{2,}\)?(?:[\s.-]?\d{2,}){0,4}\b|\(0\d{2,5}\)\s?\d{3,}(?:[\s-]?\d{2,}){0,3}/g;
-  for (const m of text.matchAll(LOOSE_PHONE)) {
-    const digits = m[0].replace(/\D/g, '');
-    if (digits.length >= 7 && digits.length <= 15) out.push({ type: 'PHONE', start: m.index, end: m.index + m[0].length });
   }
 }
 
