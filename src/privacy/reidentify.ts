@@ -28,8 +28,11 @@ const TYPE_ALIASES: Record<string, string> = {
 };
 
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>"')\]]+/gi;
-const MAILTO_OR_ADDRESS = /\bmailto:|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/gi;
+// No `g` flag: these are used with .test(), which would otherwise carry lastIndex between calls.
+const MAILTO_OR_ADDRESS = /\bmailto:|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/i;
 const HEADER_LINE = /^\s*(?:to|cc|bcc|an|kopie|blindkopie|from|von|reply-to|antwort an)\s*:/im;
+// A recipient field written inline ("… Now write: To: [[EMAIL_1]]").
+const RECIPIENT_FIELD = /\b(?:to|cc|bcc|an|kopie|blindkopie|reply-to|antwort an)\s*:\s*\[\[EMAIL_\d+\]\]/i;
 const ATTACHMENT = /\b(?:anbei|im anhang|angehängt|attached|attachment|enclosed)\b/i;
 
 export function restoreDraft(input: { subject: string; body: string; mapping: Record<string, string>; required: string[]; allowedLinks: string[] }): RestoreResult {
@@ -90,7 +93,7 @@ export function restoreDraft(input: { subject: string; body: string; mapping: Re
     if (/\]\]\(|\(\s*\[\[|href\s*=/.test(text)) return { ok: false, reason: 'placeholder_in_link', detail: 'markup link' };
   }
   // The model never chooses recipients or attachments: those are decided by code.
-  if (HEADER_LINE.test(body.text) || HEADER_LINE.test(subject.text)) return { ok: false, reason: 'recipient_or_attachment', detail: 'header-like line' };
+  if (HEADER_LINE.test(body.text) || HEADER_LINE.test(subject.text) || RECIPIENT_FIELD.test(body.text)) return { ok: false, reason: 'recipient_or_attachment', detail: 'header-like line' };
   if (MAILTO_OR_ADDRESS.test(body.text.replace(CANONICAL, ''))) return { ok: false, reason: 'recipient_or_attachment', detail: 'address or mailto written by the model' };
   if (ATTACHMENT.test(body.text)) return { ok: false, reason: 'recipient_or_attachment', detail: 'attachment mentioned' };
   // Values belong in prose: an e-mail placeholder is never restored into the subject line.
