@@ -111,6 +111,19 @@ program
     process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, print: (l) => console.log(l) });
   });
 
+program
+  .command('bench')
+  .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
+  .option('--json', 'print one JSON object instead of a table')
+  .option('--requests <n>', 'callback requests to push through', '1000')
+  .action(async (opts: { json?: boolean; requests: string }) => {
+    const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
+    const { runBench, formatBench } = await import('./bench/run.ts');
+    const result = await runBench(settings, policy, { requests: Number(opts.requests) });
+    console.log(opts.json ? JSON.stringify(result) : formatBench(result));
+    process.exit(0);
+  });
+
 program.addOption(new Option('--no-color').hideHelp());
 
 await program.parseAsync(process.argv);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -42,4 +43,26 @@ export async function waitForRedis(redis: Redis, timeoutMs = 5_000): Promise<voi
     };
     redis.on('ready', onReady);
   });
+}
+
+/**
+ * A Lua script sent once and then called by its SHA (EVALSHA), so hot paths do not ship the script
+ * text with every call; a Redis that lost its script cache (restart, failover) gets it again.
+ */
+export class RedisScript {
+  readonly lua: string;
+  readonly sha: string;
+  constructor(lua: string) {
+    this.lua = lua;
+    this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  async run(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+      return redis.eval(this.lua, keys.length, ...keys, ...args);
+    }
+  }
 }

@@ -43,6 +43,7 @@ interface Mailbox {
   upn: string;
   userId: string;
   messages: Map<string, SimMessage>;
+  byPropertyValue: Map<string, Set<SimMessage>>;
 }
 
 export interface GraphSimulator {
@@ -241,6 +242,10 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
           changeKey: randomBytes(12).toString('base64url'),
         };
         box.messages.set(id, m);
+        for (const p of m.singleValueExtendedProperties) {
+          if (!box.byPropertyValue.has(p.value)) box.byPropertyValue.set(p.value, new Set());
+          box.byPropertyValue.get(p.value)!.add(m);
+        }
         return m;
       };
 
@@ -277,15 +282,16 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       const list = async (request: FastifyRequest<{ Params: { user: string; folder?: string }; Querystring: Record<string, string> }>, reply: FastifyReply) => {
         const box = findMailbox(request.params.user);
         if (!box) return graphError(reply, 404, 'ErrorInvalidUser', `The requested user '${request.params.user}' is invalid.`);
-        let items = [...box.messages.values()];
         const folder = request.params.folder?.toLowerCase();
-        if (folder) items = items.filter((m) => m.parentFolderId === folder);
         const filter = request.query.$filter;
+        let items = filter ? [] : [...box.messages.values()].filter((m) => !folder || m.parentFolderId === folder);
         if (filter) {
           const ep = EP_FILTER.exec(filter);
           if (!ep) return graphError(reply, 400, 'ErrorInvalidUrlQueryFilter', 'The query filter contains one or more invalid nodes.');
           const [, , id, value] = ep;
-          items = items.filter((m) => m.singleValueExtendedProperties.some((p) => p.id.toLowerCase() === id!.replace(/''/g, "'").toLowerCase() && p.value === value!.replace(/''/g, "'")));
+          // Indexed by value (a mailbox in the sandbox bench holds thousands of drafts).
+          const candidates = [...(box.byPropertyValue.get(value!.replace(/''/g, "'")) ?? [])].filter((m) => box.messages.get(m.id) === m);
+          items = candidates.filter((m) => (!folder || m.parentFolderId === folder) && m.singleValueExtendedProperties.some((p) => p.id.toLowerCase() === id!.replace(/''/g, "'").toLowerCase()));
         }
         const expand = /singleValueExtendedProperties/i.test(request.query.$expand ?? '');
         return reply.send({ '@odata.context': `${origin}/v1.0/$metadata#users('${box.upn}')/messages`, value: items.map((m) => view(m, request, expand)) });
@@ -401,7 +407,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     requests: faults.requests,
     subscriptions,
     addMailbox(upn) {
-      const box: Mailbox = { upn: upn.toLowerCase(), userId: randomUUID(), messages: new Map() };
+      const box: Mailbox = { upn: upn.toLowerCase(), userId: randomUUID(), messages: new Map(), byPropertyValue: new Map() };
       mailboxes.set(box.upn, box);
       return { upn: box.upn, userId: box.userId };
     },

@@ -20,6 +20,9 @@ export const EmailDraftSchema = z.object({
   language: z.enum(['de', 'en']),
 });
 
+// Built once: converting the zod schema to JSON Schema on every call is measurable.
+const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraftSchema, 'email_draft');
+
 interface Route {
   client: OpenAI;
   model: string;
@@ -104,7 +107,7 @@ export class DraftingLlm implements LlmPort {
           { role: 'system', content: request.system },
           { role: 'user', content: request.user },
         ],
-        response_format: zodResponseFormat(EmailDraftSchema, 'email_draft'),
+        response_format: EMAIL_DRAFT_FORMAT,
         max_completion_tokens: this.maxCompletionTokens,
         temperature: 0.4,
       });

@@ -1,8 +1,9 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues } from './personal-data.ts';
+import { RedisScript } from '../redis.ts';
 
 /**
  * The audit trail: an append-only Redis stream of events without personal data. Each event carries
@@ -39,17 +40,17 @@ export interface AuditEvent {
 }
 
 // Compare-and-append: the chain head moves only if nobody appended since we read it.
-const APPEND_SCRIPT = `
+const APPEND_SCRIPT = new RedisScript(`
 local head = redis.call('GET', KEYS[2])
 if not head then head = ARGV[1] end
 if head ~= ARGV[2] then return {0, head} end
 local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[3], 'prev', ARGV[2], 'hash', ARGV[4])
 redis.call('SET', KEYS[2], ARGV[4])
 return {1, id}
-`;
+`);
 
 // Trim everything before the cut-off and remember the last trimmed hash as the new anchor.
-const TRIM_SCRIPT = `
+const TRIM_SCRIPT = new RedisScript(`
 local last = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
 if #last == 0 then return 0 end
 local fields = last[1][2]
@@ -59,7 +60,7 @@ local before = redis.call('XLEN', KEYS[1])
 redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
 redis.call('SET', KEYS[2], hash)
 return before - redis.call('XLEN', KEYS[1])
-`;
+`);
 
 export interface AuditTrailOptions {
   prefix: string;
@@ -71,7 +72,7 @@ export interface AuditTrailOptions {
 
 export class AuditTrail {
   private readonly redis: Redis;
-  private readonly key: Buffer;
+  private readonly key: KeyObject;
   private readonly streamKey: string;
   private readonly headKey: string;
   private readonly anchorKey: string;
@@ -80,7 +81,7 @@ export class AuditTrail {
 
   constructor(redis: Redis, options: AuditTrailOptions) {
     this.redis = redis;
-    this.key = options.key;
+    this.key = createSecretKey(options.key);
     this.streamKey = `${options.prefix}:audit`;
     this.headKey = `${options.prefix}:audit:head`;
     this.anchorKey = `${options.prefix}:audit:anchor`;
@@ -94,6 +95,7 @@ export class AuditTrail {
   }
 
   private tail: Promise<unknown> = Promise.resolve();
+  private lastHead: string | undefined;
 
   /** Appends in order; calls from one process are serialised so they do not race each other's CAS. */
   append(input: AuditEventInput): Promise<AuditEvent> {
@@ -114,14 +116,18 @@ export class AuditTrail {
       outcome: parsed.outcome,
       details,
     });
-    let prev = (await this.redis.get(this.headKey)) ?? GENESIS;
+    // The head we appended last is usually still the head; the script corrects us when it is not.
+    let prev = this.lastHead ?? (await this.redis.get(this.headKey)) ?? GENESIS;
     for (let attempt = 0; attempt < 50; attempt++) {
       const hash = this.chainHash(prev, body);
-      const [ok, value] = (await this.redis.eval(APPEND_SCRIPT, 2, this.streamKey, this.headKey, GENESIS, prev, body, hash)) as [
+      const [ok, value] = (await APPEND_SCRIPT.run(this.redis, [this.streamKey, this.headKey], [GENESIS, prev, body, hash])) as [
         number,
         string,
       ];
-      if (ok === 1) return { id: value, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev, hash };
+      if (ok === 1) {
+        this.lastHead = hash;
+        return { id: value, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev, hash };
+      }
       prev = value; // someone appended first: chain onto their event
     }
     throw new Error('audit append: head kept moving (50 attempts)');
@@ -164,7 +170,7 @@ export class AuditTrail {
   async trim(maxAgeMs: number, now = Date.now()): Promise<number> {
     const cutoff = now - maxAgeMs;
     // Stream ids start with the epoch ms; everything strictly before `cutoff-0` goes.
-    return (await this.redis.eval(TRIM_SCRIPT, 2, this.streamKey, this.anchorKey, `${cutoff - 1}-18446744073709551615`, `${cutoff}-0`)) as number;
+    return (await TRIM_SCRIPT.run(this.redis, [this.streamKey, this.anchorKey], [`${cutoff - 1}-18446744073709551615`, `${cutoff}-0`])) as number;
   }
 
   private chainHash(prev: string, body: string): string {

@@ -12,7 +12,6 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
     bodyLimit: 1024 * 1024,
     trustProxy: true,
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
   });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.ts';
 import { requestOutcomes } from '../metrics.ts';
+import { RedisScript } from '../redis.ts';
 
 /**
  * A request's state lives in Redis (ids and codes only, never personal data) with a TTL from its
@@ -50,20 +51,21 @@ export type RequestRecord = z.infer<typeof RequestRecord>;
 export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'reason' | 'categories'>>;
 
 // Moves state only from an allowed predecessor; a repeat of the same transition is a no-op (retries).
-const TRANSITION_SCRIPT = `
+const TRANSITION_SCRIPT = new RedisScript(`
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {-1, ''} end
-if current == ARGV[1] then return {0, current} end
+local info = redis.call('HMGET', KEYS[1], 'flow', 'subject')
+if current == ARGV[1] then return {0, current, info[1], info[2]} end
 for i = 4, #ARGV do
   if ARGV[i] == current then
     redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
     local facts = cjson.decode(ARGV[3])
     for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
-    return {1, current}
+    return {1, current, info[1], info[2]}
   end
 end
-return {-2, current}
-`;
+return {-2, current, info[1], info[2]}
+`);
 
 export class InvalidTransition extends Error {
   constructor(requestId: string, from: string, to: RequestState) {
@@ -126,10 +128,11 @@ export class RequestStore {
    */
   async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}): Promise<boolean> {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
-    const [code, from] = (await this.redis.eval(TRANSITION_SCRIPT, 1, this.key(requestId), to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to])) as [number, string];
+    // The script also returns flow and subject, so no second round trip is needed for the audit event.
+    const [code, from, flow, subject] = (await TRANSITION_SCRIPT.run(this.redis, [this.key(requestId)], [to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to]])) as [number, string, string | null, string | null];
     if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
     if (code === -2) throw new InvalidTransition(requestId, from, to);
-    const record = await this.get(requestId);
+    const record = { flow, subject };
     if (code === 1) {
       await this.options.audit.append({
         type: `request.${to}`,

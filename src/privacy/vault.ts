@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
@@ -27,16 +27,17 @@ export class PseudonymVault {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly ttlMs: number;
-  private readonly current: { id: string; key: Buffer };
-  private readonly keys = new Map<string, Buffer>();
+  private readonly current: { id: string; key: KeyObject };
+  private readonly keys = new Map<string, KeyObject>();
 
   constructor(redis: Redis, options: VaultOptions) {
     if (options.currentKey.length !== 32) throw new VaultError('vault key must be 32 bytes');
     this.redis = redis;
     this.prefix = options.prefix;
     this.ttlMs = options.ttlMs;
-    this.current = { id: keyIdOf(options.currentKey), key: options.currentKey };
-    for (const k of [options.currentKey, ...(options.previousKeys ?? [])]) this.keys.set(keyIdOf(k), k);
+    // KeyObjects once, not a raw Buffer per call (key import is measurable on the hot path).
+    this.current = { id: keyIdOf(options.currentKey), key: createSecretKey(options.currentKey) };
+    for (const k of [options.currentKey, ...(options.previousKeys ?? [])]) this.keys.set(keyIdOf(k), createSecretKey(k));
   }
 
   keyId(): string {

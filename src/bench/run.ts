@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { createPorts } from '../../connectors/index.ts';
+import { startWorkers } from '../../workers/index.ts';
+import { createAppContext } from '../app.ts';
+import { signV3 } from '../http/hubspot-signature.ts';
+import { buildServer } from '../http/server.ts';
+import { createLogger } from '../logger.ts';
+import type { Policy } from '../policy.ts';
+import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID, startSandbox } from '../sandbox.ts';
+import type { Settings } from '../settings.ts';
+import { rawBullmqRate } from './raw-bullmq.ts';
+
+/**
+ * `npm run bench`: in one process and one run, on the same Redis:
+ * - the whole pipeline in sandbox mode with zero simulated latency (signed webhooks in, drafts and
+ *   CRM notes out), next to raw BullMQ moving no-op jobs through the same four stages;
+ * - the webhook intake route next to a bare Fastify route.
+ * CPU time per request includes the in-process simulators (they run in the same process).
+ */
+export interface BenchResult {
+  requests: number;
+  pipeline_per_s: number;
+  raw_bullmq_per_s: number;
+  ratio: number;
+  cpu_ms_per_request: number;
+  raw_bullmq_cpu_ms_per_job: number;
+  intake_per_s: number;
+  bare_fastify_per_s: number;
+  intake_ratio: number;
+  rss_mb: number;
+}
+
+const CONTACTS = ['1001', '1002', '1006'];
+
+export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number }): Promise<BenchResult> {
+  const prefix = `dbbench-${randomUUID().slice(0, 8)}`;
+  // Budgets and rate limits off: this measures our overhead, not the providers' quotas.
+  const policy: Policy = {
+    ...basePolicy,
+    limits: { hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
+    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
+  };
+  const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
+  const sandbox = await startSandbox(settings);
+  const ctx = createAppContext(sandbox.settings, policy, { logger: createLogger({ level: 'silent' }) });
+  await ctx.ready();
+  const app = await buildServer(ctx);
+  const workers = await startWorkers(ctx, createPorts(ctx.settings, policy));
+  const n = options.requests;
+  try {
+    // Warm-up: JIT, TLS session, token cache.
+    await deliver(app, ctx.settings.publicUrl, CONTACTS.map((c, i) => event(c, 900_000_000 + i)));
+    await waitForCompleted(ctx, 'crm-sync', CONTACTS.length);
+
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 100) {
+      const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => event(CONTACTS[(i + k) % CONTACTS.length]!, i + k + 1));
+      const status = await deliver(app, ctx.settings.publicUrl, batch);
+      if (status !== 204) throw new Error(`webhook answered ${status}`);
+    }
+    await waitForCompleted(ctx, 'crm-sync', n + CONTACTS.length);
+    const pipelineMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const rss = process.memoryUsage().rss;
+
+    await workers.close();
+    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: [8, 4, 4, 4] });
+
+    // Intake alone (one event per delivery, no workers) against a bare Fastify route, same inject path.
+    const m = Math.max(500, n);
+    const t1 = performance.now();
+    for (let i = 0; i < m; i++) await deliver(app, ctx.settings.publicUrl, [event('1001', 2_000_000 + i)]);
+    const intakeMs = performance.now() - t1;
+    const bare = Fastify();
+    bare.post('/webhooks/hubspot', async (_req, reply) => reply.code(204).send());
+    await bare.ready();
+    const t2 = performance.now();
+    for (let i = 0; i < m; i++) await bare.inject({ method: 'POST', url: '/webhooks/hubspot', payload: JSON.stringify([event('1001', i)]), headers: { 'content-type': 'application/json' } });
+    const bareMs = performance.now() - t2;
+    await bare.close();
+
+    const pipelinePerS = (n / pipelineMs) * 1000;
+    const intakePerS = (m / intakeMs) * 1000;
+    const barePerS = (m / bareMs) * 1000;
+    return {
+      requests: n,
+      pipeline_per_s: round(pipelinePerS),
+      raw_bullmq_per_s: round(raw.perSecond),
+      ratio: round(pipelinePerS / raw.perSecond, 3),
+      cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
+      raw_bullmq_cpu_ms_per_job: round(raw.cpuMsPerJob, 3),
+      intake_per_s: round(intakePerS),
+      bare_fastify_per_s: round(barePerS),
+      intake_ratio: round(intakePerS / barePerS, 3),
+      rss_mb: round(rss / 1024 / 1024),
+    };
+  } finally {
+    await workers.close().catch(() => undefined);
+    await app.close();
+    await ctx.close();
+    await sandbox.close();
+    await deletePrefix(settings.REDIS_URL, prefix);
+  }
+}
+
+function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function event(contactId: string, eventId: number) {
+  const lead = contactId === '1006';
+  return {
+    eventId,
+    subscriptionId: 1,
+    portalId: SANDBOX_PORTAL_ID,
+    appId: 1,
+    occurredAt: Date.now(),
+    subscriptionType: lead ? 'contact.creation' : 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId: Number(contactId),
+    ...(lead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
+  };
+}
+
+async function deliver(app: Awaited<ReturnType<typeof buildServer>>, publicUrl: string, events: object[]): Promise<number> {
+  const body = JSON.stringify(events);
+  const timestamp = Date.now();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/webhooks/hubspot',
+    payload: body,
+    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
+  });
+  return res.statusCode;
+}
+
+async function waitForCompleted(ctx: ReturnType<typeof createAppContext>, queue: 'crm-sync', count: number): Promise<void> {
+  for (;;) {
+    const counts = await ctx.queues[queue].getJobCounts('completed', 'failed');
+    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+export function formatBench(r: BenchResult): string {
+  return [
+    `draftbridge bench: ${r.requests} callback requests, sandbox simulators with zero latency, one process`,
+    '',
+    '| measurement | per second | note |',
+    '| --- | ---: | --- |',
+    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} CPU ms per request (simulators included) |`,
+    `| raw BullMQ, 4 chained no-op stages, same concurrency | ${r.raw_bullmq_per_s} | ${r.raw_bullmq_cpu_ms_per_job} CPU ms per job |`,
+    `| ratio pipeline / raw BullMQ | ${r.ratio} | aim ≥ 0.5 |`,
+    `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | one event per delivery |`,
+    `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} |`,
+    '',
+    `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
+  ].join('\n');
+}
