@@ -112,6 +112,24 @@ program
   });
 
 program
+  .command('hubspot')
+  .description('HubSpot portal set-up')
+  .command('setup')
+  .description('create the draftbridge contact properties (status, last request, opt-out, callback flag); safe to run again')
+  .action(async () => {
+    const { settings, policy } = await loadConfigOrExit();
+    const { HubSpotCrm } = await import('../connectors/hubspot/connector.ts');
+    const { ensureCustomProperties } = await import('../connectors/hubspot/setup.ts');
+    if (!settings.HUBSPOT_ACCESS_TOKEN) {
+      console.error('draftbridge: HUBSPOT_ACCESS_TOKEN is required for hubspot setup');
+      process.exit(1);
+    }
+    const crm = new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN, basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });
+    const { created, existing } = await ensureCustomProperties(crm.client);
+    console.log(`hubspot setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
+  });
+
+program
   .command('bench')
   .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
   .option('--json', 'print one JSON object instead of a table')

@@ -85,7 +85,8 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     },
     async waitForCrmNote(requestId, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!(await ctx.redis.hget(`${ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${requestId}`, 'noteId'))) {
+      // The crm-sync job has finished: note written and draftbridge_status updated.
+      while ((await ctx.queues['crm-sync'].getJobState(requestId)) !== 'completed') {
         if (Date.now() > deadline) throw new Error(`no CRM note for ${requestId}`);
         await new Promise((r) => setTimeout(r, 50));
       }
