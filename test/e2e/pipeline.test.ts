@@ -95,6 +95,36 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     }
   });
 
+  it('repairs a mangled placeholder, and falls back to the template when the answer stays unusable', async () => {
+    h.sandbox.llm.mangle('lowercase', 1);
+    const repaired = await h.deliverWebhook('1001');
+    await h.waitForState(repaired.requestId, ['awaiting_review']);
+    const [a] = h.draftsFor(repaired.requestId);
+    expect(a!.categories).toEqual(['KI-Entwurf – bitte prüfen']);
+    expect(a!.body).toContain('Beispiel Maschinenbau GmbH');
+    expect(a!.body).not.toMatch(/\[\[|company_1/i);
+
+    // An invented placeholder twice (first answer and the stricter retry): the template drafts.
+    h.sandbox.llm.mangle('unknown_placeholder', 2);
+    const unusable = await h.deliverWebhook('1001');
+    const record = await h.waitForState(unusable.requestId, ['awaiting_review']);
+    expect(record.templateFallback).toBe('llm_unknown_placeholder');
+    expect(h.draftsFor(unusable.requestId)[0]!.categories).toEqual(['Vorlage – bitte prüfen']);
+  });
+
+  it('dead-letters a request whose contact cannot be read after every attempt, and tells the rep in the CRM', async () => {
+    h.sandbox.hubspot.inject({ status: 500, times: 1000, path: /\/crm\/v3\/objects\/contacts\/1002$/, method: 'GET' });
+    const { requestId } = await h.deliverWebhook('1002');
+    const record = await h.waitForState(requestId, ['failed'], 40_000);
+    expect(record.reason).toBe('dead_letter');
+    await h.waitForCrmNote(requestId);
+    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1002').at(-1)!;
+    expect(note.properties.hs_note_body).toContain('Es kam kein Entwurf');
+    const failedJob = await h.ctx.queues.intake.getJob(requestId);
+    expect(await failedJob!.getState()).toBe('failed');
+    expect((await h.ctx.audit.read({ requestId })).map((e) => e.type)).toContain('request.failed');
+  });
+
   it('never sent a personal value to the LLM and never logged one', async () => {
     const values = h.personalValues();
     const llmBodies = h.sandbox.llm.requests.map((r) => JSON.stringify(r.body));
