@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Shared by the simulators: every request is recorded (for assertions such as "no personal value
@@ -77,4 +77,23 @@ export class FaultInjector {
 export function recordBody(request: FastifyRequest): void {
   const recorded = (request as unknown as { recorded?: RecordedRequest }).recorded;
   if (recorded) recorded.body = request.body;
+}
+
+/**
+ * The vendor-independent part of a fault: delay, a hang (answered 504 once `timeoutMs` is over, long
+ * after the client gave up) and a truncated 200 body. Returns true when it has answered the request;
+ * the status faults are the simulator's own, with its vendor's error body.
+ */
+export async function applyTransportFault(fault: Fault, reply: FastifyReply, truncatedBody: string): Promise<boolean> {
+  if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
+  if (fault.timeout) {
+    await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
+    await reply.code(504).send();
+    return true;
+  }
+  if (fault.malformed) {
+    await reply.code(200).type('application/json').send(truncatedBody);
+    return true;
+  }
+  return false;
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
 import { generateSimulatorTls, type SimulatorTls } from './tls.ts';
 
 /**
@@ -173,12 +173,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
         const fault = faults.take(request);
         if (!fault) return;
         if (fault.responseDelayMs) (request as unknown as { responseDelayMs?: number }).responseDelayMs = fault.responseDelayMs;
-        if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
-        if (fault.timeout) {
-          await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
-          return reply.code(504).send();
-        }
-        if (fault.malformed) return reply.code(200).type('application/json').send('{"value":[{"id":');
+        if (await applyTransportFault(fault, reply, '{"value":[{"id":')) return reply;
         if (fault.status === 429 || fault.status === 503) {
           reply.header('retry-after', String(fault.retryAfterSeconds ?? 1));
           return graphError(reply, fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceNotAvailable', fault.status === 429 ? 'Application is over its MailboxConcurrency limit.' : 'Service unavailable');

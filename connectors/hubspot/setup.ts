@@ -6,6 +6,11 @@ import type { Client } from '@hubspot/api-client';
  */
 export const DRAFTBRIDGE_GROUP = { name: 'draftbridge', label: 'draftbridge', displayOrder: -1 };
 
+const YES_NO = [
+  { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
+  { label: 'No', value: 'false', displayOrder: 1, hidden: false },
+];
+
 const STATUS_OPTIONS = ['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'];
 
 export const DRAFTBRIDGE_PROPERTIES = [
@@ -24,10 +29,7 @@ export const DRAFTBRIDGE_PROPERTIES = [
     type: 'enumeration',
     fieldType: 'booleancheckbox',
     groupName: 'draftbridge',
-    options: [
-      { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
-      { label: 'No', value: 'false', displayOrder: 1, hidden: false },
-    ],
+    options: YES_NO,
   },
   {
     name: 'callback_requested',
@@ -35,10 +37,7 @@ export const DRAFTBRIDGE_PROPERTIES = [
     type: 'enumeration',
     fieldType: 'booleancheckbox',
     groupName: 'draftbridge',
-    options: [
-      { label: 'Yes', value: 'true', displayOrder: 0, hidden: false },
-      { label: 'No', value: 'false', displayOrder: 1, hidden: false },
-    ],
+    options: YES_NO,
   },
   { name: 'callback_notes', label: 'Notes for the callback', type: 'string', fieldType: 'textarea', groupName: 'draftbridge' },
 ];

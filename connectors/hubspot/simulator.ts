@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
 
 /**
  * A local HubSpot that the real @hubspot/api-client talks to unchanged: CRM v3 and date-based
@@ -74,12 +74,7 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     }
     const fault = faults.take(request);
     if (!fault) return;
-    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
-    if (fault.timeout) {
-      await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
-      return reply.code(504).send();
-    }
-    if (fault.malformed) return reply.code(200).type('application/json').send('{"id": "1", "properties": {');
+    if (await applyTransportFault(fault, reply, '{"id": "1", "properties": {')) return reply;
     if (fault.status === 429) {
       reply.header('x-hubspot-ratelimit-remaining', '0');
       if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));

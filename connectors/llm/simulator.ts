@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
 
 /**
  * A local Azure OpenAI (and OpenAI-compatible) chat completions endpoint for tests and the sandbox:
@@ -115,12 +115,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     if (down) return azureError(reply, 503, 'ServiceUnavailable', 'The service is temporarily unable to process your request. Please try again later.');
     const fault = faults.take(request);
     if (!fault) return;
-    if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
-    if (fault.timeout) {
-      await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));
-      return reply.code(504).send();
-    }
-    if (fault.malformed) return reply.code(200).type('application/json').send('{"id":"chatcmpl-x","choices":[{"message":');
+    if (await applyTransportFault(fault, reply, '{"id":"chatcmpl-x","choices":[{"message":')) return reply;
     if (fault.status === 429) {
       const ms = fault.retryAfterMs ?? (fault.retryAfterSeconds ?? 1) * 1000;
       reply.header('retry-after-ms', String(ms)).header('retry-after', String(Math.ceil(ms / 1000))).header('x-ratelimit-remaining-requests', '0').header('x-ratelimit-remaining-tokens', '0');
