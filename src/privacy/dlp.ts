@@ -13,7 +13,8 @@ export interface SensitiveSpan {
   end: number;
 }
 
-const B = '(?<![\\p{L}])'; // start of a word (stems may continue into compounds)
+// Start of a word (stems may continue into compounds). Latin letters only: a non-unicode regex is much faster.
+const B = '(?<![A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F])';
 
 const LEXICON: Record<SensitiveCategory, string> = {
   health: [
@@ -46,10 +47,12 @@ const LEXICON: Record<SensitiveCategory, string> = {
   ].join('|'),
 };
 
-const PATTERNS = (Object.entries(LEXICON) as [SensitiveCategory, string][]).map(([category, source]) => ({ category, re: new RegExp(`${B}(?:${source})`, 'giu') }));
+// One pass over the text for all categories: a named group per category tells which one matched.
+const CATEGORY_ORDER = Object.keys(LEXICON) as SensitiveCategory[];
+const ALL_CATEGORIES = new RegExp(`${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c]})`).join('|')})`, 'gi');
 
 // Business topics that contain a sensitive stem but say nothing about a person.
-const BUSINESS_TOPICS = /\b(?:gesundheits(?:branche|wesen|markt|sektor|ministerium|amt|app|plattform)|kranken(?:kasse|versicherung|haus(?:-?it|software|projekt|kette|betreiber|verwaltung)?)(?:n)?(?:kunde|projekt|software|ausschreibung)?|klinik(?:um|en|kette|betreiber|software)|healthcare (?:industry|sector|market|software|it|provider|customer)|hospital (?:software|it|project|group|chain)|medizintechnik|medtech|pharma(?:branche|kunde|unternehmen)?|kirchliche[rn]? (?:träger|einrichtung)|church (?:charity|organisation)|streikposten-?app)\b/giu;
+const BUSINESS_TOPICS = /\b(?:gesundheits(?:branche|wesen|markt|sektor|ministerium|amt|app|plattform)|kranken(?:kasse|versicherung|haus(?:-?it|software|projekt|kette|betreiber|verwaltung)?)(?:n)?(?:kunde|projekt|software|ausschreibung)?|klinik(?:um|en|kette|betreiber|software)|healthcare (?:industry|sector|market|software|it|provider|customer)|hospital (?:software|it|project|group|chain)|medizintechnik|medtech|pharma(?:branche|kunde|unternehmen)?|kirchliche[rn]? (?:träger|einrichtung)|church (?:charity|organisation)|streikposten-?app)\b/gi;
 
 const IBAN_LIKE = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b/g;
 
@@ -57,8 +60,9 @@ export function classifySensitive(text: string, _lang?: 'de' | 'en'): { categori
   if (!text) return { categories: [], spans: [] };
   const masked = text.replace(BUSINESS_TOPICS, (m) => ' '.repeat(m.length));
   const spans: SensitiveSpan[] = [];
-  for (const { category, re } of PATTERNS) {
-    for (const m of masked.matchAll(re)) spans.push({ category, start: m.index, end: m.index + m[0].length });
+  for (const m of masked.matchAll(ALL_CATEGORIES)) {
+    const category = CATEGORY_ORDER.find((c) => m.groups![c] !== undefined)!;
+    spans.push({ category, start: m.index, end: m.index + m[0].length });
   }
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });
   const categories = [...new Set(spans.map((s) => s.category))];

@@ -176,7 +176,7 @@ export class Pseudonymiser {
         return placeholder;
       });
     }
-    const spans = recognise(out);
+    const spans = recognise(out, { emailsDone: true });
     if (spans.length === 0) return out;
     let result = '';
     let last = 0;
