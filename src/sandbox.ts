@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startGraphSimulator, type GraphSimulator } from '../connectors/graph/simulator.ts';
 import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/tls.ts';
@@ -68,6 +69,9 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     AZURE_OPENAI_REGION: 'swedencentral',
     LOCAL_LLM_BASE_URL: `${llm.url}/v1`,
     LOCAL_LLM_MODEL: 'llama3.1:8b',
+    // Outlook approvals come back through our own /webhooks/graph (plain http is allowed by the simulator only).
+    GRAPH_NOTIFICATION_URL: settings.GRAPH_NOTIFICATION_URL ?? `${settings.publicUrl}/webhooks/graph`,
+    GRAPH_CLIENT_STATE: settings.GRAPH_CLIENT_STATE ?? randomBytes(24).toString('base64url'),
   };
   return {
     hubspot,

@@ -10,7 +10,8 @@ export function crmSyncStage(policy: Policy): StageDefinition<'crm-sync'> {
     concurrency: 4,
     limiter: { max: Math.max(1, Math.floor(policy.limits.hubspot.requestsPer10s / 4)), duration: 10_000 },
     run: async (deps, job) => {
-      await syncCrm(deps, StageJob.parse(job.data).requestId);
+      const data = StageJob.parse(job.data);
+      await syncCrm(deps, data.requestId, data.event);
       return 'done';
     },
   };

@@ -12,6 +12,8 @@ import { crmSyncStage } from './crm-sync.ts';
 import { deliverStage } from './deliver.ts';
 import { draftStage } from './draft.ts';
 import { intakeStage } from './intake.ts';
+import { mailEventsStage, RENEW_SUBSCRIPTIONS } from './mail-events.ts';
+import { MailWatch } from '../src/pipeline/mail-watch.ts';
 
 export interface Ports {
   crm: CrmPort;
@@ -43,6 +45,10 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
     requests,
     prompts: new PromptLibrary(new URL('../config/prompts', import.meta.url).pathname),
     circuit: new LlmCircuit(store, { prefix }),
+    watch:
+      settings.GRAPH_NOTIFICATION_URL && settings.GRAPH_CLIENT_STATE
+        ? new MailWatch(store, ports.mail, { prefix, notificationUrl: settings.GRAPH_NOTIFICATION_URL, clientState: settings.GRAPH_CLIENT_STATE, linkTtlMs: policy.retention.request ?? 30 * 86_400_000 })
+        : undefined,
   };
 }
 
@@ -55,7 +61,12 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
     startStageWorker(deps, connection, draftStage(ctx.policy), timing),
     startStageWorker(deps, connection, deliverStage(ctx.policy), timing),
     startStageWorker(deps, connection, crmSyncStage(ctx.policy), timing),
+    startStageWorker(deps, connection, mailEventsStage(), timing),
   ] as Worker[];
+  if (deps.watch) {
+    // Graph message subscriptions live about three days: renew hourly what expires within a day.
+    await ctx.queues['mail-events'].upsertJobScheduler(RENEW_SUBSCRIPTIONS, { every: 3_600_000 }, { name: RENEW_SUBSCRIPTIONS, data: { subscriptionId: 'all', receivedAt: 0 } });
+  }
   return {
     deps,
     workers,

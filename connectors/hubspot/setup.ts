@@ -11,7 +11,7 @@ const YES_NO = [
   { label: 'No', value: 'false', displayOrder: 1, hidden: false },
 ];
 
-const STATUS_OPTIONS = ['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'];
+const STATUS_OPTIONS = ['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed'];
 
 export const DRAFTBRIDGE_PROPERTIES = [
   {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
+import { graphWebhookRoutes } from './graph-webhooks.ts';
 import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
 import { opsRoutes } from './ops.ts';
 
@@ -14,6 +15,7 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
     requestIdHeader: 'x-request-id',
   });
   await app.register(hubspotWebhookRoutes, { ctx });
+  await app.register(graphWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
   for (const plugin of extra) await app.register(plugin);
   return app;

@@ -2,6 +2,7 @@ import type { AppContext } from '../app.ts';
 import type { CrmPort, LlmPort, MailPort } from '../ports.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import type { LlmCircuit } from './llm-circuit.ts';
+import type { MailWatch } from './mail-watch.ts';
 import type { PromptLibrary } from './prompts.ts';
 import type { RequestStore } from './request-state.ts';
 
@@ -15,6 +16,8 @@ export interface PipelineDeps {
   requests: RequestStore;
   prompts: PromptLibrary;
   circuit: LlmCircuit;
+  /** Graph change notifications (approval, rejection, reply); absent when no notification URL is set. */
+  watch?: MailWatch | undefined;
 }
 
 /** Personal data the intake stage puts in the vault for the later stages. */

@@ -26,5 +26,19 @@ export const CallbackRequest = z.object({
 export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
 /** Later stages need only the request id; everything else is in the request record and the vault. */
-export const StageJob = z.object({ requestId: RequestId });
+export const StageJob = z.object({
+  requestId: RequestId,
+  /** crm-sync only: what to report besides the state (a reply from the lead). */
+  event: z.enum(['reply']).optional(),
+});
 export type StageJob = z.infer<typeof StageJob>;
+
+/** A Graph change or lifecycle notification, reduced to ids (the message is read back through Graph). */
+export const MailEvent = z.object({
+  subscriptionId: z.string().min(1),
+  changeType: z.enum(['created', 'updated', 'deleted']).optional(),
+  lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
+  messageId: z.string().optional(),
+  receivedAt: z.number().int(),
+});
+export type MailEvent = z.infer<typeof MailEvent>;

@@ -1,9 +1,9 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { Policy } from '../policy.ts';
-import type { CallbackRequest, StageJob } from './jobs.ts';
+import type { CallbackRequest, MailEvent, StageJob } from './jobs.ts';
 
 /** Every queue, named in one place. One BullMQ queue per pipeline stage. */
-export const QUEUE_NAMES = ['intake', 'draft', 'deliver', 'crm-sync'] as const;
+export const QUEUE_NAMES = ['intake', 'draft', 'deliver', 'crm-sync', 'mail-events'] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 export interface JobPayloads {
@@ -11,6 +11,8 @@ export interface JobPayloads {
   draft: StageJob;
   deliver: StageJob;
   'crm-sync': StageJob;
+  /** Outlook told us something: a draft was sent (approved) or deleted (rejected), or the lead replied. */
+  'mail-events': MailEvent;
 }
 
 export type StageQueues = { [K in QueueName]: Queue<JobPayloads[K]> };
@@ -41,6 +43,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string, poli
     draft: make('draft'),
     deliver: make('deliver'),
     'crm-sync': make('crm-sync'),
+    'mail-events': make('mail-events'),
   };
 }
 

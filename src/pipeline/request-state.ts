@@ -9,18 +9,20 @@ import { RedisScript } from '../redis.ts';
  * retention class. It changes only through `transition`, which also writes the audit event and, on a
  * terminal state, erases the request's vault entry.
  */
-export const RequestState = z.enum(['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed']);
+export const RequestState = z.enum(['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed']);
 export type RequestState = z.infer<typeof RequestState>;
 
 /** The pipeline is done with the request (the vault is no longer needed). */
-export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed']);
+export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed']);
 
 const ALLOWED_FROM: Record<RequestState, readonly RequestState[]> = {
   received: [],
   fetched: ['received'],
   drafted: ['fetched'],
   awaiting_review: ['drafted'],
+  // awaiting_review → sent: the reviewer sent the draft in Outlook (approval); → rejected: deleted it.
   sent: ['drafted', 'awaiting_review'],
+  rejected: ['awaiting_review'],
   blocked_sensitive: ['received', 'fetched'],
   suppressed: ['received', 'fetched'],
   failed: ['received', 'fetched', 'drafted'],

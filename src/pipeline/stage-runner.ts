@@ -35,13 +35,14 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
     stage.queue,
     async (job) => {
       const end = stageDuration.startTimer({ stage: stage.queue });
-      const requestId = job.data.requestId;
+      // mail-events jobs carry a Graph subscription, not a request.
+      const requestId = 'requestId' in job.data ? job.data.requestId : undefined;
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
         const outcome = await stage.run(deps, job, lastAttempt);
         const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
         // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
-        if (next) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
+        if (next && requestId) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
         end({ outcome });
         return outcome;
       } catch (err) {
@@ -55,7 +56,7 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
         const permanent = err instanceof UpstreamRejected || err instanceof InvalidTransition;
         log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { name: (err as Error).name, message: (err as Error).message } }, 'stage failed');
         if (permanent || lastAttempt) {
-          await deadLetter(deps, stage.queue, requestId, (err as Error).name);
+          if (requestId) await deadLetter(deps, stage.queue, requestId, (err as Error).name);
           throw permanent ? new UnrecoverableError((err as Error).message) : err;
         }
         throw err;

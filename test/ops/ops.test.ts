@@ -55,7 +55,7 @@ describe('ops surface', () => {
     const basic = Buffer.from('ops:correct-horse-battery').toString('base64');
     const api = await app.inject({ url: '/ops/queues/api/queues', headers: { authorization: `Basic ${basic}` } });
     expect(api.statusCode).toBe(200);
-    expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['crm-sync', 'deliver', 'draft', 'intake']);
+    expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['crm-sync', 'deliver', 'draft', 'intake', 'mail-events']);
     const wrong = Buffer.from('ops:nope').toString('base64');
     expect((await app.inject({ url: '/ops/queues/api/queues', headers: { authorization: `Basic ${wrong}` } })).statusCode).toBe(401);
   });

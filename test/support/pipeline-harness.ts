@@ -10,6 +10,7 @@ import type { Policy } from '../../src/policy.ts';
 import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID, startSandbox, type Sandbox } from '../../src/sandbox.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
 import { defaultPolicy, deletePrefix, testSettings } from './env.ts';
+import { freePort } from './redis-server.ts';
 
 /**
  * The whole product in one process for end-to-end tests: sandbox simulators, the HTTP API, the
@@ -36,7 +37,9 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
   const policy = (options.policy ?? ((p) => p))({ ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } });
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: 'http://127.0.0.1:3999', DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET });
+  // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
+  const port = await freePort();
+  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET });
   const sandbox = await startSandbox(settings, { tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname });
   const logs: string[] = [];
   const sink = new Writable({
@@ -48,6 +51,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   const ctx = createAppContext(sandbox.settings, policy, { logger: createLogger({ level: 'debug' }, sink) });
   await ctx.ready();
   const app = await buildServer(ctx);
+  await app.listen({ port, host: '127.0.0.1' });
   const harness: PipelineHarness = {
     sandbox,
     ctx,

@@ -5,16 +5,25 @@ import type { PipelineDeps } from '../deps.ts';
  * Stage 4 (crm-sync): a note on the contact saying what happened (never the e-mail body) and
  * `draftbridge_status`. The note id is recorded so a retry does not add a second note.
  */
-export async function syncCrm(deps: PipelineDeps, requestId: string): Promise<void> {
+export async function syncCrm(deps: PipelineDeps, requestId: string, event?: 'reply'): Promise<void> {
   const { crm, requests, ctx } = deps;
   const record = await requests.get(requestId);
   if (!record) return; // expired by retention: nothing left to report
-  if (!record.noteId) {
-    const note = await crm.createNote({ contactId: record.contactId, body: noteFor(record), ...(record.ownerId ? { ownerId: record.ownerId } : {}), at: new Date(record.updatedAt) });
-    await requests.note(requestId, { noteId: note.id });
+  const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
+  const body = event === 'reply' ? replyNote(record, at) : noteFor(record);
+  // One note per state (and per reply job): a retried job finds the note id and does not add another.
+  const noteKey = event === 'reply' ? undefined : `note:${record.state}`;
+  const existing = noteKey ? await ctx.redis.hget(requests.key(requestId), noteKey) : null;
+  if (!existing) {
+    const note = await crm.createNote({ contactId: record.contactId, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
+    if (noteKey) await ctx.redis.hset(requests.key(requestId), noteKey, note.id, 'noteId', note.id);
   }
-  await crm.updateContact(record.contactId, { draftbridge_status: record.state, draftbridge_last_request_id: requestId });
-  await ctx.audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: record.state, details: { noteCreated: !record.noteId } });
+  if (event !== 'reply') await crm.updateContact(record.contactId, { draftbridge_status: record.state, draftbridge_last_request_id: requestId });
+  await ctx.audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
+}
+
+function replyNote(record: RequestRecord, at: Date): string {
+  return `<p><strong>draftbridge:</strong> Der Kontakt hat am ${at.toISOString().replace('T', ' ').slice(0, 16)} UTC auf die E-Mail geantwortet (Posteingang des Kontaktinhabers). Anfrage ${record.requestId}.</p>`;
 }
 
 const REASONS: Record<string, string> = {
@@ -33,7 +42,9 @@ export function noteFor(record: RequestRecord): string {
     case 'awaiting_review':
       return `<p><strong>draftbridge:</strong> Ein E-Mail-Entwurf${record.templateFallback ? ' (Vorlage, ohne KI)' : ''} liegt seit ${when} im Outlook-Ordner „Entwürfe“ des Kontaktinhabers zur Prüfung. Senden = freigeben, löschen = verwerfen. ${ref}, Nachricht ${record.messageId ?? '–'}.</p>`;
     case 'sent':
-      return `<p><strong>draftbridge:</strong> Die E-Mail wurde am ${when} automatisch versendet (laut Richtlinie erlaubt). ${ref}.</p>`;
+      return `<p><strong>draftbridge:</strong> Die E-Mail wurde am ${when} versendet (in Outlook freigegeben, oder automatisch, wo die Richtlinie es erlaubt). ${ref}.</p>`;
+    case 'rejected':
+      return `<p><strong>draftbridge:</strong> Der Entwurf wurde am ${when} in Outlook verworfen (gelöscht); es wurde keine E-Mail gesendet. ${ref}.</p>`;
     case 'blocked_sensitive':
       return `<p><strong>draftbridge:</strong> Kein Entwurf erstellt (${when}): die Notizen enthalten besondere Kategorien personenbezogener Daten (${record.categories ?? 'Art. 9 DSGVO'}). Bitte den Kontakt persönlich bearbeiten. ${ref}.</p>`;
     case 'failed':

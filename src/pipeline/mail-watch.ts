@@ -1,0 +1,110 @@
+import type { Redis } from 'ioredis';
+import type { MailPort } from '../ports.ts';
+
+/**
+ * Graph change notifications for the owners' mailboxes: Sent Items (a sent draft is the approval),
+ * Drafts (a deleted draft is the rejection) and Inbox (the lead's reply). Subscriptions are made the
+ * first time a draft lands in a mailbox and renewed before Graph's ~3-day limit; which subscription
+ * belongs to which mailbox and folder, and which message or conversation to which request, is kept in
+ * Redis (ids only).
+ */
+export type WatchedFolder = 'sentitems' | 'drafts' | 'inbox';
+
+const FOLDERS: { folder: WatchedFolder; resourceFolder: string; changeType: string }[] = [
+  { folder: 'sentitems', resourceFolder: 'SentItems', changeType: 'created' },
+  { folder: 'drafts', resourceFolder: 'Drafts', changeType: 'deleted' },
+  { folder: 'inbox', resourceFolder: 'Inbox', changeType: 'created' },
+];
+
+/** Graph allows 4,230 minutes for message subscriptions; stay below and renew a day ahead. */
+const LIFETIME_MS = 4_200 * 60_000;
+const RENEW_AHEAD_MS = 24 * 3_600_000;
+
+export interface MailWatchOptions {
+  prefix: string;
+  notificationUrl: string;
+  clientState: string;
+  /** How long message/conversation → request links live (the request's retention). */
+  linkTtlMs: number;
+}
+
+export class MailWatch {
+  private readonly redis: Redis;
+  private readonly mail: MailPort;
+  private readonly options: MailWatchOptions;
+
+  constructor(redis: Redis, mail: MailPort, options: MailWatchOptions) {
+    this.redis = redis;
+    this.mail = mail;
+    this.options = options;
+  }
+
+  private key(...parts: string[]): string {
+    return [this.options.prefix, 'mailwatch', ...parts].join(':');
+  }
+
+  /** Subscribes the mailbox's three folders once; a lock keeps parallel deliveries from doubling it. */
+  async ensure(mailbox: string): Promise<void> {
+    const box = mailbox.toLowerCase();
+    if (await this.redis.exists(this.key('mailbox', box))) return;
+    if ((await this.redis.set(this.key('lock', box), '1', 'PX', 30_000, 'NX')) !== 'OK') return;
+    try {
+      const ids: string[] = [];
+      for (const f of FOLDERS) {
+        const sub = await this.mail.subscribe({
+          resource: `users/${box}/mailFolders('${f.resourceFolder}')/messages`,
+          changeType: f.changeType,
+          notificationUrl: this.options.notificationUrl,
+          lifecycleNotificationUrl: this.options.notificationUrl,
+          clientState: this.options.clientState,
+          expirationDateTime: new Date(Date.now() + LIFETIME_MS),
+        });
+        await this.redis.hset(this.key('subscription', sub.id), { mailbox: box, folder: f.folder, expires: String(Date.parse(sub.expirationDateTime)) });
+        await this.redis.zadd(this.key('expiry'), Date.parse(sub.expirationDateTime), sub.id);
+        ids.push(sub.id);
+      }
+      await this.redis.set(this.key('mailbox', box), ids.join(','));
+    } finally {
+      await this.redis.del(this.key('lock', box));
+    }
+  }
+
+  async subscription(id: string): Promise<{ mailbox: string; folder: WatchedFolder } | null> {
+    const h = await this.redis.hgetall(this.key('subscription', id));
+    return h.mailbox ? { mailbox: h.mailbox, folder: h.folder as WatchedFolder } : null;
+  }
+
+  /** Renews every subscription that would expire within a day (run hourly). */
+  async renewDue(now = Date.now()): Promise<number> {
+    const due = await this.redis.zrangebyscore(this.key('expiry'), 0, now + RENEW_AHEAD_MS);
+    for (const id of due) await this.renew(id);
+    return due.length;
+  }
+
+  async renew(id: string): Promise<void> {
+    const sub = await this.mail.renewSubscription(id, new Date(Date.now() + LIFETIME_MS));
+    await this.redis.hset(this.key('subscription', id), 'expires', String(Date.parse(sub.expirationDateTime)));
+    await this.redis.zadd(this.key('expiry'), Date.parse(sub.expirationDateTime), id);
+  }
+
+  /** Graph removed the subscription: forget the mailbox so the next delivery subscribes again. */
+  async forget(id: string): Promise<void> {
+    const sub = await this.subscription(id);
+    await this.redis.multi().del(this.key('subscription', id)).zrem(this.key('expiry'), id).exec();
+    if (sub) await this.redis.del(this.key('mailbox', sub.mailbox));
+  }
+
+  async link(requestId: string, ref: { id: string; conversationId?: string | undefined }): Promise<void> {
+    const m = this.redis.multi().set(this.key('message', ref.id), requestId, 'PX', this.options.linkTtlMs);
+    if (ref.conversationId) m.set(this.key('conversation', ref.conversationId), requestId, 'PX', this.options.linkTtlMs);
+    await m.exec();
+  }
+
+  async requestForMessage(messageId: string): Promise<string | null> {
+    return this.redis.get(this.key('message', messageId));
+  }
+
+  async requestForConversation(conversationId: string): Promise<string | null> {
+    return this.redis.get(this.key('conversation', conversationId));
+  }
+}

@@ -1,0 +1,59 @@
+import type { Queue } from 'bullmq';
+import type { MailEvent, StageJob } from '../jobs.ts';
+import type { PipelineDeps } from '../deps.ts';
+
+/**
+ * Outlook is where the reviewer decides: sending the draft is the approval, deleting it the
+ * rejection. Graph tells us through change notifications; this stage maps them back to the request,
+ * moves its state and has the CRM told. A reply from the lead in the same conversation becomes a note.
+ */
+export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<void> {
+  const { ctx, mail, requests } = deps;
+  const watch = deps.watch;
+  if (!watch) return;
+  const crmSync = ctx.queues['crm-sync'] as Queue<StageJob>;
+
+  if (event.lifecycleEvent) {
+    await ctx.audit.append({ type: 'graph.lifecycle', actor: 'graph', outcome: event.lifecycleEvent, details: { subscriptionId: event.subscriptionId } });
+    if (event.lifecycleEvent === 'reauthorizationRequired') await watch.renew(event.subscriptionId);
+    else if (event.lifecycleEvent === 'subscriptionRemoved') await watch.forget(event.subscriptionId);
+    else await resync(deps, event.subscriptionId);
+    return;
+  }
+  const sub = await watch.subscription(event.subscriptionId);
+  if (!sub || !event.messageId) return;
+
+  if (sub.folder === 'drafts' && event.changeType === 'deleted') {
+    const requestId = await watch.requestForMessage(event.messageId);
+    const record = requestId ? await requests.get(requestId) : null;
+    if (!record || record.state !== 'awaiting_review') return;
+    await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: 'outlook_delete' } });
+    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
+    return;
+  }
+
+  const message = await mail.getMessage(sub.mailbox, event.messageId);
+  if (!message) return;
+  if (sub.folder === 'sentitems') {
+    const record = message.requestId ? await requests.get(message.requestId) : null;
+    if (!record || record.state !== 'awaiting_review') return;
+    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: 'outlook_send' } }, { messageId: message.id });
+    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.sent` });
+  } else if (sub.folder === 'inbox' && message.conversationId) {
+    const requestId = await watch.requestForConversation(message.conversationId);
+    const record = requestId ? await requests.get(requestId) : null;
+    if (!record) return;
+    await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
+    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${message.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
+  }
+}
+
+/** Graph missed notifications: walk Sent Items with a delta query and treat each message as new. */
+async function resync(deps: PipelineDeps, subscriptionId: string): Promise<void> {
+  const sub = await deps.watch!.subscription(subscriptionId);
+  if (!sub || sub.folder !== 'sentitems') return;
+  const { messages } = await deps.mail.delta(sub.mailbox, 'sentitems');
+  for (const m of messages) {
+    if (!m.removed) await trackMail(deps, { subscriptionId, changeType: 'created', messageId: m.id, receivedAt: Date.now() });
+  }
+}
