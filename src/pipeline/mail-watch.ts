@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { UpstreamRejected } from '../errors.ts';
 import type { MailPort } from '../ports.ts';
 
 /**
@@ -59,11 +60,16 @@ export class MailWatch {
           clientState: this.options.clientState,
           expirationDateTime: new Date(Date.now() + LIFETIME_MS),
         });
-        await this.redis.hset(this.key('subscription', sub.id), { mailbox: box, folder: f.folder, expires: String(Date.parse(sub.expirationDateTime)) });
+        await this.redis
+          .multi()
+          .hset(this.key('subscription', sub.id), { mailbox: box, folder: f.folder, expires: String(Date.parse(sub.expirationDateTime)) })
+          .pexpireat(this.key('subscription', sub.id), Date.parse(sub.expirationDateTime))
+          .exec();
         await this.redis.zadd(this.key('expiry'), Date.parse(sub.expirationDateTime), sub.id);
         ids.push(sub.id);
       }
-      await this.redis.set(this.key('mailbox', box), ids.join(','));
+      // Expires with the subscriptions: if renewal ever fails, the next draft subscribes again.
+      await this.redis.set(this.key('mailbox', box), ids.join(','), 'PX', LIFETIME_MS);
     } finally {
       await this.redis.del(this.key('lock', box));
     }
@@ -77,14 +83,25 @@ export class MailWatch {
   /** Renews every subscription that would expire within a day (run hourly). */
   async renewDue(now = Date.now()): Promise<number> {
     const due = await this.redis.zrangebyscore(this.key('expiry'), 0, now + RENEW_AHEAD_MS);
-    for (const id of due) await this.renew(id);
+    for (const id of due) {
+      try {
+        await this.renew(id);
+      } catch (err) {
+        // Gone or refused for good: forget it; the mailbox's next draft subscribes again.
+        if (!(err instanceof UpstreamRejected)) throw err;
+        await this.forget(id);
+      }
+    }
     return due.length;
   }
 
   async renew(id: string): Promise<void> {
     const sub = await this.mail.renewSubscription(id, new Date(Date.now() + LIFETIME_MS));
-    await this.redis.hset(this.key('subscription', id), 'expires', String(Date.parse(sub.expirationDateTime)));
-    await this.redis.zadd(this.key('expiry'), Date.parse(sub.expirationDateTime), id);
+    const expires = Date.parse(sub.expirationDateTime);
+    const info = await this.subscription(id);
+    const m = this.redis.multi().hset(this.key('subscription', id), 'expires', String(expires)).pexpireat(this.key('subscription', id), expires).zadd(this.key('expiry'), expires, id);
+    if (info) m.pexpireat(this.key('mailbox', info.mailbox), expires);
+    await m.exec();
   }
 
   /** Graph removed the subscription: forget the mailbox so the next delivery subscribes again. */

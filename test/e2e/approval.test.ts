@@ -57,3 +57,27 @@ describe('approval in Outlook flows back into the CRM (Graph change notification
     expect((await h.app.inject({ method: 'POST', url: '/webhooks/graph', payload: { nope: 1 } })).statusCode).toBe(400);
   });
 });
+
+describe('subscription upkeep', () => {
+  let h: PipelineHarness;
+  beforeAll(async () => {
+    h = await startPipelineHarness();
+  });
+  afterAll(() => h.close());
+
+  it('renews subscriptions due within a day and forgets ones Graph no longer has', async () => {
+    const { requestId } = await h.deliverWebhook('1002');
+    await h.waitForState(requestId, ['awaiting_review']);
+    const watch = h.workers!.deps.watch!;
+    const [first, second] = [...h.sandbox.graph.subscriptions.values()];
+    const before = first!.expirationDateTime;
+    await new Promise((r) => setTimeout(r, 5));
+    // Pretend three days have passed: everything is due.
+    expect(await watch.renewDue(Date.now() + 3 * 86_400_000)).toBe(3);
+    expect(Date.parse(first!.expirationDateTime)).toBeGreaterThan(Date.parse(before));
+    h.sandbox.graph.subscriptions.delete(second!.id);
+    await watch.renewDue(Date.now() + 3 * 86_400_000);
+    expect(await watch.subscription(second!.id)).toBeNull();
+    expect(await h.ctx.redis.exists(`${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:mailwatch:mailbox:sophie.lindqvist@example.com`)).toBe(0);
+  });
+});
