@@ -81,6 +81,36 @@ program
     }
   });
 
+const privacy = program.command('privacy').description('data-subject requests (Art. 15, 17, 21 GDPR) by CRM contact id');
+for (const [kind, description] of [
+  ['access', 'print what draftbridge holds about the contact (requests, personal values, audit events) as JSON'],
+  ['erase', 'delete every personal value held about the contact (the audit trail keeps only HMAC references)'],
+  ['object', 'erase, put the contact on the suppression list and set the CRM opt-out: no draft is ever made again'],
+] as const) {
+  privacy
+    .command(`${kind} <contactId>`)
+    .description(description)
+    .action(async (contactId: string) => {
+      if (!/^\d+$/.test(contactId)) {
+        console.error('draftbridge: the contact id is the CRM record id (digits)');
+        process.exit(1);
+      }
+      const { settings, policy } = await loadConfigOrExit();
+      const ctx = createAppContext(settings, policy);
+      await ctx.ready();
+      try {
+        const { vaultFor } = await import('./privacy/vault.ts');
+        const dsr = await import('./privacy/subject-requests.ts');
+        const crm = settings.HUBSPOT_ACCESS_TOKEN && !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createPorts(settings, policy).crm : undefined;
+        const deps = { ctx, vault: vaultFor(ctx), crm };
+        const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
+        console.log(JSON.stringify(result, null, 2));
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
 program
   .command('ropa')
   .description('print the record of processing activities (Art. 30 GDPR) derived from the policy, as JSON')

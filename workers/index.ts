@@ -6,7 +6,7 @@ import { RequestStore } from '../src/pipeline/request-state.ts';
 import { startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
 import type { CrmPort, LlmPort, MailPort } from '../src/ports.ts';
-import { PseudonymVault } from '../src/privacy/vault.ts';
+import { vaultFor } from '../src/privacy/vault.ts';
 import { createRedis } from '../src/redis.ts';
 import { crmSyncStage } from './crm-sync.ts';
 import { deliverStage } from './deliver.ts';
@@ -31,7 +31,7 @@ export interface RunningWorkers {
 export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.redis): PipelineDeps {
   const { settings, policy } = ctx;
   const prefix = settings.DRAFTBRIDGE_QUEUE_PREFIX;
-  const vault = new PseudonymVault(store, { prefix, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: policy.retention.vault ?? 86_400_000 });
+  const vault = vaultFor(ctx, store);
   const requests = new RequestStore(store, {
     prefix,
     ttlMs: policy.retention.request ?? 30 * 86_400_000,

@@ -5,6 +5,7 @@ import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
+import { privacyRoutes } from '../http/privacy-routes.ts';
 import { sandboxRoutes } from '../http/sandbox-routes.ts';
 import { startSandbox } from '../sandbox.ts';
 
@@ -59,13 +60,22 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
  */
 export async function serve(settings: Settings, policy: Policy, role: ServeRole): Promise<RunningService> {
   if (!settings.DRAFTBRIDGE_SANDBOX) {
-    return startService(settings, policy, role, { startWorkers: (ctx) => startWorkers(ctx, createPorts(ctx.settings, policy)) });
+    const ports = createPorts(settings, policy);
+    let ctxRef: AppContext | undefined;
+    return startService(settings, policy, role, {
+      startWorkers: (ctx) => startWorkers(ctx, ports),
+      httpPlugins: [async (app) => app.register(privacyRoutes(ctxRef!, ports.crm))],
+      onContext: (ctx) => {
+        ctxRef = ctx;
+      },
+    });
   }
   const sandbox = await startSandbox(settings);
+  const ports = createPorts(sandbox.settings, policy);
   let ctxRef: AppContext | undefined;
   const service = await startService(sandbox.settings, policy, role, {
-    startWorkers: (ctx) => startWorkers(ctx, createPorts(ctx.settings, policy)),
-    httpPlugins: [async (app) => app.register(sandboxRoutes(ctxRef!, sandbox))],
+    startWorkers: (ctx) => startWorkers(ctx, ports),
+    httpPlugins: [async (app) => app.register(sandboxRoutes(ctxRef!, sandbox)), async (app) => app.register(privacyRoutes(ctxRef!, ports.crm))],
     onContext: (ctx) => {
       ctxRef = ctx;
     },

@@ -1,7 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { registry } from '../metrics.ts';
 import { safeEqual } from './hubspot-signature.ts';
@@ -33,13 +33,32 @@ export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext })
 
 async function dashboard(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
-  const { DRAFTBRIDGE_OPS_TOKEN: token, DRAFTBRIDGE_OPS_USER: user, DRAFTBRIDGE_OPS_PASSWORD: password } = ctx.settings;
-  if (!token && !(user && password)) {
+  if (!opsCredentialsConfigured(ctx)) {
     ctx.logger.warn('ops dashboard disabled: set DRAFTBRIDGE_OPS_TOKEN or DRAFTBRIDGE_OPS_USER/DRAFTBRIDGE_OPS_PASSWORD');
     app.all('/ops/queues', async (_req, reply) => reply.code(404).send({ error: 'dashboard disabled: no credentials configured' }));
     return;
   }
 
+  app.addHook('onRequest', requireOpsAuth(ctx));
+
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath('/ops/queues');
+  createBullBoard({
+    queues: Object.values(ctx.queues).map((q) => new BullMQAdapter(q, { readOnlyMode: false })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'draftbridge' } },
+  });
+  await app.register(serverAdapter.registerPlugin(), { prefix: '/ops/queues' });
+}
+
+export function opsCredentialsConfigured(ctx: AppContext): boolean {
+  const { DRAFTBRIDGE_OPS_TOKEN: token, DRAFTBRIDGE_OPS_USER: user, DRAFTBRIDGE_OPS_PASSWORD: password } = ctx.settings;
+  return Boolean(token || (user && password));
+}
+
+/** Bearer token or Basic auth for everything operators and the DPO use (dashboard, /privacy). */
+export function requireOpsAuth(ctx: AppContext) {
+  const { DRAFTBRIDGE_OPS_TOKEN: token, DRAFTBRIDGE_OPS_USER: user, DRAFTBRIDGE_OPS_PASSWORD: password } = ctx.settings;
   const authorised = (request: FastifyRequest): boolean => {
     const header = request.headers.authorization ?? '';
     if (token && header.startsWith('Bearer ')) return safeEqual(header.slice(7), token);
@@ -53,19 +72,9 @@ async function dashboard(app: FastifyInstance, opts: { ctx: AppContext }): Promi
     }
     return false;
   };
-
-  app.addHook('onRequest', async (request, reply) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!authorised(request)) {
       return reply.code(401).header('www-authenticate', 'Basic realm="draftbridge ops", charset="UTF-8"').send({ error: 'authentication required' });
     }
-  });
-
-  const serverAdapter = new FastifyAdapter();
-  serverAdapter.setBasePath('/ops/queues');
-  createBullBoard({
-    queues: Object.values(ctx.queues).map((q) => new BullMQAdapter(q, { readOnlyMode: false })),
-    serverAdapter,
-    options: { uiConfig: { boardTitle: 'draftbridge' } },
-  });
-  await app.register(serverAdapter.registerPlugin(), { prefix: '/ops/queues' });
+  };
 }

@@ -104,7 +104,9 @@ export class RequestStore {
     const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
     const created = (await this.redis.hsetnx(key, 'state', 'received')) === 1;
     if (created) {
-      await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlMs).exec();
+      // The subject index lets a data-subject request find every request about the person.
+      const index = `${this.options.prefix}:subject:${input.subject}`;
+      await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlMs).sadd(index, input.requestId).pexpire(index, this.options.ttlMs).exec();
       await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
     }
     const record = await this.get(input.requestId);
