@@ -29,7 +29,7 @@ describe('settings', () => {
   it('applies the documented defaults and derives the public URL', () => {
     const s = loadSettings({ DRAFTBRIDGE_SANDBOX: '1' });
     expect(s).toMatchObject({ REDIS_URL: 'redis://127.0.0.1:6379', DRAFTBRIDGE_QUEUE_PREFIX: 'draftbridge', PORT: 3000, HOST: '127.0.0.1', publicUrl: 'http://127.0.0.1:3000', GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0' });
-    expect(loadSettings({ DRAFTBRIDGE_SANDBOX: '1', REDIS_URL: 'rediss://:pw@cache.example.com:6380', DRAFTBRIDGE_QUEUE_PREFIX: '{draftbridge}' }).DRAFTBRIDGE_QUEUE_PREFIX).toBe('{draftbridge}');
+    expect(loadSettings({ DRAFTBRIDGE_SANDBOX: '1', REDIS_URL: 'rediss://:secret@cache.redis.test:6380', DRAFTBRIDGE_QUEUE_PREFIX: '{draftbridge}' }).DRAFTBRIDGE_QUEUE_PREFIX).toBe('{draftbridge}');
   });
 });
 

@@ -3,8 +3,9 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app.ts';
 import { signV2, signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
-import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
+import { defaultPolicy, testSettings } from '../support/env.ts';
 import { DisposableRedis } from '../support/redis-server.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 
 const SECRET = 'test-client-secret-0000';
 const PUBLIC = 'https://draftbridge.example.com';
@@ -44,18 +45,12 @@ function signed(body: string, path = '/webhooks/hubspot', timestamp = Date.now()
 describe('POST /webhooks/hubspot', () => {
   let ctx: AppContext;
   let app: FastifyInstance;
-
+  let running: TestApp;
   beforeEach(async () => {
-    ctx = createAppContext(testSettings({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC }), defaultPolicy());
-    app = await buildServer(ctx);
-    await ctx.ready();
+    running = await startTestApp({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC });
+    ({ ctx, app } = running);
   });
-  afterEach(async () => {
-    await app.close();
-    const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-    await ctx.close();
-    await deletePrefix(prefix);
-  });
+  afterEach(() => running.stop());
 
   const intakeCount = () => ctx.queues.intake.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
 
@@ -129,17 +124,12 @@ describe('POST /webhooks/hubspot', () => {
 describe('POST /webhooks/hubspot/workflow', () => {
   let ctx: AppContext;
   let app: FastifyInstance;
+  let running: TestApp;
   beforeEach(async () => {
-    ctx = createAppContext(testSettings({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC, DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' }), defaultPolicy());
-    app = await buildServer(ctx);
-    await ctx.ready();
+    running = await startTestApp({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC, DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' });
+    ({ ctx, app } = running);
   });
-  afterEach(async () => {
-    await app.close();
-    const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-    await ctx.close();
-    await deletePrefix(prefix);
-  });
+  afterEach(() => running.stop());
 
   it('accepts a v2-signed legacy delivery and maps it to the callback trigger', async () => {
     const body = JSON.stringify({ vid: 901, 'portal-id': 62515, properties: { callback_requested: { value: 'true' }, firstname: { value: 'Erika' } } });

@@ -1,23 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAppContext, type AppContext } from '../../src/app.ts';
-import { buildServer } from '../../src/http/server.ts';
-import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
+import type { AppContext } from '../../src/app.ts';
+import { startTestApp, type TestApp } from '../support/app.ts';
 
 describe('ops surface', () => {
   let ctx: AppContext;
   let app: FastifyInstance;
+  let running: TestApp;
   const start = async (env: Record<string, string> = {}) => {
-    ctx = createAppContext(testSettings(env), defaultPolicy());
-    app = await buildServer(ctx);
-    await ctx.ready();
+    running = await startTestApp(env);
+    ({ ctx, app } = running);
   };
-  afterEach(async () => {
-    await app.close();
-    const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-    await ctx.close();
-    await deletePrefix(prefix);
-  });
+  afterEach(() => running.stop());
 
   it('answers healthz and readyz', async () => {
     await start();
