@@ -82,10 +82,16 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   const sandbox = env.DRAFTBRIDGE_SANDBOX === '1' || env.DRAFTBRIDGE_SANDBOX === 'true';
   // Outside the sandbox, the secrets that protect personal data must be real.
   if (!sandbox) {
-    for (const key of ['DRAFTBRIDGE_VAULT_KEY', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET']) {
+    // Without these the workers cannot reach the CRM or Outlook: say so now, not at the first job.
+    for (const key of ['DRAFTBRIDGE_VAULT_KEY', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET']) {
       if (!env[key]) problems.push(`${key}: is required unless DRAFTBRIDGE_SANDBOX=1`);
     }
+    if (!env.AZURE_OPENAI_ENDPOINT && !env.LOCAL_LLM_BASE_URL) problems.push('AZURE_OPENAI_ENDPOINT: an LLM is required (or LOCAL_LLM_BASE_URL) unless DRAFTBRIDGE_SANDBOX=1');
   }
+  if (env.AZURE_OPENAI_ENDPOINT) {
+    for (const key of ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']) if (!env[key]) problems.push(`${key}: is required when AZURE_OPENAI_ENDPOINT is set`);
+  }
+  if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');
   return problems;
 }

@@ -23,7 +23,8 @@ describe('settings', () => {
   it('names every bad variable at once', () => {
     const problems = settingsProblems({ PORT: 'eighty', REDIS_URL: 'http://127.0.0.1', DRAFTBRIDGE_VAULT_KEY: 'short', GRAPH_CLIENT_STATE: 'x'.repeat(200) });
     const names = problems.map((p) => p.split(':')[0]);
-    expect(names).toEqual(expect.arrayContaining(['PORT', 'REDIS_URL', 'DRAFTBRIDGE_VAULT_KEY', 'GRAPH_CLIENT_STATE', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET']));
+    expect(names).toEqual(expect.arrayContaining(['PORT', 'REDIS_URL', 'DRAFTBRIDGE_VAULT_KEY', 'GRAPH_CLIENT_STATE', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'GRAPH_TENANT_ID', 'AZURE_OPENAI_ENDPOINT']));
+    expect(settingsProblems({ DRAFTBRIDGE_SANDBOX: '1', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }).map((p) => p.split(':')[0])).toEqual(['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']);
   });
 
   it('applies the documented defaults and derives the public URL', () => {

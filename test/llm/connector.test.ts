@@ -113,8 +113,8 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
 
   it('refuses an Azure region outside the policy allow-list', () => {
     const policy = defaultPolicy();
-    expect(regionProblem(testSettings({ AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'eastus' }), policy)).toMatch(/not on the policy's allowedRegions/);
-    expect(regionProblem(testSettings({ AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }), policy)).toMatch(/required/);
-    expect(regionProblem(testSettings({ AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'SwedenCentral' }), policy)).toBeUndefined();
+    expect(regionProblem(testSettings({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'd', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'eastus' }), policy)).toMatch(/not on the policy's allowedRegions/);
+    expect(regionProblem(testSettings({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'd', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }), policy)).toMatch(/required/);
+    expect(regionProblem(testSettings({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'd', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'SwedenCentral' }), policy)).toBeUndefined();
   });
 });

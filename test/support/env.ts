@@ -19,6 +19,13 @@ export function testSettings(overrides: Record<string, string> = {}): Settings {
     DRAFTBRIDGE_VAULT_KEY: randomBytes(32).toString('base64'),
     DRAFTBRIDGE_AUDIT_KEY: randomBytes(32).toString('base64'),
     DRAFTBRIDGE_PUBLIC_URL: 'https://draftbridge.example.com',
+    // Never contacted by these tests (the sandbox harness replaces them with its simulators).
+    HUBSPOT_ACCESS_TOKEN: 'pat-test-unused',
+    GRAPH_TENANT_ID: '00000000-0000-4000-8000-000000000001',
+    GRAPH_CLIENT_ID: '00000000-0000-4000-8000-000000000002',
+    GRAPH_CLIENT_SECRET: 'unused-test-secret',
+    LOCAL_LLM_BASE_URL: 'http://127.0.0.1:9/v1',
+    LOCAL_LLM_MODEL: 'unused',
     LOG_LEVEL: 'silent',
     ...overrides,
   });
