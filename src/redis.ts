@@ -8,6 +8,7 @@ import { Redis, type RedisOptions } from 'ioredis';
  * - `worker` connections block (BullMQ workers) and must retry forever: maxRetriesPerRequest null.
  * - `producer` connections (the webhook intake) must fail fast while Redis is down, so the HTTP
  *   answer is a 503 and HubSpot retries later: no offline queue, one retry per request.
+ * - `store` connections (the workers' own data) ride out a short outage instead.
  */
 export type ConnectionRole = 'worker' | 'producer' | 'store';
 
@@ -18,6 +19,9 @@ export function redisOptions(role: ConnectionRole): RedisOptions {
     retryStrategy: (times) => Math.min(times * 200, 2_000),
   };
   if (role === 'worker') return { ...common, maxRetriesPerRequest: null, enableReadyCheck: true };
+  // Workers' own reads and writes (vault, request records, audit): wait out a failover rather than fail
+  // the job, and no per-command timer (measurable on the hot path); BullMQ's lock covers a hung Redis.
+  if (role === 'store') return { ...common, maxRetriesPerRequest: 20 };
   return { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 3_000 };
 }
 

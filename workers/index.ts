@@ -53,7 +53,9 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
 }
 
 export async function startWorkers(ctx: AppContext, ports: Ports, timing: WorkerTiming = {}): Promise<RunningWorkers> {
-  const deps = createPipelineDeps(ctx, ports);
+  const store = createRedis(ctx.settings.REDIS_URL, 'store', 'draftbridge-store');
+  store.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'redis store connection error'));
+  const deps = createPipelineDeps(ctx, ports, store);
   // Workers block on Redis: their own connection, retrying forever (maxRetriesPerRequest null).
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
   const workers: Worker[] = [
@@ -74,6 +76,7 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
       // close() waits for active jobs to finish; anything unfinished is picked up again as stalled.
       await Promise.all(workers.map((w) => w.close()));
       connection.disconnect();
+      store.disconnect();
     },
   };
 }
