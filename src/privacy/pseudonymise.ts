@@ -145,7 +145,8 @@ export class Pseudonymiser {
     values.sort((a, b) => b.source.length - a.source.length);
     for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'i'), placeholder: v.placeholder });
     if (values.length > 0) {
-      this.knownPattern = new RegExp(`${WORD_BEFORE}(?:${values.map((v) => v.source).join('|')})${WORD_AFTER}`, 'gi');
+      // A German or English genitive ("Annas Angebot", "Anna's offer") keeps its ending after the placeholder.
+      this.knownPattern = new RegExp(`${WORD_BEFORE}(${values.map((v) => v.source).join('|')})((?:s|'s|’s)(?=[^${LETTER}]|$))?${WORD_AFTER}`, 'gi');
     }
   }
 
@@ -167,13 +168,14 @@ export class Pseudonymiser {
     // Addresses first, whole: a known first name must not eat the local part of an e-mail address.
     let out = text.replace(EMAIL_ADDRESS, (address) => this.placeholderOf('EMAIL', address));
     if (this.knownPattern) {
-      out = out.replace(this.knownPattern, (match) => {
-        const cached = this.knownLookup.get(match);
-        if (cached) return cached;
-        const hit = this.knownSources.find((k) => k.re.test(match));
-        const placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
-        this.knownLookup.set(match, placeholder);
-        return placeholder;
+      out = out.replace(this.knownPattern, (_m, match: string, genitive: string | undefined) => {
+        let placeholder = this.knownLookup.get(match);
+        if (!placeholder) {
+          const hit = this.knownSources.find((k) => k.re.test(match));
+          placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
+          this.knownLookup.set(match, placeholder);
+        }
+        return genitive ? placeholder + genitive : placeholder;
       });
     }
     const spans = recognise(out, { emailsDone: true });

@@ -26,32 +26,47 @@ const TAXID = /\b\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b/g;
 // Rentenversicherungsnummer: area (2 digits), birth date (6), initial letter, serial (2), check (1).
 const SSN = /\b\d{2}[ ]?\d{6}[ ]?[A-Z][ ]?\d{3}\b/g;
 const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
+const VERSION_BEFORE = /(?:version|vers\.|release|build|firmware|v)\s*$/i;
 const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){1,6}\b/gi;
 const DOB =
-  /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
+  /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|Geburtstag:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}\.?\s(?:Jan(?:uar|uary)?|Feb(?:ruar|ruary)?|März|Mar(?:ch)?|Apr(?:il)?|Mai|May|Jun[ie]?|Jul[iy]?|Aug(?:ust)?|Sep(?:tember)?|O[ck]t(?:ober)?|Nov(?:ember)?|De[cz](?:ember)?)\.?\s\d{4}|\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
 const STREET_WORDS =
   "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|(?:Am|An der|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
-const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}\\s?[a-zA-Z]?\\b(?:,?\\s(?:[A-Z]-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
-const POSTCODE_CITY = /\b(?:D-|A-|CH-)?\d{5}\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
+const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}(?:\\s?[a-zA-Z]\\b)?(?:,?\\s(?:in\\s)?(?:[A-Z]{1,2}-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
+// English order: number first ("221B Baker Street").
+const STREET_EN = /\b\d{1,4}[A-Z]?\s(?:[A-Z][a-z]+\s){1,2}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way|Close|Square|Crescent)(?=[\s,.;]|$)/g;
+const POSTCODE_CITY = /(?:\b(?:D-)?\d{5}|\b(?:A|CH)-\d{4})\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
 
 const HONORIFIC = '(?:Herrn?|Frau|Fr\\.|Hr\\.|Dr\\.|Prof\\.|Mr\\.?|Mrs\\.?|Ms\\.?|Miss|Mx\\.?|Dipl\\.-Ing\\.)';
-const NAME_WORD = "[A-ZÄÖÜ][a-zäöüßéèáàëïç'-]+";
+const NAME_WORD = "[A-ZÄÖÜ][a-zäöüßéèáàëïç']+(?:-[A-ZÄÖÜ][a-zäöüßéèáàëïç']+)*";
 const NAME_PARTICLE = '(?:von|van|de|der|den|zu|von der|van der|di|da|le|la)';
 // The honorific stays in the text ("Frau [[PERSON_1]]") so the model keeps the grammar right.
 const HONORIFIC_NAME = new RegExp(
-  `\\b${HONORIFIC}(?:\\s(?:Dr\\.|Prof\\.))*\\s((?:${NAME_WORD}\\s)?(?:${NAME_PARTICLE}\\s)?${NAME_WORD}(?:-${NAME_WORD})?)`,
+  `\\b${HONORIFIC}(?:\\s(?:Dr\\.|Prof\\.|med\\.|rer\\.\\s?nat\\.|h\\.c\\.))*\\s((?:${NAME_WORD}\\s)?(?:${NAME_PARTICLE}\\s)?${NAME_WORD})`,
   'gd',
 );
 
 const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy)$/;
 
 
-const CAPITALISED_PAIR = new RegExp(`\\b(${NAME_WORD})\\s(?:${NAME_PARTICLE}\\s)?(${NAME_WORD}(?:-${NAME_WORD})?)`, 'g');
+const CAPITALISED_PAIR = new RegExp(`\\b(${NAME_WORD})\\s(?:${NAME_PARTICLE}\\s)?(${NAME_WORD})`, 'g');
 const NAME_LIST_AFTER = /\b(?:mit|und|sowie|with|and|an|to|von|from|für|for|bei|cc)\s+$/i;
 const LONE_FIRST_NAME = new RegExp(`\\b(${NAME_WORD})\\b`, 'g');
 
 /** German words that are capitalised nouns and also common first names or surnames in pairs. */
-const NOT_NAMES = new Set(['Frau', 'Herr', 'Termin', 'Rückruf', 'Angebot', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember', 'January', 'February', 'March', 'May', 'June', 'July', 'October', 'December', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'Apple', 'Pencil', 'Deutsche', 'Bank', 'Telekom', 'Bahn', 'Post', 'Gesundheit']);
+const NOT_NAMES = new Set(['Frau', 'Herr', 'Termin', 'Rückruf', 'Angebot', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember', 'January', 'February', 'March', 'May', 'June', 'July', 'October', 'December', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'Apple', 'Pencil', 'Deutsche', 'Bank', 'Telekom', 'Bahn', 'Post', 'Gesundheit', 'London', 'Paris', 'Dallas', 'Houston', 'Phoenix', 'Orlando', 'Denver', 'Memphis', 'Brooklyn', 'Vienna']);
+
+/** Brands and institutions built like "Firstname Surname" ("Max Planck", "Hugo Boss", "Dr. Oetker"): a small stop list. */
+const BRAND_SURNAMES = new Set(['Benz', 'Planck', 'Dior', 'Hilton', 'Bosch', 'Porsche', 'Ferrari', 'Lauren', 'Kors', 'Boss', 'Disney', 'Ford', 'Oetker', 'Zeiss', 'Heinz', 'Kellogg', 'Fraunhofer', 'Vuitton', 'Chanel', 'Lagerfeld', 'Siemens', 'Diesel', 'Opel']);
+
+/** "Anna Schmidt GmbH", "Robert Bosch GmbH", "Frau Holle Bäckerei KG": the name is part of a company name. */
+function companyFollows(text: string, end: number): boolean {
+  const next = /^\s*(\S+)(?:\s+(\S+))?/.exec(text.slice(end, end + 48));
+  if (!next) return false;
+  if (next[1]!.startsWith('&')) return true;
+  const strip = (w: string | undefined) => (w ?? '').replace(/[,;:)]$/, '');
+  return COMPANY_SUFFIX.test(strip(next[1])) || (/^[A-ZÄÖÜ]/.test(next[1]!) && COMPANY_SUFFIX.test(strip(next[2])));
+}
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -149,20 +164,21 @@ function regexSpans(text: string, re: RegExp, type: EntityType, out: Span[], acc
 function nameSpans(text: string, out: Span[]): void {
   for (const m of text.matchAll(HONORIFIC_NAME)) {
     const [start, end] = m.indices![1]!;
-    if (!NOT_NAMES.has(m[1]!.split(/\s/).at(-1)!)) out.push({ type: 'PERSON', start, end });
+    const words = m[1]!.split(/\s/);
+    if (NOT_NAMES.has(words.at(-1)!) || BRAND_SURNAMES.has(words.at(-1)!) || BRAND_SURNAMES.has(words[0]!) || companyFollows(text, end)) continue;
+    out.push({ type: 'PERSON', start, end });
   }
   for (const m of text.matchAll(CAPITALISED_PAIR)) {
     const [whole, first, last] = m as unknown as [string, string, string];
-    if (!FIRST_NAMES.has(first) || NOT_NAMES.has(last)) continue;
+    if (!FIRST_NAMES.has(first) || NOT_NAMES.has(last) || BRAND_SURNAMES.has(last)) continue;
     // "Anna Schmidt GmbH" is a company, not a person.
-    const after = text.slice(m.index + whole.length).match(/^\s*(\S+)/)?.[1] ?? '';
-    if (COMPANY_SUFFIX.test(after.replace(/[,;]$/, '')) || /^&/.test(after)) continue;
+    if (companyFollows(text, m.index + whole.length)) continue;
     out.push({ type: 'PERSON', start: m.index, end: m.index + whole.length });
   }
   // Lone first names in name lists ("mit Anna und Jonas") or after a greeting.
   for (const m of text.matchAll(LONE_FIRST_NAME)) {
     const word = m[1]!;
-    if (!FIRST_NAMES.has(word) || NOT_NAMES.has(word)) continue;
+    if (!FIRST_NAMES.has(word) || NOT_NAMES.has(word) || companyFollows(text, m.index + word.length)) continue;
     const before = text.slice(Math.max(0, m.index - 12), m.index);
     if (NAME_LIST_AFTER.test(before) || /(?:Hallo|Hi|Hello|Dear|Liebe[r]?|Grüße|Gruß|,)\s*$/.test(before)) {
       out.push({ type: 'PERSON', start: m.index, end: m.index + word.length });
@@ -191,8 +207,12 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   regexSpans(text, SSN, 'SSN', spans, ssnValid);
   regexSpans(text, DOB, 'DOB', spans);
   regexSpans(text, STREET, 'ADDRESS', spans);
+  regexSpans(text, STREET_EN, 'ADDRESS', spans);
   regexSpans(text, POSTCODE_CITY, 'ADDRESS', spans);
-  regexSpans(text, IPV4, 'IP', spans);
+  for (const m of text.matchAll(IPV4)) {
+    // "Version 2.4.1.7" is software, not a host.
+    if (!VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) spans.push({ type: 'IP', start: m.index, end: m.index + m[0].length });
+  }
   regexSpans(text, IPV6, 'IP', spans, (m) => m.includes(':') && m.length >= 6);
   phoneSpans(text, spans);
   nameSpans(text, spans);
