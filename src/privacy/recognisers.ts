@@ -31,8 +31,11 @@ const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(
 const DOB =
   /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|Geburtstag:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}\.?\s(?:Jan(?:uar|uary)?|Feb(?:ruar|ruary)?|März|Mar(?:ch)?|Apr(?:il)?|Mai|May|Jun[ie]?|Jul[iy]?|Aug(?:ust)?|Sep(?:tember)?|O[ck]t(?:ober)?|Nov(?:ember)?|De[cz](?:ember)?)\.?\s\d{4}|\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
 const STREET_WORDS =
-  "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|(?:Am|An der|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
+  "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*-(?:Straße|Strasse|Str\\.|Weg|Platz|Allee|Ring|Gasse)|(?:Am|An der|An den|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+(?: [A-ZÄÖÜ][a-zäöüß]+)?|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
 const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}(?:\\s?[a-zA-Z]\\b)?(?:,?\\s(?:in\\s)?(?:[A-Z]{1,2}-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
+// Any capitalised street name ("Auf dem Acker 2", "Alte Ziegelei 56c") when postcode and city follow.
+// Looked for backwards from each postcode, so the cost is per postcode, not per capitalised word.
+const STREET_BEFORE_POSTCODE = /(?:^|[^A-Za-zÄÖÜäöüß.-])([A-ZÄÖÜ][a-zäöüß.-]+(?:\s(?:dem|der|den|[A-ZÄÖÜ][a-zäöüß.-]+)){0,3}\s\d{1,4}[a-zA-Z]?,\s)$/;
 // English order: number first ("221B Baker Street").
 const STREET_EN = /\b\d{1,4}[A-Z]?\s(?:[A-Z][a-z]+\s){1,2}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way|Close|Square|Crescent)(?=[\s,.;]|$)/g;
 const POSTCODE_CITY = /(?:\b(?:D-)?\d{5}|\b(?:A|CH)-\d{4})\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
@@ -51,10 +54,11 @@ const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC
 
 const CAPITALISED_PAIR = new RegExp(`\\b(${NAME_WORD})\\s(?:${NAME_PARTICLE}\\s)?(${NAME_WORD})`, 'g');
 const NAME_LIST_AFTER = /\b(?:mit|und|sowie|with|and|an|to|von|from|für|for|bei|cc)\s+$/i;
-const LONE_FIRST_NAME = new RegExp(`\\b(${NAME_WORD})\\b`, 'g');
+// Not \\b at the end: in a non-unicode regex "René" would end after "Ren".
+const LONE_FIRST_NAME = new RegExp(`\\b(${NAME_WORD})(?![A-Za-zäöüßéèáàëïç])`, 'g');
 
 /** German words that are capitalised nouns and also common first names or surnames in pairs. */
-const NOT_NAMES = new Set(['Frau', 'Herr', 'Termin', 'Rückruf', 'Angebot', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember', 'January', 'February', 'March', 'May', 'June', 'July', 'October', 'December', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'Apple', 'Pencil', 'Deutsche', 'Bank', 'Telekom', 'Bahn', 'Post', 'Gesundheit', 'London', 'Paris', 'Dallas', 'Houston', 'Phoenix', 'Orlando', 'Denver', 'Memphis', 'Brooklyn', 'Vienna']);
+const NOT_NAMES = new Set(['Frau', 'Herr', 'Termin', 'Rückruf', 'Angebot', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember', 'January', 'February', 'March', 'May', 'June', 'July', 'October', 'December', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'Apple', 'Pencil', 'Deutsche', 'Bank', 'Telekom', 'Bahn', 'Post', 'Gesundheit', 'London', 'Houston', 'Vienna']);
 
 /** Brands and institutions built like "Firstname Surname" ("Max Planck", "Hugo Boss", "Dr. Oetker"): a small stop list. */
 const BRAND_SURNAMES = new Set(['Benz', 'Planck', 'Dior', 'Hilton', 'Bosch', 'Porsche', 'Ferrari', 'Lauren', 'Kors', 'Boss', 'Disney', 'Ford', 'Oetker', 'Zeiss', 'Heinz', 'Kellogg', 'Fraunhofer', 'Vuitton', 'Chanel', 'Lagerfeld', 'Siemens', 'Diesel', 'Opel']);
@@ -208,7 +212,11 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   regexSpans(text, DOB, 'DOB', spans);
   regexSpans(text, STREET, 'ADDRESS', spans);
   regexSpans(text, STREET_EN, 'ADDRESS', spans);
-  regexSpans(text, POSTCODE_CITY, 'ADDRESS', spans);
+  for (const m of text.matchAll(POSTCODE_CITY)) {
+    const end = m.index + m[0].length;
+    const street = STREET_BEFORE_POSTCODE.exec(text.slice(Math.max(0, m.index - 64), m.index));
+    spans.push({ type: 'ADDRESS', start: street ? m.index - street[1]!.length : m.index, end });
+  }
   for (const m of text.matchAll(IPV4)) {
     // "Version 2.4.1.7" is software, not a host.
     if (!VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) spans.push({ type: 'IP', start: m.index, end: m.index + m[0].length });

@@ -6,7 +6,7 @@ import { Faker, de, de_AT, de_CH, en, base } from '@faker-js/faker';
  * labelled, so the evaluation can say exactly what leaked. E-mail domains are example.com/.test only.
  */
 export interface CorpusEntity {
-  type: 'PERSON' | 'PERSON_UNKNOWN_HONORIFIC' | 'PERSON_UNKNOWN' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID';
+  type: 'PERSON' | 'PERSON_UNKNOWN_HONORIFIC' | 'PERSON_UNKNOWN' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'DOB' | 'ADDRESS' | 'IP' | 'URL';
   value: string;
 }
 
@@ -73,6 +73,23 @@ function taxId(rnd: () => number): string {
   }
 }
 
+/** A Rentenversicherungsnummer with a valid check digit: area, birth date, initial, serial, check. */
+function ssn(rnd: () => number, birth: Date, initial: string): string {
+  const dd = String(birth.getUTCDate()).padStart(2, '0');
+  const mm = String(birth.getUTCMonth() + 1).padStart(2, '0');
+  const yy = String(birth.getUTCFullYear() % 100).padStart(2, '0');
+  const head = `${String(10 + Math.floor(rnd() * 80))}${dd}${mm}${yy}`;
+  const serial = String(Math.floor(rnd() * 50)).padStart(2, '0');
+  const digits = head + String(initial.charCodeAt(0) - 64).padStart(2, '0') + serial;
+  const weights = [2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1];
+  let sum = 0;
+  for (let i = 0; i < 12; i++) {
+    const p = Number(digits[i]) * weights[i]!;
+    sum += Math.floor(p / 10) + (p % 10);
+  }
+  return `${head.slice(0, 2)} ${head.slice(2)} ${initial} ${serial}${sum % 10}`;
+}
+
 const PHONE_FORMATS_DE = [
   (a: string, n: string) => `+49 ${a} ${n}`,
   (a: string, n: string) => `0${a} ${n}`,
@@ -120,6 +137,13 @@ const CLEAN = {
     'Ersatzteilkatalog 2026 wurde angefragt.',
     'Interesse an Leasing statt Kauf.',
     'Lieferung nach Hamburg verschoben, neuen Termin finden.',
+    'Frau Holle Bäckerei GmbH bestellt 40 Backbleche.',
+    'Robert Bosch GmbH wurde als Wettbewerber genannt.',
+    'Das Max Planck Institut fragt nach Laborgeräten.',
+    'Software-Version 2.4.1.7 ist installiert, Update auf 2.5 geplant.',
+    'Rechnung 2026-0042 vom 12.03.2026 ist bezahlt.',
+    'Neue Bankverbindung der Firma für die Buchhaltung hinterlegen.',
+    'Fuhrpark: zwei Mercedes Benz Sprinter, Angebot für Wartung.',
   ],
   en: [
     'Interested in three CNC machines, quote by end of month.',
@@ -134,6 +158,10 @@ const CLEAN = {
     'Requested the 2026 spare parts catalogue.',
     'Interested in leasing instead of buying.',
     'Delivery to Hamburg postponed, find a new date.',
+    'Robert Bosch GmbH was named as a competitor.',
+    'Runs firmware version 3.1.0.12, asks about the upgrade.',
+    'Invoice 2026-0042 dated 12.03.2026 is paid.',
+    'Our partner Hugo Boss AG asks for a second quote.',
   ],
 };
 
@@ -165,7 +193,7 @@ export function buildCorpus(size = 600): CorpusNote[] {
   for (let i = 0; notes.length < size; i++) {
     const lang: 'de' | 'en' = rnd() < 0.6 ? 'de' : 'en';
     const f = lang === 'de' ? fakerDe : fakerEn;
-    const kind = i % 10;
+    const kind = i % 14;
     const first = f.person.firstName();
     const last = f.person.lastName().replace(/\s.*/, '');
     const email = `${first}.${last}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '') + `@${pick(['example.com', 'example.org', 'firma.test'])}`;
@@ -193,6 +221,32 @@ export function buildCorpus(size = 600): CorpusNote[] {
       const tid = taxId(rnd);
       const text = lang === 'de' ? `Steuer-ID für die Rechnung: ${tid}.` : `Tax ID for the invoice: ${tid}.`;
       notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'TAXID', value: tid }] });
+    } else if (kind === 10) {
+      const birth = f.date.birthdate({ mode: 'age', min: 20, max: 70 });
+      const dob = `${String(birth.getUTCDate()).padStart(2, '0')}.${String(birth.getUTCMonth() + 1).padStart(2, '0')}.${birth.getUTCFullYear()}`;
+      const street = `${fakerDe.location.street()} ${fakerDe.location.buildingNumber()}`;
+      const zip = fakerDe.location.zipCode('#####');
+      const city = fakerDe.location.city();
+      const text = lang === 'de' ? `Neue Lieferadresse: ${street}, ${zip} ${city}. Kundin ist geb. ${dob}.` : `New delivery address: ${street}, ${zip} ${city}. Date of birth: ${dob}.`;
+      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'ADDRESS', value: street }, { type: 'ADDRESS', value: zip }, { type: 'DOB', value: dob }] });
+    } else if (kind === 11) {
+      const birth = f.date.birthdate({ mode: 'age', min: 20, max: 70 });
+      const nr = ssn(rnd, birth, last[0]!.toUpperCase().replace(/[^A-Z]/, 'M'));
+      const ip = pick([`192.0.2.${1 + Math.floor(rnd() * 250)}`, `198.51.100.${1 + Math.floor(rnd() * 250)}`, `2001:db8::${Math.floor(rnd() * 9000 + 1000).toString(16)}`]);
+      const text = lang === 'de' ? `Rentenversicherungsnummer ${nr} für die Lohnabrechnung; Login kam von ${ip}.` : `Social insurance number ${nr} for payroll; the login came from ${ip}.`;
+      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'SSN', value: nr }, { type: 'IP', value: ip }] });
+    } else if (kind === 12) {
+      const slug = `${first}-${last}`.toLowerCase().normalize('NFD').replace(/[^a-z-]/g, '');
+      const url = pick([`https://www.linkedin.com/in/${slug}-${Math.floor(rnd() * 900 + 100)}`, `https://www.xing.com/profile/${slug.replace('-', '_')}`, `mailto:${email}`]);
+      const other = f.person.firstName();
+      const text = lang === 'de' ? `Profil: ${url} – Workshop mit ${first} und ${other} geplant.` : `Profile: ${url} – workshop with ${first} and ${other} planned.`;
+      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'URL', value: url.replace(/^mailto:/, '') }, { type: 'PERSON_UNKNOWN', value: first }, { type: 'PERSON_UNKNOWN', value: other }] });
+    } else if (kind === 13) {
+      // Double-barrelled surnames after an honorific, and a known name in the genitive.
+      const second = f.person.lastName().replace(/\s.*/, '');
+      const hon = lang === 'de' ? pick(['Herr', 'Frau', 'Herrn', 'Frau Prof.']) : pick(['Mr', 'Ms', 'Dr.']);
+      const text = lang === 'de' ? `${hon} ${last}-${second} hat ${first}s Angebot weitergeleitet.` : `${hon} ${last}-${second} forwarded ${first}'s offer.`;
+      notes.push({ id, lang, clean: false, text, contact: { firstname: first, lastname: 'Beispiel' }, categories: [], entities: [{ type: 'PERSON_UNKNOWN_HONORIFIC', value: `${last}-${second}` }, { type: 'PERSON', value: first }] });
     } else {
       const category = pick(Object.keys(CATEGORY_PHRASES));
       const phrase = pick(CATEGORY_PHRASES[category]![lang]);

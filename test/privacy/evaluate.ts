@@ -25,14 +25,18 @@ const policy = parsePolicy(readFileSync(new URL('../../config/policy.yaml', impo
 const digits = (s: string) => s.replace(/\D/g, '');
 
 function leaked(entity: { type: string; value: string }, output: string): boolean {
-  if (['PHONE', 'IBAN', 'CARD', 'TAXID'].includes(entity.type)) {
+  if (['PHONE', 'IBAN', 'CARD', 'TAXID', 'SSN'].includes(entity.type)) {
     const d = digits(entity.type === 'IBAN' ? entity.value.slice(2) : entity.value);
     // The significant part: a phone's trailing 6 digits, or the whole number otherwise.
     const needle = entity.type === 'PHONE' ? d.slice(-6) : d;
     return digits(output).includes(needle);
   }
-  const escaped = entity.value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?<![\\p{L}])${escaped}(?![\\p{L}])`, 'iu').test(output);
+  // A name leaks when any part of it is still there ("Lüdenscheidt" of "Müller-Lüdenscheidt").
+  const parts = entity.type.startsWith('PERSON') ? entity.value.split(/[-\s]+/).filter((p) => p.length >= 3) : [entity.value];
+  return parts.some((part) => {
+    const escaped = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return new RegExp(`(?<![\\p{L}\\d])${escaped}(?![\\p{L}\\d])`, 'iu').test(output);
+  });
 }
 
 export function evaluate(corpus: CorpusNote[]): Evaluation {
@@ -103,10 +107,11 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
 export function missedTargets(e: Evaluation, options: { timing: boolean }): string[] {
   const missed: string[] = [];
   const rate = (t: string) => (e.perType[t] ? 1 - e.perType[t]!.leaked / e.perType[t]!.total : 1);
-  for (const t of ['EMAIL', 'IBAN', 'CARD', 'TAXID', 'PERSON']) if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
+  for (const t of ['EMAIL', 'IBAN', 'CARD', 'TAXID', 'SSN', 'PERSON']) if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
   if (rate('PHONE') < 0.97) missed.push(`PHONE caught ${(rate('PHONE') * 100).toFixed(1)}% (target ≥ 97%)`);
   if (rate('PERSON_UNKNOWN_HONORIFIC') < 0.98) missed.push(`unknown names with honorific caught ${(rate('PERSON_UNKNOWN_HONORIFIC') * 100).toFixed(1)}% (target ≥ 98%)`);
   if (rate('PERSON_UNKNOWN') < 0.9) missed.push(`unknown names without honorific caught ${(rate('PERSON_UNKNOWN') * 100).toFixed(1)}% (target ≥ 90%)`);
+  for (const t of ['DOB', 'ADDRESS', 'IP', 'URL']) if (rate(t) < 0.95) missed.push(`${t} caught ${(rate(t) * 100).toFixed(1)}% (target ≥ 95%)`);
   const total = Object.values(e.categories).reduce((s, c) => s + c.total, 0);
   const found = Object.values(e.categories).reduce((s, c) => s + c.found, 0);
   if (found / total < 0.95) missed.push(`special-category recall ${((found / total) * 100).toFixed(1)}% (target ≥ 95%)`);
