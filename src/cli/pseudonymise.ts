@@ -1,6 +1,8 @@
 import { createInterface } from 'node:readline';
+import type { Command } from 'commander';
 import { z } from 'zod';
-import type { Policy } from '../policy.ts';
+import { loadPolicy, type Policy } from '../policy.ts';
+import { loadSettings } from '../settings.ts';
 import { classifySensitive, decideSensitive } from '../privacy/dlp.ts';
 import { Pseudonymiser } from '../privacy/pseudonymise.ts';
 
@@ -51,4 +53,31 @@ export async function runPseudonymise(input: NodeJS.ReadableStream, output: Node
     }
   }
   return n;
+}
+
+/**
+ * Adds `pseudonymise` to the `draftbridge` program. It needs no credentials: settings load with
+ * sandbox defaults (only DRAFTBRIDGE_POLICY matters here). `io` lets tests drive it without a process.
+ */
+export function registerPseudonymise(
+  program: Command,
+  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+): void {
+  program
+    .command('pseudonymise')
+    .description('JSON Lines on stdin ({"text", "contact"?, "lang"?}) → pseudonymised JSON Lines on stdout; never prints an original value')
+    .action(async () => {
+      let policy: Policy;
+      try {
+        // Only the policy path matters here; the rest of the environment (credentials) is not needed.
+        const settings = loadSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_POLICY: io.env.DRAFTBRIDGE_POLICY });
+        policy = await loadPolicy(settings.DRAFTBRIDGE_POLICY);
+      } catch (err) {
+        // Settings and policy messages name variables and files, never a personal value.
+        io.stderr.write(`draftbridge: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      await runPseudonymise(io.stdin, io.stdout, policy);
+    });
 }

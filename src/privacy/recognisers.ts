@@ -41,7 +41,9 @@ const STREET_EN = /\b\d{1,4}[A-Z]?\s(?:[A-Z][a-z]+\s){1,2}(?:Street|St\.|Road|Rd
 const POSTCODE_CITY = /(?:\b(?:D-)?\d{5}|\b(?:A|CH)-\d{4})\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
 
 const HONORIFIC = '(?:Herrn?|Frau|Fr\\.|Hr\\.|Dr\\.|Prof\\.|Mr\\.?|Mrs\\.?|Ms\\.?|Miss|Mx\\.?|Dipl\\.-Ing\\.)';
-const NAME_WORD = "[A-ZÄÖÜ][a-zäöüßéèáàëïç']+(?:-[A-ZÄÖÜ][a-zäöüßéèáàëïç']+)*";
+// One name part may carry an inner capital ("O'Brien", "McDonald"); parts join with hyphens ("Schulze-Meier").
+const NAME_PART = "(?:O'|D'|Mc|Mac)?[A-ZÄÖÜ][a-zäöüßéèáàëïç']+";
+const NAME_WORD = `${NAME_PART}(?:-${NAME_PART})*`;
 const NAME_PARTICLE = '(?:von|van|de|der|den|zu|von der|van der|di|da|le|la)';
 // The honorific stays in the text ("Frau [[PERSON_1]]") so the model keeps the grammar right.
 const HONORIFIC_NAME = new RegExp(
