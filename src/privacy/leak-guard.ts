@@ -30,7 +30,8 @@ export function createLeakGuard(knownValues: Iterable<string>, options: { templa
       const folded = ` ${fold(clean).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} `;
       for (const w of words) {
         const needle = w.replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ');
-        if (needle && folded.includes(` ${needle} `)) findings.push('KNOWN_VALUE');
+        // Also in the genitive ("Annas Angebot", "Anna's offer": the apostrophe folds to a space).
+        if (needle && (folded.includes(` ${needle} `) || folded.includes(` ${needle}s `))) findings.push('KNOWN_VALUE');
       }
     }
     if (digitRuns.length > 0) {
