@@ -1,5 +1,5 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
-import { recognise, type EntityType } from './recognisers.ts';
+import { findEmails, recognise, type EntityType } from './recognisers.ts';
 
 /**
  * Per-job pseudonymisation. Known CRM values first (every spelling variant of them), then the
@@ -85,7 +85,6 @@ interface KnownValue {
   placeholder: string;
 }
 
-const EMAIL_ADDRESS = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
 // Latin letters incl. umlauts and accents; a non-unicode regex compiles and runs much faster.
 const LETTER = 'A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F0-9';
 const WORD_BEFORE = `(?<![${LETTER}@._%+-])`;
@@ -166,7 +165,17 @@ export class Pseudonymiser {
 
   pseudonymise(text: string): string {
     // Addresses first, whole: a known first name must not eat the local part of an e-mail address.
-    let out = text.replace(EMAIL_ADDRESS, (address) => this.placeholderOf('EMAIL', address));
+    let out = text;
+    const emails = findEmails(text);
+    if (emails.length > 0) {
+      out = '';
+      let last = 0;
+      for (const [start, end] of emails) {
+        out += text.slice(last, start) + this.placeholderOf('EMAIL', text.slice(start, end));
+        last = end;
+      }
+      out += text.slice(last);
+    }
     if (this.knownPattern) {
       out = out.replace(this.knownPattern, (_m, match: string, genitive: string | undefined) => {
         let placeholder = this.knownLookup.get(match);

@@ -16,7 +16,33 @@ export interface Span {
 
 const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+const EMAIL_DOMAIN = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
+const isLocalChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+
+/**
+ * E-mail addresses as [start, end) ranges. Expands around each "@" instead of running a regex that
+ * starts at every character: same matches as /[A-Za-z0-9._%+-]+@domain/, several times faster.
+ */
+export function findEmails(text: string): [number, number][] {
+  const found: [number, number][] = [];
+  let at = text.indexOf('@');
+  let minStart = 0;
+  while (at !== -1) {
+    let start = at;
+    while (start > minStart && isLocalChar(text.charCodeAt(start - 1))) start--;
+    let end = at + 1;
+    while (end < text.length && isDomainChar(text.charCodeAt(end))) end++;
+    const domain = start < at ? EMAIL_DOMAIN.exec(text.slice(at + 1, end)) : null;
+    if (domain) {
+      const stop = at + 1 + domain[0].length;
+      found.push([start, stop]);
+      minStart = stop;
+      at = text.indexOf('@', stop);
+    } else at = text.indexOf('@', at + 1);
+  }
+  return found;
+}
 const URL_WITH_PERSON =
   /\b(?:https?:\/\/)?(?:www\.)?(?:linkedin\.com\/in|xing\.com\/profile|facebook\.com|instagram\.com|twitter\.com|x\.com|github\.com)\/[^\s)>\]]+|\bmailto:[^\s)>\]]+/gi;
 const URL_GENERIC = /\bhttps?:\/\/[^\s)>\]]+/gi;
@@ -27,7 +53,8 @@ const TAXID = /\b\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}\b/g;
 const SSN = /\b\d{2}[ ]?\d{6}[ ]?[A-Z][ ]?\d{3}\b/g;
 const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
 const VERSION_BEFORE = /(?:version|vers\.|release|build|firmware|v)\s*$/i;
-const IPV6 = /\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4}:?){1,6}\b/gi;
+// Both forms share the first group, so the engine tries one prefix per word boundary, not two.
+const IPV6 = /\b[0-9a-f]{1,4}:(?:(?:[0-9a-f]{1,4}:){6}[0-9a-f]{1,4}\b|(?:[0-9a-f]{1,4}:){0,5}:(?:[0-9a-f]{1,4}:?){1,6}\b)/gi;
 const DOB =
   /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|Geburtstag:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}\.?\s(?:Jan(?:uar|uary)?|Feb(?:ruar|ruary)?|März|Mar(?:ch)?|Apr(?:il)?|Mai|May|Jun[ie]?|Jul[iy]?|Aug(?:ust)?|Sep(?:tember)?|O[ck]t(?:ober)?|Nov(?:ember)?|De[cz](?:ember)?)\.?\s\d{4}|\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
 const STREET_WORDS =
@@ -197,7 +224,7 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   const spans: Span[] = [];
   regexSpans(text, URL_WITH_PERSON, 'URL', spans);
   // The pseudonymiser replaces addresses before anything else; no need to look for them twice.
-  if (!options.emailsDone && text.includes('@')) regexSpans(text, EMAIL, 'EMAIL', spans);
+  if (!options.emailsDone) for (const [start, end] of findEmails(text)) spans.push({ type: 'EMAIL', start, end });
   regexSpans(text, URL_GENERIC, 'URL', spans, (u) => /[A-Za-z]+[._-][A-Za-z]+@|\/(?:~|users?\/|people\/|profile\/|team\/[a-z]+-[a-z]+)/i.test(u));
   if (!/\d/.test(text)) {
     // No digit: no IBAN, card, tax id, phone, date of birth, postcode, house number or IP can be here.
