@@ -8,12 +8,16 @@ import { recognise } from './recognisers.ts';
  * ignored; so is our own prompt wording, which the recognisers do not match.
  */
 const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
+const NOT_WORD = /[^\p{L}\p{N}@._%+-]+/gu;
+
+/** Folded and reduced to words; umlauts also lose their "e" so "Müller", "Mueller" and "Muller" meet. */
+const words = (s: string) => ` ${fold(s).replace(NOT_WORD, ' ').replace(/([aou])e/g, '$1')} `;
 
 export function createLeakGuard(knownValues: Iterable<string>, options: { templateText?: string } = {}): OutboundScanner {
   // A surname that is also a word of our own template ("Sales", "Koch") would flag every request;
   // the template is ours, so such values are left to the pseudonymiser alone.
-  const template = options.templateText ? ` ${fold(options.templateText).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} ` : '';
-  const words: string[] = [];
+  const template = options.templateText ? words(options.templateText) : '';
+  const needles: string[] = [];
   const digitRuns: string[] = [];
   for (const raw of knownValues) {
     const v = raw?.trim();
@@ -21,17 +25,19 @@ export function createLeakGuard(knownValues: Iterable<string>, options: { templa
     const digits = v.replace(/\D/g, '');
     // Phone-like values: compare the significant digits whatever the formatting.
     if (digits.length >= 6 && digits.length >= v.replace(/[\s()+./-]/g, '').length - 1) digitRuns.push(digits.replace(/^(?:0049|49|0)/, ''));
-    else if (!template.includes(` ${fold(v).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} `)) words.push(fold(v));
+    else {
+      const needle = words(v).trim();
+      if (needle && !template.includes(` ${needle} `)) needles.push(needle);
+    }
   }
   return (text: string) => {
     const clean = text.replace(PLACEHOLDER, ' ');
     const findings: string[] = [];
-    if (words.length > 0) {
-      const folded = ` ${fold(clean).replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ')} `;
-      for (const w of words) {
-        const needle = w.replace(/[^\p{L}\p{N}@._%+-]+/gu, ' ');
+    if (needles.length > 0) {
+      const folded = words(clean);
+      for (const needle of needles) {
         // Also in the genitive ("Annas Angebot", "Anna's offer": the apostrophe folds to a space).
-        if (needle && (folded.includes(` ${needle} `) || folded.includes(` ${needle}s `))) findings.push('KNOWN_VALUE');
+        if (folded.includes(` ${needle} `) || folded.includes(` ${needle}s `)) findings.push('KNOWN_VALUE');
       }
     }
     if (digitRuns.length > 0) {

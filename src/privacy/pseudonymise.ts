@@ -39,7 +39,10 @@ export function fold(value: string): string {
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** A regex source matching a value in any of its spellings (umlaut or transliterated, any case). */
+/** Accented forms of a base letter: "José" in the CRM also matches "Jose" in a note, and back. */
+const ACCENTED: Record<string, string> = { a: 'aáàâãä', e: 'eéèêë', i: 'iíìîï', o: 'oóòôõøö', u: 'uúùûü', c: 'cç', n: 'nñ', y: 'yý', s: 'sš', z: 'zž' };
+
+/** A regex source matching a value in any of its spellings (umlaut or transliterated, accents, any case). */
 function variantSource(value: string): string {
   let out = '';
   const v = value.trim();
@@ -56,7 +59,13 @@ function variantSource(value: string): string {
       while (i + 1 < v.length && /\s/.test(v[i + 1]!)) i++;
       continue;
     } else if (c === '-') out += '[\\s-]?';
-    else out += escape(c);
+    else {
+      const base = lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      const accented = ACCENTED[base.length === 1 ? base : lower];
+      // A plain a/o/u may stand for an umlaut in the other spelling ("Muller" in the CRM, "Müller" in the note).
+      const umlaut = base === 'a' ? '|ae' : base === 'o' ? '|oe' : base === 'u' ? '|ue' : '';
+      out += accented ? (umlaut ? `(?:[${accented}]${umlaut})` : `[${accented}]`) : escape(c);
+    }
     if (two === 'ae' || two === 'oe' || two === 'ue' || two === 'ss') i++;
   }
   return out;

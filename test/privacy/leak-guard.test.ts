@@ -11,6 +11,9 @@ describe('leak guard', () => {
     expect(guard('Bitte erika musterfrau anrufen')).toContain('KNOWN_VALUE');
     expect(guard('Tel 030 901820')).toContain('KNOWN_VALUE');
     expect(guard('Erikas Angebot')).toContain('KNOWN_VALUE');
+    expect(createLeakGuard(['Jürgen Müller'])('bitte juergen mueller anrufen')).toContain('KNOWN_VALUE');
+    expect(createLeakGuard(['Müller'])('Herr Muller')).toContain('KNOWN_VALUE');
+    expect(createLeakGuard(['José'])('Jose hat angerufen')).toContain('KNOWN_VALUE');
     expect(guard("Musterfrau's offer")).toContain('KNOWN_VALUE');
     expect(guard('Erikastraße ist keine Person')).not.toContain('KNOWN_VALUE');
     expect(guard('Tel +49 (0)30 90 18 20')).toContain('KNOWN_VALUE');

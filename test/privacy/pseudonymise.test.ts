@@ -25,6 +25,13 @@ describe('pseudonymisation of known CRM values', () => {
     for (const p of Object.keys(ps.mapping())) expect(p).toMatch(/^\[\[[A-Z]+_\d+\]\]$/);
   });
 
+  it('matches accents and umlauts in either direction', () => {
+    const ps = new Pseudonymiser({ firstname: 'José', lastname: 'Muller' });
+    expect(ps.pseudonymise('Jose Müller, JOSÉ, Mueller, muller')).toBe('[[PERSON_1]], [[PERSON_2]], [[PERSON_3]], [[PERSON_3]]');
+    const ps2 = new Pseudonymiser({ firstname: 'Jürgen', lastname: 'Strauß' });
+    expect(ps2.pseudonymise('Juergen Strauss, Jurgen STRAUSS, jürgen strauß')).toBe('[[PERSON_1]], [[PERSON_1]], [[PERSON_1]]');
+  });
+
   it('does not eat e-mail local parts with a known first name', () => {
     const ps = new Pseudonymiser({ firstname: 'Jonas', lastname: 'Beispielmann' });
     expect(ps.pseudonymise('jonas@example.com und Jonas')).toBe('[[EMAIL_1]] und [[PERSON_2]]');

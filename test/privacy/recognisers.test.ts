@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { ibanValid, recognise, ssnValid, taxIdValid } from '../../src/privacy/recognisers.ts';
+import { findEmails, ibanValid, recognise, ssnValid, taxIdValid } from '../../src/privacy/recognisers.ts';
 
 const hits = (text: string) => recognise(text).map((s) => [s.type, text.slice(s.start, s.end)]);
 
 describe('recognisers: positives', () => {
   it('e-mail addresses', () => {
     expect(hits('Kontakt: anna.schmidt+crm@example.org.')).toEqual([['EMAIL', 'anna.schmidt+crm@example.org']]);
+    // The scan around "@" finds exactly what the classic address pattern finds.
+    const pattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+    for (const text of ['a@b.co', 'mail: a@b.com,b@c.de.', 'foo@bar@baz.com', '@example.com', 'a@b', 'x@exa..mple.com', 'a@b.com1', 'a@b.c0m.de', '(kim_o@sub.example.test)']) {
+      expect(findEmails(text).map(([a, b]) => text.slice(a, b)), text).toEqual([...text.matchAll(pattern)].map((m) => m[0]));
+    }
   });
 
   it('phone numbers in German, Austrian, Swiss and international formats', () => {
