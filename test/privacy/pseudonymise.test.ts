@@ -73,6 +73,12 @@ describe('salutations are decided by code', () => {
     expect(greeting({ lang: 'de', salutation: 'Herr Dr.', lastName: 'Beispiel' })).toBe('Sehr geehrter Herr Dr. Beispiel,');
     expect(greeting({ lang: 'de', salutation: null, lastName: 'Beispiel', fullName: 'Kim Beispiel' })).toBe('Guten Tag Kim Beispiel,');
     expect(greeting({ lang: 'en', salutation: 'Ms', lastName: 'Example' })).toBe('Dear Ms Example,');
+    expect(greeting({ lang: 'de', salutation: 'Frau Dr.', lastName: '[[PERSON_3]]' })).toBe('Sehr geehrte Frau Dr. [[PERSON_3]],');
+    expect(greeting({ lang: 'de', salutation: 'Herr', lastName: '[[PERSON_3]]' })).toBe('Sehr geehrter Herr [[PERSON_3]],');
+    expect(greeting({ lang: 'de', salutation: null, fullName: '[[PERSON_1]]' })).toBe('Guten Tag [[PERSON_1]],');
+    expect(greeting({ lang: 'de', salutation: 'Divers', lastName: undefined })).toBe('Guten Tag,');
+    expect(greeting({ lang: 'en', salutation: 'Mr.', lastName: '[[PERSON_3]]' })).toBe('Dear Mr [[PERSON_3]],');
+    expect(greeting({ lang: 'en', salutation: null, lastName: '[[PERSON_3]]', fullName: '[[PERSON_1]]' })).toBe('Dear [[PERSON_1]],');
   });
 });
 
