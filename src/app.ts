@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AuditTrail } from './audit/trail.ts';
+import { CrmFields, type CrmName, type CrmObjectType } from './crm-fields.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { setQueueCountsSource } from './metrics.ts';
 import { closeQueues, createQueues, QUEUE_NAMES, type StageQueues } from './pipeline/queues.ts';
@@ -21,6 +22,8 @@ export interface AppContext {
   queues: StageQueues;
   audit: AuditTrail;
   keys: { vault: Buffer; vaultPrevious: Buffer[]; audit: Buffer };
+  /** The deployment's CRM and its field names per record kind (logical ↔ CRM names). */
+  crm: { name: CrmName; fields(objectType: CrmObjectType): CrmFields };
   /** Resolves once Redis answers (rejects after `timeoutMs`); the fail-fast connection needs it before first use. */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -48,6 +51,10 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     key: keys.audit,
     onScrubbed: (type, findings) => logger.error({ auditType: type, findings }, 'audit details carried personal data; removed'),
   });
+  const fieldMaps = {
+    contact: new CrmFields(settings.DRAFTBRIDGE_CRM, 'contact', policy.crm.fields),
+    lead: new CrmFields(settings.DRAFTBRIDGE_CRM, 'lead', policy.crm.fields),
+  };
   setQueueCountsSource(async () => {
     const entries = await Promise.all(QUEUE_NAMES.map(async (name) => [name, await queues[name].getJobCounts()] as const));
     return Object.fromEntries(entries);
@@ -60,6 +67,7 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     queues,
     audit,
     keys,
+    crm: { name: settings.DRAFTBRIDGE_CRM, fields: (objectType) => fieldMaps[objectType] },
     async ready(timeoutMs = 5_000) {
       await waitForRedis(redis, timeoutMs);
     },

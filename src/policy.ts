@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { LineCounter, parseDocument, isNode, type Node as YamlNode } from 'yaml';
 import { z } from 'zod';
+import { CORE_FIELDS, CrmFieldOverrides, CrmObjectType, LogicalField } from './crm-fields.ts';
 
 /**
  * The policy file (config/policy.yaml): triggers, per-flow minimisation, purposes and legal bases,
@@ -49,11 +50,15 @@ export type RetentionClass = z.infer<typeof RetentionClass>;
 export const Language = z.enum(['de', 'en']);
 export type Language = z.infer<typeof Language>;
 
-const CrmProperty = z.string().regex(/^[a-z0-9_]+$/, 'a CRM property name (lower-case, digits, _)');
-
+/**
+ * `contact.creation`: a new contact or lead; `contact.propertyChange`: a logical field changed (the
+ * CRM's intake maps its own field name to the logical one). `objectTypes` limits a trigger to
+ * contacts or leads where the CRM keeps them apart (Salesforce, Dataverse).
+ */
 const Trigger = z.object({
   event: z.enum(['contact.creation', 'contact.propertyChange']),
-  property: CrmProperty.optional(),
+  property: LogicalField.optional(),
+  objectTypes: z.array(CrmObjectType).min(1).default(['contact', 'lead']),
   value: z.string().optional(),
   flow: FlowName,
 });
@@ -62,7 +67,8 @@ export type Trigger = z.infer<typeof Trigger>;
 const Flow = z.object({
   purpose: z.string().min(1),
   legalBasis: z.string().min(1),
-  fields: z.array(CrmProperty).min(1),
+  /** Logical field names (see `crm.fields`); only these are ever read from the CRM for the flow. */
+  fields: z.array(LogicalField).min(1),
   delivery: DeliveryMode.default('review'),
   llmRoute: LlmRoute.default('eu'),
   template: z.string().regex(/^[a-z0-9_]+$/),
@@ -82,8 +88,6 @@ export const PolicySchema = z
     version: z.literal(1),
     defaults: z.object({
       language: Language.default('de'),
-      languageProperty: CrmProperty.default('hs_language'),
-      optOutProperty: CrmProperty.default('draftbridge_opt_out'),
       jobs: z
         .object({
           attempts: z.number().int().min(1).max(50).default(5),
@@ -92,6 +96,7 @@ export const PolicySchema = z
         .default({ attempts: 5, backoffMs: 2000 }),
     }),
     triggers: z.array(Trigger).min(1),
+    crm: z.object({ fields: CrmFieldOverrides.default({}) }).default({ fields: {} }),
     flows: z.record(FlowName, Flow),
     llm: z.object({
       allowedRegions: z.array(z.string().min(1)).min(1),
@@ -179,14 +184,23 @@ export async function loadPolicy(file: string): Promise<Policy> {
   return parsePolicy(text, file);
 }
 
-/** Which flow a CRM event starts, if any. */
+/** Every logical field a deployment reads or writes: the flows' lists, the triggers' and the core's own. */
+export function logicalFieldsInUse(policy: Policy): string[] {
+  const fields = new Set<string>(CORE_FIELDS);
+  for (const flow of Object.values(policy.flows)) for (const f of flow.fields) fields.add(f);
+  for (const t of policy.triggers) if (t.property) fields.add(t.property);
+  return [...fields];
+}
+
+/** Which flow a CRM event starts, if any; `propertyName` is the logical field name. */
 export function matchTrigger(
   policy: Policy,
-  event: { subscriptionType: string; propertyName?: string | undefined; propertyValue?: string | undefined },
+  event: { subscriptionType: string; objectType?: CrmObjectType | undefined; propertyName?: string | undefined; propertyValue?: string | undefined },
 ): Trigger | undefined {
   return policy.triggers.find(
     (t) =>
       t.event === event.subscriptionType &&
+      t.objectTypes.includes(event.objectType ?? 'contact') &&
       (t.property === undefined || t.property === event.propertyName) &&
       (t.value === undefined || t.value === event.propertyValue),
   );

@@ -1,3 +1,4 @@
+import type { CrmObjectType } from './crm-fields.ts';
 import type { Language } from './policy.ts';
 
 /**
@@ -6,10 +7,18 @@ import type { Language } from './policy.ts';
  */
 
 // ---------- CRM ----------
+// Connectors speak their CRM's own field names; the core maps logical names (src/crm-fields.ts)
+// before it calls and after it reads, so a connector never needs to know the policy.
+
+/** A contact or lead in the CRM (HubSpot has contacts only; Salesforce and Dataverse have both). */
+export interface CrmRecordRef {
+  type: CrmObjectType;
+  id: string;
+}
 
 export interface CrmContact {
   id: string;
-  /** Only the properties that were asked for; anything else the CRM returned is dropped. */
+  /** Only the properties that were asked for (CRM names, values as strings); anything else is dropped. */
   properties: Record<string, string | null>;
 }
 
@@ -21,13 +30,13 @@ export interface CrmOwner {
 }
 
 export interface CrmPort {
-  /** null when the contact does not exist (404). */
-  getContact(contactId: string, properties: readonly string[]): Promise<CrmContact | null>;
-  /** null when the owner does not exist. */
+  /** null when the record does not exist (404). */
+  getContact(record: CrmRecordRef, properties: readonly string[]): Promise<CrmContact | null>;
+  /** null when the owner (a CRM user with a mailbox) does not exist. */
   getOwner(ownerId: string): Promise<CrmOwner | null>;
-  /** A note associated with the contact. */
-  createNote(input: { contactId: string; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }>;
-  updateContact(contactId: string, properties: Record<string, string>): Promise<void>;
+  /** A note (HubSpot note, Salesforce Task/ContentNote, Dataverse annotation) on the record; `body` is simple HTML. */
+  createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }>;
+  updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void>;
 }
 
 // ---------- Mail ----------

@@ -40,6 +40,9 @@ const SettingsSchema = z
     DRAFTBRIDGE_OPS_USER: z.string().min(1).optional(),
     DRAFTBRIDGE_OPS_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     DRAFTBRIDGE_WORKFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Which CRM and which mailbox system this deployment serves (one each). */
+    DRAFTBRIDGE_CRM: z.enum(['hubspot', 'salesforce', 'dynamics']).default('hubspot'),
+    DRAFTBRIDGE_MAIL: z.enum(['graph', 'gmail']).default('graph'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     HUBSPOT_CLIENT_SECRET: z.string().min(1).optional(),
@@ -73,6 +76,12 @@ const SettingsSchema = z
       .pipe(z.array(base64Key)),
   })
 
+/** Credentials each CRM or mailbox system needs outside the sandbox. */
+const REQUIRED_FOR: Record<string, readonly string[]> = {
+  hubspot: ['HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN'],
+  graph: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'],
+};
+
 /**
  * Cross-variable rules, checked on the raw environment so they are reported together with every
  * per-variable problem (zod skips refinements once a field failed).
@@ -83,7 +92,16 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   // Outside the sandbox, the secrets that protect personal data must be real.
   if (!sandbox) {
     // Without these the workers cannot reach the CRM or Outlook: say so now, not at the first job.
-    for (const key of ['DRAFTBRIDGE_VAULT_KEY', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET']) {
+    // Only the chosen CRM's and mailbox system's credentials are required.
+    const crm = env.DRAFTBRIDGE_CRM ?? 'hubspot';
+    const mail = env.DRAFTBRIDGE_MAIL ?? 'graph';
+    const required = [
+      'DRAFTBRIDGE_VAULT_KEY',
+      'DRAFTBRIDGE_AUDIT_KEY',
+      ...(REQUIRED_FOR[crm] ?? []),
+      ...(REQUIRED_FOR[mail] ?? []),
+    ];
+    for (const key of required) {
       if (!env[key]) problems.push(`${key}: is required unless DRAFTBRIDGE_SANDBOX=1`);
     }
     if (!env.AZURE_OPENAI_ENDPOINT && !env.LOCAL_LLM_BASE_URL) problems.push('AZURE_OPENAI_ENDPOINT: an LLM is required (or LOCAL_LLM_BASE_URL) unless DRAFTBRIDGE_SANDBOX=1');

@@ -3,7 +3,7 @@ import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import { upstreamRequests } from '../../src/metrics.ts';
-import type { CrmContact, CrmOwner, CrmPort } from '../../src/ports.ts';
+import type { CrmContact, CrmOwner, CrmPort, CrmRecordRef } from '../../src/ports.ts';
 import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
@@ -45,8 +45,9 @@ export class HubSpotCrm implements CrmPort {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  async getContact(contactId: string, properties: readonly string[]): Promise<CrmContact | null> {
-    const result = await this.call('getContact', () => this.client.crm.contacts.basicApi.getById(contactId, [...properties]), { notFoundIsNull: true });
+  /** HubSpot keeps leads as contacts: both record kinds read the contact object. */
+  async getContact(record: CrmRecordRef, properties: readonly string[]): Promise<CrmContact | null> {
+    const result = await this.call('getContact', () => this.client.crm.contacts.basicApi.getById(record.id, [...properties]), { notFoundIsNull: true });
     if (!result) return null;
     // Minimisation holds even if the CRM sends more than we asked for.
     const kept: Record<string, string | null> = {};
@@ -61,7 +62,7 @@ export class HubSpotCrm implements CrmPort {
     return { id: owner.id, email: owner.email, firstName: owner.firstName ?? null, lastName: owner.lastName ?? null };
   }
 
-  async createNote(input: { contactId: string; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }> {
+  async createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }> {
     const note = await this.call('createNote', () =>
       this.client.crm.objects.notes.basicApi.create({
         properties: {
@@ -69,14 +70,14 @@ export class HubSpotCrm implements CrmPort {
           hs_note_body: input.body,
           ...(input.ownerId ? { hubspot_owner_id: input.ownerId } : {}),
         },
-        associations: [{ to: { id: input.contactId }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: NOTE_TO_CONTACT }] }],
+        associations: [{ to: { id: input.record.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: NOTE_TO_CONTACT }] }],
       }),
     );
     return { id: note!.id };
   }
 
-  async updateContact(contactId: string, properties: Record<string, string>): Promise<void> {
-    await this.call('updateContact', () => this.client.crm.contacts.basicApi.update(contactId, { properties }));
+  async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {
+    await this.call('updateContact', () => this.client.crm.contacts.basicApi.update(record.id, { properties }));
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {

@@ -1,4 +1,5 @@
-import { loadPolicy, PolicyError, type Policy } from '../policy.ts';
+import { unmappedFields } from '../crm-fields.ts';
+import { loadPolicy, logicalFieldsInUse, PolicyError, type Policy } from '../policy.ts';
 import { loadSettings, SettingsError, type Settings } from '../settings.ts';
 
 /**
@@ -22,8 +23,8 @@ export async function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Pr
     problems.push(err.message);
   }
   if (settings && policy) {
-    const region = regionProblem(settings, policy);
-    if (region) problems.push(`invalid configuration:\n  - ${region}`);
+    const deployment = [regionProblem(settings, policy), fieldMapProblem(settings, policy)].filter((p) => p !== undefined);
+    if (deployment.length > 0) problems.push(`invalid configuration:\n${deployment.map((p) => `  - ${p}`).join('\n')}`);
   }
   if (problems.length > 0 || !settings || !policy) {
     process.stderr.write(`draftbridge: ${problems.join('\n')}\n`);
@@ -42,4 +43,11 @@ export function regionProblem(settings: Settings, policy: Policy): string | unde
     return `AZURE_OPENAI_REGION: "${settings.AZURE_OPENAI_REGION}" is not on the policy's allowedRegions (${policy.llm.allowedRegions.join(', ')})`;
   }
   return undefined;
+}
+
+/** Every logical field the policy uses must have a name in the deployment's CRM. */
+export function fieldMapProblem(settings: Settings, policy: Policy): string | undefined {
+  const missing = unmappedFields(settings.DRAFTBRIDGE_CRM, policy.crm.fields, logicalFieldsInUse(policy));
+  if (missing.length === 0) return undefined;
+  return `DRAFTBRIDGE_CRM: ${settings.DRAFTBRIDGE_CRM} has no field for ${missing.join(', ')} (map them under crm.fields.${settings.DRAFTBRIDGE_CRM} in the policy)`;
 }

@@ -85,7 +85,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
     const parsed = parseJson(body, HubSpotEventBatch);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.message);
-    const { requests, ignored } = routeAppEvents(parsed.value, ctx.policy);
+    const { requests, ignored } = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
     return enqueue(request, reply, source, requests, ignored);
   });
 
@@ -97,7 +97,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     const parsed = parseJson(body, WorkflowDelivery);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.message);
     const query = WorkflowQuery.safeParse(request.query);
-    const routing = routeWorkflowDelivery(parsed.value, body, ctx.policy, query.success ? query.data : {});
+    const routing = routeWorkflowDelivery(parsed.value, body, ctx.policy, ctx.crm.fields('contact'), query.success ? query.data : {});
     if (routing.kind === 'invalid') return reject(request, reply, source, 400, 'rejected_shape', routing.reason);
     if (routing.kind === 'ignored') return enqueue(request, reply, source, [], 1);
     return enqueue(request, reply, source, [routing.request], 0);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { CrmFields } from '../crm-fields.ts';
 import { matchTrigger, type Policy } from '../policy.ts';
 import type { CallbackRequest } from './jobs.ts';
 
@@ -43,12 +44,13 @@ export interface RoutedEvents {
 }
 
 /** Maps a parsed batch to requests; events matching no trigger are counted as ignored. */
-export function routeAppEvents(events: HubSpotEvent[], policy: Policy, receivedAt = Date.now()): RoutedEvents {
+export function routeAppEvents(events: HubSpotEvent[], policy: Policy, fields: CrmFields, receivedAt = Date.now()): RoutedEvents {
   const requests: CallbackRequest[] = [];
   let ignored = 0;
   for (const event of events) {
     const subscriptionType = normalisedType(event);
-    const trigger = matchTrigger(policy, { subscriptionType, propertyName: event.propertyName, propertyValue: event.propertyValue });
+    const propertyName = event.propertyName === undefined ? undefined : fields.logical(event.propertyName);
+    const trigger = matchTrigger(policy, { subscriptionType, propertyName, propertyValue: event.propertyValue });
     if (!trigger) {
       ignored++;
       continue;
@@ -59,7 +61,8 @@ export function routeAppEvents(events: HubSpotEvent[], policy: Policy, receivedA
       requestId: `hs-${event.portalId}-${event.eventId}-${event.objectId}`,
       flow: trigger.flow,
       source: 'hubspot.app',
-      portalId: event.portalId,
+      account: String(event.portalId),
+      objectType: 'contact',
       contactId: String(event.objectId),
       eventId: String(event.eventId),
       occurredAt: event.occurredAt,
@@ -97,6 +100,7 @@ export function routeWorkflowDelivery(
   delivery: WorkflowDelivery,
   rawBody: Buffer,
   policy: Policy,
+  fields: CrmFields,
   query: { flow?: string | undefined; portalId?: string | undefined },
   receivedAt = Date.now(),
 ): WorkflowRouting {
@@ -113,7 +117,11 @@ export function routeWorkflowDelivery(
     flow = query.flow;
   } else {
     const trigger = policy.triggers.find(
-      (t) => t.event === 'contact.propertyChange' && t.property !== undefined && (t.value === undefined ? propertyOf(delivery, t.property) !== undefined : propertyOf(delivery, t.property) === t.value),
+      (t) => {
+        if (t.event !== 'contact.propertyChange' || t.property === undefined || !fields.has(t.property)) return false;
+        const value = propertyOf(delivery, fields.name(t.property));
+        return t.value === undefined ? value !== undefined : value === t.value;
+      },
     );
     if (!trigger) return { kind: 'ignored', reason: 'no trigger property in the delivery and no ?flow=' };
     flow = trigger.flow;
@@ -126,7 +134,8 @@ export function routeWorkflowDelivery(
       requestId: `hswf-${portalId}-${contactId}-${digest}`,
       flow,
       source: 'hubspot.workflow',
-      portalId,
+      account: String(portalId),
+      objectType: 'contact',
       contactId: String(contactId),
       eventId: digest,
       occurredAt: receivedAt,

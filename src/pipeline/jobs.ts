@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CrmObjectType } from '../crm-fields.ts';
 
 /**
  * Job payloads: ids only, never a personal value (those live encrypted in the vault). One schema per
@@ -8,17 +9,23 @@ import { z } from 'zod';
 export const RequestId = z.string().regex(/^[A-Za-z0-9._-]{6,160}$/, 'a draftbridge request id');
 export type RequestId = z.infer<typeof RequestId>;
 
-export const TriggerSource = z.enum(['hubspot.app', 'hubspot.workflow']);
+/** Which CRM intake produced the request (`<crm>.<channel>`). */
+export const TriggerSource = z.enum(['hubspot.app', 'hubspot.workflow', 'salesforce.outbound', 'dynamics.webhook']);
 export type TriggerSource = z.infer<typeof TriggerSource>;
+
+/** A CRM record id: HubSpot's digits, Salesforce's 15/18 characters, Dataverse's GUID. */
+export const CrmRecordId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a CRM record id');
 
 /** A CRM event matched a policy trigger: the start of one request. */
 export const CallbackRequest = z.object({
   requestId: RequestId,
   flow: z.string(),
   source: TriggerSource,
-  portalId: z.number().int().nonnegative(),
-  contactId: z.string().regex(/^\d+$/),
-  /** The CRM's event id (app webhooks) or a digest of the delivery (workflow webhooks). */
+  /** The CRM account the event came from: HubSpot portal, Salesforce org, Dataverse organization. */
+  account: z.string().regex(/^[A-Za-z0-9.-]{1,64}$/),
+  objectType: CrmObjectType.default('contact'),
+  contactId: CrmRecordId,
+  /** The CRM's event id (app webhooks, notification ids) or a digest of the delivery (workflow webhooks). */
   eventId: z.string(),
   occurredAt: z.number().int(),
   receivedAt: z.number().int(),

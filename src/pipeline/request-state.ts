@@ -33,7 +33,9 @@ export const RequestRecord = z.object({
   state: RequestState,
   flow: z.string(),
   source: z.string(),
-  portalId: z.coerce.number(),
+  /** CRM account (portal, org) and record; ids only. */
+  account: z.string(),
+  objectType: z.enum(['contact', 'lead']).default('contact'),
   contactId: z.string(),
   subject: z.string(),
   createdAt: z.coerce.number(),

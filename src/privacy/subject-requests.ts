@@ -1,6 +1,6 @@
 import type { AppContext } from '../app.ts';
 import { SUPPRESSION_SET } from '../pipeline/stages/fetch-contact.ts';
-import type { CrmPort } from '../ports.ts';
+import type { CrmPort, CrmRecordRef } from '../ports.ts';
 import type { PseudonymVault } from './vault.ts';
 
 /**
@@ -20,8 +20,15 @@ export interface SubjectRequestDeps {
 
 const VAULT_SECTIONS = ['contact', 'owner', 'draft'] as const;
 
+/** Data-subject requests name a CRM record: a contact by default, or a lead (`lead:<id>`). */
+function parseRecord(contactId: string): CrmRecordRef {
+  const m = /^(contact|lead):(.+)$/.exec(contactId);
+  return m ? { type: m[1] as CrmRecordRef['type'], id: m[2]! } : { type: 'contact', id: contactId };
+}
+
 function keys(ctx: AppContext, contactId: string) {
-  const subject = ctx.audit.subjectRef('hubspot', 'contact', contactId);
+  const record = parseRecord(contactId);
+  const subject = ctx.audit.subjectRef(ctx.crm.name, record.type, record.id);
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   return { subject, index: `${prefix}:subject:${subject}`, request: (id: string) => `${prefix}:request:${id}`, suppression: `${prefix}:${SUPPRESSION_SET}` };
 }
@@ -75,7 +82,8 @@ export async function objectionRequest(deps: SubjectRequestDeps, contactId: stri
   let crmUpdated = false;
   if (deps.crm) {
     try {
-      await deps.crm.updateContact(contactId, { draftbridge_opt_out: 'true' });
+      const record = parseRecord(contactId);
+      await deps.crm.updateContact(record, ctx.crm.fields(record.type).toCrm({ opt_out: 'true' }));
       crmUpdated = true;
     } catch (err) {
       ctx.logger.warn({ err: { name: (err as Error).name } }, 'objection recorded locally; the CRM opt-out property could not be set');

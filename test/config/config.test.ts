@@ -38,8 +38,8 @@ describe('policy', () => {
   it('loads the default policy with both default triggers', () => {
     const p = parsePolicy(policyText);
     expect(p.triggers).toEqual([
-      { event: 'contact.propertyChange', property: 'callback_requested', value: 'true', flow: 'callback' },
-      { event: 'contact.creation', flow: 'new_lead' },
+      { event: 'contact.propertyChange', property: 'callback_requested', value: 'true', flow: 'callback', objectTypes: ['contact', 'lead'] },
+      { event: 'contact.creation', flow: 'new_lead', objectTypes: ['contact', 'lead'] },
     ]);
     expect(p.flows.callback!.delivery).toBe('review');
     expect(p.retention.vault).toBe(86_400_000);
@@ -83,5 +83,26 @@ describe('draftbridge config check', () => {
   it('succeeds on the sandbox defaults', async () => {
     const { stdout } = await run(process.execPath, [cli, 'config', 'check'], { env: { PATH: process.env.PATH ?? '', DRAFTBRIDGE_SANDBOX: '1' } });
     expect(stdout).toMatch(/configuration ok/);
+  });
+});
+
+describe('CRM field names', () => {
+  it('maps logical fields to each CRM and back, with policy overrides per record kind', async () => {
+    const { CrmFields, unmappedFields } = await import('../../src/crm-fields.ts');
+    const sf = new CrmFields('salesforce', 'lead', { salesforce: { lead: { message: 'Lead_Message__c' } } });
+    expect(sf.namesOf(['email', 'company', 'message'])).toEqual(['Email', 'Company', 'Lead_Message__c']);
+    expect(sf.toLogical({ Email: 'a@example.com', Company: 'Beispiel GmbH' }, ['email', 'company', 'message'])).toEqual({ email: 'a@example.com', company: 'Beispiel GmbH', message: null });
+    expect(new CrmFields('salesforce', 'contact').name('company')).toBe('Account.Name');
+    expect(new CrmFields('dynamics', 'contact').toCrm({ status: 'sent', opt_out: 'true' })).toEqual({ new_draftbridgestatus: 'sent', new_draftbridgeoptout: 'true' });
+    expect(new CrmFields('hubspot', 'contact').logical('callback_notes')).toBe('callback_note');
+    expect(unmappedFields('hubspot', {}, ['email', 'shoe_size'])).toEqual(['contact.shoe_size', 'lead.shoe_size']);
+  });
+
+  it('refuses a policy field the deployment CRM cannot name, in config check', async () => {
+    const { fieldMapProblem } = await import('../../src/cli/config-check.ts');
+    const policy = parsePolicy(policyText.replace('fields: [firstname, lastname, email, salutation, language, company, jobtitle, phone, owner, callback_note]', 'fields: [email, owner, shoe_size]'));
+    const settings = loadSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_CRM: 'salesforce' });
+    expect(fieldMapProblem(settings, policy)).toMatch(/salesforce has no field for contact\.shoe_size, lead\.shoe_size/);
+    expect(fieldMapProblem(settings, parsePolicy(policyText))).toBeUndefined();
   });
 });

@@ -24,7 +24,7 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
   });
 
   it('asks only for the policy fields and drops anything else that comes back', async () => {
-    const contact = await crm.getContact('501', fields);
+    const contact = await crm.getContact({ type: 'contact', id: '501' }, fields);
     expect(contact!.properties).toMatchObject({ firstname: 'Erika', lastname: 'Musterfrau', email: 'erika.musterfrau@example.com', phone: null });
     expect(Object.keys(contact!.properties).sort()).toEqual([...fields].sort());
     const [req] = sim.requests;
@@ -40,45 +40,45 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
   it('resolves the owner to a mailbox and answers null for unknown contacts and owners', async () => {
     expect(await crm.getOwner('77')).toEqual({ id: '77', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' });
     expect(await crm.getOwner('404404')).toBeNull();
-    expect(await crm.getContact('999999', fields)).toBeNull();
+    expect(await crm.getContact({ type: 'contact', id: '999999' }, fields)).toBeNull();
   });
 
   it('creates a note associated with the contact (type 202) and updates properties after setup', async () => {
     await ensureCustomProperties(crm.client);
     await ensureCustomProperties(crm.client); // idempotent
-    const note = await crm.createNote({ contactId: '501', body: '<p>draftbridge test</p>', ownerId: '77', at: new Date('2026-11-22T10:00:00Z') });
+    const note = await crm.createNote({ record: { type: 'contact', id: '501' }, body: '<p>draftbridge test</p>', ownerId: '77', at: new Date('2026-11-22T10:00:00Z') });
     const stored = sim.notes.find((n) => n.id === note.id)!;
     expect(stored.properties).toMatchObject({ hs_note_body: '<p>draftbridge test</p>', hs_timestamp: '2026-11-22T10:00:00.000Z', hubspot_owner_id: '77' });
     expect(stored.associations).toEqual([{ to: { id: '501' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 202 }] }]);
-    await crm.updateContact('501', { draftbridge_status: 'awaiting_review' });
+    await crm.updateContact({ type: 'contact', id: '501' }, { draftbridge_status: 'awaiting_review' });
     expect(sim.contacts.get('501')!.properties.draftbridge_status).toBe('awaiting_review');
   });
 
   it('maps 429 with Retry-After to UpstreamRateLimited with that delay, without retrying', async () => {
     sim.inject({ status: 429, retryAfterSeconds: 3, times: 1 });
-    const err = await crm.getContact('501', fields).catch((e: unknown) => e);
+    const err = await crm.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamRateLimited);
     expect((err as UpstreamRateLimited).retryAfterMs).toBe(3000);
     expect(sim.requests).toHaveLength(1);
     sim.inject({ status: 429, times: 1 });
-    const noHeader = await crm.getContact('501', fields).catch((e: unknown) => e);
+    const noHeader = await crm.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
     expect((noHeader as UpstreamRateLimited).retryAfterMs).toBe(10_000);
   });
 
   it('retries 5xx and succeeds; persistent 5xx, timeouts and malformed bodies become UpstreamUnavailable', async () => {
     sim.inject({ status: 502, times: 2 });
-    expect((await crm.getContact('501', fields))!.id).toBe('501');
+    expect((await crm.getContact({ type: 'contact', id: '501' }, fields))!.id).toBe('501');
     expect(sim.requests).toHaveLength(3);
     sim.inject({ status: 503, times: 3 });
-    await expect(crm.getContact('501', fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
     sim.inject({ timeout: true, timeoutMs: 1000, times: 3 });
-    await expect(crm.getContact('501', fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
     sim.inject({ malformed: true, times: 3 });
-    await expect(crm.getContact('501', fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
   });
 
   it('reports other 4xx as UpstreamRejected (a property that does not exist)', async () => {
-    await expect(crm.updateContact('501', { no_such_property: 'x' })).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(crm.updateContact({ type: 'contact', id: '501' }, { no_such_property: 'x' })).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
   it('serves the date-based contact path like v3, with HubSpot error bodies', async () => {

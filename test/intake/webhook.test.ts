@@ -61,8 +61,8 @@ describe('POST /webhooks/hubspot', () => {
     const jobs = await ctx.queues.intake.getJobs(['waiting']);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.id).toBe(`hs-62515-${event.eventId}-${event.objectId}`);
-    expect(jobs[0]!.data).toMatchObject({ flow: 'callback', contactId: String(event.objectId), portalId: 62515, source: 'hubspot.app' });
-    expect(Object.keys(jobs[0]!.data).sort()).toEqual(['contactId', 'eventId', 'flow', 'occurredAt', 'portalId', 'receivedAt', 'requestId', 'source']);
+    expect(jobs[0]!.data).toMatchObject({ flow: 'callback', contactId: String(event.objectId), account: '62515', objectType: 'contact', source: 'hubspot.app' });
+    expect(Object.keys(jobs[0]!.data).sort()).toEqual(['account', 'contactId', 'eventId', 'flow', 'objectType', 'occurredAt', 'receivedAt', 'requestId', 'source']);
     const audit = await ctx.audit.read();
     expect(audit.map((e) => e.type)).toEqual(['webhook.accepted']);
   });

@@ -1,4 +1,5 @@
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected } from '../../errors.ts';
+import { STRUCTURED_FIELDS } from '../../crm-fields.ts';
 import type { Language } from '../../policy.ts';
 import type { LlmDraftOutcome, LlmRouteName } from '../../ports.ts';
 import { classifySensitive, decideSensitive, redactSensitive } from '../../privacy/dlp.ts';
@@ -16,8 +17,6 @@ import { fill, pickLanguage } from '../prompts.ts';
  * When the LLM cannot help (down, circuit open, filtered, unusable twice) the plain template drafts.
  */
 
-/** Contact properties that are structured values, not free text the rep typed. */
-const STRUCTURED = new Set(['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'company', 'jobtitle', 'salutation', 'hs_language', 'hubspot_owner_id']);
 
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
@@ -36,11 +35,11 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     return 'crm-note';
   }
   const p = contact.properties;
-  const language = pickLanguage(p[ctx.policy.defaults.languageProperty], ctx.policy.defaults.language);
+  const language = pickLanguage(p.language, ctx.policy.defaults.language);
 
   // Special categories decide first: a blocked request never reaches any LLM.
   const freeText = Object.entries(p)
-    .filter(([k, v]) => !STRUCTURED.has(k) && v)
+    .filter(([k, v]) => !STRUCTURED_FIELDS.has(k) && v)
     .map(([, v]) => v as string)
     .join('\n');
   const sensitive = classifySensitive(freeText, language);

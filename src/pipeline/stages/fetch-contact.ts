@@ -8,12 +8,13 @@ import type { PipelineDeps, VaultContact, VaultOwner } from '../deps.ts';
 export async function fetchContact(deps: PipelineDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
   const { ctx, crm, vault, requests } = deps;
   const { policy } = ctx;
-  const subject = ctx.audit.subjectRef('hubspot', 'contact', job.contactId);
+  const subject = ctx.audit.subjectRef(ctx.crm.name, job.objectType, job.contactId);
   const { record } = await requests.open({
     requestId: job.requestId,
     flow: job.flow,
     source: job.source,
-    portalId: job.portalId,
+    account: job.account,
+    objectType: job.objectType,
     contactId: job.contactId,
     subject,
   });
@@ -33,29 +34,31 @@ export async function fetchContact(deps: PipelineDeps, job: CallbackRequest): Pr
   }
 
   // Minimisation: the flow's fields, plus the opt-out flag we must honour before anything else.
-  const properties = [...new Set([...flow.fields, policy.defaults.optOutProperty])];
-  const contact = await crm.getContact(job.contactId, properties);
+  const fields = ctx.crm.fields(job.objectType);
+  const logical = [...new Set([...flow.fields, 'opt_out'])];
+  const contact = await crm.getContact({ type: job.objectType, id: job.contactId }, fields.namesOf(logical));
   if (!contact) {
     await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_not_found' } }, { reason: 'contact_not_found' });
     return 'done';
   }
-  if (isTrue(contact.properties[policy.defaults.optOutProperty])) {
+  const values = fields.toLogical(contact.properties, logical);
+  if (isTrue(values.opt_out)) {
     await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'crm_opt_out' } }, { reason: 'crm_opt_out' });
     return 'done';
   }
-  if (!contact.properties.email) {
+  if (!values.email) {
     await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_without_email' } }, { reason: 'contact_without_email' });
     return 'crm-note';
   }
 
-  const ownerId = contact.properties.hubspot_owner_id;
+  const ownerId = values.owner;
   const owner = ownerId ? await crm.getOwner(ownerId) : null;
   if (!owner) {
     await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'no_owner_mailbox' } }, { reason: 'no_owner_mailbox' });
     return 'crm-note';
   }
 
-  const { [policy.defaults.optOutProperty]: _optOut, ...kept } = contact.properties;
+  const { opt_out: _optOut, ...kept } = values;
   await vault.put(job.requestId, 'contact', { properties: kept } satisfies VaultContact);
   await vault.put(job.requestId, 'owner', { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner);
   await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id });

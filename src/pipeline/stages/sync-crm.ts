@@ -15,10 +15,13 @@ export async function syncCrm(deps: PipelineDeps, requestId: string, event?: 're
   const noteKey = event === 'reply' ? undefined : `note:${record.state}`;
   const existing = noteKey ? await ctx.redis.hget(requests.key(requestId), noteKey) : null;
   if (!existing) {
-    const note = await crm.createNote({ contactId: record.contactId, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
+    const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
     if (noteKey) await ctx.redis.hset(requests.key(requestId), noteKey, note.id, 'noteId', note.id);
   }
-  if (event !== 'reply') await crm.updateContact(record.contactId, { draftbridge_status: record.state, draftbridge_last_request_id: requestId });
+  if (event !== 'reply') {
+    const fields = ctx.crm.fields(record.objectType);
+    await crm.updateContact({ type: record.objectType, id: record.contactId }, fields.toCrm({ status: record.state, last_request_id: requestId }));
+  }
   await ctx.audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
 }
 
