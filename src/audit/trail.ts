@@ -6,9 +6,17 @@ import { findPersonalValues } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
 
 /**
- * The audit trail: an append-only Redis stream of events without personal data. Each event carries
- * the HMAC of its predecessor, so deleting, reordering or editing an entry breaks the chain, and
- * without DRAFTBRIDGE_AUDIT_KEY nobody can forge a consistent replacement.
+ * The audit trail: an append-only Redis stream of events without personal data, tamper-evident
+ * without the key (DRAFTBRIDGE_AUDIT_KEY):
+ * - every event carries `mac`, an HMAC of its own content, so an edited event shows;
+ * - every event gets a `link` = HMAC(previous link, its stream id, its mac), kept beside the stream,
+ *   so a removed, inserted or reordered event breaks the chain at its successor, and the sealed head
+ *   shows a removed newest event.
+ * Appending is a plain XADD and never waits for other writers. Linking ("sealing") happens after it,
+ * in batches, by whichever process gets there first: a sealer reads the head, links everything after
+ * it and commits only if the head has not moved (compare-and-set); when it has, another process
+ * made the progress, and the next round starts from there. So appends succeed with any number of
+ * processes, and `append` resolves once its event is linked.
  */
 
 export const GENESIS = '0'.repeat(64);
@@ -35,31 +43,39 @@ export interface AuditEvent {
   actor: string;
   outcome: string;
   details: Record<string, unknown>;
+  /** The link of the event before (the anchor for the first retained one). */
   prev: string;
+  /** This event's link. */
   hash: string;
 }
 
-// Compare-and-append: the chain head moves only if nobody appended since we read it.
-const APPEND_SCRIPT = new RedisScript(`
-local head = redis.call('GET', KEYS[2])
-if not head then head = ARGV[1] end
-if head ~= ARGV[2] then return {0, head} end
-local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[3], 'prev', ARGV[2], 'hash', ARGV[4])
-redis.call('SET', KEYS[2], ARGV[4])
-return {1, id}
+// Commit a batch of links only if nobody sealed since we read the head (ARGV[1]).
+const SEAL_SCRIPT = new RedisScript(`
+local head = redis.call('GET', KEYS[2]) or ''
+if head ~= ARGV[1] then return 0 end
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
 `);
 
-// Trim everything before the cut-off and remember the last trimmed hash as the new anchor.
+// Retention: drop events before the cut-off with their links; the last dropped link becomes the anchor.
 const TRIM_SCRIPT = new RedisScript(`
 local last = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
 if #last == 0 then return 0 end
-local fields = last[1][2]
-local hash
-for i = 1, #fields, 2 do if fields[i] == 'hash' then hash = fields[i + 1] end end
-local before = redis.call('XLEN', KEYS[1])
-redis.call('XTRIM', KEYS[1], 'MINID', ARGV[2])
-redis.call('SET', KEYS[2], hash)
-return before - redis.call('XLEN', KEYS[1])
+local anchor = redis.call('HGET', KEYS[2], last[1][1])
+if not anchor then return -1 end
+local removed = 0
+while true do
+  local batch = redis.call('XRANGE', KEYS[1], '-', ARGV[1], 'COUNT', 500)
+  if #batch == 0 then break end
+  for _, entry in ipairs(batch) do
+    redis.call('HDEL', KEYS[2], entry[1])
+    redis.call('XDEL', KEYS[1], entry[1])
+    removed = removed + 1
+  end
+end
+redis.call('SET', KEYS[3], anchor)
+return removed
 `);
 
 export interface AuditTrailOptions {
@@ -74,6 +90,7 @@ export class AuditTrail {
   private readonly redis: Redis;
   private readonly key: KeyObject;
   private readonly streamKey: string;
+  private readonly linksKey: string;
   private readonly headKey: string;
   private readonly anchorKey: string;
   private readonly scanner: OutboundScanner | undefined;
@@ -83,6 +100,7 @@ export class AuditTrail {
     this.redis = redis;
     this.key = createSecretKey(options.key);
     this.streamKey = `${options.prefix}:audit`;
+    this.linksKey = `${options.prefix}:audit:links`;
     this.headKey = `${options.prefix}:audit:head`;
     this.anchorKey = `${options.prefix}:audit:anchor`;
     this.scanner = options.scanner;
@@ -94,17 +112,13 @@ export class AuditTrail {
     return createHmac('sha256', this.key).update(`subject\n${system}\n${objectType}\n${objectId}`).digest('hex').slice(0, 32);
   }
 
-  private tail: Promise<unknown> = Promise.resolve();
-  private lastHead: string | undefined;
+  /** Stream id up to which this process knows the chain is sealed. */
+  private sealedTo = '0-0';
+  private sealing: Promise<boolean> | null = null;
+  /** Links this process computed in its last rounds, for the events its callers are waiting on. */
+  private readonly recentLinks = new Map<string, { prev: string; link: string }>();
 
-  /** Appends in order; calls from one process are serialised so they do not race each other's CAS. */
-  append(input: AuditEventInput): Promise<AuditEvent> {
-    const next = this.tail.then(() => this.appendNow(input));
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-
-  private async appendNow(input: AuditEventInput): Promise<AuditEvent> {
+  async append(input: AuditEventInput): Promise<AuditEvent> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
     const body = JSON.stringify({
@@ -116,50 +130,95 @@ export class AuditTrail {
       outcome: parsed.outcome,
       details,
     });
-    // The head we appended last is usually still the head; the script corrects us when it is not.
-    let prev = this.lastHead ?? (await this.redis.get(this.headKey)) ?? GENESIS;
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const hash = this.chainHash(prev, body);
-      const [ok, value] = (await APPEND_SCRIPT.run(this.redis, [this.streamKey, this.headKey], [GENESIS, prev, body, hash])) as [
-        number,
-        string,
-      ];
-      if (ok === 1) {
-        this.lastHead = hash;
-        return { id: value, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev, hash };
-      }
-      prev = value; // someone appended first: chain onto their event
+    const id = (await this.redis.xadd(this.streamKey, '*', 'e', body, 'mac', this.eventMac(body)))!;
+    await this.sealThrough(id);
+    const linked = this.recentLinks.get(id);
+    this.recentLinks.delete(id);
+    const hash = linked?.link ?? (await this.redis.hget(this.linksKey, id)) ?? '';
+    return { id, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev: linked?.prev ?? '', hash };
+  }
+
+  /** Resolves once the chain is sealed at least up to `id`; one round at a time per process. */
+  private async sealThrough(id: string): Promise<void> {
+    while (compareIds(this.sealedTo, id) < 0) {
+      this.sealing ??= this.sealRound().finally(() => {
+        this.sealing = null;
+      });
+      // Nothing left after the head: the event is sealed, or gone (trimmed) and needs no link.
+      if (await this.sealing) return;
     }
-    throw new Error('audit append: head kept moving (50 attempts)');
+  }
+
+  /** Links every event after the sealed head, if nobody else does it first; true when none was left. */
+  private async sealRound(): Promise<boolean> {
+    const raw = (await this.redis.get(this.headKey)) ?? '';
+    const [headId, headLink] = raw ? (raw.split(' ') as [string, string]) : ['0-0', (await this.redis.get(this.anchorKey)) ?? GENESIS];
+    if (compareIds(headId, this.sealedTo) > 0) this.sealedTo = headId;
+    const entries = (await this.redis.xrange(this.streamKey, `(${headId}`, '+', 'COUNT', 1000)) as [string, string[]][];
+    if (entries.length === 0) return true;
+    const args: string[] = [];
+    const computed: [string, { prev: string; link: string }][] = [];
+    let prev = headLink;
+    for (const [id, fields] of entries) {
+      const link = this.link(prev, id, fieldMap(fields).mac ?? '');
+      computed.push([id, { prev, link }]);
+      args.push(id, link);
+      prev = link;
+    }
+    const lastId = entries[entries.length - 1]![0];
+    const committed = await SEAL_SCRIPT.run(this.redis, [this.linksKey, this.headKey], [raw, `${lastId} ${prev}`, ...args]);
+    if (committed === 1) {
+      this.sealedTo = lastId;
+      if (this.recentLinks.size > 10_000) this.recentLinks.clear();
+      for (const [id, l] of computed) this.recentLinks.set(id, l);
+    }
+    // Not committed: another process sealed first; the next round starts from its head.
+    return false;
+  }
+
+  /** Seals everything appended so far (before verifying or trimming). */
+  private async sealAll(): Promise<void> {
+    const [last] = (await this.redis.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    if (last) await this.sealThrough(last[0]);
   }
 
   /** Walks the whole chain; names the first broken link. */
   async verify(): Promise<{ ok: true; checked: number } | { ok: false; checked: number; brokenAt: string; reason: string }> {
+    await this.sealAll();
     let expectedPrev = (await this.redis.get(this.anchorKey)) ?? GENESIS;
     let checked = 0;
     let cursor = '-';
     for (;;) {
-      const batch = (await this.redis.xrange(this.streamKey, cursor, '+', 'COUNT', 500)) as [string, string[]][];
-      const entries = cursor === '-' ? batch : batch.slice(1);
+      const entries = (await this.redis.xrange(this.streamKey, cursor === '-' ? '-' : `(${cursor}`, '+', 'COUNT', 500)) as [string, string[]][];
       if (entries.length === 0) break;
-      for (const [id, fields] of entries) {
+      const links = await this.redis.hmget(this.linksKey, ...entries.map(([id]) => id));
+      for (const [i, [id, fields]] of entries.entries()) {
         const f = fieldMap(fields);
-        if (f.prev !== expectedPrev) return { ok: false, checked, brokenAt: id, reason: 'previous-hash mismatch (an event before it was removed, reordered or edited)' };
-        if (f.e === undefined || f.hash !== this.chainHash(f.prev, f.e)) return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };
-        expectedPrev = f.hash;
+        if (f.e === undefined || f.mac !== this.eventMac(f.e)) return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };
+        if (links[i] !== this.link(expectedPrev, id, f.mac)) {
+          return { ok: false, checked, brokenAt: id, reason: 'previous-hash mismatch (an event before it was removed, reordered or edited)' };
+        }
+        expectedPrev = links[i]!;
         checked++;
       }
       cursor = entries[entries.length - 1]![0];
     }
-    const head = (await this.redis.get(this.headKey)) ?? GENESIS;
-    if (checked > 0 && head !== expectedPrev) return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
+    const head = await this.redis.get(this.headKey);
+    if (checked > 0 && head?.split(' ')[1] !== expectedPrev) return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
     return { ok: true, checked };
   }
 
   /** Reads events, newest last; optional filters for one request or one subject. */
   async read(options: { count?: number; requestId?: string; subject?: string } = {}): Promise<AuditEvent[]> {
     const raw = (await this.redis.xrange(this.streamKey, '-', '+')) as [string, string[]][];
-    const events = raw.map(([id, fields]) => toEvent(id, fieldMap(fields)));
+    const links = raw.length > 0 ? await this.redis.hmget(this.linksKey, ...raw.map(([id]) => id)) : [];
+    let prev = (await this.redis.get(this.anchorKey)) ?? GENESIS;
+    const events = raw.map(([id, fields], i) => {
+      const hash = links[i] ?? '';
+      const event = toEvent(id, fieldMap(fields), prev, hash);
+      prev = hash;
+      return event;
+    });
     const filtered = events.filter(
       (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject),
     );
@@ -169,12 +228,20 @@ export class AuditTrail {
   /** Retention: drops events older than `maxAgeMs`, keeping the chain verifiable from the new start. */
   async trim(maxAgeMs: number, now = Date.now()): Promise<number> {
     const cutoff = now - maxAgeMs;
-    // Stream ids start with the epoch ms; everything strictly before `cutoff-0` goes.
-    return (await TRIM_SCRIPT.run(this.redis, [this.streamKey, this.anchorKey], [`${cutoff - 1}-18446744073709551615`, `${cutoff}-0`])) as number;
+    // Only linked events may go: the last one removed anchors the chain for verification.
+    await this.sealAll();
+    // Stream ids start with the epoch ms; everything up to the end of `cutoff - 1` goes.
+    const removed = (await TRIM_SCRIPT.run(this.redis, [this.streamKey, this.linksKey, this.anchorKey], [`${cutoff - 1}-18446744073709551615`])) as number;
+    if (removed < 0) throw new Error('audit trim: the events before the cut-off are not linked yet');
+    return removed;
   }
 
-  private chainHash(prev: string, body: string): string {
-    return createHmac('sha256', this.key).update(prev).update('\n').update(body).digest('hex');
+  private eventMac(body: string): string {
+    return createHmac('sha256', this.key).update('event\n').update(body).digest('hex');
+  }
+
+  private link(prev: string, id: string, mac: string): string {
+    return createHmac('sha256', this.key).update(prev).update('\n').update(id).update('\n').update(mac).digest('hex');
   }
 
   private scrub(type: string, details: Record<string, unknown>): Record<string, unknown> {
@@ -201,7 +268,14 @@ function fieldMap(fields: string[]): Record<string, string> {
   return m;
 }
 
-function toEvent(id: string, f: Record<string, string>): AuditEvent {
+function toEvent(id: string, f: Record<string, string>, prev: string, hash: string): AuditEvent {
   const body = JSON.parse(f.e ?? '{}') as Omit<AuditEvent, 'id' | 'prev' | 'hash'>;
-  return { id, ...body, prev: f.prev ?? '', hash: f.hash ?? '' };
+  return { id, ...body, prev, hash };
+}
+
+/** Orders stream ids (`ms-seq`) numerically. */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
+  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
+  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
 }

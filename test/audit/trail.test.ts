@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
@@ -35,6 +37,14 @@ describe('audit trail', () => {
     expect(await writers[0]!.verify()).toEqual({ ok: true, checked: 90 });
   });
 
+  it('keeps one valid chain with 4 OS processes appending 2,000 events each', { timeout: 120_000 }, async () => {
+    const prefix = uniquePrefix('audit');
+    const key = randomBytes(32);
+    const worker = new URL('./append-worker.ts', import.meta.url).pathname;
+    await Promise.all(Array.from({ length: 4 }, () => promisify(execFile)(process.execPath, [worker, prefix, key.toString('base64'), '2000', REDIS_URL])));
+    expect(await trail(prefix, key).verify()).toEqual({ ok: true, checked: 8000 });
+  });
+
   it('names the first broken link when an event is removed or forged', async () => {
     const prefix = uniquePrefix('audit');
     const audit = trail(prefix);
@@ -50,8 +60,10 @@ describe('audit trail', () => {
     await audit2.append({ type: 'test.step', actor: 'test', outcome: 'ok' });
     const [first] = await audit2.read();
     const forged = JSON.stringify({ ts: new Date().toISOString(), type: 'test.step', requestId: null, subject: null, actor: 'mallory', outcome: 'ok', details: {} });
-    const forgedId = await redis.xadd(`${prefix2}:audit`, '*', 'e', forged, 'prev', first!.hash, 'hash', 'f'.repeat(64));
-    await redis.set(`${prefix2}:audit:head`, 'f'.repeat(64));
+    const forgedId = await redis.xadd(`${prefix2}:audit`, '*', 'e', forged, 'mac', 'f'.repeat(64));
+    await redis.hset(`${prefix2}:audit:links`, forgedId!, 'f'.repeat(64));
+    await redis.set(`${prefix2}:audit:head`, `${forgedId} ${'f'.repeat(64)}`);
+    expect(first!.hash).toMatch(/^[a-f0-9]{64}$/);
     expect(await audit2.verify()).toMatchObject({ ok: false, brokenAt: forgedId, reason: expect.stringContaining('edited') });
   });
 
