@@ -13,6 +13,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json ./
+COPY bin ./bin
 COPY src ./src
 COPY workers ./workers
 COPY connectors ./connectors
@@ -25,4 +26,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # SIGTERM reaches node directly (exec form), which drains workers before exiting.
 STOPSIGNAL SIGTERM
-CMD ["node", "src/cli.ts", "serve", "all"]
+CMD ["node", "bin/draftbridge.mjs", "serve", "all"]

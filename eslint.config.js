@@ -12,4 +12,21 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Test doubles stay out of production paths: only the sandbox loader, the simulators themselves
+    // and tests may import them (serve loads the sandbox with a dynamic import, in sandbox mode only).
+    files: ['**/*.ts'],
+    ignores: ['src/sandbox.ts', 'test/**', 'connectors/**/simulator*.ts', 'connectors/simulator-support.ts', 'connectors/*/simulator/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '(^|/)simulator(-support)?(\\.ts)?$', message: 'simulators are test doubles: import them only from src/sandbox.ts or test/' },
+            { regex: '(^|/)connectors/graph/tls(\\.ts)?$', message: 'the simulator CA is sandbox-only: import it only from src/sandbox.ts or test/' },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -97,6 +97,16 @@ export const PolicySchema = z
     }),
     triggers: z.array(Trigger).min(1),
     crm: z.object({ fields: CrmFieldOverrides.default({}) }).default({ fields: {} }),
+    webhooks: z
+      .object({
+        hubspot: z
+          .object({
+            /** Accept v1/v2 signatures (no timestamp, replayable) on the workflow route; app webhooks always need v3. */
+            workflowLegacySignatures: z.boolean().default(false),
+          })
+          .default({ workflowLegacySignatures: false }),
+      })
+      .default({ hubspot: { workflowLegacySignatures: false } }),
     flows: z.record(FlowName, Flow),
     llm: z.object({
       allowedRegions: z.array(z.string().min(1)).min(1),

@@ -9,8 +9,8 @@ import { createLogger } from '../logger.ts';
 import type { Policy } from '../policy.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { trustSimulatorCa } from '../../connectors/graph/tls.ts';
-import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox.ts';
+import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
+import { trustSimulatorCa } from '../sandbox.ts';
 import type { Settings } from '../settings.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
 

@@ -7,7 +7,6 @@ import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { privacyRoutes } from '../http/privacy-routes.ts';
 import { sandboxRoutes } from '../http/sandbox-routes.ts';
-import { startSandbox } from '../sandbox.ts';
 
 export type ServeRole = 'api' | 'worker' | 'all';
 
@@ -70,6 +69,8 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
       },
     });
   }
+  // Test doubles load only here: a real deployment (and its production install) never imports them.
+  const { startSandbox } = await import('../sandbox.ts');
   const sandbox = await startSandbox(settings);
   const ports = createPorts(sandbox.settings, policy);
   let ctxRef: AppContext | undefined;

@@ -29,17 +29,24 @@ export function signV1(input: { secret: string; body: string | Buffer }): string
   return createHash('sha256').update(input.secret).update(input.body).digest('hex');
 }
 
-export type SignatureVerdict = { ok: true; version: 'v1' | 'v2' | 'v3' } | { ok: false; reason: string };
+export type SignatureVersion = 'v1' | 'v2' | 'v3';
+export type SignatureVerdict = { ok: true; version: SignatureVersion } | { ok: false; reason: string };
 
-/** Checks whichever signature the request carries (v3 preferred). `uri` is the public URI HubSpot called. */
+/**
+ * Checks the request's signature (v3 preferred). `uri` is the public URI HubSpot called. Only v3 has
+ * a timestamp: v1/v2 bodies can be replayed forever, so they pass only where `accept` lists them
+ * (app webhooks always sign v3; only workflow actions may still use v1/v2).
+ */
 export function verifyHubSpotSignature(input: {
   secret: string;
   method: string;
   uri: string;
   body: Buffer;
   headers: Record<string, string | string[] | undefined>;
+  accept?: readonly SignatureVersion[];
   now?: number;
 }): SignatureVerdict {
+  const accept = input.accept ?? ['v3'];
   const header = (name: string) => {
     const v = input.headers[name];
     return Array.isArray(v) ? v[0] : v;
@@ -56,12 +63,13 @@ export function verifyHubSpotSignature(input: {
   }
   const legacy = header('x-hubspot-signature');
   if (legacy) {
-    const version = (header('x-hubspot-signature-version') ?? 'v1').toLowerCase();
+    const version = (header('x-hubspot-signature-version') ?? 'v1').toLowerCase() === 'v2' ? 'v2' : 'v1';
+    if (!accept.includes(version)) return { ok: false, reason: `${version} signatures (no timestamp) are not accepted here; sign with v3` };
     const expected =
       version === 'v2'
         ? signV2({ secret: input.secret, method: input.method, uri: input.uri, body: input.body })
         : signV1({ secret: input.secret, body: input.body });
-    return safeEqual(legacy.toLowerCase(), expected) ? { ok: true, version: version === 'v2' ? 'v2' : 'v1' } : { ok: false, reason: 'signature mismatch' };
+    return safeEqual(legacy.toLowerCase(), expected) ? { ok: true, version } : { ok: false, reason: 'signature mismatch' };
   }
   return { ok: false, reason: 'no HubSpot signature header' };
 }

@@ -110,7 +110,10 @@ function workflowAuthorised(request: FastifyRequest, body: Buffer, ctx: AppConte
   if (shared && typeof presented === 'string') return safeEqual(presented, shared);
   const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
   if (!secret) return false;
-  const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: `${ctx.settings.publicUrl}${request.url}`, body, headers: request.headers });
+  // v1/v2 carry no timestamp (replayable): only where the policy still allows them; the body
+  // digest in the request id then dedupes a replay within the dedupe window.
+  const accept = ctx.policy.webhooks.hubspot.workflowLegacySignatures ? (['v1', 'v2', 'v3'] as const) : (['v3'] as const);
+  const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: `${ctx.settings.publicUrl}${request.url}`, body, headers: request.headers, accept });
   return verdict.ok;
 }
 

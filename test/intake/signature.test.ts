@@ -1,6 +1,6 @@
 import { Signature } from '@hubspot/api-client';
 import { describe, expect, it } from 'vitest';
-import { hubspotSignedUri, signV2, signV3, verifyHubSpotSignature } from '../../src/http/hubspot-signature.ts';
+import { hubspotSignedUri, signV1, signV2, signV3, verifyHubSpotSignature } from '../../src/http/hubspot-signature.ts';
 
 // A small deterministic generator so failures reproduce.
 function rng(seed: number) {
@@ -80,5 +80,19 @@ describe('HubSpot v3 signature', () => {
     expect(verifyHubSpotSignature({ secret: 'k', method: 'POST', uri, body: b, headers: {}, now }).ok).toBe(false);
     // The SDK agrees about the timestamp window.
     expect(() => Signature.isValid({ signatureVersion: 'v3', signature: sign(Date.now() - 301_000), clientSecret: 'k', requestBody: b.toString(), url: uri, timestamp: Date.now() - 301_000 })).toThrow();
+  });
+
+  it('accepts v1/v2 only where asked to, and never lets them stand in for a failed v3', () => {
+    const uri = 'https://draftbridge.example.com/webhooks/hubspot/workflow';
+    const body = Buffer.from('{"vid":1}');
+    const v1 = { 'x-hubspot-signature': signV1({ secret: 'k', body }) };
+    expect(verifyHubSpotSignature({ secret: 'k', method: 'POST', uri, body, headers: v1 })).toMatchObject({ ok: false, reason: expect.stringContaining('v1') });
+    expect(verifyHubSpotSignature({ secret: 'k', method: 'POST', uri, body, headers: v1, accept: ['v1', 'v3'] })).toEqual({ ok: true, version: 'v1' });
+    const v2 = { 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': signV2({ secret: 'k', method: 'POST', uri, body }) };
+    expect(verifyHubSpotSignature({ secret: 'k', method: 'POST', uri, body, headers: v2, accept: ['v1', 'v3'] }).ok).toBe(false);
+    expect(verifyHubSpotSignature({ secret: 'k', method: 'POST', uri, body, headers: v2, accept: ['v2'] })).toEqual({ ok: true, version: 'v2' });
+    const now = Date.now();
+    const badV3 = { 'x-hubspot-signature-v3': 'bad', 'x-hubspot-request-timestamp': String(now), ...v1 };
+    expect(verifyHubSpotSignature({ secret: 'k', method: 'POST', uri, body, headers: badV3, accept: ['v1', 'v3'], now }).ok).toBe(false);
   });
 });

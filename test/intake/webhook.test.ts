@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app.ts';
-import { signV2, signV3 } from '../../src/http/hubspot-signature.ts';
+import { signV1, signV2, signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { defaultPolicy, testSettings } from '../support/env.ts';
 import { DisposableRedis } from '../support/redis-server.ts';
@@ -131,7 +131,12 @@ describe('POST /webhooks/hubspot/workflow', () => {
   });
   afterEach(() => running.stop());
 
-  it('accepts a v2-signed legacy delivery and maps it to the callback trigger', async () => {
+  it('accepts a v2-signed legacy delivery when the policy allows it, and maps it to the callback trigger', async () => {
+    await running.stop();
+    const policy = defaultPolicy();
+    policy.webhooks.hubspot.workflowLegacySignatures = true;
+    running = await startTestApp({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC, DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' }, policy);
+    ({ ctx, app } = running);
     const body = JSON.stringify({ vid: 901, 'portal-id': 62515, properties: { callback_requested: { value: 'true' }, firstname: { value: 'Erika' } } });
     const path = '/webhooks/hubspot/workflow';
     const res = await app.inject({
@@ -161,6 +166,63 @@ describe('POST /webhooks/hubspot/workflow', () => {
     const send = (url: string, body: unknown) => app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-draftbridge-workflow-secret': 'workflow-shared-secret-1' } });
     expect((await send('/webhooks/hubspot/workflow?flow=nope', { hs_object_id: 1 })).statusCode).toBe(400);
     expect((await send('/webhooks/hubspot/workflow?flow=callback', { email: 'x@example.com' })).statusCode).toBe(400);
+  });
+});
+
+describe('signature downgrades', () => {
+  let ctx: AppContext;
+  let app: FastifyInstance;
+  let running: TestApp;
+  afterEach(() => running.stop());
+  const start = async (legacy: boolean) => {
+    const policy = defaultPolicy();
+    policy.webhooks.hubspot.workflowLegacySignatures = legacy;
+    running = await startTestApp({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC }, policy);
+    ({ ctx, app } = running);
+  };
+  const legacyHeaders = (version: 'v1' | 'v2', path: string, body: string) => ({
+    'content-type': 'application/json',
+    'x-hubspot-signature-version': version,
+    'x-hubspot-signature': version === 'v1' ? signV1({ secret: SECRET, body }) : signV2({ secret: SECRET, method: 'POST', uri: `${PUBLIC}${path}`, body }),
+  });
+  const jobs = () => ctx.queues.intake.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+
+  it.each([true, false])('app webhooks refuse v1 and v2 whatever the policy says (legacy allowed on workflows: %s)', async (legacy) => {
+    await start(legacy);
+    const body = JSON.stringify([callbackEvent()]);
+    for (const version of ['v1', 'v2'] as const) {
+      const res = await app.inject({ method: 'POST', url: '/webhooks/hubspot', payload: body, headers: legacyHeaders(version, '/webhooks/hubspot', body) });
+      expect(res.statusCode).toBe(401);
+      expect(res.json().error).toContain('sign with v3');
+    }
+    // A broken v3 signature does not fall back to a valid v1 one sent alongside.
+    const both = signed(body);
+    both.headers['x-hubspot-signature-v3'] = 'AAAA' + both.headers['x-hubspot-signature-v3'].slice(4);
+    const mixed = await app.inject({ ...both, headers: { ...both.headers, ...legacyHeaders('v1', '/webhooks/hubspot', body) } });
+    expect(mixed.statusCode).toBe(401);
+    expect(await jobs()).toBe(0);
+  });
+
+  it('workflow deliveries: v1/v2 refused by default, v3 accepted', async () => {
+    await start(false);
+    const path = '/webhooks/hubspot/workflow';
+    const body = JSON.stringify({ vid: 903, 'portal-id': 62515, properties: { callback_requested: { value: 'true' } } });
+    for (const version of ['v1', 'v2'] as const) {
+      expect((await app.inject({ method: 'POST', url: path, payload: body, headers: legacyHeaders(version, path, body) })).statusCode).toBe(401);
+    }
+    expect(await jobs()).toBe(0);
+    expect((await app.inject(signed(body, path))).statusCode).toBe(204);
+    expect(await jobs()).toBe(1);
+  });
+
+  it('workflow deliveries with legacy allowed: a replayed v1 body maps to the same job (dedupe window)', async () => {
+    await start(true);
+    const path = '/webhooks/hubspot/workflow';
+    const body = JSON.stringify({ vid: 904, 'portal-id': 62515, properties: { callback_requested: { value: 'true' } } });
+    for (let i = 0; i < 3; i++) {
+      expect((await app.inject({ method: 'POST', url: path, payload: body, headers: legacyHeaders('v1', path, body) })).statusCode).toBe(204);
+    }
+    expect(await jobs()).toBe(1);
   });
 });
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAppContext, type AppContext } from '../../src/app.ts';
 import { buildServer } from '../../src/http/server.ts';
+import type { Policy } from '../../src/policy.ts';
 import { defaultPolicy, deletePrefix, testSettings } from './env.ts';
 
 /** The HTTP API over a real Redis under a fresh prefix; `stop` closes it and deletes its keys. */
@@ -10,8 +11,8 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const ctx = createAppContext(testSettings(env), defaultPolicy());
+export async function startTestApp(env: Record<string, string> = {}, policy: Policy = defaultPolicy()): Promise<TestApp> {
+  const ctx = createAppContext(testSettings(env), policy);
   const app = await buildServer(ctx);
   await ctx.ready();
   return {
