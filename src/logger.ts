@@ -26,7 +26,7 @@ export const REDACTED_PATHS = [
   '*.firstname',
   'lastname',
   '*.lastname',
-  'name',
+  // Not the top-level `name`: that is the logger's own name on every line.
   '*.name',
   'phone',
   '*.phone',

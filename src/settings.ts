@@ -26,7 +26,8 @@ const SettingsSchema = z
     REDIS_URL: z
       .string()
       .default('redis://127.0.0.1:6379')
-      .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://'),
+      .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://')
+      .refine((v) => URL.canParse(v), 'is not a valid URL (like redis://user:password@host:6379/0)'),
     DRAFTBRIDGE_QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_{}:.-]+$/, 'letters, digits and _ { } : . - only')

@@ -7,34 +7,38 @@ import { loadSettings, SettingsError, type Settings } from '../settings.ts';
  * variable or policy position (no stack trace) and exits non-zero: the process never half-starts.
  */
 export async function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Promise<{ settings: Settings; policy: Policy }> {
-  const problems: string[] = [];
+  const variableProblems: string[] = [];
+  const policyProblems: string[] = [];
   let settings: Settings | undefined;
   let policy: Policy | undefined;
   try {
     settings = loadSettings(env);
   } catch (err) {
     if (!(err instanceof SettingsError)) throw err;
-    problems.push(err.message);
+    variableProblems.push(...err.problems);
   }
   try {
     policy = await loadPolicy(settings?.DRAFTBRIDGE_POLICY ?? env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml');
   } catch (err) {
     if (!(err instanceof PolicyError)) throw err;
-    problems.push(err.message);
+    policyProblems.push(err.message);
   }
-  if (settings && policy) {
-    const deployment = [regionProblem(settings, policy), fieldMapProblem(settings, policy)].filter((p) => p !== undefined);
-    if (deployment.length > 0) problems.push(`invalid configuration:\n${deployment.map((p) => `  - ${p}`).join('\n')}`);
+  if (policy) {
+    // Checked even when other variables are invalid, so one run names every problem.
+    const raw = { AZURE_OPENAI_ENDPOINT: env.AZURE_OPENAI_ENDPOINT || undefined, AZURE_OPENAI_REGION: env.AZURE_OPENAI_REGION || undefined };
+    const deployment = [regionProblem(settings ?? raw, policy), settings ? fieldMapProblem(settings, policy) : undefined];
+    variableProblems.push(...deployment.filter((p) => p !== undefined));
   }
-  if (problems.length > 0 || !settings || !policy) {
-    process.stderr.write(`draftbridge: ${problems.join('\n')}\n`);
+  if (variableProblems.length > 0 || policyProblems.length > 0 || !settings || !policy) {
+    const parts = [...(variableProblems.length > 0 ? [new SettingsError(variableProblems).message] : []), ...policyProblems];
+    process.stderr.write(`draftbridge: ${parts.join('\n')}\n`);
     process.exit(1);
   }
   return { settings, policy };
 }
 
 /** Processing must stay in the EU: the Azure OpenAI region must be on the policy's allow-list. */
-export function regionProblem(settings: Settings, policy: Policy): string | undefined {
+export function regionProblem(settings: Pick<Settings, 'AZURE_OPENAI_ENDPOINT' | 'AZURE_OPENAI_REGION'>, policy: Policy): string | undefined {
   const allowed = policy.llm.allowedRegions.map((r) => r.toLowerCase());
   if (settings.AZURE_OPENAI_ENDPOINT && !settings.AZURE_OPENAI_REGION) {
     return 'AZURE_OPENAI_REGION: is required when AZURE_OPENAI_ENDPOINT is set (it must be one of the policy allowedRegions)';

@@ -31,7 +31,7 @@ export async function graphWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
     const token = (request.query as { validationToken?: unknown }).validationToken;
     if (typeof token === 'string') {
       // Fastify has already URL-decoded the query: Graph wants the token back exactly, as plain text.
-      return reply.code(200).type('text/plain; charset=utf-8').send(token);
+      return reply.code(200).type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(token);
     }
     const expected = ctx.settings.GRAPH_CLIENT_STATE;
     if (!expected) return reply.code(404).send({ error: 'Graph notifications are not configured (GRAPH_CLIENT_STATE)' });

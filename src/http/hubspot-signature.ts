@@ -30,7 +30,9 @@ export function signV1(input: { secret: string; body: string | Buffer }): string
 }
 
 export type SignatureVersion = 'v1' | 'v2' | 'v3';
-export type SignatureVerdict = { ok: true; version: SignatureVersion } | { ok: false; reason: string };
+/** Why a signature failed, as a stable code for audit events and metrics (the reason is for the sender). */
+export type SignatureFailure = 'no_signature' | 'timestamp_missing' | 'timestamp_stale' | 'timestamp_future' | 'legacy_refused' | 'signature_mismatch';
+export type SignatureVerdict = { ok: true; version: SignatureVersion } | { ok: false; code: SignatureFailure; reason: string };
 
 /**
  * Checks the request's signature (v3 preferred). `uri` is the public URI HubSpot called. Only v3 has
@@ -54,24 +56,24 @@ export function verifyHubSpotSignature(input: {
   const v3 = header('x-hubspot-signature-v3');
   if (v3) {
     const ts = header('x-hubspot-request-timestamp');
-    if (!ts || !/^\d{10,16}$/.test(ts)) return { ok: false, reason: 'missing or malformed X-HubSpot-Request-Timestamp' };
+    if (!ts || !/^\d{10,16}$/.test(ts)) return { ok: false, code: 'timestamp_missing', reason: 'missing or malformed X-HubSpot-Request-Timestamp' };
     const age = (input.now ?? Date.now()) - Number(ts);
-    if (age > MAX_TIMESTAMP_AGE_MS) return { ok: false, reason: 'timestamp older than 5 minutes' };
-    if (age < -MAX_TIMESTAMP_AGE_MS) return { ok: false, reason: 'timestamp in the future' };
+    if (age > MAX_TIMESTAMP_AGE_MS) return { ok: false, code: 'timestamp_stale', reason: 'timestamp older than 5 minutes' };
+    if (age < -MAX_TIMESTAMP_AGE_MS) return { ok: false, code: 'timestamp_future', reason: 'timestamp in the future' };
     const expected = signV3({ secret: input.secret, method: input.method, uri: input.uri, body: input.body, timestamp: ts });
-    return safeEqual(v3, expected) ? { ok: true, version: 'v3' } : { ok: false, reason: 'signature mismatch' };
+    return safeEqual(v3, expected) ? { ok: true, version: 'v3' } : { ok: false, code: 'signature_mismatch', reason: 'signature mismatch' };
   }
   const legacy = header('x-hubspot-signature');
   if (legacy) {
     const version = (header('x-hubspot-signature-version') ?? 'v1').toLowerCase() === 'v2' ? 'v2' : 'v1';
-    if (!accept.includes(version)) return { ok: false, reason: `${version} signatures (no timestamp) are not accepted here; sign with v3` };
+    if (!accept.includes(version)) return { ok: false, code: 'legacy_refused', reason: `${version} signatures (no timestamp) are not accepted here; sign with v3` };
     const expected =
       version === 'v2'
         ? signV2({ secret: input.secret, method: input.method, uri: input.uri, body: input.body })
         : signV1({ secret: input.secret, body: input.body });
-    return safeEqual(legacy.toLowerCase(), expected) ? { ok: true, version } : { ok: false, reason: 'signature mismatch' };
+    return safeEqual(legacy.toLowerCase(), expected) ? { ok: true, version } : { ok: false, code: 'signature_mismatch', reason: 'signature mismatch' };
   }
-  return { ok: false, reason: 'no HubSpot signature header' };
+  return { ok: false, code: 'no_signature', reason: 'no HubSpot signature header' };
 }
 
 export function safeEqual(a: string, b: string): boolean {

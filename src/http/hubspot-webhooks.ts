@@ -40,15 +40,16 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     }
   };
 
-  const reject = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, status: number, outcome: Outcome, message: string) => {
-    await record(request, source, outcome, { status, reason: message.slice(0, 60) });
+  // The audit event gets a code, never the message: messages may quote what the sender sent.
+  const reject = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, status: number, outcome: Outcome, code: string, message: string) => {
+    await record(request, source, outcome, { status, code });
     return reply.code(status).send({ error: message });
   };
 
   app.setErrorHandler(async (error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const source: TriggerSource = request.url.startsWith('/webhooks/hubspot/workflow') ? 'hubspot.workflow' : 'hubspot.app';
-    if (error.statusCode === 413) return reject(request, reply, source, 413, 'rejected_size', 'body larger than 1 MB');
-    if (error.statusCode && error.statusCode < 500) return reject(request, reply, source, error.statusCode, 'rejected_shape', error.message);
+    if (error.statusCode === 413) return reject(request, reply, source, 413, 'rejected_size', 'body_too_large', 'body larger than 1 MB');
+    if (error.statusCode && error.statusCode < 500) return reject(request, reply, source, error.statusCode, 'rejected_shape', 'unreadable_request', error.message);
     request.log.error({ err: { message: error.message, code: error.code } }, 'webhook handler failed');
     return reply.code(500).send({ error: 'internal error' });
   });
@@ -79,12 +80,12 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     const source = 'hubspot.app' as const;
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
     const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
-    if (!secret) return reject(request, reply, source, 401, 'rejected_signature', 'HUBSPOT_CLIENT_SECRET is not configured');
-    const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: publicUri(request), body, headers: request.headers });
-    if (!verdict.ok) return reject(request, reply, source, 401, 'rejected_signature', verdict.reason);
+    if (!secret) return reject(request, reply, source, 401, 'rejected_signature', 'secret_not_configured', 'HUBSPOT_CLIENT_SECRET is not configured');
+    const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: publicUri(request), body, headers: request.headers, accept: ['v3'] });
+    if (!verdict.ok) return reject(request, reply, source, 401, 'rejected_signature', verdict.code, verdict.reason);
 
     const parsed = parseJson(body, HubSpotEventBatch);
-    if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.message);
+    if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
     const { requests, ignored } = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
     return enqueue(request, reply, source, requests, ignored);
   });
@@ -92,41 +93,42 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
     const source = 'hubspot.workflow' as const;
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-    if (!workflowAuthorised(request, body, ctx)) return reject(request, reply, source, 401, 'rejected_signature', 'missing or invalid signature or workflow secret');
+    const auth = workflowAuthorised(request, body, ctx);
+    if (!auth.ok) return reject(request, reply, source, 401, 'rejected_signature', auth.code, 'missing or invalid signature or workflow secret');
 
     const parsed = parseJson(body, WorkflowDelivery);
-    if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.message);
+    if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
     const query = WorkflowQuery.safeParse(request.query);
     const routing = routeWorkflowDelivery(parsed.value, body, ctx.policy, ctx.crm.fields('contact'), query.success ? query.data : {});
-    if (routing.kind === 'invalid') return reject(request, reply, source, 400, 'rejected_shape', routing.reason);
+    if (routing.kind === 'invalid') return reject(request, reply, source, 400, 'rejected_shape', 'invalid_delivery', routing.reason);
     if (routing.kind === 'ignored') return enqueue(request, reply, source, [], 1);
     return enqueue(request, reply, source, [routing.request], 0);
   });
 }
 
-function workflowAuthorised(request: FastifyRequest, body: Buffer, ctx: AppContext): boolean {
+function workflowAuthorised(request: FastifyRequest, body: Buffer, ctx: AppContext): { ok: true } | { ok: false; code: string } {
   const shared = ctx.settings.DRAFTBRIDGE_WORKFLOW_SECRET;
   const presented = request.headers['x-draftbridge-workflow-secret'];
-  if (shared && typeof presented === 'string') return safeEqual(presented, shared);
+  if (shared && typeof presented === 'string') return safeEqual(presented, shared) ? { ok: true } : { ok: false, code: 'workflow_secret_mismatch' };
   const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
-  if (!secret) return false;
+  if (!secret) return { ok: false, code: 'secret_not_configured' };
   // v1/v2 carry no timestamp (replayable): only where the policy still allows them; the body
   // digest in the request id then dedupes a replay within the dedupe window.
   const accept = ctx.policy.webhooks.hubspot.workflowLegacySignatures ? (['v1', 'v2', 'v3'] as const) : (['v3'] as const);
   const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: `${ctx.settings.publicUrl}${request.url}`, body, headers: request.headers, accept });
-  return verdict.ok;
+  return verdict.ok ? { ok: true } : { ok: false, code: verdict.code };
 }
 
-function parseJson<T extends z.ZodType>(body: Buffer, schema: T): { ok: true; value: z.output<T> } | { ok: false; message: string } {
+function parseJson<T extends z.ZodType>(body: Buffer, schema: T): { ok: true; value: z.output<T> } | { ok: false; code: string; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));
   } catch {
-    return { ok: false, message: 'body is not valid JSON' };
+    return { ok: false, code: 'invalid_json', message: 'body is not valid JSON' };
   }
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
   // Paths and messages only; never echo values (they may be personal data).
   const first = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-  return { ok: false, message: `invalid webhook payload: ${first.join('; ')}` };
+  return { ok: false, code: 'invalid_payload', message: `invalid webhook payload: ${first.join('; ')}` };
 }

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { graphWebhookRoutes } from './graph-webhooks.ts';
 import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
 import { opsRoutes } from './ops.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The HTTP API: each route group is an encapsulated plugin. */
 export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance) => Promise<void>)[] = []): Promise<FastifyInstance> {
@@ -12,7 +15,13 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
     requestTimeout: 10_000,
     bodyLimit: 1024 * 1024,
     trustProxy: true,
-    requestIdHeader: 'x-request-id',
+    // A caller's X-Request-Id is kept for correlation only if it is a short plain id: it goes into
+    // every log line of the request, so arbitrary text (or 6,000 characters) is replaced.
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
   });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });

@@ -76,8 +76,24 @@ describe('draftbridge config check', () => {
     expect(failure?.code).toBe(1);
     expect(failure?.stderr).toContain('PORT');
     expect(failure?.stderr).not.toMatch(/\n\s+at /);
+    // The region is reported in the same run as every other bad variable, under one heading.
+    expect(failure?.stderr).toMatch(/AZURE_OPENAI_REGION: "eastus" is not on the policy's allowedRegions/);
+    expect(failure?.stderr.match(/invalid configuration/g)).toHaveLength(1);
     const region = await run(process.execPath, [cli, 'config', 'check'], { env: { ...env, PORT: '3000' } }).catch((e: { stderr: string }) => e);
     expect((region as { stderr: string }).stderr).toMatch(/AZURE_OPENAI_REGION: "eastus" is not on the policy's allowedRegions/);
+  });
+
+  it('refuses a REDIS_URL that is not a URL before anything starts', async () => {
+    const env = { PATH: process.env.PATH ?? '', DRAFTBRIDGE_SANDBOX: '1', REDIS_URL: 'redis://[bad' };
+    for (const args of [['config', 'check'], ['serve', 'all']]) {
+      const failure = await run(process.execPath, [cli, ...args], { env, timeout: 20_000 }).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr).toContain('REDIS_URL: is not a valid URL');
+      expect(failure?.stderr).not.toMatch(/\n\s+at /);
+    }
   });
 
   it('succeeds on the sandbox defaults', async () => {

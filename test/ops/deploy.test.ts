@@ -29,7 +29,7 @@ describe('container set-up', () => {
     const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
     expect(finalStage).toMatch(/^USER node$/m);
     expect(finalStage).toMatch(/node:2[2-9]|node:[3-9]\d/);
-    expect(finalStage).toContain('CMD ["node", "src/cli.ts", "serve", "all"]');
+    expect(finalStage).toContain('CMD ["node", "bin/draftbridge.mjs", "serve", "all"]');
     // Everything the image copies exists.
     for (const [, dir] of finalStage.matchAll(/^COPY (?!--from)(\S+) /gm)) {
       expect(() => readFileSync(`${root}/${dir}`)).not.toThrow(/ENOENT/);
