@@ -41,8 +41,10 @@ describe('approval in Gmail flows back into the CRM (watch, Pub/Sub push, histor
     const draft = draftOf(requestId);
     await gmail.sendDraftAsUser(OWNER, draft.id);
     await h.waitForState(requestId, ['sent']);
-    await until(() => notesFor('1001').some((n) => n.includes('versendet') && n.includes(requestId)), 'the approval note');
-    expect(h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status).toBe('sent');
+    await until(() => notesFor('1001').some((n) => n.includes('versendet') && n.includes('in Gmail freigegeben') && n.includes(requestId)), 'the approval note');
+    // The note comes first, then the status property (crm-sync's order).
+    await until(() => h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status === 'sent', 'draftbridge_status=sent');
+    expect(notesFor('1001').some((n) => n.includes('im Gmail-Ordner „Entwürfe“'))).toBe(true);
 
     await gmail.simulateReply(OWNER, draft.threadId, 'erika.musterfrau@example.com');
     await until(() => notesFor('1001').some((n) => n.includes('geantwortet') && n.includes(requestId)), 'the reply note');
