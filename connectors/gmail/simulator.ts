@@ -90,6 +90,8 @@ export interface GmailSimulator {
   push(address: string): Promise<number>;
   /** The reviewer presses Send on the draft in Gmail. */
   sendDraftAsUser(address: string, messageId: string): Promise<SimGmailMessage>;
+  /** The reviewer edits the draft in Gmail: same draft id, a new message id (as Gmail does on every save). */
+  editDraftAsUser(address: string, messageId: string, body: string): Promise<SimGmailMessage>;
   /** The reviewer discards the draft in Gmail. */
   deleteDraftAsUser(address: string, messageId: string): Promise<void>;
   /** The lead answers in the thread. */
@@ -503,6 +505,20 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
       const draftId = [...box.drafts.entries()].find(([, mid]) => mid === messageId)?.[0];
       if (!draftId) throw new Error('no such draft');
       return sendDraft(box, draftId);
+    },
+    async editDraftAsUser(address, messageId, body) {
+      const box = mustBox(address);
+      const draftId = [...box.drafts.entries()].find(([, mid]) => mid === messageId)?.[0];
+      if (!draftId) throw new Error('no such draft');
+      const old = box.messages.get(messageId)!;
+      const parsed = await simpleParser(old.raw);
+      const headers = Object.fromEntries(parsed.headerLines.filter((h) => /^x-/i.test(h.key)).map((h) => [h.key, h.line.slice(h.line.indexOf(':') + 1).trim()]));
+      const raw = await new MailComposer({ from: parsed.from?.text, to: parsed.to ? (Array.isArray(parsed.to) ? parsed.to.map((a) => a.text).join(', ') : parsed.to.text) : undefined, subject: parsed.subject, text: body, messageId: parsed.messageId, headers }).compile().build();
+      remove(box, old);
+      const userLabels = [...old.labelIds].filter((l) => !SYSTEM_LABELS.includes(l));
+      const edited = await store(box, raw, ['DRAFT', ...userLabels], old.threadId);
+      box.drafts.set(draftId, edited.id);
+      return edited;
     },
     async deleteDraftAsUser(address, messageId) {
       const box = mustBox(address);

@@ -15,7 +15,7 @@ import type { GmailMail, GmailMessageInfo } from './connector.ts';
  * replies are keyed by message id).
  *
  * Redis (ids only, besides the address in the mailbox's watch state):
- *   gmailwatch:mailbox:<ref>  hash {address, historyId, expiration}, expires with the watch
+ *   gmailwatch:mailbox:<ref>  hash {address, historyId, expiration}, kept for the link retention
  *   gmailwatch:expiry          zset ref → expiration
  *   gmailwatch:pending:<ref>   hash requestId → draft message id (awaiting review)
  *   gmailwatch:message:<id>, gmailwatch:thread:<id> → requestId
@@ -82,11 +82,16 @@ export class GmailWatch implements MailboxWatcher {
   private async watch(address: string, ref: string): Promise<void> {
     const res = await this.gmail.watch(address, this.options.topicName);
     const key = this.key('mailbox', ref);
-    const stored = await this.redis.hget(key, 'historyId');
+    // A renewal keeps the stored historyId: moving it to "now" would skip changes whose push is still
+    // queued. Only a mailbox seen for the first time starts at the watch's historyId.
     await this.redis
       .multi()
-      .hset(key, { address, historyId: stored ? larger(stored, res.historyId) : res.historyId, expiration: String(res.expiration) })
-      .pexpireat(key, res.expiration)
+      .hsetnx(key, 'historyId', res.historyId)
+      .hset(key, { address, expiration: String(res.expiration) })
+      // The state lives as long as the mailbox's newest draft link (link() extends it), so it outlives
+      // a lapsed watch: the next watch resumes from the stored historyId, or resyncs when Gmail no
+      // longer has it. A mailbox without drafts for that long is forgotten and its watch lapses.
+      .pexpire(key, this.options.linkTtlMs, 'NX')
       .zadd(this.key('expiry'), res.expiration, ref)
       .exec();
   }
@@ -118,8 +123,8 @@ export class GmailWatch implements MailboxWatcher {
     const m = this.redis.multi().set(this.key('message', ref.id), requestId, 'PX', ttl);
     if (ref.conversationId) m.set(this.key('thread', ref.conversationId), requestId, 'PX', ttl);
     if (ref.mailbox) {
-      const pending = this.key('pending', this.ref(ref.mailbox));
-      m.hset(pending, requestId, ref.id).pexpire(pending, ttl);
+      const box = this.ref(ref.mailbox);
+      m.hset(this.key('pending', box), requestId, ref.id).pexpire(this.key('pending', box), ttl).pexpire(this.key('mailbox', box), ttl);
     }
     await m.exec();
   }

@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import jws from 'jws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GmailSimulator } from '../../connectors/gmail/simulator.ts';
+import type { GmailWatch } from '../../connectors/gmail/watch.ts';
 import { childEnv, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
 /** The e2e paths with Gmail as the reviewer's mailbox (DRAFTBRIDGE_MAIL=gmail): Pub/Sub pushes come back to /webhooks/gmail. */
@@ -69,6 +70,35 @@ describe('approval in Gmail flows back into the CRM (watch, Pub/Sub push, histor
     await gmail.deleteDraftAsUser(OWNER, draftOf(requestId).id);
     await h.waitForState(requestId, ['rejected']);
     await until(() => notesFor('1003').some((n) => n.includes('verworfen') && n.includes(requestId)), 'the rejection note');
+  });
+
+  it('follows a draft the rep edits (Gmail gives it a new message id) instead of taking it for a rejection', async () => {
+    const { requestId } = await h.deliverWebhook('1001');
+    await h.waitForState(requestId, ['awaiting_review']);
+    await h.waitForCrmNote(requestId);
+    const pushesBefore = gmail.pushes.length;
+    const edited = await gmail.editDraftAsUser(OWNER, draftOf(requestId).id, 'Sehr geehrte Frau Musterfrau,\npasst Ihnen Dienstag?');
+    await until(() => gmail.pushes.length > pushesBefore, 'the push for the edit');
+    await until(async () => (await h.ctx.queues['mail-events'].getWaitingCount()) + (await h.ctx.queues['mail-events'].getActiveCount()) === 0, 'the push processed');
+    expect((await h.waitForState(requestId, ['awaiting_review', 'rejected'])).state).toBe('awaiting_review');
+    await gmail.sendDraftAsUser(OWNER, edited.id);
+    await h.waitForState(requestId, ['sent']);
+  });
+
+  it('keeps the largest historyId: an older push changes nothing, and renewing the watch does not move it', async () => {
+    const watch = h.workers!.deps.approvals as GmailWatch;
+    const ref = watch.ref(OWNER);
+    const key = `${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:gmailwatch:mailbox:${ref}`;
+    const stored = (await h.ctx.redis.hget(key, 'historyId'))!;
+    expect(await watch.changes(ref, String(BigInt(stored) - 1n))).toEqual([]);
+    expect(await h.ctx.redis.hget(key, 'historyId')).toBe(stored);
+    const expiration = gmail.mailbox(OWNER).watch!.expiration;
+    await wait(5);
+    expect(await watch.renewAll()).toBeGreaterThanOrEqual(1);
+    expect(gmail.mailbox(OWNER).watch!.expiration).toBeGreaterThan(expiration);
+    expect(await h.ctx.redis.hget(key, 'historyId')).toBe(stored);
+    const schedulers = await h.ctx.queues['mail-events'].getJobSchedulers();
+    expect(schedulers.map((j) => [j.name, j.every])).toContainEqual(['renew-gmail-watch', 86_400_000]);
   });
 
   it('resyncs the label when Gmail no longer has the stored historyId (404)', async () => {
