@@ -1,7 +1,8 @@
 import type { Policy } from '../src/policy.ts';
 import type { Settings } from '../src/settings.ts';
 import type { Ports } from '../workers/index.ts';
-import { GmailMail, loadServiceAccountKey } from './gmail/connector.ts';
+import { loadServiceAccountKey } from '../src/gmail-key.ts';
+import { GmailMail } from './gmail/connector.ts';
 import { GmailWatch } from './gmail/watch.ts';
 import { GraphMail } from './graph/connector.ts';
 import { HubSpotCrm } from './hubspot/connector.ts';

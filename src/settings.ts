@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceAccountKeyProblem } from './gmail-key.ts';
 
 /**
  * The environment contract of DESIGN.md, parsed once at start. Anything invalid stops the process
@@ -118,6 +119,10 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   }
   if (env.AZURE_OPENAI_ENDPOINT) {
     for (const key of ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']) if (!env[key]) problems.push(`${key}: is required when AZURE_OPENAI_ENDPOINT is set`);
+  }
+  if ((env.DRAFTBRIDGE_MAIL ?? 'graph') === 'gmail' && env.GMAIL_SERVICE_ACCOUNT_KEY) {
+    const keyProblem = serviceAccountKeyProblem(env.GMAIL_SERVICE_ACCOUNT_KEY);
+    if (keyProblem) problems.push(`GMAIL_SERVICE_ACCOUNT_KEY: ${keyProblem}`);
   }
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');

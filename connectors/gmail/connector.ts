@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
 import { GaxiosError } from 'gaxios';
 import { JWT } from 'google-auth-library';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
-import { z } from 'zod';
+import type { ServiceAccountKey } from '../../src/gmail-key.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { upstreamRequests } from '../../src/metrics.ts';
 import type { MailMessageRef, MailPort, OutgoingMail } from '../../src/ports.ts';
@@ -22,22 +21,6 @@ export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.compose', 'h
 /** google-auth-library posts the JWT-bearer grant here whatever the key file's token_uri says. */
 const LIBRARY_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
-
-/** The fields of a Google service-account key file we use. */
-export const ServiceAccountKey = z.looseObject({
-  type: z.literal('service_account'),
-  client_email: z.email(),
-  private_key: z.string().includes('PRIVATE KEY'),
-  private_key_id: z.string().optional(),
-  token_uri: z.url().optional(),
-});
-export type ServiceAccountKey = z.infer<typeof ServiceAccountKey>;
-
-/** GMAIL_SERVICE_ACCOUNT_KEY: the JSON itself or a path to the key file. */
-export function loadServiceAccountKey(value: string): ServiceAccountKey {
-  const text = value.trimStart().startsWith('{') ? value : readFileSync(value, 'utf8');
-  return ServiceAccountKey.parse(JSON.parse(text));
-}
 
 export interface GmailMailOptions {
   key: ServiceAccountKey;

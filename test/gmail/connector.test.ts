@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GmailMail, loadServiceAccountKey, messageIdFor, REQUEST_HEADER } from '../../connectors/gmail/connector.ts';
+import { GmailMail, messageIdFor, REQUEST_HEADER } from '../../connectors/gmail/connector.ts';
+import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import { startGmailSimulator, type GmailSimulator } from '../../connectors/gmail/simulator.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { OutgoingMail } from '../../src/ports.ts';
