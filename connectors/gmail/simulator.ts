@@ -107,7 +107,7 @@ function gmailError(reply: FastifyReply, code: number, status: string, message: 
 
 const hexId = () => randomBytes(8).toString('hex').replace(/^0/, '1');
 
-export async function startGmailSimulator(options: { port?: number; pushDelayMs?: number } = {}): Promise<GmailSimulator> {
+export async function startGmailSimulator(options: { port?: number; pushDelayMs?: number; /** Gmail may answer with fewer results than asked: cap pages to exercise paging. */ maxPageSize?: number } = {}): Promise<GmailSimulator> {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 36 * 1024 * 1024 });
   const faults = new FaultInjector();
   const mailboxes = new Map<string, SimMailbox>();
@@ -240,7 +240,7 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
   const list = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
   const page = <T>(items: T[], pageToken: unknown, max: unknown) => {
     const start = Number(pageToken ?? 0) || 0;
-    const size = Math.min(Number(max ?? 100) || 100, 500);
+    const size = Math.min(Number(max ?? 100) || 100, options.maxPageSize ?? 500);
     const slice = items.slice(start, start + size);
     return { slice, next: start + size < items.length ? String(start + size) : undefined };
   };

@@ -45,6 +45,8 @@ end
 return 0`;
 
 const larger = (a: string, b: string) => (BigInt(a) > BigInt(b) ? a : b);
+/** A send shows up twice (the draft's message deleted, the sent one added): report it once. */
+const dedupe = (changes: MailboxChange[]) => [...new Map(changes.map((c) => [c.kind === 'reply' ? `${c.requestId}|reply|${c.messageId}` : `${c.requestId}|${c.kind}`, c])).values()];
 const addressOf = (from: string | null) => (from ? (from.match(/<([^>]+)>/)?.[1] ?? from).trim().toLowerCase() : '');
 
 export class GmailWatch implements MailboxWatcher {
@@ -129,11 +131,6 @@ export class GmailWatch implements MailboxWatcher {
     await m.exec();
   }
 
-  /** Is this a mailbox we watch (the push route ignores others)? */
-  async watched(ref: string): Promise<boolean> {
-    return (await this.redis.exists(this.key('mailbox', ref))) === 1;
-  }
-
   /** What happened in the mailbox since the stored historyId, up to (at least) the pushed one. */
   async changes(ref: string, pushedHistoryId: string): Promise<MailboxChange[]> {
     const state = await this.redis.hgetall(this.key('mailbox', ref));
@@ -146,14 +143,21 @@ export class GmailWatch implements MailboxWatcher {
     for (let i = 0; i < HISTORY_PAGES; i++) {
       const page = await this.gmail.history(address, state.historyId, pageToken);
       if (!page) return this.resync(ref, address);
-      for (const record of page.history) out.push(...(await this.fromRecord(address, record)));
-      latest = larger(latest, page.historyId);
+      for (const record of page.history) {
+        out.push(...(await this.fromRecord(address, record)));
+        if (record.id) latest = larger(latest, record.id);
+      }
       pageToken = page.nextPageToken ?? undefined;
-      if (!pageToken) break;
+      // The mailbox's current id only once every page is read; otherwise the next push goes on from the last record read.
+      if (!pageToken) {
+        latest = larger(latest, page.historyId);
+        break;
+      }
     }
     await this.storeHistoryId(ref, latest);
-    await this.settle(ref, out);
-    return out;
+    const unique = dedupe(out);
+    await this.settle(ref, unique);
+    return unique;
   }
 
   private async storeHistoryId(ref: string, historyId: string): Promise<void> {
