@@ -73,13 +73,18 @@ export interface MailSubscription {
   expirationDateTime: string;
 }
 
+/** The draft operations every mailbox system has (Outlook through Graph, Gmail). */
 export interface MailPort {
-  /** Looks a message up by the draftbridge request id property (so a retry checks before it creates). */
+  /** Looks a message up by the draftbridge request id (so a retry checks before it creates). */
   findByRequestId(mailbox: string, requestId: string): Promise<MailMessageRef | null>;
   createDraft(mail: OutgoingMail): Promise<MailMessageRef>;
   sendDraft(mailbox: string, messageId: string): Promise<void>;
   sendMail(mail: OutgoingMail): Promise<void>;
   getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null>;
+}
+
+/** Graph's approval machinery: change-notification subscriptions and delta queries (src/pipeline/mail-watch.ts). */
+export interface GraphSubscriptionPort {
   subscribe(input: {
     resource: string;
     changeType: string;
@@ -92,6 +97,23 @@ export interface MailPort {
   deleteSubscription(id: string): Promise<void>;
   /** Delta query over a folder; returns the changed message refs and the next delta link. */
   delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }>;
+}
+
+/**
+ * What the reviewer or the lead did, as each mailbox system's watcher reports it: the draft was sent
+ * (approved), deleted (rejected), or the lead replied in its thread. The core applies it (track-mail).
+ */
+export interface MailboxChange {
+  requestId: string;
+  kind: 'sent' | 'deleted' | 'reply';
+  /** The message that changed (the sent message, the deleted draft, the reply). */
+  messageId: string;
+}
+
+/** A mailbox system's approval loop as the deliver stage sees it: remember the draft, watch its mailbox. */
+export interface MailboxWatcher {
+  link(requestId: string, ref: { id: string; conversationId?: string | undefined; mailbox?: string }): Promise<void>;
+  ensure(mailbox: string): Promise<void>;
 }
 
 // ---------- LLM ----------

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { startGmailSimulator, type GmailSimulator } from '../connectors/gmail/simulator.ts';
 import { startGraphSimulator, type GraphSimulator } from '../connectors/graph/simulator.ts';
 import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/tls.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
@@ -19,13 +20,19 @@ export { trustSimulatorCa };
 
 export interface Sandbox {
   hubspot: HubSpotSimulator;
+  /** Which mailbox system is simulated (DRAFTBRIDGE_MAIL). */
+  mail: 'graph' | 'gmail';
+  /** Outlook through Graph; throws when the sandbox runs Gmail. */
   graph: GraphSimulator;
+  /** Gmail with Pub/Sub push (DRAFTBRIDGE_MAIL=gmail). */
+  gmail?: GmailSimulator;
   llm: AzureOpenAiSimulator;
   settings: Settings;
   close(): Promise<void>;
 }
 
 export async function startSandbox(settings: Settings, options: { tlsDir?: string } = {}): Promise<Sandbox> {
+  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return startGmailSandbox(settings);
   const tls = await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls'));
   trustSimulatorCa(tls.caPem);
   const hubspotToken = 'pat-eu1-sandbox';
@@ -63,11 +70,58 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   };
   return {
     hubspot,
+    mail: 'graph',
     graph,
     llm,
     settings: sandboxSettings,
     async close() {
       await Promise.all([hubspot.close(), graph.close(), llm.close()]);
+    },
+  };
+}
+
+/** The sandbox with Gmail instead of Outlook: pushes come back signed to our own /webhooks/gmail. */
+async function startGmailSandbox(settings: Settings): Promise<Sandbox> {
+  const hubspotToken = 'pat-eu1-sandbox';
+  const [hubspot, gmail, llm] = await Promise.all([startHubSpotSimulator({ accessToken: hubspotToken }), startGmailSimulator(), startAzureOpenAiSimulator()]);
+  for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
+  for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
+  for (const o of SANDBOX_OWNERS) {
+    hubspot.seedOwner(o);
+    gmail.addMailbox(o.email);
+  }
+  const push = { endpoint: `${settings.publicUrl}/webhooks/gmail`, audience: settings.GMAIL_PUSH_AUDIENCE ?? `${settings.publicUrl}/webhooks/gmail`, serviceAccount: settings.GMAIL_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@draftbridge-sandbox.iam.gserviceaccount.com' };
+  gmail.configurePush(push);
+  const sandboxSettings: Settings = {
+    ...settings,
+    HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
+    HUBSPOT_ACCESS_TOKEN: hubspotToken,
+    HUBSPOT_BASE_URL: hubspot.url,
+    GMAIL_SERVICE_ACCOUNT_KEY: gmail.serviceAccountKey,
+    GMAIL_API_ROOT_URL: gmail.rootUrl,
+    GOOGLE_TOKEN_URL: gmail.tokenUrl,
+    GOOGLE_CERTS_URL: gmail.certsUrl,
+    GMAIL_PUBSUB_TOPIC: gmail.topicName,
+    GMAIL_PUSH_AUDIENCE: push.audience,
+    GMAIL_PUSH_SERVICE_ACCOUNT: push.serviceAccount,
+    AZURE_OPENAI_ENDPOINT: llm.url,
+    AZURE_OPENAI_API_KEY: llm.apiKey,
+    AZURE_OPENAI_DEPLOYMENT: llm.deployment,
+    AZURE_OPENAI_REGION: 'swedencentral',
+    LOCAL_LLM_BASE_URL: `${llm.url}/v1`,
+    LOCAL_LLM_MODEL: 'llama3.1:8b',
+  };
+  return {
+    hubspot,
+    mail: 'gmail',
+    get graph(): GraphSimulator {
+      throw new Error('this sandbox runs Gmail (DRAFTBRIDGE_MAIL=gmail), not Graph');
+    },
+    gmail,
+    llm,
+    settings: sandboxSettings,
+    async close() {
+      await Promise.all([hubspot.close(), gmail.close(), llm.close()]);
     },
   };
 }

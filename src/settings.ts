@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceAccountKeyProblem } from './gmail-key.ts';
 
 /**
  * The environment contract of DESIGN.md, parsed once at start. Anything invalid stops the process
@@ -58,6 +59,15 @@ const SettingsSchema = z
     GRAPH_NOTIFICATION_URL: optionalUrl,
     GRAPH_CLIENT_STATE: z.string().min(16, 'must be at least 16 characters').max(128, 'at most 128 characters').optional(),
 
+    /** Gmail: a service-account key (file path or the JSON itself) with domain-wide delegation. */
+    GMAIL_SERVICE_ACCOUNT_KEY: z.string().min(1).optional(),
+    GMAIL_API_ROOT_URL: z.url().default('https://gmail.googleapis.com/'),
+    GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+    GOOGLE_CERTS_URL: z.url().default('https://www.googleapis.com/oauth2/v1/certs'),
+    GMAIL_PUBSUB_TOPIC: z.string().regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'like projects/<project>/topics/<topic>').optional(),
+    GMAIL_PUSH_AUDIENCE: z.string().min(1).optional(),
+    GMAIL_PUSH_SERVICE_ACCOUNT: z.email().optional(),
+
     AZURE_OPENAI_ENDPOINT: optionalUrl,
     AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
     AZURE_OPENAI_DEPLOYMENT: z.string().min(1).optional(),
@@ -81,6 +91,7 @@ const SettingsSchema = z
 const REQUIRED_FOR: Record<string, readonly string[]> = {
   hubspot: ['HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN'],
   graph: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'],
+  gmail: ['GMAIL_SERVICE_ACCOUNT_KEY', 'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_SERVICE_ACCOUNT'],
 };
 
 /**
@@ -109,6 +120,10 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   }
   if (env.AZURE_OPENAI_ENDPOINT) {
     for (const key of ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']) if (!env[key]) problems.push(`${key}: is required when AZURE_OPENAI_ENDPOINT is set`);
+  }
+  if ((env.DRAFTBRIDGE_MAIL ?? 'graph') === 'gmail' && env.GMAIL_SERVICE_ACCOUNT_KEY) {
+    const keyProblem = serviceAccountKeyProblem(env.GMAIL_SERVICE_ACCOUNT_KEY);
+    if (keyProblem) problems.push(`GMAIL_SERVICE_ACCOUNT_KEY: ${keyProblem}`);
   }
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');

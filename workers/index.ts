@@ -1,24 +1,30 @@
 import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { GmailWatch } from '../connectors/gmail/watch.ts';
 import type { AppContext } from '../src/app.ts';
 import { LlmCircuit } from '../src/pipeline/llm-circuit.ts';
 import { PromptLibrary } from '../src/pipeline/prompts.ts';
 import { RequestStore } from '../src/pipeline/request-state.ts';
 import { startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
-import type { CrmPort, LlmPort, MailPort } from '../src/ports.ts';
+import type { CrmPort, GraphSubscriptionPort, LlmPort, MailPort } from '../src/ports.ts';
 import { vaultFor } from '../src/privacy/vault.ts';
 import { createRedis } from '../src/redis.ts';
 import { crmSyncStage } from './crm-sync.ts';
 import { deliverStage } from './deliver.ts';
 import { draftStage } from './draft.ts';
 import { intakeStage } from './intake.ts';
-import { mailEventsStage, RENEW_SUBSCRIPTIONS } from './mail-events.ts';
+import { mailEventsStage, RENEW_GMAIL_WATCH, RENEW_SUBSCRIPTIONS } from './mail-events.ts';
 import { MailWatch } from '../src/pipeline/mail-watch.ts';
 
 export interface Ports {
   crm: CrmPort;
   mail: MailPort;
   llm: LlmPort;
+  /** Graph only: change-notification subscriptions and delta for the approval loop. */
+  graph?: GraphSubscriptionPort;
+  /** Gmail only: the watch + history approval loop, on the worker's Redis connection. */
+  gmailWatch?: (store: Redis, ctx: AppContext) => GmailWatch;
 }
 
 export interface RunningWorkers {
@@ -38,17 +44,23 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
     audit: ctx.audit,
     onTerminal: (requestId) => vault.erase(requestId),
   });
+  const graphWatch =
+    ports.graph && settings.GRAPH_NOTIFICATION_URL && settings.GRAPH_CLIENT_STATE
+      ? new MailWatch(store, ports.graph, { prefix, notificationUrl: settings.GRAPH_NOTIFICATION_URL, clientState: settings.GRAPH_CLIENT_STATE, linkTtlMs: policy.retention.request ?? 30 * 86_400_000 })
+      : undefined;
+  const gmailWatch = ports.gmailWatch?.(store, ctx);
   return {
     ctx,
-    ...ports,
+    crm: ports.crm,
+    mail: ports.mail,
+    llm: ports.llm,
     vault,
     requests,
     prompts: new PromptLibrary(new URL('../config/prompts', import.meta.url).pathname),
     circuit: new LlmCircuit(store, { prefix }),
-    watch:
-      settings.GRAPH_NOTIFICATION_URL && settings.GRAPH_CLIENT_STATE
-        ? new MailWatch(store, ports.mail, { prefix, notificationUrl: settings.GRAPH_NOTIFICATION_URL, clientState: settings.GRAPH_CLIENT_STATE, linkTtlMs: policy.retention.request ?? 30 * 86_400_000 })
-        : undefined,
+    watch: graphWatch,
+    graph: ports.graph,
+    approvals: gmailWatch ?? graphWatch,
   };
 }
 
@@ -56,6 +68,7 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
   const store = createRedis(ctx.settings.REDIS_URL, 'store', 'draftbridge-store');
   store.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'redis store connection error'));
   const deps = createPipelineDeps(ctx, ports, store);
+  const gmailWatch = deps.approvals instanceof GmailWatch ? deps.approvals : undefined;
   // Workers block on Redis: their own connection, retrying forever (maxRetriesPerRequest null).
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
   const workers: Worker[] = [
@@ -63,11 +76,15 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
     startStageWorker(deps, connection, draftStage(ctx.policy), timing),
     startStageWorker(deps, connection, deliverStage(ctx.policy), timing),
     startStageWorker(deps, connection, crmSyncStage(ctx.policy), timing),
-    startStageWorker(deps, connection, mailEventsStage(), timing),
+    startStageWorker(deps, connection, mailEventsStage(gmailWatch), timing),
   ] as Worker[];
   if (deps.watch) {
     // Graph message subscriptions live about three days: renew hourly what expires within a day.
     await ctx.queues['mail-events'].upsertJobScheduler(RENEW_SUBSCRIPTIONS, { every: 3_600_000 }, { name: RENEW_SUBSCRIPTIONS, data: { subscriptionId: 'all', receivedAt: 0 } });
+  }
+  if (gmailWatch) {
+    // Gmail drops a watch after 7 days; Google advises calling watch once a day.
+    await ctx.queues['mail-events'].upsertJobScheduler(RENEW_GMAIL_WATCH, { every: 86_400_000 }, { name: RENEW_GMAIL_WATCH, data: { subscriptionId: 'all', receivedAt: 0 } });
   }
   return {
     deps,

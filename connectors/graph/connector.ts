@@ -3,7 +3,7 @@ import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, Telemetr
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { upstreamRequests } from '../../src/metrics.ts';
-import type { MailMessageRef, MailPort, MailSubscription, OutgoingMail } from '../../src/ports.ts';
+import type { GraphSubscriptionPort, MailMessageRef, MailPort, MailSubscription, OutgoingMail } from '../../src/ports.ts';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
 /**
@@ -42,7 +42,7 @@ interface GraphMessage {
   singleValueExtendedProperties?: { id: string; value: string }[];
 }
 
-export class GraphMail implements MailPort {
+export class GraphMail implements MailPort, GraphSubscriptionPort {
   private readonly client: Client;
   private readonly concurrency: number;
   private readonly timeoutMs: number;

@@ -81,7 +81,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
       ctxRef = ctx;
     },
   });
-  service.ctx.logger.info({ hubspot: sandbox.hubspot.url, graph: sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
+  service.ctx.logger.info({ hubspot: sandbox.hubspot.url, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
   return { ...service, stop: async () => { await service.stop(); await sandbox.close(); } };
 }
 

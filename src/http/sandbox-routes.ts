@@ -15,7 +15,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request (not yet taken from the queue?)' });
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
-      const message = mailboxes
+      const message = sandbox.gmail ? gmailDraft(sandbox, requestId) : mailboxes
         .flatMap((mb) => sandbox.graph.mailbox(mb).messages)
         .find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === record.contactId));
@@ -33,5 +33,19 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         llmRequests: sandbox.llm.requests.length,
       };
     });
+  };
+}
+
+/** The request's message in the simulated Gmail, shaped like the Outlook one (folder from its labels). */
+function gmailDraft(sandbox: Sandbox, requestId: string) {
+  const m = sandbox.gmail!.messagesFor(requestId).sort((a, b) => Number(b.labelIds.has('SENT')) - Number(a.labelIds.has('SENT')))[0];
+  if (!m) return undefined;
+  return {
+    mailbox: m.mailbox,
+    parentFolderId: m.labelIds.has('SENT') ? 'sent' : 'drafts',
+    subject: m.subject,
+    categories: m.labelNames.filter((n) => !/^[A-Z_]+$/.test(n)),
+    toRecipients: m.to.map((address) => ({ emailAddress: { address } })),
+    body: { content: m.text.replace(/\n$/, '') },
   };
 }

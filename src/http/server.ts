@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
+import { gmailWebhookRoutes } from './gmail-webhooks.ts';
 import { graphWebhookRoutes } from './graph-webhooks.ts';
 import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
 import { opsRoutes } from './ops.ts';
@@ -25,6 +26,7 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
   });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });
+  await app.register(gmailWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
   for (const plugin of extra) await app.register(plugin);
   return app;

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app.ts';
-import type { CrmPort, LlmPort, MailPort } from '../ports.ts';
+import type { CrmPort, GraphSubscriptionPort, LlmPort, MailboxWatcher, MailPort } from '../ports.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import type { LlmCircuit } from './llm-circuit.ts';
 import type { MailWatch } from './mail-watch.ts';
@@ -18,6 +18,10 @@ export interface PipelineDeps {
   circuit: LlmCircuit;
   /** Graph change notifications (approval, rejection, reply); absent when no notification URL is set. */
   watch?: MailWatch | undefined;
+  /** Graph's subscriptions and delta (present with Graph only). */
+  graph?: GraphSubscriptionPort | undefined;
+  /** The chosen mailbox system's approval loop (Graph's MailWatch or Gmail's watch + history). */
+  approvals?: MailboxWatcher | undefined;
 }
 
 /** Personal data the intake stage puts in the vault for the later stages. */

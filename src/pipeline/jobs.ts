@@ -49,3 +49,14 @@ export const MailEvent = z.object({
   receivedAt: z.number().int(),
 });
 export type MailEvent = z.infer<typeof MailEvent>;
+
+/**
+ * A Gmail push (Pub/Sub) reduced to ids: the mailbox by its keyed reference (never its address) and
+ * the history id it announced; the changes are read back through history.list.
+ */
+export const GmailPush = z.object({
+  mailboxRef: z.string().regex(/^[a-f0-9]{32}$/, 'a mailbox reference'),
+  historyId: z.string().regex(/^\d{1,20}$/, 'a Gmail history id'),
+  receivedAt: z.number().int(),
+});
+export type GmailPush = z.infer<typeof GmailPush>;

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { UpstreamRejected } from '../errors.ts';
-import type { MailPort } from '../ports.ts';
+import type { GraphSubscriptionPort, MailboxWatcher } from '../ports.ts';
 
 /**
  * Graph change notifications for the owners' mailboxes: Sent Items (a sent draft is the approval),
@@ -29,12 +29,12 @@ export interface MailWatchOptions {
   linkTtlMs: number;
 }
 
-export class MailWatch {
+export class MailWatch implements MailboxWatcher {
   private readonly redis: Redis;
-  private readonly mail: MailPort;
+  private readonly mail: GraphSubscriptionPort;
   private readonly options: MailWatchOptions;
 
-  constructor(redis: Redis, mail: MailPort, options: MailWatchOptions) {
+  constructor(redis: Redis, mail: GraphSubscriptionPort, options: MailWatchOptions) {
     this.redis = redis;
     this.mail = mail;
     this.options = options;

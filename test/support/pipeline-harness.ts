@@ -33,13 +33,13 @@ export interface PipelineHarness {
 
 let nextEvent = 7_000_000;
 
-export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean } = {}): Promise<PipelineHarness> {
+export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail' } = {}): Promise<PipelineHarness> {
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
   const policy = (options.policy ?? ((p) => p))({ ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } });
   // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
   const port = await freePort();
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET });
+  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph' });
   const sandbox = await startSandbox(settings, { tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname });
   const logs: string[] = [];
   const sink = new Writable({
@@ -96,6 +96,11 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
       }
     },
     draftsFor(requestId) {
+      if (sandbox.gmail) {
+        return sandbox.gmail
+          .messagesFor(requestId)
+          .map((m) => ({ mailbox: m.mailbox, subject: m.subject, body: m.text, to: m.to, categories: m.labelNames.filter((n) => !/^[A-Z_]+$/.test(n)), isDraft: m.labelIds.has('DRAFT') }));
+      }
       return SANDBOX_OWNERS.flatMap((o) => sandbox.graph.mailbox(o.email).messages)
         .filter((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))
         .map((m) => ({ mailbox: m.mailbox, subject: m.subject, body: m.body.content, to: m.toRecipients.map((r) => r.emailAddress.address), categories: m.categories, isDraft: m.isDraft }));
@@ -124,4 +129,15 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
 export function leakedValues(texts: string[], values: string[]): string[] {
   const hay = texts.join('\n');
   return values.filter((v) => new RegExp(`(?<![\\p{L}\\p{N}_])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'iu').test(hay));
+}
+
+/** Settings as environment variables for a worker child process (the same Redis prefix, keys and simulators). */
+export function childEnv(h: PipelineHarness): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LOG_LEVEL: 'silent', DRAFTBRIDGE_SANDBOX: '1' };
+  for (const [k, v] of Object.entries(h.ctx.settings)) {
+    if (typeof v === 'string' && /^[A-Z_]+$/.test(k)) env[k] = v;
+  }
+  env.DRAFTBRIDGE_VAULT_KEY = h.ctx.keys.vault.toString('base64');
+  env.DRAFTBRIDGE_AUDIT_KEY = h.ctx.keys.audit.toString('base64');
+  return env;
 }

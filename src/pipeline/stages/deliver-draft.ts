@@ -38,10 +38,11 @@ export async function deliverDraft(deps: PipelineDeps, requestId: string): Promi
   }
   const ref = existing ?? (await mail.createDraft(outgoing));
   // Watch the mailbox so sending (approval) or deleting (rejection) the draft comes back to us.
-  if (deps.watch) {
-    await deps.watch.link(requestId, ref);
+  const approvals = deps.approvals ?? deps.watch;
+  if (approvals) {
+    await approvals.link(requestId, ref);
     // The draft is there either way; a failed subscription is retried with the mailbox's next draft.
-    await deps.watch.ensure(owner.email).catch((err: Error) => ctx.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
+    await approvals.ensure(owner.email).catch((err: Error) => ctx.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
   }
   await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null } }, { messageId: ref.id });
   return 'next';

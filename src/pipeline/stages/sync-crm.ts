@@ -10,7 +10,7 @@ export async function syncCrm(deps: PipelineDeps, requestId: string, event?: 're
   const record = await requests.get(requestId);
   if (!record) return; // expired by retention: nothing left to report
   const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
-  const body = event === 'reply' ? replyNote(record, at) : noteFor(record);
+  const body = event === 'reply' ? replyNote(record, at) : noteFor(record, ctx.settings.DRAFTBRIDGE_MAIL === 'gmail' ? 'Gmail' : 'Outlook');
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
   const noteKey = event === 'reply' ? undefined : `note:${record.state}`;
   const existing = noteKey ? await ctx.redis.hget(requests.key(requestId), noteKey) : null;
@@ -37,17 +37,17 @@ const REASONS: Record<string, string> = {
   dead_letter: 'die Verarbeitung ist nach mehreren Versuchen gescheitert',
 };
 
-/** The rep reads this in the CRM timeline: what happened and where to look, without personal data. */
-export function noteFor(record: RequestRecord): string {
+/** The rep reads this in the CRM timeline: what happened and where to look (their mailbox app), without personal data. */
+export function noteFor(record: RequestRecord, mailApp: 'Outlook' | 'Gmail' = 'Outlook'): string {
   const when = new Date(record.updatedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const ref = `Anfrage ${record.requestId}`;
   switch (record.state) {
     case 'awaiting_review':
-      return `<p><strong>draftbridge:</strong> Ein E-Mail-Entwurf${record.templateFallback ? ' (Vorlage, ohne KI)' : ''} liegt seit ${when} im Outlook-Ordner „Entwürfe“ des Kontaktinhabers zur Prüfung. Senden = freigeben, löschen = verwerfen. ${ref}, Nachricht ${record.messageId ?? '–'}.</p>`;
+      return `<p><strong>draftbridge:</strong> Ein E-Mail-Entwurf${record.templateFallback ? ' (Vorlage, ohne KI)' : ''} liegt seit ${when} im ${mailApp}-Ordner „Entwürfe“ des Kontaktinhabers zur Prüfung. Senden = freigeben, löschen = verwerfen. ${ref}, Nachricht ${record.messageId ?? '–'}.</p>`;
     case 'sent':
-      return `<p><strong>draftbridge:</strong> Die E-Mail wurde am ${when} versendet (in Outlook freigegeben, oder automatisch, wo die Richtlinie es erlaubt). ${ref}.</p>`;
+      return `<p><strong>draftbridge:</strong> Die E-Mail wurde am ${when} versendet (in ${mailApp} freigegeben, oder automatisch, wo die Richtlinie es erlaubt). ${ref}.</p>`;
     case 'rejected':
-      return `<p><strong>draftbridge:</strong> Der Entwurf wurde am ${when} in Outlook verworfen (gelöscht); es wurde keine E-Mail gesendet. ${ref}.</p>`;
+      return `<p><strong>draftbridge:</strong> Der Entwurf wurde am ${when} in ${mailApp} verworfen (gelöscht); es wurde keine E-Mail gesendet. ${ref}.</p>`;
     case 'blocked_sensitive':
       return `<p><strong>draftbridge:</strong> Kein Entwurf erstellt (${when}): die Notizen enthalten besondere Kategorien personenbezogener Daten (${record.categories ?? 'Art. 9 DSGVO'}). Bitte den Kontakt persönlich bearbeiten. ${ref}.</p>`;
     case 'failed':

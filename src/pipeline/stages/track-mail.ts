@@ -1,17 +1,41 @@
 import type { Queue } from 'bullmq';
 import type { MailEvent, StageJob } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
+import type { MailboxChange } from '../../ports.ts';
 
 /**
- * Outlook is where the reviewer decides: sending the draft is the approval, deleting it the
- * rejection. Graph tells us through change notifications; this stage maps them back to the request,
- * moves its state and has the CRM told. A reply from the lead in the same conversation becomes a note.
+ * The mailbox is where the reviewer decides: sending the draft is the approval, deleting it the
+ * rejection, and a reply from the lead in the same conversation becomes a note. Each mailbox system's
+ * watcher turns its notifications into MailboxChanges; `applyMailboxChange` moves the request's state
+ * and has the CRM told. It is idempotent: notifications arrive at least once.
  */
+export type MailboxSystem = 'outlook' | 'gmail';
+
+export async function applyMailboxChange(deps: PipelineDeps, change: MailboxChange, via: MailboxSystem): Promise<void> {
+  const { ctx, requests } = deps;
+  const crmSync = ctx.queues['crm-sync'] as Queue<StageJob>;
+  const record = await requests.get(change.requestId);
+  if (!record) return;
+  if (change.kind === 'reply') {
+    await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
+    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
+    return;
+  }
+  if (record.state !== 'awaiting_review') return;
+  if (change.kind === 'sent') {
+    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send` } }, { messageId: change.messageId });
+    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.sent` });
+  } else {
+    await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: `${via}_delete` } });
+    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
+  }
+}
+
+/** Graph change notifications (src/pipeline/mail-watch.ts) → MailboxChange. */
 export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<void> {
-  const { ctx, mail, requests } = deps;
+  const { ctx, mail } = deps;
   const watch = deps.watch;
   if (!watch) return;
-  const crmSync = ctx.queues['crm-sync'] as Queue<StageJob>;
 
   if (event.lifecycleEvent) {
     await ctx.audit.append({ type: 'graph.lifecycle', actor: 'graph', outcome: event.lifecycleEvent, details: { subscriptionId: event.subscriptionId } });
@@ -25,34 +49,25 @@ export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<v
 
   if (sub.folder === 'drafts' && event.changeType === 'deleted') {
     const requestId = await watch.requestForMessage(event.messageId);
-    const record = requestId ? await requests.get(requestId) : null;
-    if (!record || record.state !== 'awaiting_review') return;
-    await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: 'outlook_delete' } });
-    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
+    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'deleted', messageId: event.messageId }, 'outlook');
     return;
   }
 
   const message = await mail.getMessage(sub.mailbox, event.messageId);
   if (!message) return;
   if (sub.folder === 'sentitems') {
-    const record = message.requestId ? await requests.get(message.requestId) : null;
-    if (!record || record.state !== 'awaiting_review') return;
-    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: 'outlook_send' } }, { messageId: message.id });
-    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.sent` });
+    if (message.requestId) await applyMailboxChange(deps, { requestId: message.requestId, kind: 'sent', messageId: message.id }, 'outlook');
   } else if (sub.folder === 'inbox' && message.conversationId) {
     const requestId = await watch.requestForConversation(message.conversationId);
-    const record = requestId ? await requests.get(requestId) : null;
-    if (!record) return;
-    await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
-    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${message.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
+    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'reply', messageId: message.id }, 'outlook');
   }
 }
 
 /** Graph missed notifications: walk Sent Items with a delta query and treat each message as new. */
 async function resync(deps: PipelineDeps, subscriptionId: string): Promise<void> {
   const sub = await deps.watch!.subscription(subscriptionId);
-  if (!sub || sub.folder !== 'sentitems') return;
-  const { messages } = await deps.mail.delta(sub.mailbox, 'sentitems');
+  if (!sub || sub.folder !== 'sentitems' || !deps.graph) return;
+  const { messages } = await deps.graph.delta(sub.mailbox, 'sentitems');
   for (const m of messages) {
     if (!m.removed) await trackMail(deps, { subscriptionId, changeType: 'created', messageId: m.id, receivedAt: Date.now() });
   }
