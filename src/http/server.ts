@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { graphWebhookRoutes } from './graph-webhooks.ts';
@@ -14,6 +16,8 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
     trustProxy: true,
     requestIdHeader: 'x-request-id',
   });
+  // Signed cookies carry the browser session; the key is derived, so no extra secret to manage.
+  await app.register(fastifyCookie, { secret: createHmac('sha256', ctx.keys.audit).update('draftbridge session cookie').digest('base64url') });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
