@@ -44,6 +44,8 @@ audit
     await ctx.ready();
     try {
       const result = await ctx.audit.verify();
+      // The review page shows when the chain was last checked and how that went.
+      await ctx.audit.append({ type: 'audit.verified', actor: 'cli', outcome: result.ok ? 'ok' : 'broken', details: { checked: result.checked } });
       if (result.ok) console.log(`audit chain ok: ${result.checked} events verified`);
       else {
         console.error(`audit chain BROKEN at ${result.brokenAt}: ${result.reason} (${result.checked} events verified before it)`);

@@ -4,6 +4,7 @@ import { startGraphSimulator, type GraphSimulator } from '../connectors/graph/si
 import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/tls.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
+import { startOidcSimulator, type OidcSimulator } from '../connectors/oidc/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
 import type { Settings } from './settings.ts';
 
@@ -18,6 +19,8 @@ export interface Sandbox {
   hubspot: HubSpotSimulator;
   graph: GraphSimulator;
   llm: AzureOpenAiSimulator;
+  /** Entra ID stand-in for sign-in and bearer tokens (used unless DRAFTBRIDGE_OIDC_ISSUER is set). */
+  oidc: OidcSimulator;
   settings: Settings;
   close(): Promise<void>;
 }
@@ -41,11 +44,12 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   const tls = await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls'));
   trustSimulatorCa(tls.caPem);
   const hubspotToken = 'pat-eu1-sandbox';
-  const [hubspot, graph, llm] = await Promise.all([
+  const [hubspot, graph, llm, oidc] = await Promise.all([
     startHubSpotSimulator({ accessToken: hubspotToken }),
     // Our webhook endpoint is plain http on loopback in the sandbox; real Graph insists on https.
     startGraphSimulator({ tls, allowHttpNotificationUrls: true }),
     startAzureOpenAiSimulator(),
+    startOidcSimulator(),
   ]);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
@@ -72,14 +76,19 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     // Outlook approvals come back through our own /webhooks/graph (plain http is allowed by the simulator only).
     GRAPH_NOTIFICATION_URL: settings.GRAPH_NOTIFICATION_URL ?? `${settings.publicUrl}/webhooks/graph`,
     GRAPH_CLIENT_STATE: settings.GRAPH_CLIENT_STATE ?? randomBytes(24).toString('base64url'),
+    // Sign-in works with no account: the simulator is the identity provider unless a real one is set.
+    ...(settings.DRAFTBRIDGE_OIDC_ISSUER
+      ? {}
+      : { DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret }),
   };
   return {
     hubspot,
     graph,
     llm,
+    oidc,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), graph.close(), llm.close()]);
+      await Promise.all([hubspot.close(), graph.close(), llm.close(), oidc.close()]);
     },
   };
 }

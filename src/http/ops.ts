@@ -3,6 +3,7 @@ import type { AppContext } from '../app.ts';
 import { registry } from '../metrics.ts';
 import { authenticatorFor, requireRole } from './access.ts';
 import { opsBoards } from './ops-board.ts';
+import { reviewPage } from './review-page.ts';
 
 /** /healthz and /readyz (open), /metrics (viewer) and the Bull Board dashboards (see ops-board.ts). */
 export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
@@ -30,4 +31,5 @@ export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   });
 
   await app.register(opsBoards, { ctx, auth });
+  await app.register(reviewPage, { ctx, auth });
 }

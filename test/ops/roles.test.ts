@@ -17,7 +17,7 @@ const TOKENS = {
 type CallerRole = 'viewer' | 'operator' | 'dpo' | 'none';
 
 /** Every guarded route with the role it declares. */
-const ROUTES: { method: 'GET' | 'POST' | 'PUT'; url: string; role: 'viewer' | 'operator' | 'dpo'; ok: number }[] = [
+const ROUTES: { method: 'GET' | 'POST' | 'PUT'; url: string; role: 'viewer' | 'operator' | 'dpo'; ok: number; csrf?: boolean }[] = [
   { method: 'GET', url: '/metrics', role: 'viewer', ok: 200 },
   { method: 'GET', url: '/ops/queues', role: 'viewer', ok: 200 },
   { method: 'GET', url: '/ops/queues/api/queues', role: 'viewer', ok: 200 },
@@ -25,6 +25,9 @@ const ROUTES: { method: 'GET' | 'POST' | 'PUT'; url: string; role: 'viewer' | 'o
   { method: 'GET', url: '/ops/queues/manage/api/queues', role: 'operator', ok: 200 },
   { method: 'PUT', url: '/ops/queues/manage/api/queues/draft/retry/failed', role: 'operator', ok: 200 },
   { method: 'PUT', url: '/ops/queues/manage/api/queues/draft/promote', role: 'operator', ok: 200 },
+  { method: 'GET', url: '/ops', role: 'viewer', ok: 200 },
+  // Basic auth is sent by browsers on their own: without the form's CSRF token that is 403 too.
+  { method: 'POST', url: '/ops/dead-letters/hs-1-1-1001/retry', role: 'operator', ok: 404, csrf: true },
   { method: 'GET', url: '/privacy/ropa', role: 'dpo', ok: 200 },
   { method: 'POST', url: '/privacy/subjects/1001/access', role: 'dpo', ok: 200 },
 ];
@@ -84,12 +87,26 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
         expect((await call(route, `Bearer ${TOKENS[caller]}`)).statusCode, `static ${caller}`).toBe(expected);
         expect((await call(route, `Bearer ${oidcTokens[caller]}`)).statusCode, `oidc ${caller}`).toBe(expected);
         const basic = Buffer.from(`any:${TOKENS[caller]}`).toString('base64');
-        expect((await call(route, `Basic ${basic}`)).statusCode, `basic ${caller}`).toBe(expected);
+        expect((await call(route, `Basic ${basic}`)).statusCode, `basic ${caller}`).toBe(route.csrf ? 403 : expected);
       }
       expect((await call(route, `Bearer ${oidcTokens.none}`)).statusCode, 'oidc without app roles').toBe(403);
       expect((await call(route, `Bearer ${TOKENS.legacy}`)).statusCode, 'legacy ops token').toBe(allowed('viewer', route.role) ? route.ok : 403);
     });
   }
+
+  it('the boards show job data through the ids-and-codes formatter', async () => {
+    // A future job that carried more than ids must still not show it.
+    await ctx.queues.draft.add('draft', { requestId: 'req-board-1', note: 'Erika Musterfrau, erika@example.com' } as never);
+    for (const base of ['/ops/queues', '/ops/queues/manage']) {
+      const res = await app.inject({ url: `${base}/api/queues?activeQueue=draft&status=waiting&page=1`, headers: { authorization: `Bearer ${TOKENS.operator}` } });
+      expect(res.statusCode).toBe(200);
+      const draft = res.json().queues.find((q: { name: string }) => q.name === 'draft');
+      const job = draft.jobs.find((j: { id: string }) => j.id !== undefined);
+      expect(job.data).toEqual({ requestId: 'req-board-1', withheldFields: 1 });
+      expect(res.body).not.toContain('Musterfrau');
+      expect(res.body).not.toContain('erika@example.com');
+    }
+  });
 
   it('healthz and readyz stay open', async () => {
     expect((await app.inject('/healthz')).statusCode).toBe(200);
