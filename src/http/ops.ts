@@ -4,6 +4,7 @@ import { registry } from '../metrics.ts';
 import { authenticatorFor, requireRole } from './access.ts';
 import { opsBoards } from './ops-board.ts';
 import { reviewPage } from './review-page.ts';
+import { signInRoutes } from './sign-in.ts';
 
 /** /healthz and /readyz (open), /metrics (viewer) and the Bull Board dashboards (see ops-board.ts). */
 export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
@@ -32,4 +33,5 @@ export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext })
 
   await app.register(opsBoards, { ctx, auth });
   await app.register(reviewPage, { ctx, auth });
+  await app.register(signInRoutes, { ctx, auth });
 }
