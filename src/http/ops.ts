@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { registry } from '../metrics.ts';
+import { startAlertWatch } from '../ops/alerts.ts';
 import { authenticatorFor, requireRole } from './access.ts';
 import { opsBoards } from './ops-board.ts';
 import { reviewPage } from './review-page.ts';
@@ -25,6 +26,9 @@ export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext })
 
   const auth = authenticatorFor(ctx);
   if (!auth.configured()) ctx.logger.warn('no ops credentials configured: /metrics, /ops and /privacy answer 401 (set DRAFTBRIDGE_VIEWER_TOKEN or DRAFTBRIDGE_OIDC_ISSUER)');
+
+  const alerts = startAlertWatch(ctx);
+  app.addHook('onClose', async () => alerts.close());
 
   app.get('/metrics', { onRequest: requireRole(auth, 'viewer') }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);

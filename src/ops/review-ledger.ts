@@ -157,6 +157,13 @@ export class ReviewLedger {
     };
   }
 
+  /** Counts for the alert gauges: drafts waiting, those past `maxAgeMs`, and when the oldest arrived. */
+  async awaitingStats(maxAgeMs: number, now = Date.now()): Promise<{ awaiting: number; overdue: number; oldestSince: number | null }> {
+    const key = this.key('awaiting');
+    const [[, awaiting], [, overdue], [, oldest]] = (await this.redis.multi().zcard(key).zcount(key, '-inf', now - maxAgeMs).zrange(key, 0, 0, 'WITHSCORES').exec()) as [[null, number], [null, number], [null, string[]]];
+    return { awaiting, overdue, oldestSince: oldest.length === 2 ? Number(oldest[1]) : null };
+  }
+
   /** Drops entries whose request record is gone (erased by a data-subject request or expired). */
   async forget(requestIds: string[]): Promise<void> {
     if (requestIds.length === 0) return;
