@@ -6,7 +6,8 @@ import { runDemo } from './cli/demo.ts';
 import { runPseudonymise } from './cli/pseudonymise.ts';
 import { loadPolicy } from './policy.ts';
 import { recordOfProcessing } from './cli/ropa.ts';
-import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
+import type { ServeRole } from './cli/serve.ts';
+import { startTracing } from './telemetry.ts';
 import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
 /** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
@@ -18,8 +19,11 @@ program
   .addArgument(new Argument('[role]', 'api | worker | all').choices(['api', 'worker', 'all']).default('all'))
   .action(async (role: ServeRole) => {
     const { settings, policy } = await loadConfigOrExit();
+    // Tracing (OTEL_* variables) must be on before the connectors load, so their HTTP clients are seen.
+    const tracing = startTracing();
+    const { serve, stopOnSignals } = await import('./cli/serve.ts');
     const service = await serve(settings, policy, role);
-    stopOnSignals(service);
+    stopOnSignals(tracing ? { ...service, stop: async () => { await service.stop(); await tracing.shutdown(); } } : service);
   });
 
 const config = program.command('config').description('configuration');

@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { MailEvent, StageJob } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { traceCarrier } from '../../telemetry.ts';
 
 /**
  * Outlook is where the reviewer decides: sending the draft is the approval, deleting it the
@@ -28,7 +29,7 @@ export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<v
     const record = requestId ? await requests.get(requestId) : null;
     if (!record || record.state !== 'awaiting_review') return;
     await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: 'outlook_delete' } });
-    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
+    await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.rejected` });
     return;
   }
 
@@ -38,13 +39,13 @@ export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<v
     const record = message.requestId ? await requests.get(message.requestId) : null;
     if (!record || record.state !== 'awaiting_review') return;
     await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: 'outlook_send' } }, { messageId: message.id });
-    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.sent` });
+    await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.sent` });
   } else if (sub.folder === 'inbox' && message.conversationId) {
     const requestId = await watch.requestForConversation(message.conversationId);
     const record = requestId ? await requests.get(requestId) : null;
     if (!record) return;
     await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
-    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${message.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
+    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply', ...traceCarrier() }, { jobId: `${record.requestId}.reply.${message.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
   }
 }
 
