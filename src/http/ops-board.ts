@@ -31,6 +31,38 @@ function showable(value: unknown): boolean {
   return typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null || (typeof value === 'string' && CODE.test(value));
 }
 
+interface BoardJob {
+  failedReason?: unknown;
+  stacktrace?: unknown;
+  opts?: unknown;
+}
+
+/**
+ * Bull Board prints a failed job's reason and stack trace as they are, and they are not formatter
+ * fields: keep the reason only when it is a bare error code, drop stacks and job logs.
+ */
+export function withholdFailureText(body: unknown): unknown {
+  const clean = (job: BoardJob) => {
+    if (typeof job.failedReason === 'string' && !CODE.test(job.failedReason)) job.failedReason = '[withheld: see the request in /ops]';
+    if (Array.isArray(job.stacktrace)) job.stacktrace = [];
+  };
+  const b = body as { queues?: { jobs?: BoardJob[] }[]; job?: BoardJob; logs?: unknown[] };
+  for (const q of b.queues ?? []) for (const j of q.jobs ?? []) clean(j);
+  if (b.job) clean(b.job);
+  if (Array.isArray(b.logs)) b.logs = [];
+  return body;
+}
+
+async function sanitiseBoardJson(_request: unknown, reply: { getHeader(name: string): unknown }, payload: unknown): Promise<unknown> {
+  const type = String(reply.getHeader('content-type') ?? '');
+  if (!type.includes('application/json') || typeof payload !== 'string') return payload;
+  try {
+    return JSON.stringify(withholdFailureText(JSON.parse(payload)));
+  } catch {
+    return payload;
+  }
+}
+
 /** The Bull Board API routes an operator may call besides reading. */
 const OPERATOR_ACTIONS = [
   /^\/api\/queues\/[^/]+\/[^/]+\/(retry|promote|clean)$/,
@@ -53,6 +85,7 @@ export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; a
 
   await app.register(async (viewer) => {
     viewer.addHook('onRequest', requireRole(auth, 'viewer'));
+    viewer.addHook('onSend', sanitiseBoardJson);
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/ops/queues');
     createBullBoard({ queues: adapters(ctx, true), serverAdapter, options: { uiConfig: { boardTitle: 'draftbridge (read-only)' } } });
@@ -61,6 +94,7 @@ export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; a
 
   await app.register(async (operator) => {
     operator.addHook('onRequest', requireRole(auth, 'operator'));
+    operator.addHook('onSend', sanitiseBoardJson);
     operator.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD') return;
       const path = request.url.split('?')[0]!.slice('/ops/queues/manage'.length);

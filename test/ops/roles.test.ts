@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OIDC_USERS, startOidcSimulator, type OidcSimulator } from '../../connectors/oidc/simulator.ts';
 import { createAppContext, type AppContext } from '../../src/app.ts';
 import { privacyRoutes } from '../../src/http/privacy-routes.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createRedis } from '../../src/redis.ts';
 import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
 
 const TOKENS = {
@@ -106,6 +108,28 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
       expect(res.body).not.toContain('Musterfrau');
       expect(res.body).not.toContain('erika@example.com');
     }
+  });
+
+  it('the boards withhold failure text and stack traces that are not bare codes', async () => {
+    const job = await ctx.queues.deliver.add('deliver', { requestId: 'req-board-2' }, { attempts: 1 });
+    // Fail it the way a worker does: take it with a lock token, then move it to failed.
+    const connection = createRedis(ctx.settings.REDIS_URL, 'worker');
+    const worker = new Worker('deliver', null, { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, autorun: false });
+    const taken = await worker.getNextJob('test-token');
+    expect(taken?.id).toBe(job.id);
+    await taken!.moveToFailed(new Error('could not reach erika@example.com'), 'test-token', false);
+    await worker.close();
+    connection.disconnect();
+    expect(await ctx.queues.deliver.getJobState(job.id!)).toBe('failed');
+    const res = await app.inject({ url: '/ops/queues/api/queues?activeQueue=deliver&status=failed&page=1', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('req-board-2');
+    expect(res.body).toContain('[withheld');
+    expect(res.body).not.toContain('erika@example.com');
+    const detail = await app.inject({ url: `/ops/queues/manage/api/queues/deliver/${job.id}`, headers: { authorization: `Bearer ${TOKENS.operator}` } });
+    expect(detail.statusCode).toBe(200);
+    expect(detail.json().job.stacktrace).toEqual([]);
+    expect(detail.body).not.toContain('erika@example.com');
   });
 
   it('healthz and readyz stay open', async () => {
