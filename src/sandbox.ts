@@ -40,7 +40,12 @@ export const SANDBOX_OWNERS = [
   { id: '9002', email: 'sophie.lindqvist@example.com', firstName: 'Sophie', lastName: 'Lindqvist' },
 ];
 
-export async function startSandbox(settings: Settings, options: { tlsDir?: string } = {}): Promise<Sandbox> {
+/**
+ * `oidcInService`: the identity provider's endpoints are served by the service itself under
+ * /sandbox/oidc (see sandboxRoutes), so a browser reaches them wherever the service is published
+ * (Docker); otherwise the simulator has its own loopback port (tests, bench).
+ */
+export async function startSandbox(settings: Settings, options: { tlsDir?: string; oidcInService?: boolean } = {}): Promise<Sandbox> {
   const tls = await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls'));
   trustSimulatorCa(tls.caPem);
   const hubspotToken = 'pat-eu1-sandbox';
@@ -49,7 +54,7 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     // Our webhook endpoint is plain http on loopback in the sandbox; real Graph insists on https.
     startGraphSimulator({ tls, allowHttpNotificationUrls: true }),
     startAzureOpenAiSimulator(),
-    startOidcSimulator(),
+    startOidcSimulator(options.oidcInService ? { mountedAt: `${settings.publicUrl}/sandbox/oidc` } : {}),
   ]);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });

@@ -70,7 +70,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
       },
     });
   }
-  const sandbox = await startSandbox(settings);
+  const sandbox = await startSandbox(settings, { oidcInService: true });
   const ports = createPorts(sandbox.settings, policy);
   let ctxRef: AppContext | undefined;
   const service = await startService(sandbox.settings, policy, role, {

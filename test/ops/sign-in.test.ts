@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OIDC_USERS, startOidcSimulator, type OidcSimulator } from '../../connectors/oidc/simulator.ts';
+import { createAppContext } from '../../src/app.ts';
+import { buildServer } from '../../src/http/server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
+import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
+import { freePort } from '../support/redis-server.ts';
 
 /** The code flow over app.inject and the simulator's real endpoints (the browser test does it in Chromium). */
 describe('browser sign-in: authorization code with PKCE', () => {
@@ -86,5 +90,40 @@ describe('browser sign-in: authorization code with PKCE', () => {
     const res = await app.inject({ url: `${callback.pathname}${callback.search}`, headers: { cookie } });
     const session = cookieOf(res.headers['set-cookie'], 'draftbridge_session')!.split(';')[0]!;
     expect((await app.inject({ url: '/ops', headers: { cookie: session } })).statusCode).toBe(403);
+  });
+});
+
+describe('the sandbox serves its identity provider in-process under /sandbox/oidc', () => {
+  it('signs in through the mounted simulator, reachable wherever the service is', async () => {
+    const port = await freePort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const oidc = await startOidcSimulator({ mountedAt: `${publicUrl}/sandbox/oidc` });
+    expect(oidc.issuer.startsWith(`${publicUrl}/sandbox/oidc/`)).toBe(true);
+    const ctx = createAppContext(testSettings({ DRAFTBRIDGE_PUBLIC_URL: publicUrl, DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret }), defaultPolicy());
+    const app = await buildServer(ctx, [async (a) => a.register(oidc.plugin!, { prefix: '/sandbox/oidc' })]);
+    await app.listen({ port, host: '127.0.0.1' });
+    try {
+      const login = await fetch(`${publicUrl}/auth/login?returnTo=/ops`, { redirect: 'manual' });
+      const authorizeUrl = new URL(login.headers.get('location')!);
+      expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${publicUrl}/sandbox/oidc/${oidc.tenantId}/oauth2/v2.0/authorize`);
+      const signIn = login.headers.getSetCookie()[0]!.split(';')[0]!;
+      const page = await (await fetch(authorizeUrl)).text();
+      const action = page.match(/action="([^"]+)"/)![1]!;
+      const picked = await fetch(action, { method: 'POST', body: new URLSearchParams([...authorizeUrl.searchParams.entries(), ['user', OIDC_USERS[0]!.id]]), redirect: 'manual' });
+      const callback = await fetch(picked.headers.get('location')!, { headers: { cookie: signIn }, redirect: 'manual' });
+      expect(callback.status).toBe(303);
+      const session = callback.headers.getSetCookie().find((c) => c.startsWith('draftbridge_session='))!.split(';')[0]!;
+      const ops = await fetch(`${publicUrl}/ops`, { headers: { cookie: session } });
+      expect(ops.status).toBe(200);
+      expect(await ops.text()).toContain('Signed in as viewer (session)');
+      // Bearer tokens from the mounted provider verify too (JWKS fetched from the service itself).
+      const bearer = await fetch(`${publicUrl}/metrics`, { headers: { authorization: `Bearer ${await oidc.issueToken({ user: OIDC_USERS[0] })}` } });
+      expect(bearer.status).toBe(200);
+    } finally {
+      await app.close();
+      const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
+      await ctx.close();
+      await deletePrefix(prefix);
+    }
   });
 });
