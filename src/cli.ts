@@ -6,7 +6,8 @@ import { runDemo } from './cli/demo.ts';
 import { runPseudonymise } from './cli/pseudonymise.ts';
 import { loadPolicy } from './policy.ts';
 import { recordOfProcessing } from './cli/ropa.ts';
-import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
+import type { ServeRole } from './cli/serve.ts';
+import { startTracing } from './telemetry.ts';
 import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
 /** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
@@ -18,8 +19,11 @@ program
   .addArgument(new Argument('[role]', 'api | worker | all').choices(['api', 'worker', 'all']).default('all'))
   .action(async (role: ServeRole) => {
     const { settings, policy } = await loadConfigOrExit();
+    // Tracing (OTEL_* variables) must be on before the connectors load, so their HTTP clients are seen.
+    const tracing = startTracing();
+    const { serve, stopOnSignals } = await import('./cli/serve.ts');
     const service = await serve(settings, policy, role);
-    stopOnSignals(service);
+    stopOnSignals(tracing ? { ...service, stop: async () => { await service.stop(); await tracing.shutdown(); } } : service);
   });
 
 const config = program.command('config').description('configuration');
@@ -44,6 +48,8 @@ audit
     await ctx.ready();
     try {
       const result = await ctx.audit.verify();
+      // The review page shows when the chain was last checked and how that went.
+      await ctx.audit.append({ type: 'audit.verified', actor: 'cli', outcome: result.ok ? 'ok' : 'broken', details: { checked: result.checked } });
       if (result.ok) console.log(`audit chain ok: ${result.checked} events verified`);
       else {
         console.error(`audit chain BROKEN at ${result.brokenAt}: ${result.reason} (${result.checked} events verified before it)`);

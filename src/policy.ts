@@ -117,6 +117,8 @@ export const PolicySchema = z
       reviewCategory: z.string().min(1),
       templateCategory: z.string().min(1),
       allowedLinks: z.array(z.url()).default([]),
+      /** A draft waiting longer than this for its reviewer is overdue (review page, alert metric). */
+      reviewMaxAge: Duration.default(48 * 3_600_000),
       transparencyNotice: z.record(Language, z.string().min(1)),
     }),
     limits: z.object({

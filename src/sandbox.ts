@@ -5,6 +5,7 @@ import { startGraphSimulator, type GraphSimulator } from '../connectors/graph/si
 import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/tls.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
+import { startOidcSimulator, type OidcSimulator } from '../connectors/oidc/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
 import type { Settings } from './settings.ts';
 
@@ -27,101 +28,116 @@ export interface Sandbox {
   /** Gmail with Pub/Sub push (DRAFTBRIDGE_MAIL=gmail). */
   gmail?: GmailSimulator;
   llm: AzureOpenAiSimulator;
+  /** Entra ID stand-in for sign-in and bearer tokens (used unless DRAFTBRIDGE_OIDC_ISSUER is set). */
+  oidc: OidcSimulator;
   settings: Settings;
   close(): Promise<void>;
 }
 
-export async function startSandbox(settings: Settings, options: { tlsDir?: string } = {}): Promise<Sandbox> {
-  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return startGmailSandbox(settings);
-  const tls = await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls'));
+/** The mailbox system's simulator, its settings for the connectors, and how to give a rep a mailbox. */
+interface SandboxMail {
+  addMailbox(address: string): void;
+  settings: Partial<Settings>;
+  close(): Promise<void>;
+}
+
+async function startGraphMail(settings: Settings, tlsDir: string): Promise<SandboxMail & { graph: GraphSimulator }> {
+  const tls = await loadOrCreateSimulatorTls(tlsDir);
   trustSimulatorCa(tls.caPem);
+  // Our webhook endpoint is plain http on loopback in the sandbox; real Graph insists on https.
+  const graph = await startGraphSimulator({ tls, allowHttpNotificationUrls: true });
+  return {
+    graph,
+    addMailbox: (address) => graph.addMailbox(address),
+    settings: {
+      GRAPH_TENANT_ID: graph.tenantId,
+      GRAPH_CLIENT_ID: graph.clientId,
+      GRAPH_CLIENT_SECRET: graph.clientSecret,
+      GRAPH_BASE_URL: graph.graphBaseUrl,
+      GRAPH_AUTHORITY_HOST: graph.authorityHost,
+      // Outlook approvals come back through our own /webhooks/graph (plain http is allowed by the simulator only).
+      GRAPH_NOTIFICATION_URL: settings.GRAPH_NOTIFICATION_URL ?? `${settings.publicUrl}/webhooks/graph`,
+      GRAPH_CLIENT_STATE: settings.GRAPH_CLIENT_STATE ?? randomBytes(24).toString('base64url'),
+    },
+    close: () => graph.close(),
+  };
+}
+
+/** Gmail instead of Outlook: pushes come back signed to our own /webhooks/gmail. */
+async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail: GmailSimulator }> {
+  const gmail = await startGmailSimulator();
+  const push = {
+    endpoint: `${settings.publicUrl}/webhooks/gmail`,
+    audience: settings.GMAIL_PUSH_AUDIENCE ?? `${settings.publicUrl}/webhooks/gmail`,
+    serviceAccount: settings.GMAIL_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@draftbridge-sandbox.iam.gserviceaccount.com',
+  };
+  gmail.configurePush(push);
+  return {
+    gmail,
+    addMailbox: (address) => gmail.addMailbox(address),
+    settings: {
+      GMAIL_SERVICE_ACCOUNT_KEY: gmail.serviceAccountKey,
+      GMAIL_API_ROOT_URL: gmail.rootUrl,
+      GOOGLE_TOKEN_URL: gmail.tokenUrl,
+      GOOGLE_CERTS_URL: gmail.certsUrl,
+      GMAIL_PUBSUB_TOPIC: gmail.topicName,
+      GMAIL_PUSH_AUDIENCE: push.audience,
+      GMAIL_PUSH_SERVICE_ACCOUNT: push.serviceAccount,
+    },
+    close: () => gmail.close(),
+  };
+}
+
+/**
+ * `oidcInService`: the identity provider's endpoints are served by the service itself under
+ * /sandbox/oidc (see sandboxRoutes), so a browser reaches them wherever the service is published
+ * (Docker); otherwise the simulator has its own loopback port (tests, bench).
+ */
+export async function startSandbox(settings: Settings, options: { tlsDir?: string; oidcInService?: boolean } = {}): Promise<Sandbox> {
   const hubspotToken = 'pat-eu1-sandbox';
-  const [hubspot, graph, llm] = await Promise.all([
+  const useGmail = settings.DRAFTBRIDGE_MAIL === 'gmail';
+  const [hubspot, llm, oidc, mail] = await Promise.all([
     startHubSpotSimulator({ accessToken: hubspotToken }),
-    // Our webhook endpoint is plain http on loopback in the sandbox; real Graph insists on https.
-    startGraphSimulator({ tls, allowHttpNotificationUrls: true }),
     startAzureOpenAiSimulator(),
+    startOidcSimulator(options.oidcInService ? { mountedAt: `${settings.publicUrl}/sandbox/oidc` } : {}),
+    useGmail ? startGmailMail(settings) : startGraphMail(settings, options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls')),
   ]);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
   for (const o of SANDBOX_OWNERS) {
     hubspot.seedOwner(o);
-    graph.addMailbox(o.email);
+    mail.addMailbox(o.email);
   }
   const sandboxSettings: Settings = {
     ...settings,
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
     HUBSPOT_ACCESS_TOKEN: hubspotToken,
     HUBSPOT_BASE_URL: hubspot.url,
-    GRAPH_TENANT_ID: graph.tenantId,
-    GRAPH_CLIENT_ID: graph.clientId,
-    GRAPH_CLIENT_SECRET: graph.clientSecret,
-    GRAPH_BASE_URL: graph.graphBaseUrl,
-    GRAPH_AUTHORITY_HOST: graph.authorityHost,
     AZURE_OPENAI_ENDPOINT: llm.url,
     AZURE_OPENAI_API_KEY: llm.apiKey,
     AZURE_OPENAI_DEPLOYMENT: llm.deployment,
     AZURE_OPENAI_REGION: 'swedencentral',
     LOCAL_LLM_BASE_URL: `${llm.url}/v1`,
     LOCAL_LLM_MODEL: 'llama3.1:8b',
-    // Outlook approvals come back through our own /webhooks/graph (plain http is allowed by the simulator only).
-    GRAPH_NOTIFICATION_URL: settings.GRAPH_NOTIFICATION_URL ?? `${settings.publicUrl}/webhooks/graph`,
-    GRAPH_CLIENT_STATE: settings.GRAPH_CLIENT_STATE ?? randomBytes(24).toString('base64url'),
+    // Sign-in works with no account: the simulator is the identity provider unless a real one is set.
+    ...(settings.DRAFTBRIDGE_OIDC_ISSUER
+      ? {}
+      : { DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret }),
+    ...mail.settings,
   };
   return {
     hubspot,
-    mail: 'graph',
-    graph,
-    llm,
-    settings: sandboxSettings,
-    async close() {
-      await Promise.all([hubspot.close(), graph.close(), llm.close()]);
-    },
-  };
-}
-
-/** The sandbox with Gmail instead of Outlook: pushes come back signed to our own /webhooks/gmail. */
-async function startGmailSandbox(settings: Settings): Promise<Sandbox> {
-  const hubspotToken = 'pat-eu1-sandbox';
-  const [hubspot, gmail, llm] = await Promise.all([startHubSpotSimulator({ accessToken: hubspotToken }), startGmailSimulator(), startAzureOpenAiSimulator()]);
-  for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
-  for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
-  for (const o of SANDBOX_OWNERS) {
-    hubspot.seedOwner(o);
-    gmail.addMailbox(o.email);
-  }
-  const push = { endpoint: `${settings.publicUrl}/webhooks/gmail`, audience: settings.GMAIL_PUSH_AUDIENCE ?? `${settings.publicUrl}/webhooks/gmail`, serviceAccount: settings.GMAIL_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@draftbridge-sandbox.iam.gserviceaccount.com' };
-  gmail.configurePush(push);
-  const sandboxSettings: Settings = {
-    ...settings,
-    HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
-    HUBSPOT_ACCESS_TOKEN: hubspotToken,
-    HUBSPOT_BASE_URL: hubspot.url,
-    GMAIL_SERVICE_ACCOUNT_KEY: gmail.serviceAccountKey,
-    GMAIL_API_ROOT_URL: gmail.rootUrl,
-    GOOGLE_TOKEN_URL: gmail.tokenUrl,
-    GOOGLE_CERTS_URL: gmail.certsUrl,
-    GMAIL_PUBSUB_TOPIC: gmail.topicName,
-    GMAIL_PUSH_AUDIENCE: push.audience,
-    GMAIL_PUSH_SERVICE_ACCOUNT: push.serviceAccount,
-    AZURE_OPENAI_ENDPOINT: llm.url,
-    AZURE_OPENAI_API_KEY: llm.apiKey,
-    AZURE_OPENAI_DEPLOYMENT: llm.deployment,
-    AZURE_OPENAI_REGION: 'swedencentral',
-    LOCAL_LLM_BASE_URL: `${llm.url}/v1`,
-    LOCAL_LLM_MODEL: 'llama3.1:8b',
-  };
-  return {
-    hubspot,
-    mail: 'gmail',
+    mail: useGmail ? 'gmail' : 'graph',
     get graph(): GraphSimulator {
+      if ('graph' in mail) return mail.graph;
       throw new Error('this sandbox runs Gmail (DRAFTBRIDGE_MAIL=gmail), not Graph');
     },
-    gmail,
+    ...('gmail' in mail ? { gmail: mail.gmail } : {}),
     llm,
+    oidc,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), gmail.close(), llm.close()]);
+      await Promise.all([hubspot.close(), mail.close(), llm.close(), oidc.close()]);
     },
   };
 }

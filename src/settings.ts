@@ -38,7 +38,18 @@ const SettingsSchema = z
     DRAFTBRIDGE_PUBLIC_URL: optionalUrl,
     DRAFTBRIDGE_POLICY: z.string().min(1).default('config/policy.yaml'),
     DRAFTBRIDGE_SANDBOX: flag,
+    /** Deprecated: the former all-purpose ops token; now a viewer token. */
     DRAFTBRIDGE_OPS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    DRAFTBRIDGE_VIEWER_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    DRAFTBRIDGE_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    DRAFTBRIDGE_DPO_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Entra ID (or any OIDC) issuer, e.g. https://login.microsoftonline.com/{tenant}/v2.0. */
+    DRAFTBRIDGE_OIDC_ISSUER: optionalUrl,
+    /** The `aud` bearer tokens must carry (the API's client id or application ID URI). */
+    DRAFTBRIDGE_OIDC_AUDIENCE: z.string().min(1).optional(),
+    /** Browser sign-in client; defaults to the audience (one app registration for API and pages). */
+    DRAFTBRIDGE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+    DRAFTBRIDGE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
     DRAFTBRIDGE_OPS_USER: z.string().min(1).optional(),
     DRAFTBRIDGE_OPS_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
     DRAFTBRIDGE_WORKFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -126,6 +137,7 @@ function crossVariableProblems(env: Record<string, string>): string[] {
     if (keyProblem) problems.push(`GMAIL_SERVICE_ACCOUNT_KEY: ${keyProblem}`);
   }
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
+  if (env.DRAFTBRIDGE_OIDC_ISSUER && !env.DRAFTBRIDGE_OIDC_AUDIENCE) problems.push('DRAFTBRIDGE_OIDC_AUDIENCE: is required when DRAFTBRIDGE_OIDC_ISSUER is set');
   if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');
   return problems;
 }

@@ -225,6 +225,13 @@ export class AuditTrail {
     return options.count ? filtered.slice(-options.count) : filtered;
   }
 
+  /** Up to `count` events after the stream id `afterId` (exclusive), oldest first: for incremental readers. */
+  async readAfter(afterId: string, count: number): Promise<AuditEvent[]> {
+    const raw = (await this.redis.xrange(this.streamKey, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][];
+    // Readers of new events want their content; the links are for verify().
+    return raw.map(([id, fields]) => toEvent(id, fieldMap(fields), '', ''));
+  }
+
   /** Retention: drops events older than `maxAgeMs`, keeping the chain verifiable from the new start. */
   async trim(maxAgeMs: number, now = Date.now()): Promise<number> {
     const cutoff = now - maxAgeMs;

@@ -71,7 +71,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
   }
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../sandbox.ts');
-  const sandbox = await startSandbox(settings);
+  const sandbox = await startSandbox(settings, { oidcInService: true });
   const ports = createPorts(sandbox.settings, policy);
   let ctxRef: AppContext | undefined;
   const service = await startService(sandbox.settings, policy, role, {

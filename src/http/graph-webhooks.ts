@@ -5,6 +5,7 @@ import type { AppContext } from '../app.ts';
 import { webhookDeliveries } from '../metrics.ts';
 import type { MailEvent } from '../pipeline/jobs.ts';
 import { safeEqual } from './hubspot-signature.ts';
+import { inSpan, traceCarrier } from '../telemetry.ts';
 
 /**
  * POST /webhooks/graph: Microsoft Graph change and lifecycle notifications. The validation handshake
@@ -54,7 +55,11 @@ export async function graphWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
       return { name: n.changeType ?? n.lifecycleEvent ?? 'notification', data, opts: { jobId } };
     });
     try {
-      await ctx.queues['mail-events'].addBulk(jobs);
+      const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+      await inSpan('webhook graph', 'server', traceparent, { 'draftbridge.source': 'graph', 'draftbridge.events': jobs.length }, () => {
+        const trace = traceCarrier();
+        return ctx.queues['mail-events'].addBulk(jobs.map((j) => ({ ...j, data: { ...j.data, ...trace } })));
+      });
     } catch {
       webhookDeliveries.inc({ source: 'graph', outcome: 'unavailable' });
       return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });

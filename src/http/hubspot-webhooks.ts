@@ -5,6 +5,7 @@ import { webhookDeliveries, webhookEvents } from '../metrics.ts';
 import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDelivery } from '../pipeline/hubspot-events.ts';
 import { enqueueCallbackRequests } from '../pipeline/intake.ts';
 import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
+import { inSpan } from '../telemetry.ts';
 import { safeEqual, verifyHubSpotSignature } from './hubspot-signature.ts';
 
 /**
@@ -59,7 +60,8 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
   const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, requests: CallbackRequest[], ignored: number) => {
     let result;
     try {
-      result = await enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests);
+      const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+      result = await inSpan(`webhook ${source}`, 'server', traceparent, { 'draftbridge.source': source, 'draftbridge.events': requests.length }, () => enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests));
     } catch (err) {
       request.log.warn({ err: { message: (err as Error).message } }, 'cannot enqueue webhook jobs; asking the sender to retry');
       await record(request, source, 'unavailable', { events: requests.length });

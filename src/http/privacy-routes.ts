@@ -5,21 +5,34 @@ import { recordOfProcessing } from '../cli/ropa.ts';
 import type { CrmPort } from '../ports.ts';
 import { accessRequest, erasureRequest, objectionRequest } from '../privacy/subject-requests.ts';
 import { vaultFor } from '../privacy/vault.ts';
-import { opsCredentialsConfigured, requireOpsAuth } from './ops.ts';
+import { authenticatorFor, requireRole } from './access.ts';
 
 /**
- * /privacy: the data-protection officer's endpoints, behind the same credentials as the ops dashboard.
+ * /privacy: the data-protection officer's endpoints (role `dpo`; viewers and operators get 403).
  * GET /privacy/ropa; POST /privacy/subjects/:contactId/{access,erasure,objection}.
+ * Every call, refused ones included, is audited with the caller's reference (never a name).
  */
 const Params = z.object({ contactId: z.string().regex(/^\d+$/, 'a CRM contact id') });
 
 export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
   return async (app: FastifyInstance) => {
-    if (!opsCredentialsConfigured(ctx)) {
-      app.all('/privacy/*', async (_req, reply) => reply.code(404).send({ error: 'privacy endpoints disabled: no ops credentials configured' }));
-      return;
-    }
-    app.addHook('onRequest', requireOpsAuth(ctx));
+    const auth = authenticatorFor(ctx);
+    app.addHook('onRequest', requireRole(auth, 'dpo'));
+    // onSend, not onResponse: the event is written before the caller sees the answer.
+    app.addHook('onSend', async (request, reply, payload) => {
+      const params = Params.safeParse(request.params);
+      const action = (request.params as { kind?: string }).kind ?? 'ropa';
+      await ctx.audit
+        .append({
+          type: 'privacy.call',
+          subject: params.success ? ctx.audit.subjectRef('hubspot', 'contact', params.data.contactId) : null,
+          actor: request.caller?.actor ?? 'unauthenticated',
+          outcome: reply.statusCode < 300 ? 'answered' : reply.statusCode === 401 ? 'unauthenticated' : reply.statusCode === 403 ? 'forbidden' : 'refused',
+          details: { action: /^[a-z]{1,20}$/.test(action) ? action : 'unknown', status: reply.statusCode, via: request.caller?.via ?? null },
+        })
+        .catch((err: Error) => request.log.error({ err: { message: err.message } }, 'privacy call not audited'));
+      return payload;
+    });
     const deps = { ctx, vault: vaultFor(ctx), crm };
     app.get('/privacy/ropa', async () => recordOfProcessing(ctx.policy, ctx.settings));
     app.post('/privacy/subjects/:contactId/:kind', async (request, reply) => {

@@ -9,6 +9,8 @@ import { RequestStore } from '../pipeline/request-state.ts';
  */
 export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
+    // The simulated Entra ID, when the sandbox serves it in-process (`draftbridge serve`).
+    if (sandbox.oidc.plugin) await app.register(sandbox.oidc.plugin, { prefix: '/sandbox/oidc' });
     const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
     app.get('/sandbox/requests/:requestId', async (request, reply) => {
       const { requestId } = request.params as { requestId: string };

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { gmailWebhookRoutes } from './gmail-webhooks.ts';
@@ -24,6 +26,8 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
   });
+  // Signed cookies carry the browser session; the key is derived, so no extra secret to manage.
+  await app.register(fastifyCookie, { secret: createHmac('sha256', ctx.keys.audit).update('draftbridge session cookie').digest('base64url') });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });
   await app.register(gmailWebhookRoutes, { ctx });

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { traceCarrier } from '../telemetry.ts';
 import type { CallbackRequest } from './jobs.ts';
 
 /**
@@ -27,7 +28,9 @@ export async function enqueueCallbackRequests(
     seen.add(r.requestId);
   });
   if (enqueued.length > 0) {
-    await queue.addBulk(enqueued.map((r) => ({ name: r.flow, data: r, opts: { jobId: r.requestId } })));
+    // The webhook's trace goes with each job (nothing is added when tracing is off).
+    const trace = traceCarrier();
+    await queue.addBulk(enqueued.map((r) => ({ name: r.flow, data: { ...r, ...trace }, opts: { jobId: r.requestId } })));
   }
   return { enqueued, duplicates };
 }

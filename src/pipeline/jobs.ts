@@ -9,6 +9,9 @@ import { CrmObjectType } from '../crm-fields.ts';
 export const RequestId = z.string().regex(/^[A-Za-z0-9._-]{6,160}$/, 'a draftbridge request id');
 export type RequestId = z.infer<typeof RequestId>;
 
+/** W3C traceparent of the trace the job belongs to (only when tracing is on): ids, never data. */
+export const TraceParent = z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
+
 /** Which CRM intake produced the request (`<crm>.<channel>`). */
 export const TriggerSource = z.enum(['hubspot.app', 'hubspot.workflow', 'salesforce.outbound', 'dynamics.webhook']);
 export type TriggerSource = z.infer<typeof TriggerSource>;
@@ -29,6 +32,7 @@ export const CallbackRequest = z.object({
   eventId: z.string(),
   occurredAt: z.number().int(),
   receivedAt: z.number().int(),
+  trace: TraceParent.optional(),
 });
 export type CallbackRequest = z.infer<typeof CallbackRequest>;
 
@@ -37,6 +41,7 @@ export const StageJob = z.object({
   requestId: RequestId,
   /** crm-sync only: what to report besides the state (a reply from the lead). */
   event: z.enum(['reply']).optional(),
+  trace: TraceParent.optional(),
 });
 export type StageJob = z.infer<typeof StageJob>;
 
@@ -47,6 +52,7 @@ export const MailEvent = z.object({
   lifecycleEvent: z.enum(['reauthorizationRequired', 'subscriptionRemoved', 'missed']).optional(),
   messageId: z.string().optional(),
   receivedAt: z.number().int(),
+  trace: TraceParent.optional(),
 });
 export type MailEvent = z.infer<typeof MailEvent>;
 
@@ -58,5 +64,6 @@ export const GmailPush = z.object({
   mailboxRef: z.string().regex(/^[a-f0-9]{32}$/, 'a mailbox reference'),
   historyId: z.string().regex(/^\d{1,20}$/, 'a Gmail history id'),
   receivedAt: z.number().int(),
+  trace: TraceParent.optional(),
 });
 export type GmailPush = z.infer<typeof GmailPush>;

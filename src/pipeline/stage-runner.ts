@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job, type Queue, type WorkerOptions } from 'bullmq';
 import { UpstreamRateLimited, UpstreamRejected } from '../errors.ts';
 import { stageDuration } from '../metrics.ts';
+import { inSpan, traceCarrier } from '../telemetry.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { StageJob } from './jobs.ts';
 import type { JobPayloads, QueueName } from './queues.ts';
@@ -31,36 +32,42 @@ export interface WorkerTiming {
 export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connection: WorkerOptions['connection'], stage: StageDefinition<K>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
   const { ctx } = deps;
   const log = ctx.logger.child({ stage: stage.queue });
+  // The job's span continues the webhook's trace (job.data.trace); connector calls become its children.
+  async function runJob(job: Job<JobPayloads[K]>, requestId: string | undefined): Promise<StageOutcome> {
+    const end = stageDuration.startTimer({ stage: stage.queue });
+    const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    try {
+      const outcome = await stage.run(deps, job, lastAttempt);
+      const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
+      // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
+      if (next && requestId) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId, ...traceCarrier() }, { jobId: requestId });
+      end({ outcome });
+      return outcome;
+    } catch (err) {
+      if (err instanceof UpstreamRateLimited) {
+        end({ outcome: 'rate_limited' });
+        log.warn({ requestId, provider: err.provider, retryAfterMs: err.retryAfterMs }, 'provider throttled; pausing the queue');
+        await worker.rateLimit(Math.max(err.retryAfterMs, 100));
+        throw Worker.RateLimitError();
+      }
+      end({ outcome: 'error' });
+      const permanent = err instanceof UpstreamRejected || err instanceof InvalidTransition;
+      log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { name: (err as Error).name, message: (err as Error).message } }, 'stage failed');
+      if (permanent || lastAttempt) {
+        if (requestId) await deadLetter(deps, stage.queue, requestId, (err as Error).name);
+        throw permanent ? new UnrecoverableError((err as Error).message) : err;
+      }
+      throw err;
+    }
+  }
+
   const worker: Worker<JobPayloads[K]> = new Worker<JobPayloads[K]>(
     stage.queue,
     async (job) => {
-      const end = stageDuration.startTimer({ stage: stage.queue });
       // mail-events jobs carry a Graph subscription, not a request.
       const requestId = 'requestId' in job.data ? job.data.requestId : undefined;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      try {
-        const outcome = await stage.run(deps, job, lastAttempt);
-        const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
-        // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
-        if (next && requestId) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
-        end({ outcome });
-        return outcome;
-      } catch (err) {
-        if (err instanceof UpstreamRateLimited) {
-          end({ outcome: 'rate_limited' });
-          log.warn({ requestId, provider: err.provider, retryAfterMs: err.retryAfterMs }, 'provider throttled; pausing the queue');
-          await worker.rateLimit(Math.max(err.retryAfterMs, 100));
-          throw Worker.RateLimitError();
-        }
-        end({ outcome: 'error' });
-        const permanent = err instanceof UpstreamRejected || err instanceof InvalidTransition;
-        log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { name: (err as Error).name, message: (err as Error).message } }, 'stage failed');
-        if (permanent || lastAttempt) {
-          if (requestId) await deadLetter(deps, stage.queue, requestId, (err as Error).name);
-          throw permanent ? new UnrecoverableError((err as Error).message) : err;
-        }
-        throw err;
-      }
+      const attributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': stage.queue, 'draftbridge.attempt': job.attemptsMade + 1, ...(requestId ? { 'draftbridge.request_id': requestId } : {}) };
+      return inSpan(`stage ${stage.queue}`, 'consumer', job.data.trace, attributes, () => runJob(job, requestId));
     },
     {
       connection,

@@ -11,7 +11,7 @@ describe('data-subject requests (access, erasure, objection) at /privacy', () =>
     h = await startPipelineHarness();
     // The DPO's endpoints on a second app over the same context, with ops credentials configured.
     app = Fastify();
-    await app.register(privacyRoutes({ ...h.ctx, settings: { ...h.ctx.settings, DRAFTBRIDGE_OPS_TOKEN: 'dpo-token-0123456789' } }, h.workers!.deps.crm));
+    await app.register(privacyRoutes({ ...h.ctx, settings: { ...h.ctx.settings, DRAFTBRIDGE_DPO_TOKEN: 'dpo-token-0123456789' } }, h.workers!.deps.crm));
   });
   afterAll(async () => {
     await app.close();

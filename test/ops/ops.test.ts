@@ -21,11 +21,12 @@ describe('ops surface', () => {
     expect(ready.json()).toEqual({ status: 'ready', checks: { redis: true, policy: true } });
   });
 
-  it('exposes Prometheus metrics with queue counts and webhook outcomes', async () => {
-    await start();
+  it('exposes Prometheus metrics with queue counts and webhook outcomes to viewers', async () => {
+    await start({ DRAFTBRIDGE_VIEWER_TOKEN: 'viewer-token-0123456789' });
     await ctx.queues.draft.add('x', { requestId: 'req-metrics-1' });
     await app.inject({ method: 'POST', url: '/webhooks/hubspot', payload: '[]', headers: { 'content-type': 'application/json' } });
-    const res = await app.inject('/metrics');
+    expect((await app.inject('/metrics')).statusCode).toBe(401);
+    const res = await app.inject({ url: '/metrics', headers: { authorization: 'Bearer viewer-token-0123456789' } });
     expect(res.headers['content-type']).toMatch(/text\/plain/);
     expect(res.body).toMatch(/draftbridge_queue_jobs\{queue="draft",state="waiting"\} 1/);
     expect(res.body).toMatch(/draftbridge_webhook_deliveries_total\{source="hubspot.app",outcome="rejected_signature"\} \d+/);
@@ -34,14 +35,14 @@ describe('ops surface', () => {
 
   it('never serves the dashboard without credentials', async () => {
     await start();
-    expect((await app.inject('/ops/queues')).statusCode).toBe(404);
+    expect((await app.inject('/ops/queues')).statusCode).toBe(401);
   });
 
   it('serves the dashboard only with the bearer token or basic auth', async () => {
     await start({ DRAFTBRIDGE_OPS_TOKEN: 'ops-token-0123456789', DRAFTBRIDGE_OPS_USER: 'ops', DRAFTBRIDGE_OPS_PASSWORD: 'correct-horse-battery' });
     const anon = await app.inject('/ops/queues');
     expect(anon.statusCode).toBe(401);
-    expect(anon.headers['www-authenticate']).toMatch(/^Basic/);
+    expect(anon.headers['www-authenticate']).toMatch(/Basic realm/);
     expect((await app.inject({ url: '/ops/queues', headers: { authorization: 'Bearer wrong-token-0000000' } })).statusCode).toBe(401);
     const bearer = await app.inject({ url: '/ops/queues', headers: { authorization: 'Bearer ops-token-0123456789' } });
     expect(bearer.statusCode).toBe(200);

@@ -2,6 +2,7 @@ import type { Queue } from 'bullmq';
 import type { MailEvent, StageJob } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { MailboxChange } from '../../ports.ts';
+import { traceCarrier } from '../../telemetry.ts';
 
 /**
  * The mailbox is where the reviewer decides: sending the draft is the approval, deleting it the
@@ -18,16 +19,16 @@ export async function applyMailboxChange(deps: PipelineDeps, change: MailboxChan
   if (!record) return;
   if (change.kind === 'reply') {
     await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
-    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
+    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply', ...traceCarrier() }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
     return;
   }
   if (record.state !== 'awaiting_review') return;
   if (change.kind === 'sent') {
     await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send` } }, { messageId: change.messageId });
-    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.sent` });
+    await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.sent` });
   } else {
     await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: `${via}_delete` } });
-    await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
+    await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.rejected` });
   }
 }
 
