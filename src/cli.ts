@@ -137,8 +137,9 @@ program
   .option('--url <url>', 'the service base URL', process.env.DRAFTBRIDGE_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--contact <id>', 'sandbox contact: 1001 de, 1002 en, 1003 health note, 1004 blocked, 1005 opted out, 1006 new lead', '1001')
   .option('--timeout <seconds>', 'how long to wait for the draft', '30')
-  .action(async (opts: { url: string; contact: string; timeout: string }) => {
-    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, print: (l) => console.log(l) });
+  .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (DRAFTBRIDGE_CRM)').choices(['hubspot', 'salesforce', 'dynamics']).default(process.env.DRAFTBRIDGE_CRM ?? 'hubspot'))
+  .action(async (opts: { url: string; contact: string; timeout: string; crm: string }) => {
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, print: (l) => console.log(l) });
   });
 
 program
@@ -157,6 +158,25 @@ program
     const crm = new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN, basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });
     const { created, existing } = await ensureCustomProperties(crm.client);
     console.log(`hubspot setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
+  });
+
+program
+  .command('salesforce')
+  .description('Salesforce org set-up')
+  .command('setup')
+  .description('create the draftbridge custom fields on Contact and Lead through the Metadata API; safe to run again')
+  .action(async () => {
+    const { settings } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_CRM: 'salesforce' });
+    const { SalesforceCrm } = await import('../connectors/salesforce/connector.ts');
+    const { authFromSettings } = await import('../connectors/salesforce/auth.ts');
+    const { ensureSalesforceFields } = await import('../connectors/salesforce/setup.ts');
+    if (!settings.SALESFORCE_CLIENT_ID) {
+      console.error('draftbridge: SALESFORCE_CLIENT_ID (and a secret or JWT key) is required for salesforce setup');
+      process.exit(1);
+    }
+    const crm = new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION });
+    const { created, existing } = await ensureSalesforceFields(await crm.connect());
+    console.log(`salesforce setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
   });
 
 program

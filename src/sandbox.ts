@@ -5,6 +5,8 @@ import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/
 import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
+import { startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
+import { SANDBOX_SALESFORCE_ORG_ID, seedSalesforceSandbox } from './sandbox-crm.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -16,6 +18,8 @@ export const SANDBOX_PORTAL_ID = 62515;
 
 export interface Sandbox {
   hubspot: HubSpotSimulator;
+  /** Only when DRAFTBRIDGE_CRM=salesforce: the org the connector and the trigger use instead of HubSpot. */
+  salesforce?: SalesforceSimulator;
   graph: GraphSimulator;
   llm: AzureOpenAiSimulator;
   settings: Settings;
@@ -47,6 +51,8 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     startGraphSimulator({ tls, allowHttpNotificationUrls: true }),
     startAzureOpenAiSimulator(),
   ]);
+  const salesforce = settings.DRAFTBRIDGE_CRM === 'salesforce' ? await startSalesforceSimulator({ orgId: SANDBOX_SALESFORCE_ORG_ID }) : undefined;
+  if (salesforce) seedSalesforceSandbox(salesforce, SANDBOX_CONTACTS, SANDBOX_OWNERS);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
   for (const o of SANDBOX_OWNERS) {
@@ -58,6 +64,9 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
     HUBSPOT_ACCESS_TOKEN: hubspotToken,
     HUBSPOT_BASE_URL: hubspot.url,
+    ...(salesforce
+      ? { SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: salesforce.clientId, SALESFORCE_CLIENT_SECRET: salesforce.clientSecret, SALESFORCE_ORG_ID: salesforce.orgId }
+      : {}),
     GRAPH_TENANT_ID: graph.tenantId,
     GRAPH_CLIENT_ID: graph.clientId,
     GRAPH_CLIENT_SECRET: graph.clientSecret,
@@ -75,11 +84,12 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   };
   return {
     hubspot,
+    ...(salesforce ? { salesforce } : {}),
     graph,
     llm,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), graph.close(), llm.close()]);
+      await Promise.all([hubspot.close(), graph.close(), llm.close(), salesforce?.close()]);
     },
   };
 }

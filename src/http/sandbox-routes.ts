@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
-import type { Sandbox } from '../sandbox.ts';
+import { SANDBOX_CONTACTS, SANDBOX_OWNERS, type Sandbox } from '../sandbox.ts';
+import { fireSalesforceTrigger, salesforceView } from '../sandbox-crm.ts';
 import { RequestStore } from '../pipeline/request-state.ts';
 
 /**
@@ -9,16 +10,29 @@ import { RequestStore } from '../pipeline/request-state.ts';
  */
 export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
+    // `draftbridge demo --crm salesforce`: the simulated org sends its Outbound Message to this service.
+    app.post('/sandbox/trigger/:contact', async (request, reply) => {
+      const person = SANDBOX_CONTACTS.find((c) => c.id === (request.params as { contact: string }).contact);
+      if (!person) return reply.code(404).send({ error: 'unknown sandbox contact' });
+      if (!sandbox.salesforce) return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
+      const url = `${ctx.settings.publicUrl}/webhooks/salesforce`;
+      const sent = await fireSalesforceTrigger(sandbox.salesforce, person, url);
+      return { crm: 'salesforce', url, label: person.label, ...sent };
+    });
+
     const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
     app.get('/sandbox/requests/:requestId', async (request, reply) => {
       const { requestId } = request.params as { requestId: string };
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request (not yet taken from the queue?)' });
-      const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
+      const mailboxes = SANDBOX_OWNERS.map((o) => o.email);
       const message = mailboxes
         .flatMap((mb) => sandbox.graph.mailbox(mb).messages)
         .find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === record.contactId));
+      const crm = sandbox.salesforce
+        ? salesforceView(sandbox.salesforce, record)
+        : { status: sandbox.hubspot.contacts.get(record.contactId)?.properties.draftbridge_status ?? null, notes: notes.map((n) => n.properties.hs_note_body) };
       return {
         requestId,
         state: record.state,
@@ -29,7 +43,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         draft: message
           ? { mailbox: message.mailbox, folder: message.parentFolderId, subject: message.subject, categories: message.categories, to: message.toRecipients.map((r) => r.emailAddress.address), body: message.body.content }
           : null,
-        crm: { status: sandbox.hubspot.contacts.get(record.contactId)?.properties.draftbridge_status ?? null, notes: notes.map((n) => n.properties.hs_note_body) },
+        crm,
         llmRequests: sandbox.llm.requests.length,
       };
     });

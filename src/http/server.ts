@@ -3,6 +3,7 @@ import type { AppContext } from '../app.ts';
 import { graphWebhookRoutes } from './graph-webhooks.ts';
 import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
 import { opsRoutes } from './ops.ts';
+import { salesforceWebhookRoutes } from './salesforce-webhooks.ts';
 
 /** The HTTP API: each route group is an encapsulated plugin. */
 export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance) => Promise<void>)[] = []): Promise<FastifyInstance> {
@@ -15,6 +16,7 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
     requestIdHeader: 'x-request-id',
   });
   await app.register(hubspotWebhookRoutes, { ctx });
+  await app.register(salesforceWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
   for (const plugin of extra) await app.register(plugin);
