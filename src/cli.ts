@@ -91,8 +91,9 @@ for (const [kind, description] of [
     .command(`${kind} <contactId>`)
     .description(description)
     .action(async (contactId: string) => {
-      if (!/^\d+$/.test(contactId)) {
-        console.error('draftbridge: the contact id is the CRM record id (digits)');
+      // HubSpot digits, Salesforce 15/18-character ids, Dataverse GUIDs; `lead:<id>` for a lead.
+      if (!/^((contact|lead):)?[A-Za-z0-9-]{1,64}$/.test(contactId)) {
+        console.error('draftbridge: the contact id is the CRM record id (lead:<id> for a lead)');
         process.exit(1);
       }
       const { settings, policy } = await loadConfigOrExit();
@@ -101,7 +102,7 @@ for (const [kind, description] of [
       try {
         const { vaultFor } = await import('./privacy/vault.ts');
         const dsr = await import('./privacy/subject-requests.ts');
-        const crm = settings.HUBSPOT_ACCESS_TOKEN && !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createPorts(settings, policy).crm : undefined;
+        const crm = !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createCrm(settings, policy) : undefined;
         const deps = { ctx, vault: vaultFor(ctx), crm };
         const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
         console.log(JSON.stringify(result, null, 2));

@@ -68,7 +68,7 @@ export function seedSalesforceSandbox(sim: SalesforceSimulator, people: SandboxP
  * What the admin's Flow does when a rep ticks "Rückruf vereinbaren" (or a lead arrives): the record
  * changes and Salesforce sends an Outbound Message to draftbridge. Returns the request id it starts.
  */
-export async function fireSalesforceTrigger(sim: SalesforceSimulator, person: SandboxPerson, webhookUrl: string): Promise<{ status: number; acked: boolean; requestId: string; notificationId: string }> {
+export async function fireSalesforceTrigger(sim: SalesforceSimulator, person: SandboxPerson, webhookUrl: string): Promise<{ url: string; status: number; acked: boolean; requestId: string; notificationId: string }> {
   const record = sandboxRecord('salesforce', person);
   const objectType = record.type === 'lead' ? 'Lead' : 'Contact';
   let fields: string[];
@@ -83,7 +83,7 @@ export async function fireSalesforceTrigger(sim: SalesforceSimulator, person: Sa
   }
   const sent = await sim.sendOutboundMessage({ url, objectType, ids: [record.id], fields });
   const notificationId = sent.notificationIds[0]!;
-  return { status: sent.status, acked: sent.acked, requestId: `sf-${sim.orgId.slice(0, 15)}-${notificationId}`, notificationId };
+  return { url, status: sent.status, acked: sent.acked, requestId: `sf-${sim.orgId.slice(0, 15)}-${notificationId}`, notificationId };
 }
 
 /** The CRM side of a sandbox request, for `draftbridge demo`: the status field and the notes written. */

@@ -15,9 +15,8 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const person = SANDBOX_CONTACTS.find((c) => c.id === (request.params as { contact: string }).contact);
       if (!person) return reply.code(404).send({ error: 'unknown sandbox contact' });
       if (!sandbox.salesforce) return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
-      const url = `${ctx.settings.publicUrl}/webhooks/salesforce`;
-      const sent = await fireSalesforceTrigger(sandbox.salesforce, person, url);
-      return { crm: 'salesforce', url, label: person.label, ...sent };
+      const sent = await fireSalesforceTrigger(sandbox.salesforce, person, `${ctx.settings.publicUrl}/webhooks/salesforce`);
+      return { crm: 'salesforce', label: person.label, ...sent };
     });
 
     const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
