@@ -121,7 +121,9 @@ export class SalesforceCrm implements CrmPort {
 
   async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {
     if (!SALESFORCE_ID.test(record.id)) throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
-    await this.rest('updateContact', 'PATCH', `/sobjects/${SOBJECT[record.type]}/${record.id}`, properties);
+    // Checkbox fields take JSON booleans; the core writes them as "true"/"false".
+    const data = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : v]));
+    await this.rest('updateContact', 'PATCH', `/sobjects/${SOBJECT[record.type]}/${record.id}`, data);
   }
 
   private async queryOne(operation: string, soql: string): Promise<Record<string, unknown> | undefined> {
