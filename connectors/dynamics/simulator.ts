@@ -96,7 +96,6 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
 
   const columnType = (entity: DvEntity, column: string): string | undefined =>
     STANDARD_COLUMNS[entity][column] ?? (entity === 'contact' || entity === 'lead' ? attributes[entity].get(column)?.AttributeType : undefined);
-  const entitySet = (entity: DvEntity) => Object.entries(COLLECTIONS).find(([, e]) => e === entity)![0];
 
   app.addHook('onRequest', async (request, reply) => {
     faults.record(request);
