@@ -5,6 +5,7 @@ import type { Ports } from '../workers/index.ts';
 import { GraphMail } from './graph/connector.ts';
 import { HubSpotCrm } from './hubspot/connector.ts';
 import { DraftingLlm } from './llm/connector.ts';
+import { DataverseCrm } from './dynamics/connector.ts';
 import { authFromSettings } from './salesforce/auth.ts';
 import { SalesforceCrm } from './salesforce/connector.ts';
 
@@ -13,6 +14,14 @@ export function createCrm(settings: Settings, policy: Policy): CrmPort {
   switch (settings.DRAFTBRIDGE_CRM) {
     case 'salesforce':
       return new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION });
+    case 'dynamics':
+      return new DataverseCrm({
+        url: settings.DATAVERSE_URL ?? '',
+        tenantId: settings.DATAVERSE_TENANT_ID ?? '',
+        clientId: settings.DATAVERSE_CLIENT_ID ?? '',
+        clientSecret: settings.DATAVERSE_CLIENT_SECRET ?? '',
+        authorityHost: settings.DATAVERSE_AUTHORITY_HOST,
+      });
     case 'hubspot':
     default:
       return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });

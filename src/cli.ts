@@ -181,6 +181,25 @@ program
   });
 
 program
+  .command('dynamics')
+  .description('Dynamics 365 / Dataverse set-up')
+  .command('setup')
+  .description('create the draftbridge columns on contact and lead through the metadata API; safe to run again')
+  .option('--prefix <prefix>', 'the solution publisher\'s customization prefix', 'new')
+  .action(async (opts: { prefix: string }) => {
+    const { settings } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_CRM: 'dynamics' });
+    const { DataverseCrm } = await import('../connectors/dynamics/connector.ts');
+    const { ensureDataverseColumns } = await import('../connectors/dynamics/setup.ts');
+    if (!settings.DATAVERSE_URL) {
+      console.error('draftbridge: DATAVERSE_URL and the app registration are required for dynamics setup');
+      process.exit(1);
+    }
+    const crm = new DataverseCrm({ url: settings.DATAVERSE_URL, tenantId: settings.DATAVERSE_TENANT_ID ?? '', clientId: settings.DATAVERSE_CLIENT_ID ?? '', clientSecret: settings.DATAVERSE_CLIENT_SECRET ?? '', authorityHost: settings.DATAVERSE_AUTHORITY_HOST });
+    const { created, existing } = await ensureDataverseColumns(crm.api, opts.prefix);
+    console.log(`dynamics setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
+  });
+
+program
   .command('bench')
   .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
   .option('--json', 'print one JSON object instead of a table')

@@ -1,3 +1,5 @@
+import { DATAVERSE_COLUMNS, DATAVERSE_ENTITIES } from '../connectors/dynamics/setup.ts';
+import type { DataverseSimulator, WebhookAuth } from '../connectors/dynamics/simulator.ts';
 import { SALESFORCE_FIELDS, SALESFORCE_OBJECTS } from '../connectors/salesforce/setup.ts';
 import { to18, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
 import { CrmFields, type CrmName, type CrmObjectType } from './crm-fields.ts';
@@ -24,15 +26,22 @@ const sfId = (prefix: string, n: string) => to18(`${prefix}${'Dr'}${n.padStart(1
 
 export const SANDBOX_SALESFORCE_ORG_ID = sfId('00D', '62515');
 
+/** Readable Dataverse GUIDs: the sandbox number in the last group, the record kind in the fourth. */
+const dvId = (kind: '8000' | '9000' | 'a000', n: string) => `00000000-0000-4000-${kind}-${n.padStart(12, '0')}`;
+export const SANDBOX_DATAVERSE_ORG_ID = '00000000-0000-4000-b000-000000062515';
+
 /** Which record a sandbox person is in a CRM that keeps leads apart: the new lead is a Lead. */
 export function sandboxRecord(crm: CrmName, person: SandboxPerson): { type: CrmObjectType; id: string } {
   const type: CrmObjectType = person.properties.message !== undefined ? 'lead' : 'contact';
   if (crm === 'salesforce') return { type, id: sfId(type === 'lead' ? '00Q' : '003', person.id) };
+  if (crm === 'dynamics') return { type, id: dvId(type === 'lead' ? '9000' : '8000', person.id) };
   return { type: 'contact', id: person.id };
 }
 
 export function sandboxOwnerId(crm: CrmName, owner: SandboxOwner): string {
-  return crm === 'salesforce' ? sfId('005', owner.id) : owner.id;
+  if (crm === 'salesforce') return sfId('005', owner.id);
+  if (crm === 'dynamics') return dvId('a000', owner.id);
+  return owner.id;
 }
 
 /** A HubSpot-named person → logical values → the target CRM's field names for that record kind. */
@@ -92,4 +101,41 @@ export function salesforceView(sim: SalesforceSimulator, record: { objectType: C
   const row = sim.records[object].get(record.contactId);
   const tasks = [...sim.records.Task.values()].filter((t) => t.WhoId === record.contactId);
   return { status: (row?.Draftbridge_Status__c as string | undefined) ?? null, notes: tasks.map((t) => String(t.Description ?? '')) };
+}
+
+export function seedDataverseSandbox(sim: DataverseSimulator, people: SandboxPerson[], owners: SandboxOwner[]): void {
+  // `draftbridge dynamics setup` has run in this environment.
+  for (const entity of DATAVERSE_ENTITIES) for (const c of DATAVERSE_COLUMNS) sim.defineAttribute(entity, `new_${c.name.toLowerCase()}`, c.type);
+  for (const o of owners) sim.seed('systemuser', { id: sandboxOwnerId('dynamics', o), internalemailaddress: o.email, firstname: o.firstName, lastname: o.lastName });
+  for (const p of people) {
+    const record = sandboxRecord('dynamics', p);
+    const fields: Record<string, unknown> = inCrm('dynamics', record.type, p.properties);
+    const owner = owners.find((o) => o.id === fields._ownerid_value);
+    if (owner) fields._ownerid_value = sandboxOwnerId('dynamics', owner);
+    sim.seed(record.type, { ...fields, id: record.id, new_callbackrequested: false, new_draftbridgeoptout: fields.new_draftbridgeoptout === 'true' });
+  }
+}
+
+/**
+ * What the registered step does when a rep sets "Rückruf vereinbaren" (an Update whose Target holds
+ * the changed column) or a lead is created (a Create): Dataverse posts the execution context.
+ */
+export async function fireDataverseTrigger(sim: DataverseSimulator, person: SandboxPerson, webhookUrl: string, auth: WebhookAuth): Promise<{ url: string; status: number; requestId: string; operationId: string }> {
+  const record = sandboxRecord('dynamics', person);
+  if (record.type === 'contact') sim.records.contact.get(record.id)!.new_callbackrequested = true;
+  const sent = await sim.sendWebhook({
+    url: webhookUrl,
+    auth,
+    message: record.type === 'lead' ? 'Create' : 'Update',
+    entity: record.type,
+    id: record.id,
+    attributes: record.type === 'lead' ? ['companyname', 'createdon'] : ['new_callbackrequested', 'modifiedon'],
+  });
+  return { url: webhookUrl, status: sent.status, requestId: `dv-${sent.delivery.correlationId}-${sent.delivery.operationId}`, operationId: sent.delivery.operationId };
+}
+
+export function dataverseView(sim: DataverseSimulator, record: { objectType: CrmObjectType; contactId: string }): { status: string | null; notes: string[] } {
+  const row = sim.records[record.objectType].get(record.contactId);
+  const notes = [...sim.records.annotation.values()].filter((a) => a._objectid_value === record.contactId);
+  return { status: (row?.new_draftbridgestatus as string | undefined) ?? null, notes: notes.map((n) => String(n.notetext ?? '')) };
 }

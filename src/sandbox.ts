@@ -6,7 +6,8 @@ import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubs
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
 import { startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
-import { SANDBOX_SALESFORCE_ORG_ID, seedSalesforceSandbox } from './sandbox-crm.ts';
+import { startDataverseSimulator, type DataverseSimulator } from '../connectors/dynamics/simulator.ts';
+import { SANDBOX_DATAVERSE_ORG_ID, SANDBOX_SALESFORCE_ORG_ID, seedDataverseSandbox, seedSalesforceSandbox } from './sandbox-crm.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -20,6 +21,8 @@ export interface Sandbox {
   hubspot: HubSpotSimulator;
   /** Only when DRAFTBRIDGE_CRM=salesforce: the org the connector and the trigger use instead of HubSpot. */
   salesforce?: SalesforceSimulator;
+  /** Only when DRAFTBRIDGE_CRM=dynamics: the Dataverse environment (TLS, with its own Entra token endpoint). */
+  dynamics?: DataverseSimulator;
   graph: GraphSimulator;
   llm: AzureOpenAiSimulator;
   settings: Settings;
@@ -53,6 +56,8 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   ]);
   const salesforce = settings.DRAFTBRIDGE_CRM === 'salesforce' ? await startSalesforceSimulator({ orgId: SANDBOX_SALESFORCE_ORG_ID }) : undefined;
   if (salesforce) seedSalesforceSandbox(salesforce, SANDBOX_CONTACTS, SANDBOX_OWNERS);
+  const dynamics = settings.DRAFTBRIDGE_CRM === 'dynamics' ? await startDataverseSimulator({ tls, organizationId: SANDBOX_DATAVERSE_ORG_ID }) : undefined;
+  if (dynamics) seedDataverseSandbox(dynamics, SANDBOX_CONTACTS, SANDBOX_OWNERS);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
   for (const o of SANDBOX_OWNERS) {
@@ -66,6 +71,16 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     HUBSPOT_BASE_URL: hubspot.url,
     ...(salesforce
       ? { SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: salesforce.clientId, SALESFORCE_CLIENT_SECRET: salesforce.clientSecret, SALESFORCE_ORG_ID: salesforce.orgId }
+      : {}),
+    ...(dynamics
+      ? {
+          DATAVERSE_URL: dynamics.url,
+          DATAVERSE_TENANT_ID: dynamics.tenantId,
+          DATAVERSE_CLIENT_ID: dynamics.clientId,
+          DATAVERSE_CLIENT_SECRET: dynamics.clientSecret,
+          DATAVERSE_AUTHORITY_HOST: dynamics.url,
+          DATAVERSE_WEBHOOK_KEY: settings.DATAVERSE_WEBHOOK_KEY ?? randomBytes(24).toString('base64url'),
+        }
       : {}),
     GRAPH_TENANT_ID: graph.tenantId,
     GRAPH_CLIENT_ID: graph.clientId,
@@ -85,11 +100,12 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   return {
     hubspot,
     ...(salesforce ? { salesforce } : {}),
+    ...(dynamics ? { dynamics } : {}),
     graph,
     llm,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), graph.close(), llm.close(), salesforce?.close()]);
+      await Promise.all([hubspot.close(), graph.close(), llm.close(), salesforce?.close(), dynamics?.close()]);
     },
   };
 }

@@ -57,13 +57,13 @@ async function fireInSandbox(base: string, contact: string, print: (line: string
     print(`✗ cannot reach ${base}: ${(err as Error).message}. Is the service running (npm start with DRAFTBRIDGE_SANDBOX=1)?`);
     return undefined;
   }
-  const body = (await res.json().catch(() => ({}))) as { crm?: string; url?: string; label?: string; status?: number; acked?: boolean; requestId?: string; notificationId?: string; error?: string };
+  const body = (await res.json().catch(() => ({}))) as { crm?: string; kind?: string; url?: string; label?: string; status?: number; acked?: boolean; requestId?: string; notificationId?: string; operationId?: string; error?: string };
   if (!res.ok || !body.requestId) {
     print(`✗ ${body.error ?? `sandbox trigger failed with ${res.status}`}`);
     return undefined;
   }
-  print(`→ POST ${body.url}  (${body.crm} outbound message from the simulated org: ${body.label}, notification ${body.notificationId})`);
-  print(`← ${body.status} ${body.acked ? '(Ack: the job is in Redis)' : '(no Ack: Salesforce would retry)'}`);
+  print(`→ POST ${body.url}  (${body.crm} ${body.kind}: ${body.label}, ${body.notificationId ? `notification ${body.notificationId}` : `operation ${body.operationId}`})`);
+  print(`← ${body.status} ${body.acked ? '(accepted: the job is in Redis)' : `(not accepted: ${body.crm} would retry)`}`);
   return body.acked ? body.requestId : undefined;
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { SANDBOX_CONTACTS, SANDBOX_OWNERS, type Sandbox } from '../sandbox.ts';
-import { fireSalesforceTrigger, salesforceView } from '../sandbox-crm.ts';
+import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from '../sandbox-crm.ts';
 import { RequestStore } from '../pipeline/request-state.ts';
 
 /**
@@ -14,9 +14,15 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
     app.post('/sandbox/trigger/:contact', async (request, reply) => {
       const person = SANDBOX_CONTACTS.find((c) => c.id === (request.params as { contact: string }).contact);
       if (!person) return reply.code(404).send({ error: 'unknown sandbox contact' });
-      if (!sandbox.salesforce) return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
-      const sent = await fireSalesforceTrigger(sandbox.salesforce, person, `${ctx.settings.publicUrl}/webhooks/salesforce`);
-      return { crm: 'salesforce', label: person.label, ...sent };
+      if (sandbox.salesforce) {
+        const sent = await fireSalesforceTrigger(sandbox.salesforce, person, `${ctx.settings.publicUrl}/webhooks/salesforce`);
+        return { crm: 'salesforce', kind: 'outbound message from the simulated org', label: person.label, ...sent };
+      }
+      if (sandbox.dynamics) {
+        const sent = await fireDataverseTrigger(sandbox.dynamics, person, `${ctx.settings.publicUrl}/webhooks/dynamics`, { type: 'WebhookKey', key: ctx.settings.DATAVERSE_WEBHOOK_KEY ?? '' });
+        return { crm: 'dynamics', kind: 'webhook from the simulated Dataverse step', label: person.label, acked: sent.status === 204, ...sent };
+      }
+      return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
     });
 
     const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
@@ -31,7 +37,9 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === record.contactId));
       const crm = sandbox.salesforce
         ? salesforceView(sandbox.salesforce, record)
-        : { status: sandbox.hubspot.contacts.get(record.contactId)?.properties.draftbridge_status ?? null, notes: notes.map((n) => n.properties.hs_note_body) };
+        : sandbox.dynamics
+          ? dataverseView(sandbox.dynamics, record)
+          : { status: sandbox.hubspot.contacts.get(record.contactId)?.properties.draftbridge_status ?? null, notes: notes.map((n) => n.properties.hs_note_body) };
       return {
         requestId,
         state: record.state,

@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { graphWebhookRoutes } from './graph-webhooks.ts';
 import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
+import { dynamicsWebhookRoutes } from './dynamics-webhooks.ts';
 import { opsRoutes } from './ops.ts';
 import { salesforceWebhookRoutes } from './salesforce-webhooks.ts';
 
@@ -17,6 +18,7 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
   });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(salesforceWebhookRoutes, { ctx });
+  await app.register(dynamicsWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });
   for (const plugin of extra) await app.register(plugin);

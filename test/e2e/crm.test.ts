@@ -3,7 +3,8 @@ import { CRMS, leakedValues, startPipelineHarness, type PipelineHarness } from '
 
 /**
  * The same end-to-end behaviour for every CRM: each CRM's real SDK against its simulator, its own
- * trigger (HubSpot webhook, Salesforce Outbound Message), Graph and the LLM simulators, real Redis.
+ * trigger (HubSpot webhook, Salesforce Outbound Message, Dataverse webhook), Graph and the LLM
+ * simulators, real Redis.
  */
 describe.each(CRMS)('end to end with %s as the CRM', (crm) => {
   let h: PipelineHarness;
@@ -14,7 +15,7 @@ describe.each(CRMS)('end to end with %s as the CRM', (crm) => {
 
   it('drafts a German callback e-mail in the owner’s Outlook and writes status and a note back to the CRM record', async () => {
     const { status, requestId } = await h.deliverWebhook('1001');
-    expect(status).toBe(crm === 'salesforce' ? 200 : 204);
+    expect(status).toBe(crm === 'salesforce' ? 200 : 204); // Salesforce wants the SOAP Ack
     const record = await h.waitForState(requestId, ['awaiting_review', 'failed']);
     expect(record.state).toBe('awaiting_review');
     expect(record.objectType).toBe('contact');
@@ -78,7 +79,7 @@ describe.each(CRMS)('end to end with %s as the CRM', (crm) => {
   });
 
   it('ends in one draft each when the CRM answers with its rate limit and 5xx', async () => {
-    // HubSpot: 429 with Retry-After; Salesforce: 403 REQUEST_LIMIT_EXCEEDED (and 503).
+    // HubSpot and Dataverse: 429 with Retry-After; Salesforce: 403 REQUEST_LIMIT_EXCEEDED (and 503).
     h.injectCrm({ status: crm === 'salesforce' ? 403 : 429, retryAfterSeconds: 1, times: 3 });
     h.injectCrm({ status: 503, times: 3 });
     h.sandbox.llm.inject({ status: 429, retryAfterMs: 300, times: 2 });
@@ -97,5 +98,8 @@ describe.each(CRMS)('end to end with %s as the CRM', (crm) => {
     expect(leakedValues(llmBodies, values)).toEqual([]);
     expect(h.logs.length).toBeGreaterThan(20);
     expect(leakedValues(h.logs, values)).toEqual([]);
+    // Nor a webhook credential (Dataverse's key arrives in the query string).
+    const key = h.ctx.settings.DATAVERSE_WEBHOOK_KEY;
+    if (key) expect(h.logs.join('\n')).not.toContain(key);
   });
 });

@@ -9,7 +9,8 @@ import type { RequestRecord } from '../../src/pipeline/request-state.ts';
 import type { Policy } from '../../src/policy.ts';
 import type { CrmName } from '../../src/crm-fields.ts';
 import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID, startSandbox, type Sandbox } from '../../src/sandbox.ts';
-import { fireSalesforceTrigger, salesforceView, sandboxRecord } from '../../src/sandbox-crm.ts';
+import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView, sandboxRecord } from '../../src/sandbox-crm.ts';
+import type { SentWebhook } from '../../connectors/dynamics/simulator.ts';
 import type { SentOutboundMessage } from '../../connectors/salesforce/simulator.ts';
 import type { Fault } from '../../connectors/simulator-support.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
@@ -19,10 +20,11 @@ import { freePort } from './redis-server.ts';
 /**
  * The whole product in one process for end-to-end tests: sandbox simulators, the HTTP API, the
  * workers on the real Redis under a unique prefix, and every log line captured. `crm` picks the CRM
- * (DRAFTBRIDGE_CRM): its simulator, its trigger (HubSpot webhook, Salesforce Outbound Message) and
+ * (DRAFTBRIDGE_CRM): its simulator, its trigger (HubSpot webhook, Salesforce Outbound Message,
+ * Dataverse webhook) and
  * its record ids; the CRM-neutral helpers (`crmView`, `injectCrm`) let one suite run for each.
  */
-export const CRMS = ['hubspot', 'salesforce'] as const satisfies readonly CrmName[];
+export const CRMS = ['hubspot', 'salesforce', 'dynamics'] as const satisfies readonly CrmName[];
 
 export interface PipelineHarness {
   crm: CrmName;
@@ -68,6 +70,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   const app = await buildServer(ctx);
   await app.listen({ port, host: '127.0.0.1' });
   const outboundByEvent = new Map<number, SentOutboundMessage>();
+  const dataverseByEvent = new Map<number, SentWebhook>();
   const harness: PipelineHarness = {
     crm,
     sandbox,
@@ -81,6 +84,18 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     },
     async deliverWebhook(contactId, o = {}) {
       const eventId = o.eventId ?? ++nextEvent;
+      if (crm === 'dynamics') {
+        const dv = sandbox.dynamics!;
+        const earlier = dataverseByEvent.get(eventId);
+        if (earlier) {
+          const again = await dv.redeliver(earlier);
+          return { status: again.status, requestId: `dv-${earlier.correlationId}-${earlier.operationId}` };
+        }
+        const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
+        const sent = await fireDataverseTrigger(dv, person, `${ctx.settings.publicUrl}/webhooks/dynamics`, { type: 'WebhookKey', key: ctx.settings.DATAVERSE_WEBHOOK_KEY! });
+        dataverseByEvent.set(eventId, dv.webhooks.at(-1)!);
+        return { status: sent.status, requestId: sent.requestId };
+      }
       if (crm === 'salesforce') {
         const sf = sandbox.salesforce!;
         const earlier = outboundByEvent.get(eventId);
@@ -110,11 +125,13 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     crmView(contactId) {
       const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
       if (crm === 'salesforce') return salesforceView(sandbox.salesforce!, { objectType: sandboxRecord(crm, person).type, contactId: sandboxRecord(crm, person).id });
+      if (crm === 'dynamics') return dataverseView(sandbox.dynamics!, { objectType: sandboxRecord(crm, person).type, contactId: sandboxRecord(crm, person).id });
       const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === contactId)).map((n) => n.properties.hs_note_body!);
       return { status: sandbox.hubspot.contacts.get(contactId)?.properties.draftbridge_status ?? null, notes };
     },
     injectCrm(fault) {
       if (crm === 'salesforce') sandbox.salesforce!.inject(fault);
+      else if (crm === 'dynamics') sandbox.dynamics!.inject(fault);
       else sandbox.hubspot.inject(fault);
     },
     async waitForState(requestId, states, timeoutMs = 20_000) {
