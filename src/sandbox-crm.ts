@@ -112,6 +112,9 @@ export function seedDataverseSandbox(sim: DataverseSimulator, people: SandboxPer
     const fields: Record<string, unknown> = inCrm('dynamics', record.type, p.properties);
     const owner = owners.find((o) => o.id === fields._ownerid_value);
     if (owner) fields._ownerid_value = sandboxOwnerId('dynamics', owner);
+    const company = fields['parentcustomerid_account.name'];
+    delete fields['parentcustomerid_account.name'];
+    if (company) fields._parentcustomerid_value = sim.seed('account', { id: dvId('8000', p.id).replace('-8000-', '-c000-'), name: company }).id;
     sim.seed(record.type, { ...fields, id: record.id, new_callbackrequested: false, new_draftbridgeoptout: fields.new_draftbridgeoptout === 'true' });
   }
 }

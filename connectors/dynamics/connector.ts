@@ -30,7 +30,7 @@ export interface DataverseCrmOptions {
 
 const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.microsoftonline.de']);
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const COLLECTION: Record<CrmRecordRef['type'], string> = { contact: 'contacts', lead: 'leads' };
 /** Service protection windows are five minutes; without Retry-After wait a good part of one. */
 const DEFAULT_PAUSE_MS = 60_000;
@@ -64,15 +64,32 @@ export class DataverseCrm implements CrmPort {
     });
   }
 
+  /**
+   * `nav.column` names a column of a related table (`parentcustomerid_account.name`, the contact's
+   * company): it is read with `$expand=nav($select=column)`, still only what was asked.
+   */
   async getContact(record: CrmRecordRef, properties: readonly string[]): Promise<CrmContact | null> {
     if (!GUID.test(record.id)) return null;
     for (const p of properties) if (!COLUMN.test(p)) throw new UpstreamRejected('dynamics', 400, `not a Dataverse column name: ${p.slice(0, 40)}`);
     const primaryKey = `${record.type}id`;
-    const row = await this.call<Record<string, unknown>>('getContact', true, () => this.api.retrieve({ collection: COLLECTION[record.type], key: record.id, select: [...new Set([primaryKey, ...properties])] }));
+    const plain = properties.filter((p) => !p.includes('.'));
+    const related = new Map<string, string[]>();
+    for (const p of properties.filter((q) => q.includes('.'))) {
+      const [nav, column] = p.split('.') as [string, string];
+      related.set(nav, [...(related.get(nav) ?? []), column]);
+    }
+    const expand = [...related].map(([property, select]) => ({ property, select }));
+    const row = await this.call<Record<string, unknown>>('getContact', true, () =>
+      this.api.retrieve({ collection: COLLECTION[record.type], key: record.id, select: [...new Set([primaryKey, ...plain])], ...(expand.length > 0 ? { expand } : {}) }),
+    );
     if (!row) return null;
     // Minimisation holds even if more came back than we asked for.
     const kept: Record<string, string | null> = {};
-    for (const p of properties) kept[p] = asString(row[p]);
+    for (const p of properties) {
+      const [head, tail] = p.split('.') as [string, string | undefined];
+      const value = tail === undefined ? row[head] : (row[head] as Record<string, unknown> | null | undefined)?.[tail];
+      kept[p] = asString(value);
+    }
     return { id: String(row[primaryKey] ?? record.id), properties: kept };
   }
 

@@ -13,7 +13,7 @@ import { applyTransportFault, FaultInjector, recordBody, type Fault, type Record
  * service-protection 429 with Retry-After. It also sends webhook deliveries (a RemoteExecutionContext
  * as a registered step would) with WebhookKey or HttpHeader auth, and keeps them for redelivery.
  */
-export type DvEntity = 'contact' | 'lead' | 'systemuser' | 'annotation';
+export type DvEntity = 'contact' | 'lead' | 'systemuser' | 'annotation' | 'account';
 export type DvRecord = Record<string, unknown>;
 
 export interface DvAttribute {
@@ -58,15 +58,21 @@ export interface DataverseSimulator {
   close(): Promise<void>;
 }
 
-const COLLECTIONS: Record<string, DvEntity> = { contacts: 'contact', leads: 'lead', systemusers: 'systemuser', annotations: 'annotation' };
+const COLLECTIONS: Record<string, DvEntity> = { contacts: 'contact', leads: 'lead', systemusers: 'systemuser', annotations: 'annotation', accounts: 'account' };
 const STANDARD_COLUMNS: Record<DvEntity, Record<string, string>> = {
   contact: { contactid: 'Uniqueidentifier', firstname: 'String', lastname: 'String', fullname: 'String', emailaddress1: 'String', salutation: 'String', jobtitle: 'String', telephone1: 'String', mobilephone: 'String', description: 'Memo', company: 'String', _ownerid_value: 'Lookup', _parentcustomerid_value: 'Lookup', createdon: 'DateTime', modifiedon: 'DateTime' },
   lead: { leadid: 'Uniqueidentifier', firstname: 'String', lastname: 'String', fullname: 'String', emailaddress1: 'String', salutation: 'String', jobtitle: 'String', telephone1: 'String', mobilephone: 'String', description: 'Memo', companyname: 'String', subject: 'String', _ownerid_value: 'Lookup', createdon: 'DateTime', modifiedon: 'DateTime' },
   systemuser: { systemuserid: 'Uniqueidentifier', internalemailaddress: 'String', firstname: 'String', lastname: 'String', fullname: 'String', domainname: 'String' },
+  account: { accountid: 'Uniqueidentifier', name: 'String' },
   annotation: { annotationid: 'Uniqueidentifier', subject: 'String', notetext: 'Memo', objecttypecode: 'String', _objectid_value: 'Lookup', createdon: 'DateTime' },
 };
+/** Single-valued navigation properties the simulator can $expand. */
+const NAVIGATION: Partial<Record<DvEntity, Record<string, { lookup: string; entity: DvEntity }>>> = {
+  contact: { parentcustomerid_account: { lookup: '_parentcustomerid_value', entity: 'account' }, owninguser: { lookup: '_ownerid_value', entity: 'systemuser' } },
+  lead: { owninguser: { lookup: '_ownerid_value', entity: 'systemuser' } },
+};
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const RECORD_PATH = new RegExp(`^(contacts|leads|systemusers|annotations)(?:\\((${GUID})\\))?$`);
+const RECORD_PATH = new RegExp(`^(contacts|leads|systemusers|annotations|accounts)(?:\\((${GUID})\\))?$`);
 const ATTRIBUTE_PATH = /^EntityDefinitions\(LogicalName='(contact|lead)'\)\/Attributes(?:\(LogicalName='([a-z0-9_]+)'\))?$/;
 const METADATA_TYPES: Record<string, DvAttribute['AttributeType']> = {
   'Microsoft.Dynamics.CRM.BooleanAttributeMetadata': 'Boolean',
@@ -88,7 +94,7 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, https: { key: material.keyPem, cert: material.certPem } });
   const faults = new FaultInjector();
   const organizationId = options.organizationId ?? randomUUID();
-  const records: DataverseSimulator['records'] = { contact: new Map(), lead: new Map(), systemuser: new Map(), annotation: new Map() };
+  const records: DataverseSimulator['records'] = { contact: new Map(), lead: new Map(), systemuser: new Map(), annotation: new Map(), account: new Map() };
   const attributes: DataverseSimulator['attributes'] = { contact: new Map(), lead: new Map() };
   const webhooks: SentWebhook[] = [];
   let origin = '';
@@ -145,6 +151,21 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
         const out: DvRecord = { '@odata.context': `${origin}/api/data/v9.2/$metadata#${set}(${select.join(',')})/$entity`, '@odata.etag': `W/"${String(row.versionnumber ?? 1)}"` };
         for (const c of select) out[c] = row[c] ?? null;
         out[pk] = id;
+        // $expand=nav($select=a,b),nav2($select=c)
+        for (const [, nav, cols] of String(request.query.$expand ?? '').matchAll(/(\w+)\(\$select=([\w,]+)\)/g)) {
+          const link = NAVIGATION[entity]?.[nav!];
+          if (!link) return dvError(reply, 400, '0x80060888', `Could not find a property named '${nav}' on type 'Microsoft.Dynamics.CRM.${entity}'.`);
+          const related = records[link.entity].get(String(row[link.lookup] ?? ''));
+          if (!related) out[nav!] = null;
+          else {
+            const nested: DvRecord = { [`${link.entity}id`]: related[`${link.entity}id`] };
+            for (const c of cols!.split(',')) {
+              if (!columnType(link.entity, c)) return dvError(reply, 400, '0x80060888', `Could not find a property named '${c}' on type 'Microsoft.Dynamics.CRM.${link.entity}'.`);
+              nested[c] = related[c] ?? null;
+            }
+            out[nav!] = nested;
+          }
+        }
         return reply.type('application/json; odata.metadata=minimal').header('odata-version', '4.0').send(out);
       }
       if (request.method === 'PATCH' && id) {

@@ -77,7 +77,8 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
       last = status.state;
       print(`  request ${requestId}: ${status.state}${status.route ? ` (LLM route ${status.route})` : ''}${status.reason ? ` – ${status.reason}` : ''}`);
     }
-    const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && (status.crm.notes.length > 0 || status.state === 'suppressed');
+    // crm-sync writes the note first and the status field right after: wait for both.
+    const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && ((status.crm.notes.length > 0 && status.crm.status === status.state) || status.state === 'suppressed');
     if (status && done) {
       if (status.draft) {
         print(`✓ draft in ${status.draft.mailbox} / ${status.draft.folder}, category "${status.draft.categories.join(', ')}"${status.templateFallback ? ` (template: ${status.templateFallback})` : ''}`);

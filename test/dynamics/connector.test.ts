@@ -11,7 +11,7 @@ describe('Dataverse connector against the simulator (real dynamics-web-api and @
   let contactId: string;
   let leadId: string;
   let ownerId: string;
-  const fields = ['firstname', 'lastname', 'emailaddress1', 'company', '_ownerid_value', 'new_callbacknote', 'new_draftbridgeoptout'];
+  const fields = ['firstname', 'lastname', 'emailaddress1', 'parentcustomerid_account.name', '_ownerid_value', 'new_callbacknote', 'new_draftbridgeoptout'];
   const connect = (o: Partial<ConstructorParameters<typeof DataverseCrm>[0]> = {}) =>
     new DataverseCrm({ url: sim.url, tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.url, ...o });
 
@@ -20,7 +20,8 @@ describe('Dataverse connector against the simulator (real dynamics-web-api and @
     trustSimulatorCa(sim.tls.caPem);
     for (const e of ['contact', 'lead'] as const) for (const c of DATAVERSE_COLUMNS) sim.defineAttribute(e, `new_${c.name.toLowerCase()}`, c.type);
     ownerId = sim.seed('systemuser', { internalemailaddress: 'max.vertrieb@example.com', firstname: 'Max', lastname: 'Vertrieb' }).id;
-    contactId = sim.seed('contact', { firstname: 'Erika', lastname: 'Musterfrau', emailaddress1: 'erika.musterfrau@example.com', company: 'Beispiel Maschinenbau GmbH', telephone1: '+49 30 901820', _ownerid_value: ownerId, new_callbacknote: 'Rückruf bitte', new_draftbridgeoptout: false }).id;
+    const account = sim.seed('account', { name: 'Beispiel Maschinenbau GmbH' });
+    contactId = sim.seed('contact', { firstname: 'Erika', lastname: 'Musterfrau', emailaddress1: 'erika.musterfrau@example.com', _parentcustomerid_value: account.id, telephone1: '+49 30 901820', _ownerid_value: ownerId, new_callbacknote: 'Rückruf bitte', new_draftbridgeoptout: false }).id;
     leadId = sim.seed('lead', { firstname: 'Lea', lastname: 'Neukunde', emailaddress1: 'lea.neukunde@example.com', companyname: 'Neu & Partner KG', _ownerid_value: ownerId }).id;
     crm = connect();
   });
@@ -33,13 +34,14 @@ describe('Dataverse connector against the simulator (real dynamics-web-api and @
     const contact = await crm.getContact({ type: 'contact', id: contactId }, fields);
     expect(contact).toEqual({
       id: contactId,
-      properties: { firstname: 'Erika', lastname: 'Musterfrau', emailaddress1: 'erika.musterfrau@example.com', company: 'Beispiel Maschinenbau GmbH', _ownerid_value: ownerId, new_callbacknote: 'Rückruf bitte', new_draftbridgeoptout: 'false' },
+      properties: { firstname: 'Erika', lastname: 'Musterfrau', emailaddress1: 'erika.musterfrau@example.com', 'parentcustomerid_account.name': 'Beispiel Maschinenbau GmbH', _ownerid_value: ownerId, new_callbacknote: 'Rückruf bitte', new_draftbridgeoptout: 'false' },
     });
     const token = sim.requests.find((r) => r.path.endsWith('/oauth2/v2.0/token'));
     expect((token!.body as Record<string, string>).scope).toBe(`${sim.url}/.default`);
     const read = sim.requests.find((r) => r.path.startsWith('/api/data/'))!;
     expect(read.path).toBe(`/api/data/v9.2/contacts(${contactId})`);
-    expect(String(read.query.$select).split(',').sort()).toEqual(['contactid', ...fields].sort());
+    expect(String(read.query.$select).split(',').sort()).toEqual(['contactid', ...fields.filter((f) => !f.includes('.'))].sort());
+    expect(read.query.$expand).toBe('parentcustomerid_account($select=name)');
     expect(read.headers.authorization).toMatch(/^Bearer /);
     expect((await crm.getContact({ type: 'lead', id: leadId }, ['companyname']))!.properties).toEqual({ companyname: 'Neu & Partner KG' });
   });
