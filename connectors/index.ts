@@ -1,3 +1,4 @@
+import type { CrmPort } from '../src/ports.ts';
 import type { Policy } from '../src/policy.ts';
 import type { Settings } from '../src/settings.ts';
 import type { Ports } from '../workers/index.ts';
@@ -7,10 +8,32 @@ import { GmailWatch } from './gmail/watch.ts';
 import { GraphMail } from './graph/connector.ts';
 import { HubSpotCrm } from './hubspot/connector.ts';
 import { DraftingLlm } from './llm/connector.ts';
+import { DataverseCrm } from './dynamics/connector.ts';
+import { authFromSettings } from './salesforce/auth.ts';
+import { SalesforceCrm } from './salesforce/connector.ts';
 
-/** The production ports from settings: HubSpot, the chosen mailbox system (DRAFTBRIDGE_MAIL) and the LLM routes. */
+/** The deployment's CRM (DRAFTBRIDGE_CRM): HubSpot, Salesforce or Dynamics 365 / Dataverse. */
+export function createCrm(settings: Settings, policy: Policy): CrmPort {
+  switch (settings.DRAFTBRIDGE_CRM) {
+    case 'salesforce':
+      return new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION });
+    case 'dynamics':
+      return new DataverseCrm({
+        url: settings.DATAVERSE_URL ?? '',
+        tenantId: settings.DATAVERSE_TENANT_ID ?? '',
+        clientId: settings.DATAVERSE_CLIENT_ID ?? '',
+        clientSecret: settings.DATAVERSE_CLIENT_SECRET ?? '',
+        authorityHost: settings.DATAVERSE_AUTHORITY_HOST,
+      });
+    case 'hubspot':
+    default:
+      return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });
+  }
+}
+
+/** The production ports from settings: the chosen CRM (DRAFTBRIDGE_CRM), the chosen mailbox system (DRAFTBRIDGE_MAIL) and the LLM routes. */
 export function createPorts(settings: Settings, policy: Policy): Ports {
-  const crm = new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });
+  const crm = createCrm(settings, policy);
   const llm = DraftingLlm.fromSettings(settings, policy);
   if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...gmailPorts(settings, policy) };
   const graph = new GraphMail({

@@ -97,8 +97,9 @@ for (const [kind, description] of [
     .command(`${kind} <contactId>`)
     .description(description)
     .action(async (contactId: string) => {
-      if (!/^\d+$/.test(contactId)) {
-        console.error('draftbridge: the contact id is the CRM record id (digits)');
+      // HubSpot digits, Salesforce 15/18-character ids, Dataverse GUIDs; `lead:<id>` for a lead.
+      if (!/^((contact|lead):)?[A-Za-z0-9-]{1,64}$/.test(contactId)) {
+        console.error('draftbridge: the contact id is the CRM record id (lead:<id> for a lead)');
         process.exit(1);
       }
       const { settings, policy } = await loadConfigOrExit();
@@ -107,7 +108,7 @@ for (const [kind, description] of [
       try {
         const { vaultFor } = await import('./privacy/vault.ts');
         const dsr = await import('./privacy/subject-requests.ts');
-        const crm = settings.HUBSPOT_ACCESS_TOKEN && !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createPorts(settings, policy).crm : undefined;
+        const crm = !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createCrm(settings, policy) : undefined;
         const deps = { ctx, vault: vaultFor(ctx), crm };
         const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
         console.log(JSON.stringify(result, null, 2));
@@ -143,8 +144,9 @@ program
   .option('--url <url>', 'the service base URL', process.env.DRAFTBRIDGE_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--contact <id>', 'sandbox contact: 1001 de, 1002 en, 1003 health note, 1004 blocked, 1005 opted out, 1006 new lead', '1001')
   .option('--timeout <seconds>', 'how long to wait for the draft', '30')
-  .action(async (opts: { url: string; contact: string; timeout: string }) => {
-    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, print: (l) => console.log(l) });
+  .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (DRAFTBRIDGE_CRM)').choices(['hubspot', 'salesforce', 'dynamics']).default(process.env.DRAFTBRIDGE_CRM ?? 'hubspot'))
+  .action(async (opts: { url: string; contact: string; timeout: string; crm: string }) => {
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, print: (l) => console.log(l) });
   });
 
 program
@@ -163,6 +165,44 @@ program
     const crm = new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN, basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });
     const { created, existing } = await ensureCustomProperties(crm.client);
     console.log(`hubspot setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
+  });
+
+program
+  .command('salesforce')
+  .description('Salesforce org set-up')
+  .command('setup')
+  .description('create the draftbridge custom fields on Contact and Lead through the Metadata API; safe to run again')
+  .action(async () => {
+    const { settings } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_CRM: 'salesforce' });
+    const { SalesforceCrm } = await import('../connectors/salesforce/connector.ts');
+    const { authFromSettings } = await import('../connectors/salesforce/auth.ts');
+    const { ensureSalesforceFields } = await import('../connectors/salesforce/setup.ts');
+    if (!settings.SALESFORCE_CLIENT_ID) {
+      console.error('draftbridge: SALESFORCE_CLIENT_ID (and a secret or JWT key) is required for salesforce setup');
+      process.exit(1);
+    }
+    const crm = new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION });
+    const { created, existing } = await ensureSalesforceFields(await crm.connect());
+    console.log(`salesforce setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
+  });
+
+program
+  .command('dynamics')
+  .description('Dynamics 365 / Dataverse set-up')
+  .command('setup')
+  .description('create the draftbridge columns on contact and lead through the metadata API; safe to run again')
+  .option('--prefix <prefix>', 'the solution publisher\'s customization prefix', 'new')
+  .action(async (opts: { prefix: string }) => {
+    const { settings } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_CRM: 'dynamics' });
+    const { DataverseCrm } = await import('../connectors/dynamics/connector.ts');
+    const { ensureDataverseColumns } = await import('../connectors/dynamics/setup.ts');
+    if (!settings.DATAVERSE_URL) {
+      console.error('draftbridge: DATAVERSE_URL and the app registration are required for dynamics setup');
+      process.exit(1);
+    }
+    const crm = new DataverseCrm({ url: settings.DATAVERSE_URL, tenantId: settings.DATAVERSE_TENANT_ID ?? '', clientId: settings.DATAVERSE_CLIENT_ID ?? '', clientSecret: settings.DATAVERSE_CLIENT_SECRET ?? '', authorityHost: settings.DATAVERSE_AUTHORITY_HOST });
+    const { created, existing } = await ensureDataverseColumns(crm.api, opts.prefix);
+    console.log(`dynamics setup: created ${created.join(', ') || 'nothing'}; already there: ${existing.join(', ') || 'nothing'}`);
   });
 
 program

@@ -16,7 +16,7 @@ export type CrmObjectType = z.infer<typeof CrmObjectType>;
 export const LogicalField = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a logical field name (lower-case, digits, _)');
 export type LogicalField = z.infer<typeof LogicalField>;
 
-/** A CRM's own field name; Salesforce relationship paths (`Account.Name`) are allowed. */
+/** A CRM's own field name; relationship paths (Salesforce `Account.Name`, Dataverse `parentcustomerid_account.name`) are allowed. */
 export const CrmFieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'a CRM field name');
 
 export type FieldNames = Readonly<Record<LogicalField, string>>;
@@ -86,7 +86,8 @@ const DATAVERSE: FieldNames = {
 export const DEFAULT_CRM_FIELDS: Record<CrmName, Record<CrmObjectType, FieldNames>> = {
   hubspot: { contact: HUBSPOT, lead: HUBSPOT },
   salesforce: { contact: { ...SALESFORCE, company: 'Account.Name' }, lead: { ...SALESFORCE, company: 'Company' } },
-  dynamics: { contact: { ...DATAVERSE, company: 'company' }, lead: { ...DATAVERSE, company: 'companyname' } },
+  // A contact's "Company Name" is the parentcustomerid lookup; the connector reads the account's name through $expand.
+  dynamics: { contact: { ...DATAVERSE, company: 'parentcustomerid_account.name' }, lead: { ...DATAVERSE, company: 'companyname' } },
 };
 
 /** Policy overrides: `crm.fields.<crm>.<contact|lead>.<logical>: <crm field>`. */

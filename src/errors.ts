@@ -2,7 +2,7 @@
  * Failures the connectors report to the pipeline. The pipeline decides from the class alone
  * whether to slow the queue, retry, or end the request; connectors never decide that themselves.
  */
-export type Provider = 'hubspot' | 'graph' | 'gmail' | 'llm';
+export type Provider = 'hubspot' | 'salesforce' | 'dynamics' | 'graph' | 'gmail' | 'llm';
 
 /** The provider throttled us; the whole queue for that provider should pause for `retryAfterMs`. */
 export class UpstreamRateLimited extends Error {

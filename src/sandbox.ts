@@ -2,11 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startGmailSimulator, type GmailSimulator } from '../connectors/gmail/simulator.ts';
 import { startGraphSimulator, type GraphSimulator } from '../connectors/graph/simulator.ts';
-import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/tls.ts';
+import { loadOrCreateSimulatorTls, trustSimulatorCa, type SimulatorTls } from '../connectors/graph/tls.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
 import { startOidcSimulator, type OidcSimulator } from '../connectors/oidc/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
+import { startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
+import { startDataverseSimulator, type DataverseSimulator } from '../connectors/dynamics/simulator.ts';
+import { SANDBOX_DATAVERSE_ORG_ID, SANDBOX_SALESFORCE_ORG_ID, seedDataverseSandbox, seedSalesforceSandbox } from './sandbox-crm.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -23,6 +26,10 @@ export interface Sandbox {
   hubspot: HubSpotSimulator;
   /** Which mailbox system is simulated (DRAFTBRIDGE_MAIL). */
   mail: 'graph' | 'gmail';
+  /** Only when DRAFTBRIDGE_CRM=salesforce: the org the connector and the trigger use instead of HubSpot. */
+  salesforce?: SalesforceSimulator;
+  /** Only when DRAFTBRIDGE_CRM=dynamics: the Dataverse environment (TLS, with its own Entra token endpoint). */
+  dynamics?: DataverseSimulator;
   /** Outlook through Graph; throws when the sandbox runs Gmail. */
   graph: GraphSimulator;
   /** Gmail with Pub/Sub push (DRAFTBRIDGE_MAIL=gmail). */
@@ -41,9 +48,7 @@ interface SandboxMail {
   close(): Promise<void>;
 }
 
-async function startGraphMail(settings: Settings, tlsDir: string): Promise<SandboxMail & { graph: GraphSimulator }> {
-  const tls = await loadOrCreateSimulatorTls(tlsDir);
-  trustSimulatorCa(tls.caPem);
+async function startGraphMail(settings: Settings, tls: SimulatorTls): Promise<SandboxMail & { graph: GraphSimulator }> {
   // Our webhook endpoint is plain http on loopback in the sandbox; real Graph insists on https.
   const graph = await startGraphSimulator({ tls, allowHttpNotificationUrls: true });
   return {
@@ -96,12 +101,19 @@ async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail
 export async function startSandbox(settings: Settings, options: { tlsDir?: string; oidcInService?: boolean } = {}): Promise<Sandbox> {
   const hubspotToken = 'pat-eu1-sandbox';
   const useGmail = settings.DRAFTBRIDGE_MAIL === 'gmail';
+  // Graph and Dataverse (with their Entra token endpoints) run over TLS: MSAL refuses http authorities.
+  const tls = !useGmail || settings.DRAFTBRIDGE_CRM === 'dynamics' ? await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls')) : undefined;
+  if (tls) trustSimulatorCa(tls.caPem);
   const [hubspot, llm, oidc, mail] = await Promise.all([
     startHubSpotSimulator({ accessToken: hubspotToken }),
     startAzureOpenAiSimulator(),
     startOidcSimulator(options.oidcInService ? { mountedAt: `${settings.publicUrl}/sandbox/oidc` } : {}),
-    useGmail ? startGmailMail(settings) : startGraphMail(settings, options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls')),
+    useGmail ? startGmailMail(settings) : startGraphMail(settings, tls!),
   ]);
+  const salesforce = settings.DRAFTBRIDGE_CRM === 'salesforce' ? await startSalesforceSimulator({ orgId: SANDBOX_SALESFORCE_ORG_ID }) : undefined;
+  if (salesforce) seedSalesforceSandbox(salesforce, SANDBOX_CONTACTS, SANDBOX_OWNERS);
+  const dynamics = settings.DRAFTBRIDGE_CRM === 'dynamics' ? await startDataverseSimulator({ tls: tls!, organizationId: SANDBOX_DATAVERSE_ORG_ID }) : undefined;
+  if (dynamics) seedDataverseSandbox(dynamics, SANDBOX_CONTACTS, SANDBOX_OWNERS);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
   for (const o of SANDBOX_OWNERS) {
@@ -113,6 +125,19 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
     HUBSPOT_ACCESS_TOKEN: hubspotToken,
     HUBSPOT_BASE_URL: hubspot.url,
+    ...(salesforce
+      ? { SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: salesforce.clientId, SALESFORCE_CLIENT_SECRET: salesforce.clientSecret, SALESFORCE_ORG_ID: salesforce.orgId }
+      : {}),
+    ...(dynamics
+      ? {
+          DATAVERSE_URL: dynamics.url,
+          DATAVERSE_TENANT_ID: dynamics.tenantId,
+          DATAVERSE_CLIENT_ID: dynamics.clientId,
+          DATAVERSE_CLIENT_SECRET: dynamics.clientSecret,
+          DATAVERSE_AUTHORITY_HOST: dynamics.url,
+          DATAVERSE_WEBHOOK_KEY: settings.DATAVERSE_WEBHOOK_KEY ?? randomBytes(24).toString('base64url'),
+        }
+      : {}),
     AZURE_OPENAI_ENDPOINT: llm.url,
     AZURE_OPENAI_API_KEY: llm.apiKey,
     AZURE_OPENAI_DEPLOYMENT: llm.deployment,
@@ -127,6 +152,8 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   };
   return {
     hubspot,
+    ...(salesforce ? { salesforce } : {}),
+    ...(dynamics ? { dynamics } : {}),
     mail: useGmail ? 'gmail' : 'graph',
     get graph(): GraphSimulator {
       if ('graph' in mail) return mail.graph;
@@ -137,7 +164,7 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     oidc,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), mail.close(), llm.close(), oidc.close()]);
+      await Promise.all([hubspot.close(), mail.close(), llm.close(), oidc.close(), salesforce?.close(), dynamics?.close()]);
     },
   };
 }

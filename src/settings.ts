@@ -62,6 +62,24 @@ const SettingsSchema = z
     HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
     HUBSPOT_BASE_URL: z.url().default('https://api.hubapi.com'),
 
+    SALESFORCE_LOGIN_URL: z.url().default('https://login.salesforce.com'),
+    SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
+    SALESFORCE_CLIENT_SECRET: z.string().min(1).optional(),
+    SALESFORCE_USERNAME: z.string().min(3).optional(),
+    /** PEM text or the path of a PEM file (JWT bearer flow). */
+    SALESFORCE_PRIVATE_KEY: z.string().min(1).optional(),
+    SALESFORCE_API_VERSION: z.string().regex(/^\d{2,3}\.0$/, 'like 62.0').default('62.0'),
+    SALESFORCE_ORG_ID: z.string().regex(/^00D[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/, 'a 15- or 18-character org id starting with 00D').optional(),
+
+    DATAVERSE_URL: optionalUrl,
+    DATAVERSE_TENANT_ID: z.string().min(1).optional(),
+    DATAVERSE_CLIENT_ID: z.string().min(1).optional(),
+    DATAVERSE_CLIENT_SECRET: z.string().min(1).optional(),
+    DATAVERSE_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+    DATAVERSE_WEBHOOK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** HttpHeader auth: the header name registered with the service endpoint (its value is DATAVERSE_WEBHOOK_KEY). */
+    DATAVERSE_WEBHOOK_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name').optional(),
+
     GRAPH_TENANT_ID: z.string().min(1).optional(),
     GRAPH_CLIENT_ID: z.string().min(1).optional(),
     GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
@@ -101,6 +119,9 @@ const SettingsSchema = z
 /** Credentials each CRM or mailbox system needs outside the sandbox. */
 const REQUIRED_FOR: Record<string, readonly string[]> = {
   hubspot: ['HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN'],
+  // Plus SALESFORCE_CLIENT_SECRET, or SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY (checked below).
+  salesforce: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_ORG_ID'],
+  dynamics: ['DATAVERSE_URL', 'DATAVERSE_TENANT_ID', 'DATAVERSE_CLIENT_ID', 'DATAVERSE_CLIENT_SECRET', 'DATAVERSE_WEBHOOK_KEY'],
   graph: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'],
   gmail: ['GMAIL_SERVICE_ACCOUNT_KEY', 'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_SERVICE_ACCOUNT'],
 };
@@ -127,6 +148,9 @@ function crossVariableProblems(env: Record<string, string>): string[] {
     for (const key of required) {
       if (!env[key]) problems.push(`${key}: is required unless DRAFTBRIDGE_SANDBOX=1`);
     }
+    if (crm === 'salesforce' && !env.SALESFORCE_CLIENT_SECRET && !(env.SALESFORCE_USERNAME && env.SALESFORCE_PRIVATE_KEY)) {
+      problems.push('SALESFORCE_CLIENT_SECRET: is required (or SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY for the JWT bearer flow) unless DRAFTBRIDGE_SANDBOX=1');
+    }
     if (!env.AZURE_OPENAI_ENDPOINT && !env.LOCAL_LLM_BASE_URL) problems.push('AZURE_OPENAI_ENDPOINT: an LLM is required (or LOCAL_LLM_BASE_URL) unless DRAFTBRIDGE_SANDBOX=1');
   }
   if (env.AZURE_OPENAI_ENDPOINT) {
@@ -138,6 +162,7 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   }
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OIDC_ISSUER && !env.DRAFTBRIDGE_OIDC_AUDIENCE) problems.push('DRAFTBRIDGE_OIDC_AUDIENCE: is required when DRAFTBRIDGE_OIDC_ISSUER is set');
+  if (env.SALESFORCE_USERNAME && !env.SALESFORCE_PRIVATE_KEY) problems.push('SALESFORCE_PRIVATE_KEY: is required when SALESFORCE_USERNAME is set (JWT bearer flow)');
   if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');
   return problems;
 }

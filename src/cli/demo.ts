@@ -5,9 +5,14 @@ import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../
  * `draftbridge demo`: sends a signed "callback requested" webhook to a running sandbox service and
  * prints where the draft landed, once it has (mailbox, subject, state, the note in the simulated CRM).
  */
-export async function runDemo(options: { url: string; contact: string; secret?: string | undefined; timeoutMs: number; print: (line: string) => void }): Promise<number> {
+export async function runDemo(options: { url: string; contact: string; crm?: string; secret?: string | undefined; timeoutMs: number; print: (line: string) => void }): Promise<number> {
   const { print } = options;
   const base = options.url.replace(/\/+$/, '');
+  if (options.crm && options.crm !== 'hubspot') {
+    // The simulated CRM lives in the service process: ask it to send its own trigger (an Outbound Message).
+    const fired = await fireInSandbox(base, options.contact, print);
+    return fired ? followRequest(base, fired, options.timeoutMs, print) : 1;
+  }
   const contact = SANDBOX_CONTACTS.find((c) => c.id === options.contact);
   const eventId = Date.now() % 1_000_000_000;
   const isLead = contact?.properties.message !== undefined;
@@ -41,7 +46,29 @@ export async function runDemo(options: { url: string; contact: string; secret?: 
   }
   print(`← ${res.status} ${res.status === 204 ? '(accepted: the job is in Redis)' : await res.text()}`);
   if (res.status !== 204) return 1;
+  return followRequest(base, requestId, options.timeoutMs, print);
+}
 
+async function fireInSandbox(base: string, contact: string, print: (line: string) => void): Promise<string | undefined> {
+  let res: Response;
+  try {
+    res = await fetch(`${base}/sandbox/trigger/${encodeURIComponent(contact)}`, { method: 'POST' });
+  } catch (err) {
+    print(`✗ cannot reach ${base}: ${(err as Error).message}. Is the service running (npm start with DRAFTBRIDGE_SANDBOX=1)?`);
+    return undefined;
+  }
+  const body = (await res.json().catch(() => ({}))) as { crm?: string; kind?: string; url?: string; label?: string; status?: number; acked?: boolean; requestId?: string; notificationId?: string; operationId?: string; error?: string };
+  if (!res.ok || !body.requestId) {
+    print(`✗ ${body.error ?? `sandbox trigger failed with ${res.status}`}`);
+    return undefined;
+  }
+  print(`→ POST ${body.url}  (${body.crm} ${body.kind}: ${body.label}, ${body.notificationId ? `notification ${body.notificationId}` : `operation ${body.operationId}`})`);
+  print(`← ${body.status} ${body.acked ? '(accepted: the job is in Redis)' : `(not accepted: ${body.crm} would retry)`}`);
+  return body.acked ? body.requestId : undefined;
+}
+
+async function followRequest(base: string, requestId: string, timeoutMs: number, print: (line: string) => void): Promise<number> {
+  const options = { timeoutMs };
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
-import type { Sandbox } from '../sandbox.ts';
+import { SANDBOX_CONTACTS, type Sandbox } from '../sandbox.ts';
+import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from '../sandbox-crm.ts';
 import { RequestStore } from '../pipeline/request-state.ts';
 
 /**
@@ -11,6 +12,21 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
     // The simulated Entra ID, when the sandbox serves it in-process (`draftbridge serve`).
     if (sandbox.oidc.plugin) await app.register(sandbox.oidc.plugin, { prefix: '/sandbox/oidc' });
+    // `draftbridge demo --crm salesforce`: the simulated org sends its Outbound Message to this service.
+    app.post('/sandbox/trigger/:contact', async (request, reply) => {
+      const person = SANDBOX_CONTACTS.find((c) => c.id === (request.params as { contact: string }).contact);
+      if (!person) return reply.code(404).send({ error: 'unknown sandbox contact' });
+      if (sandbox.salesforce) {
+        const sent = await fireSalesforceTrigger(sandbox.salesforce, person, `${ctx.settings.publicUrl}/webhooks/salesforce`);
+        return { crm: 'salesforce', kind: 'outbound message from the simulated org', label: person.label, ...sent };
+      }
+      if (sandbox.dynamics) {
+        const sent = await fireDataverseTrigger(sandbox.dynamics, person, `${ctx.settings.publicUrl}/webhooks/dynamics`, { type: 'WebhookKey', key: ctx.settings.DATAVERSE_WEBHOOK_KEY ?? '' });
+        return { crm: 'dynamics', kind: 'webhook from the simulated Dataverse step', label: person.label, acked: sent.status === 204, ...sent };
+      }
+      return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
+    });
+
     const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
     app.get('/sandbox/requests/:requestId', async (request, reply) => {
       const { requestId } = request.params as { requestId: string };
@@ -21,6 +37,11 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         .flatMap((mb) => sandbox.graph.mailbox(mb).messages)
         .find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === record.contactId));
+      const crm = sandbox.salesforce
+        ? salesforceView(sandbox.salesforce, record)
+        : sandbox.dynamics
+          ? dataverseView(sandbox.dynamics, record)
+          : { status: sandbox.hubspot.contacts.get(record.contactId)?.properties.draftbridge_status ?? null, notes: notes.map((n) => n.properties.hs_note_body) };
       return {
         requestId,
         state: record.state,
@@ -31,7 +52,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         draft: message
           ? { mailbox: message.mailbox, folder: message.parentFolderId, subject: message.subject, categories: message.categories, to: message.toRecipients.map((r) => r.emailAddress.address), body: message.body.content }
           : null,
-        crm: { status: sandbox.hubspot.contacts.get(record.contactId)?.properties.draftbridge_status ?? null, notes: notes.map((n) => n.properties.hs_note_body) },
+        crm,
         llmRequests: sandbox.llm.requests.length,
       };
     });

@@ -6,7 +6,9 @@ import type { AppContext } from '../app.ts';
 import { gmailWebhookRoutes } from './gmail-webhooks.ts';
 import { graphWebhookRoutes } from './graph-webhooks.ts';
 import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
+import { dynamicsWebhookRoutes } from './dynamics-webhooks.ts';
 import { opsRoutes } from './ops.ts';
+import { salesforceWebhookRoutes } from './salesforce-webhooks.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -29,6 +31,8 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
   // Signed cookies carry the browser session; the key is derived, so no extra secret to manage.
   await app.register(fastifyCookie, { secret: createHmac('sha256', ctx.keys.audit).update('draftbridge session cookie').digest('base64url') });
   await app.register(hubspotWebhookRoutes, { ctx });
+  await app.register(salesforceWebhookRoutes, { ctx });
+  await app.register(dynamicsWebhookRoutes, { ctx });
   await app.register(graphWebhookRoutes, { ctx });
   await app.register(gmailWebhookRoutes, { ctx });
   await app.register(opsRoutes, { ctx });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
+import { CRMS, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
 /** Settings as environment variables for a child process (the same Redis prefix, keys and simulators). */
 function envFor(h: PipelineHarness): NodeJS.ProcessEnv {
@@ -14,11 +14,11 @@ function envFor(h: PipelineHarness): NodeJS.ProcessEnv {
   return env;
 }
 
-describe('a worker killed in the middle of delivering', () => {
+describe.each(CRMS)('a worker killed in the middle of delivering (%s)', (crm) => {
   let h: PipelineHarness;
   let child: ChildProcess | undefined;
   beforeAll(async () => {
-    h = await startPipelineHarness({ withWorkers: false });
+    h = await startPipelineHarness({ withWorkers: false, crm });
   });
   afterAll(async () => {
     child?.kill('SIGKILL');

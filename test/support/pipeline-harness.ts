@@ -7,23 +7,39 @@ import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { RequestRecord } from '../../src/pipeline/request-state.ts';
 import type { Policy } from '../../src/policy.ts';
+import type { CrmName } from '../../src/crm-fields.ts';
 import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID, startSandbox, type Sandbox } from '../../src/sandbox.ts';
+import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView, sandboxRecord } from '../../src/sandbox-crm.ts';
+import type { SentWebhook } from '../../connectors/dynamics/simulator.ts';
+import type { SentOutboundMessage } from '../../connectors/salesforce/simulator.ts';
+import type { Fault } from '../../connectors/simulator-support.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
 import { defaultPolicy, deletePrefix, testSettings } from './env.ts';
 import { freePort } from './redis-server.ts';
 
 /**
  * The whole product in one process for end-to-end tests: sandbox simulators, the HTTP API, the
- * workers on the real Redis under a unique prefix, and every log line captured.
+ * workers on the real Redis under a unique prefix, and every log line captured. `crm` picks the CRM
+ * (DRAFTBRIDGE_CRM): its simulator, its trigger (HubSpot webhook, Salesforce Outbound Message,
+ * Dataverse webhook) and
+ * its record ids; the CRM-neutral helpers (`crmView`, `injectCrm`) let one suite run for each.
  */
+export const CRMS = ['hubspot', 'salesforce', 'dynamics'] as const satisfies readonly CrmName[];
+
 export interface PipelineHarness {
+  crm: CrmName;
   sandbox: Sandbox;
   ctx: AppContext;
   app: FastifyInstance;
   workers: RunningWorkers | undefined;
   logs: string[];
   startWorkers(): Promise<RunningWorkers>;
+  /** `contactId` is the sandbox person (1001…1006); a repeated `eventId` redelivers the same CRM event. */
   deliverWebhook(contactId: string, options?: { eventId?: number; subscriptionType?: string; attemptNumber?: number }): Promise<{ status: number; requestId: string }>;
+  /** The person's record in the CRM: status field and the notes (or Tasks) written to it. */
+  crmView(contactId: string): { status: string | null; notes: string[] };
+  /** A fault in the CRM simulator (status 429 means the CRM's rate-limit answer). */
+  injectCrm(fault: Fault): void;
   waitForState(requestId: string, states: string[], timeoutMs?: number): Promise<RequestRecord>;
   waitForCrmNote(requestId: string, timeoutMs?: number): Promise<void>;
   draftsFor(requestId: string): { mailbox: string; subject: string; body: string; to: string[]; categories: string[]; isDraft: boolean }[];
@@ -33,13 +49,14 @@ export interface PipelineHarness {
 
 let nextEvent = 7_000_000;
 
-export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail' } = {}): Promise<PipelineHarness> {
+export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail'; crm?: CrmName } = {}): Promise<PipelineHarness> {
+  const crm = options.crm ?? 'hubspot';
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
   const policy = (options.policy ?? ((p) => p))({ ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } });
   // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
   const port = await freePort();
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph' });
+  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph', DRAFTBRIDGE_CRM: crm });
   const sandbox = await startSandbox(settings, { tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname });
   const logs: string[] = [];
   const sink = new Writable({
@@ -52,7 +69,10 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   await ctx.ready();
   const app = await buildServer(ctx);
   await app.listen({ port, host: '127.0.0.1' });
+  const outboundByEvent = new Map<number, SentOutboundMessage>();
+  const dataverseByEvent = new Map<number, SentWebhook>();
   const harness: PipelineHarness = {
+    crm,
     sandbox,
     ctx,
     app,
@@ -64,6 +84,30 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     },
     async deliverWebhook(contactId, o = {}) {
       const eventId = o.eventId ?? ++nextEvent;
+      if (crm === 'dynamics') {
+        const dv = sandbox.dynamics!;
+        const earlier = dataverseByEvent.get(eventId);
+        if (earlier) {
+          const again = await dv.redeliver(earlier);
+          return { status: again.status, requestId: `dv-${earlier.correlationId}-${earlier.operationId}` };
+        }
+        const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
+        const sent = await fireDataverseTrigger(dv, person, `${ctx.settings.publicUrl}/webhooks/dynamics`, { type: 'WebhookKey', key: ctx.settings.DATAVERSE_WEBHOOK_KEY! });
+        dataverseByEvent.set(eventId, dv.webhooks.at(-1)!);
+        return { status: sent.status, requestId: sent.requestId };
+      }
+      if (crm === 'salesforce') {
+        const sf = sandbox.salesforce!;
+        const earlier = outboundByEvent.get(eventId);
+        if (earlier) {
+          const again = await sf.redeliver(earlier);
+          return { status: again.status, requestId: `sf-${sf.orgId.slice(0, 15)}-${earlier.notificationIds[0]}` };
+        }
+        const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
+        const sent = await fireSalesforceTrigger(sf, person, `${ctx.settings.publicUrl}/webhooks/salesforce`);
+        outboundByEvent.set(eventId, sf.outbound.at(-1)!);
+        return { status: sent.status, requestId: sent.requestId };
+      }
       const contact = SANDBOX_CONTACTS.find((c) => c.id === contactId);
       const type = o.subscriptionType ?? (contact?.properties.message ? 'contact.creation' : 'contact.propertyChange');
       const body = JSON.stringify([
@@ -77,6 +121,18 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
         headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${ctx.settings.publicUrl}/webhooks/hubspot`, body, timestamp }) },
       });
       return { status: res.statusCode, requestId: `hs-${SANDBOX_PORTAL_ID}-${eventId}-${contactId}` };
+    },
+    crmView(contactId) {
+      const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
+      if (crm === 'salesforce') return salesforceView(sandbox.salesforce!, { objectType: sandboxRecord(crm, person).type, contactId: sandboxRecord(crm, person).id });
+      if (crm === 'dynamics') return dataverseView(sandbox.dynamics!, { objectType: sandboxRecord(crm, person).type, contactId: sandboxRecord(crm, person).id });
+      const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === contactId)).map((n) => n.properties.hs_note_body!);
+      return { status: sandbox.hubspot.contacts.get(contactId)?.properties.draftbridge_status ?? null, notes };
+    },
+    injectCrm(fault) {
+      if (crm === 'salesforce') sandbox.salesforce!.inject(fault);
+      else if (crm === 'dynamics') sandbox.dynamics!.inject(fault);
+      else sandbox.hubspot.inject(fault);
     },
     async waitForState(requestId, states, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
