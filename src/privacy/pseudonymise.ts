@@ -1,5 +1,8 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { findEmails, recognise, type EntityType } from './recognisers.ts';
+import { escapeRegex, fold, skeleton } from './text.ts';
+
+export { fold } from './text.ts';
 
 /**
  * Per-job pseudonymisation. Known CRM values first (every spelling variant of them), then the
@@ -23,52 +26,9 @@ const FIELD_TYPES: Record<string, EntityType> = {
   zip: 'ADDRESS',
 };
 
-/** ä/ae, ö/oe, ü/ue, ß/ss, accents: one folded key for every spelling of a value. */
-export function fold(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/ä/g, 'ae')
-    .replace(/ö/g, 'oe')
-    .replace(/ü/g, 'ue')
-    .replace(/ß/g, 'ss')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Accented forms of a base letter: "José" in the CRM also matches "Jose" in a note, and back. */
-const ACCENTED: Record<string, string> = { a: 'aáàâãä', e: 'eéèêë', i: 'iíìîï', o: 'oóòôõøö', u: 'uúùûü', c: 'cç', n: 'nñ', y: 'yý', s: 'sš', z: 'zž' };
-
-/** A regex source matching a value in any of its spellings (umlaut or transliterated, accents, any case). */
+/** A regex source over the folded skeleton (see text.ts) matching a value in any of its spellings. */
 function variantSource(value: string): string {
-  let out = '';
-  const v = value.trim();
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    const lower = c.toLowerCase();
-    const two = v.slice(i, i + 2).toLowerCase();
-    if (lower === 'ä' || two === 'ae') out += '(?:ä|ae|a)';
-    else if (lower === 'ö' || two === 'oe') out += '(?:ö|oe|o)';
-    else if (lower === 'ü' || two === 'ue') out += '(?:ü|ue|u)';
-    else if (lower === 'ß' || two === 'ss') out += '(?:ß|ss)';
-    else if (/\s/.test(c)) {
-      out += '[\\s-]+';
-      while (i + 1 < v.length && /\s/.test(v[i + 1]!)) i++;
-      continue;
-    } else if (c === '-') out += '[\\s-]?';
-    else {
-      const base = lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-      const accented = ACCENTED[base.length === 1 ? base : lower];
-      // A plain a/o/u may stand for an umlaut in the other spelling ("Muller" in the CRM, "Müller" in the note).
-      const umlaut = base === 'a' ? '|ae' : base === 'o' ? '|oe' : base === 'u' ? '|ue' : '';
-      out += accented ? (umlaut ? `(?:[${accented}]${umlaut})` : `[${accented}]`) : escape(c);
-    }
-    if (two === 'ae' || two === 'oe' || two === 'ue' || two === 'ss') i++;
-  }
-  return out;
+  return escapeRegex(fold(value)).replace(/ /g, ' ?');
 }
 
 /** Digits of a phone number in any formatting: +49 (0)30 123-45 67, 030/1234567, 0049 30 1234567. */
@@ -94,10 +54,9 @@ interface KnownValue {
   placeholder: string;
 }
 
-// Latin letters incl. umlauts and accents; a non-unicode regex compiles and runs much faster.
-const LETTER = 'A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F0-9';
-const WORD_BEFORE = `(?<![${LETTER}@._%+-])`;
-const WORD_AFTER = `(?![${LETTER}]|@[${LETTER}])`;
+// Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.
+const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
+const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
 
 export class Pseudonymiser {
   private readonly counters = new Map<string, number>();
@@ -127,7 +86,7 @@ export class Pseudonymiser {
       if (f && l) {
         add('PERSON', `${f} ${l}`, variantSource(`${f} ${l}`), `${prefix}fullname`);
         add('PERSON', `${f} ${l}`, variantSource(`${l}, ${f}`));
-        add('PERSON', `${f} ${l}`, `${escape(f[0]!)}\\.\\s?${variantSource(l)}`);
+        add('PERSON', `${f} ${l}`, `${escapeRegex(fold(f[0]!))}\\. ?${variantSource(l)}`);
       }
       if (f) {
         add('PERSON', f, variantSource(f), `${prefix}firstname`);
@@ -145,16 +104,16 @@ export class Pseudonymiser {
       if (!raw || !type || type === 'PERSON') continue;
       if (type === 'PHONE') add('PHONE', raw, phoneSource(raw), field);
       else if (type === 'EMAIL') {
-        add('EMAIL', raw, escape(raw.trim()), field);
+        add('EMAIL', raw, variantSource(raw), field);
         const local = raw.split('@')[0]!;
-        if (local.length >= 4) add('EMAIL', local, escape(local));
+        if (local.length >= 4) add('EMAIL', local, variantSource(local));
       } else add(type, raw, variantSource(raw), field);
     }
     values.sort((a, b) => b.source.length - a.source.length);
-    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'i'), placeholder: v.placeholder });
+    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'u'), placeholder: v.placeholder });
     if (values.length > 0) {
-      // A German or English genitive ("Annas Angebot", "Anna's offer") keeps its ending after the placeholder.
-      this.knownPattern = new RegExp(`${WORD_BEFORE}(${values.map((v) => v.source).join('|')})((?:s|'s|’s)(?=[^${LETTER}]|$))?${WORD_AFTER}`, 'gi');
+      // A German or English genitive ("Annas Angebot", "Anna's offer") is matched with the name.
+      this.knownPattern = new RegExp(`${WORD_BEFORE}(${values.map((v) => v.source).join('|')})(s)?${WORD_AFTER}`, 'gu');
     }
   }
 
@@ -185,17 +144,7 @@ export class Pseudonymiser {
       }
       out += text.slice(last);
     }
-    if (this.knownPattern) {
-      out = out.replace(this.knownPattern, (_m, match: string, genitive: string | undefined) => {
-        let placeholder = this.knownLookup.get(match);
-        if (!placeholder) {
-          const hit = this.knownSources.find((k) => k.re.test(match));
-          placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
-          this.knownLookup.set(match, placeholder);
-        }
-        return genitive ? placeholder + genitive : placeholder;
-      });
-    }
+    if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern);
     const spans = recognise(out, { emailsDone: true });
     if (spans.length === 0) return out;
     let result = '';
@@ -206,6 +155,32 @@ export class Pseudonymiser {
       last = span.end;
     }
     return result + out.slice(last);
+  }
+
+  /**
+   * Known values are matched on the folded skeleton of the text and replaced in the original: every
+   * spelling is found, and the replaced range always covers whole words (marks included).
+   */
+  private replaceKnown(text: string, pattern: RegExp): string {
+    const sk = skeleton(text);
+    let out = '';
+    let last = 0;
+    for (const m of sk.text.matchAll(pattern)) {
+      const match = m[1]!;
+      let placeholder = this.knownLookup.get(match);
+      if (!placeholder) {
+        const hit = this.knownSources.find((k) => k.re.test(match));
+        placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
+        this.knownLookup.set(match, placeholder);
+      }
+      const from = sk.start[m.index]!;
+      const to = sk.end[m.index + m[0].length - 1]!;
+      if (from < last) continue;
+      // The genitive stays readable without a letter touching the placeholder: "[[PERSON_1]]'s".
+      out += text.slice(last, from) + placeholder + (m[2] ? "'s" : '');
+      last = to;
+    }
+    return out + text.slice(last);
   }
 
   placeholderFor(field: string): string | undefined {
