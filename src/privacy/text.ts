@@ -25,15 +25,39 @@ export interface Skeleton {
 
 /** Folds a text character by character, keeping where each folded character came from. */
 export function skeleton(input: string): Skeleton {
-  const chars: string[] = [];
+  // Hot path (every note, every CRM value): ASCII is handled without regexes or allocations.
+  const out: number[] = [];
   const start: number[] = [];
   const end: number[] = [];
-  const push = (c: string, s: number, e: number) => {
-    chars.push(c);
+  const push = (code: number, s: number, e: number) => {
+    const n = out.length;
+    // ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet.
+    if (code === 101 && n > 0 && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117) && (end[n - 1] === s || start[n - 1] === s) && !merged[n - 1]) {
+      end[n - 1] = e;
+      merged[n - 1] = 1;
+      return;
+    }
+    out.push(code);
     start.push(s);
     end.push(e);
+    merged.push(0);
   };
-  for (let i = 0; i < input.length; ) {
+  const merged: number[] = [];
+  const len = input.length;
+  for (let i = 0; i < len; ) {
+    const c = input.charCodeAt(i);
+    if (c < 128) {
+      if (c >= 65 && c <= 90) push(c + 32, i, i + 1);
+      else if (c === 32 || c === 45 || c === 95 || (c >= 9 && c <= 13)) {
+        const n = out.length;
+        if (n > 0 && out[n - 1] === 32) end[n - 1] = i + 1;
+        else push(32, i, i + 1);
+      } else if (c === 39 || c === 96) {
+        if (out.length > 0 && out[out.length - 1] !== 32) end[end.length - 1] = i + 1;
+      } else push(c, i, i + 1);
+      i++;
+      continue;
+    }
     const cp = input.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     const next = i + ch.length;
@@ -41,37 +65,23 @@ export function skeleton(input: string): Skeleton {
       // A combining mark belongs to the letter before it.
       if (end.length > 0) end[end.length - 1] = next;
     } else if (APOSTROPHE.test(ch)) {
-      if (end.length > 0 && chars[chars.length - 1] !== ' ') end[end.length - 1] = next;
+      if (out.length > 0 && out[out.length - 1] !== 32) end[end.length - 1] = next;
     } else if (SEPARATOR.test(ch)) {
-      if (chars[chars.length - 1] === ' ') end[end.length - 1] = next;
-      else push(' ', i, next);
+      const n = out.length;
+      if (n > 0 && out[n - 1] === 32) end[n - 1] = next;
+      else push(32, i, next);
     } else {
       for (const low of ch.toLowerCase()) {
         const special = SPECIAL[low];
         const base = special ?? low.normalize('NFD').replace(/\p{M}/gu, '');
-        for (const b of base) push(b, i, next);
+        for (let k = 0; k < base.length; k++) push(base.charCodeAt(k), i, next);
       }
     }
     i = next;
   }
-  // ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet.
-  const outChars: string[] = [];
-  const outStart: number[] = [];
-  const outEnd: number[] = [];
-  for (let k = 0; k < chars.length; k++) {
-    const c = chars[k]!;
-    if ((c === 'a' || c === 'o' || c === 'u') && chars[k + 1] === 'e') {
-      outChars.push(c);
-      outStart.push(start[k]!);
-      outEnd.push(end[k + 1]!);
-      k++;
-    } else {
-      outChars.push(c);
-      outStart.push(start[k]!);
-      outEnd.push(end[k]!);
-    }
-  }
-  return { text: outChars.join(''), start: outStart, end: outEnd };
+  let text = '';
+  for (let k = 0; k < out.length; k += 8192) text += String.fromCharCode(...out.slice(k, k + 8192));
+  return { text, start, end };
 }
 
 /** One folded key for every spelling of a value. */

@@ -27,7 +27,7 @@ const digits = (s: string) => s.replace(/\D/g, '');
 /** Name particles that are not a name on their own ("De Luca", "Al-Masri", "Mac Giolla", "Ní Bhriain"). */
 const PARTICLES = new Set(['de', 'di', 'da', 'del', 'della', 'van', 'von', 'der', 'le', 'la', 'al', 'el', 'mac', 'mc', 'ní', 'nic', 'ó', 'o', 'bin', 'ibn']);
 
-function leaked(entity: { type: string; value: string }, rawOutput: string): boolean {
+export function leaked(entity: { type: string; value: string }, rawOutput: string): boolean {
   const output = rawOutput.normalize('NFC');
   const value = entity.value.normalize('NFC');
   if (['PHONE', 'IBAN', 'CARD', 'TAXID', 'SSN'].includes(entity.type)) {

@@ -1,0 +1,14 @@
+import { buildHeldOut } from '/work/wt/privacy/test/privacy/held-out/corpus.ts';
+import { buildCorpus } from '/work/wt/privacy/test/privacy/corpus.ts';
+import { Pseudonymiser } from '/work/wt/privacy/src/privacy/pseudonymise.ts';
+import { recognise } from '/work/wt/privacy/src/privacy/recognisers.ts';
+import { findNames } from '/work/wt/privacy/src/privacy/names.ts';
+import { classifySensitive } from '/work/wt/privacy/src/privacy/dlp.ts';
+const big = [...buildCorpus(600), ...buildHeldOut()].map((n) => n.text).join('\n');
+const time = (label: string, f: () => unknown) => { let best = 1e9; for (let r = 0; r < 5; r++) { const t = performance.now(); f(); best = Math.min(best, performance.now() - t); } console.log(label, best.toFixed(1), 'ms'); };
+findNames(big);
+time('findNames', () => findNames(big));
+time('recognise', () => recognise(big));
+time('pseudonymise', () => new Pseudonymiser({firstname:'Anna', lastname:'Wiśniewska'}).pseudonymise(big));
+time('classify', () => classifySensitive(big));
+console.log((big.length / 1e6).toFixed(3), 'MB');
