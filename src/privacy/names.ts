@@ -58,7 +58,9 @@ const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC
 const PARTICLES = new Set(['von', 'van', 'de', 'der', 'den', 'zu', 'di', 'da', 'del', 'della', 'dos', 'das', 'du', 'le', 'la', 'ter', 'ten', 'bin', 'ibn', 'al', 'el', 'abu', 'ó', 'ní', 'nic', 'mac', 'mc', 'uí', 'ua', 'o']);
 
 // A capitalised word of any script, with inner apostrophes and hyphens ("O'Sullivan", "Al-Masri").
-const CAPITAL_WORD = /(?<![\p{L}\p{M}\p{N}'’])(?:[OD]['’]|Mc|Mac|Fitz)?\p{Lu}(?:[\p{L}\p{M}]|['’](?=\p{L})|-(?=\p{L}))*/gu;
+// No lookbehind or lookahead: checked by hand below, a regex tried at every position stays cheap.
+const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*/gu;
+const WORD_BEFORE_CHAR = /[\p{L}\p{M}\p{N}'’]/u;
 const NAME_PART = String.raw`(?:[OD]['’]|Mc|Mac|Fitz)?\p{Lu}[\p{Ll}\p{M}]*(?:['’]\p{L}[\p{Ll}\p{M}]*)?`;
 const CAPITALISED = new RegExp(`^${NAME_PART}(?:-${NAME_PART})*$`, 'u');
 const HAS_LOWER = /\p{Ll}/u;
@@ -135,7 +137,12 @@ const CONJUNCTION_AFTER = /^(?:,|,? (?:und|and|sowie|oder|or|&)) /;
 
 export function findNames(text: string): NameSpan[] {
   const words: Token[] = [];
-  for (const m of text.matchAll(CAPITAL_WORD)) words.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+  for (const m of text.matchAll(CAPITAL_WORD)) {
+    if (m.index > 0 && WORD_BEFORE_CHAR.test(text[m.index - 1]!)) continue;
+    let w = m[0];
+    while (w.endsWith('-') || w.endsWith("'") || w.endsWith('’')) w = w.slice(0, -1);
+    words.push({ text: w, start: m.index, end: m.index + w.length });
+  }
   const spans: NameSpan[] = [];
   const accepted = new Set<number>();
   const pending = new Set<number>();
@@ -154,7 +161,15 @@ export function findNames(text: string): NameSpan[] {
       if (!factsOf(t.text).shaped) break;
       run.push(t);
     }
+    // Most capitalised words are German nouns: with no unknown or given word in the run, only an
+    // honorific can make it a name, and the cue is looked up only then (hot path).
+    const plain = run.every((t) => {
+      const w = factsOf(t.text);
+      return w.common && !w.givenAny;
+    });
+    if (plain && !(start.start > 1 && text[start.start - 1] === ' ')) continue;
     const cue = cueBefore(text, start.start);
+    if (plain && cue !== 'honorific') continue;
     const n = acceptRun(run, cue);
     if (n > 0) {
       const last = run[n - 1]!;
@@ -166,18 +181,21 @@ export function findNames(text: string): NameSpan[] {
     } else if (run.length === 1 && !f.english && (f.givenAny || !f.common)) pending.add(i);
   }
   // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").
-  for (let changed = true; changed && pending.size > 0; ) {
-    changed = false;
-    for (const i of [...pending].reverse()) {
-      const t = words[i]!;
-      const joinedBefore = accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
-      const joinedAfter = accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
-      const listOfTwo = !accepted.has(i - 1) && pending.has(i + 1) && cueBefore(text, t.start) !== 'none' && /^ (?:und|and|&) $/.test(text.slice(t.end, words[i + 1]!.start));
-      if (joinedBefore || joinedAfter || listOfTwo) {
-        spans.push({ start: t.start, end: t.end });
-        accepted.add(i);
-        pending.delete(i);
-        changed = true;
+  if (pending.size > 0) {
+    // One pass each way carries a list along in both directions ("Anna, Lisann und Nevio").
+    const order = [...pending].sort((x, y) => x - y);
+    for (const sequence of [order, order.slice().reverse()]) {
+      for (const i of sequence) {
+        if (!pending.has(i)) continue;
+        const t = words[i]!;
+        const joinedBefore = accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
+        const joinedAfter = accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
+        const listOfTwo = !accepted.has(i - 1) && pending.has(i + 1) && /^ (?:und|and|&) $/.test(text.slice(t.end, words[i + 1]!.start)) && cueBefore(text, t.start) !== 'none';
+        if (joinedBefore || joinedAfter || listOfTwo) {
+          spans.push({ start: t.start, end: t.end });
+          accepted.add(i);
+          pending.delete(i);
+        }
       }
     }
   }

@@ -1,4 +1,5 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
+import { identifierSpans, type IdentifierSpan } from './identifiers.ts';
 import { findNames } from './names.ts';
 
 /**
@@ -6,7 +7,7 @@ import { findNames } from './names.ts';
  * Each returns spans; the pseudonymiser replaces them with typed placeholders. Patterns are compiled
  * once at module load (hot path).
  */
-export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE';
+export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE';
 
 export interface Span {
   type: EntityType;
@@ -55,8 +56,6 @@ const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d
 const VERSION_BEFORE = /(?:version|vers\.|release|build|firmware|v)\s*$/i;
 // Both forms share the first group, so the engine tries one prefix per word boundary, not two.
 const IPV6 = /\b[0-9a-f]{1,4}:(?:(?:[0-9a-f]{1,4}:){6}[0-9a-f]{1,4}\b|(?:[0-9a-f]{1,4}:){0,5}:(?:[0-9a-f]{1,4}:?){1,6}\b)/gi;
-const DOB =
-  /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|Geburtstag:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}\.?\s(?:Jan(?:uar|uary)?|Feb(?:ruar|ruary)?|März|Mar(?:ch)?|Apr(?:il)?|Mai|May|Jun[ie]?|Jul[iy]?|Aug(?:ust)?|Sep(?:tember)?|O[ck]t(?:ober)?|Nov(?:ember)?|De[cz](?:ember)?)\.?\s\d{4}|\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
 const STREET_WORDS =
   "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*-(?:Straße|Strasse|Str\\.|Weg|Platz|Allee|Ring|Gasse)|(?:Am|An der|An den|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+(?: [A-ZÄÖÜ][a-zäöüß]+)?|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
 const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}(?:\\s?[a-zA-Z]\\b)?(?:,?\\s(?:in\\s)?(?:[A-Z]{1,2}-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
@@ -192,7 +191,9 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   });
   regexSpans(text, TAXID, 'TAXID', spans, taxIdValid);
   regexSpans(text, SSN, 'SSN', spans, ssnValid);
-  regexSpans(text, DOB, 'DOB', spans);
+  const ids: IdentifierSpan[] = [];
+  identifierSpans(text, ids);
+  spans.push(...ids);
   regexSpans(text, STREET, 'ADDRESS', spans);
   regexSpans(text, STREET_EN, 'ADDRESS', spans);
   for (const m of text.matchAll(POSTCODE_CITY)) {
@@ -216,7 +217,7 @@ function placeholderRanges(text: string): [number, number][] {
   return ranges;
 }
 
-const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
+const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, IDDOC: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
 
 /** Keeps non-overlapping spans: longer and higher-priority first; nothing inside an existing placeholder. */
 export function resolveOverlaps(spans: Span[], blocked: [number, number][] = []): Span[] {

@@ -19,41 +19,42 @@ export interface Skeleton {
   /** The folded text: lower case, no marks, ae/oe/ue as a/o/u, apostrophes dropped, one space per separator run. */
   text: string;
   /** For each folded character, where its source starts and ends in the original text. */
-  start: number[];
-  end: number[];
+  start: Int32Array;
+  end: Int32Array;
 }
 
 /** Folds a text character by character, keeping where each folded character came from. */
 export function skeleton(input: string): Skeleton {
   // Hot path (every note, every CRM value): ASCII is handled without regexes or allocations.
-  const out: number[] = [];
-  const start: number[] = [];
-  const end: number[] = [];
+  // Typed arrays sized for the worst case (a character folds to at most three), filled up to `n`.
+  const cap = input.length * 3 + 1;
+  const out = new Uint16Array(cap);
+  const start = new Int32Array(cap);
+  const end = new Int32Array(cap);
+  const merged = new Uint8Array(cap);
+  let n = 0;
   const push = (code: number, s: number, e: number) => {
-    const n = out.length;
     // ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet.
     if (code === 101 && n > 0 && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117) && (end[n - 1] === s || start[n - 1] === s) && !merged[n - 1]) {
       end[n - 1] = e;
       merged[n - 1] = 1;
       return;
     }
-    out.push(code);
-    start.push(s);
-    end.push(e);
-    merged.push(0);
+    out[n] = code;
+    start[n] = s;
+    end[n] = e;
+    n++;
   };
-  const merged: number[] = [];
   const len = input.length;
   for (let i = 0; i < len; ) {
     const c = input.charCodeAt(i);
     if (c < 128) {
       if (c >= 65 && c <= 90) push(c + 32, i, i + 1);
       else if (c === 32 || c === 45 || c === 95 || (c >= 9 && c <= 13)) {
-        const n = out.length;
         if (n > 0 && out[n - 1] === 32) end[n - 1] = i + 1;
         else push(32, i, i + 1);
       } else if (c === 39 || c === 96) {
-        if (out.length > 0 && out[out.length - 1] !== 32) end[end.length - 1] = i + 1;
+        if (n > 0 && out[n - 1] !== 32) end[n - 1] = i + 1;
       } else push(c, i, i + 1);
       i++;
       continue;
@@ -63,11 +64,10 @@ export function skeleton(input: string): Skeleton {
     const next = i + ch.length;
     if (MARK.test(ch)) {
       // A combining mark belongs to the letter before it.
-      if (end.length > 0) end[end.length - 1] = next;
+      if (n > 0) end[n - 1] = next;
     } else if (APOSTROPHE.test(ch)) {
-      if (out.length > 0 && out[out.length - 1] !== 32) end[end.length - 1] = next;
+      if (n > 0 && out[n - 1] !== 32) end[n - 1] = next;
     } else if (SEPARATOR.test(ch)) {
-      const n = out.length;
       if (n > 0 && out[n - 1] === 32) end[n - 1] = next;
       else push(32, i, next);
     } else {
@@ -80,13 +80,19 @@ export function skeleton(input: string): Skeleton {
     i = next;
   }
   let text = '';
-  for (let k = 0; k < out.length; k += 8192) text += String.fromCharCode(...out.slice(k, k + 8192));
-  return { text, start, end };
+  for (let k = 0; k < n; k += 8192) text += String.fromCharCode(...out.subarray(k, Math.min(n, k + 8192)));
+  return { text, start: start.subarray(0, n), end: end.subarray(0, n) };
 }
 
-/** One folded key for every spelling of a value. */
+/** One folded key for every spelling of a value (the same folding as `skeleton`, without positions). */
 export function fold(value: string): string {
-  return skeleton(value).text.trim();
+  let out = value.toLowerCase();
+  // Plain ASCII letters, digits and punctuation need only the separator and ae/oe/ue folding.
+  if (!/^[\x20-\x7e]*$/.test(out)) {
+    out = out.replace(/[ßłđðøæœıþħŀ]/g, (c) => SPECIAL[c]!).normalize('NFD').replace(/\p{M}/gu, '');
+    out = out.replace(/['’ʼ`´‘]/g, '').replace(/[\s\-‐‑–_]+/g, ' ');
+  } else out = out.replace(/['`]/g, '').replace(/[\s\-_]+/g, ' ');
+  return out.replace(/([aou])e/g, '$1').trim();
 }
 
 export const escapeRegex = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

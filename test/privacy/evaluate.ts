@@ -17,7 +17,7 @@ export interface Evaluation {
   p95Ms: number;
   /** Per note, each with its own Pseudonymiser (set-up included). */
   mbPerSecond: number;
-  /** One long text through one Pseudonymiser and the classifier: the scanning rate. */
+  /** One long text through one Pseudonymiser and the classifier: the scanning rate per CPU second. */
   bulkMbPerSecond: number;
 }
 
@@ -91,12 +91,15 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
   times.sort((a, b) => a - b);
   const big = corpus.map((n) => n.text).join('\n');
   let bestBulkMs = Infinity;
+  // CPU time of this process, not wall time: on a shared machine the wall clock also counts the time
+  // other processes had the core, and "per core" is what the figure claims.
   // Steady state: the best of ten runs, so one-off JIT compilation and GC pauses are not the figure.
   for (let r = 0; r < 10; r++) {
-    const t0 = performance.now();
+    const c0 = process.cpuUsage();
     new Pseudonymiser(corpus[0]?.contact ?? {}).pseudonymise(big);
     classifySensitive(big);
-    bestBulkMs = Math.min(bestBulkMs, performance.now() - t0);
+    const used = process.cpuUsage(c0);
+    bestBulkMs = Math.min(bestBulkMs, (used.user + used.system) / 1000);
   }
   return {
     notes: corpus.length,
@@ -157,6 +160,6 @@ export function formatEvaluation(e: Evaluation, title = 'dev'): string {
   lines.push('', `clean notes touched: ${e.cleanTouched}/${e.cleanNotes} (${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}%)`);
   lines.push(`false blocks (notes without special category): ${e.falseBlocks}/${e.notesWithoutCategory} (${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}%)`);
   lines.push(`per note (new pseudonymiser + pseudonymise + classify): p50 ${e.p50Ms.toFixed(3)} ms, p95 ${e.p95Ms.toFixed(3)} ms, ${e.mbPerSecond.toFixed(2)} MB/s`);
-  lines.push(`bulk scan (one pseudonymiser, all notes as one text): ${e.bulkMbPerSecond.toFixed(2)} MB/s on one core`);
+  lines.push(`bulk scan (one pseudonymiser, all notes as one text): ${e.bulkMbPerSecond.toFixed(2)} MB/s per CPU second (one core)`);
   return lines.join('\n');
 }
