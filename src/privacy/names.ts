@@ -49,7 +49,7 @@ const WEAK_CUES = new Set(['mit', 'und', 'sowie', 'von', 'oder', 'with', 'and', 
 const THING_CUES = new Set(['an', 'in', 'im', 'für', 'for', 'on', 'zu', 'zum', 'zur', 'über', 'about', 'at', 'bei', 'of', 'auf', 'nach', 'to', 'the', 'der', 'die', 'das', 'des', 'dem', 'den', 'ein', 'eine', 'einen', 'a', 'an', 'our', 'their', 'unser', 'unsere', 'ihr', 'ihre']);
 
 /** Words that are capitalised in a name position but never a name. */
-const STOP = new Set(['Frau', 'Herr', 'Herrn', 'Termin', 'Rückruf', 'Angebot', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'GmbH', 'AG', 'KG']);
+const STOP = new Set(['Frau', 'Herr', 'Herrn', 'Hr', 'Fr', 'Dr', 'Prof', 'Dipl', 'Ing', 'Mag', 'Med', 'Mr', 'Mrs', 'Ms', 'Miss', 'Mx', 'Sir', 'Dame', 'Termin', 'Rückruf', 'Angebot', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'GmbH', 'AG', 'KG']);
 /** Brands and institutions built like a person's name ("Max Planck", "Hugo Boss", "Robert Bosch"). */
 const BRANDS = new Set(['Benz', 'Planck', 'Dior', 'Hilton', 'Bosch', 'Porsche', 'Ferrari', 'Lauren', 'Kors', 'Boss', 'Disney', 'Ford', 'Oetker', 'Zeiss', 'Heinz', 'Kellogg', 'Fraunhofer', 'Vuitton', 'Chanel', 'Lagerfeld', 'Siemens', 'Diesel', 'Opel', 'Mercedes', 'Holle', 'Pencil', 'Deutsche']);
 const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy|Holding|Group|Gruppe|&)[,.;:)]?$/;
