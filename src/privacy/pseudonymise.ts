@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { findEmails, recognise, type EntityType } from './recognisers.ts';
+import { isCommonWord } from './lexicon.ts';
 import { escapeRegex, fold, skeleton } from './text.ts';
 
 export { fold } from './text.ts';
@@ -30,6 +31,8 @@ const FIELD_TYPES: Record<string, EntityType> = {
 function variantSource(value: string): string {
   return escapeRegex(fold(value)).replace(/ /g, ' ?');
 }
+
+const SKELETON_WORD = /[\p{L}\p{N}]+/gu;
 
 /** Digits of a phone number in any formatting: +49 (0)30 123-45 67, 030/1234567, 0049 30 1234567. */
 function phoneSource(raw: string): string | undefined {
@@ -70,6 +73,8 @@ export class Pseudonymiser {
   /** folded match → placeholder, for known-value matches (variants fold to the same key) */
   private readonly knownLookup = new Map<string, string>();
   private readonly knownSources: { re: RegExp; placeholder: string }[] = [];
+  /** Names the recognisers found in this job (folded → placeholder): hidden wherever they appear again. */
+  private readonly learned = new Map<string, string>();
 
   constructor(known: Record<string, string | null | undefined>, _options: { lang?: 'de' | 'en' } = {}) {
     const values: KnownValue[] = [];
@@ -144,35 +149,96 @@ export class Pseudonymiser {
       }
       out += text.slice(last);
     }
-    if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern);
+    if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
+    if (this.learned.size > 0) out = this.replaceLearned(out);
     const spans = recognise(out, { emailsDone: true });
     if (spans.length === 0) return out;
     let result = '';
     let last = 0;
+    const learnedBefore = this.learned.size;
     for (const span of spans) {
       const value = out.slice(span.start, span.end);
-      result += out.slice(last, span.start) + this.placeholderOf(span.type, value);
+      const placeholder = this.placeholderOf(span.type, value);
+      if (span.type === 'PERSON') this.learn(value, placeholder);
+      result += out.slice(last, span.start) + placeholder;
       last = span.end;
     }
-    return result + out.slice(last);
+    result += out.slice(last);
+    // A name found once is hidden everywhere: "mit Lisann und Stella … Lisann bringt die Unterlagen".
+    if (this.learned.size > learnedBefore) result = this.replaceLearned(result);
+    return result;
+  }
+
+  /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
+  private learn(value: string, placeholder: string): void {
+    const key = fold(value).replace(/ /g, '');
+    if (key.length < 3 || this.learned.has(key)) return;
+    this.learned.set(key, placeholder);
+    const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
+    if (parts.length > 1) {
+      for (const part of parts) {
+        const partKey = fold(part).replace(/ /g, '');
+        if (!this.learned.has(partKey)) this.learned.set(partKey, this.placeholderOf('PERSON', part));
+      }
+    }
+  }
+
+  /**
+   * Learned names by word lookup on the skeleton (one to three words, joined without spaces), not by
+   * a regex alternation: linear in the text however many names the job has collected.
+   */
+  private replaceLearned(text: string): string {
+    const sk = skeleton(text);
+    const words: [number, number][] = [];
+    for (const m of sk.text.matchAll(SKELETON_WORD)) words.push([m.index, m.index + m[0].length]);
+    let out = '';
+    let last = 0;
+    for (let i = 0; i < words.length; i++) {
+      for (let n = Math.min(3, words.length - i); n >= 1; n--) {
+        const [from] = words[i]!;
+        const [, to] = words[i + n - 1]!;
+        // Only words separated by one space (or joined by an apostrophe or hyphen) form a name.
+        if (n > 1 && !/^[\p{L}\p{N} ]+$/u.test(sk.text.slice(from, to))) continue;
+        if (from > 0 && /[@._%+]/.test(sk.text[from - 1]!)) continue;
+        const joined = sk.text.slice(from, to).replace(/ /g, '');
+        let placeholder = this.learned.get(joined);
+        let genitive = false;
+        if (!placeholder && joined.endsWith('s')) {
+          placeholder = this.learned.get(joined.slice(0, -1));
+          genitive = placeholder !== undefined;
+        }
+        if (!placeholder) continue;
+        const start = sk.start[from]!;
+        const end = sk.end[to - 1]!;
+        out += text.slice(last, start) + placeholder + (genitive ? "'s" : '');
+        last = end;
+        i += n - 1;
+        break;
+      }
+    }
+    return out + text.slice(last);
+  }
+
+  private knownPlaceholder(match: string): string {
+    let placeholder = this.knownLookup.get(match);
+    if (!placeholder) {
+      const hit = this.knownSources.find((k) => k.re.test(match));
+      placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
+      this.knownLookup.set(match, placeholder);
+    }
+    return placeholder;
   }
 
   /**
    * Known values are matched on the folded skeleton of the text and replaced in the original: every
    * spelling is found, and the replaced range always covers whole words (marks included).
    */
-  private replaceKnown(text: string, pattern: RegExp): string {
+  private replaceKnown(text: string, pattern: RegExp, placeholderFor: (match: string) => string): string {
     const sk = skeleton(text);
     let out = '';
     let last = 0;
     for (const m of sk.text.matchAll(pattern)) {
-      const match = m[1]!;
-      let placeholder = this.knownLookup.get(match);
-      if (!placeholder) {
-        const hit = this.knownSources.find((k) => k.re.test(match));
-        placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
-        this.knownLookup.set(match, placeholder);
-      }
+      const placeholder = placeholderFor(m[1]!);
       const from = sk.start[m.index]!;
       const to = sk.end[m.index + m[0].length - 1]!;
       if (from < last) continue;

@@ -82,3 +82,12 @@ describe('salutations are decided by code', () => {
   });
 });
 
+
+describe('names found by the recognisers', () => {
+  it('are hidden wherever they appear again in the job, parts included', () => {
+    const ps = new Pseudonymiser({});
+    const out = ps.pseudonymise('Workshop mit Lisann und Stella. Lisann bringt die Unterlagen; laut Kollegin Gülşen Karagöz passt es, Karagöz meldet sich.');
+    for (const name of ['Lisann', 'Stella', 'Gülşen', 'Karagöz']) expect(out).not.toContain(name);
+    expect(ps.pseudonymise('Nochmal: Lisann')).toBe(`Nochmal: ${out.match(/mit (\[\[PERSON_\d+\]\])/)![1]}`);
+  });
+});
