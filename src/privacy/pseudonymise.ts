@@ -32,7 +32,18 @@ function variantSource(value: string): string {
   return escapeRegex(fold(value)).replace(/ /g, ' ?');
 }
 
-const SKELETON_WORD = /[\p{L}\p{N}]+/gu;
+// A capitalised word of any script (names are written capitalised; the CRM's own values are matched in any case).
+const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*[\p{L}\p{M}]|\p{Lu}/gu;
+const folded = new Map<string, string>();
+function foldCached(word: string): string {
+  let f = folded.get(word);
+  if (f === undefined) {
+    if (folded.size > 50_000) folded.clear();
+    f = fold(word);
+    folded.set(word, f);
+  }
+  return f;
+}
 
 /** Digits of a phone number in any formatting: +49 (0)30 123-45 67, 030/1234567, 0049 30 1234567. */
 function phoneSource(raw: string): string | undefined {
@@ -47,7 +58,14 @@ function phoneSource(raw: string): string | undefined {
 
 /** One key per line, whatever the formatting: E.164 when libphonenumber can parse it. */
 function phoneKey(raw: string): string {
-  return parsePhoneNumberFromString(raw.replace(/\(0\)/, ''), 'DE')?.number ?? raw.replace(/\D/g, '');
+  // Digits with the international form unified (+49 (0)30 …, 0049 30 …, 030 …): the same line, the
+  // same key. Plain digit work: libphonenumber costs ~0.1 ms a call, and every phone in a note needs a key.
+  const trimmed = raw.trim();
+  const digits = trimmed.replace(/\(0\)/, '').replace(/\D/g, '');
+  if (trimmed.startsWith('+')) return digits;
+  if (digits.startsWith('00')) return digits.slice(2);
+  if (digits.startsWith('0')) return `49${digits.slice(1)}`;
+  return digits;
 }
 
 interface KnownValue {
@@ -65,6 +83,8 @@ export class Pseudonymiser {
   private readonly counters = new Map<string, number>();
   /** folded value → placeholder */
   private readonly byValue = new Map<string, string>();
+  /** type and exact text → placeholder (a cache in front of the folded key) */
+  private readonly bySource = new Map<string, string>();
   /** placeholder → original value */
   private readonly originals = new Map<string, string>();
   private readonly issued: { type: string; placeholder: string }[] = [];
@@ -75,6 +95,8 @@ export class Pseudonymiser {
   private readonly knownSources: { re: RegExp; placeholder: string }[] = [];
   /** Names the recognisers found in this job (folded → placeholder): hidden wherever they appear again. */
   private readonly learned = new Map<string, string>();
+  /** The first folded word of every learned name: the cheap test before a lookup. */
+  private readonly learnedFirst = new Set<string>();
 
   constructor(known: Record<string, string | null | undefined>, _options: { lang?: 'de' | 'en' } = {}) {
     const values: KnownValue[] = [];
@@ -123,6 +145,15 @@ export class Pseudonymiser {
   }
 
   private placeholderOf(type: string, original: string): string {
+    // The same text seen again: no folding or phone parsing (libphonenumber costs ~0.1 ms a call).
+    const seen = this.bySource.get(`${type}\u0000${original}`);
+    if (seen) return seen;
+    const placeholder = this.placeholderOfFolded(type, original);
+    this.bySource.set(`${type}\u0000${original}`, placeholder);
+    return placeholder;
+  }
+
+  private placeholderOfFolded(type: string, original: string): string {
     const key = `${type}\u0000${type === 'PHONE' ? phoneKey(original) : fold(original)}`;
     let placeholder = this.byValue.get(key);
     if (!placeholder) {
@@ -171,52 +202,64 @@ export class Pseudonymiser {
 
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
   private learn(value: string, placeholder: string): void {
-    const key = fold(value).replace(/ /g, '');
+    const valueFolded = foldCached(value);
+    const key = valueFolded.replace(/ /g, '');
     if (key.length < 3 || this.learned.has(key)) return;
     this.learned.set(key, placeholder);
+    this.learnedFirst.add(valueFolded.split(' ')[0]!);
     const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
     if (parts.length > 1) {
       for (const part of parts) {
-        const partKey = fold(part).replace(/ /g, '');
-        if (!this.learned.has(partKey)) this.learned.set(partKey, this.placeholderOf('PERSON', part));
+        const partFolded = foldCached(part);
+        const partKey = partFolded.replace(/ /g, '');
+        if (this.learned.has(partKey)) continue;
+        this.learned.set(partKey, this.placeholderOf('PERSON', part));
+        this.learnedFirst.add(partFolded.split(' ')[0]!);
       }
     }
   }
 
   /**
-   * Learned names by word lookup on the skeleton (one to three words, joined without spaces), not by
-   * a regex alternation: linear in the text however many names the job has collected.
+   * Learned names by word lookup, not by a regex alternation: one pass over the capitalised words of
+   * the text, each folded once (cached), so the cost does not grow with the number of names.
    */
   private replaceLearned(text: string): string {
-    const sk = skeleton(text);
-    const words: [number, number][] = [];
-    for (const m of sk.text.matchAll(SKELETON_WORD)) words.push([m.index, m.index + m[0].length]);
+    const word = new RegExp(CAPITAL_WORD.source, 'gu');
+    const next = new RegExp(CAPITAL_WORD.source, 'uy');
     let out = '';
     let last = 0;
-    for (let i = 0; i < words.length; i++) {
-      for (let n = Math.min(3, words.length - i); n >= 1; n--) {
-        const [from] = words[i]!;
-        const [, to] = words[i + n - 1]!;
-        // Only words separated by one space (or joined by an apostrophe or hyphen) form a name.
-        if (n > 1 && !/^[\p{L}\p{N} ]+$/u.test(sk.text.slice(from, to))) continue;
-        if (from > 0 && /[@._%+]/.test(sk.text[from - 1]!)) continue;
-        const joined = sk.text.slice(from, to).replace(/ /g, '');
-        let placeholder = this.learned.get(joined);
-        let genitive = false;
-        if (!placeholder && joined.endsWith('s')) {
-          placeholder = this.learned.get(joined.slice(0, -1));
-          genitive = placeholder !== undefined;
+    for (let m = word.exec(text); m; m = word.exec(text)) {
+      const from = m.index;
+      if (from > 0 && /[\p{L}\p{M}\p{N}@._%+'’]/u.test(text[from - 1]!)) continue;
+      const first = foldCached(m[0]);
+      // Most words start no learned name: one set lookup each.
+      if (!this.learnedFirst.has(first) && !(first.endsWith('s') && this.learnedFirst.has(first.slice(0, -1)))) continue;
+      let joined = first.replace(/ /g, '');
+      let to = from + m[0].length;
+      let hit: { to: number; placeholder: string; genitive: boolean } | undefined;
+      for (let n = 1; n <= 3; n++) {
+        if (n > 1) {
+          // Only capitalised words separated by one space form a name.
+          if (text[to] !== ' ') break;
+          next.lastIndex = to + 1;
+          const w = next.exec(text);
+          if (!w) break;
+          joined += foldCached(w[0]).replace(/ /g, '');
+          to = to + 1 + w[0].length;
         }
-        if (!placeholder) continue;
-        const start = sk.start[from]!;
-        const end = sk.end[to - 1]!;
-        out += text.slice(last, start) + placeholder + (genitive ? "'s" : '');
-        last = end;
-        i += n - 1;
-        break;
+        const exact = this.learned.get(joined);
+        if (exact) hit = { to, placeholder: exact, genitive: false };
+        else if (joined.endsWith('s')) {
+          const genitive = this.learned.get(joined.slice(0, -1));
+          if (genitive) hit = { to, placeholder: genitive, genitive: true };
+        }
       }
+      if (!hit || /[\p{L}\p{M}\p{N}]/u.test(text[hit.to] ?? ' ')) continue;
+      out += text.slice(last, from) + hit.placeholder + (hit.genitive ? "'s" : '');
+      last = hit.to;
+      word.lastIndex = hit.to;
     }
-    return out + text.slice(last);
+    return last === 0 ? text : out + text.slice(last);
   }
 
   private knownPlaceholder(match: string): string {

@@ -1,0 +1,15 @@
+import { buildCorpus } from './corpus.ts';
+import { classifySensitive } from '../../src/privacy/dlp.ts';
+import { skeleton } from '../../src/privacy/text.ts';
+import { recognise } from '../../src/privacy/recognisers.ts';
+const big = buildCorpus(600).map((n) => n.text).join('\n');
+const best = (label: string, f: () => unknown) => { for (let r = 0; r < 3; r++) f(); let b = 1e9; for (let r = 0; r < 15; r++) { const c = process.cpuUsage(); f(); const u = process.cpuUsage(c); b = Math.min(b, (u.user + u.system) / 1000); } console.log(label.padEnd(12), b.toFixed(2), 'ms'); };
+best('classify', () => classifySensitive(big));
+best('skeleton', () => skeleton(big));
+best('recognise', () => recognise(big));
+import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
+const c0 = buildCorpus(600)[0]!.contact ?? {};
+best('pseud', () => new Pseudonymiser(c0).pseudonymise(big));
+best('pseud-empty', () => new Pseudonymiser({}).pseudonymise(big));
+const ps = new Pseudonymiser(c0); ps.pseudonymise(big);
+best('pseud-again', () => ps.pseudonymise(big));
