@@ -147,19 +147,37 @@ export function findNames(text: string): NameSpan[] {
   const accepted = new Set<number>();
   const pending = new Set<number>();
   for (let i = 0; i < words.length; i++) {
-    const start = words[i]!;
+    let start = words[i]!;
+    // A one-letter particle before a name ("Ó Briain", "O Sullivan") belongs to it.
+    let spanStart = start.start;
+    if (!factsOf(start.text).shaped && PARTICLES.has(start.text.toLowerCase()) && words[i + 1] && words[i + 1]!.start === start.end + 1 && factsOf(words[i + 1]!.text).shaped) {
+      i++;
+      start = words[i]!;
+    }
     const f = factsOf(start.text);
     if (!f.shaped) continue;
     // The run: name-shaped words separated by one space, or by a name particle ("De Luca", "van der").
     const run: Token[] = [start];
+    const runIdx: number[] = [i];
     let k = i + 1;
     for (; k < words.length && run.length < 4; k++) {
       const prev = run[run.length - 1]!;
       const t = words[k]!;
       const gap = text.slice(prev.end, t.start);
       if (gap !== ' ' && !(PARTICLE_BEFORE.test(gap) && PARTICLES.has(gap.trim().toLowerCase()))) break;
-      if (!factsOf(t.text).shaped) break;
+      if (!factsOf(t.text).shaped) {
+        // "Siobhán Ó Briain": a one-letter particle inside the run.
+        const after = words[k + 1];
+        if (PARTICLES.has(t.text.toLowerCase()) && after && after.start === t.end + 1 && factsOf(after.text).shaped && run.length < 3) {
+          run.push(after);
+          runIdx.push(k + 1);
+          k++;
+          continue;
+        }
+        break;
+      }
       run.push(t);
+      runIdx.push(k);
     }
     // Most capitalised words are German nouns: with no unknown or given word in the run, only an
     // honorific can make it a name, and the cue is looked up only then (hot path).
@@ -167,17 +185,17 @@ export function findNames(text: string): NameSpan[] {
       const w = factsOf(t.text);
       return w.common && !w.givenAny;
     });
-    if (plain && !(start.start > 1 && text[start.start - 1] === ' ')) continue;
-    const cue = cueBefore(text, start.start);
+    if (plain && !(spanStart > 1 && text[spanStart - 1] === ' ')) continue;
+    const cue = cueBefore(text, spanStart);
     if (plain && cue !== 'honorific') continue;
     const n = acceptRun(run, cue);
     if (n > 0) {
       const last = run[n - 1]!;
       if (!companyOrModelFollows(text, last.end) && !run.slice(0, n).some((t) => BRANDS.has(t.text))) {
-        spans.push({ start: start.start, end: last.end });
-        for (let x = i; x < i + n; x++) accepted.add(x);
+        spans.push({ start: spanStart, end: last.end });
+        for (const x of runIdx.slice(0, n)) accepted.add(x);
       }
-      i += n - 1;
+      i = runIdx[n - 1]!;
     } else if (run.length === 1 && !f.english && (f.givenAny || !f.common)) pending.add(i);
   }
   // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").

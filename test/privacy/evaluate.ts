@@ -58,11 +58,13 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
   for (const n of corpus.slice(0, 50)) new Pseudonymiser(n.contact ?? {}).pseudonymise(n.text);
   let totalMs = 0;
   for (const note of corpus) {
-    const t0 = performance.now();
+    // CPU time (see the bulk figure below): a busy shared machine does not count as note latency.
+    const c0 = process.cpuUsage();
     const ps = new Pseudonymiser(note.contact ?? {}, { lang: note.lang });
     const out = ps.pseudonymise(note.text);
     const found = classifySensitive(note.text, note.lang);
-    const ms = performance.now() - t0;
+    const used = process.cpuUsage(c0);
+    const ms = (used.user + used.system) / 1000;
     times.push(ms);
     totalMs += ms;
     bytes += Buffer.byteLength(note.text);
@@ -159,7 +161,7 @@ export function formatEvaluation(e: Evaluation, title = 'dev'): string {
   for (const [c, v] of Object.entries(e.categories).sort()) lines.push(`| ${c} | ${v.total} | ${v.found} | ${((v.found / v.total) * 100).toFixed(1)}% |`);
   lines.push('', `clean notes touched: ${e.cleanTouched}/${e.cleanNotes} (${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}%)`);
   lines.push(`false blocks (notes without special category): ${e.falseBlocks}/${e.notesWithoutCategory} (${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}%)`);
-  lines.push(`per note (new pseudonymiser + pseudonymise + classify): p50 ${e.p50Ms.toFixed(3)} ms, p95 ${e.p95Ms.toFixed(3)} ms, ${e.mbPerSecond.toFixed(2)} MB/s`);
+  lines.push(`per note (new pseudonymiser + pseudonymise + classify, CPU time): p50 ${e.p50Ms.toFixed(3)} ms, p95 ${e.p95Ms.toFixed(3)} ms, ${e.mbPerSecond.toFixed(2)} MB/s`);
   lines.push(`bulk scan (one pseudonymiser, all notes as one text): ${e.bulkMbPerSecond.toFixed(2)} MB/s per CPU second (one core)`);
   return lines.join('\n');
 }
