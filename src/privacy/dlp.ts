@@ -88,7 +88,10 @@ const CASE_SENSITIVE: Partial<Record<SensitiveCategory, string>> = {
 
 // One pass over the text for all categories: a named group per category tells which one matched.
 const CATEGORY_ORDER = Object.keys(LEXICON) as SensitiveCategory[];
-const ALL_CATEGORIES = new RegExp(`${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c]})`).join('|')})`, 'gi');
+const ALL_CATEGORIES_SOURCE = `${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c]})`).join('|')})`;
+const ALL_CATEGORIES = new RegExp(ALL_CATEGORIES_SOURCE, 'gi');
+// The lexicon is lower case: on a lower-cased text the engine needs no case folding per character.
+const ALL_CATEGORIES_LOWER = new RegExp(ALL_CATEGORIES_SOURCE, 'g');
 const CASED_ORDER = Object.keys(CASE_SENSITIVE) as SensitiveCategory[];
 const CASED_CATEGORIES = new RegExp(`${B}(?:${CASED_ORDER.map((c) => `(?<${c}>${CASE_SENSITIVE[c]})`).join('|')})`, 'g');
 
@@ -104,7 +107,9 @@ export function classifySensitive(text: string, _lang?: 'de' | 'en'): { categori
   if (!text) return { categories: [], spans: [] };
   const masked = text.replace(BUSINESS_TOPICS, (m) => ' '.repeat(m.length));
   const spans: SensitiveSpan[] = [];
-  for (const m of masked.matchAll(ALL_CATEGORIES)) {
+  const lower = masked.toLowerCase();
+  // Lower-casing keeps positions except for a few letters ("İ"): then the case-folding regex runs.
+  for (const m of lower.length === masked.length ? lower.matchAll(ALL_CATEGORIES_LOWER) : masked.matchAll(ALL_CATEGORIES)) {
     const category = CATEGORY_ORDER.find((c) => m.groups![c] !== undefined)!;
     spans.push({ category, start: m.index, end: m.index + m[0].length });
   }

@@ -68,7 +68,7 @@ const CUE_CHAR = /[\p{L}\p{M}.'’-]/u;
 const SEP_CHAR = /[ ,:(]/;
 const PARTICLE_BEFORE = /(?:^|[ ])([\p{L}\p{M}]{1,4}) $/u;
 
-interface Token {
+export interface Token {
   text: string;
   start: number;
   end: number;
@@ -135,7 +135,12 @@ function companyOrModelFollows(text: string, end: number): boolean {
 const CONJUNCTION_BEFORE = /(?:,|,? (?:und|and|sowie|oder|or|&)) $/;
 const CONJUNCTION_AFTER = /^(?:,|,? (?:und|and|sowie|oder|or|&)) /;
 
-export function findNames(text: string): NameSpan[] {
+let lastText: string | undefined;
+let lastWords: Token[] = [];
+
+/** The capitalised words of a text (the last text's list is kept: the pseudonymiser asks again). */
+export function capitalWords(text: string): readonly Token[] {
+  if (text === lastText) return lastWords;
   const words: Token[] = [];
   for (const m of text.matchAll(CAPITAL_WORD)) {
     if (m.index > 0 && WORD_BEFORE_CHAR.test(text[m.index - 1]!)) continue;
@@ -143,13 +148,20 @@ export function findNames(text: string): NameSpan[] {
     while (w.endsWith('-') || w.endsWith("'") || w.endsWith('’')) w = w.slice(0, -1);
     words.push({ text: w, start: m.index, end: m.index + w.length });
   }
+  lastText = text;
+  lastWords = words;
+  return words;
+}
+
+export function findNames(text: string): NameSpan[] {
+  const words = capitalWords(text);
   const spans: NameSpan[] = [];
   const accepted = new Set<number>();
   const pending = new Set<number>();
   for (let i = 0; i < words.length; i++) {
     let start = words[i]!;
     // A one-letter particle before a name ("Ó Briain", "O Sullivan") belongs to it.
-    let spanStart = start.start;
+    const spanStart = start.start;
     if (!factsOf(start.text).shaped && PARTICLES.has(start.text.toLowerCase()) && words[i + 1] && words[i + 1]!.start === start.end + 1 && factsOf(words[i + 1]!.text).shaped) {
       i++;
       start = words[i]!;

@@ -1,6 +1,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { findEmails, recognise, type EntityType } from './recognisers.ts';
 import { isCommonWord } from './lexicon.ts';
+import { capitalWords } from './names.ts';
 import { escapeRegex, fold, skeleton } from './text.ts';
 
 export { fold } from './text.ts';
@@ -32,8 +33,6 @@ function variantSource(value: string): string {
   return escapeRegex(fold(value)).replace(/ /g, ' ?');
 }
 
-// A capitalised word of any script (names are written capitalised; the CRM's own values are matched in any case).
-const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*[\p{L}\p{M}]|\p{Lu}/gu;
 const folded = new Map<string, string>();
 function foldCached(word: string): string {
   let f = folded.get(word);
@@ -66,6 +65,14 @@ function phoneKey(raw: string): string {
   if (digits.startsWith('00')) return digits.slice(2);
   if (digits.startsWith('0')) return `49${digits.slice(1)}`;
   return digits;
+}
+
+/** A recogniser hit or a learned name with the placeholder it gets (and "'s" for a genitive). */
+interface PlacedSpan {
+  start: number;
+  end: number;
+  placeholder: string;
+  suffix: string;
 }
 
 interface KnownValue {
@@ -181,23 +188,28 @@ export class Pseudonymiser {
       out += text.slice(last);
     }
     if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
-    if (this.learned.size > 0) out = this.replaceLearned(out);
-    const spans = recognise(out, { emailsDone: true });
-    if (spans.length === 0) return out;
-    let result = '';
-    let last = 0;
-    const learnedBefore = this.learned.size;
-    for (const span of spans) {
+    const spans: PlacedSpan[] = recognise(out, { emailsDone: true }).map((span) => {
       const value = out.slice(span.start, span.end);
       const placeholder = this.placeholderOf(span.type, value);
       if (span.type === 'PERSON') this.learn(value, placeholder);
-      result += out.slice(last, span.start) + placeholder;
+      return { start: span.start, end: span.end, placeholder, suffix: '' };
+    });
+    // A name found once is hidden everywhere in the job: "mit Lisann und Stella … Lisann bringt die Unterlagen".
+    if (this.learned.size > 0) {
+      const more = this.learnedSpans(out, spans);
+      if (more.length > 0) {
+        spans.push(...more);
+        spans.sort((a, b) => a.start - b.start);
+      }
+    }
+    if (spans.length === 0) return out;
+    let result = '';
+    let last = 0;
+    for (const span of spans) {
+      result += out.slice(last, span.start) + span.placeholder + span.suffix;
       last = span.end;
     }
-    result += out.slice(last);
-    // A name found once is hidden everywhere: "mit Lisann und Stella … Lisann bringt die Unterlagen".
-    if (this.learned.size > learnedBefore) result = this.replaceLearned(result);
-    return result;
+    return result + out.slice(last);
   }
 
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
@@ -220,46 +232,42 @@ export class Pseudonymiser {
   }
 
   /**
-   * Learned names by word lookup, not by a regex alternation: one pass over the capitalised words of
-   * the text, each folded once (cached), so the cost does not grow with the number of names.
+   * Other occurrences of learned names: a lookup per capitalised word (the list the name recogniser
+   * already made), not a regex alternation, so the cost does not grow with the number of names.
    */
-  private replaceLearned(text: string): string {
-    const word = new RegExp(CAPITAL_WORD.source, 'gu');
-    const next = new RegExp(CAPITAL_WORD.source, 'uy');
-    let out = '';
-    let last = 0;
-    for (let m = word.exec(text); m; m = word.exec(text)) {
-      const from = m.index;
-      if (from > 0 && /[\p{L}\p{M}\p{N}@._%+'’]/u.test(text[from - 1]!)) continue;
-      const first = foldCached(m[0]);
-      // Most words start no learned name: one set lookup each.
-      if (!this.learnedFirst.has(first) && !(first.endsWith('s') && this.learnedFirst.has(first.slice(0, -1)))) continue;
-      let joined = first.replace(/ /g, '');
-      let to = from + m[0].length;
-      let hit: { to: number; placeholder: string; genitive: boolean } | undefined;
-      for (let n = 1; n <= 3; n++) {
+  private learnedSpans(text: string, taken: readonly PlacedSpan[]): PlacedSpan[] {
+    const words = capitalWords(text);
+    const found: PlacedSpan[] = [];
+    let t = 0;
+    for (let i = 0; i < words.length; i++) {
+      const first = words[i]!;
+      while (t < taken.length && taken[t]!.end <= first.start) t++;
+      if (t < taken.length && taken[t]!.start < first.end) continue; // already hidden
+      const key = foldCached(first.text);
+      if (!this.learnedFirst.has(key) && !(key.endsWith('s') && this.learnedFirst.has(key.slice(0, -1)))) continue;
+      if (first.start > 0 && /[@._%+]/.test(text[first.start - 1]!)) continue;
+      let joined = key.replace(/ /g, '');
+      let hit: { last: number; placeholder: string; genitive: boolean } | undefined;
+      for (let n = 1; n <= 3 && i + n - 1 < words.length; n++) {
+        const w = words[i + n - 1]!;
         if (n > 1) {
-          // Only capitalised words separated by one space form a name.
-          if (text[to] !== ' ') break;
-          next.lastIndex = to + 1;
-          const w = next.exec(text);
-          if (!w) break;
-          joined += foldCached(w[0]).replace(/ /g, '');
-          to = to + 1 + w[0].length;
+          // Only capitalised words separated by one space form a name, and none of them hidden yet.
+          if (w.start !== words[i + n - 2]!.end + 1 || text[w.start - 1] !== ' ') break;
+          if (taken.some((s) => s.start < w.end && s.end > w.start)) break;
+          joined += foldCached(w.text).replace(/ /g, '');
         }
         const exact = this.learned.get(joined);
-        if (exact) hit = { to, placeholder: exact, genitive: false };
+        if (exact) hit = { last: i + n - 1, placeholder: exact, genitive: false };
         else if (joined.endsWith('s')) {
           const genitive = this.learned.get(joined.slice(0, -1));
-          if (genitive) hit = { to, placeholder: genitive, genitive: true };
+          if (genitive) hit = { last: i + n - 1, placeholder: genitive, genitive: true };
         }
       }
-      if (!hit || /[\p{L}\p{M}\p{N}]/u.test(text[hit.to] ?? ' ')) continue;
-      out += text.slice(last, from) + hit.placeholder + (hit.genitive ? "'s" : '');
-      last = hit.to;
-      word.lastIndex = hit.to;
+      if (!hit) continue;
+      found.push({ start: first.start, end: words[hit.last]!.end, placeholder: hit.placeholder, suffix: hit.genitive ? "'s" : '' });
+      i = hit.last;
     }
-    return last === 0 ? text : out + text.slice(last);
+    return found;
   }
 
   private knownPlaceholder(match: string): string {
