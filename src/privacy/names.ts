@@ -65,7 +65,7 @@ const NAME_PART = String.raw`(?:[OD]['’]|Mc|Mac|Fitz)?\p{Lu}[\p{Ll}\p{M}]*(?:[
 const CAPITALISED = new RegExp(`^${NAME_PART}(?:-${NAME_PART})*$`, 'u');
 const HAS_LOWER = /\p{Ll}/u;
 const CUE_CHAR = /[\p{L}\p{M}.'’-]/u;
-const SEP_CHAR = /[ ,:(]/;
+const SEP_CHAR = ' ,:(';
 const PARTICLE_BEFORE = /(?:^|[ ])([\p{L}\p{M}]{1,4}) $/u;
 
 export interface Token {
@@ -100,17 +100,24 @@ function factsOf(word: string): WordFacts {
 
 type Cue = 'honorific' | 'strong' | 'weak' | 'thing' | 'none';
 
+/** Letters, marks and the joiners a cue word may contain; ASCII decided by code, the rest by class. */
+function isCueChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 46 || c === 39 || c === 45;
+  return CUE_CHAR.test(text[i]!);
+}
+
 /** The word ending at `end` (scanning back), and where it starts. */
 function wordBefore(text: string, end: number): [string, number] {
   let i = end;
-  while (i > 0 && end - i < 32 && CUE_CHAR.test(text[i - 1]!)) i--;
+  while (i > 0 && end - i < 32 && isCueChar(text, i - 1)) i--;
   return [text.slice(i, end), i];
 }
 
 function cueBefore(text: string, start: number): Cue {
   // Scanning back by hand: a regex anchored at the end would be tried from every position.
   let sepStart = start;
-  while (sepStart > 0 && start - sepStart < 3 && SEP_CHAR.test(text[sepStart - 1]!)) sepStart--;
+  while (sepStart > 0 && start - sepStart < 3 && SEP_CHAR.includes(text[sepStart - 1]!)) sepStart--;
   if (sepStart === start) return 'none';
   const sep = text.slice(sepStart, start);
   const [word, wordStart] = wordBefore(text, sepStart);
@@ -143,7 +150,10 @@ export function capitalWords(text: string): readonly Token[] {
   if (text === lastText) return lastWords;
   const words: Token[] = [];
   for (const m of text.matchAll(CAPITAL_WORD)) {
-    if (m.index > 0 && WORD_BEFORE_CHAR.test(text[m.index - 1]!)) continue;
+    if (m.index > 0) {
+      const c = text.charCodeAt(m.index - 1);
+      if (c < 128 ? (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39 : WORD_BEFORE_CHAR.test(text[m.index - 1]!)) continue;
+    }
     let w = m[0];
     while (w.endsWith('-') || w.endsWith("'") || w.endsWith('’')) w = w.slice(0, -1);
     words.push({ text: w, start: m.index, end: m.index + w.length });
