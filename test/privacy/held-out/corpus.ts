@@ -1,6 +1,6 @@
 import type { CorpusEntity, CorpusNote } from '../corpus.ts';
 import { ORIGINS } from './names.ts';
-import { BUSINESS_DATES, CATEGORY_STATEMENTS, CLEAN_FRAMES, COMPANIES, KNOWN_FRAMES, NEAR_MISSES, PRODUCTS, THIRD_PARTY_FRAMES } from './phrases.ts';
+import { BUSINESS_DATES, CATEGORY_STATEMENTS, CLEAN_FRAMES, COMPANIES, KNOWN_FRAMES, NEAR_MISSES, PRODUCTS, THIRD_PARTY_FRAMES, WAVE_2 } from './phrases.ts';
 
 /**
  * The held-out privacy set: CRM notes built from hand-written names (13 origins) and wordings that
@@ -285,6 +285,26 @@ export function buildHeldOut(): CorpusNote[] {
     const own = i % 4 === 1 ? { company: `${company} ${pick(['GmbH', 'S.A.', 'Ltd', 'AG'])}` } : undefined;
     const text = fill(frame, { DATE: pick(BUSINESS_DATES), ORDER: order, PRODUCT: pick(PRODUCTS), COMPANY: own?.company ?? company });
     notes.push({ id: `ho-clean-${i}`, lang, text, ...(own ? { contact: own } : {}), entities: [], categories: [], clean: true });
+  }
+  // 7. Second wave (written after the detectors changed): more third parties, statements, near misses.
+  for (const lang of ['de', 'en'] as const) {
+    for (const [i, frame] of WAVE_2.thirdParty[lang].entries()) {
+      for (const o of ORIGINS.filter((_, k) => k % 3 === i)) {
+        const first = o.given[(i + 5) % o.given.length]!;
+        const last = o.family[(i + 7) % o.family.length]!;
+        const entities: CorpusEntity[] = [];
+        if (frame.includes('{F}')) entities.push({ type: 'PERSON_UNKNOWN', value: first });
+        if (frame.includes('{L}')) entities.push({ type: 'PERSON_UNKNOWN', value: last });
+        notes.push({ id: `ho2-third-${lang}-${i}-${o.origin}`, lang, text: fill(frame, { F: first, L: last, H: hon(lang) }), entities, categories: [], clean: false });
+      }
+    }
+    for (const [category, byLang] of Object.entries(WAVE_2.statements)) {
+      for (const [i, statement] of byLang[lang].entries()) {
+        const p = person();
+        notes.push({ id: `ho2-cat-${category}-${lang}-${i}`, lang, text: `${p.first} ${statement}.`, contact: { firstname: p.first, lastname: p.last }, entities: [{ type: 'PERSON', value: p.first }], categories: [category], clean: false });
+      }
+    }
+    for (const [i, text] of WAVE_2.nearMisses[lang].entries()) notes.push({ id: `ho2-near-${lang}-${i}`, lang, text, entities: [], categories: [], clean: true });
   }
   return notes;
 }

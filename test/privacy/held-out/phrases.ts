@@ -138,3 +138,26 @@ export const COMPANIES = ['Arçelik', 'Orlen', 'Vinamilk', 'Ryanair', 'Koç Hold
 
 /** Dates in business wording, each in one common format. */
 export const BUSINESS_DATES = ['02.06.2025', '14.11.2025', '2025-03-18', '3. April 2026', '17/09/2025', 'March 4, 2026', '29.01.26', '12. Dezember 2025', '5 May 2026', '30.06.2026'];
+
+/**
+ * Second wave, written after the detectors changed (issue 8): new wordings only, none taken from a
+ * miss. The first wave above was committed before any detector change.
+ */
+export const WAVE_2 = {
+  thirdParty: {
+    de: ['Die Prokuristin {F} {L} hat die Bestellung freigegeben.', 'Neuer Einkäufer seit Juli: {F} {L}.', 'Zuständig im Werk ist jetzt {H} {L}.'],
+    en: ['Their new buyer, {F} {L}, starts in July.', 'Escalated to {F} {L}, head of quality.', 'Got a referral from {H} {L} at the supplier day.'],
+  },
+  statements: {
+    health: { de: ['ist seit dem Bandscheibenvorfall nur eingeschränkt belastbar'], en: ['is off after a heart operation'] },
+    religion: { de: ['macht im Frühjahr die Pilgerreise nach Mekka'], en: ['leaves early on Fridays for synagogue'] },
+    political: { de: ['ist Ortsvorsteher für die CDU'], en: ['chairs the local Conservative association'] },
+    trade_union: { de: ['ist Betriebsrätin und bei ver.di aktiv'], en: ['negotiates for the union at the plant'] },
+    ethnic_origin: { de: ['gehört zur dänischen Minderheit in Südschleswig'], en: ['is of Nigerian descent'] },
+    sex_life: { de: ['hat erzählt, dass er mit seinem Ehemann nach Köln zieht'], en: ['mentioned her wife works at the hospital'] },
+  } as Record<string, { de: string[]; en: string[] }>,
+  nearMisses: {
+    de: ['Schulungsraum für 12 Personen, Beamer vorhanden.', 'Interesse an der Partei-übergreifenden Ausschreibung der Stadtwerke.', 'Fragt nach Rabatt für Kirchen und Vereine als Zielgruppe.'],
+    en: ['The Labour Day closure moves delivery to Tuesday.', 'Asked about our union-busting stance? No: they meant the union of two catalogues.', 'Wants pricing for the Jewish Museum gift shop (venue is a customer).'],
+  },
+};
