@@ -98,7 +98,7 @@ function factsOf(word: string): WordFacts {
   return f;
 }
 
-type Cue = 'honorific' | 'strong' | 'weak' | 'thing' | 'none';
+type Cue = 'honorific' | 'role' | 'strong' | 'weak' | 'thing' | 'none';
 
 /** Letters, marks and the joiners a cue word may contain; ASCII decided by code, the rest by class. */
 function isCueChar(text: string, i: number): boolean {
@@ -127,7 +127,9 @@ function cueBefore(text: string, start: number): Cue {
   const bare = p.replace(/\.$/, '');
   const [word2] = wordStart > 0 && text[wordStart - 1] === ' ' ? wordBefore(text, wordStart - 1) : [''];
   const two = word2 ? `${word2.toLowerCase()} ${p}` : '';
-  if (ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare) || VERB_CUES.has(p) || VERB_CUES.has(two)) return 'strong';
+  // A role or kinship word is as strong as an honorific ("Hausmeister Fischer", "Kollegin Dran").
+  if (ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare)) return sep === ' ' ? 'role' : 'strong';
+  if (VERB_CUES.has(p) || VERB_CUES.has(two)) return 'strong';
   if (WEAK_CUES.has(p) && sep === ' ') return 'weak';
   if (THING_CUES.has(p) && sep === ' ') return 'thing';
   return 'none';
@@ -209,7 +211,7 @@ export function findNames(text: string): NameSpan[] {
     });
     if (plain && !(spanStart > 1 && text[spanStart - 1] === ' ')) continue;
     const cue = cueBefore(text, spanStart);
-    if (plain && cue !== 'honorific') continue;
+    if (plain && cue !== 'honorific' && cue !== 'role') continue;
     const n = acceptRun(run, cue);
     if (n > 0) {
       const last = run[n - 1]!;
@@ -250,8 +252,8 @@ function acceptRun(run: Token[], cue: Cue): number {
   const given = words.map((w) => w.givenAny && !w.english);
   // Trailing vocabulary words are not part of the name, unless a given name or an honorific vouches for the second word.
   let n = words.length;
-  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || cue === 'honorific'))) n--;
-  if (cue === 'honorific') return n;
+  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || cue === 'honorific' || cue === 'role'))) n--;
+  if (cue === 'honorific' || cue === 'role') return n;
   if (cue === 'strong') return unknown[0] || givenAny[0] ? n : 0;
   if (n >= 2 && (given[0] || (givenAny[0] && unknown[1]))) return n;
   // Two unknown words alone are a person unless they follow a word that introduces things ("Interesse an Fronius Symo").
