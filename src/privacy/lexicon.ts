@@ -104,9 +104,10 @@ const cache = new Map<string, boolean>();
 
 /** Is this word part of the German or English vocabulary (inflected forms and German compounds included)? */
 export function isCommonWord(word: string): boolean {
-  const w = word.toLowerCase().normalize('NFC');
-  const cached = cache.get(w);
+  // Cached by the word as written: no case folding or normalisation on the hot path.
+  const cached = cache.get(word);
   if (cached !== undefined) return cached;
+  const w = word.toLowerCase().normalize('NFC');
   const words = vocab();
   const de = german!;
   let common = words.has(w) || inflectedDe(w, de) || inflectedEn(w, english!);
@@ -124,6 +125,6 @@ export function isCommonWord(word: string): boolean {
     common = LINKS.some((l) => head.length > l.length + 2 && head.endsWith(l) && de.has(head.slice(0, head.length - l.length)));
   }
   if (cache.size > 50_000) cache.clear();
-  cache.set(w, common);
+  cache.set(word, common);
   return common;
 }

@@ -23,6 +23,28 @@ export interface Skeleton {
   end: Int32Array;
 }
 
+const MARK_KIND = '\u0000M';
+const APOSTROPHE_KIND = '\u0000A';
+const SEPARATOR_KIND = '\u0000S';
+const kinds = new Map<string, string>();
+
+/** What a non-ASCII character folds to (cached: notes repeat the same few letters). */
+function charKind(ch: string): string {
+  let kind = kinds.get(ch);
+  if (kind === undefined) {
+    if (MARK.test(ch)) kind = MARK_KIND;
+    else if (APOSTROPHE.test(ch)) kind = APOSTROPHE_KIND;
+    else if (SEPARATOR.test(ch)) kind = SEPARATOR_KIND;
+    else {
+      kind = '';
+      for (const low of ch.toLowerCase()) kind += SPECIAL[low] ?? low.normalize('NFD').replace(/\p{M}/gu, '');
+    }
+    if (kinds.size > 10_000) kinds.clear();
+    kinds.set(ch, kind);
+  }
+  return kind;
+}
+
 /** Folds a text character by character, keeping where each folded character came from. */
 export function skeleton(input: string): Skeleton {
   // Hot path (every note, every CRM value): ASCII is handled without regexes or allocations.
@@ -62,21 +84,16 @@ export function skeleton(input: string): Skeleton {
     const cp = input.codePointAt(i)!;
     const ch = String.fromCodePoint(cp);
     const next = i + ch.length;
-    if (MARK.test(ch)) {
+    const kind = charKind(ch);
+    if (kind === MARK_KIND) {
       // A combining mark belongs to the letter before it.
       if (n > 0) end[n - 1] = next;
-    } else if (APOSTROPHE.test(ch)) {
+    } else if (kind === APOSTROPHE_KIND) {
       if (n > 0 && out[n - 1] !== 32) end[n - 1] = next;
-    } else if (SEPARATOR.test(ch)) {
+    } else if (kind === SEPARATOR_KIND) {
       if (n > 0 && out[n - 1] === 32) end[n - 1] = next;
       else push(32, i, next);
-    } else {
-      for (const low of ch.toLowerCase()) {
-        const special = SPECIAL[low];
-        const base = special ?? low.normalize('NFD').replace(/\p{M}/gu, '');
-        for (let k = 0; k < base.length; k++) push(base.charCodeAt(k), i, next);
-      }
-    }
+    } else for (let k = 0; k < kind.length; k++) push(kind.charCodeAt(k), i, next);
     i = next;
   }
   let text = '';
