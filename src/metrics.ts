@@ -43,6 +43,13 @@ export const leakGuardRefusals = new Counter({
   registers: [registry],
 });
 
+export const draftPaths = new Counter({
+  name: 'draftbridge_draft_paths_total',
+  help: 'Drafts by how they were made: llm, llm_without_note (the leak guard refused the note), template',
+  labelNames: ['path'] as const,
+  registers: [registry],
+});
+
 export const llmTokens = new Counter({
   name: 'draftbridge_llm_tokens_total',
   help: 'LLM tokens used by route and kind (prompt, completion)',

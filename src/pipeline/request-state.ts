@@ -47,12 +47,14 @@ export const RequestRecord = z.object({
   noteId: z.string().optional(),
   ownerId: z.string().optional(),
   templateFallback: z.string().optional(),
+  /** How the draft was made: llm, llm_without_note (leak guard refused the note) or template. */
+  draftPath: z.string().optional(),
   reason: z.string().optional(),
   categories: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'reason' | 'categories'>>;
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories'>>;
 
 // Moves state only from an allowed predecessor; a repeat of the same transition is a no-op (retries).
 const TRANSITION_SCRIPT = new RedisScript(`

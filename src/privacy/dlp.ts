@@ -16,28 +16,59 @@ export interface SensitiveSpan {
 // Start of a word (stems may continue into compounds). Latin letters only: a non-unicode regex is much faster.
 const B = '(?<![A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F])';
 
+// Parties of DE/AT/CH/UK/IE/US and the roles that tie a person to one: a party name alone ("Grüne
+// Energie", "Labour costs", "Conservative estimate") says nothing about anyone.
+const PARTY =
+  '(?:cdu|csu|spd|afd|fdp|grünen|grüne[nr]?|bündnis 90|linken?|die linke|bsw|freien? wähler|övp|spö|fpö|neos|svp|glp|evp|sp\\b|lib ?dems?|liberal democrats?|tor(?:y|ies)|conservatives?|labour|snp|plaid cymru|reform uk|ukip|green party|greens|sinn féin|dup|fianna fáil|fine gael|democrats?\\b|republicans?\\b|gop\\b|democratic party|republican party)';
+const PARTY_ROLE =
+  '(?:mitglied|parteimitglied|parteibuch|gemeinderat|gemeinderätin|stadtrat|stadträtin|kreistag|kreisrat|kreisrätin|landtag|bundestag|nationalrat|nationalrätin|kantonsrat|kantonsrätin|großrat|grossrat|abgeordnete[rn]?|landtagsabgeordnete[rn]?|bundestagsabgeordnete[rn]?|kandidat(?:in)?|kandidiert|wahlkampf|ortsverein|ortsverband|kreisverband|kreisvorsitzende[r]?|landesvorsitzende[r]?|vorsitzende[r]? der|fraktion|wahlliste|listenplatz|bürgermeister(?:in)?|councillor|councilor|council\\b|\\bmp\\b|\\bmep\\b|senat(?:e|or)|congress(?:man|woman)?|candidate|stood as|standing for|running for|campaign(?:s|ing|er)?|canvass|fundrais|delegate|registered|caucus|member|activist|volunteer|agent|supporter|wähler(?:in)?|wählt|votes?|voted)';
+
 const LEXICON: Record<SensitiveCategory, string> = {
   health: [
-    'krank(?!enhaus-?(?:it|software|projekt|verwaltung|kunde))', 'erkrank', 'krebs', 'tumor', 'diagnos', 'therapie', 'chemo', 'operiert', 'operation(?:stermin)?\\b',
-    'op-termin', 'reha\\b', 'rehabilitation', 'kur\\b', 'arztbesuch', 'arzttermin', 'facharzt', 'depressi', 'burn-?out', 'schwanger', 'diabet',
+    'krank(?!enhaus|enkasse|enversicherung|enpflege)', 'erkrank', 'krebs', 'tumor', 'diagnos', 'therapie', 'chemo', 'bestrahlung', 'operiert', 'operation(?:stermin)?\\b',
+    'op-termin', '(?:hüft|knie|herz|rücken|bandscheiben|schulter|augen)-?op\\b', 'reha\\b', 'rehabilitation', 'kur\\b', 'arztbesuch', 'arzttermin', 'facharzt', 'depressi', 'burn-?out', 'schwanger', 'diabet', 'zuckerkrank', 'insulin',
     'herzinfarkt', 'schlaganfall', 'bandscheib', 'allergi', 'medikament', 'behinderung', 'schwerbehindert', 'arbeitsunfähig', 'psychisch', 'psychiat',
-    'psychotherap', 'klinikaufenthalt', 'im krankenhaus', 'ins krankenhaus', 'gesundheitlich', 'gesundheitszustand', 'corona-?infiziert', 'covid-?(?:erkrank|infiz|positiv)',
+    'psychotherap', 'klinikaufenthalt', 'im krankenhaus', 'ins krankenhaus', 'krankenhausaufenthalt', 'gesundheitlich', 'gesundheitszustand', 'corona-?infiziert', 'covid-?(?:erkrank|infiz|positiv)', 'long[- ]?covid', 'post[- ]?covid',
+    'multiple sklerose', 'multiple sclerosis', 'im rollstuhl', 'rollstuhlfahrer', 'wheelchair user', 'uses a wheelchair', 'in a wheelchair', 'dialyse', 'dialysis', 'transplant', 'spender(?:niere|herz|organ)', 'organspende',
+    'nervenzusammenbruch', 'nervous breakdown', 'had a breakdown', 'alzheimer', 'demenz', 'dementia', 'parkinson', 'epilep', 'asthma', 'hiv\\b', 'aids\\b', 'hepatitis', 'autis', 'adhs', 'adhd',
+    'gehörlos', 'pflegegrad', 'pflegestufe', 'pflegebedürftig', 'fehlgeburt', 'miscarriage', 'kinderwunsch', 'fertility', 'wechseljahre', 'menopaus', 'suchtklinik', 'entzug', 'alkoholkrank', 'addiction', 'rehab\\b',
     'sick', 'illness', 'cancer', 'surgery', 'in hospital', 'hospitali[sz]ed', 'diagnosed', 'therapy', 'pregnan', 'disabilit', 'disabled', 'medication',
     'chronic', 'depression', 'anxiety disorder', 'health (?:issue|problem|condition|reasons)', 'medical (?:leave|condition|treatment)', 'sick leave', 'stroke\\b', 'heart attack',
+    '(?:hip|knee|joint) replacement', 'recovering from', 'krankgeschrieben', 'off work with',
   ].join('|'),
   religion: [
-    'religi', 'kirchlich', 'kirchenaustritt', 'kirchengemeinde', 'katholisch', 'evangelisch', 'muslim', 'moslem', 'islam', 'jüdisch', 'jude\\b', 'juden\\b',
-    'christlich', 'christin\\b', 'buddhis', 'hinduis', 'moschee', 'synagoge', 'ramadan', 'konfession', 'atheist', 'gottesdienst', 'zeugen jehovas', 'freikirch',
-    'church', 'catholic', 'protestant', 'jewish', 'mosque', 'synagogue', 'his faith', 'her faith', 'prayer', 'sabbath', 'kosher', 'halal',
+    'religi', 'kirchlich', 'kirchenaustritt', 'kirchengemeinde', 'kirchenchor', 'katholisch', 'katholik', 'evangelisch', 'evangelikal', 'evangelical', 'muslim', 'moslem', 'islam', 'jüdisch', 'jüdin', 'jude\\b', 'juden\\b',
+    'christlich', 'christin\\b', 'buddhis', 'hinduis', 'hindu\\b', 'moschee', 'synagoge', 'ramadan', 'fastenmonat', 'iftar', 'zuckerfest', 'opferfest', 'bayram', 'konfession', 'atheist', 'agnosti', 'gottesdienst', 'zeugen? jehovas', 'zeugin jehovas', 'freikirch',
+    'schabbat', 'sabbat', 'shabbat', 'sabbath', 'koscher', 'kosher', 'halal', 'jom kippur', 'yom kippur', 'pessach', 'passover', 'chanukka', 'hanukkah', 'diwali', 'orthodox', 'gläubig', 'fromm\\b', 'devout', 'betet\\b', 'gebet', 'freitagsgebet', 'friday prayers?',
+    'sikh', 'turban', 'kippa', 'kopftuch', 'hijab', 'niqab', 'burka', 'mormon', 'latter-day saints', 'jehovah.s witness', 'adventist', 'baptist\\b', 'methodist', 'anglican', 'lutheran', 'quaker', 'quäker', 'mennonit', 'amish', 'scientolog', 'pilgrimage', 'pilgerfahrt', 'wallfahrt', 'hajj',
+    'church', 'catholic', 'protestant', 'jewish', 'mosque', 'synagogue', 'his faith', 'her faith', 'prayer', 'religious', 'imam\\b', 'rabbi', 'pastor\\b', 'pfarrer', 'priest', 'taufe', 'baptism', 'konfirmation', 'kommunion', 'firmung', 'bar mitzvah', 'bat mitzvah',
   ].join('|'),
   political: [
-    'parteimitglied', 'parteibuch', 'mitglied (?:der|bei der) (?:cdu|csu|spd|afd|fdp|grünen|linken|partei)', '(?:cdu|csu|spd|afd|fdp)-(?:mitglied|politiker|wähler|ortsverein)',
-    'wählt (?:die )?(?:cdu|csu|spd|afd|fdp|grüne|linke)', 'politische (?:einstellung|überzeugung|gesinnung|meinung)', 'politisch engagiert', 'wahlkampf', 'stadtrat für die', 'demonstration gegen',
+    'parteimitglied', 'parteibuch', `mitglied (?:der|bei der|in der) ${PARTY}`,
+    `${PARTY}-(?:mitglied|politiker(?:in)?|wähler(?:in)?|ortsverein|fraktion|abgeordnete[rn]?|kandidat(?:in)?|stadtrat|stadträtin|gemeinderat|kantonsrat|kantonsrätin|nationalrat|landtagsabgeordnete[rn]?|kreisvorsitzende[r]?|councillor)`,
+    `${PARTY}\\b[^.!?\\n]{0,40}?${PARTY_ROLE}`, `${PARTY_ROLE}[^.!?\\n]{0,40}?\\b${PARTY}`,
+    'politische (?:einstellung|überzeugung|gesinnung|meinung)', 'politisch (?:engagiert|aktiv)', 'wahlkampf', 'kandidiert (?:für|bei|als)', 'sitzt im (?:gemeinderat|stadtrat|kreistag|landtag|bundestag|nationalrat|kantonsrat)', 'demonstration gegen',
     'political (?:view|opinion|belief|affiliation)', 'party member', 'member of the (?:labour|conservative|green|democratic|republican)', 'votes? (?:labour|tory|conservative|democrat|republican)', 'campaigns? for the',
+    '(?:labour|tory|conservative|lib dem|green|snp) (?:councillor|mp|candidate|activist|member)', 'town council(?:lor)?\\b', 'city council(?:lor)?\\b', 'registered (?:democrat|republican|voter)',
+    'running for (?:the )?(?:state |city |town )?(?:senate|congress|council|office|mayor)', 'stood as',
   ].join('|'),
-  trade_union: ['gewerkschaft', 'ver\\.di', 'verdi-mitglied', 'ig metall', 'ig bce', 'betriebsrat', 'dgb-', 'streik', 'trade union', 'labou?r union', 'union member', 'union rep', 'shop steward', 'on strike'].join('|'),
-  ethnic_origin: ['ethnisch', 'ethnie', 'migrationshintergrund', 'hautfarbe', 'rassis', 'abstammung', 'sinti', 'roma\\b', 'ethnic', 'ethnicity', 'skin colou?r', 'racial', 'of (?:african|asian|arab|turkish|kurdish) (?:descent|origin)', '(?:türkischer|kurdischer|arabischer|afrikanischer) (?:herkunft|abstammung)'].join('|'),
-  sex_life: ['sexuell', 'sexualität', 'homosexu', 'schwul', 'lesbisch', 'bisexu', 'transgender', 'transsexu', 'queer', 'lgbt', 'sexual orientation', 'gay\\b', 'lesbian', 'coming-?out', 'geschlechtsangleich'].join('|'),
+  trade_union: [
+    'gewerkschaft', 'ver\\.di', 'verdi-mitglied', 'ig metall', 'ig bce', 'ig bau', 'betriebsrat', 'personalrat', 'vertrauens(?:mann|frau|leute|person)', 'dgb\\b', 'dgb-', 'ögb', 'streik', 'teamsters', 'afl-cio', 'unison\\b', 'usdaw', 'solidarność', 'siptu',
+    'trade union', 'labou?r union', 'union member', 'union rep', 'union steward', 'shop steward', 'on strike', 'organi[sz]ed (?:labou?r|in a union)', 'tarifkommission',
+  ].join('|'),
+  ethnic_origin: [
+    'ethnisch', 'ethnie', 'migrationshintergrund', 'hautfarbe', 'rassis', 'abstammung', 'sinti', 'roma\\b', 'romani', 'ethnic', 'ethnicity', 'skin colou?r', 'racial', 'race\\b',
+    'of [a-z]+ (?:descent|origin|heritage|background|extraction)', '[a-zäöü]+(?:er|scher) (?:herkunft|abstammung)', '(?:stammt|kommt) aus einer [a-zäöü]+ familie', 'comes from an? [a-z]+ family',
+    '[a-zäöü]+e wurzeln', '[a-zäöü]+(?:ische|ischen) minderheit', 'minderheit der', 'minority\\b', 'afrodeutsch', 'russlanddeutsch', 'spätaussiedler', 'jesid', 'yazidi', 'schwarze[rn]? (?:deutsche|frau|mann)',
+    'people of colou?r', 'poc\\b', 'black (?:british|american|german)', 'african[- ]american', 'asian[- ](?:british|american)', 'british asian', 'aboriginal', 'indigenous', 'first nations', 'native american', 'mixed[- ]race', 'biracial', 'mixed heritage',
+    'traveller community', 'gypsy', '[a-zäöü]+stämmig',
+  ].join('|'),
+  sex_life: [
+    'sexuell', 'sexualität', 'homosexu', 'schwul', 'lesbisch', 'lesbe', 'bisexu', 'transgender', 'transsexu', 'transident', 'transfrau', 'transmann', 'ist trans\\b', 'is trans\\b', 'non-?binary', 'nicht-?binär', 'queer', 'lgbt', 'sexual orientation', 'gay\\b', 'lesbian',
+    'coming-?out', 'came out', 'geschlechtsangleich', 'transitioned', 'gender transition',
+    '(?:her|ihre[rnm]?) (?:wife|ehefrau|partnerin|girlfriend|lebensgefährtin)', '(?:his|seine[mnr]?|sein) (?:husband|ehemann|boyfriend|lebensgefährte)', 'seines mannes', '(?:sie|she) und (?:ihre|her) frau', 'she and her (?:wife|partner|girlfriend)',
+    'he and his (?:husband|partner|boyfriend)', 'er und sein (?:mann|partner|freund)', 'ist bi\\b', 'is bi\\b',
+  ].join('|'),
   genetic: ['genetisch', 'gentest', 'erbkrank', 'dna-', 'dna\\b', 'genom', 'genetic', 'hereditary', 'gene test', 'brca'].join('|'),
   biometric: ['biometri', 'fingerabdr', 'gesichtserkennung', 'iris-?scan', 'stimmprofil', 'fingerprint', 'facial recognition', 'face id\\b', 'retina scan', 'voiceprint'].join('|'),
   financial: [
@@ -47,12 +78,28 @@ const LEXICON: Record<SensitiveCategory, string> = {
   ].join('|'),
 };
 
+const UNION_NAMES = '(?:Unite|GMB|RMT|UCU|CWU|PCS|NEU|GEW|NGG|GdP|EVG|GPA|Unia|Syna|syndicom|VPOD|SEIU|UAW|AFSCME|UFCW|IBEW|CGT|CFDT|FNV|TUC|PRO-GE|younion)';
+const UNION_CONTEXT = '(?:rep|steward|member|official|branch|board|activist|active|Mitglied|aktiv|organisiert|Personalrat|Betriebsrat|Vertrauens\\w*)';
+// Case matters for these: "hat MS" (not "MS Teams"), union names that are also words ("Unite", "NEU").
+const CASE_SENSITIVE: Partial<Record<SensitiveCategory, string>> = {
+  health: '(?:hat|has|mit|with) MS\\b(?! (?:Teams|Office|Word|Excel|Outlook|Project|SQL|Access|Dynamics))|MS-Schub',
+  trade_union: `${UNION_NAMES}\\b(?=[^.!?\\n]{0,30}\\b${UNION_CONTEXT})|${UNION_CONTEXT}\\b[^.!?\\n]{0,24}\\b${UNION_NAMES}\\b`,
+};
+
 // One pass over the text for all categories: a named group per category tells which one matched.
 const CATEGORY_ORDER = Object.keys(LEXICON) as SensitiveCategory[];
-const ALL_CATEGORIES = new RegExp(`${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c]})`).join('|')})`, 'gi');
+const ALL_CATEGORIES_SOURCE = `${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c]})`).join('|')})`;
+const ALL_CATEGORIES = new RegExp(ALL_CATEGORIES_SOURCE, 'gi');
+// The lexicon is lower case: on a lower-cased text the engine needs no case folding per character.
+const ALL_CATEGORIES_LOWER = new RegExp(ALL_CATEGORIES_SOURCE, 'g');
+const CASED_ORDER = Object.keys(CASE_SENSITIVE) as SensitiveCategory[];
+const CASED_CATEGORIES = new RegExp(`${B}(?:${CASED_ORDER.map((c) => `(?<${c}>${CASE_SENSITIVE[c]})`).join('|')})`, 'g');
 
-// Business topics that contain a sensitive stem but say nothing about a person.
-const BUSINESS_TOPICS = /\b(?:gesundheits(?:branche|wesen|markt|sektor|ministerium|amt|app|plattform)|kranken(?:kasse|versicherung|haus(?:-?it|software|projekt|kette|betreiber|verwaltung)?)(?:n)?(?:kunde|projekt|software|ausschreibung)?|klinik(?:um|en|kette|betreiber|software)|healthcare (?:industry|sector|market|software|it|provider|customer)|hospital (?:software|it|project|group|chain)|medizintechnik|medtech|pharma(?:branche|kunde|unternehmen)?|kirchliche[rn]? (?:träger|einrichtung)|church (?:charity|organisation)|streikposten-?app)\b/gi;
+// Business topics that contain a sensitive stem but say nothing about a person: named sectors and
+// institutions, addresses ("Church Street"), and any sensitive stem inside a product or project
+// compound ("Kirchengemeinde-Software", "Betriebsrat-App").
+const BUSINESS_TOPICS =
+  /\b(?:gesundheits(?:branche|wesen|markt|sektor|ministerium|amt|app|plattform)|kranken(?:kasse|versicherung|haus(?:-?it|software|projekt|kette|betreiber|verwaltung|küche)?)(?:n)?(?:kunde|projekt|software|ausschreibung)?|klinik(?:um|en|kette|betreiber|software)|healthcare (?:industry|sector|market|software|it|provider|customer)|hospital (?:software|it|project|group|chain)|medizintechnik|medtech|pharma(?:branche|kunde|unternehmen)?|kirchliche[rn]? (?:träger|einrichtung)|church (?:charity|organisation|street|road|lane|hill|st\b)|kirch(?:straße|strasse|weg|platz|gasse)|streikposten-?app|[a-zäöüß]+-(?:software|app|plattform|platform|projekt|project|lösung|system|portal|modul|kunde|customer|branche|markt|sektor|tool)\b)/gi;
 
 const IBAN_LIKE = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b/g;
 
@@ -60,8 +107,14 @@ export function classifySensitive(text: string, _lang?: 'de' | 'en'): { categori
   if (!text) return { categories: [], spans: [] };
   const masked = text.replace(BUSINESS_TOPICS, (m) => ' '.repeat(m.length));
   const spans: SensitiveSpan[] = [];
-  for (const m of masked.matchAll(ALL_CATEGORIES)) {
+  const lower = masked.toLowerCase();
+  // Lower-casing keeps positions except for a few letters ("İ"): then the case-folding regex runs.
+  for (const m of lower.length === masked.length ? lower.matchAll(ALL_CATEGORIES_LOWER) : masked.matchAll(ALL_CATEGORIES)) {
     const category = CATEGORY_ORDER.find((c) => m.groups![c] !== undefined)!;
+    spans.push({ category, start: m.index, end: m.index + m[0].length });
+  }
+  for (const m of masked.matchAll(CASED_CATEGORIES)) {
+    const category = CASED_ORDER.find((c) => m.groups![c] !== undefined)!;
     spans.push({ category, start: m.index, end: m.index + m[0].length });
   }
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });

@@ -1,5 +1,5 @@
 import type { OutboundScanner } from '../ports.ts';
-import { fold } from './pseudonymise.ts';
+import { fold } from './text.ts';
 import { recognise } from './recognisers.ts';
 
 /**
@@ -10,8 +10,8 @@ import { recognise } from './recognisers.ts';
 const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
 const NOT_WORD = /[^\p{L}\p{N}@._%+-]+/gu;
 
-/** Folded and reduced to words; umlauts also lose their "e" so "Müller", "Mueller" and "Muller" meet. */
-const words = (s: string) => ` ${fold(s).replace(NOT_WORD, ' ').replace(/([aou])e/g, '$1')} `;
+/** Folded (any script, any spelling: see text.ts) and reduced to words, so "Müller", "Mueller" and "Muller" meet. */
+const words = (s: string) => ` ${fold(s).replace(NOT_WORD, ' ')} `;
 
 export function createLeakGuard(knownValues: Iterable<string>, options: { templateText?: string } = {}): OutboundScanner {
   // A surname that is also a word of our own template ("Sales", "Koch") would flag every request;

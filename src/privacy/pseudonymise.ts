@@ -1,5 +1,10 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { findEmails, recognise, type EntityType } from './recognisers.ts';
+import { isCommonWord } from './lexicon.ts';
+import { capitalWords } from './names.ts';
+import { escapeRegex, fold, skeleton } from './text.ts';
+
+export { fold } from './text.ts';
 
 /**
  * Per-job pseudonymisation. Known CRM values first (every spelling variant of them), then the
@@ -23,52 +28,20 @@ const FIELD_TYPES: Record<string, EntityType> = {
   zip: 'ADDRESS',
 };
 
-/** ä/ae, ö/oe, ü/ue, ß/ss, accents: one folded key for every spelling of a value. */
-export function fold(value: string): string {
-  return value
-    .toLowerCase()
-    .replace(/ä/g, 'ae')
-    .replace(/ö/g, 'oe')
-    .replace(/ü/g, 'ue')
-    .replace(/ß/g, 'ss')
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .replace(/\s+/g, ' ')
-    .trim();
+/** A regex source over the folded skeleton (see text.ts) matching a value in any of its spellings. */
+function variantSource(value: string): string {
+  return escapeRegex(fold(value)).replace(/ /g, ' ?');
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** Accented forms of a base letter: "José" in the CRM also matches "Jose" in a note, and back. */
-const ACCENTED: Record<string, string> = { a: 'aáàâãä', e: 'eéèêë', i: 'iíìîï', o: 'oóòôõøö', u: 'uúùûü', c: 'cç', n: 'nñ', y: 'yý', s: 'sš', z: 'zž' };
-
-/** A regex source matching a value in any of its spellings (umlaut or transliterated, accents, any case). */
-function variantSource(value: string): string {
-  let out = '';
-  const v = value.trim();
-  for (let i = 0; i < v.length; i++) {
-    const c = v[i]!;
-    const lower = c.toLowerCase();
-    const two = v.slice(i, i + 2).toLowerCase();
-    if (lower === 'ä' || two === 'ae') out += '(?:ä|ae|a)';
-    else if (lower === 'ö' || two === 'oe') out += '(?:ö|oe|o)';
-    else if (lower === 'ü' || two === 'ue') out += '(?:ü|ue|u)';
-    else if (lower === 'ß' || two === 'ss') out += '(?:ß|ss)';
-    else if (/\s/.test(c)) {
-      out += '[\\s-]+';
-      while (i + 1 < v.length && /\s/.test(v[i + 1]!)) i++;
-      continue;
-    } else if (c === '-') out += '[\\s-]?';
-    else {
-      const base = lower.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
-      const accented = ACCENTED[base.length === 1 ? base : lower];
-      // A plain a/o/u may stand for an umlaut in the other spelling ("Muller" in the CRM, "Müller" in the note).
-      const umlaut = base === 'a' ? '|ae' : base === 'o' ? '|oe' : base === 'u' ? '|ue' : '';
-      out += accented ? (umlaut ? `(?:[${accented}]${umlaut})` : `[${accented}]`) : escape(c);
-    }
-    if (two === 'ae' || two === 'oe' || two === 'ue' || two === 'ss') i++;
+const folded = new Map<string, string>();
+function foldCached(word: string): string {
+  let f = folded.get(word);
+  if (f === undefined) {
+    if (folded.size > 50_000) folded.clear();
+    f = fold(word);
+    folded.set(word, f);
   }
-  return out;
+  return f;
 }
 
 /** Digits of a phone number in any formatting: +49 (0)30 123-45 67, 030/1234567, 0049 30 1234567. */
@@ -84,7 +57,22 @@ function phoneSource(raw: string): string | undefined {
 
 /** One key per line, whatever the formatting: E.164 when libphonenumber can parse it. */
 function phoneKey(raw: string): string {
-  return parsePhoneNumberFromString(raw.replace(/\(0\)/, ''), 'DE')?.number ?? raw.replace(/\D/g, '');
+  // Digits with the international form unified (+49 (0)30 …, 0049 30 …, 030 …): the same line, the
+  // same key. Plain digit work: libphonenumber costs ~0.1 ms a call, and every phone in a note needs a key.
+  const trimmed = raw.trim();
+  const digits = trimmed.replace(/\(0\)/, '').replace(/\D/g, '');
+  if (trimmed.startsWith('+')) return digits;
+  if (digits.startsWith('00')) return digits.slice(2);
+  if (digits.startsWith('0')) return `49${digits.slice(1)}`;
+  return digits;
+}
+
+/** A recogniser hit or a learned name with the placeholder it gets (and "'s" for a genitive). */
+interface PlacedSpan {
+  start: number;
+  end: number;
+  placeholder: string;
+  suffix: string;
 }
 
 interface KnownValue {
@@ -94,15 +82,16 @@ interface KnownValue {
   placeholder: string;
 }
 
-// Latin letters incl. umlauts and accents; a non-unicode regex compiles and runs much faster.
-const LETTER = 'A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F0-9';
-const WORD_BEFORE = `(?<![${LETTER}@._%+-])`;
-const WORD_AFTER = `(?![${LETTER}]|@[${LETTER}])`;
+// Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.
+const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
+const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
 
 export class Pseudonymiser {
   private readonly counters = new Map<string, number>();
   /** folded value → placeholder */
   private readonly byValue = new Map<string, string>();
+  /** type and exact text → placeholder (a cache in front of the folded key) */
+  private readonly bySource = new Map<string, string>();
   /** placeholder → original value */
   private readonly originals = new Map<string, string>();
   private readonly issued: { type: string; placeholder: string }[] = [];
@@ -111,6 +100,10 @@ export class Pseudonymiser {
   /** folded match → placeholder, for known-value matches (variants fold to the same key) */
   private readonly knownLookup = new Map<string, string>();
   private readonly knownSources: { re: RegExp; placeholder: string }[] = [];
+  /** Names the recognisers found in this job (folded → placeholder): hidden wherever they appear again. */
+  private readonly learned = new Map<string, string>();
+  /** The first folded word of every learned name: the cheap test before a lookup. */
+  private readonly learnedFirst = new Set<string>();
 
   constructor(known: Record<string, string | null | undefined>, _options: { lang?: 'de' | 'en' } = {}) {
     const values: KnownValue[] = [];
@@ -127,7 +120,7 @@ export class Pseudonymiser {
       if (f && l) {
         add('PERSON', `${f} ${l}`, variantSource(`${f} ${l}`), `${prefix}fullname`);
         add('PERSON', `${f} ${l}`, variantSource(`${l}, ${f}`));
-        add('PERSON', `${f} ${l}`, `${escape(f[0]!)}\\.\\s?${variantSource(l)}`);
+        add('PERSON', `${f} ${l}`, `${escapeRegex(fold(f[0]!))}\\. ?${variantSource(l)}`);
       }
       if (f) {
         add('PERSON', f, variantSource(f), `${prefix}firstname`);
@@ -145,20 +138,29 @@ export class Pseudonymiser {
       if (!raw || !type || type === 'PERSON') continue;
       if (type === 'PHONE') add('PHONE', raw, phoneSource(raw), field);
       else if (type === 'EMAIL') {
-        add('EMAIL', raw, escape(raw.trim()), field);
+        add('EMAIL', raw, variantSource(raw), field);
         const local = raw.split('@')[0]!;
-        if (local.length >= 4) add('EMAIL', local, escape(local));
+        if (local.length >= 4) add('EMAIL', local, variantSource(local));
       } else add(type, raw, variantSource(raw), field);
     }
     values.sort((a, b) => b.source.length - a.source.length);
-    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'i'), placeholder: v.placeholder });
+    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'u'), placeholder: v.placeholder });
     if (values.length > 0) {
-      // A German or English genitive ("Annas Angebot", "Anna's offer") keeps its ending after the placeholder.
-      this.knownPattern = new RegExp(`${WORD_BEFORE}(${values.map((v) => v.source).join('|')})((?:s|'s|’s)(?=[^${LETTER}]|$))?${WORD_AFTER}`, 'gi');
+      // A German or English genitive ("Annas Angebot", "Anna's offer") is matched with the name.
+      this.knownPattern = new RegExp(`${WORD_BEFORE}(${values.map((v) => v.source).join('|')})(s)?${WORD_AFTER}`, 'gu');
     }
   }
 
   private placeholderOf(type: string, original: string): string {
+    // The same text seen again: no folding or phone parsing (libphonenumber costs ~0.1 ms a call).
+    const seen = this.bySource.get(`${type}\u0000${original}`);
+    if (seen) return seen;
+    const placeholder = this.placeholderOfFolded(type, original);
+    this.bySource.set(`${type}\u0000${original}`, placeholder);
+    return placeholder;
+  }
+
+  private placeholderOfFolded(type: string, original: string): string {
     const key = `${type}\u0000${type === 'PHONE' ? phoneKey(original) : fold(original)}`;
     let placeholder = this.byValue.get(key);
     if (!placeholder) {
@@ -185,27 +187,117 @@ export class Pseudonymiser {
       }
       out += text.slice(last);
     }
-    if (this.knownPattern) {
-      out = out.replace(this.knownPattern, (_m, match: string, genitive: string | undefined) => {
-        let placeholder = this.knownLookup.get(match);
-        if (!placeholder) {
-          const hit = this.knownSources.find((k) => k.re.test(match));
-          placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
-          this.knownLookup.set(match, placeholder);
-        }
-        return genitive ? placeholder + genitive : placeholder;
-      });
+    if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
+    const spans: PlacedSpan[] = recognise(out, { emailsDone: true }).map((span) => {
+      const value = out.slice(span.start, span.end);
+      const placeholder = this.placeholderOf(span.type, value);
+      if (span.type === 'PERSON') this.learn(value, placeholder);
+      return { start: span.start, end: span.end, placeholder, suffix: '' };
+    });
+    // A name found once is hidden everywhere in the job: "mit Lisann und Stella … Lisann bringt die Unterlagen".
+    if (this.learned.size > 0) {
+      const more = this.learnedSpans(out, spans);
+      if (more.length > 0) {
+        spans.push(...more);
+        spans.sort((a, b) => a.start - b.start);
+      }
     }
-    const spans = recognise(out, { emailsDone: true });
     if (spans.length === 0) return out;
     let result = '';
     let last = 0;
     for (const span of spans) {
-      const value = out.slice(span.start, span.end);
-      result += out.slice(last, span.start) + this.placeholderOf(span.type, value);
+      result += out.slice(last, span.start) + span.placeholder + span.suffix;
       last = span.end;
     }
     return result + out.slice(last);
+  }
+
+  /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
+  private learn(value: string, placeholder: string): void {
+    const valueFolded = foldCached(value);
+    const key = valueFolded.replace(/ /g, '');
+    if (key.length < 3 || this.learned.has(key)) return;
+    this.learned.set(key, placeholder);
+    this.learnedFirst.add(valueFolded.split(' ')[0]!);
+    const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
+    if (parts.length > 1) {
+      for (const part of parts) {
+        const partFolded = foldCached(part);
+        const partKey = partFolded.replace(/ /g, '');
+        if (this.learned.has(partKey)) continue;
+        this.learned.set(partKey, this.placeholderOf('PERSON', part));
+        this.learnedFirst.add(partFolded.split(' ')[0]!);
+      }
+    }
+  }
+
+  /**
+   * Other occurrences of learned names: a lookup per capitalised word (the list the name recogniser
+   * already made), not a regex alternation, so the cost does not grow with the number of names.
+   */
+  private learnedSpans(text: string, taken: readonly PlacedSpan[]): PlacedSpan[] {
+    const words = capitalWords(text);
+    const found: PlacedSpan[] = [];
+    let t = 0;
+    for (let i = 0; i < words.length; i++) {
+      const first = words[i]!;
+      while (t < taken.length && taken[t]!.end <= first.start) t++;
+      if (t < taken.length && taken[t]!.start < first.end) continue; // already hidden
+      const key = foldCached(first.text);
+      if (!this.learnedFirst.has(key) && !(key.endsWith('s') && this.learnedFirst.has(key.slice(0, -1)))) continue;
+      if (first.start > 0 && /[@._%+]/.test(text[first.start - 1]!)) continue;
+      let joined = key.replace(/ /g, '');
+      let hit: { last: number; placeholder: string; genitive: boolean } | undefined;
+      for (let n = 1; n <= 3 && i + n - 1 < words.length; n++) {
+        const w = words[i + n - 1]!;
+        if (n > 1) {
+          // Only capitalised words separated by one space form a name, and none of them hidden yet.
+          if (w.start !== words[i + n - 2]!.end + 1 || text[w.start - 1] !== ' ') break;
+          if (taken.some((s) => s.start < w.end && s.end > w.start)) break;
+          joined += foldCached(w.text).replace(/ /g, '');
+        }
+        const exact = this.learned.get(joined);
+        if (exact) hit = { last: i + n - 1, placeholder: exact, genitive: false };
+        else if (joined.endsWith('s')) {
+          const genitive = this.learned.get(joined.slice(0, -1));
+          if (genitive) hit = { last: i + n - 1, placeholder: genitive, genitive: true };
+        }
+      }
+      if (!hit) continue;
+      found.push({ start: first.start, end: words[hit.last]!.end, placeholder: hit.placeholder, suffix: hit.genitive ? "'s" : '' });
+      i = hit.last;
+    }
+    return found;
+  }
+
+  private knownPlaceholder(match: string): string {
+    let placeholder = this.knownLookup.get(match);
+    if (!placeholder) {
+      const hit = this.knownSources.find((k) => k.re.test(match));
+      placeholder = hit?.placeholder ?? this.placeholderOf('PERSON', match);
+      this.knownLookup.set(match, placeholder);
+    }
+    return placeholder;
+  }
+
+  /**
+   * Known values are matched on the folded skeleton of the text and replaced in the original: every
+   * spelling is found, and the replaced range always covers whole words (marks included).
+   */
+  private replaceKnown(text: string, pattern: RegExp, placeholderFor: (match: string) => string): string {
+    const sk = skeleton(text);
+    let out = '';
+    let last = 0;
+    for (const m of sk.text.matchAll(pattern)) {
+      const placeholder = placeholderFor(m[1]!);
+      const from = sk.start[m.index]!;
+      const to = sk.end[m.index + m[0].length - 1]!;
+      if (from < last) continue;
+      // The genitive stays readable without a letter touching the placeholder: "[[PERSON_1]]'s".
+      out += text.slice(last, from) + placeholder + (m[2] ? "'s" : '');
+      last = to;
+    }
+    return out + text.slice(last);
   }
 
   placeholderFor(field: string): string | undefined {

@@ -1,12 +1,13 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
-import { FIRST_NAMES } from './first-names.ts';
+import { identifierSpans, type IdentifierSpan } from './identifiers.ts';
+import { findNames } from './names.ts';
 
 /**
  * Recognisers for personal values the CRM did not tell us about, in German and English free text.
  * Each returns spans; the pseudonymiser replaces them with typed placeholders. Patterns are compiled
  * once at module load (hot path).
  */
-export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE';
+export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE';
 
 export interface Span {
   type: EntityType;
@@ -55,8 +56,6 @@ const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d
 const VERSION_BEFORE = /(?:version|vers\.|release|build|firmware|v)\s*$/i;
 // Both forms share the first group, so the engine tries one prefix per word boundary, not two.
 const IPV6 = /\b[0-9a-f]{1,4}:(?:(?:[0-9a-f]{1,4}:){6}[0-9a-f]{1,4}\b|(?:[0-9a-f]{1,4}:){0,5}:(?:[0-9a-f]{1,4}:?){1,6}\b)/gi;
-const DOB =
-  /\b(?:geb\.|geboren(?: am)?|Geburtsdatum:?|Geburtstag:?|date of birth:?|DOB:?|born(?: on)?)\s*(?:\d{1,2}\.?\s(?:Jan(?:uar|uary)?|Feb(?:ruar|ruary)?|März|Mar(?:ch)?|Apr(?:il)?|Mai|May|Jun[ie]?|Jul[iy]?|Aug(?:ust)?|Sep(?:tember)?|O[ck]t(?:ober)?|Nov(?:ember)?|De[cz](?:ember)?)\.?\s\d{4}|\d{1,2}[./-]\s?\d{1,2}[./-]\s?\d{2,4}|\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\s\d{4}|(?:January|February|March|April|May|June|July|August|September|October|November|December)\s\d{1,2},?\s\d{4}|\d{4}-\d{2}-\d{2})/gi;
 const STREET_WORDS =
   "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*-(?:Straße|Strasse|Str\\.|Weg|Platz|Allee|Ring|Gasse)|(?:Am|An der|An den|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+(?: [A-ZÄÖÜ][a-zäöüß]+)?|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
 const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}(?:\\s?[a-zA-Z]\\b)?(?:,?\\s(?:in\\s)?(?:[A-Z]{1,2}-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
@@ -66,40 +65,6 @@ const STREET_BEFORE_POSTCODE = /(?:^|[^A-Za-zÄÖÜäöüß.-])([A-ZÄÖÜ][a-z�
 // English order: number first ("221B Baker Street").
 const STREET_EN = /\b\d{1,4}[A-Z]?\s(?:[A-Z][a-z]+\s){1,2}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way|Close|Square|Crescent)(?=[\s,.;]|$)/g;
 const POSTCODE_CITY = /(?:\b(?:D-)?\d{5}|\b(?:A|CH)-\d{4})\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
-
-const HONORIFIC = '(?:Herrn?|Frau|Fr\\.|Hr\\.|Dr\\.|Prof\\.|Mr\\.?|Mrs\\.?|Ms\\.?|Miss|Mx\\.?|Dipl\\.-Ing\\.)';
-// One name part may carry an inner capital ("O'Brien", "McDonald"); parts join with hyphens ("Schulze-Meier").
-const NAME_PART = "(?:O'|D'|Mc|Mac)?[A-ZÄÖÜ][a-zäöüßéèáàëïç']+";
-const NAME_WORD = `${NAME_PART}(?:-${NAME_PART})*`;
-const NAME_PARTICLE = '(?:von|van|de|der|den|zu|von der|van der|di|da|le|la)';
-// The honorific stays in the text ("Frau [[PERSON_1]]") so the model keeps the grammar right.
-const HONORIFIC_NAME = new RegExp(
-  `\\b${HONORIFIC}(?:\\s(?:Dr\\.|Prof\\.|med\\.|rer\\.\\s?nat\\.|h\\.c\\.))*\\s((?:${NAME_WORD}\\s)?(?:${NAME_PARTICLE}\\s)?${NAME_WORD})`,
-  'gd',
-);
-
-const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy)$/;
-
-
-const CAPITALISED_PAIR = new RegExp(`\\b(${NAME_WORD})\\s(?:${NAME_PARTICLE}\\s)?(${NAME_WORD})`, 'g');
-const NAME_LIST_AFTER = /\b(?:mit|und|sowie|with|and|an|to|von|from|für|for|bei|cc)\s+$/i;
-// Not \\b at the end: in a non-unicode regex "René" would end after "Ren".
-const LONE_FIRST_NAME = new RegExp(`\\b(${NAME_WORD})(?![A-Za-zäöüßéèáàëïç])`, 'g');
-
-/** German words that are capitalised nouns and also common first names or surnames in pairs. */
-const NOT_NAMES = new Set(['Frau', 'Herr', 'Termin', 'Rückruf', 'Angebot', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag', 'Samstag', 'Sonntag', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Januar', 'Februar', 'März', 'April', 'Mai', 'Juni', 'Juli', 'August', 'September', 'Oktober', 'November', 'Dezember', 'January', 'February', 'March', 'May', 'June', 'July', 'October', 'December', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'Apple', 'Pencil', 'Deutsche', 'Bank', 'Telekom', 'Bahn', 'Post', 'Gesundheit', 'London', 'Houston', 'Vienna']);
-
-/** Brands and institutions built like "Firstname Surname" ("Max Planck", "Hugo Boss", "Dr. Oetker"): a small stop list. */
-const BRAND_SURNAMES = new Set(['Benz', 'Planck', 'Dior', 'Hilton', 'Bosch', 'Porsche', 'Ferrari', 'Lauren', 'Kors', 'Boss', 'Disney', 'Ford', 'Oetker', 'Zeiss', 'Heinz', 'Kellogg', 'Fraunhofer', 'Vuitton', 'Chanel', 'Lagerfeld', 'Siemens', 'Diesel', 'Opel']);
-
-/** "Anna Schmidt GmbH", "Robert Bosch GmbH", "Frau Holle Bäckerei KG": the name is part of a company name. */
-function companyFollows(text: string, end: number): boolean {
-  const next = /^\s*(\S+)(?:\s+(\S+))?/.exec(text.slice(end, end + 48));
-  if (!next) return false;
-  if (next[1]!.startsWith('&')) return true;
-  const strip = (w: string | undefined) => (w ?? '').replace(/[,;:)]$/, '');
-  return COMPANY_SUFFIX.test(strip(next[1])) || (/^[A-ZÄÖÜ]/.test(next[1]!) && COMPANY_SUFFIX.test(strip(next[2])));
-}
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -167,23 +132,32 @@ export function ssnValid(raw: string): boolean {
 const PHONE_CANDIDATE = /(?:\+|\b00|\(0|\b0)[\d\s()./-]{5,24}\d/g;
 const LOOSE_PHONE = /(?:\+|00)\d{1,3}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?(?:[\s./-]?\d{2,8}){1,5}\b|\b0\d{2,5}\s?[/.-]?\s?\(?\d{2,}\)?(?:[\s.-]?\d{2,}){0,4}\b|\(0\d{2,5}\)\s?\d{3,}(?:[\s-]?\d{2,}){0,3}/g;
 
+// A date is a date, not a phone number: 02.06.2025, 2.6.25, 02/06/2025, 2025-06-02.
+const DATE_SHAPE = /^(?:(?:0?[1-9]|[12]\d|3[01])([./])(?:0?[1-9]|1[0-2])\1(?:\d{2}|\d{4})|(?:0?[1-9]|1[0-2])\/(?:0?[1-9]|[12]\d|3[01])\/\d{4}|\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))$/;
+// Order, invoice and customer numbers are business data: a number right after such a word is not a phone.
+const BUSINESS_NUMBER_BEFORE = /(?:\bPO|\bP\.O\.|Auftrag(?:snummer|s-?Nr\.?)?|Bestell(?:ung|nummer|-?Nr\.?)|\border(?: no\.?| number)?|Rechnung(?:snummer|s-?Nr\.?)?|\binvoice(?: no\.?| number)?|Lieferschein(?:nummer)?|delivery note|Angebot(?:snummer)?|\bquote|Ticket|Kunden(?:nummer|-?Nr\.?)|customer (?:no\.?|number|id)|Vertrag(?:snummer)?|contract (?:no\.?|number)|Artikel(?:nummer)?|Art\.-?Nr\.|Seriennummer|serial(?: no\.?| number)?|Charge|batch|\bref\.?|Referenz|#)\s*[:.]?\s*$/i;
+const PHONE_BEFORE = /(?:tel|telefon|phone|fon|fax|mobil|mobile|handy|cell|ruf|call|whatsapp|durchwahl|erreichbar|unter|on)\b[^\d\n]{0,12}$/i;
+
 function phoneSpans(text: string, out: Span[]): void {
   for (const candidate of text.matchAll(PHONE_CANDIDATE)) {
     const stretch = candidate[0];
     const digits = stretch.replace(/\D/g, '').length;
     if (digits < 7) continue;
+    if (DATE_SHAPE.test(stretch.trim())) continue;
+    const before = text.slice(Math.max(0, candidate.index - 32), candidate.index);
+    if (BUSINESS_NUMBER_BEFORE.test(before) && !PHONE_BEFORE.test(before)) continue;
     // The loose forms first (cheap): +49 (0) 30 …, spaced groups, Austrian/Swiss national forms.
     let covered = 0;
     for (const m of stretch.matchAll(LOOSE_PHONE)) {
       const d = m[0].replace(/\D/g, '').length;
-      if (d >= 7 && d <= 15) {
+      if (d >= 7 && d <= 15 && !DATE_SHAPE.test(m[0])) {
         out.push({ type: 'PHONE', start: candidate.index + m.index, end: candidate.index + m.index + m[0].length });
         covered += d;
       }
     }
     // libphonenumber knows every numbering plan but costs ~0.1 ms a call: only for what the loose forms left.
     if (covered < digits) {
-      for (const f of findPhoneNumbersInText(stretch, { defaultCountry: 'DE' })) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
+      for (const f of findPhoneNumbersInText(stretch, { defaultCountry: 'DE' })) if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt))) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
     }
   }
 }
@@ -195,28 +169,7 @@ function regexSpans(text: string, re: RegExp, type: EntityType, out: Span[], acc
 }
 
 function nameSpans(text: string, out: Span[]): void {
-  for (const m of text.matchAll(HONORIFIC_NAME)) {
-    const [start, end] = m.indices![1]!;
-    const words = m[1]!.split(/\s/);
-    if (NOT_NAMES.has(words.at(-1)!) || BRAND_SURNAMES.has(words.at(-1)!) || BRAND_SURNAMES.has(words[0]!) || companyFollows(text, end)) continue;
-    out.push({ type: 'PERSON', start, end });
-  }
-  for (const m of text.matchAll(CAPITALISED_PAIR)) {
-    const [whole, first, last] = m as unknown as [string, string, string];
-    if (!FIRST_NAMES.has(first) || NOT_NAMES.has(last) || BRAND_SURNAMES.has(last)) continue;
-    // "Anna Schmidt GmbH" is a company, not a person.
-    if (companyFollows(text, m.index + whole.length)) continue;
-    out.push({ type: 'PERSON', start: m.index, end: m.index + whole.length });
-  }
-  // Lone first names in name lists ("mit Anna und Jonas") or after a greeting.
-  for (const m of text.matchAll(LONE_FIRST_NAME)) {
-    const word = m[1]!;
-    if (!FIRST_NAMES.has(word) || NOT_NAMES.has(word) || companyFollows(text, m.index + word.length)) continue;
-    const before = text.slice(Math.max(0, m.index - 12), m.index);
-    if (NAME_LIST_AFTER.test(before) || /(?:Hallo|Hi|Hello|Dear|Liebe[r]?|Grüße|Gruß|,)\s*$/.test(before)) {
-      out.push({ type: 'PERSON', start: m.index, end: m.index + word.length });
-    }
-  }
+  for (const n of findNames(text)) out.push({ type: 'PERSON', start: n.start, end: n.end });
 }
 
 /** All recogniser hits, overlaps resolved (longest first), placeholders never matched. */
@@ -238,7 +191,9 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   });
   regexSpans(text, TAXID, 'TAXID', spans, taxIdValid);
   regexSpans(text, SSN, 'SSN', spans, ssnValid);
-  regexSpans(text, DOB, 'DOB', spans);
+  const ids: IdentifierSpan[] = [];
+  identifierSpans(text, ids);
+  spans.push(...ids);
   regexSpans(text, STREET, 'ADDRESS', spans);
   regexSpans(text, STREET_EN, 'ADDRESS', spans);
   for (const m of text.matchAll(POSTCODE_CITY)) {
@@ -262,7 +217,7 @@ function placeholderRanges(text: string): [number, number][] {
   return ranges;
 }
 
-const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
+const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, IDDOC: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
 
 /** Keeps non-overlapping spans: longer and higher-priority first; nothing inside an existing placeholder. */
 export function resolveOverlaps(spans: Span[], blocked: [number, number][] = []): Span[] {

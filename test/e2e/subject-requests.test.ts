@@ -36,6 +36,8 @@ describe('data-subject requests (access, erasure, objection) at /privacy', () =>
   it('erasure deletes every request record and vault entry of the person, the audit chain stays valid', async () => {
     const { requestId } = await h.deliverWebhook('1006');
     await h.waitForState(requestId, ['awaiting_review']);
+    // The crm-sync job writes its note id into the record: let it finish, or it recreates the key after the erasure.
+    await h.waitForCrmNote(requestId);
     const res = await dpo().inject({ method: 'POST', url: '/privacy/subjects/1006/erasure', headers: auth });
     expect(res.json().requestsErased).toBeGreaterThanOrEqual(1);
     const prefix = h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;

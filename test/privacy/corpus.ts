@@ -6,7 +6,7 @@ import { Faker, de, de_AT, de_CH, en, base } from '@faker-js/faker';
  * labelled, so the evaluation can say exactly what leaked. E-mail domains are example.com/.test only.
  */
 export interface CorpusEntity {
-  type: 'PERSON' | 'PERSON_UNKNOWN_HONORIFIC' | 'PERSON_UNKNOWN' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'DOB' | 'ADDRESS' | 'IP' | 'URL';
+  type: 'PERSON' | 'PERSON_UNKNOWN_HONORIFIC' | 'PERSON_UNKNOWN' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL';
   value: string;
 }
 

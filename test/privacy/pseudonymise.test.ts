@@ -37,9 +37,9 @@ describe('pseudonymisation of known CRM values', () => {
     expect(ps.pseudonymise('jonas@example.com und Jonas')).toBe('[[EMAIL_1]] und [[PERSON_2]]');
   });
 
-  it('keeps a genitive ending after the placeholder and leaves longer words alone', () => {
+  it('keeps a genitive readable without a letter touching the placeholder, and leaves longer words alone', () => {
     const ps = new Pseudonymiser({ firstname: 'Anna', lastname: 'Beispiel' });
-    expect(ps.pseudonymise("Annas Angebot, Anna's offer, Beispiels Firma")).toBe("[[PERSON_2]]s Angebot, [[PERSON_2]]'s offer, [[PERSON_3]]s Firma");
+    expect(ps.pseudonymise("Annas Angebot, Anna's offer, Beispiels Firma")).toBe("[[PERSON_2]]'s Angebot, [[PERSON_2]]'s offer, [[PERSON_3]]'s Firma");
     expect(ps.pseudonymise('Annahme der Beispielrechnung')).toBe('Annahme der Beispielrechnung');
   });
 
@@ -82,3 +82,12 @@ describe('salutations are decided by code', () => {
   });
 });
 
+
+describe('names found by the recognisers', () => {
+  it('are hidden wherever they appear again in the job, parts included', () => {
+    const ps = new Pseudonymiser({});
+    const out = ps.pseudonymise('Workshop mit Lisann und Stella. Lisann bringt die Unterlagen; laut Kollegin Gülşen Karagöz passt es, Karagöz meldet sich.');
+    for (const name of ['Lisann', 'Stella', 'Gülşen', 'Karagöz']) expect(out).not.toContain(name);
+    expect(ps.pseudonymise('Nochmal: Lisann')).toBe(`Nochmal: ${out.match(/mit (\[\[PERSON_\d+\]\])/)![1]}`);
+  });
+});

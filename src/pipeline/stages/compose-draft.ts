@@ -1,4 +1,4 @@
-import { LeakBlocked, UpstreamRateLimited, UpstreamRejected } from '../../errors.ts';
+import { UpstreamRateLimited, UpstreamRejected } from '../../errors.ts';
 import { STRUCTURED_FIELDS } from '../../crm-fields.ts';
 import type { Language } from '../../policy.ts';
 import type { LlmDraftOutcome, LlmRouteName } from '../../ports.ts';
@@ -10,6 +10,7 @@ import { greeting } from '../../privacy/salutation.ts';
 import { fenceUntrusted, UNTRUSTED_DATA_RULE } from '../../privacy/untrusted.ts';
 import type { PipelineDeps, VaultContact, VaultDraft, VaultOwner } from '../deps.ts';
 import { fill, pickLanguage } from '../prompts.ts';
+import { draftWithLeakFallback, recordDraftPath, type DraftPath } from './leak-fallback.ts';
 
 /**
  * Stage 2 (draft): pseudonymise and classify, pick the LLM route, build the prompt, call the LLM
@@ -67,6 +68,7 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
 
   let draft: { subject: string; body: string } | undefined;
   let templateReason: string | undefined;
+  let path: DraftPath = 'llm';
 
   if (await deps.circuit.isOpen(route)) {
     templateReason = 'llm_circuit_open';
@@ -97,34 +99,46 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     };
     const system = fill(template.system, slots);
     const user = fill(template.user, slots);
+    // The same request with structured fields only: what is left when the leak guard refuses the note.
+    const userWithoutNote = slots.notes ? fill(template.user, { ...slots, notes: '' }) : undefined;
     const mapping = ps.mapping();
     // The mapping holds every identifying value of the job (CRM values and recogniser hits).
     const guard = createLeakGuard(Object.values(mapping), { templateText: `${template.system}\n${template.user}\n${UNTRUSTED_DATA_RULE[language]}` });
     const required = [...new Set([...`${letter.greeting}\n${letter.closing}`.matchAll(/\[\[[A-Z]+_\d+\]\]/g)].map((m) => m[0]))];
 
-    const attempt = async (strict: boolean): Promise<{ ok: true; subject: string; body: string } | { ok: false; reason: string }> => {
+    const attempt = async (strict: boolean, prompt: string): Promise<{ ok: true; subject: string; body: string } | { ok: false; reason: string }> => {
       const stricter = strict ? `\n${strictInstruction(language, Object.keys(mapping), letter)}` : '';
-      const outcome: LlmDraftOutcome = await deps.llm.draft({ route, system: system + stricter, user, language, requestId, guard });
+      const outcome: LlmDraftOutcome = await deps.llm.draft({ route, system: system + stricter, user: prompt, language, requestId, guard });
       if (outcome.kind !== 'drafted') return { ok: false, reason: outcome.kind };
       const restored = restoreDraft({ subject: outcome.draft.subject, body: outcome.draft.body, mapping, required, allowedLinks: ctx.policy.mail.allowedLinks });
       if (!restored.ok) return { ok: false, reason: restored.reason };
       return { ok: true, subject: restored.subject, body: restored.body };
     };
 
-    try {
-      let result = await attempt(false);
+    const draftFrom = async (prompt: string) => {
+      let result = await attempt(false, prompt);
       if (!result.ok && result.reason !== 'content_filtered') {
         ctx.logger.info({ requestId, reason: result.reason }, 'LLM draft unusable; retrying once with a stricter instruction');
-        result = await attempt(true);
+        result = await attempt(true, prompt);
       }
-      await deps.circuit.recordSuccess(route);
-      if (result.ok) draft = { subject: result.subject, body: result.body };
-      else templateReason = `llm_${result.reason}`;
+      return result;
+    };
+
+    try {
+      const outcome = await draftWithLeakFallback(() => draftFrom(user), userWithoutNote ? () => draftFrom(userWithoutNote) : undefined);
+      if (outcome.path === 'template') {
+        ctx.logger.warn({ requestId, types: [...new Set(outcome.findings)].join(',') }, 'leak guard refused the LLM request with and without the note; drafting from the template');
+        templateReason = 'leak_guard';
+        path = 'template';
+      } else {
+        if (outcome.path === 'llm_without_note') ctx.logger.warn({ requestId }, 'leak guard refused the note; drafted from the structured fields only');
+        path = outcome.path;
+        const result = outcome.value;
+        await deps.circuit.recordSuccess(route);
+        if (result.ok) draft = { subject: result.subject, body: result.body };
+        else templateReason = `llm_${result.reason}`;
+      }
     } catch (err) {
-      if (err instanceof LeakBlocked) {
-        await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'leak_guard', types: [...new Set(err.findings)].join(',') } }, { reason: 'leak_guard' });
-        return 'crm-note';
-      }
       if (err instanceof UpstreamRateLimited) throw err; // the worker pauses the queue
       if (err instanceof UpstreamRejected) {
         templateReason = `llm_rejected_${err.status}`;
@@ -147,8 +161,9 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     requestId,
     'drafted',
     { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: decision.action } },
-    { route, language, ...(templateReason ? { templateFallback: templateReason } : {}) },
+    { route, language, draftPath: templateReason ? 'template' : path, ...(templateReason ? { templateFallback: templateReason } : {}) },
   );
+  recordDraftPath(templateReason ? 'template' : path);
   return 'next';
 }
 

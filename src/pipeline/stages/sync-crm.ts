@@ -37,13 +37,20 @@ const REASONS: Record<string, string> = {
   dead_letter: 'die Verarbeitung ist nach mehreren Versuchen gescheitert',
 };
 
+/** Which way the draft was made, when it was not the plain LLM path. */
+function draftKind(record: RequestRecord): string {
+  if (record.draftPath === 'llm_without_note') return ' (ohne die Freitext-Notiz erstellt: die Schutzprüfung hat darin personenbezogene Daten gefunden; bitte die Notiz selbst berücksichtigen)';
+  if (record.templateFallback === 'leak_guard') return ' (Vorlage, ohne KI: die Schutzprüfung hat die Anfrage an das Sprachmodell gestoppt)';
+  return record.templateFallback ? ' (Vorlage, ohne KI)' : '';
+}
+
 /** The rep reads this in the CRM timeline: what happened and where to look (their mailbox app), without personal data. */
 export function noteFor(record: RequestRecord, mailApp: 'Outlook' | 'Gmail' = 'Outlook'): string {
   const when = new Date(record.updatedAt).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   const ref = `Anfrage ${record.requestId}`;
   switch (record.state) {
     case 'awaiting_review':
-      return `<p><strong>draftbridge:</strong> Ein E-Mail-Entwurf${record.templateFallback ? ' (Vorlage, ohne KI)' : ''} liegt seit ${when} im ${mailApp}-Ordner „Entwürfe“ des Kontaktinhabers zur Prüfung. Senden = freigeben, löschen = verwerfen. ${ref}, Nachricht ${record.messageId ?? '–'}.</p>`;
+      return `<p><strong>draftbridge:</strong> Ein E-Mail-Entwurf${draftKind(record)} liegt seit ${when} im ${mailApp}-Ordner „Entwürfe“ des Kontaktinhabers zur Prüfung. Senden = freigeben, löschen = verwerfen. ${ref}, Nachricht ${record.messageId ?? '–'}.</p>`;
     case 'sent':
       return `<p><strong>draftbridge:</strong> Die E-Mail wurde am ${when} versendet (in ${mailApp} freigegeben, oder automatisch, wo die Richtlinie es erlaubt). ${ref}.</p>`;
     case 'rejected':

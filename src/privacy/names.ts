@@ -1,0 +1,263 @@
+import { givenNames, isCommonWord, isEnglishWord } from './lexicon.ts';
+
+/**
+ * Person names the CRM did not announce, in German and English notes, in any script. A name is a
+ * run of capitalised words, and it counts as a person by evidence, never by knowing the person:
+ *
+ * - a cue before it: an honorific or title ("Frau", "Mr", "Dr."), a role or kinship word ("Kollegin",
+ *   "Hausmeister", "Sohn", "assistant", "daughter", any "…leiter"/"…manager"), or a verb or
+ *   preposition that introduces people ("laut", "spoke to", "according to"), strong or weak;
+ * - out-of-vocabulary evidence: the word is in neither the German nor the English dictionary
+ *   (inflection and German compounds considered) nor the business-term list;
+ * - a given-name list of many origins.
+ *
+ * A strong cue takes any run of unknown or given-name words; a weak cue (mit, und, with, from …)
+ * or no cue needs two of them, or a given name. Runs followed by a company suffix or a model number,
+ * all-caps words and a short brand list are not people.
+ */
+export interface NameSpan {
+  start: number;
+  end: number;
+}
+
+const HONORIFICS = new Set(['herr', 'herrn', 'frau', 'fr.', 'hr.', 'dr.', 'dr', 'prof.', 'prof', 'mr', 'mr.', 'mrs', 'mrs.', 'ms', 'ms.', 'miss', 'mx', 'mx.', 'sir', 'dame', 'madame', 'monsieur', 'signora', 'signor', 'pan', 'pani', 'bay', 'bayan', 'dipl.-ing.', 'ing.', 'mag.', 'med.']);
+
+/** Role, kinship and relation words after which a name follows. */
+const ROLE_WORDS = new Set(
+  [
+    'kollege', 'kollegin', 'kollegen', 'chef', 'chefin', 'vorgesetzte', 'vorgesetzter', 'mitarbeiter', 'mitarbeiterin', 'assistent', 'assistentin', 'assistenz', 'sekretär', 'sekretärin',
+    'ansprechpartner', 'ansprechpartnerin', 'kontaktperson', 'kontakt', 'hausmeister', 'hausmeisterin', 'geschäftsführer', 'geschäftsführerin', 'gf', 'inhaber', 'inhaberin', 'leiter', 'leiterin',
+    'prokurist', 'prokuristin', 'vorstand', 'architekt', 'architekten', 'architektin', 'techniker', 'technikerin', 'ingenieur', 'ingenieurin', 'berater', 'beraterin', 'anwalt', 'anwältin', 'steuerberater',
+    'steuerberaterin', 'vertreter', 'vertreterin', 'stellvertreter', 'stellvertreterin', 'vertretung', 'nachfolger', 'nachfolgerin', 'vorgänger', 'vorgängerin', 'einkäufer', 'einkäuferin',
+    'sachbearbeiter', 'sachbearbeiterin', 'disponent', 'disponentin', 'monteur', 'fahrer', 'fahrerin', 'praktikant', 'praktikantin', 'azubi', 'empfang', 'pförtner', 'pförtnerin', 'meister', 'meisterin',
+    'sohn', 'tochter', 'ehemann', 'ehefrau', 'gatte', 'gattin', 'partner', 'partnerin', 'lebensgefährte', 'lebensgefährtin', 'bruder', 'schwester', 'vater', 'mutter', 'schwager', 'schwägerin', 'onkel',
+    'tante', 'neffe', 'nichte', 'enkel', 'enkelin', 'cousin', 'cousine', 'schwiegersohn', 'schwiegertochter', 'schwiegervater', 'schwiegermutter', 'freund', 'freundin', 'nachbar', 'nachbarin',
+    'colleague', 'assistant', 'secretary', 'director', 'ceo', 'cfo', 'cto', 'coo', 'owner', 'founder', 'deputy', 'successor', 'predecessor', 'caretaker', 'janitor', 'engineer', 'technician',
+    'architect', 'lawyer', 'solicitor', 'accountant', 'buyer', 'contact', 'pa', 'intern', 'receptionist', 'supervisor', 'boss', 'chair', 'chairman', 'chairwoman', 'manager', 'head', 'lead',
+    'son', 'daughter', 'wife', 'husband', 'brother', 'sister', 'father', 'mother', 'uncle', 'aunt', 'nephew', 'niece', 'cousin', 'fiancé', 'fiancée', 'boyfriend', 'girlfriend', 'friend', 'neighbour',
+    'brother-in-law', 'sister-in-law', 'son-in-law', 'daughter-in-law',
+  ],
+);
+/** Compound endings of role words: "Werkleiterin", "IT-Leiter", "Bauleiter", "Key-Account-Manager". */
+const ROLE_SUFFIX = /(?:leiter|leiterin|meister|meisterin|chef|chefin|manager|managerin|beauftragte|beauftragter|referent|referentin|planer|planerin|assistentin|assistent|führer|führerin|vertreter|vertreterin)$/;
+
+/** Verbs and phrases that introduce a person. */
+const VERB_CUES = new Set(['laut', 'namens', 'heißt', 'gez.', 'cc', 'spoke to', 'spoke with', 'talked to', 'talked with', 'met', 'met with', 'according to', 'introduced by', 'referred by', 'ask for', 'loop in', 'grüße an', 'gruß an', 'empfehlung von', 'vertreten durch', 'zu händen', 'z. hd.', 'z.hd.', 'per', 'via', 'copy', 'signed', 'sprach mit', 'telefoniert mit', 'gesprochen mit']);
+/** Weak cues: people often follow them, but so do companies and places. */
+const WEAK_CUES = new Set(['mit', 'und', 'sowie', 'von', 'oder', 'with', 'and', 'from', 'by', 'or', 'is', 'ist', 'are']);
+/** Prepositions that introduce products, places and companies more often than people ("Interesse an …", "interested in …"). */
+const THING_CUES = new Set(['an', 'in', 'im', 'für', 'for', 'on', 'zu', 'zum', 'zur', 'über', 'about', 'at', 'bei', 'of', 'auf', 'nach', 'to', 'the', 'der', 'die', 'das', 'des', 'dem', 'den', 'ein', 'eine', 'einen', 'a', 'an', 'our', 'their', 'unser', 'unsere', 'ihr', 'ihre']);
+
+/** Words that are capitalised in a name position but never a name. */
+const STOP = new Set(['Frau', 'Herr', 'Herrn', 'Hr', 'Fr', 'Dr', 'Prof', 'Dipl', 'Ing', 'Mag', 'Med', 'Mr', 'Mrs', 'Ms', 'Miss', 'Mx', 'Sir', 'Dame', 'Termin', 'Rückruf', 'Angebot', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'GmbH', 'AG', 'KG']);
+/** Brands and institutions built like a person's name ("Max Planck", "Hugo Boss", "Robert Bosch"). */
+const BRANDS = new Set(['Benz', 'Planck', 'Dior', 'Hilton', 'Bosch', 'Porsche', 'Ferrari', 'Lauren', 'Kors', 'Boss', 'Disney', 'Ford', 'Oetker', 'Zeiss', 'Heinz', 'Kellogg', 'Fraunhofer', 'Vuitton', 'Chanel', 'Lagerfeld', 'Siemens', 'Diesel', 'Opel', 'Mercedes', 'Holle', 'Pencil', 'Deutsche']);
+const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy|Holding|Group|Gruppe|&)[,.;:)]?$/;
+
+/** Name particles, inside a run ("De Luca", "van der Berg", "Ó Briain", "Mac Giolla", "Ní Bhriain"). */
+const PARTICLES = new Set(['von', 'van', 'de', 'der', 'den', 'zu', 'di', 'da', 'del', 'della', 'dos', 'das', 'du', 'le', 'la', 'ter', 'ten', 'bin', 'ibn', 'al', 'el', 'abu', 'ó', 'ní', 'nic', 'mac', 'mc', 'uí', 'ua', 'o']);
+
+// A capitalised word of any script, with inner apostrophes and hyphens ("O'Sullivan", "Al-Masri").
+// No lookbehind or lookahead: checked by hand below, a regex tried at every position stays cheap.
+const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*/gu;
+const WORD_BEFORE_CHAR = /[\p{L}\p{M}\p{N}'’]/u;
+const NAME_PART = String.raw`(?:[OD]['’]|Mc|Mac|Fitz)?\p{Lu}[\p{Ll}\p{M}]*(?:['’]\p{L}[\p{Ll}\p{M}]*)?`;
+const CAPITALISED = new RegExp(`^${NAME_PART}(?:-${NAME_PART})*$`, 'u');
+const HAS_LOWER = /\p{Ll}/u;
+const CUE_CHAR = /[\p{L}\p{M}.'’-]/u;
+const SEP_CHAR = ' ,:(';
+const PARTICLE_BEFORE = /(?:^|[ ])([\p{L}\p{M}]{1,4}) $/u;
+
+export interface Token {
+  text: string;
+  start: number;
+  end: number;
+}
+
+interface WordFacts {
+  shaped: boolean;
+  /** German or English vocabulary (inflections, compounds) or a business term. */
+  common: boolean;
+  /** On the given-name list. */
+  givenAny: boolean;
+  /** A plain English word ("Will", "Grant"). */
+  english: boolean;
+}
+
+const facts = new Map<string, WordFacts>();
+
+/** Everything the rules ask about a word, computed once per distinct word. */
+function factsOf(word: string): WordFacts {
+  let f = facts.get(word);
+  if (!f) {
+    const shaped = word.length >= 2 && CAPITALISED.test(word) && HAS_LOWER.test(word) && !STOP.has(word);
+    f = shaped ? { shaped, common: isCommonWord(word), givenAny: givenNames().has(word.toLowerCase().normalize('NFC')), english: isEnglishWord(word) } : { shaped, common: true, givenAny: false, english: false };
+    if (facts.size > 100_000) facts.clear();
+    facts.set(word, f);
+  }
+  return f;
+}
+
+type Cue = 'honorific' | 'role' | 'strong' | 'weak' | 'thing' | 'none';
+
+/** Letters, marks and the joiners a cue word may contain; ASCII decided by code, the rest by class. */
+function isCueChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 46 || c === 39 || c === 45;
+  return CUE_CHAR.test(text[i]!);
+}
+
+/** The word ending at `end` (scanning back), and where it starts. */
+function wordBefore(text: string, end: number): [string, number] {
+  let i = end;
+  while (i > 0 && end - i < 32 && isCueChar(text, i - 1)) i--;
+  return [text.slice(i, end), i];
+}
+
+function cueBefore(text: string, start: number): Cue {
+  // Scanning back by hand: a regex anchored at the end would be tried from every position.
+  let sepStart = start;
+  while (sepStart > 0 && start - sepStart < 3 && SEP_CHAR.includes(text[sepStart - 1]!)) sepStart--;
+  if (sepStart === start) return 'none';
+  const sep = text.slice(sepStart, start);
+  const [word, wordStart] = wordBefore(text, sepStart);
+  if (!word) return 'none';
+  const p = word.toLowerCase();
+  if (HONORIFICS.has(p) && sep === ' ') return 'honorific';
+  const bare = p.replace(/\.$/, '');
+  const [word2] = wordStart > 0 && text[wordStart - 1] === ' ' ? wordBefore(text, wordStart - 1) : [''];
+  const two = word2 ? `${word2.toLowerCase()} ${p}` : '';
+  // A role or kinship word is as strong as an honorific ("Hausmeister Fischer", "Kollegin Dran").
+  if (ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare)) return sep === ' ' ? 'role' : 'strong';
+  if (VERB_CUES.has(p) || VERB_CUES.has(two)) return 'strong';
+  if (WEAK_CUES.has(p) && sep === ' ') return 'weak';
+  if (THING_CUES.has(p) && sep === ' ') return 'thing';
+  return 'none';
+}
+
+function companyOrModelFollows(text: string, end: number): boolean {
+  const next = /^\s*(\S+)/.exec(text.slice(end, end + 24));
+  if (!next) return false;
+  return COMPANY_SUFFIX.test(next[1]!) || /^[\p{L}-]*\d/u.test(next[1]!);
+}
+
+const CONJUNCTION_BEFORE = /(?:,|,? (?:und|and|sowie|oder|or|&)) $/;
+const CONJUNCTION_AFTER = /^(?:,|,? (?:und|and|sowie|oder|or|&)) /;
+
+let lastText: string | undefined;
+let lastWords: Token[] = [];
+
+/** The capitalised words of a text (the last text's list is kept: the pseudonymiser asks again). */
+export function capitalWords(text: string): readonly Token[] {
+  if (text === lastText) return lastWords;
+  const words: Token[] = [];
+  for (const m of text.matchAll(CAPITAL_WORD)) {
+    if (m.index > 0) {
+      const c = text.charCodeAt(m.index - 1);
+      if (c < 128 ? (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39 : WORD_BEFORE_CHAR.test(text[m.index - 1]!)) continue;
+    }
+    let w = m[0];
+    while (w.endsWith('-') || w.endsWith("'") || w.endsWith('’')) w = w.slice(0, -1);
+    words.push({ text: w, start: m.index, end: m.index + w.length });
+  }
+  lastText = text;
+  lastWords = words;
+  return words;
+}
+
+export function findNames(text: string): NameSpan[] {
+  const words = capitalWords(text);
+  const spans: NameSpan[] = [];
+  const accepted = new Set<number>();
+  const pending = new Set<number>();
+  for (let i = 0; i < words.length; i++) {
+    let start = words[i]!;
+    // A one-letter particle before a name ("Ó Briain", "O Sullivan") belongs to it.
+    const spanStart = start.start;
+    if (!factsOf(start.text).shaped && PARTICLES.has(start.text.toLowerCase()) && words[i + 1] && words[i + 1]!.start === start.end + 1 && factsOf(words[i + 1]!.text).shaped) {
+      i++;
+      start = words[i]!;
+    }
+    const f = factsOf(start.text);
+    if (!f.shaped) continue;
+    // The run: name-shaped words separated by one space, or by a name particle ("De Luca", "van der").
+    const run: Token[] = [start];
+    const runIdx: number[] = [i];
+    let k = i + 1;
+    for (; k < words.length && run.length < 4; k++) {
+      const prev = run[run.length - 1]!;
+      const t = words[k]!;
+      const gap = text.slice(prev.end, t.start);
+      if (gap !== ' ' && !(PARTICLE_BEFORE.test(gap) && PARTICLES.has(gap.trim().toLowerCase()))) break;
+      if (!factsOf(t.text).shaped) {
+        // "Siobhán Ó Briain": a one-letter particle inside the run.
+        const after = words[k + 1];
+        if (PARTICLES.has(t.text.toLowerCase()) && after && after.start === t.end + 1 && factsOf(after.text).shaped && run.length < 3) {
+          run.push(after);
+          runIdx.push(k + 1);
+          k++;
+          continue;
+        }
+        break;
+      }
+      run.push(t);
+      runIdx.push(k);
+    }
+    // Most capitalised words are German nouns: with no unknown or given word in the run, only an
+    // honorific can make it a name, and the cue is looked up only then (hot path).
+    const plain = run.every((t) => {
+      const w = factsOf(t.text);
+      return w.common && !w.givenAny;
+    });
+    if (plain && !(spanStart > 1 && text[spanStart - 1] === ' ')) continue;
+    const cue = cueBefore(text, spanStart);
+    if (plain && cue !== 'honorific' && cue !== 'role') continue;
+    const n = acceptRun(run, cue);
+    if (n > 0) {
+      const last = run[n - 1]!;
+      if (!companyOrModelFollows(text, last.end) && !run.slice(0, n).some((t) => BRANDS.has(t.text))) {
+        spans.push({ start: spanStart, end: last.end });
+        for (const x of runIdx.slice(0, n)) accepted.add(x);
+      }
+      i = runIdx[n - 1]!;
+    } else if (run.length === 1 && !f.english && (f.givenAny || !f.common)) pending.add(i);
+  }
+  // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").
+  if (pending.size > 0) {
+    // One pass each way carries a list along in both directions ("Anna, Lisann und Nevio").
+    const order = [...pending].sort((x, y) => x - y);
+    for (const sequence of [order, order.slice().reverse()]) {
+      for (const i of sequence) {
+        if (!pending.has(i)) continue;
+        const t = words[i]!;
+        const joinedBefore = accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
+        const joinedAfter = accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
+        const listOfTwo = !accepted.has(i - 1) && pending.has(i + 1) && /^ (?:und|and|&) $/.test(text.slice(t.end, words[i + 1]!.start)) && cueBefore(text, t.start) !== 'none';
+        if (joinedBefore || joinedAfter || listOfTwo) {
+          spans.push({ start: t.start, end: t.end });
+          accepted.add(i);
+          pending.delete(i);
+        }
+      }
+    }
+  }
+  return spans.sort((a, b) => a.start - b.start);
+}
+
+/** How many words of the run are a person's name (0: none), given the cue before it. */
+function acceptRun(run: Token[], cue: Cue): number {
+  const words = run.map((t) => factsOf(t.text));
+  const unknown = words.map((w) => !w.common);
+  const givenAny = words.map((w) => w.givenAny);
+  const given = words.map((w) => w.givenAny && !w.english);
+  // Trailing vocabulary words are not part of the name, unless a given name or an honorific vouches for the second word.
+  let n = words.length;
+  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || cue === 'honorific' || cue === 'role'))) n--;
+  if (cue === 'honorific' || cue === 'role') return n;
+  if (cue === 'strong') return unknown[0] || givenAny[0] ? n : 0;
+  if (n >= 2 && (given[0] || (givenAny[0] && unknown[1]))) return n;
+  // Two unknown words alone are a person unless they follow a word that introduces things ("Interesse an Fronius Symo").
+  if (n >= 2 && unknown[0] && unknown[1] && cue !== 'thing') return n;
+  if (n === 1 && given[0] && unknown[0]) return 1;
+  return 0;
+}
