@@ -172,6 +172,33 @@ program
     process.exit(0);
   });
 
+program
+  .command('chaos')
+  .description('the service as API + worker processes on a private Redis under worker kills, a Redis restart and vendor faults; counts lost and doubled requests')
+  .option('--json', 'print one JSON object on the last line instead of a table')
+  .option('--events <n>', 'webhook events to fire', '5000')
+  .option('--duration <seconds>', 'how long to spread the events over', '300')
+  .option('--kills <n>', 'worker SIGKILLs at most (every 20–40 s while firing)', '100')
+  .option('--workers <n>', 'worker processes', '2')
+  .option('--drain <seconds>', 'how long to wait at most for the last requests', '240')
+  .option('--seed <n>', 'contacts and schedule', '1')
+  .option('--no-redis-restart', 'skip the Redis restart')
+  .action(async (opts: { json?: boolean; events: string; duration: string; kills: string; workers: string; drain: string; seed: string; redisRestart: boolean }) => {
+    const { runChaos, formatChaos } = await import('./chaos/run.ts');
+    const result = await runChaos(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml', {
+      events: Number(opts.events),
+      durationS: Number(opts.duration),
+      kills: Number(opts.kills),
+      workers: Math.max(2, Number(opts.workers)),
+      drainS: Number(opts.drain),
+      seed: Number(opts.seed),
+      redisRestart: opts.redisRestart,
+      onProgress: (line) => process.stderr.write(`[chaos] ${line}\n`),
+    });
+    console.log(opts.json ? JSON.stringify(result) : formatChaos(result));
+    process.exit(result.lost === 0 && result.duplicates === 0 && result.pii_hits === 0 && result.audit_ok ? 0 : 1);
+  });
+
 program.addOption(new Option('--no-color').hideHelp());
 
 await program.parseAsync(process.argv);
