@@ -157,7 +157,14 @@ export function parsePolicy(text: string, file = 'policy.yaml'): Policy {
       doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`),
     );
   }
-  const result = PolicySchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // Well-formed YAML can still fail to resolve (an alias to an anchor that does not exist).
+    throw new PolicyError(file, [`${file}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const result = PolicySchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       // Walk back up the path until a node with a source range is found.

@@ -5,6 +5,7 @@ import { webhookDeliveries, webhookEvents } from '../metrics.ts';
 import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDelivery } from '../pipeline/hubspot-events.ts';
 import { enqueueCallbackRequests } from '../pipeline/intake.ts';
 import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
+import { issuePath } from '../issue-path.ts';
 import { safeEqual, verifyHubSpotSignature } from './hubspot-signature.ts';
 
 /**
@@ -124,6 +125,6 @@ function parseJson<T extends z.ZodType>(body: Buffer, schema: T): { ok: true; va
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
   // Paths and messages only; never echo values (they may be personal data).
-  const first = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const first = result.error.issues.slice(0, 5).map((i) => `${issuePath(i.path)}: ${i.message}`);
   return { ok: false, message: `invalid webhook payload: ${first.join('; ')}` };
 }
