@@ -7,7 +7,6 @@ import { runPseudonymise } from './cli/pseudonymise.ts';
 import { loadPolicy } from './policy.ts';
 import { recordOfProcessing } from './cli/ropa.ts';
 import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
-import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
 /** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
 const program = new Command('draftbridge').description('privacy-first CRM → LLM → Outlook drafting middleware').showHelpAfterError();
@@ -58,24 +57,16 @@ program
   .command('retention')
   .description('retention')
   .command('run')
-  .description('apply retention classes now (audit events past their class; jobs and vault expire by TTL)')
-  .action(async () => {
+  .description('apply retention classes now (audit events past their class, finished jobs past their age; request records, vault and dedupe expire by TTL); also runs by itself on the policy schedule')
+  .option('--dry-run', 'print what would be deleted, delete nothing')
+  .action(async (opts: { dryRun?: boolean }) => {
     const { settings, policy } = await loadConfigOrExit();
     const ctx = createAppContext(settings, policy);
     await ctx.ready();
     try {
-      const removed = await ctx.audit.trim(policy.retention.audit ?? 365 * 86_400_000);
-      const cleaned: Record<string, number> = {};
-      for (const name of QUEUE_NAMES) {
-        // Same ages as the queues' own removeOnComplete/removeOnFail (intake keeps the dedupe window).
-        const opts = defaultJobOptions(policy, name);
-        const age = (o: unknown) => ((o as { age: number }).age ?? 0) * 1000;
-        const done = await ctx.queues[name].clean(age(opts.removeOnComplete), 10_000, 'completed');
-        const failed = await ctx.queues[name].clean(age(opts.removeOnFail), 10_000, 'failed');
-        cleaned[name] = done.length + failed.length;
-      }
-      await ctx.audit.append({ type: 'retention.run', actor: 'cli', outcome: 'ok', details: { auditRemoved: removed, ...cleaned } });
-      console.log(JSON.stringify({ auditEventsRemoved: removed, jobsRemoved: cleaned }));
+      const { runRetention } = await import('./audit/retention.ts');
+      const report = await runRetention(ctx, { dryRun: opts.dryRun ?? false, actor: 'cli' });
+      console.log(JSON.stringify(opts.dryRun ? { dryRun: true, wouldRemove: { auditEvents: report.auditEvents, jobs: report.jobs } } : { auditEventsRemoved: report.auditEvents, jobsRemoved: report.jobs }));
     } finally {
       await ctx.close();
     }
@@ -182,8 +173,9 @@ program
   .option('--workers <n>', 'worker processes', '2')
   .option('--drain <seconds>', 'how long to wait at most for the last requests', '240')
   .option('--seed <n>', 'contacts and schedule', '1')
+  .option('--fault-rate <fraction>', 'share of simulator calls answered 429, 5xx or not at all', '0.1')
   .option('--no-redis-restart', 'skip the Redis restart')
-  .action(async (opts: { json?: boolean; events: string; duration: string; kills: string; workers: string; drain: string; seed: string; redisRestart: boolean }) => {
+  .action(async (opts: { json?: boolean; events: string; duration: string; kills: string; workers: string; drain: string; seed: string; faultRate: string; redisRestart: boolean }) => {
     const { runChaos, formatChaos } = await import('./chaos/run.ts');
     const result = await runChaos(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml', {
       events: Number(opts.events),
@@ -192,6 +184,7 @@ program
       workers: Math.max(2, Number(opts.workers)),
       drainS: Number(opts.drain),
       seed: Number(opts.seed),
+      faultRate: Number(opts.faultRate),
       redisRestart: opts.redisRestart,
       onProgress: (line) => process.stderr.write(`[chaos] ${line}\n`),
     });

@@ -114,6 +114,15 @@ export const PolicySchema = z
       graph: z.object({ mailboxConcurrency: z.number().int().min(1).max(4).default(4) }),
     }),
     retention: z.record(RetentionClass, Duration),
+    /** Data-subject rights the service applies by itself. */
+    privacy: z
+      .object({
+        /** A CRM contact deletion (HubSpot `contact.deletion`) erases like a GDPR deletion does. */
+        eraseOnContactDeletion: z.boolean().default(false),
+        /** How often the retention sweeper runs by itself (a BullMQ job scheduler); `0s` turns it off. */
+        retentionSweepEvery: z.union([z.literal('0s').transform(() => 0), Duration.refine((ms) => ms >= 60_000, 'at least 1m (or 0s for off)')]).default(3_600_000),
+      })
+      .default({ eraseOnContactDeletion: false, retentionSweepEvery: 3_600_000 }),
   })
   .superRefine((p, ctx) => {
     p.triggers.forEach((t, i) => {

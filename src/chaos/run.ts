@@ -272,6 +272,12 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
         if (e.requestId && e.type.startsWith('request.') && TERMINAL_STATES.has(e.type.slice('request.'.length) as RequestState)) terminalEvents.set(e.requestId, (terminalEvents.get(e.requestId) ?? 0) + 1);
       }
       audit = { ok: verdict.ok, events: verdict.checked, terminalEvents };
+      // Diagnose requests with more than one terminal event: their audit history (ids and types only).
+      const multi = [...terminalEvents].filter(([, n]) => n > 1).slice(0, 3);
+      for (const [requestId] of multi) {
+        const history = (await ctx.audit.read({ requestId })).map((e) => `${e.ts.slice(11, 23)} ${e.type} by ${e.actor}${e.details.from ? ` from ${String(e.details.from)}` : ''}`);
+        progress(`more than one terminal event for ${requestId}: ${history.join(' | ')}`);
+      }
       if (!verdict.ok) progress(`audit verify: broken at ${verdict.brokenAt}: ${verdict.reason}`);
     } finally {
       await ctx.close();

@@ -28,14 +28,16 @@ const index = new PersonalValueIndex();
 for (const c of [...contacts, ...SANDBOX_CONTACTS]) index.add(c.properties);
 for (const o of SANDBOX_OWNERS) index.add({ firstname: o.firstName, lastname: o.lastName, email: o.email });
 
-// About 10% of every simulator's calls fail: 4% 429, 5% 5xx, 1% no answer before the client's timeout.
+// About 10% of every simulator's calls fail: 2% 429 with Retry-After, 7% 5xx, 1% no answer before the
+// client's timeout. (A 429 pauses the whole stage queue for its Retry-After, as a provider-wide limit
+// should; at a few percent of calls that alone caps throughput, see README.)
 const rate = Number(env.CHAOS_FAULT_RATE ?? 0.1);
 let faultsInjected = 0;
 const counted = (f: Fault): Fault => ({ ...f, onApplied: () => faultsInjected++ });
 const sustained = (timeoutMs: number, retryAfter: Partial<Fault>): Fault[] => [
-  counted({ probability: rate * 0.4, status: 429, ...retryAfter }),
-  counted({ probability: rate * 0.25, status: 503 }),
-  counted({ probability: rate * 0.25, status: 500 }),
+  counted({ probability: rate * 0.2, status: 429, ...retryAfter }),
+  counted({ probability: rate * 0.35, status: 503 }),
+  counted({ probability: rate * 0.35, status: 500 }),
   counted({ probability: rate * 0.1, timeout: true, timeoutMs }),
 ];
 if (rate > 0) {

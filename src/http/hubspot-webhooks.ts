@@ -6,6 +6,7 @@ import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDeliv
 import { enqueueCallbackRequests } from '../pipeline/intake.ts';
 import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
 import { issuePath } from '../issue-path.ts';
+import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../privacy/privacy-jobs.ts';
 import { safeEqual, verifyHubSpotSignature } from './hubspot-signature.ts';
 
 /**
@@ -21,6 +22,7 @@ type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected_signature' | 're
 
 export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
+  app.addHook('onClose', async () => closePrivacyQueue(ctx));
 
   // Raw bytes: the signature covers the body exactly as sent.
   app.removeAllContentTypeParsers();
@@ -56,10 +58,12 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   const publicUri = (request: FastifyRequest) => `${ctx.settings.publicUrl}${request.url}`;
 
-  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, requests: CallbackRequest[], ignored: number) => {
+  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, requests: CallbackRequest[], ignored: number, erasures: ErasureRequest[] = []) => {
     let result;
     try {
       result = await enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests);
+      // GDPR deletions in the CRM become erasure jobs (the events matched no trigger: not ignored after all).
+      ignored -= await enqueueErasures(ctx, erasures);
     } catch (err) {
       request.log.warn({ err: { message: (err as Error).message } }, 'cannot enqueue webhook jobs; asking the sender to retry');
       await record(request, source, 'unavailable', { events: requests.length });
@@ -68,8 +72,8 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     webhookEvents.inc({ source, outcome: 'enqueued' }, result.enqueued.length);
     webhookEvents.inc({ source, outcome: 'duplicate' }, result.duplicates.length);
     webhookEvents.inc({ source, outcome: 'ignored' }, ignored);
-    const outcome: Outcome = result.enqueued.length > 0 ? 'accepted' : result.duplicates.length > 0 ? 'duplicate' : 'ignored';
-    await record(request, source, outcome, { enqueued: result.enqueued.length, duplicates: result.duplicates.length, ignored });
+    const outcome: Outcome = result.enqueued.length > 0 || erasures.length > 0 ? 'accepted' : result.duplicates.length > 0 ? 'duplicate' : 'ignored';
+    await record(request, source, outcome, { enqueued: result.enqueued.length, duplicates: result.duplicates.length, ignored, ...(erasures.length > 0 ? { erasures: erasures.length } : {}) });
     for (const r of result.enqueued) {
       request.log.info({ requestId: r.requestId, flow: r.flow }, 'callback request enqueued');
     }
@@ -87,7 +91,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     const parsed = parseJson(body, HubSpotEventBatch);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.message);
     const { requests, ignored } = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
-    return enqueue(request, reply, source, requests, ignored);
+    return enqueue(request, reply, source, requests, ignored, routeErasureEvents(parsed.value, ctx.policy));
   });
 
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
