@@ -81,26 +81,44 @@ export function setRetentionSource(ctx: AppContext | undefined): void {
     : undefined;
 }
 
+async function readSource(): Promise<{ last: Record<string, string>; runs: Record<string, string> } | undefined> {
+  try {
+    return await source?.();
+  } catch {
+    // Redis down: the scrape still answers.
+    return undefined;
+  }
+}
+
 export const retentionRuns = new Gauge({
   name: 'draftbridge_retention_runs',
   help: 'Retention sweeper runs so far (mode: run, dry_run), from Redis',
   labelNames: ['mode'] as const,
   registers: [registry],
   async collect() {
-    if (!source) return;
+    const read = await readSource();
+    if (!read) return;
     this.reset();
-    try {
-      const { last, runs } = await source();
-      for (const [mode, n] of Object.entries(runs)) this.set({ mode }, Number(n));
-      if (last.at) {
-        retentionLastRun.set(Number(last.at) / 1000);
-        retentionLastRemoved.set(Number(last.removed ?? 0));
-      }
-    } catch {
-      // Redis down: the scrape still answers.
-    }
+    for (const [mode, n] of Object.entries(read.runs)) this.set({ mode }, Number(n));
   },
 });
 
-export const retentionLastRun = new Gauge({ name: 'draftbridge_retention_last_run_timestamp_seconds', help: 'When the retention sweeper last ran (Unix time)', registers: [registry] });
-export const retentionLastRemoved = new Gauge({ name: 'draftbridge_retention_last_removed', help: 'Audit events and jobs the last retention run removed (or would remove, for a dry run)', registers: [registry] });
+export const retentionLastRun = new Gauge({
+  name: 'draftbridge_retention_last_run_timestamp_seconds',
+  help: 'When the retention sweeper last ran (Unix time)',
+  registers: [registry],
+  async collect() {
+    const at = (await readSource())?.last.at;
+    if (at) this.set(Number(at) / 1000);
+  },
+});
+
+export const retentionLastRemoved = new Gauge({
+  name: 'draftbridge_retention_last_removed',
+  help: 'Audit events and jobs the last retention run removed (or would remove, for a dry run)',
+  registers: [registry],
+  async collect() {
+    const last = (await readSource())?.last;
+    if (last?.at) this.set(Number(last.removed ?? 0));
+  },
+});

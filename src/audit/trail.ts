@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
+import { SubjectKeys } from './subject-keys.ts';
 
 /**
  * The audit trail: an append-only Redis stream of events without personal data, tamper-evident
@@ -105,6 +106,15 @@ export class AuditTrail {
     this.anchorKey = `${options.prefix}:audit:anchor`;
     this.scanner = options.scanner;
     this.onScrubbed = options.onScrubbed;
+    this.subjects = new SubjectKeys(redis, { prefix: options.prefix, auditKey: options.key });
+  }
+
+  /** Per-subject keys: events carry a reference sealed with the subject's own key (crypto-shredding). */
+  private readonly subjects: SubjectKeys;
+
+  /** Erasure: destroys the subject's key, so the trail's references to the subject become unlinkable. */
+  async shredSubject(subject: string): Promise<boolean> {
+    return this.subjects.shred(subject);
   }
 
   /** A stable pseudonymous reference to a CRM object: HMAC, so it can be matched but not reversed. */
@@ -121,11 +131,12 @@ export class AuditTrail {
   async append(input: AuditEventInput): Promise<AuditEvent> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
+    const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject);
     const body = JSON.stringify({
       ts: new Date().toISOString(),
       type: parsed.type,
       requestId: parsed.requestId,
-      subject: parsed.subject,
+      subject,
       actor: parsed.actor,
       outcome: parsed.outcome,
       details,
@@ -219,8 +230,10 @@ export class AuditTrail {
       prev = hash;
       return event;
     });
+    // A subject filter matches the sealed reference while the subject's key exists (and the plain one of older events).
+    const sealed = options.subject ? await this.subjects.peek(options.subject) : null;
     const filtered = events.filter(
-      (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject),
+      (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject || (sealed !== null && e.subject === sealed)),
     );
     return options.count ? filtered.slice(-options.count) : filtered;
   }

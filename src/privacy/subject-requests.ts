@@ -70,6 +70,9 @@ export async function erasureRequest(deps: SubjectRequestDeps, contactId: string
   const purged = await purgeRequests(ctx, vault, requestIds);
   await ctx.redis.del(k.index);
   await ctx.audit.append({ type: 'dsr.erasure', subject: k.subject, actor, outcome: 'erased', details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries } });
+  // Last: destroy the subject's audit key, so even the trail's references to the person go dark.
+  // An objection keeps its suppression entry (it must go on matching), not the audit link.
+  await ctx.audit.shredSubject(k.subject);
   return { requestsErased: requestIds.length };
 }
 

@@ -48,6 +48,8 @@ describe('erasure reaches every store (HubSpot contact.privacyDeletion webhook)'
     const prefix = h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
     const subject = h.ctx.audit.subjectRef('hubspot', 'contact', '1001');
     const before = await dumpPrefix(h.ctx.redis, prefix);
+    const linkedBefore = await h.ctx.audit.read({ subject });
+    expect(linkedBefore.map((e) => e.type)).toEqual(expect.arrayContaining(['request.received', 'request.awaiting_review']));
     const audit = (k: string) => k === `${prefix}:audit` || k.startsWith(`${prefix}:audit:`);
     // Before: job data, request record, subject index, mail links, event streams name the request.
     expect(before.filter((k) => !audit(k.key) && (k.key.includes(requestId) || k.text.includes(requestId))).length).toBeGreaterThan(3);
@@ -55,12 +57,9 @@ describe('erasure reaches every store (HubSpot contact.privacyDeletion webhook)'
 
     const { status } = await h.deliverWebhook('1001', { subscriptionType: 'contact.privacyDeletion' });
     expect(status).toBe(204);
-    for (let i = 0; i < 200; i++) {
-      if ((await h.ctx.audit.read({ subject })).some((e) => e.type === 'dsr.erasure')) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    const erasure = (await h.ctx.audit.read({ subject })).find((e) => e.type === 'dsr.erasure');
-    expect(erasure).toMatchObject({ actor: 'crm.privacyDeletion', outcome: 'erased' });
+    const erased = async () => (await h.ctx.audit.read()).find((e) => e.type === 'dsr.erasure');
+    for (let i = 0; i < 200 && !(await erased()); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await erased()).toMatchObject({ actor: 'crm.privacyDeletion', outcome: 'erased' });
 
     const personal = ['firstname', 'lastname', 'email', 'phone', 'callback_notes'].map((k) => contact.properties[k]!).filter(Boolean);
     const after = await dumpPrefix(h.ctx.redis, prefix);
@@ -74,5 +73,13 @@ describe('erasure reaches every store (HubSpot contact.privacyDeletion webhook)'
     // The other person's request is still there.
     expect(after.some((k) => k.key === `${prefix}:request:${other.requestId}`)).toBe(true);
     expect(await h.ctx.audit.verify()).toMatchObject({ ok: true });
+
+    // Crypto-shredding: the events are still there, but nothing links them to the person any more,
+    // not even the audit key with the CRM id (the subject's own key is gone).
+    expect(await h.ctx.audit.read({ subject })).toEqual([]);
+    const all = await h.ctx.audit.read();
+    for (const e of linkedBefore) expect(all.find((x) => x.id === e.id)?.subject).toBe(e.subject);
+    expect(all.some((e) => e.subject === subject)).toBe(false);
+    expect(await h.ctx.redis.hexists(`${prefix}:audit:subject-keys`, subject)).toBe(0);
   });
 });
