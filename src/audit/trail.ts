@@ -129,6 +129,26 @@ export class AuditTrail {
   private readonly recentLinks = new Map<string, { prev: string; link: string }>();
 
   async append(input: AuditEventInput): Promise<AuditEvent> {
+    const { fields, body } = await this.prepare(input);
+    const id = (await this.redis.xadd(this.streamKey, '*', ...fields))!;
+    await this.sealThrough(id);
+    const linked = this.recentLinks.get(id);
+    this.recentLinks.delete(id);
+    const hash = linked?.link ?? (await this.redis.hget(this.linksKey, id)) ?? '';
+    return { id, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev: linked?.prev ?? '', hash };
+  }
+
+  /** The stream events go to, for a caller that writes one inside its own script (see `prepare`). */
+  get stream(): string {
+    return this.streamKey;
+  }
+
+  /**
+   * An event ready to XADD (`fields`), for a caller that writes it atomically with the change it
+   * records (a request's state and its audit event in one script, so a crash between them cannot lose
+   * the event). The caller then calls `linked(id)`.
+   */
+  async prepare(input: AuditEventInput): Promise<{ fields: [string, string, string, string]; body: string }> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
     const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject);
@@ -141,12 +161,13 @@ export class AuditTrail {
       outcome: parsed.outcome,
       details,
     });
-    const id = (await this.redis.xadd(this.streamKey, '*', 'e', body, 'mac', this.eventMac(body)))!;
+    return { fields: ['e', body, 'mac', this.eventMac(body)], body };
+  }
+
+  /** Resolves once an event written by the caller (see `prepare`) is linked into the chain. */
+  async linked(id: string): Promise<void> {
     await this.sealThrough(id);
-    const linked = this.recentLinks.get(id);
     this.recentLinks.delete(id);
-    const hash = linked?.link ?? (await this.redis.hget(this.linksKey, id)) ?? '';
-    return { id, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev: linked?.prev ?? '', hash };
   }
 
   /** Resolves once the chain is sealed at least up to `id`; one round at a time per process. */
