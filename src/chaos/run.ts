@@ -95,6 +95,14 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
   const children = new Set<ChildProcess>();
   let redis: PrivateRedis | undefined;
   let sim: SimulatorProcess | undefined;
+  // Ctrl-C or a kill: take the private Redis, the service processes and the data directory along.
+  const abort = (signal: NodeJS.Signals) => {
+    for (const c of children) c.kill('SIGKILL');
+    sim?.child.kill('SIGKILL');
+    void redis?.stop().finally(() => rm(dir, { recursive: true, force: true }).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
+  };
+  process.once('SIGINT', abort);
+  process.once('SIGTERM', abort);
   try {
     redis = await PrivateRedis.start(join(dir, 'redis'));
     const port = await freePort();
@@ -332,6 +340,8 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
       machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${Math.round(totalmem() / 2 ** 30)} GB, Node ${process.versions.node}`,
     };
   } finally {
+    process.off('SIGINT', abort);
+    process.off('SIGTERM', abort);
     await Promise.all([...children].map((c) => stopChild(c, 'SIGKILL')));
     if (sim) await stopChild(sim.child);
     await redis?.stop();
