@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parsePolicy, PolicyError } from '../../src/policy.ts';
-import { fuzzParams } from './support.ts';
+import { FUZZ_TIMEOUT, fuzzParams } from './support.ts';
 
 /** The policy parser either returns a policy or throws PolicyError naming file:line:col; nothing else. */
 const DEFAULT_TEXT = readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8');
@@ -39,7 +39,7 @@ function setIn(root: unknown, path: (string | number)[], value: unknown): unknow
   return copy;
 }
 
-describe('fuzz: policy parser', () => {
+describe('fuzz: policy parser', { timeout: FUZZ_TIMEOUT }, () => {
   it('arbitrary text: a policy or a PolicyError with locations, never another exception', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.jsonValue().map((v) => stringify(v) as string)), (text) => parses(text)),

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { registerPseudonymise } from '../../src/cli/pseudonymise.ts';
-import { fuzzParams, personalString } from './support.ts';
+import { FUZZ_TIMEOUT, fuzzParams, personalString } from './support.ts';
 
 /** `draftbridge pseudonymise` (JSON Lines contract) driven in-process through commander. */
 async function run(input: string): Promise<{ out: string; err: string }> {
@@ -36,7 +36,7 @@ const anyLine = fc.oneof(
   fc.record({ text: fc.string(), contact: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.constant(null))), lang: fc.string() }, { requiredKeys: ['text'] }).map((v) => ({ line: JSON.stringify(v), values: [] as string[] })),
 );
 
-describe('fuzz: draftbridge pseudonymise', () => {
+describe('fuzz: draftbridge pseudonymise', { timeout: FUZZ_TIMEOUT }, () => {
   it('one well-formed output line per non-empty input line; never an original contact value', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(anyLine, { minLength: 1, maxLength: 6 }), async (lines) => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { restoreDraft } from '../../src/privacy/reidentify.ts';
-import { fuzzParams } from './support.ts';
+import { FUZZ_TIMEOUT, fuzzParams } from './support.ts';
 
 /**
  * Re-identification on arbitrary model output: whatever the model wrote (placeholders intact, mangled,
@@ -15,7 +15,7 @@ const text = fc.array(fc.oneof(prose, placeholder, mangled), { maxLength: 12 }).
 const value = fc.oneof(fc.string(), fc.constantFrom('Erika Musterfrau', 'erika@example.com', '+49 30 901820', '[[PERSON_2]]', 'PERSON_1', '[[EMAIL_1]]', '{{PERSON_3}}', 'Anna [[ PHONE 1 ]]'));
 const mapping = fc.dictionary(placeholder, value, { maxKeys: 6 });
 
-describe('fuzz: re-identification', () => {
+describe('fuzz: re-identification', { timeout: FUZZ_TIMEOUT }, () => {
   it('a restored draft never contains a placeholder, and a refusal names a reason', () => {
     fc.assert(
       fc.property(text, text, mapping, fc.boolean(), (subject, body, map, requireAll) => {

@@ -42,3 +42,6 @@ export function distinctiveStrings(value: unknown, out: string[] = []): string[]
 export const personalString = fc
   .tuple(fc.constantFrom('Erika', 'Jonas', 'Miriam', 'Harriet', 'Desmond'), fc.stringMatching(/^[A-Z][a-z]{5,10}$/), fc.constantFrom('', '@example.com', ' +49 30 1234567'))
   .map(([a, b, c]) => (c.startsWith('@') ? `${a.toLowerCase()}.${b.toLowerCase()}${c}` : `${a} ${b}${c}`));
+
+/** Per-test timeout: generous in `npm test` for a loaded machine, an hour in the long mode. */
+export const FUZZ_TIMEOUT = process.env.FUZZ_RUNS ? 3_600_000 : 120_000;

@@ -6,7 +6,7 @@ import { signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
-import { distinctiveStrings, fuzzParams, logSink, personalString } from './support.ts';
+import { distinctiveStrings, FUZZ_TIMEOUT, fuzzParams, logSink, personalString } from './support.ts';
 
 /**
  * Property tests on the webhook routes: whatever arrives, the process answers with a documented
@@ -46,7 +46,7 @@ const eventLike = fc.record(
   { requiredKeys: [] },
 );
 
-describe('fuzz: webhook routes', () => {
+describe('fuzz: webhook routes', { timeout: FUZZ_TIMEOUT }, () => {
   let ctx: AppContext;
   let app: FastifyInstance;
   const logs = logSink();
