@@ -69,6 +69,12 @@ local id = redis.call('XADD', KEYS[2], '*', ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 return {1, current, id}
 `);
 
+const NOTE_SCRIPT = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`);
+
 export class InvalidTransition extends Error {
   constructor(requestId: string, from: string, to: RequestState) {
     super(`request ${requestId}: cannot move from ${from} to ${to}`);
@@ -120,10 +126,14 @@ export class RequestStore {
     return RequestRecord.parse(raw);
   }
 
-  /** Records facts without changing state (e.g. the Graph message id before the state moves). */
-  async note(requestId: string, facts: RequestFacts): Promise<void> {
-    const entries = Object.entries(facts).filter(([, v]) => v !== undefined);
-    if (entries.length > 0) await this.redis.hset(this.key(requestId), Object.fromEntries(entries));
+  /**
+   * Records facts without changing state (e.g. the Graph message id before the state moves). Only
+   * while the record exists: a stage finishing after an erasure must not recreate it.
+   */
+  async note(requestId: string, facts: RequestFacts | Record<`note:${string}`, string>): Promise<boolean> {
+    const entries = Object.entries(facts).filter((e): e is [string, string] => e[1] !== undefined);
+    if (entries.length === 0) return true;
+    return (await NOTE_SCRIPT.run(this.redis, [this.key(requestId)], entries.flat())) === 1;
   }
 
   /**
