@@ -16,7 +16,7 @@ export default tseslint.config(
     // Test doubles stay out of production paths: only the sandbox loader (src/sandbox*.ts), the simulators themselves
     // and tests may import them (serve loads the sandbox with a dynamic import, in sandbox mode only).
     files: ['**/*.ts'],
-    ignores: ['src/sandbox.ts', 'src/sandbox-*.ts', 'test/**', 'connectors/**/simulator*.ts', 'connectors/simulator-support.ts', 'connectors/*/simulator/**'],
+    ignores: ['src/sandbox.ts', 'src/sandbox-*.ts', 'src/*/simulator-process.ts', 'test/**', 'connectors/**/simulator*.ts', 'connectors/simulator-support.ts', 'connectors/*/simulator/**'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -7,8 +7,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 export interface Fault {
   /** HTTP status to answer with (429, 500, 503, ...). */
   status?: number;
-  /** How many matching requests get the fault (default 1). */
+  /** How many matching requests get the fault (default 1; unlimited when `probability` is set without it). */
   times?: number;
+  /** Each matching request gets the fault with this chance (0..1): sustained random faults for chaos runs. */
+  probability?: number;
   retryAfterSeconds?: number;
   retryAfterMs?: number;
   policyName?: string;
@@ -24,6 +26,8 @@ export interface Fault {
   path?: RegExp;
   /** Only requests with this HTTP method. */
   method?: string;
+  /** Called each time the fault is applied (chaos runs count them). */
+  onApplied?: () => void;
   /** Simulator-specific knobs (e.g. finishReason for the LLM). */
   finishReason?: 'length' | 'content_filter';
 }
@@ -42,7 +46,7 @@ export class FaultInjector {
   private readonly faults: (Fault & { left: number })[] = [];
 
   add(fault: Fault): void {
-    this.faults.push({ ...fault, left: fault.times ?? 1 });
+    this.faults.push({ ...fault, left: fault.times ?? (fault.probability !== undefined ? Infinity : 1) });
   }
 
   clear(): void {
@@ -66,9 +70,12 @@ export class FaultInjector {
 
   take(request: FastifyRequest): Fault | undefined {
     const path = request.url.split('?')[0]!;
-    const fault = this.faults.find((f) => f.left > 0 && (!f.path || f.path.test(path)) && (!f.method || f.method === request.method));
+    const fault = this.faults.find(
+      (f) => f.left > 0 && (!f.path || f.path.test(path)) && (!f.method || f.method === request.method) && (f.probability === undefined || Math.random() < f.probability),
+    );
     if (!fault) return undefined;
     fault.left--;
+    fault.onApplied?.();
     if (fault.left === 0) this.faults.splice(this.faults.indexOf(fault), 1);
     return fault;
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { setRetentionSource } from './audit/retention.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { CrmFields, type CrmName, type CrmObjectType } from './crm-fields.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -59,7 +60,7 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     const entries = await Promise.all(QUEUE_NAMES.map(async (name) => [name, await queues[name].getJobCounts()] as const));
     return Object.fromEntries(entries);
   });
-  return {
+  const context: AppContext = {
     settings,
     policy,
     logger,
@@ -73,8 +74,12 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     },
     async close() {
       setQueueCountsSource(undefined);
+      setRetentionSource(undefined);
       await closeQueues(queues);
       redis.disconnect();
     },
   };
+  // /metrics shows the retention sweeper's last run, recorded in Redis by whichever process ran it.
+  setRetentionSource(context);
+  return context;
 }

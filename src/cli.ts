@@ -8,7 +8,6 @@ import { loadPolicy } from './policy.ts';
 import { recordOfProcessing } from './cli/ropa.ts';
 import type { ServeRole } from './cli/serve.ts';
 import { startTracing } from './telemetry.ts';
-import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
 /** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
 const program = new Command('draftbridge').description('privacy-first CRM → LLM → Outlook drafting middleware').showHelpAfterError();
@@ -64,24 +63,16 @@ program
   .command('retention')
   .description('retention')
   .command('run')
-  .description('apply retention classes now (audit events past their class; jobs and vault expire by TTL)')
-  .action(async () => {
+  .description('apply retention classes now (audit events past their class, finished jobs past their age; request records, vault and dedupe expire by TTL); also runs by itself on the policy schedule')
+  .option('--dry-run', 'print what would be deleted, delete nothing')
+  .action(async (opts: { dryRun?: boolean }) => {
     const { settings, policy } = await loadConfigOrExit();
     const ctx = createAppContext(settings, policy);
     await ctx.ready();
     try {
-      const removed = await ctx.audit.trim(policy.retention.audit ?? 365 * 86_400_000);
-      const cleaned: Record<string, number> = {};
-      for (const name of QUEUE_NAMES) {
-        // Same ages as the queues' own removeOnComplete/removeOnFail (intake keeps the dedupe window).
-        const opts = defaultJobOptions(policy, name);
-        const age = (o: unknown) => ((o as { age: number }).age ?? 0) * 1000;
-        const done = await ctx.queues[name].clean(age(opts.removeOnComplete), 10_000, 'completed');
-        const failed = await ctx.queues[name].clean(age(opts.removeOnFail), 10_000, 'failed');
-        cleaned[name] = done.length + failed.length;
-      }
-      await ctx.audit.append({ type: 'retention.run', actor: 'cli', outcome: 'ok', details: { auditRemoved: removed, ...cleaned } });
-      console.log(JSON.stringify({ auditEventsRemoved: removed, jobsRemoved: cleaned }));
+      const { runRetention } = await import('./audit/retention.ts');
+      const report = await runRetention(ctx, { dryRun: opts.dryRun ?? false, actor: 'cli' });
+      console.log(JSON.stringify(opts.dryRun ? { dryRun: true, wouldRemove: { auditEvents: report.auditEvents, jobs: report.jobs } } : { auditEventsRemoved: report.auditEvents, jobsRemoved: report.jobs }));
     } finally {
       await ctx.close();
     }
@@ -216,6 +207,35 @@ program
     const result = await runBench(settings, policy, { requests: Number(opts.requests) });
     console.log(opts.json ? JSON.stringify(result) : formatBench(result));
     process.exit(0);
+  });
+
+program
+  .command('chaos')
+  .description('the service as API + worker processes on a private Redis under worker kills, a Redis restart and vendor faults; counts lost and doubled requests')
+  .option('--json', 'print one JSON object on the last line instead of a table')
+  .option('--events <n>', 'webhook events to fire', '5000')
+  .option('--duration <seconds>', 'how long to spread the events over', '300')
+  .option('--kills <n>', 'worker SIGKILLs at most (every 20–40 s while firing)', '100')
+  .option('--workers <n>', 'worker processes', '2')
+  .option('--drain <seconds>', 'how long to wait at most for the last requests', '240')
+  .option('--seed <n>', 'contacts and schedule', '1')
+  .option('--fault-rate <fraction>', 'share of simulator calls answered 429, 5xx or not at all', '0.1')
+  .option('--no-redis-restart', 'skip the Redis restart')
+  .action(async (opts: { json?: boolean; events: string; duration: string; kills: string; workers: string; drain: string; seed: string; faultRate: string; redisRestart: boolean }) => {
+    const { runChaos, formatChaos } = await import('./chaos/run.ts');
+    const result = await runChaos(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml', {
+      events: Number(opts.events),
+      durationS: Number(opts.duration),
+      kills: Number(opts.kills),
+      workers: Math.max(2, Number(opts.workers)),
+      drainS: Number(opts.drain),
+      seed: Number(opts.seed),
+      faultRate: Number(opts.faultRate),
+      redisRestart: opts.redisRestart,
+      onProgress: (line) => process.stderr.write(`[chaos] ${line}\n`),
+    });
+    console.log(opts.json ? JSON.stringify(result) : formatChaos(result));
+    process.exit(result.lost === 0 && result.duplicates === 0 && result.pii_hits === 0 && result.audit_ok ? 0 : 1);
   });
 
 program.addOption(new Option('--no-color').hideHelp());

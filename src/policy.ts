@@ -126,6 +126,15 @@ export const PolicySchema = z
       graph: z.object({ mailboxConcurrency: z.number().int().min(1).max(4).default(4) }),
     }),
     retention: z.record(RetentionClass, Duration),
+    /** Data-subject rights the service applies by itself. */
+    privacy: z
+      .object({
+        /** A CRM contact deletion (HubSpot `contact.deletion`) erases like a GDPR deletion does. */
+        eraseOnContactDeletion: z.boolean().default(false),
+        /** How often the retention sweeper runs by itself (a BullMQ job scheduler); `0s` turns it off. */
+        retentionSweepEvery: z.union([z.literal('0s').transform(() => 0), Duration.refine((ms) => ms >= 60_000, 'at least 1m (or 0s for off)')]).default(3_600_000),
+      })
+      .default({ eraseOnContactDeletion: false, retentionSweepEvery: 3_600_000 }),
   })
   .superRefine((p, ctx) => {
     p.triggers.forEach((t, i) => {
@@ -169,7 +178,14 @@ export function parsePolicy(text: string, file = 'policy.yaml'): Policy {
       doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`),
     );
   }
-  const result = PolicySchema.safeParse(doc.toJS());
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    // Well-formed YAML can still fail to resolve (an alias to an anchor that does not exist).
+    throw new PolicyError(file, [`${file}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  const result = PolicySchema.safeParse(raw);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       // Walk back up the path until a node with a source range is found.

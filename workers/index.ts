@@ -16,6 +16,8 @@ import { draftStage } from './draft.ts';
 import { intakeStage } from './intake.ts';
 import { mailEventsStage, RENEW_GMAIL_WATCH, RENEW_SUBSCRIPTIONS } from './mail-events.ts';
 import { MailWatch } from '../src/pipeline/mail-watch.ts';
+import { closePrivacyQueue } from '../src/privacy/privacy-jobs.ts';
+import { startPrivacyWorker } from './privacy.ts';
 
 export interface Ports {
   crm: CrmPort;
@@ -78,6 +80,7 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
     startStageWorker(deps, connection, crmSyncStage(ctx.policy), timing),
     startStageWorker(deps, connection, mailEventsStage(gmailWatch), timing),
   ] as Worker[];
+  workers.push(await startPrivacyWorker(deps, connection));
   if (deps.watch) {
     // Graph message subscriptions live about three days: renew hourly what expires within a day.
     await ctx.queues['mail-events'].upsertJobScheduler(RENEW_SUBSCRIPTIONS, { every: 3_600_000 }, { name: RENEW_SUBSCRIPTIONS, data: { subscriptionId: 'all', receivedAt: 0 } });
@@ -92,6 +95,7 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
     async close() {
       // close() waits for active jobs to finish; anything unfinished is picked up again as stalled.
       await Promise.all(workers.map((w) => w.close()));
+      await closePrivacyQueue(ctx);
       connection.disconnect();
       store.disconnect();
     },

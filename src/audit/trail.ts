@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
+import { SubjectKeys } from './subject-keys.ts';
 
 /**
  * The audit trail: an append-only Redis stream of events without personal data, tamper-evident
@@ -105,6 +106,15 @@ export class AuditTrail {
     this.anchorKey = `${options.prefix}:audit:anchor`;
     this.scanner = options.scanner;
     this.onScrubbed = options.onScrubbed;
+    this.subjects = new SubjectKeys(redis, { prefix: options.prefix, auditKey: options.key });
+  }
+
+  /** Per-subject keys: events carry a reference sealed with the subject's own key (crypto-shredding). */
+  private readonly subjects: SubjectKeys;
+
+  /** Erasure: destroys the subject's key, so the trail's references to the subject become unlinkable. */
+  async shredSubject(subject: string): Promise<boolean> {
+    return this.subjects.shred(subject);
   }
 
   /** A stable pseudonymous reference to a CRM object: HMAC, so it can be matched but not reversed. */
@@ -119,23 +129,45 @@ export class AuditTrail {
   private readonly recentLinks = new Map<string, { prev: string; link: string }>();
 
   async append(input: AuditEventInput): Promise<AuditEvent> {
-    const parsed = AuditEventInput.parse(input);
-    const details = this.scrub(parsed.type, parsed.details);
-    const body = JSON.stringify({
-      ts: new Date().toISOString(),
-      type: parsed.type,
-      requestId: parsed.requestId,
-      subject: parsed.subject,
-      actor: parsed.actor,
-      outcome: parsed.outcome,
-      details,
-    });
-    const id = (await this.redis.xadd(this.streamKey, '*', 'e', body, 'mac', this.eventMac(body)))!;
+    const { fields, body } = await this.prepare(input);
+    const id = (await this.redis.xadd(this.streamKey, '*', ...fields))!;
     await this.sealThrough(id);
     const linked = this.recentLinks.get(id);
     this.recentLinks.delete(id);
     const hash = linked?.link ?? (await this.redis.hget(this.linksKey, id)) ?? '';
     return { id, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev: linked?.prev ?? '', hash };
+  }
+
+  /** The stream events go to, for a caller that writes one inside its own script (see `prepare`). */
+  get stream(): string {
+    return this.streamKey;
+  }
+
+  /**
+   * An event ready to XADD (`fields`), for a caller that writes it atomically with the change it
+   * records (a request's state and its audit event in one script, so a crash between them cannot lose
+   * the event). The caller then calls `linked(id)`.
+   */
+  async prepare(input: AuditEventInput): Promise<{ fields: [string, string, string, string]; body: string }> {
+    const parsed = AuditEventInput.parse(input);
+    const details = this.scrub(parsed.type, parsed.details);
+    const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject);
+    const body = JSON.stringify({
+      ts: new Date().toISOString(),
+      type: parsed.type,
+      requestId: parsed.requestId,
+      subject,
+      actor: parsed.actor,
+      outcome: parsed.outcome,
+      details,
+    });
+    return { fields: ['e', body, 'mac', this.eventMac(body)], body };
+  }
+
+  /** Resolves once an event written by the caller (see `prepare`) is linked into the chain. */
+  async linked(id: string): Promise<void> {
+    await this.sealThrough(id);
+    this.recentLinks.delete(id);
   }
 
   /** Resolves once the chain is sealed at least up to `id`; one round at a time per process. */
@@ -219,8 +251,10 @@ export class AuditTrail {
       prev = hash;
       return event;
     });
+    // A subject filter matches the sealed reference while the subject's key exists (and the plain one of older events).
+    const sealed = options.subject ? await this.subjects.peek(options.subject) : null;
     const filtered = events.filter(
-      (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject),
+      (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject || (sealed !== null && e.subject === sealed)),
     );
     return options.count ? filtered.slice(-options.count) : filtered;
   }

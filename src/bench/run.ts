@@ -7,12 +7,10 @@ import { signV3 } from '../http/hubspot-signature.ts';
 import { buildServer } from '../http/server.ts';
 import { createLogger } from '../logger.ts';
 import type { Policy } from '../policy.ts';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
-import { trustSimulatorCa } from '../sandbox.ts';
+import { SANDBOX_HUBSPOT_SECRET } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
+import { deletePrefix, hubspotEvent, round, startSimulatorProcess } from './support.ts';
 
 /**
  * `npm run bench`: in one process and one run, on the same Redis:
@@ -36,6 +34,8 @@ export interface BenchResult {
 }
 
 const CONTACTS = ['1001', '1002', '1006'];
+// Contact 1006 is the sandbox's new lead.
+const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
 export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number }): Promise<BenchResult> {
   const prefix = `dbbench-${randomUUID().slice(0, 8)}`;
@@ -109,42 +109,6 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   }
 }
 
-/** Starts the simulators in a child process and returns the settings that point at them. */
-async function startSimulatorProcess(settings: Settings): Promise<{ child: ChildProcess; settings: Settings }> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, REDIS_URL: settings.REDIS_URL, PORT: String(settings.PORT), HOST: settings.HOST, DRAFTBRIDGE_PUBLIC_URL: settings.publicUrl, DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX };
-  const child = spawn(process.execPath, [new URL('./simulator-process.ts', import.meta.url).pathname], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  const [line] = await Promise.race([
-    (async () => {
-      for await (const l of createInterface({ input: child.stdout! })) return [l];
-      return [''];
-    })(),
-    new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`)))),
-  ]);
-  const started = JSON.parse(line!) as { settings: Settings; caPem: string };
-  trustSimulatorCa(started.caPem);
-  return { child, settings: { ...settings, ...started.settings, DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX, publicUrl: settings.publicUrl } };
-}
-
-function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function event(contactId: string, eventId: number) {
-  const lead = contactId === '1006';
-  return {
-    eventId,
-    subscriptionId: 1,
-    portalId: SANDBOX_PORTAL_ID,
-    appId: 1,
-    occurredAt: Date.now(),
-    subscriptionType: lead ? 'contact.creation' : 'contact.propertyChange',
-    attemptNumber: 0,
-    objectId: Number(contactId),
-    ...(lead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
-  };
-}
-
 async function deliver(app: Awaited<ReturnType<typeof buildServer>>, publicUrl: string, events: object[]): Promise<number> {
   const body = JSON.stringify(events);
   const timestamp = Date.now();
@@ -163,18 +127,6 @@ async function waitForCompleted(ctx: ReturnType<typeof createAppContext>, queue:
     if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;
     await new Promise((r) => setTimeout(r, 20));
   }
-}
-
-async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
 }
 
 export function formatBench(r: BenchResult): string {

@@ -2,6 +2,7 @@ import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { loadPolicy, type Policy } from '../policy.ts';
+import { issuePath } from '../issue-path.ts';
 import { loadSettings } from '../settings.ts';
 import { classifySensitive, decideSensitive } from '../privacy/dlp.ts';
 import { Pseudonymiser } from '../privacy/pseudonymise.ts';
@@ -31,7 +32,7 @@ export function pseudonymiseLine(line: string, policy: Pick<Policy, 'sensitive'>
     return { error: 'not valid JSON' };
   }
   const parsed = PseudonymiseInput.safeParse(json);
-  if (!parsed.success) return { error: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') };
+  if (!parsed.success) return { error: parsed.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ') };
   const { text, contact, lang } = parsed.data;
   const ps = new Pseudonymiser(contact ?? {}, { lang: lang ?? 'de' });
   const out = ps.pseudonymise(text);

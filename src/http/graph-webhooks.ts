@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app.ts';
 import { webhookDeliveries } from '../metrics.ts';
 import type { MailEvent } from '../pipeline/jobs.ts';
+import { issuePath } from '../issue-path.ts';
 import { safeEqual } from './hubspot-signature.ts';
 import { inSpan, traceCarrier } from '../telemetry.ts';
 
@@ -39,7 +40,7 @@ export async function graphWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
     const parsed = NotificationBatch.safeParse(request.body);
     if (!parsed.success) {
       webhookDeliveries.inc({ source: 'graph', outcome: 'rejected_shape' });
-      return reply.code(400).send({ error: `invalid notification: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+      return reply.code(400).send({ error: `invalid notification: ${parsed.error.issues.slice(0, 3).map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ')}` });
     }
     const genuine = parsed.data.value.filter((n) => typeof n.clientState === 'string' && safeEqual(n.clientState, expected));
     const forged = parsed.data.value.length - genuine.length;

@@ -6,6 +6,8 @@ import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDeliv
 import { enqueueCallbackRequests } from '../pipeline/intake.ts';
 import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
 import { inSpan } from '../telemetry.ts';
+import { issuePath } from '../issue-path.ts';
+import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../privacy/privacy-jobs.ts';
 import { safeEqual, verifyHubSpotSignature } from './hubspot-signature.ts';
 
 /**
@@ -21,6 +23,7 @@ type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected_signature' | 're
 
 export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
+  app.addHook('onClose', async () => closePrivacyQueue(ctx));
 
   // Raw bytes: the signature covers the body exactly as sent.
   app.removeAllContentTypeParsers();
@@ -57,11 +60,13 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   const publicUri = (request: FastifyRequest) => `${ctx.settings.publicUrl}${request.url}`;
 
-  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, requests: CallbackRequest[], ignored: number) => {
+  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, requests: CallbackRequest[], ignored: number, erasures: ErasureRequest[] = []) => {
     let result;
     try {
       const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
       result = await inSpan(`webhook ${source}`, 'server', traceparent, { 'draftbridge.source': source, 'draftbridge.events': requests.length }, () => enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests));
+      // GDPR deletions in the CRM become erasure jobs (the events matched no trigger: not ignored after all).
+      ignored -= await enqueueErasures(ctx, erasures);
     } catch (err) {
       request.log.warn({ err: { message: (err as Error).message } }, 'cannot enqueue webhook jobs; asking the sender to retry');
       await record(request, source, 'unavailable', { events: requests.length });
@@ -70,8 +75,8 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     webhookEvents.inc({ source, outcome: 'enqueued' }, result.enqueued.length);
     webhookEvents.inc({ source, outcome: 'duplicate' }, result.duplicates.length);
     webhookEvents.inc({ source, outcome: 'ignored' }, ignored);
-    const outcome: Outcome = result.enqueued.length > 0 ? 'accepted' : result.duplicates.length > 0 ? 'duplicate' : 'ignored';
-    await record(request, source, outcome, { enqueued: result.enqueued.length, duplicates: result.duplicates.length, ignored });
+    const outcome: Outcome = result.enqueued.length > 0 || erasures.length > 0 ? 'accepted' : result.duplicates.length > 0 ? 'duplicate' : 'ignored';
+    await record(request, source, outcome, { enqueued: result.enqueued.length, duplicates: result.duplicates.length, ignored, ...(erasures.length > 0 ? { erasures: erasures.length } : {}) });
     for (const r of result.enqueued) {
       request.log.info({ requestId: r.requestId, flow: r.flow }, 'callback request enqueued');
     }
@@ -89,7 +94,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     const parsed = parseJson(body, HubSpotEventBatch);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
     const { requests, ignored } = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
-    return enqueue(request, reply, source, requests, ignored);
+    return enqueue(request, reply, source, requests, ignored, routeErasureEvents(parsed.value, ctx.policy));
   });
 
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
@@ -131,6 +136,6 @@ function parseJson<T extends z.ZodType>(body: Buffer, schema: T): { ok: true; va
   const result = schema.safeParse(json);
   if (result.success) return { ok: true, value: result.data };
   // Paths and messages only; never echo values (they may be personal data).
-  const first = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  const first = result.error.issues.slice(0, 5).map((i) => `${issuePath(i.path)}: ${i.message}`);
   return { ok: false, code: 'invalid_payload', message: `invalid webhook payload: ${first.join('; ')}` };
 }

@@ -56,21 +56,25 @@ export type RequestRecord = z.infer<typeof RequestRecord>;
 
 export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories'>>;
 
-// Moves state only from an allowed predecessor; a repeat of the same transition is a no-op (retries).
+// Moves the state from the predecessor the caller saw (compare-and-set) and writes its audit event in
+// the same script: a crash can never leave a state change without its event. A repeat of the same
+// transition is a no-op (retries). Returns {code, current, audit stream id}.
 const TRANSITION_SCRIPT = new RedisScript(`
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {-1, ''} end
-local info = redis.call('HMGET', KEYS[1], 'flow', 'subject')
-if current == ARGV[1] then return {0, current, info[1], info[2]} end
-for i = 4, #ARGV do
-  if ARGV[i] == current then
-    redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
-    local facts = cjson.decode(ARGV[3])
-    for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
-    return {1, current, info[1], info[2]}
-  end
-end
-return {-2, current, info[1], info[2]}
+if current == ARGV[1] then return {0, current} end
+if current ~= ARGV[4] then return {-3, current} end
+redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
+local facts = cjson.decode(ARGV[3])
+for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
+local id = redis.call('XADD', KEYS[2], '*', ARGV[5], ARGV[6], ARGV[7], ARGV[8])
+return {1, current, id}
+`);
+
+const NOTE_SCRIPT = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
 `);
 
 export class InvalidTransition extends Error {
@@ -124,10 +128,14 @@ export class RequestStore {
     return RequestRecord.parse(raw);
   }
 
-  /** Records facts without changing state (e.g. the Graph message id before the state moves). */
-  async note(requestId: string, facts: RequestFacts): Promise<void> {
-    const entries = Object.entries(facts).filter(([, v]) => v !== undefined);
-    if (entries.length > 0) await this.redis.hset(this.key(requestId), Object.fromEntries(entries));
+  /**
+   * Records facts without changing state (e.g. the Graph message id before the state moves). Only
+   * while the record exists: a stage finishing after an erasure must not recreate it.
+   */
+  async note(requestId: string, facts: RequestFacts | Record<`note:${string}`, string>): Promise<boolean> {
+    const entries = Object.entries(facts).filter((e): e is [string, string] => e[1] !== undefined);
+    if (entries.length === 0) return true;
+    return (await NOTE_SCRIPT.run(this.redis, [this.key(requestId)], entries.flat())) === 1;
   }
 
   /**
@@ -136,24 +144,36 @@ export class RequestStore {
    */
   async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}): Promise<boolean> {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
-    // The script also returns flow and subject, so no second round trip is needed for the audit event.
-    const [code, from, flow, subject] = (await TRANSITION_SCRIPT.run(this.redis, [this.key(requestId)], [to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to]])) as [number, string, string | null, string | null];
-    if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
-    if (code === -2) throw new InvalidTransition(requestId, from, to);
-    const record = { flow, subject };
-    if (code === 1) {
-      await this.options.audit.append({
+    const key = this.key(requestId);
+    let changed = false;
+    for (let attempt = 0; ; attempt++) {
+      const [current = null, flow = null, subject = null] = await this.redis.hmget(key, 'state', 'flow', 'subject');
+      if (current === null) throw new Error(`request ${requestId} has no record (expired or never opened)`);
+      if (current === to) break;
+      if (!ALLOWED_FROM[to].includes(current as RequestState)) throw new InvalidTransition(requestId, current, to);
+      const event = await this.options.audit.prepare({
         type: `request.${to}`,
         requestId,
-        subject: record?.subject ?? null,
+        subject,
         actor: audit.actor,
         outcome: to,
-        details: { from, flow: record?.flow ?? null, ...(audit.details ?? {}) },
+        details: { from: current, flow, ...(audit.details ?? {}) },
       });
-      if (TERMINAL_STATES.has(to)) requestOutcomes.inc({ flow: record?.flow ?? 'unknown', state: to });
+      const [code, now, id] = (await TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.stream], [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields])) as [number, string, string | undefined];
+      if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
+      if (code === 0) break;
+      // Another worker moved it between our read and the script: look again (bounded; states only advance).
+      if (code === -3) {
+        if (attempt >= 10) throw new InvalidTransition(requestId, now, to);
+        continue;
+      }
+      await this.options.audit.linked(id!);
+      if (TERMINAL_STATES.has(to)) requestOutcomes.inc({ flow: flow ?? 'unknown', state: to });
+      changed = true;
+      break;
     }
     // Also on a repeat: a crash between the state change and the erase must not leave the vault behind.
     if (TERMINAL_STATES.has(to)) await this.options.onTerminal?.(requestId);
-    return code === 1;
+    return changed;
   }
 }

@@ -104,6 +104,7 @@ export function restoreDraft(input: { subject: string; body: string; mapping: Re
   const fill = (text: string) => text.replace(CANONICAL, (p) => input.mapping[p] ?? p);
   const finalSubject = fill(subject.text);
   const finalBody = fill(body.text);
-  if (/\[\[[A-Z]+_\d+\]\]/.test(finalSubject + finalBody)) return { ok: false, reason: 'residual_placeholder', detail: 'placeholder left after restore' };
+  // Also a placeholder-like text a CRM value brought in (`[[ PHONE 1 ]]` in a name): never in an e-mail.
+  if (/\[\[\s*[A-Za-z]+[\s_-]*\d+\s*\]\]/.test(finalSubject + finalBody)) return { ok: false, reason: 'residual_placeholder', detail: 'placeholder left after restore' };
   return { ok: true, subject: finalSubject, body: finalBody, repaired };
 }

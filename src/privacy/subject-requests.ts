@@ -1,6 +1,7 @@
 import type { AppContext } from '../app.ts';
 import { SUPPRESSION_SET } from '../pipeline/stages/fetch-contact.ts';
 import type { CrmPort, CrmRecordRef } from '../ports.ts';
+import { purgeRequests } from './purge.ts';
 import type { PseudonymVault } from './vault.ts';
 
 /**
@@ -61,16 +62,17 @@ export async function accessRequest(deps: SubjectRequestDeps, contactId: string)
   return { contactId, subjectRef: k.subject, objected, requests, auditEvents: events };
 }
 
-export async function erasureRequest(deps: SubjectRequestDeps, contactId: string): Promise<{ requestsErased: number }> {
+/** `actor`: who asked (the DPO through the CLI or API, or the CRM's own deletion webhook). */
+export async function erasureRequest(deps: SubjectRequestDeps, contactId: string, actor = 'dpo'): Promise<{ requestsErased: number }> {
   const { ctx, vault } = deps;
   const k = keys(ctx, contactId);
   const requestIds = await ctx.redis.smembers(k.index);
-  for (const id of requestIds) {
-    await vault.erase(id);
-    await ctx.redis.del(k.request(id));
-  }
+  const purged = await purgeRequests(ctx, vault, requestIds);
   await ctx.redis.del(k.index);
-  await ctx.audit.append({ type: 'dsr.erasure', subject: k.subject, actor: 'dpo', outcome: 'erased', details: { requests: requestIds.length } });
+  await ctx.audit.append({ type: 'dsr.erasure', subject: k.subject, actor, outcome: 'erased', details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries } });
+  // Last: destroy the subject's audit key, so even the trail's references to the person go dark.
+  // An objection keeps its suppression entry (it must go on matching), not the audit link.
+  await ctx.audit.shredSubject(k.subject);
   return { requestsErased: requestIds.length };
 }
 

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../app.ts';
+import { RedisScript } from '../redis.ts';
 
 /**
  * The only place personal values rest: per request, small named sections, each AES-256-GCM
@@ -13,7 +14,18 @@ export interface VaultOptions {
   currentKey: Buffer;
   previousKeys?: Buffer[] | undefined;
   ttlMs: number;
+  /** The request record a vault entry belongs to: `put` writes only while it exists, so a stage still
+   * running when the person's data was erased cannot bring personal values back. */
+  requestKey?: ((requestId: string) => string) | undefined;
 }
+
+// Write a section only while the request record exists (KEYS[2]); 0 when it is gone.
+const GUARDED_PUT = new RedisScript(`
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+`);
 
 export class VaultError extends Error {
   constructor(message: string) {
@@ -28,6 +40,7 @@ export class PseudonymVault {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly ttlMs: number;
+  private readonly requestKey: ((requestId: string) => string) | undefined;
   private readonly current: { id: string; key: KeyObject };
   private readonly keys = new Map<string, KeyObject>();
 
@@ -36,6 +49,7 @@ export class PseudonymVault {
     this.redis = redis;
     this.prefix = options.prefix;
     this.ttlMs = options.ttlMs;
+    this.requestKey = options.requestKey;
     // KeyObjects once, not a raw Buffer per call (key import is measurable on the hot path).
     this.current = { id: keyIdOf(options.currentKey), key: createSecretKey(options.currentKey) };
     for (const k of [options.currentKey, ...(options.previousKeys ?? [])]) this.keys.set(keyIdOf(k), createSecretKey(k));
@@ -55,6 +69,11 @@ export class PseudonymVault {
     cipher.setAAD(Buffer.from(`${requestId}\n${section}`));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
     const envelope = `v1.${this.current.id}.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
+    if (this.requestKey) {
+      const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestId)], [section, envelope, ttlMs]);
+      if (written !== 1) throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
+      return;
+    }
     await this.redis.multi().hset(this.key(requestId), section, envelope).pexpire(this.key(requestId), ttlMs).exec();
   }
 
@@ -93,5 +112,6 @@ export class PseudonymVault {
 
 /** The vault of a running service: its keys, its prefix, the `vault` retention class. */
 export function vaultFor(ctx: AppContext, redis: Redis = ctx.redis): PseudonymVault {
-  return new PseudonymVault(redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000 });
+  const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
+  return new PseudonymVault(redis, { prefix, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000, requestKey: (id) => `${prefix}:request:${id}` });
 }

@@ -16,7 +16,7 @@ export async function syncCrm(deps: PipelineDeps, requestId: string, event?: 're
   const existing = noteKey ? await ctx.redis.hget(requests.key(requestId), noteKey) : null;
   if (!existing) {
     const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
-    if (noteKey) await ctx.redis.hset(requests.key(requestId), noteKey, note.id, 'noteId', note.id);
+    if (noteKey) await requests.note(requestId, { [noteKey as `note:${string}`]: note.id, noteId: note.id });
   }
   if (event !== 'reply') {
     const fields = ctx.crm.fields(record.objectType);

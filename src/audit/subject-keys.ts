@@ -1,0 +1,65 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * Crypto-shredding for the audit trail. The trail never holds a person, only a reference; but a
+ * reference computed from the CRM id with the deployment's audit key alone could be recomputed by
+ * anyone holding that key for as long as the trail exists. So each subject gets a random key of its
+ * own, stored in Redis wrapped (AES-256-GCM) under a key derived from the audit key, and audit events
+ * carry HMAC(subject key, reference). Erasure destroys the subject key: the events stay (the chain
+ * still verifies) but nobody, not even with the audit key and the CRM id, can tell whose they were.
+ * A later event about the same record gets a fresh key, unlinkable to the old events.
+ */
+export class SubjectKeys {
+  private readonly redis: Redis;
+  private readonly hashKey: string;
+  private readonly wrapKey: Buffer;
+
+  constructor(redis: Redis, options: { prefix: string; auditKey: Buffer }) {
+    this.redis = redis;
+    this.hashKey = `${options.prefix}:audit:subject-keys`;
+    this.wrapKey = createHmac('sha256', options.auditKey).update('draftbridge subject-key wrapping').digest();
+  }
+
+  /** The reference audit events carry for `ref`; creates the subject's key on first use. */
+  async seal(ref: string): Promise<string> {
+    const key = (await this.key(ref)) ?? (await this.create(ref));
+    return this.mac(key, ref);
+  }
+
+  /** The sealed reference if the subject's key still exists (for reading), else null. */
+  async peek(ref: string): Promise<string | null> {
+    const key = await this.key(ref);
+    return key ? this.mac(key, ref) : null;
+  }
+
+  /** Destroys the subject's key; returns whether there was one. */
+  async shred(ref: string): Promise<boolean> {
+    return (await this.redis.hdel(this.hashKey, ref)) === 1;
+  }
+
+  private mac(key: Buffer, ref: string): string {
+    return createHmac('sha256', key).update(`audit-subject\n${ref}`).digest('hex').slice(0, 32);
+  }
+
+  private async key(ref: string): Promise<Buffer | null> {
+    const wrapped = await this.redis.hget(this.hashKey, ref);
+    if (!wrapped) return null;
+    const raw = Buffer.from(wrapped, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.wrapKey, raw.subarray(0, 12));
+    decipher.setAAD(Buffer.from(ref));
+    decipher.setAuthTag(raw.subarray(12, 28));
+    return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
+  }
+
+  private async create(ref: string): Promise<Buffer> {
+    const key = randomBytes(32);
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.wrapKey, iv);
+    cipher.setAAD(Buffer.from(ref));
+    const ct = Buffer.concat([cipher.update(key), cipher.final()]);
+    // Two processes may create at once: the first write wins and both use it.
+    if ((await this.redis.hsetnx(this.hashKey, ref, Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64'))) === 1) return key;
+    return (await this.key(ref))!;
+  }
+}

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
+import { trustSimulatorCa } from '../sandbox.ts';
+import { SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
+import type { Settings } from '../settings.ts';
+
+/** Pieces `draftbridge bench` and `draftbridge chaos` share: simulators in a child process, webhook events, clean-up. */
+
+export interface SimulatorProcess {
+  child: ChildProcess;
+  settings: Settings;
+  /** The simulator CA (PEM): child processes trust it through NODE_EXTRA_CA_CERTS. */
+  caPem: string;
+}
+
+/**
+ * Starts a simulator script in a child process (they stand in for remote services, whose CPU is not
+ * ours to count) and returns the settings that point at them. The script prints
+ * `{"settings": ..., "caPem": ...}` as its first stdout line. `ipc` opens a message channel.
+ */
+export async function startSimulatorProcess(settings: Settings, options: { script?: string; env?: NodeJS.ProcessEnv; ipc?: boolean } = {}): Promise<SimulatorProcess> {
+  const script = options.script ?? new URL('./simulator-process.ts', import.meta.url).pathname;
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    REDIS_URL: settings.REDIS_URL,
+    PORT: String(settings.PORT),
+    HOST: settings.HOST,
+    DRAFTBRIDGE_PUBLIC_URL: settings.publicUrl,
+    DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+    ...options.env,
+  };
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])] });
+  const [line] = await Promise.race([
+    (async () => {
+      for await (const l of createInterface({ input: child.stdout! })) return [l];
+      return [''];
+    })(),
+    new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`)))),
+  ]);
+  const started = JSON.parse(line!) as { settings: Settings; caPem: string };
+  trustSimulatorCa(started.caPem);
+  return {
+    child,
+    caPem: started.caPem,
+    settings: { ...settings, ...started.settings, DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX, publicUrl: settings.publicUrl },
+  };
+}
+
+/** A HubSpot app-webhook event: a callback request (property change) or a new lead (creation). */
+export function hubspotEvent(contactId: string, eventId: number, options: { lead?: boolean; attemptNumber?: number; occurredAt?: number } = {}) {
+  const lead = options.lead ?? false;
+  return {
+    eventId,
+    subscriptionId: 1,
+    portalId: SANDBOX_PORTAL_ID,
+    appId: 1,
+    occurredAt: options.occurredAt ?? Date.now(),
+    subscriptionType: lead ? 'contact.creation' : 'contact.propertyChange',
+    attemptNumber: options.attemptNumber ?? 0,
+    objectId: Number(contactId),
+    ...(lead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
+  };
+}
+
+/** Deletes every key under a prefix (SCAN, never KEYS). */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+export function round(x: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
