@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 import { Argument, Command, Option } from 'commander';
-import { createAppContext } from './app.ts';
+import { createAppContext, subjectRequestDeps } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
 import { runPseudonymise } from './cli/pseudonymise.ts';
+import { prometheusConnectorMetrics } from './metrics.ts';
 import { loadPolicy } from './policy.ts';
-import { recordOfProcessing } from './cli/ropa.ts';
+import { recordOfProcessing } from './privacy/ropa.ts';
 import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
 import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
@@ -99,10 +100,9 @@ for (const [kind, description] of [
       const ctx = createAppContext(settings, policy);
       await ctx.ready();
       try {
-        const { vaultFor } = await import('./privacy/vault.ts');
         const dsr = await import('./privacy/subject-requests.ts');
-        const crm = settings.HUBSPOT_ACCESS_TOKEN && !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createPorts(settings, policy).crm : undefined;
-        const deps = { ctx, vault: vaultFor(ctx), crm };
+        const crm = settings.HUBSPOT_ACCESS_TOKEN && !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createPorts(settings, policy, prometheusConnectorMetrics).crm : undefined;
+        const deps = subjectRequestDeps(ctx, crm);
         const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
         console.log(JSON.stringify(result, null, 2));
       } finally {

@@ -1,4 +1,5 @@
 import type { CrmObjectType } from './crm-fields.ts';
+import type { Provider } from './errors.ts';
 import type { Language } from './policy.ts';
 
 /**
@@ -134,3 +135,31 @@ export interface LlmPort {
  * Implemented by the privacy core, injected into the LLM connector so it fails closed.
  */
 export type OutboundScanner = (text: string) => string[];
+
+// ---------- Wiring ----------
+
+/** The three systems a deployment talks to; built once by the command line and handed to the workers. */
+export interface Ports {
+  crm: CrmPort;
+  mail: MailPort;
+  llm: LlmPort;
+}
+
+/**
+ * Where connectors report what they saw. The core provides a Prometheus-backed sink; tests and tools
+ * pass their own (or none): a connector never writes to a process-global registry itself.
+ */
+export interface ConnectorMetrics {
+  /** One call to a provider: ok, not_found, throttled, rejected, filtered or error. */
+  upstream(provider: Provider, outcome: string): void;
+  /** An outbound LLM request refused by the leak guard, once per finding type. */
+  leakGuardRefusal(type: string): void;
+  llmTokens(route: LlmRouteName, kind: 'prompt' | 'completion', count: number): void;
+}
+
+/** Reports nothing: the default when no sink is given. */
+export const NO_CONNECTOR_METRICS: ConnectorMetrics = {
+  upstream: () => undefined,
+  leakGuardRefusal: () => undefined,
+  llmTokens: () => undefined,
+};

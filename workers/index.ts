@@ -1,12 +1,12 @@
 import type { Worker } from 'bullmq';
-import type { AppContext } from '../src/app.ts';
+import { vaultFor, type AppContext } from '../src/app.ts';
 import { LlmCircuit } from '../src/pipeline/llm-circuit.ts';
 import { PromptLibrary } from '../src/pipeline/prompts.ts';
 import { RequestStore } from '../src/pipeline/request-state.ts';
 import { startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
-import type { CrmPort, LlmPort, MailPort } from '../src/ports.ts';
-import { vaultFor } from '../src/privacy/vault.ts';
+import type { Ports } from '../src/ports.ts';
+import { SuppressionList } from '../src/privacy/suppression.ts';
 import { createRedis } from '../src/redis.ts';
 import { crmSyncStage } from './crm-sync.ts';
 import { deliverStage } from './deliver.ts';
@@ -14,12 +14,6 @@ import { draftStage } from './draft.ts';
 import { intakeStage } from './intake.ts';
 import { mailEventsStage, RENEW_SUBSCRIPTIONS } from './mail-events.ts';
 import { MailWatch } from '../src/pipeline/mail-watch.ts';
-
-export interface Ports {
-  crm: CrmPort;
-  mail: MailPort;
-  llm: LlmPort;
-}
 
 export interface RunningWorkers {
   deps: PipelineDeps;
@@ -39,10 +33,15 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
     onTerminal: (requestId) => vault.erase(requestId),
   });
   return {
-    ctx,
+    policy,
+    logger: ctx.logger,
+    audit: ctx.audit,
+    queues: ctx.queues,
+    crmFields: ctx.crm,
     ...ports,
     vault,
     requests,
+    suppression: new SuppressionList(store, { prefix }),
     prompts: new PromptLibrary(new URL('../config/prompts', import.meta.url).pathname),
     circuit: new LlmCircuit(store, { prefix }),
     watch:
@@ -58,12 +57,13 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
   const deps = createPipelineDeps(ctx, ports, store);
   // Workers block on Redis: their own connection, retrying forever (maxRetriesPerRequest null).
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
+  const redis = { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX };
   const workers: Worker[] = [
-    startStageWorker(deps, connection, intakeStage(ctx.policy), timing),
-    startStageWorker(deps, connection, draftStage(ctx.policy), timing),
-    startStageWorker(deps, connection, deliverStage(ctx.policy), timing),
-    startStageWorker(deps, connection, crmSyncStage(ctx.policy), timing),
-    startStageWorker(deps, connection, mailEventsStage(), timing),
+    startStageWorker(deps, redis, intakeStage(ctx.policy), timing),
+    startStageWorker(deps, redis, draftStage(ctx.policy), timing),
+    startStageWorker(deps, redis, deliverStage(ctx.policy), timing),
+    startStageWorker(deps, redis, crmSyncStage(ctx.policy), timing),
+    startStageWorker(deps, redis, mailEventsStage(), timing),
   ] as Worker[];
   if (deps.watch) {
     // Graph message subscriptions live about three days: renew hourly what expires within a day.

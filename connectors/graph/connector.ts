@@ -2,8 +2,7 @@ import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { MailMessageRef, MailPort, MailSubscription, OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
 /**
@@ -27,6 +26,8 @@ export interface GraphMailOptions {
   baseUrl: string;
   mailboxConcurrency?: number;
   timeoutMs?: number;
+  /** Where call outcomes are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
 }
 
 const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn']);
@@ -47,8 +48,10 @@ export class GraphMail implements MailPort {
   private readonly concurrency: number;
   private readonly timeoutMs: number;
   private readonly mailboxes = new Map<string, Semaphore>();
+  private readonly metrics: ConnectorMetrics;
 
   constructor(options: GraphMailOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     const base = new URL(options.baseUrl);
     const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
     const credential =
@@ -177,26 +180,26 @@ export class GraphMail implements MailPort {
       // The slot stays taken until Graph has answered, even after we stopped waiting: an abandoned
       // request still counts against the mailbox's 4 concurrent requests on Graph's side.
       const result = await withTimeout(semaphore.run(fn), this.timeoutMs);
-      upstreamRequests.inc({ provider: 'graph', outcome: 'ok' });
+      this.metrics.upstream('graph', 'ok');
       return result;
     } catch (err) {
       if (err instanceof GraphError) {
         const status = err.statusCode;
         if (status === 404 && options.notFoundIsNull) return null;
         if (status === 429 || status === 503) {
-          upstreamRequests.inc({ provider: 'graph', outcome: 'throttled' });
+          this.metrics.upstream('graph', 'throttled');
           const headers: Record<string, string | undefined> = {};
           err.headers?.forEach((v, k) => (headers[k.toLowerCase()] = v));
           throw new UpstreamRateLimited('graph', retryAfterMs(headers, 5_000), `graph ${operation} throttled (${status})`);
         }
         if (status >= 400 && status < 500 && status !== 408) {
-          upstreamRequests.inc({ provider: 'graph', outcome: 'rejected' });
+          this.metrics.upstream('graph', 'rejected');
           throw new UpstreamRejected('graph', status, `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim());
         }
-        upstreamRequests.inc({ provider: 'graph', outcome: 'error' });
+        this.metrics.upstream('graph', 'error');
         throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
       }
-      upstreamRequests.inc({ provider: 'graph', outcome: 'error' });
+      this.metrics.upstream('graph', 'error');
       throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${(err as Error).name}`, undefined, { cause: err });
     }
   }

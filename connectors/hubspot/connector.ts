@@ -2,8 +2,7 @@ import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { CrmContact, CrmOwner, CrmPort, CrmRecordRef } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
 import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
@@ -21,6 +20,8 @@ export interface HubSpotCrmOptions {
   /** Per request; a hung HubSpot must not hold a job until its lock expires. */
   timeoutMs?: number;
   logger?: Logger;
+  /** Where call outcomes are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
 }
 
 const NOTE_TO_CONTACT = 202;
@@ -36,8 +37,10 @@ export class HubSpotCrm implements CrmPort {
   private readonly window: RateWindow;
   private readonly serverErrorRetries: number;
   private readonly timeoutMs: number;
+  private readonly metrics: ConnectorMetrics;
 
   constructor(options: HubSpotCrmOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
     this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
     this.window = new RateWindow(Math.max(1, options.requestsPer10s), 10_000);
@@ -85,27 +88,27 @@ export class HubSpotCrm implements CrmPort {
       await this.window.acquire();
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
-        upstreamRequests.inc({ provider: 'hubspot', outcome: 'ok' });
+        this.metrics.upstream('hubspot', 'ok');
         return result;
       } catch (err) {
         const e = err as ApiError & Error;
         const status = typeof e.code === 'number' ? e.code : undefined;
         if (status === 404 && options.notFoundIsNull) {
-          upstreamRequests.inc({ provider: 'hubspot', outcome: 'not_found' });
+          this.metrics.upstream('hubspot', 'not_found');
           return null;
         }
         if (status === 429) {
-          upstreamRequests.inc({ provider: 'hubspot', outcome: 'throttled' });
+          this.metrics.upstream('hubspot', 'throttled');
           const headers = lowerCase(e.headers);
           // Without Retry-After the ten-second window is what HubSpot counts against.
           const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds'] ?? 10_000);
           throw new UpstreamRateLimited('hubspot', retryAfterMs(headers, interval), `hubspot ${operation} throttled`);
         }
         if (status !== undefined && status >= 400 && status < 500) {
-          upstreamRequests.inc({ provider: 'hubspot', outcome: 'rejected' });
+          this.metrics.upstream('hubspot', 'rejected');
           throw new UpstreamRejected('hubspot', status, `hubspot ${operation} refused with ${status}`);
         }
-        upstreamRequests.inc({ provider: 'hubspot', outcome: 'error' });
+        this.metrics.upstream('hubspot', 'error');
         if (attempt >= this.serverErrorRetries) {
           throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? e.name}`, status, { cause: err });
         }

@@ -2,9 +2,8 @@ import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, API
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { leakGuardRefusals, llmTokens, upstreamRequests } from '../../src/metrics.ts';
 import type { Policy, RouteBudget } from '../../src/policy.ts';
-import type { EmailDraft, LlmDraftOutcome, LlmDraftRequest, LlmPort, LlmRouteName } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type EmailDraft, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName } from '../../src/ports.ts';
 import type { Settings } from '../../src/settings.ts';
 import { retryAfterMs } from '../rate-window.ts';
 import { TokenBudget } from './token-budget.ts';
@@ -37,13 +36,17 @@ export interface DraftingLlmOptions {
   /** SDK retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
   maxRetries?: number;
   maxCompletionTokens?: number;
+  /** Where call outcomes, refusals and tokens are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
 }
 
 export class DraftingLlm implements LlmPort {
   private readonly routes = new Map<LlmRouteName, Route>();
   private readonly maxCompletionTokens: number;
+  private readonly metrics: ConnectorMetrics;
 
   constructor(options: DraftingLlmOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     this.maxCompletionTokens = options.maxCompletionTokens ?? 800;
     const retries = options.maxRetries ?? 1;
     // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job);
@@ -76,8 +79,9 @@ export class DraftingLlm implements LlmPort {
     }
   }
 
-  static fromSettings(settings: Settings, policy: Policy): DraftingLlm {
+  static fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): DraftingLlm {
     return new DraftingLlm({
+      ...(metrics ? { metrics } : {}),
       ...(settings.AZURE_OPENAI_ENDPOINT && settings.AZURE_OPENAI_DEPLOYMENT
         ? { eu: { endpoint: settings.AZURE_OPENAI_ENDPOINT, apiKey: settings.AZURE_OPENAI_API_KEY ?? '', apiVersion: settings.AZURE_OPENAI_API_VERSION, deployment: settings.AZURE_OPENAI_DEPLOYMENT } }
         : {}),
@@ -90,7 +94,7 @@ export class DraftingLlm implements LlmPort {
     // Fail closed before anything leaves the process.
     const findings = [...request.guard(request.system), ...request.guard(request.user)];
     if (findings.length > 0) {
-      for (const type of findings) leakGuardRefusals.inc({ type });
+      for (const type of findings) this.metrics.leakGuardRefusal(type);
       throw new LeakBlocked(findings);
     }
     const route = this.routes.get(request.route);
@@ -111,11 +115,11 @@ export class DraftingLlm implements LlmPort {
         max_completion_tokens: this.maxCompletionTokens,
         temperature: 0.4,
       });
-      upstreamRequests.inc({ provider: 'llm', outcome: 'ok' });
+      this.metrics.upstream('llm', 'ok');
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       route.budget.settle(estimate, usage.promptTokens + usage.completionTokens);
-      llmTokens.inc({ route: request.route, kind: 'prompt' }, usage.promptTokens);
-      llmTokens.inc({ route: request.route, kind: 'completion' }, usage.completionTokens);
+      this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
+      this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = completion.choices[0]?.message.parsed;
       if (!parsed) throw new UpstreamUnavailable('llm', 'answer without structured content');
       return { kind: 'drafted', draft: parsed as EmailDraft, usage, model: completion.model };
@@ -130,31 +134,31 @@ export class DraftingLlm implements LlmPort {
     if (name === 'ContentFilterFinishReasonError') return { kind: 'content_filtered', categories: [] };
     if (err instanceof UpstreamUnavailable || err instanceof UpstreamRateLimited) throw err;
     if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
-      upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+      this.metrics.upstream('llm', 'error');
       throw new UpstreamUnavailable('llm', `llm ${route}: ${err.message}`, undefined, { cause: err });
     }
     if (err instanceof APIError) {
       const status = err.status ?? 0;
       const body = err.error as { code?: string; innererror?: { content_filter_result?: Record<string, { filtered?: boolean }> } } | undefined;
       if (status === 400 && (err.code === 'content_filter' || body?.code === 'content_filter')) {
-        upstreamRequests.inc({ provider: 'llm', outcome: 'filtered' });
+        this.metrics.upstream('llm', 'filtered');
         const results = body?.innererror?.content_filter_result ?? {};
         return { kind: 'content_filtered', categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) };
       }
       if (status === 429) {
-        upstreamRequests.inc({ provider: 'llm', outcome: 'throttled' });
+        this.metrics.upstream('llm', 'throttled');
         const headers = Object.fromEntries((err.headers as Headers | undefined)?.entries?.() ?? []);
         throw new UpstreamRateLimited('llm', retryAfterMs(headers, 10_000), `llm ${route} throttled`);
       }
       if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
-        upstreamRequests.inc({ provider: 'llm', outcome: 'rejected' });
+        this.metrics.upstream('llm', 'rejected');
         throw new UpstreamRejected('llm', status, `llm ${route} refused with ${status}`);
       }
-      upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+      this.metrics.upstream('llm', 'error');
       throw new UpstreamUnavailable('llm', `llm ${route} failed with ${status}`, status, { cause: err });
     }
     // Malformed JSON bodies and schema violations surface as plain errors from the SDK's parser.
-    upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+    this.metrics.upstream('llm', 'error');
     throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${(err as Error)?.message?.slice(0, 80)})`, undefined, { cause: err });
   }
 }

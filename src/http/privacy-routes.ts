@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { recordOfProcessing } from '../cli/ropa.ts';
+import { subjectRequestDeps, type AppContext } from '../app.ts';
+import { recordOfProcessing } from '../privacy/ropa.ts';
 import type { CrmPort } from '../ports.ts';
 import { accessRequest, erasureRequest, objectionRequest } from '../privacy/subject-requests.ts';
-import { vaultFor } from '../privacy/vault.ts';
 import { opsCredentialsConfigured, requireOpsAuth } from './ops.ts';
 
 /**
@@ -20,7 +19,7 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
       return;
     }
     app.addHook('onRequest', requireOpsAuth(ctx));
-    const deps = { ctx, vault: vaultFor(ctx), crm };
+    const deps = subjectRequestDeps(ctx, crm);
     app.get('/privacy/ropa', async () => recordOfProcessing(ctx.policy, ctx.settings));
     app.post('/privacy/subjects/:contactId/:kind', async (request, reply) => {
       const params = Params.safeParse(request.params);

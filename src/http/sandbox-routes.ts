@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app.ts';
+import { requestStoreFor, type AppContext } from '../app.ts';
 import type { Sandbox } from '../sandbox.ts';
-import { RequestStore } from '../pipeline/request-state.ts';
 
 /**
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
@@ -9,7 +8,7 @@ import { RequestStore } from '../pipeline/request-state.ts';
  */
 export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
-    const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
+    const requests = requestStoreFor(ctx);
     app.get('/sandbox/requests/:requestId', async (request, reply) => {
       const { requestId } = request.params as { requestId: string };
       const record = await requests.get(requestId);

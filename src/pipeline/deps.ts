@@ -1,19 +1,30 @@
-import type { AppContext } from '../app.ts';
-import type { CrmPort, LlmPort, MailPort } from '../ports.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { CrmFieldMaps } from '../crm-fields.ts';
+import type { Logger } from '../logger.ts';
+import type { Policy } from '../policy.ts';
+import type { Ports } from '../ports.ts';
+import type { SuppressionList } from '../privacy/suppression.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import type { LlmCircuit } from './llm-circuit.ts';
 import type { MailWatch } from './mail-watch.ts';
 import type { PromptLibrary } from './prompts.ts';
+import type { StageQueues } from './queues.ts';
 import type { RequestStore } from './request-state.ts';
 
-/** What the stages need; built once per worker process (see workers/index.ts). */
-export interface PipelineDeps {
-  ctx: AppContext;
-  crm: CrmPort;
-  mail: MailPort;
-  llm: LlmPort;
+/**
+ * What the stages need, built once per worker process (see workers/index.ts). Each stage declares the
+ * part it uses (`Pick<PipelineDeps, …>`), so a test builds only that.
+ */
+export interface PipelineDeps extends Ports {
+  policy: Policy;
+  logger: Logger;
+  audit: AuditTrail;
+  /** To chain the next stage (crm-sync notes, mail events). */
+  queues: StageQueues;
+  crmFields: CrmFieldMaps;
   vault: PseudonymVault;
   requests: RequestStore;
+  suppression: SuppressionList;
   prompts: PromptLibrary;
   circuit: LlmCircuit;
   /** Graph change notifications (approval, rejection, reply); absent when no notification URL is set. */

@@ -107,13 +107,28 @@ export class RequestStore {
     const created = (await this.redis.hsetnx(key, 'state', 'received')) === 1;
     if (created) {
       // The subject index lets a data-subject request find every request about the person.
-      const index = `${this.options.prefix}:subject:${input.subject}`;
+      const index = this.subjectKey(input.subject);
       await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlMs).sadd(index, input.requestId).pexpire(index, this.options.ttlMs).exec();
       await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
     }
     const record = await this.get(input.requestId);
     if (!record) throw new Error(`request ${input.requestId} vanished while opening`);
     return { record, created };
+  }
+
+  /** Every request about one data subject (the index `open` maintains). */
+  async idsForSubject(subject: string): Promise<string[]> {
+    return this.redis.smembers(this.subjectKey(subject));
+  }
+
+  /** Erasure: the records and the subject's index go; the audit trail keeps its HMAC-only events. */
+  async eraseSubject(subject: string, requestIds: readonly string[]): Promise<void> {
+    for (const id of requestIds) await this.redis.del(this.key(id));
+    await this.redis.del(this.subjectKey(subject));
+  }
+
+  private subjectKey(subject: string): string {
+    return `${this.options.prefix}:subject:${subject}`;
   }
 
   async get(requestId: string): Promise<RequestRecord | null> {
@@ -126,6 +141,15 @@ export class RequestStore {
   async note(requestId: string, facts: RequestFacts): Promise<void> {
     const entries = Object.entries(facts).filter(([, v]) => v !== undefined);
     if (entries.length > 0) await this.redis.hset(this.key(requestId), Object.fromEntries(entries));
+  }
+
+  /** The CRM note already written for `noteKey` (e.g. `note:sent`), so a retried job does not add another. */
+  async noteId(requestId: string, noteKey: `note:${string}`): Promise<string | null> {
+    return this.redis.hget(this.key(requestId), noteKey);
+  }
+
+  async recordNote(requestId: string, noteKey: `note:${string}`, noteId: string): Promise<void> {
+    await this.redis.hset(this.key(requestId), noteKey, noteId, 'noteId', noteId);
   }
 
   /**

@@ -28,9 +28,14 @@ export interface WorkerTiming {
   stalledIntervalMs?: number;
 }
 
-export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connection: WorkerOptions['connection'], stage: StageDefinition<K>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
-  const { ctx } = deps;
-  const log = ctx.logger.child({ stage: stage.queue });
+/** Where the workers find their queues: their own blocking connection and the deployment's queue prefix. */
+export interface WorkerConnection {
+  connection: WorkerOptions['connection'];
+  prefix: string;
+}
+
+export function startStageWorker<K extends QueueName>(deps: PipelineDeps, redis: WorkerConnection, stage: StageDefinition<K>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
+  const log = deps.logger.child({ stage: stage.queue });
   const worker: Worker<JobPayloads[K]> = new Worker<JobPayloads[K]>(
     stage.queue,
     async (job) => {
@@ -42,7 +47,7 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
         const outcome = await stage.run(deps, job, lastAttempt);
         const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
         // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
-        if (next && requestId) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
+        if (next && requestId) await (deps.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
         end({ outcome });
         return outcome;
       } catch (err) {
@@ -63,8 +68,8 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
       }
     },
     {
-      connection,
-      prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      connection: redis.connection,
+      prefix: redis.prefix,
       concurrency: stage.concurrency,
       ...(stage.limiter ? { limiter: stage.limiter } : {}),
       // A crashed worker's job is picked up again after the lock expires (stalled-job check).
@@ -78,17 +83,17 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
 }
 
 /** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */
-async function deadLetter(deps: PipelineDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
-  const { ctx, requests } = deps;
+async function deadLetter(deps: Pick<PipelineDeps, 'requests' | 'queues' | 'audit' | 'logger'>, queue: QueueName, requestId: string, errorName: string): Promise<void> {
+  const { requests } = deps;
   try {
     const record = await requests.get(requestId);
     if (record && !TERMINAL_STATES.has(record.state)) {
       await requests.transition(requestId, 'failed', { actor: queue, details: { reason: 'dead_letter', stage: queue, error: errorName } }, { reason: 'dead_letter' });
-      await ctx.queues['crm-sync'].add('crm-sync', { requestId }, { jobId: requestId });
+      await deps.queues['crm-sync'].add('crm-sync', { requestId }, { jobId: requestId });
     } else {
-      await ctx.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
+      await deps.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
     }
   } catch (err) {
-    ctx.logger.error({ requestId, err: { message: (err as Error).message } }, 'dead-letter handling failed');
+    deps.logger.error({ requestId, err: { message: (err as Error).message } }, 'dead-letter handling failed');
   }
 }

@@ -1,6 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../app.ts';
 
 /**
  * The only place personal values rest: per request, small named sections, each AES-256-GCM
@@ -89,9 +88,4 @@ export class PseudonymVault {
     }
     return sections.length;
   }
-}
-
-/** The vault of a running service: its keys, its prefix, the `vault` retention class. */
-export function vaultFor(ctx: AppContext, redis: Redis = ctx.redis): PseudonymVault {
-  return new PseudonymVault(redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000 });
 }

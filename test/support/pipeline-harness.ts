@@ -5,6 +5,7 @@ import { createAppContext, type AppContext } from '../../src/app.ts';
 import { signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
+import { prometheusConnectorMetrics } from '../../src/metrics.ts';
 import type { RequestRecord } from '../../src/pipeline/request-state.ts';
 import type { Policy } from '../../src/policy.ts';
 import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID, startSandbox, type Sandbox } from '../../src/sandbox.ts';
@@ -59,7 +60,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     workers: undefined,
     logs,
     async startWorkers() {
-      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {

@@ -20,14 +20,16 @@ import { fill, pickLanguage } from '../prompts.ts';
 
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
-export async function composeDraft(deps: PipelineDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
-  const { ctx, vault, requests } = deps;
+export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit'>;
+
+export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
+  const { policy, vault, requests } = deps;
   const record = await requests.get(requestId);
   if (!record) throw new Error(`request ${requestId} has no record`);
   if (record.state === 'drafted') return 'next';
   if (record.state !== 'fetched') return 'done';
 
-  const flow = ctx.policy.flows[record.flow]!;
+  const flow = policy.flows[record.flow]!;
   const contact = await vault.get<VaultContact>(requestId, 'contact');
   const owner = await vault.get<VaultOwner>(requestId, 'owner');
   if (!contact || !owner) {
@@ -35,7 +37,7 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     return 'crm-note';
   }
   const p = contact.properties;
-  const language = pickLanguage(p.language, ctx.policy.defaults.language);
+  const language = pickLanguage(p.language, policy.defaults.language);
 
   // Special categories decide first: a blocked request never reaches any LLM.
   const freeText = Object.entries(p)
@@ -43,7 +45,7 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     .map(([, v]) => v as string)
     .join('\n');
   const sensitive = classifySensitive(freeText, language);
-  const decision = decideSensitive(sensitive.categories, ctx.policy);
+  const decision = decideSensitive(sensitive.categories, policy);
   if (decision.action === 'block') {
     await requests.transition(
       requestId,
@@ -106,7 +108,7 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
       const stricter = strict ? `\n${strictInstruction(language, Object.keys(mapping), letter)}` : '';
       const outcome: LlmDraftOutcome = await deps.llm.draft({ route, system: system + stricter, user, language, requestId, guard });
       if (outcome.kind !== 'drafted') return { ok: false, reason: outcome.kind };
-      const restored = restoreDraft({ subject: outcome.draft.subject, body: outcome.draft.body, mapping, required, allowedLinks: ctx.policy.mail.allowedLinks });
+      const restored = restoreDraft({ subject: outcome.draft.subject, body: outcome.draft.body, mapping, required, allowedLinks: policy.mail.allowedLinks });
       if (!restored.ok) return { ok: false, reason: restored.reason };
       return { ok: true, subject: restored.subject, body: restored.body };
     };
@@ -114,7 +116,7 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     try {
       let result = await attempt(false);
       if (!result.ok && result.reason !== 'content_filtered') {
-        ctx.logger.info({ requestId, reason: result.reason }, 'LLM draft unusable; retrying once with a stricter instruction');
+        deps.logger.info({ requestId, reason: result.reason }, 'LLM draft unusable; retrying once with a stricter instruction');
         result = await attempt(true);
       }
       await deps.circuit.recordSuccess(route);
@@ -141,7 +143,7 @@ export async function composeDraft(deps: PipelineDeps, requestId: string, lastAt
     const t = deps.prompts.get(flow.template)[language].fallback;
     draft = { subject: t.subject, body: fill(t.body, realLetter) };
   }
-  const body = `${draft.body.trim()}\n\n-- \n${ctx.policy.mail.transparencyNotice[language] ?? ''}`.trim();
+  const body = `${draft.body.trim()}\n\n-- \n${policy.mail.transparencyNotice[language] ?? ''}`.trim();
   await vault.put(requestId, 'draft', { to, subject: draft.subject, body, language, template: templateReason !== undefined } satisfies VaultDraft);
   await requests.transition(
     requestId,

@@ -5,24 +5,26 @@ import type { PipelineDeps } from '../deps.ts';
  * Stage 4 (crm-sync): a note on the contact saying what happened (never the e-mail body) and
  * `draftbridge_status`. The note id is recorded so a retry does not add a second note.
  */
-export async function syncCrm(deps: PipelineDeps, requestId: string, event?: 'reply'): Promise<void> {
-  const { crm, requests, ctx } = deps;
+export type SyncCrmDeps = Pick<PipelineDeps, 'audit' | 'crmFields' | 'crm' | 'requests'>;
+
+export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'reply'): Promise<void> {
+  const { crm, requests, audit } = deps;
   const record = await requests.get(requestId);
   if (!record) return; // expired by retention: nothing left to report
   const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
   const body = event === 'reply' ? replyNote(record, at) : noteFor(record);
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
-  const noteKey = event === 'reply' ? undefined : `note:${record.state}`;
-  const existing = noteKey ? await ctx.redis.hget(requests.key(requestId), noteKey) : null;
+  const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
+  const existing = noteKey ? await requests.noteId(requestId, noteKey) : null;
   if (!existing) {
     const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
-    if (noteKey) await ctx.redis.hset(requests.key(requestId), noteKey, note.id, 'noteId', note.id);
+    if (noteKey) await requests.recordNote(requestId, noteKey, note.id);
   }
   if (event !== 'reply') {
-    const fields = ctx.crm.fields(record.objectType);
+    const fields = deps.crmFields.fields(record.objectType);
     await crm.updateContact({ type: record.objectType, id: record.contactId }, fields.toCrm({ status: record.state, last_request_id: requestId }));
   }
-  await ctx.audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
+  await audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
 }
 
 function replyNote(record: RequestRecord, at: Date): string {

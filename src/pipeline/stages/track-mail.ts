@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq';
-import type { MailEvent, StageJob } from '../jobs.ts';
+import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 
 /**
@@ -7,14 +6,16 @@ import type { PipelineDeps } from '../deps.ts';
  * rejection. Graph tells us through change notifications; this stage maps them back to the request,
  * moves its state and has the CRM told. A reply from the lead in the same conversation becomes a note.
  */
-export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<void> {
-  const { ctx, mail, requests } = deps;
+export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch'>;
+
+export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<void> {
+  const { audit, mail, requests } = deps;
   const watch = deps.watch;
   if (!watch) return;
-  const crmSync = ctx.queues['crm-sync'] as Queue<StageJob>;
+  const crmSync = deps.queues['crm-sync'];
 
   if (event.lifecycleEvent) {
-    await ctx.audit.append({ type: 'graph.lifecycle', actor: 'graph', outcome: event.lifecycleEvent, details: { subscriptionId: event.subscriptionId } });
+    await audit.append({ type: 'graph.lifecycle', actor: 'graph', outcome: event.lifecycleEvent, details: { subscriptionId: event.subscriptionId } });
     if (event.lifecycleEvent === 'reauthorizationRequired') await watch.renew(event.subscriptionId);
     else if (event.lifecycleEvent === 'subscriptionRemoved') await watch.forget(event.subscriptionId);
     else await resync(deps, event.subscriptionId);
@@ -43,13 +44,13 @@ export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<v
     const requestId = await watch.requestForConversation(message.conversationId);
     const record = requestId ? await requests.get(requestId) : null;
     if (!record) return;
-    await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
+    await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
     await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${message.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
   }
 }
 
 /** Graph missed notifications: walk Sent Items with a delta query and treat each message as new. */
-async function resync(deps: PipelineDeps, subscriptionId: string): Promise<void> {
+async function resync(deps: TrackMailDeps, subscriptionId: string): Promise<void> {
   const sub = await deps.watch!.subscription(subscriptionId);
   if (!sub || sub.folder !== 'sentitems') return;
   const { messages } = await deps.mail.delta(sub.mailbox, 'sentitems');
