@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import type { CrmObjectType } from './crm-fields.ts';
 import type { Provider } from './errors.ts';
-import type { Language } from './policy.ts';
+import { Language, type LlmRoute } from './policy.ts';
 
 /**
  * The interfaces the core depends on. Connectors in connectors/<system>/ implement them; adding
@@ -23,12 +24,14 @@ export interface CrmContact {
   properties: Record<string, string | null>;
 }
 
-export interface CrmOwner {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
+/** A CRM user with a mailbox: who the draft is for and who signs it (also kept in the vault as is). */
+export const CrmOwner = z.object({
+  id: z.string(),
+  email: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+});
+export type CrmOwner = z.infer<typeof CrmOwner>;
 
 export interface CrmPort {
   /** null when the record does not exist (404). */
@@ -97,7 +100,8 @@ export interface MailPort {
 
 // ---------- LLM ----------
 
-export type LlmRouteName = 'eu' | 'local';
+/** The policy's LLM routes (`eu`: Azure OpenAI in an allowed region; `local`: a self-hosted model). */
+export type LlmRouteName = LlmRoute;
 
 export interface LlmDraftRequest {
   route: LlmRouteName;
@@ -114,11 +118,13 @@ export interface LlmDraftRequest {
   guard: OutboundScanner;
 }
 
-export interface EmailDraft {
-  subject: string;
-  body: string;
-  language: Language;
-}
+/** The structured answer every LLM route must give (also the response format sent to the model). */
+export const EmailDraft = z.object({
+  subject: z.string().min(1).max(200),
+  body: z.string().min(1).max(8000),
+  language: Language,
+});
+export type EmailDraft = z.infer<typeof EmailDraft>;
 
 export type LlmDraftOutcome =
   | { kind: 'drafted'; draft: EmailDraft; usage: { promptTokens: number; completionTokens: number }; model: string }

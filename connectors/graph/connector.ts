@@ -3,6 +3,7 @@ import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, Telemetr
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
 /**
@@ -33,14 +34,30 @@ export interface GraphMailOptions {
 const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn']);
 const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
 
-interface GraphMessage {
-  id: string;
-  isDraft: boolean;
-  internetMessageId?: string;
-  conversationId?: string;
-  webLink?: string;
-  parentFolderId?: string;
-  singleValueExtendedProperties?: { id: string; value: string }[];
+// Graph's answers, parsed: only the fields we use; a malformed answer is an UpstreamUnavailable.
+const GraphMessage = z.object({
+  id: z.string(),
+  // Absent on delta entries for removed messages.
+  isDraft: z.boolean().optional(),
+  internetMessageId: z.string().optional(),
+  conversationId: z.string().optional(),
+  webLink: z.string().optional(),
+  parentFolderId: z.string().optional(),
+  singleValueExtendedProperties: z.array(z.object({ id: z.string(), value: z.string() })).optional(),
+});
+type GraphMessage = z.infer<typeof GraphMessage>;
+const MessagePage = z.object({ value: z.array(GraphMessage).default([]) });
+const DeltaPage = z.object({
+  value: z.array(GraphMessage.extend({ '@removed': z.unknown().optional() })).default([]),
+  '@odata.nextLink': z.string().optional(),
+  '@odata.deltaLink': z.string().optional(),
+});
+const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
+
+function answer<S extends z.ZodType>(schema: S, value: unknown, operation: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UpstreamUnavailable('graph', `graph ${operation}: malformed answer (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+  return parsed.data;
 }
 
 export class GraphMail implements MailPort {
@@ -86,12 +103,12 @@ export class GraphMail implements MailPort {
     const result = await this.call(mailbox, 'findByRequestId', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/messages`).filter(filter).select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId').top(2).get(),
     );
-    const first = (result as { value?: GraphMessage[] } | null)?.value?.[0];
+    const first = answer(MessagePage, result, 'findByRequestId').value[0];
     return first ? this.ref(mailbox, first) : null;
   }
 
   async createDraft(mail: OutgoingMail): Promise<MailMessageRef> {
-    const created = (await this.call(mail.mailbox, 'createDraft', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail)))) as GraphMessage;
+    const created = answer(GraphMessage, await this.call(mail.mailbox, 'createDraft', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail))), 'createDraft');
     return this.ref(mail.mailbox, created);
   }
 
@@ -104,16 +121,17 @@ export class GraphMail implements MailPort {
   }
 
   async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null> {
-    const m = (await this.call(mailbox, 'getMessage', () =>
+    const found = await this.call(mailbox, 'getMessage', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`).get(),
-    { notFoundIsNull: true })) as GraphMessage | null;
-    if (!m) return null;
+    { notFoundIsNull: true });
+    if (found === null) return null;
+    const m = answer(GraphMessage, found, 'getMessage');
     const requestId = m.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())?.value ?? null;
     return { ...this.ref(mailbox, m), requestId };
   }
 
   async subscribe(input: { resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState: string; expirationDateTime: Date }): Promise<MailSubscription> {
-    const sub = (await this.call('subscriptions', 'subscribe', () =>
+    const sub = answer(Subscription, await this.call('subscriptions', 'subscribe', () =>
       this.api('/subscriptions').post({
         changeType: input.changeType,
         notificationUrl: input.notificationUrl,
@@ -122,12 +140,12 @@ export class GraphMail implements MailPort {
         expirationDateTime: input.expirationDateTime.toISOString(),
         clientState: input.clientState,
       }),
-    )) as MailSubscription;
+    ), 'subscribe');
     return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
   }
 
   async renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription> {
-    const sub = (await this.call('subscriptions', 'renewSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() }))) as MailSubscription;
+    const sub = answer(Subscription, await this.call('subscriptions', 'renewSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() })), 'renewSubscription');
     return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
   }
 
@@ -140,8 +158,8 @@ export class GraphMail implements MailPort {
     let next: string | undefined = deltaLink ?? `/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
     for (let page = 0; page < 1000 && next; page++) {
       const url: string = next;
-      const res = (await this.call(mailbox, 'delta', () => this.api(url).get())) as { value: (GraphMessage & { '@removed'?: unknown })[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
-      for (const m of res.value ?? []) messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
+      const res = answer(DeltaPage, await this.call(mailbox, 'delta', () => this.api(url).get()), 'delta');
+      for (const m of res.value) messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
       if (res['@odata.deltaLink']) return { messages, deltaLink: res['@odata.deltaLink'] };
       next = res['@odata.nextLink'];
     }
@@ -166,7 +184,7 @@ export class GraphMail implements MailPort {
     return {
       id: m.id,
       mailbox,
-      isDraft: m.isDraft,
+      isDraft: m.isDraft === true,
       ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
       ...(m.conversationId ? { conversationId: m.conversationId } : {}),
       ...(m.webLink ? { webLink: m.webLink } : {}),

@@ -1,9 +1,8 @@
 import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import { z } from 'zod';
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Policy, RouteBudget } from '../../src/policy.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type EmailDraft, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName } from '../../src/ports.ts';
+import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName } from '../../src/ports.ts';
 import type { Settings } from '../../src/settings.ts';
 import { retryAfterMs } from '../rate-window.ts';
 import { TokenBudget } from './token-budget.ts';
@@ -13,14 +12,8 @@ import { TokenBudget } from './token-budget.ts';
  * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then a
  * per-route requests/tokens-per-minute budget; the answer is structured output from one zod schema.
  */
-export const EmailDraftSchema = z.object({
-  subject: z.string().min(1).max(200),
-  body: z.string().min(1).max(8000),
-  language: z.enum(['de', 'en']),
-});
-
 // Built once: converting the zod schema to JSON Schema on every call is measurable.
-const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraftSchema, 'email_draft');
+const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraft, 'email_draft');
 
 interface Route {
   client: OpenAI;
@@ -122,7 +115,7 @@ export class DraftingLlm implements LlmPort {
       this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = completion.choices[0]?.message.parsed;
       if (!parsed) throw new UpstreamUnavailable('llm', 'answer without structured content');
-      return { kind: 'drafted', draft: parsed as EmailDraft, usage, model: completion.model };
+      return { kind: 'drafted', draft: parsed, usage, model: completion.model };
     } catch (err) {
       return this.outcomeOf(err, request.route);
     }

@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { keysFor } from '../keys.ts';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
@@ -26,18 +27,21 @@ export const AuditEventInput = z.object({
 });
 export type AuditEventInput = z.input<typeof AuditEventInput>;
 
-export interface AuditEvent {
-  id: string;
-  ts: string;
-  type: string;
-  requestId: string | null;
-  subject: string | null;
-  actor: string;
-  outcome: string;
-  details: Record<string, unknown>;
-  prev: string;
-  hash: string;
-}
+/** The stored body of one event (the stream entry's `e` field), parsed on read. */
+const AuditEventBody = z.object({
+  ts: z.string(),
+  type: z.string(),
+  requestId: z.string().nullable(),
+  subject: z.string().nullable(),
+  actor: z.string(),
+  outcome: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export type AuditEvent = z.infer<typeof AuditEventBody> & { id: string; prev: string; hash: string };
+
+/** Script answers: [1, stream id] appended, or [0, the head someone else appended]. */
+const AppendReply = z.tuple([z.number(), z.string()]);
 
 // Compare-and-append: the chain head moves only if nobody appended since we read it.
 const APPEND_SCRIPT = new RedisScript(`
@@ -82,9 +86,10 @@ export class AuditTrail {
   constructor(redis: Redis, options: AuditTrailOptions) {
     this.redis = redis;
     this.key = createSecretKey(options.key);
-    this.streamKey = `${options.prefix}:audit`;
-    this.headKey = `${options.prefix}:audit:head`;
-    this.anchorKey = `${options.prefix}:audit:anchor`;
+    const keys = keysFor(options.prefix).audit;
+    this.streamKey = keys.stream;
+    this.headKey = keys.head;
+    this.anchorKey = keys.anchor;
     this.scanner = options.scanner;
     this.onScrubbed = options.onScrubbed;
   }
@@ -107,7 +112,7 @@ export class AuditTrail {
   private async appendNow(input: AuditEventInput): Promise<AuditEvent> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
-    const body = JSON.stringify({
+    const event: z.infer<typeof AuditEventBody> = {
       ts: new Date().toISOString(),
       type: parsed.type,
       requestId: parsed.requestId,
@@ -115,18 +120,16 @@ export class AuditTrail {
       actor: parsed.actor,
       outcome: parsed.outcome,
       details,
-    });
+    };
+    const body = JSON.stringify(event);
     // The head we appended last is usually still the head; the script corrects us when it is not.
     let prev = this.lastHead ?? (await this.redis.get(this.headKey)) ?? GENESIS;
     for (let attempt = 0; attempt < 50; attempt++) {
       const hash = this.chainHash(prev, body);
-      const [ok, value] = (await APPEND_SCRIPT.run(this.redis, [this.streamKey, this.headKey], [GENESIS, prev, body, hash])) as [
-        number,
-        string,
-      ];
+      const [ok, value] = AppendReply.parse(await APPEND_SCRIPT.run(this.redis, [this.streamKey, this.headKey], [GENESIS, prev, body, hash]));
       if (ok === 1) {
         this.lastHead = hash;
-        return { id: value, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev, hash };
+        return { id: value, ...event, prev, hash };
       }
       prev = value; // someone appended first: chain onto their event
     }
@@ -139,7 +142,7 @@ export class AuditTrail {
     let checked = 0;
     let cursor = '-';
     for (;;) {
-      const batch = (await this.redis.xrange(this.streamKey, cursor, '+', 'COUNT', 500)) as [string, string[]][];
+      const batch = await this.redis.xrange(this.streamKey, cursor, '+', 'COUNT', 500);
       const entries = cursor === '-' ? batch : batch.slice(1);
       if (entries.length === 0) break;
       for (const [id, fields] of entries) {
@@ -158,7 +161,7 @@ export class AuditTrail {
 
   /** Reads events, newest last; optional filters for one request or one subject. */
   async read(options: { count?: number; requestId?: string; subject?: string } = {}): Promise<AuditEvent[]> {
-    const raw = (await this.redis.xrange(this.streamKey, '-', '+')) as [string, string[]][];
+    const raw = await this.redis.xrange(this.streamKey, '-', '+');
     const events = raw.map(([id, fields]) => toEvent(id, fieldMap(fields)));
     const filtered = events.filter(
       (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject),
@@ -170,7 +173,7 @@ export class AuditTrail {
   async trim(maxAgeMs: number, now = Date.now()): Promise<number> {
     const cutoff = now - maxAgeMs;
     // Stream ids start with the epoch ms; everything strictly before `cutoff-0` goes.
-    return (await TRIM_SCRIPT.run(this.redis, [this.streamKey, this.anchorKey], [`${cutoff - 1}-18446744073709551615`, `${cutoff}-0`])) as number;
+    return z.number().parse(await TRIM_SCRIPT.run(this.redis, [this.streamKey, this.anchorKey], [`${cutoff - 1}-18446744073709551615`, `${cutoff}-0`]));
   }
 
   private chainHash(prev: string, body: string): string {
@@ -202,6 +205,6 @@ function fieldMap(fields: string[]): Record<string, string> {
 }
 
 function toEvent(id: string, f: Record<string, string>): AuditEvent {
-  const body = JSON.parse(f.e ?? '{}') as Omit<AuditEvent, 'id' | 'prev' | 'hash'>;
+  const body = AuditEventBody.parse(JSON.parse(f.e ?? '{}'));
   return { id, ...body, prev: f.prev ?? '', hash: f.hash ?? '' };
 }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadPolicy, type Policy } from '../policy.ts';
+import { Language, loadPolicy, type Policy } from '../policy.ts';
 import { loadSettings } from '../settings.ts';
 import { classifySensitive, decideSensitive } from '../privacy/dlp.ts';
 import { Pseudonymiser } from '../privacy/pseudonymise.ts';
@@ -13,7 +13,7 @@ import { Pseudonymiser } from '../privacy/pseudonymise.ts';
 export const PseudonymiseInput = z.object({
   text: z.string(),
   contact: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
-  lang: z.enum(['de', 'en']).optional(),
+  lang: Language.optional(),
 });
 
 export interface PseudonymiseOutput {

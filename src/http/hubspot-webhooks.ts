@@ -77,7 +77,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   app.post('/webhooks/hubspot', async (request, reply) => {
     const source = 'hubspot.app' as const;
-    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const body = rawBody(request);
     const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
     if (!secret) return reject(request, reply, source, 401, 'rejected_signature', 'HUBSPOT_CLIENT_SECRET is not configured');
     const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: publicUri(request), body, headers: request.headers });
@@ -91,7 +91,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
     const source = 'hubspot.workflow' as const;
-    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const body = rawBody(request);
     if (!workflowAuthorised(request, body, ctx)) return reject(request, reply, source, 401, 'rejected_signature', 'missing or invalid signature or workflow secret');
 
     const parsed = parseJson(body, WorkflowDelivery);
@@ -102,6 +102,11 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     if (routing.kind === 'ignored') return enqueue(request, reply, source, [], 1);
     return enqueue(request, reply, source, [routing.request], 0);
   });
+}
+
+/** The content-type parser above hands every body over as a Buffer; no body is an empty one. */
+function rawBody(request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
 
 function workflowAuthorised(request: FastifyRequest, body: Buffer, ctx: AppContext): boolean {

@@ -10,7 +10,7 @@ import { opsCredentialsConfigured, requireOpsAuth } from './ops.ts';
  * /privacy: the data-protection officer's endpoints, behind the same credentials as the ops dashboard.
  * GET /privacy/ropa; POST /privacy/subjects/:contactId/{access,erasure,objection}.
  */
-const Params = z.object({ contactId: z.string().regex(/^\d+$/, 'a CRM contact id') });
+const Params = z.object({ contactId: z.string().regex(/^\d+$/, 'a CRM contact id'), kind: z.string() });
 
 export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
   return async (app: FastifyInstance) => {
@@ -23,8 +23,8 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
     app.get('/privacy/ropa', async () => recordOfProcessing(ctx.policy, ctx.settings));
     app.post('/privacy/subjects/:contactId/:kind', async (request, reply) => {
       const params = Params.safeParse(request.params);
-      const kind = (request.params as { kind: string }).kind;
       if (!params.success) return reply.code(400).send({ error: params.error.issues[0]!.message });
+      const { kind } = params.data;
       if (kind === 'access') return accessRequest(deps, params.data.contactId);
       if (kind === 'erasure') return erasureRequest(deps, params.data.contactId);
       if (kind === 'objection') return objectionRequest(deps, params.data.contactId);

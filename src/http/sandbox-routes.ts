@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { requestStoreFor, type AppContext } from '../app.ts';
 import type { Sandbox } from '../sandbox.ts';
 
@@ -6,11 +7,13 @@ import type { Sandbox } from '../sandbox.ts';
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
  * this, since the simulated Outlook and CRM live inside the service process. All data here is invented.
  */
+const Params = z.object({ requestId: z.string() });
+
 export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
     const requests = requestStoreFor(ctx);
     app.get('/sandbox/requests/:requestId', async (request, reply) => {
-      const { requestId } = request.params as { requestId: string };
+      const { requestId } = Params.parse(request.params);
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request (not yet taken from the queue?)' });
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);

@@ -30,22 +30,3 @@ export interface PipelineDeps extends Ports {
   /** Graph change notifications (approval, rejection, reply); absent when no notification URL is set. */
   watch?: MailWatch | undefined;
 }
-
-/** Personal data the intake stage puts in the vault for the later stages. */
-export interface VaultContact {
-  properties: Record<string, string | null>;
-}
-export interface VaultOwner {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
-export interface VaultDraft {
-  to: { address: string; name?: string }[];
-  subject: string;
-  body: string;
-  language: 'de' | 'en';
-  /** Set when the plain template made the draft (LLM down, unusable answer, content filter). */
-  template: boolean;
-}

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.ts';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { requestOutcomes } from '../metrics.ts';
 import { RedisScript } from '../redis.ts';
 
@@ -71,6 +72,19 @@ end
 return {-2, current, info[1], info[2]}
 `);
 
+/** The script's answer: code (1 moved, 0 already there, -1 no record, -2 not allowed), from, flow, subject. */
+const TransitionReply = z.tuple([z.number(), z.string(), z.string().nullish(), z.string().nullish()]).rest(z.unknown());
+
+// Creates the record with all its fields and indexes it under its subject, unless it exists.
+const OPEN_SCRIPT = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1
+`);
+
 export class InvalidTransition extends Error {
   constructor(requestId: string, from: string, to: RequestState) {
     super(`request ${requestId}: cannot move from ${from} to ${to}`);
@@ -89,14 +103,16 @@ export interface RequestStoreOptions {
 export class RequestStore {
   private readonly redis: Redis;
   private readonly options: RequestStoreOptions;
+  private readonly keys: DraftbridgeKeys;
 
   constructor(redis: Redis, options: RequestStoreOptions) {
     this.redis = redis;
     this.options = options;
+    this.keys = keysFor(options.prefix);
   }
 
-  key(requestId: string): string {
-    return `${this.options.prefix}:request:${requestId}`;
+  private key(requestId: string): string {
+    return this.keys.request(requestId);
   }
 
   /** Creates the record in `received` unless it exists; returns the record either way. */
@@ -104,11 +120,10 @@ export class RequestStore {
     const now = Date.now();
     const key = this.key(input.requestId);
     const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
-    const created = (await this.redis.hsetnx(key, 'state', 'received')) === 1;
+    // One script: a reader never sees a half-written record. The subject index lets a data-subject
+    // request find every request about the person.
+    const created = z.number().parse(await OPEN_SCRIPT.run(this.redis, [key, this.subjectKey(input.subject)], [this.options.ttlMs, input.requestId, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))])) === 1;
     if (created) {
-      // The subject index lets a data-subject request find every request about the person.
-      const index = this.subjectKey(input.subject);
-      await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlMs).sadd(index, input.requestId).pexpire(index, this.options.ttlMs).exec();
       await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
     }
     const record = await this.get(input.requestId);
@@ -128,7 +143,7 @@ export class RequestStore {
   }
 
   private subjectKey(subject: string): string {
-    return `${this.options.prefix}:subject:${subject}`;
+    return this.keys.subject(subject);
   }
 
   async get(requestId: string): Promise<RequestRecord | null> {
@@ -159,7 +174,7 @@ export class RequestStore {
   async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}): Promise<boolean> {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
     // The script also returns flow and subject, so no second round trip is needed for the audit event.
-    const [code, from, flow, subject] = (await TRANSITION_SCRIPT.run(this.redis, [this.key(requestId)], [to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to]])) as [number, string, string | null, string | null];
+    const [code, from, flow, subject] = TransitionReply.parse(await TRANSITION_SCRIPT.run(this.redis, [this.key(requestId)], [to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to]]));
     if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
     if (code === -2) throw new InvalidTransition(requestId, from, to);
     const record = { flow, subject };

@@ -3,7 +3,7 @@ import { UpstreamRateLimited, UpstreamRejected } from '../errors.ts';
 import { stageDuration } from '../metrics.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { StageJob } from './jobs.ts';
-import type { JobPayloads, QueueName } from './queues.ts';
+import type { JobPayloads, QueueName, StageQueues } from './queues.ts';
 import { InvalidTransition, TERMINAL_STATES } from './request-state.ts';
 
 /**
@@ -13,7 +13,8 @@ import { InvalidTransition, TERMINAL_STATES } from './request-state.ts';
  */
 export type StageOutcome = 'next' | 'done' | 'crm-note';
 
-const NEXT: Partial<Record<QueueName, QueueName>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
+type ChainedStage = 'draft' | 'deliver' | 'crm-sync';
+const NEXT: Partial<Record<QueueName, ChainedStage>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
 
 export interface StageDefinition<K extends QueueName> {
   queue: K;
@@ -45,9 +46,9 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, redis:
       const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       try {
         const outcome = await stage.run(deps, job, lastAttempt);
-        const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
+        const next: ChainedStage | undefined = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
         // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
-        if (next && requestId) await (deps.queues[next] as Queue<StageJob>).add(next, { requestId }, { jobId: requestId });
+        if (next && requestId) await chain(deps.queues, next, requestId);
         end({ outcome });
         return outcome;
       } catch (err) {
@@ -80,6 +81,11 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, redis:
   );
   worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
   return worker;
+}
+
+function chain(queues: StageQueues, next: ChainedStage, requestId: string) {
+  const queue: Queue<StageJob> = queues[next];
+  return queue.add(next, { requestId }, { jobId: requestId });
 }
 
 /** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */

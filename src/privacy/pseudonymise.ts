@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { findEmails, recognise, type EntityType } from './recognisers.ts';
+import type { Language } from '../policy.ts';
 
 /**
  * Per-job pseudonymisation. Known CRM values first (every spelling variant of them), then the
@@ -112,7 +113,7 @@ export class Pseudonymiser {
   private readonly knownLookup = new Map<string, string>();
   private readonly knownSources: { re: RegExp; placeholder: string }[] = [];
 
-  constructor(known: Record<string, string | null | undefined>, _options: { lang?: 'de' | 'en' } = {}) {
+  constructor(known: Record<string, string | null | undefined>, _options: { lang?: Language } = {}) {
     const values: KnownValue[] = [];
     const add = (type: EntityType, canonical: string, source: string | undefined, field?: string) => {
       const c = canonical.trim();

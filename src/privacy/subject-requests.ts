@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { CrmFieldMaps } from '../crm-fields.ts';
 import type { Logger } from '../logger.ts';
 import type { CrmPort, CrmRecordRef } from '../ports.ts';
@@ -58,7 +59,7 @@ export async function accessRequest(deps: SubjectRequestDeps, contactId: string)
     if (!record) continue;
     const personalData: Record<string, unknown> = {};
     for (const section of VAULT_SECTIONS) {
-      const value = await vault.get(id, section);
+      const value = await vault.get(id, section, z.unknown());
       if (value !== null) personalData[section] = value;
     }
     requests.push({

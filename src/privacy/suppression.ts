@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { keysFor } from '../keys.ts';
 
 /**
  * The suppression list (Art. 21 GDPR objections): subject references that never get a draft again.
@@ -10,7 +11,7 @@ export class SuppressionList {
 
   constructor(redis: Redis, options: { prefix: string }) {
     this.redis = redis;
-    this.key = `${options.prefix}:suppressed`;
+    this.key = keysFor(options.prefix).suppressed;
   }
 
   async has(subject: string): Promise<boolean> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
+import { keysFor } from '../../src/keys.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
 
 describe('audit trail', () => {
@@ -40,7 +41,7 @@ describe('audit trail', () => {
     const audit = trail(prefix);
     for (let i = 0; i < 5; i++) await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok', details: { i } });
     const events = await audit.read();
-    await redis.xdel(`${prefix}:audit`, events[2]!.id);
+    await redis.xdel(keysFor(prefix).audit.stream, events[2]!.id);
     const removed = await audit.verify();
     expect(removed).toMatchObject({ ok: false, brokenAt: events[3]!.id, checked: 2 });
 
@@ -60,7 +61,7 @@ describe('audit trail', () => {
     const audit = trail(prefix);
     for (let i = 0; i < 3; i++) await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok' });
     const events = await audit.read();
-    await redis.xdel(`${prefix}:audit`, events[2]!.id);
+    await redis.xdel(keysFor(prefix).audit.stream, events[2]!.id);
     expect(await audit.verify()).toMatchObject({ ok: false, brokenAt: 'head' });
   });
 

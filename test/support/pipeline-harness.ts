@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
-import { createAppContext, type AppContext } from '../../src/app.ts';
+import { createAppContext, requestStoreFor, type AppContext } from '../../src/app.ts';
 import { signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -53,6 +53,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   await ctx.ready();
   const app = await buildServer(ctx);
   await app.listen({ port, host: '127.0.0.1' });
+  const requests = requestStoreFor(ctx);
   const harness: PipelineHarness = {
     sandbox,
     ctx,
@@ -82,9 +83,9 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     async waitForState(requestId, states, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const raw = await ctx.redis.hgetall(`${ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${requestId}`);
-        if (raw.state && states.includes(raw.state)) return raw as unknown as RequestRecord;
-        if (Date.now() > deadline) throw new Error(`request ${requestId} stayed in ${raw.state ?? '(none)'}; wanted ${states.join('|')}`);
+        const record = await requests.get(requestId);
+        if (record && states.includes(record.state)) return record;
+        if (Date.now() > deadline) throw new Error(`request ${requestId} stayed in ${record?.state ?? '(none)'}; wanted ${states.join('|')}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -8,7 +8,8 @@ import { Pseudonymiser } from '../../privacy/pseudonymise.ts';
 import { restoreDraft } from '../../privacy/reidentify.ts';
 import { greeting } from '../../privacy/salutation.ts';
 import { fenceUntrusted, UNTRUSTED_DATA_RULE } from '../../privacy/untrusted.ts';
-import type { PipelineDeps, VaultContact, VaultDraft, VaultOwner } from '../deps.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { VaultContact, VaultOwner, type VaultDraft } from '../vault-sections.ts';
 import { fill, pickLanguage } from '../prompts.ts';
 
 /**
@@ -30,8 +31,8 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   if (record.state !== 'fetched') return 'done';
 
   const flow = policy.flows[record.flow]!;
-  const contact = await vault.get<VaultContact>(requestId, 'contact');
-  const owner = await vault.get<VaultOwner>(requestId, 'owner');
+  const contact = await vault.get(requestId, 'contact', VaultContact);
+  const owner = await vault.get(requestId, 'owner', VaultOwner);
   if (!contact || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
     return 'crm-note';

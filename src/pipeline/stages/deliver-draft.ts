@@ -1,4 +1,5 @@
-import type { PipelineDeps, VaultDraft, VaultOwner } from '../deps.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { VaultDraft, VaultOwner } from '../vault-sections.ts';
 
 /**
  * Stage 3 (deliver): `review` puts the draft into the owner's mailbox; `auto` (only for flows the
@@ -15,8 +16,8 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string): P
   if (record.state !== 'drafted') return 'done';
 
   const flow = policy.flows[record.flow]!;
-  const draft = await vault.get<VaultDraft>(requestId, 'draft');
-  const owner = await vault.get<VaultOwner>(requestId, 'owner');
+  const draft = await vault.get(requestId, 'draft', VaultDraft);
+  const owner = await vault.get(requestId, 'owner', VaultOwner);
   if (!draft || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
     return 'next';

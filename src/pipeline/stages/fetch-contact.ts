@@ -1,5 +1,6 @@
 import type { CallbackRequest } from '../jobs.ts';
-import type { PipelineDeps, VaultContact, VaultOwner } from '../deps.ts';
+import type { PipelineDeps } from '../deps.ts';
+import type { VaultContact, VaultOwner } from '../vault-sections.ts';
 
 /**
  * Stage 1 (intake): open the request, honour the suppression list and the CRM opt-out, read only the
