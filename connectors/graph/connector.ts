@@ -218,7 +218,7 @@ export class GraphMail implements MailPort {
         throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
       }
       this.metrics.upstream('graph', 'error');
-      throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${(err as Error).name}`, undefined, { cause: err });
+      throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
     }
   }
 }

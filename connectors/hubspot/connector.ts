@@ -3,6 +3,7 @@ import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
 import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
+import { z } from 'zod';
 import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
@@ -26,11 +27,8 @@ export interface HubSpotCrmOptions {
 
 const NOTE_TO_CONTACT = 202;
 
-interface ApiError {
-  code?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
+/** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
+const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(z.string(), z.unknown()).optional() });
 
 export class HubSpotCrm implements CrmPort {
   readonly client: Client;
@@ -91,8 +89,9 @@ export class HubSpotCrm implements CrmPort {
         this.metrics.upstream('hubspot', 'ok');
         return result;
       } catch (err) {
-        const e = err as ApiError & Error;
-        const status = typeof e.code === 'number' ? e.code : undefined;
+        const parsed = ApiError.safeParse(err);
+        const e = parsed.success ? parsed.data : {};
+        const status = e.code;
         if (status === 404 && options.notFoundIsNull) {
           this.metrics.upstream('hubspot', 'not_found');
           return null;
@@ -110,7 +109,7 @@ export class HubSpotCrm implements CrmPort {
         }
         this.metrics.upstream('hubspot', 'error');
         if (attempt >= this.serverErrorRetries) {
-          throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? e.name}`, status, { cause: err });
+          throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`, status, { cause: err });
         }
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
       }
@@ -118,6 +117,6 @@ export class HubSpotCrm implements CrmPort {
   }
 }
 
-function lowerCase(headers: Record<string, string> | undefined): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+function lowerCase(headers: Record<string, unknown> | undefined): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v === undefined || v === null ? undefined : String(v)]));
 }

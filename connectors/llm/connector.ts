@@ -1,6 +1,8 @@
 import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/core/error';
 import { zodResponseFormat } from 'openai/helpers/zod';
-import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { z } from 'zod';
+import { errorMessage, LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Policy, RouteBudget } from '../../src/policy.ts';
 import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName } from '../../src/ports.ts';
 import type { Settings } from '../../src/settings.ts';
@@ -12,6 +14,12 @@ import { TokenBudget } from './token-budget.ts';
  * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then a
  * per-route requests/tokens-per-minute budget; the answer is structured output from one zod schema.
  */
+/** Azure's error body on a content-filter refusal (400, code content_filter, per-category results). */
+const AzureErrorBody = z.object({
+  code: z.string().optional(),
+  innererror: z.object({ content_filter_result: z.record(z.string(), z.object({ filtered: z.boolean().optional() }).nullish()).optional() }).optional(),
+});
+
 // Built once: converting the zod schema to JSON Schema on every call is measurable.
 const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraft, 'email_draft');
 
@@ -122,9 +130,8 @@ export class DraftingLlm implements LlmPort {
   }
 
   private outcomeOf(err: unknown, route: LlmRouteName): LlmDraftOutcome {
-    const name = (err as Error)?.constructor?.name ?? '';
-    if (name === 'LengthFinishReasonError') return { kind: 'truncated' };
-    if (name === 'ContentFilterFinishReasonError') return { kind: 'content_filtered', categories: [] };
+    if (err instanceof LengthFinishReasonError) return { kind: 'truncated' };
+    if (err instanceof ContentFilterFinishReasonError) return { kind: 'content_filtered', categories: [] };
     if (err instanceof UpstreamUnavailable || err instanceof UpstreamRateLimited) throw err;
     if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
       this.metrics.upstream('llm', 'error');
@@ -132,15 +139,15 @@ export class DraftingLlm implements LlmPort {
     }
     if (err instanceof APIError) {
       const status = err.status ?? 0;
-      const body = err.error as { code?: string; innererror?: { content_filter_result?: Record<string, { filtered?: boolean }> } } | undefined;
-      if (status === 400 && (err.code === 'content_filter' || body?.code === 'content_filter')) {
+      const body = AzureErrorBody.safeParse(err.error);
+      if (status === 400 && (err.code === 'content_filter' || (body.success && body.data.code === 'content_filter'))) {
         this.metrics.upstream('llm', 'filtered');
-        const results = body?.innererror?.content_filter_result ?? {};
+        const results = (body.success ? body.data.innererror?.content_filter_result : undefined) ?? {};
         return { kind: 'content_filtered', categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) };
       }
       if (status === 429) {
         this.metrics.upstream('llm', 'throttled');
-        const headers = Object.fromEntries((err.headers as Headers | undefined)?.entries?.() ?? []);
+        const headers = Object.fromEntries(err.headers?.entries() ?? []);
         throw new UpstreamRateLimited('llm', retryAfterMs(headers, 10_000), `llm ${route} throttled`);
       }
       if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
@@ -152,7 +159,7 @@ export class DraftingLlm implements LlmPort {
     }
     // Malformed JSON bodies and schema violations surface as plain errors from the SDK's parser.
     this.metrics.upstream('llm', 'error');
-    throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${(err as Error)?.message?.slice(0, 80)})`, undefined, { cause: err });
+    throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${errorMessage(err).slice(0, 80)})`, undefined, { cause: err });
   }
 }
 

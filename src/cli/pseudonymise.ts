@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
@@ -74,7 +75,7 @@ export function registerPseudonymise(
         policy = await loadPolicy(settings.DRAFTBRIDGE_POLICY);
       } catch (err) {
         // Settings and policy messages name variables and files, never a personal value.
-        io.stderr.write(`draftbridge: ${(err as Error).message}\n`);
+        io.stderr.write(`draftbridge: ${errorMessage(err)}\n`);
         process.exitCode = 1;
         return;
       }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
@@ -36,7 +37,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
       await ctx.audit.append({ type: `webhook.${outcome}`, actor: source, outcome, requestId: null, details: { httpRequestId: request.id, ...details } });
     } catch (err) {
       // Redis is down (that is usually why we are here): the log line is the record.
-      request.log.error({ outcome, err: { message: (err as Error).message } }, 'audit write failed for webhook delivery');
+      request.log.error({ outcome, err: { message: errorMessage(err) } }, 'audit write failed for webhook delivery');
     }
   };
 
@@ -60,7 +61,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     try {
       result = await enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests);
     } catch (err) {
-      request.log.warn({ err: { message: (err as Error).message } }, 'cannot enqueue webhook jobs; asking the sender to retry');
+      request.log.warn({ err: { message: errorMessage(err) } }, 'cannot enqueue webhook jobs; asking the sender to retry');
       await record(request, source, 'unavailable', { events: requests.length });
       return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
     }

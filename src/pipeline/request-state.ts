@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.ts';
+import { DraftbridgeError, ERROR_CODES, RequestNotFound } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { requestOutcomes } from '../metrics.ts';
 import { RedisScript } from '../redis.ts';
@@ -85,10 +86,9 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return 1
 `);
 
-export class InvalidTransition extends Error {
+export class InvalidTransition extends DraftbridgeError {
   constructor(requestId: string, from: string, to: RequestState) {
-    super(`request ${requestId}: cannot move from ${from} to ${to}`);
-    this.name = 'InvalidTransition';
+    super(ERROR_CODES.INVALID_TRANSITION, `request ${requestId}: cannot move from ${from} to ${to}`, { retryable: false });
   }
 }
 
@@ -127,7 +127,7 @@ export class RequestStore {
       await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
     }
     const record = await this.get(input.requestId);
-    if (!record) throw new Error(`request ${input.requestId} vanished while opening`);
+    if (!record) throw new RequestNotFound(input.requestId, 'vanished while opening');
     return { record, created };
   }
 
@@ -175,7 +175,7 @@ export class RequestStore {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
     // The script also returns flow and subject, so no second round trip is needed for the audit event.
     const [code, from, flow, subject] = TransitionReply.parse(await TRANSITION_SCRIPT.run(this.redis, [this.key(requestId)], [to, String(Date.now()), JSON.stringify(cleanFacts), ...ALLOWED_FROM[to]]));
-    if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
+    if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
     if (code === -2) throw new InvalidTransition(requestId, from, to);
     const record = { flow, subject };
     if (code === 1) {

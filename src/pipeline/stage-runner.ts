@@ -1,10 +1,10 @@
 import { UnrecoverableError, Worker, type Job, type Queue, type WorkerOptions } from 'bullmq';
-import { UpstreamRateLimited, UpstreamRejected } from '../errors.ts';
+import { describeError, errorMessage, UpstreamRateLimited } from '../errors.ts';
 import { stageDuration } from '../metrics.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { StageJob } from './jobs.ts';
 import type { JobPayloads, QueueName, StageQueues } from './queues.ts';
-import { InvalidTransition, TERMINAL_STATES } from './request-state.ts';
+import { TERMINAL_STATES } from './request-state.ts';
 
 /**
  * Runs one stage as a BullMQ worker: times it, turns a provider's 429 into a pause of the whole
@@ -59,11 +59,13 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, redis:
           throw Worker.RateLimitError();
         }
         end({ outcome: 'error' });
-        const permanent = err instanceof UpstreamRejected || err instanceof InvalidTransition;
-        log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { name: (err as Error).name, message: (err as Error).message } }, 'stage failed');
+        // Retry or dead letter: decided from the error's code and retryable flag alone.
+        const failure = describeError(err);
+        const permanent = !failure.retryable;
+        log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { code: failure.code, name: failure.name, message: failure.message } }, 'stage failed');
         if (permanent || lastAttempt) {
-          if (requestId) await deadLetter(deps, stage.queue, requestId, (err as Error).name);
-          throw permanent ? new UnrecoverableError((err as Error).message) : err;
+          if (requestId) await deadLetter(deps, stage.queue, requestId, failure.name);
+          throw permanent ? new UnrecoverableError(failure.message) : err;
         }
         throw err;
       }
@@ -100,6 +102,6 @@ async function deadLetter(deps: Pick<PipelineDeps, 'requests' | 'queues' | 'audi
       await deps.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
     }
   } catch (err) {
-    deps.logger.error({ requestId, err: { message: (err as Error).message } }, 'dead-letter handling failed');
+    deps.logger.error({ requestId, err: { message: errorMessage(err) } }, 'dead-letter handling failed');
   }
 }

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { DraftbridgeError, ERROR_CODES } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 
 /**
@@ -16,10 +17,10 @@ export interface VaultOptions {
   ttlMs: number;
 }
 
-export class VaultError extends Error {
+/** A vault envelope that cannot be read: retrying reads the same bytes, so it never helps. */
+export class VaultError extends DraftbridgeError {
   constructor(message: string) {
-    super(message);
-    this.name = 'VaultError';
+    super(ERROR_CODES.VAULT, message, { retryable: false });
   }
 }
 

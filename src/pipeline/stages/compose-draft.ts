@@ -1,4 +1,4 @@
-import { LeakBlocked, UpstreamRateLimited, UpstreamRejected } from '../../errors.ts';
+import { DraftbridgeError, LeakBlocked, RequestNotFound, UpstreamRateLimited, UpstreamRejected } from '../../errors.ts';
 import { STRUCTURED_FIELDS } from '../../crm-fields.ts';
 import type { Language } from '../../policy.ts';
 import type { LlmDraftOutcome, LlmRouteName } from '../../ports.ts';
@@ -26,7 +26,7 @@ export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 
 export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
   const { policy, vault, requests } = deps;
   const record = await requests.get(requestId);
-  if (!record) throw new Error(`request ${requestId} has no record`);
+  if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'drafted') return 'next';
   if (record.state !== 'fetched') return 'done';
 
@@ -131,10 +131,13 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
       if (err instanceof UpstreamRateLimited) throw err; // the worker pauses the queue
       if (err instanceof UpstreamRejected) {
         templateReason = `llm_rejected_${err.status}`;
-      } else {
+      } else if (err instanceof DraftbridgeError && err.retryable) {
+        // An LLM outage (5xx, timeout, connection): counts against the circuit, retried with backoff.
         await deps.circuit.recordFailure(route);
-        if (!lastAttempt) throw err; // BullMQ retries with backoff
+        if (!lastAttempt) throw err;
         templateReason = 'llm_unavailable';
+      } else {
+        throw err; // not an outage (a bug, a broken record): the stage runner decides from its code
       }
     }
   }

@@ -1,3 +1,4 @@
+import { RequestNotFound } from '../../errors.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { VaultDraft, VaultOwner } from '../vault-sections.ts';
 
@@ -11,7 +12,7 @@ export type DeliverDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'mail' |
 export async function deliverDraft(deps: DeliverDraftDeps, requestId: string): Promise<'next' | 'done'> {
   const { policy, mail, vault, requests } = deps;
   const record = await requests.get(requestId);
-  if (!record) throw new Error(`request ${requestId} has no record`);
+  if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'awaiting_review' || record.state === 'sent') return 'next';
   if (record.state !== 'drafted') return 'done';
 
