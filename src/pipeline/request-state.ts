@@ -86,6 +86,14 @@ redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return 1
 `);
 
+// Adds fields to an existing record only: a late write (a CRM note id after an erasure) must not
+// bring back a record without its state and TTL.
+const UPDATE_SCRIPT = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV))
+return 1
+`);
+
 export class InvalidTransition extends DraftbridgeError {
   constructor(requestId: string, from: string, to: RequestState) {
     super(ERROR_CODES.INVALID_TRANSITION, `request ${requestId}: cannot move from ${from} to ${to}`, { retryable: false });
@@ -154,8 +162,8 @@ export class RequestStore {
 
   /** Records facts without changing state (e.g. the Graph message id before the state moves). */
   async note(requestId: string, facts: RequestFacts): Promise<void> {
-    const entries = Object.entries(facts).filter(([, v]) => v !== undefined);
-    if (entries.length > 0) await this.redis.hset(this.key(requestId), Object.fromEntries(entries));
+    const fields = Object.entries(facts).flatMap(([k, v]) => (v === undefined ? [] : [k, v]));
+    if (fields.length > 0) await UPDATE_SCRIPT.run(this.redis, [this.key(requestId)], fields);
   }
 
   /** The CRM note already written for `noteKey` (e.g. `note:sent`), so a retried job does not add another. */
@@ -164,7 +172,7 @@ export class RequestStore {
   }
 
   async recordNote(requestId: string, noteKey: `note:${string}`, noteId: string): Promise<void> {
-    await this.redis.hset(this.key(requestId), noteKey, noteId, 'noteId', noteId);
+    await UPDATE_SCRIPT.run(this.redis, [this.key(requestId)], [noteKey, noteId, 'noteId', noteId]);
   }
 
   /**

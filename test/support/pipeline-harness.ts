@@ -122,8 +122,4 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   return harness;
 }
 
-/** Case-insensitive, whole words: which personal values appear in any of these texts? */
-export function leakedValues(texts: string[], values: string[]): string[] {
-  const hay = texts.join('\n');
-  return values.filter((v) => new RegExp(`(?<![\\p{L}\\p{N}_])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'iu').test(hay));
-}
+export { leakedValues } from './leaks.ts';
