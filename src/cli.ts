@@ -3,14 +3,13 @@ import { Argument, Command, Option } from 'commander';
 import { createAppContext, subjectRequestDeps } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
-import { runPseudonymise } from './cli/pseudonymise.ts';
+import { registerPseudonymise } from './cli/pseudonymise.ts';
 import { prometheusConnectorMetrics } from './metrics.ts';
-import { loadPolicy } from './policy.ts';
 import { recordOfProcessing } from './privacy/ropa.ts';
 import { serve, stopOnSignals, type ServeRole } from './cli/serve.ts';
 import { defaultJobOptions, QUEUE_NAMES } from './pipeline/queues.ts';
 
-/** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
+/** The `draftbridge` command: serve, config check, demo, pseudonymise, audit verify, retention run, privacy, ropa, hubspot setup, bench. */
 const program = new Command('draftbridge').description('privacy-first CRM → LLM → Outlook drafting middleware').showHelpAfterError();
 
 program
@@ -119,17 +118,8 @@ program
     console.log(JSON.stringify(recordOfProcessing(policy, settings), null, 2));
   });
 
-program
-  .command('pseudonymise')
-  .description('JSON Lines on stdin ({"text", "contact"?, "lang"?}) → pseudonymised JSON Lines on stdout; never prints an original value')
-  .action(async () => {
-    // Needs no credentials: only the policy's special-category actions.
-    const policy = await loadPolicy(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml').catch((err: Error) => {
-      process.stderr.write(`draftbridge: ${err.message}\n`);
-      process.exit(1);
-    });
-    await runPseudonymise(process.stdin, process.stdout, policy);
-  });
+// Needs no credentials: only the policy's special-category actions.
+registerPseudonymise(program);
 
 program
   .command('demo')

@@ -23,6 +23,8 @@ export interface HubSpotCrmOptions {
   logger?: Logger;
   /** Where call outcomes are counted (the service passes its Prometheus sink). */
   metrics?: ConnectorMetrics;
+  /** Waits between 5xx retries (tests pass one that does not really wait). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const NOTE_TO_CONTACT = 202;
@@ -36,8 +38,10 @@ export class HubSpotCrm implements CrmPort {
   private readonly serverErrorRetries: number;
   private readonly timeoutMs: number;
   private readonly metrics: ConnectorMetrics;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: HubSpotCrmOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
     this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
@@ -111,7 +115,7 @@ export class HubSpotCrm implements CrmPort {
         if (attempt >= this.serverErrorRetries) {
           throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`, status, { cause: err });
         }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
+        await this.sleep(200 * 2 ** attempt + Math.random() * 100);
       }
     }
   }

@@ -34,8 +34,10 @@ export interface DraftingLlmOptions {
   eu?: { endpoint: string; apiKey?: string; azureADTokenProvider?: () => Promise<string>; apiVersion: string; deployment: string };
   local?: { baseURL: string; model: string; apiKey?: string };
   budgets: { eu: RouteBudget; local: RouteBudget };
-  /** SDK retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
+  /** Retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
   maxRetries?: number;
+  /** Waits between those retries (tests pass one that does not really wait). */
+  sleep?: (ms: number) => Promise<void>;
   maxCompletionTokens?: number;
   /** Where call outcomes, refusals and tokens are counted (the service passes its Prometheus sink). */
   metrics?: ConnectorMetrics;
@@ -45,13 +47,18 @@ export class DraftingLlm implements LlmPort {
   private readonly routes = new Map<LlmRouteName, Route>();
   private readonly maxCompletionTokens: number;
   private readonly metrics: ConnectorMetrics;
+  private readonly maxRetries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: DraftingLlmOptions) {
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     this.maxCompletionTokens = options.maxCompletionTokens ?? 800;
-    const retries = options.maxRetries ?? 1;
-    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job);
-    // we want throttling to pause the whole queue instead, so 429 is surfaced via fetch wrapper below.
+    this.maxRetries = options.maxRetries ?? 1;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job)
+    // and sleeps where nobody can shorten it; we retry transient failures ourselves (see `complete`)
+    // and let throttling pause the whole queue instead.
+    const retries = 0;
     if (options.eu) {
       const b = options.budgets.eu;
       this.routes.set('eu', {
@@ -62,7 +69,6 @@ export class DraftingLlm implements LlmPort {
           ...(options.eu.azureADTokenProvider ? { azureADTokenProvider: options.eu.azureADTokenProvider } : { apiKey: options.eu.apiKey }),
           maxRetries: retries,
           timeout: b.timeoutMs,
-          fetch: noRetryOn429,
         }),
         model: options.eu.deployment,
         budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
@@ -72,7 +78,7 @@ export class DraftingLlm implements LlmPort {
     if (options.local) {
       const b = options.budgets.local;
       this.routes.set('local', {
-        client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs, fetch: noRetryOn429 }),
+        client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs }),
         model: options.local.model,
         budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
         timeoutMs: b.timeoutMs,
@@ -106,16 +112,7 @@ export class DraftingLlm implements LlmPort {
     if (wait > 0) throw new UpstreamRateLimited('llm', wait, `llm route ${request.route} budget exhausted`);
 
     try {
-      const completion = await route.client.chat.completions.parse({
-        model: route.model,
-        messages: [
-          { role: 'system', content: request.system },
-          { role: 'user', content: request.user },
-        ],
-        response_format: EMAIL_DRAFT_FORMAT,
-        max_completion_tokens: this.maxCompletionTokens,
-        temperature: 0.4,
-      });
+      const completion = await this.complete(route, request);
       this.metrics.upstream('llm', 'ok');
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       route.budget.settle(estimate, usage.promptTokens + usage.completionTokens);
@@ -126,6 +123,28 @@ export class DraftingLlm implements LlmPort {
       return { kind: 'drafted', draft: parsed, usage, model: completion.model };
     } catch (err) {
       return this.outcomeOf(err, request.route);
+    }
+  }
+
+  /** One completion, retried up to `maxRetries` times on transient failures with exponential backoff. */
+  private async complete(route: Route, request: LlmDraftRequest) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await route.client.chat.completions.parse({
+          model: route.model,
+          messages: [
+            { role: 'system', content: request.system },
+            { role: 'user', content: request.user },
+          ],
+          response_format: EMAIL_DRAFT_FORMAT,
+          max_completion_tokens: this.maxCompletionTokens,
+          temperature: 0.4,
+        });
+      } catch (err) {
+        if (attempt >= this.maxRetries || !transient(err)) throw err;
+        // The SDK's schedule: 0.5 s doubling, up to 25 % jitter.
+        await this.sleep(500 * 2 ** attempt * (1 - Math.random() * 0.25));
+      }
     }
   }
 
@@ -163,14 +182,10 @@ export class DraftingLlm implements LlmPort {
   }
 }
 
-/**
- * The SDK retries 429 by itself; marking the response non-retryable (`x-should-retry: false`) hands
- * throttling to the pipeline, which pauses the queue for the whole Retry-After instead.
- */
-const noRetryOn429: typeof fetch = async (input, init) => {
-  const res = await fetch(input, init);
-  if (res.status !== 429) return res;
-  const headers = new Headers(res.headers);
-  headers.set('x-should-retry', 'false');
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-};
+/** What the SDK itself would retry, minus 429 (throttling pauses the queue instead). */
+function transient(err: unknown): boolean {
+  if (err instanceof APIConnectionError) return true; // includes timeouts
+  if (!(err instanceof APIError)) return false; // broken bodies and schema violations: not retried
+  const status = err.status ?? 0;
+  return status === 408 || status === 409 || status >= 500;
+}

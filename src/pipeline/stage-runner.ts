@@ -16,12 +16,15 @@ export type StageOutcome = 'next' | 'done' | 'crm-note';
 type ChainedStage = 'draft' | 'deliver' | 'crm-sync';
 const NEXT: Partial<Record<QueueName, ChainedStage>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
 
-export interface StageDefinition<K extends QueueName> {
+export interface StageDefinition<K extends QueueName, D = PipelineDeps> {
   queue: K;
   concurrency: number;
   limiter?: { max: number; duration: number };
-  run(deps: PipelineDeps, job: Job<JobPayloads[K]>, lastAttempt: boolean): Promise<StageOutcome>;
+  run(deps: D, job: Job<JobPayloads[K]>, lastAttempt: boolean): Promise<StageOutcome>;
 }
+
+/** What the runner itself uses: chaining, dead-lettering, logging. */
+export type StageRunnerDeps = Pick<PipelineDeps, 'logger' | 'queues' | 'requests' | 'audit'>;
 
 export interface WorkerTiming {
   /** How long a job's lock lasts; a crashed worker's job is picked up again after it expires. */
@@ -35,7 +38,7 @@ export interface WorkerConnection {
   prefix: string;
 }
 
-export function startStageWorker<K extends QueueName>(deps: PipelineDeps, redis: WorkerConnection, stage: StageDefinition<K>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
+export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>(deps: D, redis: WorkerConnection, stage: StageDefinition<K, D>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
   const log = deps.logger.child({ stage: stage.queue });
   const worker: Worker<JobPayloads[K]> = new Worker<JobPayloads[K]>(
     stage.queue,
@@ -91,7 +94,7 @@ function chain(queues: StageQueues, next: ChainedStage, requestId: string) {
 }
 
 /** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */
-async function deadLetter(deps: Pick<PipelineDeps, 'requests' | 'queues' | 'audit' | 'logger'>, queue: QueueName, requestId: string, errorName: string): Promise<void> {
+async function deadLetter(deps: StageRunnerDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
   const { requests } = deps;
   try {
     const record = await requests.get(requestId);
