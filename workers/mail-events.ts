@@ -1,6 +1,6 @@
 import { MailEvent } from '../src/pipeline/jobs.ts';
 import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
-import { trackMail } from '../src/pipeline/stages/track-mail.ts';
+import { trackMail } from '../src/pipeline/stages/mail-events.ts';
 
 /** mail-events: Graph notifications → approval (sent), rejection (deleted), the lead's reply; hourly renewal. */
 export const RENEW_SUBSCRIPTIONS = 'renew-subscriptions';
