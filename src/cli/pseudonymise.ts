@@ -8,7 +8,7 @@ import { classifySensitive, decideSensitive } from '../privacy/dlp.ts';
 import { Pseudonymiser } from '../privacy/pseudonymise.ts';
 
 /**
- * `draftbridge pseudonymise`: JSON Lines in, JSON Lines out (DESIGN.md). One line per input line, in
+ * `draftbridge pseudonymise`: JSON Lines in, JSON Lines out. One line per input line, in
  * order; a bad line gets `{"error": …}` and the stream goes on. Never prints an original value.
  */
 export const PseudonymiseInput = z.object({
