@@ -75,6 +75,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       return { upn: box.upn, userId: box.userId, messages: [...box.messages.values()] };
     },
     inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     async sendDraftAsUser(upn, messageId) {
       const box = findMailbox(upn)!;
       const m = [...box.messages.values()].find((x) => x.id === messageId || x.immutableId === messageId);

@@ -18,6 +18,8 @@ export interface AzureOpenAiSimulator {
   deployment: string;
   requests: RecordedRequest[];
   inject(fault: Fault): void;
+  /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
+  clearFaults(): void;
   setDown(down: boolean): void;
   mangle(mode: MangleMode, times?: number): void;
   /** Text that triggers Azure's prompt content filter (400 content_filter). */
@@ -207,6 +209,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     contentFilterMarker,
     requests: faults.requests,
     inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     setDown(value) {
       down = value;
     },

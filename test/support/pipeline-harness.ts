@@ -27,6 +27,8 @@ export interface PipelineHarness {
   deliverWebhook(contactId: string, options?: { eventId?: number; subscriptionType?: string; attemptNumber?: number }): Promise<{ status: number; requestId: string }>;
   waitForState(requestId: string, states: string[], timeoutMs?: number): Promise<RequestRecord>;
   waitForCrmNote(requestId: string, timeoutMs?: number): Promise<void>;
+  /** Between cases: every injected fault dropped and every queue idle, so no case sees another's traffic. */
+  settle(timeoutMs?: number): Promise<void>;
   draftsFor(requestId: string): { mailbox: string; subject: string; body: string; to: string[]; categories: string[]; isDraft: boolean }[];
   personalValues(): string[];
   close(): Promise<void>;
@@ -94,6 +96,17 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
       // The crm-sync job has finished: note written and draftbridge_status updated.
       while ((await ctx.queues['crm-sync'].getJobState(requestId)) !== 'completed') {
         if (Date.now() > deadline) throw new Error(`no CRM note for ${requestId}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async settle(timeoutMs = 30_000) {
+      for (const sim of [sandbox.hubspot, sandbox.graph, sandbox.llm]) sim.clearFaults();
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        // mail-events always holds the hourly subscription renewal as a delayed job.
+        const counts = await Promise.all(Object.values(ctx.queues).map((q) => (q.name === 'mail-events' ? q.getJobCounts('waiting', 'active') : q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'))));
+        if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
+        if (Date.now() > deadline) throw new Error(`queues still busy after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },

@@ -54,6 +54,8 @@ export interface GraphSimulator {
   addMailbox(upn: string): { upn: string; userId: string };
   mailbox(upn: string): { upn: string; userId: string; messages: SimMessage[] };
   inject(fault: Fault): void;
+  /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
+  clearFaults(): void;
   /** What the reviewer does in Outlook: send the draft (approval). */
   sendDraftAsUser(upn: string, messageId: string): Promise<SimMessage>;
   /** What the reviewer does in Outlook: delete the draft (rejection). */
