@@ -69,7 +69,7 @@ program
       for (const name of QUEUE_NAMES) {
         // Same ages as the queues' own removeOnComplete/removeOnFail (intake keeps the dedupe window).
         const opts = defaultJobOptions(policy, name);
-        const age = (o: unknown) => ((o as { age: number }).age ?? 0) * 1000;
+        const age = (o: unknown) => (typeof o === 'object' && o !== null && 'age' in o && typeof o.age === 'number' ? o.age : 0) * 1000;
         const done = await ctx.queues[name].clean(age(opts.removeOnComplete), 10_000, 'completed');
         const failed = await ctx.queues[name].clean(age(opts.removeOnFail), 10_000, 'failed');
         cleaned[name] = done.length + failed.length;

@@ -64,7 +64,7 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
     startStageWorker(deps, redis, deliverStage(ctx.policy), timing),
     startStageWorker(deps, redis, crmSyncStage(ctx.policy), timing),
     startStageWorker(deps, redis, mailEventsStage(), timing),
-  ] as Worker[];
+  ];
   if (deps.watch) {
     // Graph message subscriptions live about three days: renew hourly what expires within a day.
     await ctx.queues['mail-events'].upsertJobScheduler(RENEW_SUBSCRIPTIONS, { every: 3_600_000 }, { name: RENEW_SUBSCRIPTIONS, data: { subscriptionId: 'all', receivedAt: 0 } });
