@@ -12,6 +12,7 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } } },
   {
     // Test doubles stay out of production paths: only the sandbox loader (src/sandbox*.ts), the simulators themselves
     // and tests may import them (serve loads the sandbox with a dynamic import, in sandbox mode only).

@@ -1,7 +1,6 @@
-import type { CrmPort } from '../src/ports.ts';
+import type { ConnectorMetrics, CrmPort, Ports } from '../src/ports.ts';
 import type { Policy } from '../src/policy.ts';
 import type { Settings } from '../src/settings.ts';
-import type { Ports } from '../workers/index.ts';
 import { loadServiceAccountKey } from '../src/gmail-key.ts';
 import { GmailMail } from './gmail/connector.ts';
 import { GmailWatch } from './gmail/watch.ts';
@@ -13,10 +12,11 @@ import { authFromSettings } from './salesforce/auth.ts';
 import { SalesforceCrm } from './salesforce/connector.ts';
 
 /** The deployment's CRM (DRAFTBRIDGE_CRM): HubSpot, Salesforce or Dynamics 365 / Dataverse. */
-export function createCrm(settings: Settings, policy: Policy): CrmPort {
+export function createCrm(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): CrmPort {
+  const sink = metrics ? { metrics } : {};
   switch (settings.DRAFTBRIDGE_CRM) {
     case 'salesforce':
-      return new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION });
+      return new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION, ...sink });
     case 'dynamics':
       return new DataverseCrm({
         url: settings.DATAVERSE_URL ?? '',
@@ -24,18 +24,22 @@ export function createCrm(settings: Settings, policy: Policy): CrmPort {
         clientId: settings.DATAVERSE_CLIENT_ID ?? '',
         clientSecret: settings.DATAVERSE_CLIENT_SECRET ?? '',
         authorityHost: settings.DATAVERSE_AUTHORITY_HOST,
+        ...sink,
       });
     case 'hubspot':
     default:
-      return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s });
+      return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s, ...sink });
   }
 }
 
-/** The production ports from settings: the chosen CRM (DRAFTBRIDGE_CRM), the chosen mailbox system (DRAFTBRIDGE_MAIL) and the LLM routes. */
-export function createPorts(settings: Settings, policy: Policy): Ports {
-  const crm = createCrm(settings, policy);
-  const llm = DraftingLlm.fromSettings(settings, policy);
-  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...gmailPorts(settings, policy) };
+/**
+ * The production ports from settings: the chosen CRM (DRAFTBRIDGE_CRM), the chosen mailbox system
+ * (DRAFTBRIDGE_MAIL) and the LLM routes, all reporting to `metrics`.
+ */
+export function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Ports {
+  const crm = createCrm(settings, policy, metrics);
+  const llm = DraftingLlm.fromSettings(settings, policy, metrics);
+  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...gmailPorts(settings, policy, metrics) };
   const graph = new GraphMail({
     tenantId: settings.GRAPH_TENANT_ID ?? '',
     clientId: settings.GRAPH_CLIENT_ID ?? '',
@@ -43,23 +47,25 @@ export function createPorts(settings: Settings, policy: Policy): Ports {
     authorityHost: settings.GRAPH_AUTHORITY_HOST,
     baseUrl: settings.GRAPH_BASE_URL,
     mailboxConcurrency: policy.limits.graph.mailboxConcurrency,
+    ...(metrics ? { metrics } : {}),
   });
   return { crm, llm, mail: graph, graph };
 }
 
 /** Gmail: drafts through the connector, approvals through users.watch + history (connectors/gmail/watch.ts). */
-function gmailPorts(settings: Settings, policy: Policy): Pick<Ports, 'mail' | 'gmailWatch'> {
+function gmailPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Pick<Ports, 'mail' | 'gmailWatch'> {
   const mail = new GmailMail({
     key: loadServiceAccountKey(settings.GMAIL_SERVICE_ACCOUNT_KEY ?? ''),
     rootUrl: settings.GMAIL_API_ROOT_URL,
     tokenUrl: settings.GOOGLE_TOKEN_URL,
     defaultLabel: policy.mail.reviewCategory,
+    ...(metrics ? { metrics } : {}),
   });
   const topicName = settings.GMAIL_PUBSUB_TOPIC;
   return {
     mail,
     ...(topicName
-      ? { gmailWatch: (store, ctx) => new GmailWatch(store, mail, { prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, topicName, refKey: ctx.keys.audit, linkTtlMs: policy.retention.request ?? 30 * 86_400_000, labels: [policy.mail.reviewCategory, policy.mail.templateCategory] }) }
+      ? { gmailWatch: (store, refKey) => new GmailWatch(store, mail, { prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, topicName, refKey, linkTtlMs: policy.retention.request ?? 30 * 86_400_000, labels: [policy.mail.reviewCategory, policy.mail.templateCategory] }) }
       : {}),
   };
 }

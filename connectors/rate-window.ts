@@ -1,3 +1,5 @@
+import { TimeoutError } from '../src/errors.ts';
+
 /**
  * A sliding-window request budget (e.g. HubSpot's 100 requests per 10 s). `acquire` waits until a
  * slot is free, so one process never runs into the provider's limit on its own.
@@ -60,11 +62,11 @@ export function retryAfterMs(headers: Record<string, string | undefined>, fallba
   return fallbackMs;
 }
 
-/** Rejects with a `Timeout` error when `promise` has not settled within `ms` (a hung upstream must not hold a job). */
+/** Rejects with a TimeoutError when `promise` has not settled within `ms` (a hung upstream must not hold a job). */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Object.assign(new Error(`no answer within ${ms} ms`), { name: 'Timeout' })), ms);
+    timer = setTimeout(() => reject(new TimeoutError(ms)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

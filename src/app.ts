@@ -1,12 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { setRetentionSource } from './audit/retention.ts';
+import { setRetentionSource } from './pipeline/retention.ts';
 import { AuditTrail } from './audit/trail.ts';
-import { CrmFields, type CrmName, type CrmObjectType } from './crm-fields.ts';
+import { keysFor } from './keys.ts';
+import { purgeRequests } from './pipeline/purge.ts';
+import { CrmFields, type CrmFieldMaps } from './crm-fields.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { setQueueCountsSource } from './metrics.ts';
 import { closeQueues, createQueues, QUEUE_NAMES, type StageQueues } from './pipeline/queues.ts';
 import type { Policy } from './policy.ts';
+import { RequestStore } from './pipeline/request-state.ts';
+import type { CrmPort } from './ports.ts';
+import type { SubjectRequestDeps } from './privacy/subject-requests.ts';
+import { SuppressionList } from './privacy/suppression.ts';
+import { PseudonymVault } from './privacy/vault.ts';
 import { createRedis, waitForRedis } from './redis.ts';
 import type { Settings } from './settings.ts';
 
@@ -24,7 +31,7 @@ export interface AppContext {
   audit: AuditTrail;
   keys: { vault: Buffer; vaultPrevious: Buffer[]; audit: Buffer };
   /** The deployment's CRM and its field names per record kind (logical ↔ CRM names). */
-  crm: { name: CrmName; fields(objectType: CrmObjectType): CrmFields };
+  crm: CrmFieldMaps;
   /** Resolves once Redis answers (rejects after `timeoutMs`); the fail-fast connection needs it before first use. */
   ready(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
@@ -82,4 +89,31 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
   // /metrics shows the retention sweeper's last run, recorded in Redis by whichever process ran it.
   setRetentionSource(context);
   return context;
+}
+
+/** The vault of a running service: its keys, its prefix, the `vault` retention class. */
+export function vaultFor(ctx: AppContext, redis: Redis = ctx.redis): PseudonymVault {
+  const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
+  const keys = keysFor(prefix);
+  // `requestKey`: a stage still running after an erasure must not bring personal values back.
+  return new PseudonymVault(redis, { prefix, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000, requestKey: (id) => keys.request(id) });
+}
+
+/** Read access to request records outside the workers (sandbox status, data-subject requests). */
+export function requestStoreFor(ctx: AppContext): RequestStore {
+  return new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: ctx.policy.retention.request ?? 30 * 86_400_000, audit: ctx.audit });
+}
+
+/** What the data-subject requests (HTTP and CLI) work on; `crm` is absent where no CRM is reachable. */
+export function subjectRequestDeps(ctx: AppContext, crm?: CrmPort): SubjectRequestDeps {
+  return {
+    records: requestStoreFor(ctx),
+    vault: vaultFor(ctx),
+    suppression: new SuppressionList(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX }),
+    audit: ctx.audit,
+    crmFields: ctx.crm,
+    logger: ctx.logger,
+    crm,
+    purge: (requestIds) => purgeRequests({ redis: ctx.redis, queues: ctx.queues, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, vault: vaultFor(ctx) }, requestIds),
+  };
 }

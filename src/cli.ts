@@ -1,15 +1,15 @@
 #!/usr/bin/env node
 import { Argument, Command, Option } from 'commander';
-import { createAppContext } from './app.ts';
+import { createAppContext, subjectRequestDeps } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
-import { runPseudonymise } from './cli/pseudonymise.ts';
-import { loadPolicy } from './policy.ts';
-import { recordOfProcessing } from './cli/ropa.ts';
+import { registerPseudonymise } from './cli/pseudonymise.ts';
+import { prometheusConnectorMetrics } from './metrics.ts';
+import { recordOfProcessing } from './privacy/ropa.ts';
 import type { ServeRole } from './cli/serve.ts';
 import { startTracing } from './telemetry.ts';
 
-/** The `draftbridge` command (DESIGN.md: serve, config check, demo, pseudonymise, audit verify, retention run, ropa, bench). */
+/** The `draftbridge` command: serve, config check, demo, pseudonymise, audit verify, retention run, privacy, ropa, hubspot setup, bench. */
 const program = new Command('draftbridge').description('privacy-first CRM → LLM → Outlook drafting middleware').showHelpAfterError();
 
 program
@@ -70,7 +70,7 @@ program
     const ctx = createAppContext(settings, policy);
     await ctx.ready();
     try {
-      const { runRetention } = await import('./audit/retention.ts');
+      const { runRetention } = await import('./pipeline/retention.ts');
       const report = await runRetention(ctx, { dryRun: opts.dryRun ?? false, actor: 'cli' });
       console.log(JSON.stringify(opts.dryRun ? { dryRun: true, wouldRemove: { auditEvents: report.auditEvents, jobs: report.jobs } } : { auditEventsRemoved: report.auditEvents, jobsRemoved: report.jobs }));
     } finally {
@@ -97,10 +97,9 @@ for (const [kind, description] of [
       const ctx = createAppContext(settings, policy);
       await ctx.ready();
       try {
-        const { vaultFor } = await import('./privacy/vault.ts');
         const dsr = await import('./privacy/subject-requests.ts');
-        const crm = !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createCrm(settings, policy) : undefined;
-        const deps = { ctx, vault: vaultFor(ctx), crm };
+        const crm = !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createCrm(settings, policy, prometheusConnectorMetrics) : undefined;
+        const deps = subjectRequestDeps(ctx, crm);
         const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
         console.log(JSON.stringify(result, null, 2));
       } finally {
@@ -117,17 +116,8 @@ program
     console.log(JSON.stringify(recordOfProcessing(policy, settings), null, 2));
   });
 
-program
-  .command('pseudonymise')
-  .description('JSON Lines on stdin ({"text", "contact"?, "lang"?}) → pseudonymised JSON Lines on stdout; never prints an original value')
-  .action(async () => {
-    // Needs no credentials: only the policy's special-category actions.
-    const policy = await loadPolicy(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml').catch((err: Error) => {
-      process.stderr.write(`draftbridge: ${err.message}\n`);
-      process.exit(1);
-    });
-    await runPseudonymise(process.stdin, process.stdout, policy);
-  });
+// Needs no credentials: only the policy's special-category actions.
+registerPseudonymise(program);
 
 program
   .command('demo')

@@ -98,6 +98,12 @@ export type CrmFieldOverrides = z.infer<typeof CrmFieldOverrides>;
  * The two-way mapping for one CRM and record kind. Stages ask for logical fields and get logical
  * fields back; only the connector call sees the CRM's names.
  */
+/** The deployment's CRM and its field maps per record kind (logical ↔ CRM names). */
+export interface CrmFieldMaps {
+  name: CrmName;
+  fields(objectType: CrmObjectType): CrmFields;
+}
+
 export class CrmFields {
   readonly crm: CrmName;
   readonly objectType: CrmObjectType;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConnectorMetrics } from './ports.ts';
 
 /**
  * Every Prometheus metric, defined once. Labels are bounded enums (outcome, queue, provider, type):
@@ -89,3 +90,10 @@ export const queueJobs = new Gauge({
     }
   },
 });
+
+/** The connectors' metrics sink in a running service: the counters above. */
+export const prometheusConnectorMetrics: ConnectorMetrics = {
+  upstream: (provider, outcome) => upstreamRequests.inc({ provider, outcome }),
+  leakGuardRefusal: (type) => leakGuardRefusals.inc({ type }),
+  llmTokens: (route, kind, count) => llmTokens.inc({ route, kind }, count),
+};

@@ -1,5 +1,8 @@
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { CrmObjectType } from './crm-fields.ts';
-import type { Language } from './policy.ts';
+import type { Provider } from './errors.ts';
+import { Language, type LlmRoute } from './policy.ts';
 
 /**
  * The interfaces the core depends on. Connectors in connectors/<system>/ implement them; adding
@@ -22,12 +25,14 @@ export interface CrmContact {
   properties: Record<string, string | null>;
 }
 
-export interface CrmOwner {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
+/** A CRM user with a mailbox: who the draft is for and who signs it (also kept in the vault as is). */
+export const CrmOwner = z.object({
+  id: z.string(),
+  email: z.string(),
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+});
+export type CrmOwner = z.infer<typeof CrmOwner>;
 
 export interface CrmPort {
   /** null when the record does not exist (404). */
@@ -118,7 +123,8 @@ export interface MailboxWatcher {
 
 // ---------- LLM ----------
 
-export type LlmRouteName = 'eu' | 'local';
+/** The policy's LLM routes (`eu`: Azure OpenAI in an allowed region; `local`: a self-hosted model). */
+export type LlmRouteName = LlmRoute;
 
 export interface LlmDraftRequest {
   route: LlmRouteName;
@@ -135,11 +141,13 @@ export interface LlmDraftRequest {
   guard: OutboundScanner;
 }
 
-export interface EmailDraft {
-  subject: string;
-  body: string;
-  language: Language;
-}
+/** The structured answer every LLM route must give (also the response format sent to the model). */
+export const EmailDraft = z.object({
+  subject: z.string().min(1).max(200),
+  body: z.string().min(1).max(8000),
+  language: Language,
+});
+export type EmailDraft = z.infer<typeof EmailDraft>;
 
 export type LlmDraftOutcome =
   | { kind: 'drafted'; draft: EmailDraft; usage: { promptTokens: number; completionTokens: number }; model: string }
@@ -156,3 +164,46 @@ export interface LlmPort {
  * Implemented by the privacy core, injected into the LLM connector so it fails closed.
  */
 export type OutboundScanner = (text: string) => string[];
+
+// ---------- Wiring ----------
+
+/** The three systems a deployment talks to; built once by the command line and handed to the workers. */
+export interface Ports {
+  crm: CrmPort;
+  mail: MailPort;
+  llm: LlmPort;
+  /** Graph only: change-notification subscriptions and delta for the approval loop. */
+  graph?: GraphSubscriptionPort;
+  /**
+   * Gmail only: builds the watch + history approval loop on the worker's Redis connection; `refKey`
+   * keys the mailbox references that stand in for addresses in job payloads.
+   */
+  gmailWatch?: (store: Redis, refKey: Buffer) => HistoryWatcher;
+}
+
+/** A watcher that learns of changes by reading a mailbox's history from a pushed position (Gmail). */
+export interface HistoryWatcher extends MailboxWatcher {
+  /** The changes since the stored position up to `pushedPosition`, for the mailbox behind `ref`. */
+  changes(ref: string, pushedPosition: string): Promise<MailboxChange[]>;
+  /** Renews every watch (they expire); returns how many were renewed. */
+  renewAll(): Promise<number>;
+}
+
+/**
+ * Where connectors report what they saw. The core provides a Prometheus-backed sink; tests and tools
+ * pass their own (or none): a connector never writes to a process-global registry itself.
+ */
+export interface ConnectorMetrics {
+  /** One call to a provider: ok, not_found, throttled, rejected, filtered or error. */
+  upstream(provider: Provider, outcome: string): void;
+  /** An outbound LLM request refused by the leak guard, once per finding type. */
+  leakGuardRefusal(type: string): void;
+  llmTokens(route: LlmRouteName, kind: 'prompt' | 'completion', count: number): void;
+}
+
+/** Reports nothing: the default when no sink is given. */
+export const NO_CONNECTOR_METRICS: ConnectorMetrics = {
+  upstream: () => undefined,
+  leakGuardRefusal: () => undefined,
+  llmTokens: () => undefined,
+};

@@ -1,3 +1,4 @@
+import { errorMessage } from './errors.ts';
 import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 
@@ -65,7 +66,7 @@ export class RedisScript {
     try {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
-      if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+      if (!errorMessage(err).includes('NOSCRIPT')) throw err;
       return redis.eval(this.lua, keys.length, ...keys, ...args);
     }
   }

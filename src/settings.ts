@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { serviceAccountKeyProblem } from './gmail-key.ts';
 
 /**
- * The environment contract of DESIGN.md, parsed once at start. Anything invalid stops the process
+ * The environment contract (README: Configuration), parsed once at start. Anything invalid stops the process
  * before it listens, with one message naming every bad variable (see `describeSettingsError`).
  */
 

@@ -1,6 +1,6 @@
 import { StageJob } from '../src/pipeline/jobs.ts';
 import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
-import { syncCrm } from '../src/pipeline/stages/sync-crm.ts';
+import { syncCrm } from '../src/pipeline/stages/crm-sync.ts';
 import type { Policy } from '../src/policy.ts';
 
 /** crm-sync: note on the contact and draftbridge_status, once per request. */

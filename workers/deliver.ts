@@ -1,6 +1,6 @@
 import { StageJob } from '../src/pipeline/jobs.ts';
 import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
-import { deliverDraft } from '../src/pipeline/stages/deliver-draft.ts';
+import { deliverDraft } from '../src/pipeline/stages/deliver.ts';
 import type { Policy } from '../src/policy.ts';
 
 /** deliver: the draft into the owner's Outlook (review) or sent via Graph (auto), exactly once. */

@@ -1,6 +1,6 @@
 import { StageJob } from '../src/pipeline/jobs.ts';
 import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
-import { composeDraft } from '../src/pipeline/stages/compose-draft.ts';
+import { composeDraft } from '../src/pipeline/stages/draft.ts';
 import type { Policy } from '../src/policy.ts';
 
 /** draft: pseudonymise, classify, prompt the LLM, re-identify locally (or fall back to the template). */

@@ -1,14 +1,12 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { GmailWatch } from '../connectors/gmail/watch.ts';
-import type { AppContext } from '../src/app.ts';
+import { vaultFor, type AppContext } from '../src/app.ts';
 import { LlmCircuit } from '../src/pipeline/llm-circuit.ts';
 import { PromptLibrary } from '../src/pipeline/prompts.ts';
 import { RequestStore } from '../src/pipeline/request-state.ts';
 import { startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
-import type { CrmPort, GraphSubscriptionPort, LlmPort, MailPort } from '../src/ports.ts';
-import { vaultFor } from '../src/privacy/vault.ts';
+import type { Ports } from '../src/ports.ts';
+import { SuppressionList } from '../src/privacy/suppression.ts';
 import { createRedis } from '../src/redis.ts';
 import { crmSyncStage } from './crm-sync.ts';
 import { deliverStage } from './deliver.ts';
@@ -16,18 +14,8 @@ import { draftStage } from './draft.ts';
 import { intakeStage } from './intake.ts';
 import { mailEventsStage, RENEW_GMAIL_WATCH, RENEW_SUBSCRIPTIONS } from './mail-events.ts';
 import { MailWatch } from '../src/pipeline/mail-watch.ts';
-import { closePrivacyQueue } from '../src/privacy/privacy-jobs.ts';
+import { closePrivacyQueue } from '../src/pipeline/privacy-jobs.ts';
 import { startPrivacyWorker } from './privacy.ts';
-
-export interface Ports {
-  crm: CrmPort;
-  mail: MailPort;
-  llm: LlmPort;
-  /** Graph only: change-notification subscriptions and delta for the approval loop. */
-  graph?: GraphSubscriptionPort;
-  /** Gmail only: the watch + history approval loop, on the worker's Redis connection. */
-  gmailWatch?: (store: Redis, ctx: AppContext) => GmailWatch;
-}
 
 export interface RunningWorkers {
   deps: PipelineDeps;
@@ -50,19 +38,24 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
     ports.graph && settings.GRAPH_NOTIFICATION_URL && settings.GRAPH_CLIENT_STATE
       ? new MailWatch(store, ports.graph, { prefix, notificationUrl: settings.GRAPH_NOTIFICATION_URL, clientState: settings.GRAPH_CLIENT_STATE, linkTtlMs: policy.retention.request ?? 30 * 86_400_000 })
       : undefined;
-  const gmailWatch = ports.gmailWatch?.(store, ctx);
+  const gmailWatch = ports.gmailWatch?.(store, ctx.keys.audit);
   return {
-    ctx,
-    crm: ports.crm,
-    mail: ports.mail,
-    llm: ports.llm,
+    policy,
+    logger: ctx.logger,
+    audit: ctx.audit,
+    queues: ctx.queues,
+    crmFields: ctx.crm,
+    ...ports,
     vault,
     requests,
+    suppression: new SuppressionList(store, { prefix }),
     prompts: new PromptLibrary(new URL('../config/prompts', import.meta.url).pathname),
     circuit: new LlmCircuit(store, { prefix }),
     watch: graphWatch,
     graph: ports.graph,
     approvals: gmailWatch ?? graphWatch,
+    history: gmailWatch,
+    mailApp: settings.DRAFTBRIDGE_MAIL === 'gmail' ? 'Gmail' : 'Outlook',
   };
 }
 
@@ -70,22 +63,22 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
   const store = createRedis(ctx.settings.REDIS_URL, 'store', 'draftbridge-store');
   store.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'redis store connection error'));
   const deps = createPipelineDeps(ctx, ports, store);
-  const gmailWatch = deps.approvals instanceof GmailWatch ? deps.approvals : undefined;
   // Workers block on Redis: their own connection, retrying forever (maxRetriesPerRequest null).
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
+  const redis = { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX };
   const workers: Worker[] = [
-    startStageWorker(deps, connection, intakeStage(ctx.policy), timing),
-    startStageWorker(deps, connection, draftStage(ctx.policy), timing),
-    startStageWorker(deps, connection, deliverStage(ctx.policy), timing),
-    startStageWorker(deps, connection, crmSyncStage(ctx.policy), timing),
-    startStageWorker(deps, connection, mailEventsStage(gmailWatch), timing),
-  ] as Worker[];
-  workers.push(await startPrivacyWorker(deps, connection));
+    startStageWorker(deps, redis, intakeStage(ctx.policy), timing),
+    startStageWorker(deps, redis, draftStage(ctx.policy), timing),
+    startStageWorker(deps, redis, deliverStage(ctx.policy), timing),
+    startStageWorker(deps, redis, crmSyncStage(ctx.policy), timing),
+    startStageWorker(deps, redis, mailEventsStage(), timing),
+  ];
+  workers.push(await startPrivacyWorker(ctx, connection));
   if (deps.watch) {
     // Graph message subscriptions live about three days: renew hourly what expires within a day.
     await ctx.queues['mail-events'].upsertJobScheduler(RENEW_SUBSCRIPTIONS, { every: 3_600_000 }, { name: RENEW_SUBSCRIPTIONS, data: { subscriptionId: 'all', receivedAt: 0 } });
   }
-  if (gmailWatch) {
+  if (deps.history) {
     // Gmail drops a watch after 7 days; Google advises calling watch once a day.
     await ctx.queues['mail-events'].upsertJobScheduler(RENEW_GMAIL_WATCH, { every: 86_400_000 }, { name: RENEW_GMAIL_WATCH, data: { subscriptionId: 'all', receivedAt: 0 } });
   }

@@ -1,6 +1,6 @@
 import { CallbackRequest } from '../src/pipeline/jobs.ts';
 import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
-import { fetchContact } from '../src/pipeline/stages/fetch-contact.ts';
+import { fetchContact } from '../src/pipeline/stages/intake.ts';
 import type { Policy } from '../src/policy.ts';
 
 /** intake: CRM event → request record, minimal contact fields and owner mailbox in the vault. */

@@ -1,15 +1,15 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
-import { runRetention } from '../src/audit/retention.ts';
-import type { PipelineDeps } from '../src/pipeline/deps.ts';
-import { PRIVACY_QUEUE, PrivacyJob, RETENTION_SCHEDULER, privacyQueueFor } from '../src/privacy/privacy-jobs.ts';
+import { runRetention } from '../src/pipeline/retention.ts';
+import { subjectRequestDeps, type AppContext } from '../src/app.ts';
+import { PRIVACY_QUEUE, PrivacyJob, RETENTION_SCHEDULER, privacyQueueFor } from '../src/pipeline/privacy-jobs.ts';
 import { erasureRequest } from '../src/privacy/subject-requests.ts';
 
 /**
  * The privacy queue's worker: erasures the CRM asked for (the same erasure as `draftbridge privacy
  * erase`, audited with the CRM as the actor) and the retention sweeper's scheduled runs.
  */
-export async function startPrivacyWorker(deps: PipelineDeps, connection: ConnectionOptions): Promise<Worker> {
-  const { ctx } = deps;
+export async function startPrivacyWorker(ctx: AppContext, connection: ConnectionOptions): Promise<Worker> {
+  const dsr = subjectRequestDeps(ctx);
   const log = ctx.logger.child({ stage: PRIVACY_QUEUE });
   const every = ctx.policy.privacy.retentionSweepEvery;
   const queue = privacyQueueFor(ctx);
@@ -21,7 +21,7 @@ export async function startPrivacyWorker(deps: PipelineDeps, connection: Connect
     async (job) => {
       const data = PrivacyJob.parse(job.data);
       if (data.kind === 'erasure') {
-        const result = await erasureRequest({ ctx, vault: deps.vault }, `${data.objectType}:${data.recordId}`, data.trigger);
+        const result = await erasureRequest(dsr, `${data.objectType}:${data.recordId}`, data.trigger);
         log.info({ jobId: job.id, trigger: data.trigger, requests: result.requestsErased }, 'erasure requested by the CRM carried out');
         return { requestsErased: result.requestsErased };
       }

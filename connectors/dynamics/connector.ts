@@ -1,8 +1,7 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { CrmContact, CrmOwner, CrmPort, CrmRecordRef } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
 import { htmlToText } from '../salesforce/connector.ts';
 
@@ -17,6 +16,8 @@ import { htmlToText } from '../salesforce/connector.ts';
  * UpstreamUnavailable; other 4xx → UpstreamRejected.
  */
 export interface DataverseCrmOptions {
+  /** Where calls are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
   url: string;
   tenantId: string;
   clientId: string;
@@ -36,11 +37,13 @@ const COLLECTION: Record<CrmRecordRef['type'], string> = { contact: 'contacts', 
 const DEFAULT_PAUSE_MS = 60_000;
 
 export class DataverseCrm implements CrmPort {
+  private readonly metrics: ConnectorMetrics;
   readonly api: DynamicsWebApi;
   private readonly serverErrorRetries: number;
   private readonly timeoutMs: number;
 
   constructor(options: DataverseCrmOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     const url = options.url.replace(/\/+$/, '');
     const credential =
       options.credential ??
@@ -126,29 +129,29 @@ export class DataverseCrm implements CrmPort {
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
-        upstreamRequests.inc({ provider: 'dynamics', outcome: 'ok' });
+        this.metrics.upstream('dynamics', 'ok');
         return result;
       } catch (err) {
         const e = err as RequestError;
         const status = typeof e.status === 'number' && e.status > 0 ? e.status : undefined;
         if (status === 404 && operation.startsWith('get')) {
-          upstreamRequests.inc({ provider: 'dynamics', outcome: 'not_found' });
+          this.metrics.upstream('dynamics', 'not_found');
           return null;
         }
         if (status === 429) {
-          upstreamRequests.inc({ provider: 'dynamics', outcome: 'throttled' });
+          this.metrics.upstream('dynamics', 'throttled');
           throw new UpstreamRateLimited('dynamics', retryAfterMs(lowerCase(e.headers), DEFAULT_PAUSE_MS), `dynamics ${operation} throttled (service protection)`);
         }
         if (status !== undefined && status >= 400 && status < 500) {
-          upstreamRequests.inc({ provider: 'dynamics', outcome: 'rejected' });
+          this.metrics.upstream('dynamics', 'rejected');
           // Codes only: Dataverse messages can quote values.
           throw new UpstreamRejected('dynamics', status, `dynamics ${operation} refused with ${status}${e.code ? ` ${e.code}` : ''}`);
         }
         if (status === undefined && isAuthFailure(err)) {
-          upstreamRequests.inc({ provider: 'dynamics', outcome: 'rejected' });
+          this.metrics.upstream('dynamics', 'rejected');
           throw new UpstreamRejected('dynamics', 401, `dynamics ${operation}: token refused (${(err as Error).name})`);
         }
-        upstreamRequests.inc({ provider: 'dynamics', outcome: 'error' });
+        this.metrics.upstream('dynamics', 'error');
         if (attempt >= retries) throw new UpstreamUnavailable('dynamics', `dynamics ${operation} failed: ${status ?? (err as Error).name}`, status, { cause: err });
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
       }

@@ -4,8 +4,7 @@ import { JWT } from 'google-auth-library';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { ServiceAccountKey } from '../../src/gmail-key.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { MailMessageRef, MailPort, OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type OutgoingMail } from '../../src/ports.ts';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
@@ -23,6 +22,8 @@ const LIBRARY_TOKEN_URL = 'https://oauth2.googleapis.com/token';
 const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
 export interface GmailMailOptions {
+  /** Where calls are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
   key: ServiceAccountKey;
   /** GMAIL_API_ROOT_URL, e.g. https://gmail.googleapis.com/ */
   rootUrl: string;
@@ -56,6 +57,7 @@ export function messageIdFor(requestId: string, mailbox: string): string {
 }
 
 export class GmailMail implements MailPort {
+  private readonly metrics: ConnectorMetrics;
   private readonly api: gmail_v1.Gmail;
   private readonly options: GmailMailOptions;
   private readonly timeoutMs: number;
@@ -65,6 +67,7 @@ export class GmailMail implements MailPort {
   private readonly throttles = new Map<string, number>();
 
   constructor(options: GmailMailOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     this.options = options;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     // No client-side retries: a long pause belongs to the queue, not inside a job.
@@ -285,7 +288,7 @@ export class GmailMail implements MailPort {
     try {
       const result = await withTimeout(fn(), this.timeoutMs + 1_000);
       this.throttles.delete(box);
-      upstreamRequests.inc({ provider: 'gmail', outcome: 'ok' });
+      this.metrics.upstream('gmail', 'ok');
       return result;
     } catch (err) {
       const status = err instanceof GaxiosError ? (err.status ?? err.response?.status) : undefined;
@@ -293,7 +296,7 @@ export class GmailMail implements MailPort {
         if (status === 404 && options.notFoundIsNull) return null;
         const reasons = ((err.response?.data as { error?: { errors?: { reason?: string }[] } } | undefined)?.error?.errors ?? []).map((e) => e.reason ?? '');
         if (status === 429 || (status === 403 && reasons.some((r) => RATE_LIMIT_REASONS.has(r)))) {
-          upstreamRequests.inc({ provider: 'gmail', outcome: 'throttled' });
+          this.metrics.upstream('gmail', 'throttled');
           const n = (this.throttles.get(box) ?? 0) + 1;
           this.throttles.set(box, n);
           const headers: Record<string, string | undefined> = {};
@@ -302,13 +305,13 @@ export class GmailMail implements MailPort {
           throw new UpstreamRateLimited('gmail', retryAfterMs(headers, Math.min(64_000, 1_000 * 2 ** (n - 1))), `gmail ${operation} throttled (${status})`);
         }
         if (status >= 400 && status < 500 && status !== 408) {
-          upstreamRequests.inc({ provider: 'gmail', outcome: 'rejected' });
+          this.metrics.upstream('gmail', 'rejected');
           throw new UpstreamRejected('gmail', status, `gmail ${operation} refused with ${status} ${reasons.join(',')}`.trim());
         }
-        upstreamRequests.inc({ provider: 'gmail', outcome: 'error' });
+        this.metrics.upstream('gmail', 'error');
         throw new UpstreamUnavailable('gmail', `gmail ${operation} failed with ${status}`, status, { cause: err });
       }
-      upstreamRequests.inc({ provider: 'gmail', outcome: 'error' });
+      this.metrics.upstream('gmail', 'error');
       throw new UpstreamUnavailable('gmail', `gmail ${operation} failed: ${(err as Error).name}`, undefined, { cause: err });
     }
   }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { gmail_v1 } from '@googleapis/gmail';
 import { UpstreamRejected } from '../../src/errors.ts';
-import { gmailWatchKey, mailboxRef } from '../../src/pipeline/mailbox-ref.ts';
+import { gmailWatchKey, mailboxRef } from '../../src/mailbox-ref.ts';
 import type { MailboxChange, MailboxWatcher } from '../../src/ports.ts';
 import type { GmailMail, GmailMessageInfo } from './connector.ts';
 

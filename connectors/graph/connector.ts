@@ -2,8 +2,8 @@ import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { GraphSubscriptionPort, MailMessageRef, MailPort, MailSubscription, OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
 /**
@@ -27,19 +27,37 @@ export interface GraphMailOptions {
   baseUrl: string;
   mailboxConcurrency?: number;
   timeoutMs?: number;
+  /** Where call outcomes are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
 }
 
 const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn']);
 const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
 
-interface GraphMessage {
-  id: string;
-  isDraft: boolean;
-  internetMessageId?: string;
-  conversationId?: string;
-  webLink?: string;
-  parentFolderId?: string;
-  singleValueExtendedProperties?: { id: string; value: string }[];
+// Graph's answers, parsed: only the fields we use; a malformed answer is an UpstreamUnavailable.
+const GraphMessage = z.object({
+  id: z.string(),
+  // Absent on delta entries for removed messages.
+  isDraft: z.boolean().optional(),
+  internetMessageId: z.string().optional(),
+  conversationId: z.string().optional(),
+  webLink: z.string().optional(),
+  parentFolderId: z.string().optional(),
+  singleValueExtendedProperties: z.array(z.object({ id: z.string(), value: z.string() })).optional(),
+});
+type GraphMessage = z.infer<typeof GraphMessage>;
+const MessagePage = z.object({ value: z.array(GraphMessage).default([]) });
+const DeltaPage = z.object({
+  value: z.array(GraphMessage.extend({ '@removed': z.unknown().optional() })).default([]),
+  '@odata.nextLink': z.string().optional(),
+  '@odata.deltaLink': z.string().optional(),
+});
+const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
+
+function answer<S extends z.ZodType>(schema: S, value: unknown, operation: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new UpstreamUnavailable('graph', `graph ${operation}: malformed answer (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+  return parsed.data;
 }
 
 export class GraphMail implements MailPort, GraphSubscriptionPort {
@@ -47,8 +65,10 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
   private readonly concurrency: number;
   private readonly timeoutMs: number;
   private readonly mailboxes = new Map<string, Semaphore>();
+  private readonly metrics: ConnectorMetrics;
 
   constructor(options: GraphMailOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     const base = new URL(options.baseUrl);
     const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
     const credential =
@@ -83,12 +103,12 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
     const result = await this.call(mailbox, 'findByRequestId', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/messages`).filter(filter).select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId').top(2).get(),
     );
-    const first = (result as { value?: GraphMessage[] } | null)?.value?.[0];
+    const first = answer(MessagePage, result, 'findByRequestId').value[0];
     return first ? this.ref(mailbox, first) : null;
   }
 
   async createDraft(mail: OutgoingMail): Promise<MailMessageRef> {
-    const created = (await this.call(mail.mailbox, 'createDraft', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail)))) as GraphMessage;
+    const created = answer(GraphMessage, await this.call(mail.mailbox, 'createDraft', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail))), 'createDraft');
     return this.ref(mail.mailbox, created);
   }
 
@@ -101,16 +121,17 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
   }
 
   async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null> {
-    const m = (await this.call(mailbox, 'getMessage', () =>
+    const found = await this.call(mailbox, 'getMessage', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`).get(),
-    { notFoundIsNull: true })) as GraphMessage | null;
-    if (!m) return null;
+    { notFoundIsNull: true });
+    if (found === null) return null;
+    const m = answer(GraphMessage, found, 'getMessage');
     const requestId = m.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())?.value ?? null;
     return { ...this.ref(mailbox, m), requestId };
   }
 
   async subscribe(input: { resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState: string; expirationDateTime: Date }): Promise<MailSubscription> {
-    const sub = (await this.call('subscriptions', 'subscribe', () =>
+    const sub = answer(Subscription, await this.call('subscriptions', 'subscribe', () =>
       this.api('/subscriptions').post({
         changeType: input.changeType,
         notificationUrl: input.notificationUrl,
@@ -119,12 +140,12 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
         expirationDateTime: input.expirationDateTime.toISOString(),
         clientState: input.clientState,
       }),
-    )) as MailSubscription;
+    ), 'subscribe');
     return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
   }
 
   async renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription> {
-    const sub = (await this.call('subscriptions', 'renewSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() }))) as MailSubscription;
+    const sub = answer(Subscription, await this.call('subscriptions', 'renewSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() })), 'renewSubscription');
     return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
   }
 
@@ -137,8 +158,8 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
     let next: string | undefined = deltaLink ?? `/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
     for (let page = 0; page < 1000 && next; page++) {
       const url: string = next;
-      const res = (await this.call(mailbox, 'delta', () => this.api(url).get())) as { value: (GraphMessage & { '@removed'?: unknown })[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
-      for (const m of res.value ?? []) messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
+      const res = answer(DeltaPage, await this.call(mailbox, 'delta', () => this.api(url).get()), 'delta');
+      for (const m of res.value) messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
       if (res['@odata.deltaLink']) return { messages, deltaLink: res['@odata.deltaLink'] };
       next = res['@odata.nextLink'];
     }
@@ -163,7 +184,7 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
     return {
       id: m.id,
       mailbox,
-      isDraft: m.isDraft,
+      isDraft: m.isDraft === true,
       ...(m.internetMessageId ? { internetMessageId: m.internetMessageId } : {}),
       ...(m.conversationId ? { conversationId: m.conversationId } : {}),
       ...(m.webLink ? { webLink: m.webLink } : {}),
@@ -177,27 +198,27 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
       // The slot stays taken until Graph has answered, even after we stopped waiting: an abandoned
       // request still counts against the mailbox's 4 concurrent requests on Graph's side.
       const result = await withTimeout(semaphore.run(fn), this.timeoutMs);
-      upstreamRequests.inc({ provider: 'graph', outcome: 'ok' });
+      this.metrics.upstream('graph', 'ok');
       return result;
     } catch (err) {
       if (err instanceof GraphError) {
         const status = err.statusCode;
         if (status === 404 && options.notFoundIsNull) return null;
         if (status === 429 || status === 503) {
-          upstreamRequests.inc({ provider: 'graph', outcome: 'throttled' });
+          this.metrics.upstream('graph', 'throttled');
           const headers: Record<string, string | undefined> = {};
           err.headers?.forEach((v, k) => (headers[k.toLowerCase()] = v));
           throw new UpstreamRateLimited('graph', retryAfterMs(headers, 5_000), `graph ${operation} throttled (${status})`);
         }
         if (status >= 400 && status < 500 && status !== 408) {
-          upstreamRequests.inc({ provider: 'graph', outcome: 'rejected' });
+          this.metrics.upstream('graph', 'rejected');
           throw new UpstreamRejected('graph', status, `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim());
         }
-        upstreamRequests.inc({ provider: 'graph', outcome: 'error' });
+        this.metrics.upstream('graph', 'error');
         throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
       }
-      upstreamRequests.inc({ provider: 'graph', outcome: 'error' });
-      throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${(err as Error).name}`, undefined, { cause: err });
+      this.metrics.upstream('graph', 'error');
+      throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
     }
   }
 }

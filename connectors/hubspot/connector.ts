@@ -2,8 +2,8 @@ import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { CrmContact, CrmOwner, CrmPort, CrmRecordRef } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
+import { z } from 'zod';
 import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
@@ -21,23 +21,28 @@ export interface HubSpotCrmOptions {
   /** Per request; a hung HubSpot must not hold a job until its lock expires. */
   timeoutMs?: number;
   logger?: Logger;
+  /** Where call outcomes are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
+  /** Waits between 5xx retries (tests pass one that does not really wait). */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 const NOTE_TO_CONTACT = 202;
 
-interface ApiError {
-  code?: number;
-  headers?: Record<string, string>;
-  body?: unknown;
-}
+/** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
+const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(z.string(), z.unknown()).optional() });
 
 export class HubSpotCrm implements CrmPort {
   readonly client: Client;
   private readonly window: RateWindow;
   private readonly serverErrorRetries: number;
   private readonly timeoutMs: number;
+  private readonly metrics: ConnectorMetrics;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: HubSpotCrmOptions) {
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
     this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
     this.window = new RateWindow(Math.max(1, options.requestsPer10s), 10_000);
@@ -85,36 +90,37 @@ export class HubSpotCrm implements CrmPort {
       await this.window.acquire();
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
-        upstreamRequests.inc({ provider: 'hubspot', outcome: 'ok' });
+        this.metrics.upstream('hubspot', 'ok');
         return result;
       } catch (err) {
-        const e = err as ApiError & Error;
-        const status = typeof e.code === 'number' ? e.code : undefined;
+        const parsed = ApiError.safeParse(err);
+        const e = parsed.success ? parsed.data : {};
+        const status = e.code;
         if (status === 404 && options.notFoundIsNull) {
-          upstreamRequests.inc({ provider: 'hubspot', outcome: 'not_found' });
+          this.metrics.upstream('hubspot', 'not_found');
           return null;
         }
         if (status === 429) {
-          upstreamRequests.inc({ provider: 'hubspot', outcome: 'throttled' });
+          this.metrics.upstream('hubspot', 'throttled');
           const headers = lowerCase(e.headers);
           // Without Retry-After the ten-second window is what HubSpot counts against.
           const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds'] ?? 10_000);
           throw new UpstreamRateLimited('hubspot', retryAfterMs(headers, interval), `hubspot ${operation} throttled`);
         }
         if (status !== undefined && status >= 400 && status < 500) {
-          upstreamRequests.inc({ provider: 'hubspot', outcome: 'rejected' });
+          this.metrics.upstream('hubspot', 'rejected');
           throw new UpstreamRejected('hubspot', status, `hubspot ${operation} refused with ${status}`);
         }
-        upstreamRequests.inc({ provider: 'hubspot', outcome: 'error' });
+        this.metrics.upstream('hubspot', 'error');
         if (attempt >= this.serverErrorRetries) {
-          throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? e.name}`, status, { cause: err });
+          throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`, status, { cause: err });
         }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
+        await this.sleep(200 * 2 ** attempt + Math.random() * 100);
       }
     }
   }
 }
 
-function lowerCase(headers: Record<string, string> | undefined): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+function lowerCase(headers: Record<string, unknown> | undefined): Record<string, string | undefined> {
+  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v === undefined || v === null ? undefined : String(v)]));
 }

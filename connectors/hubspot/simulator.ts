@@ -37,6 +37,8 @@ export interface HubSpotSimulator {
   seedContact(input: { id?: string; properties: Record<string, string | null> }): SimContact;
   seedOwner(input: { id?: string; email: string; firstName: string; lastName: string }): SimOwner;
   inject(fault: Fault): void;
+  /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -186,6 +188,7 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
       return o;
     },
     inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     close: () => app.close(),
   };
 }

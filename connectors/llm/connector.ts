@@ -1,10 +1,10 @@
 import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/core/error';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { leakGuardRefusals, llmTokens, upstreamRequests } from '../../src/metrics.ts';
+import { errorMessage, LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Policy, RouteBudget } from '../../src/policy.ts';
-import type { EmailDraft, LlmDraftOutcome, LlmDraftRequest, LlmPort, LlmRouteName } from '../../src/ports.ts';
+import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName } from '../../src/ports.ts';
 import type { Settings } from '../../src/settings.ts';
 import { retryAfterMs } from '../rate-window.ts';
 import { TokenBudget } from './token-budget.ts';
@@ -14,14 +14,14 @@ import { TokenBudget } from './token-budget.ts';
  * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then a
  * per-route requests/tokens-per-minute budget; the answer is structured output from one zod schema.
  */
-export const EmailDraftSchema = z.object({
-  subject: z.string().min(1).max(200),
-  body: z.string().min(1).max(8000),
-  language: z.enum(['de', 'en']),
+/** Azure's error body on a content-filter refusal (400, code content_filter, per-category results). */
+const AzureErrorBody = z.object({
+  code: z.string().optional(),
+  innererror: z.object({ content_filter_result: z.record(z.string(), z.object({ filtered: z.boolean().optional() }).nullish()).optional() }).optional(),
 });
 
 // Built once: converting the zod schema to JSON Schema on every call is measurable.
-const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraftSchema, 'email_draft');
+const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraft, 'email_draft');
 
 interface Route {
   client: OpenAI;
@@ -34,20 +34,31 @@ export interface DraftingLlmOptions {
   eu?: { endpoint: string; apiKey?: string; azureADTokenProvider?: () => Promise<string>; apiVersion: string; deployment: string };
   local?: { baseURL: string; model: string; apiKey?: string };
   budgets: { eu: RouteBudget; local: RouteBudget };
-  /** SDK retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
+  /** Retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
   maxRetries?: number;
+  /** Waits between those retries (tests pass one that does not really wait). */
+  sleep?: (ms: number) => Promise<void>;
   maxCompletionTokens?: number;
+  /** Where call outcomes, refusals and tokens are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
 }
 
 export class DraftingLlm implements LlmPort {
   private readonly routes = new Map<LlmRouteName, Route>();
   private readonly maxCompletionTokens: number;
+  private readonly metrics: ConnectorMetrics;
+  private readonly maxRetries: number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(options: DraftingLlmOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     this.maxCompletionTokens = options.maxCompletionTokens ?? 800;
-    const retries = options.maxRetries ?? 1;
-    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job);
-    // we want throttling to pause the whole queue instead, so 429 is surfaced via fetch wrapper below.
+    this.maxRetries = options.maxRetries ?? 1;
+    this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job)
+    // and sleeps where nobody can shorten it; we retry transient failures ourselves (see `complete`)
+    // and let throttling pause the whole queue instead.
+    const retries = 0;
     if (options.eu) {
       const b = options.budgets.eu;
       this.routes.set('eu', {
@@ -58,7 +69,6 @@ export class DraftingLlm implements LlmPort {
           ...(options.eu.azureADTokenProvider ? { azureADTokenProvider: options.eu.azureADTokenProvider } : { apiKey: options.eu.apiKey }),
           maxRetries: retries,
           timeout: b.timeoutMs,
-          fetch: noRetryOn429,
         }),
         model: options.eu.deployment,
         budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
@@ -68,7 +78,7 @@ export class DraftingLlm implements LlmPort {
     if (options.local) {
       const b = options.budgets.local;
       this.routes.set('local', {
-        client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs, fetch: noRetryOn429 }),
+        client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs }),
         model: options.local.model,
         budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
         timeoutMs: b.timeoutMs,
@@ -76,8 +86,9 @@ export class DraftingLlm implements LlmPort {
     }
   }
 
-  static fromSettings(settings: Settings, policy: Policy): DraftingLlm {
+  static fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): DraftingLlm {
     return new DraftingLlm({
+      ...(metrics ? { metrics } : {}),
       ...(settings.AZURE_OPENAI_ENDPOINT && settings.AZURE_OPENAI_DEPLOYMENT
         ? { eu: { endpoint: settings.AZURE_OPENAI_ENDPOINT, apiKey: settings.AZURE_OPENAI_API_KEY ?? '', apiVersion: settings.AZURE_OPENAI_API_VERSION, deployment: settings.AZURE_OPENAI_DEPLOYMENT } }
         : {}),
@@ -90,7 +101,7 @@ export class DraftingLlm implements LlmPort {
     // Fail closed before anything leaves the process.
     const findings = [...request.guard(request.system), ...request.guard(request.user)];
     if (findings.length > 0) {
-      for (const type of findings) leakGuardRefusals.inc({ type });
+      for (const type of findings) this.metrics.leakGuardRefusal(type);
       throw new LeakBlocked(findings);
     }
     const route = this.routes.get(request.route);
@@ -101,72 +112,80 @@ export class DraftingLlm implements LlmPort {
     if (wait > 0) throw new UpstreamRateLimited('llm', wait, `llm route ${request.route} budget exhausted`);
 
     try {
-      const completion = await route.client.chat.completions.parse({
-        model: route.model,
-        messages: [
-          { role: 'system', content: request.system },
-          { role: 'user', content: request.user },
-        ],
-        response_format: EMAIL_DRAFT_FORMAT,
-        max_completion_tokens: this.maxCompletionTokens,
-        temperature: 0.4,
-      });
-      upstreamRequests.inc({ provider: 'llm', outcome: 'ok' });
+      const completion = await this.complete(route, request);
+      this.metrics.upstream('llm', 'ok');
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       route.budget.settle(estimate, usage.promptTokens + usage.completionTokens);
-      llmTokens.inc({ route: request.route, kind: 'prompt' }, usage.promptTokens);
-      llmTokens.inc({ route: request.route, kind: 'completion' }, usage.completionTokens);
+      this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
+      this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = completion.choices[0]?.message.parsed;
       if (!parsed) throw new UpstreamUnavailable('llm', 'answer without structured content');
-      return { kind: 'drafted', draft: parsed as EmailDraft, usage, model: completion.model };
+      return { kind: 'drafted', draft: parsed, usage, model: completion.model };
     } catch (err) {
       return this.outcomeOf(err, request.route);
     }
   }
 
+  /** One completion, retried up to `maxRetries` times on transient failures with exponential backoff. */
+  private async complete(route: Route, request: LlmDraftRequest) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await route.client.chat.completions.parse({
+          model: route.model,
+          messages: [
+            { role: 'system', content: request.system },
+            { role: 'user', content: request.user },
+          ],
+          response_format: EMAIL_DRAFT_FORMAT,
+          max_completion_tokens: this.maxCompletionTokens,
+          temperature: 0.4,
+        });
+      } catch (err) {
+        if (attempt >= this.maxRetries || !transient(err)) throw err;
+        // The SDK's schedule: 0.5 s doubling, up to 25 % jitter.
+        await this.sleep(500 * 2 ** attempt * (1 - Math.random() * 0.25));
+      }
+    }
+  }
+
   private outcomeOf(err: unknown, route: LlmRouteName): LlmDraftOutcome {
-    const name = (err as Error)?.constructor?.name ?? '';
-    if (name === 'LengthFinishReasonError') return { kind: 'truncated' };
-    if (name === 'ContentFilterFinishReasonError') return { kind: 'content_filtered', categories: [] };
+    if (err instanceof LengthFinishReasonError) return { kind: 'truncated' };
+    if (err instanceof ContentFilterFinishReasonError) return { kind: 'content_filtered', categories: [] };
     if (err instanceof UpstreamUnavailable || err instanceof UpstreamRateLimited) throw err;
     if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
-      upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+      this.metrics.upstream('llm', 'error');
       throw new UpstreamUnavailable('llm', `llm ${route}: ${err.message}`, undefined, { cause: err });
     }
     if (err instanceof APIError) {
       const status = err.status ?? 0;
-      const body = err.error as { code?: string; innererror?: { content_filter_result?: Record<string, { filtered?: boolean }> } } | undefined;
-      if (status === 400 && (err.code === 'content_filter' || body?.code === 'content_filter')) {
-        upstreamRequests.inc({ provider: 'llm', outcome: 'filtered' });
-        const results = body?.innererror?.content_filter_result ?? {};
+      const body = AzureErrorBody.safeParse(err.error);
+      if (status === 400 && (err.code === 'content_filter' || (body.success && body.data.code === 'content_filter'))) {
+        this.metrics.upstream('llm', 'filtered');
+        const results = (body.success ? body.data.innererror?.content_filter_result : undefined) ?? {};
         return { kind: 'content_filtered', categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) };
       }
       if (status === 429) {
-        upstreamRequests.inc({ provider: 'llm', outcome: 'throttled' });
-        const headers = Object.fromEntries((err.headers as Headers | undefined)?.entries?.() ?? []);
+        this.metrics.upstream('llm', 'throttled');
+        const headers = Object.fromEntries(err.headers?.entries() ?? []);
         throw new UpstreamRateLimited('llm', retryAfterMs(headers, 10_000), `llm ${route} throttled`);
       }
       if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
-        upstreamRequests.inc({ provider: 'llm', outcome: 'rejected' });
+        this.metrics.upstream('llm', 'rejected');
         throw new UpstreamRejected('llm', status, `llm ${route} refused with ${status}`);
       }
-      upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
+      this.metrics.upstream('llm', 'error');
       throw new UpstreamUnavailable('llm', `llm ${route} failed with ${status}`, status, { cause: err });
     }
     // Malformed JSON bodies and schema violations surface as plain errors from the SDK's parser.
-    upstreamRequests.inc({ provider: 'llm', outcome: 'error' });
-    throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${(err as Error)?.message?.slice(0, 80)})`, undefined, { cause: err });
+    this.metrics.upstream('llm', 'error');
+    throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${errorMessage(err).slice(0, 80)})`, undefined, { cause: err });
   }
 }
 
-/**
- * The SDK retries 429 by itself; marking the response non-retryable (`x-should-retry: false`) hands
- * throttling to the pipeline, which pauses the queue for the whole Retry-After instead.
- */
-const noRetryOn429: typeof fetch = async (input, init) => {
-  const res = await fetch(input, init);
-  if (res.status !== 429) return res;
-  const headers = new Headers(res.headers);
-  headers.set('x-should-retry', 'false');
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
-};
+/** What the SDK itself would retry, minus 429 (throttling pauses the queue instead). */
+function transient(err: unknown): boolean {
+  if (err instanceof APIConnectionError) return true; // includes timeouts
+  if (!(err instanceof APIError)) return false; // broken bodies and schema violations: not retried
+  const status = err.status ?? 0;
+  return status === 408 || status === 409 || status >= 500;
+}

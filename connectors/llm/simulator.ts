@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import type { Language } from '../../src/policy.ts';
 
 /**
  * A local Azure OpenAI (and OpenAI-compatible) chat completions endpoint for tests and the sandbox:
@@ -17,6 +18,8 @@ export interface AzureOpenAiSimulator {
   deployment: string;
   requests: RecordedRequest[];
   inject(fault: Fault): void;
+  /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
+  clearFaults(): void;
   setDown(down: boolean): void;
   mangle(mode: MangleMode, times?: number): void;
   /** Text that triggers Azure's prompt content filter (400 content_filter). */
@@ -48,7 +51,7 @@ export function estimateTokens(s: string): number {
   return Math.ceil(s.length / 4);
 }
 
-function draftFrom(system: string, user: string): { subject: string; body: string; language: 'de' | 'en' } {
+function draftFrom(system: string, user: string): { subject: string; body: string; language: Language } {
   const de = /language \("de"\)|Sie-Form|Beginne den Text/.test(system + user);
   const greeting = (user.match(/(?:Start the body with exactly this line|Beginne den Text \(body\) mit genau dieser Zeile):\s*(.+)/)?.[1] ?? (de ? 'Guten Tag,' : 'Hello,')).trim();
   const closingMatch = user.match(/(?:End the body with exactly these lines|Beende den Text mit genau diesen Zeilen):\s*\n([\s\S]*?)\n(?:Kontext|Context):/);
@@ -79,7 +82,7 @@ function draftFrom(system: string, user: string): { subject: string; body: strin
   return { subject: de ? (isLead ? 'Ihr Kennenlerngespräch' : 'Ihr Rückrufwunsch – Terminvorschlag') : isLead ? 'Your introductory call' : 'Your callback request – proposed times', body: body.join('\n'), language: de ? 'de' : 'en' };
 }
 
-function applyMangle(draft: { subject: string; body: string; language: 'de' | 'en' }, mode: MangleMode) {
+function applyMangle(draft: { subject: string; body: string; language: Language }, mode: MangleMode) {
   const body = draft.body;
   switch (mode) {
     case 'lowercase':
@@ -206,6 +209,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     contentFilterMarker,
     requests: faults.requests,
     inject: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
     setDown(value) {
       down = value;
     },

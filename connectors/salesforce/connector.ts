@@ -1,8 +1,7 @@
 import { Connection } from 'jsforce';
 import { HttpApi } from 'jsforce/lib/http-api.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { upstreamRequests } from '../../src/metrics.ts';
-import type { CrmContact, CrmOwner, CrmPort, CrmRecordRef } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
 import { requestToken, type SalesforceAuth, type SalesforceToken } from './auth.ts';
 
@@ -16,6 +15,8 @@ import { requestToken, type SalesforceAuth, type SalesforceToken } from './auth.
  * UpstreamRejected. jsforce's own retries are off: they would hide throttling from the pipeline.
  */
 export interface SalesforceCrmOptions {
+  /** Where calls are counted (the service passes its Prometheus sink). */
+  metrics?: ConnectorMetrics;
   auth: SalesforceAuth;
   /** e.g. `62.0` */
   apiVersion: string;
@@ -48,6 +49,7 @@ interface QueryResult {
 }
 
 export class SalesforceCrm implements CrmPort {
+  private readonly metrics: ConnectorMetrics;
   readonly connection: Connection;
   /** Last `Sforce-Limit-Info: api-usage=n/m` seen (for ops; the daily limit is per org). */
   apiUsage: { used: number; limit: number } | undefined;
@@ -60,6 +62,7 @@ export class SalesforceCrm implements CrmPort {
   private tokenFailure: Error | undefined;
 
   constructor(options: SalesforceCrmOptions) {
+    this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     this.auth = options.auth;
     this.version = options.apiVersion;
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
@@ -131,7 +134,7 @@ export class SalesforceCrm implements CrmPort {
       const result = await this.rest<QueryResult>(operation, 'GET', `/query?q=${encodeURIComponent(soql)}`);
       // jsforce hands back unparseable bodies as text: a cut-off answer is transient, like a 5xx.
       if (result && typeof result === 'object' && Array.isArray(result.records)) return result.records[0];
-      upstreamRequests.inc({ provider: 'salesforce', outcome: 'error' });
+      this.metrics.upstream('salesforce', 'error');
       if (attempt >= this.serverErrorRetries) throw new UpstreamUnavailable('salesforce', `salesforce ${operation} failed: malformed query result`);
     }
   }
@@ -186,33 +189,33 @@ export class SalesforceCrm implements CrmPort {
           ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
         };
         const result = (await withTimeout(Promise.resolve(api.request<T>(request)), this.timeoutMs)) as T;
-        upstreamRequests.inc({ provider: 'salesforce', outcome: 'ok' });
+        this.metrics.upstream('salesforce', 'ok');
         return result;
       } catch (err) {
         const e = err as Error & SalesforceError;
         const code = e.errorCode ?? '';
         if (status === 404 && method === 'GET') {
-          upstreamRequests.inc({ provider: 'salesforce', outcome: 'not_found' });
+          this.metrics.upstream('salesforce', 'not_found');
           return null;
         }
         if (status === 429 || code === 'REQUEST_LIMIT_EXCEEDED') {
-          upstreamRequests.inc({ provider: 'salesforce', outcome: 'throttled' });
+          this.metrics.upstream('salesforce', 'throttled');
           throw new UpstreamRateLimited('salesforce', retryAfterMs(headers, this.limitPauseMs), `salesforce ${operation} throttled (${code || status})`);
         }
         if (status === 401 && this.tokenFailure) {
-          upstreamRequests.inc({ provider: 'salesforce', outcome: 'rejected' });
+          this.metrics.upstream('salesforce', 'rejected');
           throw classifyTokenFailure(this.tokenFailure, operation);
         }
         if (status === undefined && this.tokenFailure && e === this.tokenFailure) {
-          upstreamRequests.inc({ provider: 'salesforce', outcome: 'rejected' });
+          this.metrics.upstream('salesforce', 'rejected');
           throw classifyTokenFailure(this.tokenFailure, operation);
         }
         if (status !== undefined && status >= 400 && status < 500) {
-          upstreamRequests.inc({ provider: 'salesforce', outcome: 'rejected' });
+          this.metrics.upstream('salesforce', 'rejected');
           // Codes only: Salesforce messages can quote field values.
           throw new UpstreamRejected('salesforce', status, `salesforce ${operation} refused with ${status} ${code}`.trim());
         }
-        upstreamRequests.inc({ provider: 'salesforce', outcome: 'error' });
+        this.metrics.upstream('salesforce', 'error');
         if (attempt >= retries) throw new UpstreamUnavailable('salesforce', `salesforce ${operation} failed: ${status ?? e.name}`, status, { cause: err });
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
       }

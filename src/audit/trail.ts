@@ -1,6 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { keysFor } from '../keys.ts';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
@@ -35,20 +36,18 @@ export const AuditEventInput = z.object({
 });
 export type AuditEventInput = z.input<typeof AuditEventInput>;
 
-export interface AuditEvent {
-  id: string;
-  ts: string;
-  type: string;
-  requestId: string | null;
-  subject: string | null;
-  actor: string;
-  outcome: string;
-  details: Record<string, unknown>;
-  /** The link of the event before (the anchor for the first retained one). */
-  prev: string;
-  /** This event's link. */
-  hash: string;
-}
+/** The stored body of one event (the stream entry's `e` field), parsed on read. */
+const AuditEventBody = z.object({
+  ts: z.string(),
+  type: z.string(),
+  requestId: z.string().nullable(),
+  subject: z.string().nullable(),
+  actor: z.string(),
+  outcome: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+export type AuditEvent = z.infer<typeof AuditEventBody> & { id: string; prev: string; hash: string };
 
 // Commit a batch of links only if nobody sealed since we read the head (ARGV[1]).
 const SEAL_SCRIPT = new RedisScript(`
@@ -100,10 +99,11 @@ export class AuditTrail {
   constructor(redis: Redis, options: AuditTrailOptions) {
     this.redis = redis;
     this.key = createSecretKey(options.key);
-    this.streamKey = `${options.prefix}:audit`;
-    this.linksKey = `${options.prefix}:audit:links`;
-    this.headKey = `${options.prefix}:audit:head`;
-    this.anchorKey = `${options.prefix}:audit:anchor`;
+    const keys = keysFor(options.prefix).audit;
+    this.streamKey = keys.stream;
+    this.linksKey = keys.links;
+    this.headKey = keys.head;
+    this.anchorKey = keys.anchor;
     this.scanner = options.scanner;
     this.onScrubbed = options.onScrubbed;
     this.subjects = new SubjectKeys(redis, { prefix: options.prefix, auditKey: options.key });
@@ -310,7 +310,7 @@ function fieldMap(fields: string[]): Record<string, string> {
 }
 
 function toEvent(id: string, f: Record<string, string>, prev: string, hash: string): AuditEvent {
-  const body = JSON.parse(f.e ?? '{}') as Omit<AuditEvent, 'id' | 'prev' | 'hash'>;
+  const body = AuditEventBody.parse(JSON.parse(f.e ?? '{}'));
   return { id, ...body, prev, hash };
 }
 

@@ -6,6 +6,7 @@ import { createAppContext } from '../app.ts';
 import { signV3 } from '../http/hubspot-signature.ts';
 import { buildServer } from '../http/server.ts';
 import { createLogger } from '../logger.ts';
+import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
 import { SANDBOX_HUBSPOT_SECRET } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
@@ -50,7 +51,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
   const app = await buildServer(ctx);
-  const workers = await startWorkers(ctx, createPorts(ctx.settings, policy));
+  const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics));
   const n = options.requests;
   try {
     // Warm-up: JIT, TLS session, token cache.

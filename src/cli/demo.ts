@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import { signV3 } from '../http/hubspot-signature.ts';
 import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 
@@ -41,7 +42,7 @@ export async function runDemo(options: { url: string; contact: string; crm?: str
       body,
     });
   } catch (err) {
-    print(`✗ cannot reach ${base}: ${(err as Error).message}. Is the service running (npm start with DRAFTBRIDGE_SANDBOX=1)?`);
+    print(`✗ cannot reach ${base}: ${errorMessage(err)}. Is the service running (npm start with DRAFTBRIDGE_SANDBOX=1)?`);
     return 1;
   }
   print(`← ${res.status} ${res.status === 204 ? '(accepted: the job is in Redis)' : await res.text()}`);

@@ -1,20 +1,21 @@
+import { errorMessage } from '../errors.ts';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { loadPolicy, type Policy } from '../policy.ts';
+import { Language, loadPolicy, type Policy } from '../policy.ts';
 import { issuePath } from '../issue-path.ts';
 import { loadSettings } from '../settings.ts';
 import { classifySensitive, decideSensitive } from '../privacy/dlp.ts';
 import { Pseudonymiser } from '../privacy/pseudonymise.ts';
 
 /**
- * `draftbridge pseudonymise`: JSON Lines in, JSON Lines out (DESIGN.md). One line per input line, in
+ * `draftbridge pseudonymise`: JSON Lines in, JSON Lines out. One line per input line, in
  * order; a bad line gets `{"error": …}` and the stream goes on. Never prints an original value.
  */
 export const PseudonymiseInput = z.object({
   text: z.string(),
   contact: z.record(z.string(), z.union([z.string(), z.null()])).optional(),
-  lang: z.enum(['de', 'en']).optional(),
+  lang: Language.optional(),
 });
 
 export interface PseudonymiseOutput {
@@ -75,7 +76,7 @@ export function registerPseudonymise(
         policy = await loadPolicy(settings.DRAFTBRIDGE_POLICY);
       } catch (err) {
         // Settings and policy messages name variables and files, never a personal value.
-        io.stderr.write(`draftbridge: ${(err as Error).message}\n`);
+        io.stderr.write(`draftbridge: ${errorMessage(err)}\n`);
         process.exitCode = 1;
         return;
       }

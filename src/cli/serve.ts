@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAppContext, type AppContext } from '../app.ts';
 import { buildServer } from '../http/server.ts';
+import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
 import { createPorts } from '../../connectors/index.ts';
@@ -16,16 +17,17 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-/** A hook so later stages (workers, sandbox) can join the process without serve knowing them. */
+/**
+ * What joins the process besides the core routes: workers and extra route plugins, each made from the
+ * context once it exists (so nothing has to hold a reference before it is built).
+ */
 export interface ServiceParts {
   startWorkers?: (ctx: AppContext) => Promise<{ close(): Promise<void> }>;
-  httpPlugins?: ((app: FastifyInstance) => Promise<void>)[];
-  onContext?: (ctx: AppContext) => void;
+  httpPlugins?: ((ctx: AppContext) => (app: FastifyInstance) => Promise<void>)[];
 }
 
 export async function startService(settings: Settings, policy: Policy, role: ServeRole, parts: ServiceParts = {}): Promise<RunningService> {
   const ctx = createAppContext(settings, policy);
-  parts.onContext?.(ctx);
   try {
     await ctx.ready();
   } catch {
@@ -35,7 +37,7 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
   let server: FastifyInstance | undefined;
   let workers: { close(): Promise<void> } | undefined;
   if (role === 'api' || role === 'all') {
-    server = await buildServer(ctx, parts.httpPlugins ?? []);
+    server = await buildServer(ctx, (parts.httpPlugins ?? []).map((plugin) => plugin(ctx)));
     await server.listen({ port: settings.PORT, host: settings.HOST });
   }
   if ((role === 'worker' || role === 'all') && parts.startWorkers) {
@@ -59,27 +61,19 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
  */
 export async function serve(settings: Settings, policy: Policy, role: ServeRole): Promise<RunningService> {
   if (!settings.DRAFTBRIDGE_SANDBOX) {
-    const ports = createPorts(settings, policy);
-    let ctxRef: AppContext | undefined;
+    const ports = createPorts(settings, policy, prometheusConnectorMetrics);
     return startService(settings, policy, role, {
       startWorkers: (ctx) => startWorkers(ctx, ports),
-      httpPlugins: [async (app) => app.register(privacyRoutes(ctxRef!, ports.crm))],
-      onContext: (ctx) => {
-        ctxRef = ctx;
-      },
+      httpPlugins: [(ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
     });
   }
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../sandbox.ts');
   const sandbox = await startSandbox(settings, { oidcInService: true });
-  const ports = createPorts(sandbox.settings, policy);
-  let ctxRef: AppContext | undefined;
+  const ports = createPorts(sandbox.settings, policy, prometheusConnectorMetrics);
   const service = await startService(sandbox.settings, policy, role, {
     startWorkers: (ctx) => startWorkers(ctx, ports),
-    httpPlugins: [async (app) => app.register(sandboxRoutes(ctxRef!, sandbox)), async (app) => app.register(privacyRoutes(ctxRef!, ports.crm))],
-    onContext: (ctx) => {
-      ctxRef = ctx;
-    },
+    httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
   });
   service.ctx.logger.info({ hubspot: sandbox.hubspot.url, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
   return { ...service, stop: async () => { await service.stop(); await sandbox.close(); } };

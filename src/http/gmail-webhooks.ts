@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app.ts';
 import { webhookDeliveries } from '../metrics.ts';
 import type { GmailPush } from '../pipeline/jobs.ts';
-import { gmailWatchKey, mailboxRef } from '../pipeline/mailbox-ref.ts';
+import { gmailWatchKey, mailboxRef } from '../mailbox-ref.ts';
 
 /**
  * POST /webhooks/gmail: Gmail's changes through a Pub/Sub push subscription with OIDC

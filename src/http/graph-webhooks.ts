@@ -23,6 +23,8 @@ const Notification = z.looseObject({
   resourceData: z.looseObject({ id: z.string().optional() }).optional(),
   tenantId: z.string().optional(),
 });
+/** Graph's subscription handshake: POST ?validationToken=… expects the token back. */
+const ValidationQuery = z.object({ validationToken: z.string() });
 const NotificationBatch = z.object({ value: z.array(Notification).min(1).max(1000) });
 
 export async function graphWebhookRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
@@ -30,8 +32,9 @@ export async function graphWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
   app.addContentTypeParser('text/plain', { parseAs: 'string' }, (_req, body, done) => done(null, body));
 
   app.post('/webhooks/graph', async (request, reply) => {
-    const token = (request.query as { validationToken?: unknown }).validationToken;
-    if (typeof token === 'string') {
+    const validation = ValidationQuery.safeParse(request.query);
+    if (validation.success) {
+      const token = validation.data.validationToken;
       // Fastify has already URL-decoded the query: Graph wants the token back exactly, as plain text.
       return reply.code(200).type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(token);
     }

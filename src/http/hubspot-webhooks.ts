@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
@@ -7,7 +8,7 @@ import { enqueueCallbackRequests } from '../pipeline/intake.ts';
 import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
 import { inSpan } from '../telemetry.ts';
 import { issuePath } from '../issue-path.ts';
-import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../privacy/privacy-jobs.ts';
+import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../pipeline/privacy-jobs.ts';
 import { safeEqual, verifyHubSpotSignature } from './hubspot-signature.ts';
 
 /**
@@ -40,7 +41,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
       await ctx.audit.append({ type: `webhook.${outcome}`, actor: source, outcome, requestId: null, details: { httpRequestId: request.id, ...details } });
     } catch (err) {
       // Redis is down (that is usually why we are here): the log line is the record.
-      request.log.error({ outcome, err: { message: (err as Error).message } }, 'audit write failed for webhook delivery');
+      request.log.error({ outcome, err: { message: errorMessage(err) } }, 'audit write failed for webhook delivery');
     }
   };
 
@@ -68,7 +69,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
       // GDPR deletions in the CRM become erasure jobs (the events matched no trigger: not ignored after all).
       ignored -= await enqueueErasures(ctx, erasures);
     } catch (err) {
-      request.log.warn({ err: { message: (err as Error).message } }, 'cannot enqueue webhook jobs; asking the sender to retry');
+      request.log.warn({ err: { message: errorMessage(err) } }, 'cannot enqueue webhook jobs; asking the sender to retry');
       await record(request, source, 'unavailable', { events: requests.length });
       return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
     }
@@ -85,7 +86,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   app.post('/webhooks/hubspot', async (request, reply) => {
     const source = 'hubspot.app' as const;
-    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const body = rawBody(request);
     const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
     if (!secret) return reject(request, reply, source, 401, 'rejected_signature', 'secret_not_configured', 'HUBSPOT_CLIENT_SECRET is not configured');
     const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: publicUri(request), body, headers: request.headers, accept: ['v3'] });
@@ -99,7 +100,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
     const source = 'hubspot.workflow' as const;
-    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const body = rawBody(request);
     const auth = workflowAuthorised(request, body, ctx);
     if (!auth.ok) return reject(request, reply, source, 401, 'rejected_signature', auth.code, 'missing or invalid signature or workflow secret');
 
@@ -111,6 +112,11 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     if (routing.kind === 'ignored') return enqueue(request, reply, source, [], 1);
     return enqueue(request, reply, source, [routing.request], 0);
   });
+}
+
+/** The content-type parser above hands every body over as a Buffer; no body is an empty one. */
+function rawBody(request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
 
 function workflowAuthorised(request: FastifyRequest, body: Buffer, ctx: AppContext): { ok: true } | { ok: false; code: string } {

@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { recordOfProcessing } from '../cli/ropa.ts';
+import { subjectRequestDeps, type AppContext } from '../app.ts';
+import { recordOfProcessing } from '../privacy/ropa.ts';
 import type { CrmPort } from '../ports.ts';
 import { accessRequest, erasureRequest, objectionRequest } from '../privacy/subject-requests.ts';
-import { vaultFor } from '../privacy/vault.ts';
 import { authenticatorFor, requireRole } from './access.ts';
 
 /**
@@ -12,7 +11,7 @@ import { authenticatorFor, requireRole } from './access.ts';
  * GET /privacy/ropa; POST /privacy/subjects/:contactId/{access,erasure,objection}.
  * Every call, refused ones included, is audited with the caller's reference (never a name).
  */
-const Params = z.object({ contactId: z.string().regex(/^\d+$/, 'a CRM contact id') });
+const Params = z.object({ contactId: z.string().regex(/^\d+$/, 'a CRM contact id'), kind: z.string() });
 
 export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
   return async (app: FastifyInstance) => {
@@ -25,7 +24,7 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
       await ctx.audit
         .append({
           type: 'privacy.call',
-          subject: params.success ? ctx.audit.subjectRef('hubspot', 'contact', params.data.contactId) : null,
+          subject: params.success ? ctx.audit.subjectRef(ctx.crm.name, 'contact', params.data.contactId) : null,
           actor: request.caller?.actor ?? 'unauthenticated',
           outcome: reply.statusCode < 300 ? 'answered' : reply.statusCode === 401 ? 'unauthenticated' : reply.statusCode === 403 ? 'forbidden' : 'refused',
           details: { action: /^[a-z]{1,20}$/.test(action) ? action : 'unknown', status: reply.statusCode, via: request.caller?.via ?? null },
@@ -33,12 +32,12 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
         .catch((err: Error) => request.log.error({ err: { message: err.message } }, 'privacy call not audited'));
       return payload;
     });
-    const deps = { ctx, vault: vaultFor(ctx), crm };
+    const deps = subjectRequestDeps(ctx, crm);
     app.get('/privacy/ropa', async () => recordOfProcessing(ctx.policy, ctx.settings));
     app.post('/privacy/subjects/:contactId/:kind', async (request, reply) => {
       const params = Params.safeParse(request.params);
-      const kind = (request.params as { kind: string }).kind;
       if (!params.success) return reply.code(400).send({ error: params.error.issues[0]!.message });
+      const { kind } = params.data;
       if (kind === 'access') return accessRequest(deps, params.data.contactId);
       if (kind === 'erasure') return erasureRequest(deps, params.data.contactId);
       if (kind === 'objection') return objectionRequest(deps, params.data.contactId);

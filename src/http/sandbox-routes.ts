@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppContext } from '../app.ts';
+import { z } from 'zod';
+import { requestStoreFor, type AppContext } from '../app.ts';
 import { SANDBOX_CONTACTS, type Sandbox } from '../sandbox.ts';
 import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from '../sandbox-crm.ts';
-import { RequestStore } from '../pipeline/request-state.ts';
 
 /**
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
  * this, since the simulated Outlook and CRM live inside the service process. All data here is invented.
  */
+const Params = z.object({ requestId: z.string() });
+
 export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
     // The simulated Entra ID, when the sandbox serves it in-process (`draftbridge serve`).
@@ -27,9 +29,9 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
     });
 
-    const requests = new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: 1, audit: ctx.audit });
+    const requests = requestStoreFor(ctx);
     app.get('/sandbox/requests/:requestId', async (request, reply) => {
-      const { requestId } = request.params as { requestId: string };
+      const { requestId } = Params.parse(request.params);
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request (not yet taken from the queue?)' });
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);

@@ -1,19 +1,33 @@
-import type { AppContext } from '../app.ts';
-import type { CrmPort, GraphSubscriptionPort, LlmPort, MailboxWatcher, MailPort } from '../ports.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { CrmFieldMaps } from '../crm-fields.ts';
+import type { Logger } from '../logger.ts';
+import type { Policy } from '../policy.ts';
+import type { GraphSubscriptionPort, HistoryWatcher, MailboxWatcher, Ports } from '../ports.ts';
+import type { SuppressionList } from '../privacy/suppression.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import type { LlmCircuit } from './llm-circuit.ts';
 import type { MailWatch } from './mail-watch.ts';
 import type { PromptLibrary } from './prompts.ts';
+import type { StageQueues } from './queues.ts';
 import type { RequestStore } from './request-state.ts';
 
-/** What the stages need; built once per worker process (see workers/index.ts). */
-export interface PipelineDeps {
-  ctx: AppContext;
-  crm: CrmPort;
-  mail: MailPort;
-  llm: LlmPort;
+/** The reviewers' mail application, as CRM notes name it. */
+export type MailApp = 'Outlook' | 'Gmail';
+
+/**
+ * What the stages need, built once per worker process (see workers/index.ts). Each stage declares the
+ * part it uses (`Pick<PipelineDeps, …>`), so a test builds only that.
+ */
+export interface PipelineDeps extends Ports {
+  policy: Policy;
+  logger: Logger;
+  audit: AuditTrail;
+  /** To chain the next stage (crm-sync notes, mail events). */
+  queues: StageQueues;
+  crmFields: CrmFieldMaps;
   vault: PseudonymVault;
   requests: RequestStore;
+  suppression: SuppressionList;
   prompts: PromptLibrary;
   circuit: LlmCircuit;
   /** Graph change notifications (approval, rejection, reply); absent when no notification URL is set. */
@@ -22,23 +36,8 @@ export interface PipelineDeps {
   graph?: GraphSubscriptionPort | undefined;
   /** The chosen mailbox system's approval loop (Graph's MailWatch or Gmail's watch + history). */
   approvals?: MailboxWatcher | undefined;
-}
-
-/** Personal data the intake stage puts in the vault for the later stages. */
-export interface VaultContact {
-  properties: Record<string, string | null>;
-}
-export interface VaultOwner {
-  id: string;
-  email: string;
-  firstName: string | null;
-  lastName: string | null;
-}
-export interface VaultDraft {
-  to: { address: string; name?: string }[];
-  subject: string;
-  body: string;
-  language: 'de' | 'en';
-  /** Set when the plain template made the draft (LLM down, unusable answer, content filter). */
-  template: boolean;
+  /** Where the reps review drafts, as the CRM notes name it. */
+  mailApp: MailApp;
+  /** Gmail's watch + history reader (present with Gmail only). */
+  history?: HistoryWatcher | undefined;
 }

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
+import type { LlmRouteName } from '../ports.ts';
 
 /**
  * A circuit breaker shared by all workers through Redis: after `threshold` consecutive LLM failures
@@ -7,30 +9,32 @@ import type { Redis } from 'ioredis';
  */
 export class LlmCircuit {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keys: DraftbridgeKeys;
   private readonly threshold: number;
   private readonly openMs: number;
 
   constructor(redis: Redis, options: { prefix: string; threshold?: number; openMs?: number }) {
     this.redis = redis;
-    this.prefix = options.prefix;
+    this.keys = keysFor(options.prefix);
     this.threshold = options.threshold ?? 5;
     this.openMs = options.openMs ?? 30_000;
   }
 
-  async isOpen(route: string): Promise<boolean> {
-    return (await this.redis.exists(`${this.prefix}:circuit:${route}:open`)) === 1;
+  async isOpen(route: LlmRouteName): Promise<boolean> {
+    return (await this.redis.exists(this.keys.circuit(route).open)) === 1;
   }
 
-  async recordFailure(route: string): Promise<void> {
-    const key = `${this.prefix}:circuit:${route}:failures`;
-    const [[, count]] = (await this.redis.multi().incr(key).pexpire(key, this.openMs * 2).exec()) as [[null, number], unknown];
+  async recordFailure(route: LlmRouteName): Promise<void> {
+    const keys = this.keys.circuit(route);
+    // One round trip: the counter and its expiry are set together.
+    const replies = await this.redis.multi().incr(keys.failures).pexpire(keys.failures, this.openMs * 2).exec();
+    const count = Number(replies?.[0]?.[1] ?? 0);
     if (count >= this.threshold) {
-      await this.redis.multi().set(`${this.prefix}:circuit:${route}:open`, '1', 'PX', this.openMs).del(key).exec();
+      await this.redis.multi().set(keys.open, '1', 'PX', this.openMs).del(keys.failures).exec();
     }
   }
 
-  async recordSuccess(route: string): Promise<void> {
-    await this.redis.del(`${this.prefix}:circuit:${route}:failures`);
+  async recordSuccess(route: LlmRouteName): Promise<void> {
+    await this.redis.del(this.keys.circuit(route).failures);
   }
 }

@@ -1,5 +1,7 @@
 import type { Redis } from 'ioredis';
 import { UpstreamRejected } from '../errors.ts';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
+import { z } from 'zod';
 import type { GraphSubscriptionPort, MailboxWatcher } from '../ports.ts';
 
 /**
@@ -9,7 +11,11 @@ import type { GraphSubscriptionPort, MailboxWatcher } from '../ports.ts';
  * belongs to which mailbox and folder, and which message or conversation to which request, is kept in
  * Redis (ids only).
  */
-export type WatchedFolder = 'sentitems' | 'drafts' | 'inbox';
+export const WatchedFolder = z.enum(['sentitems', 'drafts', 'inbox']);
+export type WatchedFolder = z.infer<typeof WatchedFolder>;
+
+/** What is kept per subscription (a Redis hash; parsed on read). */
+const SubscriptionInfo = z.object({ mailbox: z.string().min(1), folder: WatchedFolder });
 
 const FOLDERS: { folder: WatchedFolder; resourceFolder: string; changeType: string }[] = [
   { folder: 'sentitems', resourceFolder: 'SentItems', changeType: 'created' },
@@ -33,22 +39,22 @@ export class MailWatch implements MailboxWatcher {
   private readonly redis: Redis;
   private readonly mail: GraphSubscriptionPort;
   private readonly options: MailWatchOptions;
+  private readonly keys: DraftbridgeKeys['mailWatch'];
+  private readonly now: () => number;
 
-  constructor(redis: Redis, mail: GraphSubscriptionPort, options: MailWatchOptions) {
+  constructor(redis: Redis, mail: GraphSubscriptionPort, options: MailWatchOptions & { now?: () => number }) {
     this.redis = redis;
     this.mail = mail;
     this.options = options;
-  }
-
-  private key(...parts: string[]): string {
-    return [this.options.prefix, 'mailwatch', ...parts].join(':');
+    this.keys = keysFor(options.prefix).mailWatch;
+    this.now = options.now ?? Date.now;
   }
 
   /** Subscribes the mailbox's three folders once; a lock keeps parallel deliveries from doubling it. */
   async ensure(mailbox: string): Promise<void> {
     const box = mailbox.toLowerCase();
-    if (await this.redis.exists(this.key('mailbox', box))) return;
-    if ((await this.redis.set(this.key('lock', box), '1', 'PX', 30_000, 'NX')) !== 'OK') return;
+    if (await this.redis.exists(this.keys.mailbox(box))) return;
+    if ((await this.redis.set(this.keys.lock(box), '1', 'PX', 30_000, 'NX')) !== 'OK') return;
     try {
       const ids: string[] = [];
       for (const f of FOLDERS) {
@@ -58,31 +64,31 @@ export class MailWatch implements MailboxWatcher {
           notificationUrl: this.options.notificationUrl,
           lifecycleNotificationUrl: this.options.notificationUrl,
           clientState: this.options.clientState,
-          expirationDateTime: new Date(Date.now() + LIFETIME_MS),
+          expirationDateTime: new Date(this.now() + LIFETIME_MS),
         });
         await this.redis
           .multi()
-          .hset(this.key('subscription', sub.id), { mailbox: box, folder: f.folder, expires: String(Date.parse(sub.expirationDateTime)) })
-          .pexpireat(this.key('subscription', sub.id), Date.parse(sub.expirationDateTime))
+          .hset(this.keys.subscription(sub.id), { mailbox: box, folder: f.folder, expires: String(Date.parse(sub.expirationDateTime)) })
+          .pexpireat(this.keys.subscription(sub.id), Date.parse(sub.expirationDateTime))
           .exec();
-        await this.redis.zadd(this.key('expiry'), Date.parse(sub.expirationDateTime), sub.id);
+        await this.redis.zadd(this.keys.expiry, Date.parse(sub.expirationDateTime), sub.id);
         ids.push(sub.id);
       }
       // Expires with the subscriptions: if renewal ever fails, the next draft subscribes again.
-      await this.redis.set(this.key('mailbox', box), ids.join(','), 'PX', LIFETIME_MS);
+      await this.redis.set(this.keys.mailbox(box), ids.join(','), 'PX', LIFETIME_MS);
     } finally {
-      await this.redis.del(this.key('lock', box));
+      await this.redis.del(this.keys.lock(box));
     }
   }
 
   async subscription(id: string): Promise<{ mailbox: string; folder: WatchedFolder } | null> {
-    const h = await this.redis.hgetall(this.key('subscription', id));
-    return h.mailbox ? { mailbox: h.mailbox, folder: h.folder as WatchedFolder } : null;
+    const parsed = SubscriptionInfo.safeParse(await this.redis.hgetall(this.keys.subscription(id)));
+    return parsed.success ? parsed.data : null;
   }
 
   /** Renews every subscription that would expire within a day (run hourly). */
-  async renewDue(now = Date.now()): Promise<number> {
-    const due = await this.redis.zrangebyscore(this.key('expiry'), 0, now + RENEW_AHEAD_MS);
+  async renewDue(now = this.now()): Promise<number> {
+    const due = await this.redis.zrangebyscore(this.keys.expiry, 0, now + RENEW_AHEAD_MS);
     for (const id of due) {
       try {
         await this.renew(id);
@@ -96,32 +102,32 @@ export class MailWatch implements MailboxWatcher {
   }
 
   async renew(id: string): Promise<void> {
-    const sub = await this.mail.renewSubscription(id, new Date(Date.now() + LIFETIME_MS));
+    const sub = await this.mail.renewSubscription(id, new Date(this.now() + LIFETIME_MS));
     const expires = Date.parse(sub.expirationDateTime);
     const info = await this.subscription(id);
-    const m = this.redis.multi().hset(this.key('subscription', id), 'expires', String(expires)).pexpireat(this.key('subscription', id), expires).zadd(this.key('expiry'), expires, id);
-    if (info) m.pexpireat(this.key('mailbox', info.mailbox), expires);
+    const m = this.redis.multi().hset(this.keys.subscription(id), 'expires', String(expires)).pexpireat(this.keys.subscription(id), expires).zadd(this.keys.expiry, expires, id);
+    if (info) m.pexpireat(this.keys.mailbox(info.mailbox), expires);
     await m.exec();
   }
 
   /** Graph removed the subscription: forget the mailbox so the next delivery subscribes again. */
   async forget(id: string): Promise<void> {
     const sub = await this.subscription(id);
-    await this.redis.multi().del(this.key('subscription', id)).zrem(this.key('expiry'), id).exec();
-    if (sub) await this.redis.del(this.key('mailbox', sub.mailbox));
+    await this.redis.multi().del(this.keys.subscription(id)).zrem(this.keys.expiry, id).exec();
+    if (sub) await this.redis.del(this.keys.mailbox(sub.mailbox));
   }
 
   async link(requestId: string, ref: { id: string; conversationId?: string | undefined }): Promise<void> {
-    const m = this.redis.multi().set(this.key('message', ref.id), requestId, 'PX', this.options.linkTtlMs);
-    if (ref.conversationId) m.set(this.key('conversation', ref.conversationId), requestId, 'PX', this.options.linkTtlMs);
+    const m = this.redis.multi().set(this.keys.message(ref.id), requestId, 'PX', this.options.linkTtlMs);
+    if (ref.conversationId) m.set(this.keys.conversation(ref.conversationId), requestId, 'PX', this.options.linkTtlMs);
     await m.exec();
   }
 
   async requestForMessage(messageId: string): Promise<string | null> {
-    return this.redis.get(this.key('message', messageId));
+    return this.redis.get(this.keys.message(messageId));
   }
 
   async requestForConversation(conversationId: string): Promise<string | null> {
-    return this.redis.get(this.key('conversation', conversationId));
+    return this.redis.get(this.keys.conversation(conversationId));
   }
 }

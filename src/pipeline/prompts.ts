@@ -6,7 +6,8 @@ import type { Language } from '../policy.ts';
 
 /**
  * Prompt templates (config/prompts/<template>.yaml): per language a system prompt, a user prompt and
- * the plain fallback mail used when the LLM is unavailable or its answer cannot be used.
+ * the plain fallback mail used when the LLM is unavailable or its answer cannot be used. Wording all
+ * flows share lives in config/prompts/_shared.yaml.
  */
 const LanguageTemplate = z.object({
   system: z.string().min(1),
@@ -16,11 +17,44 @@ const LanguageTemplate = z.object({
 export const PromptTemplate = z.object({ de: LanguageTemplate, en: LanguageTemplate });
 export type PromptTemplate = z.infer<typeof PromptTemplate>;
 
+/** Wording every flow shares (config/prompts/_shared.yaml), per language. */
+const LanguageWording = z.object({
+  closing: z.string().min(1),
+  notes_label: z.string().min(1),
+  strict_instruction: z.string().min(1),
+  crm_notes: z.object({
+    ref: z.string().min(1),
+    awaiting_review: z.string().min(1),
+    template_marker: z.string(),
+    leak_guard_template_marker: z.string(),
+    without_note_marker: z.string(),
+    sent: z.string().min(1),
+    rejected: z.string().min(1),
+    blocked_sensitive: z.string().min(1),
+    categories_unknown: z.string().min(1),
+    failed: z.string().min(1),
+    reasons: z.record(z.string(), z.string().min(1)),
+    reason_unknown: z.string().min(1),
+    other: z.string().min(1),
+    reply: z.string().min(1),
+  }),
+});
+export const SharedWording = z.object({ de: LanguageWording, en: LanguageWording });
+export type SharedWording = z.infer<typeof SharedWording>;
+export type Wording = z.infer<typeof LanguageWording>;
+
 export class PromptLibrary {
   private readonly dir: string;
   private readonly cache = new Map<string, PromptTemplate>();
+  private shared: SharedWording | undefined;
   constructor(dir: string) {
     this.dir = dir;
+  }
+
+  /** The shared wording in `language` (closing lines, stricter instruction, CRM note texts). */
+  wording(language: Language): Wording {
+    this.shared ??= SharedWording.parse(parse(readFileSync(join(this.dir, '_shared.yaml'), 'utf8')));
+    return this.shared[language];
   }
 
   get(template: string): PromptTemplate {

@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.ts';
+import { DraftbridgeError, ERROR_CODES, RequestNotFound } from '../errors.ts';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { requestOutcomes } from '../metrics.ts';
 import { RedisScript } from '../redis.ts';
 
@@ -77,10 +79,21 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `);
 
-export class InvalidTransition extends Error {
+
+// Creates the record with all its fields and indexes it under its subject, unless it exists.
+const OPEN_SCRIPT = new RedisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1
+`);
+
+
+export class InvalidTransition extends DraftbridgeError {
   constructor(requestId: string, from: string, to: RequestState) {
-    super(`request ${requestId}: cannot move from ${from} to ${to}`);
-    this.name = 'InvalidTransition';
+    super(ERROR_CODES.INVALID_TRANSITION, `request ${requestId}: cannot move from ${from} to ${to}`, { retryable: false });
   }
 }
 
@@ -95,14 +108,16 @@ export interface RequestStoreOptions {
 export class RequestStore {
   private readonly redis: Redis;
   private readonly options: RequestStoreOptions;
+  private readonly keys: DraftbridgeKeys;
 
   constructor(redis: Redis, options: RequestStoreOptions) {
     this.redis = redis;
     this.options = options;
+    this.keys = keysFor(options.prefix);
   }
 
-  key(requestId: string): string {
-    return `${this.options.prefix}:request:${requestId}`;
+  private key(requestId: string): string {
+    return this.keys.request(requestId);
   }
 
   /** Creates the record in `received` unless it exists; returns the record either way. */
@@ -110,16 +125,30 @@ export class RequestStore {
     const now = Date.now();
     const key = this.key(input.requestId);
     const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
-    const created = (await this.redis.hsetnx(key, 'state', 'received')) === 1;
+    // One script: a reader never sees a half-written record. The subject index lets a data-subject
+    // request find every request about the person.
+    const created = z.number().parse(await OPEN_SCRIPT.run(this.redis, [key, this.subjectKey(input.subject)], [this.options.ttlMs, input.requestId, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))])) === 1;
     if (created) {
-      // The subject index lets a data-subject request find every request about the person.
-      const index = `${this.options.prefix}:subject:${input.subject}`;
-      await this.redis.multi().hset(key, fields).pexpire(key, this.options.ttlMs).sadd(index, input.requestId).pexpire(index, this.options.ttlMs).exec();
       await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
     }
     const record = await this.get(input.requestId);
-    if (!record) throw new Error(`request ${input.requestId} vanished while opening`);
+    if (!record) throw new RequestNotFound(input.requestId, 'vanished while opening');
     return { record, created };
+  }
+
+  /** Every request about one data subject (the index `open` maintains). */
+  async idsForSubject(subject: string): Promise<string[]> {
+    return this.redis.smembers(this.subjectKey(subject));
+  }
+
+  /** Erasure: the records and the subject's index go; the audit trail keeps its HMAC-only events. */
+  async eraseSubject(subject: string, requestIds: readonly string[]): Promise<void> {
+    for (const id of requestIds) await this.redis.del(this.key(id));
+    await this.redis.del(this.subjectKey(subject));
+  }
+
+  private subjectKey(subject: string): string {
+    return this.keys.subject(subject);
   }
 
   async get(requestId: string): Promise<RequestRecord | null> {
@@ -138,6 +167,15 @@ export class RequestStore {
     return (await NOTE_SCRIPT.run(this.redis, [this.key(requestId)], entries.flat())) === 1;
   }
 
+  /** The CRM note already written for `noteKey` (e.g. `note:sent`), so a retried job does not add another. */
+  async noteId(requestId: string, noteKey: `note:${string}`): Promise<string | null> {
+    return this.redis.hget(this.key(requestId), noteKey);
+  }
+
+  async recordNote(requestId: string, noteKey: `note:${string}`, noteId: string): Promise<void> {
+    await NOTE_SCRIPT.run(this.redis, [this.key(requestId)], [noteKey, noteId, 'noteId', noteId]);
+  }
+
   /**
    * The one way a state changes. Returns false when the request is already in `to` (a retried job),
    * throws InvalidTransition when `to` is not reachable from the current state.
@@ -148,7 +186,7 @@ export class RequestStore {
     let changed = false;
     for (let attempt = 0; ; attempt++) {
       const [current = null, flow = null, subject = null] = await this.redis.hmget(key, 'state', 'flow', 'subject');
-      if (current === null) throw new Error(`request ${requestId} has no record (expired or never opened)`);
+      if (current === null) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (current === to) break;
       if (!ALLOWED_FROM[to].includes(current as RequestState)) throw new InvalidTransition(requestId, current, to);
       const event = await this.options.audit.prepare({
@@ -160,7 +198,7 @@ export class RequestStore {
         details: { from: current, flow, ...(audit.details ?? {}) },
       });
       const [code, now, id] = (await TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.stream], [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields])) as [number, string, string | undefined];
-      if (code === -1) throw new Error(`request ${requestId} has no record (expired or never opened)`);
+      if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (code === 0) break;
       // Another worker moved it between our read and the script: look again (bounded; states only advance).
       if (code === -3) {

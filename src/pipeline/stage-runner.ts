@@ -1,11 +1,11 @@
 import { UnrecoverableError, Worker, type Job, type Queue, type WorkerOptions } from 'bullmq';
-import { UpstreamRateLimited, UpstreamRejected } from '../errors.ts';
+import { describeError, errorMessage, UpstreamRateLimited } from '../errors.ts';
 import { stageDuration } from '../metrics.ts';
 import { inSpan, traceCarrier } from '../telemetry.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { StageJob } from './jobs.ts';
-import type { JobPayloads, QueueName } from './queues.ts';
-import { InvalidTransition, TERMINAL_STATES } from './request-state.ts';
+import type { JobPayloads, QueueName, StageQueues } from './queues.ts';
+import { TERMINAL_STATES } from './request-state.ts';
 
 /**
  * Runs one stage as a BullMQ worker: times it, turns a provider's 429 into a pause of the whole
@@ -14,14 +14,18 @@ import { InvalidTransition, TERMINAL_STATES } from './request-state.ts';
  */
 export type StageOutcome = 'next' | 'done' | 'crm-note';
 
-const NEXT: Partial<Record<QueueName, QueueName>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
+type ChainedStage = 'draft' | 'deliver' | 'crm-sync';
+const NEXT: Partial<Record<QueueName, ChainedStage>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
 
-export interface StageDefinition<K extends QueueName> {
+export interface StageDefinition<K extends QueueName, D = PipelineDeps> {
   queue: K;
   concurrency: number;
   limiter?: { max: number; duration: number };
-  run(deps: PipelineDeps, job: Job<JobPayloads[K]>, lastAttempt: boolean): Promise<StageOutcome>;
+  run(deps: D, job: Job<JobPayloads[K]>, lastAttempt: boolean): Promise<StageOutcome>;
 }
+
+/** What the runner itself uses: chaining, dead-lettering, logging. */
+export type StageRunnerDeps = Pick<PipelineDeps, 'logger' | 'queues' | 'requests' | 'audit'>;
 
 export interface WorkerTiming {
   /** How long a job's lock lasts; a crashed worker's job is picked up again after it expires. */
@@ -29,18 +33,23 @@ export interface WorkerTiming {
   stalledIntervalMs?: number;
 }
 
-export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connection: WorkerOptions['connection'], stage: StageDefinition<K>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
-  const { ctx } = deps;
-  const log = ctx.logger.child({ stage: stage.queue });
+/** Where the workers find their queues: their own blocking connection and the deployment's queue prefix. */
+export interface WorkerConnection {
+  connection: WorkerOptions['connection'];
+  prefix: string;
+}
+
+export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>(deps: D, redis: WorkerConnection, stage: StageDefinition<K, D>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
+  const log = deps.logger.child({ stage: stage.queue });
   // The job's span continues the webhook's trace (job.data.trace); connector calls become its children.
   async function runJob(job: Job<JobPayloads[K]>, requestId: string | undefined): Promise<StageOutcome> {
     const end = stageDuration.startTimer({ stage: stage.queue });
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
       const outcome = await stage.run(deps, job, lastAttempt);
-      const next = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
+      const next: ChainedStage | undefined = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
       // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
-      if (next && requestId) await (ctx.queues[next] as Queue<StageJob>).add(next, { requestId, ...traceCarrier() }, { jobId: requestId });
+      if (next && requestId) await chain(deps.queues, next, requestId);
       end({ outcome });
       return outcome;
     } catch (err) {
@@ -51,11 +60,13 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
         throw Worker.RateLimitError();
       }
       end({ outcome: 'error' });
-      const permanent = err instanceof UpstreamRejected || err instanceof InvalidTransition;
-      log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { name: (err as Error).name, message: (err as Error).message } }, 'stage failed');
+      // Retry or dead letter: decided from the error's code and retryable flag alone.
+      const failure = describeError(err);
+      const permanent = !failure.retryable;
+      log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { code: failure.code, name: failure.name, message: failure.message } }, 'stage failed');
       if (permanent || lastAttempt) {
-        if (requestId) await deadLetter(deps, stage.queue, requestId, (err as Error).name);
-        throw permanent ? new UnrecoverableError((err as Error).message) : err;
+        if (requestId) await deadLetter(deps, stage.queue, requestId, failure.name);
+        throw permanent ? new UnrecoverableError(failure.message) : err;
       }
       throw err;
     }
@@ -70,8 +81,8 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
       return inSpan(`stage ${stage.queue}`, 'consumer', job.data.trace, attributes, () => runJob(job, requestId));
     },
     {
-      connection,
-      prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      connection: redis.connection,
+      prefix: redis.prefix,
       concurrency: stage.concurrency,
       ...(stage.limiter ? { limiter: stage.limiter } : {}),
       // A crashed worker's job is picked up again after the lock expires (stalled-job check).
@@ -84,18 +95,23 @@ export function startStageWorker<K extends QueueName>(deps: PipelineDeps, connec
   return worker;
 }
 
+function chain(queues: StageQueues, next: ChainedStage, requestId: string) {
+  const queue: Queue<StageJob> = queues[next];
+  return queue.add(next, { requestId, ...traceCarrier() }, { jobId: requestId });
+}
+
 /** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */
-async function deadLetter(deps: PipelineDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
-  const { ctx, requests } = deps;
+async function deadLetter(deps: StageRunnerDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
+  const { requests } = deps;
   try {
     const record = await requests.get(requestId);
     if (record && !TERMINAL_STATES.has(record.state)) {
       await requests.transition(requestId, 'failed', { actor: queue, details: { reason: 'dead_letter', stage: queue, error: errorName } }, { reason: 'dead_letter' });
-      await ctx.queues['crm-sync'].add('crm-sync', { requestId }, { jobId: requestId });
+      await deps.queues['crm-sync'].add('crm-sync', { requestId, ...traceCarrier() }, { jobId: requestId });
     } else {
-      await ctx.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
+      await deps.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
     }
   } catch (err) {
-    ctx.logger.error({ requestId, err: { message: (err as Error).message } }, 'dead-letter handling failed');
+    deps.logger.error({ requestId, err: { message: errorMessage(err) } }, 'dead-letter handling failed');
   }
 }

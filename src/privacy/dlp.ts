@@ -1,4 +1,4 @@
-import type { Policy, SensitiveCategory } from '../policy.ts';
+import type { Language, Policy, SensitiveCategory } from '../policy.ts';
 import { ibanValid } from './recognisers.ts';
 
 /**
@@ -103,7 +103,7 @@ const BUSINESS_TOPICS =
 
 const IBAN_LIKE = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b/g;
 
-export function classifySensitive(text: string, _lang?: 'de' | 'en'): { categories: SensitiveCategory[]; spans: SensitiveSpan[] } {
+export function classifySensitive(text: string, _lang?: Language): { categories: SensitiveCategory[]; spans: SensitiveSpan[] } {
   if (!text) return { categories: [], spans: [] };
   const masked = text.replace(BUSINESS_TOPICS, (m) => ' '.repeat(m.length));
   const spans: SensitiveSpan[] = [];

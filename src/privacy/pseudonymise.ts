@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { findEmails, recognise, type EntityType } from './recognisers.ts';
+import type { Language } from '../policy.ts';
 import { isCommonWord } from './lexicon.ts';
 import { capitalWords } from './names.ts';
 import { escapeRegex, fold, skeleton } from './text.ts';
@@ -105,7 +106,7 @@ export class Pseudonymiser {
   /** The first folded word of every learned name: the cheap test before a lookup. */
   private readonly learnedFirst = new Set<string>();
 
-  constructor(known: Record<string, string | null | undefined>, _options: { lang?: 'de' | 'en' } = {}) {
+  constructor(known: Record<string, string | null | undefined>, _options: { lang?: Language } = {}) {
     const values: KnownValue[] = [];
     const add = (type: EntityType, canonical: string, source: string | undefined, field?: string) => {
       const c = canonical.trim();

@@ -1,7 +1,9 @@
-import type { AppContext } from '../app.ts';
-import { SUPPRESSION_SET } from '../pipeline/stages/fetch-contact.ts';
+import { z } from 'zod';
+import type { CrmFieldMaps } from '../crm-fields.ts';
+import type { Logger } from '../logger.ts';
 import type { CrmPort, CrmRecordRef } from '../ports.ts';
-import { purgeRequests } from './purge.ts';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { SuppressionList } from './suppression.ts';
 import type { PseudonymVault } from './vault.ts';
 
 /**
@@ -13,10 +15,25 @@ import type { PseudonymVault } from './vault.ts';
  * - objection: erasure plus the suppression list and the CRM opt-out, so no draft is ever made again.
  * Each one writes an audit event itself.
  */
+
+/** The request records about one subject (the pipeline's RequestStore implements it). */
+export interface SubjectRecords {
+  idsForSubject(subject: string): Promise<string[]>;
+  get(requestId: string): Promise<{ flow: string; state: string; createdAt: number; updatedAt: number } | null>;
+  /** Deletes the records and the subject's index entry. */
+  eraseSubject(subject: string, requestIds: readonly string[]): Promise<void>;
+}
+
 export interface SubjectRequestDeps {
-  ctx: AppContext;
-  vault: PseudonymVault;
+  records: SubjectRecords;
+  vault: Pick<PseudonymVault, 'get' | 'erase'>;
+  suppression: SuppressionList;
+  audit: AuditTrail;
+  crmFields: CrmFieldMaps;
+  logger: Logger;
   crm?: CrmPort | undefined;
+  /** Removes the requests' traces from every other store (BullMQ jobs, event streams, mailbox links). */
+  purge?: ((requestIds: readonly string[]) => Promise<{ jobs: number; streamEntries: number }>) | undefined;
 }
 
 const VAULT_SECTIONS = ['contact', 'owner', 'draft'] as const;
@@ -24,73 +41,75 @@ const VAULT_SECTIONS = ['contact', 'owner', 'draft'] as const;
 /** Data-subject requests name a CRM record: a contact by default, or a lead (`lead:<id>`). */
 function parseRecord(contactId: string): CrmRecordRef {
   const m = /^(contact|lead):(.+)$/.exec(contactId);
-  return m ? { type: m[1] as CrmRecordRef['type'], id: m[2]! } : { type: 'contact', id: contactId };
+  if (m?.[1] === 'lead' && m[2]) return { type: 'lead', id: m[2] };
+  if (m?.[1] === 'contact' && m[2]) return { type: 'contact', id: m[2] };
+  return { type: 'contact', id: contactId };
 }
 
-function keys(ctx: AppContext, contactId: string) {
+function subjectOf(deps: SubjectRequestDeps, contactId: string): string {
   const record = parseRecord(contactId);
-  const subject = ctx.audit.subjectRef(ctx.crm.name, record.type, record.id);
-  const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-  return { subject, index: `${prefix}:subject:${subject}`, request: (id: string) => `${prefix}:request:${id}`, suppression: `${prefix}:${SUPPRESSION_SET}` };
+  return deps.audit.subjectRef(deps.crmFields.name, record.type, record.id);
 }
 
 export async function accessRequest(deps: SubjectRequestDeps, contactId: string) {
-  const { ctx, vault } = deps;
-  const k = keys(ctx, contactId);
-  const requestIds = await ctx.redis.smembers(k.index);
+  const { records, vault, audit } = deps;
+  const subject = subjectOf(deps, contactId);
+  const requestIds = await records.idsForSubject(subject);
   const requests = [];
   for (const id of requestIds.sort()) {
-    const record = await ctx.redis.hgetall(k.request(id));
-    if (!record.state) continue;
+    const record = await records.get(id);
+    if (!record) continue;
     const personalData: Record<string, unknown> = {};
     for (const section of VAULT_SECTIONS) {
-      const value = await vault.get(id, section);
+      const value = await vault.get(id, section, z.unknown());
       if (value !== null) personalData[section] = value;
     }
     requests.push({
       requestId: id,
       flow: record.flow,
       state: record.state,
-      receivedAt: new Date(Number(record.createdAt)).toISOString(),
-      updatedAt: new Date(Number(record.updatedAt)).toISOString(),
+      receivedAt: new Date(record.createdAt).toISOString(),
+      updatedAt: new Date(record.updatedAt).toISOString(),
       personalDataHeld: personalData,
     });
   }
-  const events = (await ctx.audit.read({ subject: k.subject })).map((e) => ({ ts: e.ts, type: e.type, outcome: e.outcome, requestId: e.requestId }));
-  const objected = (await ctx.redis.sismember(k.suppression, k.subject)) === 1;
-  await ctx.audit.append({ type: 'dsr.access', subject: k.subject, actor: 'dpo', outcome: 'answered', details: { requests: requests.length, events: events.length } });
-  return { contactId, subjectRef: k.subject, objected, requests, auditEvents: events };
+  const events = (await audit.read({ subject })).map((e) => ({ ts: e.ts, type: e.type, outcome: e.outcome, requestId: e.requestId }));
+  const objected = await deps.suppression.has(subject);
+  await audit.append({ type: 'dsr.access', subject, actor: 'dpo', outcome: 'answered', details: { requests: requests.length, events: events.length } });
+  return { contactId, subjectRef: subject, objected, requests, auditEvents: events };
 }
 
 /** `actor`: who asked (the DPO through the CLI or API, or the CRM's own deletion webhook). */
 export async function erasureRequest(deps: SubjectRequestDeps, contactId: string, actor = 'dpo'): Promise<{ requestsErased: number }> {
-  const { ctx, vault } = deps;
-  const k = keys(ctx, contactId);
-  const requestIds = await ctx.redis.smembers(k.index);
-  const purged = await purgeRequests(ctx, vault, requestIds);
-  await ctx.redis.del(k.index);
-  await ctx.audit.append({ type: 'dsr.erasure', subject: k.subject, actor, outcome: 'erased', details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries } });
+  const { records, vault, audit } = deps;
+  const subject = subjectOf(deps, contactId);
+  const requestIds = await records.idsForSubject(subject);
+  // Every store under the prefix (jobs, their event-stream entries, mailbox links) where the service
+  // can reach them; the vault and the records in any case.
+  const purged = deps.purge ? await deps.purge(requestIds) : { jobs: 0, streamEntries: 0 };
+  for (const id of requestIds) await vault.erase(id);
+  await records.eraseSubject(subject, requestIds);
+  await audit.append({ type: 'dsr.erasure', subject, actor, outcome: 'erased', details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries } });
   // Last: destroy the subject's audit key, so even the trail's references to the person go dark.
   // An objection keeps its suppression entry (it must go on matching), not the audit link.
-  await ctx.audit.shredSubject(k.subject);
+  await audit.shredSubject(subject);
   return { requestsErased: requestIds.length };
 }
 
 export async function objectionRequest(deps: SubjectRequestDeps, contactId: string): Promise<{ requestsErased: number; crmUpdated: boolean }> {
-  const { ctx } = deps;
-  const k = keys(ctx, contactId);
-  await ctx.redis.sadd(k.suppression, k.subject);
+  const subject = subjectOf(deps, contactId);
+  await deps.suppression.add(subject);
   const { requestsErased } = await erasureRequest(deps, contactId);
   let crmUpdated = false;
   if (deps.crm) {
     try {
       const record = parseRecord(contactId);
-      await deps.crm.updateContact(record, ctx.crm.fields(record.type).toCrm({ opt_out: 'true' }));
+      await deps.crm.updateContact(record, deps.crmFields.fields(record.type).toCrm({ opt_out: 'true' }));
       crmUpdated = true;
     } catch (err) {
-      ctx.logger.warn({ err: { name: (err as Error).name } }, 'objection recorded locally; the CRM opt-out property could not be set');
+      deps.logger.warn({ err: { name: err instanceof Error ? err.name : 'unknown' } }, 'objection recorded locally; the CRM opt-out property could not be set');
     }
   }
-  await ctx.audit.append({ type: 'dsr.objection', subject: k.subject, actor: 'dpo', outcome: 'suppressed', details: { crmUpdated } });
+  await deps.audit.append({ type: 'dsr.objection', subject, actor: 'dpo', outcome: 'suppressed', details: { crmUpdated } });
   return { requestsErased, crmUpdated };
 }

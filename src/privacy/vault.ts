@@ -1,6 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { AppContext } from '../app.ts';
+import { z } from 'zod';
+import { DraftbridgeError, ERROR_CODES } from '../errors.ts';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { RedisScript } from '../redis.ts';
 
 /**
@@ -27,18 +29,20 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1
 `);
 
-export class VaultError extends Error {
+/** A vault envelope that cannot be read: retrying reads the same bytes, so it never helps. */
+export class VaultError extends DraftbridgeError {
   constructor(message: string) {
-    super(message);
-    this.name = 'VaultError';
+    super(ERROR_CODES.VAULT, message, { retryable: false });
   }
 }
+
+const ANY = z.unknown();
 
 const keyIdOf = (key: Buffer) => createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
 
 export class PseudonymVault {
   private readonly redis: Redis;
-  private readonly prefix: string;
+  private readonly keyNames: DraftbridgeKeys;
   private readonly ttlMs: number;
   private readonly requestKey: ((requestId: string) => string) | undefined;
   private readonly current: { id: string; key: KeyObject };
@@ -47,7 +51,7 @@ export class PseudonymVault {
   constructor(redis: Redis, options: VaultOptions) {
     if (options.currentKey.length !== 32) throw new VaultError('vault key must be 32 bytes');
     this.redis = redis;
-    this.prefix = options.prefix;
+    this.keyNames = keysFor(options.prefix);
     this.ttlMs = options.ttlMs;
     this.requestKey = options.requestKey;
     // KeyObjects once, not a raw Buffer per call (key import is measurable on the hot path).
@@ -60,7 +64,7 @@ export class PseudonymVault {
   }
 
   private key(requestId: string): string {
-    return `${this.prefix}:vault:${requestId}`;
+    return this.keyNames.vault(requestId);
   }
 
   async put(requestId: string, section: string, value: unknown, ttlMs = this.ttlMs): Promise<void> {
@@ -77,22 +81,30 @@ export class PseudonymVault {
     await this.redis.multi().hset(this.key(requestId), section, envelope).pexpire(this.key(requestId), ttlMs).exec();
   }
 
-  async get<T>(requestId: string, section: string): Promise<T | null> {
+  /**
+   * Decrypts a section and parses it with `schema` (what a stage reads is what it wrote, or it
+   * fails loudly); `z.unknown()` where any shape is fine (access requests, rotation).
+   */
+  async get<S extends z.ZodType>(requestId: string, section: string, schema: S): Promise<z.output<S> | null> {
     const envelope = await this.redis.hget(this.key(requestId), section);
     if (envelope === null) return null;
     const [version, keyId, iv, tag, data] = envelope.split('.');
     if (version !== 'v1' || !keyId || !iv || !tag || data === undefined) throw new VaultError('malformed vault envelope');
     const key = this.keys.get(keyId);
     if (!key) throw new VaultError(`vault key ${keyId} is not configured (rotated out?)`);
+    let plain: Buffer;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       decipher.setAAD(Buffer.from(`${requestId}\n${section}`));
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      const plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
-      return JSON.parse(plain.toString('utf8')) as T;
+      plain = Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]);
     } catch {
       throw new VaultError('vault envelope failed authentication (tampered, moved or wrong key)');
     }
+    const parsed = schema.safeParse(JSON.parse(plain.toString('utf8')));
+    // The issue paths name fields, never their (personal) values.
+    if (!parsed.success) throw new VaultError(`vault section ${section} has an unexpected shape (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+    return parsed.data;
   }
 
   async erase(requestId: string): Promise<number> {
@@ -103,15 +115,9 @@ export class PseudonymVault {
   async rotate(requestId: string): Promise<number> {
     const sections = await this.redis.hkeys(this.key(requestId));
     for (const s of sections) {
-      const value = await this.get<unknown>(requestId, s);
+      const value = await this.get(requestId, s, ANY);
       if (value !== null) await this.put(requestId, s, value);
     }
     return sections.length;
   }
-}
-
-/** The vault of a running service: its keys, its prefix, the `vault` retention class. */
-export function vaultFor(ctx: AppContext, redis: Redis = ctx.redis): PseudonymVault {
-  const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-  return new PseudonymVault(redis, { prefix, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000, requestKey: (id) => `${prefix}:request:${id}` });
 }

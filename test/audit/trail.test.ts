@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
+import { keysFor } from '../../src/keys.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
 
 describe('audit trail', () => {
@@ -50,7 +51,7 @@ describe('audit trail', () => {
     const audit = trail(prefix);
     for (let i = 0; i < 5; i++) await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok', details: { i } });
     const events = await audit.read();
-    await redis.xdel(`${prefix}:audit`, events[2]!.id);
+    await redis.xdel(keysFor(prefix).audit.stream, events[2]!.id);
     const removed = await audit.verify();
     expect(removed).toMatchObject({ ok: false, brokenAt: events[3]!.id, checked: 2 });
 
@@ -72,7 +73,7 @@ describe('audit trail', () => {
     const audit = trail(prefix);
     for (let i = 0; i < 3; i++) await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok' });
     const events = await audit.read();
-    await redis.xdel(`${prefix}:audit`, events[2]!.id);
+    await redis.xdel(keysFor(prefix).audit.stream, events[2]!.id);
     expect(await audit.verify()).toMatchObject({ ok: false, brokenAt: 'head' });
   });
 

@@ -1,3 +1,4 @@
+import { keysFor } from '../../src/keys.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
@@ -78,6 +79,6 @@ describe('subscription upkeep', () => {
     h.sandbox.graph.subscriptions.delete(second!.id);
     await watch.renewDue(Date.now() + 3 * 86_400_000);
     expect(await watch.subscription(second!.id)).toBeNull();
-    expect(await h.ctx.redis.exists(`${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:mailwatch:mailbox:sophie.lindqvist@example.com`)).toBe(0);
+    expect(await h.ctx.redis.exists(keysFor(h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX).mailWatch.mailbox('sophie.lindqvist@example.com'))).toBe(0);
   });
 });

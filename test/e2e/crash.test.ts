@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { requestStoreFor } from '../../src/app.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRMS, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
@@ -40,7 +41,7 @@ describe.each(CRMS)('a worker killed in the middle of delivering (%s)', (crm) =>
     child.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     expect(h.draftsFor(requestId)).toHaveLength(1);
-    expect(await h.ctx.redis.hget(`${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${requestId}`, 'state')).toBe('drafted');
+    expect((await requestStoreFor(h.ctx).get(requestId))?.state).toBe('drafted');
 
     // A fresh worker picks the stalled job up, finds the draft by its request-id property, and does not create another.
     await h.startWorkers();

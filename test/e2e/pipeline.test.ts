@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { leakedValues, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
 describe('pipeline end to end in sandbox mode (real SDKs against the simulators, real Redis)', () => {
@@ -6,6 +6,8 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
   beforeAll(async () => {
     h = await startPipelineHarness();
   });
+  // Each case starts with no injected fault left and no job of an earlier case still moving.
+  afterEach(() => h.settle());
   afterAll(() => h.close());
 
   it('turns a callback request into a German draft in the owner’s Outlook, addressed to the contact, with the real name and a correct salutation', async () => {
@@ -24,7 +26,7 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     expect(draft!.body).not.toMatch(/\[\[[A-Z]+_\d+\]\]/);
     const contact = h.sandbox.hubspot.contacts.get('1001')!;
     expect(contact.properties.draftbridge_status).toBe('awaiting_review');
-    const note = h.sandbox.hubspot.notes.find((n) => n.associations[0]!.to.id === '1001')!;
+    const note = h.sandbox.hubspot.notes.find((n) => n.associations[0]!.to.id === '1001' && n.properties.hs_note_body?.includes(requestId))!;
     expect(note.properties.hs_note_body).toContain(requestId);
     expect(note.properties.hs_note_body).not.toContain('Sehr geehrte'); // never the e-mail body
     // The vault entry is gone once the request is done.
@@ -56,7 +58,7 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     expect(h.draftsFor(religion.requestId)).toHaveLength(0);
     const calls = h.sandbox.llm.requests.slice(before);
     expect(calls.map((r) => r.path)).toEqual(['/v1/chat/completions']);
-    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1004').at(-1)!;
+    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1004' && n.properties.hs_note_body?.includes(religion.requestId)).at(-1)!;
     expect(note.properties.hs_note_body).toContain('besondere Kategorien');
     expect(note.properties.hs_note_body).not.toContain('Synagoge');
   });
@@ -118,7 +120,7 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     const record = await h.waitForState(requestId, ['failed'], 40_000);
     expect(record.reason).toBe('dead_letter');
     await h.waitForCrmNote(requestId);
-    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1002').at(-1)!;
+    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1002' && n.properties.hs_note_body?.includes(requestId)).at(-1)!;
     expect(note.properties.hs_note_body).toContain('Es kam kein Entwurf');
     const failedJob = await h.ctx.queues.intake.getJob(requestId);
     expect(await failedJob!.getState()).toBe('failed');

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privacyRoutes } from '../../src/http/privacy-routes.ts';
+import { keysFor } from '../../src/keys.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
 describe('data-subject requests (access, erasure, objection) at /privacy', () => {
@@ -41,7 +42,7 @@ describe('data-subject requests (access, erasure, objection) at /privacy', () =>
     const res = await dpo().inject({ method: 'POST', url: '/privacy/subjects/1006/erasure', headers: auth });
     expect(res.json().requestsErased).toBeGreaterThanOrEqual(1);
     const prefix = h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-    expect(await h.ctx.redis.exists(`${prefix}:request:${requestId}`, `${prefix}:vault:${requestId}`)).toBe(0);
+    expect(await h.ctx.redis.exists(keysFor(prefix).request(requestId), keysFor(prefix).vault(requestId))).toBe(0);
     expect((await dpo().inject({ method: 'POST', url: '/privacy/subjects/1006/access', headers: auth })).json().requests).toEqual([]);
     expect(await h.ctx.audit.verify()).toMatchObject({ ok: true });
   });

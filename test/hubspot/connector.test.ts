@@ -14,7 +14,8 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
 
   beforeAll(async () => {
     sim = await startHubSpotSimulator({ accessToken: TOKEN });
-    crm = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 100, timeoutMs: 500 });
+    // No real backoff between 5xx retries: the retry count is what is tested, not the wait.
+    crm = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 100, timeoutMs: 500, sleep: async () => undefined });
     sim.seedContact({ id: '501', properties: { firstname: 'Erika', lastname: 'Musterfrau', email: 'erika.musterfrau@example.com', salutation: 'Frau', hs_language: 'de', hubspot_owner_id: '77', lifecyclestage: 'lead', annualrevenue: '5000000', date_of_birth: '1980-01-01' } });
     sim.seedOwner({ id: '77', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' });
   });

@@ -31,6 +31,8 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
       local: { baseURL: `${sim.url}/v1`, model: 'llama3.1:8b' },
       budgets,
       maxRetries: 1,
+      // No real backoff between retries: the retry count is what is tested, not the wait.
+      sleep: async () => undefined,
     });
   });
   afterAll(() => sim.close());

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { LeakBlocked, UpstreamUnavailable } from '../../src/errors.ts';
 import { draftWithLeakFallback } from '../../src/pipeline/stages/leak-fallback.ts';
-import { noteFor } from '../../src/pipeline/stages/sync-crm.ts';
+import { noteFor as noteWith } from '../../src/pipeline/stages/crm-sync.ts';
+import { PromptLibrary } from '../../src/pipeline/prompts.ts';
+
+const wording = new PromptLibrary(new URL('../../config/prompts', import.meta.url).pathname).wording('de').crm_notes;
+const noteFor = (record: RequestRecord) => noteWith(record, wording);
 import type { RequestRecord } from '../../src/pipeline/request-state.ts';
 
 const refuse = () => Promise.reject(new LeakBlocked(['PERSON']));

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { keysFor } from '../../src/keys.ts';
 import { PseudonymVault, VaultError } from '../../src/privacy/vault.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
 
@@ -15,13 +17,14 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     await deletePrefix(prefix);
     redis.disconnect();
   });
+  const Contact = z.record(z.string(), z.string());
   const secret = { firstname: 'Erika', lastname: 'Musterfrau', email: 'erika.musterfrau@example.com', phone: '+49 30 901820' };
 
   it('round-trips and stores no plaintext anywhere under the prefix', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     await vault.put('req-1', 'contact', secret);
     await vault.put('req-1', 'mapping', { '[[PERSON_1]]': 'Erika Musterfrau' });
-    expect(await vault.get('req-1', 'contact')).toEqual(secret);
+    expect(await vault.get('req-1', 'contact', Contact)).toEqual(secret);
     let cursor = '0';
     const dump: Buffer[] = [];
     do {
@@ -37,42 +40,42 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
   it('sets the TTL from its retention class and is gone after it', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 300 });
     await vault.put('req-ttl', 'contact', secret);
-    const ttl = await redis.pttl(`${prefix}:vault:req-ttl`);
+    const ttl = await redis.pttl(keysFor(prefix).vault('req-ttl'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(300);
-    for (let i = 0; i < 40 && (await redis.exists(`${prefix}:vault:req-ttl`)); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(await vault.get('req-ttl', 'contact')).toBeNull();
+    for (let i = 0; i < 40 && (await redis.exists(keysFor(prefix).vault('req-ttl'))); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await vault.get('req-ttl', 'contact', Contact)).toBeNull();
   });
 
   it('detects tampering and refuses an envelope moved to another request', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     await vault.put('req-a', 'contact', secret);
-    const envelope = (await redis.hget(`${prefix}:vault:req-a`, 'contact'))!;
+    const envelope = (await redis.hget(keysFor(prefix).vault('req-a'), 'contact'))!;
     const parts = envelope.split('.');
     const data = Buffer.from(parts[4]!, 'base64url');
     data[0] = data[0]! ^ 1;
-    await redis.hset(`${prefix}:vault:req-a`, 'contact', [...parts.slice(0, 4), data.toString('base64url')].join('.'));
-    await expect(vault.get('req-a', 'contact')).rejects.toBeInstanceOf(VaultError);
+    await redis.hset(keysFor(prefix).vault('req-a'), 'contact', [...parts.slice(0, 4), data.toString('base64url')].join('.'));
+    await expect(vault.get('req-a', 'contact', Contact)).rejects.toBeInstanceOf(VaultError);
     await vault.put('req-b', 'contact', secret);
-    await redis.hset(`${prefix}:vault:req-c`, 'contact', (await redis.hget(`${prefix}:vault:req-b`, 'contact'))!);
-    await expect(vault.get('req-c', 'contact')).rejects.toThrow(/authentication/);
+    await redis.hset(keysFor(prefix).vault('req-c'), 'contact', (await redis.hget(keysFor(prefix).vault('req-b'), 'contact'))!);
+    await expect(vault.get('req-c', 'contact', Contact)).rejects.toThrow(/authentication/);
   });
 
   it('rotates keys: old envelopes still decrypt, new ones use the new key, rotate re-encrypts', async () => {
     const old = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     await old.put('req-rot', 'contact', secret);
     const next = new PseudonymVault(redis, { prefix, currentKey: randomBytes(32), previousKeys: [key], ttlMs: 60_000 });
-    expect(await next.get('req-rot', 'contact')).toEqual(secret);
+    expect(await next.get('req-rot', 'contact', Contact)).toEqual(secret);
     expect(await next.rotate('req-rot')).toBe(1);
-    expect((await redis.hget(`${prefix}:vault:req-rot`, 'contact'))!.split('.')[1]).toBe(next.keyId());
+    expect((await redis.hget(keysFor(prefix).vault('req-rot'), 'contact'))!.split('.')[1]).toBe(next.keyId());
     const withoutOld = new PseudonymVault(redis, { prefix, currentKey: randomBytes(32), ttlMs: 60_000 });
-    await expect(withoutOld.get('req-rot', 'contact')).rejects.toThrow(/not configured/);
+    await expect(withoutOld.get('req-rot', 'contact', Contact)).rejects.toThrow(/not configured/);
   });
 
   it('erases a request', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     await vault.put('req-e', 'contact', secret);
     expect(await vault.erase('req-e')).toBe(1);
-    expect(await vault.get('req-e', 'contact')).toBeNull();
+    expect(await vault.get('req-e', 'contact', Contact)).toBeNull();
   });
 });

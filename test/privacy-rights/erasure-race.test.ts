@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
 import { erasureRequest } from '../../src/privacy/subject-requests.ts';
-import { vaultFor, VaultError } from '../../src/privacy/vault.ts';
+import { VaultError } from '../../src/privacy/vault.ts';
+import { subjectRequestDeps, vaultFor } from '../../src/app.ts';
 import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
 
 /**
@@ -30,7 +31,7 @@ describe('a stage that finishes after an erasure', () => {
     await vault.put('hs-1-9-4711', 'contact', { properties: { firstname: 'Erika' } });
     expect(await store.note('hs-1-9-4711', { messageId: 'm-1' })).toBe(true);
 
-    expect(await erasureRequest({ ctx, vault }, '4711')).toEqual({ requestsErased: 1 });
+    expect(await erasureRequest(subjectRequestDeps(ctx), '4711')).toEqual({ requestsErased: 1 });
     expect(await ctx.redis.exists(`${prefix}:request:hs-1-9-4711`, `${prefix}:vault:hs-1-9-4711`)).toBe(0);
 
     // The in-flight stage goes on: its writes are refused, nothing comes back.

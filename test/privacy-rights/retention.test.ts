@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runRetention } from '../../src/audit/retention.ts';
+import { runRetention } from '../../src/pipeline/retention.ts';
 import { createAppContext, type AppContext } from '../../src/app.ts';
 import { registry } from '../../src/metrics.ts';
-import type { PipelineDeps } from '../../src/pipeline/deps.ts';
-import { privacyQueueFor, RETENTION_SCHEDULER } from '../../src/privacy/privacy-jobs.ts';
-import { vaultFor } from '../../src/privacy/vault.ts';
+import { privacyQueueFor, RETENTION_SCHEDULER } from '../../src/pipeline/privacy-jobs.ts';
 import { createRedis } from '../../src/redis.ts';
 import { startPrivacyWorker } from '../../workers/privacy.ts';
 import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';
@@ -46,8 +44,7 @@ describe('retention sweeper', () => {
 
   it('runs by itself as a BullMQ job scheduler at the policy interval', async () => {
     const connection = createRedis(ctx.settings.REDIS_URL, 'worker');
-    const deps = { ctx, vault: vaultFor(ctx) } as unknown as PipelineDeps;
-    const worker = await startPrivacyWorker(deps, connection);
+    const worker = await startPrivacyWorker(ctx, connection);
     try {
       const scheduler = await privacyQueueFor(ctx).getJobScheduler(RETENTION_SCHEDULER);
       expect(scheduler).toMatchObject({ every: 60_000 });

@@ -19,7 +19,7 @@ async function run(input: string, env: NodeJS.ProcessEnv = {}): Promise<{ out: s
   return { out, err };
 }
 
-describe('draftbridge pseudonymise (JSON Lines contract of DESIGN.md)', () => {
+describe('draftbridge pseudonymise (JSON Lines contract)', () => {
   it('answers one line per input line in order, errors as lines, never an original value', async () => {
     const input = [
       JSON.stringify({ text: 'Herr Jonas Beispielmann (jonas.beispielmann@example.com, 0171 2345678) bittet um Rückruf.', contact: { firstname: 'Jonas', lastname: 'Beispielmann', email: 'jonas.beispielmann@example.com', phone: null }, lang: 'de' }),

@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
-import { createAppContext, type AppContext } from '../../src/app.ts';
+import { createAppContext, requestStoreFor, type AppContext } from '../../src/app.ts';
 import { signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
+import { prometheusConnectorMetrics } from '../../src/metrics.ts';
 import type { RequestRecord } from '../../src/pipeline/request-state.ts';
 import type { Policy } from '../../src/policy.ts';
 import type { CrmName } from '../../src/crm-fields.ts';
@@ -42,6 +43,8 @@ export interface PipelineHarness {
   injectCrm(fault: Fault): void;
   waitForState(requestId: string, states: string[], timeoutMs?: number): Promise<RequestRecord>;
   waitForCrmNote(requestId: string, timeoutMs?: number): Promise<void>;
+  /** Between cases: every injected fault dropped and every queue idle, so no case sees another's traffic. */
+  settle(timeoutMs?: number): Promise<void>;
   draftsFor(requestId: string): { mailbox: string; subject: string; body: string; to: string[]; categories: string[]; isDraft: boolean }[];
   personalValues(): string[];
   close(): Promise<void>;
@@ -71,6 +74,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   await app.listen({ port, host: '127.0.0.1' });
   const outboundByEvent = new Map<number, SentOutboundMessage>();
   const dataverseByEvent = new Map<number, SentWebhook>();
+  const requests = requestStoreFor(ctx);
   const harness: PipelineHarness = {
     crm,
     sandbox,
@@ -79,7 +83,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     workers: undefined,
     logs,
     async startWorkers() {
-      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {
@@ -137,9 +141,9 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     async waitForState(requestId, states, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const raw = await ctx.redis.hgetall(`${ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${requestId}`);
-        if (raw.state && states.includes(raw.state)) return raw as unknown as RequestRecord;
-        if (Date.now() > deadline) throw new Error(`request ${requestId} stayed in ${raw.state ?? '(none)'}; wanted ${states.join('|')}`);
+        const record = await requests.get(requestId);
+        if (record && states.includes(record.state)) return record;
+        if (Date.now() > deadline) throw new Error(`request ${requestId} stayed in ${record?.state ?? '(none)'}; wanted ${states.join('|')}`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -148,6 +152,17 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
       // The crm-sync job has finished: note written and draftbridge_status updated.
       while ((await ctx.queues['crm-sync'].getJobState(requestId)) !== 'completed') {
         if (Date.now() > deadline) throw new Error(`no CRM note for ${requestId}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async settle(timeoutMs = 30_000) {
+      for (const sim of [sandbox.hubspot, sandbox.graph, sandbox.llm]) sim.clearFaults();
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        // mail-events always holds the hourly subscription renewal as a delayed job.
+        const counts = await Promise.all(Object.values(ctx.queues).map((q) => (q.name === 'mail-events' ? q.getJobCounts('waiting', 'active') : q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'))));
+        if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
+        if (Date.now() > deadline) throw new Error(`queues still busy after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -181,12 +196,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   return harness;
 }
 
-/** Case-insensitive, whole words: which personal values appear in any of these texts? */
-export function leakedValues(texts: string[], values: string[]): string[] {
-  const hay = texts.join('\n');
-  return values.filter((v) => new RegExp(`(?<![\\p{L}\\p{N}_])${v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![\\p{L}\\p{N}_])`, 'iu').test(hay));
-}
-
+export { leakedValues } from './leaks.ts';
 /** Settings as environment variables for a worker child process (the same Redis prefix, keys and simulators). */
 export function childEnv(h: PipelineHarness): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, LOG_LEVEL: 'silent', DRAFTBRIDGE_SANDBOX: '1' };

@@ -1,6 +1,7 @@
 // A worker process for crash tests: the real workers against the sandbox simulators the parent runs.
 import { createPorts } from '../../connectors/index.ts';
 import { createAppContext } from '../../src/app.ts';
+import { prometheusConnectorMetrics } from '../../src/metrics.ts';
 import { loadSettings } from '../../src/settings.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { defaultPolicy } from './env.ts';
@@ -10,5 +11,5 @@ const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 5, bac
 const settings = loadSettings(process.env);
 const ctx = createAppContext(settings, policy);
 await ctx.ready();
-await startWorkers(ctx, createPorts(settings, policy), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+await startWorkers(ctx, createPorts(settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
 process.stdout.write('ready\n');

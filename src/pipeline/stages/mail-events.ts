@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq';
-import type { MailEvent, StageJob } from '../jobs.ts';
+import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { MailboxChange } from '../../ports.ts';
 import { traceCarrier } from '../../telemetry.ts';
@@ -12,13 +11,15 @@ import { traceCarrier } from '../../telemetry.ts';
  */
 export type MailboxSystem = 'outlook' | 'gmail';
 
-export async function applyMailboxChange(deps: PipelineDeps, change: MailboxChange, via: MailboxSystem): Promise<void> {
-  const { ctx, requests } = deps;
-  const crmSync = ctx.queues['crm-sync'] as Queue<StageJob>;
+export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests'>;
+
+export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxChange, via: MailboxSystem): Promise<void> {
+  const { audit, requests } = deps;
+  const crmSync = deps.queues['crm-sync'];
   const record = await requests.get(change.requestId);
   if (!record) return;
   if (change.kind === 'reply') {
-    await ctx.audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
+    await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
     await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply', ...traceCarrier() }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
     return;
   }
@@ -33,13 +34,15 @@ export async function applyMailboxChange(deps: PipelineDeps, change: MailboxChan
 }
 
 /** Graph change notifications (src/pipeline/mail-watch.ts) → MailboxChange. */
-export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<void> {
-  const { ctx, mail } = deps;
+export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'graph'>;
+
+export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<void> {
+  const { audit, mail } = deps;
   const watch = deps.watch;
   if (!watch) return;
 
   if (event.lifecycleEvent) {
-    await ctx.audit.append({ type: 'graph.lifecycle', actor: 'graph', outcome: event.lifecycleEvent, details: { subscriptionId: event.subscriptionId } });
+    await audit.append({ type: 'graph.lifecycle', actor: 'graph', outcome: event.lifecycleEvent, details: { subscriptionId: event.subscriptionId } });
     if (event.lifecycleEvent === 'reauthorizationRequired') await watch.renew(event.subscriptionId);
     else if (event.lifecycleEvent === 'subscriptionRemoved') await watch.forget(event.subscriptionId);
     else await resync(deps, event.subscriptionId);
@@ -65,7 +68,7 @@ export async function trackMail(deps: PipelineDeps, event: MailEvent): Promise<v
 }
 
 /** Graph missed notifications: walk Sent Items with a delta query and treat each message as new. */
-async function resync(deps: PipelineDeps, subscriptionId: string): Promise<void> {
+async function resync(deps: TrackMailDeps, subscriptionId: string): Promise<void> {
   const sub = await deps.watch!.subscription(subscriptionId);
   if (!sub || sub.folder !== 'sentitems' || !deps.graph) return;
   const { messages } = await deps.graph.delta(sub.mailbox, 'sentitems');

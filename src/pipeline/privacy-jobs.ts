@@ -1,9 +1,11 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.ts';
+import type { Settings } from '../settings.ts';
 import { CrmObjectType } from '../crm-fields.ts';
-import { CrmRecordId } from '../pipeline/jobs.ts';
-import type { HubSpotEvent } from '../pipeline/hubspot-events.ts';
+import { CrmRecordId } from './jobs.ts';
+import type { HubSpotEvent } from './hubspot-events.ts';
 import type { Policy } from '../policy.ts';
 
 /**
@@ -44,10 +46,18 @@ export function createPrivacyQueue(connection: ConnectionOptions, prefix: string
   });
 }
 
-const queues = new WeakMap<AppContext, Queue<PrivacyJob>>();
+/** The part of the process context the privacy queue needs. */
+export interface PrivacyQueueContext {
+  redis: Redis;
+  settings: Pick<Settings, 'DRAFTBRIDGE_QUEUE_PREFIX'>;
+  policy: Policy;
+  logger: Logger;
+}
+
+const queues = new WeakMap<PrivacyQueueContext, Queue<PrivacyJob>>();
 
 /** One privacy queue per process context (closed with `closePrivacyQueue`). */
-export function privacyQueueFor(ctx: AppContext): Queue<PrivacyJob> {
+export function privacyQueueFor(ctx: PrivacyQueueContext): Queue<PrivacyJob> {
   let q = queues.get(ctx);
   if (!q) {
     q = createPrivacyQueue(ctx.redis, ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ctx.policy);
@@ -57,7 +67,7 @@ export function privacyQueueFor(ctx: AppContext): Queue<PrivacyJob> {
   return q;
 }
 
-export async function closePrivacyQueue(ctx: AppContext): Promise<void> {
+export async function closePrivacyQueue(ctx: PrivacyQueueContext): Promise<void> {
   const q = queues.get(ctx);
   queues.delete(ctx);
   await q?.close();
@@ -80,7 +90,7 @@ export function routeErasureEvents(events: HubSpotEvent[], policy: Policy): Eras
   return out;
 }
 
-export async function enqueueErasures(ctx: AppContext, erasures: ErasureRequest[]): Promise<number> {
+export async function enqueueErasures(ctx: PrivacyQueueContext, erasures: ErasureRequest[]): Promise<number> {
   if (erasures.length === 0) return 0;
   await privacyQueueFor(ctx).addBulk(erasures.map((e) => ({ name: 'erasure', data: e.job, opts: { jobId: e.jobId } })));
   return erasures.length;

@@ -1,20 +1,24 @@
-import type { PipelineDeps, VaultDraft, VaultOwner } from '../deps.ts';
+import { RequestNotFound } from '../../errors.ts';
+import type { PipelineDeps } from '../deps.ts';
+import { VaultDraft, VaultOwner } from '../vault-sections.ts';
 
 /**
  * Stage 3 (deliver): `review` puts the draft into the owner's mailbox; `auto` (only for flows the
  * policy marks so) sends it with sendMail. Before creating or sending, the message is looked up by
  * its request-id property, so a retry after a crash never makes a second draft or e-mail.
  */
-export async function deliverDraft(deps: PipelineDeps, requestId: string): Promise<'next' | 'done'> {
-  const { ctx, mail, vault, requests } = deps;
+export type DeliverDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'mail' | 'vault' | 'requests' | 'watch' | 'approvals'>;
+
+export async function deliverDraft(deps: DeliverDraftDeps, requestId: string): Promise<'next' | 'done'> {
+  const { policy, mail, vault, requests } = deps;
   const record = await requests.get(requestId);
-  if (!record) throw new Error(`request ${requestId} has no record`);
+  if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'awaiting_review' || record.state === 'sent') return 'next';
   if (record.state !== 'drafted') return 'done';
 
-  const flow = ctx.policy.flows[record.flow]!;
-  const draft = await vault.get<VaultDraft>(requestId, 'draft');
-  const owner = await vault.get<VaultOwner>(requestId, 'owner');
+  const flow = policy.flows[record.flow]!;
+  const draft = await vault.get(requestId, 'draft', VaultDraft);
+  const owner = await vault.get(requestId, 'owner', VaultOwner);
   if (!draft || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
     return 'next';
@@ -25,7 +29,7 @@ export async function deliverDraft(deps: PipelineDeps, requestId: string): Promi
     subject: draft.subject,
     body: draft.body,
     contentType: 'text' as const,
-    categories: [draft.template ? ctx.policy.mail.templateCategory : ctx.policy.mail.reviewCategory],
+    categories: [draft.template ? policy.mail.templateCategory : policy.mail.reviewCategory],
     requestId,
   };
 
@@ -42,7 +46,7 @@ export async function deliverDraft(deps: PipelineDeps, requestId: string): Promi
   if (approvals) {
     await approvals.link(requestId, ref);
     // The draft is there either way; a failed subscription is retried with the mailbox's next draft.
-    await approvals.ensure(owner.email).catch((err: Error) => ctx.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
+    await approvals.ensure(owner.email).catch((err: Error) => deps.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
   }
   await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null } }, { messageId: ref.id });
   return 'next';

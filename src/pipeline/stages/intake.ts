@@ -1,14 +1,16 @@
 import type { CallbackRequest } from '../jobs.ts';
-import type { PipelineDeps, VaultContact, VaultOwner } from '../deps.ts';
+import type { PipelineDeps } from '../deps.ts';
+import type { VaultContact, VaultOwner } from '../vault-sections.ts';
 
 /**
  * Stage 1 (intake): open the request, honour the suppression list and the CRM opt-out, read only the
  * policy's fields for the flow, resolve the owner's mailbox, and put the values in the vault.
  */
-export async function fetchContact(deps: PipelineDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
-  const { ctx, crm, vault, requests } = deps;
-  const { policy } = ctx;
-  const subject = ctx.audit.subjectRef(ctx.crm.name, job.objectType, job.contactId);
+export type FetchContactDeps = Pick<PipelineDeps, 'policy' | 'audit' | 'crmFields' | 'crm' | 'vault' | 'requests' | 'suppression'>;
+
+export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
+  const { policy, audit, crm, vault, requests } = deps;
+  const subject = audit.subjectRef(deps.crmFields.name, job.objectType, job.contactId);
   const { record } = await requests.open({
     requestId: job.requestId,
     flow: job.flow,
@@ -28,13 +30,13 @@ export async function fetchContact(deps: PipelineDeps, job: CallbackRequest): Pr
     return 'done';
   }
 
-  if (await isSuppressed(deps, subject)) {
+  if (await deps.suppression.has(subject)) {
     await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' } }, { reason: 'suppression_list' });
     return 'done';
   }
 
   // Minimisation: the flow's fields, plus the opt-out flag we must honour before anything else.
-  const fields = ctx.crm.fields(job.objectType);
+  const fields = deps.crmFields.fields(job.objectType);
   const logical = [...new Set([...flow.fields, 'opt_out'])];
   const contact = await crm.getContact({ type: job.objectType, id: job.contactId }, fields.namesOf(logical));
   if (!contact) {
@@ -63,12 +65,6 @@ export async function fetchContact(deps: PipelineDeps, job: CallbackRequest): Pr
   await vault.put(job.requestId, 'owner', { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner);
   await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id });
   return 'next';
-}
-
-export const SUPPRESSION_SET = 'suppressed';
-
-async function isSuppressed(deps: PipelineDeps, subject: string): Promise<boolean> {
-  return (await deps.ctx.redis.sismember(`${deps.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:${SUPPRESSION_SET}`, subject)) === 1;
 }
 
 function isTrue(value: string | null | undefined): boolean {

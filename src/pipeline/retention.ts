@@ -1,7 +1,19 @@
 import { Gauge } from 'prom-client';
-import type { AppContext } from '../app.ts';
+import type { Redis } from 'ioredis';
+import type { AuditTrail } from '../audit/trail.ts';
+import type { Policy } from '../policy.ts';
+import type { Settings } from '../settings.ts';
 import { registry } from '../metrics.ts';
-import { defaultJobOptions, QUEUE_NAMES } from '../pipeline/queues.ts';
+import { defaultJobOptions, QUEUE_NAMES, type StageQueues } from './queues.ts';
+
+/** What a retention sweep touches: the audit trail, the queues and the stores under the prefix. */
+export interface RetentionDeps {
+  settings: Pick<Settings, 'DRAFTBRIDGE_QUEUE_PREFIX'>;
+  policy: Policy;
+  audit: AuditTrail;
+  queues: StageQueues;
+  redis: Redis;
+}
 
 /**
  * The retention sweeper: audit events past their class and finished jobs past their age go. Request
@@ -19,7 +31,7 @@ export interface RetentionReport {
 
 const DAY = 86_400_000;
 
-export async function runRetention(ctx: AppContext, options: { dryRun?: boolean; actor?: string; now?: number } = {}): Promise<RetentionReport> {
+export async function runRetention(ctx: RetentionDeps, options: { dryRun?: boolean; actor?: string; now?: number } = {}): Promise<RetentionReport> {
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? Date.now();
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
@@ -54,7 +66,7 @@ export async function runRetention(ctx: AppContext, options: { dryRun?: boolean;
   return report;
 }
 
-async function countAuditBefore(ctx: AppContext, cutoff: number): Promise<number> {
+async function countAuditBefore(ctx: RetentionDeps, cutoff: number): Promise<number> {
   const stream = `${ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:audit`;
   let n = 0;
   let start = '-';
@@ -71,7 +83,7 @@ type RetentionSource = () => Promise<{ last: Record<string, string>; runs: Recor
 let source: RetentionSource | undefined;
 
 /** The API registers where /metrics reads the sweeper's record (like the queue counts). */
-export function setRetentionSource(ctx: AppContext | undefined): void {
+export function setRetentionSource(ctx: RetentionDeps | undefined): void {
   source = ctx
     ? async () => {
         const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;

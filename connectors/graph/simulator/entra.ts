@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { GraphSimState } from './state.ts';
+
+/** Entra ID as MSAL sees it: instance discovery, OpenID metadata and the v2.0 client-credentials token endpoint. */
+export function entraRoutes(app: FastifyInstance, state: GraphSimState): void {
+  app.get('/common/discovery/instance', async (request, reply) => {
+    return reply.send({
+      tenant_discovery_endpoint: `${state.origin}/${state.tenantId}/v2.0/.well-known/openid-configuration`,
+      'api-version': '1.1',
+      metadata: [{ preferred_network: new URL(state.origin).host, preferred_cache: new URL(state.origin).host, aliases: [new URL(state.origin).host] }],
+    });
+  });
+  app.get('/:tenant/v2.0/.well-known/openid-configuration', async (request: FastifyRequest<{ Params: { tenant: string } }>, reply) => {
+    const t = request.params.tenant;
+    return reply.send({
+      token_endpoint: `${state.origin}/${t}/oauth2/v2.0/token`,
+      token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
+      jwks_uri: `${state.origin}/${t}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: ['RS256'],
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
+      issuer: `${state.origin}/${state.tenantId}/v2.0`,
+      request_uri_parameter_supported: false,
+      userinfo_endpoint: `${state.origin}/oidc/userinfo`,
+      authorization_endpoint: `${state.origin}/${t}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${state.origin}/${t}/oauth2/v2.0/devicecode`,
+      http_logout_supported: true,
+      frontchannel_logout_supported: true,
+      end_session_endpoint: `${state.origin}/${t}/oauth2/v2.0/logout`,
+      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'tid'],
+      tenant_region_scope: 'EU',
+      cloud_instance_name: 'microsoftonline.com',
+      cloud_graph_host_name: 'graph.windows.net',
+      msgraph_host: 'graph.microsoft.com',
+      rbac_url: 'https://pas.windows.net',
+    });
+  });
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+    scope.post('/:tenant/oauth2/v2.0/token', async (request: FastifyRequest<{ Params: { tenant: string }; Body: Record<string, string> }>, reply) => {
+      const form = request.body ?? {};
+      let id = form.client_id;
+      let secret = form.client_secret;
+      const basic = request.headers.authorization?.match(/^Basic (.+)$/)?.[1];
+      if (basic) [id, secret] = Buffer.from(basic, 'base64').toString().split(':');
+      if (form.grant_type !== 'client_credentials') return reply.code(400).send({ error: 'unsupported_grant_type', error_description: 'AADSTS70003: The app requested an unsupported grant type.' });
+      if (request.params.tenant !== state.tenantId) return reply.code(400).send({ error: 'invalid_request', error_description: `AADSTS90002: Tenant '${request.params.tenant}' not found.` });
+      if (id !== state.clientId || secret !== state.clientSecret) return reply.code(401).send({ error: 'invalid_client', error_description: 'AADSTS7000215: Invalid client secret provided.' });
+      if (!String(form.scope ?? '').endsWith('/.default')) return reply.code(400).send({ error: 'invalid_scope', error_description: 'AADSTS1002012: The provided value for scope is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier.' });
+      const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'RS256' })).toString('base64url');
+      const payload = Buffer.from(JSON.stringify({ aud: 'https://graph.microsoft.com', iss: `${state.origin}/${state.tenantId}/`, tid: state.tenantId, appid: state.clientId, roles: ['Mail.ReadWrite', 'Mail.Send'], exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url');
+      const token = `${header}.${payload}.${randomBytes(32).toString('base64url')}`;
+      state.tokens.add(token);
+      return reply.send({ token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+    });
+  });
+}

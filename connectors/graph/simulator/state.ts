@@ -1,0 +1,100 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyReply } from 'fastify';
+import type { Fault, FaultInjector, RecordedRequest } from '../../simulator-support.ts';
+import type { SimulatorTls } from '../tls.ts';
+
+/** What the simulated tenant holds, shared by the route modules (entra.ts, messages.ts, subscriptions.ts). */
+export interface SimMessage {
+  id: string;
+  immutableId: string;
+  mailbox: string;
+  parentFolderId: 'drafts' | 'sentitems' | 'inbox' | 'deleteditems';
+  isDraft: boolean;
+  subject: string;
+  body: { contentType: string; content: string };
+  toRecipients: { emailAddress: { address: string; name?: string } }[];
+  from?: { emailAddress: { address: string; name?: string } };
+  categories: string[];
+  singleValueExtendedProperties: { id: string; value: string }[];
+  internetMessageId: string;
+  conversationId: string;
+  createdDateTime: string;
+  lastModifiedDateTime: string;
+  sentDateTime: string | null;
+  changeKey: string;
+}
+
+export interface SimSubscription {
+  id: string;
+  resource: string;
+  changeType: string;
+  notificationUrl: string;
+  lifecycleNotificationUrl?: string;
+  clientState?: string;
+  expirationDateTime: string;
+}
+
+export interface Mailbox {
+  upn: string;
+  userId: string;
+  messages: Map<string, SimMessage>;
+  byPropertyValue: Map<string, Set<SimMessage>>;
+}
+
+export interface GraphSimulator {
+  url: string;
+  graphBaseUrl: string;
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  tls: SimulatorTls;
+  requests: RecordedRequest[];
+  subscriptions: Map<string, SimSubscription>;
+  addMailbox(upn: string): { upn: string; userId: string };
+  mailbox(upn: string): { upn: string; userId: string; messages: SimMessage[] };
+  inject(fault: Fault): void;
+  /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
+  clearFaults(): void;
+  /** What the reviewer does in Outlook: send the draft (approval). */
+  sendDraftAsUser(upn: string, messageId: string): Promise<SimMessage>;
+  /** What the reviewer does in Outlook: delete the draft (rejection). */
+  deleteAsUser(upn: string, messageId: string): Promise<void>;
+  /** The lead answers: a message arrives in the inbox in the same conversation. */
+  simulateReply(upn: string, conversationId: string, from: string): Promise<SimMessage>;
+  lifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<void>;
+  /** Highest number of requests seen in flight at once for one mailbox (Graph's limit is 4). */
+  peakConcurrency(upn: string): number;
+  close(): Promise<void>;
+}
+
+export interface GraphSimState {
+  /** https://localhost:<port>, known once the server listens. */
+  origin: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+  allowHttpNotificationUrls: boolean;
+  faults: FaultInjector;
+  tokens: Set<string>;
+  mailboxes: Map<string, Mailbox>;
+  subscriptions: Map<string, SimSubscription>;
+  inflight: Map<string, number>;
+  peak: Map<string, number>;
+  findMailbox(user: string): Mailbox | undefined;
+  /** Change notifications with Graph's payload to every subscription whose resource covers the message. */
+  notify(box: Mailbox, m: SimMessage, changeType: 'created' | 'updated' | 'deleted'): Promise<void>;
+}
+
+export const MAX_MESSAGE_SUBSCRIPTION_MINUTES = 4230;
+
+export function graphError(reply: FastifyReply, status: number, code: string, message: string) {
+  return reply
+    .code(status)
+    .type('application/json')
+    .send({ error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } });
+}
+
+export function newMessageId(): string {
+  return `AAMkAD${randomBytes(30).toString('base64url')}=`;
+}

@@ -1,0 +1,58 @@
+/**
+ * Every Redis key draftbridge writes beside BullMQ's own, named in one place (as BullMQ's QueueKeys
+ * does for a queue). All live under the deployment's queue prefix, so one prefix is one deployment:
+ * tests isolate by it, and `SCAN <prefix>*` finds everything to clean up. Values hold ids and codes
+ * only, except the vault (encrypted). Webhook dedupe needs no key of ours: the intake job id is the
+ * request id, and BullMQ's job key is the record of it.
+ */
+export interface DraftbridgeKeys {
+  readonly prefix: string;
+  /** Hash: one request's state and facts (RequestStore). */
+  request(requestId: string): string;
+  /** Set: the request ids about one data subject (HMAC reference), for access and erasure. */
+  subject(subjectRef: string): string;
+  /** Set: subject references that objected (Art. 21); never a draft for them again. */
+  readonly suppressed: string;
+  /** Hash: the encrypted personal values of one request, one field per section. */
+  vault(requestId: string): string;
+  /** Stream of audit events, their links, the sealed chain head and the link the chain starts from after a trim. */
+  readonly audit: { readonly stream: string; readonly links: string; readonly head: string; readonly anchor: string };
+  /** The LLM circuit breaker of one route: consecutive failures and the open flag. */
+  circuit(route: string): { readonly failures: string; readonly open: string };
+  /** Graph change-notification bookkeeping (MailWatch). */
+  readonly mailWatch: {
+    /** String: the subscription ids of a mailbox; expires with them. */
+    mailbox(mailbox: string): string;
+    /** String: held while a mailbox is being subscribed, so parallel deliveries do not double it. */
+    lock(mailbox: string): string;
+    /** Hash: mailbox, folder and expiry of one subscription. */
+    subscription(id: string): string;
+    /** Sorted set: subscription ids by expiry, for renewal. */
+    readonly expiry: string;
+    /** String: the request a message belongs to. */
+    message(messageId: string): string;
+    /** String: the request a conversation belongs to (replies). */
+    conversation(conversationId: string): string;
+  };
+}
+
+export function keysFor(prefix: string): DraftbridgeKeys {
+  const key = (...parts: string[]) => [prefix, ...parts].join(':');
+  return {
+    prefix,
+    request: (requestId) => key('request', requestId),
+    subject: (subjectRef) => key('subject', subjectRef),
+    suppressed: key('suppressed'),
+    vault: (requestId) => key('vault', requestId),
+    audit: { stream: key('audit'), links: key('audit', 'links'), head: key('audit', 'head'), anchor: key('audit', 'anchor') },
+    circuit: (route) => ({ failures: key('circuit', route, 'failures'), open: key('circuit', route, 'open') }),
+    mailWatch: {
+      mailbox: (mailbox) => key('mailwatch', 'mailbox', mailbox),
+      lock: (mailbox) => key('mailwatch', 'lock', mailbox),
+      subscription: (id) => key('mailwatch', 'subscription', id),
+      expiry: key('mailwatch', 'expiry'),
+      message: (messageId) => key('mailwatch', 'message', messageId),
+      conversation: (conversationId) => key('mailwatch', 'conversation', conversationId),
+    },
+  };
+}

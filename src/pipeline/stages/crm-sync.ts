@@ -1,0 +1,66 @@
+import type { RequestRecord } from '../request-state.ts';
+import type { MailApp, PipelineDeps } from '../deps.ts';
+import { fill, type Wording } from '../prompts.ts';
+
+/**
+ * Stage 4 (crm-sync): a note on the contact saying what happened (never the e-mail body) and
+ * `draftbridge_status`. The note id is recorded so a retry does not add a second note.
+ */
+export type SyncCrmDeps = Pick<PipelineDeps, 'policy' | 'audit' | 'crmFields' | 'crm' | 'requests' | 'prompts' | 'mailApp'>;
+
+export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'reply'): Promise<void> {
+  const { crm, requests, audit } = deps;
+  const record = await requests.get(requestId);
+  if (!record) return; // expired by retention: nothing left to report
+  const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
+  // Notes are for the sales team: in the deployment's default language, wording from config/prompts.
+  const wording = deps.prompts.wording(deps.policy.defaults.language).crm_notes;
+  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording, deps.mailApp);
+  // One note per state (and per reply job): a retried job finds the note id and does not add another.
+  const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
+  const existing = noteKey ? await requests.noteId(requestId, noteKey) : null;
+  if (!existing) {
+    const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
+    if (noteKey) await requests.recordNote(requestId, noteKey, note.id);
+  }
+  if (event !== 'reply') {
+    const fields = deps.crmFields.fields(record.objectType);
+    await crm.updateContact({ type: record.objectType, id: record.contactId }, fields.toCrm({ status: record.state, last_request_id: requestId }));
+  }
+  await audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
+}
+
+/** The rep reads this in the CRM timeline: what happened and where to look, without personal data. */
+export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], mailApp: MailApp = 'Outlook'): string {
+  const slots = { when: utcMinute(new Date(record.updatedAt)), ref: fill(wording.ref, { request_id: record.requestId }), mail_app: mailApp };
+  switch (record.state) {
+    case 'awaiting_review':
+      return fill(wording.awaiting_review, { ...slots, template_marker: draftMarker(record, wording), message_id: record.messageId ?? '–' });
+    case 'sent':
+      return fill(wording.sent, slots);
+    case 'rejected':
+      return fill(wording.rejected, slots);
+    case 'blocked_sensitive':
+      return fill(wording.blocked_sensitive, { ...slots, categories: record.categories ?? wording.categories_unknown });
+    case 'failed':
+      return fill(wording.failed, { ...slots, reason: wording.reasons[record.reason ?? ''] ?? record.reason ?? wording.reason_unknown });
+    default:
+      return fill(wording.other, { ...slots, state: record.state });
+  }
+}
+
+/** Which way the draft was made, when it was not the plain LLM path. */
+function draftMarker(record: RequestRecord, wording: Wording['crm_notes']): string {
+  if (record.draftPath === 'llm_without_note') return wording.without_note_marker;
+  if (record.templateFallback === 'leak_guard') return wording.leak_guard_template_marker;
+  return record.templateFallback ? wording.template_marker : '';
+}
+
+function replyNote(record: RequestRecord, at: Date, wording: Wording['crm_notes']): string {
+  return fill(wording.reply, { when: utcMinute(at), ref: fill(wording.ref, { request_id: record.requestId }) });
+}
+
+/** `2026-03-02 09:15 UTC`: minute precision is what the rep needs. */
+function utcMinute(at: Date): string {
+  return `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../src/audit/trail.ts';
+import { RequestNotFound, UpstreamUnavailable } from '../../src/errors.ts';
+import { createLogger } from '../../src/logger.ts';
+import { closeQueues, createQueues, type StageQueues } from '../../src/pipeline/queues.ts';
+import { RequestStore } from '../../src/pipeline/request-state.ts';
+import { startStageWorker, type StageDefinition, type StageOutcome, type StageRunnerDeps } from '../../src/pipeline/stage-runner.ts';
+import { createRedis } from '../../src/redis.ts';
+import { defaultPolicy, deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+
+/** The stage runner with real BullMQ on the real Redis, and a stage whose behaviour the test scripts. */
+describe('stage runner (chaining, retry vs. dead letter from the error code)', () => {
+  const prefix = uniquePrefix('runner');
+  const base = defaultPolicy();
+  const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 3, backoffMs: 10 } } };
+  let redis: Redis;
+  let connection: Redis;
+  let queues: StageQueues;
+  let deps: StageRunnerDeps;
+  let worker: Worker | undefined;
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+    connection = createRedis(REDIS_URL, 'worker', 'test-runner');
+    queues = createQueues(redis, prefix, policy);
+    const audit = new AuditTrail(redis, { prefix, key: randomBytes(32) });
+    deps = { logger: createLogger({ level: 'silent' }), queues, audit, requests: new RequestStore(redis, { prefix, ttlMs: 60_000, audit }) };
+  });
+  afterEach(async () => {
+    await worker?.close();
+    worker = undefined;
+  });
+  afterAll(async () => {
+    await closeQueues(queues);
+    connection.disconnect();
+    await deletePrefix(prefix);
+    redis.disconnect();
+  });
+
+  const open = (requestId: string) => deps.requests.open({ requestId, flow: 'callback', source: 'hubspot.app', account: '1', objectType: 'contact', contactId: '1001', subject: 'c'.repeat(32) });
+  const draftStage = (run: (attempt: number) => Promise<StageOutcome>): StageDefinition<'draft', StageRunnerDeps> => ({ queue: 'draft', concurrency: 1, run: (_deps, job) => run(job.attemptsMade + 1) });
+  const settled = async (requestId: string) => {
+    for (let i = 0; i < 200; i++) {
+      const state = await queues.draft.getJobState(requestId);
+      if (state === 'completed' || state === 'failed') return state;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error('job did not settle');
+  };
+
+  it('chains the next stage by request id', async () => {
+    await open('req-runner-next');
+    worker = startStageWorker(deps, { connection, prefix }, draftStage(async () => 'next'));
+    await queues.draft.add('draft', { requestId: 'req-runner-next' }, { jobId: 'req-runner-next' });
+    expect(await settled('req-runner-next')).toBe('completed');
+    expect(await queues.deliver.getJobState('req-runner-next')).toBe('waiting');
+  });
+
+  it('retries a retryable error, then dead-letters on the last attempt', async () => {
+    await open('req-runner-retry');
+    await deps.requests.transition('req-runner-retry', 'fetched', { actor: 'test' });
+    const attempts: number[] = [];
+    worker = startStageWorker(deps, { connection, prefix }, draftStage(async (attempt) => {
+      attempts.push(attempt);
+      throw new UpstreamUnavailable('llm', 'down', 503);
+    }));
+    await queues.draft.add('draft', { requestId: 'req-runner-retry' }, { jobId: 'req-runner-retry' });
+    expect(await settled('req-runner-retry')).toBe('failed');
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(await deps.requests.get('req-runner-retry')).toMatchObject({ state: 'failed', reason: 'dead_letter' });
+    expect(await queues['crm-sync'].getJobState('req-runner-retry')).toBe('waiting');
+  });
+
+  it('dead-letters a permanent error at once, without further attempts', async () => {
+    await open('req-runner-permanent');
+    const attempts: number[] = [];
+    worker = startStageWorker(deps, { connection, prefix }, draftStage(async (attempt) => {
+      attempts.push(attempt);
+      throw new RequestNotFound('req-runner-permanent');
+    }));
+    await queues.draft.add('draft', { requestId: 'req-runner-permanent' }, { jobId: 'req-runner-permanent' });
+    expect(await settled('req-runner-permanent')).toBe('failed');
+    expect(attempts).toEqual([1]);
+    expect(await deps.requests.get('req-runner-permanent')).toMatchObject({ state: 'failed', reason: 'dead_letter' });
+  });
+});

@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuditTrail } from '../../src/audit/trail.ts';
+import { InvalidTransition } from '../../src/pipeline/request-state.ts';
+import { RequestNotFound } from '../../src/errors.ts';
+import { keysFor } from '../../src/keys.ts';
+import { LlmCircuit } from '../../src/pipeline/llm-circuit.ts';
+import { RequestStore } from '../../src/pipeline/request-state.ts';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+
+describe('RequestStore and LlmCircuit on the real Redis', () => {
+  let redis: Redis;
+  const prefix = uniquePrefix('stores');
+  let audit: AuditTrail;
+  const erased: string[] = [];
+  let store: RequestStore;
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL);
+    audit = new AuditTrail(redis, { prefix, key: randomBytes(32) });
+    store = new RequestStore(redis, { prefix, ttlMs: 60_000, audit, onTerminal: async (id) => void erased.push(id) });
+  });
+  afterAll(async () => {
+    await deletePrefix(prefix);
+    redis.disconnect();
+  });
+  const input = (requestId: string) => ({ requestId, flow: 'callback', source: 'hubspot.app', account: '1', objectType: 'contact' as const, contactId: '1001', subject: 'b'.repeat(32) });
+
+  it('opens a record once, with its subject index and TTL, and audits it once', async () => {
+    const first = await store.open(input('req-store-1'));
+    const again = await store.open(input('req-store-1'));
+    expect([first.created, again.created]).toEqual([true, false]);
+    expect(again.record).toMatchObject({ state: 'received', flow: 'callback', contactId: '1001' });
+    expect(await store.idsForSubject('b'.repeat(32))).toEqual(['req-store-1']);
+    expect(await redis.pttl(keysFor(prefix).request('req-store-1'))).toBeGreaterThan(50_000);
+    expect((await audit.read({ requestId: 'req-store-1' })).map((e) => e.type)).toEqual(['request.received']);
+  });
+
+  it('moves state only from an allowed predecessor; a repeat is a no-op; terminal states erase', async () => {
+    expect(await store.transition('req-store-1', 'fetched', { actor: 'test' }, { ownerId: '9001' })).toBe(true);
+    expect(await store.transition('req-store-1', 'fetched', { actor: 'test' })).toBe(false);
+    await expect(store.transition('req-store-1', 'sent', { actor: 'test' })).rejects.toBeInstanceOf(InvalidTransition);
+    expect(await store.transition('req-store-1', 'failed', { actor: 'test' }, { reason: 'dead_letter' })).toBe(true);
+    expect(await store.get('req-store-1')).toMatchObject({ state: 'failed', ownerId: '9001', reason: 'dead_letter' });
+    expect(erased).toEqual(['req-store-1']);
+    await expect(store.transition('req-none', 'fetched', { actor: 'test' })).rejects.toBeInstanceOf(RequestNotFound);
+  });
+
+  it('records CRM note ids once per state, and never brings back an erased record', async () => {
+    await store.recordNote('req-store-1', 'note:failed', 'note-1');
+    expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');
+    await store.eraseSubject('b'.repeat(32), ['req-store-1']);
+    await store.recordNote('req-store-1', 'note:failed', 'note-2');
+    await store.note('req-store-1', { messageId: 'm-1' });
+    expect(await redis.exists(keysFor(prefix).request('req-store-1'), keysFor(prefix).subject('b'.repeat(32)))).toBe(0);
+  });
+
+  it('opens the circuit after the threshold of consecutive failures; a success resets the count', async () => {
+    const circuit = new LlmCircuit(redis, { prefix, threshold: 3, openMs: 60_000 });
+    await circuit.recordFailure('eu');
+    await circuit.recordFailure('eu');
+    await circuit.recordSuccess('eu');
+    await circuit.recordFailure('eu');
+    await circuit.recordFailure('eu');
+    expect(await circuit.isOpen('eu')).toBe(false);
+    await circuit.recordFailure('eu');
+    expect([await circuit.isOpen('eu'), await circuit.isOpen('local')]).toEqual([true, false]);
+    expect(await redis.pttl(keysFor(prefix).circuit('eu').open)).toBeGreaterThan(50_000);
+  });
+});
