@@ -72,7 +72,9 @@ describe('review page /ops over the real pipeline', () => {
     expect((await view()).deadLetters).toEqual([]);
     const again = await h.app.inject({ method: 'POST', url, headers: { authorization: operator } });
     expect(again.statusCode).toBe(409);
-    expect(again.json().code).toBe('not_dead_lettered');
+    // A second retry is refused: the request is no longer dead-lettered, or (on a slow machine) its
+    // restarted intake job is still busy.
+    expect(['not_dead_lettered', 'busy']).toContain(again.json().code);
     const retried = (await h.ctx.audit.read({ requestId: ids.dead })).find((e) => e.type === 'request.retried');
     expect(retried?.actor).toMatch(/^oidc:[a-f0-9]{32}$/);
   });

@@ -41,43 +41,50 @@ describe('LLM step (call, stricter retry, restore, circuit)', () => {
   it('restores the placeholders locally and records a success', async () => {
     const llm = scriptedLlm([drafted('Guten Tag [[PERSON_1]], gern rufe ich zurück.')]);
     const circuit = fakeCircuit();
-    expect(await draftWithLlm({ llm, circuit, logger }, prompt, context)).toEqual({ kind: 'drafted', subject: 'Ihr Rückruf', body: 'Guten Tag Erika Musterfrau, gern rufe ich zurück.' });
+    expect(await draftWithLlm({ llm, circuit, logger }, prompt, context)).toEqual({ kind: 'drafted', subject: 'Ihr Rückruf', body: 'Guten Tag Erika Musterfrau, gern rufe ich zurück.', path: 'llm' });
     expect(circuit.events).toEqual(['success']);
     expect(llm.requests[0]!.system).toBe('system');
   });
 
   it('retries once with the stricter instruction after an unusable answer, then falls back to the template', async () => {
     const llm = scriptedLlm([drafted('Ohne Platzhalter.'), { kind: 'truncated' }]);
-    expect(await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_truncated' });
+    expect(await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_truncated', path: 'template' });
     expect(llm.requests.map((r) => r.system)).toEqual(['system', 'system\nSTRICT']);
   });
 
   it('does not retry a content-filtered answer', async () => {
     const llm = scriptedLlm([{ kind: 'content_filtered', categories: ['violence'] }]);
-    expect(await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_content_filtered' });
+    expect(await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_content_filtered', path: 'template' });
   });
 
   it('skips the LLM while the circuit is open', async () => {
     const llm = scriptedLlm([]);
-    expect(await draftWithLlm({ llm, circuit: fakeCircuit(true), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_circuit_open' });
+    expect(await draftWithLlm({ llm, circuit: fakeCircuit(true), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_circuit_open', path: 'llm' });
   });
 
-  it('reports a leak-guard refusal instead of throwing', async () => {
+  it('a leak-guard refusal drafts from the template when there is no note to leave out', async () => {
     const llm = scriptedLlm([new LeakBlocked(['EMAIL', 'EMAIL'])]);
-    expect(await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, prompt, context)).toEqual({ kind: 'leak_blocked', types: ['EMAIL'] });
+    expect(await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, prompt, context)).toEqual({ kind: 'template', reason: 'leak_guard', path: 'template' });
+  });
+
+  it('a leak-guard refusal asks once more without the free-text note', async () => {
+    const llm = scriptedLlm([new LeakBlocked(['PERSON']), drafted('Guten Tag [[PERSON_1]], gern rufe ich zurück.')]);
+    const result = await draftWithLlm({ llm, circuit: fakeCircuit(), logger }, { ...prompt, userWithoutNote: 'user without note' }, context);
+    expect(result).toMatchObject({ kind: 'drafted', path: 'llm_without_note' });
+    expect(llm.requests.map((r) => r.user)).toEqual([prompt.user, 'user without note']);
   });
 
   it('an outage counts against the circuit and is retried; on the last attempt the template drafts', async () => {
     const circuit = fakeCircuit();
     const outage = new UpstreamUnavailable('llm', 'llm eu failed with 503', 503);
     await expect(draftWithLlm({ llm: scriptedLlm([outage]), circuit, logger }, prompt, context)).rejects.toBe(outage);
-    expect(await draftWithLlm({ llm: scriptedLlm([outage]), circuit, logger }, prompt, { ...context, lastAttempt: true })).toEqual({ kind: 'template', reason: 'llm_unavailable' });
+    expect(await draftWithLlm({ llm: scriptedLlm([outage]), circuit, logger }, prompt, { ...context, lastAttempt: true })).toEqual({ kind: 'template', reason: 'llm_unavailable', path: 'template' });
     expect(circuit.events).toEqual(['failure', 'failure']);
   });
 
   it('a refusal drafts from the template; a rate limit goes to the stage runner without touching the circuit', async () => {
     const circuit = fakeCircuit();
-    expect(await draftWithLlm({ llm: scriptedLlm([new UpstreamRejected('llm', 400, 'bad')]), circuit, logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_rejected_400' });
+    expect(await draftWithLlm({ llm: scriptedLlm([new UpstreamRejected('llm', 400, 'bad')]), circuit, logger }, prompt, context)).toEqual({ kind: 'template', reason: 'llm_rejected_400', path: 'template' });
     const limited = new UpstreamRateLimited('llm', 1000);
     await expect(draftWithLlm({ llm: scriptedLlm([limited]), circuit, logger }, prompt, { ...context, lastAttempt: true })).rejects.toBe(limited);
     expect(circuit.events).toEqual([]);
