@@ -83,7 +83,8 @@ export interface MailPort {
   createDraft(mail: OutgoingMail): Promise<MailMessageRef>;
   sendDraft(mailbox: string, messageId: string): Promise<void>;
   sendMail(mail: OutgoingMail): Promise<void>;
-  getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null>;
+  /** `body` is the message text as plain text (what the recipient reads), when the server returns it. */
+  getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null>;
   subscribe(input: {
     resource: string;
     changeType: string;

@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { CrmPort, CrmRecordRef } from '../ports.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { SuppressionList } from './suppression.ts';
-import type { PseudonymVault } from './vault.ts';
+import { keptVaultId, type PseudonymVault } from './vault.ts';
 
 /**
  * Data-subject requests (Art. 15, 17, 21 GDPR), one call each, keyed by the CRM contact id:
@@ -62,6 +62,9 @@ export async function accessRequest(deps: SubjectRequestDeps, contactId: string)
       const value = await vault.get(id, section, z.unknown());
       if (value !== null) personalData[section] = value;
     }
+    // The draft body kept for edit tracking (Art. 15 covers it as long as it exists).
+    const kept = await vault.get(keptVaultId(id), 'edit-baseline', z.unknown());
+    if (kept !== null) personalData['edit-baseline'] = kept;
     requests.push({
       requestId: id,
       flow: record.flow,
@@ -81,7 +84,10 @@ export async function erasureRequest(deps: SubjectRequestDeps, contactId: string
   const { records, vault, audit } = deps;
   const subject = subjectOf(deps, contactId);
   const requestIds = await records.idsForSubject(subject);
-  for (const id of requestIds) await vault.erase(id);
+  for (const id of requestIds) {
+    await vault.erase(id);
+    await vault.erase(keptVaultId(id));
+  }
   await records.eraseSubject(subject, requestIds);
   await audit.append({ type: 'dsr.erasure', subject, actor: 'dpo', outcome: 'erased', details: { requests: requestIds.length } });
   return { requestsErased: requestIds.length };

@@ -1,12 +1,13 @@
 import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { EditTracker } from '../edit-tracking.ts';
 
 /**
  * Outlook is where the reviewer decides: sending the draft is the approval, deleting it the
  * rejection. Graph tells us through change notifications; this stage maps them back to the request,
  * moves its state and has the CRM told. A reply from the lead in the same conversation becomes a note.
  */
-export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch'>;
+export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'vault' | 'policy'>;
 
 export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<void> {
   const { audit, mail, requests } = deps;
@@ -29,6 +30,7 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
     const record = requestId ? await requests.get(requestId) : null;
     if (!record || record.state !== 'awaiting_review') return;
     await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: 'outlook_delete' } });
+    await new EditTracker(deps.vault, deps.policy).forget(record.requestId);
     await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
     return;
   }
@@ -38,7 +40,10 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
   if (sub.folder === 'sentitems') {
     const record = message.requestId ? await requests.get(message.requestId) : null;
     if (!record || record.state !== 'awaiting_review') return;
-    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: 'outlook_send' } }, { messageId: message.id });
+    // How much the rep changed the draft: the ratio goes to the audit and the metric, the text nowhere.
+    const tracker = new EditTracker(deps.vault, deps.policy);
+    const edit = message.body !== undefined ? await tracker.measure(record.requestId, message.body) : (await tracker.forget(record.requestId), null);
+    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: 'outlook_send', ...(edit ? { editRatio: Math.round(edit.ratio * 1000) / 1000 } : {}) } }, { messageId: message.id });
     await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.sent` });
   } else if (sub.folder === 'inbox' && message.conversationId) {
     const requestId = await watch.requestForConversation(message.conversationId);
