@@ -74,7 +74,8 @@ const NAME_WORD = `${NAME_PART}(?:-${NAME_PART})*`;
 const NAME_PARTICLE = '(?:von|van|de|der|den|zu|von der|van der|di|da|le|la)';
 // The honorific stays in the text ("Frau [[PERSON_1]]") so the model keeps the grammar right.
 const HONORIFIC_NAME = new RegExp(
-  `\\b${HONORIFIC}(?:\\s(?:Dr\\.|Prof\\.|med\\.|rer\\.\\s?nat\\.|h\\.c\\.))*\\s((?:${NAME_WORD}\\s)?(?:${NAME_PARTICLE}\\s)?${NAME_WORD})`,
+  // A title is never the name: "Herr Dr. [[PERSON_1]]" must not make "Dr" one.
+  `\\b${HONORIFIC}(?:\\s(?:Dr\\.|Prof\\.|med\\.|rer\\.\\s?nat\\.|h\\.c\\.))*\\s(?!(?:Dr|Prof|Dipl)\\.)((?:${NAME_WORD}\\s)?(?:${NAME_PARTICLE}\\s)?${NAME_WORD})`,
   'gd',
 );
 
