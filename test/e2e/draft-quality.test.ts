@@ -181,3 +181,24 @@ describe('draft quality, automatic delivery', () => {
     for (const { requestId } of rendered) expect(await h.ctx.redis.exists(keys.vault(keptVaultId(requestId)))).toBe(0);
   }, 90_000);
 });
+
+describe('draft quality, length limit', () => {
+  let h: PipelineHarness;
+  beforeAll(async () => {
+    h = await startPipelineHarness({ policy: (p) => ({ ...p, mail: { ...p.mail, maxBodyChars: 380 } }) });
+  }, 60_000);
+  afterAll(() => h.close());
+
+  it('a draft over mail.maxBodyChars gives way to the template, cut at a sentence end with greeting, closing and notice', async () => {
+    const c = CASES[0]!;
+    const contactId = seed(h, c, 3);
+    const { requestId } = await h.deliverWebhook(contactId, { subscriptionType: 'contact.propertyChange' });
+    const record = await h.waitForState(requestId, ['awaiting_review']);
+    expect(record.templateFallback).toBe('llm_too_long');
+    const [mail] = h.draftsFor(requestId);
+    expect(mail!.body.length).toBeLessThanOrEqual(380);
+    expect(mail!.categories).toEqual([h.ctx.policy.mail.templateCategory]);
+    assertMail(c, 'review', mail!, 380);
+    expect(mail!.body).toMatch(/[.?!]\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \n/);
+  }, 60_000);
+});
