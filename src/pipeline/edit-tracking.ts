@@ -2,7 +2,7 @@ import { distance } from 'fastest-levenshtein';
 import { z } from 'zod';
 import { draftEditRatio } from '../metrics.ts';
 import { FlowName, Language, type Policy } from '../policy.ts';
-import { keptVaultId, type PseudonymVault } from '../privacy/vault.ts';
+import { keptVaultId, VaultError, type PseudonymVault } from '../privacy/vault.ts';
 import { bodyWithoutSignature } from './mail-text.ts';
 
 /**
@@ -43,8 +43,18 @@ export class EditTracker {
 
   /** The sent version is here: record the ratio and erase the kept draft. Null without a baseline. */
   async measure(requestId: string, sentBody: string): Promise<{ flow: string; language: Language; ratio: number } | null> {
-    const baseline = await this.vault.get(keptVaultId(requestId), SECTION, EditBaseline);
-    if (!baseline) return null;
+    let baseline: EditBaseline | null;
+    try {
+      baseline = await this.vault.get(keptVaultId(requestId), SECTION, EditBaseline);
+    } catch (err) {
+      // A metric must never hold up the approval: an unreadable copy (key rotated out) is dropped.
+      if (!(err instanceof VaultError)) throw err;
+      baseline = null;
+    }
+    if (!baseline) {
+      await this.forget(requestId);
+      return null;
+    }
     const ratio = editRatio(baseline.body, sentBody);
     draftEditRatio.observe({ flow: baseline.flow, language: baseline.language }, ratio);
     await this.forget(requestId);
