@@ -14,7 +14,7 @@ export interface FinishInput {
   greeting: string;
   /** The real closing lines, e.g. "Mit freundlichen Grüßen\nMax Vertrieb". */
   closing: string;
-  /** The AI notice, placed below the signature delimiter. */
+  /** The AI notice, placed below the signature delimiter; empty: no delimiter, no notice. */
   notice: string;
   /** Upper bound on the finished body, notice included. */
   maxChars: number;
@@ -102,7 +102,7 @@ export function finishMail(input: FinishInput): FinishedMail {
   const closing = lines(input.closing).map((l) => l.trim()).join('\n').trim();
   const notice = joinPunctuation(norm(input.notice));
   const middle = middleOf(input.body, greeting, closing);
-  const frame = (text: string) => `${greeting}\n\n${text ? `${text}\n\n` : ''}${closing}\n\n${SIGNATURE_DELIMITER}\n${notice}`;
+  const frame = (text: string) => `${greeting}\n\n${text ? `${text}\n\n` : ''}${closing}${notice ? `\n\n${SIGNATURE_DELIMITER}\n${notice}` : ''}`;
   const budget = input.maxChars - frame('').length - 2;
   const { text, shortened } = fit(middle, budget);
   return { body: frame(text), shortened };

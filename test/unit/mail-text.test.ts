@@ -64,6 +64,11 @@ describe('finishMail', () => {
     expect(body).toContain(`etwas.\n\n${closing}\n\n-- \n${notice}`);
   });
 
+  it('an empty notice leaves out the delimiter too (the plain template involves no AI)', () => {
+    const { body } = finishMail({ body: 'Kurz.', greeting, closing, notice: '', maxChars: 300 });
+    expect(body).toBe(`${greeting}\n\nKurz.\n\n${closing}`);
+  });
+
   it('leaves a mail within the limit alone', () => {
     const { body, shortened } = finish(`${greeting}\n\nKurz.\n\n${closing}`, 300);
     expect(shortened).toBe(false);

@@ -46,18 +46,19 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     return 'crm-note';
   }
 
-  // The notice per delivery mode; the rep's name goes in here, locally, never to the LLM.
-  const notice = fill(noticeFor(policy, flow, language), { rep: plan.letter.rep });
-  const finish = (text: string) => finishMail({ body: text, greeting: plan.letter.greeting, closing: plan.letter.closing, notice, maxChars: policy.mail.maxBodyChars });
+  // The AI notice per delivery mode, the rep's name filled in here, locally, never sent to the LLM.
+  // The plain template involves no AI, so it carries no AI notice (it would not be true).
+  const aiNotice = fill(noticeFor(policy, flow, language), { rep: plan.letter.rep });
+  const finish = (text: string, ai: boolean) => finishMail({ body: text, greeting: plan.letter.greeting, closing: plan.letter.closing, notice: ai ? aiNotice : '', maxChars: policy.mail.maxBodyChars });
   // The rep still gets something to review, clearly marked as the plain template.
   let draft = llm.kind === 'drafted' ? llm : plan.fallback;
   let templateReason = llm.kind === 'template' ? llm.reason : undefined;
-  let finished = finish(draft.body);
+  let finished = finish(draft.body, llm.kind === 'drafted');
   if (llm.kind === 'drafted' && finished.shortened) {
     // A cut LLM text may end mid-thought; the plain template reads right at any length.
     draft = plan.fallback;
     templateReason = 'llm_too_long';
-    finished = finish(draft.body);
+    finished = finish(draft.body, false);
   }
   await vault.put(requestId, 'draft', { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft);
   await requests.transition(
