@@ -97,3 +97,15 @@ export const prometheusConnectorMetrics: ConnectorMetrics = {
   leakGuardRefusal: (type) => leakGuardRefusals.inc({ type }),
   llmTokens: (route, kind, count) => llmTokens.inc({ route, kind }, count),
 };
+
+/**
+ * How much the rep changed a reviewed draft before sending it: normalised Levenshtein distance on
+ * the body above the signature (0 = sent as drafted, 1 = rewritten). The product's quality signal.
+ */
+export const draftEditRatio = new Histogram({
+  name: 'draftbridge_draft_edit_ratio',
+  help: 'Share of the draft body the rep changed before sending (normalised Levenshtein), by flow and language',
+  labelNames: ['flow', 'language'] as const,
+  buckets: [0, 0.01, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1],
+  registers: [registry],
+});

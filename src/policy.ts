@@ -64,6 +64,22 @@ const Trigger = z.object({
 });
 export type Trigger = z.infer<typeof Trigger>;
 
+/** One text per language; `{{rep}}` is the reviewing rep's name, filled in locally after re-identification. */
+const NoticeText = z.record(Language, z.string().min(1));
+
+/**
+ * The AI-transparency notice under every mail (EU AI Act Art. 50), per delivery mode: a `review`
+ * notice may name the rep who checked the mail, an `auto` notice must not claim any review.
+ */
+const AiNotices = z.object({ review: NoticeText, auto: NoticeText });
+export type AiNotices = z.infer<typeof AiNotices>;
+
+/** Wording that tells the recipient a person checked the mail (false for `auto` delivery). */
+const CLAIMS_REVIEW = /\{\{\s*rep\s*\}\}|geprüft|überprüft|freigegeben|kontrolliert|review|checked|approved/i;
+export function noticeClaimsReview(text: string): boolean {
+  return CLAIMS_REVIEW.test(text);
+}
+
 const Flow = z.object({
   purpose: z.string().min(1),
   legalBasis: z.string().min(1),
@@ -73,6 +89,8 @@ const Flow = z.object({
   llmRoute: LlmRoute.default('eu'),
   template: z.string().regex(/^[a-z0-9_]+$/),
   retention: RetentionClass.default('request'),
+  /** Overrides `mail.transparencyNotice.<delivery>` for this flow. */
+  notice: NoticeText.optional(),
 });
 export type FlowPolicy = z.infer<typeof Flow>;
 
@@ -119,7 +137,9 @@ export const PolicySchema = z
       allowedLinks: z.array(z.url()).default([]),
       /** A draft waiting longer than this for its reviewer is overdue (review page, alert metric). */
       reviewMaxAge: Duration.default(48 * 3_600_000),
-      transparencyNotice: z.record(Language, z.string().min(1)),
+      transparencyNotice: AiNotices,
+      /** Upper bound on a mail body, notice included; longer LLM drafts give way to the template. */
+      maxBodyChars: z.number().int().min(300).max(100_000).default(4000),
     }),
     limits: z.object({
       hubspot: z.object({ requestsPer10s: z.number().int().positive().default(100) }),
@@ -149,10 +169,28 @@ export const PolicySchema = z
       if (!flow.fields.includes('email')) {
         ctx.addIssue({ code: 'custom', path: ['flows', name, 'fields'], message: 'must include email (the draft needs a recipient)' });
       }
+      // An automatic mail that says a person reviewed it would defeat the transparency notice.
+      for (const [language, text] of Object.entries(flow.notice ?? {})) {
+        if (flow.delivery === 'auto' && noticeClaimsReview(text)) {
+          ctx.addIssue({ code: 'custom', path: ['flows', name, 'notice', language], message: `flow "${name}" is sent automatically, so its notice must not claim that a person reviewed the mail` });
+        }
+      }
+    }
+    const autoFlows = Object.entries(p.flows).filter(([, f]) => f.delivery === 'auto' && !f.notice).map(([n]) => n);
+    for (const [language, text] of Object.entries(p.mail.transparencyNotice.auto)) {
+      if (noticeClaimsReview(text)) {
+        const usedBy = autoFlows.length ? ` (used by ${autoFlows.join(', ')})` : '';
+        ctx.addIssue({ code: 'custom', path: ['mail', 'transparencyNotice', 'auto', language], message: `the notice for automatic delivery${usedBy} must not claim that a person reviewed the mail` });
+      }
     }
   });
 
 export type Policy = z.output<typeof PolicySchema>;
+
+/** The notice a flow's mails carry in `language`, with `{{rep}}` still unfilled. */
+export function noticeFor(policy: Pick<Policy, 'mail'>, flow: FlowPolicy, language: Language): string {
+  return flow.notice?.[language] ?? policy.mail.transparencyNotice[flow.delivery][language] ?? '';
+}
 
 export class PolicyError extends Error {
   readonly problems: string[];

@@ -85,7 +85,8 @@ export interface MailPort {
   createDraft(mail: OutgoingMail): Promise<MailMessageRef>;
   sendDraft(mailbox: string, messageId: string): Promise<void>;
   sendMail(mail: OutgoingMail): Promise<void>;
-  getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null>;
+  /** `body` is the message text as plain text (what the recipient reads), when the server returns it. */
+  getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null>;
 }
 
 /** Graph's approval machinery: change-notification subscriptions and delta queries (src/pipeline/mail-watch.ts). */
@@ -111,6 +112,8 @@ export interface GraphSubscriptionPort {
 export interface MailboxChange {
   requestId: string;
   kind: 'sent' | 'deleted' | 'reply';
+  /** For `sent`: the text as sent (plain), when the mailbox system returns it; for the edit ratio only. */
+  body?: string;
   /** The message that changed (the sent message, the deleted draft, the reply). */
   messageId: string;
 }

@@ -44,6 +44,7 @@ const GraphMessage = z.object({
   webLink: z.string().optional(),
   parentFolderId: z.string().optional(),
   singleValueExtendedProperties: z.array(z.object({ id: z.string(), value: z.string() })).optional(),
+  body: z.object({ contentType: z.string().optional(), content: z.string() }).optional(),
 });
 type GraphMessage = z.infer<typeof GraphMessage>;
 const MessagePage = z.object({ value: z.array(GraphMessage).default([]) });
@@ -120,14 +121,18 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
     await this.call(mail.mailbox, 'sendMail', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/sendMail`).post({ message: this.message(mail), saveToSentItems: true }));
   }
 
-  async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null> {
+  async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null> {
     const found = await this.call(mailbox, 'getMessage', () =>
-      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`).get(),
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`)
+        // The body as plain text: the rep may have sent it as HTML; edit tracking compares text.
+        .header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"')
+        .expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`)
+        .get(),
     { notFoundIsNull: true });
     if (found === null) return null;
     const m = answer(GraphMessage, found, 'getMessage');
     const requestId = m.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())?.value ?? null;
-    return { ...this.ref(mailbox, m), requestId };
+    return { ...this.ref(mailbox, m), requestId, ...(m.body ? { body: m.body.content } : {}) };
   }
 
   async subscribe(input: { resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState: string; expirationDateTime: Date }): Promise<MailSubscription> {

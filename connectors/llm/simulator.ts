@@ -63,8 +63,8 @@ function draftFrom(system: string, user: string): { subject: string; body: strin
         greeting,
         '',
         isLead
-          ? `vielen Dank für Ihr Interesse${company ? ` im Namen von ${company}` : ''}. Gern stelle ich Ihnen unser Angebot in einem kurzen Gespräch vor.`
-          : `vielen Dank für Ihre Nachricht${company ? ` und Ihr Interesse aus dem Hause ${company}` : ''}. Gern rufe ich Sie wie gewünscht zurück.`,
+          ? `vielen Dank für Ihr Interesse an unserem Angebot. Gern stelle ich Ihnen in einem kurzen Gespräch vor, was wir${company ? ` für ${company}` : ' für Sie'} tun können.`
+          : `vielen Dank für Ihre Nachricht. Gern rufe ich Sie wie gewünscht zurück und bespreche mit Ihnen, wie wir Sie${company ? ` bei ${company}` : ''} unterstützen können.`,
         'Passt Ihnen Dienstag um 10:00 Uhr oder Mittwoch um 14:30 Uhr? Eine kurze Bestätigung genügt.',
         '',
         closing,
@@ -73,8 +73,8 @@ function draftFrom(system: string, user: string): { subject: string; body: strin
         greeting,
         '',
         isLead
-          ? `Thank you for your interest${company ? ` on behalf of ${company}` : ''}. I would be glad to introduce our offer in a short call.`
-          : `Thank you for your message${company ? ` and your interest at ${company}` : ''}. I will gladly call you back as requested.`,
+          ? `Thank you for getting in touch${company ? ` on behalf of ${company}` : ''}. I would be glad to introduce our services in a short call.`
+          : `Thank you for your message${company ? ` on behalf of ${company}` : ''}. I will gladly call you back as requested.`,
         'Would Tuesday at 10:00 or Wednesday at 14:30 suit you? A short confirmation is all I need.',
         '',
         closing,

@@ -50,6 +50,8 @@ export type DraftPlan =
       to: MailRecipient[];
       /** The plain template with the real greeting and closing: used when the LLM cannot help. */
       fallback: { subject: string; body: string };
+      /** The real greeting and closing lines and the rep's name, for the final text pass and the notice. */
+      letter: { greeting: string; closing: string; rep: string };
       prompt: LlmPrompt;
     };
 
@@ -83,6 +85,7 @@ export function planDraft(input: DraftPlanInput): DraftPlan {
     sensitive: decision.action,
     to: [{ address: p.email ?? '', ...(fullName ? { name: fullName } : {}) }],
     fallback: { subject: template.fallback.subject, body: fill(template.fallback.body, real) },
+    letter: { ...real, rep: ownerName },
     prompt: buildPrompt({ properties: p, owner, language, notes, fullName, closing: real.closing, template, wording }),
   };
 }

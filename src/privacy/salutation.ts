@@ -9,7 +9,8 @@ type Gender = 'female' | 'male' | 'unknown';
 
 function genderOf(salutation: string | null | undefined): { gender: Gender; title: string } {
   const s = (salutation ?? '').trim().toLowerCase();
-  const title = /\bprof\b/.test(s) ? 'Prof. ' : /\bdr\b/.test(s) ? 'Dr. ' : '';
+  // DIN 5008: every academic title the contact holds, in order ("Frau Prof. Dr. …").
+  const title = `${/\bprof\b/.test(s) ? 'Prof. ' : ''}${/\bdr\b/.test(s) ? 'Dr. ' : ''}`;
   if (/\b(frau|ms|mrs|miss|female|f|w)\b\.?/.test(s)) return { gender: 'female', title };
   if (/\b(herr|herrn|mr|male|m)\b\.?/.test(s)) return { gender: 'male', title };
   return { gender: 'unknown', title };

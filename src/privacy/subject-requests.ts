@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { CrmPort, CrmRecordRef } from '../ports.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { SuppressionList } from './suppression.ts';
-import type { PseudonymVault } from './vault.ts';
+import { keptVaultId, type PseudonymVault } from './vault.ts';
 
 /**
  * Data-subject requests (Art. 15, 17, 21 GDPR), one call each, keyed by the CRM contact id:
@@ -64,6 +64,9 @@ export async function accessRequest(deps: SubjectRequestDeps, contactId: string)
       const value = await vault.get(id, section, z.unknown());
       if (value !== null) personalData[section] = value;
     }
+    // The draft body kept for edit tracking (Art. 15 covers it as long as it exists).
+    const kept = await vault.get(keptVaultId(id), 'edit-baseline', z.unknown());
+    if (kept !== null) personalData['edit-baseline'] = kept;
     requests.push({
       requestId: id,
       flow: record.flow,
@@ -87,7 +90,10 @@ export async function erasureRequest(deps: SubjectRequestDeps, contactId: string
   // Every store under the prefix (jobs, their event-stream entries, mailbox links) where the service
   // can reach them; the vault and the records in any case.
   const purged = deps.purge ? await deps.purge(requestIds) : { jobs: 0, streamEntries: 0 };
-  for (const id of requestIds) await vault.erase(id);
+  for (const id of requestIds) {
+    await vault.erase(id);
+    await vault.erase(keptVaultId(id));
+  }
   await records.eraseSubject(subject, requestIds);
   await audit.append({ type: 'dsr.erasure', subject, actor, outcome: 'erased', details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries } });
   // Last: destroy the subject's audit key, so even the trail's references to the person go dark.

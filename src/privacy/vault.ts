@@ -38,6 +38,13 @@ export class VaultError extends DraftbridgeError {
 
 const ANY = z.unknown();
 
+/**
+ * The vault entry of what must outlive the pipeline's own entry (erased at the request's terminal
+ * state), e.g. the draft body edit tracking compares with the sent mail. Its own TTL (the request's
+ * retention); erased with the request on a data-subject erasure.
+ */
+export const keptVaultId = (requestId: string): string => `${requestId}.kept`;
+
 const keyIdOf = (key: Buffer) => createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
 
 export class PseudonymVault {

@@ -1,5 +1,6 @@
 import { RequestNotFound } from '../../errors.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { EditTracker } from '../edit-tracking.ts';
 import { VaultDraft, VaultOwner } from '../vault-sections.ts';
 
 /**
@@ -41,6 +42,8 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string): P
     return 'next';
   }
   const ref = existing ?? (await mail.createDraft(outgoing));
+  // Kept (encrypted, under the request's retention) to measure the rep's edits once it is sent.
+  await new EditTracker(vault, policy).keep(requestId, { body: draft.body, flow: record.flow, language: draft.language });
   // Watch the mailbox so sending (approval) or deleting (rejection) the draft comes back to us.
   const approvals = deps.approvals ?? deps.watch;
   if (approvals) {

@@ -1,13 +1,17 @@
 import { RequestNotFound } from '../../errors.ts';
+import { noticeFor } from '../../policy.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { planDraft } from '../draft-plan.ts';
 import { draftWithLlm } from '../llm-draft.ts';
 import { recordDraftPath } from './leak-fallback.ts';
+import { finishMail, finishSubject } from '../mail-text.ts';
+import { fill } from '../prompts.ts';
 import { VaultContact, VaultOwner, type VaultDraft } from '../vault-sections.ts';
 
 /**
  * Stage 2 (draft): plan (special categories, route, salutation, pseudonymised prompt), ask the LLM
- * (or fall back to the plain template when it cannot help), append the AI-transparency notice, keep
+ * (or fall back to the plain template when it cannot help), finish the text (mail-text.ts) with the
+ * AI-transparency notice of the flow's delivery mode, keep
  * the draft in the vault and move the request on. The decisions live in draft-plan.ts and
  * llm-draft.ts; this function only reads, acts on their verdicts and records.
  */
@@ -39,11 +43,21 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const { route, language } = plan;
   const llm = await draftWithLlm(deps, plan.prompt, { requestId, route, language, allowedLinks: policy.mail.allowedLinks, lastAttempt });
 
+  // The AI notice per delivery mode, the rep's name filled in here, locally, never sent to the LLM.
+  // The plain template involves no AI, so it carries no AI notice (it would not be true).
+  const aiNotice = fill(noticeFor(policy, flow, language), { rep: plan.letter.rep });
+  const finish = (text: string, ai: boolean) => finishMail({ body: text, greeting: plan.letter.greeting, closing: plan.letter.closing, notice: ai ? aiNotice : '', maxChars: policy.mail.maxBodyChars });
   // The rep still gets something to review, clearly marked as the plain template.
-  const draft = llm.kind === 'drafted' ? llm : plan.fallback;
-  const templateReason = llm.kind === 'template' ? llm.reason : undefined;
-  const body = `${draft.body.trim()}\n\n-- \n${policy.mail.transparencyNotice[language] ?? ''}`.trim();
-  await vault.put(requestId, 'draft', { to: plan.to, subject: draft.subject, body, language, template: templateReason !== undefined } satisfies VaultDraft);
+  let draft = llm.kind === 'drafted' ? llm : plan.fallback;
+  let templateReason = llm.kind === 'template' ? llm.reason : undefined;
+  let finished = finish(draft.body, llm.kind === 'drafted');
+  if (llm.kind === 'drafted' && finished.shortened) {
+    // A cut LLM text may end mid-thought; the plain template reads right at any length.
+    draft = plan.fallback;
+    templateReason = 'llm_too_long';
+    finished = finish(draft.body, false);
+  }
+  await vault.put(requestId, 'draft', { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft);
   await requests.transition(
     requestId,
     'drafted',

@@ -2,6 +2,7 @@ import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { MailboxChange } from '../../ports.ts';
 import { traceCarrier } from '../../telemetry.ts';
+import { EditTracker } from '../edit-tracking.ts';
 
 /**
  * The mailbox is where the reviewer decides: sending the draft is the approval, deleting it the
@@ -11,7 +12,7 @@ import { traceCarrier } from '../../telemetry.ts';
  */
 export type MailboxSystem = 'outlook' | 'gmail';
 
-export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests'>;
+export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy'>;
 
 export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxChange, via: MailboxSystem): Promise<void> {
   const { audit, requests } = deps;
@@ -24,17 +25,21 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
     return;
   }
   if (record.state !== 'awaiting_review') return;
+  // How much the rep changed the draft: the ratio goes to the audit and the metric, the text nowhere.
+  const tracker = new EditTracker(deps.vault, deps.policy);
   if (change.kind === 'sent') {
-    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send` } }, { messageId: change.messageId });
+    const edit = change.body !== undefined ? await tracker.measure(record.requestId, change.body) : (await tracker.forget(record.requestId), null);
+    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send`, ...(edit ? { editRatio: Math.round(edit.ratio * 1000) / 1000 } : {}) } }, { messageId: change.messageId });
     await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.sent` });
   } else {
     await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: `${via}_delete` } });
+    await tracker.forget(record.requestId);
     await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.rejected` });
   }
 }
 
 /** Graph change notifications (src/pipeline/mail-watch.ts) → MailboxChange. */
-export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'graph'>;
+export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'graph' | 'vault' | 'policy'>;
 
 export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<void> {
   const { audit, mail } = deps;
@@ -60,7 +65,7 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
   const message = await mail.getMessage(sub.mailbox, event.messageId);
   if (!message) return;
   if (sub.folder === 'sentitems') {
-    if (message.requestId) await applyMailboxChange(deps, { requestId: message.requestId, kind: 'sent', messageId: message.id }, 'outlook');
+    if (message.requestId) await applyMailboxChange(deps, { requestId: message.requestId, kind: 'sent', messageId: message.id, ...(message.body !== undefined ? { body: message.body } : {}) }, 'outlook');
   } else if (sub.folder === 'inbox' && message.conversationId) {
     const requestId = await watch.requestForConversation(message.conversationId);
     if (requestId) await applyMailboxChange(deps, { requestId, kind: 'reply', messageId: message.id }, 'outlook');
