@@ -45,6 +45,9 @@ const ANY = z.unknown();
  */
 export const keptVaultId = (requestId: string): string => `${requestId}.kept`;
 
+/** The request a vault entry belongs to (a kept entry belongs to its request). */
+export const requestOfVaultId = (vaultId: string): string => vaultId.replace(/\.kept$/, '');
+
 const keyIdOf = (key: Buffer) => createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
 
 export class PseudonymVault {
@@ -81,7 +84,7 @@ export class PseudonymVault {
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
     const envelope = `v1.${this.current.id}.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
     if (this.requestKey) {
-      const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestId)], [section, envelope, ttlMs]);
+      const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestOfVaultId(requestId))], [section, envelope, ttlMs]);
       if (written !== 1) throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
       return;
     }
