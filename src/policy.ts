@@ -83,6 +83,37 @@ const RouteBudget = z.object({
 });
 export type RouteBudget = z.infer<typeof RouteBudget>;
 
+const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const Clock = z
+  .string()
+  .regex(CLOCK, 'a time like 09:00')
+  .transform((v) => Number(v.slice(0, 2)) * 60 + Number(v.slice(3, 5)));
+
+/**
+ * Appointment slots offered in a draft: computed in code from the owner's free/busy, working hours,
+ * public holidays and the contact's wishes. `workingHours` is used where the mailbox has none
+ * (Gmail, or a mailbox without settings).
+ */
+const Scheduling = z.object({
+  enabled: z.boolean().default(true),
+  slotMinutes: z.number().int().min(10).max(240).default(30),
+  leadTime: Duration.default(4 * 3_600_000),
+  horizonDays: z.number().int().min(1).max(60).default(10),
+  slotsOffered: z.number().int().min(2).max(3).default(3),
+  /** date-holidays country and optional state, e.g. DE-BE (Berlin), GB-ENG, AT. */
+  holidayRegion: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'a country code with an optional region, like DE-BE').default('DE'),
+  workingHours: z
+    .object({
+      days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+      start: Clock.default(9 * 60),
+      end: Clock.default(17 * 60),
+      timeZone: z.string().min(1).default('Europe/Berlin'),
+    })
+    .default({ days: [1, 2, 3, 4, 5], start: 9 * 60, end: 17 * 60, timeZone: 'Europe/Berlin' }),
+});
+export type SchedulingPolicy = z.output<typeof Scheduling>;
+export const DEFAULT_SCHEDULING: SchedulingPolicy = Scheduling.parse({});
+
 export const PolicySchema = z
   .object({
     version: z.literal(1),
@@ -114,6 +145,7 @@ export const PolicySchema = z
       graph: z.object({ mailboxConcurrency: z.number().int().min(1).max(4).default(4) }),
     }),
     retention: z.record(RetentionClass, Duration),
+    scheduling: Scheduling.default(DEFAULT_SCHEDULING),
   })
   .superRefine((p, ctx) => {
     p.triggers.forEach((t, i) => {
