@@ -98,6 +98,34 @@ export interface MailPort {
   delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }>;
 }
 
+// ---------- Calendar ----------
+
+/** A time the owner is not free (busy, tentative, out of office), in UTC (ISO with Z). */
+export interface CalendarBusy {
+  start: string;
+  end: string;
+}
+
+/** The mailbox's own settings: time zone and working hours, names as the mail system gives them. */
+export interface CalendarSettings {
+  /** IANA or Windows zone name ("W. Europe Standard Time"); null when unset. */
+  timeZone: string | null;
+  workingHours: {
+    /** Lower-case English day names ("monday"). */
+    daysOfWeek: string[];
+    /** "08:00:00.0000000" */
+    startTime: string;
+    endTime: string;
+    timeZone: string | null;
+  } | null;
+}
+
+/** Free/busy of an owner's calendar (Graph getSchedule + mailboxSettings); absent for mail systems without one. */
+export interface CalendarPort {
+  getSchedule(mailbox: string, from: Date, to: Date): Promise<CalendarBusy[]>;
+  getCalendarSettings(mailbox: string): Promise<CalendarSettings>;
+}
+
 // ---------- LLM ----------
 
 /** The policy's LLM routes (`eu`: Azure OpenAI in an allowed region; `local`: a self-hosted model). */
@@ -149,6 +177,8 @@ export interface Ports {
   crm: CrmPort;
   mail: MailPort;
   llm: LlmPort;
+  /** The owner's calendar; absent where the mail system has none (slots then follow the policy's working hours). */
+  calendar?: CalendarPort | undefined;
 }
 
 /**

@@ -5,6 +5,7 @@ import { loadOrCreateSimulatorTls, trustSimulatorCa } from '../connectors/graph/
 import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
+import { DateTime } from 'luxon';
 import type { Settings } from './settings.ts';
 
 /**
@@ -37,6 +38,30 @@ export const SANDBOX_OWNERS = [
   { id: '9002', email: 'sophie.lindqvist@example.com', firstName: 'Sophie', lastName: 'Lindqvist' },
 ];
 
+/**
+ * Recurring busy blocks (Berlin wall clock, Monday to Friday) in the owners' calendars for the next
+ * three weeks, so the offered slots visibly avoid them: Max has a 09:00 team meeting and a long
+ * lunch meeting, Sophie is booked late mornings and mid-afternoons.
+ */
+export const SANDBOX_BUSY: Record<string, [string, string][]> = {
+  'max.vertrieb@example.com': [['09:00', '10:00'], ['12:30', '14:30']],
+  'sophie.lindqvist@example.com': [['10:00', '11:00'], ['15:00', '16:00']],
+};
+
+export function seedSandboxCalendars(graph: Pick<GraphSimulator, 'addEvent'>, now: Date): void {
+  const today = DateTime.fromJSDate(now).setZone('Europe/Berlin').startOf('day');
+  for (const [mailbox, blocks] of Object.entries(SANDBOX_BUSY)) {
+    for (let d = 0; d < 21; d++) {
+      const day = today.plus({ days: d });
+      if (day.weekday > 5) continue;
+      for (const [from, to] of blocks) {
+        const at = (hhmm: string) => day.set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3)) }).toISO()!;
+        graph.addEvent(mailbox, { subject: 'Termin', start: at(from), end: at(to) });
+      }
+    }
+  }
+}
+
 export async function startSandbox(settings: Settings, options: { tlsDir?: string } = {}): Promise<Sandbox> {
   const tls = await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls'));
   trustSimulatorCa(tls.caPem);
@@ -53,6 +78,7 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     hubspot.seedOwner(o);
     graph.addMailbox(o.email);
   }
+  seedSandboxCalendars(graph, new Date());
   const sandboxSettings: Settings = {
     ...settings,
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,

@@ -2,7 +2,7 @@ import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
@@ -52,6 +52,27 @@ const DeltaPage = z.object({
   '@odata.nextLink': z.string().optional(),
   '@odata.deltaLink': z.string().optional(),
 });
+const DateTimeTimeZone = z.object({ dateTime: z.string(), timeZone: z.string() });
+const ScheduleAnswer = z.object({
+  value: z.array(
+    z.object({
+      scheduleId: z.string(),
+      scheduleItems: z.array(z.object({ status: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]),
+    }),
+  ),
+});
+const GraphWorkingHours = z.object({
+  daysOfWeek: z.array(z.string()),
+  startTime: z.string(),
+  endTime: z.string(),
+  timeZone: z.object({ name: z.string() }).nullable().optional(),
+});
+const MailboxSettings = z.object({ timeZone: z.string().nullable().optional(), workingHours: GraphWorkingHours.nullable().optional() });
+/** Graph answers getSchedule times as zone-less wall clock in the Prefer zone; we ask for UTC. */
+const toUtcIso = (dt: string) => `${dt.replace(/(\.\d{3})\d*$/, '$1').replace(/Z$/, '')}Z`;
+/** Statuses that make a slot unavailable (workingElsewhere and free do not). */
+const NOT_FREE = new Set(['busy', 'tentative', 'oof']);
+
 const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
 
 function answer<S extends z.ZodType>(schema: S, value: unknown, operation: string): z.output<S> {
@@ -60,7 +81,7 @@ function answer<S extends z.ZodType>(schema: S, value: unknown, operation: strin
   return parsed.data;
 }
 
-export class GraphMail implements MailPort {
+export class GraphMail implements MailPort, CalendarPort {
   private readonly client: Client;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
@@ -164,6 +185,31 @@ export class GraphMail implements MailPort {
       next = res['@odata.nextLink'];
     }
     throw new UpstreamUnavailable('graph', 'delta query ended without a deltaLink');
+  }
+
+  /** Busy, tentative and out-of-office blocks between `from` and `to` (needs Calendars.Read). */
+  async getSchedule(mailbox: string, from: Date, to: Date): Promise<CalendarBusy[]> {
+    const utc = (d: Date) => ({ dateTime: d.toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
+    const result = await this.call(mailbox, 'getSchedule', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/calendar/getSchedule`)
+        .header('Prefer', 'outlook.timezone="UTC"')
+        .post({ schedules: [mailbox], startTime: utc(from), endTime: utc(to), availabilityViewInterval: 30 }),
+    );
+    const schedule = answer(ScheduleAnswer, result, 'getSchedule').value[0];
+    return (schedule?.scheduleItems ?? [])
+      .filter((item) => NOT_FREE.has(item.status))
+      .map((item) => ({ start: toUtcIso(item.start.dateTime), end: toUtcIso(item.end.dateTime) }));
+  }
+
+  /** The mailbox time zone and working hours (needs MailboxSettings.Read). */
+  async getCalendarSettings(mailbox: string): Promise<CalendarSettings> {
+    const result = await this.call(mailbox, 'getCalendarSettings', () => this.api(`/users/${encodeURIComponent(mailbox)}/mailboxSettings`).select('timeZone,workingHours').get());
+    const settings = answer(MailboxSettings, result, 'getCalendarSettings');
+    const wh = settings.workingHours;
+    return {
+      timeZone: settings.timeZone ?? null,
+      workingHours: wh ? { daysOfWeek: wh.daysOfWeek.map((d) => d.toLowerCase()), startTime: wh.startTime, endTime: wh.endTime, timeZone: wh.timeZone?.name ?? null } : null,
+    };
   }
 
   private api(path: string) {

@@ -29,4 +29,6 @@ export interface PipelineDeps extends Ports {
   circuit: LlmCircuit;
   /** Graph change notifications (approval, rejection, reply); absent when no notification URL is set. */
   watch?: MailWatch | undefined;
+  /** The clock for slot computation (tests); the system clock when absent. */
+  now?: (() => Date) | undefined;
 }

@@ -51,10 +51,12 @@ export const RequestRecord = z.object({
   templateFallback: z.string().optional(),
   reason: z.string().optional(),
   categories: z.string().optional(),
+  /** Offered appointment slots, "start/end" in UTC, space-separated (times only, no personal data). */
+  slots: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'reason' | 'categories'>>;
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'reason' | 'categories' | 'slots'>>;
 
 // Moves state only from an allowed predecessor; a repeat of the same transition is a no-op (retries).
 const TRANSITION_SCRIPT = new RedisScript(`

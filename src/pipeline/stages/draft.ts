@@ -2,7 +2,9 @@ import { RequestNotFound } from '../../errors.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { planDraft } from '../draft-plan.ts';
 import { draftWithLlm } from '../llm-draft.ts';
-import { VaultContact, VaultOwner, type VaultDraft } from '../vault-sections.ts';
+import { pickLanguage } from '../prompts.ts';
+import { offerSlots } from '../slot-offer.ts';
+import { VaultContact, VaultOwner, type VaultDraft, type VaultSlots } from '../vault-sections.ts';
 
 /**
  * Stage 2 (draft): plan (special categories, route, salutation, pseudonymised prompt), ask the LLM
@@ -12,7 +14,7 @@ import { VaultContact, VaultOwner, type VaultDraft } from '../vault-sections.ts'
  */
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
-export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit'>;
+export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'>;
 
 export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
   const { policy, vault, requests, prompts } = deps;
@@ -29,7 +31,16 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     return 'crm-note';
   }
 
-  const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language) });
+  // Slots from the owner's calendar and the contact's wishes, read from the raw note here, locally.
+  const p = contact.properties;
+  const offer = await offerSlots(deps, {
+    mailbox: owner.email,
+    note: [p.callback_note, p.message].filter(Boolean).join('\n'),
+    language: pickLanguage(p.language, policy.defaults.language),
+    contactTimeZone: p.timezone,
+    requestId,
+  });
+  const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language), slots: offer.texts });
   if (plan.kind === 'blocked') {
     const categories = plan.categories.join(',');
     await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories } }, { reason: 'special_category', categories });
@@ -46,12 +57,13 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const draft = llm.kind === 'drafted' ? llm : plan.fallback;
   const templateReason = llm.kind === 'template' ? llm.reason : undefined;
   const body = `${draft.body.trim()}\n\n-- \n${policy.mail.transparencyNotice[language] ?? ''}`.trim();
+  await vault.put(requestId, 'slots', offer satisfies VaultSlots);
   await vault.put(requestId, 'draft', { to: plan.to, subject: draft.subject, body, language, template: templateReason !== undefined } satisfies VaultDraft);
   await requests.transition(
     requestId,
     'drafted',
-    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive } },
-    { route, language, ...(templateReason ? { templateFallback: templateReason } : {}) },
+    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
+    { route, language, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' ') } : {}) },
   );
   return 'next';
 }
