@@ -94,6 +94,8 @@ export interface MailPort {
   }): Promise<MailSubscription>;
   renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription>;
   deleteSubscription(id: string): Promise<void>;
+  /** The plain text of a received message and its sender (to read a contact's reply locally); null when gone. */
+  getReplyText?(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null>;
   /** Delta query over a folder; returns the changed message refs and the next delta link. */
   delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }>;
 }
@@ -124,6 +126,24 @@ export interface CalendarSettings {
 export interface CalendarPort {
   getSchedule(mailbox: string, from: Date, to: Date): Promise<CalendarBusy[]>;
   getCalendarSettings(mailbox: string): Promise<CalendarSettings>;
+  /**
+   * Creates an event in the mailbox's calendar (needs Calendars.ReadWrite). `transactionId` makes a
+   * repeated call return the first event instead of a second one; `requestId` is stored as the
+   * draftbridge extended property.
+   */
+  createEvent(mailbox: string, event: CalendarEvent): Promise<{ id: string }>;
+}
+
+export interface CalendarEvent {
+  subject: string;
+  /** UTC ISO */
+  start: string;
+  end: string;
+  attendees: MailRecipient[];
+  body: string;
+  showAs: 'busy' | 'tentative';
+  transactionId: string;
+  requestId: string;
 }
 
 // ---------- LLM ----------

@@ -2,7 +2,7 @@ import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
@@ -72,6 +72,12 @@ const MailboxSettings = z.object({ timeZone: z.string().nullable().optional(), w
 const toUtcIso = (dt: string) => `${dt.replace(/(\.\d{3})\d*$/, '$1').replace(/Z$/, '')}Z`;
 /** Statuses that make a slot unavailable (workingElsewhere and free do not). */
 const NOT_FREE = new Set(['busy', 'tentative', 'oof']);
+
+const CreatedEvent = z.object({ id: z.string() });
+const ReplyMessage = z.object({
+  body: z.object({ contentType: z.string(), content: z.string() }).optional(),
+  from: z.object({ emailAddress: z.object({ address: z.string().optional() }) }).nullable().optional(),
+});
 
 const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
 
@@ -192,7 +198,7 @@ export class GraphMail implements MailPort, CalendarPort {
     const utc = (d: Date) => ({ dateTime: d.toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
     const result = await this.call(mailbox, 'getSchedule', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/calendar/getSchedule`)
-        .header('Prefer', 'outlook.timezone="UTC"')
+        .header('Prefer', 'IdType="ImmutableId", outlook.timezone="UTC"')
         .post({ schedules: [mailbox], startTime: utc(from), endTime: utc(to), availabilityViewInterval: 30 }),
     );
     const schedule = answer(ScheduleAnswer, result, 'getSchedule').value[0];
@@ -210,6 +216,36 @@ export class GraphMail implements MailPort, CalendarPort {
       timeZone: settings.timeZone ?? null,
       workingHours: wh ? { daysOfWeek: wh.daysOfWeek.map((d) => d.toLowerCase()), startTime: wh.startTime, endTime: wh.endTime, timeZone: wh.timeZone?.name ?? null } : null,
     };
+  }
+
+  /** An event with the request id property; Graph answers a repeated transactionId with the first event. */
+  async createEvent(mailbox: string, event: CalendarEvent): Promise<{ id: string }> {
+    const utc = (iso: string) => ({ dateTime: new Date(iso).toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
+    const created = await this.call(mailbox, 'createEvent', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/events`).post({
+        subject: event.subject,
+        body: { contentType: 'Text', content: event.body },
+        start: utc(event.start),
+        end: utc(event.end),
+        showAs: event.showAs,
+        attendees: event.attendees.map((a) => ({ emailAddress: { address: a.address, ...(a.name ? { name: a.name } : {}) }, type: 'required' })),
+        transactionId: event.transactionId,
+        singleValueExtendedProperties: [{ id: REQUEST_ID_PROPERTY, value: event.requestId }],
+      }),
+    );
+    return { id: answer(CreatedEvent, created, 'createEvent').id };
+  }
+
+  async getReplyText(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null> {
+    const found = await this.call(mailbox, 'getReplyText', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"').select('body,from').get(),
+    { notFoundIsNull: true });
+    if (found === null) return null;
+    const m = answer(ReplyMessage, found, 'getReplyText');
+    const content = m.body?.content ?? '';
+    // Text was asked for; an HTML body (older servers) is reduced to its text.
+    const text = m.body?.contentType.toLowerCase() === 'html' ? content.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ') : content;
+    return { text, from: m.from?.emailAddress.address ?? null };
   }
 
   private api(path: string) {

@@ -52,4 +52,55 @@ describe('offered slots end to end (sandbox calendars through getSchedule, real 
     const nextMonday = DateTime.now().setZone(BERLIN).startOf('week').plus({ weeks: 1 });
     for (const s of slots) expect(s.start >= nextMonday).toBe(true);
   });
+
+  it('a reply choosing the second slot books exactly one meeting, even when the notification arrives twice', async () => {
+    const owner = 'max.vertrieb@example.com';
+    const { requestId } = await h.deliverWebhook('1001');
+    const record = await h.waitForState(requestId, ['awaiting_review']);
+    await h.waitForCrmNote(requestId);
+    const second = slotsOf(record)[1]!;
+    const draft = h.sandbox.graph.mailbox(owner).messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
+    await h.sandbox.graph.sendDraftAsUser(owner, draft.immutableId);
+    await h.waitForState(requestId, ['sent']);
+    const reply = await h.sandbox.graph.simulateReply(owner, draft.conversationId, 'erika.musterfrau@example.com', 'Guten Tag,\nOption 2 passt mir gut.\n\nAm Freitag schrieb Max Vertrieb:\n> 1. …');
+    const booked = await h.waitForState(requestId, ['booked']);
+    expect(booked.bookedSlot).toBe(`${second.start.toUTC().toISO({ suppressMilliseconds: true })}/${second.end.toUTC().toISO({ suppressMilliseconds: true })}`);
+
+    // Graph delivers the same notification once more.
+    const sub = [...h.sandbox.graph.subscriptions.values()].find((s) => s.resource.includes('Inbox') && s.resource.includes(owner))!;
+    const userId = h.sandbox.graph.mailbox(owner).userId;
+    const again = await fetch(sub.notificationUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, changeType: 'created', resource: `Users/${userId}/Messages/${reply.immutableId}`, resourceData: { '@odata.type': '#Microsoft.Graph.Message', id: reply.immutableId }, clientState: sub.clientState ?? null, tenantId: h.sandbox.graph.tenantId }] }),
+    });
+    expect(again.status).toBe(202);
+    await h.settle();
+
+    const meetings = h.sandbox.graph.events(owner).filter((e) => e.singleValueExtendedProperties.some((p) => p.value === requestId));
+    expect(meetings).toHaveLength(1);
+    expect(meetings[0]).toMatchObject({ showAs: 'busy', attendees: [{ emailAddress: { address: 'erika.musterfrau@example.com' }, type: 'required' }] });
+    expect(DateTime.fromISO(meetings[0]!.start).toMillis()).toBe(second.start.toMillis());
+    for (let i = 0; i < 100 && h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status !== 'booked'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status).toBe('booked');
+    const notes = h.sandbox.hubspot.notes.filter((n) => n.properties.hs_note_body?.includes(requestId)).map((n) => n.properties.hs_note_body!);
+    expect(notes.filter((n) => n.includes('Termin steht im Kalender'))).toHaveLength(1);
+  });
+
+  it('a reply naming no offered slot books nothing and stays a note for the rep', async () => {
+    const owner = 'max.vertrieb@example.com';
+    const { requestId } = await h.deliverWebhook('1001');
+    await h.waitForState(requestId, ['awaiting_review']);
+    await h.waitForCrmNote(requestId);
+    const draft = h.sandbox.graph.mailbox(owner).messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
+    await h.sandbox.graph.sendDraftAsUser(owner, draft.immutableId);
+    await h.waitForState(requestId, ['sent']);
+    await h.sandbox.graph.simulateReply(owner, draft.conversationId, 'erika.musterfrau@example.com', 'Danke, ich melde mich nächste Woche selbst.');
+    for (let i = 0; i < 100 && !h.sandbox.hubspot.notes.some((n) => n.properties.hs_note_body?.includes(requestId) && n.properties.hs_note_body.includes('geantwortet')); i++) await new Promise((r) => setTimeout(r, 50));
+    await h.settle();
+    expect((await h.waitForState(requestId, ['sent', 'booked'])).state).toBe('sent');
+    expect(h.sandbox.graph.events(owner).filter((e) => e.singleValueExtendedProperties.some((p) => p.value === requestId))).toHaveLength(0);
+    const read = (await h.ctx.audit.read({ requestId })).find((e) => e.type === 'request.reply_read');
+    expect(read?.outcome).toBe('none');
+  });
 });

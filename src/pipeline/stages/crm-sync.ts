@@ -1,5 +1,7 @@
 import type { RequestRecord } from '../request-state.ts';
 import type { PipelineDeps } from '../deps.ts';
+import type { Language } from '../../policy.ts';
+import { renderSlot } from '../../scheduling/render.ts';
 import { fill, type Wording } from '../prompts.ts';
 
 /**
@@ -15,7 +17,7 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
   const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
   // Notes are for the sales team: in the deployment's default language, wording from config/prompts.
   const wording = deps.prompts.wording(deps.policy.defaults.language).crm_notes;
-  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording);
+  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording, deps.policy.defaults.language);
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
   const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
   const existing = noteKey ? await requests.noteId(requestId, noteKey) : null;
@@ -31,7 +33,7 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
 }
 
 /** The rep reads this in the CRM timeline: what happened and where to look, without personal data. */
-export function noteFor(record: RequestRecord, wording: Wording['crm_notes']): string {
+export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], language: Language = 'de'): string {
   const slots = { when: utcMinute(new Date(record.updatedAt)), ref: fill(wording.ref, { request_id: record.requestId }) };
   switch (record.state) {
     case 'awaiting_review':
@@ -40,6 +42,11 @@ export function noteFor(record: RequestRecord, wording: Wording['crm_notes']): s
       return fill(wording.sent, slots);
     case 'rejected':
       return fill(wording.rejected, slots);
+    case 'booked': {
+      const [start, end] = (record.bookedSlot ?? '').split('/');
+      const slot = start && end ? `${renderSlot({ start, end }, language, record.slotZone ?? 'UTC')} (${record.slotZone ?? 'UTC'})` : '–';
+      return fill(wording.booked, { ...slots, slot });
+    }
     case 'blocked_sensitive':
       return fill(wording.blocked_sensitive, { ...slots, categories: record.categories ?? wording.categories_unknown });
     case 'failed':

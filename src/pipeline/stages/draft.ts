@@ -63,7 +63,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     requestId,
     'drafted',
     { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
-    { route, language, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' ') } : {}) },
+    { route, language, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) },
   );
   return 'next';
 }

@@ -1,12 +1,14 @@
 import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { bookFromReply } from '../booking.ts';
 
 /**
  * Outlook is where the reviewer decides: sending the draft is the approval, deleting it the
  * rejection. Graph tells us through change notifications; this stage maps them back to the request,
- * moves its state and has the CRM told. A reply from the lead in the same conversation becomes a note.
+ * moves its state and has the CRM told. A reply from the lead in the same conversation books the slot
+ * it names (booking.ts), and otherwise becomes a note for the rep.
  */
-export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch'>;
+export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'calendar' | 'prompts'>;
 
 export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<void> {
   const { audit, mail, requests } = deps;
@@ -44,7 +46,10 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
     const requestId = await watch.requestForConversation(message.conversationId);
     const record = requestId ? await requests.get(requestId) : null;
     if (!record) return;
-    await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
+    // A reply that names one offered slot books it; any other reply stays a note for the rep.
+    // A second notification of the same reply finds the request booked; its note job id is the same.
+    const booking = await bookFromReply(deps, record, sub.mailbox, event.messageId);
+    await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: { booking } });
     await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply' }, { jobId: `${record.requestId}.reply.${message.id.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
   }
 }
