@@ -41,6 +41,8 @@ export interface CrmPort {
   /** A note (HubSpot note, Salesforce Task/ContentNote, Dataverse annotation) on the record; `body` is simple HTML. */
   createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }>;
   updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void>;
+  /** A meeting on the record (HubSpot meetings object); CRMs without one get a note instead. */
+  createMeeting?(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }>;
 }
 
 // ---------- Mail ----------

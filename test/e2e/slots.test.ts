@@ -85,6 +85,9 @@ describe('offered slots end to end (sandbox calendars through getSchedule, real 
     expect(h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status).toBe('booked');
     const notes = h.sandbox.hubspot.notes.filter((n) => n.properties.hs_note_body?.includes(requestId)).map((n) => n.properties.hs_note_body!);
     expect(notes.filter((n) => n.includes('Termin steht im Kalender'))).toHaveLength(1);
+    const engagements = h.sandbox.hubspot.meetings.filter((m) => m.associations[0]!.to.id === '1001' && m.properties.hs_meeting_start_time === second.start.toUTC().toISO());
+    expect(engagements).toHaveLength(1);
+    expect(engagements[0]!.properties).toMatchObject({ hs_meeting_outcome: 'SCHEDULED', hs_meeting_end_time: second.end.toUTC().toISO(), hubspot_owner_id: '9001' });
   });
 
   it('a reply naming no offered slot books nothing and stays a note for the rep', async () => {

@@ -17,7 +17,7 @@ const ianaOf = (name: string) => (DateTime.now().setZone(name).isValid ? name : 
 /** A Graph dateTimeTimeZone in `zone`: "2019-03-15T12:00:00.0000000". */
 const wallClock = (iso: string, zone: string) => ({ dateTime: `${DateTime.fromISO(iso, { zone: 'utc' }).setZone(ianaOf(zone)).toFormat("yyyy-MM-dd'T'HH:mm:ss")}.0000000`, timeZone: zone });
 /** dateTimeTimeZone → UTC ISO. */
-const fromGraph = (v: { dateTime: string; timeZone?: string }) => DateTime.fromISO(v.dateTime.replace(/(\.\d{3})\d*$/, '$1'), { zone: ianaOf(v.timeZone ?? 'UTC') }).toUTC().toISO()!;
+const fromGraph = (v: { dateTime: string; timeZone?: string }) => DateTime.fromISO(v.dateTime.replace(/(\.\d{3})\d*$/, '$1'), { zone: ianaOf(v.timeZone ?? 'UTC') }).toUTC().toISO({ suppressMilliseconds: true })!;
 
 export function calendarRoutes(graph: FastifyInstance, state: GraphSimState): void {
   const boxOf = (user: string) => state.findMailbox(decodeURIComponent(user));
