@@ -101,6 +101,8 @@ const Scheduling = z.object({
   horizonDays: z.number().int().min(1).max(60).default(10),
   slotsOffered: z.number().int().min(2).max(3).default(3),
   /** date-holidays country and optional state, e.g. DE-BE (Berlin), GB-ENG, AT. */
+  /** Tentative events in the owner's calendar for the offered slots until the contact chooses (Calendars.ReadWrite). */
+  holds: z.boolean().default(false),
   holidayRegion: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'a country code with an optional region, like DE-BE').default('DE'),
   workingHours: z
     .object({

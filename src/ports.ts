@@ -134,6 +134,10 @@ export interface CalendarPort {
    * draftbridge extended property.
    */
   createEvent(mailbox: string, event: CalendarEvent): Promise<{ id: string }>;
+  /** The tentative holds draftbridge placed for a request (marked with the hold property). */
+  listHolds(mailbox: string, requestId: string): Promise<(CalendarBusy & { id: string })[]>;
+  /** Removes an event; an event already gone is fine. */
+  deleteEvent(mailbox: string, eventId: string): Promise<void>;
 }
 
 export interface CalendarEvent {
@@ -146,6 +150,8 @@ export interface CalendarEvent {
   showAs: 'busy' | 'tentative';
   transactionId: string;
   requestId: string;
+  /** A hold carries the request id in the hold property (listHolds finds it), a meeting in the request property. */
+  hold?: boolean;
 }
 
 // ---------- LLM ----------

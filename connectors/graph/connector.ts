@@ -15,6 +15,8 @@ import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
 /** Our single-value extended property: a fixed GUID namespace plus a name. */
 export const REQUEST_ID_PROPERTY = 'String {6f4c1e7a-3b2d-4c8e-9a51-0d2b7e4f8c13} Name draftbridgeRequestId';
+/** On tentative holds instead of the request property, so a hold is never mistaken for the booked meeting. */
+export const HOLD_PROPERTY = 'String {6f4c1e7a-3b2d-4c8e-9a51-0d2b7e4f8c13} Name draftbridgeHold';
 
 export interface GraphMailOptions {
   credential?: TokenCredential;
@@ -74,6 +76,7 @@ const toUtcIso = (dt: string) => `${dt.replace(/(\.\d{3})\d*$/, '$1').replace(/Z
 const NOT_FREE = new Set(['busy', 'tentative', 'oof']);
 
 const CreatedEvent = z.object({ id: z.string() });
+const EventPage = z.object({ value: z.array(z.object({ id: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]) });
 const ReplyMessage = z.object({
   body: z.object({ contentType: z.string(), content: z.string() }).optional(),
   from: z.object({ emailAddress: z.object({ address: z.string().optional() }) }).nullable().optional(),
@@ -230,10 +233,22 @@ export class GraphMail implements MailPort, CalendarPort {
         showAs: event.showAs,
         attendees: event.attendees.map((a) => ({ emailAddress: { address: a.address, ...(a.name ? { name: a.name } : {}) }, type: 'required' })),
         transactionId: event.transactionId,
-        singleValueExtendedProperties: [{ id: REQUEST_ID_PROPERTY, value: event.requestId }],
+        singleValueExtendedProperties: [{ id: event.hold ? HOLD_PROPERTY : REQUEST_ID_PROPERTY, value: event.requestId }],
       }),
     );
     return { id: answer(CreatedEvent, created, 'createEvent').id };
+  }
+
+  async listHolds(mailbox: string, requestId: string): Promise<(CalendarBusy & { id: string })[]> {
+    const filter = `singleValueExtendedProperties/any(ep: ep/id eq '${HOLD_PROPERTY}' and ep/value eq '${requestId.replace(/'/g, "''")}')`;
+    const result = await this.call(mailbox, 'listHolds', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/events`).header('Prefer', 'IdType="ImmutableId", outlook.timezone="UTC"').filter(filter).select('id,start,end').top(50).get(),
+    );
+    return answer(EventPage, result, 'listHolds').value.map((e) => ({ id: e.id, start: toUtcIso(e.start.dateTime), end: toUtcIso(e.end.dateTime) }));
+  }
+
+  async deleteEvent(mailbox: string, eventId: string): Promise<void> {
+    await this.call(mailbox, 'deleteEvent', () => this.api(`/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(eventId)}`).delete(), { notFoundIsNull: true });
   }
 
   async getReplyText(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null> {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { Language } from '../policy.ts';
 import { parseSlotChoice, type SlotChoice } from '../scheduling/reply.ts';
 import type { Slot } from '../scheduling/slots.ts';
 import type { PipelineDeps } from './deps.ts';
 import type { RequestRecord } from './request-state.ts';
+import { releaseHolds, transactionIdFor } from './slot-offer.ts';
 
 /**
  * A contact's reply to a sent mail that offered slots: read locally, and when it names exactly one
@@ -21,12 +21,6 @@ export function slotsFromRecord(value: string | undefined): Slot[] {
     const [start, end] = pair.split('/');
     return { start: start!, end: end! };
   });
-}
-
-/** A stable UUID-shaped transactionId per request: retries and duplicate notifications reuse it. */
-export function bookingTransactionId(requestId: string): string {
-  const h = createHash('sha256').update(`draftbridge-booking:${requestId}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 export async function bookFromReply(deps: BookingDeps, record: RequestRecord, mailbox: string, messageId: string): Promise<BookingOutcome> {
@@ -58,9 +52,11 @@ export async function bookFromReply(deps: BookingDeps, record: RequestRecord, ma
     attendees: [{ address: reply.from! }],
     body: wording.event_body,
     showAs: 'busy',
-    transactionId: bookingTransactionId(record.requestId),
+    transactionId: transactionIdFor(`${record.requestId}:booking`),
     requestId: record.requestId,
   });
+  // The contact has chosen: the tentative holds go (all of them; the meeting now blocks its slot).
+  await releaseHolds(deps.calendar, mailbox, record.requestId);
   await deps.requests.transition(record.requestId, 'booked', { actor: 'booking', details: { slot: choice.index + 1 } }, { bookedSlot: `${slot.start}/${slot.end}`, eventId: event.id });
   await deps.queues['crm-sync'].add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.booked` });
   return 'booked';

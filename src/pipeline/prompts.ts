@@ -23,7 +23,7 @@ const LanguageWording = z.object({
   closing: z.string().min(1),
   notes_label: z.string().min(1),
   strict_instruction: z.string().min(1),
-  slots: z.object({ rule_offer: z.string().min(1), rule_none: z.string().min(1), label: z.string().min(1), strict: z.string().min(1), event_subject: z.string().min(1), event_body: z.string().min(1) }),
+  slots: z.object({ rule_offer: z.string().min(1), rule_none: z.string().min(1), label: z.string().min(1), strict: z.string().min(1), event_subject: z.string().min(1), event_body: z.string().min(1), hold_subject: z.string().min(1) }),
   crm_notes: z.object({
     ref: z.string().min(1),
     awaiting_review: z.string().min(1),

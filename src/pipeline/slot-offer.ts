@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { UpstreamRejected } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -24,8 +25,24 @@ export const OfferedSlots = z.object({
 });
 export type OfferedSlots = z.infer<typeof OfferedSlots>;
 
+/** A stable UUID-shaped Graph transactionId for `key`: a retried or repeated create returns the first event. */
+export function transactionIdFor(key: string): string {
+  const h = createHash('sha256').update(`draftbridge:${key}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Removes every tentative hold placed for the request (the contact chose, the draft was rejected). */
+export async function releaseHolds(calendar: CalendarPort | undefined, mailbox: string, requestId: string): Promise<number> {
+  if (!calendar) return 0;
+  const holds = await calendar.listHolds(mailbox, requestId);
+  for (const h of holds) await calendar.deleteEvent(mailbox, h.id);
+  return holds.length;
+}
+
 export interface SlotOfferDeps {
   policy: Pick<Policy, 'scheduling'>;
+  /** Wording for the holds' subject (the owner's calendar, in the contact's language). */
+  holdSubject?: (language: Language) => string;
   calendar?: CalendarPort | undefined;
   logger: Logger;
   now?: () => Date;
@@ -56,11 +73,18 @@ export async function offerSlots(
   const preferences = parsePreferences(input.note);
   let workingHours: WorkingHours = scheduling.workingHours;
   let busy: { start: string; end: string }[] = [];
+  let holds: { id: string; start: string; end: string }[] = [];
   let source: OfferedSlots['source'] = 'working_hours';
+  const same = (a: { start: string; end: string }, b: { start: string; end: string }) => Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
   if (deps.calendar) {
     try {
       workingHours = workingHoursFrom(await deps.calendar.getCalendarSettings(input.mailbox), scheduling.workingHours);
       busy = await deps.calendar.getSchedule(input.mailbox, now, new Date(now.getTime() + (scheduling.horizonDays + 2) * 86_400_000));
+      if (scheduling.holds) {
+        // Holds from an earlier attempt of this request are ours to move, not someone's meeting.
+        holds = await deps.calendar.listHolds(input.mailbox, input.requestId);
+        busy = busy.filter((b) => !holds.some((h) => same(h, b)));
+      }
       source = 'calendar';
     } catch (err) {
       // A refused calendar (no permission, unknown mailbox) offers nothing; an outage is retried.
@@ -71,5 +95,22 @@ export async function offerSlots(
   }
   const contactTimeZone = toIanaZone(input.contactTimeZone) ?? workingHours.timeZone;
   const slots = findSlots({ now, busy, workingHours, contactTimeZone, preferences, scheduling });
+  if (scheduling.holds && deps.calendar && source === 'calendar') {
+    for (const h of holds) if (!slots.some((s) => same(s, h))) await deps.calendar.deleteEvent(input.mailbox, h.id);
+    for (const s of slots) {
+      if (holds.some((h) => same(s, h))) continue;
+      await deps.calendar.createEvent(input.mailbox, {
+        subject: deps.holdSubject?.(input.language) ?? 'Hold',
+        start: s.start,
+        end: s.end,
+        attendees: [],
+        body: '',
+        showAs: 'tentative',
+        transactionId: transactionIdFor(`${input.requestId}:hold:${s.start}`),
+        requestId: input.requestId,
+        hold: true,
+      });
+    }
+  }
   return { slots, texts: slots.map((s) => renderSlot(s, input.language, contactTimeZone)), language: input.language, timeZone: contactTimeZone, source };
 }

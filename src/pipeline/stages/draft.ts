@@ -33,7 +33,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
 
   // Slots from the owner's calendar and the contact's wishes, read from the raw note here, locally.
   const p = contact.properties;
-  const offer = await offerSlots(deps, {
+  const offer = await offerSlots({ ...deps, holdSubject: (language) => prompts.wording(language).slots.hold_subject }, {
     mailbox: owner.email,
     note: [p.callback_note, p.message].filter(Boolean).join('\n'),
     language: pickLanguage(p.language, policy.defaults.language),

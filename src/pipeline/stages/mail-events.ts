@@ -1,6 +1,7 @@
 import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { bookFromReply } from '../booking.ts';
+import { releaseHolds } from '../slot-offer.ts';
 
 /**
  * Outlook is where the reviewer decides: sending the draft is the approval, deleting it the
@@ -30,6 +31,7 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
     const requestId = await watch.requestForMessage(event.messageId);
     const record = requestId ? await requests.get(requestId) : null;
     if (!record || record.state !== 'awaiting_review') return;
+    await releaseHolds(deps.calendar, sub.mailbox, record.requestId);
     await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: 'outlook_delete' } });
     await crmSync.add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.rejected` });
     return;
