@@ -43,6 +43,14 @@ export interface SlotQuery {
 /** An IANA name, or a Windows name such as "W. Europe Standard Time" (Graph returns both); else undefined. */
 export function toIanaZone(name: string | null | undefined): string | undefined {
   if (!name) return undefined;
+  // HubSpot's hs_timezone spells IANA names as "europe_slash_berlin", "america_slash_new_york".
+  if (name.includes('_slash_')) {
+    const iana = name
+      .split('_slash_')
+      .map((part) => part.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('_'))
+      .join('/');
+    return DateTime.now().setZone(iana).isValid ? iana : undefined;
+  }
   if (DateTime.now().setZone(name).isValid) return name;
   return findIana(name)?.[0];
 }

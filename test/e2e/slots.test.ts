@@ -43,6 +43,19 @@ describe('offered slots end to end (sandbox calendars through getSchedule, real 
     expect(h.sandbox.graph.requests.some((r) => r.path.endsWith('/calendar/getSchedule'))).toBe(true);
   });
 
+  it('a model that changes an offered time gets one strict retry, then the template drafts with the same slots', async () => {
+    h.sandbox.llm.mangle('alter_slot', 2);
+    const { requestId } = await h.deliverWebhook('1001');
+    const record = await h.waitForState(requestId, ['awaiting_review', 'failed']);
+    expect(record.templateFallback).toBe('llm_slots_altered');
+    const slots = slotsOf(record);
+    const [draft] = h.draftsFor(requestId);
+    for (const [i, s] of slots.entries()) {
+      expect(draft!.body).toContain(`${i + 1}. ${s.start.setLocale('de').toFormat('cccc, d. LLLL')}, ${s.start.toFormat('HH:mm')}–${s.end.toFormat('HH:mm')} Uhr`);
+    }
+    expect(draft!.body).not.toContain('11:11');
+  });
+
   it('1003 ("erst nächste Woche") gets slots from next Monday on', async () => {
     const { requestId } = await h.deliverWebhook('1003');
     const record = await h.waitForState(requestId, ['awaiting_review', 'failed']);

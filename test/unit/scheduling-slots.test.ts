@@ -103,6 +103,8 @@ describe('toIanaZone', () => {
     ['GMT Standard Time', 'Europe/London'],
     ['Europe/Berlin', 'Europe/Berlin'],
     ['Pacific Standard Time', 'America/Los_Angeles'],
+    ['europe_slash_london', 'Europe/London'],
+    ['america_slash_new_york', 'America/New_York'],
   ])('%s → %s', (name, iana) => expect(toIanaZone(name)).toBe(iana));
   it('gives undefined for an unknown name', () => expect(toIanaZone('Mars Standard Time')).toBeUndefined());
 });
