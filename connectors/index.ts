@@ -49,7 +49,8 @@ export function createPorts(settings: Settings, policy: Policy, metrics?: Connec
     mailboxConcurrency: policy.limits.graph.mailboxConcurrency,
     ...(metrics ? { metrics } : {}),
   });
-  return { crm, llm, mail: graph, graph };
+  // Outlook calendars: free/busy and working hours for the offered slots.
+  return { crm, llm, mail: graph, graph, calendar: graph };
 }
 
 /** Gmail: drafts through the connector, approvals through users.watch + history (connectors/gmail/watch.ts). */

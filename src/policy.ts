@@ -101,6 +101,39 @@ const RouteBudget = z.object({
 });
 export type RouteBudget = z.infer<typeof RouteBudget>;
 
+const CLOCK = /^([01]\d|2[0-3]):([0-5]\d)$/;
+const Clock = z
+  .string()
+  .regex(CLOCK, 'a time like 09:00')
+  .transform((v) => Number(v.slice(0, 2)) * 60 + Number(v.slice(3, 5)));
+
+/**
+ * Appointment slots offered in a draft: computed in code from the owner's free/busy, working hours,
+ * public holidays and the contact's wishes. `workingHours` is used where the mailbox has none
+ * (Gmail, or a mailbox without settings).
+ */
+const Scheduling = z.object({
+  enabled: z.boolean().default(true),
+  slotMinutes: z.number().int().min(10).max(240).default(30),
+  leadTime: Duration.default(4 * 3_600_000),
+  horizonDays: z.number().int().min(1).max(60).default(10),
+  slotsOffered: z.number().int().min(2).max(3).default(3),
+  /** date-holidays country and optional state, e.g. DE-BE (Berlin), GB-ENG, AT. */
+  /** Tentative events in the owner's calendar for the offered slots until the contact chooses (Calendars.ReadWrite). */
+  holds: z.boolean().default(false),
+  holidayRegion: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'a country code with an optional region, like DE-BE').default('DE'),
+  workingHours: z
+    .object({
+      days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
+      start: Clock.default(9 * 60),
+      end: Clock.default(17 * 60),
+      timeZone: z.string().min(1).default('Europe/Berlin'),
+    })
+    .default({ days: [1, 2, 3, 4, 5], start: 9 * 60, end: 17 * 60, timeZone: 'Europe/Berlin' }),
+});
+export type SchedulingPolicy = z.output<typeof Scheduling>;
+export const DEFAULT_SCHEDULING: SchedulingPolicy = Scheduling.parse({});
+
 export const PolicySchema = z
   .object({
     version: z.literal(1),
@@ -155,6 +188,7 @@ export const PolicySchema = z
         retentionSweepEvery: z.union([z.literal('0s').transform(() => 0), Duration.refine((ms) => ms >= 60_000, 'at least 1m (or 0s for off)')]).default(3_600_000),
       })
       .default({ eraseOnContactDeletion: false, retentionSweepEvery: 3_600_000 }),
+    scheduling: Scheduling.default(DEFAULT_SCHEDULING),
   })
   .superRefine((p, ctx) => {
     p.triggers.forEach((t, i) => {

@@ -42,6 +42,8 @@ export interface CrmPort {
   /** A note (HubSpot note, Salesforce Task/ContentNote, Dataverse annotation) on the record; `body` is simple HTML. */
   createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }>;
   updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void>;
+  /** A meeting on the record (HubSpot meetings object); CRMs without one get a note instead. */
+  createMeeting?(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }>;
 }
 
 // ---------- Mail ----------
@@ -87,6 +89,8 @@ export interface MailPort {
   sendMail(mail: OutgoingMail): Promise<void>;
   /** `body` is the message text as plain text (what the recipient reads), when the server returns it. */
   getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null>;
+  /** The plain text of a received message and its sender (to read a contact's reply locally); null when gone. */
+  getReplyText?(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null>;
 }
 
 /** Graph's approval machinery: change-notification subscriptions and delta queries (src/pipeline/mail-watch.ts). */
@@ -114,6 +118,8 @@ export interface MailboxChange {
   kind: 'sent' | 'deleted' | 'reply';
   /** For `sent`: the text as sent (plain), when the mailbox system returns it; for the edit ratio only. */
   body?: string;
+  /** The mailbox it happened in, where the system has a calendar there (holds, booking). */
+  mailbox?: string;
   /** The message that changed (the sent message, the deleted draft, the reply). */
   messageId: string;
 }
@@ -122,6 +128,58 @@ export interface MailboxChange {
 export interface MailboxWatcher {
   link(requestId: string, ref: { id: string; conversationId?: string | undefined; mailbox?: string }): Promise<void>;
   ensure(mailbox: string): Promise<void>;
+}
+
+// ---------- Calendar ----------
+
+/** A time the owner is not free (busy, tentative, out of office), in UTC (ISO with Z). */
+export interface CalendarBusy {
+  start: string;
+  end: string;
+}
+
+/** The mailbox's own settings: time zone and working hours, names as the mail system gives them. */
+export interface CalendarSettings {
+  /** IANA or Windows zone name ("W. Europe Standard Time"); null when unset. */
+  timeZone: string | null;
+  workingHours: {
+    /** Lower-case English day names ("monday"). */
+    daysOfWeek: string[];
+    /** "08:00:00.0000000" */
+    startTime: string;
+    endTime: string;
+    timeZone: string | null;
+  } | null;
+}
+
+/** Free/busy of an owner's calendar (Graph getSchedule + mailboxSettings); absent for mail systems without one. */
+export interface CalendarPort {
+  getSchedule(mailbox: string, from: Date, to: Date): Promise<CalendarBusy[]>;
+  getCalendarSettings(mailbox: string): Promise<CalendarSettings>;
+  /**
+   * Creates an event in the mailbox's calendar (needs Calendars.ReadWrite). `transactionId` makes a
+   * repeated call return the first event instead of a second one; `requestId` is stored as the
+   * draftbridge extended property.
+   */
+  createEvent(mailbox: string, event: CalendarEvent): Promise<{ id: string }>;
+  /** The tentative holds draftbridge placed for a request (marked with the hold property). */
+  listHolds(mailbox: string, requestId: string): Promise<(CalendarBusy & { id: string })[]>;
+  /** Removes an event; an event already gone is fine. */
+  deleteEvent(mailbox: string, eventId: string): Promise<void>;
+}
+
+export interface CalendarEvent {
+  subject: string;
+  /** UTC ISO */
+  start: string;
+  end: string;
+  attendees: MailRecipient[];
+  body: string;
+  showAs: 'busy' | 'tentative';
+  transactionId: string;
+  requestId: string;
+  /** A hold carries the request id in the hold property (listHolds finds it), a meeting in the request property. */
+  hold?: boolean;
 }
 
 // ---------- LLM ----------
@@ -182,6 +240,8 @@ export interface Ports {
    * keys the mailbox references that stand in for addresses in job payloads.
    */
   gmailWatch?: (store: Redis, refKey: Buffer) => HistoryWatcher;
+  /** The owner's calendar; absent where the mail system has none (slots then follow the policy's working hours). */
+  calendar?: CalendarPort | undefined;
 }
 
 /** A watcher that learns of changes by reading a mailbox's history from a pushed position (Gmail). */

@@ -10,6 +10,7 @@ import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
 import { startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
 import { startDataverseSimulator, type DataverseSimulator } from '../connectors/dynamics/simulator.ts';
 import { SANDBOX_DATAVERSE_ORG_ID, SANDBOX_SALESFORCE_ORG_ID, seedDataverseSandbox, seedSalesforceSandbox } from './sandbox-crm.ts';
+import { DateTime } from 'luxon';
 import type { Settings } from './settings.ts';
 
 /**
@@ -68,6 +69,30 @@ async function startGraphMail(settings: Settings, tls: SimulatorTls): Promise<Sa
   };
 }
 
+/**
+ * Recurring busy blocks (Berlin wall clock, Monday to Friday) in the owners' calendars for the next
+ * three weeks, so the offered slots visibly avoid them: Max has a 09:00 team meeting and a long
+ * lunch meeting, Sophie is booked late mornings and mid-afternoons.
+ */
+export const SANDBOX_BUSY: Record<string, [string, string][]> = {
+  'max.vertrieb@example.com': [['09:00', '10:00'], ['12:30', '14:30']],
+  'sophie.lindqvist@example.com': [['10:00', '11:00'], ['15:00', '16:00']],
+};
+
+export function seedSandboxCalendars(graph: Pick<GraphSimulator, 'addEvent'>, now: Date): void {
+  const today = DateTime.fromJSDate(now).setZone('Europe/Berlin').startOf('day');
+  for (const [mailbox, blocks] of Object.entries(SANDBOX_BUSY)) {
+    for (let d = 0; d < 21; d++) {
+      const day = today.plus({ days: d });
+      if (day.weekday > 5) continue;
+      for (const [from, to] of blocks) {
+        const at = (hhmm: string) => day.set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3)) }).toISO()!;
+        graph.addEvent(mailbox, { subject: 'Termin', start: at(from), end: at(to) });
+      }
+    }
+  }
+}
+
 /** Gmail instead of Outlook: pushes come back signed to our own /webhooks/gmail. */
 async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail: GmailSimulator }> {
   const gmail = await startGmailSimulator();
@@ -120,6 +145,8 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     hubspot.seedOwner(o);
     mail.addMailbox(o.email);
   }
+  // Busy blocks in the owners' Outlook calendars, so the offered slots visibly avoid them.
+  if ('graph' in mail) seedSandboxCalendars(mail.graph, new Date());
   const sandboxSettings: Settings = {
     ...settings,
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,

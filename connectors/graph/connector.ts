@@ -2,7 +2,7 @@ import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
@@ -15,6 +15,8 @@ import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
 
 /** Our single-value extended property: a fixed GUID namespace plus a name. */
 export const REQUEST_ID_PROPERTY = 'String {6f4c1e7a-3b2d-4c8e-9a51-0d2b7e4f8c13} Name draftbridgeRequestId';
+/** On tentative holds instead of the request property, so a hold is never mistaken for the booked meeting. */
+export const HOLD_PROPERTY = 'String {6f4c1e7a-3b2d-4c8e-9a51-0d2b7e4f8c13} Name draftbridgeHold';
 
 export interface GraphMailOptions {
   credential?: TokenCredential;
@@ -53,6 +55,34 @@ const DeltaPage = z.object({
   '@odata.nextLink': z.string().optional(),
   '@odata.deltaLink': z.string().optional(),
 });
+const DateTimeTimeZone = z.object({ dateTime: z.string(), timeZone: z.string() });
+const ScheduleAnswer = z.object({
+  value: z.array(
+    z.object({
+      scheduleId: z.string(),
+      scheduleItems: z.array(z.object({ status: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]),
+    }),
+  ),
+});
+const GraphWorkingHours = z.object({
+  daysOfWeek: z.array(z.string()),
+  startTime: z.string(),
+  endTime: z.string(),
+  timeZone: z.object({ name: z.string() }).nullable().optional(),
+});
+const MailboxSettings = z.object({ timeZone: z.string().nullable().optional(), workingHours: GraphWorkingHours.nullable().optional() });
+/** Graph answers getSchedule times as zone-less wall clock in the Prefer zone; we ask for UTC. */
+const toUtcIso = (dt: string) => `${dt.replace(/(\.\d{3})\d*$/, '$1').replace(/Z$/, '')}Z`;
+/** Statuses that make a slot unavailable (workingElsewhere and free do not). */
+const NOT_FREE = new Set(['busy', 'tentative', 'oof']);
+
+const CreatedEvent = z.object({ id: z.string() });
+const EventPage = z.object({ value: z.array(z.object({ id: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]) });
+const ReplyMessage = z.object({
+  body: z.object({ contentType: z.string(), content: z.string() }).optional(),
+  from: z.object({ emailAddress: z.object({ address: z.string().optional() }) }).nullable().optional(),
+});
+
 const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
 
 function answer<S extends z.ZodType>(schema: S, value: unknown, operation: string): z.output<S> {
@@ -61,7 +91,7 @@ function answer<S extends z.ZodType>(schema: S, value: unknown, operation: strin
   return parsed.data;
 }
 
-export class GraphMail implements MailPort, GraphSubscriptionPort {
+export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort {
   private readonly client: Client;
   private readonly concurrency: number;
   private readonly timeoutMs: number;
@@ -169,6 +199,73 @@ export class GraphMail implements MailPort, GraphSubscriptionPort {
       next = res['@odata.nextLink'];
     }
     throw new UpstreamUnavailable('graph', 'delta query ended without a deltaLink');
+  }
+
+  /** Busy, tentative and out-of-office blocks between `from` and `to` (needs Calendars.Read). */
+  async getSchedule(mailbox: string, from: Date, to: Date): Promise<CalendarBusy[]> {
+    const utc = (d: Date) => ({ dateTime: d.toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
+    const result = await this.call(mailbox, 'getSchedule', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/calendar/getSchedule`)
+        .header('Prefer', 'IdType="ImmutableId", outlook.timezone="UTC"')
+        .post({ schedules: [mailbox], startTime: utc(from), endTime: utc(to), availabilityViewInterval: 30 }),
+    );
+    const schedule = answer(ScheduleAnswer, result, 'getSchedule').value[0];
+    return (schedule?.scheduleItems ?? [])
+      .filter((item) => NOT_FREE.has(item.status))
+      .map((item) => ({ start: toUtcIso(item.start.dateTime), end: toUtcIso(item.end.dateTime) }));
+  }
+
+  /** The mailbox time zone and working hours (needs MailboxSettings.Read). */
+  async getCalendarSettings(mailbox: string): Promise<CalendarSettings> {
+    const result = await this.call(mailbox, 'getCalendarSettings', () => this.api(`/users/${encodeURIComponent(mailbox)}/mailboxSettings`).select('timeZone,workingHours').get());
+    const settings = answer(MailboxSettings, result, 'getCalendarSettings');
+    const wh = settings.workingHours;
+    return {
+      timeZone: settings.timeZone ?? null,
+      workingHours: wh ? { daysOfWeek: wh.daysOfWeek.map((d) => d.toLowerCase()), startTime: wh.startTime, endTime: wh.endTime, timeZone: wh.timeZone?.name ?? null } : null,
+    };
+  }
+
+  /** An event with the request id property; Graph answers a repeated transactionId with the first event. */
+  async createEvent(mailbox: string, event: CalendarEvent): Promise<{ id: string }> {
+    const utc = (iso: string) => ({ dateTime: new Date(iso).toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
+    const created = await this.call(mailbox, 'createEvent', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/events`).post({
+        subject: event.subject,
+        body: { contentType: 'Text', content: event.body },
+        start: utc(event.start),
+        end: utc(event.end),
+        showAs: event.showAs,
+        attendees: event.attendees.map((a) => ({ emailAddress: { address: a.address, ...(a.name ? { name: a.name } : {}) }, type: 'required' })),
+        transactionId: event.transactionId,
+        singleValueExtendedProperties: [{ id: event.hold ? HOLD_PROPERTY : REQUEST_ID_PROPERTY, value: event.requestId }],
+      }),
+    );
+    return { id: answer(CreatedEvent, created, 'createEvent').id };
+  }
+
+  async listHolds(mailbox: string, requestId: string): Promise<(CalendarBusy & { id: string })[]> {
+    const filter = `singleValueExtendedProperties/any(ep: ep/id eq '${HOLD_PROPERTY}' and ep/value eq '${requestId.replace(/'/g, "''")}')`;
+    const result = await this.call(mailbox, 'listHolds', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/events`).header('Prefer', 'IdType="ImmutableId", outlook.timezone="UTC"').filter(filter).select('id,start,end').top(50).get(),
+    );
+    return answer(EventPage, result, 'listHolds').value.map((e) => ({ id: e.id, start: toUtcIso(e.start.dateTime), end: toUtcIso(e.end.dateTime) }));
+  }
+
+  async deleteEvent(mailbox: string, eventId: string): Promise<void> {
+    await this.call(mailbox, 'deleteEvent', () => this.api(`/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(eventId)}`).delete(), { notFoundIsNull: true });
+  }
+
+  async getReplyText(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null> {
+    const found = await this.call(mailbox, 'getReplyText', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"').select('body,from').get(),
+    { notFoundIsNull: true });
+    if (found === null) return null;
+    const m = answer(ReplyMessage, found, 'getReplyText');
+    const content = m.body?.content ?? '';
+    // Text was asked for; an HTML body (older servers) is reduced to its text.
+    const text = m.body?.contentType.toLowerCase() === 'html' ? content.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ') : content;
+    return { text, from: m.from?.emailAddress.address ?? null };
   }
 
   private api(path: string) {

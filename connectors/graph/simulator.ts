@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { FaultInjector } from '../simulator-support.ts';
+import { calendarRoutes } from './simulator/calendar.ts';
 import { entraRoutes } from './simulator/entra.ts';
 import { graphHooks } from './simulator/hooks.ts';
 import { messageRoutes } from './simulator/messages.ts';
-import { graphError, newMessageId, type GraphSimState, type GraphSimulator, type Mailbox, type SimMessage } from './simulator/state.ts';
+import { DEFAULT_CALENDAR_SETTINGS, graphError, newMessageId, type GraphSimState, type GraphSimulator, type Mailbox, type SimMessage } from './simulator/state.ts';
 import { subscriptionRoutes } from './simulator/subscriptions.ts';
 import { generateSimulatorTls, type SimulatorTls } from './tls.ts';
 
@@ -14,7 +15,8 @@ export type { GraphSimulator, SimMessage, SimSubscription } from './simulator/st
  * A local Entra ID + Microsoft Graph (v1.0 mail subset) over HTTPS, for tests and the sandbox. The
  * real MSAL (@azure/identity) and the real Graph client talk to it unchanged: OpenID metadata and the
  * v2.0 token endpoint; messages, drafts, send, sendMail, single-value extended properties ($filter and
- * $expand), subscriptions with the validation handshake, change notifications and delta. The routes
+ * $expand), subscriptions with the validation handshake, change notifications and delta; calendar
+ * getSchedule, mailboxSettings and events. The routes
  * live in simulator/ (entra, hooks, messages, subscriptions); this file holds the tenant together.
  */
 export async function startGraphSimulator(options: { port?: number; tls?: SimulatorTls; allowHttpNotificationUrls?: boolean } = {}): Promise<GraphSimulator> {
@@ -43,6 +45,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       graphHooks(graph, state);
       messageRoutes(graph, state);
       subscriptionRoutes(graph, state);
+      calendarRoutes(graph, state);
       graph.setNotFoundHandler((request, reply) => graphError(reply, 400, 'BadRequest', `Resource not found for the segment '${request.url.split('?')[0]!.split('/').pop()}'.`));
     },
     { prefix: '/v1.0' },
@@ -65,7 +68,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     requests: faults.requests,
     subscriptions,
     addMailbox(upn) {
-      const box: Mailbox = { upn: upn.toLowerCase(), userId: randomUUID(), messages: new Map(), byPropertyValue: new Map() };
+      const box: Mailbox = { upn: upn.toLowerCase(), userId: randomUUID(), messages: new Map(), byPropertyValue: new Map(), events: new Map(), calendar: structuredClone(DEFAULT_CALENDAR_SETTINGS) };
       mailboxes.set(box.upn, box);
       return { upn: box.upn, userId: box.userId };
     },
@@ -73,6 +76,20 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       const box = findMailbox(upn);
       if (!box) throw new Error(`no mailbox ${upn}`);
       return { upn: box.upn, userId: box.userId, messages: [...box.messages.values()] };
+    },
+    addEvent(upn, event) {
+      const box = findMailbox(upn);
+      if (!box) throw new Error(`no mailbox ${upn}`);
+      const utc = (iso: string) => new Date(iso).toISOString().replace(/\.000Z$/, 'Z');
+      const e = { id: `AAMkAGI${randomBytes(30).toString('base64url')}=`, subject: event.subject ?? 'Termin', start: utc(event.start), end: utc(event.end), showAs: event.showAs ?? 'busy', attendees: [], body: { contentType: 'text', content: '' }, isOnlineMeeting: false, singleValueExtendedProperties: [] };
+      box.events.set(e.id, e);
+      return e;
+    },
+    events: (upn) => [...(findMailbox(upn)?.events.values() ?? [])],
+    setCalendarSettings(upn, settings) {
+      const box = findMailbox(upn);
+      if (!box) throw new Error(`no mailbox ${upn}`);
+      box.calendar = structuredClone(settings);
     },
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
@@ -96,10 +113,10 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       box.messages.delete(m.id);
       await notify(box, m, 'deleted');
     },
-    async simulateReply(upn, conversationId, from) {
+    async simulateReply(upn, conversationId, from, text = 'Dienstag passt.') {
       const box = findMailbox(upn)!;
       const now = new Date().toISOString();
-      const m: SimMessage = { id: `AAMkAD${randomBytes(30).toString('base64url')}=`, immutableId: `AAkALg${randomBytes(30).toString('base64url')}=`, mailbox: box.upn, parentFolderId: 'inbox', isDraft: false, subject: 'AW: Termin', body: { contentType: 'text', content: 'Dienstag passt.' }, toRecipients: [{ emailAddress: { address: box.upn } }], from: { emailAddress: { address: from } }, categories: [], singleValueExtendedProperties: [], internetMessageId: `<${randomUUID()}@example.com>`, conversationId, createdDateTime: now, lastModifiedDateTime: now, sentDateTime: now, changeKey: randomBytes(12).toString('base64url') };
+      const m: SimMessage = { id: `AAMkAD${randomBytes(30).toString('base64url')}=`, immutableId: `AAkALg${randomBytes(30).toString('base64url')}=`, mailbox: box.upn, parentFolderId: 'inbox', isDraft: false, subject: 'AW: Termin', body: { contentType: 'text', content: text }, toRecipients: [{ emailAddress: { address: box.upn } }], from: { emailAddress: { address: from } }, categories: [], singleValueExtendedProperties: [], internetMessageId: `<${randomUUID()}@example.com>`, conversationId, createdDateTime: now, lastModifiedDateTime: now, sentDateTime: now, changeKey: randomBytes(12).toString('base64url') };
       box.messages.set(m.id, m);
       await notify(box, m, 'created');
       return m;

@@ -28,6 +28,7 @@ export interface HubSpotCrmOptions {
 }
 
 const NOTE_TO_CONTACT = 202;
+const MEETING_TO_CONTACT = 200;
 
 /** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
 const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(z.string(), z.unknown()).optional() });
@@ -79,6 +80,25 @@ export class HubSpotCrm implements CrmPort {
       }),
     );
     return { id: note!.id };
+  }
+
+  /** A scheduled meeting engagement (meetings object) associated with the contact. */
+  async createMeeting(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }> {
+    const meeting = await this.call('createMeeting', () =>
+      this.client.crm.objects.meetings.basicApi.create({
+        properties: {
+          hs_timestamp: input.start.toISOString(),
+          hs_meeting_title: input.title,
+          hs_meeting_body: input.body,
+          hs_meeting_start_time: input.start.toISOString(),
+          hs_meeting_end_time: input.end.toISOString(),
+          hs_meeting_outcome: 'SCHEDULED',
+          ...(input.ownerId ? { hubspot_owner_id: input.ownerId } : {}),
+        },
+        associations: [{ to: { id: input.record.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: MEETING_TO_CONTACT }] }],
+      }),
+    );
+    return { id: meeting!.id };
   }
 
   async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {

@@ -32,6 +32,8 @@ export interface HubSpotSimulator {
   contacts: Map<string, SimContact>;
   owners: Map<string, SimOwner>;
   notes: SimNote[];
+  /** Meeting engagements (crm/v3/objects/meetings), associated with contacts (type 200). */
+  meetings: SimNote[];
   propertyDefinitions: Map<string, Record<string, unknown>>;
   requests: RecordedRequest[];
   seedContact(input: { id?: string; properties: Record<string, string | null> }): SimContact;
@@ -60,6 +62,7 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
   const contacts = new Map<string, SimContact>();
   const owners = new Map<string, SimOwner>();
   const notes: SimNote[] = [];
+  const meetings: SimNote[] = [];
   const propertyDefinitions = new Map<string, Record<string, unknown>>();
   const faults = new FaultInjector();
   let nextId = 1000;
@@ -132,6 +135,20 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     });
   }
 
+  app.post('/crm/v3/objects/meetings', async (request: FastifyRequest<{ Body: { properties?: Record<string, string>; associations?: SimNote['associations'] } }>, reply) => {
+    const props = request.body?.properties ?? {};
+    if (!props.hs_timestamp) return error(reply, 400, 'VALIDATION_ERROR', 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]');
+    for (const a of request.body?.associations ?? []) {
+      if (!contacts.has(String(a.to?.id))) return error(reply, 400, 'VALIDATION_ERROR', `One or more associations are invalid: ${a.to?.id}`);
+      if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 200)) return error(reply, 400, 'VALIDATION_ERROR', 'invalid association type for meeting to contact');
+    }
+    const now = new Date().toISOString();
+    const id = String(++nextId);
+    const meeting: SimNote = { id, properties: { ...props, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id }, associations: request.body?.associations ?? [] };
+    meetings.push(meeting);
+    return reply.code(201).type('application/json;charset=utf-8').send({ id, properties: meeting.properties, createdAt: now, updatedAt: now, archived: false });
+  });
+
   app.get('/crm/v3/owners/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const o = owners.get(request.params.id);
     if (!o) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Owner not found');
@@ -172,6 +189,7 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     contacts,
     owners,
     notes,
+    meetings,
     propertyDefinitions,
     requests: faults.requests,
     seedContact(input) {

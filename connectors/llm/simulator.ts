@@ -10,7 +10,7 @@ import type { Language } from '../../src/policy.ts';
  * `prompt_filter_results` and per-choice `content_filter_results` like Azure's. Its draft is
  * deterministic and follows the prompt's instructions, using the placeholders it received.
  */
-export type MangleMode = 'lowercase' | 'spaces' | 'single_brackets' | 'unknown_placeholder' | 'drop_greeting' | 'add_link';
+export type MangleMode = 'lowercase' | 'spaces' | 'single_brackets' | 'unknown_placeholder' | 'drop_greeting' | 'add_link' | 'alter_slot';
 
 export interface AzureOpenAiSimulator {
   url: string;
@@ -58,6 +58,13 @@ function draftFrom(system: string, user: string): { subject: string; body: strin
   const closing = (closingMatch?.[1] ?? (de ? 'Mit freundlichen Grüßen' : 'Kind regards')).trim();
   const company = user.match(/(?:Firma des (?:Kontakts|Interessenten)|(?:Contact's|Lead's) company):\s*(\[\[[A-Z]+_\d+\]\])/)?.[1];
   const isLead = /neuen Interessenten|new lead|Kennenlern|introductory/.test(system);
+  // Computed slots come as a numbered list under a label; a good model copies them verbatim.
+  const slotLines = user.match(/(?:Zeitfenster \(genau so übernehmen\)|Time slots \(copy exactly\)):\s*\n((?:\d+\. .+\n?)+)/)?.[1]?.trim();
+  const offer = slotLines
+    ? de
+      ? `Passt Ihnen einer dieser Termine?\n\n${slotLines}\n\nEine kurze Antwort mit der Nummer genügt.`
+      : `Would one of these times suit you?\n\n${slotLines}\n\nA short reply with the number is all I need.`
+    : undefined;
   const body = de
     ? [
         greeting,
@@ -65,7 +72,7 @@ function draftFrom(system: string, user: string): { subject: string; body: strin
         isLead
           ? `vielen Dank für Ihr Interesse an unserem Angebot. Gern stelle ich Ihnen in einem kurzen Gespräch vor, was wir${company ? ` für ${company}` : ' für Sie'} tun können.`
           : `vielen Dank für Ihre Nachricht. Gern rufe ich Sie wie gewünscht zurück und bespreche mit Ihnen, wie wir Sie${company ? ` bei ${company}` : ''} unterstützen können.`,
-        'Passt Ihnen Dienstag um 10:00 Uhr oder Mittwoch um 14:30 Uhr? Eine kurze Bestätigung genügt.',
+        offer ?? 'Passt Ihnen Dienstag um 10:00 Uhr oder Mittwoch um 14:30 Uhr? Eine kurze Bestätigung genügt.',
         '',
         closing,
       ]
@@ -75,7 +82,7 @@ function draftFrom(system: string, user: string): { subject: string; body: strin
         isLead
           ? `Thank you for getting in touch${company ? ` on behalf of ${company}` : ''}. I would be glad to introduce our services in a short call.`
           : `Thank you for your message${company ? ` on behalf of ${company}` : ''}. I will gladly call you back as requested.`,
-        'Would Tuesday at 10:00 or Wednesday at 14:30 suit you? A short confirmation is all I need.',
+        offer ?? 'Would Tuesday at 10:00 or Wednesday at 14:30 suit you? A short confirmation is all I need.',
         '',
         closing,
       ];
@@ -93,6 +100,9 @@ function applyMangle(draft: { subject: string; body: string; language: Language 
       return { ...draft, body: body.replace(/\[\[([A-Z]+)_(\d+)\]\]/g, '[$1_$2]') };
     case 'unknown_placeholder':
       return { ...draft, body: `${body}\nP.S. Grüße an [[PERSON_99]].` };
+    case 'alter_slot':
+      // A model "improving" an offered time: 10:00–10:30 becomes 11:11–10:30.
+      return { ...draft, body: body.replace(/\d{2}:\d{2}–/, '11:11–') };
     case 'drop_greeting':
       return { ...draft, body: body.split('\n').slice(1).join('\n') };
     case 'add_link':

@@ -6,13 +6,13 @@ import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../
  * `draftbridge demo`: sends a signed "callback requested" webhook to a running sandbox service and
  * prints where the draft landed, once it has (mailbox, subject, state, the note in the simulated CRM).
  */
-export async function runDemo(options: { url: string; contact: string; crm?: string; secret?: string | undefined; timeoutMs: number; print: (line: string) => void }): Promise<number> {
+export async function runDemo(options: { url: string; contact: string; crm?: string; secret?: string | undefined; timeoutMs: number; reply?: number | undefined; print: (line: string) => void }): Promise<number> {
   const { print } = options;
   const base = options.url.replace(/\/+$/, '');
   if (options.crm && options.crm !== 'hubspot') {
     // The simulated CRM lives in the service process: ask it to send its own trigger (an Outbound Message).
     const fired = await fireInSandbox(base, options.contact, print);
-    return fired ? followRequest(base, fired, options.timeoutMs, print) : 1;
+    return fired ? followRequest(base, fired, options.timeoutMs, options.reply, print) : 1;
   }
   const contact = SANDBOX_CONTACTS.find((c) => c.id === options.contact);
   const eventId = Date.now() % 1_000_000_000;
@@ -47,7 +47,7 @@ export async function runDemo(options: { url: string; contact: string; crm?: str
   }
   print(`← ${res.status} ${res.status === 204 ? '(accepted: the job is in Redis)' : await res.text()}`);
   if (res.status !== 204) return 1;
-  return followRequest(base, requestId, options.timeoutMs, print);
+  return followRequest(base, requestId, options.timeoutMs, options.reply, print);
 }
 
 async function fireInSandbox(base: string, contact: string, print: (line: string) => void): Promise<string | undefined> {
@@ -68,8 +68,8 @@ async function fireInSandbox(base: string, contact: string, print: (line: string
   return body.acked ? body.requestId : undefined;
 }
 
-async function followRequest(base: string, requestId: string, timeoutMs: number, print: (line: string) => void): Promise<number> {
-  const options = { timeoutMs };
+async function followRequest(base: string, requestId: string, timeoutMs: number, reply: number | undefined, print: (line: string) => void): Promise<number> {
+  const options = { timeoutMs, reply };
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
@@ -89,10 +89,37 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
       }
       print(`  CRM: draftbridge_status=${status.crm.status ?? '–'}; ${status.crm.notes.length} note(s)`);
       for (const n of status.crm.notes) print(`  note: ${n.replace(/<[^>]+>/g, '')}`);
-      return 0;
+      if (status.slots.length > 0) print(`  offered slots (UTC): ${status.slots.map((s, i) => `${i + 1}. ${s}`).join('  ')}`);
+      if (options.reply === undefined || status.state !== 'awaiting_review') return 0;
+      return replyAndBook(base, requestId, options.reply, deadline, print);
     }
     if (Date.now() > deadline) {
       print(`… gave up after ${options.timeoutMs / 1000} s; last state: ${status?.state ?? 'not yet picked up by a worker'}`);
+      return 2;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** `--reply N`: the reviewer sends the draft, the contact answers "Option N"; prints the booked meeting. */
+async function replyAndBook(base: string, requestId: string, option: number, deadline: number, print: (line: string) => void): Promise<number> {
+  const res = await fetch(`${base}/sandbox/requests/${requestId}/reply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ option }) });
+  const answer = (await res.json()) as { replied?: string; error?: string };
+  if (!res.ok) {
+    print(`✗ reply failed: ${answer.error ?? res.status}`);
+    return 1;
+  }
+  print(`→ draft sent by the reviewer; the contact replies: "${answer.replied}"`);
+  for (;;) {
+    const status = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
+    if (status?.state === 'booked' && status.meeting && status.crm.status === 'booked') {
+      const m = status.meeting;
+      print(`✓ booked: "${m.subject}" in ${m.mailbox}, ${m.start} – ${m.end} (UTC), ${m.showAs}, attendee ${m.attendees.join(', ')}`);
+      print(`  CRM: draftbridge_status=${status.crm.status}`);
+      return 0;
+    }
+    if (Date.now() > deadline) {
+      print(`… no booking; last state: ${status?.state ?? '?'} (a reply naming no offered slot stays a note for the rep)`);
       return 2;
     }
     await new Promise((r) => setTimeout(r, 250));
@@ -106,4 +133,6 @@ interface DemoStatus {
   templateFallback: string | null;
   draft: { mailbox: string; folder: string; subject: string; categories: string[]; to: string[]; body: string } | null;
   crm: { status: string | null; notes: string[] };
+  slots: string[];
+  meeting: { mailbox: string; subject: string; start: string; end: string; showAs: string; attendees: string[] } | null;
 }

@@ -40,4 +40,6 @@ export interface PipelineDeps extends Ports {
   mailApp: MailApp;
   /** Gmail's watch + history reader (present with Gmail only). */
   history?: HistoryWatcher | undefined;
+  /** The clock for slot computation (tests); the system clock when absent. */
+  now?: (() => Date) | undefined;
 }

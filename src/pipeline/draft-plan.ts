@@ -23,6 +23,11 @@ export interface DraftPlanInput {
   /** The flow's template in both languages (config/prompts/<template>.yaml). */
   template: PromptTemplate;
   wording: (language: Language) => Wording;
+  /**
+   * Appointment slots as the contact reads them ("Dienstag, 1. Dezember, 10:00–10:30 Uhr"), computed
+   * in code; empty: none could be computed, so the mail asks the contact for times instead.
+   */
+  slots?: readonly string[];
 }
 
 /** Everything the LLM step needs; placeholders only, never a personal value (the mapping stays local). */
@@ -37,6 +42,8 @@ export interface LlmPrompt {
   mapping: Record<string, string>;
   /** Placeholders the answer must contain (the greeting's and the closing's). */
   required: string[];
+  /** Texts the answer must contain unchanged: the offered slots (not personal data, sent as they are). */
+  verbatim: string[];
   guard: OutboundScanner;
 }
 
@@ -78,15 +85,18 @@ export function planDraft(input: DraftPlanInput): DraftPlan {
     closing: fill(wording.closing, { owner: ownerName }),
   };
   const template = input.template[language];
+  const slots = input.slots ?? [];
+  const slotList = slots.map((s, i) => `${i + 1}. ${s}`).join('\n');
+  const fallbackBody = slots.length > 0 && template.fallback.body_with_slots ? template.fallback.body_with_slots : template.fallback.body;
   return {
     kind: 'compose',
     language,
     route,
     sensitive: decision.action,
     to: [{ address: p.email ?? '', ...(fullName ? { name: fullName } : {}) }],
-    fallback: { subject: template.fallback.subject, body: fill(template.fallback.body, real) },
+    fallback: { subject: template.fallback.subject, body: fill(fallbackBody, { ...real, slots: slotList }) },
     letter: { ...real, rep: ownerName },
-    prompt: buildPrompt({ properties: p, owner, language, notes, fullName, closing: real.closing, template, wording }),
+    prompt: buildPrompt({ properties: p, owner, language, notes, fullName, closing: real.closing, template, wording, slots, slotList }),
   };
 }
 
@@ -99,8 +109,10 @@ function buildPrompt(input: {
   closing: string;
   template: PromptTemplate[Language];
   wording: Wording;
+  slots: readonly string[];
+  slotList: string;
 }): LlmPrompt {
-  const { properties: p, owner, language, template, wording } = input;
+  const { properties: p, owner, language, template, wording, slots: offered, slotList } = input;
   const ps = new Pseudonymiser({ ...p, owner_firstname: owner.firstName, owner_lastname: owner.lastName, owner_email: owner.email }, { lang: language });
   const letter = {
     greeting: greeting({
@@ -119,16 +131,21 @@ function buildPrompt(input: {
     phone: p.phone ? ps.pseudonymise(p.phone) : '–',
     notes: input.notes ? fenceUntrusted(wording.notes_label, ps.pseudonymise(input.notes)) : '',
     untrusted_rule: UNTRUSTED_DATA_RULE[language],
+    // Dates and times are not personal data: they go as they are, outside the pseudonymiser.
+    slot_rule: offered.length > 0 ? wording.slots.rule_offer : wording.slots.rule_none,
+    slots: offered.length > 0 ? `${wording.slots.label}\n${slotList}` : '',
   };
   const mapping = ps.mapping();
+  const strictSlots = offered.length > 0 ? ` ${fill(wording.slots.strict, { slots: offered.map((s, i) => `${i + 1}. ${s}`).join(' / ') })}` : '';
   return {
     system: fill(template.system, slots),
     user: fill(template.user, slots),
     userWithoutNote: slots.notes ? fill(template.user, { ...slots, notes: '' }) : undefined,
-    strictInstruction: fill(wording.strict_instruction, { placeholders: Object.keys(mapping).join(', '), greeting: letter.greeting, closing: letter.closing.replace(/\n/g, ' / ') }),
+    strictInstruction: fill(wording.strict_instruction, { placeholders: Object.keys(mapping).join(', '), greeting: letter.greeting, closing: letter.closing.replace(/\n/g, ' / ') }) + strictSlots,
     mapping,
     required: [...new Set([...`${letter.greeting}\n${letter.closing}`.matchAll(/\[\[[A-Z]+_\d+\]\]/g)].map((m) => m[0]))],
+    verbatim: [...offered],
     // The mapping holds every identifying value of the job (CRM values and recogniser hits).
-    guard: createLeakGuard(Object.values(mapping), { templateText: `${template.system}\n${template.user}\n${UNTRUSTED_DATA_RULE[language]}` }),
+    guard: createLeakGuard(Object.values(mapping), { templateText: `${template.system}\n${template.user}\n${UNTRUSTED_DATA_RULE[language]}\n${slotList}` }),
   };
 }

@@ -82,5 +82,8 @@ export async function askOnce(llm: LlmPort, prompt: LlmPrompt, context: LlmDraft
   const outcome = await llm.draft({ route: context.route, system, user: prompt.user, language: context.language, requestId: context.requestId, guard: prompt.guard });
   if (outcome.kind !== 'drafted') return { ok: false, reason: outcome.kind };
   const restored = restoreDraft({ subject: outcome.draft.subject, body: outcome.draft.body, mapping: prompt.mapping, required: prompt.required, allowedLinks: context.allowedLinks });
-  return restored.ok ? { ok: true, subject: restored.subject, body: restored.body } : { ok: false, reason: restored.reason };
+  if (!restored.ok) return { ok: false, reason: restored.reason };
+  // The offered slots must come back exactly as computed: a changed date or time is a wrong offer.
+  if (prompt.verbatim.some((text) => !restored.body.includes(text))) return { ok: false, reason: 'slots_altered' };
+  return { ok: true, subject: restored.subject, body: restored.body };
 }

@@ -12,7 +12,8 @@ import type { Language } from '../policy.ts';
 const LanguageTemplate = z.object({
   system: z.string().min(1),
   user: z.string().min(1),
-  fallback: z.object({ subject: z.string().min(1), body: z.string().min(1) }),
+  /** `body_with_slots` replaces `body` when appointment slots were computed ({{slots}}: the list). */
+  fallback: z.object({ subject: z.string().min(1), body: z.string().min(1), body_with_slots: z.string().min(1).optional() }),
 });
 export const PromptTemplate = z.object({ de: LanguageTemplate, en: LanguageTemplate });
 export type PromptTemplate = z.infer<typeof PromptTemplate>;
@@ -22,6 +23,7 @@ const LanguageWording = z.object({
   closing: z.string().min(1),
   notes_label: z.string().min(1),
   strict_instruction: z.string().min(1),
+  slots: z.object({ rule_offer: z.string().min(1), rule_none: z.string().min(1), label: z.string().min(1), strict: z.string().min(1), event_subject: z.string().min(1), event_body: z.string().min(1), hold_subject: z.string().min(1) }),
   crm_notes: z.object({
     ref: z.string().min(1),
     awaiting_review: z.string().min(1),
@@ -37,6 +39,7 @@ const LanguageWording = z.object({
     reason_unknown: z.string().min(1),
     other: z.string().min(1),
     reply: z.string().min(1),
+    booked: z.string().min(1),
   }),
 });
 export const SharedWording = z.object({ de: LanguageWording, en: LanguageWording });

@@ -11,11 +11,11 @@ import { RedisScript } from '../redis.ts';
  * retention class. It changes only through `transition`, which also writes the audit event and, on a
  * terminal state, erases the request's vault entry.
  */
-export const RequestState = z.enum(['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed']);
+export const RequestState = z.enum(['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed', 'booked']);
 export type RequestState = z.infer<typeof RequestState>;
 
 /** The pipeline is done with the request (the vault is no longer needed). */
-export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed']);
+export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed', 'booked']);
 
 const ALLOWED_FROM: Record<RequestState, readonly RequestState[]> = {
   received: [],
@@ -28,6 +28,8 @@ const ALLOWED_FROM: Record<RequestState, readonly RequestState[]> = {
   blocked_sensitive: ['received', 'fetched'],
   suppressed: ['received', 'fetched'],
   failed: ['received', 'fetched', 'drafted'],
+  // sent → booked: the contact's reply named one offered slot and the meeting is in the calendar.
+  booked: ['sent'],
 };
 
 export const RequestRecord = z.object({
@@ -53,10 +55,17 @@ export const RequestRecord = z.object({
   draftPath: z.string().optional(),
   reason: z.string().optional(),
   categories: z.string().optional(),
+  /** Offered appointment slots, "start/end" in UTC, space-separated (times only, no personal data). */
+  slots: z.string().optional(),
+  /** IANA zone the slots were offered in (the contact's), to read the reply in. */
+  slotZone: z.string().optional(),
+  /** The booked slot ("start/end", UTC) and the calendar event's id. */
+  bookedSlot: z.string().optional(),
+  eventId: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories'>>;
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId'>>;
 
 // Moves the state from the predecessor the caller saw (compare-and-set) and writes its audit event in
 // the same script: a crash can never leave a state change without its event. A repeat of the same

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Language } from '../policy.ts';
 import { CrmOwner } from '../ports.ts';
+import { OfferedSlots } from './slot-offer.ts';
 
 /**
  * What the stages keep in the vault per request, one schema per section: written by one stage,
@@ -26,5 +27,9 @@ export const VaultDraft = z.object({
 });
 export type VaultDraft = z.infer<typeof VaultDraft>;
 
-export const VAULT_SECTIONS = { contact: VaultContact, owner: VaultOwner, draft: VaultDraft } as const;
+/** draft → booking: the slots the draft offered (times only, no personal data). */
+export const VaultSlots = OfferedSlots;
+export type VaultSlots = OfferedSlots;
+
+export const VAULT_SECTIONS = { contact: VaultContact, owner: VaultOwner, draft: VaultDraft, slots: VaultSlots } as const;
 export type VaultSection = keyof typeof VAULT_SECTIONS;

@@ -41,6 +41,16 @@ describe('npm start in sandbox mode, draftbridge demo, retention run, audit veri
     expect(stdout).toMatch(/CRM: draftbridge_status=awaiting_review; 1 note/);
   });
 
+  it('demo --reply 2 prints the offered slots and the meeting booked from the contact’s reply', async () => {
+    const { stdout } = await run(process.execPath, [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20', '--reply', '2'], { env });
+    expect(stdout).toMatch(/offered slots \(UTC\): 1\. \S+ {2}2\. (\S+)/);
+    const second = /offered slots \(UTC\): 1\. \S+ {2}2\. (\S+)/.exec(stdout)![1]!;
+    const [start, end] = second.split('/');
+    expect(stdout).toContain('the contact replies: "Option 2 passt mir gut."');
+    expect(stdout).toContain(`✓ booked: "Rückruf (gebucht über draftbridge)" in max.vertrieb@example.com, ${start} – ${end} (UTC), busy, attendee erika.musterfrau@example.com`);
+    expect(stdout).toContain('CRM: draftbridge_status=booked');
+  });
+
   it('retention run and audit verify work against the same Redis', async () => {
     const retention = await run(process.execPath, [cli, 'retention', 'run'], { env });
     expect(JSON.parse(retention.stdout)).toMatchObject({ auditEventsRemoved: 0 });

@@ -53,4 +53,26 @@ describe('draft plan (pure: DLP decision, route, salutation, prompt)', () => {
     expect(plan.prompt.strictInstruction).toMatch(/^IMPORTANT: Use only these placeholders/);
     expect(plan.prompt.user).toContain('CRM note');
   });
+
+  it('puts computed slots into the prompt as fixed text, outside the pseudonymiser, and into the fallback', () => {
+    const slots = ['Dienstag, 1. Dezember, 10:00–10:30 Uhr', 'Mittwoch, 2. Dezember, 09:00–09:30 Uhr'];
+    const plan = planDraft({ ...input(), slots });
+    if (plan.kind !== 'compose') throw new Error('expected compose');
+    expect(plan.prompt.user).toContain('Zeitfenster (genau so übernehmen):\n1. Dienstag, 1. Dezember, 10:00–10:30 Uhr\n2. Mittwoch, 2. Dezember, 09:00–09:30 Uhr');
+    expect(plan.prompt.system).toContain('Nenne keine anderen Zeiten');
+    expect(plan.prompt.system).not.toContain('zwei konkrete');
+    expect(plan.prompt.verbatim).toEqual(slots);
+    expect(plan.prompt.strictInstruction).toContain('1. Dienstag, 1. Dezember, 10:00–10:30 Uhr / 2. Mittwoch');
+    expect(plan.prompt.guard(plan.prompt.user)).toEqual([]);
+    expect(plan.fallback.body).toContain('1. Dienstag, 1. Dezember, 10:00–10:30 Uhr\n2. Mittwoch, 2. Dezember, 09:00–09:30 Uhr');
+  });
+
+  it('without slots asks the contact for times and never proposes any', () => {
+    const plan = planDraft({ ...input(), slots: [] });
+    if (plan.kind !== 'compose') throw new Error('expected compose');
+    expect(plan.prompt.system).toContain('Nenne keine Termine und keine Uhrzeiten');
+    expect(plan.prompt.user).not.toContain('Zeitfenster');
+    expect(plan.prompt.verbatim).toEqual([]);
+    expect(plan.fallback.body).toContain('Bitte nennen Sie mir kurz zwei Zeitfenster');
+  });
 });

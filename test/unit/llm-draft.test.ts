@@ -30,6 +30,7 @@ const prompt: LlmPrompt = {
   user: 'user',
   strictInstruction: 'STRICT',
   mapping: { '[[PERSON_1]]': 'Erika Musterfrau' },
+  verbatim: [],
   required: ['[[PERSON_1]]'],
   guard: () => [],
 };
@@ -44,6 +45,17 @@ describe('LLM step (call, stricter retry, restore, circuit)', () => {
     expect(await draftWithLlm({ llm, circuit, logger }, prompt, context)).toEqual({ kind: 'drafted', subject: 'Ihr Rückruf', body: 'Guten Tag Erika Musterfrau, gern rufe ich zurück.', path: 'llm' });
     expect(circuit.events).toEqual(['success']);
     expect(llm.requests[0]!.system).toBe('system');
+  });
+
+  it('an answer that changed an offered slot is retried strictly, and a second change drafts from the template', async () => {
+    const withSlots: LlmPrompt = { ...prompt, verbatim: ['Dienstag, 1. Dezember, 10:00–10:30 Uhr'] };
+    const good = 'Guten Tag [[PERSON_1]],\n1. Dienstag, 1. Dezember, 10:00–10:30 Uhr';
+    const altered = 'Guten Tag [[PERSON_1]],\n1. Dienstag, 1. Dezember, 10:30–11:00 Uhr';
+    const fixed = scriptedLlm([drafted(altered), drafted(good)]);
+    expect(await draftWithLlm({ llm: fixed, circuit: fakeCircuit(), logger }, withSlots, context)).toMatchObject({ kind: 'drafted', body: 'Guten Tag Erika Musterfrau,\n1. Dienstag, 1. Dezember, 10:00–10:30 Uhr' });
+    expect(fixed.requests[1]!.system).toBe('system\nSTRICT');
+    const stubborn = scriptedLlm([drafted(altered), drafted(altered)]);
+    expect(await draftWithLlm({ llm: stubborn, circuit: fakeCircuit(), logger }, withSlots, context)).toEqual({ kind: 'template', reason: 'llm_slots_altered' });
   });
 
   it('retries once with the stricter instruction after an unusable answer, then falls back to the template', async () => {

@@ -34,12 +34,40 @@ export interface SimSubscription {
   expirationDateTime: string;
 }
 
+/** A calendar event; start and end in UTC (ISO). */
+export interface SimEvent {
+  id: string;
+  subject: string;
+  start: string;
+  end: string;
+  /** free, tentative, busy, oof, workingElsewhere */
+  showAs: string;
+  transactionId?: string;
+  attendees: { emailAddress: { address: string; name?: string }; type: string }[];
+  body: { contentType: string; content: string };
+  isOnlineMeeting: boolean;
+  singleValueExtendedProperties: { id: string; value: string }[];
+}
+
+/** mailboxSettings as Graph answers them (Windows zone names, like most Exchange Online mailboxes). */
+export interface SimCalendarSettings {
+  timeZone: string;
+  workingHours: { daysOfWeek: string[]; startTime: string; endTime: string; timeZone: { name: string } };
+}
+
 export interface Mailbox {
   upn: string;
   userId: string;
   messages: Map<string, SimMessage>;
   byPropertyValue: Map<string, Set<SimMessage>>;
+  events: Map<string, SimEvent>;
+  calendar: SimCalendarSettings;
 }
+
+export const DEFAULT_CALENDAR_SETTINGS: SimCalendarSettings = {
+  timeZone: 'W. Europe Standard Time',
+  workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '09:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'W. Europe Standard Time' } },
+};
 
 export interface GraphSimulator {
   url: string;
@@ -60,8 +88,12 @@ export interface GraphSimulator {
   sendDraftAsUser(upn: string, messageId: string): Promise<SimMessage>;
   /** What the reviewer does in Outlook: delete the draft (rejection). */
   deleteAsUser(upn: string, messageId: string): Promise<void>;
+  /** Puts an event into the mailbox's calendar (busy by default); times as ISO with offset or Z. */
+  addEvent(upn: string, event: { subject?: string; start: string; end: string; showAs?: string }): SimEvent;
+  events(upn: string): SimEvent[];
+  setCalendarSettings(upn: string, settings: SimCalendarSettings): void;
   /** The lead answers: a message arrives in the inbox in the same conversation. */
-  simulateReply(upn: string, conversationId: string, from: string): Promise<SimMessage>;
+  simulateReply(upn: string, conversationId: string, from: string, text?: string): Promise<SimMessage>;
   lifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<void>;
   /** Highest number of requests seen in flight at once for one mailbox (Graph's limit is 4). */
   peakConcurrency(upn: string): number;

@@ -1,5 +1,7 @@
 import type { RequestRecord } from '../request-state.ts';
 import type { MailApp, PipelineDeps } from '../deps.ts';
+import type { Language } from '../../policy.ts';
+import { renderSlot } from '../../scheduling/render.ts';
 import { fill, type Wording } from '../prompts.ts';
 
 /**
@@ -15,9 +17,16 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
   const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
   // Notes are for the sales team: in the deployment's default language, wording from config/prompts.
   const wording = deps.prompts.wording(deps.policy.defaults.language).crm_notes;
-  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording, deps.mailApp);
+  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording, deps.mailApp, deps.policy.defaults.language);
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
   const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
+  // A booked meeting is also a meeting engagement where the CRM has them (before the note: one each).
+  if (record.state === 'booked' && event !== 'reply' && crm.createMeeting && record.bookedSlot && !(await requests.noteId(requestId, 'note:meeting'))) {
+    const [start, end] = record.bookedSlot.split('/');
+    const slotWording = deps.prompts.wording(deps.policy.defaults.language).slots;
+    const meeting = await crm.createMeeting({ record: { type: record.objectType, id: record.contactId }, title: slotWording.event_subject, body: slotWording.event_body, start: new Date(start!), end: new Date(end!), ...(record.ownerId ? { ownerId: record.ownerId } : {}) });
+    await requests.recordNote(requestId, 'note:meeting', meeting.id);
+  }
   const existing = noteKey ? await requests.noteId(requestId, noteKey) : null;
   if (!existing) {
     const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
@@ -31,7 +40,7 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
 }
 
 /** The rep reads this in the CRM timeline: what happened and where to look, without personal data. */
-export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], mailApp: MailApp = 'Outlook'): string {
+export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], mailApp: MailApp = 'Outlook', language: Language = 'de'): string {
   const slots = { when: utcMinute(new Date(record.updatedAt)), ref: fill(wording.ref, { request_id: record.requestId }), mail_app: mailApp };
   switch (record.state) {
     case 'awaiting_review':
@@ -40,6 +49,11 @@ export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], ma
       return fill(wording.sent, slots);
     case 'rejected':
       return fill(wording.rejected, slots);
+    case 'booked': {
+      const [start, end] = (record.bookedSlot ?? '').split('/');
+      const slot = start && end ? `${renderSlot({ start, end }, language, record.slotZone ?? 'UTC')} (${record.slotZone ?? 'UTC'})` : '–';
+      return fill(wording.booked, { ...slots, slot });
+    }
     case 'blocked_sensitive':
       return fill(wording.blocked_sensitive, { ...slots, categories: record.categories ?? wording.categories_unknown });
     case 'failed':

@@ -5,8 +5,9 @@ import { planDraft } from '../draft-plan.ts';
 import { draftWithLlm } from '../llm-draft.ts';
 import { recordDraftPath } from './leak-fallback.ts';
 import { finishMail, finishSubject } from '../mail-text.ts';
-import { fill } from '../prompts.ts';
-import { VaultContact, VaultOwner, type VaultDraft } from '../vault-sections.ts';
+import { fill, pickLanguage } from '../prompts.ts';
+import { offerSlots } from '../slot-offer.ts';
+import { VaultContact, VaultOwner, type VaultDraft, type VaultSlots } from '../vault-sections.ts';
 
 /**
  * Stage 2 (draft): plan (special categories, route, salutation, pseudonymised prompt), ask the LLM
@@ -17,7 +18,7 @@ import { VaultContact, VaultOwner, type VaultDraft } from '../vault-sections.ts'
  */
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
-export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit'>;
+export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'>;
 
 export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
   const { policy, vault, requests, prompts } = deps;
@@ -34,7 +35,16 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     return 'crm-note';
   }
 
-  const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language) });
+  // Slots from the owner's calendar and the contact's wishes, read from the raw note here, locally.
+  const p = contact.properties;
+  const offer = await offerSlots({ ...deps, holdSubject: (language) => prompts.wording(language).slots.hold_subject }, {
+    mailbox: owner.email,
+    note: [p.callback_note, p.message].filter(Boolean).join('\n'),
+    language: pickLanguage(p.language, policy.defaults.language),
+    contactTimeZone: p.timezone,
+    requestId,
+  });
+  const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language), slots: offer.texts });
   if (plan.kind === 'blocked') {
     const categories = plan.categories.join(',');
     await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories } }, { reason: 'special_category', categories });
@@ -57,12 +67,13 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     templateReason = 'llm_too_long';
     finished = finish(draft.body, false);
   }
+  await vault.put(requestId, 'slots', offer satisfies VaultSlots);
   await vault.put(requestId, 'draft', { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft);
   await requests.transition(
     requestId,
     'drafted',
-    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive } },
-    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}) },
+    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
+    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) },
   );
   recordDraftPath(llm.path);
   return 'next';

@@ -2,7 +2,9 @@ import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { MailboxChange } from '../../ports.ts';
 import { traceCarrier } from '../../telemetry.ts';
+import { bookFromReply } from '../booking.ts';
 import { EditTracker } from '../edit-tracking.ts';
+import { releaseHolds } from '../slot-offer.ts';
 
 /**
  * The mailbox is where the reviewer decides: sending the draft is the approval, deleting it the
@@ -12,7 +14,7 @@ import { EditTracker } from '../edit-tracking.ts';
  */
 export type MailboxSystem = 'outlook' | 'gmail';
 
-export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy'>;
+export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy' | 'calendar' | 'mail' | 'prompts'>;
 
 export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxChange, via: MailboxSystem): Promise<void> {
   const { audit, requests } = deps;
@@ -20,7 +22,10 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
   const record = await requests.get(change.requestId);
   if (!record) return;
   if (change.kind === 'reply') {
-    await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: {} });
+    // A reply that names one offered slot books it; any other reply stays a note for the rep.
+    // A second notification of the same reply finds the request booked; its note job id is the same.
+    const booking = change.mailbox !== undefined ? await bookFromReply(deps, record, change.mailbox, change.messageId) : 'no_calendar';
+    await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: { booking } });
     await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply', ...traceCarrier() }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
     return;
   }
@@ -32,6 +37,7 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
     await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send`, ...(edit ? { editRatio: Math.round(edit.ratio * 1000) / 1000 } : {}) } }, { messageId: change.messageId });
     await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.sent` });
   } else {
+    if (change.mailbox !== undefined) await releaseHolds(deps.calendar, change.mailbox, record.requestId);
     await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: `${via}_delete` } });
     await tracker.forget(record.requestId);
     await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.rejected` });
@@ -39,7 +45,7 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
 }
 
 /** Graph change notifications (src/pipeline/mail-watch.ts) → MailboxChange. */
-export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'graph' | 'vault' | 'policy'>;
+export type TrackMailDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'mail' | 'requests' | 'watch' | 'graph' | 'vault' | 'policy' | 'calendar' | 'prompts'>;
 
 export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<void> {
   const { audit, mail } = deps;
@@ -58,7 +64,7 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
 
   if (sub.folder === 'drafts' && event.changeType === 'deleted') {
     const requestId = await watch.requestForMessage(event.messageId);
-    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'deleted', messageId: event.messageId }, 'outlook');
+    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'deleted', messageId: event.messageId, mailbox: sub.mailbox }, 'outlook');
     return;
   }
 
@@ -68,7 +74,7 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
     if (message.requestId) await applyMailboxChange(deps, { requestId: message.requestId, kind: 'sent', messageId: message.id, ...(message.body !== undefined ? { body: message.body } : {}) }, 'outlook');
   } else if (sub.folder === 'inbox' && message.conversationId) {
     const requestId = await watch.requestForConversation(message.conversationId);
-    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'reply', messageId: message.id }, 'outlook');
+    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'reply', messageId: message.id, mailbox: sub.mailbox }, 'outlook');
   }
 }
 

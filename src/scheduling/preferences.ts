@@ -1,0 +1,168 @@
+import { z } from 'zod';
+
+/**
+ * Scheduling preferences from a contact's free-text note ("am besten vormittags", "not on Fridays",
+ * "erst nächste Woche"), parsed locally by a small rule set before anything is pseudonymised: no LLM
+ * ever sees the raw note for this. Times are the contact's local wall-clock times; relative dates
+ * ("next week", "the 3rd") stay relative here and are resolved against a clock by the slot finder.
+ * Anything the rules do not recognise is simply no constraint: a preference never invents one.
+ */
+export const Weekday = z.number().int().min(1).max(7); // ISO: 1 = Monday … 7 = Sunday
+
+export const NotBefore = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('next_week') }),
+  /** A day of month, optionally with a month (1–12); the next such date on or after today. */
+  z.object({
+    kind: z.literal('date'),
+    day: z.number().int().min(1).max(31),
+    month: z.number().int().min(1).max(12).optional(),
+    /** "after the 3rd", "nach dem 3.": the day itself is excluded. */
+    exclusive: z.boolean().optional(),
+  }),
+]);
+export type NotBefore = z.infer<typeof NotBefore>;
+
+export const SlotPreferences = z.object({
+  /** Minutes after local midnight; a slot starts at or after this. */
+  earliestMinute: z.number().int().min(0).max(1440).optional(),
+  /** Minutes after local midnight; a slot ends at or before this. */
+  latestMinute: z.number().int().min(0).max(1440).optional(),
+  /** Only these weekdays (empty: any). */
+  weekdays: z.array(Weekday),
+  /** Never these weekdays. */
+  excludedWeekdays: z.array(Weekday),
+  notBefore: NotBefore.optional(),
+});
+export type SlotPreferences = z.infer<typeof SlotPreferences>;
+
+const NOON = 12 * 60;
+
+const WEEKDAY_WORDS: [RegExp, number][] = [
+  [/\b(montags?|mondays?|mon)\b/g, 1],
+  [/\b(dienstags?|tuesdays?|tue|tues)\b/g, 2],
+  [/\b(mittwochs?|wednesdays?|wed)\b/g, 3],
+  [/\b(donnerstags?|thursdays?|thu|thurs)\b/g, 4],
+  [/\b(freitags?|fridays?|fri)\b/g, 5],
+  [/\b(samstags?|sonnabends?|saturdays?|sat)\b/g, 6],
+  [/\b(sonntags?|sundays?|sun)\b/g, 7],
+];
+
+const MONTHS: Record<string, number> = {
+  januar: 1, january: 1, jan: 1, februar: 2, february: 2, feb: 2, märz: 3, maerz: 3, march: 3, mar: 3,
+  april: 4, apr: 4, mai: 5, may: 5, juni: 6, june: 6, jun: 6, juli: 7, july: 7, jul: 7, august: 8, aug: 8,
+  september: 9, sept: 9, sep: 9, oktober: 10, october: 10, okt: 10, oct: 10, november: 11, nov: 11,
+  dezember: 12, december: 12, dez: 12, dec: 12,
+};
+const MONTH = `(${Object.keys(MONTHS).join('|')})\\.?`;
+
+/** Words right before a weekday that negate it ("nicht am Freitag", "not on Fridays", "außer freitags"). */
+const NEGATION_BEFORE = /\b(nicht|kein|keine|keinen|außer|ausser|not|no|except|but not|never|nie)\b(\s+\S+){0,2}\s*$/;
+/** Words right after a weekday that negate it ("Freitag geht nicht", "Fridays don't work"). */
+const NEGATION_AFTER = /^\s*(\S+\s+){0,3}?(geht|gehen|passt|passen|kann|können)\s+(\S+\s+)?(nicht|leider nicht|schlecht)\b|^\s*(is|are)\s+(bad|out|impossible|not possible)\b|^\s*(\S+\s+)?(doesn't|don't|won't|does not|do not|will not)\s+work\b|^\s*(is|are)\s+(no good|not good)\b/;
+
+/** "16 Uhr", "16:30", "16.30 Uhr", "4pm", "4:30 pm", "9 am"; bare English hours below 7 are read as pm. */
+const TIME = String.raw`(\d{1,2})(?:[:.](\d{2}))?\s*(uhr|h|am|a\.m\.|pm|p\.m\.|o'clock)?`;
+
+function toMinute(hour: string, minute: string | undefined, suffix: string | undefined, english: boolean): number | undefined {
+  let h = Number(hour);
+  const m = minute ? Number(minute) : 0;
+  const s = (suffix ?? '').replace(/\./g, '');
+  if (s === 'pm' && h < 12) h += 12;
+  if (s === 'am' && h === 12) h = 0;
+  if (!s && english && h >= 1 && h < 7) h += 12; // "after 4" in an English note means the afternoon
+  if (h > 24 || m > 59) return undefined;
+  return h * 60 + m;
+}
+
+export function parsePreferences(note: string | null | undefined): SlotPreferences {
+  const prefs: SlotPreferences = { weekdays: [], excludedWeekdays: [] };
+  const text = ` ${(note ?? '').toLowerCase().replace(/\s+/g, ' ')} `;
+  if (!text.trim()) return prefs;
+  const english = /\b(the|please|call|after|before|morning|afternoon|week|not|prefer|preferred|any|only)\b/.test(text);
+  const earliest: number[] = [];
+  const latest: number[] = [];
+
+  // Explicit ranges first ("zwischen 10 und 12 Uhr", "between 2 and 4pm", "10–12 Uhr").
+  const ranged = new Set<number>();
+  for (const m of text.matchAll(new RegExp(String.raw`\b(?:zwischen|between|von|from)\s+${TIME}\s*(?:und|and|bis|to|-|–)\s*${TIME}`, 'g'))) {
+    const endSuffix = m[6];
+    const start = toMinute(m[1]!, m[2], m[3] ?? (endSuffix === 'pm' && Number(m[1]) < 12 && Number(m[1]) <= Number(m[4]) ? 'pm' : undefined), english);
+    const end = toMinute(m[4]!, m[5], endSuffix, english);
+    if (start !== undefined && end !== undefined && end > start) {
+      earliest.push(start);
+      latest.push(end);
+      ranged.add(m.index);
+    }
+  }
+  // Single bounds ("nach 16 Uhr", "ab 14 Uhr", "after 4pm", "not before 10", "vor 11 Uhr", "bis 12 Uhr").
+  for (const m of text.matchAll(new RegExp(String.raw`\b(not before|nicht vor|nach|ab|after|from|vor|before|bis|until|till|not after|nicht nach|spätestens|spaetestens|latest by|by)\s+${TIME}(?!\s*\.)`, 'g'))) {
+    const word = m[1]!;
+    const suffix = m[4];
+    // A bare number after "ab"/"from"/"bis" is a time only with a unit or minutes ("ab 3." is a date).
+    if (!suffix && !m[3] && !/^(nach|after|not before|nicht vor|vor|before|not after|nicht nach)$/.test(word)) continue;
+    if ([...ranged].some((i) => m.index >= i && m.index < i + 40)) continue;
+    const minute = toMinute(m[2]!, m[3], suffix, english);
+    if (minute === undefined) continue;
+    if (/^(not before|nicht vor|nach|ab|after|from)$/.test(word)) earliest.push(minute);
+    else latest.push(minute);
+  }
+
+  // Parts of the day; a negated part means the other one ("nicht vormittags" → afternoon).
+  const negatedPart = (i: number) => /\b(nicht|kein|keine|not|no|never)\b(\s+\S+){0,2}\s*$/.test(text.slice(Math.max(0, i - 20), i));
+  for (const m of text.matchAll(/\b(vormittags?|morgens|früh morgens|in der früh|am morgen|mornings?|before noon|vor der mittagspause|vor mittag|vormittag)\b/g)) {
+    if (negatedPart(m.index)) earliest.push(NOON);
+    else latest.push(NOON);
+  }
+  for (const m of text.matchAll(/\b(nachmittags?|afternoons?|after lunch|nach der mittagspause|nach dem mittag(?:essen)?|mittags|nach mittag)\b/g)) {
+    if (negatedPart(m.index)) latest.push(NOON);
+    else earliest.push(/lunch|mittagspause|mittagessen/.test(m[1]!) ? 13 * 60 : NOON);
+  }
+  for (const m of text.matchAll(/\b(abends|am abend|evenings?|late in the day|end of the day|feierabend)\b/g)) {
+    if (!negatedPart(m.index)) earliest.push(17 * 60);
+  }
+  if (earliest.length) prefs.earliestMinute = Math.max(...earliest);
+  if (latest.length) prefs.latestMinute = Math.min(...latest);
+  // Contradicting wishes ("morgens, nach 16 Uhr") are no usable constraint: keep neither.
+  if (prefs.earliestMinute !== undefined && prefs.latestMinute !== undefined && prefs.latestMinute <= prefs.earliestMinute) {
+    delete prefs.earliestMinute;
+    delete prefs.latestMinute;
+  }
+
+  // Weekdays, each either wished for or ruled out.
+  const wanted = new Set<number>();
+  const excluded = new Set<number>();
+  for (const [pattern, day] of WEEKDAY_WORDS) {
+    for (const m of text.matchAll(pattern)) {
+      const before = text.slice(Math.max(0, m.index - 30), m.index);
+      const after = text.slice(m.index + m[0].length, m.index + m[0].length + 40);
+      // "nicht Montag oder Freitag": the negation carries over an "oder"/"or"/"und"/"and" list.
+      const listBefore = before.replace(/\b\S+\s+(oder|or|und|and|,)\s*$|,\s*$/, ' ');
+      if (NEGATION_BEFORE.test(before) || NEGATION_BEFORE.test(listBefore) || NEGATION_AFTER.test(after)) excluded.add(day);
+      else wanted.add(day);
+    }
+  }
+  for (const d of excluded) wanted.delete(d);
+  prefs.weekdays = [...wanted].sort();
+  prefs.excludedWeekdays = [...excluded].sort();
+
+  // Not before a date or next week.
+  if (/\b(nächste|naechste|nächster|naechster|nächsten|naechsten|kommende|kommenden)\s+woche\b|\bnext week\b|\bnicht (mehr )?(in )?diese(r)? woche\b|\bnot this week\b/.test(text)) {
+    prefs.notBefore = { kind: 'next_week' };
+  }
+  const dateDe = new RegExp(String.raw`\b(nicht vor dem|nicht vor|ab dem|ab|frühestens am|fruehestens am|erst ab dem|erst am|nach dem)\s+(\d{1,2})\.(?:(\d{1,2})\.|\s*${MONTH}|(?!\d))`);
+  const dateEn = new RegExp(String.raw`\b(not before|from|after|starting|no earlier than|earliest on|earliest)\s+(?:the\s+)?(?:(\d{1,2})(?:st|nd|rd|th)(?:\s+(?:of\s+)?${MONTH})?|(\d{1,2})\s+${MONTH}|${MONTH}\s+(\d{1,2})(?:st|nd|rd|th)?)\b`);
+  const de = dateDe.exec(text);
+  const en = dateEn.exec(text);
+  let date: { after: boolean; day: number; month: number | undefined } | undefined;
+  if (de) {
+    date = { after: de[1] === 'nach dem', day: Number(de[2]), month: de[3] ? Number(de[3]) : de[4] ? MONTHS[de[4]] : undefined };
+  } else if (en) {
+    const day = en[2] ?? en[4] ?? en[7];
+    const month = en[3] ?? en[5] ?? en[6];
+    date = { after: en[1] === 'after', day: Number(day), month: month ? MONTHS[month] : undefined };
+  }
+  if (date && date.day >= 1 && date.day <= 31 && (date.month === undefined || (date.month >= 1 && date.month <= 12))) {
+    prefs.notBefore = { kind: 'date', day: date.day, ...(date.month ? { month: date.month } : {}), ...(date.after ? { exclusive: true } : {}) };
+  }
+  return prefs;
+}

@@ -1,0 +1,142 @@
+import Holidays from 'date-holidays';
+import { DateTime } from 'luxon';
+import { findIana } from 'windows-iana';
+import { z } from 'zod';
+import type { SchedulingPolicy } from '../policy.ts';
+import type { NotBefore, SlotPreferences } from './preferences.ts';
+
+/**
+ * Free appointment slots, computed in code: the owner's working days and hours in their mailbox time
+ * zone, minus busy calendar blocks and public holidays, at least the lead time from now, within the
+ * horizon, and matching the contact's wishes read in the contact's own time zone. Pure: the clock,
+ * the calendar and the settings are passed in.
+ */
+export const Slot = z.object({ start: z.iso.datetime(), end: z.iso.datetime() });
+export type Slot = z.infer<typeof Slot>;
+
+export interface WorkingHours {
+  /** ISO weekdays, 1 = Monday. */
+  days: number[];
+  /** Minutes after local midnight. */
+  start: number;
+  end: number;
+  /** IANA zone name. */
+  timeZone: string;
+}
+
+/** A block that is not free (busy, tentative, out of office); ISO date-times with an offset or Z. */
+export interface BusyBlock {
+  start: string;
+  end: string;
+}
+
+export interface SlotQuery {
+  now: Date;
+  busy: BusyBlock[];
+  workingHours: WorkingHours;
+  /** IANA zone the contact's wishes ("mornings") are meant in. */
+  contactTimeZone: string;
+  preferences: SlotPreferences;
+  scheduling: Pick<SchedulingPolicy, 'slotMinutes' | 'leadTime' | 'horizonDays' | 'slotsOffered' | 'holidayRegion'>;
+}
+
+/** An IANA name, or a Windows name such as "W. Europe Standard Time" (Graph returns both); else undefined. */
+export function toIanaZone(name: string | null | undefined): string | undefined {
+  if (!name) return undefined;
+  // HubSpot's hs_timezone spells IANA names as "europe_slash_berlin", "america_slash_new_york".
+  if (name.includes('_slash_')) {
+    const iana = name
+      .split('_slash_')
+      .map((part) => part.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('_'))
+      .join('/');
+    return DateTime.now().setZone(iana).isValid ? iana : undefined;
+  }
+  if (DateTime.now().setZone(name).isValid) return name;
+  return findIana(name)?.[0];
+}
+
+const holidayCache = new Map<string, Set<string>>();
+
+/** Public holidays (type public) of the region in one year, as yyyy-MM-dd. */
+export function publicHolidays(region: string, year: number): Set<string> {
+  const key = `${region}:${year}`;
+  let days = holidayCache.get(key);
+  if (!days) {
+    const [country, state] = region.split('-');
+    const hd = state ? new Holidays(country!, state) : new Holidays(country!);
+    days = new Set(hd.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+    holidayCache.set(key, days);
+  }
+  return days;
+}
+
+/** The first moment the contact accepts, in their zone, or undefined for no limit. */
+function earliestDay(notBefore: NotBefore | undefined, today: DateTime): DateTime | undefined {
+  if (!notBefore) return undefined;
+  if (notBefore.kind === 'next_week') return today.startOf('week').plus({ weeks: 1 });
+  // The next such date on or after today; a day without month that has passed means next month.
+  let candidate: DateTime | undefined;
+  for (let i = 0; i < 24 && !candidate; i++) {
+    const base = today.startOf('month').plus({ months: i });
+    if (notBefore.month !== undefined && base.month !== notBefore.month) continue;
+    const date = base.set({ day: notBefore.day });
+    if (date.month === base.month && date.day === notBefore.day && date >= today.startOf('day')) candidate = date;
+  }
+  return candidate && notBefore.exclusive ? candidate.plus({ days: 1 }) : candidate;
+}
+
+export function findSlots(query: SlotQuery): Slot[] {
+  const { workingHours: wh, preferences: pref, scheduling } = query;
+  const now = DateTime.fromJSDate(query.now);
+  const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
+  const horizon = now.setZone(wh.timeZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
+  const contactToday = now.setZone(query.contactTimeZone).startOf('day');
+  const contactFrom = earliestDay(pref.notBefore, contactToday);
+  const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
+  const step = scheduling.slotMinutes;
+
+  const candidates: DateTime[] = [];
+  for (let day = now.setZone(wh.timeZone).startOf('day'); day < horizon; day = day.plus({ days: 1 })) {
+    if (!wh.days.includes(day.weekday)) continue;
+    if (publicHolidays(scheduling.holidayRegion, day.year).has(day.toISODate()!)) continue;
+    // Wall-clock times of the owner's day: luxon places them correctly on DST-change days.
+    for (let minute = wh.start; minute + step <= wh.end; minute += step) {
+      const start = day.set({ hour: Math.floor(minute / 60), minute: minute % 60 });
+      const end = start.plus({ minutes: step });
+      if (start < notBeforeTime) continue;
+      if (busy.some((b) => b.start < end.toMillis() && b.end > start.toMillis())) continue;
+      if (!matches(start, end, pref, query.contactTimeZone, contactFrom)) continue;
+      candidates.push(start);
+    }
+  }
+  // Spread the offer: the earliest slot of each day first, then fill up from what is left.
+  const picked: DateTime[] = [];
+  const days = new Set<string>();
+  for (const c of candidates) {
+    if (picked.length >= scheduling.slotsOffered) break;
+    if (!days.has(c.toISODate()!)) {
+      days.add(c.toISODate()!);
+      picked.push(c);
+    }
+  }
+  for (const c of candidates) {
+    if (picked.length >= scheduling.slotsOffered) break;
+    if (!picked.includes(c)) picked.push(c);
+  }
+  return picked
+    .sort((a, b) => a.toMillis() - b.toMillis())
+    .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
+}
+
+function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: string, from: DateTime | undefined): boolean {
+  const s = start.setZone(zone);
+  const e = end.setZone(zone);
+  if (from && s < from) return false;
+  if (pref.weekdays.length > 0 && !pref.weekdays.includes(s.weekday)) return false;
+  if (pref.excludedWeekdays.includes(s.weekday)) return false;
+  const startMinute = s.hour * 60 + s.minute;
+  const endMinute = e.hasSame(s, 'day') ? e.hour * 60 + e.minute : 1440;
+  if (pref.earliestMinute !== undefined && startMinute < pref.earliestMinute) return false;
+  if (pref.latestMinute !== undefined && endMinute > pref.latestMinute) return false;
+  return true;
+}
