@@ -86,6 +86,11 @@ describe('approval in Gmail flows back into the CRM (watch, Pub/Sub push, histor
   });
 
   it('keeps the largest historyId: an older push changes nothing, and renewing the watch does not move it', async () => {
+    // The previous case's pushes (the send, its history) must be processed first, or they move the id under us.
+    const pushesSoFar = gmail.pushes.length;
+    await wait(300);
+    await until(() => gmail.pushes.length === pushesSoFar, 'no further pushes');
+    await until(async () => (await h.ctx.queues['mail-events'].getWaitingCount()) + (await h.ctx.queues['mail-events'].getActiveCount()) === 0, 'the pushes processed');
     const watch = h.workers!.deps.approvals as GmailWatch;
     const ref = watch.ref(OWNER);
     const key = `${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:gmailwatch:mailbox:${ref}`;

@@ -156,7 +156,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
       }
     },
     async settle(timeoutMs = 30_000) {
-      for (const sim of [sandbox.hubspot, sandbox.graph, sandbox.llm]) sim.clearFaults();
+      for (const sim of [sandbox.hubspot, sandbox.llm, ...(sandbox.mail === 'graph' ? [sandbox.graph] : [])]) sim.clearFaults();
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         // mail-events always holds the hourly subscription renewal as a delayed job.
