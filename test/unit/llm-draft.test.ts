@@ -55,7 +55,7 @@ describe('LLM step (call, stricter retry, restore, circuit)', () => {
     expect(await draftWithLlm({ llm: fixed, circuit: fakeCircuit(), logger }, withSlots, context)).toMatchObject({ kind: 'drafted', body: 'Guten Tag Erika Musterfrau,\n1. Dienstag, 1. Dezember, 10:00–10:30 Uhr' });
     expect(fixed.requests[1]!.system).toBe('system\nSTRICT');
     const stubborn = scriptedLlm([drafted(altered), drafted(altered)]);
-    expect(await draftWithLlm({ llm: stubborn, circuit: fakeCircuit(), logger }, withSlots, context)).toEqual({ kind: 'template', reason: 'llm_slots_altered' });
+    expect(await draftWithLlm({ llm: stubborn, circuit: fakeCircuit(), logger }, withSlots, context)).toEqual({ kind: 'template', reason: 'llm_slots_altered', path: 'template' });
   });
 
   it('retries once with the stricter instruction after an unusable answer, then falls back to the template', async () => {
