@@ -12,6 +12,8 @@ const Params = z.object({ requestId: z.string() });
 const ReplyBody = z.object({ option: z.number().int().min(1).max(3) });
 
 function meetingFor(sandbox: Sandbox, mailboxes: string[], requestId: string) {
+  // Meetings are booked in Outlook calendars; the Gmail sandbox has none.
+  if (sandbox.mail !== 'graph') return null;
   for (const mailbox of mailboxes) {
     const e = sandbox.graph.events(mailbox).find((x) => x.singleValueExtendedProperties.some((p) => p.value === requestId));
     if (e) return { mailbox, subject: e.subject, start: e.start, end: e.end, showAs: e.showAs, attendees: e.attendees.map((a) => a.emailAddress.address) };
@@ -76,6 +78,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const { option } = ReplyBody.parse(request.body);
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request' });
+      if (sandbox.mail !== 'graph') return reply.code(409).send({ error: 'booking from a reply needs an Outlook calendar; this sandbox runs Gmail' });
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
       const message = mailboxes.flatMap((mb) => sandbox.graph.mailbox(mb).messages).find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       if (!message) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
