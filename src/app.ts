@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { AuditTrail } from './audit/trail.ts';
 import { CrmFields, type CrmFieldMaps } from './crm-fields.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -11,7 +10,7 @@ import type { CrmPort } from './ports.ts';
 import type { SubjectRequestDeps } from './privacy/subject-requests.ts';
 import { SuppressionList } from './privacy/suppression.ts';
 import { PseudonymVault } from './privacy/vault.ts';
-import { createRedis, waitForRedis } from './redis.ts';
+import { createRedis, waitForRedis, type RedisClient } from './redis.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -23,7 +22,7 @@ export interface AppContext {
   settings: Settings;
   policy: Policy;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   queues: StageQueues;
   audit: AuditTrail;
   keys: { vault: Buffer; vaultPrevious: Buffer[]; audit: Buffer };
@@ -85,7 +84,7 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
 }
 
 /** The vault of a running service: its keys, its prefix, the `vault` retention class. */
-export function vaultFor(ctx: AppContext, redis: Redis = ctx.redis): PseudonymVault {
+export function vaultFor(ctx: AppContext, redis: RedisClient = ctx.redis): PseudonymVault {
   return new PseudonymVault(redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000 });
 }
 

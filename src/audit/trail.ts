@@ -1,10 +1,9 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { keysFor } from '../keys.ts';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues } from './personal-data.ts';
-import { RedisScript } from '../redis.ts';
+import { RedisScript, type RedisClient } from '../redis.ts';
 
 /**
  * The audit trail: an append-only Redis stream of events without personal data. Each event carries
@@ -75,7 +74,7 @@ export interface AuditTrailOptions {
 }
 
 export class AuditTrail {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly key: KeyObject;
   private readonly streamKey: string;
   private readonly headKey: string;
@@ -83,7 +82,7 @@ export class AuditTrail {
   private readonly scanner: OutboundScanner | undefined;
   private readonly onScrubbed: ((type: string, findings: string[]) => void) | undefined;
 
-  constructor(redis: Redis, options: AuditTrailOptions) {
+  constructor(redis: RedisClient, options: AuditTrailOptions) {
     this.redis = redis;
     this.key = createSecretKey(options.key);
     const keys = keysFor(options.prefix).audit;

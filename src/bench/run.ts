@@ -14,6 +14,7 @@ import { trustSimulatorCa } from '../../connectors/graph/tls.ts';
 import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox.ts';
 import type { Settings } from '../settings.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
+import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../redis.ts';
 
 /**
  * `npm run bench`: in one process and one run, on the same Redis:
@@ -167,15 +168,13 @@ async function waitForCompleted(ctx: ReturnType<typeof createAppContext>, queue:
 }
 
 async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
+  const redis = createRedis(url, 'store', 'bench-cleanup');
+  try {
+    await waitForRedis(redis);
+    await deleteKeysWithPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export function formatBench(r: BenchResult): string {

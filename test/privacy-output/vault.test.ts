@@ -1,17 +1,17 @@
+import type { RedisClient } from '../../src/redis.ts';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { keysFor } from '../../src/keys.ts';
 import { PseudonymVault, VaultError } from '../../src/privacy/vault.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 describe('pseudonym vault (AES-256-GCM in Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('vault');
   const key = randomBytes(32);
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
   });
   afterAll(async () => {
     await deletePrefix(prefix);

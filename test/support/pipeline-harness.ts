@@ -128,7 +128,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
       const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
       await ctx.close();
       await sandbox.close();
-      await deletePrefix(prefix);
+      await deletePrefix(prefix, ctx.settings.REDIS_URL);
     },
   };
   if (options.withWorkers !== false) await harness.startWorkers();
