@@ -36,13 +36,14 @@ export interface PipelineHarness {
 
 let nextEvent = 7_000_000;
 
-export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean } = {}): Promise<PipelineHarness> {
+/** `env` overrides test settings (e.g. REDIS_URL of a private cluster). */
+export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; env?: Record<string, string> } = {}): Promise<PipelineHarness> {
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
   const policy = (options.policy ?? ((p) => p))({ ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } });
   // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
   const port = await freePort();
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET });
+  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, ...options.env });
   const sandbox = await startSandbox(settings, { tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname });
   const logs: string[] = [];
   const sink = new Writable({
