@@ -10,7 +10,7 @@ const args = process.argv.slice(2);
 const started = Date.now();
 const cluster = await LocalRedisCluster.start({ masters: 3 });
 console.log(`cluster-tests: ${cluster.url} ready in ${Date.now() - started} ms`);
-let code = 1;
+let code: number;
 try {
   code = await new Promise<number>((resolve) => {
     const vitest = spawn('npx', ['vitest', 'run', ...(args.length > 0 ? args : ['--project', 'integration'])], {
