@@ -51,7 +51,8 @@ export async function runDemo(options: { url: string; contact: string; secret?: 
       last = status.state;
       print(`  request ${requestId}: ${status.state}${status.route ? ` (LLM route ${status.route})` : ''}${status.reason ? ` – ${status.reason}` : ''}`);
     }
-    const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && (status.crm.notes.length > 0 || status.state === 'suppressed');
+    // Done once the CRM has both: crm-sync writes the note first, then draftbridge_status.
+    const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && ((status.crm.notes.length > 0 && status.crm.status === status.state) || status.state === 'suppressed');
     if (status && done) {
       if (status.draft) {
         print(`✓ draft in ${status.draft.mailbox} / ${status.draft.folder}, category "${status.draft.categories.join(', ')}"${status.templateFallback ? ` (template: ${status.templateFallback})` : ''}`);
