@@ -42,11 +42,20 @@ export type AuditEvent = z.infer<typeof AuditEventBody> & { id: string; prev: st
 /** Script answers: [1, stream id] appended, or [0, the head someone else appended]. */
 const AppendReply = z.tuple([z.number(), z.string()]);
 
-// Compare-and-append: the chain head moves only if nobody appended since we read it.
-const APPEND_SCRIPT = new RedisScript(`
+// Compare-and-append: the chain head moves only if nobody appended since we read it. A command
+// re-sent after its reply was lost (the client resends unanswered commands when a failover drops the
+// connection, and the replica may already hold the write) finds its own hash among the newest events
+// and reports that event instead of a second copy.
+export const APPEND_SCRIPT = new RedisScript(`
 local head = redis.call('GET', KEYS[2])
 if not head then head = ARGV[1] end
-if head ~= ARGV[2] then return {0, head} end
+if head ~= ARGV[2] then
+  for _, entry in ipairs(redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 64)) do
+    local f = entry[2]
+    for i = 1, #f, 2 do if f[i] == 'hash' and f[i + 1] == ARGV[4] then return {1, entry[1]} end end
+  end
+  return {0, head}
+end
 local id = redis.call('XADD', KEYS[1], '*', 'e', ARGV[3], 'prev', ARGV[2], 'hash', ARGV[4])
 redis.call('SET', KEYS[2], ARGV[4])
 return {1, id}

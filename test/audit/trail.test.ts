@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../src/redis.ts';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditTrail } from '../../src/audit/trail.ts';
+import { APPEND_SCRIPT, AuditTrail } from '../../src/audit/trail.ts';
 import { keysFor } from '../../src/keys.ts';
 import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
@@ -34,6 +34,21 @@ describe('audit trail', () => {
     const writers = [trail(prefix, key), trail(prefix, key), trail(prefix, key)];
     await Promise.all(writers.flatMap((w, n) => Array.from({ length: 30 }, (_, i) => w.append({ type: 'test.concurrent', actor: `w${n}`, outcome: 'ok', details: { i } }))));
     expect(await writers[0]!.verify()).toEqual({ ok: true, checked: 90 });
+  });
+
+  it('records an append re-sent after a lost reply (failover) once, even after others appended', async () => {
+    const prefix = uniquePrefix('audit');
+    const key = randomBytes(32);
+    const [first, other] = [trail(prefix, key), trail(prefix, key)];
+    const event = await first.append({ type: 'request.awaiting_review', actor: 'test', outcome: 'awaiting_review', requestId: 'req-replay' });
+    await other.append({ type: 'test.other', actor: 'test', outcome: 'ok' });
+    const k = keysFor(prefix).audit;
+    const fields = (await redis.xrange(k.stream, event.id, event.id))[0]![1];
+    const body = fields[fields.indexOf('e') + 1]!;
+    // The very command the client sent first, as ioredis re-sends it after reconnecting.
+    expect(await APPEND_SCRIPT.run(redis, [k.stream, k.head], ['0'.repeat(64), event.prev, body, event.hash])).toEqual([1, event.id]);
+    expect(await redis.xlen(k.stream)).toBe(2);
+    expect(await first.verify()).toEqual({ ok: true, checked: 2 });
   });
 
   it('names the first broken link when an event is removed or forged', async () => {
