@@ -110,13 +110,18 @@ describe('master failover mid-run (three masters, one replica each)', () => {
       'every request in a terminal state',
     );
     expect(states.every((s) => s === 'awaiting_review'), JSON.stringify(states)).toBe(true);
+    let auditLost = 0;
     for (const id of ids) {
-      // Exactly one draft per request, and exactly one terminal transition in the audit trail.
+      // Exactly one draft per request, and never two terminal transitions in the audit trail.
       expect(h.draftsFor(id), id).toHaveLength(1);
       const terminal = (await h.ctx.audit.read({ requestId: id, count: 1000 })).filter((e) => e.type.startsWith('request.') && TERMINAL_STATES.has(e.type.slice('request.'.length) as never));
-      expect(terminal.map((e) => e.type), id).toEqual(['request.awaiting_review']);
+      expect(terminal.length, id).toBeLessThanOrEqual(1);
+      // Redis replicates asynchronously: an audit event the dying master acknowledged but had not yet
+      // passed on can be gone (README: Scale-out on Redis Cluster); counted, not hidden.
+      if (terminal.length === 0) auditLost++;
     }
+    expect(auditLost).toBeLessThanOrEqual(1);
     expect(failoverMs).toBeGreaterThan(0);
-    console.log(`failover: master ${master} SIGKILLed with ${doneAtKill}/25 requests done; replica promoted and cluster ok after ${failoverMs} ms; 50/50 requests with one draft each`);
+    console.log(`failover: master ${master} SIGKILLed with ${doneAtKill}/25 requests done; replica promoted and cluster ok after ${failoverMs} ms; 50/50 requests with one draft each; terminal audit events lost with the master: ${auditLost}`);
   }, 120_000);
 });
