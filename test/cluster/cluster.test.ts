@@ -3,6 +3,7 @@ import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TERMINAL_STATES } from '../../src/pipeline/request-state.ts';
 import { keyspaceNodes } from '../../src/redis.ts';
+import { defaultPolicy } from '../support/env.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 import { LocalRedisCluster } from '../support/redis-cluster.ts';
 
@@ -69,7 +70,10 @@ describe('master failover mid-run (three masters, one replica each)', () => {
   let h: PipelineHarness;
   beforeAll(async () => {
     cluster = await LocalRedisCluster.start({ masters: 3, replicas: 1 });
-    h = await startPipelineHarness({ env: { REDIS_URL: cluster.url } });
+    // The shipped policy's attempts and backoff (the harness shortens them for fault storms): a job
+    // that fails while the cluster elects a new master must still have attempts left afterwards.
+    const shipped = defaultPolicy().defaults.jobs;
+    h = await startPipelineHarness({ env: { REDIS_URL: cluster.url }, policy: (p) => ({ ...p, defaults: { ...p.defaults, jobs: shipped } }) });
   }, 60_000);
   afterAll(async () => {
     await h?.close();
@@ -108,7 +112,11 @@ describe('master failover mid-run (three masters, one replica each)', () => {
       () => Promise.all(ids.map((id) => h.ctx.redis.hget(`${prefix}:request:${id}`, 'state'))),
       (s) => s.every((x) => x !== null && TERMINAL_STATES.has(x as never)),
       'every request in a terminal state',
-    );
+      90_000,
+    ).catch(async (err: Error) => {
+      const left = await Promise.all(ids.map(async (id) => `${id}=${await h.ctx.redis.hget(`${prefix}:request:${id}`, 'state')}`));
+      throw new Error(`${err.message}: ${left.filter((l) => !/=(awaiting_review)$/.test(l)).join(', ')}`);
+    });
     expect(states.every((s) => s === 'awaiting_review'), JSON.stringify(states)).toBe(true);
     let auditLost = 0;
     for (const id of ids) {
@@ -123,5 +131,5 @@ describe('master failover mid-run (three masters, one replica each)', () => {
     expect(auditLost).toBeLessThanOrEqual(1);
     expect(failoverMs).toBeGreaterThan(0);
     console.log(`failover: master ${master} SIGKILLed with ${doneAtKill}/25 requests done; replica promoted and cluster ok after ${failoverMs} ms; 50/50 requests with one draft each; terminal audit events lost with the master: ${auditLost}`);
-  }, 120_000);
+  }, 180_000);
 });
