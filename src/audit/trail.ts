@@ -140,6 +140,9 @@ export class AuditTrail {
         return { id: value, ...event, prev, hash };
       }
       prev = value; // someone appended first: chain onto their event
+      // Writers in lockstep can starve one of them (the winner knows the new head a round trip
+      // earlier); after a few lost races, a random pause breaks the step.
+      if (attempt >= 2) await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 10)));
     }
     throw new Error('audit append: head kept moving (50 attempts)');
   }
