@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { setRetentionSource } from './pipeline/retention.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { keysFor } from './keys.ts';
@@ -14,7 +13,7 @@ import type { CrmPort } from './ports.ts';
 import type { SubjectRequestDeps } from './privacy/subject-requests.ts';
 import { SuppressionList } from './privacy/suppression.ts';
 import { PseudonymVault } from './privacy/vault.ts';
-import { createRedis, waitForRedis } from './redis.ts';
+import { createRedis, waitForRedis, type RedisClient } from './redis.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -26,7 +25,7 @@ export interface AppContext {
   settings: Settings;
   policy: Policy;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   queues: StageQueues;
   audit: AuditTrail;
   keys: { vault: Buffer; vaultPrevious: Buffer[]; audit: Buffer };
@@ -92,7 +91,7 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
 }
 
 /** The vault of a running service: its keys, its prefix, the `vault` retention class. */
-export function vaultFor(ctx: AppContext, redis: Redis = ctx.redis): PseudonymVault {
+export function vaultFor(ctx: AppContext, redis: RedisClient = ctx.redis): PseudonymVault {
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const keys = keysFor(prefix);
   // `requestKey`: a stage still running after an erasure must not bring personal values back.

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import { z } from 'zod';
 import type { CrmObjectType } from './crm-fields.ts';
 import type { Provider } from './errors.ts';

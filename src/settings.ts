@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { serviceAccountKeyProblem } from './gmail-key.ts';
+import { isClusterUrl, parseClusterUrl } from './redis.ts';
 
 /**
  * The environment contract (README: Configuration), parsed once at start. Anything invalid stops the process
@@ -27,8 +28,9 @@ const SettingsSchema = z
     REDIS_URL: z
       .string()
       .default('redis://127.0.0.1:6379')
-      .refine((v) => /^rediss?:\/\//.test(v), 'must start with redis:// or rediss://')
-      .refine((v) => URL.canParse(v), 'is not a valid URL (like redis://user:password@host:6379/0)'),
+      .refine((v) => /^rediss?:\/\//.test(v) || isClusterUrl(v), 'must start with redis://, rediss://, redis+cluster:// or rediss+cluster://')
+      .refine((v) => !isClusterUrl(v) || parseClusterUrl(v) !== null, 'a cluster URL lists seed nodes: redis+cluster://[user:pass@]host:port,host:port')
+      .refine((v) => isClusterUrl(v) || URL.canParse(v), 'is not a valid URL (like redis://user:password@host:6379/0)'),
     DRAFTBRIDGE_QUEUE_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_{}:.-]+$/, 'letters, digits and _ { } : . - only')
@@ -163,8 +165,18 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OIDC_ISSUER && !env.DRAFTBRIDGE_OIDC_AUDIENCE) problems.push('DRAFTBRIDGE_OIDC_AUDIENCE: is required when DRAFTBRIDGE_OIDC_ISSUER is set');
   if (env.SALESFORCE_USERNAME && !env.SALESFORCE_PRIVATE_KEY) problems.push('SALESFORCE_PRIVATE_KEY: is required when SALESFORCE_USERNAME is set (JWT bearer flow)');
+  // On a cluster every key of one deployment (BullMQ's and ours) must share one hash slot, or BullMQ's
+  // multi-key scripts fail with CROSSSLOT: the prefix's {hash tag} is what puts them there.
+  if (env.REDIS_URL && isClusterUrl(env.REDIS_URL) && !hasHashTag(env.DRAFTBRIDGE_QUEUE_PREFIX ?? 'draftbridge')) {
+    problems.push('DRAFTBRIDGE_QUEUE_PREFIX: on a Redis Cluster the prefix needs a hash tag so all keys share one slot, e.g. {draftbridge}');
+  }
   if (env.DRAFTBRIDGE_OPS_USER && !env.DRAFTBRIDGE_OPS_PASSWORD) problems.push('DRAFTBRIDGE_OPS_PASSWORD: is required when DRAFTBRIDGE_OPS_USER is set');
   return problems;
+}
+
+/** Redis Cluster hashes only the part between the first `{` and the next `}`, when that is not empty. */
+export function hasHashTag(prefix: string): boolean {
+  return /^[^{]*\{[^}]+\}/.test(prefix);
 }
 
 export type Settings = z.output<typeof SettingsSchema> & { publicUrl: string };

@@ -1,4 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis as SingleRedis } from 'ioredis';
+
+/** A connection or a cluster (the service's store connection may be either). */
+type Redis = SingleRedis | Cluster;
 import type { gmail_v1 } from '@googleapis/gmail';
 import { UpstreamRejected } from '../../src/errors.ts';
 import { gmailWatchKey, mailboxRef } from '../../src/mailbox-ref.ts';

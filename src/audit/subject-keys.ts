@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis.ts';
 
 /**
  * Crypto-shredding for the audit trail. The trail never holds a person, only a reference; but a

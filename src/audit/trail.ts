@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis.ts';
 import { z } from 'zod';
 import { keysFor } from '../keys.ts';
 import type { OutboundScanner } from '../ports.ts';

@@ -12,6 +12,7 @@ import { SANDBOX_HUBSPOT_SECRET } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
 import { deletePrefix, hubspotEvent, round, startSimulatorProcess } from './support.ts';
+import { isClusterUrl } from '../redis.ts';
 
 /**
  * `npm run bench`: in one process and one run, on the same Redis:
@@ -39,7 +40,8 @@ const CONTACTS = ['1001', '1002', '1006'];
 const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
 export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number }): Promise<BenchResult> {
-  const prefix = `dbbench-${randomUUID().slice(0, 8)}`;
+  // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
+  const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
   // Budgets and rate limits off: this measures our overhead, not the providers' quotas.
   const policy: Policy = {
     ...basePolicy,

@@ -99,7 +99,6 @@ export function stopOnSignals(service: RunningService): void {
 }
 
 function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
+  // Not `new URL`: a cluster URL's comma-separated host list is no WHATWG host.
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis.ts';
 import type { AuditEvent, AuditTrail } from '../audit/trail.ts';
 
 /**

@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis.ts';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { traceCarrier } from '../telemetry.ts';
 import type { CallbackRequest } from './jobs.ts';
 
@@ -9,7 +9,7 @@ import type { CallbackRequest } from './jobs.ts';
  * (the route answers 503 and the sender retries).
  */
 export async function enqueueCallbackRequests(
-  redis: Redis,
+  redis: RedisClient,
   queue: Queue<CallbackRequest>,
   requests: CallbackRequest[],
 ): Promise<{ enqueued: CallbackRequest[]; duplicates: CallbackRequest[] }> {

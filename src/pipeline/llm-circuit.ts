@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import type { LlmRouteName } from '../ports.ts';
 
@@ -8,12 +8,12 @@ import type { LlmRouteName } from '../ports.ts';
  * instead of each job waiting out its own timeouts.
  */
 export class LlmCircuit {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keys: DraftbridgeKeys;
   private readonly threshold: number;
   private readonly openMs: number;
 
-  constructor(redis: Redis, options: { prefix: string; threshold?: number; openMs?: number }) {
+  constructor(redis: RedisClient, options: { prefix: string; threshold?: number; openMs?: number }) {
     this.redis = redis;
     this.keys = keysFor(options.prefix);
     this.threshold = options.threshold ?? 5;

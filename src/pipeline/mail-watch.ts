@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 import { UpstreamRejected } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { z } from 'zod';
@@ -36,13 +36,13 @@ export interface MailWatchOptions {
 }
 
 export class MailWatch implements MailboxWatcher {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly mail: GraphSubscriptionPort;
   private readonly options: MailWatchOptions;
   private readonly keys: DraftbridgeKeys['mailWatch'];
   private readonly now: () => number;
 
-  constructor(redis: Redis, mail: GraphSubscriptionPort, options: MailWatchOptions & { now?: () => number }) {
+  constructor(redis: RedisClient, mail: GraphSubscriptionPort, options: MailWatchOptions & { now?: () => number }) {
     this.redis = redis;
     this.mail = mail;
     this.options = options;

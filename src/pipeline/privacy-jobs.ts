@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis.ts';
 import type { Logger } from '../logger.ts';
 import type { Settings } from '../settings.ts';
 import { CrmObjectType } from '../crm-fields.ts';

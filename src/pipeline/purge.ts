@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis.ts';
 import { keysFor } from '../keys.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import { QUEUE_NAMES, type StageQueues } from './queues.ts';

@@ -1,10 +1,9 @@
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { AuditTrail } from '../audit/trail.ts';
 import { DraftbridgeError, ERROR_CODES, RequestNotFound } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { requestOutcomes } from '../metrics.ts';
-import { RedisScript } from '../redis.ts';
+import { RedisScript, type RedisClient } from '../redis.ts';
 
 /**
  * A request's state lives in Redis (ids and codes only, never personal data) with a TTL from its
@@ -115,11 +114,11 @@ export interface RequestStoreOptions {
 }
 
 export class RequestStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly options: RequestStoreOptions;
   private readonly keys: DraftbridgeKeys;
 
-  constructor(redis: Redis, options: RequestStoreOptions) {
+  constructor(redis: RedisClient, options: RequestStoreOptions) {
     this.redis = redis;
     this.options = options;
     this.keys = keysFor(options.prefix);

@@ -1,5 +1,5 @@
 import { Gauge } from 'prom-client';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../redis.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis.ts';
 import { keysFor } from '../keys.ts';
 
 /**
@@ -6,10 +6,10 @@ import { keysFor } from '../keys.ts';
  * Holds only the HMAC subject references the audit trail uses, never a name or address.
  */
 export class SuppressionList {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly key: string;
 
-  constructor(redis: Redis, options: { prefix: string }) {
+  constructor(redis: RedisClient, options: { prefix: string }) {
     this.redis = redis;
     this.key = keysFor(options.prefix).suppressed;
   }

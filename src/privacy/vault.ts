@@ -1,5 +1,5 @@
+import type { RedisClient } from '../redis.ts';
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { DraftbridgeError, ERROR_CODES } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
@@ -51,14 +51,14 @@ export const requestOfVaultId = (vaultId: string): string => vaultId.replace(/\.
 const keyIdOf = (key: Buffer) => createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
 
 export class PseudonymVault {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly keyNames: DraftbridgeKeys;
   private readonly ttlMs: number;
   private readonly requestKey: ((requestId: string) => string) | undefined;
   private readonly current: { id: string; key: KeyObject };
   private readonly keys = new Map<string, KeyObject>();
 
-  constructor(redis: Redis, options: VaultOptions) {
+  constructor(redis: RedisClient, options: VaultOptions) {
     if (options.currentKey.length !== 32) throw new VaultError('vault key must be 32 bytes');
     this.redis = redis;
     this.keyNames = keysFor(options.prefix);

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deletePrefix, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
 import { freePort } from '../support/redis-server.ts';
 
 const run = promisify(execFile);
@@ -16,7 +16,7 @@ describe('npm start in sandbox mode, draftbridge demo, retention run, audit veri
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    env = { PATH: process.env.PATH, DRAFTBRIDGE_SANDBOX: '1', PORT: String(port), DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix('cli'), LOG_LEVEL: 'info' };
+    env = { PATH: process.env.PATH, REDIS_URL, DRAFTBRIDGE_SANDBOX: '1', PORT: String(port), DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix('cli'), LOG_LEVEL: 'info' };
     service = spawn(process.execPath, [cli, 'serve', 'all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     service.stdout!.on('data', (d: Buffer) => logs.push(String(d)));
     service.stderr!.on('data', (d: Buffer) => logs.push(String(d)));

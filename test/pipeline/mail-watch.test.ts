@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UpstreamRejected } from '../../src/errors.ts';
 import { MailWatch } from '../../src/pipeline/mail-watch.ts';
 import type { GraphSubscriptionPort, MailSubscription } from '../../src/ports.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 /** Only the subscription calls MailWatch makes; everything else is not expected. */
 function fakeMail(now: () => number) {
@@ -29,13 +29,13 @@ function fakeMail(now: () => number) {
 }
 
 describe('MailWatch (Graph subscriptions and message links in Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('mailwatch');
   // Starts at the real time: Redis expires the keys by its own clock.
   let clock = Date.now();
   const now = () => clock;
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
   });
   afterAll(async () => {
     await deletePrefix(prefix);

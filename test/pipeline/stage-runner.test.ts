@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Worker } from 'bullmq';
-import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
 import { RequestNotFound, UpstreamUnavailable } from '../../src/errors.ts';
@@ -8,21 +7,21 @@ import { createLogger } from '../../src/logger.ts';
 import { closeQueues, createQueues, type StageQueues } from '../../src/pipeline/queues.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
 import { startStageWorker, type StageDefinition, type StageOutcome, type StageRunnerDeps } from '../../src/pipeline/stage-runner.ts';
-import { createRedis } from '../../src/redis.ts';
-import { defaultPolicy, deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { createRedis, type RedisClient } from '../../src/redis.ts';
+import { defaultPolicy, deletePrefix, REDIS_URL, testRedis, uniquePrefix } from '../support/env.ts';
 
 /** The stage runner with real BullMQ on the real Redis, and a stage whose behaviour the test scripts. */
 describe('stage runner (chaining, retry vs. dead letter from the error code)', () => {
   const prefix = uniquePrefix('runner');
   const base = defaultPolicy();
   const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 3, backoffMs: 10 } } };
-  let redis: Redis;
-  let connection: Redis;
+  let redis: RedisClient;
+  let connection: RedisClient;
   let queues: StageQueues;
   let deps: StageRunnerDeps;
   let worker: Worker | undefined;
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
     connection = createRedis(REDIS_URL, 'worker', 'test-runner');
     queues = createQueues(redis, prefix, policy);
     const audit = new AuditTrail(redis, { prefix, key: randomBytes(32) });

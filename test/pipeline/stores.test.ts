@@ -1,5 +1,5 @@
+import type { RedisClient } from '../../src/redis.ts';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
 import { InvalidTransition } from '../../src/pipeline/request-state.ts';
@@ -7,16 +7,16 @@ import { RequestNotFound } from '../../src/errors.ts';
 import { keysFor } from '../../src/keys.ts';
 import { LlmCircuit } from '../../src/pipeline/llm-circuit.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 describe('RequestStore and LlmCircuit on the real Redis', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('stores');
   let audit: AuditTrail;
   const erased: string[] = [];
   let store: RequestStore;
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
     audit = new AuditTrail(redis, { prefix, key: randomBytes(32) });
     store = new RequestStore(redis, { prefix, ttlMs: 60_000, audit, onTerminal: async (id) => void erased.push(id) });
   });

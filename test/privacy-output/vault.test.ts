@@ -1,17 +1,17 @@
+import { keyspaceNodes, type RedisClient } from '../../src/redis.ts';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { keysFor } from '../../src/keys.ts';
 import { PseudonymVault, VaultError } from '../../src/privacy/vault.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 describe('pseudonym vault (AES-256-GCM in Redis)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('vault');
   const key = randomBytes(32);
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
   });
   afterAll(async () => {
     await deletePrefix(prefix);
@@ -25,13 +25,16 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     await vault.put('req-1', 'contact', secret);
     await vault.put('req-1', 'mapping', { '[[PERSON_1]]': 'Erika Musterfrau' });
     expect(await vault.get('req-1', 'contact', Contact)).toEqual(secret);
-    let cursor = '0';
     const dump: Buffer[] = [];
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 100);
-      cursor = next;
-      for (const k of keys) dump.push(...(await redis.hgetallBuffer(k).then((h) => Object.values(h))));
-    } while (cursor !== '0');
+    // Every master of a cluster (SCAN is per node).
+    for (const node of keyspaceNodes(redis)) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 100);
+        cursor = next;
+        for (const k of keys) dump.push(...(await node.hgetallBuffer(k).then((h) => Object.values(h))));
+      } while (cursor !== '0');
+    }
     const raw = Buffer.concat(dump).toString('latin1');
     expect(dump.length).toBe(2);
     for (const v of ['Erika', 'Musterfrau', 'erika.musterfrau', '901820']) expect(raw).not.toContain(v);

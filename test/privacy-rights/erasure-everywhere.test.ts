@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONTACTS } from '../../src/sandbox.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';

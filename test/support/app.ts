@@ -22,7 +22,7 @@ export async function startTestApp(env: Record<string, string> = {}, policy: Pol
       await app.close();
       const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
       await ctx.close();
-      await deletePrefix(prefix);
+      await deletePrefix(prefix, ctx.settings.REDIS_URL);
     },
   };
 }

@@ -52,14 +52,15 @@ export interface PipelineHarness {
 
 let nextEvent = 7_000_000;
 
-export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail'; crm?: CrmName } = {}): Promise<PipelineHarness> {
+/** `env` overrides test settings (e.g. REDIS_URL of a private cluster). */
+export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail'; crm?: CrmName; env?: Record<string, string> } = {}): Promise<PipelineHarness> {
   const crm = options.crm ?? 'hubspot';
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
   const policy = (options.policy ?? ((p) => p))({ ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } });
   // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
   const port = await freePort();
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph', DRAFTBRIDGE_CRM: crm });
+  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph', DRAFTBRIDGE_CRM: crm, ...options.env });
   const sandbox = await startSandbox(settings, { tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname });
   const logs: string[] = [];
   const sink = new Writable({
@@ -189,7 +190,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
       const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
       await ctx.close();
       await sandbox.close();
-      await deletePrefix(prefix);
+      await deletePrefix(prefix, ctx.settings.REDIS_URL);
     },
   };
   if (options.withWorkers !== false) await harness.startWorkers();
