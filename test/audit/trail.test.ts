@@ -46,6 +46,19 @@ describe('audit trail', () => {
     expect(await trail(prefix, key).verify()).toEqual({ ok: true, checked: 8000 });
   });
 
+  it('verifies clean while other writers keep appending (their unsealed events wait for the next verify)', async () => {
+    const prefix = uniquePrefix('audit');
+    const key = randomBytes(32);
+    const writer = trail(prefix, key);
+    const appending = Promise.all(Array.from({ length: 300 }, (_, i) => writer.append({ type: 'test.busy', actor: 'w', outcome: 'ok', details: { i } })));
+    const reader = trail(prefix, key);
+    const verdicts = [];
+    for (let i = 0; i < 5; i++) verdicts.push(await reader.verify());
+    await appending;
+    for (const v of verdicts) expect(v.ok).toBe(true);
+    expect(await reader.verify()).toEqual({ ok: true, checked: 300 });
+  });
+
   it('names the first broken link when an event is removed or forged', async () => {
     const prefix = uniquePrefix('audit');
     const audit = trail(prefix);
