@@ -99,7 +99,7 @@ async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail
   const push = {
     endpoint: `${settings.publicUrl}/webhooks/gmail`,
     audience: settings.GMAIL_PUSH_AUDIENCE ?? `${settings.publicUrl}/webhooks/gmail`,
-    serviceAccount: settings.GMAIL_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@draftbridge-sandbox.iam.gserviceaccount.com',
+    serviceAccount: settings.GMAIL_PUSH_SERVICE_ACCOUNT ?? 'gmail-push@draftbridge-sandbox.test',
   };
   gmail.configurePush(push);
   return {

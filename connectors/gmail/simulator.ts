@@ -118,7 +118,7 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
   // The service account (its key file is what the operator downloads) and Pub/Sub's signing key.
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } });
   const saKeyId = randomBytes(20).toString('hex'); // private_key_id in the key file
-  const saEmail = 'draftbridge-mail@draftbridge-sandbox.iam.gserviceaccount.com';
+  const saEmail = 'draftbridge-mail@draftbridge-sandbox.test';
   const saClientId = String(randomInt(10 ** 11, 10 ** 12 - 1)) + String(randomInt(10 ** 8, 10 ** 9 - 1));
   const pushSigner = await generate([{ name: 'commonName', value: 'pubsub push signer (simulated)' }], { keyType: 'rsa', keySize: 2048, algorithm: 'sha256', notBeforeDate: new Date(Date.now() - 60_000), notAfterDate: new Date(Date.now() + 30 * 86_400_000) });
   const pushKid = randomBytes(20).toString('hex');

@@ -141,7 +141,7 @@ describe('approval in Gmail flows back into the CRM (watch, Pub/Sub push, histor
     expect((await post(forged)).statusCode).toBe(401);
     expect((await post(gmail.signPushToken({ iat: now - 7200, exp: now - 3600 }))).statusCode).toBe(401);
     expect((await post(gmail.signPushToken({ aud: 'https://someone-else.example.com/push' }))).statusCode).toBe(401);
-    expect((await post(gmail.signPushToken({ email: 'attacker@evil-project.iam.gserviceaccount.com' }))).statusCode).toBe(401);
+    expect((await post(gmail.signPushToken({ email: 'attacker@evil-project.test' }))).statusCode).toBe(401);
     expect((await post(gmail.signPushToken({ email_verified: false }))).statusCode).toBe(401);
     expect((await post(genuine)).statusCode).toBe(204);
     // Authentic but not a Gmail notification: 400.

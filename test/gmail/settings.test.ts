@@ -27,8 +27,8 @@ describe('DRAFTBRIDGE_MAIL=gmail settings', () => {
   });
 
   it('accepts a complete Gmail configuration with Google defaults and checks the topic name and the key', () => {
-    const key = JSON.stringify({ type: 'service_account', client_email: 'draftbridge@acme-mail.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', private_key_id: 'abc' });
-    const gmail = { GMAIL_SERVICE_ACCOUNT_KEY: key, GMAIL_PUBSUB_TOPIC: 'projects/acme-mail/topics/gmail-approvals', GMAIL_PUSH_AUDIENCE: 'https://draftbridge.example.com/webhooks/gmail', GMAIL_PUSH_SERVICE_ACCOUNT: 'push@acme-mail.iam.gserviceaccount.com' };
+    const key = JSON.stringify({ type: 'service_account', client_email: 'draftbridge@acme-mail.test', private_key: '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n', private_key_id: 'abc' });
+    const gmail = { GMAIL_SERVICE_ACCOUNT_KEY: key, GMAIL_PUBSUB_TOPIC: 'projects/acme-mail/topics/gmail-approvals', GMAIL_PUSH_AUDIENCE: 'https://draftbridge.example.com/webhooks/gmail', GMAIL_PUSH_SERVICE_ACCOUNT: 'push@acme-mail.test' };
     const s = loadSettings({ ...base, ...gmail });
     expect(s.DRAFTBRIDGE_MAIL).toBe('gmail');
     expect(s.GMAIL_API_ROOT_URL).toBe('https://gmail.googleapis.com/');
