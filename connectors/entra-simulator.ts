@@ -4,27 +4,31 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 /**
  * The Entra ID endpoints MSAL (under @azure/identity) calls for app-only tokens: instance discovery,
  * the tenant's OpenID configuration and the v2.0 token endpoint (client credentials, `/.default`
- * scope). Mounted on a simulator that runs over TLS (MSAL refuses http authorities). The same
- * answers the Graph simulator gives; this one is parameterised by the resource the token is for.
+ * scope). Mounted on a simulator that runs over TLS (MSAL refuses http authorities). Graph's and
+ * Dataverse's simulators both use it, parameterised by the resource the token is for.
  */
-export interface EntraApp {
+export interface EntraIdentity {
   tenantId: string;
   clientId: string;
   clientSecret: string;
   /** Tokens issued so far (the resource server checks bearer tokens against them). */
   tokens: Set<string>;
+}
+
+export interface EntraApp extends EntraIdentity {
   /** Every token is invalid from now on (an expired or revoked token). */
   revokeAll(): void;
 }
 
-export function registerEntraRoutes(app: FastifyInstance, options: { origin: () => string; resource: () => string; roles?: string[] }): EntraApp {
+export function registerEntraRoutes(
+  app: FastifyInstance,
+  options: { origin: () => string; resource: () => string; roles?: string[]; identity?: EntraIdentity },
+): EntraApp {
+  const identity: EntraIdentity = options.identity ?? { tenantId: randomUUID(), clientId: randomUUID(), clientSecret: randomBytes(24).toString('base64url'), tokens: new Set() };
   const entra: EntraApp = {
-    tenantId: randomUUID(),
-    clientId: randomUUID(),
-    clientSecret: randomBytes(24).toString('base64url'),
-    tokens: new Set(),
+    ...identity,
     revokeAll() {
-      entra.tokens.clear();
+      identity.tokens.clear();
     },
   };
 
@@ -50,11 +54,18 @@ export function registerEntraRoutes(app: FastifyInstance, options: { origin: () 
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
       issuer: `${origin}/${entra.tenantId}/v2.0`,
       request_uri_parameter_supported: false,
+      userinfo_endpoint: `${origin}/oidc/userinfo`,
       authorization_endpoint: `${origin}/${t}/oauth2/v2.0/authorize`,
+      device_authorization_endpoint: `${origin}/${t}/oauth2/v2.0/devicecode`,
+      http_logout_supported: true,
+      frontchannel_logout_supported: true,
       end_session_endpoint: `${origin}/${t}/oauth2/v2.0/logout`,
       claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'tid'],
       tenant_region_scope: 'EU',
       cloud_instance_name: 'microsoftonline.com',
+      cloud_graph_host_name: 'graph.windows.net',
+      msgraph_host: 'graph.microsoft.com',
+      rbac_url: 'https://pas.windows.net',
     });
   });
   app.register(async (scope) => {

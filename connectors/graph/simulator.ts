@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { FaultInjector } from '../simulator-support.ts';
 import { calendarRoutes } from './simulator/calendar.ts';
-import { entraRoutes } from './simulator/entra.ts';
+import { registerEntraRoutes } from '../entra-simulator.ts';
 import { graphHooks } from './simulator/hooks.ts';
 import { messageRoutes } from './simulator/messages.ts';
 import { DEFAULT_CALENDAR_SETTINGS, graphError, newMessageId, type GraphSimState, type GraphSimulator, type Mailbox, type SimMessage } from './simulator/state.ts';
@@ -17,7 +17,7 @@ export type { GraphSimulator, SimMessage, SimSubscription } from './simulator/st
  * v2.0 token endpoint; messages, drafts, send, sendMail, single-value extended properties ($filter and
  * $expand), subscriptions with the validation handshake, change notifications and delta; calendar
  * getSchedule, mailboxSettings and events. The routes
- * live in simulator/ (entra, hooks, messages, subscriptions); this file holds the tenant together.
+ * live in simulator/ (hooks, messages, subscriptions; Entra ID from ../entra-simulator.ts); this file holds the tenant together.
  */
 export async function startGraphSimulator(options: { port?: number; tls?: SimulatorTls; allowHttpNotificationUrls?: boolean } = {}): Promise<GraphSimulator> {
   const material = options.tls ?? (await generateSimulatorTls());
@@ -39,7 +39,8 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     notify: (box, m, changeType) => notify(box, m, changeType),
   };
 
-  entraRoutes(app, state);
+  // Tokens for Graph with the application permissions the connector needs.
+  registerEntraRoutes(app, { origin: () => state.origin, resource: () => 'https://graph.microsoft.com', roles: ['Mail.ReadWrite', 'Mail.Send'], identity: state });
   app.register(
     async (graph) => {
       graphHooks(graph, state);

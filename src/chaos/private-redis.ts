@@ -3,21 +3,22 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 
 /**
- * A redis-server of the chaos run's own: its own port and data directory, append-only file on, so
- * a `SHUTDOWN` and a start on the same directory is the restart an operator's Redis goes through.
- * Never the shared instance on 6379.
+ * A redis-server of its own on a free port, never the shared instance on 6379. With a data
+ * directory the append-only file is on, so a `SHUTDOWN` and a start on the same directory is the
+ * restart an operator's Redis goes through (the chaos run); without one it keeps nothing (tests that
+ * stop Redis under the service).
  */
 export class PrivateRedis {
   readonly port: number;
-  readonly dir: string;
+  readonly dir: string | undefined;
   private child: ChildProcess | undefined;
 
-  private constructor(port: number, dir: string) {
+  private constructor(port: number, dir: string | undefined) {
     this.port = port;
     this.dir = dir;
   }
 
-  static async start(dir: string): Promise<PrivateRedis> {
+  static async start(dir?: string): Promise<PrivateRedis> {
     const r = new PrivateRedis(await freePort(), dir);
     await r.start();
     return r;
@@ -28,11 +29,8 @@ export class PrivateRedis {
   }
 
   async start(): Promise<void> {
-    this.child = spawn(
-      'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--protected-mode', 'yes'],
-      { stdio: 'ignore' },
-    );
+    const storage = this.dir ? ['--dir', this.dir, '--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no'];
+    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', ...storage, '--save', '', '--protected-mode', 'yes'], { stdio: 'ignore' });
     const child = this.child;
     for (let i = 0; i < 200; i++) {
       if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}); is redis-server installed?`);

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Fault, FaultInjector, RecordedRequest } from '../../simulator-support.ts';
 import type { SimulatorTls } from '../tls.ts';
 
-/** What the simulated tenant holds, shared by the route modules (entra.ts, messages.ts, subscriptions.ts). */
+/** What the simulated tenant holds, shared by the route modules (hooks.ts, messages.ts, subscriptions.ts) and the Entra ID routes. */
 export interface SimMessage {
   id: string;
   immutableId: string;
