@@ -114,13 +114,22 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-/** Ports whose cluster-bus twin (port + 10000) is free as well. */
+/**
+ * Ports whose cluster-bus twin (port + 10000) is free as well, from
+ * `DRAFTBRIDGE_TEST_CLUSTER_PORTS=low-high` when set (CI machines and shared hosts give each run a
+ * range of its own), else 17000–20000; the search starts at a random port of the range.
+ */
 async function clusterPorts(count: number): Promise<number[]> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.DRAFTBRIDGE_TEST_CLUSTER_PORTS ?? '');
+  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [17000, 20000];
+  const span = high - low + 1;
+  const offset = Math.floor(Math.random() * span);
   const ports: number[] = [];
-  for (let base = 17000 + Math.floor(Math.random() * 2000); ports.length < count && base < 20000; base++) {
-    if ((await isFree(base)) && (await isFree(base + 10000))) ports.push(base);
+  for (let i = 0; ports.length < count && i < span; i++) {
+    const port = low + ((offset + i) % span);
+    if ((await isFree(port)) && (await isFree(port + 10000))) ports.push(port);
   }
-  if (ports.length < count) throw new Error('no free ports for a redis cluster');
+  if (ports.length < count) throw new Error(`no ${count} free ports for a redis cluster in ${low}-${high}`);
   return ports;
 }
 
