@@ -112,6 +112,24 @@ export function keyspaceNodes(redis: RedisClient): Redis[] {
 }
 
 /**
+ * Every key matching a glob pattern, by SCAN (never KEYS) on every master of a cluster. A cluster
+ * client's own `scan` goes to one node only, which holds a third of the keyspace (or none of a
+ * prefix's keys); the keys found are addressed through the client as usual.
+ */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of keyspaceNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== '0');
+  }
+  return found;
+}
+
+/**
  * Deletes every key under a prefix with SCAN (never KEYS), on every master of a cluster; each node
  * unlinks the keys it holds. For tests and the bench, which own their prefix.
  */
