@@ -16,15 +16,26 @@ const singleUrl = process.env.REDIS_URL && !isClusterUrl(process.env.REDIS_URL) 
 const taggedBefore = await taggedTestPrefixes(singleUrl);
 const cluster = await LocalRedisCluster.start({ masters: 3 });
 console.log(`cluster-tests: ${cluster.url} ready in ${Date.now() - started} ms`);
+const vitest = spawn('npx', ['vitest', 'run', ...(args.length > 0 ? args : ['--project', 'integration'])], {
+  stdio: 'inherit',
+  env: { ...process.env, DRAFTBRIDGE_TEST_REDIS_URL: cluster.url },
+  // Its own process group, so an interrupted run can stop vitest and its workers together.
+  detached: true,
+});
+// Interrupted (Ctrl-C, a CI timeout): stop vitest and the nodes rather than leave them running.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    try {
+      process.kill(-vitest.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    void cluster.stop().finally(() => process.exit(130));
+  });
+}
 let code: number;
 try {
-  code = await new Promise<number>((resolve) => {
-    const vitest = spawn('npx', ['vitest', 'run', ...(args.length > 0 ? args : ['--project', 'integration'])], {
-      stdio: 'inherit',
-      env: { ...process.env, DRAFTBRIDGE_TEST_REDIS_URL: cluster.url },
-    });
-    vitest.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
-  });
+  code = await new Promise<number>((resolve) => vitest.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 } finally {
   await cluster.stop();
 }

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,9 @@ export class LocalRedisCluster {
       { stdio: 'ignore' },
     );
     this.children.set(port, child);
+    // CI lists every node it started, to kill what an interrupted run leaves behind (.ci/run).
+    const pidFile = process.env.DRAFTBRIDGE_TEST_CLUSTER_PIDFILE;
+    if (pidFile && child.pid) appendFileSync(pidFile, `${child.pid}\n`);
   }
 
   /** Every node answers and agrees the cluster is ok (all slots served). */
