@@ -83,9 +83,21 @@ export class LocalRedisCluster {
     await this.waitHealthy(timeoutMs);
   }
 
-  /** SIGKILLs one node's process (a crashed master). */
-  kill(port: number): void {
-    this.children.get(port)?.kill('SIGKILL');
+  /** Starts a killed node again on its port, data and cluster config; it rejoins with its slots. */
+  async restart(port: number): Promise<void> {
+    this.startNode(port);
+    await waitFor(() => cli(port, 'ping').then((r) => r === 'PONG'), `node ${port} up again`);
+    await this.waitHealthy();
+  }
+
+  /** SIGKILLs one node's process (a crashed master); resolves once it is gone. */
+  async kill(port: number): Promise<void> {
+    const child = this.children.get(port);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
   }
 
   async stop(): Promise<void> {

@@ -100,6 +100,8 @@ describe('cluster connections', () => {
     const url = parseClusterUrl('rediss+cluster://u:p@a.cache.test:6380')!;
     const producer = clusterOptions('producer', url, 'p');
     expect(producer).toMatchObject({ enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 3_000 } });
+    // A dead master's slot: a few short tries, then the error (a 503), well within HubSpot's 5 s.
+    expect(producer.maxRedirections! * Math.max(producer.retryDelayOnClusterDown!, producer.retryDelayOnFailover!, producer.retryDelayOnTryAgain!)).toBeLessThanOrEqual(1_000);
     const worker = clusterOptions('worker', url, 'w');
     // BullMQ reads maxRetriesPerRequest from redisOptions of a Cluster and needs null there.
     expect(worker.redisOptions!.maxRetriesPerRequest).toBeNull();
