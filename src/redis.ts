@@ -112,7 +112,12 @@ export function createRedis(url: string, role: ConnectionRole, name = `draftbrid
 
 /** The nodes to run a whole-keyspace command on (SCAN): every master of a cluster, or the one Redis. */
 export function keyspaceNodes(redis: RedisClient): Redis[] {
-  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+  if (!(redis instanceof Cluster)) return [redis];
+  const masters = redis.nodes('master');
+  // Before the first slot map (still connecting) the list is empty: a scan over it would find
+  // nothing and an erasure would quietly skip keys, so that is an error the caller retries.
+  if (masters.length === 0) throw new Error(`Redis Cluster has no known master yet (status ${redis.status})`);
+  return masters;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { createRedis, deleteKeysWithPrefix } from '../redis.ts';
+import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../redis.ts';
 import { trustSimulatorCa } from '../sandbox.ts';
 import { SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
@@ -67,6 +67,7 @@ export function hubspotEvent(contactId: string, eventId: number, options: { lead
 export async function deletePrefix(url: string, prefix: string): Promise<void> {
   const redis = createRedis(url, 'store', 'draftbridge-bench');
   try {
+    await waitForRedis(redis, 10_000);
     await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();

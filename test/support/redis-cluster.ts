@@ -132,11 +132,11 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 /**
  * Ports whose cluster-bus twin (port + 10000) is free as well, from
  * `DRAFTBRIDGE_TEST_CLUSTER_PORTS=low-high` when set (CI machines and shared hosts give each run a
- * range of its own), else 17000–20000; the search starts at a random port of the range.
+ * range of its own), else 17000–19999; the search starts at a random port of the range.
  */
 async function clusterPorts(count: number): Promise<number[]> {
   const range = /^(\d+)-(\d+)$/.exec(process.env.DRAFTBRIDGE_TEST_CLUSTER_PORTS ?? '');
-  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [17000, 20000];
+  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [17000, 19999];
   const span = high - low + 1;
   const offset = Math.floor(Math.random() * span);
   const ports: number[] = [];

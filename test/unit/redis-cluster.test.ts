@@ -3,7 +3,8 @@ import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/keys.ts';
 import { QUEUE_NAMES } from '../../src/pipeline/queues.ts';
-import { clusterOptions, parseClusterUrl } from '../../src/redis.ts';
+import { Cluster } from 'ioredis';
+import { clusterOptions, keyspaceNodes, parseClusterUrl } from '../../src/redis.ts';
 import { hasHashTag, loadSettings, SettingsError } from '../../src/settings.ts';
 
 /**
@@ -113,5 +114,10 @@ describe('cluster connections', () => {
       expect(o.redisOptions).toMatchObject({ username: 'u', password: 'p', tls: { servername: 'a.cache.test' } });
     }
     expect(clusterOptions('store', parseClusterUrl('redis+cluster://127.0.0.1:7000')!, 's').redisOptions).not.toHaveProperty('tls');
+  });
+
+  it('refuses to list a cluster’s masters before it knows any (a scan would silently find nothing)', () => {
+    const unconnected = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
+    expect(() => keyspaceNodes(unconnected)).toThrow(/no known master/);
   });
 });
