@@ -86,6 +86,10 @@ export function clusterOptions(role: ConnectionRole, parsed: ClusterUrl, name: s
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 300,
     retryDelayOnTryAgain: 200,
+    // The producer fails fast here too: with ioredis' 16 redirections a command to a dead master's
+    // slot retried until its 3 s timeout, twice per webhook (dedupe look-up, enqueue), so the 503
+    // came after HubSpot's 5 s limit. A few quick tries still follow MOVED after a slot moved.
+    ...(role === 'producer' ? { maxRedirections: 3, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 } : {}),
     // Managed clusters (Azure OSS cluster policy, ElastiCache) announce nodes by IP or internal name:
     // with TLS keep the names as given and check certificates against the seed host's name.
     ...(parsed.tls ? { dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) => callback(null, address) } : {}),
@@ -108,7 +112,30 @@ export function createRedis(url: string, role: ConnectionRole, name = `draftbrid
 
 /** The nodes to run a whole-keyspace command on (SCAN): every master of a cluster, or the one Redis. */
 export function keyspaceNodes(redis: RedisClient): Redis[] {
-  return redis instanceof Cluster ? redis.nodes('master') : [redis];
+  if (!(redis instanceof Cluster)) return [redis];
+  const masters = redis.nodes('master');
+  // Before the first slot map (still connecting) the list is empty: a scan over it would find
+  // nothing and an erasure would quietly skip keys, so that is an error the caller retries.
+  if (masters.length === 0) throw new Error(`Redis Cluster has no known master yet (status ${redis.status})`);
+  return masters;
+}
+
+/**
+ * Every key matching a glob pattern, by SCAN (never KEYS) on every master of a cluster. A cluster
+ * client's own `scan` goes to one node only, which holds a third of the keyspace (or none of a
+ * prefix's keys); the keys found are addressed through the client as usual.
+ */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of keyspaceNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== '0');
+  }
+  return found;
 }
 
 /**

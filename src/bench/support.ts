@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Redis } from 'ioredis';
+import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../redis.ts';
 import { trustSimulatorCa } from '../sandbox.ts';
 import { SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
@@ -63,16 +63,15 @@ export function hubspotEvent(contactId: string, eventId: number, options: { lead
   };
 }
 
-/** Deletes every key under a prefix (SCAN, never KEYS). */
+/** Deletes every key under a prefix (SCAN, never KEYS; every master of a cluster). */
 export async function deletePrefix(url: string, prefix: string): Promise<void> {
-  const redis = new Redis(url);
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
+  const redis = createRedis(url, 'store', 'draftbridge-bench');
+  try {
+    await waitForRedis(redis, 10_000);
+    await deleteKeysWithPrefix(redis, prefix);
+  } finally {
+    redis.disconnect();
+  }
 }
 
 export function round(x: number, digits = 1): number {

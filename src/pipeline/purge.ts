@@ -1,4 +1,4 @@
-import type { RedisClient as Redis } from '../redis.ts';
+import { scanKeys, type RedisClient as Redis } from '../redis.ts';
 import { keysFor } from '../keys.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import { QUEUE_NAMES, type StageQueues } from './queues.ts';
@@ -61,17 +61,6 @@ export async function purgeRequests(deps: PurgeDeps, requestIds: readonly string
     if (value && ids.has(value)) keys += await redis.del(key);
   }
   return { keys, jobs, streamEntries };
-}
-
-async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== '0');
-  return found;
 }
 
 function escapeGlob(s: string): string {

@@ -1,21 +1,21 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
 import { keysFor } from '../../src/keys.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, REDIS_URL, uniquePrefix, testRedis } from '../support/env.ts';
 
 describe('audit trail', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefixes: string[] = [];
   const trail = (prefix = uniquePrefix('audit'), key = randomBytes(32)) => {
     prefixes.push(prefix);
     return new AuditTrail(redis, { prefix, key });
   };
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
   });
   afterAll(async () => {
     for (const p of prefixes) await deletePrefix(p);

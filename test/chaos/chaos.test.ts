@@ -1,13 +1,17 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { ON_CLUSTER } from '../support/env.ts';
 
 /**
  * The CI variant of `draftbridge chaos` through its CLI contract: 500 webhook events, one worker
  * SIGKILL, one Redis SHUTDOWN and restart on the same AOF, ~10% vendor faults. The run itself starts
  * a private redis-server (never the shared one), an API and two worker processes and the simulators.
  * About 90 s on an idle 2-core machine; the drain allows for a machine shared with other work.
+ * Skipped in the cluster run (.ci/cluster-tests): it never uses the test Redis but a single
+ * redis-server of its own that it SHUTDOWNs and restarts, so it would only repeat the `npm test` run;
+ * a killed node on a cluster is the failover test in test/cluster/.
  */
-describe('draftbridge chaos (short run)', () => {
+describe.skipIf(ON_CLUSTER)('draftbridge chaos (short run)', () => {
   it('loses nothing, doubles nothing, leaks nothing and leaves a verifiable audit trail', async () => {
     const child = spawn(process.execPath, ['src/cli.ts', 'chaos', '--json', '--events', '500', '--duration', '60', '--kills', '1', '--drain', '300'], {
       cwd: new URL('../..', import.meta.url).pathname,

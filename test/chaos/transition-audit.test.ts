@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditTrail } from '../../src/audit/trail.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, uniquePrefix, testRedis } from '../support/env.ts';
 
 /**
  * Found by the chaos run: a worker SIGKILLed between a request's state change and its audit append
@@ -12,9 +12,9 @@ import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
  */
 describe('a state change and its audit event are one write', () => {
   const prefix = uniquePrefix('transition');
-  let redis: Redis;
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  let redis: RedisClient;
+  beforeAll(async () => {
+    redis = await testRedis();
   });
   afterAll(async () => {
     redis.disconnect();

@@ -63,6 +63,27 @@ describe('HubSpot pipeline on a three-master Redis Cluster', () => {
     expect(h.draftsFor(requestId)).toHaveLength(1);
     expect((await h.ctx.audit.verify()).ok).toBe(true);
   });
+
+  it('answers 503 while the master holding its slot is down (no replica), and takes HubSpot’s retry once it is back', async () => {
+    const master = await masterOfPrefix(h);
+    await cluster.kill(master);
+    // The producer connection fails fast on a cluster too: an answer, not a hang until HubSpot gives up.
+    const eventId = 9_200_001;
+    const askedAt = Date.now();
+    const down = await h.deliverWebhook('1001', { eventId });
+    const answeredMs = Date.now() - askedAt;
+    expect(down.status).toBe(503);
+    // HubSpot counts an answer after 5 s as failed (a contract, not a speed goal); before the
+    // producer's short cluster retries this took 6–7 s, now well under a second.
+    expect(answeredMs).toBeLessThan(5_000);
+    console.log(`producer: 503 after ${answeredMs} ms with the slot's master down`);
+    await cluster.restart(master);
+    const retried = await eventually(() => h.deliverWebhook('1001', { eventId, attemptNumber: 1 }), (r) => r.status === 204, 'the retried delivery accepted');
+    expect(retried.requestId).toBe(down.requestId);
+    expect((await h.waitForState(down.requestId, ['awaiting_review', 'failed'])).state).toBe('awaiting_review');
+    expect(h.draftsFor(down.requestId)).toHaveLength(1);
+    expect((await h.ctx.audit.verify()).ok).toBe(true);
+  }, 90_000);
 });
 
 describe('master failover mid-run (three masters, one replica each)', () => {
@@ -97,7 +118,7 @@ describe('master failover mid-run (three masters, one replica each)', () => {
     const master = await masterOfPrefix(h);
     // Mid-run: some requests done, the rest queued or in a stage.
     const doneAtKill = await eventually(async () => (await Promise.all(ids.map((id) => h.ctx.redis.hget(`${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${id}`, 'state')))).filter((s) => s === 'awaiting_review').length, (n) => n >= 3, 'first drafts');
-    cluster.kill(master);
+    await cluster.kill(master);
     const killedAt = Date.now();
     // The second half arrives during and after the failover.
     const late = Promise.all(Array.from({ length: 25 }, (_, i) => deliver(25 + i)));

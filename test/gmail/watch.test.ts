@@ -1,11 +1,11 @@
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GmailMail } from '../../connectors/gmail/connector.ts';
 import { startGmailSimulator, type GmailSimulator } from '../../connectors/gmail/simulator.ts';
 import { GmailWatch } from '../../connectors/gmail/watch.ts';
 import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import type { OutgoingMail } from '../../src/ports.ts';
-import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { deletePrefix, uniquePrefix, testRedis } from '../support/env.ts';
 
 const OWNER = 'sophie.lindqvist@example.com';
 const LABEL = 'KI-Entwurf – bitte prüfen';
@@ -13,7 +13,7 @@ const mail = (requestId: string): OutgoingMail => ({ mailbox: OWNER, to: [{ addr
 
 describe('Gmail watch: history paging, resync and mailbox references', () => {
   let sim: GmailSimulator;
-  let redis: Redis;
+  let redis: RedisClient;
   let watch: GmailWatch;
   let gmail: GmailMail;
   const prefix = uniquePrefix('gmailwatch');
@@ -23,7 +23,7 @@ describe('Gmail watch: history paging, resync and mailbox references', () => {
     // Two history records per page: every read below spans several pages.
     sim = await startGmailSimulator({ maxPageSize: 2 });
     sim.addMailbox(OWNER);
-    redis = new Redis(REDIS_URL);
+    redis = await testRedis();
     gmail = new GmailMail({ key: loadServiceAccountKey(sim.serviceAccountKey), rootUrl: sim.rootUrl, tokenUrl: sim.tokenUrl, defaultLabel: LABEL });
     watch = new GmailWatch(redis, gmail, { prefix, topicName: sim.topicName, refKey, linkTtlMs: 60_000, labels: [LABEL] });
   });

@@ -1,18 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/keys.ts';
 import { EditTracker } from '../../src/pipeline/edit-tracking.ts';
 import { keptVaultId, PseudonymVault } from '../../src/privacy/vault.ts';
-import { defaultPolicy, deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
+import { defaultPolicy, deletePrefix, uniquePrefix, testRedis } from '../support/env.ts';
 
 describe('edit tracking store (vault copy under the request retention)', () => {
-  let redis: Redis;
+  let redis: RedisClient;
   const prefix = uniquePrefix('edits');
   const policy = defaultPolicy();
   const body = 'Sehr geehrte Frau Musterfrau,\n\nvielen Dank.\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \nDiese E-Mail wurde mit Unterstützung eines KI-Systems verfasst und von Max Vertrieb geprüft.';
-  beforeAll(() => {
-    redis = new Redis(REDIS_URL);
+  beforeAll(async () => {
+    redis = await testRedis();
   });
   afterAll(async () => {
     await deletePrefix(prefix);

@@ -1,4 +1,4 @@
-import type { RedisClient as Redis } from '../../src/redis.ts';
+import { scanKeys, type RedisClient as Redis } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CONTACTS } from '../../src/sandbox.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
@@ -6,23 +6,18 @@ import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-
 /** Every key under the prefix with its type and everything it holds, as text. */
 async function dumpPrefix(redis: Redis, prefix: string): Promise<{ key: string; text: string }[]> {
   const out: { key: string; text: string }[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      const value =
-        type === 'string' ? await redis.get(key)
-        : type === 'hash' ? await redis.hgetall(key)
-        : type === 'list' ? await redis.lrange(key, 0, -1)
-        : type === 'set' ? await redis.smembers(key)
-        : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES')
-        : type === 'stream' ? await redis.xrange(key, '-', '+')
-        : null;
-      out.push({ key, text: JSON.stringify(value) });
-    }
-  } while (cursor !== '0');
+  for (const key of await scanKeys(redis, `${prefix}:*`)) {
+    const type = await redis.type(key);
+    const value =
+      type === 'string' ? await redis.get(key)
+      : type === 'hash' ? await redis.hgetall(key)
+      : type === 'list' ? await redis.lrange(key, 0, -1)
+      : type === 'set' ? await redis.smembers(key)
+      : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+      : type === 'stream' ? await redis.xrange(key, '-', '+')
+      : null;
+    out.push({ key, text: JSON.stringify(value) });
+  }
   return out;
 }
 

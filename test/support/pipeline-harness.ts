@@ -53,7 +53,21 @@ export interface PipelineHarness {
 let nextEvent = 7_000_000;
 
 /** `env` overrides test settings (e.g. REDIS_URL of a private cluster). */
-export async function startPipelineHarness(options: { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail'; crm?: CrmName; env?: Record<string, string> } = {}): Promise<PipelineHarness> {
+type HarnessOptions = { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail'; crm?: CrmName; env?: Record<string, string> };
+
+export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
+  // The listener's port is chosen before the settings that name it (public URL), so on a busy machine
+  // another process can take it in between (EADDRINUSE): then start again on a new port.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPipelineHarnessOnce(options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startPipelineHarnessOnce(options: HarnessOptions): Promise<PipelineHarness> {
   const crm = options.crm ?? 'hubspot';
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
@@ -72,7 +86,15 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
   const ctx = createAppContext(sandbox.settings, policy, { logger: createLogger({ level: 'debug' }, sink) });
   await ctx.ready();
   const app = await buildServer(ctx);
-  await app.listen({ port, host: '127.0.0.1' });
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (err) {
+    await app.close();
+    await ctx.close();
+    await sandbox.close();
+    await deletePrefix(ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ctx.settings.REDIS_URL);
+    throw err;
+  }
   const outboundByEvent = new Map<number, SentOutboundMessage>();
   const dataverseByEvent = new Map<number, SentWebhook>();
   const requests = requestStoreFor(ctx);

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,9 @@ export class LocalRedisCluster {
       { stdio: 'ignore' },
     );
     this.children.set(port, child);
+    // CI lists every node it started, to kill what an interrupted run leaves behind (.ci/run).
+    const pidFile = process.env.DRAFTBRIDGE_TEST_CLUSTER_PIDFILE;
+    if (pidFile && child.pid) appendFileSync(pidFile, `${child.pid}\n`);
   }
 
   /** Every node answers and agrees the cluster is ok (all slots served). */
@@ -80,9 +83,21 @@ export class LocalRedisCluster {
     await this.waitHealthy(timeoutMs);
   }
 
-  /** SIGKILLs one node's process (a crashed master). */
-  kill(port: number): void {
-    this.children.get(port)?.kill('SIGKILL');
+  /** Starts a killed node again on its port, data and cluster config; it rejoins with its slots. */
+  async restart(port: number): Promise<void> {
+    this.startNode(port);
+    await waitFor(() => cli(port, 'ping').then((r) => r === 'PONG'), `node ${port} up again`);
+    await this.waitHealthy();
+  }
+
+  /** SIGKILLs one node's process (a crashed master); resolves once it is gone. */
+  async kill(port: number): Promise<void> {
+    const child = this.children.get(port);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
   }
 
   async stop(): Promise<void> {
@@ -114,13 +129,22 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
   }
 }
 
-/** Ports whose cluster-bus twin (port + 10000) is free as well. */
+/**
+ * Ports whose cluster-bus twin (port + 10000) is free as well, from
+ * `DRAFTBRIDGE_TEST_CLUSTER_PORTS=low-high` when set (CI machines and shared hosts give each run a
+ * range of its own), else 17000–19999; the search starts at a random port of the range.
+ */
 async function clusterPorts(count: number): Promise<number[]> {
+  const range = /^(\d+)-(\d+)$/.exec(process.env.DRAFTBRIDGE_TEST_CLUSTER_PORTS ?? '');
+  const [low, high] = range ? [Number(range[1]), Number(range[2])] : [17000, 19999];
+  const span = high - low + 1;
+  const offset = Math.floor(Math.random() * span);
   const ports: number[] = [];
-  for (let base = 17000 + Math.floor(Math.random() * 2000); ports.length < count && base < 20000; base++) {
-    if ((await isFree(base)) && (await isFree(base + 10000))) ports.push(base);
+  for (let i = 0; ports.length < count && i < span; i++) {
+    const port = low + ((offset + i) % span);
+    if ((await isFree(port)) && (await isFree(port + 10000))) ports.push(port);
   }
-  if (ports.length < count) throw new Error('no free ports for a redis cluster');
+  if (ports.length < count) throw new Error(`no ${count} free ports for a redis cluster in ${low}-${high}`);
   return ports;
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { deletePrefix, uniquePrefix } from './env.ts';
+import { deletePrefix, REDIS_URL, uniquePrefix } from './env.ts';
 import { freePort } from './redis-server.ts';
 
 export const CLI = new URL('../../src/cli.ts', import.meta.url).pathname;
@@ -16,7 +16,7 @@ export interface SandboxService {
 export async function startSandboxService(extraEnv: Record<string, string>, label: string): Promise<SandboxService> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DRAFTBRIDGE_SANDBOX: '1', PORT: String(port), DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix(label), LOG_LEVEL: 'info', ...extraEnv };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, REDIS_URL, DRAFTBRIDGE_SANDBOX: '1', PORT: String(port), DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix(label), LOG_LEVEL: 'info', ...extraEnv };
   const child = spawn(process.execPath, [CLI, 'serve', 'all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   child.stdout!.on('data', (d: Buffer) => logs.push(String(d)));

@@ -3,7 +3,8 @@ import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
 import { keysFor } from '../../src/keys.ts';
 import { QUEUE_NAMES } from '../../src/pipeline/queues.ts';
-import { clusterOptions, parseClusterUrl } from '../../src/redis.ts';
+import { Cluster } from 'ioredis';
+import { clusterOptions, keyspaceNodes, parseClusterUrl } from '../../src/redis.ts';
 import { hasHashTag, loadSettings, SettingsError } from '../../src/settings.ts';
 
 /**
@@ -100,6 +101,8 @@ describe('cluster connections', () => {
     const url = parseClusterUrl('rediss+cluster://u:p@a.cache.test:6380')!;
     const producer = clusterOptions('producer', url, 'p');
     expect(producer).toMatchObject({ enableOfflineQueue: false, redisOptions: { maxRetriesPerRequest: 1, commandTimeout: 3_000 } });
+    // A dead master's slot: a few short tries, then the error (a 503), well within HubSpot's 5 s.
+    expect(producer.maxRedirections! * Math.max(producer.retryDelayOnClusterDown!, producer.retryDelayOnFailover!, producer.retryDelayOnTryAgain!)).toBeLessThanOrEqual(1_000);
     const worker = clusterOptions('worker', url, 'w');
     // BullMQ reads maxRetriesPerRequest from redisOptions of a Cluster and needs null there.
     expect(worker.redisOptions!.maxRetriesPerRequest).toBeNull();
@@ -111,5 +114,10 @@ describe('cluster connections', () => {
       expect(o.redisOptions).toMatchObject({ username: 'u', password: 'p', tls: { servername: 'a.cache.test' } });
     }
     expect(clusterOptions('store', parseClusterUrl('redis+cluster://127.0.0.1:7000')!, 's').redisOptions).not.toHaveProperty('tls');
+  });
+
+  it('refuses to list a cluster’s masters before it knows any (a scan would silently find nothing)', () => {
+    const unconnected = new Cluster([{ host: '127.0.0.1', port: 7000 }], { lazyConnect: true });
+    expect(() => keyspaceNodes(unconnected)).toThrow(/no known master/);
   });
 });
