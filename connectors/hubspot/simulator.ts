@@ -212,7 +212,10 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
       const inputs = batchInputs(request.body?.inputs);
       if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
       const startedAt = new Date().toISOString();
-      // Invalid property values fail the whole batch (nothing is written); unknown ids fail per item.
+      // Invalid property values and repeated ids fail the whole batch (nothing is written); unknown ids fail per item.
+      const ids = inputs.map((input) => String(input.id));
+      const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+      if (repeated.length) return error(reply, 400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${[...new Set(repeated)].join(', ')}]. IDs must be unique`);
       for (const input of inputs) {
         if (!input.properties || typeof input.properties !== 'object') return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
         const c = contacts.get(String(input.id));
