@@ -1,10 +1,11 @@
 import DataLoader from 'dataloader';
 
 /**
- * Turns single calls into batch calls when several wait at once (DataLoader underneath). A call
- * goes out at once when nothing of its kind is in flight (no added latency at low load); calls that
- * arrive while a batch is in flight collect into the next one, up to `maxBatchSize` (the vendor's
- * batch limit). So batches grow with load and with the vendor's latency, by themselves.
+ * Turns single calls into batch calls when several wait at once (DataLoader underneath). A batch
+ * collects for `windowMs` after its first call (0: only the calls of the same event-loop turn), then
+ * goes out unless one of its kind is still in flight: calls keep collecting until that one is back,
+ * up to `maxBatchSize` (the vendor's batch limit). So batches grow with
+ * load, with the vendor's latency and while a rate budget holds a call back, by themselves.
  *
  * `run` answers one value or Error per key, in key order: an Error fails that caller only.
  */
@@ -12,10 +13,13 @@ export interface MicroBatchOptions {
   maxBatchSize: number;
   /** Batches in flight at once (default 1: the most batching; the rate budget is per call anyway). */
   maxInFlight?: number;
+  /** How long a batch collects before it goes (default 0). What it adds to each call's latency at low load. */
+  windowMs?: number;
 }
 
 export function microBatch<K, V>(run: (keys: readonly K[]) => Promise<readonly (V | Error)[]>, options: MicroBatchOptions): (key: K) => Promise<V> {
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+  const windowMs = Math.max(0, options.windowMs ?? 0);
   let inFlight = 0;
   const waiting: (() => void)[] = [];
   const loader = new DataLoader<K, V, K>(
@@ -36,8 +40,10 @@ export function microBatch<K, V>(run: (keys: readonly K[]) => Promise<readonly (
           inFlight++;
           dispatch();
         };
-        // setImmediate: callers in the same turn of the event loop join the batch.
-        setImmediate(() => (inFlight < maxInFlight ? go() : waiting.push(go)));
+        const ready = () => (inFlight < maxInFlight ? go() : waiting.push(go));
+        // setImmediate: at least the callers of the same turn of the event loop join the batch.
+        if (windowMs > 0) setTimeout(ready, windowMs);
+        else setImmediate(ready);
       },
     },
   );

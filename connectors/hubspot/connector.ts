@@ -43,6 +43,12 @@ export interface HubSpotCrmOptions {
   sleep?: (ms: number) => Promise<void>;
   /** How long an owner stays cached (default 10 minutes; 0 turns the cache off). */
   ownerCacheTtlMs?: number;
+  /**
+   * How long note creates and contact updates collect into one batch (default 150 ms). They run after
+   * the draft is in the mailbox, so the wait delays only the CRM note; contact reads, on the way to
+   * the draft, do not wait beyond the call in flight.
+   */
+  writeBatchWindowMs?: number;
 }
 
 /** HubSpot's limit on inputs per batch call. */
@@ -64,8 +70,8 @@ export class HubSpotCrm implements CrmPort {
   private readonly owners: LRUCache<string, CrmOwner> | null;
   /** One batch reader per property list (a batch read asks one list for all its ids). */
   private readonly readers = new Map<string, (id: string) => Promise<CrmContact | null>>();
-  private readonly noteWriter = microBatch<NoteInput, { id: string }>((inputs) => this.createNotes(inputs), { maxBatchSize: BATCH_LIMIT });
-  private readonly contactWriter = microBatch<ContactUpdate, true>((updates) => this.updateContacts(updates), { maxBatchSize: BATCH_LIMIT });
+  private readonly noteWriter: (input: NoteInput) => Promise<{ id: string }>;
+  private readonly contactWriter: (update: ContactUpdate) => Promise<true>;
 
   constructor(options: HubSpotCrmOptions) {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -75,6 +81,9 @@ export class HubSpotCrm implements CrmPort {
     this.window = new RateWindow(Math.max(1, options.requestsPer10s), 10_000);
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    const writes = { maxBatchSize: BATCH_LIMIT, windowMs: options.writeBatchWindowMs ?? 150 };
+    this.noteWriter = microBatch((inputs: readonly NoteInput[]) => this.createNotes(inputs), writes);
+    this.contactWriter = microBatch((updates: readonly ContactUpdate[]) => this.updateContacts(updates), writes);
     const ttl = options.ownerCacheTtlMs ?? 10 * 60_000;
     this.owners =
       ttl > 0

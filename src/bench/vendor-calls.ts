@@ -38,7 +38,10 @@ export async function readVendorCalls(child: ChildProcess): Promise<VendorCalls>
 
 export interface VendorCallFigures {
   hubspot_calls_per_request: number;
+  /** The draft's mailbox calls (messages: look-up, create, send). */
   graph_calls_per_request: number;
+  /** Every Graph call, with the calendar (free/busy for slot offers) and mailbox subscriptions. */
+  graph_all_calls_per_request: number;
   /** Per endpoint over the window (for the table's note and for finding where calls go). */
   hubspot_calls: Record<string, number>;
   graph_calls: Record<string, number>;
@@ -46,6 +49,8 @@ export interface VendorCallFigures {
 
 /** Graph API calls only: Entra's token endpoint is not Graph (and is counted under its own routes). */
 const isGraphApi = (endpoint: string) => /^[A-Z]+ \/v1\.0\//.test(endpoint);
+/** The draft's own calls: messages (look-up, create, send) and sendMail. */
+const isMailCall = (endpoint: string) => /^[A-Z]+ \/v1\.0\/users\/:[a-zA-Z]+\/(messages|sendMail)\b/.test(endpoint);
 
 export function vendorCallFigures(before: VendorCalls, after: VendorCalls, requests: number): VendorCallFigures {
   const hubspot = delta(before.hubspot, after.hubspot, () => true);
@@ -53,7 +58,8 @@ export function vendorCallFigures(before: VendorCalls, after: VendorCalls, reque
   const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
   return {
     hubspot_calls_per_request: round(sum(hubspot) / requests, 3),
-    graph_calls_per_request: round(sum(graph) / requests, 3),
+    graph_calls_per_request: round(sum(Object.fromEntries(Object.entries(graph).filter(([endpoint]) => isMailCall(endpoint)))) / requests, 3),
+    graph_all_calls_per_request: round(sum(graph) / requests, 3),
     hubspot_calls: hubspot,
     graph_calls: graph,
   };
