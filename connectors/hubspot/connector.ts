@@ -150,7 +150,7 @@ export class HubSpotCrm implements CrmPort {
     return { id: owner.id, email: owner.email, firstName: owner.firstName ?? null, lastName: owner.lastName ?? null };
   }
 
-  private async readContacts(ids: readonly string[], properties: readonly string[]): Promise<(CrmContact | null)[]> {
+  private async readContacts(ids: readonly string[], properties: readonly string[]): Promise<(CrmContact | null | Error)[]> {
     // Minimisation holds even if the CRM sends more than we asked for.
     const keep = (found: { id: string; properties?: Record<string, string | null> }): CrmContact => {
       const kept: Record<string, string | null> = {};
@@ -163,9 +163,14 @@ export class HubSpotCrm implements CrmPort {
       return ids.map(() => (result ? keep(result) : null));
     }
     const answer = await this.call('getContacts', () => this.client.crm.contacts.batchApi.read({ properties: [...properties], propertiesWithHistory: [], inputs: unique.map((id) => ({ id })) }), { notFoundIsNull: true });
-    // Ids HubSpot did not find are in `errors` (OBJECT_NOT_FOUND) and absent from `results`: null for their callers.
+    // Ids HubSpot did not find are in `errors` (OBJECT_NOT_FOUND) and absent from `results`: null for
+    // their callers; any other item error fails its caller only.
     const byId = new Map((answer?.results ?? []).map((r) => [r.id, keep(r)]));
-    return ids.map((id) => byId.get(id) ?? null);
+    const refused = itemErrors(answer && 'errors' in answer ? answer.errors : undefined, 'ids');
+    return ids.map((id) => {
+      const failed = refused.get(id);
+      return byId.get(id) ?? (failed instanceof UpstreamRejected && failed.status !== 404 ? failed : null);
+    });
   }
 
   private async createNotes(inputs: readonly NoteInput[]): Promise<({ id: string } | Error)[]> {
