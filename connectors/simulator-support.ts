@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Shared by the simulators: every request is recorded (for assertions such as "no personal value
@@ -103,4 +103,24 @@ export async function applyTransportFault(fault: Fault, reply: FastifyReply, tru
     return true;
   }
   return false;
+}
+
+/**
+ * Calls per endpoint ("POST /crm/v3/objects/notes/batch/create"), keyed by the route pattern so ids
+ * do not make a key each. `draftbridge bench` reads them to report vendor calls per request.
+ */
+export class CallCounter {
+  private readonly counts = new Map<string, number>();
+
+  /** Counts every request the app receives (an onRequest hook; unmatched paths count under their path). */
+  attach(app: FastifyInstance): void {
+    app.addHook('onRequest', async (request) => {
+      const key = `${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]}`;
+      this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    });
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
 }

@@ -7,7 +7,9 @@ import type { Policy } from '../src/policy.ts';
 export function crmSyncStage(policy: Policy): StageDefinition<'crm-sync'> {
   return {
     queue: 'crm-sync',
-    concurrency: 4,
+    // Mostly waiting on the CRM: more jobs at once let the HubSpot connector put their notes and
+    // status updates into one batch call each (it collects writes for a moment).
+    concurrency: 16,
     limiter: { max: Math.max(1, Math.floor(policy.limits.hubspot.requestsPer10s / 4)), duration: 10_000 },
     run: async (deps, job) => {
       const data = StageJob.parse(job.data);

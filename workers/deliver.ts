@@ -1,5 +1,5 @@
 import { StageJob } from '../src/pipeline/jobs.ts';
-import type { StageDefinition } from '../src/pipeline/stage-runner.ts';
+import { isFirstAttempt, type StageDefinition } from '../src/pipeline/stage-runner.ts';
 import { deliverDraft } from '../src/pipeline/stages/deliver.ts';
 import type { Policy } from '../src/policy.ts';
 
@@ -9,6 +9,6 @@ export function deliverStage(policy: Policy): StageDefinition<'deliver'> {
     queue: 'deliver',
     // Graph allows 4 concurrent requests per mailbox; the connector enforces it per mailbox.
     concurrency: policy.limits.graph.mailboxConcurrency,
-    run: (deps, job) => deliverDraft(deps, StageJob.parse(job.data).requestId),
+    run: (deps, job) => deliverDraft(deps, StageJob.parse(job.data).requestId, { firstAttempt: isFirstAttempt(job) }),
   };
 }

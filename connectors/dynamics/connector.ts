@@ -3,6 +3,7 @@ import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
+import { CachedTokenCredential } from '../token-cache.ts';
 import { htmlToText } from '../salesforce/connector.ts';
 
 /**
@@ -45,13 +46,15 @@ export class DataverseCrm implements CrmPort {
   constructor(options: DataverseCrmOptions) {
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     const url = options.url.replace(/\/+$/, '');
-    const credential =
+    // The token is kept until shortly before expiry: MSAL's lookup would otherwise run on every call.
+    const credential = new CachedTokenCredential(
       options.credential ??
-      new ClientSecretCredential(options.tenantId, options.clientId, options.clientSecret, {
-        authorityHost: options.authorityHost,
-        // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
-        disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(options.authorityHost).hostname),
-      });
+        new ClientSecretCredential(options.tenantId, options.clientId, options.clientSecret, {
+          authorityHost: options.authorityHost,
+          // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
+          disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(options.authorityHost).hostname),
+        }),
+    );
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.api = new DynamicsWebApi({

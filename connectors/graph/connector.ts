@@ -3,8 +3,10 @@ import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, Telemetr
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
+import { CachedTokenCredential } from '../token-cache.ts';
 
 /**
  * MailPort on @microsoft/microsoft-graph-client with app-only auth from @azure/identity. Every call
@@ -31,6 +33,8 @@ export interface GraphMailOptions {
   timeoutMs?: number;
   /** Where call outcomes are counted (the service passes its Prometheus sink). */
   metrics?: ConnectorMetrics;
+  /** How long a mailbox's time zone and working hours stay cached (default 10 minutes; 0: off). */
+  calendarSettingsTtlMs?: number;
 }
 
 const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn']);
@@ -97,6 +101,8 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
   private readonly timeoutMs: number;
   private readonly mailboxes = new Map<string, Semaphore>();
   private readonly metrics: ConnectorMetrics;
+  /** Time zone and working hours change rarely: one mailboxSettings call per mailbox and TTL, not per request. */
+  private readonly calendarSettings: LRUCache<string, CalendarSettings> | null;
 
   constructor(options: GraphMailOptions) {
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
@@ -111,7 +117,8 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
       });
     // National clouds have their own Graph host; anything else (a simulator) stands in for the global one.
     const scope = GRAPH_HOSTS.has(base.hostname) ? `${base.origin}/.default` : 'https://graph.microsoft.com/.default';
-    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [scope] });
+    // The token is kept until shortly before expiry: MSAL's lookup would otherwise run on every call.
+    const authProvider = new TokenCredentialAuthenticationProvider(new CachedTokenCredential(credential), { scopes: [scope] });
     // No RetryHandler: it would sleep through long Retry-Afters inside the job; the queue does that.
     const auth = new AuthenticationHandler(authProvider);
     const telemetry = new TelemetryHandler();
@@ -127,6 +134,8 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     });
     this.concurrency = Math.min(4, options.mailboxConcurrency ?? 4);
     this.timeoutMs = options.timeoutMs ?? 15_000;
+    const ttl = options.calendarSettingsTtlMs ?? 10 * 60_000;
+    this.calendarSettings = ttl > 0 ? new LRUCache<string, CalendarSettings>({ max: 1_000, ttl, fetchMethod: (mailbox) => this.fetchCalendarSettings(mailbox) }) : null;
   }
 
   async findByRequestId(mailbox: string, requestId: string): Promise<MailMessageRef | null> {
@@ -215,8 +224,13 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
       .map((item) => ({ start: toUtcIso(item.start.dateTime), end: toUtcIso(item.end.dateTime) }));
   }
 
-  /** The mailbox time zone and working hours (needs MailboxSettings.Read). */
+  /** The mailbox time zone and working hours (needs MailboxSettings.Read); cached per mailbox for a while. */
   async getCalendarSettings(mailbox: string): Promise<CalendarSettings> {
+    if (!this.calendarSettings) return this.fetchCalendarSettings(mailbox);
+    return (await this.calendarSettings.fetch(mailbox.toLowerCase()))!;
+  }
+
+  private async fetchCalendarSettings(mailbox: string): Promise<CalendarSettings> {
     const result = await this.call(mailbox, 'getCalendarSettings', () => this.api(`/users/${encodeURIComponent(mailbox)}/mailboxSettings`).select('timeZone,workingHours').get());
     const settings = answer(MailboxSettings, result, 'getCalendarSettings');
     const wh = settings.workingHours;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import { FaultInjector } from '../simulator-support.ts';
+import { CallCounter, FaultInjector } from '../simulator-support.ts';
 import { calendarRoutes } from './simulator/calendar.ts';
 import { registerEntraRoutes } from '../entra-simulator.ts';
 import { graphHooks } from './simulator/hooks.ts';
@@ -23,6 +23,8 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
   const material = options.tls ?? (await generateSimulatorTls());
   const app = Fastify({ logger: false, forceCloseConnections: true, https: { key: material.keyPem, cert: material.certPem } });
   const mailboxes = new Map<string, Mailbox>();
+  const counter = new CallCounter();
+  counter.attach(app);
   const state: GraphSimState = {
     origin: '',
     tenantId: randomUUID(),
@@ -67,6 +69,7 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     clientSecret,
     tls: material,
     requests: faults.requests,
+    calls: () => counter.snapshot(),
     subscriptions,
     addMailbox(upn) {
       const box: Mailbox = { upn: upn.toLowerCase(), userId: randomUUID(), messages: new Map(), byPropertyValue: new Map(), events: new Map(), calendar: structuredClone(DEFAULT_CALENDAR_SETTINGS) };

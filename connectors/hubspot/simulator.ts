@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, CallCounter, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
 
 /**
  * A local HubSpot that the real @hubspot/api-client talks to unchanged: CRM v3 and date-based
@@ -36,6 +36,8 @@ export interface HubSpotSimulator {
   meetings: SimNote[];
   propertyDefinitions: Map<string, Record<string, unknown>>;
   requests: RecordedRequest[];
+  /** Calls per endpoint ("POST /crm/v3/objects/notes/batch/create"), for the bench. */
+  calls(): Record<string, number>;
   seedContact(input: { id?: string; properties: Record<string, string | null> }): SimContact;
   seedOwner(input: { id?: string; email: string; firstName: string; lastName: string }): SimOwner;
   inject(fault: Fault): void;
@@ -49,6 +51,40 @@ const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
 function error(reply: FastifyReply, status: number, category: string, message: string, extra: Record<string, unknown> = {}) {
   return reply.code(status).type('application/json;charset=utf-8').send({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
+}
+
+interface NoteInput {
+  properties?: Record<string, string>;
+  associations?: SimNote['associations'];
+}
+
+const BATCH_LIMIT = 100;
+
+function batchInputs<T>(inputs: T[] | undefined): T[] | string {
+  if (!Array.isArray(inputs) || inputs.length === 0) return 'Invalid input JSON: inputs is required';
+  if (inputs.length > BATCH_LIMIT) return `Batch input must be at most ${BATCH_LIMIT} inputs, got ${inputs.length}`;
+  return inputs;
+}
+
+/** One entry of a batch answer's `errors` (HubSpot's StandardError). */
+function batchError(category: string, message: string, context: Record<string, string[]>) {
+  return { status: 'error', category, message, context, errors: [], links: {} };
+}
+
+function batchAnswer(reply: FastifyReply, status: 200 | 201 | 207, results: object[], errors: object[], startedAt: string) {
+  const body = {
+    status: 'COMPLETE',
+    // HubSpot does not promise input order; answering in reverse keeps clients honest.
+    results: [...results].reverse(),
+    ...(errors.length ? { numErrors: errors.length, errors } : {}),
+    startedAt,
+    completedAt: new Date().toISOString(),
+  };
+  return reply.code(status).type('application/json;charset=utf-8').send(body);
+}
+
+function propertyMissing(name: string): string {
+  return `Property values were not valid: [{"isValid":false,"message":"Property \\"${name}\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"${name}"}]`;
 }
 
 function requestedProperties(query: Record<string, unknown>): string[] {
@@ -66,6 +102,9 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
   const propertyDefinitions = new Map<string, Record<string, unknown>>();
   const faults = new FaultInjector();
   let nextId = 1000;
+  // First, so that requests answered early (401, faults) are counted too.
+  const counter = new CallCounter();
+  counter.attach(app);
 
   app.addHook('onRequest', async (request, reply) => {
     faults.record(request);
@@ -108,30 +147,92 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     const props = request.body?.properties;
     if (!props || typeof props !== 'object') return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
     for (const name of Object.keys(props)) {
-      if (!propertyDefinitions.has(name) && !(name in c.properties)) {
-        return error(reply, 400, 'VALIDATION_ERROR', `Property values were not valid: [{"isValid":false,"message":"Property \\"${name}\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"${name}"}]`);
-      }
+      if (!propertyDefinitions.has(name) && !(name in c.properties)) return error(reply, 400, 'VALIDATION_ERROR', propertyMissing(name));
     }
+    return reply.type('application/json;charset=utf-8').send(updateContact(c, props));
+  };
+  const updateContact = (c: SimContact, props: Record<string, string>) => {
     Object.assign(c.properties, props);
     c.updatedAt = new Date().toISOString();
     c.properties.lastmodifieddate = c.updatedAt;
-    return reply.type('application/json;charset=utf-8').send(contactView(c, Object.keys(props)));
+    return contactView(c, Object.keys(props));
+  };
+  const createNote = (input: NoteInput) => {
+    const now = new Date().toISOString();
+    const id = String(++nextId);
+    const note: SimNote = { id, properties: { ...input.properties, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id }, associations: input.associations ?? [] };
+    notes.push(note);
+    return { id, properties: note.properties, createdAt: now, updatedAt: now, archived: false };
+  };
+  const noteProblem = (input: NoteInput): string | null => {
+    if (!input.properties?.hs_timestamp) return 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]';
+    for (const a of input.associations ?? []) {
+      if (!contacts.has(String(a.to?.id))) return `One or more associations are invalid: ${a.to?.id}`;
+      if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 202)) return 'invalid association type for note to contact';
+    }
+    return null;
   };
   for (const base of ['/crm/v3/objects', DATE_BASED]) {
     app.get(`${base}/contacts/:id`, getContact);
     app.patch(`${base}/contacts/:id`, patchContact);
-    app.post(`${base}/notes`, async (request: FastifyRequest<{ Body: { properties?: Record<string, string>; associations?: SimNote['associations'] } }>, reply) => {
-      const props = request.body?.properties ?? {};
-      if (!props.hs_timestamp) return error(reply, 400, 'VALIDATION_ERROR', 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]');
-      for (const a of request.body?.associations ?? []) {
-        if (!contacts.has(String(a.to?.id))) return error(reply, 400, 'VALIDATION_ERROR', `One or more associations are invalid: ${a.to?.id}`);
-        if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 202)) return error(reply, 400, 'VALIDATION_ERROR', 'invalid association type for note to contact');
+    app.post(`${base}/notes`, async (request: FastifyRequest<{ Body: NoteInput }>, reply) => {
+      const problem = noteProblem(request.body ?? {});
+      if (problem) return error(reply, 400, 'VALIDATION_ERROR', problem);
+      return reply.code(201).type('application/json;charset=utf-8').send(createNote(request.body ?? {}));
+    });
+    app.post(`${base}/notes/batch/create`, async (request: FastifyRequest<{ Body: { inputs?: (NoteInput & { objectWriteTraceId?: string })[] } }>, reply) => {
+      const inputs = batchInputs(request.body?.inputs);
+      if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
+      const startedAt = new Date().toISOString();
+      const problems = inputs.map((input) => noteProblem(input));
+      const perItem = inputs.every((input) => typeof input.objectWriteTraceId === 'string' && input.objectWriteTraceId !== '');
+      const firstProblem = problems.find((p) => p !== null);
+      // Without trace ids a batch create is all or nothing.
+      if (!perItem && firstProblem) return error(reply, 400, 'VALIDATION_ERROR', firstProblem);
+      const results = [];
+      const errors = [];
+      for (const [i, input] of inputs.entries()) {
+        const problem = problems[i];
+        if (problem) errors.push(batchError('VALIDATION_ERROR', problem, { objectWriteTraceId: [input.objectWriteTraceId!] }));
+        else results.push({ ...createNote(input), ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}) });
       }
-      const now = new Date().toISOString();
-      const id = String(++nextId);
-      const note: SimNote = { id, properties: { ...props, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id }, associations: request.body?.associations ?? [] };
-      notes.push(note);
-      return reply.code(201).type('application/json;charset=utf-8').send({ id, properties: note.properties, createdAt: now, updatedAt: now, archived: false });
+      return batchAnswer(reply, errors.length ? 207 : 201, results, errors, startedAt);
+    });
+    app.post(`${base}/contacts/batch/read`, async (request: FastifyRequest<{ Body: { properties?: string[]; inputs?: { id?: string }[] } }>, reply) => {
+      const inputs = batchInputs(request.body?.inputs);
+      if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
+      const startedAt = new Date().toISOString();
+      const asked = (request.body?.properties ?? []).map(String);
+      const missing = inputs.map((input) => String(input.id)).filter((id) => !contacts.has(id));
+      const results = [...new Set(inputs.map((input) => String(input.id)))].flatMap((id) => (contacts.has(id) ? [contactView(contacts.get(id)!, asked)] : []));
+      const errors = missing.length ? [batchError('OBJECT_NOT_FOUND', 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', { ids: missing })] : [];
+      return batchAnswer(reply, errors.length ? 207 : 200, results, errors, startedAt);
+    });
+    app.post(`${base}/contacts/batch/update`, async (request: FastifyRequest<{ Body: { inputs?: { id?: string; properties?: Record<string, string>; objectWriteTraceId?: string }[] } }>, reply) => {
+      const inputs = batchInputs(request.body?.inputs);
+      if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
+      const startedAt = new Date().toISOString();
+      // Invalid property values and repeated ids fail the whole batch (nothing is written); unknown ids fail per item.
+      const ids = inputs.map((input) => String(input.id));
+      const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+      if (repeated.length) return error(reply, 400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${[...new Set(repeated)].join(', ')}]. IDs must be unique`);
+      for (const input of inputs) {
+        if (!input.properties || typeof input.properties !== 'object') return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
+        const c = contacts.get(String(input.id));
+        const invalid = Object.keys(input.properties).find((name) => !propertyDefinitions.has(name) && !(c && name in c.properties));
+        if (invalid) return error(reply, 400, 'VALIDATION_ERROR', propertyMissing(invalid));
+      }
+      const results = [];
+      const errors = [];
+      for (const input of inputs) {
+        const c = contacts.get(String(input.id));
+        if (!c) {
+          errors.push(batchError('OBJECT_NOT_FOUND', 'Could not update some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', { ids: [String(input.id)], ...(input.objectWriteTraceId ? { objectWriteTraceId: [input.objectWriteTraceId] } : {}) }));
+          continue;
+        }
+        results.push({ ...updateContact(c, input.properties!), ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}) });
+      }
+      return batchAnswer(reply, errors.length ? 207 : 200, results, errors, startedAt);
     });
   }
 
@@ -192,6 +293,7 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     meetings,
     propertyDefinitions,
     requests: faults.requests,
+    calls: () => counter.snapshot(),
     seedContact(input) {
       const id = input.id ?? String(++nextId);
       const now = new Date().toISOString();

@@ -13,6 +13,7 @@ import type { Settings } from '../settings.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
 import { deletePrefix, hubspotEvent, round, startSimulatorProcess } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
+import { describeCalls, readVendorCalls, vendorCallFigures, type VendorCallFigures } from './vendor-calls.ts';
 
 /**
  * `npm run bench`: in one process and one run, on the same Redis:
@@ -22,7 +23,7 @@ import { isClusterUrl } from '../redis.ts';
  * The simulators run in a child process (they stand in for remote services), so CPU time per request
  * is draftbridge's own.
  */
-export interface BenchResult {
+export interface BenchResult extends VendorCallFigures {
   requests: number;
   pipeline_per_s: number;
   raw_bullmq_per_s: number;
@@ -49,7 +50,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
   };
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
-  const simulators = await startSimulatorProcess(settings);
+  const simulators = await startSimulatorProcess(settings, { ipc: true });
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
   const app = await buildServer(ctx);
@@ -60,6 +61,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     await deliver(app, ctx.settings.publicUrl, CONTACTS.map((c, i) => event(c, 900_000_000 + i)));
     await waitForCompleted(ctx, 'crm-sync', CONTACTS.length);
 
+    const calls0 = await readVendorCalls(simulators.child);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     for (let i = 0; i < n; i += 100) {
@@ -71,6 +73,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const pipelineMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const rss = process.memoryUsage().rss;
+    const calls = vendorCallFigures(calls0, await readVendorCalls(simulators.child), n);
 
     await workers.close();
     const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: [8, 4, 4, 4] });
@@ -102,6 +105,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       bare_fastify_per_s: round(barePerS),
       intake_ratio: round(intakePerS / barePerS, 3),
       rss_mb: round(rss / 1024 / 1024),
+      ...calls,
     };
   } finally {
     await workers.close().catch(() => undefined);
@@ -143,6 +147,12 @@ export function formatBench(r: BenchResult): string {
     `| ratio pipeline / raw BullMQ | ${r.ratio} | aim ≥ 0.5 |`,
     `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | one event per delivery |`,
     `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} |`,
+    '',
+    '| vendor calls per request (counted by the simulators) | calls | by endpoint |',
+    '| --- | ---: | --- |',
+    `| HubSpot | ${r.hubspot_calls_per_request} | ${describeCalls(r.hubspot_calls)} |`,
+    `| Microsoft Graph, the draft (messages) | ${r.graph_calls_per_request} | |`,
+    `| Microsoft Graph, all (with calendar and subscriptions) | ${r.graph_all_calls_per_request} | ${describeCalls(r.graph_calls)} |`,
     '',
     `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
   ].join('\n');

@@ -19,7 +19,7 @@ const REOPEN_SCRIPT = new RedisScript(`
 local state = redis.call('HGET', KEYS[1], 'state')
 local reason = redis.call('HGET', KEYS[1], 'reason')
 if state ~= 'failed' or reason ~= 'dead_letter' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'received', 'updatedAt', ARGV[1])
+redis.call('HSET', KEYS[1], 'state', 'received', 'updatedAt', ARGV[1], 'reopened', '1')
 redis.call('HDEL', KEYS[1], 'reason')
 return 1
 `);

@@ -61,6 +61,8 @@ export const RequestRecord = z.object({
   /** The booked slot ("start/end", UTC) and the calendar event's id. */
   bookedSlot: z.string().optional(),
   eventId: z.string().optional(),
+  /** Set when an operator reopened a dead-lettered request: its earlier run may have left a draft. */
+  reopened: z.string().optional(),
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 

@@ -95,6 +95,15 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
   return worker;
 }
 
+/**
+ * Nothing of this job can have happened before: its first run, not a retry, not picked up again
+ * after a crash (stalled) nor re-run after a queue pause (BullMQ counts every start). Stages use it to
+ * skip look-ups that could only find what an earlier run of the job left behind.
+ */
+export function isFirstAttempt(job: Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>): boolean {
+  return job.attemptsMade === 0 && job.attemptsStarted <= 1 && job.stalledCounter === 0;
+}
+
 function chain(queues: StageQueues, next: ChainedStage, requestId: string) {
   const queue: Queue<StageJob> = queues[next];
   return queue.add(next, { requestId, ...traceCarrier() }, { jobId: requestId });

@@ -41,4 +41,17 @@ describe('Graph calendar: getSchedule and mailboxSettings through the real Graph
       workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday'], startTime: '08:30:00.0000000', endTime: '16:00:00.0000000', timeZone: 'GMT Standard Time' },
     });
   });
+
+  it('keeps a mailbox zone and working hours for a while: one mailboxSettings call, not one per request', async () => {
+    const calls = () => sim.calls()['GET /v1.0/users/:user/mailboxSettings'] ?? 0;
+    const shortLived = new GraphMail({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.authorityHost, baseUrl: sim.graphBaseUrl, timeoutMs: 3000, calendarSettingsTtlMs: 100 });
+    const before = calls();
+    await Promise.all([shortLived.getCalendarSettings(OWNER), shortLived.getCalendarSettings(OWNER.toUpperCase())]);
+    expect((await shortLived.getCalendarSettings(OWNER)).timeZone).toBe('GMT Standard Time');
+    expect(calls() - before).toBe(1);
+    sim.setCalendarSettings(OWNER, { timeZone: 'W. Europe Standard Time', workingHours: { daysOfWeek: ['monday'], startTime: '09:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'W. Europe Standard Time' } } });
+    await new Promise((r) => setTimeout(r, 150));
+    expect((await shortLived.getCalendarSettings(OWNER)).timeZone).toBe('W. Europe Standard Time');
+    expect(calls() - before).toBe(2);
+  });
 });

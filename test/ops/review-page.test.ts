@@ -26,6 +26,8 @@ describe('review page /ops over the real pipeline', () => {
     h.sandbox.hubspot.inject({ status: 403, times: 1, path: /\/crm\/v3\/objects\/contacts\/1006$/, method: 'GET' });
     ids.dead = (await h.deliverWebhook('1006')).requestId;
     await h.waitForState(ids.dead, ['failed']);
+    // The rep's CRM note about the failure is written (an operator's retry meanwhile is refused as busy).
+    await h.waitForCrmNote(ids.dead);
   }, 60_000);
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { RequestNotFound, UpstreamUnavailable } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { closeQueues, createQueues, type StageQueues } from '../../src/pipeline/queues.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
-import { startStageWorker, type StageDefinition, type StageOutcome, type StageRunnerDeps } from '../../src/pipeline/stage-runner.ts';
+import { isFirstAttempt, startStageWorker, type StageDefinition, type StageOutcome, type StageRunnerDeps } from '../../src/pipeline/stage-runner.ts';
 import { createRedis, type RedisClient } from '../../src/redis.ts';
 import { defaultPolicy, deletePrefix, REDIS_URL, testRedis, uniquePrefix } from '../support/env.ts';
 
@@ -83,5 +83,25 @@ describe('stage runner (chaining, retry vs. dead letter from the error code)', (
     expect(await settled('req-runner-permanent')).toBe('failed');
     expect(attempts).toEqual([1]);
     expect(await deps.requests.get('req-runner-permanent')).toMatchObject({ state: 'failed', reason: 'dead_letter' });
+  });
+
+  it('tells a job its first attempt from a retry (the deliver stage skips its look-up only on the first)', async () => {
+    await open('req-runner-first');
+    const seen: boolean[] = [];
+    worker = startStageWorker(deps, { connection, prefix }, {
+      queue: 'draft',
+      concurrency: 1,
+      run: async (_deps, job) => {
+        seen.push(isFirstAttempt(job));
+        if (seen.length === 1) throw new UpstreamUnavailable('graph', 'answer lost', 504);
+        return 'done';
+      },
+    });
+    await queues.draft.add('draft', { requestId: 'req-runner-first' }, { jobId: 'req-runner-first' });
+    expect(await settled('req-runner-first')).toBe('completed');
+    expect(seen).toEqual([true, false]);
+    // Picked up again after a crash: BullMQ counted the start (and the stall), nothing failed.
+    expect(isFirstAttempt({ attemptsMade: 0, attemptsStarted: 2, stalledCounter: 1 })).toBe(false);
+    expect(isFirstAttempt({ attemptsMade: 0, attemptsStarted: 2, stalledCounter: 0 })).toBe(false);
   });
 });

@@ -78,6 +78,8 @@ export interface GraphSimulator {
   clientSecret: string;
   tls: SimulatorTls;
   requests: RecordedRequest[];
+  /** Calls per endpoint ("POST /v1.0/users/:user/messages"; token calls under the Entra routes), for the bench. */
+  calls(): Record<string, number>;
   subscriptions: Map<string, SimSubscription>;
   addMailbox(upn: string): { upn: string; userId: string };
   mailbox(upn: string): { upn: string; userId: string; messages: SimMessage[] };

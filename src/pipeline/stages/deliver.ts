@@ -6,11 +6,18 @@ import { VaultDraft, VaultOwner } from '../vault-sections.ts';
 /**
  * Stage 3 (deliver): `review` puts the draft into the owner's mailbox; `auto` (only for flows the
  * policy marks so) sends it with sendMail. Before creating or sending, the message is looked up by
- * its request-id property, so a retry after a crash never makes a second draft or e-mail.
+ * its request-id property, so a retry after a crash never makes a second draft or e-mail. On a job's
+ * first attempt of a request never reopened nothing can exist yet, so the look-up is skipped: one
+ * mailbox call per draft instead of two.
  */
 export type DeliverDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'mail' | 'vault' | 'requests' | 'watch' | 'approvals'>;
 
-export async function deliverDraft(deps: DeliverDraftDeps, requestId: string): Promise<'next' | 'done'> {
+export interface DeliverAttempt {
+  /** The job's first run (not a retry, not picked up again after a crash): see isFirstAttempt. */
+  firstAttempt: boolean;
+}
+
+export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, attempt: DeliverAttempt = { firstAttempt: false }): Promise<'next' | 'done'> {
   const { policy, mail, vault, requests } = deps;
   const record = await requests.get(requestId);
   if (!record) throw new RequestNotFound(requestId);
@@ -34,7 +41,9 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string): P
     requestId,
   };
 
-  const existing = await mail.findByRequestId(owner.email, requestId);
+  // A reopened request (an operator's retry of a dead letter) may have a draft from its earlier run.
+  const mayExist = !attempt.firstAttempt || record.reopened !== undefined;
+  const existing = mayExist ? await mail.findByRequestId(owner.email, requestId) : null;
   if (flow.delivery === 'auto') {
     if (!existing) await mail.sendMail(outgoing);
     else if (existing.isDraft) await mail.sendDraft(owner.email, existing.id);
