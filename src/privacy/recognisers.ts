@@ -139,6 +139,8 @@ const BUSINESS_NUMBER_BEFORE = /(?:\bPO|\bP\.O\.|Auftrag(?:snummer|s-?Nr\.?)?|Be
 const PHONE_BEFORE = /(?:tel|telefon|phone|fon|fax|mobil|mobile|handy|cell|ruf|call|whatsapp|durchwahl|erreichbar|unter|on)\b[^\d\n]{0,12}$/i;
 
 function phoneSpans(text: string, out: Span[]): void {
+  // The same number often comes again in one text: libphonenumber's answer is kept for this text only.
+  const parsed = new Map<string, { startsAt: number; endsAt: number }[]>();
   for (const candidate of text.matchAll(PHONE_CANDIDATE)) {
     const stretch = candidate[0];
     const digits = stretch.replace(/\D/g, '').length;
@@ -157,7 +159,12 @@ function phoneSpans(text: string, out: Span[]): void {
     }
     // libphonenumber knows every numbering plan but costs ~0.1 ms a call: only for what the loose forms left.
     if (covered < digits) {
-      for (const f of findPhoneNumbersInText(stretch, { defaultCountry: 'DE' })) if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt))) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
+      let found = parsed.get(stretch);
+      if (!found) {
+        found = findPhoneNumbersInText(stretch, { defaultCountry: 'DE' }).map((f) => ({ startsAt: f.startsAt, endsAt: f.endsAt }));
+        parsed.set(stretch, found);
+      }
+      for (const f of found) if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt))) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
     }
   }
 }
