@@ -18,7 +18,10 @@ const MARK = /\p{M}/u;
 export interface Skeleton {
   /** The folded text: lower case, no marks, ae/oe/ue as a/o/u, apostrophes dropped, one space per separator run. */
   text: string;
-  /** For each folded character, where its source starts and ends in the original text. */
+  /**
+   * For each folded character, where its source starts and ends in the original text. Views of
+   * buffers that the next `skeleton` call overwrites: read them before folding another text.
+   */
   start: Int32Array;
   end: Int32Array;
 }
@@ -52,7 +55,6 @@ let capacity = 0;
 let outBuf = new Uint16Array(0);
 let startBuf = new Int32Array(0);
 let endBuf = new Int32Array(0);
-let mergedBuf = new Uint8Array(0);
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -68,46 +70,51 @@ function codeUnitsToString(units: Uint16Array, n: number): string {
 /** Folds a text character by character, keeping where each folded character came from. */
 export function skeleton(input: string): Skeleton {
   // Hot path (every note, every CRM value): ASCII is handled inline, without regexes or allocations.
-  // Buffers sized for the worst case (a character folds to at most three), filled up to `n`.
+  // Buffers sized for the worst case (a character folds to at most three), filled up to `n`. The
+  // last folded character is kept in locals (code, range, merged) and written out when the next comes.
   const cap = input.length * 3 + 1;
   if (cap > capacity) {
     capacity = Math.max(cap, capacity * 2);
     outBuf = new Uint16Array(capacity);
     startBuf = new Int32Array(capacity);
     endBuf = new Int32Array(capacity);
-    mergedBuf = new Uint8Array(capacity);
   }
   const out = outBuf;
   const start = startBuf;
   const end = endBuf;
-  const merged = mergedBuf;
   let n = 0;
+  let last = -1; // code of the last folded character, -1 before the first
+  let lastStart = 0;
+  let lastEnd = 0;
+  let lastMerged = false;
   const len = input.length;
   for (let i = 0; i < len; ) {
     const c = input.charCodeAt(i);
     if (c < 128) {
       if (c === 32 || c === 45 || c === 95 || (c >= 9 && c <= 13)) {
-        if (n > 0 && out[n - 1] === 32) end[n - 1] = i + 1;
+        if (last === 32) lastEnd = i + 1;
         else {
-          out[n] = 32;
-          start[n] = i;
-          end[n] = i + 1;
-          merged[n] = 0;
+          if (n > 0) end[n - 1] = lastEnd;
+          out[n] = last = 32;
+          start[n] = lastStart = i;
+          lastEnd = i + 1;
+          lastMerged = false;
           n++;
         }
       } else if (c === 39 || c === 96) {
-        if (n > 0 && out[n - 1] !== 32) end[n - 1] = i + 1;
+        if (last !== 32 && last !== -1) lastEnd = i + 1;
       } else {
         const code = c >= 65 && c <= 90 ? c + 32 : c;
         // ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet.
-        if (code === 101 && n > 0 && !merged[n - 1] && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117) && (end[n - 1] === i || start[n - 1] === i)) {
-          end[n - 1] = i + 1;
-          merged[n - 1] = 1;
+        if (code === 101 && !lastMerged && (last === 97 || last === 111 || last === 117) && (lastEnd === i || lastStart === i)) {
+          lastEnd = i + 1;
+          lastMerged = true;
         } else {
-          out[n] = code;
-          start[n] = i;
-          end[n] = i + 1;
-          merged[n] = 0;
+          if (n > 0) end[n - 1] = lastEnd;
+          out[n] = last = code;
+          start[n] = lastStart = i;
+          lastEnd = i + 1;
+          lastMerged = false;
           n++;
         }
       }
@@ -119,37 +126,39 @@ export function skeleton(input: string): Skeleton {
     const kind = charKind(cp);
     if (kind === MARK_KIND) {
       // A combining mark belongs to the letter before it.
-      if (n > 0) end[n - 1] = next;
+      if (last !== -1) lastEnd = next;
     } else if (kind === APOSTROPHE_KIND) {
-      if (n > 0 && out[n - 1] !== 32) end[n - 1] = next;
+      if (last !== 32 && last !== -1) lastEnd = next;
     } else if (kind === SEPARATOR_KIND) {
-      if (n > 0 && out[n - 1] === 32) end[n - 1] = next;
+      if (last === 32) lastEnd = next;
       else {
-        out[n] = 32;
-        start[n] = i;
-        end[n] = next;
-        merged[n] = 0;
+        if (n > 0) end[n - 1] = lastEnd;
+        out[n] = last = 32;
+        start[n] = lastStart = i;
+        lastEnd = next;
+        lastMerged = false;
         n++;
       }
     } else {
       for (let k = 0; k < kind.length; k++) {
         const code = kind.charCodeAt(k);
-        if (code === 101 && n > 0 && !merged[n - 1] && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117) && (end[n - 1] === i || start[n - 1] === i)) {
-          end[n - 1] = next;
-          merged[n - 1] = 1;
+        if (code === 101 && !lastMerged && (last === 97 || last === 111 || last === 117) && (lastEnd === i || lastStart === i)) {
+          lastEnd = next;
+          lastMerged = true;
         } else {
-          out[n] = code;
-          start[n] = i;
-          end[n] = next;
-          merged[n] = 0;
+          if (n > 0) end[n - 1] = lastEnd;
+          out[n] = last = code;
+          start[n] = lastStart = i;
+          lastEnd = next;
+          lastMerged = false;
           n++;
         }
       }
     }
     i = next;
   }
-  // The positions are copied out: the work buffers are reused by the next call.
-  return { text: codeUnitsToString(out, n), start: start.slice(0, n), end: end.slice(0, n) };
+  if (n > 0) end[n - 1] = lastEnd;
+  return { text: codeUnitsToString(out, n), start: start.subarray(0, n), end: end.subarray(0, n) };
 }
 
 /** One folded key for every spelling of a value (the same folding as `skeleton`, without positions). */
