@@ -122,24 +122,59 @@ function wordBefore(text: string, end: number): [string, number] {
   return [text.slice(i, end), i];
 }
 
+/** Which cue lists a word before a name is on (lower-cased, as written in the lists). */
+interface CueWord {
+  honorific: boolean;
+  role: boolean;
+  verb: boolean;
+  /** The last word of a two-word verb cue ("spoke to"): only then is the word before it looked at. */
+  verbTail: boolean;
+  weak: boolean;
+  thing: boolean;
+}
+
+const VERB_TAILS = new Set([...VERB_CUES].filter((c) => c.includes(' ')).map((c) => c.slice(c.lastIndexOf(' ') + 1)));
+const cueWords = new Map<string, CueWord>();
+
+/** The cue lists of a word as written (cached: the same few words come before most names). */
+function cueWordOf(word: string): CueWord {
+  let c = cueWords.get(word);
+  if (!c) {
+    const p = word.toLowerCase();
+    const bare = p.replace(/\.$/, '');
+    c = {
+      honorific: HONORIFICS.has(p),
+      role: ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare),
+      verb: VERB_CUES.has(p),
+      verbTail: VERB_TAILS.has(p),
+      weak: WEAK_CUES.has(p),
+      thing: THING_CUES.has(p),
+    };
+    if (cueWords.size > 20_000) cueWords.clear();
+    cueWords.set(word, c);
+  }
+  return c;
+}
+
 function cueBefore(text: string, start: number): Cue {
   // Scanning back by hand: a regex anchored at the end would be tried from every position.
   let sepStart = start;
   while (sepStart > 0 && start - sepStart < 3 && SEP_CHAR.includes(text[sepStart - 1]!)) sepStart--;
   if (sepStart === start) return 'none';
-  const sep = text.slice(sepStart, start);
+  const oneSpace = start - sepStart === 1 && text.charCodeAt(sepStart) === 32;
   const [word, wordStart] = wordBefore(text, sepStart);
   if (!word) return 'none';
-  const p = word.toLowerCase();
-  if (HONORIFICS.has(p) && sep === ' ') return 'honorific';
-  const bare = p.replace(/\.$/, '');
-  const [word2] = wordStart > 0 && text[wordStart - 1] === ' ' ? wordBefore(text, wordStart - 1) : [''];
-  const two = word2 ? `${word2.toLowerCase()} ${p}` : '';
+  const c = cueWordOf(word);
+  if (c.honorific && oneSpace) return 'honorific';
   // A role or kinship word is as strong as an honorific ("Hausmeister Fischer", "Kollegin Dran").
-  if (ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare)) return sep === ' ' ? 'role' : 'strong';
-  if (VERB_CUES.has(p) || VERB_CUES.has(two)) return 'strong';
-  if (WEAK_CUES.has(p) && sep === ' ') return 'weak';
-  if (THING_CUES.has(p) && sep === ' ') return 'thing';
+  if (c.role) return oneSpace ? 'role' : 'strong';
+  if (c.verb) return 'strong';
+  if (c.verbTail && wordStart > 0 && text[wordStart - 1] === ' ') {
+    const [word2] = wordBefore(text, wordStart - 1);
+    if (word2 && VERB_CUES.has(`${word2.toLowerCase()} ${word.toLowerCase()}`)) return 'strong';
+  }
+  if (c.weak && oneSpace) return 'weak';
+  if (c.thing && oneSpace) return 'thing';
   return 'none';
 }
 
@@ -267,8 +302,7 @@ export function findNames(text: string): NameSpan[] {
     for (; k < words.length && run.length < 4; k++) {
       const prev = run[run.length - 1]!;
       const t = words[k]!;
-      const gap = text.slice(prev.end, t.start);
-      if (gap !== ' ' && !isParticleGap(gap)) break;
+      if (!(t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !isParticleGap(text.slice(prev.end, t.start))) break;
       if (!factsOfWord(t).shaped) {
         // "Siobhán Ó Briain": a one-letter particle inside the run.
         const after = words[k + 1];

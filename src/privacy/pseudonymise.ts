@@ -89,10 +89,10 @@ const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
 
 export class Pseudonymiser {
   private readonly counters = new Map<string, number>();
-  /** folded value → placeholder */
-  private readonly byValue = new Map<string, string>();
-  /** type and exact text → placeholder (a cache in front of the folded key) */
-  private readonly bySource = new Map<string, string>();
+  /** type → folded value → placeholder */
+  private readonly byValue = new Map<string, Map<string, string>>();
+  /** type → exact text → placeholder (a cache in front of the folded key) */
+  private readonly bySource = new Map<string, Map<string, string>>();
   /** placeholder → original value */
   private readonly originals = new Map<string, string>();
   private readonly issued: { type: string; placeholder: string }[] = [];
@@ -154,21 +154,26 @@ export class Pseudonymiser {
 
   private placeholderOf(type: string, original: string): string {
     // The same text seen again: no folding or phone parsing (libphonenumber costs ~0.1 ms a call).
-    const seen = this.bySource.get(`${type}\u0000${original}`);
+    let sources = this.bySource.get(type);
+    if (!sources) this.bySource.set(type, (sources = new Map()));
+    const seen = sources.get(original);
     if (seen) return seen;
     const placeholder = this.placeholderOfFolded(type, original);
-    this.bySource.set(`${type}\u0000${original}`, placeholder);
+    sources.set(original, placeholder);
     return placeholder;
   }
 
   private placeholderOfFolded(type: string, original: string): string {
-    const key = `${type}\u0000${type === 'PHONE' ? phoneKey(original) : fold(original)}`;
-    let placeholder = this.byValue.get(key);
+    // Names through the folding cache that `learn` fills anyway; other values are not kept beyond the job.
+    const key = type === 'PHONE' ? phoneKey(original) : type === 'PERSON' ? foldCached(original) : fold(original);
+    let values = this.byValue.get(type);
+    if (!values) this.byValue.set(type, (values = new Map()));
+    let placeholder = values.get(key);
     if (!placeholder) {
       const n = (this.counters.get(type) ?? 0) + 1;
       this.counters.set(type, n);
       placeholder = `[[${type}_${n}]]`;
-      this.byValue.set(key, placeholder);
+      values.set(key, placeholder);
       this.originals.set(placeholder, original);
       this.issued.push({ type, placeholder });
     }
@@ -216,10 +221,11 @@ export class Pseudonymiser {
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
   private learn(value: string, placeholder: string): void {
     const valueFolded = foldCached(value);
-    const key = valueFolded.replace(/ /g, '');
+    const space = valueFolded.indexOf(' ');
+    const key = space === -1 ? valueFolded : valueFolded.replace(/ /g, '');
     if (key.length < 3 || this.learned.has(key)) return;
     this.learned.set(key, placeholder);
-    this.learnedFirst.add(valueFolded.split(' ')[0]!);
+    this.learnedFirst.add(space === -1 ? valueFolded : valueFolded.slice(0, space));
     const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
     if (parts.length > 1) {
       for (const part of parts) {
