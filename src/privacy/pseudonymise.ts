@@ -83,16 +83,15 @@ interface KnownValue {
   placeholder: string;
 }
 
+const MULTI_PART = /[\s-]/;
+
 // Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.
 const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
 const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
 
 export class Pseudonymiser {
-  private readonly counters = new Map<string, number>();
-  /** type → folded value → placeholder */
-  private readonly byValue = new Map<string, Map<string, string>>();
-  /** type → exact text → placeholder (a cache in front of the folded key) */
-  private readonly bySource = new Map<string, Map<string, string>>();
+  /** Per entity type: placeholders by exact text (a cache in front of the folded key) and by folded value, and how many were issued. */
+  private readonly byType = new Map<string, { bySource: Map<string, string>; byValue: Map<string, string>; count: number }>();
   /** placeholder → original value */
   private readonly originals = new Map<string, string>();
   private readonly issued: { type: string; placeholder: string }[] = [];
@@ -153,30 +152,21 @@ export class Pseudonymiser {
   }
 
   private placeholderOf(type: string, original: string): string {
+    let placeholders = this.byType.get(type);
+    if (!placeholders) this.byType.set(type, (placeholders = { bySource: new Map(), byValue: new Map(), count: 0 }));
     // The same text seen again: no folding or phone parsing (libphonenumber costs ~0.1 ms a call).
-    let sources = this.bySource.get(type);
-    if (!sources) this.bySource.set(type, (sources = new Map()));
-    const seen = sources.get(original);
+    const seen = placeholders.bySource.get(original);
     if (seen) return seen;
-    const placeholder = this.placeholderOfFolded(type, original);
-    sources.set(original, placeholder);
-    return placeholder;
-  }
-
-  private placeholderOfFolded(type: string, original: string): string {
     // Names through the folding cache that `learn` fills anyway; other values are not kept beyond the job.
     const key = type === 'PHONE' ? phoneKey(original) : type === 'PERSON' ? foldCached(original) : fold(original);
-    let values = this.byValue.get(type);
-    if (!values) this.byValue.set(type, (values = new Map()));
-    let placeholder = values.get(key);
+    let placeholder = placeholders.byValue.get(key);
     if (!placeholder) {
-      const n = (this.counters.get(type) ?? 0) + 1;
-      this.counters.set(type, n);
-      placeholder = `[[${type}_${n}]]`;
-      values.set(key, placeholder);
+      placeholder = `[[${type}_${++placeholders.count}]]`;
+      placeholders.byValue.set(key, placeholder);
       this.originals.set(placeholder, original);
       this.issued.push({ type, placeholder });
     }
+    placeholders.bySource.set(original, placeholder);
     return placeholder;
   }
 
@@ -226,6 +216,8 @@ export class Pseudonymiser {
     if (key.length < 3 || this.learned.has(key)) return;
     this.learned.set(key, placeholder);
     this.learnedFirst.add(space === -1 ? valueFolded : valueFolded.slice(0, space));
+    // A one-word name has no parts to learn separately.
+    if (!MULTI_PART.test(value)) return;
     const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
     if (parts.length > 1) {
       for (const part of parts) {
