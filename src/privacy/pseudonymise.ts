@@ -93,8 +93,9 @@ export class Pseudonymiser {
   /** Per entity type: placeholders by exact text (a cache in front of the folded key) and by folded value, and how many were issued. */
   private readonly byType = new Map<string, { bySource: Map<string, string>; byValue: Map<string, string>; count: number }>();
   /** placeholder → original value */
-  private readonly originals = new Map<string, string>();
   private readonly issued: { type: string; placeholder: string }[] = [];
+  /** The original value of each issued placeholder, in the same order. */
+  private readonly originals: string[] = [];
   private readonly fieldPlaceholders = new Map<string, string>();
   private readonly knownPattern: RegExp | undefined;
   /** folded match → placeholder, for known-value matches (variants fold to the same key) */
@@ -163,8 +164,8 @@ export class Pseudonymiser {
     if (!placeholder) {
       placeholder = `[[${type}_${++placeholders.count}]]`;
       placeholders.byValue.set(key, placeholder);
-      this.originals.set(placeholder, original);
       this.issued.push({ type, placeholder });
+      this.originals.push(original);
     }
     placeholders.bySource.set(original, placeholder);
     return placeholder;
@@ -309,6 +310,6 @@ export class Pseudonymiser {
 
   /** Only placeholders that were actually used in a text are worth keeping; the vault stores this. */
   mapping(): Record<string, string> {
-    return Object.fromEntries(this.originals);
+    return Object.fromEntries(this.issued.map((e, i) => [e.placeholder, this.originals[i]!]));
   }
 }
