@@ -112,10 +112,18 @@ const RUN_TERM_TRIGGERS = new RegExp(
   CATEGORY_ORDER.flatMap((c) => LEXICON[c].flatMap((t) => (typeof t === 'string' ? [] : [t.trigger]))).join('|'),
   'g',
 );
-const LINE_BOUND = !/\\[sSWDxuc0]|\[\^(?![^\]]*\\n)/.test(CATEGORY_ORDER.flatMap((c) => LEXICON[c].map((t) => (typeof t === 'string' ? t : t.source))).join('|'));
+/** Whether a regex source may match a line break (a negated class without \n, \s, \W, \D or a code escape). */
+function crossesLines(source: string): boolean {
+  return /\\[sSWDxuc0]|\[\^(?![^\]]*\\n)/.test(source);
+}
+const LINE_BOUND = !crossesLines(CATEGORY_ORDER.flatMap((c) => LEXICON[c].map((t) => (typeof t === 'string' ? t : t.source))).join('|'));
 
 const CASED_ORDER = Object.keys(CASE_SENSITIVE) as SensitiveCategory[];
 const CASED_CATEGORIES = new RegExp(`${B}(?:${CASED_ORDER.map((c) => `(?<${c}>${CASE_SENSITIVE[c]})`).join('|')})`, 'g');
+// Every case-sensitive term contains "MS" or a union name, and none crosses a line break: only lines
+// with one of them are scanned.
+const CASED_TRIGGERS = new RegExp(`MS|${UNION_NAMES}`, 'g');
+const CASED_LINE_BOUND = !crossesLines(Object.values(CASE_SENSITIVE).join('|'));
 
 // Business topics that contain a sensitive stem but say nothing about a person: named sectors and
 // institutions, addresses ("Church Street"), and any sensitive stem inside a product or project
@@ -126,11 +134,11 @@ const BUSINESS_TOPICS =
 const IBAN_LIKE = /\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b/g;
 
 /** The lexicon's matches in text[from, to) (whole lines): a slice, so the scan stops at `to`. */
-function lexiconSpans(lexicon: RegExp, text: string, from: number, to: number, spans: SensitiveSpan[]): void {
+function lexiconSpans(lexicon: RegExp, text: string, from: number, to: number, spans: SensitiveSpan[], order = CATEGORY_ORDER): void {
   const part = from === 0 && to === text.length ? text : text.slice(from, to);
   lexicon.lastIndex = 0;
   for (let m = lexicon.exec(part); m; m = lexicon.exec(part)) {
-    const category = CATEGORY_ORDER.find((c) => m!.groups![c] !== undefined)!;
+    const category = order.find((c) => m!.groups![c] !== undefined)!;
     spans.push({ category, start: from + m.index, end: from + m.index + m[0].length });
     if (m[0].length === 0) lexicon.lastIndex++;
   }
@@ -160,9 +168,15 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
     }
     if (from < lower.length) lexiconSpans(WITHOUT_RUN_TERMS, lower, from, lower.length, spans);
   }
-  for (const m of masked.matchAll(CASED_CATEGORIES)) {
-    const category = CASED_ORDER.find((c) => m.groups![c] !== undefined)!;
-    spans.push({ category, start: m.index, end: m.index + m[0].length });
+  if (!CASED_LINE_BOUND) lexiconSpans(CASED_CATEGORIES, masked, 0, masked.length, spans, CASED_ORDER);
+  else {
+    CASED_TRIGGERS.lastIndex = 0;
+    for (let t = CASED_TRIGGERS.exec(masked); t; t = CASED_TRIGGERS.exec(masked)) {
+      const newline = masked.indexOf('\n', t.index);
+      const lineEnd = newline === -1 ? masked.length : newline + 1;
+      lexiconSpans(CASED_CATEGORIES, masked, masked.lastIndexOf('\n', t.index) + 1, lineEnd, spans, CASED_ORDER);
+      CASED_TRIGGERS.lastIndex = lineEnd;
+    }
   }
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });
   const categories = [...new Set(spans.map((s) => s.category))];
