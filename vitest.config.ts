@@ -11,6 +11,7 @@ const UNIT = [
   'test/privacy/recognisers.test.ts',
   'test/privacy/leak-guard.test.ts',
   'test/privacy/pseudonymise.test.ts',
+  'test/privacy/scan-equivalence.test.ts',
   'test/privacy/cli.test.ts',
   'test/privacy-output/reidentify.test.ts',
   'test/intake/signature.test.ts',

@@ -18,22 +18,41 @@ const DATE =
   `|(?:${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{4})`;
 // The cue, a few filler words ("ist der", "am", ":"), then the date. The cue is hidden with the date.
 const BIRTH_CUE = '(?:Geburtsdatum|Geb\\.-?\\s?Datum|Geburtstag|geb\\.|geboren|Date of birth|Birth ?date|DOB|D\\.O\\.B\\.?|born|birthday|b\\.)';
-const DOB = new RegExp(`(?<![A-Za-z\\u00C0-\\u024F])${BIRTH_CUE}(?:\\s*:|\\s+(?:am|ist|der|den|on|is|the|was|:))*\\s*${DATE}(?!\\d)`, 'gi');
+const DOB = new RegExp(`${BIRTH_CUE}(?:\\s*:|\\s+(?:am|ist|der|den|on|is|the|was|:))*\\s*${DATE}(?!\\d)`, 'gi');
 
 const TAX_CUE = '(?:Steuernummer|Steuer-?Nr\\.?|St\\.-?\\s?Nr\\.?|StNr\\.?|Steuer-Nummer|tax (?:number|no\\.?|reference)|German tax no\\.?)';
 const TAX_NUMBER = '\\d{2,5}(?:[ /]\\d{3,5}){1,3}|\\d{10,13}';
-const TAX_AFTER_CUE = new RegExp(`(?<![A-Za-z\\u00C0-\\u024F])${TAX_CUE}\\s*:?\\s*(${TAX_NUMBER})(?!\\d)`, 'gi');
+const TAX_AFTER_CUE = new RegExp(`${TAX_CUE}\\s*:?\\s*(${TAX_NUMBER})(?!\\d)`, 'gi');
 // The slashed Länder formats are distinctive enough without a cue: 181/815/08155, 21/815/08150, 93815/08152, 133/8150/8159.
 const TAX_SLASHED = /(?<![\d/.])(?:\d{2,3}\/\d{3,4}\/\d{4,5}|\d{5}\/\d{5})(?![\d/])/g;
 
 const SSN_CUE = '(?:Sozialversicherungs(?:nummer|-?Nr\\.?)|SV-?(?:Nummer|Nr\\.?)|SVNR|Versicherungsnummer|Rentenversicherungsnummer|RV-?Nr\\.?|AHV-?(?:Nummer|Nr\\.?)|social security (?:number|no\\.?)|SSN|national insurance (?:number|no\\.?)|NI number|NINO)';
-const SSN_AFTER_CUE = new RegExp(`(?<![A-Za-z\\u00C0-\\u024F])${SSN_CUE}\\s*:?\\s*([A-Z0-9](?:[A-Z0-9 ./-]{6,18})[A-Z0-9])(?![A-Za-z0-9])`, 'gi');
+const SSN_AFTER_CUE = new RegExp(`${SSN_CUE}\\s*:?\\s*([A-Z0-9](?:[A-Z0-9 ./-]{6,18})[A-Z0-9])(?![A-Za-z0-9])`, 'gi');
 // Austrian SV-Nummer: 3-digit serial, check digit, birth date DDMMYY.
 const AT_SSN = /(?<!\d)\d{4} ?\d{6}(?!\d)/g;
 
 const ID_CUE =
   '(?:Personalausweis(?:nummer|-?Nr\\.?)?|Ausweis(?:nummer|-?Nr\\.?)|Reisepass(?:nummer|-?Nr\\.?)?|Pass(?:nummer|-?Nr\\.?)|Identit(?:ä|ae)tskarte|Dokumentennummer|passport(?: number| no\\.?)?|ID[ -]card(?: number| no\\.?)?|identity card(?: number| no\\.?)?|ID (?:number|no\\.?)|document number|driving licen[cs]e(?: number| no\\.?)?|F(?:ü|ue)hrerschein(?:nummer|-?Nr\\.?)?)';
-const ID_AFTER_CUE = new RegExp(`(?<![A-Za-z\\u00C0-\\u024F])${ID_CUE}\\s*:?\\s*(?:(?:ist|is|lautet|die|the|der)\\s+)?([A-Z0-9]{6,12})(?![A-Za-z0-9])`, 'gi');
+const ID_AFTER_CUE = new RegExp(`${ID_CUE}\\s*:?\\s*(?:(?:ist|is|lautet|die|the|der)\\s+)?([A-Z0-9]{6,12})(?![A-Za-z0-9])`, 'gi');
+
+// A cue starts a word: no Latin letter right before it (the class as a case-insensitive regex sees it).
+// Checked by hand on each match instead of a lookbehind in front of the cue: with the lookbehind first
+// the engine tries every position of the text; without it, it can skip ahead to a possible cue.
+const LETTER_BEFORE = /[A-Za-z\u00C0-\u024F]/i;
+
+/** The matches of a global regex whose match must start a word, as a lookbehind would have found them. */
+function* cueMatches(re: RegExp, text: string): Generator<RegExpExecArray> {
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    if (m.index > 0 && LETTER_BEFORE.test(text[m.index - 1]!)) {
+      // Not at a word start: no match can start here; the next position may.
+      re.lastIndex = m.index + 1;
+      continue;
+    }
+    yield m;
+  }
+}
 
 export function atSsnValid(raw: string): boolean {
   const d = raw.replace(/\s/g, '');
@@ -47,18 +66,18 @@ export function atSsnValid(raw: string): boolean {
 }
 
 export function identifierSpans(text: string, out: IdentifierSpan[]): void {
-  for (const m of text.matchAll(DOB)) out.push({ type: 'DOB', start: m.index, end: m.index + m[0].length });
-  for (const m of text.matchAll(TAX_AFTER_CUE)) {
+  for (const m of cueMatches(DOB, text)) out.push({ type: 'DOB', start: m.index, end: m.index + m[0].length });
+  for (const m of cueMatches(TAX_AFTER_CUE, text)) {
     out.push({ type: 'TAXID', start: m.index + m[0].length - m[1]!.length, end: m.index + m[0].length });
   }
   for (const m of text.matchAll(TAX_SLASHED)) out.push({ type: 'TAXID', start: m.index, end: m.index + m[0].length });
-  for (const m of text.matchAll(SSN_AFTER_CUE)) {
+  for (const m of cueMatches(SSN_AFTER_CUE, text)) {
     const value = m[1]!;
     if (!/\d/.test(value)) continue;
     out.push({ type: 'SSN', start: m.index + m[0].length - value.length, end: m.index + m[0].length });
   }
   for (const m of text.matchAll(AT_SSN)) if (atSsnValid(m[0])) out.push({ type: 'SSN', start: m.index, end: m.index + m[0].length });
-  for (const m of text.matchAll(ID_AFTER_CUE)) {
+  for (const m of cueMatches(ID_AFTER_CUE, text)) {
     const value = m[1]!;
     // Document numbers are upper case and carry a digit, or are long ("L01X00T47", "CFGHJKLMN").
     if (value !== value.toUpperCase() || (!/\d/.test(value) && value.length < 8)) continue;

@@ -57,9 +57,6 @@ const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC
 /** Name particles, inside a run ("De Luca", "van der Berg", "Ó Briain", "Mac Giolla", "Ní Bhriain"). */
 const PARTICLES = new Set(['von', 'van', 'de', 'der', 'den', 'zu', 'di', 'da', 'del', 'della', 'dos', 'das', 'du', 'le', 'la', 'ter', 'ten', 'bin', 'ibn', 'al', 'el', 'abu', 'ó', 'ní', 'nic', 'mac', 'mc', 'uí', 'ua', 'o']);
 
-// A capitalised word of any script, with inner apostrophes and hyphens ("O'Sullivan", "Al-Masri").
-// No lookbehind or lookahead: checked by hand below, a regex tried at every position stays cheap.
-const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*/gu;
 const WORD_BEFORE_CHAR = /[\p{L}\p{M}\p{N}'’]/u;
 const NAME_PART = String.raw`(?:[OD]['’]|Mc|Mac|Fitz)?\p{Lu}[\p{Ll}\p{M}]*(?:['’]\p{L}[\p{Ll}\p{M}]*)?`;
 const CAPITALISED = new RegExp(`^${NAME_PART}(?:-${NAME_PART})*$`, 'u');
@@ -72,6 +69,11 @@ export interface Token {
   text: string;
   start: number;
   end: number;
+}
+
+/** A capitalised word with what the rules know about it, looked up once per word of the text. */
+interface Word extends Token {
+  facts: WordFacts | undefined;
 }
 
 interface WordFacts {
@@ -98,6 +100,12 @@ function factsOf(word: string): WordFacts {
   return f;
 }
 
+/** The facts of a word of the scanned text (kept on the word: the rules ask several times). */
+function factsOfWord(word: Token): WordFacts {
+  const w = word as Word;
+  return (w.facts ??= factsOf(w.text));
+}
+
 type Cue = 'honorific' | 'role' | 'strong' | 'weak' | 'thing' | 'none';
 
 /** Letters, marks and the joiners a cue word may contain; ASCII decided by code, the rest by class. */
@@ -114,24 +122,59 @@ function wordBefore(text: string, end: number): [string, number] {
   return [text.slice(i, end), i];
 }
 
+/** Which cue lists a word before a name is on (lower-cased, as written in the lists). */
+interface CueWord {
+  honorific: boolean;
+  role: boolean;
+  verb: boolean;
+  /** The last word of a two-word verb cue ("spoke to"): only then is the word before it looked at. */
+  verbTail: boolean;
+  weak: boolean;
+  thing: boolean;
+}
+
+const VERB_TAILS = new Set([...VERB_CUES].filter((c) => c.includes(' ')).map((c) => c.slice(c.lastIndexOf(' ') + 1)));
+const cueWords = new Map<string, CueWord>();
+
+/** The cue lists of a word as written (cached: the same few words come before most names). */
+function cueWordOf(word: string): CueWord {
+  let c = cueWords.get(word);
+  if (!c) {
+    const p = word.toLowerCase();
+    const bare = p.replace(/\.$/, '');
+    c = {
+      honorific: HONORIFICS.has(p),
+      role: ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare),
+      verb: VERB_CUES.has(p),
+      verbTail: VERB_TAILS.has(p),
+      weak: WEAK_CUES.has(p),
+      thing: THING_CUES.has(p),
+    };
+    if (cueWords.size > 20_000) cueWords.clear();
+    cueWords.set(word, c);
+  }
+  return c;
+}
+
 function cueBefore(text: string, start: number): Cue {
   // Scanning back by hand: a regex anchored at the end would be tried from every position.
   let sepStart = start;
   while (sepStart > 0 && start - sepStart < 3 && SEP_CHAR.includes(text[sepStart - 1]!)) sepStart--;
   if (sepStart === start) return 'none';
-  const sep = text.slice(sepStart, start);
+  const oneSpace = start - sepStart === 1 && text.charCodeAt(sepStart) === 32;
   const [word, wordStart] = wordBefore(text, sepStart);
   if (!word) return 'none';
-  const p = word.toLowerCase();
-  if (HONORIFICS.has(p) && sep === ' ') return 'honorific';
-  const bare = p.replace(/\.$/, '');
-  const [word2] = wordStart > 0 && text[wordStart - 1] === ' ' ? wordBefore(text, wordStart - 1) : [''];
-  const two = word2 ? `${word2.toLowerCase()} ${p}` : '';
+  const c = cueWordOf(word);
+  if (c.honorific && oneSpace) return 'honorific';
   // A role or kinship word is as strong as an honorific ("Hausmeister Fischer", "Kollegin Dran").
-  if (ROLE_WORDS.has(bare) || ROLE_SUFFIX.test(bare)) return sep === ' ' ? 'role' : 'strong';
-  if (VERB_CUES.has(p) || VERB_CUES.has(two)) return 'strong';
-  if (WEAK_CUES.has(p) && sep === ' ') return 'weak';
-  if (THING_CUES.has(p) && sep === ' ') return 'thing';
+  if (c.role) return oneSpace ? 'role' : 'strong';
+  if (c.verb) return 'strong';
+  if (c.verbTail && wordStart > 0 && text[wordStart - 1] === ' ') {
+    const [word2] = wordBefore(text, wordStart - 1);
+    if (word2 && VERB_CUES.has(`${word2.toLowerCase()} ${word.toLowerCase()}`)) return 'strong';
+  }
+  if (c.weak && oneSpace) return 'weak';
+  if (c.thing && oneSpace) return 'thing';
   return 'none';
 }
 
@@ -141,24 +184,96 @@ function companyOrModelFollows(text: string, end: number): boolean {
   return COMPANY_SUFFIX.test(next[1]!) || /^[\p{L}-]*\d/u.test(next[1]!);
 }
 
+/** A gap between two words that is a name particle ("De Luca", "van der Berg"). */
+function isParticleGap(gap: string): boolean {
+  // The longest particle has five letters: longer gaps (often whole sentences) need no regex.
+  const core = gap.trim();
+  return core.length <= 5 && PARTICLE_BEFORE.test(gap) && PARTICLES.has(core.toLowerCase());
+}
+
 const CONJUNCTION_BEFORE = /(?:,|,? (?:und|and|sowie|oder|or|&)) $/;
 const CONJUNCTION_AFTER = /^(?:,|,? (?:und|and|sowie|oder|or|&)) /;
 
 let lastText: string | undefined;
-let lastWords: Token[] = [];
+let lastWords: Word[] = [];
 
-/** The capitalised words of a text (the last text's list is kept: the pseudonymiser asks again). */
+// What each code point is to the word scan, filled in on first sight (BMP; the rest via the Map):
+// 1 an upper-case letter (\p{Lu}), 2 another letter or a mark, 3 neither.
+const UPPER = 1;
+const LETTER = 2;
+const OTHER = 3;
+const bmpKinds = new Uint8Array(0x10000);
+const astralKinds = new Map<number, number>();
+const LU = /^\p{Lu}$/u;
+const LETTER_OR_MARK = /^[\p{L}\p{M}]$/u;
+function codePointKind(cp: number): number {
+  let kind = cp < 0x10000 ? bmpKinds[cp]! : (astralKinds.get(cp) ?? 0);
+  if (kind === 0) {
+    const ch = String.fromCodePoint(cp);
+    kind = LU.test(ch) ? UPPER : LETTER_OR_MARK.test(ch) ? LETTER : OTHER;
+    if (cp < 0x10000) bmpKinds[cp] = kind;
+    else astralKinds.set(cp, kind);
+  }
+  return kind;
+}
+
+/**
+ * The capitalised words of a text ("O'Sullivan", "Al-Masri", "Nguyễn"): an upper-case letter of any
+ * script and every letter, mark, apostrophe and hyphen after it (what `\p{Lu}[\p{L}\p{M}'’-]*` with
+ * the u flag matches), unless a letter, digit or apostrophe comes right before; trailing hyphens and
+ * apostrophes dropped. Scanned by hand: that regex and its match objects cost more than all the
+ * name rules. The last text's list is kept: the pseudonymiser asks again.
+ */
 export function capitalWords(text: string): readonly Token[] {
   if (text === lastText) return lastWords;
-  const words: Token[] = [];
-  for (const m of text.matchAll(CAPITAL_WORD)) {
-    if (m.index > 0) {
-      const c = text.charCodeAt(m.index - 1);
-      if (c < 128 ? (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 39 : WORD_BEFORE_CHAR.test(text[m.index - 1]!)) continue;
+  const words: Word[] = [];
+  const len = text.length;
+  let i = 0;
+  while (i < len) {
+    const c = text.charCodeAt(i);
+    let size = 1;
+    if (c < 128) {
+      if (c < 65 || c > 90) {
+        i++;
+        continue;
+      }
+    } else {
+      const cp = text.codePointAt(i)!;
+      size = cp > 0xffff ? 2 : 1;
+      if (codePointKind(cp) !== UPPER) {
+        i += size;
+        continue;
+      }
     }
-    let w = m[0];
-    while (w.endsWith('-') || w.endsWith("'") || w.endsWith('’')) w = w.slice(0, -1);
-    words.push({ text: w, start: m.index, end: m.index + w.length });
+    // The rest of the word: letters and marks of any script, apostrophes, hyphens.
+    let j = i + size;
+    while (j < len) {
+      const d = text.charCodeAt(j);
+      if (d < 128) {
+        if ((d >= 97 && d <= 122) || (d >= 65 && d <= 90) || d === 39 || d === 45) j++;
+        else break;
+      } else if (d === 0x2019) j++;
+      else {
+        const cp = text.codePointAt(j)!;
+        if (codePointKind(cp) === OTHER) break;
+        j += cp > 0xffff ? 2 : 1;
+      }
+    }
+    if (i > 0) {
+      const b = text.charCodeAt(i - 1);
+      if (b < 128 ? (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 39 : WORD_BEFORE_CHAR.test(text[i - 1]!)) {
+        i = j;
+        continue;
+      }
+    }
+    let end = j;
+    while (end > i) {
+      const e = text.charCodeAt(end - 1);
+      if (e !== 45 && e !== 39 && e !== 0x2019) break;
+      end--;
+    }
+    words.push({ text: text.slice(i, end), start: i, end, facts: undefined });
+    i = j;
   }
   lastText = text;
   lastWords = words;
@@ -174,11 +289,11 @@ export function findNames(text: string): NameSpan[] {
     let start = words[i]!;
     // A one-letter particle before a name ("Ó Briain", "O Sullivan") belongs to it.
     const spanStart = start.start;
-    if (!factsOf(start.text).shaped && PARTICLES.has(start.text.toLowerCase()) && words[i + 1] && words[i + 1]!.start === start.end + 1 && factsOf(words[i + 1]!.text).shaped) {
+    if (!factsOfWord(start).shaped && PARTICLES.has(start.text.toLowerCase()) && words[i + 1] && words[i + 1]!.start === start.end + 1 && factsOfWord(words[i + 1]!).shaped) {
       i++;
       start = words[i]!;
     }
-    const f = factsOf(start.text);
+    const f = factsOfWord(start);
     if (!f.shaped) continue;
     // The run: name-shaped words separated by one space, or by a name particle ("De Luca", "van der").
     const run: Token[] = [start];
@@ -187,12 +302,11 @@ export function findNames(text: string): NameSpan[] {
     for (; k < words.length && run.length < 4; k++) {
       const prev = run[run.length - 1]!;
       const t = words[k]!;
-      const gap = text.slice(prev.end, t.start);
-      if (gap !== ' ' && !(PARTICLE_BEFORE.test(gap) && PARTICLES.has(gap.trim().toLowerCase()))) break;
-      if (!factsOf(t.text).shaped) {
+      if (!(t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !isParticleGap(text.slice(prev.end, t.start))) break;
+      if (!factsOfWord(t).shaped) {
         // "Siobhán Ó Briain": a one-letter particle inside the run.
         const after = words[k + 1];
-        if (PARTICLES.has(t.text.toLowerCase()) && after && after.start === t.end + 1 && factsOf(after.text).shaped && run.length < 3) {
+        if (PARTICLES.has(t.text.toLowerCase()) && after && after.start === t.end + 1 && factsOfWord(after).shaped && run.length < 3) {
           run.push(after);
           runIdx.push(k + 1);
           k++;
@@ -206,7 +320,7 @@ export function findNames(text: string): NameSpan[] {
     // Most capitalised words are German nouns: with no unknown or given word in the run, only an
     // honorific can make it a name, and the cue is looked up only then (hot path).
     const plain = run.every((t) => {
-      const w = factsOf(t.text);
+      const w = factsOfWord(t);
       return w.common && !w.givenAny;
     });
     if (plain && !(spanStart > 1 && text[spanStart - 1] === ' ')) continue;
@@ -246,7 +360,7 @@ export function findNames(text: string): NameSpan[] {
 
 /** How many words of the run are a person's name (0: none), given the cue before it. */
 function acceptRun(run: Token[], cue: Cue): number {
-  const words = run.map((t) => factsOf(t.text));
+  const words = run.map(factsOfWord);
   const unknown = words.map((w) => !w.common);
   const givenAny = words.map((w) => w.givenAny);
   const given = words.map((w) => w.givenAny && !w.english);

@@ -83,19 +83,19 @@ interface KnownValue {
   placeholder: string;
 }
 
+const MULTI_PART = /[\s-]/;
+
 // Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.
 const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
 const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
 
 export class Pseudonymiser {
-  private readonly counters = new Map<string, number>();
-  /** folded value → placeholder */
-  private readonly byValue = new Map<string, string>();
-  /** type and exact text → placeholder (a cache in front of the folded key) */
-  private readonly bySource = new Map<string, string>();
+  /** Per entity type: placeholders by exact text (a cache in front of the folded key) and by folded value, and how many were issued. */
+  private readonly byType = new Map<string, { bySource: Map<string, string>; byValue: Map<string, string>; count: number }>();
   /** placeholder → original value */
-  private readonly originals = new Map<string, string>();
   private readonly issued: { type: string; placeholder: string }[] = [];
+  /** The original value of each issued placeholder, in the same order. */
+  private readonly originals: string[] = [];
   private readonly fieldPlaceholders = new Map<string, string>();
   private readonly knownPattern: RegExp | undefined;
   /** folded match → placeholder, for known-value matches (variants fold to the same key) */
@@ -153,25 +153,21 @@ export class Pseudonymiser {
   }
 
   private placeholderOf(type: string, original: string): string {
+    let placeholders = this.byType.get(type);
+    if (!placeholders) this.byType.set(type, (placeholders = { bySource: new Map(), byValue: new Map(), count: 0 }));
     // The same text seen again: no folding or phone parsing (libphonenumber costs ~0.1 ms a call).
-    const seen = this.bySource.get(`${type}\u0000${original}`);
+    const seen = placeholders.bySource.get(original);
     if (seen) return seen;
-    const placeholder = this.placeholderOfFolded(type, original);
-    this.bySource.set(`${type}\u0000${original}`, placeholder);
-    return placeholder;
-  }
-
-  private placeholderOfFolded(type: string, original: string): string {
-    const key = `${type}\u0000${type === 'PHONE' ? phoneKey(original) : fold(original)}`;
-    let placeholder = this.byValue.get(key);
+    // Names through the folding cache that `learn` fills anyway; other values are not kept beyond the job.
+    const key = type === 'PHONE' ? phoneKey(original) : type === 'PERSON' ? foldCached(original) : fold(original);
+    let placeholder = placeholders.byValue.get(key);
     if (!placeholder) {
-      const n = (this.counters.get(type) ?? 0) + 1;
-      this.counters.set(type, n);
-      placeholder = `[[${type}_${n}]]`;
-      this.byValue.set(key, placeholder);
-      this.originals.set(placeholder, original);
+      placeholder = `[[${type}_${++placeholders.count}]]`;
+      placeholders.byValue.set(key, placeholder);
       this.issued.push({ type, placeholder });
+      this.originals.push(original);
     }
+    placeholders.bySource.set(original, placeholder);
     return placeholder;
   }
 
@@ -216,10 +212,13 @@ export class Pseudonymiser {
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
   private learn(value: string, placeholder: string): void {
     const valueFolded = foldCached(value);
-    const key = valueFolded.replace(/ /g, '');
+    const space = valueFolded.indexOf(' ');
+    const key = space === -1 ? valueFolded : valueFolded.replace(/ /g, '');
     if (key.length < 3 || this.learned.has(key)) return;
     this.learned.set(key, placeholder);
-    this.learnedFirst.add(valueFolded.split(' ')[0]!);
+    this.learnedFirst.add(space === -1 ? valueFolded : valueFolded.slice(0, space));
+    // A one-word name has no parts to learn separately.
+    if (!MULTI_PART.test(value)) return;
     const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
     if (parts.length > 1) {
       for (const part of parts) {
@@ -311,6 +310,6 @@ export class Pseudonymiser {
 
   /** Only placeholders that were actually used in a text are worth keeping; the vault stores this. */
   mapping(): Record<string, string> {
-    return Object.fromEntries(this.originals);
+    return Object.fromEntries(this.issued.map((e, i) => [e.placeholder, this.originals[i]!]));
   }
 }

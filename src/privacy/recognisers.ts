@@ -139,6 +139,8 @@ const BUSINESS_NUMBER_BEFORE = /(?:\bPO|\bP\.O\.|Auftrag(?:snummer|s-?Nr\.?)?|Be
 const PHONE_BEFORE = /(?:tel|telefon|phone|fon|fax|mobil|mobile|handy|cell|ruf|call|whatsapp|durchwahl|erreichbar|unter|on)\b[^\d\n]{0,12}$/i;
 
 function phoneSpans(text: string, out: Span[]): void {
+  // The same number often comes again in one text: libphonenumber's answer is kept for this text only.
+  const parsed = new Map<string, { startsAt: number; endsAt: number }[]>();
   for (const candidate of text.matchAll(PHONE_CANDIDATE)) {
     const stretch = candidate[0];
     const digits = stretch.replace(/\D/g, '').length;
@@ -157,7 +159,12 @@ function phoneSpans(text: string, out: Span[]): void {
     }
     // libphonenumber knows every numbering plan but costs ~0.1 ms a call: only for what the loose forms left.
     if (covered < digits) {
-      for (const f of findPhoneNumbersInText(stretch, { defaultCountry: 'DE' })) if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt))) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
+      let found = parsed.get(stretch);
+      if (!found) {
+        found = findPhoneNumbersInText(stretch, { defaultCountry: 'DE' }).map((f) => ({ startsAt: f.startsAt, endsAt: f.endsAt }));
+        parsed.set(stretch, found);
+      }
+      for (const f of found) if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt))) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
     }
   }
 }
@@ -219,26 +226,45 @@ function placeholderRanges(text: string): [number, number][] {
 
 const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, IDDOC: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
 
-/** Keeps non-overlapping spans: longer and higher-priority first; nothing inside an existing placeholder. */
+/** Which of two overlapping spans wins: the longer, then the higher priority, then the earlier. */
+const rank = (a: Span, b: Span): number => b.end - b.start - (a.end - a.start) || PRIORITY[b.type] - PRIORITY[a.type] || a.start - b.start;
+
+const overlaps = (ranges: readonly (readonly [number, number])[], start: number, end: number): boolean => ranges.some(([a, b]) => a < end && b > start);
+
+/**
+ * Keeps non-overlapping spans: longer and higher-priority first (ties in the order found); nothing
+ * inside an existing placeholder. A span competes only with the spans it overlaps, directly or
+ * through others: most spans stand alone and are decided on their own, and only each group of
+ * overlapping spans is ranked, not every span of the text.
+ */
 export function resolveOverlaps(spans: Span[], blocked: [number, number][] = []): Span[] {
-  spans.sort((a, b) => b.end - b.start - (a.end - a.start) || PRIORITY[b.type] - PRIORITY[a.type] || a.start - b.start);
-  // An occupancy map instead of pairwise checks: linear in the covered text, not quadratic in spans.
-  const end = spans.reduce((m, s) => Math.max(m, s.end), blocked.reduce((m, [, b]) => Math.max(m, b), 0));
-  const taken = new Uint8Array(end);
-  for (const [a, b] of blocked) taken.fill(1, a, b);
+  const live = spans.filter((s) => s.end > s.start);
+  const order = live.map((_, i) => i).sort((x, y) => live[x]!.start - live[y]!.start || x - y);
+  const walls = blocked.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const kept: Span[] = [];
-  for (const s of spans) {
-    if (s.end <= s.start) continue;
-    let free = true;
-    for (let i = s.start; i < s.end; i++) {
-      if (taken[i]) {
-        free = false;
-        break;
+  let w = 0;
+  for (let k = 0; k < order.length; ) {
+    const first = live[order[k]!]!;
+    let groupEnd = first.end;
+    let j = k + 1;
+    for (; j < order.length && live[order[j]!]!.start < groupEnd; j++) groupEnd = Math.max(groupEnd, live[order[j]!]!.end);
+    while (w < walls.length && walls[w]![1] <= first.start) w++;
+    const groupWalls: [number, number][] = [];
+    for (let v = w; v < walls.length && walls[v]![0] < groupEnd; v++) groupWalls.push(walls[v]!);
+    if (j === k + 1) {
+      if (!overlaps(groupWalls, first.start, first.end)) kept.push(first);
+    } else {
+      const taken = groupWalls;
+      const won: Span[] = [];
+      for (const x of order.slice(k, j).sort((x, y) => rank(live[x]!, live[y]!) || x - y)) {
+        const s = live[x]!;
+        if (overlaps(taken, s.start, s.end)) continue;
+        taken.push([s.start, s.end]);
+        won.push(s);
       }
+      kept.push(...won.sort((a, b) => a.start - b.start));
     }
-    if (!free) continue;
-    taken.fill(1, s.start, s.end);
-    kept.push(s);
+    k = j;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept;
 }
