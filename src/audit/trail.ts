@@ -3,7 +3,7 @@ import type { RedisClient as Redis } from '../redis.ts';
 import { z } from 'zod';
 import { keysFor } from '../keys.ts';
 import type { OutboundScanner } from '../ports.ts';
-import { findPersonalValues } from './personal-data.ts';
+import { findPersonalValues, isGeneratedId } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
 import { SubjectKeys } from './subject-keys.ts';
 
@@ -293,7 +293,7 @@ export class AuditTrail {
     const findings: string[] = [];
     for (const [k, v] of Object.entries(details)) {
       const values = Array.isArray(v) ? v : [v];
-      const found = values.flatMap((x) => (typeof x === 'string' ? [...findPersonalValues(x), ...(this.scanner?.(x) ?? [])] : []));
+      const found = values.flatMap((x) => (typeof x === 'string' && !isGeneratedId(x) ? [...findPersonalValues(x), ...(this.scanner?.(x) ?? [])] : []));
       if (found.length > 0) {
         findings.push(...found);
         out[k] = '[removed: personal data]';
