@@ -226,6 +226,48 @@ export interface LlmPort {
  */
 export type OutboundScanner = (text: string) => string[];
 
+// ---------- Provider quotas ----------
+
+/** One limit of a provider quota: at most `maxCount` calls and `maxWeight` units (tokens) in any `windowMs`. */
+export interface RateRule {
+  windowMs: number;
+  maxCount?: number;
+  maxWeight?: number;
+}
+
+/** A provider quota shared by every draftbridge process (LLM deployment, HubSpot portal). */
+export interface RateBudgetSpec {
+  /** Names the shared budget (one per deployment or portal). */
+  name: string;
+  rules: RateRule[];
+  /**
+   * Extra spacing when a booking waits for an older one to leave a window: the provider sees calls a
+   * little later (and less evenly) than they were booked, so exactly at the edge would be too early.
+   */
+  marginMs: number;
+}
+
+/** A booking; `settle` needs it to correct the weight. */
+export interface RateTicket {
+  readonly name: string;
+  readonly member: string;
+  readonly weight: number;
+}
+
+export type RateGrant = { granted: true; waitMs: number; ticket: RateTicket } | { granted: false; waitMs: number };
+
+/**
+ * Schedules calls against a provider's quota across processes (src/rate-budget.ts, on Redis). A
+ * connector books before it calls and waits `waitMs` (the booked time); bookings are first come, first
+ * served, so waiting callers do not race each other for the slot that frees next.
+ */
+export interface RateBudget {
+  /** Books `weight` units at the earliest time every rule allows; refuses when that is more than `maxWaitMs` away. */
+  reserve(spec: RateBudgetSpec, weight: number, maxWaitMs: number): Promise<RateGrant>;
+  /** Replaces a booking's weight with what the provider really counted (a booking already gone is fine). */
+  settle(ticket: RateTicket, weight: number): Promise<void>;
+}
+
 // ---------- Wiring ----------
 
 /** The three systems a deployment talks to; built once by the command line and handed to the workers. */

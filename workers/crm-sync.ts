@@ -4,11 +4,11 @@ import { syncCrm } from '../src/pipeline/stages/crm-sync.ts';
 import type { Policy } from '../src/policy.ts';
 
 /** crm-sync: note on the contact and draftbridge_status, once per request. */
-export function crmSyncStage(policy: Policy): StageDefinition<'crm-sync'> {
+export function crmSyncStage(_policy: Policy): StageDefinition<'crm-sync'> {
   return {
     queue: 'crm-sync',
     concurrency: 4,
-    limiter: { max: Math.max(1, Math.floor(policy.limits.hubspot.requestsPer10s / 4)), duration: 10_000 },
+    // No queue limiter: every HubSpot call is booked in the portal's shared budget (the connector).
     run: async (deps, job) => {
       const data = StageJob.parse(job.data);
       await syncCrm(deps, data.requestId, data.event);

@@ -2,20 +2,23 @@ import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef, type RateBudget, type RateBudgetSpec } from '../../src/ports.ts';
 import { z } from 'zod';
-import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
+import { retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
  * CrmPort on the official @hubspot/api-client. Reads only the properties asked for (the policy's
  * minimisation list) and drops anything else HubSpot returns. 429 becomes UpstreamRateLimited (the
  * pipeline pauses the queue), 5xx and network failures are retried briefly and then reported as
- * UpstreamUnavailable, other 4xx as UpstreamRejected.
+ * UpstreamUnavailable, other 4xx as UpstreamRejected. Every call is first booked in the portal's
+ * ten-second budget, shared by all draftbridge processes (RateBudget), and waits for its slot.
  */
 export interface HubSpotCrmOptions {
   accessToken: string;
   basePath: string;
   requestsPer10s: number;
+  /** The portal's shared request budget (Redis); without one calls are not paced (tests of other behaviour). */
+  rateBudget?: RateBudget;
   /** Retries for 5xx/network errors inside one call (the queue retries further). */
   serverErrorRetries?: number;
   /** Per request; a hung HubSpot must not hold a job until its lock expires. */
@@ -28,6 +31,8 @@ export interface HubSpotCrmOptions {
 }
 
 const NOTE_TO_CONTACT = 202;
+/** Longest a call waits for its booked slot; further out, the queue pauses instead. */
+const MAX_BOOKING_WAIT_MS = 30_000;
 const MEETING_TO_CONTACT = 200;
 
 /** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
@@ -35,7 +40,8 @@ const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(
 
 export class HubSpotCrm implements CrmPort {
   readonly client: Client;
-  private readonly window: RateWindow;
+  private readonly rateBudget: RateBudget | undefined;
+  private readonly quota: RateBudgetSpec;
   private readonly serverErrorRetries: number;
   private readonly timeoutMs: number;
   private readonly metrics: ConnectorMetrics;
@@ -46,7 +52,9 @@ export class HubSpotCrm implements CrmPort {
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
     this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
-    this.window = new RateWindow(Math.max(1, options.requestsPer10s), 10_000);
+    this.rateBudget = options.rateBudget;
+    // HubSpot counts a rolling ten seconds; 100 ms apart from the edge absorbs uneven arrival.
+    this.quota = { name: 'hubspot', rules: [{ windowMs: 10_000, maxCount: Math.max(1, options.requestsPer10s) }], marginMs: 100 };
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
@@ -105,9 +113,16 @@ export class HubSpotCrm implements CrmPort {
     await this.call('updateContact', () => this.client.crm.contacts.basicApi.update(record.id, { properties }));
   }
 
+  private async book(operation: string): Promise<void> {
+    if (!this.rateBudget) return;
+    const grant = await this.rateBudget.reserve(this.quota, 1, MAX_BOOKING_WAIT_MS);
+    if (!grant.granted) throw new UpstreamRateLimited('hubspot', Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS), `hubspot ${operation}: portal budget booked ahead`);
+    if (grant.waitMs > 0) await this.sleep(grant.waitMs);
+  }
+
   private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
     for (let attempt = 0; ; attempt++) {
-      await this.window.acquire();
+      await this.book(operation);
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
         this.metrics.upstream('hubspot', 'ok');

@@ -45,7 +45,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   // Budgets and rate limits off: this measures our overhead, not the providers' quotas.
   const policy: Policy = {
     ...basePolicy,
-    limits: { hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
+    limits: { ...basePolicy.limits, hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
     llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
   };
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };

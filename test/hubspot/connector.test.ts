@@ -3,7 +3,8 @@ import { HubSpotCrm } from '../../connectors/hubspot/connector.ts';
 import { ensureCustomProperties } from '../../connectors/hubspot/setup.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { defaultPolicy } from '../support/env.ts';
+import { RedisRateBudget } from '../../src/rate-budget.ts';
+import { defaultPolicy, deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 const TOKEN = 'pat-eu1-sandbox-token';
 
@@ -92,5 +93,42 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
     expect(await missing.json()).toMatchObject({ status: 'error', category: 'OBJECT_NOT_FOUND', correlationId: expect.any(String) });
     const unauth = await fetch(`${sim.url}/crm/v3/objects/contacts/501`);
     expect(unauth.status).toBe(401);
+  });
+
+  it('shares the portal\'s ten-second budget across processes; the simulator enforces the rolling window with HubSpot\'s 429', async () => {
+    const redis = await testRedis();
+    const prefix = uniquePrefix('hubspot-quota');
+    try {
+      sim.setRateLimit({ max: 3, intervalMs: 10_000 });
+      const sleeps: number[] = [];
+      const rateBudget = new RedisRateBudget(redis, { prefix });
+      // Two processes' connectors on one portal budget of 3 per 10 s.
+      const [a, b] = [0, 1].map(() => new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 3, rateBudget, sleep: async (ms) => void sleeps.push(ms) }));
+      await a!.getOwner('77');
+      await b!.getOwner('77');
+      await a!.getOwner('77');
+      expect(sleeps).toEqual([]);
+      // The fourth call, from either process, is booked after the first leaves the window (not slept here).
+      const booked = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 3, rateBudget, sleep: async (ms) => void sleeps.push(ms) });
+      await booked.getOwner('77').catch(() => undefined);
+      expect(sleeps).toHaveLength(1);
+      expect(sleeps[0]).toBeGreaterThan(9_000);
+      expect(sleeps[0]).toBeLessThanOrEqual(10_100);
+      // Not having waited, that call met the simulator's limit: HubSpot's documented 429.
+      expect(sim.rateLimitStats()).toEqual({ calls: 3, throttled: 1 });
+      const res = await fetch(`${sim.url}/crm/v3/owners/77`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('3');
+      expect(res.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
+      expect(res.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
+      expect(await res.json()).toEqual({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: expect.any(String), policyName: 'TEN_SECONDLY_ROLLING', requestId: expect.any(String) });
+      // The connector turns it into a queue pause for the window.
+      const err = await a!.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UpstreamRateLimited);
+    } finally {
+      sim.setRateLimit(undefined);
+      await deletePrefix(prefix);
+      redis.disconnect();
+    }
   });
 });
