@@ -8,8 +8,8 @@ import { retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
  * CrmPort on the official @hubspot/api-client. Reads only the properties asked for (the policy's
- * minimisation list) and drops anything else HubSpot returns. 429 becomes UpstreamRateLimited (the
- * pipeline pauses the queue), 5xx and network failures are retried briefly and then reported as
+ * minimisation list) and drops anything else HubSpot returns. A 429 is waited out briefly and booked
+ * again, twice; then it becomes UpstreamRateLimited (the pipeline pauses the queue). 5xx and network failures are retried briefly and then reported as
  * UpstreamUnavailable, other 4xx as UpstreamRejected. Every call is first booked in the portal's
  * ten-second budget, shared by all draftbridge processes (RateBudget), and waits for its slot.
  */
@@ -33,6 +33,9 @@ export interface HubSpotCrmOptions {
 const NOTE_TO_CONTACT = 202;
 /** Longest a call waits for its booked slot; further out, the queue pauses instead. */
 const MAX_BOOKING_WAIT_MS = 30_000;
+/** 429s waited out in process (then booked again) before the stage's queue pauses. */
+const THROTTLE_RETRIES = 2;
+const MAX_IN_PROCESS_RETRY_AFTER_MS = 2_000;
 const MEETING_TO_CONTACT = 200;
 
 /** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
@@ -53,8 +56,9 @@ export class HubSpotCrm implements CrmPort {
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
     this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
     this.rateBudget = options.rateBudget;
-    // HubSpot counts a rolling ten seconds; 100 ms apart from the edge absorbs uneven arrival.
-    this.quota = { name: 'hubspot', rules: [{ windowMs: 10_000, maxCount: Math.max(1, options.requestsPer10s) }], marginMs: 100 };
+    // HubSpot counts a rolling ten seconds; a quarter second past the edge absorbs calls that leave
+    // a busy process later than booked.
+    this.quota = { name: 'hubspot', rules: [{ windowMs: 10_000, maxCount: Math.max(1, options.requestsPer10s) }], marginMs: 250 };
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
@@ -121,7 +125,8 @@ export class HubSpotCrm implements CrmPort {
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
-    for (let attempt = 0; ; attempt++) {
+    let throttled = 0;
+    for (let attempt = 0; ; ) {
       await this.book(operation);
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
@@ -140,6 +145,14 @@ export class HubSpotCrm implements CrmPort {
           const headers = lowerCase(e.headers);
           // Without Retry-After the ten-second window is what HubSpot counts against.
           const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds'] ?? 10_000);
+          // A rolling window frees a slot soon: wait briefly (its Retry-After if short) and book again,
+          // so one early call does not pause the whole stage; persistent throttling still does.
+          const brief = retryAfterMs(headers, 1_000);
+          if (throttled < THROTTLE_RETRIES && brief <= MAX_IN_PROCESS_RETRY_AFTER_MS) {
+            throttled++;
+            await this.sleep(brief);
+            continue;
+          }
           throw new UpstreamRateLimited('hubspot', retryAfterMs(headers, interval), `hubspot ${operation} throttled`);
         }
         if (status !== undefined && status >= 400 && status < 500) {
@@ -151,6 +164,7 @@ export class HubSpotCrm implements CrmPort {
           throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`, status, { cause: err });
         }
         await this.sleep(200 * 2 ** attempt + Math.random() * 100);
+        attempt++;
       }
     }
   }

@@ -208,7 +208,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     faults.record(request);
   });
 
-  const complete = async (request: FastifyRequest, reply: FastifyReply, modelName: string) => {
+  const complete = async (request: FastifyRequest, reply: FastifyReply, modelName: string, azure = true) => {
     const body = (request.body ?? {}) as ChatBody;
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return azureError(reply, 400, 'BadRequest', "'messages' is a required property", { param: 'messages', type: 'invalid_request_error' });
@@ -223,7 +223,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
         innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...FILTER_RESULTS, violence: { filtered: true, severity: 'medium' } } },
       });
     }
-    if (quota) {
+    if (quota && azure) {
       // Azure counts the prompt estimate plus max_tokens at admission (a request without it: 4096 here).
       const cost = estimateTokens(system + user) + (body.max_completion_tokens ?? body.max_tokens ?? 4096);
       const verdict = quota.admit(cost);
@@ -287,8 +287,8 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     if (body?.model !== deployment) return azureError(reply, 404, 'DeploymentNotFound', 'The API deployment for this resource does not exist.');
     return complete(request, reply, model);
   });
-  // An OpenAI-compatible local model (Ollama, vLLM): no key required.
-  app.post('/v1/chat/completions', async (request, reply) => complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b'));
+  // An OpenAI-compatible local model (Ollama, vLLM): no key required, no Azure quota.
+  app.post('/v1/chat/completions', async (request, reply) => complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b', false));
 
   const url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   return {
