@@ -247,11 +247,13 @@ export interface RateBudgetSpec {
   marginMs: number;
 }
 
-/** A booking; `settle` needs it to correct the weight. */
+/** A booking; `settle` needs it to correct the weight or the time. */
 export interface RateTicket {
   readonly name: string;
   readonly member: string;
   readonly weight: number;
+  /** The quota's longest window: how long the booking must stay counted. */
+  readonly windowMs: number;
 }
 
 export type RateGrant = { granted: true; waitMs: number; ticket: RateTicket } | { granted: false; waitMs: number };
@@ -264,8 +266,12 @@ export type RateGrant = { granted: true; waitMs: number; ticket: RateTicket } | 
 export interface RateBudget {
   /** Books `weight` units at the earliest time every rule allows; refuses when that is more than `maxWaitMs` away. */
   reserve(spec: RateBudgetSpec, weight: number, maxWaitMs: number): Promise<RateGrant>;
-  /** Replaces a booking's weight with what the provider really counted (a booking already gone is fine). */
-  settle(ticket: RateTicket, weight: number): Promise<void>;
+  /**
+   * Corrects a booking after the call: `weight` is what the provider really counted; `restamp` moves
+   * it to now when the call reached the provider later than booked (a busy process, a slow client), so
+   * later bookings count from when it really went. A booking already gone is fine.
+   */
+  settle(ticket: RateTicket, correction: { weight?: number; restamp?: boolean }): Promise<void>;
 }
 
 // ---------- Wiring ----------

@@ -59,12 +59,19 @@ redis.call('PEXPIRE', KEYS[1], wait + longest + 1000)
 return { 1, wait, member }
 `);
 
-/** Swaps a booking's weight, keeping its time. */
+/** Swaps a booking's weight and, with ARGV[3] = 1, moves it to now if that is later; keeps it counted a window. */
 const SETTLE = new RedisScript(`
 local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not at then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
+at = tonumber(at)
+if ARGV[3] == '1' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if now > at then at = now end
+end
+if ARGV[2] ~= ARGV[1] then redis.call('ZREM', KEYS[1], ARGV[1]) end
 redis.call('ZADD', KEYS[1], at, ARGV[2])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[4]) then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 return 1
 `);
 
@@ -82,14 +89,15 @@ export class RedisRateBudget implements RateBudget {
     const args: (string | number)[] = [randomUUID(), w, Math.max(0, Math.floor(maxWaitMs)), Math.max(0, Math.ceil(spec.marginMs)), spec.rules.length];
     for (const r of spec.rules) args.push(r.windowMs, r.maxCount ?? 0, r.maxWeight ?? 0);
     const [granted, waitMs, member] = (await RESERVE.run(this.redis, [this.keys.rateBudget(spec.name)], args)) as [number, number, string];
-    return granted === 1 ? { granted: true, waitMs, ticket: { name: spec.name, member, weight: w } } : { granted: false, waitMs };
+    const windowMs = Math.max(...spec.rules.map((r) => r.windowMs)) + spec.marginMs;
+    return granted === 1 ? { granted: true, waitMs, ticket: { name: spec.name, member, weight: w, windowMs } } : { granted: false, waitMs };
   }
 
-  async settle(ticket: RateTicket, weight: number): Promise<void> {
-    const w = Math.max(0, Math.ceil(weight));
-    if (w === ticket.weight) return;
+  async settle(ticket: RateTicket, correction: { weight?: number; restamp?: boolean }): Promise<void> {
+    const w = correction.weight === undefined ? ticket.weight : Math.max(0, Math.ceil(correction.weight));
+    if (w === ticket.weight && !correction.restamp) return;
     const member = ticket.member.replace(/\|\d+$/, `|${w}`);
-    await SETTLE.run(this.redis, [this.keys.rateBudget(ticket.name)], [ticket.member, member]);
+    await SETTLE.run(this.redis, [this.keys.rateBudget(ticket.name)], [ticket.member, member, correction.restamp ? 1 : 0, ticket.windowMs]);
   }
 }
 

@@ -2,7 +2,7 @@ import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef, type RateBudget, type RateBudgetSpec } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
 import { z } from 'zod';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
 
@@ -117,17 +117,25 @@ export class HubSpotCrm implements CrmPort {
     await this.call('updateContact', () => this.client.crm.contacts.basicApi.update(record.id, { properties }));
   }
 
-  private async book(operation: string): Promise<void> {
-    if (!this.rateBudget) return;
+  private async book(operation: string): Promise<RateTicket | undefined> {
+    if (!this.rateBudget) return undefined;
     const grant = await this.rateBudget.reserve(this.quota, 1, MAX_BOOKING_WAIT_MS);
     if (!grant.granted) throw new UpstreamRateLimited('hubspot', Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS), `hubspot ${operation}: portal budget booked ahead`);
     if (grant.waitMs > 0) await this.sleep(grant.waitMs);
+    return grant.ticket;
+  }
+
+  /** Never fails the call: a booking left at its booked time only makes the next ones a little early. */
+  private async restamp(ticket: RateTicket | undefined): Promise<void> {
+    if (ticket) await this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
     let throttled = 0;
     for (let attempt = 0; ; ) {
-      await this.book(operation);
+      const ticket = await this.book(operation);
+      // A busy process sends later than booked: later bookings count from when it really went.
+      void this.restamp(ticket);
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
         this.metrics.upstream('hubspot', 'ok');

@@ -141,7 +141,7 @@ export class DraftingLlm implements LlmPort {
       this.metrics.upstream('llm', 'ok');
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       // What the deployment counted at admission: its prompt count (now known) plus max_tokens.
-      if (ticket && completion.usage) await this.rateBudget?.settle(ticket, usage.promptTokens + this.maxCompletionTokens);
+      if (ticket && completion.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens });
       this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
       this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = completion.choices[0]?.message.parsed;
@@ -174,6 +174,8 @@ export class DraftingLlm implements LlmPort {
     let throttled = 0;
     for (let attempt = 0; ; ) {
       const ticket = await this.book(route, request);
+      // A busy process sends later than booked: later bookings count from when it really went.
+      if (ticket) void this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
       try {
         const completion = await route.client.chat.completions.parse({
           model: route.model,
