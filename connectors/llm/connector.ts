@@ -60,7 +60,7 @@ export interface DraftingLlmOptions {
   budgets: { eu: RouteBudget; local: RouteBudget };
   /** The shared quota schedule (Redis); without one calls are not paced (tests of other behaviour). */
   rateBudget?: RateBudget;
-  /** Retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
+  /** Retries for 408/409/5xx and connection errors (429s have their own, see `complete`). */
   maxRetries?: number;
   /** Waits between those retries (tests pass one that does not really wait). */
   sleep?: (ms: number) => Promise<void>;
@@ -141,7 +141,8 @@ export class DraftingLlm implements LlmPort {
       this.metrics.upstream('llm', 'ok');
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
       // What the deployment counted at admission: its prompt count (now known) plus max_tokens.
-      if (ticket && completion.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens });
+      // (A correction lost to a Redis hiccup only leaves the estimate in place: never fail the draft for it.)
+      if (ticket && completion.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens }).catch(() => undefined);
       this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
       this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = completion.choices[0]?.message.parsed;
