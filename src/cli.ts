@@ -192,8 +192,8 @@ program
   .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
   .option('--json', 'print one JSON object instead of a table')
   .option('--requests <n>', 'callback requests to push through (also the HubSpot burst)', '1000')
-  .option('--llm-requests <n>', 'requests in the LLM quota scenario', '1000')
-  .option('--llm-tpm <n>', "the simulated deployment's tokens per minute (RPM 6 per 1,000)", '400000')
+  .option('--llm-requests <n>', 'requests in the LLM quota scenario', '500')
+  .option('--llm-tpm <n>', "the simulated deployment's tokens per minute (RPM 6 per 1,000)", '200000')
   .option('--llm-latency-ms <n>', 'how long the simulated model takes to answer', '2000')
   .option('--no-quota', 'skip the vendor-quota scenarios (LLM goodput, HubSpot burst)')
   .action(async (opts: { json?: boolean; requests: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {

@@ -18,7 +18,8 @@ import { deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, wait
  * - LLM goodput: a burst of callback requests against an Azure deployment of `llmTpm` tokens per
  *   minute (RPM 6 per 1,000 TPM) answering in `llmLatencyMs`. Utilisation = tokens the deployment
  *   counted (prompt estimate + max_tokens, as Azure does at admission) in the whole minutes from its
- *   first admission up to its last, over TPM; 429 rate = its 429 answers over all its calls.
+ *   first admission up to its last, over TPM; 429 rate = its 429 answers over all its calls. The draft
+ *   queue is held until intake has fetched every request, so the quota meets a backlog throughout.
  * - HubSpot burst: `requests` callback webhooks at once against a portal allowing 190 calls per 10 s.
  *   The floor is the time that limit needs for the calls the simulator answered (calls per request as
  *   counted there, so fewer calls per request lower the floor): calls / 19 per s.
@@ -30,11 +31,14 @@ export interface QuotaBenchResult {
   llm_quota_utilisation: number;
   llm_429_rate: number;
   llm_steady_minutes: number;
+  /** Jobs that ended failed (dead letters) in either scenario: pacing must not cost requests. */
+  llm_failed_jobs: number;
   burst_requests: number;
   burst_drain_s: number;
   burst_drain_floor_s: number;
   burst_hubspot_calls_per_request: number;
   burst_hubspot_429_rate: number;
+  burst_failed_jobs: number;
 }
 
 export interface QuotaBenchOptions {
@@ -63,7 +67,7 @@ async function llmScenario(baseSettings: Settings, basePolicy: Policy, options: 
     llm: { ...basePolicy.llm, routes: { eu: route, local: route } },
   };
   const n = options.llmRequests;
-  const { report } = await withPipeline(baseSettings, policy, { type: 'quota', llm: { tokensPerMinute: tpm, requestsPerMinute: rpm }, llmLatencyMs: options.llmLatencyMs }, n);
+  const { report, failed } = await withPipeline(baseSettings, policy, { type: 'quota', llm: { tokensPerMinute: tpm, requestsPerMinute: rpm }, llmLatencyMs: options.llmLatencyMs }, n, { draftBacklog: true });
   const admitted = [...report.llm.admitted].sort((a, b) => a.at - b.at);
   const first = admitted[0]?.at ?? 0;
   const last = admitted.at(-1)?.at ?? 0;
@@ -77,6 +81,7 @@ async function llmScenario(baseSettings: Settings, basePolicy: Policy, options: 
     llm_quota_utilisation: minutes > 0 ? round(counted / (minutes * tpm), 3) : Number.NaN,
     llm_429_rate: round(report.llm.throttled / Math.max(1, report.llm.calls), 4),
     llm_steady_minutes: minutes,
+    llm_failed_jobs: failed,
   };
 }
 
@@ -86,7 +91,7 @@ async function burstScenario(baseSettings: Settings, basePolicy: Policy, n: numb
     limits: { ...basePolicy.limits, hubspot: { requestsPer10s: HUBSPOT_LIMIT.max } },
     llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
   };
-  const { report, seconds } = await withPipeline(baseSettings, policy, { type: 'quota', hubspot: HUBSPOT_LIMIT }, n);
+  const { report, seconds, failed } = await withPipeline(baseSettings, policy, { type: 'quota', hubspot: HUBSPOT_LIMIT }, n);
   const perSecond = HUBSPOT_LIMIT.max / (HUBSPOT_LIMIT.intervalMs / 1000);
   return {
     burst_requests: n,
@@ -94,11 +99,16 @@ async function burstScenario(baseSettings: Settings, basePolicy: Policy, n: numb
     burst_drain_floor_s: round(report.hubspot.calls / perSecond),
     burst_hubspot_calls_per_request: round(report.hubspot.calls / n, 2),
     burst_hubspot_429_rate: round(report.hubspot.throttled / Math.max(1, report.hubspot.calls + report.hubspot.throttled), 4),
+    burst_failed_jobs: failed,
   };
 }
 
-/** `n` callback webhooks at once through the whole pipeline with the vendors' limits set; the drain time and the vendors' counts. */
-async function withPipeline(baseSettings: Settings, policy: Policy, limits: QuotaCommand, n: number): Promise<{ seconds: number; report: QuotaReport }> {
+/**
+ * `n` callback webhooks at once through the whole pipeline with the vendors' limits set; the drain time
+ * and the vendors' counts. `draftBacklog` holds the draft queue until intake has fetched all `n`, so the
+ * LLM meets a steady backlog from its first call instead of however fast a busy machine runs intake.
+ */
+async function withPipeline(baseSettings: Settings, policy: Policy, limits: QuotaCommand, n: number, options: { draftBacklog?: boolean } = {}): Promise<{ seconds: number; report: QuotaReport; failed: number }> {
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbquota-${randomUUID().slice(0, 8)}}` : `dbquota-${randomUUID().slice(0, 8)}`;
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
   const simulators = await startSimulatorProcess(settings, { ipc: true });
@@ -110,6 +120,7 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
     const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas.budget));
     try {
       await ask(simulators, limits);
+      if (options.draftBacklog) await ctx.queues.draft.pause();
       const t0 = performance.now();
       for (let i = 0; i < n; i += 100) {
         const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => {
@@ -119,10 +130,16 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
         const status = await deliver(app, ctx.settings.publicUrl, batch);
         if (status !== 204) throw new Error(`webhook answered ${status}`);
       }
+      if (options.draftBacklog) {
+        await waitForCompleted(ctx, 'intake', n);
+        await ctx.queues.draft.resume();
+      }
       await waitForCompleted(ctx, 'crm-sync', n);
       const seconds = (performance.now() - t0) / 1000;
       const report = (await ask(simulators, { type: 'report' })) as QuotaReport;
-      return { seconds, report };
+      let failed = 0;
+      for (const queue of ['intake', 'draft', 'deliver', 'crm-sync'] as const) failed += (await ctx.queues[queue].getJobCounts('failed')).failed ?? 0;
+      return { seconds, report, failed };
     } finally {
       await workers.close();
       await app.close();
@@ -150,8 +167,8 @@ export function formatQuotaBench(r: QuotaBenchResult): string[] {
     '| measurement | value | note |',
     '| --- | ---: | --- |',
     `| llm_quota_utilisation | ${r.llm_quota_utilisation} | ${r.llm_requests} requests, ${r.llm_tpm} TPM deployment answering in ${r.llm_latency_ms} ms; tokens as the deployment counts them, over ${r.llm_steady_minutes} whole minutes; aim ≥ 0.9 |`,
-    `| llm_429_rate | ${r.llm_429_rate} | 429 answers / calls; aim ≤ 0.01 |`,
+    `| llm_429_rate | ${r.llm_429_rate} | 429 answers / calls; aim ≤ 0.01; failed jobs ${r.llm_failed_jobs} |`,
     `| burst_drain_s | ${r.burst_drain_s} | ${r.burst_requests} callback webhooks at once, HubSpot enforcing 190 / 10 s; aim ≤ 1.1 × floor |`,
-    `| burst_drain_floor_s | ${r.burst_drain_floor_s} | ${r.burst_hubspot_calls_per_request} HubSpot calls per request / 19 per s; 429 rate ${r.burst_hubspot_429_rate} |`,
+    `| burst_drain_floor_s | ${r.burst_drain_floor_s} | ${r.burst_hubspot_calls_per_request} HubSpot calls per request / 19 per s; 429 rate ${r.burst_hubspot_429_rate}; failed jobs ${r.burst_failed_jobs} |`,
   ];
 }

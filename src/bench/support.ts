@@ -96,8 +96,8 @@ export async function deliver(app: FastifyInstance, publicUrl: string, events: o
   return res.statusCode;
 }
 
-/** Waits until `count` jobs of the last stage have completed or failed. */
-export async function waitForCompleted(ctx: AppContext, queue: 'crm-sync', count: number): Promise<void> {
+/** Waits until `count` jobs of a stage have completed or failed. */
+export async function waitForCompleted(ctx: AppContext, queue: 'intake' | 'crm-sync', count: number): Promise<void> {
   for (;;) {
     const counts = await ctx.queues[queue].getJobCounts('completed', 'failed');
     if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;
