@@ -272,6 +272,8 @@ export interface RateBudget {
    * later bookings count from when it really went. A booking already gone is fine.
    */
   settle(ticket: RateTicket, correction: { weight?: number; restamp?: boolean }): Promise<void>;
+  /** Drops a booking the provider refused (429): it did not count against the provider's window. */
+  release(ticket: RateTicket): Promise<void>;
 }
 
 // ---------- Wiring ----------

@@ -99,6 +99,10 @@ export class RedisRateBudget implements RateBudget {
     const member = ticket.member.replace(/\|\d+$/, `|${w}`);
     await SETTLE.run(this.redis, [this.keys.rateBudget(ticket.name)], [ticket.member, member, correction.restamp ? 1 : 0, ticket.windowMs]);
   }
+
+  async release(ticket: RateTicket): Promise<void> {
+    await this.redis.zrem(this.keys.rateBudget(ticket.name), ticket.member);
+  }
 }
 
 /** The quotas of one deployment (its queue prefix) on a connection of their own; `close` when the process stops. */

@@ -156,6 +156,8 @@ export class HubSpotCrm implements CrmPort {
           // A rolling window frees a slot soon: wait briefly (its Retry-After if short) and book again,
           // so one early call does not pause the whole stage; persistent throttling still does.
           const brief = retryAfterMs(headers, 1_000);
+          // A refused call did not count against HubSpot's window: its slot goes back.
+          if (ticket) await this.rateBudget?.release(ticket).catch(() => undefined);
           if (throttled < THROTTLE_RETRIES && brief <= MAX_IN_PROCESS_RETRY_AFTER_MS) {
             throttled++;
             await this.sleep(brief);

@@ -193,6 +193,8 @@ export class DraftingLlm implements LlmPort {
         if (err instanceof APIError && err.status === 429) {
           this.metrics.upstream('llm', 'throttled');
           const wait = retryAfterMs(Object.fromEntries(err.headers?.entries() ?? []), 10_000);
+          // A refused request did not count against the deployment's quota: its booking goes back.
+          if (ticket) await this.rateBudget?.release(ticket).catch(() => undefined);
           if (throttled >= THROTTLE_RETRIES || wait > MAX_IN_PROCESS_RETRY_AFTER_MS) throw new UpstreamRateLimited('llm', wait, `llm ${request.route} throttled`);
           throttled++;
           await this.sleep(wait);

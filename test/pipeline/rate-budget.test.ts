@@ -92,4 +92,13 @@ describe('RedisRateBudget: one provider quota shared across processes', () => {
     // Counted from the booked time it would wait about 9.7 s; from the restamp, the full 10 s.
     expect(next.waitMs).toBeGreaterThan(9_900);
   });
+
+  it('releases a booking the provider refused, so its slot is free again', async () => {
+    const spec: RateBudgetSpec = { name: 'release', rules: [{ windowMs: 10_000, maxCount: 1 }], marginMs: 0 };
+    const refused = await one.reserve(spec, 1, 60_000);
+    if (!refused.granted) throw new Error('unreachable');
+    expect((await two.reserve(spec, 1, 0)).granted).toBe(false);
+    await one.release(refused.ticket);
+    expect(await two.reserve(spec, 1, 0)).toMatchObject({ granted: true, waitMs: 0 });
+  });
 });
