@@ -5,12 +5,12 @@
  *     → http (src/http/) | workers (workers/) | composition (src/app.ts, src/sandbox.ts)
  *       → pipeline (src/pipeline/)
  *         → privacy, audit, scheduling (src/privacy/, src/audit/, src/scheduling/)
- *           → base (src/ports.ts, policy, settings, crm-fields, errors, keys, redis, logger, metrics)
+ *           → base (src/ports.ts, policy, settings, crm-fields, errors, keys, redis, rate-budget, logger, metrics)
  *
  * Connectors (connectors/) implement the ports: they see only the base contracts, never the core.
  * Simulators are test doubles: only the sandbox, the test suites and other simulator code load them.
  */
-const BASE = '^src/(ports|policy|settings|crm-fields|errors|keys|redis|logger|metrics|gmail-key|mailbox-ref)[.]ts$';
+const BASE = '^src/(ports|policy|settings|crm-fields|errors|keys|redis|rate-budget|logger|metrics|gmail-key|mailbox-ref)[.]ts$';
 const PRIVACY_AUDIT = '^src/(privacy|audit|scheduling)/'; // scheduling: pure slot and preference rules
 const PIPELINE = '^src/pipeline/';
 const HTTP = '^src/http/';

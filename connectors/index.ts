@@ -1,4 +1,4 @@
-import type { ConnectorMetrics, CrmPort, Ports } from '../src/ports.ts';
+import type { ConnectorMetrics, CrmPort, Ports, RateBudget } from '../src/ports.ts';
 import type { Policy } from '../src/policy.ts';
 import type { Settings } from '../src/settings.ts';
 import { loadServiceAccountKey } from '../src/gmail-key.ts';
@@ -11,8 +11,11 @@ import { DataverseCrm } from './dynamics/connector.ts';
 import { authFromSettings } from './salesforce/auth.ts';
 import { SalesforceCrm } from './salesforce/connector.ts';
 
-/** The deployment's CRM (DRAFTBRIDGE_CRM): HubSpot, Salesforce or Dynamics 365 / Dataverse. */
-export function createCrm(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): CrmPort {
+/**
+ * The deployment's CRM (DRAFTBRIDGE_CRM): HubSpot, Salesforce or Dynamics 365 / Dataverse. `rateBudget`
+ * is the provider quotas shared by all processes (src/rate-budget.ts): HubSpot books its calls there.
+ */
+export function createCrm(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): CrmPort {
   const sink = metrics ? { metrics } : {};
   switch (settings.DRAFTBRIDGE_CRM) {
     case 'salesforce':
@@ -28,17 +31,19 @@ export function createCrm(settings: Settings, policy: Policy, metrics?: Connecto
       });
     case 'hubspot':
     default:
-      return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s, ...sink });
+      return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s, ...(rateBudget ? { rateBudget } : {}), ...sink });
   }
 }
 
 /**
  * The production ports from settings: the chosen CRM (DRAFTBRIDGE_CRM), the chosen mailbox system
- * (DRAFTBRIDGE_MAIL) and the LLM routes, all reporting to `metrics`.
+ * (DRAFTBRIDGE_MAIL) and the LLM routes, all reporting to `metrics`. HubSpot and the LLM routes
+ * schedule their calls in `rateBudget`, the quotas shared across processes (a service always passes
+ * one; without it calls are not paced).
  */
-export function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Ports {
-  const crm = createCrm(settings, policy, metrics);
-  const llm = DraftingLlm.fromSettings(settings, policy, metrics);
+export function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Ports {
+  const crm = createCrm(settings, policy, metrics, rateBudget);
+  const llm = DraftingLlm.fromSettings(settings, policy, metrics, rateBudget);
   if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...gmailPorts(settings, policy, metrics) };
   const graph = new GraphMail({
     tenantId: settings.GRAPH_TENANT_ID ?? '',

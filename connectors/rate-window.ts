@@ -1,31 +1,5 @@
 import { TimeoutError } from '../src/errors.ts';
 
-/**
- * A sliding-window request budget (e.g. HubSpot's 100 requests per 10 s). `acquire` waits until a
- * slot is free, so one process never runs into the provider's limit on its own.
- */
-export class RateWindow {
-  private readonly max: number;
-  private readonly windowMs: number;
-  private readonly stamps: number[] = [];
-
-  constructor(max: number, windowMs: number) {
-    this.max = max;
-    this.windowMs = windowMs;
-  }
-
-  /** Milliseconds until a slot frees up (0 = now). */
-  waitMs(now = Date.now()): number {
-    while (this.stamps.length > 0 && now - this.stamps[0]! >= this.windowMs) this.stamps.shift();
-    return this.stamps.length < this.max ? 0 : this.windowMs - (now - this.stamps[0]!);
-  }
-
-  async acquire(): Promise<void> {
-    for (let wait = this.waitMs(); wait > 0; wait = this.waitMs()) await new Promise((r) => setTimeout(r, wait));
-    this.stamps.push(Date.now());
-  }
-}
-
 /** A counting semaphore (Graph: at most 4 concurrent requests per mailbox). */
 export class Semaphore {
   private active = 0;

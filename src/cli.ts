@@ -191,12 +191,18 @@ program
   .command('bench')
   .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
   .option('--json', 'print one JSON object instead of a table')
-  .option('--requests <n>', 'callback requests to push through', '1000')
-  .action(async (opts: { json?: boolean; requests: string }) => {
+  .option('--requests <n>', 'callback requests to push through (also the HubSpot burst)', '1000')
+  .option('--llm-requests <n>', 'requests in the LLM quota scenario', '500')
+  .option('--llm-tpm <n>', "the simulated deployment's tokens per minute (RPM 6 per 1,000)", '200000')
+  .option('--llm-latency-ms <n>', 'how long the simulated model takes to answer', '2000')
+  .option('--no-quota', 'skip the vendor-quota scenarios (LLM goodput, HubSpot burst)')
+  .action(async (opts: { json?: boolean; requests: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {
     const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
     const { runBench, formatBench } = await import('./bench/run.ts');
+    const { runQuotaBench, formatQuotaBench } = await import('./bench/quota.ts');
     const result = await runBench(settings, policy, { requests: Number(opts.requests) });
-    console.log(opts.json ? JSON.stringify(result) : formatBench(result));
+    const quota = opts.quota ? await runQuotaBench(settings, policy, { requests: Number(opts.requests), llmRequests: Number(opts.llmRequests), llmTpm: Number(opts.llmTpm), llmLatencyMs: Number(opts.llmLatencyMs) }) : undefined;
+    console.log(opts.json ? JSON.stringify({ ...result, ...quota }) : [formatBench(result), ...(quota ? formatQuotaBench(quota) : [])].join('\n'));
     process.exit(0);
   });
 

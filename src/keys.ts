@@ -19,6 +19,8 @@ export interface DraftbridgeKeys {
   readonly audit: { readonly stream: string; readonly links: string; readonly head: string; readonly anchor: string };
   /** The LLM circuit breaker of one route: consecutive failures and the open flag. */
   circuit(route: string): { readonly failures: string; readonly open: string };
+  /** Sorted set: the bookings of one shared provider quota (RedisRateBudget), by booked time. */
+  rateBudget(name: string): string;
   /** Graph change-notification bookkeeping (MailWatch). */
   readonly mailWatch: {
     /** String: the subscription ids of a mailbox; expires with them. */
@@ -46,6 +48,7 @@ export function keysFor(prefix: string): DraftbridgeKeys {
     vault: (requestId) => key('vault', requestId),
     audit: { stream: key('audit'), links: key('audit', 'links'), head: key('audit', 'head'), anchor: key('audit', 'anchor') },
     circuit: (route) => ({ failures: key('circuit', route, 'failures'), open: key('circuit', route, 'open') }),
+    rateBudget: (name) => key('budget', name),
     mailWatch: {
       mailbox: (mailbox) => key('mailwatch', 'mailbox', mailbox),
       lock: (mailbox) => key('mailwatch', 'lock', mailbox),

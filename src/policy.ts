@@ -177,6 +177,11 @@ export const PolicySchema = z
     limits: z.object({
       hubspot: z.object({ requestsPer10s: z.number().int().positive().default(100) }),
       graph: z.object({ mailboxConcurrency: z.number().int().min(1).max(4).default(4) }),
+      /**
+       * Drafts in flight per worker process. An LLM call is I/O (seconds of waiting), so this is high:
+       * the shared quota (llm.routes.*, booked in Redis across processes) decides when each call goes.
+       */
+      llm: z.object({ draftConcurrency: z.number().int().min(1).max(1000).default(64) }).default({ draftConcurrency: 64 }),
     }),
     retention: z.record(RetentionClass, Duration),
     /** Data-subject rights the service applies by itself. */

@@ -226,6 +226,56 @@ export interface LlmPort {
  */
 export type OutboundScanner = (text: string) => string[];
 
+// ---------- Provider quotas ----------
+
+/** One limit of a provider quota: at most `maxCount` calls and `maxWeight` units (tokens) in any `windowMs`. */
+export interface RateRule {
+  windowMs: number;
+  maxCount?: number;
+  maxWeight?: number;
+}
+
+/** A provider quota shared by every draftbridge process (LLM deployment, HubSpot portal). */
+export interface RateBudgetSpec {
+  /** Names the shared budget (one per deployment or portal). */
+  name: string;
+  rules: RateRule[];
+  /**
+   * Extra spacing when a booking waits for an older one to leave a window: the provider sees calls a
+   * little later (and less evenly) than they were booked, so exactly at the edge would be too early.
+   */
+  marginMs: number;
+}
+
+/** A booking; `settle` needs it to correct the weight or the time. */
+export interface RateTicket {
+  readonly name: string;
+  readonly member: string;
+  readonly weight: number;
+  /** The quota's longest window: how long the booking must stay counted. */
+  readonly windowMs: number;
+}
+
+export type RateGrant = { granted: true; waitMs: number; ticket: RateTicket } | { granted: false; waitMs: number };
+
+/**
+ * Schedules calls against a provider's quota across processes (src/rate-budget.ts, on Redis). A
+ * connector books before it calls and waits `waitMs` (the booked time); bookings are first come, first
+ * served, so waiting callers do not race each other for the slot that frees next.
+ */
+export interface RateBudget {
+  /** Books `weight` units at the earliest time every rule allows; refuses when that is more than `maxWaitMs` away. */
+  reserve(spec: RateBudgetSpec, weight: number, maxWaitMs: number): Promise<RateGrant>;
+  /**
+   * Corrects a booking after the call: `weight` is what the provider really counted; `restamp` moves
+   * it to now when the call reached the provider later than booked (a busy process, a slow client), so
+   * later bookings count from when it really went. A booking already gone is fine.
+   */
+  settle(ticket: RateTicket, correction: { weight?: number; restamp?: boolean }): Promise<void>;
+  /** Drops a booking the provider refused (429): it did not count against the provider's window. */
+  release(ticket: RateTicket): Promise<void>;
+}
+
 // ---------- Wiring ----------
 
 /** The three systems a deployment talks to; built once by the command line and handed to the workers. */

@@ -4,13 +4,13 @@ import { syncCrm } from '../src/pipeline/stages/crm-sync.ts';
 import type { Policy } from '../src/policy.ts';
 
 /** crm-sync: note on the contact and draftbridge_status, once per request. */
-export function crmSyncStage(policy: Policy): StageDefinition<'crm-sync'> {
+export function crmSyncStage(_policy: Policy): StageDefinition<'crm-sync'> {
   return {
     queue: 'crm-sync',
     // Mostly waiting on the CRM: more jobs at once let the HubSpot connector put their notes and
-    // status updates into one batch call each (it collects writes for a moment).
+    // status updates into one batch call each (it collects writes for a moment). No queue limiter:
+    // every HubSpot call is booked in the portal's shared budget (the connector).
     concurrency: 16,
-    limiter: { max: Math.max(1, Math.floor(policy.limits.hubspot.requestsPer10s / 4)), duration: 10_000 },
     run: async (deps, job) => {
       const data = StageJob.parse(job.data);
       await syncCrm(deps, data.requestId, data.event);

@@ -7,8 +7,8 @@ import type { Policy } from '../src/policy.ts';
 export function draftStage(policy: Policy): StageDefinition<'draft'> {
   return {
     queue: 'draft',
-    concurrency: 4,
-    limiter: { max: policy.llm.routes.eu.requestsPerMinute, duration: 60_000 },
+    // Many drafts wait on the model at once; the LLM connector books each call in the shared quota.
+    concurrency: policy.limits.llm.draftConcurrency,
     run: (deps, job, lastAttempt) => composeDraft(deps, StageJob.parse(job.data).requestId, lastAttempt),
   };
 }

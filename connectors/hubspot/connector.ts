@@ -2,17 +2,19 @@ import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { microBatch } from '../micro-batch.ts';
-import { RateWindow, retryAfterMs, withTimeout } from '../rate-window.ts';
+import { retryAfterMs, withTimeout } from '../rate-window.ts';
 
 /**
  * CrmPort on the official @hubspot/api-client. Reads only the properties asked for (the policy's
- * minimisation list) and drops anything else HubSpot returns. 429 becomes UpstreamRateLimited (the
- * pipeline pauses the queue), 5xx and network failures are retried briefly and then reported as
- * UpstreamUnavailable, other 4xx as UpstreamRejected.
+ * minimisation list) and drops anything else HubSpot returns. A 429 is waited out briefly and booked
+ * again, twice; then it becomes UpstreamRateLimited (the pipeline pauses the queue). 5xx and network
+ * failures are retried briefly and then reported as UpstreamUnavailable, other 4xx as UpstreamRejected.
+ * Every call is first booked in the portal's ten-second budget, shared by all draftbridge processes
+ * (RateBudget), and waits for its slot.
  *
  * Calls per request, against HubSpot's 100–190 requests per 10 s:
  * - owners are cached in this process for `ownerCacheTtlMs` (id, e-mail and name only, the fields the
@@ -32,6 +34,8 @@ export interface HubSpotCrmOptions {
   accessToken: string;
   basePath: string;
   requestsPer10s: number;
+  /** The portal's shared request budget (Redis); without one calls are not paced (tests of other behaviour). */
+  rateBudget?: RateBudget;
   /** Retries for 5xx/network errors inside one call (the queue retries further). */
   serverErrorRetries?: number;
   /** Per request; a hung HubSpot must not hold a job until its lock expires. */
@@ -55,6 +59,11 @@ export interface HubSpotCrmOptions {
 const BATCH_LIMIT = 100;
 
 const NOTE_TO_CONTACT = 202;
+/** Longest a call waits for its booked slot; further out, the queue pauses instead. */
+const MAX_BOOKING_WAIT_MS = 30_000;
+/** 429s waited out in process (then booked again) before the stage's queue pauses. */
+const THROTTLE_RETRIES = 2;
+const MAX_IN_PROCESS_RETRY_AFTER_MS = 2_000;
 const MEETING_TO_CONTACT = 200;
 
 /** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
@@ -62,7 +71,8 @@ const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(
 
 export class HubSpotCrm implements CrmPort {
   readonly client: Client;
-  private readonly window: RateWindow;
+  private readonly rateBudget: RateBudget | undefined;
+  private readonly quota: RateBudgetSpec;
   private readonly serverErrorRetries: number;
   private readonly timeoutMs: number;
   private readonly metrics: ConnectorMetrics;
@@ -78,7 +88,10 @@ export class HubSpotCrm implements CrmPort {
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
     this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
-    this.window = new RateWindow(Math.max(1, options.requestsPer10s), 10_000);
+    this.rateBudget = options.rateBudget;
+    // HubSpot counts a rolling ten seconds; a quarter second past the edge absorbs calls that leave
+    // a busy process later than booked.
+    this.quota = { name: 'hubspot', rules: [{ windowMs: 10_000, maxCount: Math.max(1, options.requestsPer10s) }], marginMs: 250 };
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     const writes = { maxBatchSize: BATCH_LIMIT, windowMs: options.writeBatchWindowMs ?? 150 };
@@ -225,9 +238,25 @@ export class HubSpotCrm implements CrmPort {
     return updates.map((u) => (updated.has(u.id) ? true : (refused.get(u.id) ?? missingFromAnswer('updateContacts'))));
   }
 
+  private async book(operation: string): Promise<RateTicket | undefined> {
+    if (!this.rateBudget) return undefined;
+    const grant = await this.rateBudget.reserve(this.quota, 1, MAX_BOOKING_WAIT_MS);
+    if (!grant.granted) throw new UpstreamRateLimited('hubspot', Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS), `hubspot ${operation}: portal budget booked ahead`);
+    if (grant.waitMs > 0) await this.sleep(grant.waitMs);
+    return grant.ticket;
+  }
+
+  /** Never fails the call: a booking left at its booked time only makes the next ones a little early. */
+  private async restamp(ticket: RateTicket | undefined): Promise<void> {
+    if (ticket) await this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
+  }
+
   private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
-    for (let attempt = 0; ; attempt++) {
-      await this.window.acquire();
+    let throttled = 0;
+    for (let attempt = 0; ; ) {
+      const ticket = await this.book(operation);
+      // A busy process sends later than booked: later bookings count from when it really went.
+      void this.restamp(ticket);
       try {
         const result = await withTimeout(fn(), this.timeoutMs);
         this.metrics.upstream('hubspot', 'ok');
@@ -245,6 +274,16 @@ export class HubSpotCrm implements CrmPort {
           const headers = lowerCase(e.headers);
           // Without Retry-After the ten-second window is what HubSpot counts against.
           const interval = Number(headers['x-hubspot-ratelimit-interval-milliseconds'] ?? 10_000);
+          // A rolling window frees a slot soon: wait briefly (its Retry-After if short) and book again,
+          // so one early call does not pause the whole stage; persistent throttling still does.
+          const brief = retryAfterMs(headers, 1_000);
+          // A refused call did not count against HubSpot's window: its slot goes back.
+          if (ticket) await this.rateBudget?.release(ticket).catch(() => undefined);
+          if (throttled < THROTTLE_RETRIES && brief <= MAX_IN_PROCESS_RETRY_AFTER_MS) {
+            throttled++;
+            await this.sleep(brief);
+            continue;
+          }
           throw new UpstreamRateLimited('hubspot', retryAfterMs(headers, interval), `hubspot ${operation} throttled`);
         }
         if (status !== undefined && status >= 400 && status < 500) {
@@ -256,6 +295,7 @@ export class HubSpotCrm implements CrmPort {
           throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`, status, { cause: err });
         }
         await this.sleep(200 * 2 ** attempt + Math.random() * 100);
+        attempt++;
       }
     }
   }

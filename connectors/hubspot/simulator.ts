@@ -7,6 +7,11 @@ import { applyTransportFault, CallCounter, FaultInjector, recordBody, type Fault
  * (`/crm/objects/2026-03/...`) contact paths returning only the requested properties (plus the three
  * HubSpot always adds), owners, notes with associations, property definitions, HubSpot's error
  * bodies and X-HubSpot-RateLimit-* headers. Faults on demand.
+ *
+ * With a rate limit (e.g. 190 per 10 s, a private app on the higher tier) it enforces HubSpot's
+ * rolling ten-second window: past it every call gets 429 with HubSpot's documented body (errorType
+ * RATE_LIMIT, policyName TEN_SECONDLY_ROLLING) and X-HubSpot-RateLimit-Remaining 0; every answer
+ * carries the real Max, Remaining and Interval-Milliseconds.
  */
 export interface SimContact {
   id: string;
@@ -38,6 +43,10 @@ export interface HubSpotSimulator {
   requests: RecordedRequest[];
   /** Calls per endpoint ("POST /crm/v3/objects/notes/batch/create"), for the bench. */
   calls(): Record<string, number>;
+  /** Enforces a rolling request window from now on (undefined: none, the default). */
+  setRateLimit(limit: { max: number; intervalMs: number } | undefined): void;
+  /** Calls answered and calls refused with 429 by the rate limit since it was set. */
+  rateLimitStats(): { calls: number; throttled: number };
   seedContact(input: { id?: string; properties: Record<string, string | null> }): SimContact;
   seedOwner(input: { id?: string; email: string; firstName: string; lastName: string }): SimOwner;
   inject(fault: Fault): void;
@@ -87,13 +96,40 @@ function propertyMissing(name: string): string {
   return `Property values were not valid: [{"isValid":false,"message":"Property \\"${name}\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"${name}"}]`;
 }
 
+/** HubSpot's 429 body for the rolling ten-second limit, as its API usage guidelines document it. */
+function rateLimited(reply: FastifyReply, policyName: string) {
+  const message = policyName === 'DAILY' ? 'You have reached your daily limit.' : 'You have reached your ten_secondly_rolling limit.';
+  return reply.code(429).type('application/json;charset=utf-8').send({ status: 'error', message, errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName, requestId: randomUUID() });
+}
+
+/** Calls within the rolling interval (timestamps, oldest first). */
+class RollingWindow {
+  readonly stats = { calls: 0, throttled: 0 };
+  private readonly stamps: number[] = [];
+  readonly limit: { max: number; intervalMs: number };
+  constructor(limit: { max: number; intervalMs: number }) {
+    this.limit = limit;
+  }
+  /** Remaining after this call, or -1 when refused. */
+  take(now = Date.now()): number {
+    while (this.stamps.length > 0 && now - this.stamps[0]! >= this.limit.intervalMs) this.stamps.shift();
+    if (this.stamps.length >= this.limit.max) {
+      this.stats.throttled++;
+      return -1;
+    }
+    this.stats.calls++;
+    this.stamps.push(now);
+    return this.limit.max - this.stamps.length;
+  }
+}
+
 function requestedProperties(query: Record<string, unknown>): string[] {
   const raw = query.properties;
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   return list.flatMap((p) => String(p).split(',')).map((p) => p.trim()).filter(Boolean);
 }
 
-export async function startHubSpotSimulator(options: { port?: number; host?: string; accessToken?: string } = {}): Promise<HubSpotSimulator> {
+export async function startHubSpotSimulator(options: { port?: number; host?: string; accessToken?: string; rateLimit?: { max: number; intervalMs: number } } = {}): Promise<HubSpotSimulator> {
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
   const contacts = new Map<string, SimContact>();
   const owners = new Map<string, SimOwner>();
@@ -105,6 +141,7 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
   // First, so that requests answered early (401, faults) are counted too.
   const counter = new CallCounter();
   counter.attach(app);
+  let window = options.rateLimit ? new RollingWindow(options.rateLimit) : undefined;
 
   app.addHook('onRequest', async (request, reply) => {
     faults.record(request);
@@ -116,13 +153,20 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     if (options.accessToken && request.headers.authorization !== `Bearer ${options.accessToken}`) {
       return error(reply, 401, 'INVALID_AUTHENTICATION', 'Authentication credentials not found.');
     }
+    if (window) {
+      const remaining = window.take();
+      reply.header('x-hubspot-ratelimit-interval-milliseconds', String(window.limit.intervalMs));
+      reply.header('x-hubspot-ratelimit-max', String(window.limit.max));
+      reply.header('x-hubspot-ratelimit-remaining', String(Math.max(0, remaining)));
+      if (remaining < 0) return rateLimited(reply, 'TEN_SECONDLY_ROLLING');
+    }
     const fault = faults.take(request);
     if (!fault) return;
     if (await applyTransportFault(fault, reply, '{"id": "1", "properties": {')) return reply;
     if (fault.status === 429) {
       reply.header('x-hubspot-ratelimit-remaining', '0');
       if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
-      return error(reply, 429, 'RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', { errorType: 'RATE_LIMIT', policyName: fault.policyName ?? 'TEN_SECONDLY_ROLLING' });
+      return rateLimited(reply, fault.policyName ?? 'TEN_SECONDLY_ROLLING');
     }
     if (fault.status) return error(reply, fault.status, 'INTERNAL_ERROR', 'internal error');
   });
@@ -294,6 +338,10 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     propertyDefinitions,
     requests: faults.requests,
     calls: () => counter.snapshot(),
+    setRateLimit(limit) {
+      window = limit ? new RollingWindow(limit) : undefined;
+    },
+    rateLimitStats: () => window?.stats ?? { calls: 0, throttled: 0 },
     seedContact(input) {
       const id = input.id ?? String(++nextId);
       const now = new Date().toISOString();

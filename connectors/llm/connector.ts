@@ -4,15 +4,20 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { errorMessage, LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Policy, RouteBudget } from '../../src/policy.ts';
-import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName } from '../../src/ports.ts';
+import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
 import type { Settings } from '../../src/settings.ts';
 import { retryAfterMs } from '../rate-window.ts';
-import { TokenBudget } from './token-budget.ts';
 
 /**
  * LlmPort on the `openai` package: the `eu` route is an AzureOpenAI deployment, the `local` route any
- * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then a
- * per-route requests/tokens-per-minute budget; the answer is structured output from one zod schema.
+ * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then is
+ * scheduled against the route's quota, shared by all processes (RateBudget); the answer is structured
+ * output from one zod schema.
+ *
+ * Quota accounting follows Azure's documented rule (Azure OpenAI "quota" how-to, "rate limits"): at
+ * admission a request counts its estimated prompt tokens plus max_tokens against TPM (billing counts
+ * real usage, the limiter does not), and RPM is enforced over short windows, here RPM/6 per 10 s. So
+ * a booking weighs prompt estimate + max_completion_tokens, and `usage` corrects only the prompt part.
  */
 /** Azure's error body on a content-filter refusal (400, code content_filter, per-category results). */
 const AzureErrorBody = z.object({
@@ -26,15 +31,36 @@ const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraft, 'email_draft');
 interface Route {
   client: OpenAI;
   model: string;
-  budget: TokenBudget;
+  quota: RateBudgetSpec;
   timeoutMs: number;
+}
+
+/** Longest a draft waits for its booked slot in process; further out, the queue pauses instead. */
+const MAX_BOOKING_WAIT_MS = 60_000;
+/** 429s from the provider despite the budget (another client on the deployment) honoured in process before the queue pauses. */
+const THROTTLE_RETRIES = 2;
+const MAX_IN_PROCESS_RETRY_AFTER_MS = 20_000;
+
+/** The route's quota as Azure enforces it: TPM and RPM per minute, RPM/6 per 10 s. */
+function quotaOf(route: LlmRouteName, b: RouteBudget): RateBudgetSpec {
+  return {
+    name: `llm-${route}`,
+    rules: [
+      { windowMs: 60_000, maxCount: b.requestsPerMinute, maxWeight: b.tokensPerMinute },
+      { windowMs: 10_000, maxCount: Math.max(1, Math.floor(b.requestsPerMinute / 6)) },
+    ],
+    // The deployment sees a call a little after its booked time; a quarter second keeps a minute apart.
+    marginMs: 250,
+  };
 }
 
 export interface DraftingLlmOptions {
   eu?: { endpoint: string; apiKey?: string; azureADTokenProvider?: () => Promise<string>; apiVersion: string; deployment: string };
   local?: { baseURL: string; model: string; apiKey?: string };
   budgets: { eu: RouteBudget; local: RouteBudget };
-  /** Retries for 408/409/5xx and connection errors; 429 is never retried here (the queue pauses). */
+  /** The shared quota schedule (Redis); without one calls are not paced (tests of other behaviour). */
+  rateBudget?: RateBudget;
+  /** Retries for 408/409/5xx and connection errors (429s have their own, see `complete`). */
   maxRetries?: number;
   /** Waits between those retries (tests pass one that does not really wait). */
   sleep?: (ms: number) => Promise<void>;
@@ -49,15 +75,17 @@ export class DraftingLlm implements LlmPort {
   private readonly metrics: ConnectorMetrics;
   private readonly maxRetries: number;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly rateBudget: RateBudget | undefined;
 
   constructor(options: DraftingLlmOptions) {
+    this.rateBudget = options.rateBudget;
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     this.maxCompletionTokens = options.maxCompletionTokens ?? 800;
     this.maxRetries = options.maxRetries ?? 1;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s inside the job)
-    // and sleeps where nobody can shorten it; we retry transient failures ourselves (see `complete`)
-    // and let throttling pause the whole queue instead.
+    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s) without booking
+    // the retry in the shared budget, and on top of ours would double every retry: it is off, and
+    // `complete` retries transient failures and 429s itself.
     const retries = 0;
     if (options.eu) {
       const b = options.budgets.eu;
@@ -71,7 +99,7 @@ export class DraftingLlm implements LlmPort {
           timeout: b.timeoutMs,
         }),
         model: options.eu.deployment,
-        budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
+        quota: quotaOf('eu', b),
         timeoutMs: b.timeoutMs,
       });
     }
@@ -80,15 +108,16 @@ export class DraftingLlm implements LlmPort {
       this.routes.set('local', {
         client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs }),
         model: options.local.model,
-        budget: new TokenBudget(b.requestsPerMinute, b.tokensPerMinute),
+        quota: quotaOf('local', b),
         timeoutMs: b.timeoutMs,
       });
     }
   }
 
-  static fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): DraftingLlm {
+  static fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): DraftingLlm {
     return new DraftingLlm({
       ...(metrics ? { metrics } : {}),
+      ...(rateBudget ? { rateBudget } : {}),
       ...(settings.AZURE_OPENAI_ENDPOINT && settings.AZURE_OPENAI_DEPLOYMENT
         ? { eu: { endpoint: settings.AZURE_OPENAI_ENDPOINT, apiKey: settings.AZURE_OPENAI_API_KEY ?? '', apiVersion: settings.AZURE_OPENAI_API_VERSION, deployment: settings.AZURE_OPENAI_DEPLOYMENT } }
         : {}),
@@ -107,15 +136,13 @@ export class DraftingLlm implements LlmPort {
     const route = this.routes.get(request.route);
     if (!route) throw new UpstreamRejected('llm', 503, `LLM route "${request.route}" is not configured`);
 
-    const estimate = Math.ceil((request.system.length + request.user.length) / 4) + this.maxCompletionTokens;
-    const wait = route.budget.reserve(estimate);
-    if (wait > 0) throw new UpstreamRateLimited('llm', wait, `llm route ${request.route} budget exhausted`);
-
     try {
-      const completion = await this.complete(route, request);
+      const { completion, ticket } = await this.complete(route, request);
       this.metrics.upstream('llm', 'ok');
       const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
-      route.budget.settle(estimate, usage.promptTokens + usage.completionTokens);
+      // What the deployment counted at admission: its prompt count (now known) plus max_tokens.
+      // (A correction lost to a Redis hiccup only leaves the estimate in place: never fail the draft for it.)
+      if (ticket && completion.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens }).catch(() => undefined);
       this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
       this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = completion.choices[0]?.message.parsed;
@@ -126,11 +153,32 @@ export class DraftingLlm implements LlmPort {
     }
   }
 
-  /** One completion, retried up to `maxRetries` times on transient failures with exponential backoff. */
+  /**
+   * Waits for the booked slot in the shared quota; refuses (the queue pauses) when it is further out
+   * than MAX_BOOKING_WAIT_MS.
+   */
+  private async book(route: Route, request: LlmDraftRequest): Promise<RateTicket | undefined> {
+    if (!this.rateBudget) return undefined;
+    const estimate = Math.ceil((request.system.length + request.user.length) / 4) + this.maxCompletionTokens;
+    const grant = await this.rateBudget.reserve(route.quota, estimate, MAX_BOOKING_WAIT_MS);
+    if (!grant.granted) throw new UpstreamRateLimited('llm', Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS), `llm route ${request.route} quota booked ahead`);
+    if (grant.waitMs > 0) await this.sleep(grant.waitMs);
+    return grant.ticket;
+  }
+
+  /**
+   * One completion in a booked slot. Transient failures are retried up to `maxRetries` times with
+   * exponential backoff; a 429 (someone else used the deployment's quota too) waits its Retry-After and
+   * books again, up to THROTTLE_RETRIES times, before the queue pauses. Each retry is a new booking.
+   */
   private async complete(route: Route, request: LlmDraftRequest) {
-    for (let attempt = 0; ; attempt++) {
+    let throttled = 0;
+    for (let attempt = 0; ; ) {
+      const ticket = await this.book(route, request);
+      // A busy process sends later than booked: later bookings count from when it really went.
+      if (ticket) void this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
       try {
-        return await route.client.chat.completions.parse({
+        const completion = await route.client.chat.completions.parse({
           model: route.model,
           messages: [
             { role: 'system', content: request.system },
@@ -140,10 +188,22 @@ export class DraftingLlm implements LlmPort {
           max_completion_tokens: this.maxCompletionTokens,
           temperature: 0.4,
         });
+        return { completion, ticket };
       } catch (err) {
+        if (err instanceof APIError && err.status === 429) {
+          this.metrics.upstream('llm', 'throttled');
+          const wait = retryAfterMs(Object.fromEntries(err.headers?.entries() ?? []), 10_000);
+          // A refused request did not count against the deployment's quota: its booking goes back.
+          if (ticket) await this.rateBudget?.release(ticket).catch(() => undefined);
+          if (throttled >= THROTTLE_RETRIES || wait > MAX_IN_PROCESS_RETRY_AFTER_MS) throw new UpstreamRateLimited('llm', wait, `llm ${request.route} throttled`);
+          throttled++;
+          await this.sleep(wait);
+          continue;
+        }
         if (attempt >= this.maxRetries || !transient(err)) throw err;
         // The SDK's schedule: 0.5 s doubling, up to 25 % jitter.
         await this.sleep(500 * 2 ** attempt * (1 - Math.random() * 0.25));
+        attempt++;
       }
     }
   }
@@ -163,11 +223,6 @@ export class DraftingLlm implements LlmPort {
         this.metrics.upstream('llm', 'filtered');
         const results = (body.success ? body.data.innererror?.content_filter_result : undefined) ?? {};
         return { kind: 'content_filtered', categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) };
-      }
-      if (status === 429) {
-        this.metrics.upstream('llm', 'throttled');
-        const headers = Object.fromEntries(err.headers?.entries() ?? []);
-        throw new UpstreamRateLimited('llm', retryAfterMs(headers, 10_000), `llm ${route} throttled`);
       }
       if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
         this.metrics.upstream('llm', 'rejected');

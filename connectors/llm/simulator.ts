@@ -9,11 +9,37 @@ import type { Language } from '../../src/policy.ts';
  * `/openai/v1/chat/completions`, and `/v1/chat/completions` for a local model. Responses carry usage,
  * `prompt_filter_results` and per-choice `content_filter_results` like Azure's. Its draft is
  * deterministic and follows the prompt's instructions, using the placeholders it received.
+ *
+ * With a quota it rate-limits like an Azure deployment, following Azure's documented rule ("Manage
+ * Azure OpenAI quota", rate limits): at admission a request counts its estimated prompt tokens plus
+ * max_tokens (max_completion_tokens) into a running count reset each minute, and past the TPM it gets
+ * 429 until the reset; RPM is enforced over short windows, here RPM/6 per 10 s (the docs name 1 s or
+ * 10 s). A 429 carries `retry-after-ms` and `retry-after` (time to the reset), answers carry
+ * `x-ratelimit-remaining-tokens` and `x-ratelimit-remaining-requests`. Billing (`usage`) counts the
+ * real completion; the limiter does not look at it.
  */
 export type MangleMode = 'lowercase' | 'spaces' | 'single_brackets' | 'unknown_placeholder' | 'drop_greeting' | 'add_link' | 'alter_slot';
 
+/** A deployment's quota: TPM, and RPM (Azure's default for chat models is 6 per 1,000 TPM). */
+export interface DeploymentQuota {
+  tokensPerMinute: number;
+  requestsPerMinute?: number;
+}
+
+/** What the quota saw: each admitted request's counted tokens and time, and the 429s. */
+export interface QuotaStats {
+  admitted: { at: number; tokens: number }[];
+  throttled: number;
+  calls: number;
+}
+
 export interface AzureOpenAiSimulator {
   url: string;
+  /** Enforces a deployment quota from now on (undefined: none, the default). */
+  setQuota(quota: DeploymentQuota | undefined): void;
+  quotaStats(): QuotaStats;
+  /** How long the model takes to answer an admitted request (default 0). */
+  setLatency(ms: number): void;
   apiKey: string;
   deployment: string;
   requests: RecordedRequest[];
@@ -110,7 +136,46 @@ function applyMangle(draft: { subject: string; body: string; language: Language 
   }
 }
 
-export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string } = {}): Promise<AzureOpenAiSimulator> {
+/** Azure's fixed-window counters: tokens per minute, requests per 10 s. */
+class QuotaCounter {
+  readonly stats: QuotaStats = { admitted: [], throttled: 0, calls: 0 };
+  private minute = -1;
+  private tokens = 0;
+  private tenSeconds = -1;
+  private requests = 0;
+  readonly quota: DeploymentQuota;
+  constructor(quota: DeploymentQuota) {
+    this.quota = quota;
+  }
+
+  private get rpm(): number {
+    return this.quota.requestsPerMinute ?? Math.max(1, Math.floor((this.quota.tokensPerMinute / 1000) * 6));
+  }
+
+  /** Admits `cost` tokens or says how long until the window that refused resets. */
+  admit(cost: number, now = Date.now()): { ok: true; remainingTokens: number; remainingRequests: number } | { ok: false; retryAfterMs: number } {
+    this.stats.calls++;
+    const minute = Math.floor(now / 60_000);
+    if (minute !== this.minute) [this.minute, this.tokens] = [minute, 0];
+    const ten = Math.floor(now / 10_000);
+    if (ten !== this.tenSeconds) [this.tenSeconds, this.requests] = [ten, 0];
+    const perTen = Math.max(1, Math.floor(this.rpm / 6));
+    if (this.requests + 1 > perTen) {
+      this.stats.throttled++;
+      return { ok: false, retryAfterMs: (ten + 1) * 10_000 - now };
+    }
+    if (this.tokens + cost > this.quota.tokensPerMinute) {
+      this.stats.throttled++;
+      return { ok: false, retryAfterMs: (minute + 1) * 60_000 - now };
+    }
+    this.tokens += cost;
+    this.requests++;
+    this.stats.admitted.push({ at: now, tokens: cost });
+    return { ok: true, remainingTokens: this.quota.tokensPerMinute - this.tokens, remainingRequests: perTen - this.requests };
+  }
+}
+
+export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string; quota?: DeploymentQuota; latencyMs?: number } = {}): Promise<AzureOpenAiSimulator> {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 4 * 1024 * 1024 });
   const faults = new FaultInjector();
   const apiKey = options.apiKey ?? 'sandbox-azure-openai-key';
@@ -118,6 +183,8 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
   const model = options.model ?? 'gpt-4o-mini-2024-07-18';
   const contentFilterMarker = '##trigger-content-filter##';
   let down = false;
+  let quota = options.quota ? new QuotaCounter(options.quota) : undefined;
+  let latencyMs = options.latencyMs ?? 0;
   const mangles: { mode: MangleMode; left: number }[] = [];
 
   const azureError = (reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -141,7 +208,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     faults.record(request);
   });
 
-  const complete = async (request: FastifyRequest, reply: FastifyReply, modelName: string) => {
+  const complete = async (request: FastifyRequest, reply: FastifyReply, modelName: string, azure = true) => {
     const body = (request.body ?? {}) as ChatBody;
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
       return azureError(reply, 400, 'BadRequest', "'messages' is a required property", { param: 'messages', type: 'invalid_request_error' });
@@ -156,6 +223,18 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
         innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...FILTER_RESULTS, violence: { filtered: true, severity: 'medium' } } },
       });
     }
+    if (quota && azure) {
+      // Azure counts the prompt estimate plus max_tokens at admission (a request without it: 4096 here).
+      const cost = estimateTokens(system + user) + (body.max_completion_tokens ?? body.max_tokens ?? 4096);
+      const verdict = quota.admit(cost);
+      if (!verdict.ok) {
+        const ms = Math.max(1, verdict.retryAfterMs);
+        reply.header('retry-after-ms', String(ms)).header('retry-after', String(Math.ceil(ms / 1000))).header('x-ratelimit-remaining-requests', '0').header('x-ratelimit-remaining-tokens', '0');
+        return azureError(reply, 429, '429', `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after ${Math.ceil(ms / 1000)} seconds.`);
+      }
+      reply.header('x-ratelimit-remaining-tokens', String(verdict.remainingTokens)).header('x-ratelimit-remaining-requests', String(verdict.remainingRequests));
+    }
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     let draft = draftFrom(system, user);
     const m = mangles[0];
     if (m) {
@@ -208,8 +287,8 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     if (body?.model !== deployment) return azureError(reply, 404, 'DeploymentNotFound', 'The API deployment for this resource does not exist.');
     return complete(request, reply, model);
   });
-  // An OpenAI-compatible local model (Ollama, vLLM): no key required.
-  app.post('/v1/chat/completions', async (request, reply) => complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b'));
+  // An OpenAI-compatible local model (Ollama, vLLM): no key required, no Azure quota.
+  app.post('/v1/chat/completions', async (request, reply) => complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b', false));
 
   const url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   return {
@@ -218,6 +297,13 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     deployment,
     contentFilterMarker,
     requests: faults.requests,
+    setQuota(value) {
+      quota = value ? new QuotaCounter(value) : undefined;
+    },
+    quotaStats: () => quota?.stats ?? { admitted: [], throttled: 0, calls: 0 },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     setDown(value) {

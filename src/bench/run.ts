@@ -3,15 +3,13 @@ import Fastify from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { createAppContext } from '../app.ts';
-import { signV3 } from '../http/hubspot-signature.ts';
 import { buildServer } from '../http/server.ts';
 import { createLogger } from '../logger.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
-import { SANDBOX_HUBSPOT_SECRET } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
-import { deletePrefix, hubspotEvent, round, startSimulatorProcess } from './support.ts';
+import { deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
 import { describeCalls, readVendorCalls, vendorCallFigures, type VendorCallFigures } from './vendor-calls.ts';
 
@@ -46,7 +44,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   // Budgets and rate limits off: this measures our overhead, not the providers' quotas.
   const policy: Policy = {
     ...basePolicy,
-    limits: { hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
+    limits: { ...basePolicy.limits, hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
     llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
   };
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
@@ -113,26 +111,6 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     await ctx.close();
     simulators.child.kill('SIGTERM');
     await deletePrefix(settings.REDIS_URL, prefix);
-  }
-}
-
-async function deliver(app: Awaited<ReturnType<typeof buildServer>>, publicUrl: string, events: object[]): Promise<number> {
-  const body = JSON.stringify(events);
-  const timestamp = Date.now();
-  const res = await app.inject({
-    method: 'POST',
-    url: '/webhooks/hubspot',
-    payload: body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
-  });
-  return res.statusCode;
-}
-
-async function waitForCompleted(ctx: ReturnType<typeof createAppContext>, queue: 'crm-sync', count: number): Promise<void> {
-  for (;;) {
-    const counts = await ctx.queues[queue].getJobCounts('completed', 'failed');
-    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

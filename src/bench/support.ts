@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../redis.ts';
 import { trustSimulatorCa } from '../sandbox.ts';
-import { SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../app.ts';
+import { signV3 } from '../http/hubspot-signature.ts';
+import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
 
 /** Pieces `draftbridge bench` and `draftbridge chaos` share: simulators in a child process, webhook events, clean-up. */
@@ -77,4 +80,26 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
 export function round(x: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Posts signed HubSpot app-webhook events to the service (in process); returns the HTTP status. */
+export async function deliver(app: FastifyInstance, publicUrl: string, events: object[]): Promise<number> {
+  const body = JSON.stringify(events);
+  const timestamp = Date.now();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/webhooks/hubspot',
+    payload: body,
+    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
+  });
+  return res.statusCode;
+}
+
+/** Waits until `count` jobs of a stage have completed or failed. */
+export async function waitForCompleted(ctx: AppContext, queue: 'intake' | 'crm-sync', count: number): Promise<void> {
+  for (;;) {
+    const counts = await ctx.queues[queue].getJobCounts('completed', 'failed');
+    if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }

@@ -3,6 +3,7 @@ import { createAppContext, type AppContext } from '../app.ts';
 import { buildServer } from '../http/server.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
+import { sharedRateBudget } from '../rate-budget.ts';
 import type { Settings } from '../settings.ts';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
@@ -60,23 +61,26 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
  * their ports here so the core never knows which systems are behind them.
  */
 export async function serve(settings: Settings, policy: Policy, role: ServeRole): Promise<RunningService> {
+  // HubSpot's and the LLM deployment's quotas, shared with every other process of the deployment.
+  const quotas = sharedRateBudget(settings.REDIS_URL, settings.DRAFTBRIDGE_QUEUE_PREFIX);
   if (!settings.DRAFTBRIDGE_SANDBOX) {
-    const ports = createPorts(settings, policy, prometheusConnectorMetrics);
-    return startService(settings, policy, role, {
+    const ports = createPorts(settings, policy, prometheusConnectorMetrics, quotas.budget);
+    const service = await startService(settings, policy, role, {
       startWorkers: (ctx) => startWorkers(ctx, ports),
       httpPlugins: [(ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
     });
+    return { ...service, stop: async () => { await service.stop(); quotas.close(); } };
   }
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../sandbox.ts');
   const sandbox = await startSandbox(settings, { oidcInService: true });
-  const ports = createPorts(sandbox.settings, policy, prometheusConnectorMetrics);
+  const ports = createPorts(sandbox.settings, policy, prometheusConnectorMetrics, quotas.budget);
   const service = await startService(sandbox.settings, policy, role, {
     startWorkers: (ctx) => startWorkers(ctx, ports),
     httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
   });
   service.ctx.logger.info({ hubspot: sandbox.hubspot.url, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
-  return { ...service, stop: async () => { await service.stop(); await sandbox.close(); } };
+  return { ...service, stop: async () => { await service.stop(); await sandbox.close(); quotas.close(); } };
 }
 
 /** SIGTERM/SIGINT: graceful stop; a second signal forces exit. */

@@ -129,12 +129,12 @@ describe('HubSpot connector batching and owner cache (real @hubspot/api-client a
     expect(sim.contacts.get('604')!.properties.draftbridge_status).toBe('awaiting_review');
   });
 
-  it('a 429 on a batch fails every caller in it with the Retry-After, and nothing was written', async () => {
-    sim.inject({ status: 429, retryAfterSeconds: 2, path: /batch\/create$/, times: 1 });
+  it('a 429 on a batch (Retry-After past what is waited out in process) fails every caller in it, and nothing was written', async () => {
+    sim.inject({ status: 429, retryAfterSeconds: 5, path: /batch\/create$/, times: 1 });
     const notesBefore = sim.notes.length;
     const outcomes = await Promise.allSettled(['601', '602'].map((id) => crm.createNote({ record: { type: 'contact', id }, body: `<p>throttled ${id}</p>` })));
     for (const o of outcomes) expect(o).toMatchObject({ status: 'rejected', reason: expect.any(UpstreamRateLimited) });
-    expect(((outcomes[0] as PromiseRejectedResult).reason as UpstreamRateLimited).retryAfterMs).toBe(2000);
+    expect(((outcomes[0] as PromiseRejectedResult).reason as UpstreamRateLimited).retryAfterMs).toBe(5000);
     expect(sim.notes.length).toBe(notesBefore);
   });
 

@@ -3,7 +3,8 @@ import { HubSpotCrm } from '../../connectors/hubspot/connector.ts';
 import { ensureCustomProperties } from '../../connectors/hubspot/setup.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { defaultPolicy } from '../support/env.ts';
+import { RedisRateBudget } from '../../src/rate-budget.ts';
+import { defaultPolicy, deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 const TOKEN = 'pat-eu1-sandbox-token';
 
@@ -55,15 +56,22 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
     expect(sim.contacts.get('501')!.properties.draftbridge_status).toBe('awaiting_review');
   });
 
-  it('maps 429 with Retry-After to UpstreamRateLimited with that delay, without retrying', async () => {
+  it('maps a long Retry-After to UpstreamRateLimited at once; a rolling-window 429 is waited out briefly, twice, then pauses for the interval', async () => {
     sim.inject({ status: 429, retryAfterSeconds: 3, times: 1 });
     const err = await crm.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamRateLimited);
     expect((err as UpstreamRateLimited).retryAfterMs).toBe(3000);
     expect(sim.requests).toHaveLength(1);
+    sim.requests.length = 0;
+    const sleeps: number[] = [];
+    const recording = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 100, sleep: async (ms) => void sleeps.push(ms) });
     sim.inject({ status: 429, times: 1 });
-    const noHeader = await crm.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
+    expect((await recording.getContact({ type: 'contact', id: '501' }, fields))?.id).toBe('501');
+    expect(sleeps).toEqual([1_000]);
+    sim.inject({ status: 429, times: 3 });
+    const noHeader = await recording.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
     expect((noHeader as UpstreamRateLimited).retryAfterMs).toBe(10_000);
+    expect(sim.requests).toHaveLength(5);
   });
 
   it('retries 5xx and succeeds; persistent 5xx, timeouts and malformed bodies become UpstreamUnavailable', async () => {
@@ -92,5 +100,41 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
     expect(await missing.json()).toMatchObject({ status: 'error', category: 'OBJECT_NOT_FOUND', correlationId: expect.any(String) });
     const unauth = await fetch(`${sim.url}/crm/v3/objects/contacts/501`);
     expect(unauth.status).toBe(401);
+  });
+
+  it('shares the portal\'s ten-second budget across processes; the simulator enforces the rolling window with HubSpot\'s 429', async () => {
+    const redis = await testRedis();
+    const prefix = uniquePrefix('hubspot-quota');
+    try {
+      sim.setRateLimit({ max: 3, intervalMs: 10_000 });
+      const sleeps: number[] = [];
+      const rateBudget = new RedisRateBudget(redis, { prefix });
+      // Two processes' connectors on one portal budget of 3 per 10 s (owner cache off: every lookup is a call).
+      const [a, b] = [0, 1].map(() => new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 3, rateBudget, ownerCacheTtlMs: 0, sleep: async (ms) => void sleeps.push(ms) }));
+      await a!.getOwner('77');
+      await b!.getOwner('77');
+      await a!.getOwner('77');
+      expect(sleeps).toEqual([]);
+      // The fourth call, from either process, is booked after the first leaves the window (not slept here).
+      const booked = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 3, rateBudget, ownerCacheTtlMs: 0, sleep: async (ms) => void sleeps.push(ms) });
+      const err = await booked.getOwner('77').catch((e: unknown) => e);
+      expect(sleeps[0]).toBeGreaterThan(9_000);
+      expect(sleeps[0]).toBeLessThanOrEqual(10_250);
+      // Not having waited, it met the simulator's limit: each 429 is waited out 1 s and booked again
+      // (another window later), twice; then the stage's queue pauses.
+      expect(sleeps.slice(1).map((ms) => (ms === 1_000 ? 'retry' : ms > 9_000 ? 'booked' : ms))).toEqual(['retry', 'booked', 'retry', 'booked']);
+      expect(err).toBeInstanceOf(UpstreamRateLimited);
+      expect(sim.rateLimitStats()).toEqual({ calls: 3, throttled: 3 });
+      const res = await fetch(`${sim.url}/crm/v3/owners/77`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect(res.status).toBe(429);
+      expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('3');
+      expect(res.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
+      expect(res.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
+      expect(await res.json()).toEqual({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: expect.any(String), policyName: 'TEN_SECONDLY_ROLLING', requestId: expect.any(String) });
+    } finally {
+      sim.setRateLimit(undefined);
+      await deletePrefix(prefix);
+      redis.disconnect();
+    }
   });
 });

@@ -5,7 +5,9 @@ import { regionProblem } from '../../src/cli/config-check.ts';
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { LlmDraftRequest } from '../../src/ports.ts';
 import { createLeakGuard } from '../../src/privacy/leak-guard.ts';
-import { defaultPolicy, testSettings } from '../support/env.ts';
+import { RedisRateBudget } from '../../src/rate-budget.ts';
+import type { RedisClient } from '../../src/redis.ts';
+import { defaultPolicy, deletePrefix, testRedis, testSettings, uniquePrefix } from '../support/env.ts';
 
 const budgets = { eu: { requestsPerMinute: 100, tokensPerMinute: 100_000, timeoutMs: 800 }, local: { requestsPerMinute: 100, tokensPerMinute: 100_000, timeoutMs: 800 } };
 
@@ -24,7 +26,15 @@ function request(overrides: Partial<LlmDraftRequest> = {}): LlmDraftRequest {
 describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => {
   let sim: AzureOpenAiSimulator;
   let llm: DraftingLlm;
+  let redis: RedisClient;
+  const prefixes: string[] = [];
+  const sharedBudget = () => {
+    const prefix = uniquePrefix('llm-budget');
+    prefixes.push(prefix);
+    return new RedisRateBudget(redis, { prefix });
+  };
   beforeAll(async () => {
+    redis = await testRedis();
     sim = await startAzureOpenAiSimulator();
     llm = new DraftingLlm({
       eu: { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment },
@@ -35,9 +45,14 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
       sleep: async () => undefined,
     });
   });
-  afterAll(() => sim.close());
+  afterAll(async () => {
+    await sim.close();
+    for (const p of prefixes) await deletePrefix(p);
+    redis.disconnect();
+  });
   afterEach(() => {
     sim.requests.length = 0;
+    sim.setQuota(undefined);
   });
 
   it('drafts through the Azure deployment path with api-key, api-version and strict json_schema', async () => {
@@ -79,12 +94,45 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
     expect((await llm.draft(request())).kind).toBe('truncated');
   });
 
-  it('maps 429 with retry-after-ms to UpstreamRateLimited without retrying it', async () => {
+  it('honours a 429\'s retry-after-ms in process (no SDK retry on top), then pauses the queue if throttling persists', async () => {
+    const sleeps: number[] = [];
+    const recording = new DraftingLlm({ eu: { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment }, budgets, sleep: async (ms) => void sleeps.push(ms) });
     sim.inject({ status: 429, retryAfterMs: 2500 });
-    const err = await llm.draft(request()).catch((e: unknown) => e);
+    expect((await recording.draft(request())).kind).toBe('drafted');
+    expect(sleeps).toEqual([2500]);
+    expect(sim.requests).toHaveLength(2);
+    sim.inject({ status: 429, retryAfterMs: 1500, times: 3 });
+    const err = await recording.draft(request()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamRateLimited);
-    expect((err as UpstreamRateLimited).retryAfterMs).toBe(2500);
-    expect(sim.requests).toHaveLength(1);
+    expect((err as UpstreamRateLimited).retryAfterMs).toBe(1500);
+    expect(sim.requests).toHaveLength(5);
+    // A Retry-After beyond what a job should sleep through pauses the queue at once.
+    sim.inject({ status: 429, retryAfterMs: 45_000 });
+    await expect(recording.draft(request())).rejects.toBeInstanceOf(UpstreamRateLimited);
+    expect(sim.requests).toHaveLength(6);
+  });
+
+  it('the simulated deployment enforces TPM and RPM like Azure: prompt estimate + max_tokens, 429 with Retry-After, remaining headers', async () => {
+    // 5,000 TPM: one request counts its prompt (~100 tokens) plus max_completion_tokens (800).
+    sim.setQuota({ tokensPerMinute: 5_000, requestsPerMinute: 600 });
+    const res = await fetch(`${sim.url}/openai/deployments/${sim.deployment}/chat/completions?api-version=2024-10-21`, {
+      method: 'POST',
+      headers: { 'api-key': sim.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(400) }], max_completion_tokens: 800 }),
+    });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('x-ratelimit-remaining-tokens'))).toBe(5_000 - 900);
+    expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99');
+    const big = await fetch(`${sim.url}/openai/deployments/${sim.deployment}/chat/completions?api-version=2024-10-21`, {
+      method: 'POST',
+      headers: { 'api-key': sim.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(400) }], max_completion_tokens: 4_500 }),
+    });
+    expect(big.status).toBe(429);
+    expect(Number(big.headers.get('retry-after-ms'))).toBeGreaterThan(0);
+    expect(Number(big.headers.get('retry-after'))).toBeLessThanOrEqual(60);
+    expect(((await big.json()) as { error: { code: string } }).error.code).toBe('429');
+    expect(sim.quotaStats()).toMatchObject({ calls: 2, throttled: 1 });
   });
 
   it('retries one 5xx, then reports persistent 5xx, timeouts and malformed bodies as UpstreamUnavailable', async () => {
@@ -104,13 +152,39 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
     await expect(wrong.draft(request())).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
-  it('throttles itself when the per-minute budget is spent, before calling', async () => {
-    const tight = new DraftingLlm({ eu: { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment }, budgets: { ...budgets, eu: { requestsPerMinute: 1, tokensPerMinute: 100_000, timeoutMs: 800 } } });
-    expect((await tight.draft(request())).kind).toBe('drafted');
-    const err = await tight.draft(request()).catch((e: unknown) => e);
+  it('waits for its booked slot in the shared quota, and pauses the queue when the slot is over a minute ahead', async () => {
+    const sleeps: number[] = [];
+    const rateBudget = sharedBudget();
+    const eu = { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment };
+    // 6 RPM: one request per 10 s (Azure's short window); a second process shares the budget.
+    const tight = { ...budgets, eu: { requestsPerMinute: 6, tokensPerMinute: 100_000, timeoutMs: 800 } };
+    const a = new DraftingLlm({ eu, budgets: tight, rateBudget, sleep: async (ms) => void sleeps.push(ms) });
+    const b = new DraftingLlm({ eu, budgets: tight, rateBudget, sleep: async (ms) => void sleeps.push(ms) });
+    expect((await a.draft(request())).kind).toBe('drafted');
+    expect((await b.draft(request())).kind).toBe('drafted');
+    expect(sleeps).toHaveLength(1);
+    expect(sleeps[0]).toBeGreaterThan(9_000);
+    // Tokens: two requests' worth per minute; the third is booked more than a minute out.
+    const tokens = { ...budgets, eu: { requestsPerMinute: 600, tokensPerMinute: 2_000, timeoutMs: 800 } };
+    const c = new DraftingLlm({ eu, budgets: tokens, rateBudget: sharedBudget(), sleep: async (ms) => void sleeps.push(ms) });
+    expect((await c.draft(request())).kind).toBe('drafted');
+    expect((await c.draft(request())).kind).toBe('drafted');
+    const err = await c.draft(request()).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamRateLimited);
-    expect((err as UpstreamRateLimited).retryAfterMs).toBeGreaterThan(50_000);
-    expect(sim.requests).toHaveLength(1);
+    expect(sim.requests).toHaveLength(4);
+  });
+
+  it('books prompt estimate + max_tokens, so the simulated deployment never answers 429 to a shared budget', async () => {
+    sim.setQuota({ tokensPerMinute: 3_000, requestsPerMinute: 600 });
+    const eu = { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment };
+    const quota = { ...budgets, eu: { requestsPerMinute: 600, tokensPerMinute: 3_000, timeoutMs: 800 } };
+    const rateBudget = sharedBudget();
+    const processes = [0, 1].map(() => new DraftingLlm({ eu, budgets: quota, rateBudget, sleep: async () => undefined }));
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => processes[i % 2]!.draft(request())));
+    // ~950 tokens each: three fit in the minute, the other three are booked over a minute ahead.
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof UpstreamRateLimited)).toBe(true);
+    expect(sim.quotaStats().throttled).toBe(0);
   });
 
   it('refuses an Azure region outside the policy allow-list', () => {

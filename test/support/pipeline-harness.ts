@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
+import { RedisRateBudget } from '../../src/rate-budget.ts';
 import { createAppContext, requestStoreFor, type AppContext } from '../../src/app.ts';
 import { signV3 } from '../../src/http/hubspot-signature.ts';
 import { buildServer } from '../../src/http/server.ts';
@@ -106,7 +107,8 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
     workers: undefined,
     logs,
     async startWorkers() {
-      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+      const quotas = new RedisRateBudget(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX });
+      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {

@@ -2,6 +2,7 @@
 import { createPorts } from '../../connectors/index.ts';
 import { createAppContext } from '../../src/app.ts';
 import { prometheusConnectorMetrics } from '../../src/metrics.ts';
+import { sharedRateBudget } from '../../src/rate-budget.ts';
 import { loadSettings } from '../../src/settings.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { defaultPolicy } from './env.ts';
@@ -11,5 +12,5 @@ const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 5, bac
 const settings = loadSettings(process.env);
 const ctx = createAppContext(settings, policy);
 await ctx.ready();
-await startWorkers(ctx, createPorts(settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+await startWorkers(ctx, createPorts(settings, policy, prometheusConnectorMetrics, sharedRateBudget(settings.REDIS_URL, settings.DRAFTBRIDGE_QUEUE_PREFIX).budget), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
 process.stdout.write('ready\n');
