@@ -189,13 +189,15 @@ program
 
 program
   .command('bench')
-  .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
+  .description('throughput of the whole pipeline in sandbox mode next to its floor (same stages and vendor calls through plain fetch), raw BullMQ and a bare Fastify route, and memory with 1,000 LLM calls in flight, in one run')
   .option('--json', 'print one JSON object instead of a table')
-  .option('--requests <n>', 'callback requests to push through', '1000')
-  .action(async (opts: { json?: boolean; requests: string }) => {
+  .option('--requests <n>', 'callback requests to push through (measured)', '1000')
+  .option('--warmup <n>', 'requests pushed through before measuring', '300')
+  .option('--inflight <n>', 'LLM calls held in flight for the memory figure', '1000')
+  .action(async (opts: { json?: boolean; requests: string; warmup: string; inflight: string }) => {
     const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
     const { runBench, formatBench } = await import('./bench/run.ts');
-    const result = await runBench(settings, policy, { requests: Number(opts.requests) });
+    const result = await runBench(settings, policy, { requests: Number(opts.requests), warmup: Number(opts.warmup), inflight: Number(opts.inflight) });
     console.log(opts.json ? JSON.stringify(result) : formatBench(result));
     process.exit(0);
   });

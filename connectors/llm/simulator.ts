@@ -21,6 +21,8 @@ export interface AzureOpenAiSimulator {
   /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
   clearFaults(): void;
   setDown(down: boolean): void;
+  /** Delay before each answer (default 0), as a real model's generation time. */
+  setLatency(ms: number): void;
   mangle(mode: MangleMode, times?: number): void;
   /** Text that triggers Azure's prompt content filter (400 content_filter). */
   contentFilterMarker: string;
@@ -110,7 +112,7 @@ function applyMangle(draft: { subject: string; body: string; language: Language 
   }
 }
 
-export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string } = {}): Promise<AzureOpenAiSimulator> {
+export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string; latencyMs?: number } = {}): Promise<AzureOpenAiSimulator> {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 4 * 1024 * 1024 });
   const faults = new FaultInjector();
   const apiKey = options.apiKey ?? 'sandbox-azure-openai-key';
@@ -118,6 +120,8 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
   const model = options.model ?? 'gpt-4o-mini-2024-07-18';
   const contentFilterMarker = '##trigger-content-filter##';
   let down = false;
+  // A real model takes seconds per answer; the bench sets this to hold many calls in flight.
+  let latencyMs = options.latencyMs ?? 0;
   const mangles: { mode: MangleMode; left: number }[] = [];
 
   const azureError = (reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
@@ -156,6 +160,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
         innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...FILTER_RESULTS, violence: { filtered: true, severity: 'medium' } } },
       });
     }
+    if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     let draft = draftFrom(system, user);
     const m = mangles[0];
     if (m) {
@@ -222,6 +227,9 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     clearFaults: () => faults.clear(),
     setDown(value) {
       down = value;
+    },
+    setLatency(ms) {
+      latencyMs = ms;
     },
     mangle(mode, times = 1) {
       mangles.push({ mode, left: times });

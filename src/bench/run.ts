@@ -3,77 +3,101 @@ import Fastify from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { createAppContext } from '../app.ts';
-import { signV3 } from '../http/hubspot-signature.ts';
 import { buildServer } from '../http/server.ts';
 import { createLogger } from '../logger.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
-import { SANDBOX_HUBSPOT_SECRET } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
+import { callsPerRequest, floorRate, planFloor, type SimulatorCall } from './floor.ts';
+import { runInflight } from './inflight.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
-import { deletePrefix, hubspotEvent, round, startSimulatorProcess } from './support.ts';
+import { askSimulators, commandsProcessed, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
 
 /**
- * `npm run bench`: in one process and one run, on the same Redis:
+ * `npm run bench`: in one process and one run, on the same Redis and the same simulator process:
  * - the whole pipeline in sandbox mode with zero simulated latency (signed webhooks in, drafts and
- *   CRM notes out), next to raw BullMQ moving no-op jobs through the same four stages;
- * - the webhook intake route next to a bare Fastify route.
+ *   CRM notes out), after a warm-up, next to the floor (floor.ts: the same stages and the same vendor
+ *   calls through plain fetch) and raw BullMQ moving no-op jobs through the same four stages;
+ * - the webhook intake route next to a bare Fastify route;
+ * - peak RSS of a fresh process with 1,000 LLM calls in flight (inflight.ts).
  * The simulators run in a child process (they stand in for remote services), so CPU time per request
  * is draftbridge's own.
  */
 export interface BenchResult {
   requests: number;
+  warmup: number;
   pipeline_per_s: number;
+  floor_per_s: number;
+  ratio_floor: number;
+  cpu_ms_per_request: number;
+  floor_cpu_ms_per_request: number;
+  redis_commands_per_request: number;
+  floor_redis_commands_per_request: number;
+  hubspot_calls_per_request: number;
+  graph_calls_per_request: number;
+  llm_calls_per_request: number;
   raw_bullmq_per_s: number;
   ratio: number;
-  cpu_ms_per_request: number;
   raw_bullmq_cpu_ms_per_job: number;
   intake_per_s: number;
   bare_fastify_per_s: number;
   intake_ratio: number;
   rss_mb: number;
+  rss_mb_start_inflight: number;
+  rss_mb_inflight: number;
+  llm_inflight_peak: number;
 }
 
 const CONTACTS = ['1001', '1002', '1006'];
 // Contact 1006 is the sandbox's new lead.
 const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
-export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number }): Promise<BenchResult> {
+/** Stage concurrency of intake, draft, deliver, crm-sync (workers/*.ts), for the comparators. */
+const STAGE_CONCURRENCY = [8, 4, 4, 4];
+
+export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; inflight?: number }): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
-  // Budgets and rate limits off: this measures our overhead, not the providers' quotas.
-  const policy: Policy = {
-    ...basePolicy,
-    limits: { hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
-    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
-  };
+  const policy = benchPolicy(basePolicy);
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
-  const simulators = await startSimulatorProcess(settings);
+  const simulators = await startSimulatorProcess(settings, { ipc: true });
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
   const app = await buildServer(ctx);
   const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics));
   const n = options.requests;
-  try {
-    // Warm-up: JIT, TLS session, token cache.
-    await deliver(app, ctx.settings.publicUrl, CONTACTS.map((c, i) => event(c, 900_000_000 + i)));
-    await waitForCompleted(ctx, 'crm-sync', CONTACTS.length);
-
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i += 100) {
-      const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => event(CONTACTS[(i + k) % CONTACTS.length]!, i + k + 1));
+  const warmup = options.warmup ?? 300;
+  const commands = () => commandsProcessed(ctx.redis);
+  let eventId = 1;
+  // Pushes `count` signed webhooks (100 events per delivery) and waits for their CRM notes.
+  const pushPipeline = async (count: number) => {
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, () => event(CONTACTS[eventId % CONTACTS.length]!, eventId++));
       const status = await deliver(app, ctx.settings.publicUrl, batch);
       if (status !== 204) throw new Error(`webhook answered ${status}`);
     }
-    await waitForCompleted(ctx, 'crm-sync', n + CONTACTS.length);
+    await waitForCompleted(ctx, 'crm-sync', eventId - 1);
+  };
+  try {
+    // Warm-up (JIT, connections, token caches, mailbox state): long enough that the window is steady.
+    await pushPipeline(warmup);
+    await askSimulators(simulators, { type: 'take', keep: false });
+
+    const commands0 = await commands();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pushPipeline(n);
     const pipelineMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const pipelineCommands = (await commands()) - commands0;
     const rss = process.memoryUsage().rss;
-
+    const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
     await workers.close();
-    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: [8, 4, 4, 4] });
+
+    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages: STAGE_CONCURRENCY, commandsProcessed: commands });
+    await askSimulators(simulators, { type: 'take', keep: false });
+    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: STAGE_CONCURRENCY });
 
     // Intake alone (one event per delivery, no workers) against a bare Fastify route, same inject path.
     const m = Math.max(500, n);
@@ -88,20 +112,37 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const bareMs = performance.now() - t2;
     await bare.close();
 
+    // A fresh process (as a deployment's would be) with the LLM answering after ~2 s.
+    await askSimulators(simulators, { type: 'llm-latency', ms: 2_000 });
+    const inflight = await runInflight(simulators, settings, policy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
+
     const pipelinePerS = (n / pipelineMs) * 1000;
     const intakePerS = (m / intakeMs) * 1000;
     const barePerS = (m / bareMs) * 1000;
+    const perRequest = callsPerRequest(calls, n);
     return {
       requests: n,
+      warmup,
       pipeline_per_s: round(pipelinePerS),
+      floor_per_s: round(floor.perSecond),
+      ratio_floor: round(pipelinePerS / floor.perSecond, 3),
+      cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
+      floor_cpu_ms_per_request: round(floor.cpuMsPerRequest, 3),
+      redis_commands_per_request: round(pipelineCommands / n),
+      floor_redis_commands_per_request: round(floor.redisCommandsPerRequest),
+      hubspot_calls_per_request: round(perRequest.hubspot, 2),
+      graph_calls_per_request: round(perRequest.graph, 2),
+      llm_calls_per_request: round(perRequest.llm, 2),
       raw_bullmq_per_s: round(raw.perSecond),
       ratio: round(pipelinePerS / raw.perSecond, 3),
-      cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
       raw_bullmq_cpu_ms_per_job: round(raw.cpuMsPerJob, 3),
       intake_per_s: round(intakePerS),
       bare_fastify_per_s: round(barePerS),
       intake_ratio: round(intakePerS / barePerS, 3),
       rss_mb: round(rss / 1024 / 1024),
+      rss_mb_start_inflight: inflight.rssMbStart,
+      rss_mb_inflight: inflight.rssMbPeak,
+      llm_inflight_peak: inflight.inflightPeak,
     };
   } finally {
     await workers.close().catch(() => undefined);
@@ -112,16 +153,13 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   }
 }
 
-async function deliver(app: Awaited<ReturnType<typeof buildServer>>, publicUrl: string, events: object[]): Promise<number> {
-  const body = JSON.stringify(events);
-  const timestamp = Date.now();
-  const res = await app.inject({
-    method: 'POST',
-    url: '/webhooks/hubspot',
-    payload: body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
-  });
-  return res.statusCode;
+/** Budgets and rate limits off: the bench measures our overhead, not the providers' quotas. */
+export function benchPolicy(basePolicy: Policy): Policy {
+  return {
+    ...basePolicy,
+    limits: { hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
+    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
+  };
 }
 
 async function waitForCompleted(ctx: ReturnType<typeof createAppContext>, queue: 'crm-sync', count: number): Promise<void> {
@@ -134,16 +172,21 @@ async function waitForCompleted(ctx: ReturnType<typeof createAppContext>, queue:
 
 export function formatBench(r: BenchResult): string {
   return [
-    `draftbridge bench: ${r.requests} callback requests, sandbox simulators with zero latency in a second process`,
+    `draftbridge bench: ${r.requests} callback requests after ${r.warmup} warm-up requests, sandbox simulators with zero latency in a second process`,
     '',
-    '| measurement | per second | note |',
-    '| --- | ---: | --- |',
-    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} CPU ms per request (simulators in their own process) |`,
-    `| raw BullMQ, 4 chained no-op stages, same concurrency | ${r.raw_bullmq_per_s} | ${r.raw_bullmq_cpu_ms_per_job} CPU ms per job |`,
-    `| ratio pipeline / raw BullMQ | ${r.ratio} | aim ≥ 0.5 |`,
-    `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | one event per delivery |`,
-    `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} |`,
+    '| measurement | per second | CPU ms per request | Redis commands per request |',
+    '| --- | ---: | ---: | ---: |',
+    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} | ${r.redis_commands_per_request} |`,
+    `| floor: same stages, same vendor calls through plain fetch | ${r.floor_per_s} | ${r.floor_cpu_ms_per_request} | ${r.floor_redis_commands_per_request} |`,
+    `| ratio pipeline / floor | ${r.ratio_floor} | aim ≥ 0.6 | |`,
+    `| raw BullMQ, 4 chained no-op stages, same concurrency | ${r.raw_bullmq_per_s} | ${r.raw_bullmq_cpu_ms_per_job} | |`,
+    `| ratio pipeline / raw BullMQ | ${r.ratio} | | |`,
+    `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | | |`,
+    `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} | |`,
     '',
+    `Vendor calls per request (counted by the simulators): HubSpot ${r.hubspot_calls_per_request}, Graph ${r.graph_calls_per_request}, LLM ${r.llm_calls_per_request}`,
     `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
+    `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (2 s simulated latency; aim < 300)`,
+    'Redis commands count every client of the server, inside scripts too: exact on a Redis of its own.',
   ].join('\n');
 }

@@ -1,8 +1,12 @@
 // The sandbox simulators in a process of their own, for `draftbridge bench`: they stand in for
 // HubSpot, Microsoft and Azure, whose CPU is not ours to count. Prints the sandbox settings as one
-// JSON line on stdout, then serves until killed.
+// JSON line on stdout, then serves until killed. Over IPC (when the parent opened a channel) it
+// hands out the calls the simulators saw, so the bench's floor can replay exactly what the
+// pipeline sent (see floor.ts).
 import { loadSettings } from '../settings.ts';
 import { startSandbox } from '../sandbox.ts';
+import type { RecordedRequest } from '../../connectors/simulator-support.ts';
+import type { SimulatorCall } from './floor.ts';
 
 const settings = loadSettings({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
 const sandbox = await startSandbox(settings);
@@ -10,3 +14,31 @@ process.stdout.write(`${JSON.stringify({ settings: sandbox.settings, caPem: sand
 process.on('SIGTERM', () => {
   void sandbox.close().then(() => process.exit(0));
 });
+
+const services: Record<SimulatorCall['service'], { url: string; requests: RecordedRequest[] }> = { hubspot: sandbox.hubspot, graph: sandbox.graph, llm: sandbox.llm };
+// Recorded calls are kept only while the bench asks for them ('record'), then dropped ('take').
+process.on('message', (message: { type: 'take'; keep?: boolean } | { type: 'llm-latency'; ms: number }) => {
+  if (message.type === 'llm-latency') {
+    sandbox.llm.setLatency(message.ms);
+    process.send?.({ type: 'ok' });
+    return;
+  }
+  const calls: SimulatorCall[] = [];
+  for (const [service, sim] of Object.entries(services) as [SimulatorCall['service'], (typeof services)['hubspot']][]) {
+    for (const r of sim.requests) {
+      if (message.keep) calls.push({ service, origin: sim.url, method: r.method, path: r.path, query: r.query, headers: pickHeaders(r.headers), body: r.body, at: r.at });
+    }
+    sim.requests.length = 0;
+  }
+  process.send?.({ type: 'calls', calls });
+});
+
+// What a replay needs to be accepted: credentials and content type, nothing per-connection.
+function pickHeaders(headers: RecordedRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['authorization', 'api-key', 'content-type', 'accept', 'prefer']) {
+    const v = headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { trustSimulatorCa } from '../sandbox.ts';
-import { SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
+import { signV3 } from '../http/hubspot-signature.ts';
+import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
 
 /** Pieces `draftbridge bench` and `draftbridge chaos` share: simulators in a child process, webhook events, clean-up. */
@@ -79,3 +80,40 @@ export function round(x: number, digits = 1): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** Sends one IPC message to a simulator process and waits for its answer (`ipc: true`). */
+export function askSimulators<T>(sim: SimulatorProcess, message: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: T) => {
+      sim.child.off('exit', onExit);
+      resolve(answer);
+    };
+    const onExit = (code: number | null) => reject(new Error(`simulator process exited (${code})`));
+    sim.child.once('message', onMessage);
+    sim.child.once('exit', onExit);
+    sim.child.send(message);
+  });
+}
+
+/**
+ * Redis's count of commands processed so far (INFO stats; commands inside scripts count too). All
+ * clients of the server count: the per-request figures are exact only on a Redis of its own.
+ */
+export async function commandsProcessed(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+}
+
+/** Delivers signed HubSpot webhook events through the app's inject path; returns the status code. */
+export async function deliver(app: { inject(request: { method: 'POST'; url: string; payload: string; headers: Record<string, string> }): Promise<{ statusCode: number }> }, publicUrl: string, events: object[]): Promise<number> {
+  const body = JSON.stringify(events);
+  const timestamp = Date.now();
+  const res = await app.inject({
+    method: 'POST',
+    url: '/webhooks/hubspot',
+    payload: body,
+    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
+  });
+  return res.statusCode;
+}
+
