@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { createRedis } from '../redis.ts';
+import type { RedisCount } from './support.ts';
 
 /**
  * The floor the pipeline is compared with: the same requests through the same four chained BullMQ
@@ -83,8 +84,9 @@ async function replay(call: SimulatorCall): Promise<void> {
 export interface FloorResult {
   perSecond: number;
   cpuMsPerRequest: number;
-  /** Redis commands (all clients of that server, inside scripts too) per request in the measured window. */
+  /** Redis commands this process sent per request in the measured window, and their round trips. */
   redisCommandsPerRequest: number;
+  redisTripsPerRequest: number;
   ms: number;
 }
 
@@ -92,7 +94,7 @@ export interface FloorResult {
  * Runs `warmup` requests, then measures `requests` more. Stage s of floor request i makes
  * plan[s][i mod plan length]'s calls in sequence, as the pipeline's stage does.
  */
-export async function floorRate(options: { redisUrl: string; prefix: string; plan: FloorPlan; warmup: number; requests: number; stages: number[]; commandsProcessed: () => Promise<number> }): Promise<FloorResult> {
+export async function floorRate(options: { redisUrl: string; prefix: string; plan: FloorPlan; warmup: number; requests: number; stages: number[]; redisCount: () => RedisCount }): Promise<FloorResult> {
   const producer = createRedis(options.redisUrl, 'worker', 'bench-floor-producer');
   const connection = createRedis(options.redisUrl, 'worker', 'bench-floor-worker');
   const names = options.stages.map((_, i) => `floor-stage-${i}`);
@@ -127,14 +129,14 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
   };
   try {
     await push(0, options.warmup);
-    const commands0 = await options.commandsProcessed();
+    const redis0 = options.redisCount();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await push(options.warmup, options.requests);
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const commands = (await options.commandsProcessed()) - commands0;
-    return { perSecond: (options.requests / ms) * 1000, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / options.requests, redisCommandsPerRequest: commands / options.requests, ms };
+    const redis1 = options.redisCount();
+    return { perSecond: (options.requests / ms) * 1000, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / options.requests, redisCommandsPerRequest: (redis1.commands - redis0.commands) / options.requests, redisTripsPerRequest: (redis1.trips - redis0.trips) / options.requests, ms };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(queues.map((q) => q.obliterate({ force: true }).then(() => q.close())));

@@ -11,7 +11,7 @@ import type { Settings } from '../settings.ts';
 import { callsPerRequest, floorRate, planFloor, type SimulatorCall } from './floor.ts';
 import { runInflight } from './inflight.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
-import { askSimulators, commandsProcessed, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess } from './support.ts';
+import { askSimulators, countRedis, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
 
 /**
@@ -32,8 +32,11 @@ export interface BenchResult {
   ratio_floor: number;
   cpu_ms_per_request: number;
   floor_cpu_ms_per_request: number;
+  /** Sent by this process (BullMQ's included), and the round trips they took. */
   redis_commands_per_request: number;
+  redis_trips_per_request: number;
   floor_redis_commands_per_request: number;
+  floor_redis_trips_per_request: number;
   hubspot_calls_per_request: number;
   graph_calls_per_request: number;
   llm_calls_per_request: number;
@@ -61,6 +64,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
   const policy = benchPolicy(basePolicy);
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
+  const redisCount = countRedis();
   const simulators = await startSimulatorProcess(settings, { ipc: true });
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
@@ -68,7 +72,6 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics));
   const n = options.requests;
   const warmup = options.warmup ?? 300;
-  const commands = () => commandsProcessed(ctx.redis);
   let eventId = 1;
   // Pushes `count` signed webhooks (100 events per delivery) and waits for their CRM notes.
   const pushPipeline = async (count: number) => {
@@ -84,18 +87,18 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     await pushPipeline(warmup);
     await askSimulators(simulators, { type: 'take', keep: false });
 
-    const commands0 = await commands();
+    const redis0 = redisCount();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await pushPipeline(n);
     const pipelineMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
-    const pipelineCommands = (await commands()) - commands0;
+    const redis1 = redisCount();
     const rss = process.memoryUsage().rss;
     const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
     await workers.close();
 
-    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages: STAGE_CONCURRENCY, commandsProcessed: commands });
+    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages: STAGE_CONCURRENCY, redisCount });
     await askSimulators(simulators, { type: 'take', keep: false });
     const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: STAGE_CONCURRENCY });
 
@@ -128,8 +131,10 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       ratio_floor: round(pipelinePerS / floor.perSecond, 3),
       cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
       floor_cpu_ms_per_request: round(floor.cpuMsPerRequest, 3),
-      redis_commands_per_request: round(pipelineCommands / n),
+      redis_commands_per_request: round((redis1.commands - redis0.commands) / n),
+      redis_trips_per_request: round((redis1.trips - redis0.trips) / n),
       floor_redis_commands_per_request: round(floor.redisCommandsPerRequest),
+      floor_redis_trips_per_request: round(floor.redisTripsPerRequest),
       hubspot_calls_per_request: round(perRequest.hubspot, 2),
       graph_calls_per_request: round(perRequest.graph, 2),
       llm_calls_per_request: round(perRequest.llm, 2),
@@ -174,10 +179,10 @@ export function formatBench(r: BenchResult): string {
   return [
     `draftbridge bench: ${r.requests} callback requests after ${r.warmup} warm-up requests, sandbox simulators with zero latency in a second process`,
     '',
-    '| measurement | per second | CPU ms per request | Redis commands per request |',
+    '| measurement | per second | CPU ms per request | Redis commands (round trips) per request |',
     '| --- | ---: | ---: | ---: |',
-    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} | ${r.redis_commands_per_request} |`,
-    `| floor: same stages, same vendor calls through plain fetch | ${r.floor_per_s} | ${r.floor_cpu_ms_per_request} | ${r.floor_redis_commands_per_request} |`,
+    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} | ${r.redis_commands_per_request} (${r.redis_trips_per_request}) |`,
+    `| floor: same stages, same vendor calls through plain fetch | ${r.floor_per_s} | ${r.floor_cpu_ms_per_request} | ${r.floor_redis_commands_per_request} (${r.floor_redis_trips_per_request}) |`,
     `| ratio pipeline / floor | ${r.ratio_floor} | aim ≥ 0.6 | |`,
     `| raw BullMQ, 4 chained no-op stages, same concurrency | ${r.raw_bullmq_per_s} | ${r.raw_bullmq_cpu_ms_per_job} | |`,
     `| ratio pipeline / raw BullMQ | ${r.ratio} | | |`,
@@ -187,6 +192,6 @@ export function formatBench(r: BenchResult): string {
     `Vendor calls per request (counted by the simulators): HubSpot ${r.hubspot_calls_per_request}, Graph ${r.graph_calls_per_request}, LLM ${r.llm_calls_per_request}`,
     `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
     `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (2 s simulated latency; aim < 300)`,
-    'Redis commands count every client of the server, inside scripts too: exact on a Redis of its own.',
+    'Redis commands: sent by this process, BullMQ included (each command of a MULTI or pipeline; a script once).',
   ].join('\n');
 }

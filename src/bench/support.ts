@@ -95,13 +95,31 @@ export function askSimulators<T>(sim: SimulatorProcess, message: object): Promis
   });
 }
 
+/** Redis commands and round trips this process sent so far (see `countRedis`). */
+export interface RedisCount {
+  commands: number;
+  trips: number;
+}
+
 /**
- * Redis's count of commands processed so far (INFO stats; commands inside scripts count too). All
- * clients of the server count: the per-request figures are exact only on a Redis of its own.
+ * Counts the Redis commands this process sends (every ioredis client, BullMQ's included; each command
+ * of a MULTI or pipeline, a script once, not what it runs inside Redis) and the round trips (a
+ * pipeline or MULTI is one). Bench-only: wraps `sendCommand` on the client prototype for the life of
+ * the process (cluster clients send through it too).
  */
-export async function commandsProcessed(redis: { info(section: string): Promise<string> }): Promise<number> {
-  const info = await redis.info('stats');
-  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? 0);
+export function countRedis(): () => RedisCount {
+  const count: RedisCount = { commands: 0, trips: 0 };
+  let lastStream: unknown;
+  const proto = Redis.prototype as unknown as { sendCommand: (command: unknown, stream?: unknown, ...rest: unknown[]) => unknown };
+  const original = proto.sendCommand;
+  proto.sendCommand = function (this: unknown, command: unknown, stream?: unknown, ...rest: unknown[]) {
+    count.commands++;
+    // Pipelined commands share one write stream per exec.
+    if (!stream || stream !== lastStream) count.trips++;
+    lastStream = stream;
+    return original.call(this, command, stream, ...rest);
+  };
+  return () => ({ ...count });
 }
 
 /** Delivers signed HubSpot webhook events through the app's inject path; returns the status code. */
