@@ -19,7 +19,7 @@ program
   .action(async (role: ServeRole) => {
     const { settings, policy } = await loadConfigOrExit();
     // Tracing (OTEL_* variables) must be on before the connectors load, so their HTTP clients are seen.
-    const tracing = startTracing();
+    const tracing = await startTracing();
     const { serve, stopOnSignals } = await import('./cli/serve.ts');
     const service = await serve(settings, policy, role);
     stopOnSignals(tracing ? { ...service, stop: async () => { await service.stop(); await tracing.shutdown(); } } : service);
@@ -98,7 +98,7 @@ for (const [kind, description] of [
       await ctx.ready();
       try {
         const dsr = await import('./privacy/subject-requests.ts');
-        const crm = !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createCrm(settings, policy, prometheusConnectorMetrics) : undefined;
+        const crm = !settings.DRAFTBRIDGE_SANDBOX ? await (await import('../connectors/index.ts')).createCrm(settings, policy, prometheusConnectorMetrics) : undefined;
         const deps = subjectRequestDeps(ctx, crm);
         const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
         console.log(JSON.stringify(result, null, 2));

@@ -8,19 +8,18 @@ import { buildServer } from '../http/server.ts';
 import { createLogger } from '../logger.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
-import { trustSimulatorCa } from '../sandbox.ts';
 import type { Settings } from '../settings.ts';
 import type { InflightResult } from './inflight.ts';
-import { deliver, hubspotEvent, round } from './support.ts';
+import { deliver, hubspotEvent, round } from './events.ts';
 
-const input = JSON.parse(process.env.DRAFTBRIDGE_BENCH_INFLIGHT ?? '{}') as { settings: Settings; policy: Policy; caPem: string; requests: number };
-trustSimulatorCa(input.caPem);
+// The simulator CA comes in through NODE_EXTRA_CA_CERTS (inflight.ts).
+const input = JSON.parse(process.env.DRAFTBRIDGE_BENCH_INFLIGHT ?? '{}') as { settings: Settings; policy: Policy; requests: number };
 const n = input.requests;
 const ctx = createAppContext(input.settings, input.policy, { logger: createLogger({ level: 'silent' }) });
 await ctx.ready();
 const app = await buildServer(ctx);
 // The draft stage's concurrency at N: an LLM call is I/O, so every request may wait on its call at once.
-await startWorkers(ctx, createPorts(ctx.settings, input.policy, prometheusConnectorMetrics), {}, { intake: 16, draft: n });
+await startWorkers(ctx, await createPorts(ctx.settings, input.policy, prometheusConnectorMetrics), {}, { intake: 16, draft: n });
 await new Promise((r) => setTimeout(r, 500));
 const mb = () => process.memoryUsage().rss / 1024 / 1024;
 const rssMbStart = mb();

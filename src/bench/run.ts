@@ -69,7 +69,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
   const app = await buildServer(ctx);
-  const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics));
+  const workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics));
   const n = options.requests;
   const warmup = options.warmup ?? 300;
   let eventId = 1;

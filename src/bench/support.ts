@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { trustSimulatorCa } from '../sandbox.ts';
-import { signV3 } from '../http/hubspot-signature.ts';
-import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
+
+export { deliver, hubspotEvent, round } from './events.ts';
 
 /** Pieces `draftbridge bench` and `draftbridge chaos` share: simulators in a child process, webhook events, clean-up. */
 
@@ -48,22 +48,6 @@ export async function startSimulatorProcess(settings: Settings, options: { scrip
   };
 }
 
-/** A HubSpot app-webhook event: a callback request (property change) or a new lead (creation). */
-export function hubspotEvent(contactId: string, eventId: number, options: { lead?: boolean; attemptNumber?: number; occurredAt?: number } = {}) {
-  const lead = options.lead ?? false;
-  return {
-    eventId,
-    subscriptionId: 1,
-    portalId: SANDBOX_PORTAL_ID,
-    appId: 1,
-    occurredAt: options.occurredAt ?? Date.now(),
-    subscriptionType: lead ? 'contact.creation' : 'contact.propertyChange',
-    attemptNumber: options.attemptNumber ?? 0,
-    objectId: Number(contactId),
-    ...(lead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
-  };
-}
-
 /** Deletes every key under a prefix (SCAN, never KEYS). */
 export async function deletePrefix(url: string, prefix: string): Promise<void> {
   const redis = new Redis(url);
@@ -74,11 +58,6 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
   redis.disconnect();
-}
-
-export function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
 }
 
 /** Sends one IPC message to a simulator process and waits for its answer (`ipc: true`). */
@@ -121,17 +100,3 @@ export function countRedis(): () => RedisCount {
   };
   return () => ({ ...count });
 }
-
-/** Delivers signed HubSpot webhook events through the app's inject path; returns the status code. */
-export async function deliver(app: { inject(request: { method: 'POST'; url: string; payload: string; headers: Record<string, string> }): Promise<{ statusCode: number }> }, publicUrl: string, events: object[]): Promise<number> {
-  const body = JSON.stringify(events);
-  const timestamp = Date.now();
-  const res = await app.inject({
-    method: 'POST',
-    url: '/webhooks/hubspot',
-    payload: body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
-  });
-  return res.statusCode;
-}
-

@@ -61,7 +61,7 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
  */
 export async function serve(settings: Settings, policy: Policy, role: ServeRole): Promise<RunningService> {
   if (!settings.DRAFTBRIDGE_SANDBOX) {
-    const ports = createPorts(settings, policy, prometheusConnectorMetrics);
+    const ports = await createPorts(settings, policy, prometheusConnectorMetrics);
     return startService(settings, policy, role, {
       startWorkers: (ctx) => startWorkers(ctx, ports),
       httpPlugins: [(ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
@@ -70,7 +70,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../sandbox.ts');
   const sandbox = await startSandbox(settings, { oidcInService: true });
-  const ports = createPorts(sandbox.settings, policy, prometheusConnectorMetrics);
+  const ports = await createPorts(sandbox.settings, policy, prometheusConnectorMetrics);
   const service = await startService(sandbox.settings, policy, role, {
     startWorkers: (ctx) => startWorkers(ctx, ports),
     httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],

@@ -84,7 +84,7 @@ export async function startPipelineHarness(options: { policy?: (p: Policy) => Po
     workers: undefined,
     logs,
     async startWorkers() {
-      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+      harness.workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {
