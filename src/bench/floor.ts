@@ -62,7 +62,8 @@ export function callsPerRequest(calls: readonly SimulatorCall[], requests: numbe
   return { hubspot: out.hubspot / requests, graph: out.graph / requests, llm: out.llm / requests };
 }
 
-async function replay(call: SimulatorCall): Promise<void> {
+async function replay(call: SimulatorCall, waited: Record<SimulatorCall['service'], number>): Promise<void> {
+  const t0 = performance.now();
   const qs = new URLSearchParams();
   for (const [k, v] of Object.entries(call.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, String(x));
   const url = `${call.origin}${call.path}${qs.size ? `?${qs}` : ''}`;
@@ -79,6 +80,7 @@ async function replay(call: SimulatorCall): Promise<void> {
   // A plain client reads the answer too (JSON where it is JSON).
   if ((res.headers.get('content-type') ?? '').includes('json')) await res.json().catch(() => undefined);
   else await res.arrayBuffer();
+  waited[call.service] += performance.now() - t0;
 }
 
 export interface FloorResult {
@@ -87,6 +89,8 @@ export interface FloorResult {
   /** Redis commands this process sent per request in the measured window, and their round trips. */
   redisCommandsPerRequest: number;
   redisTripsPerRequest: number;
+  /** Milliseconds a request waited on each simulator (sum of its calls' round trips), in the measured window. */
+  waitMsPerRequest: Record<SimulatorCall['service'], number>;
   ms: number;
 }
 
@@ -101,6 +105,7 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
   const queues = names.map((name) => new Queue(name, { connection: producer, prefix: options.prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } }));
   let done = 0;
   let target = 0;
+  const waited = { hubspot: 0, graph: 0, llm: 0 };
   let resolveTarget: () => void = () => undefined;
   const workers = names.map(
     (name, s) =>
@@ -109,7 +114,7 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
         async (job) => {
           const i = (job.data as { i: number }).i;
           const share = options.plan[s]!;
-          for (const call of share.length ? share[i % share.length]! : []) await replay(call);
+          for (const call of share.length ? share[i % share.length]! : []) await replay(call, waited);
           const next = queues[s + 1];
           if (next) await next.add(name, job.data, { jobId: job.id! });
           else if (++done === target) resolveTarget();
@@ -129,6 +134,7 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
   };
   try {
     await push(0, options.warmup);
+    waited.hubspot = waited.graph = waited.llm = 0;
     const redis0 = options.redisCount();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
@@ -136,7 +142,10 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const redis1 = options.redisCount();
-    return { perSecond: (options.requests / ms) * 1000, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / options.requests, redisCommandsPerRequest: (redis1.commands - redis0.commands) / options.requests, redisTripsPerRequest: (redis1.trips - redis0.trips) / options.requests, ms };
+    return { perSecond: (options.requests / ms) * 1000, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / options.requests, redisCommandsPerRequest: (redis1.commands - redis0.commands) / options.requests, redisTripsPerRequest: (redis1.trips - redis0.trips) / options.requests,
+      waitMsPerRequest: { hubspot: waited.hubspot / options.requests, graph: waited.graph / options.requests, llm: waited.llm / options.requests },
+      ms,
+    };
   } finally {
     await Promise.all(workers.map((w) => w.close()));
     await Promise.all(queues.map((q) => q.obliterate({ force: true }).then(() => q.close())));

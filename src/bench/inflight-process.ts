@@ -25,7 +25,14 @@ const mb = () => process.memoryUsage().rss / 1024 / 1024;
 const rssMbStart = mb();
 let rssMbPeak = rssMbStart;
 let inflightPeak = 0;
-const rssTimer = setInterval(() => (rssMbPeak = Math.max(rssMbPeak, mb())), 20);
+let atPeak = process.memoryUsage();
+const rssTimer = setInterval(() => {
+  const m = process.memoryUsage();
+  if (m.rss / 1024 / 1024 > rssMbPeak) {
+    rssMbPeak = m.rss / 1024 / 1024;
+    atPeak = m;
+  }
+}, 20);
 const t0 = performance.now();
 for (let i = 0; i < n; i += 100) {
   const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => hubspotEvent(['1001', '1002'][(i + k) % 2]!, 5_000_000 + i + k));
@@ -39,6 +46,13 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 100));
 }
 clearInterval(rssTimer);
-const result: InflightResult = { rssMbStart: round(rssMbStart), rssMbPeak: round(Math.max(rssMbPeak, mb())), inflightPeak, ms: round(performance.now() - t0) };
+const result: InflightResult = {
+  rssMbStart: round(rssMbStart),
+  rssMbPeak: round(rssMbPeak),
+  heapMbAtPeak: round(atPeak.heapUsed / 1024 / 1024),
+  externalMbAtPeak: round(atPeak.external / 1024 / 1024),
+  inflightPeak,
+  ms: round(performance.now() - t0),
+};
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

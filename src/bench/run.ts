@@ -40,6 +40,10 @@ export interface BenchResult {
   hubspot_calls_per_request: number;
   graph_calls_per_request: number;
   llm_calls_per_request: number;
+  /** What a floor request waited on each simulator, ms (the vendors' share of the latency). */
+  floor_wait_ms_hubspot: number;
+  floor_wait_ms_graph: number;
+  floor_wait_ms_llm: number;
   raw_bullmq_per_s: number;
   ratio: number;
   raw_bullmq_cpu_ms_per_job: number;
@@ -49,7 +53,9 @@ export interface BenchResult {
   rss_mb: number;
   rss_mb_start_inflight: number;
   rss_mb_inflight: number;
+  heap_mb_inflight: number;
   llm_inflight_peak: number;
+  inflight_llm_latency_ms: number;
 }
 
 const CONTACTS = ['1001', '1002', '1006'];
@@ -59,7 +65,7 @@ const event = (contactId: string, eventId: number) => hubspotEvent(contactId, ev
 /** Stage concurrency of intake, draft, deliver, crm-sync (workers/*.ts), for the comparators. */
 const STAGE_CONCURRENCY = [8, 4, 4, 4];
 
-export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; inflight?: number }): Promise<BenchResult> {
+export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
   const policy = benchPolicy(basePolicy);
@@ -115,9 +121,12 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const bareMs = performance.now() - t2;
     await bare.close();
 
-    // A fresh process (as a deployment's would be) with the LLM answering after ~2 s.
-    await askSimulators(simulators, { type: 'llm-latency', ms: 2_000 });
-    const inflight = await runInflight(simulators, settings, policy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
+    // A fresh process (as a deployment's would be) with the LLM answering slowly enough that every
+    // call is in flight at once: at 2 s this machine starts only some 600 before the first answers.
+    const latencyMs = options.inflightLatencyMs ?? 30_000;
+    await askSimulators(simulators, { type: 'llm-latency', ms: latencyMs });
+    const inflightPolicy = { ...policy, llm: { ...policy.llm, routes: { eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 }, local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 } } } };
+    const inflight = await runInflight(simulators, settings, inflightPolicy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
 
     const pipelinePerS = (n / pipelineMs) * 1000;
     const intakePerS = (m / intakeMs) * 1000;
@@ -138,6 +147,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       hubspot_calls_per_request: round(perRequest.hubspot, 2),
       graph_calls_per_request: round(perRequest.graph, 2),
       llm_calls_per_request: round(perRequest.llm, 2),
+      floor_wait_ms_hubspot: round(floor.waitMsPerRequest.hubspot),
+      floor_wait_ms_graph: round(floor.waitMsPerRequest.graph),
+      floor_wait_ms_llm: round(floor.waitMsPerRequest.llm),
       raw_bullmq_per_s: round(raw.perSecond),
       ratio: round(pipelinePerS / raw.perSecond, 3),
       raw_bullmq_cpu_ms_per_job: round(raw.cpuMsPerJob, 3),
@@ -147,7 +159,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       rss_mb: round(rss / 1024 / 1024),
       rss_mb_start_inflight: inflight.rssMbStart,
       rss_mb_inflight: inflight.rssMbPeak,
+      heap_mb_inflight: inflight.heapMbAtPeak,
       llm_inflight_peak: inflight.inflightPeak,
+      inflight_llm_latency_ms: latencyMs,
     };
   } finally {
     await workers.close().catch(() => undefined);
@@ -189,9 +203,9 @@ export function formatBench(r: BenchResult): string {
     `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | | |`,
     `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} | |`,
     '',
-    `Vendor calls per request (counted by the simulators): HubSpot ${r.hubspot_calls_per_request}, Graph ${r.graph_calls_per_request}, LLM ${r.llm_calls_per_request}`,
+    `Vendor calls per request (counted by the simulators): HubSpot ${r.hubspot_calls_per_request}, Graph ${r.graph_calls_per_request}, LLM ${r.llm_calls_per_request}; a floor request waited ${r.floor_wait_ms_hubspot} / ${r.floor_wait_ms_graph} / ${r.floor_wait_ms_llm} ms on them`,
     `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
-    `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (2 s simulated latency; aim < 300)`,
+    `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (answers after ${r.inflight_llm_latency_ms / 1000} s; heap ${r.heap_mb_inflight} MB at the peak; aim < 300)`,
     'Redis commands: sent by this process, BullMQ included (each command of a MULTI or pipeline; a script once).',
   ].join('\n');
 }
