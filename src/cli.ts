@@ -194,7 +194,7 @@ program
   .option('--requests <n>', 'callback requests to push through (measured)', '1000')
   .option('--warmup <n>', 'requests pushed through before measuring', '300')
   .option('--inflight <n>', 'LLM calls held in flight for the memory figure', '1000')
-  .option('--inflight-latency-ms <ms>', 'how long the simulated LLM takes to answer in the memory figure', '30000')
+  .option('--inflight-latency-ms <ms>', 'how long the simulated LLM takes to answer in the memory figure', '90000')
   .action(async (opts: { json?: boolean; requests: string; warmup: string; inflight: string; inflightLatencyMs: string }) => {
     const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
     const { runBench, formatBench } = await import('./bench/run.ts');

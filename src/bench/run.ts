@@ -122,8 +122,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     await bare.close();
 
     // A fresh process (as a deployment's would be) with the LLM answering slowly enough that every
-    // call is in flight at once: at 2 s this machine starts only some 600 before the first answers.
-    const latencyMs = options.inflightLatencyMs ?? 30_000;
+    // call is in flight at once: at 2 s this busy machine starts only some 600 before the first
+    // answers, and at 30 s it still missed some.
+    const latencyMs = options.inflightLatencyMs ?? 90_000;
     await askSimulators(simulators, { type: 'llm-latency', ms: latencyMs });
     const inflightPolicy = { ...policy, llm: { ...policy.llm, routes: { eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 }, local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 } } } };
     const inflight = await runInflight(simulators, settings, inflightPolicy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
