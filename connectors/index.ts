@@ -2,25 +2,26 @@ import type { ConnectorMetrics, CrmPort, Ports, RateBudget } from '../src/ports.
 import type { Policy } from '../src/policy.ts';
 import type { Settings } from '../src/settings.ts';
 import { loadServiceAccountKey } from '../src/gmail-key.ts';
-import { GmailMail } from './gmail/connector.ts';
-import { GmailWatch } from './gmail/watch.ts';
 import { GraphMail } from './graph/connector.ts';
 import { HubSpotCrm } from './hubspot/connector.ts';
 import { DraftingLlm } from './llm/connector.ts';
-import { DataverseCrm } from './dynamics/connector.ts';
-import { authFromSettings } from './salesforce/auth.ts';
-import { SalesforceCrm } from './salesforce/connector.ts';
+
+// Salesforce (jsforce), Dynamics (dynamics-web-api) and Gmail (googleapis) load only when the
+// deployment uses them: each SDK holds tens of MB that a process without it should not carry.
 
 /**
  * The deployment's CRM (DRAFTBRIDGE_CRM): HubSpot, Salesforce or Dynamics 365 / Dataverse. `rateBudget`
  * is the provider quotas shared by all processes (src/rate-budget.ts): HubSpot books its calls there.
  */
-export function createCrm(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): CrmPort {
+export async function createCrm(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<CrmPort> {
   const sink = metrics ? { metrics } : {};
   switch (settings.DRAFTBRIDGE_CRM) {
-    case 'salesforce':
+    case 'salesforce': {
+      const [{ authFromSettings }, { SalesforceCrm }] = await Promise.all([import('./salesforce/auth.ts'), import('./salesforce/connector.ts')]);
       return new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION, ...sink });
-    case 'dynamics':
+    }
+    case 'dynamics': {
+      const { DataverseCrm } = await import('./dynamics/connector.ts');
       return new DataverseCrm({
         url: settings.DATAVERSE_URL ?? '',
         tenantId: settings.DATAVERSE_TENANT_ID ?? '',
@@ -29,6 +30,7 @@ export function createCrm(settings: Settings, policy: Policy, metrics?: Connecto
         authorityHost: settings.DATAVERSE_AUTHORITY_HOST,
         ...sink,
       });
+    }
     case 'hubspot':
     default:
       return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s, ...(rateBudget ? { rateBudget } : {}), ...sink });
@@ -41,10 +43,10 @@ export function createCrm(settings: Settings, policy: Policy, metrics?: Connecto
  * schedule their calls in `rateBudget`, the quotas shared across processes (a service always passes
  * one; without it calls are not paced).
  */
-export function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Ports {
-  const crm = createCrm(settings, policy, metrics, rateBudget);
+export async function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<Ports> {
+  const crm = await createCrm(settings, policy, metrics, rateBudget);
   const llm = DraftingLlm.fromSettings(settings, policy, metrics, rateBudget);
-  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...gmailPorts(settings, policy, metrics) };
+  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...(await gmailPorts(settings, policy, metrics)) };
   const graph = new GraphMail({
     tenantId: settings.GRAPH_TENANT_ID ?? '',
     clientId: settings.GRAPH_CLIENT_ID ?? '',
@@ -59,7 +61,8 @@ export function createPorts(settings: Settings, policy: Policy, metrics?: Connec
 }
 
 /** Gmail: drafts through the connector, approvals through users.watch + history (connectors/gmail/watch.ts). */
-function gmailPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Pick<Ports, 'mail' | 'gmailWatch'> {
+async function gmailPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Promise<Pick<Ports, 'mail' | 'gmailWatch'>> {
+  const [{ GmailMail }, { GmailWatch }] = await Promise.all([import('./gmail/connector.ts'), import('./gmail/watch.ts')]);
   const mail = new GmailMail({
     key: loadServiceAccountKey(settings.GMAIL_SERVICE_ACCOUNT_KEY ?? ''),
     rootUrl: settings.GMAIL_API_ROOT_URL,

@@ -19,7 +19,7 @@ program
   .action(async (role: ServeRole) => {
     const { settings, policy } = await loadConfigOrExit();
     // Tracing (OTEL_* variables) must be on before the connectors load, so their HTTP clients are seen.
-    const tracing = startTracing();
+    const tracing = await startTracing();
     const { serve, stopOnSignals } = await import('./cli/serve.ts');
     const service = await serve(settings, policy, role);
     stopOnSignals(tracing ? { ...service, stop: async () => { await service.stop(); await tracing.shutdown(); } } : service);
@@ -98,7 +98,7 @@ for (const [kind, description] of [
       await ctx.ready();
       try {
         const dsr = await import('./privacy/subject-requests.ts');
-        const crm = !settings.DRAFTBRIDGE_SANDBOX ? (await import('../connectors/index.ts')).createCrm(settings, policy, prometheusConnectorMetrics) : undefined;
+        const crm = !settings.DRAFTBRIDGE_SANDBOX ? await (await import('../connectors/index.ts')).createCrm(settings, policy, prometheusConnectorMetrics) : undefined;
         const deps = subjectRequestDeps(ctx, crm);
         const result = kind === 'access' ? await dsr.accessRequest(deps, contactId) : kind === 'erase' ? await dsr.erasureRequest(deps, contactId) : await dsr.objectionRequest(deps, contactId);
         console.log(JSON.stringify(result, null, 2));
@@ -189,18 +189,21 @@ program
 
 program
   .command('bench')
-  .description('throughput of the whole pipeline in sandbox mode next to raw BullMQ and a bare Fastify route, in one run')
+  .description('throughput of the whole pipeline in sandbox mode next to its floor (same stages and vendor calls through plain fetch), raw BullMQ and a bare Fastify route, and memory with 1,000 LLM calls in flight, in one run')
   .option('--json', 'print one JSON object instead of a table')
-  .option('--requests <n>', 'callback requests to push through (also the HubSpot burst)', '1000')
+  .option('--requests <n>', 'callback requests to push through (measured; also the HubSpot burst)', '1000')
+  .option('--warmup <n>', 'requests pushed through before measuring', '300')
+  .option('--inflight <n>', 'LLM calls held in flight for the memory figure', '1000')
+  .option('--inflight-latency-ms <ms>', 'how long the simulated LLM takes to answer in the memory figure', '90000')
   .option('--llm-requests <n>', 'requests in the LLM quota scenario', '500')
   .option('--llm-tpm <n>', "the simulated deployment's tokens per minute (RPM 6 per 1,000)", '200000')
-  .option('--llm-latency-ms <n>', 'how long the simulated model takes to answer', '2000')
+  .option('--llm-latency-ms <n>', 'how long the simulated model takes to answer in the quota scenario', '2000')
   .option('--no-quota', 'skip the vendor-quota scenarios (LLM goodput, HubSpot burst)')
-  .action(async (opts: { json?: boolean; requests: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {
+  .action(async (opts: { json?: boolean; requests: string; warmup: string; inflight: string; inflightLatencyMs: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {
     const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
     const { runBench, formatBench } = await import('./bench/run.ts');
     const { runQuotaBench, formatQuotaBench } = await import('./bench/quota.ts');
-    const result = await runBench(settings, policy, { requests: Number(opts.requests) });
+    const result = await runBench(settings, policy, { requests: Number(opts.requests), warmup: Number(opts.warmup), inflight: Number(opts.inflight), inflightLatencyMs: Number(opts.inflightLatencyMs) });
     const quota = opts.quota ? await runQuotaBench(settings, policy, { requests: Number(opts.requests), llmRequests: Number(opts.llmRequests), llmTpm: Number(opts.llmTpm), llmLatencyMs: Number(opts.llmLatencyMs) }) : undefined;
     console.log(opts.json ? JSON.stringify({ ...result, ...quota }) : [formatBench(result), ...(quota ? formatQuotaBench(quota) : [])].join('\n'));
     process.exit(0);

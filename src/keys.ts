@@ -27,6 +27,8 @@ export interface DraftbridgeKeys {
     mailbox(mailbox: string): string;
     /** String: held while a mailbox is being subscribed, so parallel deliveries do not double it. */
     lock(mailbox: string): string;
+    /** String: set while subscribing a mailbox failed; expires after the backoff (value: failures so far). */
+    failing(mailbox: string): string;
     /** Hash: mailbox, folder and expiry of one subscription. */
     subscription(id: string): string;
     /** Sorted set: subscription ids by expiry, for renewal. */
@@ -52,6 +54,7 @@ export function keysFor(prefix: string): DraftbridgeKeys {
     mailWatch: {
       mailbox: (mailbox) => key('mailwatch', 'mailbox', mailbox),
       lock: (mailbox) => key('mailwatch', 'lock', mailbox),
+      failing: (mailbox) => key('mailwatch', 'failing', mailbox),
       subscription: (id) => key('mailwatch', 'subscription', id),
       expiry: key('mailwatch', 'expiry'),
       message: (messageId) => key('mailwatch', 'message', messageId),

@@ -59,7 +59,15 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
   };
 }
 
-export async function startWorkers(ctx: AppContext, ports: Ports, timing: WorkerTiming = {}): Promise<RunningWorkers> {
+/** Per-stage concurrency instead of the stage's own (the bench holds 1,000 LLM calls in flight with it). */
+export type ConcurrencyOverride = Partial<Record<'intake' | 'draft' | 'deliver' | 'crm-sync', number>>;
+
+function withConcurrency<S extends { queue: string; concurrency: number }>(stage: S, override: ConcurrencyOverride): S {
+  const c = override[stage.queue as keyof ConcurrencyOverride];
+  return c ? { ...stage, concurrency: c } : stage;
+}
+
+export async function startWorkers(ctx: AppContext, ports: Ports, timing: WorkerTiming = {}, concurrency: ConcurrencyOverride = {}): Promise<RunningWorkers> {
   const store = createRedis(ctx.settings.REDIS_URL, 'store', 'draftbridge-store');
   store.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'redis store connection error'));
   const deps = createPipelineDeps(ctx, ports, store);
@@ -67,10 +75,10 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
   const redis = { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX };
   const workers: Worker[] = [
-    startStageWorker(deps, redis, intakeStage(ctx.policy), timing),
-    startStageWorker(deps, redis, draftStage(ctx.policy), timing),
-    startStageWorker(deps, redis, deliverStage(ctx.policy), timing),
-    startStageWorker(deps, redis, crmSyncStage(ctx.policy), timing),
+    startStageWorker(deps, redis, withConcurrency(intakeStage(ctx.policy), concurrency), timing),
+    startStageWorker(deps, redis, withConcurrency(draftStage(ctx.policy), concurrency), timing),
+    startStageWorker(deps, redis, withConcurrency(deliverStage(ctx.policy), concurrency), timing),
+    startStageWorker(deps, redis, withConcurrency(crmSyncStage(ctx.policy), concurrency), timing),
     startStageWorker(deps, redis, mailEventsStage(), timing),
   ];
   workers.push(await startPrivacyWorker(ctx, connection));

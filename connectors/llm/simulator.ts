@@ -184,6 +184,7 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
   const contentFilterMarker = '##trigger-content-filter##';
   let down = false;
   let quota = options.quota ? new QuotaCounter(options.quota) : undefined;
+  // A real model takes seconds per answer; the bench sets this to hold many calls in flight.
   let latencyMs = options.latencyMs ?? 0;
   const mangles: { mode: MangleMode; left: number }[] = [];
 

@@ -21,10 +21,18 @@ export class SubjectKeys {
     this.wrapKey = createHmac('sha256', options.auditKey).update('draftbridge subject-key wrapping').digest();
   }
 
-  /** The reference audit events carry for `ref`; creates the subject's key on first use. */
-  async seal(ref: string): Promise<string> {
-    const key = (await this.key(ref)) ?? (await this.create(ref));
-    return this.mac(key, ref);
+  /** The Redis hash the wrapped keys live in (field: the subject reference). */
+  get hash(): string {
+    return this.hashKey;
+  }
+
+  /**
+   * The reference audit events carry for `ref`; creates the subject's key on first use. `wrapped`:
+   * the hash field as the caller already read it in its own script (null: there was none).
+   */
+  async seal(ref: string, wrapped?: string | null): Promise<string> {
+    const existing = wrapped === undefined ? await this.key(ref) : wrapped === null ? null : this.unwrap(ref, wrapped);
+    return this.mac(existing ?? (await this.create(ref)), ref);
   }
 
   /** The sealed reference if the subject's key still exists (for reading), else null. */
@@ -44,7 +52,10 @@ export class SubjectKeys {
 
   private async key(ref: string): Promise<Buffer | null> {
     const wrapped = await this.redis.hget(this.hashKey, ref);
-    if (!wrapped) return null;
+    return wrapped ? this.unwrap(ref, wrapped) : null;
+  }
+
+  private unwrap(ref: string, wrapped: string): Buffer {
     const raw = Buffer.from(wrapped, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', this.wrapKey, raw.subarray(0, 12));
     decipher.setAAD(Buffer.from(ref));

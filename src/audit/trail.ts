@@ -58,6 +58,21 @@ redis.call('SET', KEYS[2], ARGV[2])
 return 1
 `);
 
+// What a seal round starts from, in one trip: the sealed head ("id link", or '' with the anchor
+// link), and up to ARGV[1] events after it.
+const PENDING_SCRIPT = new RedisScript(`
+local head = redis.call('GET', KEYS[2])
+local headId, start
+if head then
+  headId = string.match(head, '^(%S+)')
+  start = head
+else
+  headId = '0-0'
+  start = redis.call('GET', KEYS[3]) or ''
+end
+return {head or '', start, redis.call('XRANGE', KEYS[1], '(' .. headId, '+', 'COUNT', ARGV[1])}
+`);
+
 // Retention: drop events before the cut-off with their links; the last dropped link becomes the anchor.
 const TRIM_SCRIPT = new RedisScript(`
 local last = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
@@ -138,6 +153,14 @@ export class AuditTrail {
     return { id, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev: linked?.prev ?? '', hash };
   }
 
+  /**
+   * The hash of wrapped subject keys, for a caller that reads the subject's field in its own script
+   * and hands it to `prepare` (one round trip less).
+   */
+  get subjectKeysHash(): string {
+    return this.subjects.hash;
+  }
+
   /** The stream events go to, for a caller that writes one inside its own script (see `prepare`). */
   get stream(): string {
     return this.streamKey;
@@ -148,10 +171,10 @@ export class AuditTrail {
    * records (a request's state and its audit event in one script, so a crash between them cannot lose
    * the event). The caller then calls `linked(id)`.
    */
-  async prepare(input: AuditEventInput): Promise<{ fields: [string, string, string, string]; body: string }> {
+  async prepare(input: AuditEventInput, options: { wrappedSubjectKey?: string | null } = {}): Promise<{ fields: [string, string, string, string]; body: string }> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
-    const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject);
+    const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject, options.wrappedSubjectKey);
     const body = JSON.stringify({
       ts: new Date().toISOString(),
       type: parsed.type,
@@ -183,10 +206,9 @@ export class AuditTrail {
 
   /** Links every event after the sealed head, if nobody else does it first; true when none was left. */
   private async sealRound(): Promise<boolean> {
-    const raw = (await this.redis.get(this.headKey)) ?? '';
-    const [headId, headLink] = raw ? (raw.split(' ') as [string, string]) : ['0-0', (await this.redis.get(this.anchorKey)) ?? GENESIS];
+    const [raw, start, entries] = (await PENDING_SCRIPT.run(this.redis, [this.streamKey, this.headKey, this.anchorKey], [1000])) as [string, string, [string, string[]][]];
+    const [headId, headLink] = raw ? (raw.split(' ') as [string, string]) : ['0-0', start || GENESIS];
     if (compareIds(headId, this.sealedTo) > 0) this.sealedTo = headId;
-    const entries = (await this.redis.xrange(this.streamKey, `(${headId}`, '+', 'COUNT', 1000)) as [string, string[]][];
     if (entries.length === 0) return true;
     const args: string[] = [];
     const computed: [string, { prev: string; link: string }][] = [];

@@ -117,7 +117,7 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
   try {
     await ctx.ready();
     const app = await buildServer(ctx);
-    const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas.budget));
+    const workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas.budget));
     try {
       await ask(simulators, limits);
       if (options.draftBacklog) await ctx.queues.draft.pause();

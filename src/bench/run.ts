@@ -8,73 +8,106 @@ import { createLogger } from '../logger.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
+import { callsPerRequest, floorRate, planFloor, type SimulatorCall } from './floor.ts';
+import { runInflight } from './inflight.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
-import { deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
+import { askSimulators, countRedis, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
 import { describeCalls, readVendorCalls, vendorCallFigures, type VendorCallFigures } from './vendor-calls.ts';
 
 /**
- * `npm run bench`: in one process and one run, on the same Redis:
+ * `npm run bench`: in one process and one run, on the same Redis and the same simulator process:
  * - the whole pipeline in sandbox mode with zero simulated latency (signed webhooks in, drafts and
- *   CRM notes out), next to raw BullMQ moving no-op jobs through the same four stages;
- * - the webhook intake route next to a bare Fastify route.
+ *   CRM notes out), after a warm-up, next to the floor (floor.ts: the same stages and the same vendor
+ *   calls through plain fetch) and raw BullMQ moving no-op jobs through the same four stages;
+ * - the webhook intake route next to a bare Fastify route;
+ * - peak RSS of a fresh process with 1,000 LLM calls in flight (inflight.ts).
  * The simulators run in a child process (they stand in for remote services), so CPU time per request
  * is draftbridge's own.
  */
 export interface BenchResult extends VendorCallFigures {
   requests: number;
+  warmup: number;
   pipeline_per_s: number;
+  floor_per_s: number;
+  ratio_floor: number;
+  cpu_ms_per_request: number;
+  floor_cpu_ms_per_request: number;
+  /** Sent by this process (BullMQ's included), and the round trips they took. */
+  redis_commands_per_request: number;
+  redis_trips_per_request: number;
+  floor_redis_commands_per_request: number;
+  floor_redis_trips_per_request: number;
+  llm_calls_per_request: number;
+  /** What a floor request waited on each simulator, ms (the vendors' share of the latency). */
+  floor_wait_ms_hubspot: number;
+  floor_wait_ms_graph: number;
+  floor_wait_ms_llm: number;
   raw_bullmq_per_s: number;
   ratio: number;
-  cpu_ms_per_request: number;
   raw_bullmq_cpu_ms_per_job: number;
   intake_per_s: number;
   bare_fastify_per_s: number;
   intake_ratio: number;
   rss_mb: number;
+  rss_mb_start_inflight: number;
+  rss_mb_inflight: number;
+  heap_mb_inflight: number;
+  llm_inflight_peak: number;
+  inflight_llm_latency_ms: number;
 }
 
 const CONTACTS = ['1001', '1002', '1006'];
 // Contact 1006 is the sandbox's new lead.
 const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
-export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number }): Promise<BenchResult> {
+/** Stage concurrency of intake, draft, deliver, crm-sync (workers/*.ts), for the comparators. */
+const STAGE_CONCURRENCY = [8, 4, 4, 4];
+
+export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
-  // Budgets and rate limits off: this measures our overhead, not the providers' quotas.
-  const policy: Policy = {
-    ...basePolicy,
-    limits: { ...basePolicy.limits, hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
-    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
-  };
+  const policy = benchPolicy(basePolicy);
   const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
+  const redisCount = countRedis();
   const simulators = await startSimulatorProcess(settings, { ipc: true });
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
   const app = await buildServer(ctx);
-  const workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics));
+  const workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics));
   const n = options.requests;
-  try {
-    // Warm-up: JIT, TLS session, token cache.
-    await deliver(app, ctx.settings.publicUrl, CONTACTS.map((c, i) => event(c, 900_000_000 + i)));
-    await waitForCompleted(ctx, 'crm-sync', CONTACTS.length);
-
-    const calls0 = await readVendorCalls(simulators.child);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    for (let i = 0; i < n; i += 100) {
-      const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => event(CONTACTS[(i + k) % CONTACTS.length]!, i + k + 1));
+  const warmup = options.warmup ?? 300;
+  let eventId = 1;
+  // Pushes `count` signed webhooks (100 events per delivery) and waits for their CRM notes.
+  const pushPipeline = async (count: number) => {
+    for (let i = 0; i < count; i += 100) {
+      const batch = Array.from({ length: Math.min(100, count - i) }, () => event(CONTACTS[eventId % CONTACTS.length]!, eventId++));
       const status = await deliver(app, ctx.settings.publicUrl, batch);
       if (status !== 204) throw new Error(`webhook answered ${status}`);
     }
-    await waitForCompleted(ctx, 'crm-sync', n + CONTACTS.length);
+    await waitForCompleted(ctx, 'crm-sync', eventId - 1);
+  };
+  try {
+    // Warm-up (JIT, connections, token caches, mailbox state): long enough that the window is steady.
+    await pushPipeline(warmup);
+    await askSimulators(simulators, { type: 'take', keep: false });
+    const vendor0 = await readVendorCalls(simulators.child);
+
+    const redis0 = redisCount();
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await pushPipeline(n);
     const pipelineMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
+    const redis1 = redisCount();
     const rss = process.memoryUsage().rss;
-    const calls = vendorCallFigures(calls0, await readVendorCalls(simulators.child), n);
-
+    const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
+    const vendor = vendorCallFigures(vendor0, await readVendorCalls(simulators.child), n);
     await workers.close();
-    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: [8, 4, 4, 4] });
+
+    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages: STAGE_CONCURRENCY, redisCount });
+    await askSimulators(simulators, { type: 'take', keep: false });
+    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: STAGE_CONCURRENCY });
 
     // Intake alone (one event per delivery, no workers) against a bare Fastify route, same inject path.
     const m = Math.max(500, n);
@@ -89,21 +122,47 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const bareMs = performance.now() - t2;
     await bare.close();
 
+    // A fresh process (as a deployment's would be) with the LLM answering slowly enough that every
+    // call is in flight at once: at 2 s this busy machine starts only some 600 before the first
+    // answers, and at 30 s it still missed some.
+    const latencyMs = options.inflightLatencyMs ?? 90_000;
+    await askSimulators(simulators, { type: 'llm-latency', ms: latencyMs });
+    const inflightPolicy = { ...policy, llm: { ...policy.llm, routes: { eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 }, local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 } } } };
+    const inflight = await runInflight(simulators, settings, inflightPolicy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
+
     const pipelinePerS = (n / pipelineMs) * 1000;
     const intakePerS = (m / intakeMs) * 1000;
     const barePerS = (m / bareMs) * 1000;
+    const perRequest = callsPerRequest(calls, n);
     return {
       requests: n,
+      warmup,
       pipeline_per_s: round(pipelinePerS),
+      floor_per_s: round(floor.perSecond),
+      ratio_floor: round(pipelinePerS / floor.perSecond, 3),
+      cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
+      floor_cpu_ms_per_request: round(floor.cpuMsPerRequest, 3),
+      redis_commands_per_request: round((redis1.commands - redis0.commands) / n),
+      redis_trips_per_request: round((redis1.trips - redis0.trips) / n),
+      floor_redis_commands_per_request: round(floor.redisCommandsPerRequest),
+      floor_redis_trips_per_request: round(floor.redisTripsPerRequest),
+      llm_calls_per_request: round(perRequest.llm, 2),
+      floor_wait_ms_hubspot: round(floor.waitMsPerRequest.hubspot),
+      floor_wait_ms_graph: round(floor.waitMsPerRequest.graph),
+      floor_wait_ms_llm: round(floor.waitMsPerRequest.llm),
       raw_bullmq_per_s: round(raw.perSecond),
       ratio: round(pipelinePerS / raw.perSecond, 3),
-      cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
       raw_bullmq_cpu_ms_per_job: round(raw.cpuMsPerJob, 3),
       intake_per_s: round(intakePerS),
       bare_fastify_per_s: round(barePerS),
       intake_ratio: round(intakePerS / barePerS, 3),
       rss_mb: round(rss / 1024 / 1024),
-      ...calls,
+      ...vendor,
+      rss_mb_start_inflight: inflight.rssMbStart,
+      rss_mb_inflight: inflight.rssMbPeak,
+      heap_mb_inflight: inflight.heapMbAtPeak,
+      llm_inflight_peak: inflight.inflightPeak,
+      inflight_llm_latency_ms: latencyMs,
     };
   } finally {
     await workers.close().catch(() => undefined);
@@ -114,24 +173,39 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   }
 }
 
+/** Budgets and rate limits off: the bench measures our overhead, not the providers' quotas. */
+export function benchPolicy(basePolicy: Policy): Policy {
+  return {
+    ...basePolicy,
+    limits: { ...basePolicy.limits, hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
+    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
+  };
+}
+
 export function formatBench(r: BenchResult): string {
   return [
-    `draftbridge bench: ${r.requests} callback requests, sandbox simulators with zero latency in a second process`,
+    `draftbridge bench: ${r.requests} callback requests after ${r.warmup} warm-up requests, sandbox simulators with zero latency in a second process`,
     '',
-    '| measurement | per second | note |',
-    '| --- | ---: | --- |',
-    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} CPU ms per request (simulators in their own process) |`,
-    `| raw BullMQ, 4 chained no-op stages, same concurrency | ${r.raw_bullmq_per_s} | ${r.raw_bullmq_cpu_ms_per_job} CPU ms per job |`,
-    `| ratio pipeline / raw BullMQ | ${r.ratio} | aim ≥ 0.5 |`,
-    `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | one event per delivery |`,
-    `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} |`,
+    '| measurement | per second | CPU ms per request | Redis commands (round trips) per request |',
+    '| --- | ---: | ---: | ---: |',
+    `| whole pipeline (webhook → draft in Outlook → CRM note) | ${r.pipeline_per_s} | ${r.cpu_ms_per_request} | ${r.redis_commands_per_request} (${r.redis_trips_per_request}) |`,
+    `| floor: same stages, same vendor calls through plain fetch | ${r.floor_per_s} | ${r.floor_cpu_ms_per_request} | ${r.floor_redis_commands_per_request} (${r.floor_redis_trips_per_request}) |`,
+    `| ratio pipeline / floor | ${r.ratio_floor} | aim ≥ 0.6 | |`,
+    `| raw BullMQ, 4 chained no-op stages, same concurrency | ${r.raw_bullmq_per_s} | ${r.raw_bullmq_cpu_ms_per_job} | |`,
+    `| ratio pipeline / raw BullMQ | ${r.ratio} | | |`,
+    `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | | |`,
+    `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} | |`,
     '',
     '| vendor calls per request (counted by the simulators) | calls | by endpoint |',
     '| --- | ---: | --- |',
     `| HubSpot | ${r.hubspot_calls_per_request} | ${describeCalls(r.hubspot_calls)} |`,
     `| Microsoft Graph, the draft (messages) | ${r.graph_calls_per_request} | |`,
     `| Microsoft Graph, all (with calendar and subscriptions) | ${r.graph_all_calls_per_request} | ${describeCalls(r.graph_calls)} |`,
+    `| LLM | ${r.llm_calls_per_request} | |`,
     '',
+    `A floor request waited ${r.floor_wait_ms_hubspot} / ${r.floor_wait_ms_graph} / ${r.floor_wait_ms_llm} ms on HubSpot / Graph / the LLM.`,
     `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
+    `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (answers after ${r.inflight_llm_latency_ms / 1000} s; heap ${r.heap_mb_inflight} MB at the peak; aim < 300)`,
+    'Redis commands: sent by this process, BullMQ included (each command of a MULTI or pipeline; a script once).',
   ].join('\n');
 }

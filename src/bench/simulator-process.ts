@@ -1,10 +1,13 @@
 // The sandbox simulators in a process of their own, for `draftbridge bench`: they stand in for
 // HubSpot, Microsoft and Azure, whose CPU is not ours to count. Prints the sandbox settings as one
-// JSON line on stdout, then serves until killed. With an IPC channel it reports the simulators'
-// call counts on request (src/bench/vendor-calls.ts), and for the quota scenarios (src/bench/quota.ts)
-// takes `quota` messages that set the vendors' limits and answers `report` messages with what they counted.
+// JSON line on stdout, then serves until killed. Over IPC (when the parent opened a channel) it
+// reports the simulators' call counts (src/bench/vendor-calls.ts), hands out the calls they saw so the
+// floor can replay exactly what the pipeline sent (floor.ts), and for the quota scenarios
+// (src/bench/quota.ts) takes `quota` messages that set the vendors' limits and answers `report`.
 import { loadSettings } from '../settings.ts';
 import { startSandbox } from '../sandbox.ts';
+import type { RecordedRequest } from '../../connectors/simulator-support.ts';
+import type { SimulatorCall } from './floor.ts';
 import type { QuotaCommand, QuotaReport } from './quota-protocol.ts';
 import { answerVendorCalls } from './vendor-calls.ts';
 
@@ -26,3 +29,32 @@ process.on('message', (command: QuotaCommand) => {
     process.send?.(report);
   }
 });
+
+const services: Record<SimulatorCall['service'], { url: string; requests: RecordedRequest[] }> = { hubspot: sandbox.hubspot, graph: sandbox.graph, llm: sandbox.llm };
+// Recorded calls are kept only while the bench asks for them ('record'), then dropped ('take').
+process.on('message', (message: { type: string; keep?: boolean; ms?: number }) => {
+  if (message.type === 'llm-latency') {
+    sandbox.llm.setLatency(message.ms ?? 0);
+    process.send?.({ type: 'ok' });
+    return;
+  }
+  if (message.type !== 'take') return;
+  const calls: SimulatorCall[] = [];
+  for (const [service, sim] of Object.entries(services) as [SimulatorCall['service'], (typeof services)['hubspot']][]) {
+    for (const r of sim.requests) {
+      if (message.keep) calls.push({ service, origin: sim.url, method: r.method, path: r.path, query: r.query, headers: pickHeaders(r.headers), body: r.body, at: r.at });
+    }
+    sim.requests.length = 0;
+  }
+  process.send?.({ type: 'calls', calls });
+});
+
+// What a replay needs to be accepted: credentials and content type, nothing per-connection.
+function pickHeaders(headers: RecordedRequest['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['authorization', 'api-key', 'content-type', 'accept', 'prefer']) {
+    const v = headers[name];
+    if (typeof v === 'string') out[name] = v;
+  }
+  return out;
+}

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { Redis } from 'ioredis';
 import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../redis.ts';
 import { trustSimulatorCa } from '../sandbox.ts';
-import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
-import { signV3 } from '../http/hubspot-signature.ts';
-import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
 import type { Settings } from '../settings.ts';
+
+export { deliver, hubspotEvent, round } from './events.ts';
 
 /** Pieces `draftbridge bench` and `draftbridge chaos` share: simulators in a child process, webhook events, clean-up. */
 
@@ -50,22 +50,6 @@ export async function startSimulatorProcess(settings: Settings, options: { scrip
   };
 }
 
-/** A HubSpot app-webhook event: a callback request (property change) or a new lead (creation). */
-export function hubspotEvent(contactId: string, eventId: number, options: { lead?: boolean; attemptNumber?: number; occurredAt?: number } = {}) {
-  const lead = options.lead ?? false;
-  return {
-    eventId,
-    subscriptionId: 1,
-    portalId: SANDBOX_PORTAL_ID,
-    appId: 1,
-    occurredAt: options.occurredAt ?? Date.now(),
-    subscriptionType: lead ? 'contact.creation' : 'contact.propertyChange',
-    attemptNumber: options.attemptNumber ?? 0,
-    objectId: Number(contactId),
-    ...(lead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
-  };
-}
-
 /** Deletes every key under a prefix (SCAN, never KEYS; every master of a cluster). */
 export async function deletePrefix(url: string, prefix: string): Promise<void> {
   const redis = createRedis(url, 'store', 'draftbridge-bench');
@@ -77,22 +61,45 @@ export async function deletePrefix(url: string, prefix: string): Promise<void> {
   }
 }
 
-export function round(x: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
+/** Sends one IPC message to a simulator process and waits for its answer (`ipc: true`). */
+export function askSimulators<T>(sim: SimulatorProcess, message: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (answer: T) => {
+      sim.child.off('exit', onExit);
+      resolve(answer);
+    };
+    const onExit = (code: number | null) => reject(new Error(`simulator process exited (${code})`));
+    sim.child.once('message', onMessage);
+    sim.child.once('exit', onExit);
+    sim.child.send(message);
+  });
 }
 
-/** Posts signed HubSpot app-webhook events to the service (in process); returns the HTTP status. */
-export async function deliver(app: FastifyInstance, publicUrl: string, events: object[]): Promise<number> {
-  const body = JSON.stringify(events);
-  const timestamp = Date.now();
-  const res = await app.inject({
-    method: 'POST',
-    url: '/webhooks/hubspot',
-    payload: body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${publicUrl}/webhooks/hubspot`, body, timestamp }) },
-  });
-  return res.statusCode;
+/** Redis commands and round trips this process sent so far (see `countRedis`). */
+export interface RedisCount {
+  commands: number;
+  trips: number;
+}
+
+/**
+ * Counts the Redis commands this process sends (every ioredis client, BullMQ's included; each command
+ * of a MULTI or pipeline, a script once, not what it runs inside Redis) and the round trips (a
+ * pipeline or MULTI is one). Bench-only: wraps `sendCommand` on the client prototype for the life of
+ * the process (cluster clients send through it too).
+ */
+export function countRedis(): () => RedisCount {
+  const count: RedisCount = { commands: 0, trips: 0 };
+  let lastStream: unknown;
+  const proto = Redis.prototype as unknown as { sendCommand: (command: unknown, stream?: unknown, ...rest: unknown[]) => unknown };
+  const original = proto.sendCommand;
+  proto.sendCommand = function (this: unknown, command: unknown, stream?: unknown, ...rest: unknown[]) {
+    count.commands++;
+    // Pipelined commands share one write stream per exec.
+    if (!stream || stream !== lastStream) count.trips++;
+    lastStream = stream;
+    return original.call(this, command, stream, ...rest);
+  };
+  return () => ({ ...count });
 }
 
 /** Waits until `count` jobs of a stage have completed or failed. */

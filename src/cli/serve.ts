@@ -64,7 +64,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
   // HubSpot's and the LLM deployment's quotas, shared with every other process of the deployment.
   const quotas = sharedRateBudget(settings.REDIS_URL, settings.DRAFTBRIDGE_QUEUE_PREFIX);
   if (!settings.DRAFTBRIDGE_SANDBOX) {
-    const ports = createPorts(settings, policy, prometheusConnectorMetrics, quotas.budget);
+    const ports = await createPorts(settings, policy, prometheusConnectorMetrics, quotas.budget);
     const service = await startService(settings, policy, role, {
       startWorkers: (ctx) => startWorkers(ctx, ports),
       httpPlugins: [(ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
@@ -74,7 +74,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../sandbox.ts');
   const sandbox = await startSandbox(settings, { oidcInService: true });
-  const ports = createPorts(sandbox.settings, policy, prometheusConnectorMetrics, quotas.budget);
+  const ports = await createPorts(sandbox.settings, policy, prometheusConnectorMetrics, quotas.budget);
   const service = await startService(sandbox.settings, policy, role, {
     startWorkers: (ctx) => startWorkers(ctx, ports),
     httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
 import { webhookDeliveries } from '../metrics.ts';
@@ -28,7 +28,9 @@ export async function gmailWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
   const { ctx } = opts;
   const { settings } = ctx;
   // One client per server: it caches Google's certificates for as long as their Cache-Control allows.
-  const verifier = new OAuth2Client({ endpoints: { oauth2FederatedSignonPemCertsUrl: settings.GOOGLE_CERTS_URL } });
+  // google-auth-library loads with the first push: a deployment without Gmail never holds it.
+  let verifier: Promise<OAuth2Client> | undefined;
+  const getVerifier = () => (verifier ??= import('google-auth-library').then(({ OAuth2Client }) => new OAuth2Client({ endpoints: { oauth2FederatedSignonPemCertsUrl: settings.GOOGLE_CERTS_URL } })));
 
   app.post('/webhooks/gmail', async (request, reply) => {
     const audience = settings.GMAIL_PUSH_AUDIENCE;
@@ -38,7 +40,7 @@ export async function gmailWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
     let authentic = false;
     if (idToken) {
       try {
-        const payload = (await verifier.verifyIdToken({ idToken, audience })).getPayload();
+        const payload = (await (await getVerifier()).verifyIdToken({ idToken, audience })).getPayload();
         authentic = payload?.email === pusher && payload.email_verified === true;
       } catch {
         authentic = false; // bad signature, expired, wrong audience or issuer, certs unreachable

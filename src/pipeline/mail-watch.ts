@@ -26,6 +26,11 @@ const FOLDERS: { folder: WatchedFolder; resourceFolder: string; changeType: stri
 /** Graph allows 4,230 minutes for message subscriptions; stay below and renew a day ahead. */
 const LIFETIME_MS = 4_200 * 60_000;
 const RENEW_AHEAD_MS = 24 * 3_600_000;
+/** After a failed subscription, the mailbox is left alone for 30 s, doubling per failure up to an hour. */
+const FAILED_BACKOFF_MS = 30_000;
+const FAILED_BACKOFF_MAX_MS = 3_600_000;
+/** How long this process trusts what it last saw of a mailbox without asking Redis again. */
+const LOCAL_MEMO_MS = 30_000;
 
 export interface MailWatchOptions {
   prefix: string;
@@ -41,6 +46,8 @@ export class MailWatch implements MailboxWatcher {
   private readonly options: MailWatchOptions;
   private readonly keys: DraftbridgeKeys['mailWatch'];
   private readonly now: () => number;
+  /** Mailbox → until when this process skips `ensure` (subscribed, or failing and backing off). */
+  private readonly settled = new Map<string, number>();
 
   constructor(redis: RedisClient, mail: GraphSubscriptionPort, options: MailWatchOptions & { now?: () => number }) {
     this.redis = redis;
@@ -50,10 +57,20 @@ export class MailWatch implements MailboxWatcher {
     this.now = options.now ?? Date.now;
   }
 
-  /** Subscribes the mailbox's three folders once; a lock keeps parallel deliveries from doubling it. */
+  /**
+   * Subscribes the mailbox's three folders once; a lock keeps parallel deliveries from doubling it.
+   * A mailbox already subscribed, or whose last subscription failed (backing off), costs nothing
+   * more: one Redis read at most every 30 s per process.
+   */
   async ensure(mailbox: string): Promise<void> {
     const box = mailbox.toLowerCase();
-    if (await this.redis.exists(this.keys.mailbox(box))) return;
+    const now = this.now();
+    if ((this.settled.get(box) ?? 0) > now) return;
+    const [subscribed, failing] = await this.redis.mget(this.keys.mailbox(box), this.keys.failing(box));
+    if (subscribed !== null || failing !== null) {
+      this.settled.set(box, now + LOCAL_MEMO_MS);
+      return;
+    }
     if ((await this.redis.set(this.keys.lock(box), '1', 'PX', 30_000, 'NX')) !== 'OK') return;
     try {
       const ids: string[] = [];
@@ -66,16 +83,20 @@ export class MailWatch implements MailboxWatcher {
           clientState: this.options.clientState,
           expirationDateTime: new Date(this.now() + LIFETIME_MS),
         });
-        await this.redis
-          .multi()
-          .hset(this.keys.subscription(sub.id), { mailbox: box, folder: f.folder, expires: String(Date.parse(sub.expirationDateTime)) })
-          .pexpireat(this.keys.subscription(sub.id), Date.parse(sub.expirationDateTime))
-          .exec();
-        await this.redis.zadd(this.keys.expiry, Date.parse(sub.expirationDateTime), sub.id);
+        const expires = Date.parse(sub.expirationDateTime);
+        await this.redis.multi().hset(this.keys.subscription(sub.id), { mailbox: box, folder: f.folder, expires: String(expires) }).pexpireat(this.keys.subscription(sub.id), expires).zadd(this.keys.expiry, expires, sub.id).exec();
         ids.push(sub.id);
       }
       // Expires with the subscriptions: if renewal ever fails, the next draft subscribes again.
-      await this.redis.set(this.keys.mailbox(box), ids.join(','), 'PX', LIFETIME_MS);
+      await this.redis.multi().set(this.keys.mailbox(box), ids.join(','), 'PX', LIFETIME_MS).del(this.keys.failing(box)).exec();
+      this.settled.set(box, this.now() + LOCAL_MEMO_MS);
+    } catch (err) {
+      // Back off before the next try, across processes: INCR counts the failures, the expiry doubles.
+      const failures = await this.redis.incr(this.keys.failing(box)).catch(() => 1);
+      const backoff = Math.min(FAILED_BACKOFF_MAX_MS, FAILED_BACKOFF_MS * 2 ** Math.min(failures - 1, 10));
+      await this.redis.pexpire(this.keys.failing(box), backoff).catch(() => undefined);
+      this.settled.set(box, this.now() + Math.min(backoff, LOCAL_MEMO_MS));
+      throw err;
     } finally {
       await this.redis.del(this.keys.lock(box));
     }
@@ -114,7 +135,10 @@ export class MailWatch implements MailboxWatcher {
   async forget(id: string): Promise<void> {
     const sub = await this.subscription(id);
     await this.redis.multi().del(this.keys.subscription(id)).zrem(this.keys.expiry, id).exec();
-    if (sub) await this.redis.del(this.keys.mailbox(sub.mailbox));
+    if (sub) {
+      await this.redis.del(this.keys.mailbox(sub.mailbox));
+      this.settled.delete(sub.mailbox);
+    }
   }
 
   async link(requestId: string, ref: { id: string; conversationId?: string | undefined }): Promise<void> {

@@ -83,6 +83,15 @@ local id = redis.call('XADD', KEYS[2], '*', ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 return {1, current, id}
 `);
 
+// What a transition reads first, in one trip: state, flow and subject of the record (KEYS[1]) and the
+// subject's wrapped audit key (field of KEYS[2]), for the audit event.
+const READ_FOR_TRANSITION_SCRIPT = new RedisScript(`
+local r = redis.call('HMGET', KEYS[1], 'state', 'flow', 'subject')
+local wrapped = false
+if r[3] then wrapped = redis.call('HGET', KEYS[2], r[3]) end
+return {r[1], r[2], r[3], wrapped}
+`);
+
 const NOTE_SCRIPT = new RedisScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], unpack(ARGV))
@@ -195,7 +204,7 @@ export class RequestStore {
     const key = this.key(requestId);
     let changed = false;
     for (let attempt = 0; ; attempt++) {
-      const [current = null, flow = null, subject = null] = await this.redis.hmget(key, 'state', 'flow', 'subject');
+      const [current = null, flow = null, subject = null, wrapped = null] = (await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[];
       if (current === null) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (current === to) break;
       if (!ALLOWED_FROM[to].includes(current as RequestState)) throw new InvalidTransition(requestId, current, to);
@@ -206,7 +215,7 @@ export class RequestStore {
         actor: audit.actor,
         outcome: to,
         details: { from: current, flow, ...(audit.details ?? {}) },
-      });
+      }, subject === null ? {} : { wrappedSubjectKey: wrapped });
       const [code, now, id] = (await TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.stream], [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields])) as [number, string, string | undefined];
       if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (code === 0) break;

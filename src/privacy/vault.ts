@@ -21,11 +21,12 @@ export interface VaultOptions {
   requestKey?: ((requestId: string) => string) | undefined;
 }
 
-// Write a section only while the request record exists (KEYS[2]); 0 when it is gone.
+// Write sections (ARGV[2..], field/value pairs) only while the request record exists (KEYS[2]); 0
+// when it is gone.
 const GUARDED_PUT = new RedisScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1
 `);
 
@@ -78,17 +79,27 @@ export class PseudonymVault {
   }
 
   async put(requestId: string, section: string, value: unknown, ttlMs = this.ttlMs): Promise<void> {
+    await this.putMany(requestId, { [section]: value }, ttlMs);
+  }
+
+  /** Several sections of one request in one write (one round trip). */
+  async putMany(requestId: string, sections: Record<string, unknown>, ttlMs = this.ttlMs): Promise<void> {
+    const fields = Object.entries(sections).flatMap(([section, value]) => [section, this.seal(requestId, section, value)]);
+    if (fields.length === 0) return;
+    if (this.requestKey) {
+      const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestOfVaultId(requestId))], [ttlMs, ...fields]);
+      if (written !== 1) throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
+      return;
+    }
+    await this.redis.multi().hset(this.key(requestId), ...fields).pexpire(this.key(requestId), ttlMs).exec();
+  }
+
+  private seal(requestId: string, section: string, value: unknown): string {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(`${requestId}\n${section}`));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-    const envelope = `v1.${this.current.id}.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
-    if (this.requestKey) {
-      const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestOfVaultId(requestId))], [section, envelope, ttlMs]);
-      if (written !== 1) throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
-      return;
-    }
-    await this.redis.multi().hset(this.key(requestId), section, envelope).pexpire(this.key(requestId), ttlMs).exec();
+    return `v1.${this.current.id}.${iv.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}.${ciphertext.toString('base64url')}`;
   }
 
   /**
@@ -97,7 +108,22 @@ export class PseudonymVault {
    */
   async get<S extends z.ZodType>(requestId: string, section: string, schema: S): Promise<z.output<S> | null> {
     const envelope = await this.redis.hget(this.key(requestId), section);
-    if (envelope === null) return null;
+    return envelope === null ? null : this.open(requestId, section, envelope, schema);
+  }
+
+  /** Several sections in one read (one round trip); each null when absent. */
+  async getMany<T extends Record<string, z.ZodType>>(requestId: string, schemas: T): Promise<{ [K in keyof T]: z.output<T[K]> | null }> {
+    const sections = Object.keys(schemas);
+    const envelopes = await this.redis.hmget(this.key(requestId), ...sections);
+    const out: Record<string, unknown> = {};
+    sections.forEach((section, i) => {
+      const envelope = envelopes[i];
+      out[section] = envelope === null || envelope === undefined ? null : this.open(requestId, section, envelope, schemas[section]!);
+    });
+    return out as { [K in keyof T]: z.output<T[K]> | null };
+  }
+
+  private open<S extends z.ZodType>(requestId: string, section: string, envelope: string, schema: S): z.output<S> {
     const [version, keyId, iv, tag, data] = envelope.split('.');
     if (version !== 'v1' || !keyId || !iv || !tag || data === undefined) throw new VaultError('malformed vault envelope');
     const key = this.keys.get(keyId);

@@ -1,9 +1,10 @@
 import Holidays from 'date-holidays';
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 import { findIana } from 'windows-iana';
 import { z } from 'zod';
 import type { SchedulingPolicy } from '../policy.ts';
 import type { NotBefore, SlotPreferences } from './preferences.ts';
+import { cachedZone } from './zone-cache.ts';
 
 /**
  * Free appointment slots, computed in code: the owner's working days and hours in their mailbox time
@@ -89,14 +90,17 @@ export function findSlots(query: SlotQuery): Slot[] {
   const { workingHours: wh, preferences: pref, scheduling } = query;
   const now = DateTime.fromJSDate(query.now);
   const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
-  const horizon = now.setZone(wh.timeZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
-  const contactToday = now.setZone(query.contactTimeZone).startOf('day');
+  // Offsets remembered per instant (zone-cache.ts): the loop below asks for thousands of them.
+  const ownerZone = cachedZone(wh.timeZone);
+  const contactZone = cachedZone(query.contactTimeZone);
+  const horizon = now.setZone(ownerZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
+  const contactToday = now.setZone(contactZone).startOf('day');
   const contactFrom = earliestDay(pref.notBefore, contactToday);
   const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
   const step = scheduling.slotMinutes;
 
   const candidates: DateTime[] = [];
-  for (let day = now.setZone(wh.timeZone).startOf('day'); day < horizon; day = day.plus({ days: 1 })) {
+  for (let day = now.setZone(ownerZone).startOf('day'); day < horizon; day = day.plus({ days: 1 })) {
     if (!wh.days.includes(day.weekday)) continue;
     if (publicHolidays(scheduling.holidayRegion, day.year).has(day.toISODate()!)) continue;
     // Wall-clock times of the owner's day: luxon places them correctly on DST-change days.
@@ -105,7 +109,7 @@ export function findSlots(query: SlotQuery): Slot[] {
       const end = start.plus({ minutes: step });
       if (start < notBeforeTime) continue;
       if (busy.some((b) => b.start < end.toMillis() && b.end > start.toMillis())) continue;
-      if (!matches(start, end, pref, query.contactTimeZone, contactFrom)) continue;
+      if (!matches(start, end, pref, contactZone, contactFrom)) continue;
       candidates.push(start);
     }
   }
@@ -128,7 +132,7 @@ export function findSlots(query: SlotQuery): Slot[] {
     .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
 }
 
-function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: string, from: DateTime | undefined): boolean {
+function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: Zone, from: DateTime | undefined): boolean {
   const s = start.setZone(zone);
   const e = end.setZone(zone);
   if (from && s < from) return false;

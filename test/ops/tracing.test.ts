@@ -1,6 +1,7 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redactUrl, startTracing, type Tracing } from '../../src/telemetry.ts';
+import { startTracing, type Tracing } from '../../src/telemetry.ts';
+import { redactUrl } from '../../src/telemetry-sdk.ts';
 import type { PipelineHarness } from '../support/pipeline-harness.ts';
 
 describe('OpenTelemetry traces: webhook → every stage → connector calls, ids and codes only', () => {
@@ -12,7 +13,7 @@ describe('OpenTelemetry traces: webhook → every stage → connector calls, ids
 
   beforeAll(async () => {
     // Tracing first, then the product, as `draftbridge serve` does.
-    tracing = startTracing({ exporter })!;
+    tracing = (await startTracing({ exporter }))!;
     const harness = await import('../support/pipeline-harness.ts');
     leakedValues = harness.leakedValues;
     h = await harness.startPipelineHarness();

@@ -10,6 +10,7 @@ function fakeMail(now: () => number) {
   const subscribed: { resource: string; changeType: string }[] = [];
   const gone = new Set<string>();
   let n = 0;
+  const failing = { on: false };
   const notUsed = async (): Promise<never> => {
     throw new Error('not used by MailWatch');
   };
@@ -18,6 +19,7 @@ function fakeMail(now: () => number) {
     deleteSubscription: notUsed,
     async subscribe(input): Promise<MailSubscription> {
       subscribed.push({ resource: input.resource, changeType: input.changeType });
+      if (failing.on) throw new UpstreamRejected('graph', 400, 'notification url did not answer the validation');
       return { id: `sub-${++n}`, resource: input.resource, expirationDateTime: input.expirationDateTime.toISOString() };
     },
     async renewSubscription(id, expirationDateTime): Promise<MailSubscription> {
@@ -25,7 +27,7 @@ function fakeMail(now: () => number) {
       return { id, resource: 'r', expirationDateTime: new Date(Math.max(expirationDateTime.getTime(), now())).toISOString() };
     },
   };
-  return { mail, subscribed, gone };
+  return { mail, subscribed, gone, failing };
 }
 
 describe('MailWatch (Graph subscriptions and message links in Redis)', () => {
@@ -58,6 +60,30 @@ describe('MailWatch (Graph subscriptions and message links in Redis)', () => {
     expect(await watch.renewDue()).toBe(3);
     expect(await watch.subscription('sub-3')).toBeNull();
     expect(await watch.subscription('sub-1')).toMatchObject({ folder: 'sentitems' });
+  });
+
+  it('leaves a mailbox whose subscription failed alone while backing off, in this process and in others', async () => {
+    const fake = fakeMail(now);
+    fake.failing.on = true;
+    const options = { prefix, notificationUrl: 'https://draftbridge.example.com/webhooks/graph', clientState: 'client-state-0123456789', linkTtlMs: 60_000, now };
+    const watch = new MailWatch(redis, fake.mail, options);
+    await expect(watch.ensure('erika.vertrieb@example.com')).rejects.toThrow(/validation/);
+    expect(fake.subscribed).toHaveLength(1);
+    // The next deliveries to that mailbox, here and in another process, do not try again yet.
+    await watch.ensure('erika.vertrieb@example.com');
+    await new MailWatch(redis, fake.mail, options).ensure('Erika.Vertrieb@example.com');
+    expect(fake.subscribed).toHaveLength(1);
+    const ttl = await redis.pttl(`${prefix}:mailwatch:failing:erika.vertrieb@example.com`);
+    expect(ttl).toBeGreaterThan(20_000);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+
+    // Backoff over (the key expired, the clock moved on): the next delivery subscribes.
+    fake.failing.on = false;
+    await redis.del(`${prefix}:mailwatch:failing:erika.vertrieb@example.com`);
+    clock += 31_000;
+    await watch.ensure('erika.vertrieb@example.com');
+    expect(fake.subscribed).toHaveLength(4);
+    expect(await redis.exists(`${prefix}:mailwatch:mailbox:erika.vertrieb@example.com`)).toBe(1);
   });
 
   it('links a message and its conversation to the request', async () => {

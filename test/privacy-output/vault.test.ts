@@ -75,6 +75,23 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     await expect(withoutOld.get('req-rot', 'contact', Contact)).rejects.toThrow(/not configured/);
   });
 
+  it('writes and reads several sections in one trip, each sealed to its own section; only while the request exists', async () => {
+    const requestKey = (id: string) => keysFor(prefix).request(id);
+    const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000, requestKey });
+    await redis.hset(requestKey('req-many'), 'state', 'received');
+    await vault.putMany('req-many', { contact: secret, owner: { email: 'max.vertrieb@example.com' } });
+    expect(await vault.getMany('req-many', { contact: Contact, owner: Contact, draft: Contact })).toEqual({ contact: secret, owner: { email: 'max.vertrieb@example.com' }, draft: null });
+    expect(await redis.pttl(keysFor(prefix).vault('req-many'))).toBeGreaterThan(50_000);
+    // A section's envelope moved to another section does not open.
+    const owner = await redis.hget(keysFor(prefix).vault('req-many'), 'owner');
+    await redis.hset(keysFor(prefix).vault('req-many'), 'contact', owner!);
+    await expect(vault.getMany('req-many', { contact: Contact })).rejects.toThrow(VaultError);
+    // The record is gone (erased): nothing is written.
+    await redis.del(requestKey('req-many'), keysFor(prefix).vault('req-many'));
+    await expect(vault.putMany('req-many', { contact: secret })).rejects.toThrow(/no longer exists/);
+    expect(await redis.exists(keysFor(prefix).vault('req-many'))).toBe(0);
+  });
+
   it('erases a request', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     await vault.put('req-e', 'contact', secret);

@@ -108,7 +108,7 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
     logs,
     async startWorkers() {
       const quotas = new RedisRateBudget(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX });
-      harness.workers = await startWorkers(ctx, createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+      harness.workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {

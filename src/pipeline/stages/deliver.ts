@@ -25,8 +25,7 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
   if (record.state !== 'drafted') return 'done';
 
   const flow = policy.flows[record.flow]!;
-  const draft = await vault.get(requestId, 'draft', VaultDraft);
-  const owner = await vault.get(requestId, 'owner', VaultOwner);
+  const { draft, owner } = await vault.getMany(requestId, { draft: VaultDraft, owner: VaultOwner });
   if (!draft || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
     return 'next';

@@ -28,8 +28,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   if (record.state !== 'fetched') return 'done';
 
   const flow = policy.flows[record.flow]!;
-  const contact = await vault.get(requestId, 'contact', VaultContact);
-  const owner = await vault.get(requestId, 'owner', VaultOwner);
+  const { contact, owner } = await vault.getMany(requestId, { contact: VaultContact, owner: VaultOwner });
   if (!contact || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
     return 'crm-note';
@@ -67,8 +66,10 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     templateReason = 'llm_too_long';
     finished = finish(draft.body, false);
   }
-  await vault.put(requestId, 'slots', offer satisfies VaultSlots);
-  await vault.put(requestId, 'draft', { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft);
+  await vault.putMany(requestId, {
+    slots: offer satisfies VaultSlots,
+    draft: { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft,
+  });
   await requests.transition(
     requestId,
     'drafted',

@@ -61,8 +61,10 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   }
 
   const { opt_out: _optOut, ...kept } = values;
-  await vault.put(job.requestId, 'contact', { properties: kept } satisfies VaultContact);
-  await vault.put(job.requestId, 'owner', { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner);
+  await vault.putMany(job.requestId, {
+    contact: { properties: kept } satisfies VaultContact,
+    owner: { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner,
+  });
   await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id });
   return 'next';
 }
