@@ -125,8 +125,10 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
     await writeFile(join(dir, 'ca.pem'), sim.caPem);
     const keys = { DRAFTBRIDGE_VAULT_KEY: randomBytes(32).toString('base64'), DRAFTBRIDGE_AUDIT_KEY: randomBytes(32).toString('base64') };
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), LOG_LEVEL: 'info', DRAFTBRIDGE_POLICY: join(dir, 'policy.yaml'), ...keys };
+    // The simulators' endpoints and credentials; never over what is set above (the chaos policy: the
+    // simulator's settings carry the default policy path, whose quotas would pace the run instead).
     for (const [k, v] of Object.entries(sim.settings)) {
-      if (/^[A-Z0-9_]+$/.test(k) && (typeof v === 'string' || typeof v === 'number') && k !== 'DRAFTBRIDGE_SANDBOX') env[k] = String(v);
+      if (/^[A-Z0-9_]+$/.test(k) && (typeof v === 'string' || typeof v === 'number') && k !== 'DRAFTBRIDGE_SANDBOX' && !(k in env)) env[k] = String(v);
     }
     const settings: Settings = loadSettings(env);
 
