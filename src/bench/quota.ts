@@ -10,7 +10,7 @@ import { sharedRateBudget } from '../rate-budget.ts';
 import { isClusterUrl } from '../redis.ts';
 import type { Settings } from '../settings.ts';
 import type { QuotaCommand, QuotaReport } from './quota-protocol.ts';
-import { deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted, type SimulatorProcess } from './support.ts';
+import { askSimulators, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 
 /**
  * The bench's quota scenarios: the whole pipeline against vendors that enforce their limits, each on
@@ -119,7 +119,7 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
     const app = await buildServer(ctx);
     const workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas.budget));
     try {
-      await ask(simulators, limits);
+      await askSimulators(simulators, limits);
       if (options.draftBacklog) await ctx.queues.draft.pause();
       const t0 = performance.now();
       for (let i = 0; i < n; i += 100) {
@@ -136,7 +136,7 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
       }
       await waitForCompleted(ctx, 'crm-sync', n);
       const seconds = (performance.now() - t0) / 1000;
-      const report = (await ask(simulators, { type: 'report' })) as QuotaReport;
+      const report = await askSimulators<QuotaReport>(simulators, { type: 'report' } satisfies QuotaCommand);
       let failed = 0;
       for (const queue of ['intake', 'draft', 'deliver', 'crm-sync'] as const) failed += (await ctx.queues[queue].getJobCounts('failed')).failed ?? 0;
       return { seconds, report, failed };
@@ -150,13 +150,6 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
     simulators.child.kill('SIGTERM');
     await deletePrefix(settings.REDIS_URL, prefix);
   }
-}
-
-function ask(simulators: SimulatorProcess, command: QuotaCommand): Promise<unknown> {
-  return new Promise((resolve) => {
-    simulators.child.once('message', resolve);
-    simulators.child.send(command);
-  });
 }
 
 export function formatQuotaBench(r: QuotaBenchResult): string[] {

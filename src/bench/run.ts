@@ -13,6 +13,7 @@ import { runInflight } from './inflight.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
 import { askSimulators, countRedis, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
+import type { QuotaCommand } from './quota-protocol.ts';
 import { describeCalls, readVendorCalls, vendorCallFigures, type VendorCallFigures } from './vendor-calls.ts';
 
 /**
@@ -126,7 +127,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     // call is in flight at once: at 2 s this busy machine starts only some 600 before the first
     // answers, and at 30 s it still missed some.
     const latencyMs = options.inflightLatencyMs ?? 90_000;
-    await askSimulators(simulators, { type: 'llm-latency', ms: latencyMs });
+    await askSimulators(simulators, { type: 'quota', llmLatencyMs: latencyMs } satisfies QuotaCommand);
     const inflightPolicy = { ...policy, llm: { ...policy.llm, routes: { eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 }, local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 } } } };
     const inflight = await runInflight(simulators, settings, inflightPolicy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
 

@@ -32,12 +32,7 @@ process.on('message', (command: QuotaCommand) => {
 
 const services: Record<SimulatorCall['service'], { url: string; requests: RecordedRequest[] }> = { hubspot: sandbox.hubspot, graph: sandbox.graph, llm: sandbox.llm };
 // Recorded calls are kept only while the bench asks for them ('record'), then dropped ('take').
-process.on('message', (message: { type: string; keep?: boolean; ms?: number }) => {
-  if (message.type === 'llm-latency') {
-    sandbox.llm.setLatency(message.ms ?? 0);
-    process.send?.({ type: 'ok' });
-    return;
-  }
+process.on('message', (message: { type: string; keep?: boolean }) => {
   if (message.type !== 'take') return;
   const calls: SimulatorCall[] = [];
   for (const [service, sim] of Object.entries(services) as [SimulatorCall['service'], (typeof services)['hubspot']][]) {
