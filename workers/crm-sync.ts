@@ -7,10 +7,10 @@ import type { Policy } from '../src/policy.ts';
 export function crmSyncStage(_policy: Policy): StageDefinition<'crm-sync'> {
   return {
     queue: 'crm-sync',
-    // Mostly waiting on the CRM: more jobs at once let the HubSpot connector put their notes and
-    // status updates into one batch call each (it collects writes for a moment). No queue limiter:
-    // every HubSpot call is booked in the portal's shared budget (the connector).
-    concurrency: 16,
+    // Mostly waiting on the CRM: as many jobs at once as one HubSpot batch call takes (100), so their
+    // notes and status updates go out as one batch call each (the connector collects writes for a
+    // moment). No queue limiter: every HubSpot call is booked in the portal's shared budget.
+    concurrency: 100,
     run: async (deps, job) => {
       const data = StageJob.parse(job.data);
       await syncCrm(deps, data.requestId, data.event);

@@ -7,8 +7,10 @@ import type { Policy } from '../src/policy.ts';
 export function intakeStage(_policy: Policy): StageDefinition<'intake'> {
   return {
     queue: 'intake',
-    concurrency: 8,
-    // No queue limiter: every HubSpot call is booked in the portal's shared budget (the connector).
+    // Contact reads go out as one batch call for the jobs waiting at once, so a burst held back by
+    // HubSpot's budget costs a call per 32 requests, not per 8. No queue limiter: every HubSpot call
+    // is booked in the portal's shared budget (the connector).
+    concurrency: 32,
     run: (deps, job) => fetchContact(deps, CallbackRequest.parse(job.data)),
   };
 }

@@ -28,14 +28,22 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
     await requests.recordNote(requestId, 'note:meeting', meeting.id);
   }
   const existing = noteKey ? await requests.noteId(requestId, noteKey) : null;
-  if (!existing) {
+  const writeNote = async () => {
+    if (existing) return;
     const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
     if (noteKey) await requests.recordNote(requestId, noteKey, note.id);
-  }
-  if (event !== 'reply') {
+  };
+  const writeStatus = async () => {
+    if (event === 'reply') return;
     const fields = deps.crmFields.fields(record.objectType);
     await crm.updateContact({ type: record.objectType, id: record.contactId }, fields.toCrm({ status: record.state, last_request_id: requestId }));
-  }
+  };
+  // The two writes are independent (a retry skips the recorded note and repeats only the idempotent
+  // status), so they go together: one batch round per job instead of two. Both settle before the job
+  // ends, so a retry never races a note still being written.
+  const [noteDone, statusDone] = await Promise.allSettled([writeNote(), writeStatus()]);
+  if (noteDone.status === 'rejected') throw noteDone.reason;
+  if (statusDone.status === 'rejected') throw statusDone.reason;
   await audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
 }
 
