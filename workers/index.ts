@@ -67,6 +67,11 @@ function withConcurrency<S extends { queue: string; concurrency: number }>(stage
   return c ? { ...stage, concurrency: c } : stage;
 }
 
+/** Jobs each pipeline stage runs at once (intake, draft, deliver, crm-sync): the bench's comparators run the same. */
+export function stageConcurrency(policy: AppContext['policy']): number[] {
+  return [intakeStage(policy), draftStage(policy), deliverStage(policy), crmSyncStage(policy)].map((stage) => stage.concurrency);
+}
+
 export async function startWorkers(ctx: AppContext, ports: Ports, timing: WorkerTiming = {}, concurrency: ConcurrencyOverride = {}): Promise<RunningWorkers> {
   const store = createRedis(ctx.settings.REDIS_URL, 'store', 'draftbridge-store');
   store.on('error', (err) => ctx.logger.warn({ err: { message: err.message } }, 'redis store connection error'));

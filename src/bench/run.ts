@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
-import { startWorkers } from '../../workers/index.ts';
+import { stageConcurrency, startWorkers } from '../../workers/index.ts';
 import { createAppContext } from '../app.ts';
 import { buildServer } from '../http/server.ts';
 import { createLogger } from '../logger.ts';
@@ -62,8 +62,6 @@ const CONTACTS = ['1001', '1002', '1006'];
 // Contact 1006 is the sandbox's new lead.
 const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
-/** Stage concurrency of intake, draft, deliver, crm-sync (workers/*.ts), for the comparators. */
-const STAGE_CONCURRENCY = [8, 4, 4, 4];
 
 export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
@@ -106,9 +104,11 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const vendor = vendorCallFigures(vendor0, await readVendorCalls(simulators.child), n);
     await workers.close();
 
-    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages: STAGE_CONCURRENCY, redisCount });
+    // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
+    const stages = stageConcurrency(policy);
+    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages, redisCount });
     await askSimulators(simulators, { type: 'take', keep: false });
-    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages: STAGE_CONCURRENCY });
+    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages });
 
     // Intake alone (one event per delivery, no workers) against a bare Fastify route, same inject path.
     const m = Math.max(500, n);

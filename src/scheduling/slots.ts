@@ -89,29 +89,37 @@ function earliestDay(notBefore: NotBefore | undefined, today: DateTime): DateTim
 export function findSlots(query: SlotQuery): Slot[] {
   const { workingHours: wh, preferences: pref, scheduling } = query;
   const now = DateTime.fromJSDate(query.now);
-  const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
+  const notBefore = now.toMillis() + scheduling.leadTime;
   // Offsets remembered per instant (zone-cache.ts): the loop below asks for thousands of them.
   const ownerZone = cachedZone(wh.timeZone);
   const contactZone = cachedZone(query.contactTimeZone);
   const horizon = now.setZone(ownerZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
   const contactToday = now.setZone(contactZone).startOf('day');
-  const contactFrom = earliestDay(pref.notBefore, contactToday);
+  const contactFrom = earliestDay(pref.notBefore, contactToday)?.toMillis();
   const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
   const step = scheduling.slotMinutes;
 
   const candidates: DateTime[] = [];
-  for (let day = now.setZone(ownerZone).startOf('day'); day < horizon; day = day.plus({ days: 1 })) {
+  // The offer takes the earliest slot of each day first: once `slotsOffered` days have one, later
+  // days cannot change it, so the search stops there instead of walking the whole horizon.
+  let daysWithSlots = 0;
+  for (let day = now.setZone(ownerZone).startOf('day'); day < horizon && daysWithSlots < scheduling.slotsOffered; day = day.plus({ days: 1 })) {
+    const before = candidates.length;
     if (!wh.days.includes(day.weekday)) continue;
     if (publicHolidays(scheduling.holidayRegion, day.year).has(day.toISODate()!)) continue;
-    // Wall-clock times of the owner's day: luxon places them correctly on DST-change days.
+    // Wall-clock times of the owner's day. On a day with one UTC offset throughout they are plain
+    // milliseconds from midnight; on a DST-change day luxon places them (gap and overlap rules).
+    const midnight = day.toMillis();
+    const steady = day.hour === 0 && day.minute === 0 && ownerZone.offset(midnight) === ownerZone.offset(midnight + 86_400_000);
     for (let minute = wh.start; minute + step <= wh.end; minute += step) {
-      const start = day.set({ hour: Math.floor(minute / 60), minute: minute % 60 });
-      const end = start.plus({ minutes: step });
-      if (start < notBeforeTime) continue;
-      if (busy.some((b) => b.start < end.toMillis() && b.end > start.toMillis())) continue;
+      const start = steady ? midnight + minute * 60_000 : day.set({ hour: Math.floor(minute / 60), minute: minute % 60 }).toMillis();
+      const end = start + step * 60_000;
+      if (start < notBefore) continue;
+      if (busy.some((b) => b.start < end && b.end > start)) continue;
       if (!matches(start, end, pref, contactZone, contactFrom)) continue;
-      candidates.push(start);
+      candidates.push(DateTime.fromMillis(start, { zone: ownerZone }));
     }
+    if (candidates.length > before) daysWithSlots++;
   }
   // Spread the offer: the earliest slot of each day first, then fill up from what is left.
   const picked: DateTime[] = [];
@@ -132,15 +140,23 @@ export function findSlots(query: SlotQuery): Slot[] {
     .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
 }
 
-function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: Zone, from: DateTime | undefined): boolean {
-  const s = start.setZone(zone);
-  const e = end.setZone(zone);
-  if (from && s < from) return false;
+/** The contact's wishes, read on the slot's wall clock in their zone (epoch milliseconds in). */
+function matches(start: number, end: number, pref: SlotPreferences, zone: Zone, from: number | undefined): boolean {
+  if (from !== undefined && start < from) return false;
+  const s = wallClock(start, zone);
+  const e = wallClock(end, zone);
   if (pref.weekdays.length > 0 && !pref.weekdays.includes(s.weekday)) return false;
   if (pref.excludedWeekdays.includes(s.weekday)) return false;
-  const startMinute = s.hour * 60 + s.minute;
-  const endMinute = e.hasSame(s, 'day') ? e.hour * 60 + e.minute : 1440;
-  if (pref.earliestMinute !== undefined && startMinute < pref.earliestMinute) return false;
+  const endMinute = e.day === s.day ? e.minute : 1440;
+  if (pref.earliestMinute !== undefined && s.minute < pref.earliestMinute) return false;
   if (pref.latestMinute !== undefined && endMinute > pref.latestMinute) return false;
   return true;
+}
+
+/** Local day number, ISO weekday and minute of the day of an instant in a zone. */
+function wallClock(ms: number, zone: Zone): { day: number; weekday: number; minute: number } {
+  const local = ms + zone.offset(ms) * 60_000;
+  const day = Math.floor(local / 86_400_000);
+  // 1 January 1970 (day 0) was a Thursday, ISO weekday 4.
+  return { day, weekday: ((((day + 3) % 7) + 7) % 7) + 1, minute: Math.floor((local - day * 86_400_000) / 60_000) };
 }

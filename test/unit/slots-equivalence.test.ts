@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { DateTime, type Zone } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
+import type { NotBefore, SlotPreferences } from '../../src/scheduling/preferences.ts';
+import { findSlots, publicHolidays, type SlotQuery } from '../../src/scheduling/slots.ts';
+
+/**
+ * findSlots' fast paths (milliseconds on days with one UTC offset, wall clocks from the zone's
+ * offset, stopping once enough days have a slot) against the plain definition: every slot of the
+ * horizon placed and compared with luxon, then the offer picked from all of them. Zones include
+ * half-hour DST (Lord Howe), 12:45 offsets (Chatham) and DST changes at midnight (Havana, Santiago).
+ */
+const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC', 'Pacific/Chatham', 'America/Havana', 'America/Santiago', 'Asia/Beirut', 'Africa/Casablanca'];
+
+/** Days (UTC noon) of 2026's DST changes in ZONES: US and Cuba, EU and Lebanon, Chile, Lord Howe, Chatham, Morocco. */
+const DST_CHANGES = ['2026-03-08', '2026-11-01', '2026-03-29', '2026-10-25', '2026-04-05', '2026-09-06', '2026-10-04', '2026-09-27', '2026-02-15', '2026-03-22'].map((d) => `${d}T12:00:00Z`);
+
+function reference(query: SlotQuery): { start: string; end: string }[] {
+  const { workingHours: wh, preferences: pref, scheduling } = query;
+  const now = DateTime.fromJSDate(query.now);
+  const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
+  const horizon = now.setZone(wh.timeZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
+  const contactFrom = earliestDay(pref.notBefore, now.setZone(query.contactTimeZone).startOf('day'));
+  const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
+  const step = scheduling.slotMinutes;
+  const candidates: DateTime[] = [];
+  for (let day = now.setZone(wh.timeZone).startOf('day'); day < horizon; day = day.plus({ days: 1 })) {
+    if (!wh.days.includes(day.weekday)) continue;
+    if (publicHolidays(scheduling.holidayRegion, day.year).has(day.toISODate()!)) continue;
+    for (let minute = wh.start; minute + step <= wh.end; minute += step) {
+      const start = day.set({ hour: Math.floor(minute / 60), minute: minute % 60 });
+      const end = start.plus({ minutes: step });
+      if (start < notBeforeTime) continue;
+      if (busy.some((b) => b.start < end.toMillis() && b.end > start.toMillis())) continue;
+      if (!matches(start, end, pref, query.contactTimeZone, contactFrom)) continue;
+      candidates.push(start);
+    }
+  }
+  const picked: DateTime[] = [];
+  const days = new Set<string>();
+  for (const c of candidates) {
+    if (picked.length >= scheduling.slotsOffered) break;
+    if (!days.has(c.toISODate()!)) {
+      days.add(c.toISODate()!);
+      picked.push(c);
+    }
+  }
+  for (const c of candidates) {
+    if (picked.length >= scheduling.slotsOffered) break;
+    if (!picked.includes(c)) picked.push(c);
+  }
+  return picked
+    .sort((a, b) => a.toMillis() - b.toMillis())
+    .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
+}
+
+function earliestDay(notBefore: NotBefore | undefined, today: DateTime): DateTime | undefined {
+  if (!notBefore) return undefined;
+  if (notBefore.kind === 'next_week') return today.startOf('week').plus({ weeks: 1 });
+  let candidate: DateTime | undefined;
+  for (let i = 0; i < 24 && !candidate; i++) {
+    const base = today.startOf('month').plus({ months: i });
+    if (notBefore.month !== undefined && base.month !== notBefore.month) continue;
+    const date = base.set({ day: notBefore.day });
+    if (date.month === base.month && date.day === notBefore.day && date >= today.startOf('day')) candidate = date;
+  }
+  return candidate && notBefore.exclusive ? candidate.plus({ days: 1 }) : candidate;
+}
+
+function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: string | Zone, from: DateTime | undefined): boolean {
+  const s = start.setZone(zone);
+  const e = end.setZone(zone);
+  if (from && s < from) return false;
+  if (pref.weekdays.length > 0 && !pref.weekdays.includes(s.weekday)) return false;
+  if (pref.excludedWeekdays.includes(s.weekday)) return false;
+  const startMinute = s.hour * 60 + s.minute;
+  const endMinute = e.hasSame(s, 'day') ? e.hour * 60 + e.minute : 1440;
+  if (pref.earliestMinute !== undefined && startMinute < pref.earliestMinute) return false;
+  if (pref.latestMinute !== undefined && endMinute > pref.latestMinute) return false;
+  return true;
+}
+
+const weekdays = fc.subarray([1, 2, 3, 4, 5, 6, 7]);
+const notBefore: fc.Arbitrary<NotBefore | undefined> = fc.option(
+  fc.oneof(
+    fc.constant({ kind: 'next_week' as const }),
+    fc.record({ kind: fc.constant('date' as const), day: fc.integer({ min: 1, max: 31 }), month: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }), exclusive: fc.boolean() }),
+  ),
+  { nil: undefined },
+) as fc.Arbitrary<NotBefore | undefined>;
+
+const query: fc.Arbitrary<SlotQuery> = fc
+  .record({
+    // Any minute of 2026–2027, or one of the six days before a DST change of a zone above (2026),
+    // so that the few days the offer looks at often include the change.
+    now: fc
+      .oneof(
+        fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-01T00:00:00Z') }),
+        fc.tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: 0, max: 6 * 1440 })).map(([day, minutes]) => Date.parse(day) - minutes * 60_000),
+      )
+      .map((ms) => new Date(ms - (ms % 60_000))),
+    busy: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 * 96 }), fc.integer({ min: 1, max: 200 })), { maxLength: 25 }),
+    ownerZone: fc.constantFrom(...ZONES),
+    contactZone: fc.constantFrom(...ZONES),
+    days: fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
+    startHour: fc.integer({ min: 0, max: 20 }),
+    hours: fc.integer({ min: 1, max: 24 }),
+    earliest: fc.option(fc.integer({ min: 0, max: 1440 }), { nil: undefined }),
+    latest: fc.option(fc.integer({ min: 0, max: 1440 }), { nil: undefined }),
+    weekdays,
+    excluded: weekdays,
+    notBefore,
+    slotsOffered: fc.integer({ min: 0, max: 6 }),
+    slotMinutes: fc.constantFrom(15, 30, 45, 60),
+    horizonDays: fc.integer({ min: 1, max: 21 }),
+    leadTime: fc.integer({ min: 0, max: 3 * 86_400_000 }),
+  })
+  .map((r) => ({
+    now: r.now,
+    busy: r.busy.map(([q, len]) => {
+      const start = r.now.getTime() + q * 15 * 60_000;
+      return { start: new Date(start).toISOString(), end: new Date(start + len * 15 * 60_000).toISOString() };
+    }),
+    workingHours: { days: r.days, start: r.startHour * 60, end: Math.min(1440, (r.startHour + r.hours) * 60), timeZone: r.ownerZone },
+    contactTimeZone: r.contactZone,
+    preferences: {
+      weekdays: r.weekdays,
+      excludedWeekdays: r.excluded,
+      ...(r.earliest !== undefined ? { earliestMinute: r.earliest } : {}),
+      ...(r.latest !== undefined ? { latestMinute: r.latest } : {}),
+      ...(r.notBefore ? { notBefore: r.notBefore } : {}),
+    },
+    scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: r.slotsOffered, slotMinutes: r.slotMinutes, horizonDays: r.horizonDays, leadTime: r.leadTime, holidayRegion: 'DE-BE' },
+  }));
+
+describe('findSlots against its plain definition', () => {
+  it('offers exactly the slots the luxon walk over the whole horizon offers', () => {
+    fc.assert(
+      fc.property(query, (q) => {
+        expect(findSlots(q)).toEqual(reference(q));
+      }),
+      { numRuns: 1_500 },
+    );
+  });
+});
