@@ -41,9 +41,20 @@ export interface SlotQuery {
   scheduling: Pick<SchedulingPolicy, 'slotMinutes' | 'leadTime' | 'horizonDays' | 'slotsOffered' | 'holidayRegion'>;
 }
 
+const ianaNames = new Map<string, string | undefined>();
+
 /** An IANA name, or a Windows name such as "W. Europe Standard Time" (Graph returns both); else undefined. */
 export function toIanaZone(name: string | null | undefined): string | undefined {
   if (!name) return undefined;
+  // Remembered per name (the tz data does not change while running): every draft asks for its mailbox's.
+  if (ianaNames.has(name)) return ianaNames.get(name);
+  const iana = lookUpIanaZone(name);
+  if (ianaNames.size >= 1_000) ianaNames.clear();
+  ianaNames.set(name, iana);
+  return iana;
+}
+
+function lookUpIanaZone(name: string): string | undefined {
   // HubSpot's hs_timezone spells IANA names as "europe_slash_berlin", "america_slash_new_york".
   if (name.includes('_slash_')) {
     const iana = name
@@ -96,7 +107,7 @@ export function findSlots(query: SlotQuery): Slot[] {
   const horizon = now.setZone(ownerZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
   const contactToday = now.setZone(contactZone).startOf('day');
   const contactFrom = earliestDay(pref.notBefore, contactToday)?.toMillis();
-  const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
+  const busy = query.busy.map((b) => ({ start: instant(b.start), end: instant(b.end) }));
   const step = scheduling.slotMinutes;
 
   const candidates: DateTime[] = [];
@@ -138,6 +149,22 @@ export function findSlots(query: SlotQuery): Slot[] {
   return picked
     .sort((a, b) => a.toMillis() - b.toMillis())
     .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
+}
+
+// Date-times with seconds and an offset or Z, as the calendar connectors give them: Date.parse reads
+// them far faster than luxon (fractions cut to milliseconds, as luxon does). Only a result whose wall
+// clock reads back unchanged is taken (Date.parse rolls "02-30" or "24:00" over); luxon reads the rest.
+const OFFSET_DATE_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(?:Z|([+-])(\d\d):(\d\d))$/;
+
+function instant(iso: string): number {
+  const m = OFFSET_DATE_TIME.exec(iso);
+  if (m) {
+    const wall = `${m[1]}${(m[2] ?? '').slice(0, 4)}`;
+    const offsetMs = m[3] ? (m[3] === '-' ? -1 : 1) * (Number(m[4]) * 60 + Number(m[5])) * 60_000 : 0;
+    const ms = Date.parse(`${wall}Z`) - offsetMs;
+    if (!Number.isNaN(ms) && new Date(ms + offsetMs).toISOString().slice(0, 19) === m[1]) return ms;
+  }
+  return DateTime.fromISO(iso, { setZone: true }).toMillis();
 }
 
 /** The contact's wishes, read on the slot's wall clock in their zone (epoch milliseconds in). */
