@@ -13,8 +13,13 @@ import { findSlots, publicHolidays, type SlotQuery } from '../../src/scheduling/
  */
 const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC', 'Pacific/Chatham', 'America/Havana', 'America/Santiago', 'Asia/Beirut', 'Africa/Casablanca'];
 
-/** Days (UTC noon) of 2026's DST changes in ZONES: US and Cuba, EU and Lebanon, Chile, Lord Howe, Chatham, Morocco. */
-const DST_CHANGES = ['2026-03-08', '2026-11-01', '2026-03-29', '2026-10-25', '2026-04-05', '2026-09-06', '2026-10-04', '2026-09-27', '2026-02-15', '2026-03-22'].map((d) => `${d}T12:00:00Z`);
+/** 2026's DST changes of the zones above: [zone, day]. Havana and Santiago change at midnight. */
+const DST_CHANGES: [string, string][] = [
+  ['Europe/Berlin', '2026-03-29'], ['Europe/Berlin', '2026-10-25'], ['Europe/London', '2026-03-29'], ['Europe/London', '2026-10-25'],
+  ['America/New_York', '2026-03-08'], ['America/New_York', '2026-11-01'], ['America/Havana', '2026-03-08'], ['America/Havana', '2026-11-01'],
+  ['America/Santiago', '2026-04-05'], ['America/Santiago', '2026-09-06'], ['Asia/Beirut', '2026-03-29'], ['Asia/Beirut', '2026-10-25'],
+  ['Australia/Lord_Howe', '2026-04-05'], ['Australia/Lord_Howe', '2026-10-04'], ['Pacific/Chatham', '2026-04-05'], ['Pacific/Chatham', '2026-09-27'],
+];
 
 function reference(query: SlotQuery): { start: string; end: string }[] {
   const { workingHours: wh, preferences: pref, scheduling } = query;
@@ -92,16 +97,13 @@ const notBefore: fc.Arbitrary<NotBefore | undefined> = fc.option(
 
 const query: fc.Arbitrary<SlotQuery> = fc
   .record({
-    // Any minute of 2026–2027, or one of the six days before a DST change of a zone above (2026),
-    // so that the few days the offer looks at often include the change.
-    now: fc
-      .oneof(
-        fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-01T00:00:00Z') }),
-        fc.tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: 0, max: 6 * 1440 })).map(([day, minutes]) => Date.parse(day) - minutes * 60_000),
-      )
-      .map((ms) => new Date(ms - (ms % 60_000))),
+    // Any minute of 2026–2027 in any zone, or (half the cases) the owner's zone in the three days
+    // before one of its DST changes, so that the few days the offer looks at include the change.
+    clock: fc.oneof(
+      fc.record({ ms: fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-01T00:00:00Z') }), zone: fc.constantFrom(...ZONES) }),
+      fc.tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: 0, max: 3 * 1440 })).map(([[zone, day], minutes]) => ({ ms: Date.parse(`${day}T12:00:00Z`) - minutes * 60_000, zone })),
+    ),
     busy: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 * 96 }), fc.integer({ min: 1, max: 200 })), { maxLength: 25 }),
-    ownerZone: fc.constantFrom(...ZONES),
     contactZone: fc.constantFrom(...ZONES),
     days: fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
     startHour: fc.integer({ min: 0, max: 20 }),
@@ -116,6 +118,7 @@ const query: fc.Arbitrary<SlotQuery> = fc
     horizonDays: fc.integer({ min: 1, max: 21 }),
     leadTime: fc.integer({ min: 0, max: 3 * 86_400_000 }),
   })
+  .map(({ clock, ...r }) => ({ ...r, now: new Date(clock.ms - (clock.ms % 60_000)), ownerZone: clock.zone }))
   .map((r) => ({
     now: r.now,
     busy: r.busy.map(([q, len]) => {
