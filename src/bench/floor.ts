@@ -124,6 +124,7 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   const push = async (from: number, count: number) => {
+    if (count === 0) return; // `--warmup 0`: nothing would ever reach the target
     target += count;
     const reached = new Promise<void>((r) => (resolveTarget = r));
     for (let i = 0; i < count; i += 100) {

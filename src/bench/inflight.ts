@@ -21,6 +21,8 @@ export interface InflightResult {
   /** V8 heap in use and memory outside it (buffers) at the RSS peak. */
   heapMbAtPeak: number;
   externalMbAtPeak: number;
+  /** V8 heap after a full collection once every call is in flight (NaN if they never all were). */
+  heapMbLive: number;
   /** Most draft jobs active at once (each waits on its LLM call). */
   inflightPeak: number;
   ms: number;
@@ -37,7 +39,8 @@ export async function runInflight(sim: SimulatorProcess, settings: Settings, pol
   const dir = mkdtempSync(join(tmpdir(), 'draftbridge-bench-'));
   const ca = join(dir, 'simulator-ca.pem');
   writeFileSync(ca, sim.caPem);
-  const child = spawn(process.execPath, [...process.execArgv, ...DEPLOYMENT_NODE_OPTIONS, script], { env: { ...process.env, DRAFTBRIDGE_BENCH_INFLIGHT: input, NODE_EXTRA_CA_CERTS: ca }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // --expose-gc for the live-heap figure only; the process runs with the deployment's limits otherwise.
+  const child = spawn(process.execPath, [...process.execArgv, ...DEPLOYMENT_NODE_OPTIONS, '--expose-gc', script], { env: { ...process.env, DRAFTBRIDGE_BENCH_INFLIGHT: input, NODE_EXTRA_CA_CERTS: ca }, stdio: ['ignore', 'pipe', 'inherit'] });
   child.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   let last = '';
   for await (const line of createInterface({ input: child.stdout })) last = line;

@@ -54,6 +54,7 @@ export interface BenchResult extends VendorCallFigures {
   rss_mb_start_inflight: number;
   rss_mb_inflight: number;
   heap_mb_inflight: number;
+  heap_mb_live_inflight: number;
   llm_inflight_peak: number;
   inflight_llm_latency_ms: number;
 }
@@ -162,6 +163,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       rss_mb_start_inflight: inflight.rssMbStart,
       rss_mb_inflight: inflight.rssMbPeak,
       heap_mb_inflight: inflight.heapMbAtPeak,
+      heap_mb_live_inflight: inflight.heapMbLive,
       llm_inflight_peak: inflight.inflightPeak,
       inflight_llm_latency_ms: latencyMs,
     };
@@ -206,7 +208,7 @@ export function formatBench(r: BenchResult): string {
     '',
     `A floor request waited ${r.floor_wait_ms_hubspot} / ${r.floor_wait_ms_graph} / ${r.floor_wait_ms_llm} ms on HubSpot / Graph / the LLM.`,
     `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
-    `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (answers after ${r.inflight_llm_latency_ms / 1000} s; heap ${r.heap_mb_inflight} MB at the peak; aim < 300)`,
+    `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (answers after ${r.inflight_llm_latency_ms / 1000} s; heap ${r.heap_mb_inflight} MB at the peak, ${r.heap_mb_live_inflight} MB live; aim < 300)`,
     'Redis commands: sent by this process, BullMQ included (each command of a MULTI or pipeline; a script once).',
   ].join('\n');
 }
