@@ -85,7 +85,7 @@ async function llmScenario(baseSettings: Settings, basePolicy: Policy, options: 
   };
 }
 
-export async function burstScenario(baseSettings: Settings, basePolicy: Policy, n: number) {
+async function burstScenario(baseSettings: Settings, basePolicy: Policy, n: number) {
   const policy: Policy = {
     ...basePolicy,
     limits: { ...basePolicy.limits, hubspot: { requestsPer10s: HUBSPOT_LIMIT.max } },
