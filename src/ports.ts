@@ -44,6 +44,13 @@ export interface CrmPort {
   updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void>;
   /** A meeting on the record (HubSpot meetings object); CRMs without one get a note instead. */
   createMeeting?(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }>;
+  /**
+   * True where calls of one kind that wait at the same time go out as one batch call (HubSpot): intake
+   * and crm-sync then run more jobs at once so the batches fill. Elsewhere every job's call is a
+   * request of its own, and the stages stay within what a per-user concurrency limit allows
+   * (Dataverse: 52 concurrent requests).
+   */
+  readonly batchesCalls?: boolean;
 }
 
 // ---------- Mail ----------

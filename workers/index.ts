@@ -68,8 +68,8 @@ function withConcurrency<S extends { queue: string; concurrency: number }>(stage
 }
 
 /** Jobs each pipeline stage runs at once (intake, draft, deliver, crm-sync): the bench's comparators run the same. */
-export function stageConcurrency(policy: AppContext['policy']): number[] {
-  return [intakeStage(policy), draftStage(policy), deliverStage(policy), crmSyncStage(policy)].map((stage) => stage.concurrency);
+export function stageConcurrency(policy: AppContext['policy'], crm: Pick<Ports['crm'], 'batchesCalls'>): number[] {
+  return [intakeStage(policy, crm), draftStage(policy), deliverStage(policy), crmSyncStage(policy, crm)].map((stage) => stage.concurrency);
 }
 
 export async function startWorkers(ctx: AppContext, ports: Ports, timing: WorkerTiming = {}, concurrency: ConcurrencyOverride = {}): Promise<RunningWorkers> {
@@ -80,10 +80,10 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
   const connection = createRedis(ctx.settings.REDIS_URL, 'worker', 'draftbridge-worker');
   const redis = { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX };
   const workers: Worker[] = [
-    startStageWorker(deps, redis, withConcurrency(intakeStage(ctx.policy), concurrency), timing),
+    startStageWorker(deps, redis, withConcurrency(intakeStage(ctx.policy, ports.crm), concurrency), timing),
     startStageWorker(deps, redis, withConcurrency(draftStage(ctx.policy), concurrency), timing),
     startStageWorker(deps, redis, withConcurrency(deliverStage(ctx.policy), concurrency), timing),
-    startStageWorker(deps, redis, withConcurrency(crmSyncStage(ctx.policy), concurrency), timing),
+    startStageWorker(deps, redis, withConcurrency(crmSyncStage(ctx.policy, ports.crm), concurrency), timing),
     startStageWorker(deps, redis, mailEventsStage(), timing),
   ];
   workers.push(await startPrivacyWorker(ctx, connection));

@@ -70,6 +70,7 @@ const MEETING_TO_CONTACT = 200;
 const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(z.string(), z.unknown()).optional() });
 
 export class HubSpotCrm implements CrmPort {
+  readonly batchesCalls = true;
   readonly client: Client;
   private readonly rateBudget: RateBudget | undefined;
   private readonly quota: RateBudgetSpec;

@@ -74,7 +74,8 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   await ctx.ready();
   const app = await buildServer(ctx);
-  const workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics));
+  const ports = await createPorts(ctx.settings, policy, prometheusConnectorMetrics);
+  const workers = await startWorkers(ctx, ports);
   const n = options.requests;
   const warmup = options.warmup ?? 300;
   let eventId = 1;
@@ -106,7 +107,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     await workers.close();
 
     // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
-    const stages = stageConcurrency(policy);
+    const stages = stageConcurrency(policy, ports.crm);
     const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages, redisCount });
     await askSimulators(simulators, { type: 'take', keep: false });
     const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages });
