@@ -17,6 +17,6 @@ describe('stage concurrency follows the CRM connector', () => {
     const [intake, , , crmSync] = stageConcurrency(policy, {});
     expect([intake, crmSync]).toEqual([8, 16]);
     // crm-sync writes a note and a status together: two requests per job.
-    expect(crmSync * 2).toBeLessThanOrEqual(52);
+    expect(crmSync! * 2).toBeLessThanOrEqual(52);
   });
 });
