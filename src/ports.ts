@@ -46,9 +46,9 @@ export interface CrmPort {
   createMeeting?(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }>;
   /**
    * True where calls of one kind that wait at the same time go out as one batch call (HubSpot): intake
-   * and crm-sync then run more jobs at once so the batches fill. Elsewhere every job's call is a
-   * request of its own, and the stages stay within what a per-user concurrency limit allows
-   * (Dataverse: 52 concurrent requests).
+   * and crm-sync then run more jobs at once so the batches fill, and crm-sync writes a job's note and
+   * status together. Elsewhere every job's call is a request of its own: the stages stay within what a
+   * per-user concurrency limit allows (Dataverse: 52 concurrent requests) and write one after the other.
    */
   readonly batchesCalls?: boolean;
 }

@@ -38,12 +38,19 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
     const fields = deps.crmFields.fields(record.objectType);
     await crm.updateContact({ type: record.objectType, id: record.contactId }, fields.toCrm({ status: record.state, last_request_id: requestId }));
   };
-  // The two writes are independent (a retry skips the recorded note and repeats only the idempotent
-  // status), so they go together: one batch round per job instead of two. Both settle before the job
-  // ends, so a retry never races a note still being written.
-  const [noteDone, statusDone] = await Promise.allSettled([writeNote(), writeStatus()]);
-  if (noteDone.status === 'rejected') throw noteDone.reason;
-  if (statusDone.status === 'rejected') throw statusDone.reason;
+  if (crm.batchesCalls) {
+    // The two writes are independent (a retry skips the recorded note and repeats only the idempotent
+    // status), so where they are batched they go together: one batch round per job instead of two.
+    // Both settle before the job ends, so a retry never races a note still being written.
+    const [noteDone, statusDone] = await Promise.allSettled([writeNote(), writeStatus()]);
+    if (noteDone.status === 'rejected') throw noteDone.reason;
+    if (statusDone.status === 'rejected') throw statusDone.reason;
+  } else {
+    // One request each (Salesforce, Dataverse): one after the other, so a note on the record and an
+    // update of the same record never contend for its lock.
+    await writeNote();
+    await writeStatus();
+  }
   await audit.append({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } });
 }
 
