@@ -83,7 +83,7 @@ export function publicHolidays(region: string, year: number): Set<string> {
 }
 
 /** The first moment the contact accepts, in their zone, or undefined for no limit. */
-function earliestDay(notBefore: NotBefore | undefined, today: DateTime): DateTime | undefined {
+export function earliestDay(notBefore: NotBefore | undefined, today: DateTime): DateTime | undefined {
   if (!notBefore) return undefined;
   if (notBefore.kind === 'next_week') return today.startOf('week').plus({ weeks: 1 });
   // The next such date on or after today; a day without month that has passed means next month.
@@ -132,23 +132,30 @@ export function findSlots(query: SlotQuery): Slot[] {
     }
     if (candidates.length > before) daysWithSlots++;
   }
-  // Spread the offer: the earliest slot of each day first, then fill up from what is left.
+  return spreadOffer(candidates, scheduling.slotsOffered, step);
+}
+
+/**
+ * The offer from the candidate slots (in time order, in the owner's zone): the earliest slot of each
+ * day first, then filled up from what is left, `count` at most, in time order as UTC ISO strings.
+ */
+export function spreadOffer(candidates: readonly DateTime[], count: number, slotMinutes: number): Slot[] {
   const picked: DateTime[] = [];
   const days = new Set<string>();
   for (const c of candidates) {
-    if (picked.length >= scheduling.slotsOffered) break;
+    if (picked.length >= count) break;
     if (!days.has(c.toISODate()!)) {
       days.add(c.toISODate()!);
       picked.push(c);
     }
   }
   for (const c of candidates) {
-    if (picked.length >= scheduling.slotsOffered) break;
+    if (picked.length >= count) break;
     if (!picked.includes(c)) picked.push(c);
   }
   return picked
     .sort((a, b) => a.toMillis() - b.toMillis())
-    .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
+    .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: slotMinutes }).toUTC().toISO({ suppressMilliseconds: true })! }));
 }
 
 // Date-times with seconds and an offset or Z, as the calendar connectors give them: Date.parse reads

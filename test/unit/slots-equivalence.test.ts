@@ -3,12 +3,13 @@ import { DateTime, type Zone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
 import type { NotBefore, SlotPreferences } from '../../src/scheduling/preferences.ts';
-import { findSlots, publicHolidays, type SlotQuery } from '../../src/scheduling/slots.ts';
+import { earliestDay, findSlots, publicHolidays, spreadOffer, type SlotQuery } from '../../src/scheduling/slots.ts';
 
 /**
  * findSlots' fast paths (milliseconds on days with one UTC offset, wall clocks from the zone's
  * offset, stopping once enough days have a slot) against the plain definition: every slot of the
- * horizon placed and compared with luxon, then the offer picked from all of them. Zones include
+ * horizon placed and compared with luxon, then the offer picked from all of them (the picking rule,
+ * spreadOffer, and the contact's earliest day are production's own: neither is a fast path). Zones include
  * half-hour DST (Lord Howe), 12:45 offsets (Chatham) and DST changes at midnight (Havana, Santiago).
  */
 const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC', 'Pacific/Chatham', 'America/Havana', 'America/Santiago', 'Asia/Beirut', 'Africa/Casablanca'];
@@ -21,7 +22,7 @@ const DST_CHANGES: [string, string][] = [
   ['Australia/Lord_Howe', '2026-04-05'], ['Australia/Lord_Howe', '2026-10-04'], ['Pacific/Chatham', '2026-04-05'], ['Pacific/Chatham', '2026-09-27'],
 ];
 
-function reference(query: SlotQuery): { start: string; end: string }[] {
+function reference(query: SlotQuery): ReturnType<typeof findSlots> {
   const { workingHours: wh, preferences: pref, scheduling } = query;
   const now = DateTime.fromJSDate(query.now);
   const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
@@ -42,35 +43,8 @@ function reference(query: SlotQuery): { start: string; end: string }[] {
       candidates.push(start);
     }
   }
-  const picked: DateTime[] = [];
-  const days = new Set<string>();
-  for (const c of candidates) {
-    if (picked.length >= scheduling.slotsOffered) break;
-    if (!days.has(c.toISODate()!)) {
-      days.add(c.toISODate()!);
-      picked.push(c);
-    }
-  }
-  for (const c of candidates) {
-    if (picked.length >= scheduling.slotsOffered) break;
-    if (!picked.includes(c)) picked.push(c);
-  }
-  return picked
-    .sort((a, b) => a.toMillis() - b.toMillis())
-    .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: step }).toUTC().toISO({ suppressMilliseconds: true })! }));
-}
-
-function earliestDay(notBefore: NotBefore | undefined, today: DateTime): DateTime | undefined {
-  if (!notBefore) return undefined;
-  if (notBefore.kind === 'next_week') return today.startOf('week').plus({ weeks: 1 });
-  let candidate: DateTime | undefined;
-  for (let i = 0; i < 24 && !candidate; i++) {
-    const base = today.startOf('month').plus({ months: i });
-    if (notBefore.month !== undefined && base.month !== notBefore.month) continue;
-    const date = base.set({ day: notBefore.day });
-    if (date.month === base.month && date.day === notBefore.day && date >= today.startOf('day')) candidate = date;
-  }
-  return candidate && notBefore.exclusive ? candidate.plus({ days: 1 }) : candidate;
+  // The offer's rule itself (spreadOffer) is shared: what differs is which candidates reach it.
+  return spreadOffer(candidates, scheduling.slotsOffered, step);
 }
 
 function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: string | Zone, from: DateTime | undefined): boolean {
