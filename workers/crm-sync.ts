@@ -10,7 +10,8 @@ export function crmSyncStage(_policy: Policy, crm: Pick<CrmPort, 'batchesCalls'>
     queue: 'crm-sync',
     // Mostly waiting on the CRM. Where writes are batched (HubSpot), as many jobs at once as one batch
     // call takes (100), so their notes and status updates go out as one batch call each; elsewhere 16
-    // jobs, two writes each, stay under a per-user limit such as Dataverse's 52 concurrent requests.
+    // jobs, one write at a time each, stay well under a per-user limit such as Dataverse's 52
+    // concurrent requests.
     // No queue limiter: every HubSpot call is booked in the portal's shared budget.
     concurrency: crm.batchesCalls ? 100 : 16,
     run: async (deps, job) => {
