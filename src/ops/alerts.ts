@@ -1,30 +1,25 @@
-import { QueueEvents } from 'bullmq';
 import { Counter, Gauge } from 'prom-client';
 import type { AppContext } from '../app.ts';
 import { registry } from '../metrics.ts';
 import { QUEUE_NAMES } from '../pipeline/queues.ts';
-import { createRedis } from '../redis.ts';
+import { DeadLetterCount } from './dead-letter-count.ts';
 import { ReviewLedger } from './review-ledger.ts';
 
 /**
  * The metrics the recommended alert rules watch (README, "Roles and sign-in"):
- * - draftbridge_dead_letters_total{queue}: BullMQ's `failed` queue event fires only when a job
- *   leaves for the failed set (attempts exhausted or unrecoverable), i.e. a dead letter;
+ * - draftbridge_dead_letters_total{queue}: jobs that arrived in the queue's failed set (attempts
+ *   exhausted, unrecoverable or stalled too often), i.e. dead letters, read at scrape time
+ *   (dead-letter-count.ts);
  * - draftbridge_reviews_overdue / draftbridge_reviews_awaiting / draftbridge_review_oldest_age_seconds:
  *   drafts waiting for their reviewer, against the policy's `mail.reviewMaxAge`;
  * - draftbridge_llm_circuit_open{route}: 1 while the shared LLM circuit breaker is open.
  * Labels are queue and route names only.
  */
 
-export const deadLetters = new Counter({
-  name: 'draftbridge_dead_letters_total',
-  help: 'Jobs that ended in the failed set (attempts exhausted or unrecoverable), seen through BullMQ queue events',
-  labelNames: ['queue'] as const,
-  registers: [registry],
-});
-
 interface AlertSource {
   read(): Promise<{ awaiting: number; overdue: number; oldestAgeSeconds: number; circuits: Record<string, boolean> }>;
+  /** Dead letters per queue since the previous scrape. */
+  deadLetters(): Promise<Record<string, number>>;
 }
 // Set by the running API process (like the queue counts in metrics.ts); read at scrape time.
 let source: AlertSource | undefined;
@@ -36,6 +31,22 @@ async function current() {
     return undefined; // Redis down: the scrape still answers; readyz reports the outage.
   }
 }
+
+export const deadLetters = new Counter({
+  name: 'draftbridge_dead_letters_total',
+  help: 'Jobs that ended in the failed set (attempts exhausted, unrecoverable or stalled too often)',
+  labelNames: ['queue'] as const,
+  registers: [registry],
+  async collect() {
+    let fresh: Record<string, number> = {};
+    try {
+      fresh = source ? await source.deadLetters() : {};
+    } catch {
+      // Redis down: counted at the next scrape that reaches it.
+    }
+    for (const [queue, n] of Object.entries(fresh)) if (n > 0) this.inc({ queue }, n);
+  },
+});
 
 export const reviewsAwaiting = new Gauge({
   name: 'draftbridge_reviews_awaiting',
@@ -85,20 +96,14 @@ export interface AlertWatch {
   close(): Promise<void>;
 }
 
-/** Listens to the stage queues' events and serves the alert gauges from Redis at scrape time. */
+/** Serves the alert metrics from Redis at scrape time. */
 export function startAlertWatch(ctx: AppContext): AlertWatch {
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const stages = QUEUE_NAMES.filter((q) => q !== 'mail-events');
-  const watchers = stages.map((name) => {
-    // QueueEvents blocks on XREAD: its own connection, never the producer's.
-    const connection = createRedis(ctx.settings.REDIS_URL, 'worker', `draftbridge-events-${name}`);
-    connection.on('error', () => undefined);
-    const events = new QueueEvents(name, { connection, prefix });
-    events.on('failed', () => deadLetters.inc({ queue: name }));
-    events.on('error', (err) => ctx.logger.warn({ queue: name, err: { message: err.message } }, 'queue events error'));
-    return { events, connection };
-  });
+  const counts = stages.map((name) => ({ name, count: new DeadLetterCount(ctx.redis, ctx.queues[name].toKey('failed')) }));
   for (const name of stages) deadLetters.inc({ queue: name }, 0);
+  // The first read marks what failed before this process started; later scrapes count what is new.
+  void Promise.all(counts.map((c) => c.count.newSince())).catch(() => undefined);
   const ledger = new ReviewLedger(ctx.redis, ctx.audit, prefix);
   const mine: AlertSource = {
     async read() {
@@ -113,13 +118,15 @@ export function startAlertWatch(ctx: AppContext): AlertWatch {
         circuits: Object.fromEntries(LLM_ROUTES.map((r, i) => [r, open[i] === 1])),
       };
     },
+    async deadLetters() {
+      const fresh = await Promise.all(counts.map((c) => c.count.newSince()));
+      return Object.fromEntries(counts.map((c, i) => [c.name, fresh[i]!]));
+    },
   };
   source = mine;
   return {
     async close() {
       if (source === mine) source = undefined;
-      await Promise.all(watchers.map((w) => w.events.close()));
-      for (const w of watchers) w.connection.disconnect();
     },
   };
 }

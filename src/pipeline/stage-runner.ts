@@ -92,6 +92,13 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
     },
   );
   worker.on('error', (err) => log.error({ err: { message: err.message } }, 'worker error'));
+  // A job that stalled more often than allowed (its workers kept dying) is failed by BullMQ when next
+  // picked up, without running the stage: a dead letter all the same, so the request ends as one.
+  worker.on('failed', (job) => {
+    if (!job?.deferredFailure || !('requestId' in job.data)) return;
+    log.warn({ requestId: job.data.requestId, stalled: job.stalledCounter }, 'job stalled too often');
+    void deadLetter(deps, stage.queue, job.data.requestId, 'StalledTooOften');
+  });
   return worker;
 }
 

@@ -3,7 +3,7 @@ import { OIDC_USERS } from '../../connectors/oidc/simulator.ts';
 import { LlmCircuit } from '../../src/pipeline/llm-circuit.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
-describe('alert metrics: dead letters from queue events, overdue reviews, open LLM circuit', () => {
+describe('alert metrics: dead letters from the failed sets, overdue reviews, open LLM circuit', () => {
   let h: PipelineHarness;
   let viewer: string;
 

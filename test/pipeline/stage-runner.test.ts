@@ -104,4 +104,38 @@ describe('stage runner (chaining, retry vs. dead letter from the error code)', (
     expect(isFirstAttempt({ attemptsMade: 0, attemptsStarted: 2, stalledCounter: 1 })).toBe(false);
     expect(isFirstAttempt({ attemptsMade: 0, attemptsStarted: 2, stalledCounter: 0 })).toBe(false);
   });
+
+  it('dead-letters a job that stalled more often than allowed (its workers kept dying)', async () => {
+    await open('req-runner-stalled');
+    await deps.requests.transition('req-runner-stalled', 'fetched', { actor: 'test' });
+    await deps.requests.transition('req-runner-stalled', 'drafted', { actor: 'test' });
+    const timing = { lockDurationMs: 300, stalledIntervalMs: 200 };
+    let runs = 0;
+    // The deliver queue: no worker of the earlier tests has claimed its stall check for 30 s.
+    const hang: StageDefinition<'deliver', StageRunnerDeps> = {
+      queue: 'deliver',
+      concurrency: 1,
+      run: () => {
+        runs++;
+        return new Promise<never>(() => undefined);
+      },
+    };
+    await queues.deliver.drain(); // what the chaining test handed on
+    await queues.deliver.add('deliver', { requestId: 'req-runner-stalled' }, { jobId: 'req-runner-stalled' });
+    // Three workers in turn take the job and die with it (their connection goes, nothing renews the
+    // lock); each next one's stall check puts it back. maxStalledCount is 2: the third stall is one too many.
+    for (let i = 0; i < 3; i++) {
+      const dyingConnection = createRedis(REDIS_URL, 'worker', 'test-runner-dying');
+      const dying = startStageWorker(deps, { connection: dyingConnection, prefix }, hang, timing);
+      await new Promise<void>((resolve) => dying.once('active', () => resolve()));
+      dyingConnection.disconnect();
+      void dying.close(true);
+    }
+    worker = startStageWorker(deps, { connection, prefix }, hang, timing);
+    await expect.poll(async () => (await deps.requests.get('req-runner-stalled'))?.state, { timeout: 20_000 }).toBe('failed');
+    expect(runs).toBe(3);
+    expect(await queues.deliver.getJobState('req-runner-stalled')).toBe('failed');
+    expect(await deps.requests.get('req-runner-stalled')).toMatchObject({ reason: 'dead_letter' });
+    expect(await queues['crm-sync'].getJobState('req-runner-stalled')).toBe('waiting');
+  }, 30_000);
 });
