@@ -1,6 +1,5 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler, TelemetryHandler } from '@microsoft/microsoft-graph-client';
-import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import { AuthenticationHandler, Client, GraphClientError, GraphError, HTTPMessageHandler, TelemetryHandler, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
@@ -118,7 +117,7 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     // National clouds have their own Graph host; anything else (a simulator) stands in for the global one.
     const scope = GRAPH_HOSTS.has(base.hostname) ? `${base.origin}/.default` : 'https://graph.microsoft.com/.default';
     // The token is kept until shortly before expiry: MSAL's lookup would otherwise run on every call.
-    const authProvider = new TokenCredentialAuthenticationProvider(new CachedTokenCredential(credential), { scopes: [scope] });
+    const authProvider = tokenProvider(new CachedTokenCredential(credential), scope);
     // No RetryHandler: it would sleep through long Retry-Afters inside the job; the queue does that.
     const auth = new AuthenticationHandler(authProvider);
     const telemetry = new TelemetryHandler();
@@ -337,4 +336,19 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
       throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
     }
   }
+}
+
+/**
+ * The SDK's AuthenticationProvider contract over a TokenCredential, as its
+ * TokenCredentialAuthenticationProvider does, except that one builds an Error (stack trace and all)
+ * on every call before it knows whether it needs one: about 1 % of the pipeline's CPU.
+ */
+function tokenProvider(credential: TokenCredential, scope: string): AuthenticationProvider {
+  return {
+    async getAccessToken() {
+      const token = await credential.getToken([scope]);
+      if (!token?.token) throw new GraphClientError('Cannot retrieve accessToken from the Token Credential object');
+      return token.token;
+    },
+  };
 }

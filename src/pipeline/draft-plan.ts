@@ -146,6 +146,6 @@ function buildPrompt(input: {
     required: [...new Set([...`${letter.greeting}\n${letter.closing}`.matchAll(/\[\[[A-Z]+_\d+\]\]/g)].map((m) => m[0]))],
     verbatim: [...offered],
     // The mapping holds every identifying value of the job (CRM values and recogniser hits).
-    guard: createLeakGuard(Object.values(mapping), { templateText: `${template.system}\n${template.user}\n${UNTRUSTED_DATA_RULE[language]}\n${slotList}` }),
+    guard: createLeakGuard(Object.values(mapping), { template: [template.system, template.user, UNTRUSTED_DATA_RULE[language], slotList] }),
   };
 }

@@ -13,10 +13,27 @@ const NOT_WORD = /[^\p{L}\p{N}@._%+-]+/gu;
 /** Folded (any script, any spelling: see text.ts) and reduced to words, so "Müller", "Mueller" and "Muller" meet. */
 const words = (s: string) => ` ${fold(s).replace(NOT_WORD, ' ')} `;
 
-export function createLeakGuard(knownValues: Iterable<string>, options: { templateText?: string } = {}): OutboundScanner {
+// The template's parts are the same for every request of a flow and language: folded once each.
+// Folding works character by character, so folding the parts apart and joining them with one space
+// gives what folding the joined text gives.
+const foldedParts = new Map<string, string>();
+export function templateWords(parts: readonly string[]): string {
+  const folded = parts.map((part) => {
+    let f = foldedParts.get(part);
+    if (f === undefined) {
+      if (foldedParts.size >= 256) foldedParts.clear();
+      f = words(part).trim();
+      foldedParts.set(part, f);
+    }
+    return f;
+  });
+  return ` ${folded.filter(Boolean).join(' ')} `;
+}
+
+export function createLeakGuard(knownValues: Iterable<string>, options: { template?: readonly string[] } = {}): OutboundScanner {
   // A surname that is also a word of our own template ("Sales", "Koch") would flag every request;
   // the template is ours, so such values are left to the pseudonymiser alone.
-  const template = options.templateText ? words(options.templateText) : '';
+  const template = options.template ? templateWords(options.template) : '';
   const needles: string[] = [];
   const digitRuns: string[] = [];
   for (const raw of knownValues) {

@@ -4,7 +4,7 @@ import { createLeakGuard } from '../../src/privacy/leak-guard.ts';
 
 describe('leak guard', () => {
   const known = ['Erika Musterfrau', 'Erika', 'Musterfrau', 'erika.musterfrau@example.com', '+49 30 901820'];
-  const guard = createLeakGuard(known, { templateText: 'You write on behalf of a sales representative.' });
+  const guard = createLeakGuard(known, { template: ['You write on behalf of a sales representative.'] });
 
   it('finds known values in any spelling and format', () => {
     expect(guard('Bitte MUSTERFRAU anrufen')).toContain('KNOWN_VALUE');

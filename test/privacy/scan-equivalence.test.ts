@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifySensitive } from '../../src/privacy/dlp.ts';
 import { identifierSpans, type IdentifierSpan } from '../../src/privacy/identifiers.ts';
+import { templateWords } from '../../src/privacy/leak-guard.ts';
 import { capitalWords } from '../../src/privacy/names.ts';
 import { resolveOverlaps, type EntityType, type Span } from '../../src/privacy/recognisers.ts';
 import { fold, foldWhole, skeleton } from '../../src/privacy/text.ts';
@@ -63,6 +64,15 @@ const PIECES = [
 const text = (pieces: readonly string[] = PIECES, maxLength = 30) => fc.array(fc.constantFrom(...pieces), { maxLength }).map((p) => p.join(''));
 
 describe('privacy scan fast paths', () => {
+  it("the leak guard's template, folded part by part, equals folding the joined text", () => {
+    fc.assert(
+      fc.property(fc.array(text(), { maxLength: 5 }), (parts) => {
+        expect(templateWords(parts)).toBe(templateWords([parts.join('\n')]));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('fold equals folding the whole string', () => {
     fc.assert(
       fc.property(text(), (s) => {
