@@ -143,8 +143,9 @@ export class AuditTrail {
   /** Links this process computed in its last rounds, for the events its callers are waiting on. */
   private readonly recentLinks = new Map<string, { prev: string; link: string }>();
 
-  async append(input: AuditEventInput): Promise<AuditEvent> {
-    const { fields, body } = await this.prepare(input);
+  /** `wrappedSubjectKey`: the subject's field of `subjectKeysHash` as the caller already read it (see `prepare`). */
+  async append(input: AuditEventInput, options: { wrappedSubjectKey?: string | null } = {}): Promise<AuditEvent> {
+    const { fields, body } = await this.prepare(input, options);
     const id = (await this.redis.xadd(this.streamKey, '*', ...fields))!;
     await this.sealThrough(id);
     const linked = this.recentLinks.get(id);

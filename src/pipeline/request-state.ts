@@ -99,14 +99,19 @@ return 1
 `);
 
 
-// Creates the record with all its fields and indexes it under its subject, unless it exists.
+// Creates the record with all its fields and indexes it under its subject, unless it exists. Returns
+// {created, the record's fields, the subject's wrapped audit key (field ARGV[3] of KEYS[3]) or nil},
+// so opening and its audit event take no further read.
 const OPEN_SCRIPT = new RedisScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return 1
+local created = 0
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[1])
+  created = 1
+end
+return {created, redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[3], ARGV[3])}
 `);
 
 
@@ -146,13 +151,19 @@ export class RequestStore {
     const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
     // One script: a reader never sees a half-written record. The subject index lets a data-subject
     // request find every request about the person.
-    const created = z.number().parse(await OPEN_SCRIPT.run(this.redis, [key, this.subjectKey(input.subject)], [this.options.ttlMs, input.requestId, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))])) === 1;
+    const [code, flat, wrapped = null] = (await OPEN_SCRIPT.run(
+      this.redis,
+      [key, this.subjectKey(input.subject), this.options.audit.subjectKeysHash],
+      [this.options.ttlMs, input.requestId, input.subject, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))],
+    )) as [number, string[], string | null];
+    const created = code === 1;
     if (created) {
-      await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } });
+      await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } }, { wrappedSubjectKey: wrapped });
     }
-    const record = await this.get(input.requestId);
-    if (!record) throw new RequestNotFound(input.requestId, 'vanished while opening');
-    return { record, created };
+    const raw: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
+    if (!raw.state) throw new RequestNotFound(input.requestId, 'vanished while opening');
+    return { record: RequestRecord.parse(raw), created };
   }
 
   /** Every request about one data subject (the index `open` maintains). */
