@@ -95,7 +95,7 @@ export class PseudonymVault {
   }
 
   private seal(requestId: string, section: string, value: unknown): string {
-    const iv = randomBytes(12);
+    const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv);
     cipher.setAAD(Buffer.from(`${requestId}\n${section}`));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
@@ -156,4 +156,19 @@ export class PseudonymVault {
     }
     return sections.length;
   }
+}
+
+// Random 96-bit GCM IVs, drawn from the CSPRNG 256 at a time: a randomBytes call per IV costs about
+// 5 µs of fixed overhead. Each IV is handed out once (createCipheriv copies it).
+const IV_BYTES = 12;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+function nextIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_BYTES * 256);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
 }

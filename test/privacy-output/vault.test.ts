@@ -40,6 +40,15 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     for (const v of ['Erika', 'Musterfrau', 'erika.musterfrau', '901820']) expect(raw).not.toContain(v);
   });
 
+  it('never uses an IV twice (across many draws from the random pool)', async () => {
+    const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
+    const sections = Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`s${i}`, secret]));
+    await vault.putMany('req-iv', sections);
+    const ivs = Object.values(await redis.hgetall(keysFor(prefix).vault('req-iv'))).map((envelope) => envelope.split('.')[2]);
+    expect(ivs).toHaveLength(700);
+    expect(new Set(ivs).size).toBe(700);
+  });
+
   it('sets the TTL from its retention class and is gone after it', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 300 });
     await vault.put('req-ttl', 'contact', secret);
