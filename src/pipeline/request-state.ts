@@ -70,17 +70,32 @@ export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'm
 
 // Moves the state from the predecessor the caller saw (compare-and-set) and writes its audit event in
 // the same script: a crash can never leave a state change without its event. A repeat of the same
-// transition is a no-op (retries). Returns {code, current, audit stream id}.
+// transition is a no-op (retries). The event's subject reference was sealed with the subject's key as
+// the caller read it (ARGV[10], field ARGV[9] of KEYS[3]); if that key was destroyed meanwhile (an
+// erasure), the caller must read again rather than link the event to the erased subject.
+// Returns {code, current, audit stream id}.
 const TRANSITION_SCRIPT = new RedisScript(`
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {-1, ''} end
 if current == ARGV[1] then return {0, current} end
 if current ~= ARGV[4] then return {-3, current} end
+if ARGV[10] ~= '' and redis.call('HGET', KEYS[3], ARGV[9]) ~= ARGV[10] then return {-3, current} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
 local facts = cjson.decode(ARGV[3])
 for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
 local id = redis.call('XADD', KEYS[2], '*', ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 return {1, current, id}
+`);
+
+// A record as a stage reads it, with its subject's wrapped audit key (field of KEYS[2]), so that a
+// transition from what the stage saw needs no second read.
+const GET_SCRIPT = new RedisScript(`
+local r = redis.call('HGETALL', KEYS[1])
+local wrapped = false
+for i = 1, #r, 2 do
+  if r[i] == 'subject' then wrapped = redis.call('HGET', KEYS[2], r[i + 1]) end
+end
+return {r, wrapped}
 `);
 
 // What a transition reads first, in one trip: state, flow and subject of the record (KEYS[1]) and the
@@ -133,6 +148,8 @@ export class RequestStore {
   private readonly redis: RedisClient;
   private readonly options: RequestStoreOptions;
   private readonly keys: DraftbridgeKeys;
+  /** The subject's wrapped audit key as read with each record `get` returned (see `transition`'s `seen`). */
+  private readonly readWith = new WeakMap<RequestRecord, string | null>();
 
   constructor(redis: RedisClient, options: RequestStoreOptions) {
     this.redis = redis;
@@ -163,7 +180,10 @@ export class RequestStore {
     const raw: Record<string, string> = {};
     for (let i = 0; i + 1 < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
     if (!raw.state) throw new RequestNotFound(input.requestId, 'vanished while opening');
-    return { record: RequestRecord.parse(raw), created };
+    const record = RequestRecord.parse(raw);
+    // A subject without a key yet got one from the event above: the next transition reads it.
+    if (wrapped !== null) this.readWith.set(record, wrapped);
+    return { record, created };
   }
 
   /** Every request about one data subject (the index `open` maintains). */
@@ -182,9 +202,13 @@ export class RequestStore {
   }
 
   async get(requestId: string): Promise<RequestRecord | null> {
-    const raw = await this.redis.hgetall(this.key(requestId));
+    const [flat, wrapped = null] = (await GET_SCRIPT.run(this.redis, [this.key(requestId), this.options.audit.subjectKeysHash], [])) as [string[], string | null];
+    const raw: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
     if (!raw.state) return null;
-    return RequestRecord.parse(raw);
+    const record = RequestRecord.parse(raw);
+    this.readWith.set(record, wrapped);
+    return record;
   }
 
   /**
@@ -208,14 +232,18 @@ export class RequestStore {
 
   /**
    * The one way a state changes. Returns false when the request is already in `to` (a retried job),
-   * throws InvalidTransition when `to` is not reachable from the current state.
+   * throws InvalidTransition when `to` is not reachable from the current state. `seen`: the record as
+   * the caller read it with `get`; the first try moves from what it saw without reading again (the
+   * script checks the state and the subject's key are still those), anything else reads afresh.
    */
-  async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}): Promise<boolean> {
+  async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}, seen?: RequestRecord): Promise<boolean> {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
     const key = this.key(requestId);
     let changed = false;
+    let known = seen && seen.requestId === requestId && this.readWith.has(seen) && ALLOWED_FROM[to].includes(seen.state) ? [seen.state, seen.flow, seen.subject, this.readWith.get(seen) ?? null] : undefined;
     for (let attempt = 0; ; attempt++) {
-      const [current = null, flow = null, subject = null, wrapped = null] = (await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[];
+      const [current = null, flow = null, subject = null, wrapped = null] = known ?? ((await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[]);
+      known = undefined;
       if (current === null) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (current === to) break;
       if (!ALLOWED_FROM[to].includes(current as RequestState)) throw new InvalidTransition(requestId, current, to);
@@ -227,10 +255,11 @@ export class RequestStore {
         outcome: to,
         details: { from: current, flow, ...(audit.details ?? {}) },
       }, subject === null ? {} : { wrappedSubjectKey: wrapped });
-      const [code, now, id] = (await TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.stream], [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields])) as [number, string, string | undefined];
+      const [code, now, id] = (await TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.stream, this.options.audit.subjectKeysHash], [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields, subject ?? '', wrapped ?? ''])) as [number, string, string | undefined];
       if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (code === 0) break;
-      // Another worker moved it between our read and the script: look again (bounded; states only advance).
+      // Another worker moved it, or the subject's key went, between our read and the script: look
+      // again (bounded; states only advance).
       if (code === -3) {
         if (attempt >= 10) throw new InvalidTransition(requestId, now, to);
         continue;

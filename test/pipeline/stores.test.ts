@@ -46,6 +46,42 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     await expect(store.transition('req-none', 'fetched', { actor: 'test' })).rejects.toBeInstanceOf(RequestNotFound);
   });
 
+  it('moves from the record a stage read without reading again, and reads again when that record is stale', async () => {
+    const subject = 'd'.repeat(32);
+    const open = (id: string) => store.open({ ...input(id), subject });
+    await open('req-seen-0'); // the subject has its audit key from here on
+    await open('req-seen-1');
+    const seen = (await store.get('req-seen-1'))!;
+    expect(await store.transition('req-seen-1', 'fetched', { actor: 'test' }, {}, seen)).toBe(true);
+    // Stale: the record moved on since it was read (another worker); the move is then a repeat.
+    expect(await store.transition('req-seen-1', 'fetched', { actor: 'test' }, {}, seen)).toBe(false);
+    // Stale the other way: read in `received`, moved to `fetched` meanwhile; `drafted` still goes through.
+    await open('req-seen-2');
+    const early = (await store.get('req-seen-2'))!;
+    await store.transition('req-seen-2', 'fetched', { actor: 'test' });
+    expect(await store.transition('req-seen-2', 'failed', { actor: 'test' }, {}, early)).toBe(true);
+    expect((await store.get('req-seen-2'))!.state).toBe('failed');
+    expect((await audit.read({ requestId: 'req-seen-2' })).map((e) => [e.type, e.details.from])).toEqual([
+      ['request.received', undefined],
+      ['request.fetched', 'received'],
+      ['request.failed', 'fetched'],
+    ]);
+  });
+
+  it("never links an event to a subject whose key was destroyed after the stage read the record", async () => {
+    const subject = 'e'.repeat(32);
+    await store.open({ ...input('req-shred'), subject });
+    const before = (await audit.read({ requestId: 'req-shred' }))[0]!.subject;
+    const seen = (await store.get('req-shred'))!;
+    // An erasure destroys the subject's key between the stage's read and its transition.
+    expect(await audit.shredSubject(subject)).toBe(true);
+    expect(await store.transition('req-shred', 'fetched', { actor: 'test' }, {}, seen)).toBe(true);
+    const after = (await audit.read({ requestId: 'req-shred' })).at(-1)!;
+    expect(after.type).toBe('request.fetched');
+    expect(after.subject).not.toBe(before);
+    expect(after.subject).toBe(await audit.read({ subject }).then((events) => events.at(-1)!.subject));
+  });
+
   it('records CRM note ids once per state, and never brings back an erased record', async () => {
     await store.recordNote('req-store-1', 'note:failed', 'note-1');
     expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');

@@ -30,7 +30,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const flow = policy.flows[record.flow]!;
   const { contact, owner } = await vault.getMany(requestId, { contact: VaultContact, owner: VaultOwner });
   if (!contact || !owner) {
-    await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' });
+    await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' }, record);
     return 'crm-note';
   }
 
@@ -46,7 +46,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language), slots: offer.texts });
   if (plan.kind === 'blocked') {
     const categories = plan.categories.join(',');
-    await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories } }, { reason: 'special_category', categories });
+    await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories } }, { reason: 'special_category', categories }, record);
     return 'crm-note';
   }
   const { route, language } = plan;
@@ -75,6 +75,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     'drafted',
     { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
     { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) },
+    record,
   );
   recordDraftPath(llm.path);
   return 'next';
