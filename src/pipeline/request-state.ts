@@ -130,6 +130,13 @@ return {created, redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[3], ARG
 `);
 
 
+/** A hash as a script returns HGETALL: field, value, field, value, … */
+function fieldsOf(flat: readonly string[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
+  return fields;
+}
+
 export class InvalidTransition extends DraftbridgeError {
   constructor(requestId: string, from: string, to: RequestState) {
     super(ERROR_CODES.INVALID_TRANSITION, `request ${requestId}: cannot move from ${from} to ${to}`, { retryable: false });
@@ -177,8 +184,7 @@ export class RequestStore {
     if (created) {
       await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } }, { wrappedSubjectKey: wrapped });
     }
-    const raw: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
+    const raw = fieldsOf(flat);
     if (!raw.state) throw new RequestNotFound(input.requestId, 'vanished while opening');
     const record = RequestRecord.parse(raw);
     // A subject without a key yet got one from the event above: the next transition reads it.
@@ -203,8 +209,7 @@ export class RequestStore {
 
   async get(requestId: string): Promise<RequestRecord | null> {
     const [flat, wrapped = null] = (await GET_SCRIPT.run(this.redis, [this.key(requestId), this.options.audit.subjectKeysHash], [])) as [string[], string | null];
-    const raw: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) raw[flat[i]!] = flat[i + 1]!;
+    const raw = fieldsOf(flat);
     if (!raw.state) return null;
     const record = RequestRecord.parse(raw);
     this.readWith.set(record, wrapped);
