@@ -13,9 +13,12 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 let given: ReadonlySet<string> | undefined;
-let vocabulary: ReadonlySet<string> | undefined;
-let english: ReadonlySet<string> | undefined;
-let german: ReadonlySet<string> | undefined;
+let vocabulary: Vocabulary | undefined;
+
+interface Vocabulary {
+  english: ReadonlySet<string>;
+  german: ReadonlySet<string>;
+}
 
 // Each list is a CommonJS module of one `new Map([['anna', 'female'], ...])`. Read as text: compiling
 // and keeping the six modules (their Maps and code) held about 9 MB more heap than the name set.
@@ -42,12 +45,11 @@ function loadGiven(): ReadonlySet<string> {
  * names). German: lower-case entries and capitalised ones with noun flags; entries with no flag or
  * only the genitive "S" are proper names and brands ("Anna/S", "Schmidt/S") and stay out.
  */
-function loadVocabulary(): ReadonlySet<string> {
-  const words = new Set<string>();
+function loadVocabulary(): Vocabulary {
   const en = new Set<string>();
   const de = new Set<string>();
   const names = givenNames();
-  const read = (pkg: string, keepCapitalised: (flags: string, word: string) => boolean, into: Set<string>[]) => {
+  const read = (pkg: string, keepCapitalised: (flags: string, word: string) => boolean, into: Set<string>) => {
     // The packages export only their loader; the word list sits next to it.
     const text = readFileSync(new URL('index.dic', import.meta.resolve(pkg)), 'utf8');
     for (const line of text.split('\n')) {
@@ -56,20 +58,18 @@ function loadVocabulary(): ReadonlySet<string> {
       if (!word || /\d/.test(word)) continue;
       const flags = slash === -1 ? '' : line.slice(slash + 1).trim();
       const first = word[0]!;
-      if (first === first.toLowerCase() || keepCapitalised(flags, word)) for (const set of into) set.add(word.toLowerCase().normalize('NFC'));
+      if (first === first.toLowerCase() || keepCapitalised(flags, word)) into.add(word.toLowerCase().normalize('NFC'));
     }
   };
-  read('dictionary-en', () => false, [words, en]);
+  read('dictionary-en', () => false, en);
   // A German noun that is also a given name ("Rose", "Peter") is left to the name rules.
-  read('dictionary-de', (flags, word) => flags !== '' && flags !== 'S' && !names.has(word.toLowerCase()), [words, de]);
-  for (const w of BUSINESS_TERMS) words.add(w);
-  english = en;
-  german = de;
-  return words;
+  read('dictionary-de', (flags, word) => flags !== '' && flags !== 'S' && !names.has(word.toLowerCase()), de);
+  // No third set for the union of both: every look-up asks each language anyway (about 2.5 MB less).
+  return { english: en, german: de };
 }
 
 /** Business and software words that a dictionary may not know but are never a person's name. */
-const BUSINESS_TERMS = [
+const BUSINESS_TERMS = new Set([
   'webinar', 'showroom', 'demo', 'update', 'upgrade', 'release', 'software', 'hardware', 'cloud', 'portal', 'team', 'teams', 'outlook', 'excel', 'sharepoint', 'azure',
   'linkedin', 'xing', 'zoom', 'webex', 'hubspot', 'salesforce', 'sap', 'google', 'microsoft', 'amazon', 'apple', 'android', 'iphone', 'ipad', 'windows', 'office',
   'leasing', 'rollout', 'onboarding', 'workshop', 'meeting', 'call', 'callback', 'follow', 'feedback', 'quote', 'invoice', 'po', 'kw', 'q1', 'q2', 'q3', 'q4',
@@ -79,20 +79,19 @@ const BUSINESS_TERMS = [
   'montag', 'dienstag', 'mittwoch', 'donnerstag', 'freitag', 'samstag', 'sonntag', 'januar', 'februar', 'märz', 'april', 'mai', 'juni', 'juli', 'august',
   'september', 'oktober', 'november', 'dezember', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'january', 'february', 'march',
   'june', 'july', 'october', 'december', 'easter', 'christmas', 'ostern', 'weihnachten', 'pfingsten', 'messe', 'ausschreibung', 'angebot', 'rückruf', 'termin', 'info', 'notiz', 'fyi', 'heads', 'bitte', 'kurz',
-];
+]);
 
 export function givenNames(): ReadonlySet<string> {
   return (given ??= loadGiven());
 }
 
-function vocab(): ReadonlySet<string> {
+function vocab(): Vocabulary {
   return (vocabulary ??= loadVocabulary());
 }
 
 /** A plain English word (lower-case dictionary entry), uninflected: "Will", "Grant", "Page". */
 export function isEnglishWord(word: string): boolean {
-  vocab();
-  return english!.has(word.toLowerCase());
+  return vocab().english.has(word.toLowerCase());
 }
 
 const DE_ENDINGS = ['innen', 'ern', 'nen', 'en', 'er', 'es', 'in', 'e', 'n', 's'];
@@ -119,9 +118,8 @@ export function isCommonWord(word: string): boolean {
   const cached = cache.get(word);
   if (cached !== undefined) return cached;
   const w = word.toLowerCase().normalize('NFC');
-  const words = vocab();
-  const de = german!;
-  let common = words.has(w) || inflectedDe(w, de) || inflectedEn(w, english!);
+  const { english, german: de } = vocab();
+  let common = BUSINESS_TERMS.has(w) || inflectedDe(w, de) || inflectedEn(w, english);
   if (!common && w.includes('-')) {
     // "Showroom-Konzept", "IT-Leiter": the last part carries the meaning.
     const parts = w.split('-').filter(Boolean);
