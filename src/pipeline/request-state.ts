@@ -236,6 +236,15 @@ export class RequestStore {
   }
 
   /**
+   * What a transition would read (state, flow, subject, the subject's wrapped key), taken from the
+   * record the caller read with `get` when that record can move to `to`; otherwise undefined.
+   */
+  private asRead(requestId: string, to: RequestState, seen: RequestRecord | undefined): (string | null)[] | undefined {
+    if (!seen || seen.requestId !== requestId || !this.readWith.has(seen) || !ALLOWED_FROM[to].includes(seen.state)) return undefined;
+    return [seen.state, seen.flow, seen.subject, this.readWith.get(seen) ?? null];
+  }
+
+  /**
    * The one way a state changes. Returns false when the request is already in `to` (a retried job),
    * throws InvalidTransition when `to` is not reachable from the current state. `seen`: the record as
    * the caller read it with `get`; the first try moves from what it saw without reading again (the
@@ -245,7 +254,7 @@ export class RequestStore {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
     const key = this.key(requestId);
     let changed = false;
-    let known = seen && seen.requestId === requestId && this.readWith.has(seen) && ALLOWED_FROM[to].includes(seen.state) ? [seen.state, seen.flow, seen.subject, this.readWith.get(seen) ?? null] : undefined;
+    let known = this.asRead(requestId, to, seen);
     for (let attempt = 0; ; attempt++) {
       const [current = null, flow = null, subject = null, wrapped = null] = known ?? ((await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[]);
       known = undefined;
