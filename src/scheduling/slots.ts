@@ -107,7 +107,9 @@ export function findSlots(query: SlotQuery): Slot[] {
   const horizon = now.setZone(ownerZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
   const contactToday = now.setZone(contactZone).startOf('day');
   const contactFrom = earliestDay(pref.notBefore, contactToday)?.toMillis();
-  const busy = query.busy.map((b) => ({ start: instant(b.start), end: instant(b.end) }));
+  const busy = mergeBusy(query.busy);
+  let nextBusy = 0;
+  let lastStart = -Infinity;
   const step = scheduling.slotMinutes;
 
   const candidates: DateTime[] = [];
@@ -126,7 +128,12 @@ export function findSlots(query: SlotQuery): Slot[] {
       const start = steady ? midnight + minute * 60_000 : day.set({ hour: Math.floor(minute / 60), minute: minute % 60 }).toMillis();
       const end = start + step * 60_000;
       if (start < notBefore) continue;
-      if (busy.some((b) => b.start < end && b.end > start)) continue;
+      // Candidate starts grow (but for a slot luxon moves out of a DST gap), so blocks that ended
+      // before this one never matter again.
+      if (start < lastStart) nextBusy = 0;
+      lastStart = start;
+      while (nextBusy < busy.length && busy[nextBusy]!.end <= start) nextBusy++;
+      if (nextBusy < busy.length && busy[nextBusy]!.start < end) continue;
       if (!matches(start, end, pref, contactZone, contactFrom)) continue;
       candidates.push(DateTime.fromMillis(start, { zone: ownerZone }));
     }
@@ -158,20 +165,39 @@ export function spreadOffer(candidates: readonly DateTime[], count: number, slot
     .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: slotMinutes }).toUTC().toISO({ suppressMilliseconds: true })! }));
 }
 
-// Date-times with seconds and an offset or Z, as the calendar connectors give them: Date.parse reads
-// them far faster than luxon (fractions cut to milliseconds, as luxon does). Only a result whose wall
-// clock reads back unchanged is taken (Date.parse rolls "02-30" or "24:00" over); luxon reads the rest.
-const OFFSET_DATE_TIME = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(?:Z|([+-])(\d\d):(\d\d))$/;
+// Date-times with seconds and an offset or Z, as the calendar connectors give them, read from their
+// fields (fractions cut to milliseconds, as luxon does): far faster than luxon or Date.parse. A field
+// out of range ("02-30", "24:00") goes to luxon, which reads or rejects it.
+const OFFSET_DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3})\d*)?(?:Z|([+-])(\d\d):(\d\d))$/;
 
-function instant(iso: string): number {
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysInMonth = (year: number, month: number) => (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]!);
+
+/** Epoch milliseconds of an ISO date-time with an offset (a calendar block's start or end). */
+export function instant(iso: string): number {
   const m = OFFSET_DATE_TIME.exec(iso);
   if (m) {
-    const wall = `${m[1]}${(m[2] ?? '').slice(0, 4)}`;
-    const offsetMs = m[3] ? (m[3] === '-' ? -1 : 1) * (Number(m[4]) * 60 + Number(m[5])) * 60_000 : 0;
-    const ms = Date.parse(`${wall}Z`) - offsetMs;
-    if (!Number.isNaN(ms) && new Date(ms + offsetMs).toISOString().slice(0, 19) === m[1]) return ms;
+    const [year, month, day, hour, minute, second] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+    const fraction = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
+    const offsetMs = m[8] ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60_000 : 0;
+    const inRange = year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+    if (inRange) return Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offsetMs;
   }
   return DateTime.fromISO(iso, { setZone: true }).toMillis();
+}
+
+/** Busy blocks as disjoint intervals in time order (overlapping and touching blocks merged), epoch ms. */
+function mergeBusy(blocks: readonly BusyBlock[]): { start: number; end: number }[] {
+  const sorted = blocks.map((b) => ({ start: instant(b.start), end: instant(b.end) })).sort((a, b) => a.start - b.start);
+  const merged: { start: number; end: number }[] = [];
+  for (const b of sorted) {
+    // An unreadable time (NaN) never overlaps anything; nor does a block that ends before it starts.
+    if (Number.isNaN(b.start) || Number.isNaN(b.end) || b.end < b.start) continue;
+    const last = merged.at(-1);
+    if (last && b.start <= last.end) last.end = Math.max(last.end, b.end);
+    else merged.push({ ...b });
+  }
+  return merged;
 }
 
 /** The contact's wishes, read on the slot's wall clock in their zone (epoch milliseconds in). */

@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
 import { parsePreferences } from '../../src/scheduling/preferences.ts';
 import { renderSlot } from '../../src/scheduling/render.ts';
-import { findSlots, toIanaZone, type SlotQuery } from '../../src/scheduling/slots.ts';
+import { findSlots, instant, toIanaZone, type SlotQuery } from '../../src/scheduling/slots.ts';
 
 const BERLIN = 'Europe/Berlin';
 const LONDON = 'Europe/London';
@@ -109,10 +110,70 @@ describe('toIanaZone', () => {
   it('gives undefined for an unknown name', () => expect(toIanaZone('Mars Standard Time')).toBeUndefined());
 });
 
+describe('instant', () => {
+  const byLuxon = (iso: string) => DateTime.fromISO(iso, { setZone: true }).toMillis();
+
+  it('reads what luxon reads: any instant, offset and fraction', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(1970, 0, 1), max: Date.UTC(2100, 0, 1) }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        fc.constantFrom('', '.5', '.25', '.123', '.1234567'),
+        (ms, offsetMinutes, fraction) => {
+          const wall = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19);
+          const sign = offsetMinutes < 0 ? '-' : '+';
+          const abs = Math.abs(offsetMinutes);
+          const offset = offsetMinutes === 0 && ms % 2 === 0 ? 'Z' : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const iso = `${wall}${fraction}${offset}`;
+          expect(instant(iso)).toBe(byLuxon(iso));
+        },
+      ),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it.each(['2024-02-29T10:00:00Z', '2023-02-29T10:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T00:00:00+01:00', '2026-04-31T09:00:00Z', '2026-12-01T24:00:00Z', '2026-12-01T23:60:00Z', '2026-12-01T10:00:00', '2026-12-01T10:00Z', '0099-01-01T00:00:00Z'])(
+    'agrees with luxon on %s (out-of-range fields, no offset, other spellings)',
+    (iso) => expect(instant(iso)).toEqual(byLuxon(iso)),
+  );
+});
+
 describe('renderSlot', () => {
   const slot = { start: '2026-12-01T09:00:00Z', end: '2026-12-01T09:30:00Z' };
   it('renders German and English in the contact\'s zone', () => {
     expect(renderSlot(slot, 'de', BERLIN)).toBe('Dienstag, 1. Dezember, 10:00–10:30 Uhr');
     expect(renderSlot(slot, 'en', LONDON)).toBe('Tuesday, 1 December, 09:00–09:30');
+  });
+
+  // What luxon printed before renderSlot formatted with a cached Intl formatter.
+  const byLuxon = (s: { start: string; end: string }, language: 'de' | 'en', zone: string) => {
+    const start = DateTime.fromISO(s.start, { zone, locale: language });
+    const end = DateTime.fromISO(s.end, { zone, locale: language });
+    const day = start.toFormat(language === 'de' ? 'cccc, d. LLLL' : 'cccc, d LLLL');
+    const times = `${start.toFormat('HH:mm')}–${end.toFormat('HH:mm')}`;
+    return language === 'de' ? `${day}, ${times} Uhr` : `${day}, ${times}`;
+  };
+
+  it('prints what luxon prints, in any zone, language and instant (DST changes and odd offsets included)', () => {
+    const zones = [BERLIN, LONDON, 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns', 'UTC', 'Asia/Kathmandu'];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 11, 31) }),
+        fc.constantFrom(15, 30, 45, 60, 90),
+        fc.constantFrom<'de' | 'en'>('de', 'en'),
+        fc.constantFrom(...zones),
+        (ms, minutes, language, zone) => {
+          const s = { start: new Date(ms).toISOString().replace('.000Z', 'Z'), end: new Date(ms + minutes * 60_000).toISOString() };
+          expect(renderSlot(s, language, zone)).toBe(byLuxon(s, language, zone));
+        },
+      ),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it('reads a slot with an offset, and leaves an unknown zone to luxon (which says so)', () => {
+    const s = { start: '2026-03-29T01:30:00+01:00', end: '2026-03-29T03:30:00+02:00' };
+    expect(renderSlot(s, 'de', BERLIN)).toBe(byLuxon(s, 'de', BERLIN));
+    expect(renderSlot(slot, 'en', 'Mars/Olympus')).toBe(byLuxon(slot, 'en', 'Mars/Olympus'));
   });
 });

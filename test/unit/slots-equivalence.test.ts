@@ -120,4 +120,20 @@ describe('findSlots against its plain definition', () => {
       { numRuns: 600 },
     );
   }, 60_000);
+
+  it('keeps a busy block in force for a slot luxon moved out of the DST gap ahead of a later one', () => {
+    // Berlin springs forward at 02:00 on 29 March 2026: 02:00 and 02:30 become 03:00 and 03:30 CEST,
+    // and the walk then reaches 03:00 again. A block 03:00–03:15 CEST (01:00–01:15Z) covers both.
+    const q: SlotQuery = {
+      now: new Date('2026-03-28T22:00:00Z'),
+      busy: [{ start: '2026-03-29T01:00:00Z', end: '2026-03-29T01:15:00Z' }],
+      workingHours: { days: [7], start: 60, end: 300, timeZone: 'Europe/Berlin' },
+      contactTimeZone: 'Europe/Berlin',
+      preferences: { weekdays: [], excludedWeekdays: [] },
+      scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: 6, slotMinutes: 30, horizonDays: 1, leadTime: 0, holidayRegion: 'DE-BE' },
+    };
+    const offered = findSlots(q);
+    expect(offered).toEqual(reference(q));
+    expect(offered.map((s) => s.start)).not.toContain('2026-03-29T01:00:00Z');
+  });
 });
