@@ -33,9 +33,27 @@ export class SubjectKeys {
    * the hash field as the caller already read it in its own script (null: there was none).
    */
   async seal(ref: string, wrapped?: string | null): Promise<string> {
-    const existing = wrapped === undefined ? await this.key(ref) : wrapped === null ? null : this.unwrap(ref, wrapped);
-    return this.mac(existing ?? (await this.create(ref)), ref);
+    const current = wrapped === undefined ? await this.redis.hget(this.hashKey, ref) : wrapped;
+    if (current) return this.sealedWith(ref, current);
+    return this.mac(await this.create(ref), ref);
   }
+
+  /**
+   * The reference sealed with the key `wrapped` holds, remembered per subject while that wrapped key
+   * is the one Redis gives: a request's stages seal the same subject several times in seconds, and
+   * each unwrap and HMAC cost a cipher set-up. Only an exact match of the wrapped key (just read from
+   * Redis) hits, so a key shredded or replaced by another process is never used; `shred` forgets here.
+   */
+  private sealedWith(ref: string, wrapped: string): string {
+    const known = this.recent.get(ref);
+    if (known?.wrapped === wrapped) return known.sealed;
+    const sealed = this.mac(this.unwrap(ref, wrapped), ref);
+    if (this.recent.size >= 2_000) this.recent.clear();
+    this.recent.set(ref, { wrapped, sealed });
+    return sealed;
+  }
+
+  private readonly recent = new Map<string, { wrapped: string; sealed: string }>();
 
   /** The sealed reference if the subject's key still exists (for reading), else null. */
   async peek(ref: string): Promise<string | null> {
@@ -45,6 +63,7 @@ export class SubjectKeys {
 
   /** Destroys the subject's key; returns whether there was one. */
   async shred(ref: string): Promise<boolean> {
+    this.recent.delete(ref);
     return (await this.redis.hdel(this.hashKey, ref)) === 1;
   }
 

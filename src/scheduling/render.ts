@@ -1,6 +1,7 @@
-import { DateTime } from 'luxon';
+import { DateTime, type Zone } from 'luxon';
 import type { Language } from '../policy.ts';
 import type { Slot } from './slots.ts';
+import { cachedZone } from './zone-cache.ts';
 
 /**
  * A slot as the contact reads it, in their language and time zone: "Dienstag, 1. Dezember,
@@ -8,14 +9,14 @@ import type { Slot } from './slots.ts';
  * these strings go to the LLM as fixed text it must copy unchanged.
  */
 export function renderSlot(slot: Slot, language: Language, timeZone: string): string {
-  const format = formatterFor(language, timeZone);
   const start = Date.parse(slot.start);
   const end = Date.parse(slot.end);
-  if (!format || Number.isNaN(start) || Number.isNaN(end)) return renderWithLuxon(slot, language, timeZone);
-  const s = wallParts(format, start);
-  const e = wallParts(format, end);
-  const day = language === 'de' ? `${s.weekday}, ${s.day}. ${s.month}` : `${s.weekday}, ${s.day} ${s.month}`;
-  const times = `${s.hour}:${s.minute}–${e.hour}:${e.minute}`;
+  const zone = validZone(timeZone);
+  if (!zone || Number.isNaN(start) || Number.isNaN(end)) return renderWithLuxon(slot, language, timeZone);
+  const s = start + zone.offset(start) * 60_000;
+  const e = end + zone.offset(end) * 60_000;
+  const times = `${clock(s)}–${clock(e)}`;
+  const day = dayText(language, timeZone, s, start);
   return language === 'de' ? `${day}, ${times} Uhr` : `${day}, ${times}`;
 }
 
@@ -24,30 +25,39 @@ export function renderSlotList(slots: readonly Slot[], language: Language, timeZ
   return slots.map((s, i) => `${i + 1}. ${renderSlot(s, language, timeZone)}`).join('\n');
 }
 
-// One Intl formatter per language and zone, made once: building a DateTime per slot asked Intl for
-// the zone's offset each time (a third of the slot offer's CPU). Undefined for a zone Intl rejects.
-const formatters = new Map<string, Intl.DateTimeFormat | undefined>();
+// Offsets from the cached zone (remembered per instant), and the day's words ("Dienstag, 1. Dezember")
+// from Intl once per language, zone and local day: a DateTime or a formatToParts per slot was most of
+// the slot offer's CPU. Undefined for a zone Intl rejects.
+const zones = new Map<string, Zone | undefined>();
+const dayTexts = new Map<string, string>();
 
-function formatterFor(language: Language, timeZone: string): Intl.DateTimeFormat | undefined {
-  const key = `${language}|${timeZone}`;
-  if (formatters.has(key)) return formatters.get(key);
-  let format: Intl.DateTimeFormat | undefined;
-  try {
-    format = new Intl.DateTimeFormat(language, { timeZone, weekday: 'long', day: 'numeric', month: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  } catch {
-    format = undefined;
-  }
-  if (formatters.size >= 1_000) formatters.clear();
-  formatters.set(key, format);
-  return format;
+function validZone(timeZone: string): Zone | undefined {
+  if (zones.has(timeZone)) return zones.get(timeZone);
+  const zone = cachedZone(timeZone);
+  if (zones.size >= 1_000) zones.clear();
+  zones.set(timeZone, zone.isValid ? zone : undefined);
+  return zones.get(timeZone);
 }
 
-function wallParts(format: Intl.DateTimeFormat, ms: number): Record<'weekday' | 'day' | 'month' | 'hour' | 'minute', string> {
-  const out = { weekday: '', day: '', month: '', hour: '', minute: '' };
-  for (const part of format.formatToParts(ms)) {
-    if (part.type in out) out[part.type as keyof typeof out] = part.value;
+const two = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/** HH:mm of a local wall-clock time (epoch ms shifted by the zone's offset). */
+function clock(local: number): string {
+  const minuteOfDay = Math.floor((local - Math.floor(local / 86_400_000) * 86_400_000) / 60_000);
+  return `${two(Math.floor(minuteOfDay / 60))}:${two(minuteOfDay % 60)}`;
+}
+
+function dayText(language: Language, timeZone: string, local: number, instant: number): string {
+  const key = `${language}|${timeZone}|${Math.floor(local / 86_400_000)}`;
+  let text = dayTexts.get(key);
+  if (text === undefined) {
+    const parts: Record<string, string> = {};
+    for (const part of new Intl.DateTimeFormat(language, { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).formatToParts(instant)) parts[part.type] = part.value;
+    text = language === 'de' ? `${parts.weekday}, ${parts.day}. ${parts.month}` : `${parts.weekday}, ${parts.day} ${parts.month}`;
+    if (dayTexts.size >= 5_000) dayTexts.clear();
+    dayTexts.set(key, text);
   }
-  return out;
+  return text;
 }
 
 /** What an unusual slot or zone gets (luxon reads more ISO spellings; its Invalid DateTime shows). */

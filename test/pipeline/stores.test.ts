@@ -82,6 +82,21 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect(after.subject).toBe(await audit.read({ subject }).then((events) => events.at(-1)!.subject));
   });
 
+  it('never seals with a key another process destroyed, though this one sealed with it a moment ago', async () => {
+    const key = randomBytes(32);
+    const mine = new AuditTrail(redis, { prefix: `${prefix}-two`, key });
+    const other = new AuditTrail(redis, { prefix: `${prefix}-two`, key });
+    const subject = 'f'.repeat(32);
+    const event = { type: 'request.received', requestId: 'req-two', subject, actor: 'test', outcome: 'ok' as const, details: {} };
+    const first = await mine.append(event);
+    expect((await mine.append(event)).subject).toBe(first.subject);
+    // The other process erases the subject, and a later event there gives the subject a fresh key.
+    expect(await other.shredSubject(subject)).toBe(true);
+    const fresh = await other.append(event);
+    expect(fresh.subject).not.toBe(first.subject);
+    expect((await mine.append(event)).subject).toBe(fresh.subject);
+  });
+
   it('records CRM note ids once per state, and never brings back an erased record', async () => {
     await store.recordNote('req-store-1', 'note:failed', 'note-1');
     expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');
