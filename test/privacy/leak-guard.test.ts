@@ -20,6 +20,16 @@ describe('leak guard', () => {
     expect(guard('mail: erika.musterfrau@example.com')).toEqual(expect.arrayContaining(['KNOWN_VALUE', 'EMAIL']));
   });
 
+  it("reads a text that comes again (a flow's system prompt) the same way for every request", () => {
+    const text = 'Schreibe an [[PERSON_1]]. Rückruf 0171 2345678, sonst Herr Bernd Beispielmann oder 030 901820.';
+    const other = createLeakGuard(['Beispielmann']);
+    for (let i = 0; i < 4; i++) {
+      expect(createLeakGuard(['Anna Nullmann'])(text).sort()).toEqual(['PERSON', 'PHONE', 'PHONE']);
+      expect(other(text).sort()).toEqual(['KNOWN_VALUE', 'PERSON', 'PHONE', 'PHONE']);
+      expect(guard(text).sort()).toEqual(['KNOWN_VALUE', 'PERSON', 'PHONE', 'PHONE']);
+    }
+  });
+
   it('finds recogniser hits that no CRM field announced', () => {
     expect(guard('Mail an someone@example.net')).toContain('EMAIL');
     expect(guard('Herr Bernd Beispielmann')).toContain('PERSON');

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classifySensitive } from '../../src/privacy/dlp.ts';
 import { identifierSpans, type IdentifierSpan } from '../../src/privacy/identifiers.ts';
-import { templateWords } from '../../src/privacy/leak-guard.ts';
+import { templateWords, wordsOnly } from '../../src/privacy/leak-guard.ts';
 import { capitalWords } from '../../src/privacy/names.ts';
 import { resolveOverlaps, type EntityType, type Span } from '../../src/privacy/recognisers.ts';
 import { fold, foldWhole, skeleton } from '../../src/privacy/text.ts';
@@ -70,6 +70,16 @@ describe('privacy scan fast paths', () => {
         expect(templateWords(parts)).toBe(templateWords([parts.join('\n')]));
       }),
       { numRuns: 3000 },
+    );
+  });
+
+  it("the leak guard's words are its regex's: each run of other characters one space", () => {
+    const extra = ['%', '+', '„', '“', '…', '\u00a0', '٣', 'Ⅻ', '𝐀', '\ud800', '\udc00', '!', '/', ':', 'ß'];
+    fc.assert(
+      fc.property(text([...PIECES, ...extra], 40), (s) => {
+        expect(wordsOnly(s)).toBe(s.replace(/[^\p{L}\p{N}@._%+-]+/gu, ' '));
+      }),
+      { numRuns: 5_000 },
     );
   });
 
