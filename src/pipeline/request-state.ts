@@ -157,6 +157,8 @@ export class RequestStore {
   private readonly keys: DraftbridgeKeys;
   /** The subject's wrapped audit key as read with each record `get` returned (see `transition`'s `seen`). */
   private readonly readWith = new WeakMap<RequestRecord, string | null>();
+  /** The CRM note ids (`note:*` fields) of the hash a record was read from by `get`. */
+  private readonly notesRead = new WeakMap<RequestRecord, Record<string, string>>();
 
   constructor(redis: RedisClient, options: RequestStoreOptions) {
     this.redis = redis;
@@ -213,6 +215,7 @@ export class RequestStore {
     if (!raw.state) return null;
     const record = RequestRecord.parse(raw);
     this.readWith.set(record, wrapped);
+    this.notesRead.set(record, raw);
     return record;
   }
 
@@ -226,8 +229,13 @@ export class RequestStore {
     return (await NOTE_SCRIPT.run(this.redis, [this.key(requestId)], entries.flat())) === 1;
   }
 
-  /** The CRM note already written for `noteKey` (e.g. `note:sent`), so a retried job does not add another. */
-  async noteId(requestId: string, noteKey: `note:${string}`): Promise<string | null> {
+  /**
+   * The CRM note already written for `noteKey` (e.g. `note:sent`), so a retried job does not add
+   * another. `seen`: the record this job read with `get`, whose hash holds the note ids (no second read).
+   */
+  async noteId(requestId: string, noteKey: `note:${string}`, seen?: RequestRecord): Promise<string | null> {
+    const read = seen?.requestId === requestId ? this.notesRead.get(seen) : undefined;
+    if (read) return read[noteKey] ?? null;
     return this.redis.hget(this.key(requestId), noteKey);
   }
 

@@ -100,6 +100,9 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
   it('records CRM note ids once per state, and never brings back an erased record', async () => {
     await store.recordNote('req-store-1', 'note:failed', 'note-1');
     expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');
+    // From the record a job read (the note ids are fields of the same hash): no second read.
+    const seen = (await store.get('req-store-1'))!;
+    expect([await store.noteId('req-store-1', 'note:failed', seen), await store.noteId('req-store-1', 'note:sent', seen)]).toEqual(['note-1', null]);
     await store.eraseSubject('b'.repeat(32), ['req-store-1']);
     await store.recordNote('req-store-1', 'note:failed', 'note-2');
     await store.note('req-store-1', { messageId: 'm-1' });

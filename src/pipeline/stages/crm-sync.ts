@@ -21,13 +21,13 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
   const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
   // A booked meeting is also a meeting engagement where the CRM has them (before the note: one each).
-  if (record.state === 'booked' && event !== 'reply' && crm.createMeeting && record.bookedSlot && !(await requests.noteId(requestId, 'note:meeting'))) {
+  if (record.state === 'booked' && event !== 'reply' && crm.createMeeting && record.bookedSlot && !(await requests.noteId(requestId, 'note:meeting', record))) {
     const [start, end] = record.bookedSlot.split('/');
     const slotWording = deps.prompts.wording(deps.policy.defaults.language).slots;
     const meeting = await crm.createMeeting({ record: { type: record.objectType, id: record.contactId }, title: slotWording.event_subject, body: slotWording.event_body, start: new Date(start!), end: new Date(end!), ...(record.ownerId ? { ownerId: record.ownerId } : {}) });
     await requests.recordNote(requestId, 'note:meeting', meeting.id);
   }
-  const existing = noteKey ? await requests.noteId(requestId, noteKey) : null;
+  const existing = noteKey ? await requests.noteId(requestId, noteKey, record) : null;
   const writeNote = async () => {
     if (existing) return;
     const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
