@@ -112,7 +112,8 @@ export function findSlots(query: SlotQuery): Slot[] {
   let lastStart = -Infinity;
   const step = scheduling.slotMinutes;
 
-  const candidates: DateTime[] = [];
+  /** Free slots' starts, epoch ms, in the order found (time order). */
+  const candidates: number[] = [];
   // The offer takes the earliest slot of each day first: once `slotsOffered` days have one, later
   // days cannot change it, so the search stops there instead of walking the whole horizon.
   let daysWithSlots = 0;
@@ -135,24 +136,26 @@ export function findSlots(query: SlotQuery): Slot[] {
       while (nextBusy < busy.length && busy[nextBusy]!.end <= start) nextBusy++;
       if (nextBusy < busy.length && busy[nextBusy]!.start < end) continue;
       if (!matches(start, end, pref, contactZone, contactFrom)) continue;
-      candidates.push(DateTime.fromMillis(start, { zone: ownerZone }));
+      candidates.push(start);
     }
     if (candidates.length > before) daysWithSlots++;
   }
-  return spreadOffer(candidates, scheduling.slotsOffered, step);
+  return spreadOffer(candidates, ownerZone, scheduling.slotsOffered, step);
 }
 
 /**
  * The offer from the candidate slots (in time order, in the owner's zone): the earliest slot of each
  * day first, then filled up from what is left, `count` at most, in time order as UTC ISO strings.
  */
-export function spreadOffer(candidates: readonly DateTime[], count: number, slotMinutes: number): Slot[] {
-  const picked: DateTime[] = [];
-  const days = new Set<string>();
+export function spreadOffer(candidates: readonly number[], zone: Zone, count: number, slotMinutes: number): Slot[] {
+  const picked: number[] = [];
+  const days = new Set<number>();
   for (const c of candidates) {
     if (picked.length >= count) break;
-    if (!days.has(c.toISODate()!)) {
-      days.add(c.toISODate()!);
+    // The owner's local day: epoch days of the wall clock.
+    const day = Math.floor((c + zone.offset(c) * 60_000) / 86_400_000);
+    if (!days.has(day)) {
+      days.add(day);
       picked.push(c);
     }
   }
@@ -160,10 +163,11 @@ export function spreadOffer(candidates: readonly DateTime[], count: number, slot
     if (picked.length >= count) break;
     if (!picked.includes(c)) picked.push(c);
   }
-  return picked
-    .sort((a, b) => a.toMillis() - b.toMillis())
-    .map((s) => ({ start: s.toUTC().toISO({ suppressMilliseconds: true })!, end: s.plus({ minutes: slotMinutes }).toUTC().toISO({ suppressMilliseconds: true })! }));
+  return picked.sort((a, b) => a - b).map((s) => ({ start: utcIso(s), end: utcIso(s + slotMinutes * 60_000) }));
 }
+
+/** "2026-12-01T09:00:00Z" (milliseconds only when there are some, as luxon's suppressMilliseconds). */
+const utcIso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 // Date-times with seconds and an offset or Z, as the calendar connectors give them, read from their
 // fields (fractions cut to milliseconds, as luxon does): far faster than luxon or Date.parse. A field
@@ -207,10 +211,28 @@ function matches(start: number, end: number, pref: SlotPreferences, zone: Zone, 
   const e = wallClock(end, zone);
   if (pref.weekdays.length > 0 && !pref.weekdays.includes(s.weekday)) return false;
   if (pref.excludedWeekdays.includes(s.weekday)) return false;
-  const endMinute = e.day === s.day ? e.minute : 1440;
+  // Past midnight (or before it, where the clock went back across the slot) the slot runs to the end of its start's day.
+  const endMinute = startOfLocalDay(end, e.day, zone) <= start ? e.minute : 1440;
   if (pref.earliestMinute !== undefined && s.minute < pref.earliestMinute) return false;
   if (pref.latestMinute !== undefined && endMinute > pref.latestMinute) return false;
   return true;
+}
+
+/**
+ * The instant the local day `day` (of the instant `ms`) begins, placed as luxon places a wall-clock
+ * time (its fixOffset, trying `ms`'s own offset first): where midnight comes twice (Havana and
+ * Santiago set their clocks back around midnight) that decides which, so "the same day" means here
+ * what luxon's hasSame means.
+ */
+function startOfLocalDay(ms: number, day: number, zone: Zone): number {
+  const local = day * 86_400_000;
+  const o = zone.offset(ms);
+  const guess = local - o * 60_000;
+  const o2 = zone.offset(guess);
+  if (o === o2) return guess;
+  const again = guess - (o2 - o) * 60_000;
+  const o3 = zone.offset(again);
+  return o2 === o3 ? again : local - Math.min(o2, o3) * 60_000;
 }
 
 /** Local day number, ISO weekday and minute of the day of an instant in a zone. */

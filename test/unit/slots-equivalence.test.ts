@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
 import type { NotBefore, SlotPreferences } from '../../src/scheduling/preferences.ts';
 import { earliestDay, findSlots, publicHolidays, spreadOffer, type SlotQuery } from '../../src/scheduling/slots.ts';
+import { cachedZone } from '../../src/scheduling/zone-cache.ts';
 
 /**
  * findSlots' fast paths (milliseconds on days with one UTC offset, wall clocks from the zone's
@@ -44,7 +45,7 @@ function reference(query: SlotQuery): ReturnType<typeof findSlots> {
     }
   }
   // The offer's rule itself (spreadOffer) is shared: what differs is which candidates reach it.
-  return spreadOffer(candidates, scheduling.slotsOffered, step);
+  return spreadOffer(candidates.map((c) => c.toMillis()), cachedZone(wh.timeZone), scheduling.slotsOffered, step);
 }
 
 function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: string | Zone, from: DateTime | undefined): boolean {
@@ -120,6 +121,49 @@ describe('findSlots against its plain definition', () => {
       { numRuns: 600 },
     );
   }, 60_000);
+
+  it("reads a contact's latest minute across Havana's clock change after midnight as luxon does", () => {
+    // Havana sets its clocks back from 01:00 to 00:00 on 7 November 2027: a slot from 00:45 to the
+    // second midnight does not end on the day it began (found by the property above, seed -1089638283).
+    const q: SlotQuery = {
+      now: new Date('2027-10-28T22:00:00Z'),
+      busy: [],
+      workingHours: { days: [1, 2, 3, 4, 5, 6, 7], start: 0, end: 1440, timeZone: 'Europe/Berlin' },
+      contactTimeZone: 'America/Havana',
+      preferences: { weekdays: [], excludedWeekdays: [], latestMinute: 0 },
+      scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: 400, slotMinutes: 15, horizonDays: 9, leadTime: 0, holidayRegion: 'DE-BE' },
+    };
+    expect(findSlots(q)).toEqual(reference(q));
+  });
+
+  it("spreads the offer over the owner's calendar days as luxon reads them", () => {
+    // The rule as it was written on luxon DateTimes: the first slot of each day, then the rest.
+    const byLuxon = (candidates: DateTime[], count: number, minutes: number) => {
+      const picked: DateTime[] = [];
+      const days = new Set<string>();
+      for (const c of candidates) {
+        if (picked.length < count && !days.has(c.toISODate()!)) {
+          days.add(c.toISODate()!);
+          picked.push(c);
+        }
+      }
+      for (const c of candidates) if (picked.length < count && !picked.includes(c)) picked.push(c);
+      return picked.sort((a, b) => a.toMillis() - b.toMillis()).map((c) => ({ start: c.toUTC().toISO({ suppressMilliseconds: true })!, end: c.plus({ minutes }).toUTC().toISO({ suppressMilliseconds: true })! }));
+    };
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: Date.parse('2026-01-01T00:00:00Z') / 900_000, max: Date.parse('2027-12-31T00:00:00Z') / 900_000 }), { maxLength: 30 }),
+        fc.constantFrom(...ZONES),
+        fc.integer({ min: 0, max: 8 }),
+        fc.constantFrom(15, 30, 60),
+        (quarters, zone, count, minutes) => {
+          const ms = quarters.sort((a, b) => a - b).map((q) => q * 900_000);
+          expect(spreadOffer(ms, cachedZone(zone), count, minutes)).toEqual(byLuxon(ms.map((m) => DateTime.fromMillis(m, { zone })), count, minutes));
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
 
   it('keeps a busy block in force for a slot luxon moved out of the DST gap ahead of a later one', () => {
     // Berlin springs forward at 02:00 on 29 March 2026: 02:00 and 02:30 become 03:00 and 03:30 CEST,
