@@ -9,10 +9,10 @@ import type { SimulatorProcess } from './support.ts';
 
 /**
  * The V8 heap limits a deployment runs with (Dockerfile NODE_OPTIONS, `npm start`): a young
- * generation of 8 MB semi-spaces and 192 MB of old space. Live memory with 1,000 LLM calls in flight
- * is under 100 MB; without a limit V8 lets garbage pile up to twice that before collecting.
+ * generation of 8 MB semi-spaces and 160 MB of old space. Live memory with 1,000 LLM calls in flight
+ * is about 105–120 MB; without a limit V8 lets garbage pile up to twice that before collecting.
  */
-export const DEPLOYMENT_NODE_OPTIONS = ['--max-semi-space-size=8', '--max-old-space-size=192'];
+export const DEPLOYMENT_NODE_OPTIONS = ['--max-semi-space-size=8', '--max-old-space-size=160'];
 
 /** What the in-flight process reports (its last stdout line). */
 export interface InflightResult {
