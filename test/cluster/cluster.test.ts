@@ -34,9 +34,12 @@ describe('HubSpot pipeline on a three-master Redis Cluster', () => {
     h = await startPipelineHarness({ env: { REDIS_URL: cluster.url } });
   }, 60_000);
   // Closing waits for the workers' active jobs, which after the master-restart case may still be riding
-  // out the reconnect (seen once past vitest's default 30 s on the loaded CI machine).
+  // out the reconnect (seen once past vitest's default 30 s on the loaded CI machine, and past 120 s in
+  // about half of the full runs of one later session, never when this file ran alone: cause not found
+  // yet). Bounded: a close still pending after 60 s is reported and the cluster stopped all the same.
   afterAll(async () => {
-    await h?.close();
+    const closed = !h || (await Promise.race([h.close().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 60_000).unref())]));
+    if (!closed) console.warn('cluster suite: closing the pipeline took over 60 s after the master restart; stopping the cluster anyway');
     await cluster?.stop();
   }, 120_000);
 
