@@ -25,38 +25,17 @@ const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 export function wordsOnly(text: string): string {
   let out = '';
   let from = 0;
-  let i = 0;
-  while (i < text.length) {
+  let gap = false;
+  for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
-    let width = 1;
-    let word: boolean;
-    if (c < 128) word = ASCII_WORD[c] === 1;
-    else {
-      const cp = text.codePointAt(i)!;
-      width = cp > 0xffff ? 2 : 1;
-      word = LETTER_OR_DIGIT.test(String.fromCodePoint(cp));
-    }
-    if (word) {
-      i += width;
-      continue;
-    }
-    // A run of non-word characters: copy the words before it, then one space.
-    out += `${text.slice(from, i)} `;
-    i += width;
-    while (i < text.length) {
-      const d = text.charCodeAt(i);
-      if (d < 128) {
-        if (ASCII_WORD[d] === 1) break;
-        i++;
-        continue;
-      }
-      const cp = text.codePointAt(i)!;
-      if (LETTER_OR_DIGIT.test(String.fromCodePoint(cp))) break;
-      i += cp > 0xffff ? 2 : 1;
-    }
-    from = i;
+    const cp = c < 128 ? c : text.codePointAt(i)!;
+    const word = c < 128 ? ASCII_WORD[c] === 1 : LETTER_OR_DIGIT.test(String.fromCodePoint(cp));
+    if (!word && !gap) out += `${text.slice(from, i)} `;
+    if (word && gap) from = i;
+    gap = !word;
+    i += cp > 0xffff ? 2 : 1;
   }
-  return from === 0 ? text : out + text.slice(from);
+  return gap ? out : out + text.slice(from);
 }
 
 // The template's parts are the same for every request of a flow and language: folded once each.

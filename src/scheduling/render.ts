@@ -1,6 +1,6 @@
-import { DateTime, type Zone } from 'luxon';
+import { DateTime } from 'luxon';
 import type { Language } from '../policy.ts';
-import type { Slot } from './slots.ts';
+import { wallClock, type Slot } from './slots.ts';
 import { cachedZone } from './zone-cache.ts';
 
 /**
@@ -11,12 +11,11 @@ import { cachedZone } from './zone-cache.ts';
 export function renderSlot(slot: Slot, language: Language, timeZone: string): string {
   const start = Date.parse(slot.start);
   const end = Date.parse(slot.end);
-  const zone = validZone(timeZone);
-  if (!zone || Number.isNaN(start) || Number.isNaN(end)) return renderWithLuxon(slot, language, timeZone);
-  const s = start + zone.offset(start) * 60_000;
-  const e = end + zone.offset(end) * 60_000;
-  const times = `${clock(s)}–${clock(e)}`;
-  const day = dayText(language, timeZone, s, start);
+  const zone = cachedZone(timeZone);
+  if (!zone.isValid || Number.isNaN(start) || Number.isNaN(end)) return renderWithLuxon(slot, language, timeZone);
+  const s = wallClock(start, zone);
+  const times = `${clock(s.minute)}–${clock(wallClock(end, zone).minute)}`;
+  const day = dayText(language, timeZone, s.day, start);
   return language === 'de' ? `${day}, ${times} Uhr` : `${day}, ${times}`;
 }
 
@@ -25,30 +24,18 @@ export function renderSlotList(slots: readonly Slot[], language: Language, timeZ
   return slots.map((s, i) => `${i + 1}. ${renderSlot(s, language, timeZone)}`).join('\n');
 }
 
-// Offsets from the cached zone (remembered per instant), and the day's words ("Dienstag, 1. Dezember")
-// from Intl once per language, zone and local day: a DateTime or a formatToParts per slot was most of
-// the slot offer's CPU. Undefined for a zone Intl rejects.
-const zones = new Map<string, Zone | undefined>();
+// Clock times from the cached zone's offset, and the day's words ("Dienstag, 1. Dezember") from Intl
+// once per language, zone and local day: a DateTime or a formatToParts per slot was most of the slot
+// offer's CPU.
 const dayTexts = new Map<string, string>();
-
-function validZone(timeZone: string): Zone | undefined {
-  if (zones.has(timeZone)) return zones.get(timeZone);
-  const zone = cachedZone(timeZone);
-  if (zones.size >= 1_000) zones.clear();
-  zones.set(timeZone, zone.isValid ? zone : undefined);
-  return zones.get(timeZone);
-}
 
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
-/** HH:mm of a local wall-clock time (epoch ms shifted by the zone's offset). */
-function clock(local: number): string {
-  const minuteOfDay = Math.floor((local - Math.floor(local / 86_400_000) * 86_400_000) / 60_000);
-  return `${two(Math.floor(minuteOfDay / 60))}:${two(minuteOfDay % 60)}`;
-}
+/** HH:mm of a minute of the day. */
+const clock = (minute: number) => `${two(Math.floor(minute / 60))}:${two(minute % 60)}`;
 
-function dayText(language: Language, timeZone: string, local: number, instant: number): string {
-  const key = `${language}|${timeZone}|${Math.floor(local / 86_400_000)}`;
+function dayText(language: Language, timeZone: string, day: number, instant: number): string {
+  const key = `${language}|${timeZone}|${day}`;
   let text = dayTexts.get(key);
   if (text === undefined) {
     const parts: Record<string, string> = {};

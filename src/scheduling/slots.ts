@@ -236,7 +236,7 @@ function startOfLocalDay(ms: number, day: number, zone: Zone): number {
 }
 
 /** Local day number, ISO weekday and minute of the day of an instant in a zone. */
-function wallClock(ms: number, zone: Zone): { day: number; weekday: number; minute: number } {
+export function wallClock(ms: number, zone: Zone): { day: number; weekday: number; minute: number } {
   const local = ms + zone.offset(ms) * 60_000;
   const day = Math.floor(local / 86_400_000);
   // 1 January 1970 (day 0) was a Thursday, ISO weekday 4.
