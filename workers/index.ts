@@ -3,7 +3,7 @@ import { vaultFor, type AppContext } from '../src/app.ts';
 import { LlmCircuit } from '../src/pipeline/llm-circuit.ts';
 import { PromptLibrary } from '../src/pipeline/prompts.ts';
 import { RequestStore } from '../src/pipeline/request-state.ts';
-import { startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
+import { closeWorker, DEFAULT_CLOSE_GRACE_MS, startStageWorker, type WorkerTiming } from '../src/pipeline/stage-runner.ts';
 import type { PipelineDeps } from '../src/pipeline/deps.ts';
 import type { Ports } from '../src/ports.ts';
 import { SuppressionList } from '../src/privacy/suppression.ts';
@@ -99,8 +99,8 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
     deps,
     workers,
     async close() {
-      // close() waits for active jobs to finish; anything unfinished is picked up again as stalled.
-      await Promise.all(workers.map((w) => w.close()));
+      // Waits for active jobs to finish, within the grace period; anything unfinished is picked up again as stalled.
+      await Promise.all(workers.map((w) => closeWorker(w, timing.closeGraceMs ?? DEFAULT_CLOSE_GRACE_MS, ctx.logger)));
       await closePrivacyQueue(ctx);
       connection.disconnect();
       store.disconnect();

@@ -31,6 +31,39 @@ export interface WorkerTiming {
   /** How long a job's lock lasts; a crashed worker's job is picked up again after it expires. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** How long a stop waits for a worker to close (its active jobs, then its connections); see `closeWorker`. */
+  closeGraceMs?: number;
+}
+
+/** Under the 30 s a container runtime waits between SIGTERM and SIGKILL (compose's stop_grace_period). */
+export const DEFAULT_CLOSE_GRACE_MS = 25_000;
+
+/**
+ * Closes a worker, waiting at most `graceMs`. BullMQ's close waits for the active jobs and then for
+ * its blocking connection to report its end; an ioredis Cluster client whose node pool is already
+ * empty (left so by a master's restart) never reports it, and the close would hang for good (seen
+ * after the cluster suite's master restart). Past the grace period the stop goes on and says so: a job
+ * still running is then interrupted with the process, and BullMQ's stalled-job check hands it to
+ * another worker, as after a crash. Returns whether the worker closed in time.
+ */
+export async function closeWorker(worker: Worker, graceMs: number, logger: Pick<PipelineDeps['logger'], 'warn'>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), graceMs);
+  });
+  const closed = await Promise.race([
+    worker.close().then(
+      () => true,
+      (err: Error) => {
+        logger.warn({ queue: worker.name, err: { message: err.message } }, 'worker close failed');
+        return true;
+      },
+    ),
+    late,
+  ]);
+  clearTimeout(timer);
+  if (!closed) logger.warn({ queue: worker.name, graceMs }, 'worker did not close within its grace period; stopping without it (its active jobs are picked up again as stalled)');
+  return closed;
 }
 
 /** Where the workers find their queues: their own blocking connection and the deployment's queue prefix. */

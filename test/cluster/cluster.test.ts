@@ -33,15 +33,13 @@ describe('HubSpot pipeline on a three-master Redis Cluster', () => {
     cluster = await LocalRedisCluster.start({ masters: 3 });
     h = await startPipelineHarness({ env: { REDIS_URL: cluster.url } });
   }, 60_000);
-  // Closing waits for the workers' active jobs, which after the master-restart case may still be riding
-  // out the reconnect (seen once past vitest's default 30 s on the loaded CI machine, and past 120 s in
-  // about half of the full runs of one later session, never when this file ran alone: cause not found
-  // yet). Bounded: a close still pending after 60 s is reported and the cluster stopped all the same.
+  // Closing after the master-restart case hung for good in about half of the full runs before the
+  // workers' close was bounded (closeWorker in src/pipeline/stage-runner.ts): a blocking Cluster
+  // client left with an empty node pool never reports its end. The harness's grace is 20 s.
   afterAll(async () => {
-    const closed = !h || (await Promise.race([h.close().then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 60_000).unref())]));
-    if (!closed) console.warn('cluster suite: closing the pipeline took over 60 s after the master restart; stopping the cluster anyway');
+    await h?.close();
     await cluster?.stop();
-  }, 120_000);
+  }, 90_000);
 
   it('runs a callback request to an Outlook draft with every connection a Cluster client and every key in the prefix’s slot', async () => {
     expect(h.ctx.redis).toBeInstanceOf(Cluster);

@@ -6,7 +6,7 @@ import { RequestNotFound, UpstreamUnavailable } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import { closeQueues, createQueues, type StageQueues } from '../../src/pipeline/queues.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
-import { isFirstAttempt, startStageWorker, type StageDefinition, type StageOutcome, type StageRunnerDeps } from '../../src/pipeline/stage-runner.ts';
+import { closeWorker, isFirstAttempt, startStageWorker, type StageDefinition, type StageOutcome, type StageRunnerDeps } from '../../src/pipeline/stage-runner.ts';
 import { createRedis, type RedisClient } from '../../src/redis.ts';
 import { defaultPolicy, deletePrefix, REDIS_URL, testRedis, uniquePrefix } from '../support/env.ts';
 
@@ -103,6 +103,34 @@ describe('stage runner (chaining, retry vs. dead letter from the error code)', (
     // Picked up again after a crash: BullMQ counted the start (and the stall), nothing failed.
     expect(isFirstAttempt({ attemptsMade: 0, attemptsStarted: 2, stalledCounter: 1 })).toBe(false);
     expect(isFirstAttempt({ attemptsMade: 0, attemptsStarted: 2, stalledCounter: 0 })).toBe(false);
+  });
+
+  it('stops waiting for a worker after its grace period and says so; one that closes in time is just closed', async () => {
+    await open('req-runner-close');
+    let release: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      worker = startStageWorker(deps, { connection, prefix }, {
+        queue: 'intake',
+        concurrency: 1,
+        run: () => {
+          resolve();
+          return new Promise<StageOutcome>((r) => (release = () => r('done')));
+        },
+      });
+    });
+    await queues.intake.add('intake', { requestId: 'req-runner-close', flow: 'callback', source: 'hubspot.app', account: '1', objectType: 'contact', contactId: '1001', eventId: '1', occurredAt: 0, receivedAt: 0 }, { jobId: 'req-runner-close' });
+    await started;
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    // The job never finishes on its own: without the bound this close would hang past the test's timeout.
+    expect(await closeWorker(worker!, 200, logger)).toBe(false);
+    expect(lines.map((l) => JSON.parse(l) as { msg: string; queue: string; graceMs: number })).toEqual([expect.objectContaining({ queue: 'intake', graceMs: 200, msg: expect.stringContaining('did not close within its grace period') })]);
+    // The job ends after all: the close BullMQ was waiting for completes, and the job with it.
+    release();
+    expect(await closeWorker(worker!, 10_000, logger)).toBe(true);
+    expect(await queues.intake.getJobState('req-runner-close')).toBe('completed');
+    expect(lines).toHaveLength(1);
+    worker = undefined;
   });
 
   it('dead-letters a job that stalled more often than allowed (its workers kept dying)', async () => {

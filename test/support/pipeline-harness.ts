@@ -15,6 +15,7 @@ import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceV
 import type { SentWebhook } from '../../connectors/dynamics/simulator.ts';
 import type { SentOutboundMessage } from '../../connectors/salesforce/simulator.ts';
 import type { Fault } from '../../connectors/simulator-support.ts';
+import type { WorkerTiming } from '../../src/pipeline/stage-runner.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
 import { defaultPolicy, deletePrefix, testSettings } from './env.ts';
 import { freePort } from './redis-server.ts';
@@ -35,7 +36,8 @@ export interface PipelineHarness {
   app: FastifyInstance;
   workers: RunningWorkers | undefined;
   logs: string[];
-  startWorkers(): Promise<RunningWorkers>;
+  /** `timing` overrides the harness's short lock and stalled-check times (and the close's grace period). */
+  startWorkers(timing?: WorkerTiming): Promise<RunningWorkers>;
   /** `contactId` is the sandbox person (1001…1006); a repeated `eventId` redelivers the same CRM event. */
   deliverWebhook(contactId: string, options?: { eventId?: number; subscriptionType?: string; attemptNumber?: number }): Promise<{ status: number; requestId: string }>;
   /** The person's record in the CRM: status field and the notes (or Tasks) written to it. */
@@ -106,9 +108,9 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
     app,
     workers: undefined,
     logs,
-    async startWorkers() {
+    async startWorkers(timing = {}) {
       const quotas = new RedisRateBudget(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX });
-      harness.workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas), { lockDurationMs: 3000, stalledIntervalMs: 1000 });
+      harness.workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas), { lockDurationMs: 3000, stalledIntervalMs: 1000, closeGraceMs: 20_000, ...timing });
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {
