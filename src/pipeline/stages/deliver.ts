@@ -1,6 +1,7 @@
 import { RequestNotFound } from '../../errors.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { EditTracker } from '../edit-tracking.ts';
+import { settle } from '../settled.ts';
 import { VaultDraft, VaultOwner } from '../vault-sections.ts';
 
 /**
@@ -19,13 +20,15 @@ export interface DeliverAttempt {
 
 export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, attempt: DeliverAttempt = { firstAttempt: false }): Promise<'next' | 'done'> {
   const { policy, mail, vault, requests } = deps;
-  const record = await requests.get(requestId);
+  // The record and the vault in one round trip (the store connection pipelines what goes out in
+  // the same tick); the vault's answer counts only once the record says the stage is due.
+  const [record, sections] = await Promise.all([requests.get(requestId), settle(vault.getMany(requestId, { draft: VaultDraft, owner: VaultOwner }))]);
   if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'awaiting_review' || record.state === 'sent') return 'next';
   if (record.state !== 'drafted') return 'done';
 
   const flow = policy.flows[record.flow]!;
-  const { draft, owner } = await vault.getMany(requestId, { draft: VaultDraft, owner: VaultOwner });
+  const { draft, owner } = sections.unwrap();
   if (!draft || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' }, record);
     return 'next';

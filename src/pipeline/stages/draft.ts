@@ -7,6 +7,7 @@ import { recordDraftPath } from './leak-fallback.ts';
 import { finishMail, finishSubject } from '../mail-text.ts';
 import { fill, pickLanguage } from '../prompts.ts';
 import { offerSlots } from '../slot-offer.ts';
+import { settle } from '../settled.ts';
 import { VaultContact, VaultOwner, type VaultDraft, type VaultSlots } from '../vault-sections.ts';
 
 /**
@@ -22,13 +23,15 @@ export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 
 
 export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
   const { policy, vault, requests, prompts } = deps;
-  const record = await requests.get(requestId);
+  // The record and the vault in one round trip (the store connection pipelines what goes out in
+  // the same tick); the vault's answer counts only once the record says the stage is due.
+  const [record, sections] = await Promise.all([requests.get(requestId), settle(vault.getMany(requestId, { contact: VaultContact, owner: VaultOwner }))]);
   if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'drafted') return 'next';
   if (record.state !== 'fetched') return 'done';
 
   const flow = policy.flows[record.flow]!;
-  const { contact, owner } = await vault.getMany(requestId, { contact: VaultContact, owner: VaultOwner });
+  const { contact, owner } = sections.unwrap();
   if (!contact || !owner) {
     await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' }, record);
     return 'crm-note';

@@ -1,5 +1,6 @@
 import type { CallbackRequest } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
+import { settle } from '../settled.ts';
 import type { VaultContact, VaultOwner } from '../vault-sections.ts';
 
 /**
@@ -11,15 +12,19 @@ export type FetchContactDeps = Pick<PipelineDeps, 'policy' | 'audit' | 'crmField
 export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
   const { policy, audit, crm, vault, requests } = deps;
   const subject = audit.subjectRef(deps.crmFields.name, job.objectType, job.contactId);
-  const { record } = await requests.open({
-    requestId: job.requestId,
-    flow: job.flow,
-    source: job.source,
-    account: job.account,
-    objectType: job.objectType,
-    contactId: job.contactId,
-    subject,
-  });
+  // The suppression list is read with the record's opening (one round trip); it counts only after.
+  const [{ record }, suppressed] = await Promise.all([
+    requests.open({
+      requestId: job.requestId,
+      flow: job.flow,
+      source: job.source,
+      account: job.account,
+      objectType: job.objectType,
+      contactId: job.contactId,
+      subject,
+    }),
+    settle(deps.suppression.has(subject)),
+  ]);
   // A retried job after a crash: the state says how far it got.
   if (record.state === 'fetched') return 'next';
   if (record.state !== 'received') return 'done';
@@ -30,7 +35,7 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
     return 'done';
   }
 
-  if (await deps.suppression.has(subject)) {
+  if (suppressed.unwrap()) {
     await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' } }, { reason: 'suppression_list' }, record);
     return 'done';
   }
