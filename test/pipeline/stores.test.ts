@@ -97,6 +97,31 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect((await mine.append(event)).subject).toBe(fresh.subject);
   });
 
+  it("ends a CRM sync with its note id and audit event in one script, and never links the event to a key destroyed since the read", async () => {
+    const subject = 'a'.repeat(32);
+    const synced = (requestId: string) => ({ type: 'crm.synced', requestId, subject, actor: 'crm-sync', outcome: 'fetched', details: { noteCreated: true } });
+    await store.open({ ...input('req-sync-1'), subject });
+    const sealed = (await audit.read({ requestId: 'req-sync-1' }))[0]!.subject;
+    const seen = (await store.get('req-sync-1'))!;
+    await store.finishSync('req-sync-1', { key: 'note:received', id: 'n-1' }, synced('req-sync-1'), seen);
+    expect(await store.noteId('req-sync-1', 'note:received')).toBe('n-1');
+    expect((await store.get('req-sync-1'))!.noteId).toBe('n-1');
+    const event = (await audit.read({ requestId: 'req-sync-1' })).at(-1)!;
+    expect([event.type, event.subject]).toEqual(['crm.synced', sealed]);
+    // An erasure destroys the subject's key between the stage's read and its end: the note id still
+    // counts (the note exists in the CRM), the event is sealed with the subject's fresh key.
+    await store.open({ ...input('req-sync-2'), subject });
+    const read = (await store.get('req-sync-2'))!;
+    expect(await audit.shredSubject(subject)).toBe(true);
+    await store.finishSync('req-sync-2', { key: 'note:received', id: 'n-2' }, synced('req-sync-2'), read);
+    expect(await store.noteId('req-sync-2', 'note:received')).toBe('n-2');
+    const after = (await audit.read({ requestId: 'req-sync-2' })).at(-1)!;
+    expect(after.type).toBe('crm.synced');
+    expect(after.subject).not.toBe(sealed);
+    expect(after.subject).toBe(await audit.read({ subject }).then((events) => events.at(-1)!.subject));
+    expect((await audit.verify()).ok).toBe(true);
+  });
+
   it('records CRM note ids once per state, and never brings back an erased record', async () => {
     await store.recordNote('req-store-1', 'note:failed', 'note-1');
     expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');
