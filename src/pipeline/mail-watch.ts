@@ -141,10 +141,12 @@ export class MailWatch implements MailboxWatcher {
     }
   }
 
+  /** Two plain SETs (no MULTI): each stands alone and a retry repeats both; sent with whatever else goes out in the tick. */
   async link(requestId: string, ref: { id: string; conversationId?: string | undefined }): Promise<void> {
-    const m = this.redis.multi().set(this.keys.message(ref.id), requestId, 'PX', this.options.linkTtlMs);
-    if (ref.conversationId) m.set(this.keys.conversation(ref.conversationId), requestId, 'PX', this.options.linkTtlMs);
-    await m.exec();
+    await Promise.all([
+      this.redis.set(this.keys.message(ref.id), requestId, 'PX', this.options.linkTtlMs),
+      ref.conversationId ? this.redis.set(this.keys.conversation(ref.conversationId), requestId, 'PX', this.options.linkTtlMs) : undefined,
+    ]);
   }
 
   async requestForMessage(messageId: string): Promise<string | null> {

@@ -53,12 +53,13 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
     return 'next';
   }
   const ref = existing ?? (await mail.createDraft(outgoing));
-  // Kept (encrypted, under the request's retention) to measure the rep's edits once it is sent.
-  await new EditTracker(vault, policy).keep(requestId, { body: draft.body, flow: record.flow, language: draft.language });
-  // Watch the mailbox so sending (approval) or deleting (rejection) the draft comes back to us.
+  // Kept (encrypted, under the request's retention) to measure the rep's edits once it is sent, and
+  // the draft linked to the request for the mailbox's notifications: both before the state moves (a
+  // retry after it would not come back here), sent together (one round trip).
   const approvals = deps.approvals ?? deps.watch;
+  await Promise.all([new EditTracker(vault, policy).keep(requestId, { body: draft.body, flow: record.flow, language: draft.language }), approvals?.link(requestId, ref)]);
+  // Watch the mailbox so sending (approval) or deleting (rejection) the draft comes back to us.
   if (approvals) {
-    await approvals.link(requestId, ref);
     // The draft is there either way; a failed subscription is retried with the mailbox's next draft.
     await approvals.ensure(owner.email).catch((err: Error) => deps.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
   }
