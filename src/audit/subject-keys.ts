@@ -84,14 +84,31 @@ export class SubjectKeys {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]);
   }
 
-  private async create(ref: string): Promise<Buffer> {
+  /**
+   * The wrapped key a caller's own script should find for `ref` (field of `hash`), for an event it
+   * seals beforehand and writes in that script: the one this process last saw, or, for a subject it
+   * has not seen, a new key the script stores if the field is empty (`fresh`). The script writes the
+   * event only if the field then holds exactly this key; otherwise the caller seals again with what
+   * the field holds.
+   */
+  expected(ref: string): { wrapped: string; fresh: boolean } {
+    const known = this.recent.get(ref);
+    return known ? { wrapped: known.wrapped, fresh: false } : { wrapped: this.wrapNew(ref).wrapped, fresh: true };
+  }
+
+  private wrapNew(ref: string): { key: Buffer; wrapped: string } {
     const key = randomBytes(32);
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.wrapKey, iv);
     cipher.setAAD(Buffer.from(ref));
     const ct = Buffer.concat([cipher.update(key), cipher.final()]);
+    return { key, wrapped: Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64') };
+  }
+
+  private async create(ref: string): Promise<Buffer> {
+    const { key, wrapped } = this.wrapNew(ref);
     // Two processes may create at once: the first write wins and both use it.
-    if ((await this.redis.hsetnx(this.hashKey, ref, Buffer.concat([iv, cipher.getAuthTag(), ct]).toString('base64'))) === 1) return key;
+    if ((await this.redis.hsetnx(this.hashKey, ref, wrapped)) === 1) return key;
     return (await this.key(ref))!;
   }
 }

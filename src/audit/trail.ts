@@ -162,6 +162,11 @@ export class AuditTrail {
     return this.subjects.hash;
   }
 
+  /** The subject's wrapped key a caller's script should find, to seal an event before it runs (see `SubjectKeys.expected`). */
+  expectedSubjectKey(subject: string): { wrapped: string; fresh: boolean } {
+    return this.subjects.expected(subject);
+  }
+
   /** The stream events go to, for a caller that writes one inside its own script (see `prepare`). */
   get stream(): string {
     return this.streamKey;

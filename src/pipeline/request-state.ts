@@ -123,21 +123,30 @@ if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return {-3} end
 return {1, redis.call('XADD', KEYS[2], '*', ARGV[3], ARGV[4], ARGV[5], ARGV[6])}
 `);
 
-// Creates the record with all its fields and indexes it under its subject, unless it exists. Returns
-// {created, the record's fields, the subject's wrapped audit key (field ARGV[3] of KEYS[3]) or nil},
-// so opening and its audit event take no further read.
+// Creates the record with all its fields and indexes it under its subject, unless it exists, and
+// writes its audit event (ARGV[6..9]) in the same script, so a crash can never leave a record without
+// it. The event's subject reference was sealed beforehand with the key ARGV[4] (see
+// `SubjectKeys.expected`), stored first if the subject has none and ARGV[5] is '1'; it is written
+// only if the subject's field (ARGV[3] of KEYS[3]) holds exactly that key. Returns {code, the
+// record's fields, the subject's wrapped key or nil, audit stream id}: 1 created with its event,
+// 2 created without it (the caller appends it, sealed with the key returned), 0 it existed.
 const OPEN_SCRIPT = new RedisScript(`
-local created = 0
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  redis.call('SADD', KEYS[2], ARGV[2])
-  redis.call('PEXPIRE', KEYS[2], ARGV[1])
-  created = 1
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return {0, redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[3], ARGV[3])}
 end
-return {created, redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[3], ARGV[3])}
+redis.call('HSET', KEYS[1], unpack(ARGV, 10))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+local wrapped = redis.call('HGET', KEYS[3], ARGV[3])
+if not wrapped and ARGV[5] == '1' then
+  redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+  wrapped = ARGV[4]
+end
+if wrapped ~= ARGV[4] then return {2, redis.call('HGETALL', KEYS[1]), wrapped} end
+local id = redis.call('XADD', KEYS[4], '*', ARGV[6], ARGV[7], ARGV[8], ARGV[9])
+return {1, redis.call('HGETALL', KEYS[1]), wrapped, id}
 `);
-
 
 /** A hash as a script returns HGETALL: field, value, field, value, … */
 function fieldsOf(flat: readonly string[]): Record<string, string> {
@@ -179,28 +188,33 @@ export class RequestStore {
     return this.keys.request(requestId);
   }
 
-  /** Creates the record in `received` unless it exists; returns the record either way. */
+  /** Creates the record in `received` unless it exists, audited once; returns the record either way. */
   async open(input: Omit<RequestRecord, 'state' | 'createdAt' | 'updatedAt'>): Promise<{ record: RequestRecord; created: boolean }> {
     const now = Date.now();
     const key = this.key(input.requestId);
     const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
+    const { audit } = this.options;
+    const received = { type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } };
+    // The event is sealed before the script knows whether it creates the record (a redelivery
+    // wastes that), so that the record and its event are written together, in one round trip.
+    const expected = audit.expectedSubjectKey(input.subject);
+    const event = await audit.prepare(received, { wrappedSubjectKey: expected.wrapped });
     // One script: a reader never sees a half-written record. The subject index lets a data-subject
     // request find every request about the person.
-    const [code, flat, wrapped = null] = (await OPEN_SCRIPT.run(
+    const [code, flat, wrapped = null, id] = (await OPEN_SCRIPT.run(
       this.redis,
-      [key, this.subjectKey(input.subject), this.options.audit.subjectKeysHash],
-      [this.options.ttlMs, input.requestId, input.subject, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))],
-    )) as [number, string[], string | null];
-    const created = code === 1;
-    if (created) {
-      await this.options.audit.append({ type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } }, { wrappedSubjectKey: wrapped });
-    }
+      [key, this.subjectKey(input.subject), audit.subjectKeysHash, audit.stream],
+      [this.options.ttlMs, input.requestId, input.subject, expected.wrapped, expected.fresh ? '1' : '0', ...event.fields, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))],
+    )) as [number, string[], string | null, string?];
+    if (code === 1) await audit.linked(id!);
+    // The subject's key was not the one expected (another process created or shredded it meanwhile).
+    else if (code === 2) await audit.append(received, { wrappedSubjectKey: wrapped });
     const raw = fieldsOf(flat);
     if (!raw.state) throw new RequestNotFound(input.requestId, 'vanished while opening');
     const record = RequestRecord.parse(raw);
     // A subject without a key yet got one from the event above: the next transition reads it.
     if (wrapped !== null) this.readWith.set(record, wrapped);
-    return { record, created };
+    return { record, created: code !== 0 };
   }
 
   /** Every request about one data subject (the index `open` maintains). */

@@ -39,12 +39,13 @@ export interface WorkerTiming {
 export const DEFAULT_CLOSE_GRACE_MS = 25_000;
 
 /**
- * Closes a worker, waiting at most `graceMs`. BullMQ's close waits for the active jobs and then for
- * its blocking connection to report its end; an ioredis Cluster client whose node pool is already
- * empty (left so by a master's restart) never reports it, and the close would hang for good (seen
- * after the cluster suite's master restart). Past the grace period the stop goes on and says so: a job
- * still running is then interrupted with the process, and BullMQ's stalled-job check hands it to
- * another worker, as after a crash. Returns whether the worker closed in time.
+ * Closes a worker, waiting at most `graceMs`. BullMQ's close ends the blocking connection and waits
+ * for it to report its end, then for the active jobs; after a Redis Cluster master restart that wait
+ * was seen never to end (the cluster suite's privacy worker, about half of the full runs; an ioredis
+ * Cluster client whose node pool is already empty never reports its end, the likely cause). Past
+ * the grace period the stop goes on and says so: a job still running is then interrupted with the
+ * process, and BullMQ's stalled-job check hands it to another worker, as after a crash. Returns
+ * whether the worker closed in time.
  */
 export async function closeWorker(worker: Worker, graceMs: number, logger: Pick<PipelineDeps['logger'], 'warn'>): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

@@ -122,6 +122,31 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect((await audit.verify()).ok).toBe(true);
   });
 
+  it('writes an opening and its audit event in one script, sealed with the key the subject has even when another process made or destroyed it', async () => {
+    const key = randomBytes(32);
+    const other = `${prefix}-open`;
+    const trailA = new AuditTrail(redis, { prefix: other, key });
+    const trailB = new AuditTrail(redis, { prefix: other, key });
+    const a = new RequestStore(redis, { prefix: other, ttlMs: 60_000, audit: trailA });
+    const b = new RequestStore(redis, { prefix: other, ttlMs: 60_000, audit: trailB });
+    const subject = 'c'.repeat(32);
+    const sealedFor = async (requestId: string) => (await trailA.read({ requestId }))[0]!.subject;
+    // A first: the subject's key is created in the opening's own script.
+    expect((await a.open({ ...input('req-open-a'), subject })).created).toBe(true);
+    // B has never seen the subject and proposes a key of its own: the script finds A's, and B's event is sealed with that.
+    expect((await b.open({ ...input('req-open-b'), subject })).created).toBe(true);
+    expect(await sealedFor('req-open-b')).toBe(await sealedFor('req-open-a'));
+    // B erases the subject; A still remembers the old key, the script finds none, and A's event gets a fresh key.
+    expect(await trailB.shredSubject(subject)).toBe(true);
+    expect((await a.open({ ...input('req-open-c'), subject })).created).toBe(true);
+    expect(await sealedFor('req-open-c')).not.toBe(await sealedFor('req-open-a'));
+    expect(await sealedFor('req-open-c')).toBe((await trailB.read({ subject })).at(-1)!.subject);
+    // A redelivery opens nothing and audits nothing; every event is in the chain once.
+    expect((await b.open({ ...input('req-open-c'), subject })).created).toBe(false);
+    expect((await trailA.read({ count: 100 })).map((e) => e.requestId)).toEqual(['req-open-a', 'req-open-b', 'req-open-c']);
+    expect((await trailB.verify()).ok).toBe(true);
+  });
+
   it('records CRM note ids once per state, and never brings back an erased record', async () => {
     await store.recordNote('req-store-1', 'note:failed', 'note-1');
     expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');
