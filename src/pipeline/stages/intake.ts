@@ -12,7 +12,8 @@ export type FetchContactDeps = Pick<PipelineDeps, 'policy' | 'audit' | 'crmField
 export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
   const { policy, audit, crm, vault, requests } = deps;
   const subject = audit.subjectRef(deps.crmFields.name, job.objectType, job.contactId);
-  // The suppression list is read with the record's opening (one round trip); it counts only after.
+  // The suppression list is read while the record opens (no round trip of its own to wait for); its
+  // answer counts only after.
   const [{ record }, suppressed] = await Promise.all([
     requests.open({
       requestId: job.requestId,
