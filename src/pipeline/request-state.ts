@@ -113,14 +113,12 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `);
 
-// crm-sync's end: the CRM note id it wrote (ARGV[7..], while the record exists) and its audit event
-// (ARGV[3..6]), whose subject reference was sealed with the subject's key as the stage read it
-// (ARGV[2], field ARGV[1] of KEYS[3]). A key changed since (an erasure) refuses the event, not the
-// note id: {-3}; the caller then appends the event the ordinary way. Returns {1, audit stream id}.
-const SYNC_SCRIPT = new RedisScript(`
-if #ARGV > 6 and redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
-if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return {-3} end
-return {1, redis.call('XADD', KEYS[2], '*', ARGV[3], ARGV[4], ARGV[5], ARGV[6])}
+// An audit event about a request (ARGV[3..6]) whose subject reference was sealed with the subject's
+// key as the stage read it with the record (ARGV[2], field ARGV[1] of KEYS[2]): written only while
+// that key is still the subject's, {1, stream id}; otherwise {-3} (an erasure destroyed it since).
+const SEEN_KEY_APPEND_SCRIPT = new RedisScript(`
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {-3} end
+return {1, redis.call('XADD', KEYS[1], '*', ARGV[3], ARGV[4], ARGV[5], ARGV[6])}
 `);
 
 // Creates the record with all its fields and indexes it under its subject, unless it exists, and
@@ -267,20 +265,17 @@ export class RequestStore {
   }
 
   /**
-   * The end of a CRM sync in one round trip: the id of the note it wrote (`note`, when it wrote one)
-   * and its audit event, sealed with the subject's key as `seen` (the record the stage read with
-   * `get`) came with it. Without such a key, or when it changed since, the note id is recorded all
-   * the same and the event is appended the ordinary way (the trail reads the key afresh).
+   * Appends an audit event about the request `seen` (the record a stage read with `get`), sealed with
+   * the subject's key that read came with: one script, no read of the key first. Without such a key,
+   * or when it changed since (an erasure), the event is appended the ordinary way (the trail reads the
+   * key afresh), so it is never linked to a destroyed key.
    */
-  async finishSync(requestId: string, note: { key: `note:${string}`; id: string } | undefined, event: AuditEventInput & { subject: string }, seen: RequestRecord): Promise<void> {
-    const wrapped = seen.requestId === requestId && seen.subject === event.subject ? this.readWith.get(seen) : undefined;
-    const noteFields = note ? [note.key, note.id, 'noteId', note.id] : [];
+  async appendEvent(event: AuditEventInput & { requestId: string; subject: string }, seen: RequestRecord): Promise<void> {
+    const wrapped = seen.requestId === event.requestId && seen.subject === event.subject ? this.readWith.get(seen) : undefined;
     if (wrapped) {
       const { fields } = await this.options.audit.prepare(event, { wrappedSubjectKey: wrapped });
-      const [code, id] = (await SYNC_SCRIPT.run(this.redis, [this.key(requestId), this.options.audit.stream, this.options.audit.subjectKeysHash], [event.subject, wrapped, ...fields, ...noteFields])) as [number, string?];
+      const [code, id] = (await SEEN_KEY_APPEND_SCRIPT.run(this.redis, [this.options.audit.stream, this.options.audit.subjectKeysHash], [event.subject, wrapped, ...fields])) as [number, string?];
       if (code === 1) return this.options.audit.linked(id!);
-    } else if (note) {
-      await NOTE_SCRIPT.run(this.redis, [this.key(requestId)], noteFields);
     }
     await this.options.audit.append(event);
   }

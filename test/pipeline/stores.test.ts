@@ -97,24 +97,21 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect((await mine.append(event)).subject).toBe(fresh.subject);
   });
 
-  it("ends a CRM sync with its note id and audit event in one script, and never links the event to a key destroyed since the read", async () => {
+  it("appends a stage's audit event in one script with the subject key its read came with, and never links it to a key destroyed since", async () => {
     const subject = 'a'.repeat(32);
     const synced = (requestId: string) => ({ type: 'crm.synced', requestId, subject, actor: 'crm-sync', outcome: 'fetched', details: { noteCreated: true } });
     await store.open({ ...input('req-sync-1'), subject });
     const sealed = (await audit.read({ requestId: 'req-sync-1' }))[0]!.subject;
     const seen = (await store.get('req-sync-1'))!;
-    await store.finishSync('req-sync-1', { key: 'note:received', id: 'n-1' }, synced('req-sync-1'), seen);
-    expect(await store.noteId('req-sync-1', 'note:received')).toBe('n-1');
-    expect((await store.get('req-sync-1'))!.noteId).toBe('n-1');
+    await store.appendEvent(synced('req-sync-1'), seen);
     const event = (await audit.read({ requestId: 'req-sync-1' })).at(-1)!;
     expect([event.type, event.subject]).toEqual(['crm.synced', sealed]);
-    // An erasure destroys the subject's key between the stage's read and its end: the note id still
-    // counts (the note exists in the CRM), the event is sealed with the subject's fresh key.
+    // An erasure destroys the subject's key between the stage's read and its event: the event is
+    // sealed with the subject's fresh key instead.
     await store.open({ ...input('req-sync-2'), subject });
     const read = (await store.get('req-sync-2'))!;
     expect(await audit.shredSubject(subject)).toBe(true);
-    await store.finishSync('req-sync-2', { key: 'note:received', id: 'n-2' }, synced('req-sync-2'), read);
-    expect(await store.noteId('req-sync-2', 'note:received')).toBe('n-2');
+    await store.appendEvent(synced('req-sync-2'), read);
     const after = (await audit.read({ requestId: 'req-sync-2' })).at(-1)!;
     expect(after.type).toBe('crm.synced');
     expect(after.subject).not.toBe(sealed);

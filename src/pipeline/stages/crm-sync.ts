@@ -28,41 +28,31 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
     await requests.recordNote(requestId, 'note:meeting', meeting.id);
   }
   const existing = noteKey ? await requests.noteId(requestId, noteKey, record) : null;
-  // The note this job wrote, recorded with the job's audit event at the end (one round trip), or at
-  // once where the writes go one after the other, or before a failure is passed on: a retry must
-  // find it and not write a second.
-  let written: string | undefined;
   const writeNote = async () => {
     if (existing) return;
-    written = (await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at })).id;
+    const note = await crm.createNote({ record: { type: record.objectType, id: record.contactId }, body, ...(record.ownerId ? { ownerId: record.ownerId } : {}), at });
+    // At once, not with the audit event below: a crash from here on must leave the id for the retry.
+    if (noteKey) await requests.recordNote(requestId, noteKey, note.id);
   };
   const writeStatus = async () => {
     if (event === 'reply') return;
     const fields = deps.crmFields.fields(record.objectType);
     await crm.updateContact({ type: record.objectType, id: record.contactId }, fields.toCrm({ status: record.state, last_request_id: requestId }));
   };
-  try {
-    if (crm.batchesCalls) {
-      // The two writes are independent (a retry skips the recorded note and repeats only the idempotent
-      // status), so where they are batched they go together: one batch round per job instead of two.
-      // Both settle before the job ends, so a retry never races a note still being written.
-      const [noteDone, statusDone] = await Promise.allSettled([writeNote(), writeStatus()]);
-      if (noteDone.status === 'rejected') throw noteDone.reason;
-      if (statusDone.status === 'rejected') throw statusDone.reason;
-    } else {
-      // One request each (Salesforce, Dataverse): one after the other, so a note on the record and an
-      // update of the same record never contend for its lock; the note id is recorded in between.
-      await writeNote();
-      if (written && noteKey) await requests.recordNote(requestId, noteKey, written);
-      written = undefined;
-      await writeStatus();
-    }
-  } catch (err) {
-    if (written && noteKey) await requests.recordNote(requestId, noteKey, written);
-    throw err;
+  if (crm.batchesCalls) {
+    // The two writes are independent (a retry skips the recorded note and repeats only the idempotent
+    // status), so where they are batched they go together: one batch round per job instead of two.
+    // Both settle before the job ends, so a retry never races a note still being written.
+    const [noteDone, statusDone] = await Promise.allSettled([writeNote(), writeStatus()]);
+    if (noteDone.status === 'rejected') throw noteDone.reason;
+    if (statusDone.status === 'rejected') throw statusDone.reason;
+  } else {
+    // One request each (Salesforce, Dataverse): one after the other, so a note on the record and an
+    // update of the same record never contend for its lock.
+    await writeNote();
+    await writeStatus();
   }
-  const note = written && noteKey ? { key: noteKey, id: written } : undefined;
-  await requests.finishSync(requestId, note, { type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } }, record);
+  await requests.appendEvent({ type: 'crm.synced', requestId, subject: record.subject, actor: 'crm-sync', outcome: event ?? record.state, details: { noteCreated: !existing } }, record);
 }
 
 /** The rep reads this in the CRM timeline: what happened and where to look, without personal data. */
