@@ -58,6 +58,14 @@ redis.call('SET', KEYS[2], ARGV[2])
 return 1
 `);
 
+// An event sealed with the subject key its caller read (ARGV[2], field ARGV[1] of KEYS[2]): added only
+// while that key is still the subject's, {1, stream id}; otherwise {0} (an erasure destroyed or
+// replaced it since), and the caller seals again with the key as it is now.
+const CHECKED_ADD_SCRIPT = new RedisScript(`
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {0} end
+return {1, redis.call('XADD', KEYS[1], '*', ARGV[3], ARGV[4], ARGV[5], ARGV[6])}
+`);
+
 // What a seal round starts from, in one trip: the sealed head ("id link", or '' with the anchor
 // link), and up to ARGV[1] events after it.
 const PENDING_SCRIPT = new RedisScript(`
@@ -143,10 +151,22 @@ export class AuditTrail {
   /** Links this process computed in its last rounds, for the events its callers are waiting on. */
   private readonly recentLinks = new Map<string, { prev: string; link: string }>();
 
-  /** `wrappedSubjectKey`: the subject's field of `subjectKeysHash` as the caller already read it (see `prepare`). */
+  /**
+   * `wrappedSubjectKey`: the subject's field of `subjectKeysHash` as the caller already read it (see
+   * `prepare`); the event is then added in one script that checks the field still holds it, so a key
+   * destroyed since the read (an erasure) is never used, and without a read of its own.
+   */
   async append(input: AuditEventInput, options: { wrappedSubjectKey?: string | null } = {}): Promise<AuditEvent> {
     const { fields, body } = await this.prepare(input, options);
-    const id = (await this.redis.xadd(this.streamKey, '*', ...fields))!;
+    const wrapped = options.wrappedSubjectKey;
+    let id: string;
+    if (wrapped && input.subject) {
+      const [added, streamId] = (await CHECKED_ADD_SCRIPT.run(this.redis, [this.streamKey, this.subjects.hash], [input.subject, wrapped, ...fields])) as [number, string?];
+      if (added !== 1) return this.append(input);
+      id = streamId!;
+    } else {
+      id = (await this.redis.xadd(this.streamKey, '*', ...fields))!;
+    }
     await this.sealThrough(id);
     const linked = this.recentLinks.get(id);
     this.recentLinks.delete(id);

@@ -113,14 +113,6 @@ redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 `);
 
-// An audit event about a request (ARGV[3..6]) whose subject reference was sealed with the subject's
-// key as the stage read it with the record (ARGV[2], field ARGV[1] of KEYS[2]): written only while
-// that key is still the subject's, {1, stream id}; otherwise {-3} (an erasure destroyed it since).
-const SEEN_KEY_APPEND_SCRIPT = new RedisScript(`
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return {-3} end
-return {1, redis.call('XADD', KEYS[1], '*', ARGV[3], ARGV[4], ARGV[5], ARGV[6])}
-`);
-
 // Creates the record with all its fields and indexes it under its subject, unless it exists, and
 // writes its audit event (ARGV[6..9]) in the same script, so a crash can never leave a record without
 // it. The event's subject reference was sealed beforehand with the key ARGV[4] (see
@@ -265,19 +257,13 @@ export class RequestStore {
   }
 
   /**
-   * Appends an audit event about the request `seen` (the record a stage read with `get`), sealed with
-   * the subject's key that read came with: one script, no read of the key first. Without such a key,
-   * or when it changed since (an erasure), the event is appended the ordinary way (the trail reads the
-   * key afresh), so it is never linked to a destroyed key.
+   * Appends an audit event about the request `seen` (the record a stage read with `get`) with the
+   * subject's key that read came with: no read of the key first (the trail checks it is still the
+   * subject's as it adds the event).
    */
   async appendEvent(event: AuditEventInput & { requestId: string; subject: string }, seen: RequestRecord): Promise<void> {
-    const wrapped = seen.requestId === event.requestId && seen.subject === event.subject ? this.readWith.get(seen) : undefined;
-    if (wrapped) {
-      const { fields } = await this.options.audit.prepare(event, { wrappedSubjectKey: wrapped });
-      const [code, id] = (await SEEN_KEY_APPEND_SCRIPT.run(this.redis, [this.options.audit.stream, this.options.audit.subjectKeysHash], [event.subject, wrapped, ...fields])) as [number, string?];
-      if (code === 1) return this.options.audit.linked(id!);
-    }
-    await this.options.audit.append(event);
+    const read = seen.requestId === event.requestId && seen.subject === event.subject;
+    await this.options.audit.append(event, read ? { wrappedSubjectKey: this.readWith.get(seen) } : {});
   }
 
   /**
