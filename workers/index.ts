@@ -32,7 +32,7 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
     prefix,
     ttlMs: policy.retention.request ?? 30 * 86_400_000,
     audit: ctx.audit,
-    onTerminal: (requestId) => vault.erase(requestId),
+    vault,
   });
   const graphWatch =
     ports.graph && settings.GRAPH_NOTIFICATION_URL && settings.GRAPH_CLIENT_STATE

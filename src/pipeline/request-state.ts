@@ -4,6 +4,7 @@ import { DraftbridgeError, ERROR_CODES, RequestNotFound } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
 import { requestOutcomes } from '../metrics.ts';
 import { RedisScript, type RedisClient } from '../redis.ts';
+import type { PseudonymVault, SealedSections } from '../privacy/vault.ts';
 
 /**
  * A request's state lives in Redis (ids and codes only, never personal data) with a TTL from its
@@ -73,16 +74,28 @@ export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'm
 // transition is a no-op (retries). The event's subject reference was sealed with the subject's key as
 // the caller read it (ARGV[10], field ARGV[9] of KEYS[3]); if that key was destroyed meanwhile (an
 // erasure), the caller must read again rather than link the event to the erased subject.
+// The request's vault entry (KEYS[4]) changes with the state: ARGV[11] 'write' stores the sealed
+// sections ARGV[13..] (TTL ARGV[12]) that the new state needs, 'erase' drops the entry with a
+// terminal state (again on a repeat: a retry finishes what a crash left).
 // Returns {code, current, audit stream id}.
 const TRANSITION_SCRIPT = new RedisScript(`
 local current = redis.call('HGET', KEYS[1], 'state')
 if not current then return {-1, ''} end
-if current == ARGV[1] then return {0, current} end
+if current == ARGV[1] then
+  if ARGV[11] == 'erase' then redis.call('DEL', KEYS[4]) end
+  return {0, current}
+end
 if current ~= ARGV[4] then return {-3, current} end
 if ARGV[10] ~= '' and redis.call('HGET', KEYS[3], ARGV[9]) ~= ARGV[10] then return {-3, current} end
 redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
 local facts = cjson.decode(ARGV[3])
 for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
+if ARGV[11] == 'write' then
+  redis.call('HSET', KEYS[4], unpack(ARGV, 13))
+  redis.call('PEXPIRE', KEYS[4], ARGV[12])
+elseif ARGV[11] == 'erase' then
+  redis.call('DEL', KEYS[4])
+end
 local id = redis.call('XADD', KEYS[2], '*', ARGV[5], ARGV[6], ARGV[7], ARGV[8])
 return {1, current, id}
 `);
@@ -155,7 +168,9 @@ export interface RequestStoreOptions {
   prefix: string;
   ttlMs: number;
   audit: AuditTrail;
-  /** Called when a request reaches a terminal state (erases the vault entry). */
+  /** The requests' vault entries: erased in the same script as a terminal state is written. */
+  vault?: Pick<PseudonymVault, 'keyOf'>;
+  /** Called when a request reaches a terminal state, after the state (and the vault erase) is written. */
   onTerminal?: (requestId: string) => Promise<unknown>;
 }
 
@@ -280,11 +295,26 @@ export class RequestStore {
    * throws InvalidTransition when `to` is not reachable from the current state. `seen`: the record as
    * the caller read it with `get`; the first try moves from what it saw without reading again (the
    * script checks the state and the subject's key are still those), anything else reads afresh.
+   * `sections`: vault sections (`PseudonymVault.sealMany`) the new state needs, written in the same
+   * script, so the state never moves without them and they are never written for a record that is gone.
    */
-  async transition(requestId: string, to: RequestState, audit: { actor: string; details?: Record<string, string | number | boolean | null> }, facts: RequestFacts = {}, seen?: RequestRecord): Promise<boolean> {
+  async transition(
+    requestId: string,
+    to: RequestState,
+    audit: { actor: string; details?: Record<string, string | number | boolean | null> },
+    facts: RequestFacts = {},
+    seen?: RequestRecord,
+    sections?: SealedSections,
+  ): Promise<boolean> {
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
     const key = this.key(requestId);
+    const terminal = TERMINAL_STATES.has(to);
+    const vaultKey = this.options.vault?.keyOf(requestId);
+    if (sections && ((vaultKey !== undefined && sections.key !== vaultKey) || terminal)) throw new Error(`request ${requestId}: vault sections go with a non-terminal state of their own request`);
+    const vaultArgs = sections && sections.fields.length > 0 ? ['write', String(sections.ttlMs), ...sections.fields] : terminal && vaultKey !== undefined ? ['erase', ''] : ['', ''];
     let changed = false;
+    // Whether a script ran (it erased the vault entry of a terminal state itself).
+    let scripted = false;
     let known = this.asRead(requestId, to, seen);
     for (let attempt = 0; ; attempt++) {
       const [current = null, flow = null, subject = null, wrapped = null] = known ?? ((await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[]);
@@ -300,22 +330,32 @@ export class RequestStore {
         outcome: to,
         details: { from: current, flow, ...(audit.details ?? {}) },
       }, subject === null ? {} : { wrappedSubjectKey: wrapped });
-      const [code, now, id] = (await TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.stream, this.options.audit.subjectKeysHash], [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields, subject ?? '', wrapped ?? ''])) as [number, string, string | undefined];
+      const [code, now, id] = (await TRANSITION_SCRIPT.run(
+        this.redis,
+        [key, this.options.audit.stream, this.options.audit.subjectKeysHash, sections?.key ?? vaultKey ?? key],
+        [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields, subject ?? '', wrapped ?? '', ...vaultArgs],
+      )) as [number, string, string | undefined];
       if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
+      scripted = true;
       if (code === 0) break;
       // Another worker moved it, or the subject's key went, between our read and the script: look
       // again (bounded; states only advance).
       if (code === -3) {
+        scripted = false;
         if (attempt >= 10) throw new InvalidTransition(requestId, now, to);
         continue;
       }
       await this.options.audit.linked(id!);
-      if (TERMINAL_STATES.has(to)) requestOutcomes.inc({ flow: flow ?? 'unknown', state: to });
+      if (terminal) requestOutcomes.inc({ flow: flow ?? 'unknown', state: to });
       changed = true;
       break;
     }
-    // Also on a repeat: a crash between the state change and the erase must not leave the vault behind.
-    if (TERMINAL_STATES.has(to)) await this.options.onTerminal?.(requestId);
+    if (terminal) {
+      // Also on a repeat found by the read: a crash between the state change and the erase (before
+      // the erase moved into the script) must not leave the vault behind.
+      if (!scripted && vaultKey !== undefined) await this.redis.del(vaultKey);
+      await this.options.onTerminal?.(requestId);
+    }
     return changed;
   }
 }

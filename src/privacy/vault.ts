@@ -40,6 +40,16 @@ export class VaultError extends DraftbridgeError {
 const ANY = z.unknown();
 
 /**
+ * Sealed sections of one request, ready for a script that writes them together with the change they
+ * belong to (see `RequestStore.transition`): the hash key, its TTL and the field/envelope pairs.
+ */
+export interface SealedSections {
+  key: string;
+  ttlMs: number;
+  fields: string[];
+}
+
+/**
  * The vault entry of what must outlive the pipeline's own entry (erased at the request's terminal
  * state), e.g. the draft body edit tracking compares with the sent mail. Its own TTL (the request's
  * retention); erased with the request on a data-subject erasure.
@@ -78,13 +88,18 @@ export class PseudonymVault {
     return this.keyNames.vault(requestId);
   }
 
+  /** The Redis key of a request's entry, for a script that erases it with the request's last state. */
+  keyOf(requestId: string): string {
+    return this.key(requestId);
+  }
+
   async put(requestId: string, section: string, value: unknown, ttlMs = this.ttlMs): Promise<void> {
     await this.putMany(requestId, { [section]: value }, ttlMs);
   }
 
   /** Several sections of one request in one write (one round trip). */
   async putMany(requestId: string, sections: Record<string, unknown>, ttlMs = this.ttlMs): Promise<void> {
-    const fields = Object.entries(sections).flatMap(([section, value]) => [section, this.seal(requestId, section, value)]);
+    const { fields } = this.sealMany(requestId, sections, ttlMs);
     if (fields.length === 0) return;
     if (this.requestKey) {
       const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestOfVaultId(requestId))], [ttlMs, ...fields]);
@@ -92,6 +107,16 @@ export class PseudonymVault {
       return;
     }
     await this.redis.multi().hset(this.key(requestId), ...fields).pexpire(this.key(requestId), ttlMs).exec();
+  }
+
+  /**
+   * Sections sealed but not written: the caller's script writes them (only while the request record
+   * exists, as `putMany` does) in the same step as the state change they belong to.
+   */
+  sealMany(requestId: string, sections: Record<string, unknown>, ttlMs = this.ttlMs): SealedSections {
+    const fields: string[] = [];
+    for (const [section, value] of Object.entries(sections)) fields.push(section, this.seal(requestId, section, value));
+    return { key: this.key(requestId), ttlMs, fields };
   }
 
   private seal(requestId: string, section: string, value: unknown): string {

@@ -7,6 +7,8 @@ import { RequestNotFound } from '../../src/errors.ts';
 import { keysFor } from '../../src/keys.ts';
 import { LlmCircuit } from '../../src/pipeline/llm-circuit.ts';
 import { RequestStore } from '../../src/pipeline/request-state.ts';
+import { PseudonymVault } from '../../src/privacy/vault.ts';
+import { z } from 'zod';
 import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 describe('RequestStore and LlmCircuit on the real Redis', () => {
@@ -142,6 +144,39 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect((await b.open({ ...input('req-open-c'), subject })).created).toBe(false);
     expect((await trailA.read({ count: 100 })).map((e) => e.requestId)).toEqual(['req-open-a', 'req-open-b', 'req-open-c']);
     expect((await trailB.verify()).ok).toBe(true);
+  });
+
+  it("writes a state's vault sections in its script, and erases the vault with a terminal state, also on a repeat", async () => {
+    const vault = new PseudonymVault(redis, { prefix, currentKey: randomBytes(32), ttlMs: 30_000 });
+    const withVault = new RequestStore(redis, { prefix, ttlMs: 60_000, audit, vault });
+    const vaultKey = keysFor(prefix).vault('req-vault-1');
+    await withVault.open(input('req-vault-1'));
+    const sections = vault.sealMany('req-vault-1', { contact: { properties: { firstname: 'Erika' } } });
+    expect(await withVault.transition('req-vault-1', 'fetched', { actor: 'test' }, {}, undefined, sections)).toBe(true);
+    expect(await vault.get('req-vault-1', 'contact', z.object({ properties: z.record(z.string(), z.string()) }))).toEqual({ properties: { firstname: 'Erika' } });
+    expect(await redis.pttl(vaultKey)).toBeGreaterThan(20_000);
+    // The next state's sections join the entry.
+    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-1', { draft: { body: 'x' } }))).resolves.toBe(true);
+    expect((await redis.hkeys(vaultKey)).sort()).toEqual(['contact', 'draft']);
+    // Refused with the state: a move the record has gone past writes nothing.
+    await redis.hset(keysFor(prefix).request('req-vault-1'), 'state', 'awaiting_review');
+    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-1', { draft: { body: 'y' } }))).rejects.toBeInstanceOf(InvalidTransition);
+    expect(await vault.get('req-vault-1', 'draft', z.object({ body: z.string() }))).toEqual({ body: 'x' });
+    // A record that is gone gets no vault entry back.
+    await expect(withVault.transition('req-vault-gone', 'fetched', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-gone', { contact: {} }))).rejects.toBeInstanceOf(RequestNotFound);
+    expect(await redis.exists(keysFor(prefix).vault('req-vault-gone'))).toBe(0);
+    // Sections of another request, or with a terminal state, are a programming error.
+    await expect(withVault.transition('req-vault-1', 'sent', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-2', { draft: {} }))).rejects.toThrow(/vault sections/);
+
+    // A terminal state erases the entry in its script; a repeat (a retry after a crash) erases again.
+    await withVault.open(input('req-vault-3'));
+    await vault.put('req-vault-3', 'contact', { properties: {} });
+    expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test' }, { reason: 'test' })).toBe(true);
+    expect(await redis.exists(keysFor(prefix).vault('req-vault-3'))).toBe(0);
+    await redis.hset(keysFor(prefix).vault('req-vault-3'), 'contact', 'left by a racing writer');
+    expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test' })).toBe(false);
+    expect(await redis.exists(keysFor(prefix).vault('req-vault-3'))).toBe(0);
+    expect((await audit.read({ requestId: 'req-vault-3' })).map((e) => e.type)).toEqual(['request.received', 'request.failed']);
   });
 
   it('records CRM note ids once per state, and never brings back an erased record', async () => {

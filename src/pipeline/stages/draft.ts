@@ -69,7 +69,8 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     templateReason = 'llm_too_long';
     finished = finish(draft.body, false);
   }
-  await vault.putMany(requestId, {
+  // The draft goes into the vault with the state that says it is there (one script).
+  const written = vault.sealMany(requestId, {
     slots: offer satisfies VaultSlots,
     draft: { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft,
   });
@@ -79,6 +80,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
     { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) },
     record,
+    written,
   );
   recordDraftPath(llm.path);
   return 'next';

@@ -67,11 +67,12 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   }
 
   const { opt_out: _optOut, ...kept } = values;
-  await vault.putMany(job.requestId, {
+  // The values go into the vault with the state that says they are there (one script).
+  const sections = vault.sealMany(job.requestId, {
     contact: { properties: kept } satisfies VaultContact,
     owner: { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner,
   });
-  await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id }, record);
+  await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id }, record, sections);
   return 'next';
 }
 
