@@ -365,9 +365,15 @@ function toEvent(id: string, f: Record<string, string>, prev: string, hash: stri
   return { id, ...body, prev, hash };
 }
 
-/** Orders stream ids (`ms-seq`) numerically. */
-function compareIds(a: string, b: string): number {
-  const [am, as] = a.split('-').map(BigInt) as [bigint, bigint];
-  const [bm, bs] = b.split('-').map(BigInt) as [bigint, bigint];
-  return am === bm ? (as === bs ? 0 : as < bs ? -1 : 1) : am < bm ? -1 : 1;
+/** Orders stream ids (`ms-seq`, two unsigned 64-bit decimals) numerically, without BigInt allocations. */
+export function compareIds(a: string, b: string): number {
+  const i = a.indexOf('-');
+  const j = b.indexOf('-');
+  return compareDecimal(a.slice(0, i), b.slice(0, j)) || compareDecimal(a.slice(i + 1), b.slice(j + 1));
+}
+
+/** Decimals without leading zeros (as Redis writes them): the longer is larger, else the string order. */
+function compareDecimal(a: string, b: string): number {
+  if (a.length !== b.length) return a.length < b.length ? -1 : 1;
+  return a === b ? 0 : a < b ? -1 : 1;
 }
