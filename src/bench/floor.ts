@@ -94,26 +94,38 @@ export interface FloorResult {
   ms: number;
 }
 
+/** The floor's workers, kept between windows so the bench can alternate them with the pipeline's. */
+export interface FloorRunner {
+  /** Pushes `count` requests with `plan`'s calls through the stages, unmeasured (JIT, connections). */
+  warm(plan: FloorPlan, count: number): Promise<void>;
+  /** Pushes `count` requests with `plan`'s calls and measures them. */
+  measure(plan: FloorPlan, count: number): Promise<FloorResult>;
+  close(): Promise<void>;
+}
+
 /**
- * Runs `warmup` requests, then measures `requests` more. Stage s of floor request i makes
+ * Starts the floor's four chained stages. Stage s of a request numbered i within a push makes
  * plan[s][i mod plan length]'s calls in sequence, as the pipeline's stage does.
  */
-export async function floorRate(options: { redisUrl: string; prefix: string; plan: FloorPlan; warmup: number; requests: number; stages: number[]; redisCount: () => RedisCount }): Promise<FloorResult> {
+export async function startFloor(options: { redisUrl: string; prefix: string; stages: number[]; redisCount: () => RedisCount }): Promise<FloorRunner> {
   const producer = createRedis(options.redisUrl, 'worker', 'bench-floor-producer');
   const connection = createRedis(options.redisUrl, 'worker', 'bench-floor-worker');
   const names = options.stages.map((_, i) => `floor-stage-${i}`);
   const queues = names.map((name) => new Queue(name, { connection: producer, prefix: options.prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } }));
+  let plan: FloorPlan = [];
   let done = 0;
   let target = 0;
+  let jobs = 0;
   const waited = { hubspot: 0, graph: 0, llm: 0 };
   let resolveTarget: () => void = () => undefined;
+  let closing: Promise<void> | undefined;
   const workers = names.map(
     (name, s) =>
       new Worker(
         name,
         async (job) => {
           const i = (job.data as { i: number }).i;
-          const share = options.plan[s]!;
+          const share = plan[s] ?? [];
           for (const call of share.length ? share[i % share.length]! : []) await replay(call, waited);
           const next = queues[s + 1];
           if (next) await next.add(name, job.data, { jobId: job.id! });
@@ -123,34 +135,49 @@ export async function floorRate(options: { redisUrl: string; prefix: string; pla
       ),
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  const push = async (from: number, count: number) => {
+  const push = async (withPlan: FloorPlan, count: number) => {
     if (count === 0) return; // `--warmup 0`: nothing would ever reach the target
+    plan = withPlan;
     target += count;
     const reached = new Promise<void>((r) => (resolveTarget = r));
     for (let i = 0; i < count; i += 100) {
-      const batch = Array.from({ length: Math.min(100, count - i) }, (_, k) => ({ name: 'floor', data: { requestId: `floor-${from + i + k}`, i: from + i + k }, opts: { jobId: `floor-${from + i + k}` } }));
+      const batch = Array.from({ length: Math.min(100, count - i) }, (_, k) => {
+        const id = `floor-${jobs + i + k}`;
+        return { name: 'floor', data: { requestId: id, i: i + k }, opts: { jobId: id } };
+      });
       await queues[0]!.addBulk(batch);
     }
+    jobs += count;
     await reached;
   };
-  try {
-    await push(0, options.warmup);
-    waited.hubspot = waited.graph = waited.llm = 0;
-    const redis0 = options.redisCount();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await push(options.warmup, options.requests);
-    const ms = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const redis1 = options.redisCount();
-    return { perSecond: (options.requests / ms) * 1000, cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / options.requests, redisCommandsPerRequest: (redis1.commands - redis0.commands) / options.requests, redisTripsPerRequest: (redis1.trips - redis0.trips) / options.requests,
-      waitMsPerRequest: { hubspot: waited.hubspot / options.requests, graph: waited.graph / options.requests, llm: waited.llm / options.requests },
-      ms,
-    };
-  } finally {
-    await Promise.all(workers.map((w) => w.close()));
-    await Promise.all(queues.map((q) => q.obliterate({ force: true }).then(() => q.close())));
-    producer.disconnect();
-    connection.disconnect();
-  }
+  return {
+    warm: (withPlan, count) => push(withPlan, count),
+    async measure(withPlan, count) {
+      waited.hubspot = waited.graph = waited.llm = 0;
+      const redis0 = options.redisCount();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await push(withPlan, count);
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const redis1 = options.redisCount();
+      return {
+        perSecond: (count / ms) * 1000,
+        cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / count,
+        redisCommandsPerRequest: (redis1.commands - redis0.commands) / count,
+        redisTripsPerRequest: (redis1.trips - redis0.trips) / count,
+        waitMsPerRequest: { hubspot: waited.hubspot / count, graph: waited.graph / count, llm: waited.llm / count },
+        ms,
+      };
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(queues.map((q) => q.obliterate({ force: true }).then(() => q.close())));
+        producer.disconnect();
+        connection.disconnect();
+      })();
+      return closing;
+    },
+  };
 }

@@ -8,27 +8,33 @@ import { createLogger } from '../logger.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
-import { callsPerRequest, floorRate, planFloor, type SimulatorCall } from './floor.ts';
+import { callsPerRequest, planFloor, startFloor, type FloorResult, type SimulatorCall } from './floor.ts';
 import { runInflight } from './inflight.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
 import { askSimulators, countRedis, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
 import type { QuotaCommand } from './quota-protocol.ts';
-import { describeCalls, readVendorCalls, vendorCallFigures, type VendorCallFigures } from './vendor-calls.ts';
+import { describeCalls, readVendorCalls, sumVendorCalls, vendorCallFigures, type VendorCallFigures, type VendorCalls } from './vendor-calls.ts';
 
 /**
  * `npm run bench`: in one process and one run, on the same Redis and the same simulator process:
  * - the whole pipeline in sandbox mode with zero simulated latency (signed webhooks in, drafts and
- *   CRM notes out), after a warm-up, next to the floor (floor.ts: the same stages and the same vendor
- *   calls through plain fetch) and raw BullMQ moving no-op jobs through the same four stages;
+ *   CRM notes out), after a warm-up, in windows that alternate with the floor's (floor.ts: the same
+ *   stages and the same vendor calls through plain fetch), and raw BullMQ moving no-op jobs through
+ *   the same four stages;
  * - the webhook intake route next to a bare Fastify route;
  * - peak RSS of a fresh process with 1,000 LLM calls in flight (inflight.ts).
  * The simulators run in a child process (they stand in for remote services), so CPU time per request
  * is draftbridge's own.
  */
 export interface BenchResult extends VendorCallFigures {
+  /** Requests per measured window (the per-request figures are over all windows). */
   requests: number;
   warmup: number;
+  /** Pipeline windows, each followed by a floor window replaying its calls (see `runBench`). */
+  windows: number;
+  /** `ratio_floor` of each pipeline window and the floor window after it. */
+  ratio_floor_windows: number[];
   pipeline_per_s: number;
   floor_per_s: number;
   ratio_floor: number;
@@ -64,7 +70,7 @@ const CONTACTS = ['1001', '1002', '1006'];
 const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
 
-export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
+export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; windows?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
   const policy = benchPolicy(basePolicy);
@@ -88,27 +94,68 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     }
     await waitForCompleted(ctx, 'crm-sync', eventId - 1);
   };
+  // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
+  const stages = stageConcurrency(policy, ports.crm);
+  const floorStages = await startFloor({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, stages, redisCount });
   try {
     // Warm-up (JIT, connections, token caches, mailbox state): long enough that the window is steady.
     await pushPipeline(warmup);
-    await askSimulators(simulators, { type: 'take', keep: false });
-    const vendor0 = await readVendorCalls(simulators.child);
-
-    const redis0 = redisCount();
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await pushPipeline(n);
-    const pipelineMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const redis1 = redisCount();
-    const rss = process.memoryUsage().rss;
-    const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
-    const vendor = vendorCallFigures(vendor0, await readVendorCalls(simulators.child), n);
+    // The measured requests go in windows, each pipeline window followed by a floor window replaying
+    // exactly its calls: a slower or faster phase of a shared machine then falls on both sides
+    // alike instead of on one (one window each gave 0.38 to 0.47 for the same code).
+    // Each window measures `requests` requests (shorter windows would add a fill and drain each).
+    const windows = Math.max(1, options.windows ?? 2);
+    const measured = n * windows;
+    const pipeline = { ms: 0, cpuMs: 0, commands: 0, trips: 0 };
+    const floorWindows: { result: FloorResult; count: number }[] = [];
+    const ratios: number[] = [];
+    const allCalls: SimulatorCall[] = [];
+    let vendorCalls: VendorCalls = { hubspot: {}, graph: {} };
+    let rss = 0;
+    for (let w = 0; w < windows; w++) {
+      const count = n;
+      // What the simulators saw so far (the warm-up, the floor's replays) is not this window's.
+      await askSimulators(simulators, { type: 'take', keep: false });
+      const vendor0 = await readVendorCalls(simulators.child);
+      const redis0 = redisCount();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await pushPipeline(count);
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const redis1 = redisCount();
+      rss = Math.max(rss, process.memoryUsage().rss);
+      vendorCalls = sumVendorCalls(vendorCalls, vendor0, await readVendorCalls(simulators.child));
+      const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
+      allCalls.push(...calls);
+      pipeline.ms += ms;
+      pipeline.cpuMs += (cpu.user + cpu.system) / 1000;
+      pipeline.commands += redis1.commands - redis0.commands;
+      pipeline.trips += redis1.trips - redis0.trips;
+      const plan = planFloor(calls, count);
+      if (w === 0) await floorStages.warm(plan, warmup);
+      const f = await floorStages.measure(plan, count);
+      floorWindows.push({ result: f, count });
+      ratios.push(round(count / ms / (f.perSecond / 1000), 3));
+    }
+    const pipelineMs = pipeline.ms;
+    const vendor = vendorCallFigures({ hubspot: {}, graph: {} }, vendorCalls, measured);
     await workers.close();
-
-    // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
-    const stages = stageConcurrency(policy, ports.crm);
-    const floor = await floorRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, plan: planFloor(calls, n), warmup, requests: n, stages, redisCount });
+    await floorStages.close();
+    const floorMs = floorWindows.reduce((t, w) => t + w.result.ms, 0);
+    // Per-request figures over all windows: each window's weighted by its requests.
+    const floorPerRequest = (pick: (f: FloorResult) => number) => floorWindows.reduce((t, w) => t + pick(w.result) * w.count, 0) / measured;
+    const floor = {
+      perSecond: (measured / floorMs) * 1000,
+      cpuMsPerRequest: floorPerRequest((f) => f.cpuMsPerRequest),
+      redisCommandsPerRequest: floorPerRequest((f) => f.redisCommandsPerRequest),
+      redisTripsPerRequest: floorPerRequest((f) => f.redisTripsPerRequest),
+      waitMsPerRequest: {
+        hubspot: floorPerRequest((f) => f.waitMsPerRequest.hubspot),
+        graph: floorPerRequest((f) => f.waitMsPerRequest.graph),
+        llm: floorPerRequest((f) => f.waitMsPerRequest.llm),
+      },
+    };
     await askSimulators(simulators, { type: 'take', keep: false });
     const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages });
 
@@ -133,20 +180,22 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const inflightPolicy = { ...policy, llm: { ...policy.llm, routes: { eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 }, local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 } } } };
     const inflight = await runInflight(simulators, settings, inflightPolicy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
 
-    const pipelinePerS = (n / pipelineMs) * 1000;
+    const pipelinePerS = (measured / pipelineMs) * 1000;
     const intakePerS = (m / intakeMs) * 1000;
     const barePerS = (m / bareMs) * 1000;
-    const perRequest = callsPerRequest(calls, n);
+    const perRequest = callsPerRequest(allCalls, measured);
     return {
       requests: n,
       warmup,
+      windows,
+      ratio_floor_windows: ratios,
       pipeline_per_s: round(pipelinePerS),
       floor_per_s: round(floor.perSecond),
       ratio_floor: round(pipelinePerS / floor.perSecond, 3),
-      cpu_ms_per_request: round((cpu.user + cpu.system) / 1000 / n, 3),
+      cpu_ms_per_request: round(pipeline.cpuMs / measured, 3),
       floor_cpu_ms_per_request: round(floor.cpuMsPerRequest, 3),
-      redis_commands_per_request: round((redis1.commands - redis0.commands) / n),
-      redis_trips_per_request: round((redis1.trips - redis0.trips) / n),
+      redis_commands_per_request: round(pipeline.commands / measured),
+      redis_trips_per_request: round(pipeline.trips / measured),
       floor_redis_commands_per_request: round(floor.redisCommandsPerRequest),
       floor_redis_trips_per_request: round(floor.redisTripsPerRequest),
       llm_calls_per_request: round(perRequest.llm, 2),
@@ -170,6 +219,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     };
   } finally {
     await workers.close().catch(() => undefined);
+    await floorStages.close().catch(() => undefined);
     await app.close();
     await ctx.close();
     simulators.child.kill('SIGTERM');
@@ -188,7 +238,8 @@ export function benchPolicy(basePolicy: Policy): Policy {
 
 export function formatBench(r: BenchResult): string {
   return [
-    `draftbridge bench: ${r.requests} callback requests after ${r.warmup} warm-up requests, sandbox simulators with zero latency in a second process`,
+    `draftbridge bench: ${r.windows} × ${r.requests} callback requests after ${r.warmup} warm-up requests, sandbox simulators with zero latency in a second process`,
+    `each pipeline window is followed by a floor window replaying its calls; ratio per window: ${r.ratio_floor_windows.join(', ')}`,
     '',
     '| measurement | per second | CPU ms per request | Redis commands (round trips) per request |',
     '| --- | ---: | ---: | ---: |',
@@ -208,7 +259,7 @@ export function formatBench(r: BenchResult): string {
     `| LLM | ${r.llm_calls_per_request} | |`,
     '',
     `A floor request waited ${r.floor_wait_ms_hubspot} / ${r.floor_wait_ms_graph} / ${r.floor_wait_ms_llm} ms on HubSpot / Graph / the LLM.`,
-    `RSS at the end of the pipeline run: ${r.rss_mb} MB`,
+    `RSS after the pipeline windows (the highest): ${r.rss_mb} MB`,
     `RSS of a fresh process: ${r.rss_mb_start_inflight} MB at start, ${r.rss_mb_inflight} MB at peak with ${r.llm_inflight_peak} LLM calls in flight (answers after ${r.inflight_llm_latency_ms / 1000} s; heap ${r.heap_mb_inflight} MB at the peak, ${r.heap_mb_live_inflight} MB live; aim < 300)`,
     'Redis commands: sent by this process, BullMQ included (each command of a MULTI or pipeline; a script once).',
   ].join('\n');

@@ -52,6 +52,16 @@ const isGraphApi = (endpoint: string) => /^[A-Z]+ \/v1\.0\//.test(endpoint);
 /** The draft's own calls: messages (look-up, create, send) and sendMail. */
 const isMailCall = (endpoint: string) => /^[A-Z]+ \/v1\.0\/users\/:[a-zA-Z]+\/(messages|sendMail)\b/.test(endpoint);
 
+/** `total` plus what the simulators counted between `before` and `after` (one measured window). */
+export function sumVendorCalls(total: VendorCalls, before: VendorCalls, after: VendorCalls): VendorCalls {
+  const add = (into: Record<string, number>, counts: Record<string, number>) => {
+    const out = { ...into };
+    for (const [endpoint, count] of Object.entries(counts)) out[endpoint] = (out[endpoint] ?? 0) + count;
+    return out;
+  };
+  return { hubspot: add(total.hubspot, delta(before.hubspot, after.hubspot, () => true)), graph: add(total.graph, delta(before.graph, after.graph, () => true)) };
+}
+
 export function vendorCallFigures(before: VendorCalls, after: VendorCalls, requests: number): VendorCallFigures {
   const hubspot = delta(before.hubspot, after.hubspot, () => true);
   const graph = delta(before.graph, after.graph, isGraphApi);
