@@ -107,20 +107,19 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const windows = Math.max(1, options.windows ?? 2);
     const measured = n * windows;
     const pipeline = { ms: 0, cpuMs: 0, commands: 0, trips: 0 };
-    const floorWindows: { result: FloorResult; count: number }[] = [];
+    const floorWindows: FloorResult[] = [];
     const ratios: number[] = [];
     const allCalls: SimulatorCall[] = [];
     let vendorCalls: VendorCalls = { hubspot: {}, graph: {} };
     let rss = 0;
     for (let w = 0; w < windows; w++) {
-      const count = n;
       // What the simulators saw so far (the warm-up, the floor's replays) is not this window's.
       await askSimulators(simulators, { type: 'take', keep: false });
       const vendor0 = await readVendorCalls(simulators.child);
       const redis0 = redisCount();
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      await pushPipeline(count);
+      await pushPipeline(n);
       const ms = performance.now() - t0;
       const cpu = process.cpuUsage(cpu0);
       const redis1 = redisCount();
@@ -132,7 +131,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       pipeline.cpuMs += (cpu.user + cpu.system) / 1000;
       pipeline.commands += redis1.commands - redis0.commands;
       pipeline.trips += redis1.trips - redis0.trips;
-      const plan = planFloor(calls, count);
+      const plan = planFloor(calls, n);
       // The pipeline's workers (idle now) are paused while the floor runs: an idle worker still polls
       // and keeps timers (about 1.4 % of a core here), which would be billed to the floor. The floor's
       // are not paused between its windows (a paused worker takes a while to pick up again, which
@@ -140,18 +139,18 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       // the ratio errs against the pipeline.
       await Promise.all(workers.workers.map((worker) => worker.pause()));
       if (w === 0) await floorStages.warm(plan, warmup);
-      const f = await floorStages.measure(plan, count);
+      const f = await floorStages.measure(plan, n);
       for (const worker of workers.workers) worker.resume();
-      floorWindows.push({ result: f, count });
-      ratios.push(round(count / ms / (f.perSecond / 1000), 3));
+      floorWindows.push(f);
+      ratios.push(round(n / ms / (f.perSecond / 1000), 3));
     }
     const pipelineMs = pipeline.ms;
     const vendor = vendorCallFigures({ hubspot: {}, graph: {} }, vendorCalls, measured);
     await workers.close();
     await floorStages.close();
-    const floorMs = floorWindows.reduce((t, w) => t + w.result.ms, 0);
-    // Per-request figures over all windows: each window's weighted by its requests.
-    const floorPerRequest = (pick: (f: FloorResult) => number) => floorWindows.reduce((t, w) => t + pick(w.result) * w.count, 0) / measured;
+    const floorMs = floorWindows.reduce((t, f) => t + f.ms, 0);
+    // Per-request figures over all windows (each window has `requests` requests).
+    const floorPerRequest = (pick: (f: FloorResult) => number) => floorWindows.reduce((t, f) => t + pick(f), 0) / windows;
     const floor = {
       perSecond: (measured / floorMs) * 1000,
       cpuMsPerRequest: floorPerRequest((f) => f.cpuMsPerRequest),

@@ -313,8 +313,6 @@ export class RequestStore {
     if (sections && ((vaultKey !== undefined && sections.key !== vaultKey) || terminal)) throw new Error(`request ${requestId}: vault sections go with a non-terminal state of their own request`);
     const vaultArgs = sections && sections.fields.length > 0 ? ['write', String(sections.ttlMs), ...sections.fields] : terminal && vaultKey !== undefined ? ['erase', ''] : ['', ''];
     let changed = false;
-    // Whether a script ran (it erased the vault entry of a terminal state itself).
-    let scripted = false;
     let known = this.asRead(requestId, to, seen);
     for (let attempt = 0; ; attempt++) {
       const [current = null, flow = null, subject = null, wrapped = null] = known ?? ((await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[]);
@@ -336,12 +334,10 @@ export class RequestStore {
         [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields, subject ?? '', wrapped ?? '', ...vaultArgs],
       )) as [number, string, string | undefined];
       if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
-      scripted = true;
       if (code === 0) break;
       // Another worker moved it, or the subject's key went, between our read and the script: look
       // again (bounded; states only advance).
       if (code === -3) {
-        scripted = false;
         if (attempt >= 10) throw new InvalidTransition(requestId, now, to);
         continue;
       }
@@ -351,9 +347,9 @@ export class RequestStore {
       break;
     }
     if (terminal) {
-      // Also on a repeat found by the read: a crash between the state change and the erase (before
-      // the erase moved into the script) must not leave the vault behind.
-      if (!scripted && vaultKey !== undefined) await this.redis.del(vaultKey);
+      // A repeat (a retried job) erases again: an entry left behind by a crash between a state change
+      // and its erase, or written since by a late stage, must not stay. A change erased in its script.
+      if (!changed && vaultKey !== undefined) await this.redis.del(vaultKey);
       await this.options.onTerminal?.(requestId);
     }
     return changed;

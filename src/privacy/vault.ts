@@ -84,13 +84,9 @@ export class PseudonymVault {
     return this.current.id;
   }
 
-  private key(requestId: string): string {
-    return this.keyNames.vault(requestId);
-  }
-
-  /** The Redis key of a request's entry, for a script that erases it with the request's last state. */
+  /** The Redis key of a request's entry (also for a script that erases it with the request's last state). */
   keyOf(requestId: string): string {
-    return this.key(requestId);
+    return this.keyNames.vault(requestId);
   }
 
   async put(requestId: string, section: string, value: unknown, ttlMs = this.ttlMs): Promise<void> {
@@ -102,11 +98,11 @@ export class PseudonymVault {
     const { fields } = this.sealMany(requestId, sections, ttlMs);
     if (fields.length === 0) return;
     if (this.requestKey) {
-      const written = await GUARDED_PUT.run(this.redis, [this.key(requestId), this.requestKey(requestOfVaultId(requestId))], [ttlMs, ...fields]);
+      const written = await GUARDED_PUT.run(this.redis, [this.keyOf(requestId), this.requestKey(requestOfVaultId(requestId))], [ttlMs, ...fields]);
       if (written !== 1) throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
       return;
     }
-    await this.redis.multi().hset(this.key(requestId), ...fields).pexpire(this.key(requestId), ttlMs).exec();
+    await this.redis.multi().hset(this.keyOf(requestId), ...fields).pexpire(this.keyOf(requestId), ttlMs).exec();
   }
 
   /**
@@ -116,7 +112,7 @@ export class PseudonymVault {
   sealMany(requestId: string, sections: Record<string, unknown>, ttlMs = this.ttlMs): SealedSections {
     const fields: string[] = [];
     for (const [section, value] of Object.entries(sections)) fields.push(section, this.seal(requestId, section, value));
-    return { key: this.key(requestId), ttlMs, fields };
+    return { key: this.keyOf(requestId), ttlMs, fields };
   }
 
   private seal(requestId: string, section: string, value: unknown): string {
@@ -132,14 +128,14 @@ export class PseudonymVault {
    * fails loudly); `z.unknown()` where any shape is fine (access requests, rotation).
    */
   async get<S extends z.ZodType>(requestId: string, section: string, schema: S): Promise<z.output<S> | null> {
-    const envelope = await this.redis.hget(this.key(requestId), section);
+    const envelope = await this.redis.hget(this.keyOf(requestId), section);
     return envelope === null ? null : this.open(requestId, section, envelope, schema);
   }
 
   /** Several sections in one read (one round trip); each null when absent. */
   async getMany<T extends Record<string, z.ZodType>>(requestId: string, schemas: T): Promise<{ [K in keyof T]: z.output<T[K]> | null }> {
     const sections = Object.keys(schemas);
-    const envelopes = await this.redis.hmget(this.key(requestId), ...sections);
+    const envelopes = await this.redis.hmget(this.keyOf(requestId), ...sections);
     const out: Record<string, unknown> = {};
     sections.forEach((section, i) => {
       const envelope = envelopes[i];
@@ -169,12 +165,12 @@ export class PseudonymVault {
   }
 
   async erase(requestId: string): Promise<number> {
-    return this.redis.del(this.key(requestId));
+    return this.redis.del(this.keyOf(requestId));
   }
 
   /** Re-encrypts every section of a request with the current key (after a rotation). */
   async rotate(requestId: string): Promise<number> {
-    const sections = await this.redis.hkeys(this.key(requestId));
+    const sections = await this.redis.hkeys(this.keyOf(requestId));
     for (const s of sections) {
       const value = await this.get(requestId, s, ANY);
       if (value !== null) await this.put(requestId, s, value);
