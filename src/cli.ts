@@ -194,17 +194,19 @@ program
   .option('--requests <n>', 'callback requests per measured window (also the HubSpot burst)', '1000')
   .option('--warmup <n>', 'requests pushed through before measuring', '300')
   .option('--windows <n>', 'measured pipeline windows, each followed by a floor window replaying its calls', '2')
+  .option('--latency-requests <n>', 'webhooks sent one at a time for the latency figures', '300')
+  .option('--latency-rate <n>', 'webhooks per second for the latency figures', '10')
   .option('--inflight <n>', 'LLM calls held in flight for the memory figure', '1000')
   .option('--inflight-latency-ms <ms>', 'how long the simulated LLM takes to answer in the memory figure', '90000')
   .option('--llm-requests <n>', 'requests in the LLM quota scenario', '500')
   .option('--llm-tpm <n>', "the simulated deployment's tokens per minute (RPM 6 per 1,000)", '200000')
   .option('--llm-latency-ms <n>', 'how long the simulated model takes to answer in the quota scenario', '2000')
   .option('--no-quota', 'skip the vendor-quota scenarios (LLM goodput, HubSpot burst)')
-  .action(async (opts: { json?: boolean; requests: string; warmup: string; windows: string; inflight: string; inflightLatencyMs: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {
+  .action(async (opts: { json?: boolean; requests: string; warmup: string; windows: string; latencyRequests: string; latencyRate: string; inflight: string; inflightLatencyMs: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {
     const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
     const { runBench, formatBench } = await import('./bench/run.ts');
     const { runQuotaBench, formatQuotaBench } = await import('./bench/quota.ts');
-    const result = await runBench(settings, policy, { requests: Number(opts.requests), warmup: Number(opts.warmup), windows: Number(opts.windows), inflight: Number(opts.inflight), inflightLatencyMs: Number(opts.inflightLatencyMs) });
+    const result = await runBench(settings, policy, { requests: Number(opts.requests), warmup: Number(opts.warmup), windows: Number(opts.windows), latencyRequests: Number(opts.latencyRequests), latencyRate: Number(opts.latencyRate), inflight: Number(opts.inflight), inflightLatencyMs: Number(opts.inflightLatencyMs) });
     const quota = opts.quota ? await runQuotaBench(settings, policy, { requests: Number(opts.requests), llmRequests: Number(opts.llmRequests), llmTpm: Number(opts.llmTpm), llmLatencyMs: Number(opts.llmLatencyMs) }) : undefined;
     console.log(opts.json ? JSON.stringify({ ...result, ...quota }) : [formatBench(result), ...(quota ? formatQuotaBench(quota) : [])].join('\n'));
     process.exit(0);

@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { createRedis } from '../redis.ts';
+import { LatencyLog, paced } from './latency.ts';
 import type { RedisCount } from './support.ts';
 
 /**
@@ -94,12 +95,20 @@ export interface FloorResult {
   ms: number;
 }
 
+/** Per request, ms from the start to the draft in the mailbox and to the end of the last stage. */
+export type FloorLatencies = Record<'draft' | 'done', number[]>;
+
 /** The floor's workers, kept between windows so the bench can alternate them with the pipeline's. */
 export interface FloorRunner {
   /** Pushes `count` requests with `plan`'s calls through the stages, unmeasured (JIT, connections). */
   warm(plan: FloorPlan, count: number): Promise<void>;
   /** Pushes `count` requests with `plan`'s calls and measures them. */
   measure(plan: FloorPlan, count: number): Promise<FloorResult>;
+  /**
+   * Adds `count` requests one at a time at `perSecond` and gives each one's latency from its add to
+   * its deliver stage's end (`draft`, the draft in the mailbox) and to the last stage's (`done`).
+   */
+  paced(plan: FloorPlan, count: number, perSecond: number): Promise<FloorLatencies>;
   close(): Promise<void>;
 }
 
@@ -135,6 +144,10 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
       ),
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
+  // Measured as the pipeline's are: when the worker reports the job completed (its state moved).
+  let latency: LatencyLog<'draft' | 'done'> | undefined;
+  workers[2]?.on('completed', (job) => latency?.reached('draft', (job.data as { requestId: string }).requestId));
+  workers.at(-1)!.on('completed', (job) => latency?.reached('done', (job.data as { requestId: string }).requestId));
   const push = async (withPlan: FloorPlan, count: number) => {
     if (count === 0) return; // `--warmup 0`: nothing would ever reach the target
     plan = withPlan;
@@ -169,6 +182,25 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
         waitMsPerRequest: { hubspot: waited.hubspot / count, graph: waited.graph / count, llm: waited.llm / count },
         ms,
       };
+    },
+    async paced(withPlan, count, perSecond) {
+      if (count === 0) return { draft: [], done: [] };
+      plan = withPlan;
+      latency = new LatencyLog(['draft', 'done']);
+      const log = latency;
+      target += count;
+      const reached = new Promise<void>((r) => (resolveTarget = r));
+      const first = jobs;
+      jobs += count;
+      await paced(count, perSecond, async (k) => {
+        const id = `floor-${first + k}`;
+        log.start(id);
+        await queues[0]!.add('floor', { requestId: id, i: k }, { jobId: id });
+      });
+      await reached;
+      // The last job's `completed` event comes just after its processor counted it.
+      await log.settled('done', count);
+      return log.ms;
     },
     close() {
       closing ??= (async () => {

@@ -10,6 +10,7 @@ import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
 import { callsPerRequest, planFloor, startFloor, type FloorResult, type SimulatorCall } from './floor.ts';
 import { runInflight } from './inflight.ts';
+import { LatencyLog, paced, percentile } from './latency.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
 import { askSimulators, countRedis, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 import { isClusterUrl } from '../redis.ts';
@@ -52,6 +53,19 @@ export interface BenchResult extends VendorCallFigures {
   floor_wait_ms_llm: number;
   raw_bullmq_per_s: number;
   ratio: number;
+  /** Webhooks sent one at a time at `latency_rate_per_s` (after the windows) for the latency figures. */
+  latency_requests: number;
+  latency_rate_per_s: number;
+  /** Webhook delivered → draft in the mailbox (deliver stage done), ms; the floor from its first add. */
+  latency_p50_ms: number;
+  latency_p95_ms: number;
+  floor_latency_p50_ms: number;
+  floor_latency_p95_ms: number;
+  /** `latency_p95_ms` − `floor_latency_p95_ms`: what draftbridge adds to the wait at p95. */
+  latency_added_p95_ms: number;
+  /** Webhook delivered → CRM sync done (the note and status in the CRM), ms. */
+  latency_crm_p95_ms: number;
+  floor_latency_crm_p95_ms: number;
   raw_bullmq_cpu_ms_per_job: number;
   intake_per_s: number;
   bare_fastify_per_s: number;
@@ -70,7 +84,7 @@ const CONTACTS = ['1001', '1002', '1006'];
 const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
 
-export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; windows?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
+export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; windows?: number; latencyRequests?: number; latencyRate?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
   const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
   const policy = benchPolicy(basePolicy);
@@ -94,6 +108,36 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     }
     await waitForCompleted(ctx, 'crm-sync', eventId - 1);
   };
+  // Webhooks one at a time at `perSecond`, each one's latency from its delivery to its draft in the
+  // mailbox (the deliver stage's job completed) and to the end of the CRM sync.
+  const pacedPipeline = async (count: number, perSecond: number) => {
+    const log = new LatencyLog(['draft', 'done']);
+    const worker = (queue: string) => workers.workers.find((w) => w.name === queue)!;
+    type Ids = { requestId: string; eventId?: string };
+    // `active`: before the intake job makes its next stage's job, so before the request can finish.
+    const onIntake = (job: { data: unknown }) => log.alias((job.data as Ids).eventId ?? '', (job.data as Ids).requestId);
+    const onDraft = (job: { data: unknown }) => log.reached('draft', (job.data as Ids).requestId);
+    const onDone = (job: { data: unknown }) => log.reached('done', (job.data as Ids).requestId);
+    worker('intake').on('active', onIntake);
+    worker('deliver').on('completed', onDraft);
+    worker('crm-sync').on('completed', onDone);
+    try {
+      const first = eventId;
+      eventId += count;
+      await paced(count, perSecond, async (k) => {
+        const id = first + k;
+        log.start(String(id));
+        const status = await deliver(app, ctx.settings.publicUrl, [event(CONTACTS[id % CONTACTS.length]!, id)]);
+        if (status !== 204) throw new Error(`webhook answered ${status}`);
+      });
+      await log.settled('done', count);
+      return log.ms;
+    } finally {
+      worker('intake').off('active', onIntake);
+      worker('deliver').off('completed', onDraft);
+      worker('crm-sync').off('completed', onDone);
+    }
+  };
   // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
   const stages = stageConcurrency(policy, ports.crm);
   const floorStages = await startFloor({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, stages, redisCount });
@@ -112,6 +156,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const allCalls: SimulatorCall[] = [];
     let vendorCalls: VendorCalls = { hubspot: {}, graph: {} };
     let rss = 0;
+    let lastPlan: ReturnType<typeof planFloor> = [];
     for (let w = 0; w < windows; w++) {
       // What the simulators saw so far (the warm-up, the floor's replays) is not this window's.
       await askSimulators(simulators, { type: 'take', keep: false });
@@ -132,6 +177,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       pipeline.commands += redis1.commands - redis0.commands;
       pipeline.trips += redis1.trips - redis0.trips;
       const plan = planFloor(calls, n);
+      lastPlan = plan;
       // The pipeline's workers (idle now) are paused while the floor runs: an idle worker still polls
       // and keeps timers (about 1.4 % of a core here), which would be billed to the floor. The floor's
       // are not paused between its windows (a paused worker takes a while to pick up again, which
@@ -146,6 +192,15 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     }
     const pipelineMs = pipeline.ms;
     const vendor = vendorCallFigures({ hubspot: {}, graph: {} }, vendorCalls, measured);
+
+    // Latency at a steady low rate, pipeline then floor (the floor with the last window's calls; the
+    // pipeline's idle workers paused again while it runs).
+    const latencyRate = options.latencyRate ?? 10;
+    const latencyCount = options.latencyRequests ?? 300;
+    const pipelineLatency = await pacedPipeline(latencyCount, latencyRate);
+    await Promise.all(workers.workers.map((worker) => worker.pause()));
+    const floorLatency = await floorStages.paced(lastPlan, latencyCount, latencyRate);
+    await askSimulators(simulators, { type: 'take', keep: false });
     await workers.close();
     await floorStages.close();
     const floorMs = floorWindows.reduce((t, f) => t + f.ms, 0);
@@ -211,6 +266,15 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       raw_bullmq_per_s: round(raw.perSecond),
       ratio: round(pipelinePerS / raw.perSecond, 3),
       raw_bullmq_cpu_ms_per_job: round(raw.cpuMsPerJob, 3),
+      latency_requests: latencyCount,
+      latency_rate_per_s: latencyRate,
+      latency_p50_ms: round(percentile(pipelineLatency.draft, 50)),
+      latency_p95_ms: round(percentile(pipelineLatency.draft, 95)),
+      floor_latency_p50_ms: round(percentile(floorLatency.draft, 50)),
+      floor_latency_p95_ms: round(percentile(floorLatency.draft, 95)),
+      latency_added_p95_ms: round(percentile(pipelineLatency.draft, 95) - percentile(floorLatency.draft, 95)),
+      latency_crm_p95_ms: round(percentile(pipelineLatency.done, 95)),
+      floor_latency_crm_p95_ms: round(percentile(floorLatency.done, 95)),
       intake_per_s: round(intakePerS),
       bare_fastify_per_s: round(barePerS),
       intake_ratio: round(intakePerS / barePerS, 3),
@@ -256,6 +320,8 @@ export function formatBench(r: BenchResult): string {
     `| ratio pipeline / raw BullMQ | ${r.ratio} | | |`,
     `| webhook intake (verify, parse, dedupe, enqueue, audit) | ${r.intake_per_s} | | |`,
     `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} | |`,
+    '',
+    `Latency at ${r.latency_rate_per_s} requests/s (${r.latency_requests} webhooks, one at a time), webhook → draft in the mailbox: p50 ${r.latency_p50_ms} ms, p95 ${r.latency_p95_ms} ms; floor p50 ${r.floor_latency_p50_ms} ms, p95 ${r.floor_latency_p95_ms} ms; added at p95 ${r.latency_added_p95_ms} ms. To the CRM note: p95 ${r.latency_crm_p95_ms} ms, floor ${r.floor_latency_crm_p95_ms} ms.`,
     '',
     '| vendor calls per request (counted by the simulators) | calls | by endpoint |',
     '| --- | ---: | --- |',
