@@ -156,7 +156,6 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const allCalls: SimulatorCall[] = [];
     let vendorCalls: VendorCalls = { hubspot: {}, graph: {} };
     let rss = 0;
-    let lastPlan: ReturnType<typeof planFloor> = [];
     for (let w = 0; w < windows; w++) {
       // What the simulators saw so far (the warm-up, the floor's replays) is not this window's.
       await askSimulators(simulators, { type: 'take', keep: false });
@@ -177,7 +176,6 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       pipeline.commands += redis1.commands - redis0.commands;
       pipeline.trips += redis1.trips - redis0.trips;
       const plan = planFloor(calls, n);
-      lastPlan = plan;
       // The pipeline's workers (idle now) are paused while the floor runs: an idle worker still polls
       // and keeps timers (about 1.4 % of a core here), which would be billed to the floor. The floor's
       // are not paused between its windows (a paused worker takes a while to pick up again, which
@@ -193,13 +191,16 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const pipelineMs = pipeline.ms;
     const vendor = vendorCallFigures({ hubspot: {}, graph: {} }, vendorCalls, measured);
 
-    // Latency at a steady low rate, pipeline then floor (the floor with the last window's calls; the
-    // pipeline's idle workers paused again while it runs).
+    // Latency at a steady low rate, pipeline then floor. The floor replays the calls the pipeline made
+    // at this rate (one at a time, batches of one: more calls per request than in the windows); the
+    // pipeline's idle workers are paused again while it runs.
     const latencyRate = options.latencyRate ?? 10;
     const latencyCount = options.latencyRequests ?? 300;
+    await askSimulators(simulators, { type: 'take', keep: false });
     const pipelineLatency = await pacedPipeline(latencyCount, latencyRate);
+    const { calls: pacedCalls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
     await Promise.all(workers.workers.map((worker) => worker.pause()));
-    const floorLatency = await floorStages.paced(lastPlan, latencyCount, latencyRate);
+    const floorLatency = await floorStages.paced(planFloor(pacedCalls, latencyCount), latencyCount, latencyRate);
     await askSimulators(simulators, { type: 'take', keep: false });
     await workers.close();
     await floorStages.close();
