@@ -192,8 +192,8 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const vendor = vendorCallFigures({ hubspot: {}, graph: {} }, vendorCalls, measured);
 
     // Latency at a steady low rate, pipeline then floor. The floor replays the calls the pipeline made
-    // at this rate (one at a time, batches of one: more calls per request than in the windows); the
-    // pipeline's idle workers are paused again while it runs.
+    // at this rate (one at a time, batches of one: more calls per request than in the windows), with
+    // the pipeline's idle workers paused, as in the windows.
     const latencyRate = options.latencyRate ?? 10;
     const latencyCount = options.latencyRequests ?? 300;
     await askSimulators(simulators, { type: 'take', keep: false });
