@@ -1,4 +1,5 @@
 import { Queue, Worker } from 'bullmq';
+import type { QueueName } from '../pipeline/queues.ts';
 import { createRedis } from '../redis.ts';
 import { LatencyLog, paced } from './latency.ts';
 import type { RedisCount } from './support.ts';
@@ -95,8 +96,12 @@ export interface FloorResult {
   ms: number;
 }
 
-/** Per request, ms from the start to the draft in the mailbox and to the end of the last stage. */
-export type FloorLatencies = Record<'draft' | 'done', number[]>;
+/** The pipeline's stages in order; the floor's stage i stands for the i-th (see `floorStageOf`). */
+export const STAGES = ['intake', 'draft', 'deliver', 'crm-sync'] as const satisfies readonly QueueName[];
+export type StageName = (typeof STAGES)[number];
+
+/** Per stage, each request's ms from its start to that stage's end (deliver's end: the draft in the mailbox). */
+export type StageLatencies = Record<StageName, number[]>;
 
 /** The floor's workers, kept between windows so the bench can alternate them with the pipeline's. */
 export interface FloorRunner {
@@ -104,11 +109,8 @@ export interface FloorRunner {
   warm(plan: FloorPlan, count: number): Promise<void>;
   /** Pushes `count` requests with `plan`'s calls and measures them. */
   measure(plan: FloorPlan, count: number): Promise<FloorResult>;
-  /**
-   * Adds `count` requests one at a time at `perSecond` and gives each one's latency from its add to
-   * its deliver stage's end (`draft`, the draft in the mailbox) and to the last stage's (`done`).
-   */
-  paced(plan: FloorPlan, count: number, perSecond: number): Promise<FloorLatencies>;
+  /** Adds `count` requests one at a time at `perSecond`; each one's latency from its add to each stage's end. */
+  paced(plan: FloorPlan, count: number, perSecond: number): Promise<StageLatencies>;
   close(): Promise<void>;
 }
 
@@ -145,9 +147,8 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
   );
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   // Measured as the pipeline's are: when the worker reports the job completed (its state moved).
-  let latency: LatencyLog<'draft' | 'done'> | undefined;
-  workers[2]?.on('completed', (job) => latency?.reached('draft', (job.data as { requestId: string }).requestId));
-  workers.at(-1)!.on('completed', (job) => latency?.reached('done', (job.data as { requestId: string }).requestId));
+  let latency: LatencyLog<StageName> | undefined;
+  STAGES.forEach((stage, s) => workers[s]?.on('completed', (job) => latency?.reached(stage, (job.data as { requestId: string }).requestId)));
   const push = async (withPlan: FloorPlan, count: number) => {
     if (count === 0) return; // `--warmup 0`: nothing would ever reach the target
     plan = withPlan;
@@ -184,9 +185,9 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
       };
     },
     async paced(withPlan, count, perSecond) {
-      if (count === 0) return { draft: [], done: [] };
       plan = withPlan;
-      latency = new LatencyLog(['draft', 'done']);
+      latency = new LatencyLog(STAGES);
+      if (count === 0) return latency.ms;
       const log = latency;
       target += count;
       const reached = new Promise<void>((r) => (resolveTarget = r));
@@ -199,7 +200,7 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
       });
       await reached;
       // The last job's `completed` event comes just after its processor counted it.
-      await log.settled('done', count);
+      await log.settled('crm-sync', count);
       return log.ms;
     },
     close() {

@@ -8,7 +8,7 @@ import { createLogger } from '../logger.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
-import { callsPerRequest, planFloor, startFloor, type FloorResult, type SimulatorCall } from './floor.ts';
+import { callsPerRequest, planFloor, STAGES, startFloor, type FloorResult, type SimulatorCall, type StageLatencies, type StageName } from './floor.ts';
 import { runInflight } from './inflight.ts';
 import { LatencyLog, paced, percentile } from './latency.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
@@ -66,6 +66,9 @@ export interface BenchResult extends VendorCallFigures {
   /** Webhook delivered → CRM sync done (the note and status in the CRM), ms. */
   latency_crm_p95_ms: number;
   floor_latency_crm_p95_ms: number;
+  /** p50 ms from the start to each stage's end, where the added latency goes. */
+  latency_stage_ends_p50_ms: Record<StageName, number>;
+  floor_latency_stage_ends_p50_ms: Record<StageName, number>;
   raw_bullmq_cpu_ms_per_job: number;
   intake_per_s: number;
   bare_fastify_per_s: number;
@@ -108,19 +111,18 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     }
     await waitForCompleted(ctx, 'crm-sync', eventId - 1);
   };
-  // Webhooks one at a time at `perSecond`, each one's latency from its delivery to its draft in the
-  // mailbox (the deliver stage's job completed) and to the end of the CRM sync.
-  const pacedPipeline = async (count: number, perSecond: number) => {
-    const log = new LatencyLog(['draft', 'done']);
-    const worker = (queue: string) => workers.workers.find((w) => w.name === queue)!;
+  // Webhooks one at a time at `perSecond`, each one's latency from its delivery to the end of each
+  // stage (deliver's end: the draft in the mailbox; crm-sync's: the CRM note).
+  const pacedPipeline = async (count: number, perSecond: number): Promise<StageLatencies> => {
+    const log = new LatencyLog(STAGES);
     type Ids = { requestId: string; eventId?: string };
     // `active`: before the intake job makes its next stage's job, so before the request can finish.
     const onIntake = (job: { data: unknown }) => log.alias((job.data as Ids).eventId ?? '', (job.data as Ids).requestId);
-    const onDraft = (job: { data: unknown }) => log.reached('draft', (job.data as Ids).requestId);
-    const onDone = (job: { data: unknown }) => log.reached('done', (job.data as Ids).requestId);
-    worker('intake').on('active', onIntake);
-    worker('deliver').on('completed', onDraft);
-    worker('crm-sync').on('completed', onDone);
+    const worker = (queue: string) => workers.workers.find((w) => w.name === queue)!;
+    const listeners = STAGES.map((stage) => [worker(stage), (job: { data: unknown }) => log.reached(stage, (job.data as Ids).requestId)] as const);
+    const intake = worker('intake');
+    intake.on('active', onIntake);
+    for (const [worker, onCompleted] of listeners) worker.on('completed', onCompleted);
     try {
       const first = eventId;
       eventId += count;
@@ -130,12 +132,11 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
         const status = await deliver(app, ctx.settings.publicUrl, [event(CONTACTS[id % CONTACTS.length]!, id)]);
         if (status !== 204) throw new Error(`webhook answered ${status}`);
       });
-      await log.settled('done', count);
+      await log.settled('crm-sync', count);
       return log.ms;
     } finally {
-      worker('intake').off('active', onIntake);
-      worker('deliver').off('completed', onDraft);
-      worker('crm-sync').off('completed', onDone);
+      intake.off('active', onIntake);
+      for (const [worker, onCompleted] of listeners) worker.off('completed', onCompleted);
     }
   };
   // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
@@ -269,13 +270,15 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       raw_bullmq_cpu_ms_per_job: round(raw.cpuMsPerJob, 3),
       latency_requests: latencyCount,
       latency_rate_per_s: latencyRate,
-      latency_p50_ms: round(percentile(pipelineLatency.draft, 50)),
-      latency_p95_ms: round(percentile(pipelineLatency.draft, 95)),
-      floor_latency_p50_ms: round(percentile(floorLatency.draft, 50)),
-      floor_latency_p95_ms: round(percentile(floorLatency.draft, 95)),
-      latency_added_p95_ms: round(percentile(pipelineLatency.draft, 95) - percentile(floorLatency.draft, 95)),
-      latency_crm_p95_ms: round(percentile(pipelineLatency.done, 95)),
-      floor_latency_crm_p95_ms: round(percentile(floorLatency.done, 95)),
+      latency_p50_ms: round(percentile(pipelineLatency.deliver, 50)),
+      latency_p95_ms: round(percentile(pipelineLatency.deliver, 95)),
+      floor_latency_p50_ms: round(percentile(floorLatency.deliver, 50)),
+      floor_latency_p95_ms: round(percentile(floorLatency.deliver, 95)),
+      latency_added_p95_ms: round(percentile(pipelineLatency.deliver, 95) - percentile(floorLatency.deliver, 95)),
+      latency_crm_p95_ms: round(percentile(pipelineLatency['crm-sync'], 95)),
+      floor_latency_crm_p95_ms: round(percentile(floorLatency['crm-sync'], 95)),
+      latency_stage_ends_p50_ms: stageEnds(pipelineLatency),
+      floor_latency_stage_ends_p50_ms: stageEnds(floorLatency),
       intake_per_s: round(intakePerS),
       bare_fastify_per_s: round(barePerS),
       intake_ratio: round(intakePerS / barePerS, 3),
@@ -296,6 +299,10 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     simulators.child.kill('SIGTERM');
     await deletePrefix(settings.REDIS_URL, prefix);
   }
+}
+
+function stageEnds(latencies: StageLatencies): Record<StageName, number> {
+  return Object.fromEntries(STAGES.map((stage) => [stage, round(percentile(latencies[stage], 50))])) as Record<StageName, number>;
 }
 
 /** Budgets and rate limits off: the bench measures our overhead, not the providers' quotas. */
@@ -323,6 +330,7 @@ export function formatBench(r: BenchResult): string {
     `| bare Fastify route | ${r.bare_fastify_per_s} | ratio ${r.intake_ratio} | |`,
     '',
     `Latency at ${r.latency_rate_per_s} requests/s (${r.latency_requests} webhooks, one at a time), webhook → draft in the mailbox: p50 ${r.latency_p50_ms} ms, p95 ${r.latency_p95_ms} ms; floor p50 ${r.floor_latency_p50_ms} ms, p95 ${r.floor_latency_p95_ms} ms; added at p95 ${r.latency_added_p95_ms} ms. To the CRM note: p95 ${r.latency_crm_p95_ms} ms, floor ${r.floor_latency_crm_p95_ms} ms.`,
+    `Each stage's end, p50 from the webhook (floor): ${STAGES.map((stage) => `${stage} ${r.latency_stage_ends_p50_ms[stage]} (${r.floor_latency_stage_ends_p50_ms[stage]})`).join(', ')} ms.`,
     '',
     '| vendor calls per request (counted by the simulators) | calls | by endpoint |',
     '| --- | ---: | --- |',
