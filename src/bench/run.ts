@@ -122,7 +122,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const listeners = STAGES.map((stage) => [worker(stage), (job: { data: unknown }) => log.reached(stage, (job.data as Ids).requestId)] as const);
     const intake = worker('intake');
     intake.on('active', onIntake);
-    for (const [worker, onCompleted] of listeners) worker.on('completed', onCompleted);
+    for (const [stageWorker, onCompleted] of listeners) stageWorker.on('completed', onCompleted);
     try {
       const first = eventId;
       eventId += count;
@@ -136,7 +136,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       return log.ms;
     } finally {
       intake.off('active', onIntake);
-      for (const [worker, onCompleted] of listeners) worker.off('completed', onCompleted);
+      for (const [stageWorker, onCompleted] of listeners) stageWorker.off('completed', onCompleted);
     }
   };
   // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
