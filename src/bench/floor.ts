@@ -149,23 +149,25 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
   // Measured as the pipeline's are: when the worker reports the job completed (its state moved).
   let latency: LatencyLog<StageName> | undefined;
   STAGES.forEach((stage, s) => workers[s]?.on('completed', (job) => latency?.reached(stage, (job.data as { requestId: string }).requestId)));
-  const push = async (withPlan: FloorPlan, count: number) => {
+  // Request k of a push is `floor-<first + k>` and makes the calls of plan share k.
+  const job = (first: number, k: number) => ({ name: 'floor', data: { requestId: `floor-${first + k}`, i: k }, opts: { jobId: `floor-${first + k}` } });
+  /** Runs `count` requests with `withPlan`'s calls, added by `add`, until the last stage finished them all. */
+  const run = async (withPlan: FloorPlan, count: number, add: (first: number) => Promise<void>) => {
     if (count === 0) return; // `--warmup 0`: nothing would ever reach the target
     plan = withPlan;
     target += count;
     const reached = new Promise<void>((r) => (resolveTarget = r));
-    for (let i = 0; i < count; i += 100) {
-      const batch = Array.from({ length: Math.min(100, count - i) }, (_, k) => {
-        const id = `floor-${jobs + i + k}`;
-        return { name: 'floor', data: { requestId: id, i: i + k }, opts: { jobId: id } };
-      });
-      await queues[0]!.addBulk(batch);
-    }
+    const first = jobs;
     jobs += count;
+    await add(first);
     await reached;
   };
+  const push = (withPlan: FloorPlan, count: number) =>
+    run(withPlan, count, async (first) => {
+      for (let i = 0; i < count; i += 100) await queues[0]!.addBulk(Array.from({ length: Math.min(100, count - i) }, (_, k) => job(first, i + k)));
+    });
   return {
-    warm: (withPlan, count) => push(withPlan, count),
+    warm: push,
     async measure(withPlan, count) {
       waited.hubspot = waited.graph = waited.llm = 0;
       const redis0 = options.redisCount();
@@ -185,20 +187,14 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
       };
     },
     async paced(withPlan, count, perSecond) {
-      plan = withPlan;
-      latency = new LatencyLog(STAGES);
-      if (count === 0) return latency.ms;
-      const log = latency;
-      target += count;
-      const reached = new Promise<void>((r) => (resolveTarget = r));
-      const first = jobs;
-      jobs += count;
-      await paced(count, perSecond, async (k) => {
-        const id = `floor-${first + k}`;
-        log.start(id);
-        await queues[0]!.add('floor', { requestId: id, i: k }, { jobId: id });
-      });
-      await reached;
+      const log = (latency = new LatencyLog(STAGES));
+      await run(withPlan, count, (first) =>
+        paced(count, perSecond, async (k) => {
+          const { name, data, opts } = job(first, k);
+          log.start(data.requestId);
+          await queues[0]!.add(name, data, opts);
+        }),
+      );
       // The last job's `completed` event comes just after its processor counted it.
       await log.settled('crm-sync', count);
       return log.ms;

@@ -139,6 +139,8 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       for (const [stageWorker, onCompleted] of listeners) stageWorker.off('completed', onCompleted);
     }
   };
+  // While the floor runs, the pipeline's workers (idle then) are paused: see the windows below.
+  const pausePipeline = () => Promise.all(workers.workers.map((worker) => worker.pause()));
   // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
   const stages = stageConcurrency(policy, ports.crm);
   const floorStages = await startFloor({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, stages, redisCount });
@@ -182,7 +184,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       // are not paused between its windows (a paused worker takes a while to pick up again, which
       // slowed the floor by about 7 %), so their idle polling is billed to the pipeline: if anything,
       // the ratio errs against the pipeline.
-      await Promise.all(workers.workers.map((worker) => worker.pause()));
+      await pausePipeline();
       if (w === 0) await floorStages.warm(plan, warmup);
       const f = await floorStages.measure(plan, n);
       for (const worker of workers.workers) worker.resume();
@@ -200,7 +202,7 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     await askSimulators(simulators, { type: 'take', keep: false });
     const pipelineLatency = await pacedPipeline(latencyCount, latencyRate);
     const { calls: pacedCalls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
-    await Promise.all(workers.workers.map((worker) => worker.pause()));
+    await pausePipeline();
     const floorLatency = await floorStages.paced(planFloor(pacedCalls, latencyCount), latencyCount, latencyRate);
     await askSimulators(simulators, { type: 'take', keep: false });
     await workers.close();
