@@ -1,24 +1,26 @@
 /**
  * Import direction of draftbridge (checked by `npm run lint`):
  *
- *   cli (src/cli.ts, src/cli/, src/bench/)
- *     → http (src/http/) | workers (workers/) | composition (src/app.ts, src/sandbox.ts)
+ *   cli (src/cli.ts, src/cli/)                      tools (tools/: bench, chaos, evaluation)
+ *     → http (src/http/) | workers (workers/) | composition (src/app.ts)      sandbox (sandbox/: test doubles)
  *       → pipeline (src/pipeline/)
  *         → privacy, audit, scheduling (src/privacy/, src/audit/, src/scheduling/)
  *           → base (src/ports.ts, policy, settings, crm-fields, errors, keys, redis, rate-budget, logger, metrics)
  *
  * Connectors (connectors/) implement the ports: they see only the base contracts, never the core.
- * Simulators are test doubles: only the sandbox, the test suites and other simulator code load them.
+ * The product (src/, connectors/, workers/) never loads sandbox/ or tools/; only the command line does
+ * (the sandbox loader in sandbox mode, the demo's seed data, the tools on their own commands).
  */
 const BASE = '^src/(ports|policy|settings|crm-fields|errors|keys|redis|rate-budget|logger|metrics|gmail-key|mailbox-ref)[.]ts$';
 const PRIVACY_AUDIT = '^src/(privacy|audit|scheduling)/'; // scheduling: pure slot and preference rules
 const PIPELINE = '^src/pipeline/';
 const HTTP = '^src/http/';
 const WORKERS = '^workers/';
-const COMPOSITION = '^src/(app|sandbox)[.]ts$';
-const CLI = '^src/(cli[.]ts$|cli/|bench/)';
+const COMPOSITION = '^src/app[.]ts$';
+const CLI = '^src/(cli[.]ts$|cli/)';
 const CONNECTORS = '^connectors/';
-const SIMULATORS = '^connectors/(simulator-support[.]ts$|[^/]+/simulator([.]ts$|/))';
+const SANDBOX = '^sandbox/';
+const TOOLS = '^tools/';
 
 module.exports = {
   forbidden: [
@@ -64,16 +66,29 @@ module.exports = {
       name: 'connectors-see-only-contracts',
       severity: 'error',
       comment: 'A connector implements a port with options and a metrics sink; it never reaches into the core.',
-      // Simulators are test doubles and may borrow core helpers (the SOAP envelope); adapters may not.
-      from: { path: CONNECTORS, pathNot: SIMULATORS },
+      from: { path: CONNECTORS },
       to: { path: '^(src|workers)/', pathNot: '^src/(ports|errors|policy|settings|logger|gmail-key|mailbox-ref)[.]ts$' },
     },
     {
-      name: 'simulators-only-in-sandbox-and-tests',
+      name: 'product-without-test-doubles-or-tools',
       severity: 'error',
-      comment: 'Simulators stand in for vendors; production code paths load them only through src/sandbox.ts.',
-      from: { pathNot: `^src/sandbox([.]ts$|-[^/]+[.]ts$)|^src/[^/]+/simulator-process[.]ts$|^test/|${SIMULATORS}` },
-      to: { path: SIMULATORS },
+      comment: 'Simulators stand in for vendors and tools measure the product: the product never loads either.',
+      from: { path: '^(src|connectors|workers)/', pathNot: CLI },
+      to: { path: `${SANDBOX}|${TOOLS}` },
+    },
+    {
+      name: 'cli-loads-only-the-sandbox-entry',
+      severity: 'error',
+      comment: 'serve imports the sandbox loader and its routes (dynamically, in sandbox mode only), demo its seed data.',
+      from: { path: CLI },
+      to: { path: SANDBOX, pathNot: '^sandbox/(index|routes|data)[.]ts$' },
+    },
+    {
+      name: 'sandbox-is-not-a-tool',
+      severity: 'error',
+      comment: 'The sandbox ships with the product (compose runs it); tools do not.',
+      from: { path: SANDBOX },
+      to: { path: TOOLS },
     },
   ],
   options: {

@@ -17,6 +17,8 @@ COPY bin ./bin
 COPY src ./src
 COPY workers ./workers
 COPY connectors ./connectors
+# Test doubles: `docker compose up` runs the sandbox by default (tools/ stay out of the image).
+COPY sandbox ./sandbox
 COPY config ./config
 # Never run as root; the sandbox writes its generated CA below /app/.sandbox.
 RUN mkdir -p /app/.sandbox && chown node:node /app/.sandbox

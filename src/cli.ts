@@ -204,8 +204,8 @@ program
   .option('--no-quota', 'skip the vendor-quota scenarios (LLM goodput, HubSpot burst)')
   .action(async (opts: { json?: boolean; requests: string; warmup: string; windows: string; latencyRequests: string; latencyRate: string; inflight: string; inflightLatencyMs: string; llmRequests: string; llmTpm: string; llmLatencyMs: string; quota: boolean }) => {
     const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
-    const { runBench, formatBench } = await import('./bench/run.ts');
-    const { runQuotaBench, formatQuotaBench } = await import('./bench/quota.ts');
+    const { runBench, formatBench } = await import('../tools/bench/run.ts');
+    const { runQuotaBench, formatQuotaBench } = await import('../tools/bench/quota.ts');
     const result = await runBench(settings, policy, { requests: Number(opts.requests), warmup: Number(opts.warmup), windows: Number(opts.windows), latencyRequests: Number(opts.latencyRequests), latencyRate: Number(opts.latencyRate), inflight: Number(opts.inflight), inflightLatencyMs: Number(opts.inflightLatencyMs) });
     const quota = opts.quota ? await runQuotaBench(settings, policy, { requests: Number(opts.requests), llmRequests: Number(opts.llmRequests), llmTpm: Number(opts.llmTpm), llmLatencyMs: Number(opts.llmLatencyMs) }) : undefined;
     console.log(opts.json ? JSON.stringify({ ...result, ...quota }) : [formatBench(result), ...(quota ? formatQuotaBench(quota) : [])].join('\n'));
@@ -225,7 +225,7 @@ program
   .option('--fault-rate <fraction>', 'share of simulator calls answered 429, 5xx or not at all', '0.1')
   .option('--no-redis-restart', 'skip the Redis restart')
   .action(async (opts: { json?: boolean; events: string; duration: string; kills: string; workers: string; drain: string; seed: string; faultRate: string; redisRestart: boolean }) => {
-    const { runChaos, formatChaos } = await import('./chaos/run.ts');
+    const { runChaos, formatChaos } = await import('../tools/chaos/run.ts');
     const result = await runChaos(process.env.DRAFTBRIDGE_POLICY ?? 'config/policy.yaml', {
       events: Number(opts.events),
       durationS: Number(opts.duration),

@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.ts';
 import { signV3 } from '../http/hubspot-signature.ts';
-import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
+import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../../sandbox/data.ts';
 
 /**
  * `draftbridge demo`: sends a signed "callback requested" webhook to a running sandbox service and

@@ -8,7 +8,6 @@ import type { Settings } from '../settings.ts';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { privacyRoutes } from '../http/privacy-routes.ts';
-import { sandboxRoutes } from '../http/sandbox-routes.ts';
 
 export type ServeRole = 'api' | 'worker' | 'all';
 
@@ -72,7 +71,8 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
     return { ...service, stop: async () => { await service.stop(); quotas.close(); } };
   }
   // Test doubles load only here: a real deployment (and its production install) never imports them.
-  const { startSandbox } = await import('../sandbox.ts');
+  const { startSandbox } = await import('../../sandbox/index.ts');
+  const { sandboxRoutes } = await import('../../sandbox/routes.ts');
   const sandbox = await startSandbox(settings, { oidcInService: true });
   const ports = await createPorts(sandbox.settings, policy, prometheusConnectorMetrics, quotas.budget);
   const service = await startService(sandbox.settings, policy, role, {

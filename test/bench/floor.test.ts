@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { STAGES, startFloor, type FloorRunner } from '../../src/bench/floor.ts';
+import { STAGES, startFloor, type FloorRunner } from '../../tools/bench/floor.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
 
 // The bench's floor on real BullMQ and Redis: its latency phase reports one latency per request at

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DataverseCrm } from '../../connectors/dynamics/connector.ts';
 import { DATAVERSE_COLUMNS, ensureDataverseColumns } from '../../connectors/dynamics/setup.ts';
-import { startDataverseSimulator, type DataverseSimulator } from '../../connectors/dynamics/simulator.ts';
-import { trustSimulatorCa } from '../../connectors/graph/tls.ts';
+import { startDataverseSimulator, type DataverseSimulator } from '../../sandbox/dynamics/simulator.ts';
+import { trustSimulatorCa } from '../../sandbox/tls.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 
 describe('Dataverse connector against the simulator (real dynamics-web-api and @azure/identity)', () => {

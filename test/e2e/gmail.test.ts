@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import jws from 'jws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GmailSimulator } from '../../connectors/gmail/simulator.ts';
+import type { GmailSimulator } from '../../sandbox/gmail/simulator.ts';
 import type { GmailWatch } from '../../connectors/gmail/watch.ts';
 import { childEnv, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GmailMail, messageIdFor, REQUEST_HEADER } from '../../connectors/gmail/connector.ts';
 import { loadServiceAccountKey } from '../../src/gmail-key.ts';
-import { startGmailSimulator, type GmailSimulator } from '../../connectors/gmail/simulator.ts';
+import { startGmailSimulator, type GmailSimulator } from '../../sandbox/gmail/simulator.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { OutgoingMail } from '../../src/ports.ts';
 

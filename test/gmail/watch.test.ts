@@ -1,7 +1,7 @@
 import type { RedisClient } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GmailMail } from '../../connectors/gmail/connector.ts';
-import { startGmailSimulator, type GmailSimulator } from '../../connectors/gmail/simulator.ts';
+import { startGmailSimulator, type GmailSimulator } from '../../sandbox/gmail/simulator.ts';
 import { GmailWatch } from '../../connectors/gmail/watch.ts';
 import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import type { OutgoingMail } from '../../src/ports.ts';

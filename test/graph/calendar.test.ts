@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphMail } from '../../connectors/graph/connector.ts';
-import { startGraphSimulator, type GraphSimulator } from '../../connectors/graph/simulator.ts';
-import { trustSimulatorCa } from '../../connectors/graph/tls.ts';
+import { startGraphSimulator, type GraphSimulator } from '../../sandbox/graph/simulator.ts';
+import { trustSimulatorCa } from '../../sandbox/tls.ts';
 
 const OWNER = 'maria.kalender@example.com';
 

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GraphMail, REQUEST_ID_PROPERTY } from '../../connectors/graph/connector.ts';
-import { startGraphSimulator, type GraphSimulator } from '../../connectors/graph/simulator.ts';
-import { trustSimulatorCa } from '../../connectors/graph/tls.ts';
+import { startGraphSimulator, type GraphSimulator } from '../../sandbox/graph/simulator.ts';
+import { trustSimulatorCa } from '../../sandbox/tls.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { OutgoingMail } from '../../src/ports.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HubSpotCrm } from '../../connectors/hubspot/connector.ts';
 import { ensureCustomProperties } from '../../connectors/hubspot/setup.ts';
-import { startHubSpotSimulator, type HubSpotSimulator } from '../../connectors/hubspot/simulator.ts';
+import { startHubSpotSimulator, type HubSpotSimulator } from '../../sandbox/hubspot/simulator.ts';
 import { UpstreamRateLimited, UpstreamRejected } from '../../src/errors.ts';
 
 const TOKEN = 'pat-eu1-batch-token';

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DraftingLlm } from '../../connectors/llm/connector.ts';
-import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../../connectors/llm/simulator.ts';
+import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../../sandbox/llm/simulator.ts';
 import { regionProblem } from '../../src/cli/config-check.ts';
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { LlmDraftRequest } from '../../src/ports.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OIDC_USERS } from '../../connectors/oidc/simulator.ts';
+import { OIDC_USERS } from '../../sandbox/oidc/simulator.ts';
 import { LlmCircuit } from '../../src/pipeline/llm-circuit.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 

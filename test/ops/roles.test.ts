@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OIDC_USERS, startOidcSimulator, type OidcSimulator } from '../../connectors/oidc/simulator.ts';
+import { OIDC_USERS, startOidcSimulator, type OidcSimulator } from '../../sandbox/oidc/simulator.ts';
 import { createAppContext, type AppContext } from '../../src/app.ts';
 import { privacyRoutes } from '../../src/http/privacy-routes.ts';
 import { buildServer } from '../../src/http/server.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OIDC_USERS, startOidcSimulator, type OidcSimulator } from '../../connectors/oidc/simulator.ts';
+import { OIDC_USERS, startOidcSimulator, type OidcSimulator } from '../../sandbox/oidc/simulator.ts';
 import { createAppContext } from '../../src/app.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

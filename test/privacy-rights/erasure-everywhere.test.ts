@@ -1,6 +1,6 @@
 import { scanKeys, type RedisClient as Redis } from '../../src/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_CONTACTS } from '../../src/sandbox.ts';
+import { SANDBOX_CONTACTS } from '../../sandbox/index.ts';
 import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
 /** Every key under the prefix with its type and everything it holds, as text. */

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SalesforceCrm, soqlString } from '../../connectors/salesforce/connector.ts';
 import { ensureSalesforceFields, SALESFORCE_FIELDS } from '../../connectors/salesforce/setup.ts';
-import { startSalesforceSimulator, to18, type SalesforceSimulator } from '../../connectors/salesforce/simulator.ts';
+import { startSalesforceSimulator, to18, type SalesforceSimulator } from '../../sandbox/salesforce/simulator.ts';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 
 describe('Salesforce connector against the simulator (real jsforce)', () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEPLOYMENT_NODE_OPTIONS } from '../../src/bench/inflight.ts';
+import { DEPLOYMENT_NODE_OPTIONS } from '../../tools/bench/inflight.ts';
 
 // The bench measures memory with the heap limits a deployment runs with: they must be the same.
 describe('deployment heap limits', () => {

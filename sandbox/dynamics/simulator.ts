@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { registerEntraRoutes } from '../entra-simulator.ts';
-import { generateSimulatorTls, type SimulatorTls } from '../graph/tls.ts';
-import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { registerEntraRoutes } from '../entra/simulator.ts';
+import { generateSimulatorTls, type SimulatorTls } from '../tls.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
 
 /**
  * A local Dataverse environment that dynamics-web-api and @azure/identity talk to unchanged, over

@@ -1,7 +1,7 @@
 import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
-import { JWT_BEARER_GRANT } from './auth.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
+import { JWT_BEARER_GRANT } from '../../connectors/salesforce/auth.ts';
 import { METADATA_NS, OUTBOUND_NS, parseSoapBody, parseSoapHeader, SOAP_ENV, SOBJECT_NS, soapFault, SoapParseError, xmlEscape } from '../../src/pipeline/soap.ts';
 
 /**

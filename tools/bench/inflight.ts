@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Policy } from '../policy.ts';
-import type { Settings } from '../settings.ts';
+import type { Policy } from '../../src/policy.ts';
+import type { Settings } from '../../src/settings.ts';
 import type { SimulatorProcess } from './support.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { createRedis } from '../redis.ts';
+import { createRedis } from '../../src/redis.ts';
 
 /**
  * The baseline: raw BullMQ moving no-op jobs through the same number of chained stages, with the same

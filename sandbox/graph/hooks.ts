@@ -1,4 +1,4 @@
-import { applyTransportFault, recordBody } from '../../simulator-support.ts';
+import { applyTransportFault, recordBody } from '../support.ts';
 import type { FastifyInstance } from 'fastify';
 import { graphError, type GraphSimState } from './state.ts';
 

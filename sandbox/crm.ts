@@ -1,8 +1,8 @@
 import { DATAVERSE_COLUMNS, DATAVERSE_ENTITIES } from '../connectors/dynamics/setup.ts';
-import type { DataverseSimulator, WebhookAuth } from '../connectors/dynamics/simulator.ts';
+import type { DataverseSimulator, WebhookAuth } from './dynamics/simulator.ts';
 import { SALESFORCE_FIELDS, SALESFORCE_OBJECTS } from '../connectors/salesforce/setup.ts';
-import { to18, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
-import { CrmFields, type CrmName, type CrmObjectType } from './crm-fields.ts';
+import { to18, type SalesforceSimulator } from './salesforce/simulator.ts';
+import { CrmFields, type CrmName, type CrmObjectType } from '../src/crm-fields.ts';
 
 /**
  * The sandbox's invented people in each CRM's own shape: the same six people and two owners as in

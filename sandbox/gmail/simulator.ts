@@ -5,7 +5,7 @@ import { simpleParser } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { generate } from 'selfsigned';
 import { z } from 'zod';
-import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
 
 /**
  * A local Google: the OAuth token endpoint (JWT-bearer grant, the assertion checked against the

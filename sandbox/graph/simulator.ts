@@ -1,15 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
-import { CallCounter, FaultInjector } from '../simulator-support.ts';
-import { calendarRoutes } from './simulator/calendar.ts';
-import { registerEntraRoutes } from '../entra-simulator.ts';
-import { graphHooks } from './simulator/hooks.ts';
-import { messageRoutes } from './simulator/messages.ts';
-import { DEFAULT_CALENDAR_SETTINGS, graphError, newMessageId, type GraphSimState, type GraphSimulator, type Mailbox, type SimMessage } from './simulator/state.ts';
-import { subscriptionRoutes } from './simulator/subscriptions.ts';
-import { generateSimulatorTls, type SimulatorTls } from './tls.ts';
+import { CallCounter, FaultInjector } from '../support.ts';
+import { calendarRoutes } from './calendar.ts';
+import { registerEntraRoutes } from '../entra/simulator.ts';
+import { graphHooks } from './hooks.ts';
+import { messageRoutes } from './messages.ts';
+import { DEFAULT_CALENDAR_SETTINGS, graphError, newMessageId, type GraphSimState, type GraphSimulator, type Mailbox, type SimMessage } from './state.ts';
+import { subscriptionRoutes } from './subscriptions.ts';
+import { generateSimulatorTls, type SimulatorTls } from '../tls.ts';
 
-export type { GraphSimulator, SimMessage, SimSubscription } from './simulator/state.ts';
+export type { GraphSimulator, SimMessage, SimSubscription } from './state.ts';
 
 /**
  * A local Entra ID + Microsoft Graph (v1.0 mail subset) over HTTPS, for tests and the sandbox. The
@@ -17,7 +17,7 @@ export type { GraphSimulator, SimMessage, SimSubscription } from './simulator/st
  * v2.0 token endpoint; messages, drafts, send, sendMail, single-value extended properties ($filter and
  * $expand), subscriptions with the validation handshake, change notifications and delta; calendar
  * getSchedule, mailboxSettings and events. The routes
- * live in simulator/ (hooks, messages, subscriptions; Entra ID from ../entra-simulator.ts); this file holds the tenant together.
+ * live beside it (hooks, messages, subscriptions; Entra ID from ../entra/simulator.ts); this file holds the tenant together.
  */
 export async function startGraphSimulator(options: { port?: number; tls?: SimulatorTls; allowHttpNotificationUrls?: boolean } = {}): Promise<GraphSimulator> {
   const material = options.tls ?? (await generateSimulatorTls());

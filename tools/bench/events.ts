@@ -1,5 +1,5 @@
-import { signV3 } from '../http/hubspot-signature.ts';
-import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../sandbox-data.ts';
+import { signV3 } from '../../src/http/hubspot-signature.ts';
+import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../../sandbox/data.ts';
 
 // Webhook events for the bench and chaos runs; no simulator code, so a measured process that imports
 // this does not carry the simulators.

@@ -3,10 +3,10 @@
 // 5xx or a timeout. Prints the settings as one JSON line on stdout; answers `report` messages on the
 // IPC channel with what the simulators themselves recorded (drafts per request, LLM requests scanned
 // for personal values), then serves until killed.
-import type { Fault } from '../../connectors/simulator-support.ts';
+import type { Fault } from '../../sandbox/support.ts';
 import { REQUEST_ID_PROPERTY } from '../../connectors/graph/connector.ts';
-import { SANDBOX_CONTACTS, SANDBOX_OWNERS, startSandbox } from '../sandbox.ts';
-import { loadSettings } from '../settings.ts';
+import { SANDBOX_CONTACTS, SANDBOX_OWNERS, startSandbox } from '../../sandbox/index.ts';
+import { loadSettings } from '../../src/settings.ts';
 import { chaosContacts, PersonalValueIndex } from './contacts.ts';
 
 export interface SimulatorReport {

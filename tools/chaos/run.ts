@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
-import { createAppContext } from '../app.ts';
-import { signV3 } from '../http/hubspot-signature.ts';
-import { createLogger } from '../logger.ts';
-import { TERMINAL_STATES, type RequestState } from '../pipeline/request-state.ts';
-import { parsePolicy } from '../policy.ts';
-import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID } from '../sandbox.ts';
-import { loadSettings, type Settings } from '../settings.ts';
+import { createAppContext } from '../../src/app.ts';
+import { signV3 } from '../../src/http/hubspot-signature.ts';
+import { createLogger } from '../../src/logger.ts';
+import { TERMINAL_STATES, type RequestState } from '../../src/pipeline/request-state.ts';
+import { parsePolicy } from '../../src/policy.ts';
+import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID } from '../../sandbox/index.ts';
+import { loadSettings, type Settings } from '../../src/settings.ts';
 import { hubspotEvent, round, startSimulatorProcess, type SimulatorProcess } from '../bench/support.ts';
 import { chaosContacts, PersonalValueIndex, seededRandom, type ChaosContact } from './contacts.ts';
 import { PrivateRedis, freePort } from './private-redis.ts';
@@ -134,7 +134,7 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
 
     const logs = { lines: 0, piiHits: 0, samples: [] as string[] };
     const spawnService = (role: 'api' | 'worker') => {
-      const child = spawn(process.execPath, [new URL('../cli.ts', import.meta.url).pathname, 'serve', role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [new URL('../../src/cli.ts', import.meta.url).pathname, 'serve', role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
       children.add(child);
       child.once('exit', () => children.delete(child));
       const ready = new Promise<void>((resolve, reject) => {

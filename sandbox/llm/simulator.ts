@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
 import type { Language } from '../../src/policy.ts';
 
 /**

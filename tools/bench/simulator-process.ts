@@ -1,12 +1,12 @@
 // The sandbox simulators in a process of their own, for `draftbridge bench`: they stand in for
 // HubSpot, Microsoft and Azure, whose CPU is not ours to count. Prints the sandbox settings as one
 // JSON line on stdout, then serves until killed. Over IPC (when the parent opened a channel) it
-// reports the simulators' call counts (src/bench/vendor-calls.ts), hands out the calls they saw so the
+// reports the simulators' call counts (tools/bench/vendor-calls.ts), hands out the calls they saw so the
 // floor can replay exactly what the pipeline sent (floor.ts), and for the quota scenarios
-// (src/bench/quota.ts) takes `quota` messages that set the vendors' limits and answers `report`.
-import { loadSettings } from '../settings.ts';
-import { startSandbox } from '../sandbox.ts';
-import type { RecordedRequest } from '../../connectors/simulator-support.ts';
+// (tools/bench/quota.ts) takes `quota` messages that set the vendors' limits and answers `report`.
+import { loadSettings } from '../../src/settings.ts';
+import { startSandbox } from '../../sandbox/index.ts';
+import type { RecordedRequest } from '../../sandbox/support.ts';
 import type { SimulatorCall } from './floor.ts';
 import type { QuotaCommand, QuotaReport } from './quota-protocol.ts';
 import { answerVendorCalls } from './vendor-calls.ts';

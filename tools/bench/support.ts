@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
-import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../redis.ts';
-import { trustSimulatorCa } from '../sandbox.ts';
-import type { AppContext } from '../app.ts';
-import type { Settings } from '../settings.ts';
+import { createRedis, deleteKeysWithPrefix, waitForRedis } from '../../src/redis.ts';
+import { trustSimulatorCa } from '../../sandbox/index.ts';
+import type { AppContext } from '../../src/app.ts';
+import type { Settings } from '../../src/settings.ts';
 
 export { deliver, hubspotEvent, round } from './events.ts';
 

@@ -3,12 +3,12 @@
 // the active draft jobs until every draft is done, and prints one JSON line (InflightResult).
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createAppContext } from '../app.ts';
-import { buildServer } from '../http/server.ts';
-import { createLogger } from '../logger.ts';
-import { prometheusConnectorMetrics } from '../metrics.ts';
-import type { Policy } from '../policy.ts';
-import type { Settings } from '../settings.ts';
+import { createAppContext } from '../../src/app.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { createLogger } from '../../src/logger.ts';
+import { prometheusConnectorMetrics } from '../../src/metrics.ts';
+import type { Policy } from '../../src/policy.ts';
+import type { Settings } from '../../src/settings.ts';
 import type { InflightResult } from './inflight.ts';
 import { deliver, hubspotEvent, round } from './events.ts';
 

@@ -1,25 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startGmailSimulator, type GmailSimulator } from '../connectors/gmail/simulator.ts';
-import { startGraphSimulator, type GraphSimulator } from '../connectors/graph/simulator.ts';
-import { loadOrCreateSimulatorTls, trustSimulatorCa, type SimulatorTls } from '../connectors/graph/tls.ts';
-import { startHubSpotSimulator, type HubSpotSimulator } from '../connectors/hubspot/simulator.ts';
-import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../connectors/llm/simulator.ts';
-import { startOidcSimulator, type OidcSimulator } from '../connectors/oidc/simulator.ts';
+import { startGmailSimulator, type GmailSimulator } from './gmail/simulator.ts';
+import { startGraphSimulator, type GraphSimulator } from './graph/simulator.ts';
+import { loadOrCreateSimulatorTls, trustSimulatorCa, type SimulatorTls } from './tls.ts';
+import { startHubSpotSimulator, type HubSpotSimulator } from './hubspot/simulator.ts';
+import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from './llm/simulator.ts';
+import { startOidcSimulator, type OidcSimulator } from './oidc/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
-import { startSalesforceSimulator, type SalesforceSimulator } from '../connectors/salesforce/simulator.ts';
-import { startDataverseSimulator, type DataverseSimulator } from '../connectors/dynamics/simulator.ts';
-import { SANDBOX_DATAVERSE_ORG_ID, SANDBOX_SALESFORCE_ORG_ID, seedDataverseSandbox, seedSalesforceSandbox } from './sandbox-crm.ts';
+import { startSalesforceSimulator, type SalesforceSimulator } from './salesforce/simulator.ts';
+import { startDataverseSimulator, type DataverseSimulator } from './dynamics/simulator.ts';
+import { SANDBOX_DATAVERSE_ORG_ID, SANDBOX_SALESFORCE_ORG_ID, seedDataverseSandbox, seedSalesforceSandbox } from './crm.ts';
 import { DateTime } from 'luxon';
-import type { Settings } from './settings.ts';
+import type { Settings } from '../src/settings.ts';
 
 /**
  * DRAFTBRIDGE_SANDBOX=1: the three simulators run in-process on loopback, seeded with invented
  * people, and the connectors are pointed at them. The simulator CA is trusted in this process only.
  */
-import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS } from './sandbox-data.ts';
+import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS } from './data.ts';
 
-export * from './sandbox-data.ts';
+export * from './data.ts';
 /** For processes that talk to simulators started elsewhere (the bench). */
 export { trustSimulatorCa };
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { applyTransportFault, CallCounter, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../simulator-support.ts';
+import { applyTransportFault, CallCounter, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
 
 /**
  * A local HubSpot that the real @hubspot/api-client talks to unchanged: CRM v3 and date-based

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
-import { createAppContext } from '../app.ts';
-import { buildServer } from '../http/server.ts';
-import { createLogger } from '../logger.ts';
-import { prometheusConnectorMetrics } from '../metrics.ts';
-import type { Policy } from '../policy.ts';
-import { sharedRateBudget } from '../rate-budget.ts';
-import { isClusterUrl } from '../redis.ts';
-import type { Settings } from '../settings.ts';
+import { createAppContext } from '../../src/app.ts';
+import { buildServer } from '../../src/http/server.ts';
+import { createLogger } from '../../src/logger.ts';
+import { prometheusConnectorMetrics } from '../../src/metrics.ts';
+import type { Policy } from '../../src/policy.ts';
+import { sharedRateBudget } from '../../src/rate-budget.ts';
+import { isClusterUrl } from '../../src/redis.ts';
+import type { Settings } from '../../src/settings.ts';
 import type { QuotaCommand, QuotaReport } from './quota-protocol.ts';
 import { askSimulators, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
 

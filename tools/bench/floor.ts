@@ -1,6 +1,6 @@
 import { Queue, Worker } from 'bullmq';
-import type { QueueName } from '../pipeline/queues.ts';
-import { createRedis } from '../redis.ts';
+import type { QueueName } from '../../src/pipeline/queues.ts';
+import { createRedis } from '../../src/redis.ts';
 import { LatencyLog, paced } from './latency.ts';
 import type { RedisCount } from './support.ts';
 
@@ -17,7 +17,7 @@ import type { RedisCount } from './support.ts';
  * needs a line there.
  */
 
-/** A call a simulator saw (src/bench/simulator-process.ts), enough to send it again. */
+/** A call a simulator saw (tools/bench/simulator-process.ts), enough to send it again. */
 export interface SimulatorCall {
   service: 'hubspot' | 'graph' | 'llm';
   origin: string;

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import type { Fault, FaultInjector, RecordedRequest } from '../../simulator-support.ts';
+import type { Fault, FaultInjector, RecordedRequest } from '../support.ts';
 import type { SimulatorTls } from '../tls.ts';
 
 /** What the simulated tenant holds, shared by the route modules (hooks.ts, messages.ts, subscriptions.ts) and the Entra ID routes. */

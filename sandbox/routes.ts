@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requestStoreFor, type AppContext } from '../app.ts';
-import { SANDBOX_CONTACTS, type Sandbox } from '../sandbox.ts';
-import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from '../sandbox-crm.ts';
+import { requestStoreFor, type AppContext } from '../src/app.ts';
+import { SANDBOX_CONTACTS, type Sandbox } from './index.ts';
+import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from './crm.ts';
 
 /**
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
