@@ -2,7 +2,7 @@ import { createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypt
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
 import { JWT_BEARER_GRANT } from '../../connectors/salesforce/auth.ts';
-import { METADATA_NS, OUTBOUND_NS, parseSoapBody, parseSoapHeader, SOAP_ENV, SOBJECT_NS, soapFault, SoapParseError, xmlEscape } from '../../src/pipeline/soap.ts';
+import { METADATA_NS, OUTBOUND_NS, parseSoapBody, parseSoapHeader, SOAP_ENV, SOBJECT_NS, soapFault, SoapParseError, xmlEscape } from '../../connectors/salesforce/soap.ts';
 
 /**
  * A local Salesforce org that jsforce talks to unchanged: the OAuth token endpoint (client

@@ -1,5 +1,5 @@
 import { errorMessage } from '../errors.ts';
-import { signV3 } from '../http/hubspot-signature.ts';
+import { signV3 } from '../../connectors/hubspot/signature.ts';
 import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../../sandbox/data.ts';
 
 /**

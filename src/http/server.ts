@@ -3,12 +3,12 @@ import { createHmac } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
-import { gmailWebhookRoutes } from './gmail-webhooks.ts';
-import { graphWebhookRoutes } from './graph-webhooks.ts';
-import { hubspotWebhookRoutes } from './hubspot-webhooks.ts';
-import { dynamicsWebhookRoutes } from './dynamics-webhooks.ts';
+import { gmailWebhookRoutes } from '../../connectors/gmail/webhooks.ts';
+import { graphWebhookRoutes } from '../../connectors/graph/webhooks.ts';
+import { hubspotWebhookRoutes } from '../../connectors/hubspot/webhooks.ts';
+import { dynamicsWebhookRoutes } from '../../connectors/dynamics/webhooks.ts';
 import { opsRoutes } from './ops.ts';
-import { salesforceWebhookRoutes } from './salesforce-webhooks.ts';
+import { salesforceWebhookRoutes } from '../../connectors/salesforce/webhooks.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -5,7 +5,7 @@ import type { Logger } from '../logger.ts';
 import type { Settings } from '../settings.ts';
 import { CrmObjectType } from '../crm-fields.ts';
 import { CrmRecordId } from './jobs.ts';
-import type { HubSpotEvent } from './hubspot-events.ts';
+import type { HubSpotEvent } from '../../connectors/hubspot/events.ts';
 import type { Policy } from '../policy.ts';
 
 /**

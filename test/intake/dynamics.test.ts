@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app.ts';
 import { buildServer } from '../../src/http/server.ts';
-import { attributeText, DotNetDate } from '../../src/pipeline/dynamics-events.ts';
+import { attributeText, DotNetDate } from '../../connectors/dynamics/events.ts';
 import { defaultPolicy, testSettings } from '../support/env.ts';
 import { DisposableRedis } from '../support/redis-server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';

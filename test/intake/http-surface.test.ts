@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../src/app.ts';
-import { signV3 } from '../../src/http/hubspot-signature.ts';
+import { signV3 } from '../../connectors/hubspot/signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { defaultPolicy, deletePrefix, testSettings } from '../support/env.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAppContext, type AppContext } from '../../src/app.ts';
-import { signV1, signV2, signV3 } from '../../src/http/hubspot-signature.ts';
+import { signV1, signV2, signV3 } from '../../connectors/hubspot/signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { defaultPolicy, testSettings } from '../support/env.ts';
 import { DisposableRedis } from '../support/redis-server.ts';

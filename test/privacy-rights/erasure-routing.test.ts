@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HubSpotEventBatch } from '../../src/pipeline/hubspot-events.ts';
+import { HubSpotEventBatch } from '../../connectors/hubspot/events.ts';
 import { routeErasureEvents } from '../../src/pipeline/privacy-jobs.ts';
 import { defaultPolicy } from '../support/env.ts';
 

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createPorts } from '../../connectors/index.ts';
 import { RedisRateBudget } from '../../src/rate-budget.ts';
 import { createAppContext, requestStoreFor, type AppContext } from '../../src/app.ts';
-import { signV3 } from '../../src/http/hubspot-signature.ts';
+import { signV3 } from '../../connectors/hubspot/signature.ts';
 import { buildServer } from '../../src/http/server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { prometheusConnectorMetrics } from '../../src/metrics.ts';

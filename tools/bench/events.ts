@@ -1,4 +1,4 @@
-import { signV3 } from '../../src/http/hubspot-signature.ts';
+import { signV3 } from '../../connectors/hubspot/signature.ts';
 import { SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../../sandbox/data.ts';
 
 // Webhook events for the bench and chaos runs; no simulator code, so a measured process that imports

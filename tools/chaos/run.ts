@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { createAppContext } from '../../src/app.ts';
-import { signV3 } from '../../src/http/hubspot-signature.ts';
+import { signV3 } from '../../connectors/hubspot/signature.ts';
 import { createLogger } from '../../src/logger.ts';
 import { TERMINAL_STATES, type RequestState } from '../../src/pipeline/request-state.ts';
 import { parsePolicy } from '../../src/policy.ts';

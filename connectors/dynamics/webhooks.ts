@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { RemoteExecutionContext, routeDataverseContext } from '../pipeline/dynamics-events.ts';
-import { crmIntake } from './crm-intake.ts';
-import { safeEqual } from './hubspot-signature.ts';
+import type { AppContext } from '../../src/app.ts';
+import { RemoteExecutionContext, routeDataverseContext } from './events.ts';
+import { crmIntake } from '../../src/http/crm-intake.ts';
+import { safeEqual } from '../hubspot/signature.ts';
 
 /**
  * POST /webhooks/dynamics: Dataverse webhook deliveries (a service endpoint with a step on

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { CrmFields, CrmObjectType } from '../crm-fields.ts';
-import { matchTrigger, type Policy } from '../policy.ts';
-import type { RoutedEvents } from './hubspot-events.ts';
-import type { CallbackRequest } from './jobs.ts';
+import type { CrmFields, CrmObjectType } from '../../src/crm-fields.ts';
+import { matchTrigger, type Policy } from '../../src/policy.ts';
+import type { RoutedEvents } from '../hubspot/events.ts';
+import type { CallbackRequest } from '../../src/pipeline/jobs.ts';
 import { parseSoapBody, SoapParseError } from './soap.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import type { CrmFields } from '../crm-fields.ts';
-import { matchTrigger, type Policy } from '../policy.ts';
-import type { CallbackRequest } from './jobs.ts';
+import type { CrmFields } from '../../src/crm-fields.ts';
+import { matchTrigger, type Policy } from '../../src/policy.ts';
+import type { CallbackRequest } from '../../src/pipeline/jobs.ts';
 
 /**
  * What HubSpot posts: app webhooks (a batch of events) and workflow "Send a webhook" actions (the

@@ -1,15 +1,15 @@
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../../src/errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { webhookDeliveries, webhookEvents } from '../metrics.ts';
-import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDelivery } from '../pipeline/hubspot-events.ts';
-import { enqueueCallbackRequests } from '../pipeline/intake.ts';
-import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
-import { inSpan } from '../telemetry.ts';
-import { issuePath } from '../issue-path.ts';
-import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../pipeline/privacy-jobs.ts';
-import { safeEqual, verifyHubSpotSignature } from './hubspot-signature.ts';
+import type { AppContext } from '../../src/app.ts';
+import { webhookDeliveries, webhookEvents } from '../../src/metrics.ts';
+import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDelivery } from './events.ts';
+import { enqueueCallbackRequests } from '../../src/pipeline/intake.ts';
+import type { CallbackRequest, TriggerSource } from '../../src/pipeline/jobs.ts';
+import { inSpan } from '../../src/telemetry.ts';
+import { issuePath } from '../../src/issue-path.ts';
+import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../../src/pipeline/privacy-jobs.ts';
+import { safeEqual, verifyHubSpotSignature } from './signature.ts';
 
 /**
  * POST /webhooks/hubspot (app subscriptions, v3 signature) and POST /webhooks/hubspot/workflow

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { webhookDeliveries } from '../metrics.ts';
-import type { MailEvent } from '../pipeline/jobs.ts';
-import { issuePath } from '../issue-path.ts';
-import { safeEqual } from './hubspot-signature.ts';
-import { inSpan, traceCarrier } from '../telemetry.ts';
+import type { AppContext } from '../../src/app.ts';
+import { webhookDeliveries } from '../../src/metrics.ts';
+import type { MailEvent } from '../../src/pipeline/jobs.ts';
+import { issuePath } from '../../src/issue-path.ts';
+import { safeEqual } from '../hubspot/signature.ts';
+import { inSpan, traceCarrier } from '../../src/telemetry.ts';
 
 /**
  * POST /webhooks/graph: Microsoft Graph change and lifecycle notifications. The validation handshake

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { parseOutboundMessage, routeOutboundMessage, sameOrg } from '../pipeline/salesforce-events.ts';
-import { notificationsAck, soapFault } from '../pipeline/soap.ts';
-import { crmIntake } from './crm-intake.ts';
+import type { AppContext } from '../../src/app.ts';
+import { parseOutboundMessage, routeOutboundMessage, sameOrg } from './events.ts';
+import { notificationsAck, soapFault } from './soap.ts';
+import { crmIntake } from '../../src/http/crm-intake.ts';
 
 /**
  * POST /webhooks/salesforce: Outbound Messages from a Flow (SOAP 1.1). Answered with the

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { OAuth2Client } from 'google-auth-library';
 import { z } from 'zod';
-import type { AppContext } from '../app.ts';
-import { webhookDeliveries } from '../metrics.ts';
-import type { GmailPush } from '../pipeline/jobs.ts';
-import { gmailWatchKey, mailboxRef } from '../mailbox-ref.ts';
+import type { AppContext } from '../../src/app.ts';
+import { webhookDeliveries } from '../../src/metrics.ts';
+import type { GmailPush } from '../../src/pipeline/jobs.ts';
+import { gmailWatchKey, mailboxRef } from '../../src/mailbox-ref.ts';
 
 /**
  * POST /webhooks/gmail: Gmail's changes through a Pub/Sub push subscription with OIDC
