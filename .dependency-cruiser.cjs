@@ -7,7 +7,10 @@
  *         → privacy, audit, scheduling (src/privacy/, src/audit/, src/scheduling/)
  *           → base (src/ports.ts, policy, settings, crm-fields, errors, keys, redis, rate-budget, logger, metrics)
  *
- * Connectors (connectors/) implement the ports: they see only the base contracts, never the core.
+ * Connectors (connectors/<vendor>/) are one home per vendor. Their adapters implement the ports and see
+ * only the base contracts. Their intake edge (events.ts: the vendor's format to neutral routed events;
+ * webhooks.ts: its Fastify route; signature.ts, soap.ts) uses the core's one intake path and the job
+ * schemas, and only the HTTP server's route table registers it.
  * The product (src/, connectors/, workers/) never loads sandbox/ or tools/; only the command line does
  * (the sandbox loader in sandbox mode, the demo's seed data, the tools on their own commands).
  */
@@ -19,6 +22,8 @@ const WORKERS = '^workers/';
 const COMPOSITION = '^src/app[.]ts$';
 const CLI = '^src/(cli[.]ts$|cli/)';
 const CONNECTORS = '^connectors/';
+const VENDOR_EDGES = '^connectors/[^/]+/(events|webhooks|signature|soap)[.]ts$';
+const INTAKE_API = '^src/(http/crm-intake|pipeline/jobs|pipeline/privacy-jobs|app|metrics|telemetry|issue-path|crm-fields)[.]ts$';
 const SANDBOX = '^sandbox/';
 const TOOLS = '^tools/';
 
@@ -59,15 +64,29 @@ module.exports = {
       name: 'core-does-not-know-connectors',
       severity: 'error',
       comment: 'Only the command line, the sandbox and tests pick the concrete connectors.',
-      from: { path: `${BASE}|${PRIVACY_AUDIT}|${PIPELINE}|${HTTP}|${WORKERS}|^src/app[.]ts$` },
+      from: { path: `${BASE}|${PRIVACY_AUDIT}|${PIPELINE}|${HTTP}|${WORKERS}|^src/app[.]ts$`, pathNot: '^src/http/server[.]ts$' },
       to: { path: CONNECTORS },
+    },
+    {
+      name: 'server-registers-only-vendor-routes',
+      severity: 'error',
+      comment: "The HTTP server's route table registers each vendor's webhook plugin, nothing else of a connector.",
+      from: { path: '^src/http/server[.]ts$' },
+      to: { path: CONNECTORS, pathNot: '^connectors/[^/]+/webhooks[.]ts$' },
     },
     {
       name: 'connectors-see-only-contracts',
       severity: 'error',
-      comment: 'A connector implements a port with options and a metrics sink; it never reaches into the core.',
-      from: { path: CONNECTORS },
+      comment: 'An adapter implements a port with options and a metrics sink; it never reaches into the core.',
+      from: { path: CONNECTORS, pathNot: VENDOR_EDGES },
       to: { path: '^(src|workers)/', pathNot: '^src/(ports|errors|policy|settings|logger|gmail-key|mailbox-ref)[.]ts$' },
+    },
+    {
+      name: 'vendor-edges-see-the-intake-path',
+      severity: 'error',
+      comment: 'A webhook route hands neutral routed events to the one intake path; it never drives a stage itself.',
+      from: { path: VENDOR_EDGES },
+      to: { path: '^(src|workers)/', pathNot: `^src/(ports|errors|policy|settings|logger|gmail-key|mailbox-ref)[.]ts$|${INTAKE_API}` },
     },
     {
       name: 'product-without-test-doubles-or-tools',

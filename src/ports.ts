@@ -5,8 +5,10 @@ import type { Provider } from './errors.ts';
 import { Language, type LlmRoute } from './policy.ts';
 
 /**
- * The interfaces the core depends on. Connectors in connectors/<system>/ implement them; adding
- * Salesforce or Gmail later means a new connector, nothing in src/ changes.
+ * The interfaces the core depends on. Connectors in connectors/<system>/ implement them. Adding a
+ * system means a new connector folder (adapter, event parsing, webhook route) and its simulator in
+ * sandbox/; in src/ only the settings it needs, the choice in connectors/index.ts's caller (the CLI)
+ * and, for a webhook, one line in the HTTP server's route table.
  */
 
 // ---------- CRM ----------

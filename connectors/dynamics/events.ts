@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import type { CrmFields, CrmObjectType } from '../../src/crm-fields.ts';
 import { matchTrigger, type Policy } from '../../src/policy.ts';
-import type { RoutedEvents } from '../hubspot/events.ts';
-import type { CallbackRequest } from '../../src/pipeline/jobs.ts';
+import type { CallbackRequest, RoutedEvents } from '../../src/pipeline/jobs.ts';
 
 /**
  * Dataverse webhooks: a step registered on Create/Update of contact or lead posts the

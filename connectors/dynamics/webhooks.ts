@@ -62,8 +62,8 @@ export async function dynamicsWebhookRoutes(app: FastifyInstance, opts: { ctx: A
       const first = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
       return reject(request, reply, 400, 'rejected_shape', `not a RemoteExecutionContext: ${first.join('; ')}`);
     }
-    const { requests, ignored } = routeDataverseContext(parsed.data, ctx.policy, (t) => ctx.crm.fields(t), q);
-    const outcome = await intake.enqueue(request, requests, ignored);
+    const routed = routeDataverseContext(parsed.data, ctx.policy, (t) => ctx.crm.fields(t), q);
+    const outcome = await intake.enqueue(request, routed);
     if (outcome === 'unavailable') return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
     return reply.code(204).send();
   });

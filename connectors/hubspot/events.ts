@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { CrmFields } from '../../src/crm-fields.ts';
 import { matchTrigger, type Policy } from '../../src/policy.ts';
-import type { CallbackRequest } from '../../src/pipeline/jobs.ts';
+import type { CallbackRequest, ErasureRequest, RoutedEvents } from '../../src/pipeline/jobs.ts';
 
 /**
  * What HubSpot posts: app webhooks (a batch of events) and workflow "Send a webhook" actions (the
@@ -36,11 +36,6 @@ function normalisedType(event: HubSpotEvent): string {
     return `contact.${event.subscriptionType.slice('object.'.length)}`;
   }
   return event.subscriptionType;
-}
-
-export interface RoutedEvents {
-  requests: CallbackRequest[];
-  ignored: number;
 }
 
 /** Maps a parsed batch to requests; events matching no trigger are counted as ignored. */
@@ -142,4 +137,16 @@ export function routeWorkflowDelivery(
       receivedAt,
     },
   };
+}
+
+/** HubSpot events that ask for an erasure; job ids dedupe redeliveries like callback requests. */
+export function routeErasureEvents(events: HubSpotEvent[], policy: Policy): ErasureRequest[] {
+  const out: ErasureRequest[] = [];
+  for (const event of events) {
+    const type = event.subscriptionType.startsWith('object.') && event.objectTypeId === '0-1' ? `contact.${event.subscriptionType.slice('object.'.length)}` : event.subscriptionType;
+    const trigger = type === 'contact.privacyDeletion' ? 'crm.privacyDeletion' : type === 'contact.deletion' && policy.privacy.eraseOnContactDeletion ? 'crm.deletion' : undefined;
+    if (!trigger) continue;
+    out.push({ jobId: `erase-hs-${event.portalId}-${event.eventId}-${event.objectId}`, job: { kind: 'erasure', objectType: 'contact', recordId: String(event.objectId), trigger } });
+  }
+  return out;
 }

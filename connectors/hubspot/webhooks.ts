@@ -1,14 +1,11 @@
-import { errorMessage } from '../../src/errors.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app.ts';
-import { webhookDeliveries, webhookEvents } from '../../src/metrics.ts';
-import { HubSpotEventBatch, routeAppEvents, routeWorkflowDelivery, WorkflowDelivery } from './events.ts';
-import { enqueueCallbackRequests } from '../../src/pipeline/intake.ts';
-import type { CallbackRequest, TriggerSource } from '../../src/pipeline/jobs.ts';
-import { inSpan } from '../../src/telemetry.ts';
+import { crmIntake, type IntakeOutcome } from '../../src/http/crm-intake.ts';
+import { HubSpotEventBatch, routeAppEvents, routeErasureEvents, routeWorkflowDelivery, WorkflowDelivery } from './events.ts';
+import type { RoutedEvents, TriggerSource } from '../../src/pipeline/jobs.ts';
 import { issuePath } from '../../src/issue-path.ts';
-import { closePrivacyQueue, enqueueErasures, routeErasureEvents, type ErasureRequest } from '../../src/pipeline/privacy-jobs.ts';
+import { closePrivacyQueue } from '../../src/pipeline/privacy-jobs.ts';
 import { safeEqual, verifyHubSpotSignature } from './signature.ts';
 
 /**
@@ -18,9 +15,9 @@ import { safeEqual, verifyHubSpotSignature } from './signature.ts';
  */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
-const WorkflowQuery = z.object({ flow: z.string().optional(), portalId: z.string().optional() });
+type HubSpotSource = Extract<TriggerSource, `hubspot.${string}`>;
 
-type Outcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected_signature' | 'rejected_shape' | 'rejected_size' | 'unavailable';
+const WorkflowQuery = z.object({ flow: z.string().optional(), portalId: z.string().optional() });
 
 export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
@@ -30,29 +27,16 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
 
-  const record = async (
-    request: FastifyRequest,
-    source: TriggerSource,
-    outcome: Outcome,
-    details: Record<string, string | number | boolean | null> = {},
-  ) => {
-    webhookDeliveries.inc({ source, outcome });
-    try {
-      await ctx.audit.append({ type: `webhook.${outcome}`, actor: source, outcome, requestId: null, details: { httpRequestId: request.id, ...details } });
-    } catch (err) {
-      // Redis is down (that is usually why we are here): the log line is the record.
-      request.log.error({ outcome, err: { message: errorMessage(err) } }, 'audit write failed for webhook delivery');
-    }
-  };
+  const intake = { 'hubspot.app': crmIntake(ctx, 'hubspot.app'), 'hubspot.workflow': crmIntake(ctx, 'hubspot.workflow') };
 
   // The audit event gets a code, never the message: messages may quote what the sender sent.
-  const reject = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, status: number, outcome: Outcome, code: string, message: string) => {
-    await record(request, source, outcome, { status, code });
+  const reject = async (request: FastifyRequest, reply: FastifyReply, source: HubSpotSource, status: number, outcome: IntakeOutcome, code: string, message: string) => {
+    await intake[source].record(request, outcome, { status, code });
     return reply.code(status).send({ error: message });
   };
 
   app.setErrorHandler(async (error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    const source: TriggerSource = request.url.startsWith('/webhooks/hubspot/workflow') ? 'hubspot.workflow' : 'hubspot.app';
+    const source: HubSpotSource = request.url.startsWith('/webhooks/hubspot/workflow') ? 'hubspot.workflow' : 'hubspot.app';
     if (error.statusCode === 413) return reject(request, reply, source, 413, 'rejected_size', 'body_too_large', 'body larger than 1 MB');
     if (error.statusCode && error.statusCode < 500) return reject(request, reply, source, error.statusCode, 'rejected_shape', 'unreadable_request', error.message);
     request.log.error({ err: { message: error.message, code: error.code } }, 'webhook handler failed');
@@ -61,26 +45,9 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   const publicUri = (request: FastifyRequest) => `${ctx.settings.publicUrl}${request.url}`;
 
-  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: TriggerSource, requests: CallbackRequest[], ignored: number, erasures: ErasureRequest[] = []) => {
-    let result;
-    try {
-      const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
-      result = await inSpan(`webhook ${source}`, 'server', traceparent, { 'draftbridge.source': source, 'draftbridge.events': requests.length }, () => enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests));
-      // GDPR deletions in the CRM become erasure jobs (the events matched no trigger: not ignored after all).
-      ignored -= await enqueueErasures(ctx, erasures);
-    } catch (err) {
-      request.log.warn({ err: { message: errorMessage(err) } }, 'cannot enqueue webhook jobs; asking the sender to retry');
-      await record(request, source, 'unavailable', { events: requests.length });
-      return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
-    }
-    webhookEvents.inc({ source, outcome: 'enqueued' }, result.enqueued.length);
-    webhookEvents.inc({ source, outcome: 'duplicate' }, result.duplicates.length);
-    webhookEvents.inc({ source, outcome: 'ignored' }, ignored);
-    const outcome: Outcome = result.enqueued.length > 0 || erasures.length > 0 ? 'accepted' : result.duplicates.length > 0 ? 'duplicate' : 'ignored';
-    await record(request, source, outcome, { enqueued: result.enqueued.length, duplicates: result.duplicates.length, ignored, ...(erasures.length > 0 ? { erasures: erasures.length } : {}) });
-    for (const r of result.enqueued) {
-      request.log.info({ requestId: r.requestId, flow: r.flow }, 'callback request enqueued');
-    }
+  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: HubSpotSource, routed: RoutedEvents) => {
+    const outcome = await intake[source].enqueue(request, routed);
+    if (outcome === 'unavailable') return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
     return reply.code(204).send();
   };
 
@@ -94,8 +61,8 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
     const parsed = parseJson(body, HubSpotEventBatch);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
-    const { requests, ignored } = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
-    return enqueue(request, reply, source, requests, ignored, routeErasureEvents(parsed.value, ctx.policy));
+    const routed = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
+    return enqueue(request, reply, source, { ...routed, erasures: routeErasureEvents(parsed.value, ctx.policy) });
   });
 
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
@@ -109,8 +76,8 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     const query = WorkflowQuery.safeParse(request.query);
     const routing = routeWorkflowDelivery(parsed.value, body, ctx.policy, ctx.crm.fields('contact'), query.success ? query.data : {});
     if (routing.kind === 'invalid') return reject(request, reply, source, 400, 'rejected_shape', 'invalid_delivery', routing.reason);
-    if (routing.kind === 'ignored') return enqueue(request, reply, source, [], 1);
-    return enqueue(request, reply, source, [routing.request], 0);
+    if (routing.kind === 'ignored') return enqueue(request, reply, source, { requests: [], ignored: 1 });
+    return enqueue(request, reply, source, { requests: [routing.request], ignored: 0 });
   });
 }
 

@@ -44,8 +44,8 @@ export async function salesforceWebhookRoutes(app: FastifyInstance, opts: { ctx:
     if (!sameOrg(parsed.message.OrganizationId, expectedOrg)) return fault(request, reply, 403, 'rejected_signature', 'OrganizationId is not the configured org');
 
     const query = Query.safeParse(request.query);
-    const { requests, ignored } = routeOutboundMessage(parsed.message, ctx.policy, (t) => ctx.crm.fields(t), query.success ? query.data : {});
-    const outcome = await intake.enqueue(request, requests, ignored);
+    const routed = routeOutboundMessage(parsed.message, ctx.policy, (t) => ctx.crm.fields(t), query.success ? query.data : {});
+    const outcome = await intake.enqueue(request, routed);
     if (outcome === 'unavailable') return reply.code(503).header('retry-after', '30').type('text/xml; charset=utf-8').send(soapFault('soapenv:Server', 'queue unavailable, retry later'));
     return reply.code(200).type('text/xml; charset=utf-8').send(notificationsAck(true));
   });

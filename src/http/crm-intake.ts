@@ -1,42 +1,83 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../app.ts';
+import { errorMessage } from '../errors.ts';
 import { webhookDeliveries, webhookEvents } from '../metrics.ts';
 import { enqueueCallbackRequests } from '../pipeline/intake.ts';
-import type { CallbackRequest, TriggerSource } from '../pipeline/jobs.ts';
+import type { RoutedEvents, TriggerSource } from '../pipeline/jobs.ts';
+import { enqueueErasures } from '../pipeline/privacy-jobs.ts';
+import { inSpan } from '../telemetry.ts';
 
 /**
- * What every CRM intake route does once it has verified and parsed a delivery: count and audit the
- * outcome (ids and counts only) and put the requests into the intake queue through the same path as
- * HubSpot's. The route turns the result into its CRM's answer (204, a SOAP Ack, 503 to get a retry).
+ * The one intake path of every CRM's webhook route (connectors/<crm>/webhooks.ts). The route verifies
+ * and parses a delivery into neutral routed events; this counts and audits the outcome (ids and counts
+ * only), opens the tracing span, and puts the callback requests into the intake queue and the erasures
+ * into the privacy queue. The route turns the result into its CRM's answer (204, a SOAP Ack, 503 to get
+ * a retry).
  */
-export type IntakeOutcome = 'accepted' | 'duplicate' | 'ignored' | 'rejected_signature' | 'rejected_shape' | 'rejected_size' | 'unavailable';
+export type IntakeOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'ignored'
+  | 'rejected_signature'
+  | 'rejected_shape'
+  | 'rejected_size'
+  | 'unavailable';
 
-export function crmIntake(ctx: AppContext, source: TriggerSource) {
-  const record = async (request: FastifyRequest, outcome: IntakeOutcome, details: Record<string, string | number | boolean | null> = {}) => {
+type AuditDetails = Record<string, string | number | boolean | null>;
+
+export interface CrmIntake {
+  record(request: FastifyRequest, outcome: IntakeOutcome, details?: AuditDetails): Promise<void>;
+  /** 'unavailable' when Redis cannot take the jobs (the CRM must retry); otherwise what happened. */
+  enqueue(request: FastifyRequest, routed: RoutedEvents): Promise<'unavailable' | 'accepted' | 'duplicate' | 'ignored'>;
+}
+
+export function crmIntake(ctx: AppContext, source: TriggerSource): CrmIntake {
+  const record = async (request: FastifyRequest, outcome: IntakeOutcome, details: AuditDetails = {}) => {
     webhookDeliveries.inc({ source, outcome });
     try {
-      await ctx.audit.append({ type: `webhook.${outcome}`, actor: source, outcome, requestId: null, details: { httpRequestId: request.id, ...details } });
+      await ctx.audit.append({
+        type: `webhook.${outcome}`,
+        actor: source,
+        outcome,
+        requestId: null,
+        details: { httpRequestId: request.id, ...details },
+      });
     } catch (err) {
       // Redis is down (that is usually why we are here): the log line is the record.
-      request.log.error({ outcome, err: { message: (err as Error).message } }, 'audit write failed for webhook delivery');
+      request.log.error({ outcome, err: { message: errorMessage(err) } }, 'audit write failed for webhook delivery');
     }
   };
 
-  /** 'unavailable' when Redis cannot take the jobs (the CRM must retry); otherwise what happened. */
-  const enqueue = async (request: FastifyRequest, requests: CallbackRequest[], ignored: number): Promise<'unavailable' | 'accepted' | 'duplicate' | 'ignored'> => {
+  const enqueue: CrmIntake['enqueue'] = async (request, { requests, ignored, erasures = [] }) => {
     let result;
     try {
-      result = await enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests);
+      const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+      const attributes = { 'draftbridge.source': source, 'draftbridge.events': requests.length };
+      result = await inSpan(`webhook ${source}`, 'server', traceparent, attributes, () =>
+        enqueueCallbackRequests(ctx.redis, ctx.queues.intake, requests),
+      );
+      // Deletions in the CRM become erasure jobs (the events matched no trigger: not ignored after all).
+      ignored -= await enqueueErasures(ctx, erasures);
     } catch (err) {
-      request.log.warn({ err: { message: (err as Error).message } }, 'cannot enqueue webhook jobs; asking the sender to retry');
+      request.log.warn({ err: { message: errorMessage(err) } }, 'cannot enqueue webhook jobs; asking the sender to retry');
       await record(request, 'unavailable', { events: requests.length });
       return 'unavailable';
     }
     webhookEvents.inc({ source, outcome: 'enqueued' }, result.enqueued.length);
     webhookEvents.inc({ source, outcome: 'duplicate' }, result.duplicates.length);
     webhookEvents.inc({ source, outcome: 'ignored' }, ignored);
-    const outcome = result.enqueued.length > 0 ? 'accepted' : result.duplicates.length > 0 ? 'duplicate' : 'ignored';
-    await record(request, outcome, { enqueued: result.enqueued.length, duplicates: result.duplicates.length, ignored });
+    const outcome =
+      result.enqueued.length > 0 || erasures.length > 0
+        ? 'accepted'
+        : result.duplicates.length > 0
+          ? 'duplicate'
+          : 'ignored';
+    await record(request, outcome, {
+      enqueued: result.enqueued.length,
+      duplicates: result.duplicates.length,
+      ignored,
+      ...(erasures.length > 0 ? { erasures: erasures.length } : {}),
+    });
     for (const r of result.enqueued) request.log.info({ requestId: r.requestId, flow: r.flow }, 'callback request enqueued');
     return outcome;
   };

@@ -67,3 +67,27 @@ export const GmailPush = z.object({
   trace: TraceParent.optional(),
 });
 export type GmailPush = z.infer<typeof GmailPush>;
+
+/** privacy: erase one CRM record's data (a GDPR deletion in the CRM, or a plain one where policy says so). */
+export const ErasureJob = z.object({
+  kind: z.literal('erasure'),
+  objectType: CrmObjectType,
+  recordId: CrmRecordId,
+  /** What asked for it: the CRM's GDPR deletion or a plain record deletion. */
+  trigger: z.enum(['crm.privacyDeletion', 'crm.deletion']),
+});
+export type ErasureJob = z.infer<typeof ErasureJob>;
+
+/** An erasure job with the id that dedupes redeliveries of the CRM event. */
+export interface ErasureRequest {
+  jobId: string;
+  job: ErasureJob;
+}
+
+/** What a CRM webhook route hands to the one intake path: the requests, how many events matched no
+ * trigger, and the erasures the CRM asked for. */
+export interface RoutedEvents {
+  requests: CallbackRequest[];
+  ignored: number;
+  erasures?: ErasureRequest[];
+}

@@ -3,9 +3,7 @@ import { z } from 'zod';
 import type { RedisClient as Redis } from '../redis.ts';
 import type { Logger } from '../logger.ts';
 import type { Settings } from '../settings.ts';
-import { CrmObjectType } from '../crm-fields.ts';
-import { CrmRecordId } from './jobs.ts';
-import type { HubSpotEvent } from '../../connectors/hubspot/events.ts';
+import { ErasureJob, type ErasureRequest } from './jobs.ts';
 import type { Policy } from '../policy.ts';
 
 /**
@@ -16,14 +14,6 @@ import type { Policy } from '../policy.ts';
 export const PRIVACY_QUEUE = 'privacy';
 export const RETENTION_SCHEDULER = 'retention-sweep';
 
-export const ErasureJob = z.object({
-  kind: z.literal('erasure'),
-  objectType: CrmObjectType,
-  recordId: CrmRecordId,
-  /** What asked for it: the CRM's GDPR deletion or a plain record deletion. */
-  trigger: z.enum(['crm.privacyDeletion', 'crm.deletion']),
-});
-export type ErasureJob = z.infer<typeof ErasureJob>;
 
 export const RetentionJob = z.object({ kind: z.literal('retention'), dryRun: z.boolean().default(false) });
 export type RetentionJob = z.infer<typeof RetentionJob>;
@@ -73,22 +63,7 @@ export async function closePrivacyQueue(ctx: PrivacyQueueContext): Promise<void>
   await q?.close();
 }
 
-export interface ErasureRequest {
-  jobId: string;
-  job: ErasureJob;
-}
 
-/** HubSpot events that ask for an erasure; job ids dedupe redeliveries like callback requests. */
-export function routeErasureEvents(events: HubSpotEvent[], policy: Policy): ErasureRequest[] {
-  const out: ErasureRequest[] = [];
-  for (const event of events) {
-    const type = event.subscriptionType.startsWith('object.') && event.objectTypeId === '0-1' ? `contact.${event.subscriptionType.slice('object.'.length)}` : event.subscriptionType;
-    const trigger = type === 'contact.privacyDeletion' ? 'crm.privacyDeletion' : type === 'contact.deletion' && policy.privacy.eraseOnContactDeletion ? 'crm.deletion' : undefined;
-    if (!trigger) continue;
-    out.push({ jobId: `erase-hs-${event.portalId}-${event.eventId}-${event.objectId}`, job: { kind: 'erasure', objectType: 'contact', recordId: String(event.objectId), trigger } });
-  }
-  return out;
-}
 
 export async function enqueueErasures(ctx: PrivacyQueueContext, erasures: ErasureRequest[]): Promise<number> {
   if (erasures.length === 0) return 0;

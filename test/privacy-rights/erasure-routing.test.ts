@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HubSpotEventBatch } from '../../connectors/hubspot/events.ts';
-import { routeErasureEvents } from '../../src/pipeline/privacy-jobs.ts';
+import { routeErasureEvents } from '../../connectors/hubspot/events.ts';
 import { defaultPolicy } from '../support/env.ts';
 
 const events = HubSpotEventBatch.parse([
