@@ -3,6 +3,10 @@ import type { MailApp, PipelineDeps } from '../deps.ts';
 import type { Language } from '../../policy.ts';
 import { renderSlot } from '../../scheduling/render.ts';
 import { fill, type Wording } from '../prompts.ts';
+import { StageJob } from '../jobs.ts';
+import type { StageDefinition } from '../stage-runner.ts';
+import type { Policy } from '../../policy.ts';
+import type { CrmPort } from '../../ports.ts';
 
 /**
  * Stage 4 (crm-sync): a note on the contact saying what happened (never the e-mail body) and
@@ -93,4 +97,22 @@ function replyNote(record: RequestRecord, at: Date, wording: Wording['crm_notes'
 /** `2026-03-02 09:15 UTC`: minute precision is what the rep needs. */
 function utcMinute(at: Date): string {
   return `${at.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+}
+
+/** crm-sync: note on the contact and draftbridge_status, once per request. */
+export function crmSyncStage(_policy: Policy, crm: Pick<CrmPort, 'batchesCalls'>): StageDefinition<'crm-sync'> {
+  return {
+    queue: 'crm-sync',
+    // Mostly waiting on the CRM. Where writes are batched (HubSpot), as many jobs at once as one batch
+    // call takes (100), so their notes and status updates go out as one batch call each; elsewhere 16
+    // jobs, one write at a time each, stay well under a per-user limit such as Dataverse's 52
+    // concurrent requests.
+    // No queue limiter: every HubSpot call is booked in the portal's shared budget.
+    concurrency: crm.batchesCalls ? 100 : 16,
+    run: async (deps, job) => {
+      const data = StageJob.parse(job.data);
+      await syncCrm(deps, data.requestId, data.event);
+      return 'done';
+    },
+  };
 }

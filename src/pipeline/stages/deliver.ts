@@ -3,6 +3,9 @@ import type { PipelineDeps } from '../deps.ts';
 import { EditTracker } from '../edit-tracking.ts';
 import { settle } from '../settled.ts';
 import { VaultDraft, VaultOwner } from '../vault-sections.ts';
+import { StageJob } from '../jobs.ts';
+import { isFirstAttempt, type StageDefinition } from '../stage-runner.ts';
+import type { Policy } from '../../policy.ts';
 
 /**
  * Stage 3 (deliver): `review` puts the draft into the owner's mailbox; `auto` (only for flows the
@@ -65,4 +68,14 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
   }
   await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null } }, { messageId: ref.id }, record);
   return 'next';
+}
+
+/** deliver: the draft into the owner's Outlook (review) or sent via Graph (auto), exactly once. */
+export function deliverStage(policy: Policy): StageDefinition<'deliver'> {
+  return {
+    queue: 'deliver',
+    // Graph allows 4 concurrent requests per mailbox; the connector enforces it per mailbox.
+    concurrency: policy.limits.graph.mailboxConcurrency,
+    run: (deps, job) => deliverDraft(deps, StageJob.parse(job.data).requestId, { firstAttempt: isFirstAttempt(job) }),
+  };
 }

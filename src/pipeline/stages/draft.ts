@@ -9,6 +9,9 @@ import { fill, pickLanguage } from '../prompts.ts';
 import { offerSlots } from '../slot-offer.ts';
 import { settle } from '../settled.ts';
 import { VaultContact, VaultOwner, type VaultDraft, type VaultSlots } from '../vault-sections.ts';
+import { StageJob } from '../jobs.ts';
+import type { StageDefinition } from '../stage-runner.ts';
+import type { Policy } from '../../policy.ts';
 
 /**
  * Stage 2 (draft): plan (special categories, route, salutation, pseudonymised prompt), ask the LLM
@@ -84,4 +87,14 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   );
   recordDraftPath(llm.path);
   return 'next';
+}
+
+/** draft: pseudonymise, classify, prompt the LLM, re-identify locally (or fall back to the template). */
+export function draftStage(policy: Policy): StageDefinition<'draft'> {
+  return {
+    queue: 'draft',
+    // Many drafts wait on the model at once; the LLM connector books each call in the shared quota.
+    concurrency: policy.limits.llm.draftConcurrency,
+    run: (deps, job, lastAttempt) => composeDraft(deps, StageJob.parse(job.data).requestId, lastAttempt),
+  };
 }

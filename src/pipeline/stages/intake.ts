@@ -1,7 +1,10 @@
-import type { CallbackRequest } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { settle } from '../settled.ts';
 import type { VaultContact, VaultOwner } from '../vault-sections.ts';
+import { CallbackRequest } from '../jobs.ts';
+import type { StageDefinition } from '../stage-runner.ts';
+import type { Policy } from '../../policy.ts';
+import type { CrmPort } from '../../ports.ts';
 
 /**
  * Stage 1 (intake): open the request, honour the suppression list and the CRM opt-out, read only the
@@ -78,4 +81,16 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
 
 function isTrue(value: string | null | undefined): boolean {
   return value !== null && value !== undefined && /^(true|1|yes|ja)$/i.test(value.trim());
+}
+
+/** intake: CRM event → request record, minimal contact fields and owner mailbox in the vault. */
+export function intakeStage(_policy: Policy, crm: Pick<CrmPort, 'batchesCalls'>): StageDefinition<'intake'> {
+  return {
+    queue: 'intake',
+    // Where contact reads go out as one batch call for the jobs waiting at once (HubSpot), a burst held
+    // back by the portal's budget costs a call per 32 requests, not per 8. No queue limiter: every
+    // HubSpot call is booked in the portal's shared budget (the connector).
+    concurrency: crm.batchesCalls ? 32 : 8,
+    run: (deps, job) => fetchContact(deps, CallbackRequest.parse(job.data)),
+  };
 }

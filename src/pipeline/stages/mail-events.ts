@@ -1,10 +1,11 @@
-import type { MailEvent } from '../jobs.ts';
 import type { PipelineDeps } from '../deps.ts';
 import type { MailboxChange } from '../../ports.ts';
 import { traceCarrier } from '../../telemetry.ts';
 import { bookFromReply } from '../booking.ts';
 import { EditTracker } from '../edit-tracking.ts';
 import { releaseHolds } from '../slot-offer.ts';
+import { GmailPush, MailEvent } from '../jobs.ts';
+import type { StageDefinition } from '../stage-runner.ts';
 
 /**
  * The mailbox is where the reviewer decides: sending the draft is the approval, deleting it the
@@ -86,4 +87,31 @@ async function resync(deps: TrackMailDeps, subscriptionId: string): Promise<void
   for (const m of messages) {
     if (!m.removed) await trackMail(deps, { subscriptionId, changeType: 'created', messageId: m.id, receivedAt: Date.now() });
   }
+}
+
+/**
+ * mail-events: the mailbox's approval (sent), rejection (deleted) and the lead's reply. Graph
+ * notifications go through trackMail; Gmail pushes (`gmail-push`) through the Gmail watch's
+ * history reading. Renewals: Graph subscriptions hourly, Gmail watches daily.
+ */
+export const RENEW_SUBSCRIPTIONS = 'renew-subscriptions';
+export const GMAIL_PUSH = 'gmail-push';
+export const RENEW_GMAIL_WATCH = 'renew-gmail-watch';
+
+export function mailEventsStage(): StageDefinition<'mail-events'> {
+  return {
+    queue: 'mail-events',
+    concurrency: 4,
+    run: async (deps, job) => {
+      if (job.name === RENEW_SUBSCRIPTIONS) await deps.watch?.renewDue();
+      else if (job.name === RENEW_GMAIL_WATCH) await deps.history?.renewAll();
+      else if (job.name === GMAIL_PUSH) {
+        const gmail = deps.history;
+        if (!gmail) return 'done';
+        const push = GmailPush.parse(job.data);
+        for (const change of await gmail.changes(push.mailboxRef, push.historyId)) await applyMailboxChange(deps, change, 'gmail');
+      } else await trackMail(deps, MailEvent.parse(job.data));
+      return 'done';
+    },
+  };
 }
