@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { errorMessage } from './errors.ts';
 import { createHash } from 'node:crypto';
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
@@ -189,6 +190,11 @@ export class RedisScript {
   constructor(lua: string) {
     this.lua = lua;
     this.sha = createHash('sha1').update(lua).digest('hex');
+  }
+
+  /** A script kept in its own .lua file beside the module (its KEYS and ARGV described at its top). */
+  static fromFile(url: URL): RedisScript {
+    return new RedisScript(readFileSync(url, 'utf8'));
   }
 
   async run(redis: RedisClient, keys: string[], args: (string | number)[]): Promise<unknown> {

@@ -14,15 +14,7 @@ import { RedisScript } from '../redis.ts';
 
 export type RetryOutcome = { ok: true; restarted: 'intake' | 'crm-sync' } | { ok: false; code: 'request_gone' | 'not_dead_lettered' | 'busy' };
 
-// Only a dead-lettered failure may go back to the start; anything else is left alone.
-const REOPEN_SCRIPT = new RedisScript(`
-local state = redis.call('HGET', KEYS[1], 'state')
-local reason = redis.call('HGET', KEYS[1], 'reason')
-if state ~= 'failed' or reason ~= 'dead_letter' then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'received', 'updatedAt', ARGV[1], 'reopened', '1')
-redis.call('HDEL', KEYS[1], 'reason')
-return 1
-`);
+const REOPEN_SCRIPT = RedisScript.fromFile(new URL('./lua/reopen.lua', import.meta.url));
 
 // A retried job gets all its attempts again (else its first failure would dead-letter it at once).
 const FRESH_ATTEMPTS = { resetAttemptsMade: true, resetAttemptsStarted: true };

@@ -57,7 +57,7 @@ export async function bookFromReply(deps: BookingDeps, record: RequestRecord, ma
   });
   // The contact has chosen: the tentative holds go (all of them; the meeting now blocks its slot).
   await releaseHolds(deps.calendar, mailbox, record.requestId);
-  await deps.requests.transition(record.requestId, 'booked', { actor: 'booking', details: { slot: choice.index + 1 } }, { bookedSlot: `${slot.start}/${slot.end}`, eventId: event.id });
+  await deps.requests.transition(record.requestId, 'booked', { actor: 'booking', details: { slot: choice.index + 1 }, facts: { bookedSlot: `${slot.start}/${slot.end}`, eventId: event.id } });
   await deps.queues['crm-sync'].add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.booked` });
   return 'booked';
 }

@@ -69,87 +69,31 @@ export type RequestRecord = z.infer<typeof RequestRecord>;
 
 export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId'>>;
 
-// Moves the state from the predecessor the caller saw (compare-and-set) and writes its audit event in
-// the same script: a crash can never leave a state change without its event. A repeat of the same
-// transition is a no-op (retries). The event's subject reference was sealed with the subject's key as
-// the caller read it (ARGV[10], field ARGV[9] of KEYS[3]); if that key was destroyed meanwhile (an
-// erasure), the caller must read again rather than link the event to the erased subject.
-// The request's vault entry (KEYS[4]) changes with the state: ARGV[11] 'write' stores the sealed
-// sections ARGV[13..] (TTL ARGV[12]) that the new state needs, 'erase' drops the entry with a
-// terminal state (again on a repeat: a retry finishes what a crash left).
-// Returns {code, current, audit stream id}.
-const TRANSITION_SCRIPT = new RedisScript(`
-local current = redis.call('HGET', KEYS[1], 'state')
-if not current then return {-1, ''} end
-if current == ARGV[1] then
-  if ARGV[11] == 'erase' then redis.call('DEL', KEYS[4]) end
-  return {0, current}
-end
-if current ~= ARGV[4] then return {-3, current} end
-if ARGV[10] ~= '' and redis.call('HGET', KEYS[3], ARGV[9]) ~= ARGV[10] then return {-3, current} end
-redis.call('HSET', KEYS[1], 'state', ARGV[1], 'updatedAt', ARGV[2])
-local facts = cjson.decode(ARGV[3])
-for k, v in pairs(facts) do redis.call('HSET', KEYS[1], k, v) end
-if ARGV[11] == 'write' then
-  redis.call('HSET', KEYS[4], unpack(ARGV, 13))
-  redis.call('PEXPIRE', KEYS[4], ARGV[12])
-elseif ARGV[11] == 'erase' then
-  redis.call('DEL', KEYS[4])
-end
-local id = redis.call('XADD', KEYS[2], '*', ARGV[5], ARGV[6], ARGV[7], ARGV[8])
-return {1, current, id}
-`);
+// The scripts (KEYS and ARGV are described at the top of each file). Their keys all start with the
+// hash-tagged prefix, so each runs on one node of a cluster.
+const TRANSITION_SCRIPT = RedisScript.fromFile(new URL('./lua/transition.lua', import.meta.url));
+const OPEN_SCRIPT = RedisScript.fromFile(new URL('./lua/open-request.lua', import.meta.url));
+const GET_SCRIPT = RedisScript.fromFile(new URL('./lua/get-request.lua', import.meta.url));
+const READ_FOR_TRANSITION_SCRIPT = RedisScript.fromFile(new URL('./lua/read-for-transition.lua', import.meta.url));
+const NOTE_SCRIPT = RedisScript.fromFile(new URL('./lua/note.lua', import.meta.url));
 
-// A record as a stage reads it, with its subject's wrapped audit key (field of KEYS[2]), so that a
-// transition from what the stage saw needs no second read.
-const GET_SCRIPT = new RedisScript(`
-local r = redis.call('HGETALL', KEYS[1])
-local wrapped = false
-for i = 1, #r, 2 do
-  if r[i] == 'subject' then wrapped = redis.call('HGET', KEYS[2], r[i + 1]) end
-end
-return {r, wrapped}
-`);
+/** What transition.lua answers. */
+const Transition = { MOVED: 1, SAME: 0, GONE: -1, CONFLICT: -3 } as const;
+/** What open-request.lua answers. */
+const Open = { EXISTED: 0, CREATED_WITH_EVENT: 1, CREATED_WITHOUT_EVENT: 2 } as const;
 
-// What a transition reads first, in one trip: state, flow and subject of the record (KEYS[1]) and the
-// subject's wrapped audit key (field of KEYS[2]), for the audit event.
-const READ_FOR_TRANSITION_SCRIPT = new RedisScript(`
-local r = redis.call('HMGET', KEYS[1], 'state', 'flow', 'subject')
-local wrapped = false
-if r[3] then wrapped = redis.call('HGET', KEYS[2], r[3]) end
-return {r[1], r[2], r[3], wrapped}
-`);
-
-const NOTE_SCRIPT = new RedisScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
-return 1
-`);
-
-// Creates the record with all its fields and indexes it under its subject, unless it exists, and
-// writes its audit event (ARGV[6..9]) in the same script, so a crash can never leave a record without
-// it. The event's subject reference was sealed beforehand with the key ARGV[4] (see
-// `SubjectKeys.expected`), stored first if the subject has none and ARGV[5] is '1'; it is written
-// only if the subject's field (ARGV[3] of KEYS[3]) holds exactly that key. Returns {code, the
-// record's fields, the subject's wrapped key or nil, audit stream id}: 1 created with its event,
-// 2 created without it (the caller appends it, sealed with the key returned), 0 it existed.
-const OPEN_SCRIPT = new RedisScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return {0, redis.call('HGETALL', KEYS[1]), redis.call('HGET', KEYS[3], ARGV[3])}
-end
-redis.call('HSET', KEYS[1], unpack(ARGV, 10))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-redis.call('SADD', KEYS[2], ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-local wrapped = redis.call('HGET', KEYS[3], ARGV[3])
-if not wrapped and ARGV[5] == '1' then
-  redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
-  wrapped = ARGV[4]
-end
-if wrapped ~= ARGV[4] then return {2, redis.call('HGETALL', KEYS[1]), wrapped} end
-local id = redis.call('XADD', KEYS[4], '*', ARGV[6], ARGV[7], ARGV[8], ARGV[9])
-return {1, redis.call('HGETALL', KEYS[1]), wrapped, id}
-`);
+/** A state change: who made it, what it records, and what the caller already knows. */
+export interface StateChange {
+  actor: string;
+  /** Audit event details (ids and codes only). */
+  details?: Record<string, string | number | boolean | null>;
+  /** Facts recorded on the request with the state. */
+  facts?: RequestFacts;
+  /** The record as the caller read it with `get`: the first try moves from it without reading again. */
+  seen?: RequestRecord;
+  /** Vault sections (`PseudonymVault.sealMany`) the new state needs, written in the same script. */
+  sections?: SealedSections;
+}
 
 /** A hash as a script returns HGETALL: field, value, field, value, … */
 function fieldsOf(flat: readonly string[]): Record<string, string> {
@@ -211,15 +155,15 @@ export class RequestStore {
       [key, this.subjectKey(input.subject), audit.subjectKeysHash, audit.stream],
       [this.options.ttlMs, input.requestId, input.subject, expected.wrapped, expected.fresh ? '1' : '0', ...event.fields, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))],
     )) as [number, string[], string | null, string?];
-    if (code === 1) await audit.linked(id!);
+    if (code === Open.CREATED_WITH_EVENT) await audit.linked(id!);
     // The subject's key was not the one expected (another process created or shredded it meanwhile).
-    else if (code === 2) await audit.append(received, { wrappedSubjectKey: wrapped });
+    else if (code === Open.CREATED_WITHOUT_EVENT) await audit.append(received, { wrappedSubjectKey: wrapped });
     const raw = fieldsOf(flat);
     if (!raw.state) throw new RequestNotFound(input.requestId, 'vanished while opening');
     const record = RequestRecord.parse(raw);
     // A subject without a key yet got one from the event above: the next transition reads it.
     if (wrapped !== null) this.readWith.set(record, wrapped);
-    return { record, created: code !== 0 };
+    return { record, created: code !== Open.EXISTED };
   }
 
   /** Every request about one data subject (the index `open` maintains). */
@@ -292,20 +236,13 @@ export class RequestStore {
 
   /**
    * The one way a state changes. Returns false when the request is already in `to` (a retried job),
-   * throws InvalidTransition when `to` is not reachable from the current state. `seen`: the record as
-   * the caller read it with `get`; the first try moves from what it saw without reading again (the
-   * script checks the state and the subject's key are still those), anything else reads afresh.
-   * `sections`: vault sections (`PseudonymVault.sealMany`) the new state needs, written in the same
+   * throws InvalidTransition when `to` is not reachable from the current state. With `seen`, the first
+   * try moves from what the caller saw without reading again (the script checks the state and the
+   * subject's key are still those); anything else reads afresh. `sections` are written in the same
    * script, so the state never moves without them and they are never written for a record that is gone.
    */
-  async transition(
-    requestId: string,
-    to: RequestState,
-    audit: { actor: string; details?: Record<string, string | number | boolean | null> },
-    facts: RequestFacts = {},
-    seen?: RequestRecord,
-    sections?: SealedSections,
-  ): Promise<boolean> {
+  async transition(requestId: string, to: RequestState, change: StateChange): Promise<boolean> {
+    const { facts = {}, seen, sections } = change;
     const cleanFacts = Object.fromEntries(Object.entries(facts).filter(([, v]) => v !== undefined));
     const key = this.key(requestId);
     const terminal = TERMINAL_STATES.has(to);
@@ -324,20 +261,20 @@ export class RequestStore {
         type: `request.${to}`,
         requestId,
         subject,
-        actor: audit.actor,
+        actor: change.actor,
         outcome: to,
-        details: { from: current, flow, ...(audit.details ?? {}) },
+        details: { from: current, flow, ...(change.details ?? {}) },
       }, subject === null ? {} : { wrappedSubjectKey: wrapped });
       const [code, now, id] = (await TRANSITION_SCRIPT.run(
         this.redis,
         [key, this.options.audit.stream, this.options.audit.subjectKeysHash, sections?.key ?? vaultKey ?? key],
         [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields, subject ?? '', wrapped ?? '', ...vaultArgs],
       )) as [number, string, string | undefined];
-      if (code === -1) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
-      if (code === 0) break;
+      if (code === Transition.GONE) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
+      if (code === Transition.SAME) break;
       // Another worker moved it, or the subject's key went, between our read and the script: look
       // again (bounded; states only advance).
-      if (code === -3) {
+      if (code === Transition.CONFLICT) {
         if (attempt >= 10) throw new InvalidTransition(requestId, now, to);
         continue;
       }

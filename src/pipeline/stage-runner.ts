@@ -156,7 +156,7 @@ async function deadLetter(deps: StageRunnerDeps, queue: QueueName, requestId: st
   try {
     const record = await requests.get(requestId);
     if (record && !TERMINAL_STATES.has(record.state)) {
-      await requests.transition(requestId, 'failed', { actor: queue, details: { reason: 'dead_letter', stage: queue, error: errorName } }, { reason: 'dead_letter' }, record);
+      await requests.transition(requestId, 'failed', { actor: queue, details: { reason: 'dead_letter', stage: queue, error: errorName }, facts: { reason: 'dead_letter' }, seen: record });
       await deps.queues['crm-sync'].add('crm-sync', { requestId, ...traceCarrier() }, { jobId: requestId });
     } else {
       await deps.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });

@@ -39,10 +39,10 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
   });
 
   it('moves state only from an allowed predecessor; a repeat is a no-op; terminal states erase', async () => {
-    expect(await store.transition('req-store-1', 'fetched', { actor: 'test' }, { ownerId: '9001' })).toBe(true);
+    expect(await store.transition('req-store-1', 'fetched', { actor: 'test', facts: { ownerId: '9001' } })).toBe(true);
     expect(await store.transition('req-store-1', 'fetched', { actor: 'test' })).toBe(false);
     await expect(store.transition('req-store-1', 'sent', { actor: 'test' })).rejects.toBeInstanceOf(InvalidTransition);
-    expect(await store.transition('req-store-1', 'failed', { actor: 'test' }, { reason: 'dead_letter' })).toBe(true);
+    expect(await store.transition('req-store-1', 'failed', { actor: 'test', facts: { reason: 'dead_letter' } })).toBe(true);
     expect(await store.get('req-store-1')).toMatchObject({ state: 'failed', ownerId: '9001', reason: 'dead_letter' });
     expect(erased).toEqual(['req-store-1']);
     await expect(store.transition('req-none', 'fetched', { actor: 'test' })).rejects.toBeInstanceOf(RequestNotFound);
@@ -54,14 +54,14 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     await open('req-seen-0'); // the subject has its audit key from here on
     await open('req-seen-1');
     const seen = (await store.get('req-seen-1'))!;
-    expect(await store.transition('req-seen-1', 'fetched', { actor: 'test' }, {}, seen)).toBe(true);
+    expect(await store.transition('req-seen-1', 'fetched', { actor: 'test', seen })).toBe(true);
     // Stale: the record moved on since it was read (another worker); the move is then a repeat.
-    expect(await store.transition('req-seen-1', 'fetched', { actor: 'test' }, {}, seen)).toBe(false);
+    expect(await store.transition('req-seen-1', 'fetched', { actor: 'test', seen })).toBe(false);
     // Stale the other way: read in `received`, moved to `fetched` meanwhile; `drafted` still goes through.
     await open('req-seen-2');
     const early = (await store.get('req-seen-2'))!;
     await store.transition('req-seen-2', 'fetched', { actor: 'test' });
-    expect(await store.transition('req-seen-2', 'failed', { actor: 'test' }, {}, early)).toBe(true);
+    expect(await store.transition('req-seen-2', 'failed', { actor: 'test', seen: early })).toBe(true);
     expect((await store.get('req-seen-2'))!.state).toBe('failed');
     expect((await audit.read({ requestId: 'req-seen-2' })).map((e) => [e.type, e.details.from])).toEqual([
       ['request.received', undefined],
@@ -77,7 +77,7 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     const seen = (await store.get('req-shred'))!;
     // An erasure destroys the subject's key between the stage's read and its transition.
     expect(await audit.shredSubject(subject)).toBe(true);
-    expect(await store.transition('req-shred', 'fetched', { actor: 'test' }, {}, seen)).toBe(true);
+    expect(await store.transition('req-shred', 'fetched', { actor: 'test', seen })).toBe(true);
     const after = (await audit.read({ requestId: 'req-shred' })).at(-1)!;
     expect(after.type).toBe('request.fetched');
     expect(after.subject).not.toBe(before);
@@ -152,26 +152,26 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     const vaultKey = keysFor(prefix).vault('req-vault-1');
     await withVault.open(input('req-vault-1'));
     const sections = vault.sealMany('req-vault-1', { contact: { properties: { firstname: 'Erika' } } });
-    expect(await withVault.transition('req-vault-1', 'fetched', { actor: 'test' }, {}, undefined, sections)).toBe(true);
+    expect(await withVault.transition('req-vault-1', 'fetched', { actor: 'test', sections })).toBe(true);
     expect(await vault.get('req-vault-1', 'contact', z.object({ properties: z.record(z.string(), z.string()) }))).toEqual({ properties: { firstname: 'Erika' } });
     expect(await redis.pttl(vaultKey)).toBeGreaterThan(20_000);
     // The next state's sections join the entry.
-    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-1', { draft: { body: 'x' } }))).resolves.toBe(true);
+    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test', sections: vault.sealMany('req-vault-1', { draft: { body: 'x' } }) })).resolves.toBe(true);
     expect((await redis.hkeys(vaultKey)).sort()).toEqual(['contact', 'draft']);
     // Refused with the state: a move the record has gone past writes nothing.
     await redis.hset(keysFor(prefix).request('req-vault-1'), 'state', 'awaiting_review');
-    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-1', { draft: { body: 'y' } }))).rejects.toBeInstanceOf(InvalidTransition);
+    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test', sections: vault.sealMany('req-vault-1', { draft: { body: 'y' } }) })).rejects.toBeInstanceOf(InvalidTransition);
     expect(await vault.get('req-vault-1', 'draft', z.object({ body: z.string() }))).toEqual({ body: 'x' });
     // A record that is gone gets no vault entry back.
-    await expect(withVault.transition('req-vault-gone', 'fetched', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-gone', { contact: {} }))).rejects.toBeInstanceOf(RequestNotFound);
+    await expect(withVault.transition('req-vault-gone', 'fetched', { actor: 'test', sections: vault.sealMany('req-vault-gone', { contact: {} }) })).rejects.toBeInstanceOf(RequestNotFound);
     expect(await redis.exists(keysFor(prefix).vault('req-vault-gone'))).toBe(0);
     // Sections of another request, or with a terminal state, are a programming error.
-    await expect(withVault.transition('req-vault-1', 'sent', { actor: 'test' }, {}, undefined, vault.sealMany('req-vault-2', { draft: {} }))).rejects.toThrow(/vault sections/);
+    await expect(withVault.transition('req-vault-1', 'sent', { actor: 'test', sections: vault.sealMany('req-vault-2', { draft: {} }) })).rejects.toThrow(/vault sections/);
 
     // A terminal state erases the entry in its script; a repeat (a retry after a crash) erases again.
     await withVault.open(input('req-vault-3'));
     await vault.put('req-vault-3', 'contact', { properties: {} });
-    expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test' }, { reason: 'test' })).toBe(true);
+    expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test', facts: { reason: 'test' } })).toBe(true);
     expect(await redis.exists(keysFor(prefix).vault('req-vault-3'))).toBe(0);
     await redis.hset(keysFor(prefix).vault('req-vault-3'), 'contact', 'left by a racing writer');
     expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test' })).toBe(false);

@@ -33,7 +33,7 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
   const flow = policy.flows[record.flow]!;
   const { draft, owner } = sections.unwrap();
   if (!draft || !owner) {
-    await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' }, record);
+    await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' }, facts: { reason: 'vault_expired' }, seen: record });
     return 'next';
   }
   const outgoing = {
@@ -52,7 +52,7 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
   if (flow.delivery === 'auto') {
     if (!existing) await mail.sendMail(outgoing);
     else if (existing.isDraft) await mail.sendDraft(owner.email, existing.id);
-    await requests.transition(requestId, 'sent', { actor: 'deliver', details: { mode: 'auto', reused: existing !== null } }, existing ? { messageId: existing.id } : {}, record);
+    await requests.transition(requestId, 'sent', { actor: 'deliver', details: { mode: 'auto', reused: existing !== null }, facts: existing ? { messageId: existing.id } : {}, seen: record });
     return 'next';
   }
   const ref = existing ?? (await mail.createDraft(outgoing));
@@ -66,7 +66,7 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
     // The draft is there either way; a failed subscription is retried with the mailbox's next draft.
     await approvals.ensure(owner.email).catch((err: Error) => deps.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
   }
-  await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null } }, { messageId: ref.id }, record);
+  await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null }, facts: { messageId: ref.id }, seen: record });
   return 'next';
 }
 

@@ -36,7 +36,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const flow = policy.flows[record.flow]!;
   const { contact, owner } = sections.unwrap();
   if (!contact || !owner) {
-    await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' } }, { reason: 'vault_expired' }, record);
+    await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' }, facts: { reason: 'vault_expired' }, seen: record });
     return 'crm-note';
   }
 
@@ -52,7 +52,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language), slots: offer.texts });
   if (plan.kind === 'blocked') {
     const categories = plan.categories.join(',');
-    await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories } }, { reason: 'special_category', categories }, record);
+    await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories }, facts: { reason: 'special_category', categories }, seen: record });
     return 'crm-note';
   }
   const { route, language } = plan;
@@ -80,10 +80,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   await requests.transition(
     requestId,
     'drafted',
-    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
-    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) },
-    record,
-    written,
+    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source }, facts: { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) }, seen: record, sections: written },
   );
   recordDraftPath(llm.path);
   return 'next';

@@ -35,12 +35,12 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
 
   const flow = policy.flows[job.flow];
   if (!flow) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'unknown_flow' } }, { reason: 'unknown_flow' }, record);
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'unknown_flow' }, facts: { reason: 'unknown_flow' }, seen: record });
     return 'done';
   }
 
   if (suppressed.unwrap()) {
-    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' } }, { reason: 'suppression_list' }, record);
+    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' }, facts: { reason: 'suppression_list' }, seen: record });
     return 'done';
   }
 
@@ -49,23 +49,23 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   const logical = [...new Set([...flow.fields, 'opt_out'])];
   const contact = await crm.getContact({ type: job.objectType, id: job.contactId }, fields.namesOf(logical));
   if (!contact) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_not_found' } }, { reason: 'contact_not_found' }, record);
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_not_found' }, facts: { reason: 'contact_not_found' }, seen: record });
     return 'done';
   }
   const values = fields.toLogical(contact.properties, logical);
   if (isTrue(values.opt_out)) {
-    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'crm_opt_out' } }, { reason: 'crm_opt_out' }, record);
+    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'crm_opt_out' }, facts: { reason: 'crm_opt_out' }, seen: record });
     return 'done';
   }
   if (!values.email) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_without_email' } }, { reason: 'contact_without_email' }, record);
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_without_email' }, facts: { reason: 'contact_without_email' }, seen: record });
     return 'crm-note';
   }
 
   const ownerId = values.owner;
   const owner = ownerId ? await crm.getOwner(ownerId) : null;
   if (!owner) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'no_owner_mailbox' } }, { reason: 'no_owner_mailbox' }, record);
+    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'no_owner_mailbox' }, facts: { reason: 'no_owner_mailbox' }, seen: record });
     return 'crm-note';
   }
 
@@ -75,7 +75,7 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
     contact: { properties: kept } satisfies VaultContact,
     owner: { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner,
   });
-  await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length } }, { ownerId: owner.id }, record, sections);
+  await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length }, facts: { ownerId: owner.id }, seen: record, sections });
   return 'next';
 }
 

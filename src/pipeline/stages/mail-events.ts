@@ -35,11 +35,11 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
   const tracker = new EditTracker(deps.vault, deps.policy);
   if (change.kind === 'sent') {
     const edit = change.body !== undefined ? await tracker.measure(record.requestId, change.body) : (await tracker.forget(record.requestId), null);
-    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send`, ...(edit ? { editRatio: Math.round(edit.ratio * 1000) / 1000 } : {}) } }, { messageId: change.messageId }, record);
+    await requests.transition(record.requestId, 'sent', { actor: 'reviewer', details: { via: `${via}_send`, ...(edit ? { editRatio: Math.round(edit.ratio * 1000) / 1000 } : {}) }, facts: { messageId: change.messageId }, seen: record });
     await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.sent` });
   } else {
     if (change.mailbox !== undefined) await releaseHolds(deps.calendar, change.mailbox, record.requestId);
-    await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: `${via}_delete` } }, {}, record);
+    await requests.transition(record.requestId, 'rejected', { actor: 'reviewer', details: { via: `${via}_delete` }, seen: record });
     await tracker.forget(record.requestId);
     await crmSync.add('crm-sync', { requestId: record.requestId, ...traceCarrier() }, { jobId: `${record.requestId}.rejected` });
   }
