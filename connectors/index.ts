@@ -60,11 +60,14 @@ export async function createPorts(settings: Settings, policy: Policy, metrics?: 
   return { crm, llm, mail: graph, graph, calendar: graph };
 }
 
-/** Gmail: drafts through the connector, approvals through users.watch + history (connectors/gmail/watch.ts). */
-async function gmailPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Promise<Pick<Ports, 'mail' | 'gmailWatch'>> {
-  const [{ GmailMail }, { GmailWatch }] = await Promise.all([import('./gmail/connector.ts'), import('./gmail/watch.ts')]);
+/** Gmail: drafts through the connector, approvals through users.watch + history (connectors/gmail/watch.ts), slots and bookings through Google Calendar. */
+async function gmailPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Promise<Pick<Ports, 'mail' | 'gmailWatch' | 'calendar'>> {
+  const [{ GmailMail }, { GmailWatch }, { GoogleCalendar }] = await Promise.all([import('./gmail/connector.ts'), import('./gmail/watch.ts'), import('./gmail/calendar.ts')]);
+  const key = loadServiceAccountKey(settings.GMAIL_SERVICE_ACCOUNT_KEY ?? '');
+  // Google Calendar: free/busy and the rep's zone for the offered slots, bookings and holds.
+  const calendar = new GoogleCalendar({ key, rootUrl: settings.GOOGLE_CALENDAR_ROOT_URL, tokenUrl: settings.GOOGLE_TOKEN_URL, ...(metrics ? { metrics } : {}) });
   const mail = new GmailMail({
-    key: loadServiceAccountKey(settings.GMAIL_SERVICE_ACCOUNT_KEY ?? ''),
+    key,
     rootUrl: settings.GMAIL_API_ROOT_URL,
     tokenUrl: settings.GOOGLE_TOKEN_URL,
     defaultLabel: policy.mail.reviewCategory,
@@ -73,6 +76,7 @@ async function gmailPorts(settings: Settings, policy: Policy, metrics?: Connecto
   const topicName = settings.GMAIL_PUBSUB_TOPIC;
   return {
     mail,
+    calendar,
     ...(topicName
       ? { gmailWatch: (store, refKey) => new GmailWatch(store, mail, { prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, topicName, refKey, linkTtlMs: policy.retention.request ?? 30 * 86_400_000, labels: [policy.mail.reviewCategory, policy.mail.templateCategory] }) }
       : {}),

@@ -79,7 +79,10 @@ export const SANDBOX_BUSY: Record<string, [string, string][]> = {
   'sophie.lindqvist@example.com': [['10:00', '11:00'], ['15:00', '16:00']],
 };
 
-export function seedSandboxCalendars(graph: Pick<GraphSimulator, 'addEvent'>, now: Date): void {
+/** Adds a busy block to a mailbox's calendar, whichever mail system simulates it. */
+type AddBusy = (mailbox: string, startIso: string, endIso: string) => void;
+
+export function seedSandboxCalendars(addBusy: AddBusy, now: Date): void {
   const today = DateTime.fromJSDate(now).setZone('Europe/Berlin').startOf('day');
   for (const [mailbox, blocks] of Object.entries(SANDBOX_BUSY)) {
     for (let d = 0; d < 21; d++) {
@@ -87,7 +90,7 @@ export function seedSandboxCalendars(graph: Pick<GraphSimulator, 'addEvent'>, no
       if (day.weekday > 5) continue;
       for (const [from, to] of blocks) {
         const at = (hhmm: string) => day.set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3)) }).toISO()!;
-        graph.addEvent(mailbox, { subject: 'Termin', start: at(from), end: at(to) });
+        addBusy(mailbox, at(from), at(to));
       }
     }
   }
@@ -108,6 +111,7 @@ async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail
     settings: {
       GMAIL_SERVICE_ACCOUNT_KEY: gmail.serviceAccountKey,
       GMAIL_API_ROOT_URL: gmail.rootUrl,
+      GOOGLE_CALENDAR_ROOT_URL: gmail.rootUrl,
       GOOGLE_TOKEN_URL: gmail.tokenUrl,
       GOOGLE_CERTS_URL: gmail.certsUrl,
       GMAIL_PUBSUB_TOPIC: gmail.topicName,
@@ -145,8 +149,9 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     hubspot.seedOwner(o);
     mail.addMailbox(o.email);
   }
-  // Busy blocks in the owners' Outlook calendars, so the offered slots visibly avoid them.
-  if ('graph' in mail) seedSandboxCalendars(mail.graph, new Date());
+  // Busy blocks in the owners' Outlook or Google calendars, so the offered slots visibly avoid them.
+  if ('graph' in mail) seedSandboxCalendars((box, start, end) => mail.graph.addEvent(box, { subject: 'Termin', start, end }), new Date());
+  if ('gmail' in mail) seedSandboxCalendars((box, start, end) => mail.gmail.calendar.addEvent(box, start, end, 'Termin'), new Date());
   const sandboxSettings: Settings = {
     ...settings,
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,

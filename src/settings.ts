@@ -93,6 +93,8 @@ const SettingsSchema = z
     /** Gmail: a service-account key (file path or the JSON itself) with domain-wide delegation. */
     GMAIL_SERVICE_ACCOUNT_KEY: z.string().min(1).optional(),
     GMAIL_API_ROOT_URL: z.url().default('https://gmail.googleapis.com/'),
+    // Google Calendar (free/busy and bookings for Gmail users) is served from the shared Google APIs host.
+    GOOGLE_CALENDAR_ROOT_URL: z.url().default('https://www.googleapis.com/'),
     GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
     GOOGLE_CERTS_URL: z.url().default('https://www.googleapis.com/oauth2/v1/certs'),
     GMAIL_PUBSUB_TOPIC: z.string().regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'like projects/<project>/topics/<topic>').optional(),

@@ -1,11 +1,10 @@
 import { gmail, type gmail_v1 } from '@googleapis/gmail';
-import { GaxiosError } from 'gaxios';
-import { JWT } from 'google-auth-library';
+import type { JWT } from 'google-auth-library';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { ServiceAccountKey } from '../../src/gmail-key.ts';
-import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { UpstreamRejected } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type OutgoingMail } from '../../src/ports.ts';
-import { retryAfterMs, withTimeout } from '../rate-window.ts';
+import { DelegatedAuth, GoogleCalls } from './google-calls.ts';
 
 /**
  * MailPort on Google's official client (@googleapis/gmail + google-auth-library). A service account
@@ -17,9 +16,6 @@ import { retryAfterMs, withTimeout } from '../rate-window.ts';
  */
 export const REQUEST_HEADER = 'X-Draftbridge-Request';
 export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify'];
-/** google-auth-library posts the JWT-bearer grant here whatever the key file's token_uri says. */
-const LIBRARY_TOKEN_URL = 'https://oauth2.googleapis.com/token';
-const RATE_LIMIT_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
 export interface GmailMailOptions {
   /** Where calls are counted (the service passes its Prometheus sink). */
@@ -61,10 +57,9 @@ export class GmailMail implements MailPort {
   private readonly api: gmail_v1.Gmail;
   private readonly options: GmailMailOptions;
   private readonly timeoutMs: number;
-  private readonly auth = new Map<string, JWT>();
+  private readonly auth: DelegatedAuth;
+  private readonly calls: GoogleCalls;
   private readonly labels = new Map<string, Promise<string>>();
-  /** Consecutive throttles per mailbox, for exponential pauses when Gmail gives no Retry-After. */
-  private readonly throttles = new Map<string, number>();
 
   constructor(options: GmailMailOptions) {
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
@@ -72,25 +67,13 @@ export class GmailMail implements MailPort {
     this.timeoutMs = options.timeoutMs ?? 15_000;
     // No client-side retries: a long pause belongs to the queue, not inside a job.
     this.api = gmail({ version: 'v1', rootUrl: options.rootUrl, retry: false, timeout: this.timeoutMs });
+    this.auth = new DelegatedAuth(options.key, options.tokenUrl, GMAIL_SCOPES);
+    this.calls = new GoogleCalls('gmail', this.metrics, this.timeoutMs);
   }
 
   /** One delegated client per mailbox (the token is the rep's); token requests go to GOOGLE_TOKEN_URL. */
   private authFor(mailbox: string): JWT {
-    const box = mailbox.toLowerCase();
-    let client = this.auth.get(box);
-    if (client) return client;
-    client = new JWT({ email: this.options.key.client_email, key: this.options.key.private_key, ...(this.options.key.private_key_id ? { keyId: this.options.key.private_key_id } : {}), subject: box, scopes: GMAIL_SCOPES });
-    const tokenUrl = this.options.tokenUrl;
-    if (tokenUrl !== LIBRARY_TOKEN_URL) {
-      client.transporter.interceptors.request.add({
-        resolved: async (opts) => {
-          if (String(opts.url) === LIBRARY_TOKEN_URL) opts.url = new URL(tokenUrl);
-          return opts;
-        },
-      });
-    }
-    this.auth.set(box, client);
-    return client;
+    return this.auth.for(mailbox);
   }
 
   async findByRequestId(mailbox: string, requestId: string): Promise<MailMessageRef | null> {
@@ -284,35 +267,6 @@ export class GmailMail implements MailPort {
   }
 
   private async call<T>(mailbox: string, operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
-    const box = mailbox.toLowerCase();
-    try {
-      const result = await withTimeout(fn(), this.timeoutMs + 1_000);
-      this.throttles.delete(box);
-      this.metrics.upstream('gmail', 'ok');
-      return result;
-    } catch (err) {
-      const status = err instanceof GaxiosError ? (err.status ?? err.response?.status) : undefined;
-      if (err instanceof GaxiosError && status !== undefined) {
-        if (status === 404 && options.notFoundIsNull) return null;
-        const reasons = ((err.response?.data as { error?: { errors?: { reason?: string }[] } } | undefined)?.error?.errors ?? []).map((e) => e.reason ?? '');
-        if (status === 429 || (status === 403 && reasons.some((r) => RATE_LIMIT_REASONS.has(r)))) {
-          this.metrics.upstream('gmail', 'throttled');
-          const n = (this.throttles.get(box) ?? 0) + 1;
-          this.throttles.set(box, n);
-          const headers: Record<string, string | undefined> = {};
-          err.response?.headers?.forEach((v: string, k: string) => (headers[k.toLowerCase()] = v));
-          // Gmail's documented advice without Retry-After: exponential backoff (1 s, 2 s, 4 s ... 64 s).
-          throw new UpstreamRateLimited('gmail', retryAfterMs(headers, Math.min(64_000, 1_000 * 2 ** (n - 1))), `gmail ${operation} throttled (${status})`);
-        }
-        if (status >= 400 && status < 500 && status !== 408) {
-          this.metrics.upstream('gmail', 'rejected');
-          throw new UpstreamRejected('gmail', status, `gmail ${operation} refused with ${status} ${reasons.join(',')}`.trim());
-        }
-        this.metrics.upstream('gmail', 'error');
-        throw new UpstreamUnavailable('gmail', `gmail ${operation} failed with ${status}`, status, { cause: err });
-      }
-      this.metrics.upstream('gmail', 'error');
-      throw new UpstreamUnavailable('gmail', `gmail ${operation} failed: ${(err as Error).name}`, undefined, { cause: err });
-    }
+    return this.calls.run(mailbox, operation, fn, options);
   }
 }

@@ -6,6 +6,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { generate } from 'selfsigned';
 import { z } from 'zod';
 import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
+import { ALL_CALENDAR_SCOPES, registerCalendar, type CalendarGrant, type SimCalendar } from './calendar.ts';
 
 /**
  * A local Google: the OAuth token endpoint (JWT-bearer grant, the assertion checked against the
@@ -95,7 +96,9 @@ export interface GmailSimulator {
   /** The reviewer discards the draft in Gmail. */
   deleteDraftAsUser(address: string, messageId: string): Promise<void>;
   /** The lead answers in the thread. */
-  simulateReply(address: string, threadId: string, from: string): Promise<SimGmailMessage>;
+  simulateReply(address: string, threadId: string, from: string, text?: string): Promise<SimGmailMessage>;
+  /** The mailboxes' Google calendars (free/busy, bookings, holds). */
+  calendar: SimCalendar;
   /** Gmail forgets history before now: older startHistoryIds answer 404. */
   expireHistory(address: string): void;
   close(): Promise<void>;
@@ -111,7 +114,7 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 36 * 1024 * 1024 });
   const faults = new FaultInjector();
   const mailboxes = new Map<string, SimMailbox>();
-  const tokens = new Map<string, { mailbox: string; expires: number }>();
+  const tokens = new Map<string, CalendarGrant>();
   const pushes: GmailSimulator['pushes'] = [];
   let push: PushConfig | null = null;
 
@@ -269,11 +272,11 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
       }
       const scopes = payload.data.scope.split(' ');
       const box = payload.data.sub ? findMailbox(payload.data.sub) : undefined;
-      if (!box || !scopes.some((s) => GMAIL_SCOPES.includes(s))) {
+      if (!box || !scopes.some((s) => GMAIL_SCOPES.includes(s) || ALL_CALENDAR_SCOPES.includes(s))) {
         return reply.code(401).send({ error: 'unauthorized_client', error_description: 'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.' });
       }
       const token = `ya29.c.${randomBytes(48).toString('base64url')}`;
-      tokens.set(token, { mailbox: box.address, expires: Date.now() + 3_600_000 });
+      tokens.set(token, { mailbox: box.address, expires: Date.now() + 3_600_000, scopes });
       return reply.send({ access_token: token, expires_in: 3599, token_type: 'Bearer' });
     });
   });
@@ -293,6 +296,7 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
         }
         const userId = decodeURIComponent(request.url.match(/^\/gmail\/v1\/users\/([^/?]+)/)?.[1] ?? '');
         if (userId !== 'me' && userId.toLowerCase() !== grant.mailbox) return gmailError(reply, 403, 'PERMISSION_DENIED', 'Delegation denied for ' + grant.mailbox, 'forbidden');
+        if (!grant.scopes.some((s) => GMAIL_SCOPES.includes(s))) return gmailError(reply, 403, 'PERMISSION_DENIED', 'Request had insufficient authentication scopes.', 'insufficientPermissions');
         (request as unknown as { mailbox: SimMailbox }).mailbox = findMailbox(grant.mailbox)!;
         const fault = faults.take(request);
         if (!fault) return;
@@ -447,6 +451,9 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
     { prefix: '/gmail/v1' },
   );
 
+  // ---------- Google Calendar API v3 (same host: the Google APIs root) ----------
+  const calendar = registerCalendar(app, { tokens, faults, isMailbox: (address) => findMailbox(address) !== undefined });
+
   const origin = await app.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   const tokenUrl = `${origin}/token`;
   const serviceAccountKey = JSON.stringify({
@@ -527,13 +534,14 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
       box.drafts.delete(draftId);
       remove(box, box.messages.get(messageId)!);
     },
-    async simulateReply(address, threadId, from) {
+    async simulateReply(address, threadId, from, text = 'Vielen Dank, Dienstag um 10 Uhr passt gut.') {
       const box = mustBox(address);
       const original = [...box.messages.values()].find((m) => m.threadId === threadId && m.labelIds.has('SENT')) ?? [...box.messages.values()].find((m) => m.threadId === threadId);
       if (!original) throw new Error('no such thread');
-      const raw = await new MailComposer({ from, to: box.address, subject: `Re: ${original.subject}`, text: 'Vielen Dank, Dienstag um 10 Uhr passt gut.', inReplyTo: original.messageIdHeader ?? undefined, references: original.messageIdHeader ?? undefined }).compile().build();
+      const raw = await new MailComposer({ from, to: box.address, subject: `Re: ${original.subject}`, text, inReplyTo: original.messageIdHeader ?? undefined, references: original.messageIdHeader ?? undefined }).compile().build();
       return store(box, raw, ['INBOX', 'UNREAD'], threadId);
     },
+    calendar,
     expireHistory(address) {
       const box = mustBox(address);
       box.oldestHistoryId = box.historyId + 1;
