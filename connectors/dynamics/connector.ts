@@ -120,6 +120,33 @@ export class DataverseCrm implements CrmPort {
     return { id: String(id) };
   }
 
+  /**
+   * A booked meeting as an appointment regarding the record, with the contact or lead as required
+   * attendee (participationtypemask 5) and the rep as organizer (7), deep-inserted in one request.
+   * It is Dataverse's record of the meeting: the invitation itself went out from the rep's calendar.
+   */
+  async createMeeting(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }> {
+    if (!GUID.test(input.record.id)) throw new UpstreamRejected('dynamics', 400, 'not a Dataverse record id');
+    const { type, id } = input.record;
+    const record = `/${COLLECTION[type]}(${id})`;
+    const owner = input.ownerId && GUID.test(input.ownerId) ? `/systemusers(${input.ownerId})` : undefined;
+    const data = {
+      subject: input.title.slice(0, 200),
+      description: htmlToText(input.body),
+      scheduledstart: input.start.toISOString(),
+      scheduledend: input.end.toISOString(),
+      [`regardingobjectid_${type}@odata.bind`]: record,
+      ...(owner ? { 'ownerid@odata.bind': owner } : {}),
+      appointment_activity_parties: [
+        { [`partyid_${type}@odata.bind`]: record, participationtypemask: 5 },
+        ...(owner ? [{ 'partyid_systemuser@odata.bind': owner, participationtypemask: 7 }] : []),
+      ],
+    };
+    // Not retried inside the call: a repeated POST would add a second appointment.
+    const created = await this.call<string>('createMeeting', false, () => this.api.create({ collection: 'appointments', data }));
+    return { id: String(created) };
+  }
+
   async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {
     if (!GUID.test(record.id)) throw new UpstreamRejected('dynamics', 400, 'not a Dataverse record id');
     // Two-option (Boolean) columns take JSON booleans; the core writes them as "true"/"false".

@@ -122,6 +122,22 @@ export class SalesforceCrm implements CrmPort {
     return { id: created!.id };
   }
 
+  /** A booked meeting as an Event on the contact's or lead's activity timeline, owned by the rep. */
+  async createMeeting(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }> {
+    if (!SALESFORCE_ID.test(input.record.id)) throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
+    const event = {
+      WhoId: input.record.id,
+      Subject: input.title.slice(0, 255),
+      Description: htmlToText(input.body),
+      StartDateTime: input.start.toISOString(),
+      EndDateTime: input.end.toISOString(),
+      ShowAs: 'Busy',
+      ...(input.ownerId && SALESFORCE_ID.test(input.ownerId) && input.ownerId.startsWith('005') ? { OwnerId: input.ownerId } : {}),
+    };
+    const created = await this.rest<{ id: string; success: boolean }>('createMeeting', 'POST', '/sobjects/Event', event);
+    return { id: created!.id };
+  }
+
   async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {
     if (!SALESFORCE_ID.test(record.id)) throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
     // Checkbox fields take JSON booleans; the core writes them as "true"/"false".

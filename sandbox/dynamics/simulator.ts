@@ -13,7 +13,7 @@ import { applyTransportFault, FaultInjector, recordBody, type Fault, type Record
  * service-protection 429 with Retry-After. It also sends webhook deliveries (a RemoteExecutionContext
  * as a registered step would) with WebhookKey or HttpHeader auth, and keeps them for redelivery.
  */
-export type DvEntity = 'contact' | 'lead' | 'systemuser' | 'annotation' | 'account';
+export type DvEntity = 'contact' | 'lead' | 'systemuser' | 'annotation' | 'account' | 'appointment';
 export type DvRecord = Record<string, unknown>;
 
 export interface DvAttribute {
@@ -44,10 +44,12 @@ export interface DataverseSimulator {
   clientId: string;
   clientSecret: string;
   records: Record<DvEntity, Map<string, DvRecord>>;
+  /** An appointment's activity parties (deep-inserted with it): who attends, in which role. */
+  appointmentParties: Map<string, { participationtypemask: number; entity: 'contact' | 'lead' | 'systemuser'; id: string }[]>;
   /** Custom columns per entity (logical name → metadata), as `draftbridge dynamics setup` creates them. */
   attributes: Record<'contact' | 'lead', Map<string, DvAttribute>>;
   requests: RecordedRequest[];
-  seed(entity: Exclude<DvEntity, 'annotation'>, fields: DvRecord & { id?: string }): DvRecord & { id: string };
+  seed(entity: Exclude<DvEntity, 'annotation' | 'appointment'>, fields: DvRecord & { id?: string }): DvRecord & { id: string };
   defineAttribute(entity: 'contact' | 'lead', logicalName: string, type: DvAttribute['AttributeType']): void;
   revokeTokens(): void;
   inject(fault: Fault): void;
@@ -58,21 +60,24 @@ export interface DataverseSimulator {
   close(): Promise<void>;
 }
 
-const COLLECTIONS: Record<string, DvEntity> = { contacts: 'contact', leads: 'lead', systemusers: 'systemuser', annotations: 'annotation', accounts: 'account' };
+const COLLECTIONS: Record<string, DvEntity> = { contacts: 'contact', leads: 'lead', systemusers: 'systemuser', annotations: 'annotation', accounts: 'account', appointments: 'appointment' };
 const STANDARD_COLUMNS: Record<DvEntity, Record<string, string>> = {
   contact: { contactid: 'Uniqueidentifier', firstname: 'String', lastname: 'String', fullname: 'String', emailaddress1: 'String', salutation: 'String', jobtitle: 'String', telephone1: 'String', mobilephone: 'String', description: 'Memo', company: 'String', _ownerid_value: 'Lookup', _parentcustomerid_value: 'Lookup', createdon: 'DateTime', modifiedon: 'DateTime' },
   lead: { leadid: 'Uniqueidentifier', firstname: 'String', lastname: 'String', fullname: 'String', emailaddress1: 'String', salutation: 'String', jobtitle: 'String', telephone1: 'String', mobilephone: 'String', description: 'Memo', companyname: 'String', subject: 'String', _ownerid_value: 'Lookup', createdon: 'DateTime', modifiedon: 'DateTime' },
   systemuser: { systemuserid: 'Uniqueidentifier', internalemailaddress: 'String', firstname: 'String', lastname: 'String', fullname: 'String', domainname: 'String' },
   account: { accountid: 'Uniqueidentifier', name: 'String' },
   annotation: { annotationid: 'Uniqueidentifier', subject: 'String', notetext: 'Memo', objecttypecode: 'String', _objectid_value: 'Lookup', createdon: 'DateTime' },
+  appointment: { activityid: 'Uniqueidentifier', subject: 'String', description: 'Memo', scheduledstart: 'DateTime', scheduledend: 'DateTime', _regardingobjectid_value: 'Lookup', _ownerid_value: 'Lookup', statecode: 'State', createdon: 'DateTime' },
 };
+/** Activity party roles (participationtypemask) an appointment takes. */
+const PARTY_ROLES = new Set([5, 6, 7, 9]);
 /** Single-valued navigation properties the simulator can $expand. */
 const NAVIGATION: Partial<Record<DvEntity, Record<string, { lookup: string; entity: DvEntity }>>> = {
   contact: { parentcustomerid_account: { lookup: '_parentcustomerid_value', entity: 'account' }, owninguser: { lookup: '_ownerid_value', entity: 'systemuser' } },
   lead: { owninguser: { lookup: '_ownerid_value', entity: 'systemuser' } },
 };
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
-const RECORD_PATH = new RegExp(`^(contacts|leads|systemusers|annotations|accounts)(?:\\((${GUID})\\))?$`);
+const RECORD_PATH = new RegExp(`^(contacts|leads|systemusers|annotations|accounts|appointments)(?:\\((${GUID})\\))?$`);
 const ATTRIBUTE_PATH = /^EntityDefinitions\(LogicalName='(contact|lead)'\)\/Attributes(?:\(LogicalName='([a-z0-9_]+)'\))?$/;
 const METADATA_TYPES: Record<string, DvAttribute['AttributeType']> = {
   'Microsoft.Dynamics.CRM.BooleanAttributeMetadata': 'Boolean',
@@ -94,7 +99,8 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true, https: { key: material.keyPem, cert: material.certPem } });
   const faults = new FaultInjector();
   const organizationId = options.organizationId ?? randomUUID();
-  const records: DataverseSimulator['records'] = { contact: new Map(), lead: new Map(), systemuser: new Map(), annotation: new Map(), account: new Map() };
+  const records: DataverseSimulator['records'] = { contact: new Map(), lead: new Map(), systemuser: new Map(), annotation: new Map(), account: new Map(), appointment: new Map() };
+  const appointmentParties: DataverseSimulator['appointmentParties'] = new Map();
   const attributes: DataverseSimulator['attributes'] = { contact: new Map(), lead: new Map() };
   const webhooks: SentWebhook[] = [];
   let origin = '';
@@ -141,7 +147,8 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
       const entity = COLLECTIONS[m[1]!]!;
       const id = m[2]?.toLowerCase();
       const set = m[1]!;
-      const pk = `${entity}id`;
+      // Activities (appointments) share the activitypointer key.
+      const pk = entity === 'appointment' ? 'activityid' : `${entity}id`;
 
       if (request.method === 'GET' && id) {
         const row = records[entity].get(id);
@@ -195,9 +202,49 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
         if (/return=representation/.test(String(request.headers.prefer ?? ''))) return reply.code(201).type('application/json; odata.metadata=minimal').send({ '@odata.context': `${origin}/api/data/v9.2/$metadata#annotations/$entity`, ...row });
         return reply.code(204).send();
       }
+      if (request.method === 'POST' && !id && entity === 'appointment') return createAppointment(request, reply);
       return dvError(reply, 405, '0x80060888', `The HTTP method '${request.method}' is not allowed for this resource in the simulator.`);
     });
   });
+
+  /** The record a `.../x@odata.bind` value names (`/contacts(guid)`), when it exists. */
+  function bound(value: unknown, sets: string[]): { entity: 'contact' | 'lead' | 'systemuser'; id: string } | null {
+    const m = /^\/?(contacts|leads|systemusers)\(([0-9a-fA-F-]{36})\)$/.exec(String(value ?? ''));
+    if (!m || !sets.includes(m[1]!)) return null;
+    const entity = COLLECTIONS[m[1]!] as 'contact' | 'lead' | 'systemuser';
+    return records[entity].has(m[2]!.toLowerCase()) ? { entity, id: m[2]!.toLowerCase() } : null;
+  }
+
+  /** POST /appointments with its activity parties deep-inserted (appointment_activity_parties). */
+  async function createAppointment(request: FastifyRequest, reply: FastifyReply) {
+    const bad = (message: string) => dvError(reply, 400, '0x80048d19', `Error identified in Payload provided by the user for Entity :appointments, ${message}`);
+    const { appointment_activity_parties: parties = [], ...body } = (request.body ?? {}) as DvRecord & { appointment_activity_parties?: DvRecord[] };
+    const regardingKey = Object.keys(body).find((k) => k.startsWith('regardingobjectid_') && k.endsWith('@odata.bind'));
+    const regarding = regardingKey ? bound(body[regardingKey], ['contacts', 'leads']) : null;
+    if (regardingKey && (!regarding || regardingKey !== `regardingobjectid_${regarding.entity}@odata.bind`)) return bad('the regardingobjectid binding names no record.');
+    const owner = body['ownerid@odata.bind'] === undefined ? null : bound(body['ownerid@odata.bind'], ['systemusers']);
+    if (body['ownerid@odata.bind'] !== undefined && !owner) return bad('the ownerid binding names no user.');
+    const stored: { participationtypemask: number; entity: 'contact' | 'lead' | 'systemuser'; id: string }[] = [];
+    for (const party of Array.isArray(parties) ? parties : []) {
+      const key = Object.keys(party).find((k) => k.startsWith('partyid_') && k.endsWith('@odata.bind'));
+      const who = key ? bound(party[key], ['contacts', 'leads', 'systemusers']) : null;
+      const mask = Number(party.participationtypemask);
+      if (!who || key !== `partyid_${who.entity}@odata.bind` || !PARTY_ROLES.has(mask)) return bad('an activity party names no record or no valid participationtypemask.');
+      stored.push({ participationtypemask: mask, ...who });
+    }
+    const columns = Object.fromEntries(Object.entries(body).filter(([k]) => !k.endsWith('@odata.bind')));
+    const values = checkColumns('appointment', columns, columnType);
+    if ('error' in values) return dvError(reply, 400, '0x80048d19', values.error);
+    const start = Date.parse(String(values.values.scheduledstart ?? ''));
+    const end = Date.parse(String(values.values.scheduledend ?? ''));
+    if (Number.isNaN(start) || Number.isNaN(end) || end < start) return dvError(reply, 400, '0x80040203', 'The scheduledend must be equal to or later than scheduledstart.');
+    const newId = randomUUID();
+    const row = { ...values.values, activityid: newId, statecode: 3, _regardingobjectid_value: regarding?.id ?? null, _ownerid_value: owner?.id ?? null, createdon: new Date().toISOString() };
+    records.appointment.set(newId, row);
+    appointmentParties.set(newId, stored);
+    reply.header('odata-entityid', `${origin}/api/data/v9.2/appointments(${newId})`).header('odata-version', '4.0');
+    return reply.code(204).send();
+  }
 
   async function attributeRoute(request: FastifyRequest, reply: FastifyReply, entity: 'contact' | 'lead', logicalName: string | undefined) {
     if (request.method === 'GET' && logicalName) {
@@ -243,6 +290,7 @@ export async function startDataverseSimulator(options: { port?: number; tls?: Si
     clientId: entra.clientId,
     clientSecret: entra.clientSecret,
     records,
+    appointmentParties,
     attributes,
     requests: faults.requests,
     webhooks,

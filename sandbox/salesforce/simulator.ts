@@ -36,7 +36,7 @@ export interface SalesforceSimulator {
   clientId: string;
   clientSecret: string;
   /** Records by sObject type, keyed by 18-character id. */
-  records: Record<'Contact' | 'Lead' | 'User' | 'Account' | 'Task', Map<string, SfRecord>>;
+  records: Record<'Contact' | 'Lead' | 'User' | 'Account' | 'Task' | 'Event', Map<string, SfRecord>>;
   customFields: Map<string, SfCustomField>;
   requests: RecordedRequest[];
   apiUsage: { used: number; limit: number };
@@ -54,7 +54,7 @@ export interface SalesforceSimulator {
   close(): Promise<void>;
 }
 
-const KEY_PREFIX = { Contact: '003', Lead: '00Q', User: '005', Account: '001', Task: '00T', Organization: '00D', Notification: '04l', Action: '04k' } as const;
+const KEY_PREFIX = { Contact: '003', Lead: '00Q', User: '005', Account: '001', Task: '00T', Event: '00U', Organization: '00D', Notification: '04l', Action: '04k' } as const;
 
 /** Salesforce's case-safe 18-character form: three suffix characters encode the upper-case positions. */
 export function to18(id15: string): string {
@@ -80,7 +80,10 @@ const STANDARD_FIELDS: Record<string, Record<string, string>> = {
   User: { Id: 'id', Email: 'email', FirstName: 'string', LastName: 'string', Username: 'string', IsActive: 'boolean' },
   Account: { Id: 'id', Name: 'string' },
   Task: { Id: 'id', WhoId: 'reference', WhatId: 'reference', Subject: 'string', Description: 'textarea', Status: 'picklist', Priority: 'picklist', ActivityDate: 'date', OwnerId: 'reference', CreatedDate: 'datetime' },
+  Event: { Id: 'id', WhoId: 'reference', WhatId: 'reference', Subject: 'combobox', Description: 'textarea', StartDateTime: 'datetime', EndDateTime: 'datetime', DurationInMinutes: 'int', ActivityDateTime: 'datetime', ShowAs: 'picklist', Location: 'string', OwnerId: 'reference', CreatedDate: 'datetime' },
 };
+/** Activities the REST API creates here: a Task (the notes) and an Event (a booked meeting). */
+const ACTIVITIES = new Set(['Task', 'Event']);
 const RELATIONSHIPS: Record<string, Record<string, { field: string; type: 'Account' | 'User' }>> = {
   Contact: { Account: { field: 'AccountId', type: 'Account' }, Owner: { field: 'OwnerId', type: 'User' } },
   Lead: { Owner: { field: 'OwnerId', type: 'User' } },
@@ -97,7 +100,7 @@ export async function startSalesforceSimulator(options: { port?: number; host?: 
   const orgId = options.orgId ?? newSalesforceId('Organization');
   const clientId = `3MVG9${randomBytes(24).toString('base64url')}`;
   const clientSecret = randomBytes(32).toString('hex').toUpperCase();
-  const records: SalesforceSimulator['records'] = { Contact: new Map(), Lead: new Map(), User: new Map(), Account: new Map(), Task: new Map() };
+  const records: SalesforceSimulator['records'] = { Contact: new Map(), Lead: new Map(), User: new Map(), Account: new Map(), Task: new Map(), Event: new Map() };
   const customFields = new Map<string, SfCustomField>();
   const sessions = new Set<string>();
   const jwtUsers = new Map<string, KeyObject>();
@@ -180,7 +183,7 @@ export async function startSalesforceSimulator(options: { port?: number; host?: 
       const m = SOQL.exec(q);
       if (!m) return sfError(reply, 400, 'MALFORMED_QUERY', 'unexpected token: the simulator understands SELECT <fields> FROM <object> WHERE Id = \'<id>\'');
       const [, list, sobject, rawId] = m as unknown as [string, string, string, string];
-      if (!(sobject in STANDARD_FIELDS) || sobject === 'Task') return sfError(reply, 400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
+      if (!(sobject in STANDARD_FIELDS) || ACTIVITIES.has(sobject)) return sfError(reply, 400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
       const fields = list.split(',').map((f) => f.trim());
       for (const f of fields) {
         const [head, tail] = f.split('.');
@@ -237,13 +240,18 @@ export async function startSalesforceSimulator(options: { port?: number; host?: 
 
     api.post('/services/data/:version/sobjects/:type', async (request: FastifyRequest<{ Params: { type: string }; Body: Record<string, unknown> | undefined }>, reply) => {
       const { type } = request.params;
-      if (type !== 'Task') return sfError(reply, 400, 'INVALID_TYPE', `The simulator creates Task records only, not ${type}`);
+      if (type !== 'Task' && type !== 'Event') return sfError(reply, 400, 'INVALID_TYPE', `The simulator creates Task and Event records only, not ${type}`);
       const changes = coerce(type, request.body ?? {}, fieldType);
       if ('error' in changes) return sfError(reply, 400, changes.error.code, changes.error.message, changes.error.fields);
       const whoId = String(changes.values.WhoId ?? '');
       if (!find('Contact', whoId) && !find('Lead', whoId)) return sfError(reply, 400, 'FIELD_INTEGRITY_EXCEPTION', 'Name ID: id value of incorrect type', ['WhoId']);
-      const id = newSalesforceId('Task');
-      records.Task.set(id, { Status: 'Not Started', Priority: 'Normal', OwnerId: integrationUserId, ...changes.values, WhoId: whoId.length === 15 ? to18(whoId) : whoId, Id: id, CreatedDate: new Date().toISOString().replace('Z', '+0000') });
+      if (type === 'Event') {
+        const problem = eventProblem(changes.values);
+        if (problem) return sfError(reply, 400, problem.code, problem.message, problem.fields);
+      }
+      const id = newSalesforceId(type);
+      const defaults = type === 'Task' ? { Status: 'Not Started', Priority: 'Normal' } : { ShowAs: 'Busy' };
+      records[type].set(id, { ...defaults, OwnerId: integrationUserId, ...changes.values, WhoId: whoId.length === 15 ? to18(whoId) : whoId, Id: id, CreatedDate: new Date().toISOString().replace('Z', '+0000') });
       return reply.code(201).type('application/json;charset=UTF-8').send({ id, success: true, errors: [] });
     });
 
@@ -379,6 +387,18 @@ function customFieldProblem(f: Record<string, unknown>): string | undefined {
     default:
       return `The simulator does not create fields of type ${String(f.type)}`;
   }
+}
+
+/** What Salesforce refuses in a new Event: no start, no end or duration, an end before the start. */
+function eventProblem(values: Record<string, unknown>): { code: string; message: string; fields: string[] } | null {
+  const start = Date.parse(String(values.StartDateTime ?? values.ActivityDateTime ?? ''));
+  if (Number.isNaN(start)) return { code: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [StartDateTime]', fields: ['StartDateTime'] };
+  if (values.EndDateTime === undefined && values.DurationInMinutes === undefined) {
+    return { code: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [DurationInMinutes]', fields: ['DurationInMinutes'] };
+  }
+  const end = values.EndDateTime === undefined ? start + Number(values.DurationInMinutes) * 60_000 : Date.parse(String(values.EndDateTime));
+  if (Number.isNaN(end) || end < start) return { code: 'FIELD_INTEGRITY_EXCEPTION', message: 'End Date Time: End time must be after start time', fields: ['EndDateTime'] };
+  return null;
 }
 
 /** JSON values as Salesforce takes them: strings are coerced to the field's type, unknown fields refused. */

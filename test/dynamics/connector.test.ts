@@ -55,6 +55,21 @@ describe('Dataverse connector against the simulator (real dynamics-web-api and @
     await expect(crm.getContact({ type: 'contact', id: contactId }, ['no_such_column'])).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
+  it('records a booked meeting as an appointment regarding the contact, the contact a required attendee and the rep its organizer', async () => {
+    const meeting = await crm.createMeeting({ record: { type: 'contact', id: contactId }, title: 'Rückruf', body: 'Termin aus draftbridge', start: new Date('2027-01-14T09:00:00Z'), end: new Date('2027-01-14T09:30:00Z'), ownerId });
+    expect(sim.records.appointment.get(meeting.id)).toMatchObject({ subject: 'Rückruf', description: 'Termin aus draftbridge', scheduledstart: '2027-01-14T09:00:00.000Z', scheduledend: '2027-01-14T09:30:00.000Z', _regardingobjectid_value: contactId, _ownerid_value: ownerId });
+    expect(sim.appointmentParties.get(meeting.id)).toEqual([
+      { participationtypemask: 5, entity: 'contact', id: contactId },
+      { participationtypemask: 7, entity: 'systemuser', id: ownerId },
+    ]);
+    const post = sim.requests.find((r) => r.method === 'POST' && r.path === '/api/data/v9.2/appointments')!;
+    expect(post.body).toMatchObject({ 'regardingobjectid_contact@odata.bind': `/contacts(${contactId})` });
+    // A lead attends as a lead; an end before the start is refused.
+    const forLead = await crm.createMeeting({ record: { type: 'lead', id: leadId }, title: 'x', body: 'x', start: new Date('2027-01-15T09:00:00Z'), end: new Date('2027-01-15T09:30:00Z') });
+    expect(sim.appointmentParties.get(forLead.id)).toEqual([{ participationtypemask: 5, entity: 'lead', id: leadId }]);
+    await expect(crm.createMeeting({ record: { type: 'lead', id: leadId }, title: 'x', body: 'x', start: new Date('2027-01-15T09:00:00Z'), end: new Date('2027-01-15T08:00:00Z') })).rejects.toBeInstanceOf(UpstreamRejected);
+  });
+
   it('writes an annotation bound to the contact or lead and PATCHes the status columns (booleans as booleans)', async () => {
     const note = await crm.createNote({ record: { type: 'lead', id: leadId }, body: '<p>draftbridge: Entwurf liegt bereit</p>' });
     expect(sim.records.annotation.get(note.id)).toMatchObject({ subject: 'draftbridge', notetext: 'draftbridge: Entwurf liegt bereit', objecttypecode: 'lead', _objectid_value: leadId });

@@ -63,6 +63,15 @@ describe('Salesforce connector against the simulator (real jsforce)', () => {
     await expect(crm.updateContact({ type: 'contact', id: contactId }, { No_Such_Field__c: 'x' })).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
+  it('records a booked meeting as an Event on the contact’s timeline, owned by the rep', async () => {
+    const start = new Date('2027-01-14T09:00:00Z');
+    const meeting = await crm.createMeeting({ record: { type: 'contact', id: contactId }, title: 'Rückruf', body: '<p>Termin aus draftbridge</p>', start, end: new Date('2027-01-14T09:30:00Z'), ownerId });
+    expect(meeting.id.startsWith('00U')).toBe(true);
+    expect(sim.records.Event.get(meeting.id)).toMatchObject({ WhoId: contactId, OwnerId: ownerId, Subject: 'Rückruf', Description: 'Termin aus draftbridge', StartDateTime: '2027-01-14T09:00:00.000Z', EndDateTime: '2027-01-14T09:30:00.000Z', ShowAs: 'Busy' });
+    // Salesforce refuses an Event ending before it starts; the connector passes the refusal on.
+    await expect(crm.createMeeting({ record: { type: 'lead', id: leadId }, title: 'x', body: 'x', start, end: new Date('2027-01-14T08:00:00Z') })).rejects.toBeInstanceOf(UpstreamRejected);
+  });
+
   it('signs in again when the session expires (no refresh token in either flow)', async () => {
     await crm.getOwner(ownerId);
     sim.expireSessions();
