@@ -1,20 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects. `unit`: pure code, no Redis, no network, no real waiting (fake clocks and sleeps);
- * the whole set runs in a few seconds (`npm run test:unit`). `integration`: real Redis under a unique
- * queue prefix per suite, the vendor simulators, child processes and the privacy evaluation corpus.
- * `npm test` runs both.
+ * Tests are sorted by feature (test/<feature>/). Two projects: `unit` is every suite in a `unit/` folder
+ * of a feature: pure code, no Redis, no network, no real waiting (fake clocks and sleeps); the whole set
+ * runs in a few seconds (`npm run test:unit`). `integration` is everything else: real Redis under a
+ * unique queue prefix per suite, the vendor simulators, child processes and the privacy evaluation
+ * corpus. `npm test` runs both.
  */
 const UNIT = [
-  'test/unit/**/*.test.ts',
+  'test/**/unit/**/*.test.ts',
   'test/privacy/recognisers.test.ts',
   'test/privacy/leak-guard.test.ts',
   'test/privacy/pseudonymise.test.ts',
   'test/privacy/scan-equivalence.test.ts',
   'test/privacy/cli.test.ts',
-  'test/privacy-output/reidentify.test.ts',
-  'test/intake/signature.test.ts',
 ];
 
 export default defineConfig({

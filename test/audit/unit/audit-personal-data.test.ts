@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findPersonalValues } from '../../src/audit/personal-data.ts';
+import { findPersonalValues } from '../../../src/audit/personal-data.ts';
 
 describe('audit detail check', () => {
   it('flags phone numbers, addresses and prose, but not the UUIDs the service generates', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareIds } from '../../src/audit/trail.ts';
+import { compareIds } from '../../../src/audit/trail.ts';
 
 const sign = (n: number) => (n < 0 ? -1 : n > 0 ? 1 : 0);
 const byBigInt = (a: string, b: string) => {

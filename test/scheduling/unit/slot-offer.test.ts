@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { createLogger } from '../../src/logger.ts';
-import { offerSlots, releaseHolds } from '../../src/pipeline/slot-offer.ts';
-import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
-import type { CalendarEvent, CalendarPort } from '../../src/ports.ts';
+import { UpstreamRejected, UpstreamUnavailable } from '../../../src/errors.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { offerSlots, releaseHolds } from '../../../src/pipeline/slot-offer.ts';
+import { DEFAULT_SCHEDULING } from '../../../src/policy.ts';
+import type { CalendarEvent, CalendarPort } from '../../../src/ports.ts';
 
 const logger = createLogger({ level: 'silent' });
 // Thursday 26 November 2026, 08:00 Berlin

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, DraftbridgeError, LeakBlocked, RequestNotFound, TimeoutError, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { InvalidTransition } from '../../src/pipeline/request-state.ts';
-import { VaultError } from '../../src/privacy/vault.ts';
-import { withTimeout } from '../../connectors/rate-window.ts';
+import { describeError, DraftbridgeError, LeakBlocked, RequestNotFound, TimeoutError, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../../src/errors.ts';
+import { InvalidTransition } from '../../../src/pipeline/request-state.ts';
+import { VaultError } from '../../../src/privacy/vault.ts';
+import { withTimeout } from '../../../connectors/rate-window.ts';
 
 describe('errors carry a stable code and a retryable flag', () => {
   it.each([

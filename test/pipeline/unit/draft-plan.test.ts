@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { planDraft, type DraftPlanInput } from '../../src/pipeline/draft-plan.ts';
-import { PromptLibrary } from '../../src/pipeline/prompts.ts';
-import { defaultPolicy } from '../support/env.ts';
-import { leakedValues } from '../support/leaks.ts';
+import { planDraft, type DraftPlanInput } from '../../../src/pipeline/draft-plan.ts';
+import { PromptLibrary } from '../../../src/pipeline/prompts.ts';
+import { defaultPolicy } from '../../support/env.ts';
+import { leakedValues } from '../../support/leaks.ts';
 
-const prompts = new PromptLibrary(fileURLToPath(new URL('../../config/prompts', import.meta.url)));
+const prompts = new PromptLibrary(fileURLToPath(new URL('../../../config/prompts', import.meta.url)));
 const policy = defaultPolicy();
 const owner = { id: '9001', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' };
 const contact = (extra: Record<string, string | null> = {}) => ({

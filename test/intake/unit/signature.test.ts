@@ -1,6 +1,6 @@
 import { Signature } from '@hubspot/api-client';
 import { describe, expect, it } from 'vitest';
-import { hubspotSignedUri, signV1, signV2, signV3, verifyHubSpotSignature } from '../../connectors/hubspot/signature.ts';
+import { hubspotSignedUri, signV1, signV2, signV3, verifyHubSpotSignature } from '../../../connectors/hubspot/signature.ts';
 
 // A small deterministic generator so failures reproduce.
 function rng(seed: number) {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { microBatch } from '../../connectors/micro-batch.ts';
+import { microBatch } from '../../../connectors/micro-batch.ts';
 
 /** The batching under the HubSpot connector: which calls share a batch call, and who gets which answer. */
 describe('microBatch', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePreferences, type SlotPreferences } from '../../src/scheduling/preferences.ts';
+import { parsePreferences, type SlotPreferences } from '../../../src/scheduling/preferences.ts';
 
 const H = (h: number, m = 0) => h * 60 + m;
 type Expect = Partial<SlotPreferences>;

@@ -1,10 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PromptLibrary } from '../../src/pipeline/prompts.ts';
-import type { RequestRecord } from '../../src/pipeline/request-state.ts';
-import { noteFor } from '../../src/pipeline/stages/crm-sync.ts';
+import { PromptLibrary } from '../../../src/pipeline/prompts.ts';
+import type { RequestRecord } from '../../../src/pipeline/request-state.ts';
+import { noteFor } from '../../../src/pipeline/stages/crm-sync.ts';
 
-const prompts = new PromptLibrary(fileURLToPath(new URL('../../config/prompts', import.meta.url)));
+const prompts = new PromptLibrary(fileURLToPath(new URL('../../../config/prompts', import.meta.url)));
 const base: RequestRecord = { requestId: 'hs-1-2-1001', state: 'awaiting_review', flow: 'callback', source: 'hubspot.app', account: '1', objectType: 'contact', contactId: '1001', subject: 'a'.repeat(32), createdAt: 0, updatedAt: Date.UTC(2026, 2, 2, 9, 15) };
 
 describe('CRM notes (wording from config/prompts/_shared.yaml)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editRatio } from '../../src/pipeline/edit-tracking.ts';
+import { editRatio } from '../../../src/pipeline/edit-tracking.ts';
 
 const draft = 'Sehr geehrte Frau Musterfrau,\n\nvielen Dank für Ihre Nachricht.\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \nDiese E-Mail wurde mit Unterstützung eines KI-Systems verfasst und von Max Vertrieb geprüft.';
 

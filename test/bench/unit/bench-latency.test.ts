@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LatencyLog, paced, percentile } from '../../tools/bench/latency.ts';
+import { LatencyLog, paced, percentile } from '../../../tools/bench/latency.ts';
 
 describe('bench latency helpers', () => {
   afterEach(() => {

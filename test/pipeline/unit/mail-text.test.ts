@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bodyWithoutSignature, finishMail, finishSubject, joinPunctuation } from '../../src/pipeline/mail-text.ts';
+import { bodyWithoutSignature, finishMail, finishSubject, joinPunctuation } from '../../../src/pipeline/mail-text.ts';
 
 const greeting = 'Sehr geehrte Frau Dr. Musterfrau,';
 const closing = 'Mit freundlichen Grüßen\nMax Vertrieb';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { classifySensitive, decideSensitive, redactSensitive } from '../../src/privacy/dlp.ts';
-import { restoreDraft } from '../../src/privacy/reidentify.ts';
-import { fenceUntrusted, UNTRUSTED_DATA_RULE } from '../../src/privacy/untrusted.ts';
-import { defaultPolicy } from '../support/env.ts';
+import { classifySensitive, decideSensitive, redactSensitive } from '../../../src/privacy/dlp.ts';
+import { restoreDraft } from '../../../src/privacy/reidentify.ts';
+import { fenceUntrusted, UNTRUSTED_DATA_RULE } from '../../../src/privacy/untrusted.ts';
+import { defaultPolicy } from '../../support/env.ts';
 
 const mapping = { '[[PERSON_1]]': 'Erika Musterfrau', '[[PERSON_3]]': 'Musterfrau', '[[PERSON_4]]': 'Max Vertrieb', '[[COMPANY_1]]': 'Beispiel Maschinenbau GmbH', '[[EMAIL_1]]': 'erika.musterfrau@example.com', '[[PHONE_1]]': '+49 30 901820' };
 const base = { mapping, required: ['[[PERSON_3]]', '[[PERSON_4]]'], allowedLinks: ['https://example.com/'] };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { recognise } from '../../src/privacy/recognisers.ts';
-import { greeting } from '../../src/privacy/salutation.ts';
+import { recognise } from '../../../src/privacy/recognisers.ts';
+import { greeting } from '../../../src/privacy/salutation.ts';
 
 describe('academic titles in the salutation (DIN 5008)', () => {
   it.each([

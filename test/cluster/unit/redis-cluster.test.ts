@@ -1,11 +1,11 @@
 import { QueueKeys } from 'bullmq';
 import calculateSlot from 'cluster-key-slot';
 import { describe, expect, it } from 'vitest';
-import { keysFor } from '../../src/keys.ts';
-import { QUEUE_NAMES } from '../../src/pipeline/queues.ts';
+import { keysFor } from '../../../src/keys.ts';
+import { QUEUE_NAMES } from '../../../src/pipeline/queues.ts';
 import { Cluster } from 'ioredis';
-import { clusterOptions, keyspaceNodes, parseClusterUrl } from '../../src/redis.ts';
-import { hasHashTag, loadSettings, SettingsError } from '../../src/settings.ts';
+import { clusterOptions, keyspaceNodes, parseClusterUrl } from '../../../src/redis.ts';
+import { hasHashTag, loadSettings, SettingsError } from '../../../src/settings.ts';
 
 /**
  * The keys each Lua script and MULTI gets, as their call sites build them (request-state.ts,

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { DateTime, type Zone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
-import type { NotBefore, SlotPreferences } from '../../src/scheduling/preferences.ts';
-import { earliestDay, findSlots, publicHolidays, spreadOffer, type SlotQuery } from '../../src/scheduling/slots.ts';
-import { cachedZone } from '../../src/scheduling/zone-cache.ts';
+import { DEFAULT_SCHEDULING } from '../../../src/policy.ts';
+import type { NotBefore, SlotPreferences } from '../../../src/scheduling/preferences.ts';
+import { earliestDay, findSlots, publicHolidays, spreadOffer, type SlotQuery } from '../../../src/scheduling/slots.ts';
+import { cachedZone } from '../../../src/scheduling/zone-cache.ts';
 
 /**
  * findSlots' fast paths (milliseconds on days with one UTC offset, wall clocks from the zone's

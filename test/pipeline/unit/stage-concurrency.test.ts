@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parsePolicy } from '../../src/policy.ts';
-import { stageConcurrency } from '../../workers/index.ts';
+import { parsePolicy } from '../../../src/policy.ts';
+import { stageConcurrency } from '../../../workers/index.ts';
 
-const policy = parsePolicy(readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8'));
+const policy = parsePolicy(readFileSync(new URL('../../../config/policy.yaml', import.meta.url), 'utf8'));
 
 describe('stage concurrency follows the CRM connector', () => {
   it('runs intake and crm-sync wide where calls are batched (HubSpot), so batches can fill', () => {

@@ -1,6 +1,6 @@
 import { DateTime, IANAZone } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { cachedZone } from '../../src/scheduling/zone-cache.ts';
+import { cachedZone } from '../../../src/scheduling/zone-cache.ts';
 
 describe('cached IANA zone (slot finding)', () => {
   it('gives the same offsets and wall-clock times as luxon’s own zone, across DST changes, asked twice', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSlotChoice, type SlotChoice } from '../../src/scheduling/reply.ts';
+import { parseSlotChoice, type SlotChoice } from '../../../src/scheduling/reply.ts';
 
 // Offered (Berlin): 1. Tue 1 Dec 10:00, 2. Wed 2 Dec 10:00, 3. Wed 2 Dec 11:30
 const SLOTS = [

@@ -1,6 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { describe, expect, it } from 'vitest';
-import { CachedTokenCredential } from '../../connectors/token-cache.ts';
+import { CachedTokenCredential } from '../../../connectors/token-cache.ts';
 
 /** A credential standing in for MSAL: counts calls, hands out tokens with a given lifetime. */
 function countingCredential(clock: { now: number }, lifetimeMs: number, extra: Partial<AccessToken> = {}) {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SCHEDULING } from '../../src/policy.ts';
-import { parsePreferences } from '../../src/scheduling/preferences.ts';
-import { renderSlot } from '../../src/scheduling/render.ts';
-import { findSlots, instant, toIanaZone, type SlotQuery } from '../../src/scheduling/slots.ts';
+import { DEFAULT_SCHEDULING } from '../../../src/policy.ts';
+import { parsePreferences } from '../../../src/scheduling/preferences.ts';
+import { renderSlot } from '../../../src/scheduling/render.ts';
+import { findSlots, instant, toIanaZone, type SlotQuery } from '../../../src/scheduling/slots.ts';
 
 const BERLIN = 'Europe/Berlin';
 const LONDON = 'Europe/London';

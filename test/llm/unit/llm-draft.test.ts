@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { createLogger } from '../../src/logger.ts';
-import type { LlmPrompt } from '../../src/pipeline/draft-plan.ts';
-import { draftWithLlm, type LlmDraftContext } from '../../src/pipeline/llm-draft.ts';
-import type { LlmDraftOutcome, LlmDraftRequest, LlmPort } from '../../src/ports.ts';
+import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../../src/errors.ts';
+import { createLogger } from '../../../src/logger.ts';
+import type { LlmPrompt } from '../../../src/pipeline/draft-plan.ts';
+import { draftWithLlm, type LlmDraftContext } from '../../../src/pipeline/llm-draft.ts';
+import type { LlmDraftOutcome, LlmDraftRequest, LlmPort } from '../../../src/ports.ts';
 
 /** An LLM that answers from a script, one entry per call, and records what it was sent. */
 function scriptedLlm(script: (LlmDraftOutcome | Error)[]): LlmPort & { requests: LlmDraftRequest[] } {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { noticeFor, parsePolicy, PolicyError } from '../../src/policy.ts';
+import { noticeFor, parsePolicy, PolicyError } from '../../../src/policy.ts';
 
-const policyText = readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8');
+const policyText = readFileSync(new URL('../../../config/policy.yaml', import.meta.url), 'utf8');
 
 function problemsOf(text: string): string[] {
   try {
