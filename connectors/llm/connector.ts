@@ -223,6 +223,16 @@ async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number):
     case 'local':
       if (!s.LOCAL_LLM_BASE_URL || !s.LOCAL_LLM_MODEL) return undefined;
       return localClient({ baseURL: s.LOCAL_LLM_BASE_URL, model: s.LOCAL_LLM_MODEL }, timeoutMs);
+    case 'bedrock': {
+      if (!s.AWS_REGION || !s.BEDROCK_MODEL_ID) return undefined;
+      const { BedrockClient } = await import('./bedrock/connector.ts');
+      return new BedrockClient({ region: s.AWS_REGION, modelId: s.BEDROCK_MODEL_ID, ...(s.BEDROCK_ENDPOINT_URL ? { endpoint: s.BEDROCK_ENDPOINT_URL } : {}) });
+    }
+    case 'openai': {
+      if (!s.OPENAI_API_KEY || !s.OPENAI_MODEL) return undefined;
+      const { openAiEuClient } = await import('./openai/connector.ts');
+      return openAiEuClient({ apiKey: s.OPENAI_API_KEY, model: s.OPENAI_MODEL, baseURL: s.OPENAI_BASE_URL, ...(s.OPENAI_PROJECT ? { project: s.OPENAI_PROJECT } : {}) }, timeoutMs);
+    }
     default:
       return undefined;
   }

@@ -137,8 +137,8 @@ function applyMangle(draft: { subject: string; body: string; language: Language 
   }
 }
 
-/** Azure's fixed-window counters: tokens per minute, requests per 10 s. */
-class QuotaCounter {
+/** Azure's fixed-window counters: tokens per minute, requests per 10 s (the Bedrock simulator uses them too). */
+export class QuotaCounter {
   readonly stats: QuotaStats = { admitted: [], throttled: 0, calls: 0 };
   private minute = -1;
   private tokens = 0;
