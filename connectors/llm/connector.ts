@@ -233,6 +233,11 @@ async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number):
       const { openAiEuClient } = await import('./openai/connector.ts');
       return openAiEuClient({ apiKey: s.OPENAI_API_KEY, model: s.OPENAI_MODEL, baseURL: s.OPENAI_BASE_URL, ...(s.OPENAI_PROJECT ? { project: s.OPENAI_PROJECT } : {}) }, timeoutMs);
     }
+    case 'mistral': {
+      if (!s.MISTRAL_API_KEY || !s.MISTRAL_MODEL) return undefined;
+      const { MistralClient } = await import('./mistral/connector.ts');
+      return new MistralClient({ apiKey: s.MISTRAL_API_KEY, model: s.MISTRAL_MODEL, serverURL: s.MISTRAL_BASE_URL });
+    }
     default:
       return undefined;
   }
