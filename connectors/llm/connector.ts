@@ -1,6 +1,7 @@
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { routeProvider, type LlmProvider, type Policy, type RouteBudget } from '../../src/policy.ts';
 import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
+import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import type { Settings } from '../../src/settings.ts';
 import { azureClient, localClient, type AzureDeployment } from './azure/connector.ts';
 import { ProviderError, type LlmProviderClient } from './provider.ts';
@@ -237,6 +238,12 @@ async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number):
       if (!s.MISTRAL_API_KEY || !s.MISTRAL_MODEL) return undefined;
       const { MistralClient } = await import('./mistral/connector.ts');
       return new MistralClient({ apiKey: s.MISTRAL_API_KEY, model: s.MISTRAL_MODEL, serverURL: s.MISTRAL_BASE_URL });
+    }
+    case 'vertex': {
+      if (!s.GOOGLE_CLOUD_PROJECT || !s.VERTEX_LOCATION || !s.VERTEX_MODEL) return undefined;
+      const { VertexClient } = await import('./vertex/connector.ts');
+      const key = s.GOOGLE_APPLICATION_CREDENTIALS ? loadServiceAccountKey(s.GOOGLE_APPLICATION_CREDENTIALS) : undefined;
+      return new VertexClient({ project: s.GOOGLE_CLOUD_PROJECT, location: s.VERTEX_LOCATION, model: s.VERTEX_MODEL, ...(s.VERTEX_BASE_URL ? { baseUrl: s.VERTEX_BASE_URL } : {}), ...(key ? { key } : {}), tokenUrl: s.GOOGLE_TOKEN_URL });
     }
     default:
       return undefined;

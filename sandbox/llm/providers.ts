@@ -54,6 +54,12 @@ export async function startLlmProviderSimulators(providers: readonly LlmProvider
     simulators.mistral = sim;
     settings = { ...settings, MISTRAL_API_KEY: sim.apiKey, MISTRAL_MODEL: sim.models[0]!, MISTRAL_BASE_URL: sim.url };
   }
+  if (providers.includes('vertex')) {
+    const { startVertexSimulator } = await import('./vertex/simulator.ts');
+    const sim = await startVertexSimulator();
+    simulators.vertex = sim;
+    settings = { ...settings, GOOGLE_CLOUD_PROJECT: sim.project, VERTEX_LOCATION: sim.location, VERTEX_MODEL: sim.models[0]!, VERTEX_BASE_URL: sim.url, GOOGLE_TOKEN_URL: sim.tokenUrl, GOOGLE_APPLICATION_CREDENTIALS: sim.serviceAccountKey };
+  }
   return {
     simulators,
     settings,

@@ -7,7 +7,7 @@ import { leakedValues, startPipelineHarness, type PipelineHarness } from '../sup
  * that provider's official SDK and simulator, no personal value in any request it received, a 429
  * waited out, and every call booked in the shared route quota in Redis.
  */
-const PROVIDERS = ['azure', 'bedrock', 'openai', 'mistral'] as const;
+const PROVIDERS = ['azure', 'bedrock', 'openai', 'mistral', 'vertex'] as const;
 
 describe.each(PROVIDERS)('pipeline end to end with the eu route on %s', (provider) => {
   let h: PipelineHarness;
