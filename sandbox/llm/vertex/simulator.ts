@@ -61,7 +61,7 @@ export async function startVertexSimulator(options: { project?: string; location
       const form = request.body ?? {};
       if (form.grant_type !== JWT_BEARER) return reply.code(400).send({ error: 'unsupported_grant_type', error_description: `Invalid grant_type: ${form.grant_type ?? ''}` });
       const assertion = form.assertion ?? '';
-      let valid = false;
+      let valid: boolean;
       try {
         valid = jws.verify(assertion, 'RS256', sa.publicKey);
       } catch {
