@@ -216,7 +216,7 @@ export async function clientsFromSettings(settings: Settings, policy: Policy): P
 }
 
 /** undefined when the provider's settings are missing (the route then answers "not configured"). */
-async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number): Promise<LlmProviderClient | undefined> {
+export async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number): Promise<LlmProviderClient | undefined> {
   switch (provider) {
     case 'azure':
       if (!s.AZURE_OPENAI_ENDPOINT || !s.AZURE_OPENAI_DEPLOYMENT) return undefined;
