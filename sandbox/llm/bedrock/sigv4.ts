@@ -75,6 +75,8 @@ export function verifySigV4(request: SigV4Request, expect: SigV4Expectation): Si
     return { ok: false, errorType: 'InvalidSignatureException', message: `Signature expired: ${amzDate} is now earlier or later than the allowed 5 minutes.` };
   }
   const names = signedHeaders!.split(';');
+  // AWS insists that the host (HTTP/2: `:authority`) is signed.
+  if (!names.includes('host') && !names.includes(':authority')) return { ok: false, errorType: 'InvalidSignatureException', message: "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization." };
   const canonicalHeaders = names.map((n) => `${n}:${(headerValue(request.headers, n) ?? '').trim().replace(/\s+/g, ' ')}\n`).join('');
   const canonicalRequest = [request.method, canonicalUri(request.rawPath), canonicalQuery(request.query), canonicalHeaders, signedHeaders, headerValue(request.headers, 'x-amz-content-sha256') ?? sha256Hex(request.body)].join('\n');
   const scope = `${date}/${region}/${service}/aws4_request`;
