@@ -189,6 +189,10 @@ function crossVariableProblems(env: Record<string, string>): string[] {
     const keyProblem = serviceAccountKeyProblem(env.GMAIL_SERVICE_ACCOUNT_KEY);
     if (keyProblem) problems.push(`GMAIL_SERVICE_ACCOUNT_KEY: ${keyProblem}`);
   }
+  if (env.GOOGLE_APPLICATION_CREDENTIALS && env.VERTEX_MODEL) {
+    const keyProblem = serviceAccountKeyProblem(env.GOOGLE_APPLICATION_CREDENTIALS);
+    if (keyProblem) problems.push(`GOOGLE_APPLICATION_CREDENTIALS: ${keyProblem}`);
+  }
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OIDC_ISSUER && !env.DRAFTBRIDGE_OIDC_AUDIENCE) problems.push('DRAFTBRIDGE_OIDC_AUDIENCE: is required when DRAFTBRIDGE_OIDC_ISSUER is set');
   if (env.SALESFORCE_USERNAME && !env.SALESFORCE_PRIVATE_KEY) problems.push('SALESFORCE_PRIVATE_KEY: is required when SALESFORCE_USERNAME is set (JWT bearer flow)');

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { bedrockGeography, describeLlmRoutes, llmResidencyProblems, llmSettingsProblems } from '../../src/llm-residency.ts';
 import { parsePolicy } from '../../src/policy.ts';
 import { recordOfProcessing } from '../../src/privacy/ropa.ts';
+import { loadSettings, SettingsError } from '../../src/settings.ts';
 
 const run = promisify(execFile);
 const cli = new URL('../../src/cli.ts', import.meta.url).pathname;
@@ -40,6 +41,20 @@ describe('LLM region and residency rules', () => {
     expect(llmResidencyProblems({ OPENAI_BASE_URL: 'https://api.openai.com/v1' }, openai)).toEqual([expect.stringMatching(/^OPENAI_BASE_URL: api.openai.com is not OpenAI's EU host/)]);
     expect(llmResidencyProblems({ OPENAI_BASE_URL: 'https://eu.api.openai.com/v1' }, openai)).toEqual([]);
     expect(llmResidencyProblems({ AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'eastus' }, policy)).toEqual([expect.stringMatching(/^AZURE_OPENAI_REGION: "eastus" is not on the policy's allowedRegions/)]);
+  });
+
+  it('checks the Vertex service-account key at start, and names the provider setting when no LLM is set', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadSettings(env);
+        return [];
+      } catch (err) {
+        return (err as SettingsError).problems;
+      }
+    };
+    expect(problems({ DRAFTBRIDGE_SANDBOX: '1', VERTEX_MODEL: 'gemini-2.0-flash-001', GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json' })).toEqual(['GOOGLE_APPLICATION_CREDENTIALS: cannot read the key file (ENOENT)']);
+    expect(problems({ DRAFTBRIDGE_LLM: 'bedrock' })).toContain('BEDROCK_MODEL_ID: an LLM is required (or LOCAL_LLM_BASE_URL) unless DRAFTBRIDGE_SANDBOX=1');
+    expect(problems({ DRAFTBRIDGE_SANDBOX: '1', AWS_REGION: 'Frankfurt' })).toEqual(['AWS_REGION: an AWS region like eu-central-1']);
   });
 
   it('reads inference-profile geographies from ids and ARNs', () => {

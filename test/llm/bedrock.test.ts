@@ -96,6 +96,11 @@ describe('Bedrock connector (Converse, @aws-sdk/client-bedrock-runtime) against 
     await expect(llm().draft(draftRequest())).rejects.toBeInstanceOf(UpstreamUnavailable);
   });
 
+  it('never builds a client for a non-EU region or profile', () => {
+    expect(() => new BedrockClient({ region: 'us-east-1', modelId: MODEL })).toThrow(/not an EU region/);
+    expect(() => new BedrockClient({ region: 'eu-central-1', modelId: 'global.anthropic.claude-sonnet-4-20250514-v1:0' })).toThrow(/not an EU inference profile/);
+  });
+
   it('refuses a request with a personal value before it is signed', async () => {
     await expect(llm().draft(draftRequest({ user: 'Bitte Erika Musterfrau zurückrufen' }))).rejects.toBeInstanceOf(LeakBlocked);
     expect(sim.requests).toHaveLength(0);

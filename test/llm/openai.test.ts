@@ -59,5 +59,7 @@ describe('OpenAI EU connector (openai SDK) against the OpenAI EU simulator', () 
     await expect(llm().draft(draftRequest())).rejects.toBeInstanceOf(UpstreamUnavailable);
     sim.inject({ finishReason: 'length' });
     expect((await llm().draft(draftRequest())).kind).toBe('truncated');
+    sim.inject({ timeout: true, timeoutMs: 3_000, times: 2 });
+    await expect(llm().draft(draftRequest())).rejects.toBeInstanceOf(UpstreamUnavailable);
   });
 });

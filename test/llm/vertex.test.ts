@@ -58,6 +58,12 @@ describe('Vertex AI connector (@google/genai, vertexai) against the Vertex simul
     sim.inject({ status: 503, times: 2 });
     await expect(llm().draft(draftRequest())).rejects.toBeInstanceOf(UpstreamUnavailable);
     await expect(new DraftingLlm({ routes: { eu: client({ location: 'europe-west4' }) }, budgets }).draft(draftRequest())).rejects.toBeInstanceOf(UpstreamRejected);
+    sim.inject({ timeout: true, timeoutMs: 3_000, times: 2 });
+    await expect(llm().draft(draftRequest())).rejects.toBeInstanceOf(UpstreamUnavailable);
+  });
+
+  it('never builds a client for a location outside the EU', () => {
+    expect(() => client({ location: 'global' })).toThrow(/not an EU location/);
   });
 
   it('a request without a valid token is 401 UNAUTHENTICATED', async () => {

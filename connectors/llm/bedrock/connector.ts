@@ -29,6 +29,9 @@ export class BedrockClient implements LlmProviderClient {
   private readonly client: BedrockRuntimeClient;
 
   constructor(options: BedrockOptions) {
+    // config check refuses these with the reason; the connector still never builds a non-EU client.
+    if (!options.region.startsWith('eu-')) throw new Error(`AWS_REGION: ${options.region} is not an EU region`);
+    if (/^(us|us-gov|apac|global|ca|jp|au)\./.test(options.modelId.split('/').at(-1) ?? '')) throw new Error(`BEDROCK_MODEL_ID: ${options.modelId} is not an EU inference profile`);
     this.model = options.modelId;
     this.region = options.region;
     this.client = new BedrockRuntimeClient({

@@ -45,6 +45,8 @@ export class VertexClient implements LlmProviderClient {
   private readonly ai: GoogleGenAI;
 
   constructor(options: VertexOptions) {
+    // config check refuses it with the reason; the connector still never builds a non-EU client.
+    if (!options.location.startsWith('europe-')) throw new Error(`VERTEX_LOCATION: ${options.location} is not an EU location`);
     this.model = options.model;
     this.region = options.location;
     const auth = options.key ? serviceAccountClient(options.key, options.tokenUrl ?? LIBRARY_TOKEN_URL) : undefined;
