@@ -27,6 +27,9 @@ const EMAIL_DRAFT_SCHEMA = {
   propertyOrdering: ['subject', 'body', 'language'],
 };
 
+/** Finish reasons that mean Google's filters stopped the answer (Candidate.FinishReason, Vertex v1). */
+const FILTER_REASONS = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'MODEL_ARMOR', 'IMAGE_SAFETY']);
+
 export interface VertexOptions {
   project: string;
   location: string;
@@ -85,11 +88,12 @@ export class VertexClient implements LlmProviderClient {
     const candidate = res.candidates?.[0];
     const finish = candidate?.finishReason;
     if (finish === FinishReason.MAX_TOKENS) throw new ProviderError('truncated', 'answer hit the token limit');
-    if (finish && finish !== FinishReason.STOP && finish !== FinishReason.FINISH_REASON_UNSPECIFIED) {
-      // SAFETY, RECITATION, BLOCKLIST, PROHIBITED_CONTENT, SPII: Google's filters stopped the answer.
+    if (finish && FILTER_REASONS.has(String(finish))) {
       const rated = (candidate?.safetyRatings ?? []).filter((r) => r.blocked).map((r) => String(r.category).toLowerCase());
       throw new ProviderError('filtered', `answer stopped: ${finish}`, { categories: rated.length ? rated : [String(finish).toLowerCase()] });
     }
+    // OTHER, MALFORMED_FUNCTION_CALL …: no usable draft, but no filter either.
+    if (finish && finish !== FinishReason.STOP && finish !== FinishReason.FINISH_REASON_UNSPECIFIED) throw new ProviderError('unusable', `answer stopped: ${finish}`);
     return { output: parseJsonText(res.text), usage, model: res.modelVersion ?? this.model };
   }
 }
