@@ -39,6 +39,22 @@ describe('OpenAI EU connector (openai SDK) against the OpenAI EU simulator', () 
     expect(() => openAiEuClient({ apiKey: 'k', model: 'm' }, 1000)).not.toThrow();
   });
 
+  it('an OPENAI_BASE_URL or OPENAI_PROJECT in the environment does not reach the Azure or local clients', async () => {
+    const saved = { base: process.env.OPENAI_BASE_URL, project: process.env.OPENAI_PROJECT };
+    process.env.OPENAI_BASE_URL = `${sim.url}/v1`;
+    process.env.OPENAI_PROJECT = sim.project;
+    try {
+      const local = new DraftingLlm({ local: { baseURL: `${sim.url}/v1`, model: 'gpt-4.1-mini', apiKey: sim.apiKey }, eu: { endpoint: 'https://x.openai.azure.com', apiKey: 'k', apiVersion: '2024-10-21', deployment: 'd' }, budgets });
+      expect((await local.draft(draftRequest({ route: 'local' }))).kind).toBe('drafted');
+      expect(sim.requests[0]!.headers['openai-project']).toBeUndefined();
+    } finally {
+      for (const [k, v] of [['OPENAI_BASE_URL', saved.base], ['OPENAI_PROJECT', saved.project]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
   it('a refusal is a content-filter outcome; a wrong project or key is refused', async () => {
     expect(await llm().draft(draftRequest({ user: `Kontext: ${sim.refusalMarker}` }))).toEqual({ kind: 'content_filtered', categories: ['refusal'] });
     await expect(new DraftingLlm({ routes: { eu: client({ project: 'proj_other' }) }, budgets }).draft(draftRequest())).rejects.toBeInstanceOf(UpstreamRejected);

@@ -96,6 +96,11 @@ export interface AzureDeployment {
  */
 export function azureClient(options: AzureDeployment, timeoutMs: number): ChatCompletionsClient {
   const client = new AzureOpenAI({
+    // Explicitly none: the SDK would otherwise take OPENAI_BASE_URL and OPENAI_PROJECT from the
+    // environment, which belong to the OpenAI EU provider (and a base URL beside an endpoint is an error).
+    baseURL: null,
+    project: null,
+    organization: null,
     endpoint: options.endpoint,
     apiVersion: options.apiVersion,
     deployment: options.deployment,
@@ -108,6 +113,7 @@ export function azureClient(options: AzureDeployment, timeoutMs: number): ChatCo
 
 /** An OpenAI-compatible local model (Ollama, vLLM); no key unless the server wants one. */
 export function localClient(options: { baseURL: string; model: string; apiKey?: string }, timeoutMs: number): ChatCompletionsClient {
-  const client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'local', maxRetries: 0, timeout: timeoutMs });
+  // project/organization null: OPENAI_PROJECT in the environment is the EU project's, not the local model's.
+  const client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'local', project: null, organization: null, maxRetries: 0, timeout: timeoutMs });
   return new ChatCompletionsClient('local', client, options.model, null);
 }
