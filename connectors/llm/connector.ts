@@ -12,10 +12,11 @@ import { ProviderError, type LlmProviderClient } from './provider.ts';
  * job's leak guard (fail closed), then is scheduled against the route's quota, shared by all
  * processes (RateBudget); the answer is validated against the one EmailDraft schema, whoever drafted.
  *
- * Quota accounting follows Azure's documented rule (Azure OpenAI "quota" how-to, "rate limits"),
- * which Bedrock and OpenAI apply alike: at admission a request counts its estimated prompt tokens
- * plus max_tokens against TPM, and RPM is enforced over short windows, here RPM/6 per 10 s. So a
- * booking weighs prompt estimate + max tokens, and `usage` corrects only the prompt part.
+ * Quota accounting follows Azure's documented rule (Azure OpenAI "quota" how-to, "rate limits"): at
+ * admission a request counts its estimated prompt tokens plus max_tokens against TPM, and RPM is
+ * enforced over short windows, here RPM/6 per 10 s. So a booking weighs prompt estimate + max tokens,
+ * and `usage` corrects only the prompt part. Bedrock also reserves max_tokens at admission; for the
+ * other providers this is the cautious side (set the route's quota to what the provider grants).
  */
 
 interface Route {
