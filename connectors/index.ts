@@ -45,7 +45,7 @@ export async function createCrm(settings: Settings, policy: Policy, metrics?: Co
  */
 export async function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<Ports> {
   const crm = await createCrm(settings, policy, metrics, rateBudget);
-  const llm = DraftingLlm.fromSettings(settings, policy, metrics, rateBudget);
+  const llm = await DraftingLlm.fromSettings(settings, policy, metrics, rateBudget);
   if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...(await gmailPorts(settings, policy, metrics)) };
   const graph = new GraphMail({
     tenantId: settings.GRAPH_TENANT_ID ?? '',

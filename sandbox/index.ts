@@ -5,6 +5,8 @@ import { startGraphSimulator, type GraphSimulator } from './graph/simulator.ts';
 import { loadOrCreateSimulatorTls, trustSimulatorCa, type SimulatorTls } from './tls.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from './hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from './llm/simulator.ts';
+import { startLlmProviderSimulators, type CloudProvider, type LlmSimulator } from './llm/providers.ts';
+import type { LlmProvider, LlmRoute } from '../src/policy.ts';
 import { startOidcSimulator, type OidcSimulator } from './oidc/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
 import { startSalesforceSimulator, type SalesforceSimulator } from './salesforce/simulator.ts';
@@ -36,6 +38,10 @@ export interface Sandbox {
   /** Gmail with Pub/Sub push (DRAFTBRIDGE_MAIL=gmail). */
   gmail?: GmailSimulator;
   llm: AzureOpenAiSimulator;
+  /** The other providers' simulators the routes use (DRAFTBRIDGE_LLM, or `llmProviders`). */
+  llmProviders: Partial<Record<CloudProvider, LlmSimulator>>;
+  /** The simulator behind the eu route: `llm` for Azure, else the chosen provider's. */
+  euLlm: LlmSimulator;
   /** Entra ID stand-in for sign-in and bearer tokens (used unless DRAFTBRIDGE_OIDC_ISSUER is set). */
   oidc: OidcSimulator;
   settings: Settings;
@@ -127,12 +133,18 @@ async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail
  * /sandbox/oidc (see sandboxRoutes), so a browser reaches them wherever the service is published
  * (Docker); otherwise the simulator has its own loopback port (tests, bench).
  */
-export async function startSandbox(settings: Settings, options: { tlsDir?: string; oidcInService?: boolean } = {}): Promise<Sandbox> {
+export async function startSandbox(settings: Settings, options: { tlsDir?: string; oidcInService?: boolean; llmRoutes?: Record<LlmRoute, LlmProvider> } = {}): Promise<Sandbox> {
   const hubspotToken = 'pat-eu1-sandbox';
   const useGmail = settings.DRAFTBRIDGE_MAIL === 'gmail';
+  // The LLM providers the routes use (the policy's, or DRAFTBRIDGE_LLM for the eu route).
+  const llmRoutes = options.llmRoutes ?? { eu: settings.DRAFTBRIDGE_LLM, local: 'local' };
+  const llmProviders = Object.values(llmRoutes);
   // Graph and Dataverse (with their Entra token endpoints) run over TLS: MSAL refuses http authorities.
-  const tls = !useGmail || settings.DRAFTBRIDGE_CRM === 'dynamics' ? await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls')) : undefined;
+  // Bedrock too: its SDK speaks HTTP/2, which needs TLS.
+  const needsTls = !useGmail || settings.DRAFTBRIDGE_CRM === 'dynamics' || llmProviders.includes('bedrock');
+  const tls = needsTls ? await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls')) : undefined;
   if (tls) trustSimulatorCa(tls.caPem);
+  const cloudLlms = await startLlmProviderSimulators(llmProviders, tls);
   const [hubspot, llm, oidc, mail] = await Promise.all([
     startHubSpotSimulator({ accessToken: hubspotToken }),
     startAzureOpenAiSimulator(),
@@ -181,7 +193,9 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
       ? {}
       : { DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret }),
     ...mail.settings,
+    ...cloudLlms.settings,
   };
+  const euProvider = llmRoutes.eu;
   return {
     hubspot,
     ...(salesforce ? { salesforce } : {}),
@@ -193,10 +207,12 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     },
     ...('gmail' in mail ? { gmail: mail.gmail } : {}),
     llm,
+    llmProviders: cloudLlms.simulators,
+    euLlm: (euProvider !== 'azure' && euProvider !== 'local' ? cloudLlms.simulators[euProvider] : undefined) ?? llm,
     oidc,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), mail.close(), llm.close(), oidc.close(), salesforce?.close(), dynamics?.close()]);
+      await Promise.all([hubspot.close(), mail.close(), llm.close(), oidc.close(), salesforce?.close(), dynamics?.close(), cloudLlms.close()]);
     },
   };
 }

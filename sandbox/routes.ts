@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requestStoreFor, type AppContext } from '../src/app.ts';
+import { describeLlmRoutes, providerName } from '../src/llm-residency.ts';
 import { SANDBOX_CONTACTS, type Sandbox } from './index.ts';
 import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from './crm.ts';
 
@@ -60,6 +61,11 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         state: record.state,
         flow: record.flow,
         route: record.route ?? null,
+        // Who drafted on that route: provider and region as configured (the demo prints them).
+        llm: (() => {
+          const r = describeLlmRoutes(ctx.settings, ctx.policy).find((d) => d.route === record.route);
+          return r ? { provider: r.provider, name: providerName(r.provider), region: r.region } : null;
+        })(),
         reason: record.reason ?? null,
         templateFallback: record.templateFallback ?? null,
         draft: message

@@ -94,7 +94,38 @@ const Flow = z.object({
 });
 export type FlowPolicy = z.infer<typeof Flow>;
 
+/** Who serves an LLM route (docs/llm-providers.md); `local` is the self-hosted OpenAI-compatible model. */
+export const LlmProvider = z.enum(['azure', 'bedrock', 'vertex', 'openai', 'mistral', 'local']);
+export type LlmProvider = z.infer<typeof LlmProvider>;
+
+/**
+ * EU regions per provider. The old flat list still works and means Azure; a provider without a list
+ * here gets the built-in EU list (src/llm-residency.ts).
+ */
+const RegionsByProvider = z
+  .object({
+    azure: z.array(z.string().min(1)).min(1).optional(),
+    bedrock: z.array(z.string().min(1)).min(1).optional(),
+    vertex: z.array(z.string().min(1)).min(1).optional(),
+  })
+  .strict();
+const AllowedRegions = z.union([
+  z
+    .array(z.string().min(1))
+    .min(1)
+    .transform((azure): z.output<typeof RegionsByProvider> => ({ azure })),
+  RegionsByProvider,
+]);
+export type AllowedRegions = z.output<typeof AllowedRegions>;
+
+/** Which provider serves a route: the policy's choice, else `local` for the local route, else DRAFTBRIDGE_LLM. */
+export function routeProvider(policy: Pick<Policy, 'llm'>, route: LlmRoute, fallback: Exclude<LlmProvider, 'local'>): LlmProvider {
+  return policy.llm.routes[route].provider ?? (route === 'local' ? 'local' : fallback);
+}
+
 const RouteBudget = z.object({
+  /** Unset: `local` for the local route, DRAFTBRIDGE_LLM (default azure) for the eu route. */
+  provider: LlmProvider.optional(),
   requestsPerMinute: z.number().int().positive(),
   tokensPerMinute: z.number().int().positive(),
   timeoutMs: z.number().int().positive().default(30_000),
@@ -160,7 +191,7 @@ export const PolicySchema = z
       .default({ hubspot: { workflowLegacySignatures: false } }),
     flows: z.record(FlowName, Flow),
     llm: z.object({
-      allowedRegions: z.array(z.string().min(1)).min(1),
+      allowedRegions: AllowedRegions,
       routes: z.object({ eu: RouteBudget, local: RouteBudget }),
     }),
     sensitive: z.partialRecord(SensitiveCategory, SensitiveAction).default({}),

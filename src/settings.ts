@@ -110,6 +110,28 @@ const SettingsSchema = z
     LOCAL_LLM_BASE_URL: optionalUrl,
     LOCAL_LLM_MODEL: z.string().min(1).optional(),
 
+    /** The eu route's provider when the policy names none (docs/llm-providers.md). */
+    DRAFTBRIDGE_LLM: z.enum(['azure', 'bedrock', 'vertex', 'openai', 'mistral']).default('azure'),
+    /** AWS Bedrock: credentials come from the AWS default chain (env, web identity, instance role). */
+    AWS_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region like eu-central-1').optional(),
+    BEDROCK_MODEL_ID: z.string().min(1).optional(),
+    BEDROCK_ENDPOINT_URL: optionalUrl,
+    /** Google Vertex AI: ADC, or a service-account key (path or JSON) in GOOGLE_APPLICATION_CREDENTIALS. */
+    GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
+    GOOGLE_APPLICATION_CREDENTIALS: z.string().min(1).optional(),
+    VERTEX_LOCATION: z.string().min(1).optional(),
+    VERTEX_MODEL: z.string().min(1).optional(),
+    VERTEX_BASE_URL: optionalUrl,
+    /** OpenAI with EU data residency: the EU host is the default, the global host is refused. */
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.url().default('https://eu.api.openai.com/v1'),
+    OPENAI_MODEL: z.string().min(1).optional(),
+    OPENAI_PROJECT: z.string().min(1).optional(),
+    /** Mistral's EU-hosted API. */
+    MISTRAL_API_KEY: z.string().min(1).optional(),
+    MISTRAL_MODEL: z.string().min(1).optional(),
+    MISTRAL_BASE_URL: z.url().default('https://api.mistral.ai'),
+
     DRAFTBRIDGE_VAULT_KEY: base64Key.optional(),
     DRAFTBRIDGE_AUDIT_KEY: base64Key.optional(),
     /** Comma-separated former vault keys: still decrypt, never encrypt (key rotation). */
@@ -129,6 +151,9 @@ const REQUIRED_FOR: Record<string, readonly string[]> = {
   graph: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'],
   gmail: ['GMAIL_SERVICE_ACCOUNT_KEY', 'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_SERVICE_ACCOUNT'],
 };
+
+/** The setting that names each LLM provider's model or endpoint (the one to set first). */
+const LLM_REQUIRED: Record<string, string> = { azure: 'AZURE_OPENAI_ENDPOINT', bedrock: 'BEDROCK_MODEL_ID', vertex: 'VERTEX_MODEL', openai: 'OPENAI_API_KEY', mistral: 'MISTRAL_API_KEY' };
 
 /**
  * Cross-variable rules, checked on the raw environment so they are reported together with every
@@ -155,7 +180,9 @@ function crossVariableProblems(env: Record<string, string>): string[] {
     if (crm === 'salesforce' && !env.SALESFORCE_CLIENT_SECRET && !(env.SALESFORCE_USERNAME && env.SALESFORCE_PRIVATE_KEY)) {
       problems.push('SALESFORCE_CLIENT_SECRET: is required (or SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY for the JWT bearer flow) unless DRAFTBRIDGE_SANDBOX=1');
     }
-    if (!env.AZURE_OPENAI_ENDPOINT && !env.LOCAL_LLM_BASE_URL) problems.push('AZURE_OPENAI_ENDPOINT: an LLM is required (or LOCAL_LLM_BASE_URL) unless DRAFTBRIDGE_SANDBOX=1');
+    // Which settings each route's provider needs is checked with the policy (llmSettingsProblems).
+    const llmSet = ['AZURE_OPENAI_ENDPOINT', 'LOCAL_LLM_BASE_URL', 'BEDROCK_MODEL_ID', 'VERTEX_MODEL', 'OPENAI_API_KEY', 'MISTRAL_API_KEY'].some((k) => env[k]);
+    if (!llmSet) problems.push(`${LLM_REQUIRED[env.DRAFTBRIDGE_LLM ?? 'azure'] ?? 'AZURE_OPENAI_ENDPOINT'}: an LLM is required (or LOCAL_LLM_BASE_URL) unless DRAFTBRIDGE_SANDBOX=1`);
   }
   if (env.AZURE_OPENAI_ENDPOINT) {
     for (const key of ['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']) if (!env[key]) problems.push(`${key}: is required when AZURE_OPENAI_ENDPOINT is set`);
@@ -163,6 +190,10 @@ function crossVariableProblems(env: Record<string, string>): string[] {
   if ((env.DRAFTBRIDGE_MAIL ?? 'graph') === 'gmail' && env.GMAIL_SERVICE_ACCOUNT_KEY) {
     const keyProblem = serviceAccountKeyProblem(env.GMAIL_SERVICE_ACCOUNT_KEY);
     if (keyProblem) problems.push(`GMAIL_SERVICE_ACCOUNT_KEY: ${keyProblem}`);
+  }
+  if (env.GOOGLE_APPLICATION_CREDENTIALS && env.VERTEX_MODEL) {
+    const keyProblem = serviceAccountKeyProblem(env.GOOGLE_APPLICATION_CREDENTIALS);
+    if (keyProblem) problems.push(`GOOGLE_APPLICATION_CREDENTIALS: ${keyProblem}`);
   }
   if (env.LOCAL_LLM_BASE_URL && !env.LOCAL_LLM_MODEL) problems.push('LOCAL_LLM_MODEL: is required when LOCAL_LLM_BASE_URL is set');
   if (env.DRAFTBRIDGE_OIDC_ISSUER && !env.DRAFTBRIDGE_OIDC_AUDIENCE) problems.push('DRAFTBRIDGE_OIDC_AUDIENCE: is required when DRAFTBRIDGE_OIDC_ISSUER is set');

@@ -1,36 +1,26 @@
-import OpenAI, { AzureOpenAI, APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/core/error';
-import { zodResponseFormat } from 'openai/helpers/zod';
-import { z } from 'zod';
-import { errorMessage, LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import type { Policy, RouteBudget } from '../../src/policy.ts';
+import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { routeProvider, type LlmProvider, type Policy, type RouteBudget } from '../../src/policy.ts';
 import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
+import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import type { Settings } from '../../src/settings.ts';
-import { retryAfterMs } from '../rate-window.ts';
+import { azureClient, localClient, type AzureDeployment } from './azure/connector.ts';
+import { ProviderError, type LlmProviderClient } from './provider.ts';
 
 /**
- * LlmPort on the `openai` package: the `eu` route is an AzureOpenAI deployment, the `local` route any
- * OpenAI-compatible endpoint. Every request first passes the job's leak guard (fail closed), then is
- * scheduled against the route's quota, shared by all processes (RateBudget); the answer is structured
- * output from one zod schema.
+ * LlmPort over one provider client per route (connectors/llm/<provider>/connector.ts: Azure OpenAI,
+ * AWS Bedrock, Google Vertex AI, OpenAI EU, Mistral, a local model). Every request first passes the
+ * job's leak guard (fail closed), then is scheduled against the route's quota, shared by all
+ * processes (RateBudget); the answer is validated against the one EmailDraft schema, whoever drafted.
  *
  * Quota accounting follows Azure's documented rule (Azure OpenAI "quota" how-to, "rate limits"): at
- * admission a request counts its estimated prompt tokens plus max_tokens against TPM (billing counts
- * real usage, the limiter does not), and RPM is enforced over short windows, here RPM/6 per 10 s. So
- * a booking weighs prompt estimate + max_completion_tokens, and `usage` corrects only the prompt part.
+ * admission a request counts its estimated prompt tokens plus max_tokens against TPM, and RPM is
+ * enforced over short windows, here RPM/6 per 10 s. So a booking weighs prompt estimate + max tokens,
+ * and `usage` corrects only the prompt part. Bedrock also reserves max_tokens at admission; for the
+ * other providers this is the cautious side (set the route's quota to what the provider grants).
  */
-/** Azure's error body on a content-filter refusal (400, code content_filter, per-category results). */
-const AzureErrorBody = z.object({
-  code: z.string().optional(),
-  innererror: z.object({ content_filter_result: z.record(z.string(), z.object({ filtered: z.boolean().optional() }).nullish()).optional() }).optional(),
-});
-
-// Built once: converting the zod schema to JSON Schema on every call is measurable.
-const EMAIL_DRAFT_FORMAT = zodResponseFormat(EmailDraft, 'email_draft');
 
 interface Route {
-  client: OpenAI;
-  model: string;
+  client: LlmProviderClient;
   quota: RateBudgetSpec;
   timeoutMs: number;
 }
@@ -40,6 +30,8 @@ const MAX_BOOKING_WAIT_MS = 60_000;
 /** 429s from the provider despite the budget (another client on the deployment) honoured in process before the queue pauses. */
 const THROTTLE_RETRIES = 2;
 const MAX_IN_PROCESS_RETRY_AFTER_MS = 20_000;
+/** A 429 without Retry-After (Bedrock's ThrottlingException, Vertex's RESOURCE_EXHAUSTED): 2 s, 4 s … with jitter. */
+const THROTTLE_BACKOFF_MS = 2_000;
 
 /** The route's quota as Azure enforces it: TPM and RPM per minute, RPM/6 per 10 s. */
 function quotaOf(route: LlmRouteName, b: RouteBudget): RateBudgetSpec {
@@ -55,7 +47,10 @@ function quotaOf(route: LlmRouteName, b: RouteBudget): RateBudgetSpec {
 }
 
 export interface DraftingLlmOptions {
-  eu?: { endpoint: string; apiKey?: string; azureADTokenProvider?: () => Promise<string>; apiVersion: string; deployment: string };
+  /** One provider client per route (see `clientsFromSettings`). */
+  routes?: Partial<Record<LlmRouteName, LlmProviderClient>>;
+  /** Shorthands: an Azure deployment for `eu`, an OpenAI-compatible model for `local`. */
+  eu?: AzureDeployment;
   local?: { baseURL: string; model: string; apiKey?: string };
   budgets: { eu: RouteBudget; local: RouteBudget };
   /** The shared quota schedule (Redis); without one calls are not paced (tests of other behaviour). */
@@ -83,45 +78,27 @@ export class DraftingLlm implements LlmPort {
     this.maxCompletionTokens = options.maxCompletionTokens ?? 800;
     this.maxRetries = options.maxRetries ?? 1;
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
-    // The SDK's own retry would also retry 429s (it honours Retry-After up to 60 s) without booking
-    // the retry in the shared budget, and on top of ours would double every retry: it is off, and
-    // `complete` retries transient failures and 429s itself.
-    const retries = 0;
-    if (options.eu) {
-      const b = options.budgets.eu;
-      this.routes.set('eu', {
-        client: new AzureOpenAI({
-          endpoint: options.eu.endpoint,
-          apiVersion: options.eu.apiVersion,
-          deployment: options.eu.deployment,
-          ...(options.eu.azureADTokenProvider ? { azureADTokenProvider: options.eu.azureADTokenProvider } : { apiKey: options.eu.apiKey }),
-          maxRetries: retries,
-          timeout: b.timeoutMs,
-        }),
-        model: options.eu.deployment,
-        quota: quotaOf('eu', b),
-        timeoutMs: b.timeoutMs,
-      });
-    }
-    if (options.local) {
-      const b = options.budgets.local;
-      this.routes.set('local', {
-        client: new OpenAI({ baseURL: options.local.baseURL, apiKey: options.local.apiKey ?? 'local', maxRetries: retries, timeout: b.timeoutMs }),
-        model: options.local.model,
-        quota: quotaOf('local', b),
-        timeoutMs: b.timeoutMs,
-      });
+    const clients: Partial<Record<LlmRouteName, LlmProviderClient>> = {
+      ...(options.eu ? { eu: azureClient(options.eu, options.budgets.eu.timeoutMs) } : {}),
+      ...(options.local ? { local: localClient(options.local, options.budgets.local.timeoutMs) } : {}),
+      ...options.routes,
+    };
+    for (const [route, client] of Object.entries(clients) as [LlmRouteName, LlmProviderClient][]) {
+      const b = options.budgets[route];
+      this.routes.set(route, { client, quota: quotaOf(route, b), timeoutMs: b.timeoutMs });
     }
   }
 
-  static fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): DraftingLlm {
+  /** Which provider serves each configured route, and where (the demo and logs print it). */
+  describe(): { route: LlmRouteName; provider: LlmProvider; model: string; region: string | null }[] {
+    return [...this.routes].map(([route, r]) => ({ route, provider: r.client.provider, model: r.client.model, region: r.client.region }));
+  }
+
+  static async fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<DraftingLlm> {
     return new DraftingLlm({
       ...(metrics ? { metrics } : {}),
       ...(rateBudget ? { rateBudget } : {}),
-      ...(settings.AZURE_OPENAI_ENDPOINT && settings.AZURE_OPENAI_DEPLOYMENT
-        ? { eu: { endpoint: settings.AZURE_OPENAI_ENDPOINT, apiKey: settings.AZURE_OPENAI_API_KEY ?? '', apiVersion: settings.AZURE_OPENAI_API_VERSION, deployment: settings.AZURE_OPENAI_DEPLOYMENT } }
-        : {}),
-      ...(settings.LOCAL_LLM_BASE_URL && settings.LOCAL_LLM_MODEL ? { local: { baseURL: settings.LOCAL_LLM_BASE_URL, model: settings.LOCAL_LLM_MODEL } } : {}),
+      routes: await clientsFromSettings(settings, policy),
       budgets: policy.llm.routes,
     });
   }
@@ -137,19 +114,19 @@ export class DraftingLlm implements LlmPort {
     if (!route) throw new UpstreamRejected('llm', 503, `LLM route "${request.route}" is not configured`);
 
     try {
-      const { completion, ticket } = await this.complete(route, request);
+      const { answer, ticket } = await this.complete(route, request);
       this.metrics.upstream('llm', 'ok');
-      const usage = { promptTokens: completion.usage?.prompt_tokens ?? 0, completionTokens: completion.usage?.completion_tokens ?? 0 };
-      // What the deployment counted at admission: its prompt count (now known) plus max_tokens.
+      const usage = answer.usage ?? { promptTokens: 0, completionTokens: 0 };
+      // What the provider counted at admission: its prompt count (now known) plus max tokens.
       // (A correction lost to a Redis hiccup only leaves the estimate in place: never fail the draft for it.)
-      if (ticket && completion.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens }).catch(() => undefined);
+      if (ticket && answer.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens }).catch(() => undefined);
       this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
       this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
-      const parsed = completion.choices[0]?.message.parsed;
-      if (!parsed) throw new UpstreamUnavailable('llm', 'answer without structured content');
-      return { kind: 'drafted', draft: parsed, usage, model: completion.model };
+      const parsed = EmailDraft.safeParse(answer.output);
+      if (!parsed.success) throw new ProviderError('unusable', answer.output == null ? 'answer without structured content' : 'answer does not match the draft schema');
+      return { kind: 'drafted', draft: parsed.data, usage, model: answer.model };
     } catch (err) {
-      return this.outcomeOf(err, request.route);
+      return this.outcomeOf(err, route.client, request.route);
     }
   }
 
@@ -168,8 +145,9 @@ export class DraftingLlm implements LlmPort {
 
   /**
    * One completion in a booked slot. Transient failures are retried up to `maxRetries` times with
-   * exponential backoff; a 429 (someone else used the deployment's quota too) waits its Retry-After and
-   * books again, up to THROTTLE_RETRIES times, before the queue pauses. Each retry is a new booking.
+   * exponential backoff; a 429 (someone else used the provider's quota too) waits its Retry-After
+   * (or backs off where the provider gives none) and books again, up to THROTTLE_RETRIES times,
+   * before the queue pauses. Each retry is a new booking.
    */
   private async complete(route: Route, request: LlmDraftRequest) {
     let throttled = 0;
@@ -178,69 +156,97 @@ export class DraftingLlm implements LlmPort {
       // A busy process sends later than booked: later bookings count from when it really went.
       if (ticket) void this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
       try {
-        const completion = await route.client.chat.completions.parse({
-          model: route.model,
-          messages: [
-            { role: 'system', content: request.system },
-            { role: 'user', content: request.user },
-          ],
-          response_format: EMAIL_DRAFT_FORMAT,
-          max_completion_tokens: this.maxCompletionTokens,
-          temperature: 0.4,
-        });
-        return { completion, ticket };
+        const answer = await route.client.complete({ system: request.system, user: request.user, maxTokens: this.maxCompletionTokens, timeoutMs: route.timeoutMs });
+        return { answer, ticket };
       } catch (err) {
-        if (err instanceof APIError && err.status === 429) {
+        if (err instanceof ProviderError && err.kind === 'throttled') {
           this.metrics.upstream('llm', 'throttled');
-          const wait = retryAfterMs(Object.fromEntries(err.headers?.entries() ?? []), 10_000);
-          // A refused request did not count against the deployment's quota: its booking goes back.
+          const wait = err.retryAfterMs ?? THROTTLE_BACKOFF_MS * 2 ** throttled * (1 + Math.random() * 0.25);
+          // A refused request did not count against the provider's quota: its booking goes back.
           if (ticket) await this.rateBudget?.release(ticket).catch(() => undefined);
-          if (throttled >= THROTTLE_RETRIES || wait > MAX_IN_PROCESS_RETRY_AFTER_MS) throw new UpstreamRateLimited('llm', wait, `llm ${request.route} throttled`);
+          if (throttled >= THROTTLE_RETRIES || wait > MAX_IN_PROCESS_RETRY_AFTER_MS) throw new UpstreamRateLimited('llm', Math.ceil(wait), `llm ${request.route} (${route.client.provider}) throttled`);
           throttled++;
           await this.sleep(wait);
           continue;
         }
-        if (attempt >= this.maxRetries || !transient(err)) throw err;
-        // The SDK's schedule: 0.5 s doubling, up to 25 % jitter.
+        if (attempt >= this.maxRetries || !(err instanceof ProviderError) || err.kind !== 'transient') throw err;
+        // The openai SDK's schedule: 0.5 s doubling, up to 25 % jitter.
         await this.sleep(500 * 2 ** attempt * (1 - Math.random() * 0.25));
         attempt++;
       }
     }
   }
 
-  private outcomeOf(err: unknown, route: LlmRouteName): LlmDraftOutcome {
-    if (err instanceof LengthFinishReasonError) return { kind: 'truncated' };
-    if (err instanceof ContentFilterFinishReasonError) return { kind: 'content_filtered', categories: [] };
-    if (err instanceof UpstreamUnavailable || err instanceof UpstreamRateLimited) throw err;
-    if (err instanceof APIConnectionTimeoutError || err instanceof APIConnectionError) {
+  private outcomeOf(err: unknown, client: LlmProviderClient, route: LlmRouteName): LlmDraftOutcome {
+    if (err instanceof UpstreamRateLimited) throw err;
+    const where = `llm ${route} (${client.provider})`;
+    if (!(err instanceof ProviderError)) {
       this.metrics.upstream('llm', 'error');
-      throw new UpstreamUnavailable('llm', `llm ${route}: ${err.message}`, undefined, { cause: err });
+      throw new UpstreamUnavailable('llm', `${where}: unusable answer (${err instanceof Error ? err.message.slice(0, 80) : 'unknown'})`, undefined, { cause: err });
     }
-    if (err instanceof APIError) {
-      const status = err.status ?? 0;
-      const body = AzureErrorBody.safeParse(err.error);
-      if (status === 400 && (err.code === 'content_filter' || (body.success && body.data.code === 'content_filter'))) {
+    switch (err.kind) {
+      case 'truncated':
+        return { kind: 'truncated' };
+      case 'filtered':
         this.metrics.upstream('llm', 'filtered');
-        const results = (body.success ? body.data.innererror?.content_filter_result : undefined) ?? {};
-        return { kind: 'content_filtered', categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) };
-      }
-      if (status >= 400 && status < 500 && status !== 408 && status !== 409) {
+        return { kind: 'content_filtered', categories: err.categories };
+      case 'rejected':
         this.metrics.upstream('llm', 'rejected');
-        throw new UpstreamRejected('llm', status, `llm ${route} refused with ${status}`);
-      }
-      this.metrics.upstream('llm', 'error');
-      throw new UpstreamUnavailable('llm', `llm ${route} failed with ${status}`, status, { cause: err });
+        throw new UpstreamRejected('llm', err.status ?? 400, `${where} refused with ${err.status ?? 400}`);
+      case 'unusable':
+        this.metrics.upstream('llm', 'error');
+        throw new UpstreamUnavailable('llm', `${where}: ${err.message}`, undefined, { cause: err });
+      default:
+        this.metrics.upstream('llm', 'error');
+        throw new UpstreamUnavailable('llm', `${where} failed${err.status ? ` with ${err.status}` : `: ${err.message}`}`, err.status, { cause: err });
     }
-    // Malformed JSON bodies and schema violations surface as plain errors from the SDK's parser.
-    this.metrics.upstream('llm', 'error');
-    throw new UpstreamUnavailable('llm', `llm ${route}: unusable answer (${errorMessage(err).slice(0, 80)})`, undefined, { cause: err });
   }
 }
 
-/** What the SDK itself would retry, minus 429 (throttling pauses the queue instead). */
-function transient(err: unknown): boolean {
-  if (err instanceof APIConnectionError) return true; // includes timeouts
-  if (!(err instanceof APIError)) return false; // broken bodies and schema violations: not retried
-  const status = err.status ?? 0;
-  return status === 408 || status === 409 || status >= 500;
+/**
+ * The provider client for each route the policy names (DRAFTBRIDGE_LLM where it names none). The
+ * Bedrock, Vertex and Mistral SDKs load only when a route uses them.
+ */
+export async function clientsFromSettings(settings: Settings, policy: Policy): Promise<Partial<Record<LlmRouteName, LlmProviderClient>>> {
+  const clients: Partial<Record<LlmRouteName, LlmProviderClient>> = {};
+  for (const route of ['eu', 'local'] as const) {
+    const client = await clientFor(routeProvider(policy, route, settings.DRAFTBRIDGE_LLM), settings, policy.llm.routes[route].timeoutMs);
+    if (client) clients[route] = client;
+  }
+  return clients;
+}
+
+/** undefined when the provider's settings are missing (the route then answers "not configured"). */
+export async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number): Promise<LlmProviderClient | undefined> {
+  switch (provider) {
+    case 'azure':
+      if (!s.AZURE_OPENAI_ENDPOINT || !s.AZURE_OPENAI_DEPLOYMENT) return undefined;
+      return azureClient({ endpoint: s.AZURE_OPENAI_ENDPOINT, apiKey: s.AZURE_OPENAI_API_KEY ?? '', apiVersion: s.AZURE_OPENAI_API_VERSION, deployment: s.AZURE_OPENAI_DEPLOYMENT, ...(s.AZURE_OPENAI_REGION ? { region: s.AZURE_OPENAI_REGION } : {}) }, timeoutMs);
+    case 'local':
+      if (!s.LOCAL_LLM_BASE_URL || !s.LOCAL_LLM_MODEL) return undefined;
+      return localClient({ baseURL: s.LOCAL_LLM_BASE_URL, model: s.LOCAL_LLM_MODEL }, timeoutMs);
+    case 'bedrock': {
+      if (!s.AWS_REGION || !s.BEDROCK_MODEL_ID) return undefined;
+      const { BedrockClient } = await import('./bedrock/connector.ts');
+      return new BedrockClient({ region: s.AWS_REGION, modelId: s.BEDROCK_MODEL_ID, ...(s.BEDROCK_ENDPOINT_URL ? { endpoint: s.BEDROCK_ENDPOINT_URL } : {}) });
+    }
+    case 'openai': {
+      if (!s.OPENAI_API_KEY || !s.OPENAI_MODEL) return undefined;
+      const { openAiEuClient } = await import('./openai/connector.ts');
+      return openAiEuClient({ apiKey: s.OPENAI_API_KEY, model: s.OPENAI_MODEL, baseURL: s.OPENAI_BASE_URL, ...(s.OPENAI_PROJECT ? { project: s.OPENAI_PROJECT } : {}) }, timeoutMs);
+    }
+    case 'mistral': {
+      if (!s.MISTRAL_API_KEY || !s.MISTRAL_MODEL) return undefined;
+      const { MistralClient } = await import('./mistral/connector.ts');
+      return new MistralClient({ apiKey: s.MISTRAL_API_KEY, model: s.MISTRAL_MODEL, serverURL: s.MISTRAL_BASE_URL });
+    }
+    case 'vertex': {
+      if (!s.GOOGLE_CLOUD_PROJECT || !s.VERTEX_LOCATION || !s.VERTEX_MODEL) return undefined;
+      const { VertexClient } = await import('./vertex/connector.ts');
+      const key = s.GOOGLE_APPLICATION_CREDENTIALS ? loadServiceAccountKey(s.GOOGLE_APPLICATION_CREDENTIALS) : undefined;
+      return new VertexClient({ project: s.GOOGLE_CLOUD_PROJECT, location: s.VERTEX_LOCATION, model: s.VERTEX_MODEL, ...(s.VERTEX_BASE_URL ? { baseUrl: s.VERTEX_BASE_URL } : {}), ...(key ? { key } : {}), tokenUrl: s.GOOGLE_TOKEN_URL });
+    }
+    default:
+      return undefined;
+  }
 }

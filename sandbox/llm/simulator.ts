@@ -77,7 +77,8 @@ export function estimateTokens(s: string): number {
   return Math.ceil(s.length / 4);
 }
 
-function draftFrom(system: string, user: string): { subject: string; body: string; language: Language } {
+/** The deterministic draft every simulated model writes (it follows the prompt, using its placeholders). */
+export function draftFrom(system: string, user: string): { subject: string; body: string; language: Language } {
   const de = /language \("de"\)|Sie-Form|Beginne den Text/.test(system + user);
   const greeting = (user.match(/(?:Start the body with exactly this line|Beginne den Text \(body\) mit genau dieser Zeile):\s*(.+)/)?.[1] ?? (de ? 'Guten Tag,' : 'Hello,')).trim();
   const closingMatch = user.match(/(?:End the body with exactly these lines|Beende den Text mit genau diesen Zeilen):\s*\n([\s\S]*?)\n(?:Kontext|Context):/);
@@ -136,8 +137,8 @@ function applyMangle(draft: { subject: string; body: string; language: Language 
   }
 }
 
-/** Azure's fixed-window counters: tokens per minute, requests per 10 s. */
-class QuotaCounter {
+/** Azure's fixed-window counters: tokens per minute, requests per 10 s (the Bedrock simulator uses them too). */
+export class QuotaCounter {
   readonly stats: QuotaStats = { admitted: [], throttled: 0, calls: 0 };
   private minute = -1;
   private tokens = 0;

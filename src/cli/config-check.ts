@@ -1,4 +1,5 @@
 import { unmappedFields } from '../crm-fields.ts';
+import { llmResidencyProblems, llmSettingsProblems, type LlmSettings } from '../llm-residency.ts';
 import { loadPolicy, logicalFieldsInUse, PolicyError, type Policy } from '../policy.ts';
 import { loadSettings, SettingsError, type Settings } from '../settings.ts';
 
@@ -25,9 +26,12 @@ export async function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Pr
   }
   if (policy) {
     // Checked even when other variables are invalid, so one run names every problem.
-    const raw = { AZURE_OPENAI_ENDPOINT: env.AZURE_OPENAI_ENDPOINT || undefined, AZURE_OPENAI_REGION: env.AZURE_OPENAI_REGION || undefined };
-    const deployment = [regionProblem(settings ?? raw, policy), settings ? fieldMapProblem(settings, policy) : undefined];
-    variableProblems.push(...deployment.filter((p) => p !== undefined));
+    // Residency is checked on the raw environment when the settings did not parse.
+    const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v)) as LlmSettings;
+    variableProblems.push(...llmResidencyProblems(settings ?? raw, policy));
+    if (settings) variableProblems.push(...llmSettingsProblems(settings, policy));
+    const fields = settings ? fieldMapProblem(settings, policy) : undefined;
+    if (fields) variableProblems.push(fields);
   }
   if (variableProblems.length > 0 || policyProblems.length > 0 || !settings || !policy) {
     const parts = [...(variableProblems.length > 0 ? [new SettingsError(variableProblems).message] : []), ...policyProblems];
@@ -37,16 +41,9 @@ export async function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Pr
   return { settings, policy };
 }
 
-/** Processing must stay in the EU: the Azure OpenAI region must be on the policy's allow-list. */
-export function regionProblem(settings: Pick<Settings, 'AZURE_OPENAI_ENDPOINT' | 'AZURE_OPENAI_REGION'>, policy: Policy): string | undefined {
-  const allowed = policy.llm.allowedRegions.map((r) => r.toLowerCase());
-  if (settings.AZURE_OPENAI_ENDPOINT && !settings.AZURE_OPENAI_REGION) {
-    return 'AZURE_OPENAI_REGION: is required when AZURE_OPENAI_ENDPOINT is set (it must be one of the policy allowedRegions)';
-  }
-  if (settings.AZURE_OPENAI_REGION && !allowed.includes(settings.AZURE_OPENAI_REGION.toLowerCase())) {
-    return `AZURE_OPENAI_REGION: "${settings.AZURE_OPENAI_REGION}" is not on the policy's allowedRegions (${policy.llm.allowedRegions.join(', ')})`;
-  }
-  return undefined;
+/** Processing must stay in the EU: the first region or residency problem of the LLM routes (src/llm-residency.ts). */
+export function regionProblem(settings: LlmSettings, policy: Policy): string | undefined {
+  return llmResidencyProblems(settings, policy)[0];
 }
 
 /** Every logical field the policy uses must have a name in the deployment's CRM. */

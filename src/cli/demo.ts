@@ -76,7 +76,8 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
     const status = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
     if (status && status.state !== last) {
       last = status.state;
-      print(`  request ${requestId}: ${status.state}${status.route ? ` (LLM route ${status.route})` : ''}${status.reason ? ` – ${status.reason}` : ''}`);
+      const llm = status.llm ? `: ${status.llm.name}${status.llm.region ? `, ${status.llm.region}` : ''}` : '';
+      print(`  request ${requestId}: ${status.state}${status.route ? ` (LLM route ${status.route}${llm})` : ''}${status.reason ? ` – ${status.reason}` : ''}`);
     }
     // Done once the CRM has both: crm-sync writes the note first, then draftbridge_status.
     const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && ((status.crm.notes.length > 0 && status.crm.status === status.state) || status.state === 'suppressed');
@@ -129,6 +130,8 @@ async function replyAndBook(base: string, requestId: string, option: number, dea
 interface DemoStatus {
   state: string;
   route: string | null;
+  /** The provider and region behind the route (sandbox service). */
+  llm?: { provider: string; name: string; region: string | null } | null;
   reason: string | null;
   templateFallback: string | null;
   draft: { mailbox: string; folder: string; subject: string; categories: string[]; to: string[]; body: string } | null;

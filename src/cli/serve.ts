@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { createAppContext, type AppContext } from '../app.ts';
 import { buildServer } from '../http/server.ts';
+import { llmRouteProviders } from '../llm-residency.ts';
 import { prometheusConnectorMetrics } from '../metrics.ts';
 import type { Policy } from '../policy.ts';
 import { sharedRateBudget } from '../rate-budget.ts';
@@ -73,7 +74,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../../sandbox/index.ts');
   const { sandboxRoutes } = await import('../../sandbox/routes.ts');
-  const sandbox = await startSandbox(settings, { oidcInService: true });
+  const sandbox = await startSandbox(settings, { oidcInService: true, llmRoutes: llmRouteProviders(settings, policy) });
   const ports = await createPorts(sandbox.settings, policy, prometheusConnectorMetrics, quotas.budget);
   const service = await startService(sandbox.settings, policy, role, {
     startWorkers: (ctx) => startWorkers(ctx, ports),

@@ -1,10 +1,12 @@
+import { describeLlmRoutes, providerName, type LlmSettings } from '../llm-residency.ts';
 import type { Policy } from '../policy.ts';
 
 /**
  * The record of processing activities (Art. 30 GDPR) derived from the policy in force, so the DPO's
  * document cannot drift from what the service actually does.
  */
-export function recordOfProcessing(policy: Policy, settings: { AZURE_OPENAI_REGION?: string | undefined; LOCAL_LLM_BASE_URL?: string | undefined }) {
+export function recordOfProcessing(policy: Policy, settings: LlmSettings) {
+  const routes = describeLlmRoutes(settings, policy);
   const days = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms / 86_400_000) * 100) / 100);
   return {
     controller: 'the organisation operating this draftbridge instance',
@@ -18,14 +20,14 @@ export function recordOfProcessing(policy: Policy, settings: { AZURE_OPENAI_REGI
       recipients: [
         'CRM (HubSpot): source of the data, receives notes and status',
         'Microsoft 365 (Graph): the draft in the owner’s mailbox',
-        flow.llmRoute === 'eu'
-          ? `Azure OpenAI (region ${settings.AZURE_OPENAI_REGION ?? 'unset'}): pseudonymised text only`
-          : `local model (${settings.LOCAL_LLM_BASE_URL ?? 'unset'}): pseudonymised text only`,
+        ...routes.filter((r) => r.route === flow.llmRoute).map((r) => `${providerName(r.provider)} (${r.residency}): pseudonymised text only`),
       ],
+      llm: routes.find((r) => r.route === flow.llmRoute),
       delivery: flow.delivery,
-      thirdCountryTransfers: 'none: LLM regions limited to ' + policy.llm.allowedRegions.join(', '),
+      thirdCountryTransfers: `none: the LLM processes in ${routes.find((r) => r.route === flow.llmRoute)?.residency ?? 'the EU'}`,
       retentionDays: days(policy.retention[flow.retention]),
     })),
+    llmRoutes: routes,
     specialCategories: policy.sensitive,
     retentionDays: Object.fromEntries(Object.entries(policy.retention).map(([k, v]) => [k, days(v)])),
     technicalMeasures: [

@@ -183,7 +183,7 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
       }
     },
     async settle(timeoutMs = 30_000) {
-      for (const sim of [sandbox.hubspot, sandbox.llm, ...(sandbox.mail === 'graph' ? [sandbox.graph] : [])]) sim.clearFaults();
+      for (const sim of [sandbox.hubspot, sandbox.llm, ...Object.values(sandbox.llmProviders), ...(sandbox.mail === 'graph' ? [sandbox.graph] : [])]) sim.clearFaults();
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         // mail-events always holds the hourly subscription renewal as a delayed job.
