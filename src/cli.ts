@@ -4,6 +4,7 @@ import { createAppContext, subjectRequestDeps } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
 import { registerPseudonymise } from './cli/pseudonymise.ts';
+import { registerCompliance } from './cli/compliance.ts';
 import { prometheusConnectorMetrics } from './metrics.ts';
 import { recordOfProcessing } from './privacy/ropa.ts';
 import type { ServeRole } from './cli/serve.ts';
@@ -118,6 +119,8 @@ program
 
 // Needs no credentials: only the policy's special-category actions.
 registerPseudonymise(program);
+
+registerCompliance(program);
 
 program
   .command('demo')
