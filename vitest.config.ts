@@ -15,6 +15,8 @@ const UNIT = [
   'test/privacy/cli.test.ts',
   'test/privacy-output/reidentify.test.ts',
   'test/intake/signature.test.ts',
+  'test/compliance/documents.test.ts',
+  'test/compliance/drift.test.ts',
 ];
 
 export default defineConfig({
