@@ -65,6 +65,8 @@ describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
       expect(files.get('information.en.md')).toContain(notice);
     }
     expect(files.get('information.en.md')).toContain('There is no decision based solely on automated processing');
+    // Every location is known and in the EU/EEA, so the text may say there is no transfer.
+    expect(files.get('information.en.md')).toContain('No transfer to countries outside the EU/EEA is configured.');
   });
 
   it('TOMs say "not yet verified" until an audit verification is recorded, then cite it', () => {
@@ -107,6 +109,9 @@ describe('compliance documents from Salesforce + Gmail + a local model', () => {
     expect(text).toContain(`**${TO_COMPLETE.de}:** Name (\`compliance.controller.name\`)`);
     expect(text).toContain('`compliance.vendors.gmail.dpa`');
     expect(text).not.toContain('`compliance.vendors.salesforce.dpa`');
+    // Where draftbridge itself runs is not configured: no claim about transfers until it is.
+    expect(files.get('information.en.md')).toContain('**TO COMPLETE:** the processing location of draftbridge service and its Redis');
+    expect(files.get('information.en.md')).not.toContain('No transfer to countries outside');
   });
 
   it('a region outside the EU/EEA is a third-country transfer, with a warning', () => {

@@ -9,7 +9,7 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
   const c = facts.config;
   const m = facts.measured;
   const r = (cls: string) => `${duration(c.retention[cls], lang)} (\`${cls}\`)`;
-  const sweep = c.privacy.retentionSweepEveryMs === 0 ? t('Löschlauf abgeschaltet: nur `draftbridge retention run`', 'sweeper off: only `draftbridge retention run`') : t(`Löschlauf alle ${duration(c.privacy.retentionSweepEveryMs, lang)}`, `sweeper every ${duration(c.privacy.retentionSweepEveryMs, lang)}`);
+  const sweep = c.privacy.retentionSweepEveryMs === 0 ? t('Löschlauf abgeschaltet: nur `draftbridge retention run`', 'sweeper off: only `draftbridge retention run`') : t(`Löschlauf im Abstand von ${duration(c.privacy.retentionSweepEveryMs, lang)}`, `sweeper at an interval of ${duration(c.privacy.retentionSweepEveryMs, lang)}`);
   const erasure = t('Löschersuchen (`draftbridge privacy erase`, `POST /privacy/subjects/<id>/erasure`)', 'erasure request (`draftbridge privacy erase`, `POST /privacy/subjects/<id>/erasure`)');
   const flowClasses = [...new Set(c.flows.map((f) => f.retentionClass))];
   const rows: string[][] = [
@@ -23,7 +23,14 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
     [t('Widerspruchsliste', 'Suppression list (objections)'), '`<prefix>:suppressed`', t('bis zum Widerruf des Widerspruchs', 'until the objection is withdrawn'), t('manuell', 'manually')],
     [t(`Entwürfe und gesendete E-Mails in ${c.mail.product}`, `Drafts and sent mails in ${c.mail.product}`), t('Postfach des Betreuers', "the owner's mailbox"), todo(lang, t('Aufbewahrung im Postfachsystem', 'mailbox retention')), t('Ablehnen = Entwurf löschen; sonst Aufbewahrungsregeln des Postfachsystems', 'rejecting = deleting the draft; otherwise the mailbox system\'s retention rules')],
     [t(`Notizen, Status- und Opt-out-Felder in ${c.crm.product}`, `Notes, status and opt-out fields in ${c.crm.product}`), 'CRM', todo(lang, t('Aufbewahrung im CRM', 'CRM retention')), t('Löschung im CRM (draftbridge löscht dort nichts)', 'deletion in the CRM (draftbridge deletes nothing there)')],
-    ...c.llmRoutes.map((x) => [t(`Pseudonymisierte Anfragen an ${x.product}`, `Pseudonymised requests to ${x.product}`), `LLM ${t('Route', 'route')} \`${x.route}\``, todo(lang, t('Speicherdauer beim Anbieter (z. B. Missbrauchsüberwachung)', "the provider's storage (e.g. abuse monitoring)")), t('beim Anbieter', 'at the provider')]),
+    ...c.llmRoutes.map((x) => [
+      t(`Pseudonymisierte Anfragen an ${x.product}`, `Pseudonymised requests to ${x.product}`),
+      `LLM ${t('Route', 'route')} \`${x.route}\``,
+      x.selfHosted
+        ? todo(lang, t('Protokolle des eigenen Modellservers', "the logs of the operator's model server"))
+        : todo(lang, t('Speicherdauer beim Anbieter (z. B. Missbrauchsüberwachung)', "the provider's storage (e.g. abuse monitoring)")),
+      x.selfHosted ? t('beim Betreiber', 'by the operator') : t('beim Anbieter', 'at the provider'),
+    ]),
   ];
   const last = m.lastRetentionRun ? `${m.lastRetentionRun.at}: ${m.lastRetentionRun.outcome}` : t('noch kein Lauf aufgezeichnet', 'no run recorded yet');
   const blocks: Block[] = [

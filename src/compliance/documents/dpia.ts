@@ -69,8 +69,8 @@ export function risks(c: ConfigFacts): Risk[] {
       likelihood: 'medium',
       severity: 'medium',
       measures: [
-        `Löschklassen (${Object.entries(c.retention).map(([k, v]) => `${k} ${duration(v, 'de')}`).join(', ')}); Löschlauf ${sweeperOff ? 'abgeschaltet' : `alle ${duration(c.privacy.retentionSweepEveryMs, 'de')}`}`,
-        `retention classes (${Object.entries(c.retention).map(([k, v]) => `${k} ${duration(v, 'en')}`).join(', ')}); sweeper ${sweeperOff ? 'off' : `every ${duration(c.privacy.retentionSweepEveryMs, 'en')}`}`,
+        `Löschklassen (${Object.entries(c.retention).map(([k, v]) => `${k} ${duration(v, 'de')}`).join(', ')}); Löschlauf ${sweeperOff ? 'abgeschaltet' : `im Abstand von ${duration(c.privacy.retentionSweepEveryMs, 'de')}`}`,
+        `retention classes (${Object.entries(c.retention).map(([k, v]) => `${k} ${duration(v, 'en')}`).join(', ')}); sweeper ${sweeperOff ? 'off' : `at an interval of ${duration(c.privacy.retentionSweepEveryMs, 'en')}`}`,
       ],
       residual: sweeperOff ? 'medium' : 'low',
       rule: ['mittel, wenn der Löschlauf abgeschaltet ist (`privacy.retentionSweepEvery: 0s`)', 'medium when the sweeper is off (`privacy.retentionSweepEvery: 0s`)'],

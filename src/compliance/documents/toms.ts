@@ -29,7 +29,7 @@ export function tomsDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
     [t('Sandbox aus', 'Sandbox off'), '`DRAFTBRIDGE_SANDBOX`', c.sandbox ? warn(t('an: nicht für den Betrieb', 'on: not for production')) : t('aus', 'off')],
     [t('Erlaubte LLM-Regionen', 'Allowed LLM regions'), '`llm.allowedRegions`', c.allowedRegions.join(', ')],
     [t('KI-Hinweis in jeder E-Mail', 'AI notice in every mail'), '`mail.transparencyNotice`', ok],
-    [t('Löschlauf', 'Retention sweeper'), '`privacy.retentionSweepEvery`', c.privacy.retentionSweepEveryMs === 0 ? warn(t('abgeschaltet', 'off')) : t(`alle ${duration(c.privacy.retentionSweepEveryMs, lang)}`, `every ${duration(c.privacy.retentionSweepEveryMs, lang)}`)],
+    [t('Löschlauf', 'Retention sweeper'), '`privacy.retentionSweepEvery`', c.privacy.retentionSweepEveryMs === 0 ? warn(t('abgeschaltet', 'off')) : t(`im Abstand von ${duration(c.privacy.retentionSweepEveryMs, lang)}`, `at an interval of ${duration(c.privacy.retentionSweepEveryMs, lang)}`)],
   ];
   const retention = Object.entries(c.retention).map(([k, v]) => [`\`${k}\``, duration(v, lang)]);
   const blocks: Block[] = [
