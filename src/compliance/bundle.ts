@@ -88,10 +88,12 @@ export async function checkCompliance(dir: string, current: ConfigFacts): Promis
   const drift = diffFacts(stored.config, current as unknown as Record<string, unknown>).map((d) => `configuration changed: ${d}`);
   const facts: ComplianceFacts = { generatedAt: stored.generatedAt, config: current, measured: stored.measured as unknown as MeasuredFacts };
   const expected = renderBundle(facts, stored.languages).markdown;
+  // Same facts, different text: the generator itself changed (a newer draftbridge).
+  const outdated = drift.length > 0 ? 'no longer matches the running policy and configuration' : 'differs from what this draftbridge version generates';
   for (const [name, text] of expected) {
     const onDisk = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (onDisk === undefined) drift.push(`${name}: missing`);
-    else if (onDisk !== text) drift.push(`${name}: ${sha256(onDisk) === stored.files[name] ? 'no longer matches the running policy and configuration' : 'changed since it was generated'}`);
+    else if (onDisk !== text) drift.push(`${name}: ${sha256(onDisk) === stored.files[name] ? outdated : 'changed since it was generated'}`);
   }
   return { ok: drift.length === 0, drift };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,15 @@ describe('compliance --check', () => {
     await rm(join(dir, 'dpia.de.md'));
     const result = await checkCompliance(dir, config(d));
     expect(result.drift).toEqual(['dpia.de.md: missing', 'toms.en.md: changed since it was generated']);
+  });
+
+  it('documents from an older generator are named as such, not as configuration drift', async () => {
+    const older = `${await readFile(join(dir, 'dpia.en.md'), 'utf8')}\nwording of an older version\n`;
+    await writeFile(join(dir, 'dpia.en.md'), older);
+    const manifest = JSON.parse(await readFile(join(dir, MANIFEST), 'utf8'));
+    manifest.files['dpia.en.md'] = createHash('sha256').update(older).digest('hex');
+    await writeFile(join(dir, MANIFEST), JSON.stringify(manifest));
+    expect((await checkCompliance(dir, config(d))).drift).toEqual(['dpia.en.md: differs from what this draftbridge version generates']);
   });
 
   it('without a manifest there is nothing to check against', async () => {

@@ -36,7 +36,7 @@ export function risks(c: ConfigFacts): Risk[] {
       likelihood: 'high',
       severity: 'high',
       measures: [
-        `Pseudonymisierung vor jedem Aufruf (Platzhalter \`[[TYP_N]]\`); Schutzprüfung (leak guard) jeder ausgehenden Anfrage, die bei einem Fund nicht sendet; erlaubte Regionen: ${c.allowedRegions.join(', ')}`,
+        `Pseudonymisierung vor jedem Aufruf (Platzhalter \`[[TYPE_N]]\`); Schutzprüfung (leak guard) jeder ausgehenden Anfrage, die bei einem Fund nicht sendet; erlaubte Regionen: ${c.allowedRegions.join(', ')}`,
         `pseudonymisation before every call (placeholders \`[[TYPE_N]]\`); leak guard on every outgoing request, failing closed on any finding; allowed regions: ${c.allowedRegions.join(', ')}`,
       ],
       residual: llmOutside.length > 0 ? 'medium' : 'low',
