@@ -91,6 +91,8 @@ export interface ConfiguredSystem {
 export interface LlmRouteSystem extends ConfiguredSystem {
   route: string;
   model: string | null;
+  /** The setting that names the region (`AZURE_OPENAI_REGION`), if the provider has one. */
+  regionSetting: string | null;
   /** Whether the region is on the policy's `llm.allowedRegions` (null when there is no region). */
   regionAllowed: boolean | null;
 }
@@ -151,6 +153,7 @@ export function llmRouteSystems(settings: SettingsView, policy: Policy): LlmRout
       ...system,
       route,
       model: entry ? (str(settings, entry.modelSetting) ?? null) : null,
+      regionSetting: entry?.regionSetting ?? null,
       regionAllowed: rawRegion ? allowed.includes(rawRegion.toLowerCase()) : null,
     };
   });

@@ -33,6 +33,8 @@ describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
     }
     expect(files.get('dpia.en.md')).toContain('DRAFT');
     expect(files.get('dpia.de.md')).toContain('ENTWURF');
+    // Keys, HTTPS, role credentials and EU regions are set; `financial: redact` keeps one risk at medium.
+    expect(files.get('dpia.en.md')).toContain('Highest proposed residual risk: **medium**');
   });
 
   it('names the configured CRM, mailbox system and LLM provider with their regions, and no other system', () => {
@@ -77,6 +79,20 @@ describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
     expect(again).not.toContain('not yet verified');
   });
 
+  it('the deletion concept names this mailbox system\'s keys; the TOMs check the route\'s region', () => {
+    expect(files.get('deletion.en.md')).toContain('`<prefix>:mailwatch:*`');
+    expect(files.get('deletion.en.md')).not.toContain('gmailwatch');
+    expect(files.get('toms.en.md')).toContain('| Region of route `eu` | `AZURE_OPENAI_REGION` | germanywestcentral (DE): allowed |');
+  });
+
+  it('an Azure region outside the EU/EEA and the allow-list is flagged everywhere it matters', () => {
+    const us = generate(hubspotOutlookAzure({ AZURE_OPENAI_REGION: 'eastus' }));
+    expect(us.files.get('toms.en.md')).toContain('| Region of route `eu` | `AZURE_OPENAI_REGION` | **WARNING:** not allowed |');
+    expect(us.files.get('processors.en.md')).toContain('**WARNING:** Azure OpenAI Service processes in eastus (US): transfer to a third country');
+    expect(us.files.get('processors.en.md')).toContain('Route `eu`: region not in `llm.allowedRegions`');
+    expect(us.files.get('dpia.en.md')).toContain('Highest proposed residual risk: **high**');
+  });
+
   it('the record of processing (ropa) names the configured systems too', () => {
     const ropa = JSON.stringify(recordOfProcessing(d.policy, d.settings));
     expect(ropa).toContain('HubSpot CRM');
@@ -100,6 +116,7 @@ describe('compliance documents from Salesforce + Gmail + a local model', () => {
     expect(text).toContain('europe-west3 (DE), EU/EEA (from `compliance.vendors.gmail.location`)');
     // The CRM's own field names for what the flows read.
     expect(files.get('record.en.md')).toContain('firstname (`FirstName`)');
+    expect(files.get('deletion.en.md')).toContain('`<prefix>:gmailwatch:*`');
     for (const absent of ['hubspot', 'dynamics', 'graph', 'azure'] as const) expect(text, absent).not.toMatch(EVERY_SYSTEM[absent]);
     expect(text).not.toContain('Microsoft');
   });

@@ -4,6 +4,9 @@ import { duration, header, say, todo, type Lang } from './common.ts';
 
 /** Deletion concept (Löschkonzept): every store, its retention, how it is deleted and the evidence. */
 
+/** Where each mailbox system's watch keeps its message, conversation and subscription links. */
+const WATCH_KEYS: Record<string, string> = { graph: 'mailwatch', gmail: 'gmailwatch' };
+
 export function deletionDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
   const t = say(lang);
   const c = facts.config;
@@ -20,6 +23,14 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
     [t('Erledigte Aufträge', 'Finished jobs'), '`<prefix>:<queue>:*`', r('jobsCompleted'), `${t('Alter', 'age')}; ${sweep}`],
     [t('Fehlgeschlagene Aufträge', 'Failed jobs'), '`<prefix>:<queue>:*`', r('jobsFailed'), `${t('Alter', 'age')}; ${sweep}`],
     [t('Prüfpfad (ohne Personendaten)', 'Audit trail (no personal data)'), '`<prefix>:audit`', r('audit'), t(`${sweep}; bei Löschersuchen wird der Schlüssel des Betroffenen vernichtet (Crypto-Shredding)`, `${sweep}; an erasure destroys the subject's key (crypto-shredding)`)],
+    [t('Schlüssel je Betroffenem im Prüfpfad', 'Per-subject keys of the audit trail'), '`<prefix>:audit:subject-keys`', t('solange der Prüfpfad Ereignisse hält', 'while the trail holds events'), t('Löschersuchen vernichtet den Schlüssel', 'an erasure request destroys the key')],
+    [
+      t(`Postfach-Verknüpfungen (${c.mail.product})`, `Mailbox links (${c.mail.product})`),
+      `\`<prefix>:${WATCH_KEYS[c.mail.id] ?? 'mailwatch'}:*\``,
+      `${r('request')}; ${t('Abonnements: ihre Laufzeit', 'subscriptions: their lifetime')}`,
+      t(`TTL; ${erasure}`, `TTL; ${erasure}`),
+    ],
+    [t('Übersicht der Prüfseite (/ops): Anfrage-IDs, Zählwerte', 'Review page ledger (/ops): request ids, counts'), '`<prefix>:ops:*`', t('Tageszähler 40 Tage; Einträge, bis die Anfrage endet', 'daily counters 40 days; entries until the request ends'), t('TTL; Einträge ohne Anfrage werden entfernt', 'TTL; entries without a request are dropped')],
     [t('Widerspruchsliste', 'Suppression list (objections)'), '`<prefix>:suppressed`', t('bis zum Widerruf des Widerspruchs', 'until the objection is withdrawn'), t('manuell', 'manually')],
     [t(`Entwürfe und gesendete E-Mails in ${c.mail.product}`, `Drafts and sent mails in ${c.mail.product}`), t('Postfach des Betreuers', "the owner's mailbox"), todo(lang, t('Aufbewahrung im Postfachsystem', 'mailbox retention')), t('Ablehnen = Entwurf löschen; sonst Aufbewahrungsregeln des Postfachsystems', 'rejecting = deleting the draft; otherwise the mailbox system\'s retention rules')],
     [t(`Notizen, Status- und Opt-out-Felder in ${c.crm.product}`, `Notes, status and opt-out fields in ${c.crm.product}`), 'CRM', todo(lang, t('Aufbewahrung im CRM', 'CRM retention')), t('Löschung im CRM (draftbridge löscht dort nichts)', 'deletion in the CRM (draftbridge deletes nothing there)')],

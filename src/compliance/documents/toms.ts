@@ -28,6 +28,11 @@ export function tomsDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
     [t('Transportverschlüsselung zu den Anbietern', 'Transport security to vendors'), [c.crm, c.mail, ...c.llmRoutes].map((x) => `\`${x.endpointSetting}\``).join(', '), endpoints.length === 0 ? 'HTTPS' : warn(`${t('ohne HTTPS', 'not HTTPS')}: ${endpoints.map((x) => `\`${x.endpointSetting}\``).join(', ')}`)],
     [t('Sandbox aus', 'Sandbox off'), '`DRAFTBRIDGE_SANDBOX`', c.sandbox ? warn(t('an: nicht für den Betrieb', 'on: not for production')) : t('aus', 'off')],
     [t('Erlaubte LLM-Regionen', 'Allowed LLM regions'), '`llm.allowedRegions`', c.allowedRegions.join(', ')],
+    ...c.llmRoutes.map((r) => [
+      `${t('Region der Route', 'Region of route')} \`${r.route}\``,
+      r.regionSetting ? `\`${r.regionSetting}\`` : '–',
+      r.regionAllowed === null ? (r.selfHosted ? t('selbst betrieben', 'self-hosted') : warn(t('keine Region gesetzt', 'no region set'))) : r.regionAllowed ? t(`${r.region?.label ?? ''}: erlaubt`, `${r.region?.label ?? ''}: allowed`) : warn(t('nicht erlaubt', 'not allowed')),
+    ]),
     [t('KI-Hinweis in jeder E-Mail', 'AI notice in every mail'), '`mail.transparencyNotice`', ok],
     [t('Löschlauf', 'Retention sweeper'), '`privacy.retentionSweepEvery`', c.privacy.retentionSweepEveryMs === 0 ? warn(t('abgeschaltet', 'off')) : t(`im Abstand von ${duration(c.privacy.retentionSweepEveryMs, lang)}`, `at an interval of ${duration(c.privacy.retentionSweepEveryMs, lang)}`)],
   ];
