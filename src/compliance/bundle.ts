@@ -43,7 +43,12 @@ export function renderBundle(facts: ComplianceFacts, langs: readonly Lang[]): Re
 }
 
 /** Writes the Markdown files, the manifest and (for html and pdf) the printable page; returns the paths. */
-export async function writeBundle(dir: string, facts: ComplianceFacts, langs: readonly Lang[], withHtml: boolean): Promise<{ bundle: RenderedBundle; written: string[] }> {
+export async function writeBundle(
+  dir: string,
+  facts: ComplianceFacts,
+  langs: readonly Lang[],
+  withHtml: boolean,
+): Promise<{ bundle: RenderedBundle; written: string[] }> {
   const bundle = renderBundle(facts, langs);
   await mkdir(dir, { recursive: true });
   const written: string[] = [];
@@ -80,20 +85,38 @@ export async function checkCompliance(dir: string, current: ConfigFacts): Promis
   try {
     raw = await readFile(join(dir, MANIFEST), 'utf8');
   } catch {
-    return { ok: false, drift: [`${join(dir, MANIFEST)} is missing: generate the documents with draftbridge compliance --out ${dir}`] };
+    return {
+      ok: false,
+      drift: [
+        `${join(dir, MANIFEST)} is missing: generate the documents with draftbridge compliance --out ${dir}`,
+      ],
+    };
   }
   const parsed = Manifest.safeParse(JSON.parse(raw));
-  if (!parsed.success) return { ok: false, drift: [`${join(dir, MANIFEST)} is not a draftbridge compliance manifest`] };
+  if (!parsed.success)
+    return { ok: false, drift: [`${join(dir, MANIFEST)} is not a draftbridge compliance manifest`] };
   const stored = parsed.data;
-  const drift = diffFacts(stored.config, current as unknown as Record<string, unknown>).map((d) => `configuration changed: ${d}`);
-  const facts: ComplianceFacts = { generatedAt: stored.generatedAt, config: current, measured: stored.measured as unknown as MeasuredFacts };
+  const drift = diffFacts(stored.config, current as unknown as Record<string, unknown>).map(
+    (d) => `configuration changed: ${d}`,
+  );
+  const facts: ComplianceFacts = {
+    generatedAt: stored.generatedAt,
+    config: current,
+    measured: stored.measured as unknown as MeasuredFacts,
+  };
   const expected = renderBundle(facts, stored.languages).markdown;
   // Same facts, different text: the generator itself changed (a newer draftbridge).
-  const outdated = drift.length > 0 ? 'no longer matches the running policy and configuration' : 'differs from what this draftbridge version generates';
+  const outdated =
+    drift.length > 0
+      ? 'no longer matches the running policy and configuration'
+      : 'differs from what this draftbridge version generates';
   for (const [name, text] of expected) {
     const onDisk = await readFile(join(dir, name), 'utf8').catch(() => undefined);
     if (onDisk === undefined) drift.push(`${name}: missing`);
-    else if (onDisk !== text) drift.push(`${name}: ${sha256(onDisk) === stored.files[name] ? outdated : 'changed since it was generated'}`);
+    else if (onDisk !== text)
+      drift.push(
+        `${name}: ${sha256(onDisk) === stored.files[name] ? outdated : 'changed since it was generated'}`,
+      );
   }
   return { ok: drift.length === 0, drift };
 }
@@ -102,26 +125,38 @@ export async function checkCompliance(dir: string, current: ConfigFacts): Promis
 
 /** Arrays of named things (flows, routes) compare by name, not position. */
 function keyed(value: unknown): unknown {
-  if (!Array.isArray(value) || !value.every((v) => v && typeof v === 'object' && ('route' in v || 'name' in v))) return value;
+  if (
+    !Array.isArray(value) ||
+    !value.every((v) => v && typeof v === 'object' && ('route' in v || 'name' in v))
+  )
+    return value;
   return Object.fromEntries(value.map((v: Record<string, unknown>) => [String(v.route ?? v.name), v]));
 }
 
 function show(path: string, value: unknown): string {
   if (value === undefined) return '(none)';
-  if (typeof value === 'number' && (path.startsWith('retention.') || /Ms$/.test(path))) return formatMs(value);
+  if (typeof value === 'number' && (path.startsWith('retention.') || /Ms$/.test(path)))
+    return formatMs(value);
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
 function formatMs(ms: number): string {
-  for (const [size, unit] of [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'm'], [1000, 's']] as const) if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+  for (const [size, unit] of [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ] as const)
+    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 
 export function diffFacts(before: unknown, after: unknown, path = ''): string[] {
   const a = keyed(before);
   const b = keyed(after);
-  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const isObject = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
   if (isObject(a) && isObject(b)) {
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
     return keys.flatMap((k) => diffFacts(a[k], b[k], path ? `${path}.${k}` : k));

@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { CrmFields, CrmName } from '../crm-fields.ts';
 import { noticeFor, type Language, type Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
-import { crmSystem, hostingSystem, llmRouteSystems, mailSystem, routesInUse, settingsView, type ConfiguredSystem, type LlmRouteSystem } from './systems.ts';
+import {
+  crmSystem,
+  hostingSystem,
+  llmRouteSystems,
+  mailSystem,
+  routesInUse,
+  settingsView,
+  type ConfiguredSystem,
+  type LlmRouteSystem,
+} from './systems.ts';
 
 /**
  * Everything the DPO's documents state about the system, gathered in one object: `config` from the
@@ -38,7 +47,13 @@ export interface ConfigFacts {
   retention: Record<string, number>;
   sensitive: Record<string, string>;
   allowedRegions: string[];
-  mailRules: { reviewCategory: string; templateCategory: string; allowedLinks: string[]; reviewMaxAgeMs: number; maxBodyChars: number };
+  mailRules: {
+    reviewCategory: string;
+    templateCategory: string;
+    allowedLinks: string[];
+    reviewMaxAgeMs: number;
+    maxBodyChars: number;
+  };
   privacy: { eraseOnContactDeletion: boolean; retentionSweepEveryMs: number };
   security: {
     vaultKey: 'set' | 'sandbox development key';
@@ -67,7 +82,11 @@ export interface ComplianceFacts {
   measured: MeasuredFacts;
 }
 
-export const NOTHING_MEASURED: MeasuredFacts = { lastAuditVerification: null, lastRetentionRun: null, retentionRuns: { run: 0, dryRun: 0 } };
+export const NOTHING_MEASURED: MeasuredFacts = {
+  lastAuditVerification: null,
+  lastRetentionRun: null,
+  retentionRuns: { run: 0, dryRun: 0 },
+};
 
 export function policySha256(policyText: string | Buffer): string {
   return createHash('sha256').update(policyText).digest('hex');
@@ -79,12 +98,17 @@ function triggerText(t: Policy['triggers'][number]): string {
 }
 
 function flowFacts(policy: Policy, crm: string): FlowFacts[] {
-  const map = CrmName.safeParse(crm).success ? new CrmFields(crm as CrmName, 'contact', policy.crm.fields) : undefined;
+  const map = CrmName.safeParse(crm).success
+    ? new CrmFields(crm as CrmName, 'contact', policy.crm.fields)
+    : undefined;
   return Object.entries(policy.flows).map(([name, flow]) => ({
     name,
     purpose: flow.purpose,
     legalBasis: flow.legalBasis,
-    fields: flow.fields.map((logical) => ({ logical, crmName: map?.has(logical) ? map.name(logical) : logical })),
+    fields: flow.fields.map((logical) => ({
+      logical,
+      crmName: map?.has(logical) ? map.name(logical) : logical,
+    })),
     triggers: policy.triggers.filter((t) => t.flow === name).map(triggerText),
     delivery: flow.delivery,
     llmRoute: flow.llmRoute,
@@ -105,19 +129,30 @@ function credentials(s: Settings): string[] {
   return out;
 }
 
-const party = (p: { name?: string | undefined; address?: string | undefined; contact?: string | undefined } | undefined) => ({
+const party = (
+  p: { name?: string | undefined; address?: string | undefined; contact?: string | undefined } | undefined,
+) => ({
   name: p?.name ?? null,
   address: p?.address ?? null,
   contact: p?.contact ?? null,
 });
 
 function usedFor(route: string, flows: FlowFacts[], policy: Policy): string[] {
-  const categories = Object.entries(policy.sensitive).filter(([, action]) => action === 'local').map(([c]) => c);
-  return [...flows.filter((f) => f.llmRoute === route).map((f) => f.name), ...(route === 'local' && categories.length ? [`sensitive: ${categories.join(', ')}`] : [])];
+  const categories = Object.entries(policy.sensitive)
+    .filter(([, action]) => action === 'local')
+    .map(([c]) => c);
+  return [
+    ...flows.filter((f) => f.llmRoute === route).map((f) => f.name),
+    ...(route === 'local' && categories.length ? [`sensitive: ${categories.join(', ')}`] : []),
+  ];
 }
 
 /** The configuration facts: a pure function of the policy (and its file's bytes) and the settings. */
-export function configFacts(policy: Policy, settings: Settings, policyFile: { path: string; text: string | Buffer }): ConfigFacts {
+export function configFacts(
+  policy: Policy,
+  settings: Settings,
+  policyFile: { path: string; text: string | Buffer },
+): ConfigFacts {
   const view = settingsView(settings);
   const inUse = routesInUse(policy);
   const flows = flowFacts(policy, settings.DRAFTBRIDGE_CRM);
@@ -131,8 +166,12 @@ export function configFacts(policy: Policy, settings: Settings, policyFile: { pa
     llmRoutes: routes.map((r) => ({ ...r, usedFor: usedFor(r.route, flows, policy) })),
     hosting: hostingSystem(policy),
     flows,
-    retention: Object.fromEntries(Object.entries(policy.retention).filter((e): e is [string, number] => e[1] !== undefined)),
-    sensitive: Object.fromEntries(Object.entries(policy.sensitive).filter(([, action]) => action !== undefined)) as Record<string, string>,
+    retention: Object.fromEntries(
+      Object.entries(policy.retention).filter((e): e is [string, number] => e[1] !== undefined),
+    ),
+    sensitive: Object.fromEntries(
+      Object.entries(policy.sensitive).filter(([, action]) => action !== undefined),
+    ) as Record<string, string>,
     allowedRegions: policy.llm.allowedRegions,
     mailRules: {
       reviewCategory: policy.mail.reviewCategory,
@@ -141,7 +180,10 @@ export function configFacts(policy: Policy, settings: Settings, policyFile: { pa
       reviewMaxAgeMs: policy.mail.reviewMaxAge,
       maxBodyChars: policy.mail.maxBodyChars,
     },
-    privacy: { eraseOnContactDeletion: policy.privacy.eraseOnContactDeletion, retentionSweepEveryMs: policy.privacy.retentionSweepEvery },
+    privacy: {
+      eraseOnContactDeletion: policy.privacy.eraseOnContactDeletion,
+      retentionSweepEveryMs: policy.privacy.retentionSweepEvery,
+    },
     security: {
       vaultKey: settings.DRAFTBRIDGE_VAULT_KEY ? 'set' : 'sandbox development key',
       previousVaultKeys: settings.DRAFTBRIDGE_VAULT_PREVIOUS_KEYS.length,
@@ -157,5 +199,7 @@ export function configFacts(policy: Policy, settings: Settings, policyFile: { pa
 /** Every external system the documents name: CRM, mailbox system, the LLM providers in use, hosting. */
 export function systemsOf(config: ConfigFacts): ConfiguredSystem[] {
   const seen = new Set<string>();
-  return [config.crm, config.mail, ...config.llmRoutes, config.hosting].filter((s) => !seen.has(s.id) && seen.add(s.id));
+  return [config.crm, config.mail, ...config.llmRoutes, config.hosting].filter(
+    (s) => !seen.has(s.id) && seen.add(s.id),
+  );
 }

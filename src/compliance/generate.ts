@@ -14,16 +14,33 @@ export async function readPolicyFile(path: string): Promise<{ path: string; text
   return { path, text: await readFile(path) };
 }
 
-export function complianceFacts(policy: Policy, settings: Settings, policyFile: { path: string; text: Buffer | string }, measured: MeasuredFacts, now = new Date()): ComplianceFacts {
+export function complianceFacts(
+  policy: Policy,
+  settings: Settings,
+  policyFile: { path: string; text: Buffer | string },
+  measured: MeasuredFacts,
+  now = new Date(),
+): ComplianceFacts {
   return { generatedAt: now.toISOString(), config: configFacts(policy, settings, policyFile), measured };
 }
 
 /** Generating is audited: which policy (its hash), how many documents, which languages and format. No personal data. */
-export async function auditGeneration(audit: AuditTrail, actor: string, facts: ComplianceFacts, detail: { documents: number; languages: readonly Lang[]; format: string }): Promise<void> {
+export async function auditGeneration(
+  audit: AuditTrail,
+  actor: string,
+  facts: ComplianceFacts,
+  detail: { documents: number; languages: readonly Lang[]; format: string },
+): Promise<void> {
   await audit.append({
     type: 'compliance.generated',
     actor,
     outcome: 'ok',
-    details: { policySha256: facts.config.policySha256, documents: detail.documents, languages: detail.languages.join(','), format: detail.format, sandbox: facts.config.sandbox },
+    details: {
+      policySha256: facts.config.policySha256,
+      documents: detail.documents,
+      languages: detail.languages.join(','),
+      format: detail.format,
+      sandbox: facts.config.sandbox,
+    },
   });
 }

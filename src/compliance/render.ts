@@ -29,7 +29,13 @@ export function toMarkdown(doc: ComplianceDocument): string {
     else if ('note' in b) out.push(`> ${b.note}`);
     else {
       const { head, rows } = b.table;
-      out.push([`| ${head.map(cell).join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n'));
+      out.push(
+        [
+          `| ${head.map(cell).join(' | ')} |`,
+          `| ${head.map(() => '---').join(' | ')} |`,
+          ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+        ].join('\n'),
+      );
     }
   }
   return `${out.join('\n\n')}\n`;
@@ -57,7 +63,9 @@ function blockHtml(b: Block): string {
 
 /** One printable page holding every document, each starting on a new sheet. */
 export function toHtml(docs: ComplianceDocument[], title: string): string {
-  const sections = docs.map((d) => `<section lang="${d.lang}">${d.blocks.map(blockHtml).join('\n')}</section>`).join('\n');
+  const sections = docs
+    .map((d) => `<section lang="${d.lang}">${d.blocks.map(blockHtml).join('\n')}</section>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="${docs[0]?.lang ?? 'en'}"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>

@@ -12,8 +12,10 @@ import { dataverseRegion, placeOf, type RegionPlace } from './regions.ts';
 /** Settings read by key, so table entries can name settings added later without a type change here. */
 export type SettingsView = Readonly<Record<string, unknown>>;
 
-const str = (s: SettingsView, key: string): string | undefined => (typeof s[key] === 'string' && s[key] !== '' ? (s[key] as string) : undefined);
-const hostOf = (url: string | undefined): string | undefined => (url && URL.canParse(url) ? new URL(url).host : undefined);
+const str = (s: SettingsView, key: string): string | undefined =>
+  typeof s[key] === 'string' && s[key] !== '' ? (s[key] as string) : undefined;
+const hostOf = (url: string | undefined): string | undefined =>
+  url && URL.canParse(url) ? new URL(url).host : undefined;
 
 export interface SystemEntry {
   /** What the documents call it. */
@@ -31,8 +33,18 @@ export interface SystemEntry {
 }
 
 export const CRM_SYSTEMS: Record<string, SystemEntry> = {
-  hubspot: { product: 'HubSpot CRM', vendor: { name: 'HubSpot', country: 'US' }, endpointSetting: 'HUBSPOT_BASE_URL', selfHosted: false },
-  salesforce: { product: 'Salesforce Sales Cloud', vendor: { name: 'Salesforce', country: 'US' }, endpointSetting: 'SALESFORCE_LOGIN_URL', selfHosted: false },
+  hubspot: {
+    product: 'HubSpot CRM',
+    vendor: { name: 'HubSpot', country: 'US' },
+    endpointSetting: 'HUBSPOT_BASE_URL',
+    selfHosted: false,
+  },
+  salesforce: {
+    product: 'Salesforce Sales Cloud',
+    vendor: { name: 'Salesforce', country: 'US' },
+    endpointSetting: 'SALESFORCE_LOGIN_URL',
+    selfHosted: false,
+  },
   dynamics: {
     product: 'Microsoft Dynamics 365 (Dataverse)',
     vendor: { name: 'Microsoft', country: 'US' },
@@ -43,8 +55,18 @@ export const CRM_SYSTEMS: Record<string, SystemEntry> = {
 };
 
 export const MAIL_SYSTEMS: Record<string, SystemEntry> = {
-  graph: { product: 'Microsoft 365 Exchange Online (Microsoft Graph)', vendor: { name: 'Microsoft', country: 'US' }, endpointSetting: 'GRAPH_BASE_URL', selfHosted: false },
-  gmail: { product: 'Google Workspace Gmail', vendor: { name: 'Google', country: 'US' }, endpointSetting: 'GMAIL_API_ROOT_URL', selfHosted: false },
+  graph: {
+    product: 'Microsoft 365 Exchange Online (Microsoft Graph)',
+    vendor: { name: 'Microsoft', country: 'US' },
+    endpointSetting: 'GRAPH_BASE_URL',
+    selfHosted: false,
+  },
+  gmail: {
+    product: 'Google Workspace Gmail',
+    vendor: { name: 'Google', country: 'US' },
+    endpointSetting: 'GMAIL_API_ROOT_URL',
+    selfHosted: false,
+  },
   // ews (Exchange Server on premises) joins here: selfHosted true, endpointSetting 'EWS_URL'.
 };
 
@@ -63,7 +85,13 @@ export const LLM_PROVIDERS: Record<string, LlmProviderEntry> = {
     modelSetting: 'AZURE_OPENAI_DEPLOYMENT',
     selfHosted: false,
   },
-  local: { product: 'self-hosted model (OpenAI-compatible API)', vendor: null, endpointSetting: 'LOCAL_LLM_BASE_URL', modelSetting: 'LOCAL_LLM_MODEL', selfHosted: true },
+  local: {
+    product: 'self-hosted model (OpenAI-compatible API)',
+    vendor: null,
+    endpointSetting: 'LOCAL_LLM_BASE_URL',
+    modelSetting: 'LOCAL_LLM_MODEL',
+    selfHosted: true,
+  },
   // bedrock (AWS_REGION, BEDROCK_MODEL_ID), vertex (VERTEX_LOCATION, VERTEX_MODEL), openai, mistral join here.
 };
 
@@ -97,7 +125,13 @@ export interface LlmRouteSystem extends ConfiguredSystem {
   regionAllowed: boolean | null;
 }
 
-function describe(id: string, kind: ConfiguredSystem['kind'], entry: SystemEntry, s: SettingsView, policy: Policy): ConfiguredSystem {
+function describe(
+  id: string,
+  kind: ConfiguredSystem['kind'],
+  entry: SystemEntry,
+  s: SettingsView,
+  policy: Policy,
+): ConfiguredSystem {
   const operator = policy.compliance?.vendors?.[id];
   const fromSetting = entry.regionSetting ? placeOf(str(s, entry.regionSetting)) : undefined;
   const derived = entry.regionFrom?.(s);
@@ -147,7 +181,13 @@ export function llmRouteSystems(settings: SettingsView, policy: Policy): LlmRout
   return Object.keys(policy.llm.routes).map((route) => {
     const id = routeProvider(route, settings, policy);
     const entry = LLM_PROVIDERS[id];
-    const system = describe(id, 'llm', entry ?? unknownSystem(id, `llm.routes.${route}.provider`), settings, policy);
+    const system = describe(
+      id,
+      'llm',
+      entry ?? unknownSystem(id, `llm.routes.${route}.provider`),
+      settings,
+      policy,
+    );
     const rawRegion = entry?.regionSetting ? str(settings, entry.regionSetting) : undefined;
     return {
       ...system,
@@ -188,7 +228,12 @@ export function hostingSystem(policy: Policy): ConfiguredSystem {
 }
 
 function unknownSystem(id: string, setting: string): SystemEntry {
-  return { product: `${id} (not described by this version: see ${setting})`, vendor: null, endpointSetting: setting, selfHosted: false };
+  return {
+    product: `${id} (not described by this version: see ${setting})`,
+    vendor: null,
+    endpointSetting: setting,
+    selfHosted: false,
+  };
 }
 
 /** Settings as the tables read them. */

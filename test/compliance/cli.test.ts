@@ -22,7 +22,14 @@ describe('draftbridge compliance', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'draftbridge-compliance-cli-'));
     await writeFile(join(dir, 'policy.yaml'), deployment.policyText);
-    env = { PATH: process.env.PATH, ...deployment.env, REDIS_URL, DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix('compliance-cli'), DRAFTBRIDGE_POLICY: join(dir, 'policy.yaml'), LOG_LEVEL: 'silent' };
+    env = {
+      PATH: process.env.PATH,
+      ...deployment.env,
+      REDIS_URL,
+      DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix('compliance-cli'),
+      DRAFTBRIDGE_POLICY: join(dir, 'policy.yaml'),
+      LOG_LEVEL: 'silent',
+    };
   });
   afterAll(async () => {
     await deletePrefix(env.DRAFTBRIDGE_QUEUE_PREFIX!);
@@ -31,7 +38,9 @@ describe('draftbridge compliance', () => {
 
   it('writes the documents, audits it, and --check passes until the policy changes', async () => {
     const out = join(dir, 'docs');
-    const { stdout } = await run(process.execPath, [cli, 'compliance', '--out', out, '--format', 'html'], { env });
+    const { stdout } = await run(process.execPath, [cli, 'compliance', '--out', out, '--format', 'html'], {
+      env,
+    });
     expect(stdout).toContain(join(out, 'record.de.md'));
     expect(stdout).toContain(join(out, 'draftbridge-compliance.html'));
     const record = await readFile(join(out, 'record.en.md'), 'utf8');
@@ -41,16 +50,27 @@ describe('draftbridge compliance', () => {
 
     const redis = await testRedis();
     try {
-      const audit = new AuditTrail(redis, { prefix: env.DRAFTBRIDGE_QUEUE_PREFIX!, key: Buffer.from(env.DRAFTBRIDGE_AUDIT_KEY!, 'base64') });
+      const audit = new AuditTrail(redis, {
+        prefix: env.DRAFTBRIDGE_QUEUE_PREFIX!,
+        key: Buffer.from(env.DRAFTBRIDGE_AUDIT_KEY!, 'base64'),
+      });
       const events = (await audit.read()).filter((e) => e.type === 'compliance.generated');
       expect(events).toHaveLength(1);
-      expect(events[0]).toMatchObject({ actor: 'cli', details: { documents: 12, languages: 'de,en', format: 'html' } });
+      expect(events[0]).toMatchObject({
+        actor: 'cli',
+        details: { documents: 12, languages: 'de,en', format: 'html' },
+      });
     } finally {
       redis.disconnect();
     }
 
-    expect((await run(process.execPath, [cli, 'compliance', '--out', out, '--check'], { env })).stdout).toContain('match the running policy');
-    await writeFile(join(dir, 'policy.yaml'), replaceOnce(deployment.policyText, '  vault: 24h ', '  vault: 12h '));
+    expect(
+      (await run(process.execPath, [cli, 'compliance', '--out', out, '--check'], { env })).stdout,
+    ).toContain('match the running policy');
+    await writeFile(
+      join(dir, 'policy.yaml'),
+      replaceOnce(deployment.policyText, '  vault: 24h ', '  vault: 12h '),
+    );
     const drifted = await run(process.execPath, [cli, 'compliance', '--out', out, '--check'], { env }).then(
       () => undefined,
       (err: { code: number; stderr: string }) => err,
@@ -61,11 +81,17 @@ describe('draftbridge compliance', () => {
     await writeFile(join(dir, 'policy.yaml'), deployment.policyText);
   }, 60_000);
 
-  it.runIf(existsSync(CHROMIUM_PATH))('--format pdf prints the HTML page to a PDF with headless Chromium', async () => {
-    const out = join(dir, 'pdf');
-    await run(process.execPath, [cli, 'compliance', '--out', out, '--lang', 'en', '--format', 'pdf'], { env });
-    const pdf = await readFile(join(out, 'draftbridge-compliance.pdf'));
-    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    expect(pdf.length).toBeGreaterThan(10_000);
-  }, 60_000);
+  it.runIf(existsSync(CHROMIUM_PATH))(
+    '--format pdf prints the HTML page to a PDF with headless Chromium',
+    async () => {
+      const out = join(dir, 'pdf');
+      await run(process.execPath, [cli, 'compliance', '--out', out, '--lang', 'en', '--format', 'pdf'], {
+        env,
+      });
+      const pdf = await readFile(join(out, 'draftbridge-compliance.pdf'));
+      expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+      expect(pdf.length).toBeGreaterThan(10_000);
+    },
+    60_000,
+  );
 });

@@ -10,7 +10,10 @@ import { loadSettings, type Settings } from '../../src/settings.ts';
  */
 export const DEFAULT_POLICY_TEXT = readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8');
 
-const keys = () => ({ DRAFTBRIDGE_VAULT_KEY: randomBytes(32).toString('base64'), DRAFTBRIDGE_AUDIT_KEY: randomBytes(32).toString('base64') });
+const keys = () => ({
+  DRAFTBRIDGE_VAULT_KEY: randomBytes(32).toString('base64'),
+  DRAFTBRIDGE_AUDIT_KEY: randomBytes(32).toString('base64'),
+});
 
 export function replaceOnce(text: string, from: string | RegExp, to: string): string {
   const next = text.replace(from, to);
@@ -67,12 +70,19 @@ compliance:
   );
 }
 
-const SERVICE_ACCOUNT = JSON.stringify({ type: 'service_account', client_email: 'drafts@acme-mail.test', private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n' });
+const SERVICE_ACCOUNT = JSON.stringify({
+  type: 'service_account',
+  client_email: 'drafts@acme-mail.test',
+  private_key: '-----BEGIN PRIVATE KEY-----\nnot-a-key\n-----END PRIVATE KEY-----\n',
+});
 
 /** Salesforce + Gmail + a self-hosted model: every flow on the local route, so no Azure at all. */
 export function salesforceGmailLocal(overrides: Record<string, string> = {}): Deployment {
   const text =
-    DEFAULT_POLICY_TEXT.replaceAll('    llmRoute: eu ', '    llmRoute: local ').replaceAll('    llmRoute: eu\n', '    llmRoute: local\n') +
+    DEFAULT_POLICY_TEXT.replaceAll('    llmRoute: eu ', '    llmRoute: local ').replaceAll(
+      '    llmRoute: eu\n',
+      '    llmRoute: local\n',
+    ) +
     `
 compliance:
   vendors:

@@ -4,18 +4,40 @@ import { TO_COMPLETE } from '../../src/compliance/documents/index.ts';
 import { NOTHING_MEASURED, systemsOf, type ComplianceFacts } from '../../src/compliance/facts.ts';
 import { complianceFacts } from '../../src/compliance/generate.ts';
 import { recordOfProcessing } from '../../src/privacy/ropa.ts';
-import { DEFAULT_POLICY_TEXT, hubspotOutlookAzure, salesforceGmailLocal, type Deployment } from './deployments.ts';
+import {
+  DEFAULT_POLICY_TEXT,
+  hubspotOutlookAzure,
+  salesforceGmailLocal,
+  type Deployment,
+} from './deployments.ts';
 
 /** The documents name exactly the systems a deployment configures, in both languages. */
 
-function generate(d: Deployment, measured = NOTHING_MEASURED): { facts: ComplianceFacts; text: string; files: Map<string, string> } {
-  const facts = complianceFacts(d.policy, d.settings, { path: 'policy.yaml', text: d.policyText }, measured, new Date('2026-12-01T09:00:00Z'));
+function generate(
+  d: Deployment,
+  measured = NOTHING_MEASURED,
+): { facts: ComplianceFacts; text: string; files: Map<string, string> } {
+  const facts = complianceFacts(
+    d.policy,
+    d.settings,
+    { path: 'policy.yaml', text: d.policyText },
+    measured,
+    new Date('2026-12-01T09:00:00Z'),
+  );
   const bundle = renderBundle(facts, ['de', 'en']);
   return { facts, text: [...bundle.markdown.values()].join('\n'), files: bundle.markdown };
 }
 
 /** Product names of every system draftbridge can talk to: a document must name only the configured ones. */
-const EVERY_SYSTEM = { hubspot: /HubSpot/i, salesforce: /Salesforce/i, dynamics: /Dynamics|Dataverse/i, graph: /Microsoft Graph|Exchange Online|Outlook/i, gmail: /Gmail|Google/i, azure: /Azure/i, local: /self-hosted model/i };
+const EVERY_SYSTEM = {
+  hubspot: /HubSpot/i,
+  salesforce: /Salesforce/i,
+  dynamics: /Dynamics|Dataverse/i,
+  graph: /Microsoft Graph|Exchange Online|Outlook/i,
+  gmail: /Gmail|Google/i,
+  azure: /Azure/i,
+  local: /self-hosted model/i,
+};
 
 describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
   const d = hubspotOutlookAzure();
@@ -23,7 +45,9 @@ describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
 
   it('six documents, German and English, each with the policy hash and the systems in the header', () => {
     expect([...files.keys()].sort()).toEqual(
-      ['deletion', 'dpia', 'information', 'processors', 'record', 'toms'].flatMap((id) => [`${id}.de.md`, `${id}.en.md`]).sort(),
+      ['deletion', 'dpia', 'information', 'processors', 'record', 'toms']
+        .flatMap((id) => [`${id}.de.md`, `${id}.en.md`])
+        .sort(),
     );
     for (const [name, md] of files) {
       expect(md, name).toContain(facts.config.policySha256);
@@ -40,14 +64,17 @@ describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
   it('names the configured CRM, mailbox system and LLM provider with their regions, and no other system', () => {
     expect(facts.config.crm.id).toBe(d.settings.DRAFTBRIDGE_CRM);
     expect(facts.config.mail.id).toBe(d.settings.DRAFTBRIDGE_MAIL);
-    expect(facts.config.llmRoutes.map((r) => [r.route, r.id, r.region?.label])).toEqual([['eu', 'azure', `${d.settings.AZURE_OPENAI_REGION} (DE)`]]);
+    expect(facts.config.llmRoutes.map((r) => [r.route, r.id, r.region?.label])).toEqual([
+      ['eu', 'azure', `${d.settings.AZURE_OPENAI_REGION} (DE)`],
+    ]);
     expect(text).toContain('HubSpot CRM');
     expect(text).toContain('Microsoft 365 Exchange Online (Microsoft Graph)');
     expect(text).toContain('Azure OpenAI Service');
     expect(text).toContain(`${d.settings.AZURE_OPENAI_REGION} (DE), EU/EEA (from \`AZURE_OPENAI_REGION\`)`);
     expect(text).toContain('westeurope (NL), EU/EEA (from `compliance.vendors.graph.location`)');
     expect(text).toContain('`gpt-4o-mini-drafts`');
-    for (const absent of ['salesforce', 'dynamics', 'gmail', 'local'] as const) expect(text, absent).not.toMatch(EVERY_SYSTEM[absent]);
+    for (const absent of ['salesforce', 'dynamics', 'gmail', 'local'] as const)
+      expect(text, absent).not.toMatch(EVERY_SYSTEM[absent]);
   });
 
   it('operator facts come from the compliance section; nothing is left to complete that the policy supplies', () => {
@@ -62,33 +89,49 @@ describe('compliance documents from HubSpot + Outlook + Azure OpenAI', () => {
   });
 
   it('the information text quotes the AI notices the mails carry', () => {
-    for (const notice of [d.policy.mail.transparencyNotice.review.de!, d.policy.mail.transparencyNotice.review.en!]) {
+    for (const notice of [
+      d.policy.mail.transparencyNotice.review.de!,
+      d.policy.mail.transparencyNotice.review.en!,
+    ]) {
       expect(files.get('information.de.md')).toContain(notice);
       expect(files.get('information.en.md')).toContain(notice);
     }
-    expect(files.get('information.en.md')).toContain('There is no decision based solely on automated processing');
+    expect(files.get('information.en.md')).toContain(
+      'There is no decision based solely on automated processing',
+    );
     // Every location is known and in the EU/EEA, so the text may say there is no transfer.
-    expect(files.get('information.en.md')).toContain('No transfer to countries outside the EU/EEA is configured.');
+    expect(files.get('information.en.md')).toContain(
+      'No transfer to countries outside the EU/EEA is configured.',
+    );
   });
 
   it('TOMs say "not yet verified" until an audit verification is recorded, then cite it', () => {
     expect(files.get('toms.en.md')).toContain('not yet verified (`draftbridge audit verify`)');
-    const measured = { ...NOTHING_MEASURED, lastAuditVerification: { at: '2026-11-30T08:00:00.000Z', outcome: 'ok', checked: 1234 } };
+    const measured = {
+      ...NOTHING_MEASURED,
+      lastAuditVerification: { at: '2026-11-30T08:00:00.000Z', outcome: 'ok', checked: 1234 },
+    };
     const again = generate(d, measured).files.get('toms.en.md')!;
     expect(again).toContain('2026-11-30T08:00:00.000Z: ok (1234 events)');
     expect(again).not.toContain('not yet verified');
   });
 
-  it('the deletion concept names this mailbox system\'s keys; the TOMs check the route\'s region', () => {
+  it("the deletion concept names this mailbox system's keys; the TOMs check the route's region", () => {
     expect(files.get('deletion.en.md')).toContain('`<prefix>:mailwatch:*`');
     expect(files.get('deletion.en.md')).not.toContain('gmailwatch');
-    expect(files.get('toms.en.md')).toContain('| Region of route `eu` | `AZURE_OPENAI_REGION` | germanywestcentral (DE): allowed |');
+    expect(files.get('toms.en.md')).toContain(
+      '| Region of route `eu` | `AZURE_OPENAI_REGION` | germanywestcentral (DE): allowed |',
+    );
   });
 
   it('an Azure region outside the EU/EEA and the allow-list is flagged everywhere it matters', () => {
     const us = generate(hubspotOutlookAzure({ AZURE_OPENAI_REGION: 'eastus' }));
-    expect(us.files.get('toms.en.md')).toContain('| Region of route `eu` | `AZURE_OPENAI_REGION` | **WARNING:** not allowed |');
-    expect(us.files.get('processors.en.md')).toContain('**WARNING:** Azure OpenAI Service processes in eastus (US): transfer to a third country');
+    expect(us.files.get('toms.en.md')).toContain(
+      '| Region of route `eu` | `AZURE_OPENAI_REGION` | **WARNING:** not allowed |',
+    );
+    expect(us.files.get('processors.en.md')).toContain(
+      '**WARNING:** Azure OpenAI Service processes in eastus (US): transfer to a third country',
+    );
     expect(us.files.get('processors.en.md')).toContain('Route `eu`: region not in `llm.allowedRegions`');
     expect(us.files.get('dpia.en.md')).toContain('Highest proposed residual risk: **high**');
   });
@@ -117,7 +160,8 @@ describe('compliance documents from Salesforce + Gmail + a local model', () => {
     // The CRM's own field names for what the flows read.
     expect(files.get('record.en.md')).toContain('firstname (`FirstName`)');
     expect(files.get('deletion.en.md')).toContain('`<prefix>:gmailwatch:*`');
-    for (const absent of ['hubspot', 'dynamics', 'graph', 'azure'] as const) expect(text, absent).not.toMatch(EVERY_SYSTEM[absent]);
+    for (const absent of ['hubspot', 'dynamics', 'graph', 'azure'] as const)
+      expect(text, absent).not.toMatch(EVERY_SYSTEM[absent]);
     expect(text).not.toContain('Microsoft');
   });
 
@@ -127,15 +171,31 @@ describe('compliance documents from Salesforce + Gmail + a local model', () => {
     expect(text).toContain('`compliance.vendors.gmail.dpa`');
     expect(text).not.toContain('`compliance.vendors.salesforce.dpa`');
     // Where draftbridge itself runs is not configured: no claim about transfers until it is.
-    expect(files.get('information.en.md')).toContain('**TO COMPLETE:** the processing location of draftbridge service and its Redis');
+    expect(files.get('information.en.md')).toContain(
+      '**TO COMPLETE:** the processing location of draftbridge service and its Redis',
+    );
     expect(files.get('information.en.md')).not.toContain('No transfer to countries outside');
   });
 
   it('a region outside the EU/EEA is a third-country transfer, with a warning', () => {
     const us = salesforceGmailLocal();
-    const moved = { ...us, policyText: us.policyText.replace('salesforce: { location: DE', 'salesforce: { location: US') };
-    const { files: f } = generate({ ...moved, policy: { ...us.policy, compliance: { ...us.policy.compliance, vendors: { ...us.policy.compliance!.vendors, salesforce: { location: 'US' } } } } });
-    expect(f.get('processors.en.md')).toContain('**WARNING:** Salesforce Sales Cloud processes in US: transfer to a third country');
+    const moved = {
+      ...us,
+      policyText: us.policyText.replace('salesforce: { location: DE', 'salesforce: { location: US'),
+    };
+    const { files: f } = generate({
+      ...moved,
+      policy: {
+        ...us.policy,
+        compliance: {
+          ...us.policy.compliance,
+          vendors: { ...us.policy.compliance!.vendors, salesforce: { location: 'US' } },
+        },
+      },
+    });
+    expect(f.get('processors.en.md')).toContain(
+      '**WARNING:** Salesforce Sales Cloud processes in US: transfer to a third country',
+    );
     expect(f.get('processors.de.md')).toContain('**WARNUNG:** Salesforce Sales Cloud verarbeitet in US');
     expect(f.get('record.en.md')).toContain('**Yes**: Salesforce Sales Cloud (US)');
     expect(f.get('information.en.md')).toContain('describe the third-country transfer');

@@ -11,7 +11,11 @@ import { buildServer } from '../../src/http/server.ts';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/env.ts';
 import { hubspotOutlookAzure, replaceOnce } from './deployments.ts';
 
-const TOKENS = { viewer: 'viewer-token-0123456789abcdef', operator: 'operator-token-0123456789abcdef', dpo: 'dpo-token-0123456789abcdef' };
+const TOKENS = {
+  viewer: 'viewer-token-0123456789abcdef',
+  operator: 'operator-token-0123456789abcdef',
+  dpo: 'dpo-token-0123456789abcdef',
+};
 
 describe('GET /privacy/compliance', () => {
   let dir: string;
@@ -47,7 +51,11 @@ describe('GET /privacy/compliance', () => {
   });
 
   const get = (url: string, token?: string, accept?: string) =>
-    app.inject({ method: 'GET', url, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(accept ? { accept } : {}) } });
+    app.inject({
+      method: 'GET',
+      url,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(accept ? { accept } : {}) },
+    });
 
   it('is for the dpo only: 401 without a credential, 403 for viewers and operators', async () => {
     expect((await get('/privacy/compliance')).statusCode).toBe(401);
@@ -61,7 +69,9 @@ describe('GET /privacy/compliance', () => {
     expect(json.policySha256).toBe(policySha256(deployment.policyText));
     expect(json.documents).toHaveLength(12);
     expect(json.config.crm.id).toBe('hubspot');
-    const record = json.documents.find((d: { id: string; lang: string }) => d.id === 'record' && d.lang === 'en');
+    const record = json.documents.find(
+      (d: { id: string; lang: string }) => d.id === 'record' && d.lang === 'en',
+    );
     expect(record.markdown).toContain('HubSpot CRM');
     expect(record.markdown).not.toContain('Salesforce');
 
@@ -82,8 +92,16 @@ describe('GET /privacy/compliance', () => {
     const events = await ctx.audit.read();
     const generated = events.filter((e) => e.type === 'compliance.generated');
     expect(generated.length).toBeGreaterThan(0);
-    expect(generated.at(-1)).toMatchObject({ actor: 'token:dpo', outcome: 'ok', details: { policySha256: policySha256(deployment.policyText), format: 'md', documents: 12 } });
-    expect(events.some((e) => e.type === 'privacy.call' && e.details.action === 'compliance' && e.outcome === 'forbidden')).toBe(true);
+    expect(generated.at(-1)).toMatchObject({
+      actor: 'token:dpo',
+      outcome: 'ok',
+      details: { policySha256: policySha256(deployment.policyText), format: 'md', documents: 12 },
+    });
+    expect(
+      events.some(
+        (e) => e.type === 'privacy.call' && e.details.action === 'compliance' && e.outcome === 'forbidden',
+      ),
+    ).toBe(true);
     expect(JSON.stringify(generated)).not.toContain('Beispiel Vertrieb');
   });
 
@@ -99,8 +117,23 @@ describe('GET /privacy/compliance', () => {
   });
 
   it('/ops links to the documents for a caller who also holds the dpo role', () => {
-    const view: ReviewView = { generatedAt: '', reviewMaxAgeMs: 1, awaiting: [], mailboxes: [], days: [], blockedByCategory: {}, leakGuardByType: {}, deadLetters: [], lastAuditVerification: null, lastRetentionRun: null };
-    expect(renderReviewPage(view, { roles: ['viewer', 'dpo'], actor: 'oidc:x', via: 'oidc' }, undefined)).toContain('href="/privacy/compliance"');
-    expect(renderReviewPage(view, { roles: ['viewer'], actor: 'token:viewer', via: 'token' }, undefined)).not.toContain('/privacy/compliance');
+    const view: ReviewView = {
+      generatedAt: '',
+      reviewMaxAgeMs: 1,
+      awaiting: [],
+      mailboxes: [],
+      days: [],
+      blockedByCategory: {},
+      leakGuardByType: {},
+      deadLetters: [],
+      lastAuditVerification: null,
+      lastRetentionRun: null,
+    };
+    expect(
+      renderReviewPage(view, { roles: ['viewer', 'dpo'], actor: 'oidc:x', via: 'oidc' }, undefined),
+    ).toContain('href="/privacy/compliance"');
+    expect(
+      renderReviewPage(view, { roles: ['viewer'], actor: 'token:viewer', via: 'token' }, undefined),
+    ).not.toContain('/privacy/compliance');
   });
 });

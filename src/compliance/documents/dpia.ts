@@ -21,13 +21,21 @@ interface Risk {
 }
 
 export function risks(c: ConfigFacts): Risk[] {
-  const outside = [c.crm, c.mail, ...c.llmRoutes].filter((s) => s.region?.zone !== 'eea' && !(s.selfHosted && s.kind === 'llm'));
+  const outside = [c.crm, c.mail, ...c.llmRoutes].filter(
+    (s) => s.region?.zone !== 'eea' && !(s.selfHosted && s.kind === 'llm'),
+  );
   const llmOutside = c.llmRoutes.filter((r) => !r.selfHosted && r.region?.zone !== 'eea');
   const localRoute = c.llmRoutes.find((r) => r.route === 'local');
   const actions = Object.values(c.sensitive);
-  const sensitiveWeak = actions.includes('redact') || (actions.includes('local') && localRoute !== undefined && !localRoute.selfHosted);
+  const sensitiveWeak =
+    actions.includes('redact') ||
+    (actions.includes('local') && localRoute !== undefined && !localRoute.selfHosted);
   const auto = c.flows.filter((f) => f.delivery === 'auto').map((f) => f.name);
-  const keysWeak = c.security.vaultKey !== 'set' || c.security.auditKey !== 'set' || !c.security.publicUrlHttps || c.security.credentials.length === 0;
+  const keysWeak =
+    c.security.vaultKey !== 'set' ||
+    c.security.auditKey !== 'set' ||
+    !c.security.publicUrlHttps ||
+    c.security.credentials.length === 0;
   const sweeperOff = c.privacy.retentionSweepEveryMs === 0;
   const routes = c.llmRoutes.map((r) => `\`${r.route}\``).join(', ');
   return [
@@ -40,40 +48,84 @@ export function risks(c: ConfigFacts): Risk[] {
         `pseudonymisation before every call (placeholders \`[[TYPE_N]]\`); leak guard on every outgoing request, failing closed on any finding; allowed regions: ${c.allowedRegions.join(', ')}`,
       ],
       residual: llmOutside.length > 0 ? 'medium' : 'low',
-      rule: ['mittel, wenn eine LLM-Route außerhalb der EU/des EWR liegt oder ihr Ort offen ist', 'medium when an LLM route is outside the EU/EEA or its location is open'],
+      rule: [
+        'mittel, wenn eine LLM-Route außerhalb der EU/des EWR liegt oder ihr Ort offen ist',
+        'medium when an LLM route is outside the EU/EEA or its location is open',
+      ],
     },
     {
-      risk: ['Besondere Kategorien (Art. 9) aus CRM-Notizen werden verarbeitet', 'Special categories (Art. 9) from CRM notes are processed'],
+      risk: [
+        'Besondere Kategorien (Art. 9) aus CRM-Notizen werden verarbeitet',
+        'Special categories (Art. 9) from CRM notes are processed',
+      ],
       likelihood: 'medium',
       severity: 'high',
       measures: [
-        `Erkennung in Freitext; Behandlung laut Richtlinie: ${Object.entries(c.sensitive).map(([k, v]) => `${k}=${v}`).join(', ') || 'keine'}`,
-        `detection in free text; handling per policy: ${Object.entries(c.sensitive).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
+        `Erkennung in Freitext; Behandlung laut Richtlinie: ${
+          Object.entries(c.sensitive)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || 'keine'
+        }`,
+        `detection in free text; handling per policy: ${
+          Object.entries(c.sensitive)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(', ') || 'none'
+        }`,
       ],
       residual: sensitiveWeak || actions.length === 0 ? 'medium' : 'low',
-      rule: ['mittel bei `redact`, bei `local` ohne selbst betriebenes Modell oder ohne Festlegung', 'medium with `redact`, with `local` on a model not self-hosted, or with no handling set'],
+      rule: [
+        'mittel bei `redact`, bei `local` ohne selbst betriebenes Modell oder ohne Festlegung',
+        'medium with `redact`, with `local` on a model not self-hosted, or with no handling set',
+      ],
     },
     {
-      risk: ['Falscher oder unpassender Inhalt erreicht den Kontakt', 'Wrong or inappropriate content reaches the contact'],
+      risk: [
+        'Falscher oder unpassender Inhalt erreicht den Kontakt',
+        'Wrong or inappropriate content reaches the contact',
+      ],
       likelihood: 'medium',
       severity: 'medium',
       measures: [
-        `Prüfung vor dem Versand (${c.flows.filter((f) => f.delivery === 'review').map((f) => f.name).join(', ') || 'kein Ablauf'}); nur ausgegebene Platzhalter werden ersetzt; Links nur aus \`mail.allowedLinks\`; höchstens ${c.mailRules.maxBodyChars} Zeichen`,
-        `review before sending (${c.flows.filter((f) => f.delivery === 'review').map((f) => f.name).join(', ') || 'no flow'}); only issued placeholders are re-identified; links only from \`mail.allowedLinks\`; at most ${c.mailRules.maxBodyChars} characters`,
+        `Prüfung vor dem Versand (${
+          c.flows
+            .filter((f) => f.delivery === 'review')
+            .map((f) => f.name)
+            .join(', ') || 'kein Ablauf'
+        }); nur ausgegebene Platzhalter werden ersetzt; Links nur aus \`mail.allowedLinks\`; höchstens ${c.mailRules.maxBodyChars} Zeichen`,
+        `review before sending (${
+          c.flows
+            .filter((f) => f.delivery === 'review')
+            .map((f) => f.name)
+            .join(', ') || 'no flow'
+        }); only issued placeholders are re-identified; links only from \`mail.allowedLinks\`; at most ${c.mailRules.maxBodyChars} characters`,
       ],
       residual: auto.length > 0 ? 'medium' : 'low',
-      rule: [`mittel, wenn ein Ablauf automatisch sendet${auto.length ? ` (${auto.join(', ')})` : ''}`, `medium when a flow sends automatically${auto.length ? ` (${auto.join(', ')})` : ''}`],
+      rule: [
+        `mittel, wenn ein Ablauf automatisch sendet${auto.length ? ` (${auto.join(', ')})` : ''}`,
+        `medium when a flow sends automatically${auto.length ? ` (${auto.join(', ')})` : ''}`,
+      ],
     },
     {
       risk: ['Daten werden länger als nötig gespeichert', 'Data is kept longer than necessary'],
       likelihood: 'medium',
       severity: 'medium',
       measures: [
-        `Löschklassen (${Object.entries(c.retention).map(([k, v]) => `${k} ${duration(v, 'de')}`).join(', ')}); Löschlauf ${sweeperOff ? 'abgeschaltet' : `im Abstand von ${duration(c.privacy.retentionSweepEveryMs, 'de')}`}`,
-        `retention classes (${Object.entries(c.retention).map(([k, v]) => `${k} ${duration(v, 'en')}`).join(', ')}); sweeper ${sweeperOff ? 'off' : `at an interval of ${duration(c.privacy.retentionSweepEveryMs, 'en')}`}`,
+        `Löschklassen (${Object.entries(c.retention)
+          .map(([k, v]) => `${k} ${duration(v, 'de')}`)
+          .join(
+            ', ',
+          )}); Löschlauf ${sweeperOff ? 'abgeschaltet' : `im Abstand von ${duration(c.privacy.retentionSweepEveryMs, 'de')}`}`,
+        `retention classes (${Object.entries(c.retention)
+          .map(([k, v]) => `${k} ${duration(v, 'en')}`)
+          .join(
+            ', ',
+          )}); sweeper ${sweeperOff ? 'off' : `at an interval of ${duration(c.privacy.retentionSweepEveryMs, 'en')}`}`,
       ],
       residual: sweeperOff ? 'medium' : 'low',
-      rule: ['mittel, wenn der Löschlauf abgeschaltet ist (`privacy.retentionSweepEvery: 0s`)', 'medium when the sweeper is off (`privacy.retentionSweepEvery: 0s`)'],
+      rule: [
+        'mittel, wenn der Löschlauf abgeschaltet ist (`privacy.retentionSweepEvery: 0s`)',
+        'medium when the sweeper is off (`privacy.retentionSweepEvery: 0s`)',
+      ],
     },
     {
       risk: ['Unbefugter Zugriff auf gespeicherte Daten', 'Unauthorised access to stored data'],
@@ -84,21 +136,37 @@ export function risks(c: ConfigFacts): Risk[] {
         'vault AES-256-GCM, audit trail without personal data in an HMAC chain, roles viewer/operator/dpo, HTTPS',
       ].map((text, i) => `${text} (${securityState(c, i === 0 ? 'de' : 'en')})`) as [string, string],
       residual: keysWeak ? 'high' : 'low',
-      rule: ['hoch ohne eigene Schlüssel, ohne HTTPS-Adresse oder ohne Zugangsdaten für die Rollen', 'high without own keys, without an HTTPS public URL or without role credentials'],
+      rule: [
+        'hoch ohne eigene Schlüssel, ohne HTTPS-Adresse oder ohne Zugangsdaten für die Rollen',
+        'high without own keys, without an HTTPS public URL or without role credentials',
+      ],
     },
     {
       risk: ['Übermittlung in ein Drittland', 'Transfer to a third country'],
       likelihood: outside.length > 0 ? 'high' : 'low',
       severity: 'high',
-      measures: [`Regionen: ${[c.crm, c.mail, ...c.llmRoutes].map((s) => `${s.id} ${s.region?.label ?? 'offen'}`).join(', ')}`, `regions: ${[c.crm, c.mail, ...c.llmRoutes].map((s) => `${s.id} ${s.region?.label ?? 'open'}`).join(', ')}`],
-      residual: outside.some((s) => s.region?.zone === 'third') ? 'high' : outside.length > 0 ? 'medium' : 'low',
-      rule: [`hoch bei einer Region außerhalb der EU/des EWR, mittel bei offenem Ort (LLM-Routen: ${routes})`, `high with a region outside the EU/EEA, medium with an open location (LLM routes: ${routes})`],
+      measures: [
+        `Regionen: ${[c.crm, c.mail, ...c.llmRoutes].map((s) => `${s.id} ${s.region?.label ?? 'offen'}`).join(', ')}`,
+        `regions: ${[c.crm, c.mail, ...c.llmRoutes].map((s) => `${s.id} ${s.region?.label ?? 'open'}`).join(', ')}`,
+      ],
+      residual: outside.some((s) => s.region?.zone === 'third')
+        ? 'high'
+        : outside.length > 0
+          ? 'medium'
+          : 'low',
+      rule: [
+        `hoch bei einer Region außerhalb der EU/des EWR, mittel bei offenem Ort (LLM-Routen: ${routes})`,
+        `high with a region outside the EU/EEA, medium with an open location (LLM routes: ${routes})`,
+      ],
     },
     {
       risk: ['Kontakt erkennt den KI-Einsatz nicht', 'The contact does not recognise the use of AI'],
       likelihood: 'medium',
       severity: 'low',
-      measures: ['KI-Hinweis unter jeder E-Mail (Richtlinie `mail.transparencyNotice`, je Zustellart)', 'AI notice under every mail (policy `mail.transparencyNotice`, per delivery mode)'],
+      measures: [
+        'KI-Hinweis unter jeder E-Mail (Richtlinie `mail.transparencyNotice`, je Zustellart)',
+        'AI notice under every mail (policy `mail.transparencyNotice`, per delivery mode)',
+      ],
       residual: 'low',
       rule: ['gering: der Hinweis wird immer angefügt', 'low: the notice is always added'],
     },
@@ -123,7 +191,10 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
   const t = say(lang);
   const c = facts.config;
   const i = lang === 'de' ? 0 : 1;
-  const title = t('Datenschutz-Folgenabschätzung (Art. 35 DSGVO) – ENTWURF', 'Data-protection impact assessment (Art. 35 GDPR) – DRAFT');
+  const title = t(
+    'Datenschutz-Folgenabschätzung (Art. 35 DSGVO) – ENTWURF',
+    'Data-protection impact assessment (Art. 35 GDPR) – DRAFT',
+  );
   const list = risks(c);
   const overall = list.reduce<Level>((m, r) => (RANK[r.residual] > RANK[m] ? r.residual : m), 'low');
   const flowRows = c.flows.map((f) => [
@@ -131,22 +202,57 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
     f.fields.map((x) => x.logical).join(', '),
     f.legalBasis,
     f.delivery === 'review'
-      ? t('Prüfung durch eine Person vor dem Versand: keine ausschließlich automatisierte Entscheidung (Art. 22 nicht berührt)', 'a person reviews before sending: no decision based solely on automated processing (Art. 22 not engaged)')
-      : todo(lang, t('automatischer Versand: Einordnung nach Art. 22 durch den DSB', 'sent automatically: Art. 22 position to be assessed by the DPO')),
+      ? t(
+          'Prüfung durch eine Person vor dem Versand: keine ausschließlich automatisierte Entscheidung (Art. 22 nicht berührt)',
+          'a person reviews before sending: no decision based solely on automated processing (Art. 22 not engaged)',
+        )
+      : todo(
+          lang,
+          t(
+            'automatischer Versand: Einordnung nach Art. 22 durch den DSB',
+            'sent automatically: Art. 22 position to be assessed by the DPO',
+          ),
+        ),
   ]);
   const blocks: Block[] = [
-    ...header(facts, lang, title, [{ note: t('**ENTWURF** aus der laufenden Konfiguration erzeugt; die Bewertung trifft der/die Datenschutzbeauftragte.', '**DRAFT** generated from the running configuration; the assessment is the DPO\'s to make.') }]),
+    ...header(facts, lang, title, [
+      {
+        note: t(
+          '**ENTWURF** aus der laufenden Konfiguration erzeugt; die Bewertung trifft der/die Datenschutzbeauftragte.',
+          "**DRAFT** generated from the running configuration; the assessment is the DPO's to make.",
+        ),
+      },
+    ]),
     { h: 2, text: t('1. Beschreibung der Verarbeitung', '1. Description of the processing') },
     {
       ul: [
-        t(`Ein Ereignis in ${c.crm.product} (Auslöser der Richtlinie) startet einen Ablauf: ${c.flows.map((f) => f.name).join(', ')}.`, `An event in ${c.crm.product} (a policy trigger) starts a flow: ${c.flows.map((f) => f.name).join(', ')}.`),
-        t('Nur die Felder des Ablaufs werden gelesen; Personenwerte werden durch Platzhalter ersetzt und verschlüsselt im Tresor gehalten.', 'Only the flow\'s fields are read; personal values are replaced by placeholders and held encrypted in the vault.'),
+        t(
+          `Ein Ereignis in ${c.crm.product} (Auslöser der Richtlinie) startet einen Ablauf: ${c.flows.map((f) => f.name).join(', ')}.`,
+          `An event in ${c.crm.product} (a policy trigger) starts a flow: ${c.flows.map((f) => f.name).join(', ')}.`,
+        ),
+        t(
+          'Nur die Felder des Ablaufs werden gelesen; Personenwerte werden durch Platzhalter ersetzt und verschlüsselt im Tresor gehalten.',
+          "Only the flow's fields are read; personal values are replaced by placeholders and held encrypted in the vault.",
+        ),
         ...c.llmRoutes.map((r) => `${routeLine(r, lang)} (${t('für', 'for')}: ${r.usedFor.join('; ')})`),
-        t(`Der Text wird lokal re-identifiziert und in ${c.mail.product} abgelegt oder versandt; Status und Notiz gehen an ${c.crm.product}.`, `The text is re-identified locally and placed in or sent through ${c.mail.product}; status and a note go to ${c.crm.product}.`),
+        t(
+          `Der Text wird lokal re-identifiziert und in ${c.mail.product} abgelegt oder versandt; Status und Notiz gehen an ${c.crm.product}.`,
+          `The text is re-identified locally and placed in or sent through ${c.mail.product}; status and a note go to ${c.crm.product}.`,
+        ),
       ],
     },
     { h: 2, text: t('2. Notwendigkeit und Verhältnismäßigkeit', '2. Necessity and proportionality') },
-    { table: { head: [t('Ablauf', 'Flow'), t('gelesene Felder', 'fields read'), t('Rechtsgrundlage', 'legal basis'), t('Zustellung und Art. 22', 'delivery and Art. 22')], rows: flowRows } },
+    {
+      table: {
+        head: [
+          t('Ablauf', 'Flow'),
+          t('gelesene Felder', 'fields read'),
+          t('Rechtsgrundlage', 'legal basis'),
+          t('Zustellung und Art. 22', 'delivery and Art. 22'),
+        ],
+        rows: flowRows,
+      },
+    },
     {
       p: t(
         'Das LLM erhält nur Platzhalter (`[[PERSON_1]]`, `[[EMAIL_1]]` …) und nicht personenbezogene Angaben (Terminvorschläge); die Schutzprüfung verweigert jede Anfrage mit einem bekannten Personenwert.',
@@ -156,8 +262,22 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
     { h: 2, text: t('3. Risiken und Maßnahmen', '3. Risks and measures') },
     {
       table: {
-        head: [t('Risiko', 'Risk'), t('Eintritt', 'Likelihood'), t('Schwere', 'Severity'), t('Maßnahmen (in Kraft)', 'Measures (in force)'), t('Restrisiko (Vorschlag)', 'Residual (proposed)'), t('Regel', 'Rule')],
-        rows: list.map((r) => [r.risk[i]!, level(r.likelihood, lang), level(r.severity, lang), r.measures[i]!, level(r.residual, lang), r.rule[i]!]),
+        head: [
+          t('Risiko', 'Risk'),
+          t('Eintritt', 'Likelihood'),
+          t('Schwere', 'Severity'),
+          t('Maßnahmen (in Kraft)', 'Measures (in force)'),
+          t('Restrisiko (Vorschlag)', 'Residual (proposed)'),
+          t('Regel', 'Rule'),
+        ],
+        rows: list.map((r) => [
+          r.risk[i]!,
+          level(r.likelihood, lang),
+          level(r.severity, lang),
+          r.measures[i]!,
+          level(r.residual, lang),
+          r.rule[i]!,
+        ]),
       },
     },
     { h: 2, text: t('4. Restrisiko', '4. Residual risk') },
@@ -168,7 +288,19 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
       ).trim(),
     },
     { h: 2, text: t('5. Stellungnahme und Freigabe', '5. Opinion and sign-off') },
-    { ul: [todo(lang, t('Stellungnahme des/der DSB (Art. 35(2))', "the DPO's opinion (Art. 35(2))")), todo(lang, t('Datum und Freigabe durch den Verantwortlichen', 'date and sign-off by the controller')), todo(lang, t('Standpunkt der Betroffenen, soweit eingeholt (Art. 35(9))', 'views of data subjects where sought (Art. 35(9))'))] },
+    {
+      ul: [
+        todo(lang, t('Stellungnahme des/der DSB (Art. 35(2))', "the DPO's opinion (Art. 35(2))")),
+        todo(lang, t('Datum und Freigabe durch den Verantwortlichen', 'date and sign-off by the controller')),
+        todo(
+          lang,
+          t(
+            'Standpunkt der Betroffenen, soweit eingeholt (Art. 35(9))',
+            'views of data subjects where sought (Art. 35(9))',
+          ),
+        ),
+      ],
+    },
   ];
   return { id: 'dpia', lang, title, blocks };
 }

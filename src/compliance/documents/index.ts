@@ -11,7 +11,14 @@ import { tomsDocument } from './toms.ts';
 export { TO_COMPLETE, type Lang } from './common.ts';
 
 /** The DPO's documents, in the order a reviewer reads them. */
-const BUILDERS = [recordDocument, dpiaDocument, tomsDocument, deletionDocument, processorsDocument, informationDocument];
+const BUILDERS = [
+  recordDocument,
+  dpiaDocument,
+  tomsDocument,
+  deletionDocument,
+  processorsDocument,
+  informationDocument,
+];
 
 export function complianceDocuments(facts: ComplianceFacts, langs: readonly Lang[]): ComplianceDocument[] {
   return BUILDERS.flatMap((build) => langs.map((lang) => build(facts, lang)));

@@ -10,11 +10,20 @@ import { partyRows } from './record.ts';
 export function informationDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
   const t = say(lang);
   const c = facts.config;
-  const title = t('Datenschutzinformation (Art. 13/14 DSGVO) und KI-Hinweis', 'Privacy information (Art. 13/14 GDPR) and AI notice');
-  const recipients = systemsOf(c).filter((s) => !s.selfHosted).map((s) => systemName(s, lang));
+  const title = t(
+    'Datenschutzinformation (Art. 13/14 DSGVO) und KI-Hinweis',
+    'Privacy information (Art. 13/14 GDPR) and AI notice',
+  );
+  const recipients = systemsOf(c)
+    .filter((s) => !s.selfHosted)
+    .map((s) => systemName(s, lang));
   const thirdCountry = systemsOf(c).filter((s) => s.region?.zone === 'third');
-  const open = systemsOf(c).filter((s) => !(s.selfHosted && s.kind === 'llm') && (!s.region || s.region.zone === 'unknown'));
-  const noticeRows = c.flows.flatMap((f) => (['de', 'en'] as const).map((l) => [f.name, f.delivery, l, `„${f.notice[l]}“`]));
+  const open = systemsOf(c).filter(
+    (s) => !(s.selfHosted && s.kind === 'llm') && (!s.region || s.region.zone === 'unknown'),
+  );
+  const noticeRows = c.flows.flatMap((f) =>
+    (['de', 'en'] as const).map((l) => [f.name, f.delivery, l, `„${f.notice[l]}“`]),
+  );
   const blocks: Block[] = [
     ...header(facts, lang, title),
     { h: 2, text: t('Textbaustein für die Datenschutzerklärung', 'Text for the privacy notice') },
@@ -35,16 +44,41 @@ export function informationDocument(facts: ComplianceFacts, lang: Lang): Complia
     },
     { p: `${t('Empfänger (Auftragsverarbeiter)', 'Recipients (processors)')}: ${recipients.join('; ')}.` },
     {
-      p: thirdCountry.length > 0
-        ? todo(lang, t(`Drittlandübermittlung beschreiben (${thirdCountry.map((s) => `${s.product}: ${s.region!.label}`).join(', ')}) und die Garantien nennen`, `describe the third-country transfer (${thirdCountry.map((s) => `${s.product}: ${s.region!.label}`).join(', ')}) and name the safeguards`))
-        : open.length > 0
-          ? todo(lang, t(`Verarbeitungsort von ${open.map((s) => s.product).join(', ')} ergänzen, dann Aussage zur Drittlandübermittlung`, `the processing location of ${open.map((s) => s.product).join(', ')}, then the statement on third-country transfers`))
-          : t('Eine Übermittlung in Länder außerhalb der EU/des EWR ist nicht konfiguriert.', 'No transfer to countries outside the EU/EEA is configured.'),
+      p:
+        thirdCountry.length > 0
+          ? todo(
+              lang,
+              t(
+                `Drittlandübermittlung beschreiben (${thirdCountry.map((s) => `${s.product}: ${s.region!.label}`).join(', ')}) und die Garantien nennen`,
+                `describe the third-country transfer (${thirdCountry.map((s) => `${s.product}: ${s.region!.label}`).join(', ')}) and name the safeguards`,
+              ),
+            )
+          : open.length > 0
+            ? todo(
+                lang,
+                t(
+                  `Verarbeitungsort von ${open.map((s) => s.product).join(', ')} ergänzen, dann Aussage zur Drittlandübermittlung`,
+                  `the processing location of ${open.map((s) => s.product).join(', ')}, then the statement on third-country transfers`,
+                ),
+              )
+            : t(
+                'Eine Übermittlung in Länder außerhalb der EU/des EWR ist nicht konfiguriert.',
+                'No transfer to countries outside the EU/EEA is configured.',
+              ),
     },
     {
       p: c.flows.some((f) => f.delivery === 'auto')
-        ? todo(lang, t('Aussage zu automatisierten Entscheidungen (Art. 22) für automatisch versandte E-Mails', 'statement on automated decisions (Art. 22) for automatically sent mails'))
-        : t('Es findet keine ausschließlich automatisierte Entscheidung statt (Art. 22 DSGVO): eine Person prüft und sendet jede E-Mail.', 'There is no decision based solely on automated processing (Art. 22 GDPR): a person checks and sends every e-mail.'),
+        ? todo(
+            lang,
+            t(
+              'Aussage zu automatisierten Entscheidungen (Art. 22) für automatisch versandte E-Mails',
+              'statement on automated decisions (Art. 22) for automatically sent mails',
+            ),
+          )
+        : t(
+            'Es findet keine ausschließlich automatisierte Entscheidung statt (Art. 22 DSGVO): eine Person prüft und sendet jede E-Mail.',
+            'There is no decision based solely on automated processing (Art. 22 GDPR): a person checks and sends every e-mail.',
+          ),
     },
     {
       p: t(
@@ -53,9 +87,29 @@ export function informationDocument(facts: ComplianceFacts, lang: Lang): Complia
       ),
     },
     { h: 2, text: t('KI-Hinweis in den E-Mails (KI-VO Art. 50)', 'AI notice in the mails (AI Act Art. 50)') },
-    { p: t('Diese Hinweise stehen unter jeder KI-gestützten E-Mail (`{{rep}}` ist der Name des prüfenden Betreuers, lokal eingesetzt):', 'These notices appear under every AI-assisted mail (`{{rep}}` is the reviewing owner\'s name, filled in locally):') },
-    { table: { head: [t('Ablauf', 'Flow'), t('Zustellung', 'Delivery'), t('Sprache', 'Language'), t('Hinweis', 'Notice')], rows: noticeRows } },
-    { p: t('Ein Entwurf aus der reinen Vorlage (ohne KI, wenn das LLM nicht verfügbar ist oder seine Antwort nicht taugt) trägt keinen KI-Hinweis.', 'A draft made from the plain template (no AI, when the LLM is unavailable or its answer unusable) carries no AI notice.') },
+    {
+      p: t(
+        'Diese Hinweise stehen unter jeder KI-gestützten E-Mail (`{{rep}}` ist der Name des prüfenden Betreuers, lokal eingesetzt):',
+        "These notices appear under every AI-assisted mail (`{{rep}}` is the reviewing owner's name, filled in locally):",
+      ),
+    },
+    {
+      table: {
+        head: [
+          t('Ablauf', 'Flow'),
+          t('Zustellung', 'Delivery'),
+          t('Sprache', 'Language'),
+          t('Hinweis', 'Notice'),
+        ],
+        rows: noticeRows,
+      },
+    },
+    {
+      p: t(
+        'Ein Entwurf aus der reinen Vorlage (ohne KI, wenn das LLM nicht verfügbar ist oder seine Antwort nicht taugt) trägt keinen KI-Hinweis.',
+        'A draft made from the plain template (no AI, when the LLM is unavailable or its answer unusable) carries no AI notice.',
+      ),
+    },
   ];
   return { id: 'information', lang, title, blocks };
 }
