@@ -3,6 +3,7 @@ import { renderBundle } from '../../src/compliance/bundle.ts';
 import { TO_COMPLETE } from '../../src/compliance/documents/index.ts';
 import { NOTHING_MEASURED, systemsOf, type ComplianceFacts } from '../../src/compliance/facts.ts';
 import { complianceFacts } from '../../src/compliance/generate.ts';
+import { parsePolicy, PolicyError } from '../../src/policy.ts';
 import { recordOfProcessing } from '../../src/privacy/ropa.ts';
 import {
   DEFAULT_POLICY_TEXT,
@@ -202,6 +203,15 @@ describe('compliance documents from Salesforce + Gmail + a local model', () => {
   });
 });
 
-it('the default policy still parses without a compliance section', () => {
-  expect(DEFAULT_POLICY_TEXT).not.toMatch(/^compliance:/m);
+describe('the policy\'s compliance section', () => {
+  it('is optional: the default policy has none and parses', () => {
+    expect(DEFAULT_POLICY_TEXT).not.toMatch(/^compliance:/m);
+    expect(parsePolicy(DEFAULT_POLICY_TEXT).compliance).toBeUndefined();
+  });
+
+  it('is validated with the file position of a bad entry', () => {
+    const bad = `${DEFAULT_POLICY_TEXT}\ncompliance:\n  vendors:\n    HubSpot: { dpa: 42 }\n`;
+    expect(() => parsePolicy(bad, 'policy.yaml')).toThrow(PolicyError);
+    expect(() => parsePolicy(bad, 'policy.yaml')).toThrow(/policy\.yaml:\d+:\d+: compliance\.vendors\.HubSpot/);
+  });
 });
