@@ -82,7 +82,7 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
     [
       t('Schlüssel je Betroffenem im Prüfpfad', 'Per-subject keys of the audit trail'),
       '`<prefix>:audit:subject-keys`',
-      t('solange der Prüfpfad Ereignisse hält', 'while the trail holds events'),
+      t('ohne Frist (nur Schlüssel, keine Personenwerte)', 'no period (keys only, no personal values)'),
       t('Löschersuchen vernichtet den Schlüssel', 'an erasure request destroys the key'),
     ],
     [
