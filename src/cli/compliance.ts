@@ -56,7 +56,17 @@ export function registerCompliance(program: Command): void {
           return;
         }
         const ctx = createAppContext(settings, policy);
-        await ctx.ready();
+        try {
+          await ctx.ready();
+        } catch {
+          await ctx.close();
+          // Generating reads the measured state and writes an audit event; --check needs neither.
+          console.error(
+            'draftbridge: Redis (REDIS_URL) does not answer: generating reads the last audit verification ' +
+              'and sweep there and audits itself; start Redis, or use --check, which needs none',
+          );
+          process.exit(1);
+        }
         try {
           const measured = await measuredFacts({
             redis: ctx.redis,
