@@ -1,4 +1,4 @@
-import type { ComplianceFacts } from '../facts.ts';
+import type { ComplianceFacts, ConfigFacts } from '../facts.ts';
 import type { Block, ComplianceDocument } from '../render.ts';
 import { duration, header, say, todo, type Lang } from './common.ts';
 
@@ -7,27 +7,39 @@ import { duration, header, say, todo, type Lang } from './common.ts';
 /** Where each mailbox system's watch keeps its message, conversation and subscription links. */
 const WATCH_KEYS: Record<string, string> = { graph: 'mailwatch', gmail: 'gmailwatch' };
 
-export function deletionDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
+/** `30 days (\`request\`)`: a retention class as the documents print it. */
+function retentionOf(c: ConfigFacts, lang: Lang) {
+  return (cls: string) => `${duration(c.retention[cls], lang)} (\`${cls}\`)`;
+}
+
+function sweepText(c: ConfigFacts, lang: Lang): string {
   const t = say(lang);
-  const c = facts.config;
-  const m = facts.measured;
-  const r = (cls: string) => `${duration(c.retention[cls], lang)} (\`${cls}\`)`;
-  const sweep =
-    c.privacy.retentionSweepEveryMs === 0
-      ? t(
-          'Löschlauf abgeschaltet: nur `draftbridge retention run`',
-          'sweeper off: only `draftbridge retention run`',
-        )
-      : t(
-          `Löschlauf im Abstand von ${duration(c.privacy.retentionSweepEveryMs, lang)}`,
-          `sweeper at an interval of ${duration(c.privacy.retentionSweepEveryMs, lang)}`,
-        );
-  const erasure = t(
+  const every = c.privacy.retentionSweepEveryMs;
+  return every === 0
+    ? t(
+        'Löschlauf abgeschaltet: nur `draftbridge retention run`',
+        'sweeper off: only `draftbridge retention run`',
+      )
+    : t(
+        `Löschlauf im Abstand von ${duration(every, lang)}`,
+        `sweeper at an interval of ${duration(every, lang)}`,
+      );
+}
+
+function erasureText(lang: Lang): string {
+  return say(lang)(
     'Löschersuchen (`draftbridge privacy erase`, `POST /privacy/subjects/<id>/erasure`)',
     'erasure request (`draftbridge privacy erase`, `POST /privacy/subjects/<id>/erasure`)',
   );
+}
+
+/** The stores holding personal values: request records, the vault, kept draft copies. */
+function personalStoreRows(c: ConfigFacts, lang: Lang): string[][] {
+  const t = say(lang);
+  const r = retentionOf(c, lang);
+  const erasure = erasureText(lang);
   const flowClasses = [...new Set(c.flows.map((f) => f.retentionClass))];
-  const rows: string[][] = [
+  return [
     [
       t('Anfragedatensätze und Betroffenen-Index', 'Request records and subject index'),
       '`<prefix>:request:<id>`, `<prefix>:subject:<ref>`',
@@ -52,6 +64,16 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
         `TTL; deleted when the sent version arrives or the draft is deleted; ${erasure}`,
       ),
     ],
+  ];
+}
+
+/** Jobs, the audit trail and the bookkeeping beside them. */
+function bookkeepingRows(c: ConfigFacts, lang: Lang): string[][] {
+  const t = say(lang);
+  const r = retentionOf(c, lang);
+  const erasure = erasureText(lang);
+  const sweep = sweepText(c, lang);
+  return [
     [
       t('Webhook-Duplikatschutz (Eingangsaufträge)', 'Webhook dedupe (intake jobs)'),
       '`<prefix>:intake:*`',
@@ -109,6 +131,13 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
       t('bis zum Widerruf des Widerspruchs', 'until the objection is withdrawn'),
       t('manuell', 'manually'),
     ],
+  ];
+}
+
+/** What lives outside draftbridge: mailbox, CRM, LLM provider. */
+function elsewhereRows(c: ConfigFacts, lang: Lang): string[][] {
+  const t = say(lang);
+  return [
     [
       t(`Entwürfe und gesendete E-Mails in ${c.mail.product}`, `Drafts and sent mails in ${c.mail.product}`),
       t('Postfach des Betreuers', "the owner's mailbox"),
@@ -145,6 +174,13 @@ export function deletionDocument(facts: ComplianceFacts, lang: Lang): Compliance
       x.selfHosted ? t('beim Betreiber', 'by the operator') : t('beim Anbieter', 'at the provider'),
     ]),
   ];
+}
+
+export function deletionDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
+  const t = say(lang);
+  const c = facts.config;
+  const m = facts.measured;
+  const rows = [...personalStoreRows(c, lang), ...bookkeepingRows(c, lang), ...elsewhereRows(c, lang)];
   const last = m.lastRetentionRun
     ? `${m.lastRetentionRun.at}: ${m.lastRetentionRun.outcome}`
     : t('noch kein Lauf aufgezeichnet', 'no run recorded yet');
