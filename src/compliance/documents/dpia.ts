@@ -20,157 +20,167 @@ interface Risk {
   rule: [string, string];
 }
 
-export function risks(c: ConfigFacts): Risk[] {
-  const outside = [c.crm, c.mail, ...c.llmRoutes].filter(
-    (s) => s.region?.zone !== 'eea' && !(s.selfHosted && s.kind === 'llm'),
-  );
+/** One text per language, computed once per language. */
+const both = (text: (lang: Lang) => string): [string, string] => [text('de'), text('en')];
+const names = (list: string[], none: string) => list.join(', ') || none;
+
+function llmDisclosure(c: ConfigFacts): Risk {
   const llmOutside = c.llmRoutes.filter((r) => !r.selfHosted && r.region?.zone !== 'eea');
+  const regions = c.allowedRegions.join(', ');
+  return {
+    risk: ['Personenbezogene Daten erreichen den LLM-Anbieter', 'Personal data reaches the LLM provider'],
+    likelihood: 'high',
+    severity: 'high',
+    measures: [
+      `Pseudonymisierung vor jedem Aufruf (Platzhalter \`[[TYPE_N]]\`); Schutzprüfung (leak guard) jeder ausgehenden Anfrage, die bei einem Fund nicht sendet; erlaubte Regionen: ${regions}`,
+      `pseudonymisation before every call (placeholders \`[[TYPE_N]]\`); leak guard on every outgoing request, failing closed on any finding; allowed regions: ${regions}`,
+    ],
+    residual: llmOutside.length > 0 ? 'medium' : 'low',
+    rule: [
+      'mittel, wenn eine LLM-Route außerhalb der EU/des EWR liegt oder ihr Ort offen ist',
+      'medium when an LLM route is outside the EU/EEA or its location is open',
+    ],
+  };
+}
+
+function specialCategories(c: ConfigFacts): Risk {
   const localRoute = c.llmRoutes.find((r) => r.route === 'local');
   const actions = Object.values(c.sensitive);
-  const sensitiveWeak =
+  const weak =
     actions.includes('redact') ||
     (actions.includes('local') && localRoute !== undefined && !localRoute.selfHosted);
+  const handling = Object.entries(c.sensitive).map(([k, v]) => `${k}=${v}`);
+  return {
+    risk: [
+      'Besondere Kategorien (Art. 9) aus CRM-Notizen werden verarbeitet',
+      'Special categories (Art. 9) from CRM notes are processed',
+    ],
+    likelihood: 'medium',
+    severity: 'high',
+    measures: [
+      `Erkennung in Freitext; Behandlung laut Richtlinie: ${names(handling, 'keine')}`,
+      `detection in free text; handling per policy: ${names(handling, 'none')}`,
+    ],
+    residual: weak || actions.length === 0 ? 'medium' : 'low',
+    rule: [
+      'mittel bei `redact`, bei `local` ohne selbst betriebenes Modell oder ohne Festlegung',
+      'medium with `redact`, with `local` on a model not self-hosted, or with no handling set',
+    ],
+  };
+}
+
+function wrongContent(c: ConfigFacts): Risk {
   const auto = c.flows.filter((f) => f.delivery === 'auto').map((f) => f.name);
-  const keysWeak =
-    c.security.vaultKey !== 'set' ||
-    c.security.auditKey !== 'set' ||
-    !c.security.publicUrlHttps ||
-    c.security.credentials.length === 0;
-  const sweeperOff = c.privacy.retentionSweepEveryMs === 0;
+  const reviewed = c.flows.filter((f) => f.delivery === 'review').map((f) => f.name);
+  const which = auto.length ? ` (${auto.join(', ')})` : '';
+  return {
+    risk: [
+      'Falscher oder unpassender Inhalt erreicht den Kontakt',
+      'Wrong or inappropriate content reaches the contact',
+    ],
+    likelihood: 'medium',
+    severity: 'medium',
+    measures: [
+      `Prüfung vor dem Versand (${names(reviewed, 'kein Ablauf')}); nur ausgegebene Platzhalter werden ersetzt; Links nur aus \`mail.allowedLinks\`; höchstens ${c.mailRules.maxBodyChars} Zeichen`,
+      `review before sending (${names(reviewed, 'no flow')}); only issued placeholders are re-identified; links only from \`mail.allowedLinks\`; at most ${c.mailRules.maxBodyChars} characters`,
+    ],
+    residual: auto.length > 0 ? 'medium' : 'low',
+    rule: [
+      `mittel, wenn ein Ablauf automatisch sendet${which}`,
+      `medium when a flow sends automatically${which}`,
+    ],
+  };
+}
+
+function keptTooLong(c: ConfigFacts): Risk {
+  const every = c.privacy.retentionSweepEveryMs;
+  const classes = (lang: Lang) =>
+    Object.entries(c.retention)
+      .map(([k, v]) => `${k} ${duration(v, lang)}`)
+      .join(', ');
+  return {
+    risk: ['Daten werden länger als nötig gespeichert', 'Data is kept longer than necessary'],
+    likelihood: 'medium',
+    severity: 'medium',
+    measures: [
+      `Löschklassen (${classes('de')}); Löschlauf ${every === 0 ? 'abgeschaltet' : `im Abstand von ${duration(every, 'de')}`}`,
+      `retention classes (${classes('en')}); sweeper ${every === 0 ? 'off' : `at an interval of ${duration(every, 'en')}`}`,
+    ],
+    residual: every === 0 ? 'medium' : 'low',
+    rule: [
+      'mittel, wenn der Löschlauf abgeschaltet ist (`privacy.retentionSweepEvery: 0s`)',
+      'medium when the sweeper is off (`privacy.retentionSweepEvery: 0s`)',
+    ],
+  };
+}
+
+function unauthorisedAccess(c: ConfigFacts): Risk {
+  const s = c.security;
+  const weak =
+    s.vaultKey !== 'set' || s.auditKey !== 'set' || !s.publicUrlHttps || s.credentials.length === 0;
+  return {
+    risk: ['Unbefugter Zugriff auf gespeicherte Daten', 'Unauthorised access to stored data'],
+    likelihood: 'medium',
+    severity: 'high',
+    measures: both(
+      (lang) =>
+        `${say(lang)('Tresor AES-256-GCM, Prüfpfad ohne personenbezogene Daten mit HMAC-Kette, Rollen viewer/operator/dpo, HTTPS', 'vault AES-256-GCM, audit trail without personal data in an HMAC chain, roles viewer/operator/dpo, HTTPS')} (${securityState(c, lang)})`,
+    ),
+    residual: weak ? 'high' : 'low',
+    rule: [
+      'hoch ohne eigene Schlüssel, ohne HTTPS-Adresse oder ohne Zugangsdaten für die Rollen',
+      'high without own keys, without an HTTPS public URL or without role credentials',
+    ],
+  };
+}
+
+function thirdCountry(c: ConfigFacts): Risk {
+  const systems = [c.crm, c.mail, ...c.llmRoutes];
+  const outside = systems.filter((s) => s.region?.zone !== 'eea' && !(s.selfHosted && s.kind === 'llm'));
   const routes = c.llmRoutes.map((r) => `\`${r.route}\``).join(', ');
+  const regions = (open: string) => systems.map((s) => `${s.id} ${s.region?.label ?? open}`).join(', ');
+  return {
+    risk: ['Übermittlung in ein Drittland', 'Transfer to a third country'],
+    likelihood: outside.length > 0 ? 'high' : 'low',
+    severity: 'high',
+    measures: [`Regionen: ${regions('offen')}`, `regions: ${regions('open')}`],
+    residual: outside.some((s) => s.region?.zone === 'third')
+      ? 'high'
+      : outside.length > 0
+        ? 'medium'
+        : 'low',
+    rule: [
+      `hoch bei einer Region außerhalb der EU/des EWR, mittel bei offenem Ort (LLM-Routen: ${routes})`,
+      `high with a region outside the EU/EEA, medium with an open location (LLM routes: ${routes})`,
+    ],
+  };
+}
+
+function aiNotRecognised(): Risk {
+  return {
+    risk: ['Kontakt erkennt den KI-Einsatz nicht', 'The contact does not recognise the use of AI'],
+    likelihood: 'medium',
+    severity: 'low',
+    measures: [
+      'KI-Hinweis unter jeder E-Mail (Richtlinie `mail.transparencyNotice`, je Zustellart)',
+      'AI notice under every mail (policy `mail.transparencyNotice`, per delivery mode)',
+    ],
+    residual: 'low',
+    rule: ['gering: der Hinweis wird immer angefügt', 'low: the notice is always added'],
+  };
+}
+
+/** The risks the DPIA lists, in order, each rated by its printed rule from the configuration. */
+export function risks(c: ConfigFacts): Risk[] {
   return [
-    {
-      risk: ['Personenbezogene Daten erreichen den LLM-Anbieter', 'Personal data reaches the LLM provider'],
-      likelihood: 'high',
-      severity: 'high',
-      measures: [
-        `Pseudonymisierung vor jedem Aufruf (Platzhalter \`[[TYPE_N]]\`); Schutzprüfung (leak guard) jeder ausgehenden Anfrage, die bei einem Fund nicht sendet; erlaubte Regionen: ${c.allowedRegions.join(', ')}`,
-        `pseudonymisation before every call (placeholders \`[[TYPE_N]]\`); leak guard on every outgoing request, failing closed on any finding; allowed regions: ${c.allowedRegions.join(', ')}`,
-      ],
-      residual: llmOutside.length > 0 ? 'medium' : 'low',
-      rule: [
-        'mittel, wenn eine LLM-Route außerhalb der EU/des EWR liegt oder ihr Ort offen ist',
-        'medium when an LLM route is outside the EU/EEA or its location is open',
-      ],
-    },
-    {
-      risk: [
-        'Besondere Kategorien (Art. 9) aus CRM-Notizen werden verarbeitet',
-        'Special categories (Art. 9) from CRM notes are processed',
-      ],
-      likelihood: 'medium',
-      severity: 'high',
-      measures: [
-        `Erkennung in Freitext; Behandlung laut Richtlinie: ${
-          Object.entries(c.sensitive)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(', ') || 'keine'
-        }`,
-        `detection in free text; handling per policy: ${
-          Object.entries(c.sensitive)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(', ') || 'none'
-        }`,
-      ],
-      residual: sensitiveWeak || actions.length === 0 ? 'medium' : 'low',
-      rule: [
-        'mittel bei `redact`, bei `local` ohne selbst betriebenes Modell oder ohne Festlegung',
-        'medium with `redact`, with `local` on a model not self-hosted, or with no handling set',
-      ],
-    },
-    {
-      risk: [
-        'Falscher oder unpassender Inhalt erreicht den Kontakt',
-        'Wrong or inappropriate content reaches the contact',
-      ],
-      likelihood: 'medium',
-      severity: 'medium',
-      measures: [
-        `Prüfung vor dem Versand (${
-          c.flows
-            .filter((f) => f.delivery === 'review')
-            .map((f) => f.name)
-            .join(', ') || 'kein Ablauf'
-        }); nur ausgegebene Platzhalter werden ersetzt; Links nur aus \`mail.allowedLinks\`; höchstens ${c.mailRules.maxBodyChars} Zeichen`,
-        `review before sending (${
-          c.flows
-            .filter((f) => f.delivery === 'review')
-            .map((f) => f.name)
-            .join(', ') || 'no flow'
-        }); only issued placeholders are re-identified; links only from \`mail.allowedLinks\`; at most ${c.mailRules.maxBodyChars} characters`,
-      ],
-      residual: auto.length > 0 ? 'medium' : 'low',
-      rule: [
-        `mittel, wenn ein Ablauf automatisch sendet${auto.length ? ` (${auto.join(', ')})` : ''}`,
-        `medium when a flow sends automatically${auto.length ? ` (${auto.join(', ')})` : ''}`,
-      ],
-    },
-    {
-      risk: ['Daten werden länger als nötig gespeichert', 'Data is kept longer than necessary'],
-      likelihood: 'medium',
-      severity: 'medium',
-      measures: [
-        `Löschklassen (${Object.entries(c.retention)
-          .map(([k, v]) => `${k} ${duration(v, 'de')}`)
-          .join(
-            ', ',
-          )}); Löschlauf ${sweeperOff ? 'abgeschaltet' : `im Abstand von ${duration(c.privacy.retentionSweepEveryMs, 'de')}`}`,
-        `retention classes (${Object.entries(c.retention)
-          .map(([k, v]) => `${k} ${duration(v, 'en')}`)
-          .join(
-            ', ',
-          )}); sweeper ${sweeperOff ? 'off' : `at an interval of ${duration(c.privacy.retentionSweepEveryMs, 'en')}`}`,
-      ],
-      residual: sweeperOff ? 'medium' : 'low',
-      rule: [
-        'mittel, wenn der Löschlauf abgeschaltet ist (`privacy.retentionSweepEvery: 0s`)',
-        'medium when the sweeper is off (`privacy.retentionSweepEvery: 0s`)',
-      ],
-    },
-    {
-      risk: ['Unbefugter Zugriff auf gespeicherte Daten', 'Unauthorised access to stored data'],
-      likelihood: 'medium',
-      severity: 'high',
-      measures: [
-        'Tresor AES-256-GCM, Prüfpfad ohne personenbezogene Daten mit HMAC-Kette, Rollen viewer/operator/dpo, HTTPS',
-        'vault AES-256-GCM, audit trail without personal data in an HMAC chain, roles viewer/operator/dpo, HTTPS',
-      ].map((text, i) => `${text} (${securityState(c, i === 0 ? 'de' : 'en')})`) as [string, string],
-      residual: keysWeak ? 'high' : 'low',
-      rule: [
-        'hoch ohne eigene Schlüssel, ohne HTTPS-Adresse oder ohne Zugangsdaten für die Rollen',
-        'high without own keys, without an HTTPS public URL or without role credentials',
-      ],
-    },
-    {
-      risk: ['Übermittlung in ein Drittland', 'Transfer to a third country'],
-      likelihood: outside.length > 0 ? 'high' : 'low',
-      severity: 'high',
-      measures: [
-        `Regionen: ${[c.crm, c.mail, ...c.llmRoutes].map((s) => `${s.id} ${s.region?.label ?? 'offen'}`).join(', ')}`,
-        `regions: ${[c.crm, c.mail, ...c.llmRoutes].map((s) => `${s.id} ${s.region?.label ?? 'open'}`).join(', ')}`,
-      ],
-      residual: outside.some((s) => s.region?.zone === 'third')
-        ? 'high'
-        : outside.length > 0
-          ? 'medium'
-          : 'low',
-      rule: [
-        `hoch bei einer Region außerhalb der EU/des EWR, mittel bei offenem Ort (LLM-Routen: ${routes})`,
-        `high with a region outside the EU/EEA, medium with an open location (LLM routes: ${routes})`,
-      ],
-    },
-    {
-      risk: ['Kontakt erkennt den KI-Einsatz nicht', 'The contact does not recognise the use of AI'],
-      likelihood: 'medium',
-      severity: 'low',
-      measures: [
-        'KI-Hinweis unter jeder E-Mail (Richtlinie `mail.transparencyNotice`, je Zustellart)',
-        'AI notice under every mail (policy `mail.transparencyNotice`, per delivery mode)',
-      ],
-      residual: 'low',
-      rule: ['gering: der Hinweis wird immer angefügt', 'low: the notice is always added'],
-    },
-  ];
+    llmDisclosure,
+    specialCategories,
+    wrongContent,
+    keptTooLong,
+    unauthorisedAccess,
+    thirdCountry,
+    aiNotRecognised,
+  ].map((risk) => risk(c));
 }
 
 /** The state behind the access-control rating, as the TOMs list it. */
