@@ -197,42 +197,10 @@ function securityState(c: ConfigFacts, lang: Lang): string {
 
 const RANK: Record<Level, number> = { low: 0, medium: 1, high: 2 };
 
-export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
+/** 1. What happens, step by step, with the systems of this deployment. */
+function descriptionBlocks(c: ConfigFacts, lang: Lang): Block[] {
   const t = say(lang);
-  const c = facts.config;
-  const i = lang === 'de' ? 0 : 1;
-  const title = t(
-    'Datenschutz-Folgenabschätzung (Art. 35 DSGVO) – ENTWURF',
-    'Data-protection impact assessment (Art. 35 GDPR) – DRAFT',
-  );
-  const list = risks(c);
-  const overall = list.reduce<Level>((m, r) => (RANK[r.residual] > RANK[m] ? r.residual : m), 'low');
-  const flowRows = c.flows.map((f) => [
-    f.name,
-    f.fields.map((x) => x.logical).join(', '),
-    f.legalBasis,
-    f.delivery === 'review'
-      ? t(
-          'Prüfung durch eine Person vor dem Versand: keine ausschließlich automatisierte Entscheidung (Art. 22 nicht berührt)',
-          'a person reviews before sending: no decision based solely on automated processing (Art. 22 not engaged)',
-        )
-      : todo(
-          lang,
-          t(
-            'automatischer Versand: Einordnung nach Art. 22 durch den DSB',
-            'sent automatically: Art. 22 position to be assessed by the DPO',
-          ),
-        ),
-  ]);
-  const blocks: Block[] = [
-    ...header(facts, lang, title, [
-      {
-        note: t(
-          '**ENTWURF** aus der laufenden Konfiguration erzeugt; die Bewertung trifft der/die Datenschutzbeauftragte.',
-          "**DRAFT** generated from the running configuration; the assessment is the DPO's to make.",
-        ),
-      },
-    ]),
+  return [
     { h: 2, text: t('1. Beschreibung der Verarbeitung', '1. Description of the processing') },
     {
       ul: [
@@ -251,6 +219,30 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
         ),
       ],
     },
+  ];
+}
+
+/** 2. Fields per flow, legal basis, the Art. 22 position, what the LLM receives. */
+function proportionalityBlocks(c: ConfigFacts, lang: Lang): Block[] {
+  const t = say(lang);
+  const flowRows = c.flows.map((f) => [
+    f.name,
+    f.fields.map((x) => x.logical).join(', '),
+    f.legalBasis,
+    f.delivery === 'review'
+      ? t(
+          'Prüfung durch eine Person vor dem Versand: keine ausschließlich automatisierte Entscheidung (Art. 22 nicht berührt)',
+          'a person reviews before sending: no decision based solely on automated processing (Art. 22 not engaged)',
+        )
+      : todo(
+          lang,
+          t(
+            'automatischer Versand: Einordnung nach Art. 22 durch den DSB',
+            'sent automatically: Art. 22 position to be assessed by the DPO',
+          ),
+        ),
+  ]);
+  return [
     { h: 2, text: t('2. Notwendigkeit und Verhältnismäßigkeit', '2. Necessity and proportionality') },
     {
       table: {
@@ -269,6 +261,16 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
         'The LLM receives placeholders only (`[[PERSON_1]]`, `[[EMAIL_1]]` …) and non-personal facts (offered slots); the leak guard refuses any request carrying a known personal value.',
       ),
     },
+  ];
+}
+
+/** 3. and 4. The risks with their proposed ratings, and the highest residual risk. */
+function riskBlocks(c: ConfigFacts, lang: Lang): Block[] {
+  const t = say(lang);
+  const i = lang === 'de' ? 0 : 1;
+  const list = risks(c);
+  const overall = list.reduce<Level>((m, r) => (RANK[r.residual] > RANK[m] ? r.residual : m), 'low');
+  return [
     { h: 2, text: t('3. Risiken und Maßnahmen', '3. Risks and measures') },
     {
       table: {
@@ -297,6 +299,28 @@ export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocu
         `Highest proposed residual risk: **${level(overall, lang)}**. ${overall === 'high' ? 'If it stays high after review, consult the supervisory authority first (Art. 36 GDPR).' : ''}`,
       ).trim(),
     },
+  ];
+}
+
+export function dpiaDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
+  const t = say(lang);
+  const c = facts.config;
+  const title = t(
+    'Datenschutz-Folgenabschätzung (Art. 35 DSGVO) – ENTWURF',
+    'Data-protection impact assessment (Art. 35 GDPR) – DRAFT',
+  );
+  const blocks: Block[] = [
+    ...header(facts, lang, title, [
+      {
+        note: t(
+          '**ENTWURF** aus der laufenden Konfiguration erzeugt; die Bewertung trifft der/die Datenschutzbeauftragte.',
+          "**DRAFT** generated from the running configuration; the assessment is the DPO's to make.",
+        ),
+      },
+    ]),
+    ...descriptionBlocks(c, lang),
+    ...proportionalityBlocks(c, lang),
+    ...riskBlocks(c, lang),
     { h: 2, text: t('5. Stellungnahme und Freigabe', '5. Opinion and sign-off') },
     {
       ul: [
