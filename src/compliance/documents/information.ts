@@ -1,4 +1,4 @@
-import { systemsOf, type ComplianceFacts } from '../facts.ts';
+import { systemsOf, type ComplianceFacts, type ConfigFacts } from '../facts.ts';
 import type { Block, ComplianceDocument } from '../render.ts';
 import { duration, header, say, systemName, todo, type Lang } from './common.ts';
 import { partyRows } from './record.ts';
@@ -7,13 +7,9 @@ import { partyRows } from './record.ts';
  * Information for data subjects (Art. 13/14 GDPR) and the AI notice (AI Act Art. 50), quoting the
  * notices the service really appends to its mails.
  */
-export function informationDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
+/** The text block for the company's privacy notice: who, why, what, to whom, where, rights. */
+function privacyNoticeBlocks(c: ConfigFacts, lang: Lang): Block[] {
   const t = say(lang);
-  const c = facts.config;
-  const title = t(
-    'Datenschutzinformation (Art. 13/14 DSGVO) und KI-Hinweis',
-    'Privacy information (Art. 13/14 GDPR) and AI notice',
-  );
   const recipients = systemsOf(c)
     .filter((s) => !s.selfHosted)
     .map((s) => systemName(s, lang));
@@ -21,11 +17,7 @@ export function informationDocument(facts: ComplianceFacts, lang: Lang): Complia
   const open = systemsOf(c).filter(
     (s) => !(s.selfHosted && s.kind === 'llm') && (!s.region || s.region.zone === 'unknown'),
   );
-  const noticeRows = c.flows.flatMap((f) =>
-    (['de', 'en'] as const).map((l) => [f.name, f.delivery, l, `„${f.notice[l]}“`]),
-  );
-  const blocks: Block[] = [
-    ...header(facts, lang, title),
+  return [
     { h: 2, text: t('Textbaustein für die Datenschutzerklärung', 'Text for the privacy notice') },
     { table: { head: [t('Angabe', 'Item'), t('Inhalt', 'Content')], rows: partyRows(c, lang) } },
     {
@@ -86,6 +78,16 @@ export function informationDocument(facts: ComplianceFacts, lang: Lang): Complia
         'You have the right of access, rectification, erasure, restriction, objection and data portability, and to lodge a complaint with a supervisory authority.',
       ),
     },
+  ];
+}
+
+/** The AI notices exactly as the mails carry them, per flow and language. */
+function aiNoticeBlocks(c: ConfigFacts, lang: Lang): Block[] {
+  const t = say(lang);
+  const noticeRows = c.flows.flatMap((f) =>
+    (['de', 'en'] as const).map((l) => [f.name, f.delivery, l, `„${f.notice[l]}“`]),
+  );
+  return [
     { h: 2, text: t('KI-Hinweis in den E-Mails (KI-VO Art. 50)', 'AI notice in the mails (AI Act Art. 50)') },
     {
       p: t(
@@ -110,6 +112,20 @@ export function informationDocument(facts: ComplianceFacts, lang: Lang): Complia
         'A draft made from the plain template (no AI, when the LLM is unavailable or its answer unusable) carries no AI notice.',
       ),
     },
+  ];
+}
+
+export function informationDocument(facts: ComplianceFacts, lang: Lang): ComplianceDocument {
+  const t = say(lang);
+  const c = facts.config;
+  const title = t(
+    'Datenschutzinformation (Art. 13/14 DSGVO) und KI-Hinweis',
+    'Privacy information (Art. 13/14 GDPR) and AI notice',
+  );
+  const blocks: Block[] = [
+    ...header(facts, lang, title),
+    ...privacyNoticeBlocks(c, lang),
+    ...aiNoticeBlocks(c, lang),
   ];
   return { id: 'information', lang, title, blocks };
 }
