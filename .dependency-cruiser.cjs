@@ -45,6 +45,13 @@ module.exports = {
       to: { path: `${PIPELINE}|${HTTP}|${WORKERS}|${COMPOSITION}|${CLI}|${CONNECTORS}` },
     },
     {
+      name: 'compliance-reads-never-drives',
+      severity: 'error',
+      comment: "The DPO's documents (src/compliance/) read policy, settings and measured state; they never reach the pipeline, entry points or connectors.",
+      from: { path: '^src/compliance/' },
+      to: { path: `${PIPELINE}|${HTTP}|${WORKERS}|${COMPOSITION}|${CLI}|${CONNECTORS}` },
+    },
+    {
       name: 'pipeline-below-entry-points',
       severity: 'error',
       comment: 'Stages get their dependencies passed in; they never reach up to the app, HTTP, workers or connectors.',

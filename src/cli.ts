@@ -4,12 +4,13 @@ import { createAppContext, subjectRequestDeps } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
 import { registerPseudonymise } from './cli/pseudonymise.ts';
+import { registerCompliance } from './cli/compliance.ts';
 import { prometheusConnectorMetrics } from './metrics.ts';
 import { recordOfProcessing } from './privacy/ropa.ts';
 import type { ServeRole } from './cli/serve.ts';
 import { startTracing } from './telemetry.ts';
 
-/** The `draftbridge` command: serve, config check, demo, pseudonymise, audit verify, retention run, privacy, ropa, hubspot setup, bench. */
+/** The `draftbridge` command: serve, config check, demo, pseudonymise, audit verify, retention run, privacy, ropa, compliance, hubspot setup, bench. */
 const program = new Command('draftbridge').description('privacy-first CRM → LLM → Outlook drafting middleware').showHelpAfterError();
 
 program
@@ -110,7 +111,7 @@ for (const [kind, description] of [
 
 program
   .command('ropa')
-  .description('print the record of processing activities (Art. 30 GDPR) derived from the policy, as JSON')
+  .description('print the record of processing activities (Art. 30 GDPR) derived from the policy and the configured systems, as JSON')
   .action(async () => {
     const { settings, policy } = await loadConfigOrExit();
     console.log(JSON.stringify(recordOfProcessing(policy, settings), null, 2));
@@ -118,6 +119,8 @@ program
 
 // Needs no credentials: only the policy's special-category actions.
 registerPseudonymise(program);
+
+registerCompliance(program);
 
 program
   .command('demo')

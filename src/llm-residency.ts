@@ -178,12 +178,20 @@ const REQUIRED_SETTINGS: Record<Exclude<LlmProvider, 'local'>, readonly (keyof L
   mistral: ['MISTRAL_API_KEY', 'MISTRAL_MODEL'],
 };
 
-/** Missing settings of the providers the policy's routes use; only those providers' settings are required. */
-export function llmSettingsProblems(settings: LlmSettings, policy: Pick<Policy, 'llm'>): string[] {
+/** The routes some flow drafts on, plus `local` when a special category is sent there. */
+export function routesInUse(policy: Pick<Policy, 'flows' | 'sensitive'>): Set<string> {
+  const routes = new Set<string>(Object.values(policy.flows).map((f) => f.llmRoute));
+  if (Object.values(policy.sensitive).includes('local')) routes.add('local');
+  return routes;
+}
+
+/** Missing settings of the providers the routes in use need; only those providers' settings are required. */
+export function llmSettingsProblems(settings: LlmSettings, policy: Pick<Policy, 'llm' | 'flows' | 'sensitive'>): string[] {
   if (settings.DRAFTBRIDGE_SANDBOX) return [];
   const problems: string[] = [];
+  const inUse = routesInUse(policy);
   for (const [route, provider] of Object.entries(llmRouteProviders(settings, policy))) {
-    if (provider === 'local') continue;
+    if (provider === 'local' || !inUse.has(route)) continue;
     for (const key of REQUIRED_SETTINGS[provider]) {
       if (!settings[key]) problems.push(`${key}: is required because the ${route} LLM route uses ${provider}`);
     }

@@ -165,6 +165,34 @@ const Scheduling = z.object({
 export type SchedulingPolicy = z.output<typeof Scheduling>;
 export const DEFAULT_SCHEDULING: SchedulingPolicy = Scheduling.parse({});
 
+/** A party the DPO's documents name (controller, data-protection officer); supplied by the operator. */
+const CompliancePartySchema = z.object({
+  name: z.string().min(1).optional(),
+  address: z.string().min(1).optional(),
+  /** How to reach them: an address, phone or web form (a role address, not a person's). */
+  contact: z.string().min(1).optional(),
+});
+
+/** What the operator knows about one external system that the configuration cannot tell. */
+const ComplianceVendorSchema = z.object({
+  /** Where it processes the data: a region as the vendor names it (westeurope), a country code (DE) or EU. */
+  location: z.string().min(1).optional(),
+  /** The signed data-processing agreement (AVV, Art. 28 GDPR): a document reference or URL. */
+  dpa: z.string().min(1).optional(),
+});
+
+/**
+ * Operator-supplied facts for `draftbridge compliance` (controller, DPO, per-system location and DPA);
+ * everything else in those documents comes from the policy, the settings and measured state. Vendor
+ * keys are system ids: hubspot, salesforce, dynamics, graph, gmail, azure, local, hosting.
+ */
+export const ComplianceSection = z.object({
+  controller: CompliancePartySchema.optional(),
+  dpo: CompliancePartySchema.optional(),
+  vendors: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a system id like hubspot or azure'), ComplianceVendorSchema).optional(),
+});
+export type ComplianceSection = z.infer<typeof ComplianceSection>;
+
 export const PolicySchema = z
   .object({
     version: z.literal(1),
@@ -225,6 +253,8 @@ export const PolicySchema = z
       })
       .default({ eraseOnContactDeletion: false, retentionSweepEvery: 3_600_000 }),
     scheduling: Scheduling.default(DEFAULT_SCHEDULING),
+    /** Operator-supplied facts for the DPO's documents; optional (missing facts print as "to complete"). */
+    compliance: ComplianceSection.optional(),
   })
   .superRefine((p, ctx) => {
     p.triggers.forEach((t, i) => {

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { subjectRequestDeps, type AppContext } from '../app.ts';
 import { recordOfProcessing } from '../privacy/ropa.ts';
+import { complianceHandler } from './compliance-route.ts';
 import type { CrmPort } from '../ports.ts';
 import { accessRequest, erasureRequest, objectionRequest } from '../privacy/subject-requests.ts';
 import { authenticatorFor, requireRole } from './access.ts';
 
 /**
  * /privacy: the data-protection officer's endpoints (role `dpo`; viewers and operators get 403).
- * GET /privacy/ropa; POST /privacy/subjects/:contactId/{access,erasure,objection}.
+ * GET /privacy/ropa; GET /privacy/compliance (compliance-route.ts); POST /privacy/subjects/:contactId/{access,erasure,objection}.
  * Every call, refused ones included, is audited with the caller's reference (never a name).
  */
 const Params = z.object({ contactId: z.string().regex(/^\d+$/, 'a CRM contact id'), kind: z.string() });
@@ -20,7 +21,7 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
     // onSend, not onResponse: the event is written before the caller sees the answer.
     app.addHook('onSend', async (request, reply, payload) => {
       const params = Params.safeParse(request.params);
-      const action = (request.params as { kind?: string }).kind ?? 'ropa';
+      const action = (request.params as { kind?: string }).kind ?? (request.routeOptions.url === '/privacy/compliance' ? 'compliance' : 'ropa');
       await ctx.audit
         .append({
           type: 'privacy.call',
@@ -34,6 +35,7 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
     });
     const deps = subjectRequestDeps(ctx, crm);
     app.get('/privacy/ropa', async () => recordOfProcessing(ctx.policy, ctx.settings));
+    app.get('/privacy/compliance', complianceHandler(ctx));
     app.post('/privacy/subjects/:contactId/:kind', async (request, reply) => {
       const params = Params.safeParse(request.params);
       if (!params.success) return reply.code(400).send({ error: params.error.issues[0]!.message });

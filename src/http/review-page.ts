@@ -205,7 +205,7 @@ table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid
 .notice{background:#e3f2fd;padding:.5rem 1rem;border-radius:4px}
 </style></head><body>
 <h1>draftbridge review</h1>
-<p class="muted">Signed in as ${esc(caller.roles.join(', ') || 'no role')} (${esc(caller.via)}). Generated ${esc(view.generatedAt)}.${caller.via === 'session' ? ' <a href="/auth/logout">Sign out</a>' : ''} <a href="/ops/queues">Queues</a></p>
+<p class="muted">Signed in as ${esc(caller.roles.join(', ') || 'no role')} (${esc(caller.via)}). Generated ${esc(view.generatedAt)}.${caller.via === 'session' ? ' <a href="/auth/logout">Sign out</a>' : ''} <a href="/ops/queues">Queues</a>${caller.roles.includes('dpo') ? ' <a href="/privacy/compliance" id="compliance-link">Compliance documents</a>' : ''}</p>
 ${notice && NOTICES[notice] ? `<p class="notice" id="notice">${esc(NOTICES[notice])}</p>` : ''}
 <div class="tiles">
 <div class="tile">awaiting review<b id="awaiting-count">${view.awaiting.length}</b></div>

@@ -31,6 +31,7 @@ const ROUTES: { method: 'GET' | 'POST' | 'PUT'; url: string; role: 'viewer' | 'o
   // Basic auth is sent by browsers on their own: without the form's CSRF token that is 403 too.
   { method: 'POST', url: '/ops/dead-letters/hs-1-1-1001/retry', role: 'operator', ok: 404, csrf: true },
   { method: 'GET', url: '/privacy/ropa', role: 'dpo', ok: 200 },
+  { method: 'GET', url: '/privacy/compliance', role: 'dpo', ok: 200 },
   { method: 'POST', url: '/privacy/subjects/1001/access', role: 'dpo', ok: 200 },
 ];
 
