@@ -1,6 +1,9 @@
-import type { RedisClient as Redis } from '../../src/redis.ts';
+import type { Cluster, Redis as SingleRedis } from 'ioredis';
 import type { MailboxChange, PolledWatcher } from '../../src/ports.ts';
 import type { EwsEvent, EwsMail } from './connector.ts';
+
+/** A connection or a cluster (the service's store connection may be either). */
+type Redis = SingleRedis | Cluster;
 
 /**
  * The approval loop on Exchange: a pull subscription per rep mailbox (Drafts, Sent Items, Inbox),

@@ -33,6 +33,8 @@ export interface EwsFault {
   backOffMs?: number;
   /** Do the operation, then drop the connection before answering (a crash mid-create, seen from the client). */
   afterCommit?: boolean;
+  /** Do the operation, then answer only after this long (the caller may die waiting). */
+  delayMs?: number;
 }
 
 const OPERATIONS: Record<string, (ctx: OperationContext, op: Node) => string[]> = {
@@ -154,7 +156,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       const mailbox = str(one(one(header, 'ExchangeImpersonation'), 'ConnectingSID'), 'PrimarySmtpAddress')?.toLowerCase() ?? null;
       sim.requests.push({ operation, mailbox, auth, xml, soapAction });
       const fault = faults.find((f) => f.left > 0 && f.operation === operation);
-      if (fault && !fault.afterCommit) {
+      if (fault && !fault.afterCommit && fault.delayMs === undefined) {
         fault.left--;
         throw new EwsSimError(fault.code, fault.code === 'ErrorServerBusy' ? 'The server cannot service this request right now. Try again later.' : 'Injected.', { fault: true, values: fault.backOffMs !== undefined ? { BackOffMilliseconds: String(fault.backOffMs) } : {} });
       }
@@ -179,6 +181,11 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       if (fault?.afterCommit) {
         fault.left--;
         res.socket?.destroy();
+        return;
+      }
+      if (fault?.delayMs !== undefined) {
+        fault.left--;
+        setTimeout(() => send(200, answer), fault.delayMs);
         return;
       }
       send(200, answer);
