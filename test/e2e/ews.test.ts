@@ -139,3 +139,36 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     await until(() => h.crmView('1001').status === 'booked', 'status booked in the CRM');
   });
 });
+
+describe('Exchange (EWS) tentative holds for the offered slots (scheduling.holds)', () => {
+  let h: PipelineHarness;
+  beforeAll(async () => {
+    h = await startPipelineHarness({ mail: 'ews', env: { EWS_POLL_INTERVAL_MS: '250' }, policy: (p) => ({ ...p, scheduling: { ...p.scheduling, holds: true } }) });
+  });
+  afterAll(() => h.close());
+  const calendarItems = (requestId: string) => h.sandbox.ews!.itemsFor(requestId).filter((i) => i.kind === 'CalendarItem' && i.folder === 'calendar');
+
+  it('holds each offered slot tentatively; the contact’s choice replaces them with the one meeting, a rejection releases them', async () => {
+    const ews = h.sandbox.ews!;
+    const { requestId } = await h.deliverWebhook('1001');
+    const record = await h.waitForState(requestId, ['awaiting_review']);
+    const offered = (record.slots ?? '').split(' ').filter(Boolean);
+    const holds = calendarItems(requestId);
+    expect(holds.map((e) => `${e.start!.replace('.000Z', 'Z')}/${e.end!.replace('.000Z', 'Z')}`).sort()).toEqual([...offered].sort());
+    expect(holds.every((e) => e.freeBusy === 'Tentative' && e.attendees!.length === 0)).toBe(true);
+    const draft = ews.itemsFor(requestId).find((i) => i.kind === 'Message')!;
+    const sent = ews.sendDraftAsUser(OWNER, draft.id);
+    await h.waitForState(requestId, ['sent']);
+    ews.simulateReply(OWNER, sent.id, CONTACT, 'Option 1 passt.');
+    await h.waitForState(requestId, ['booked']);
+    await until(() => calendarItems(requestId).length === 1, 'the holds released');
+    expect(calendarItems(requestId)[0]).toMatchObject({ freeBusy: 'Busy', attendees: [CONTACT] });
+
+    const other = await h.deliverWebhook('1001');
+    await h.waitForState(other.requestId, ['awaiting_review']);
+    expect(calendarItems(other.requestId).length).toBeGreaterThan(0);
+    ews.deleteDraftAsUser(OWNER, ews.itemsFor(other.requestId).find((i) => i.kind === 'Message')!.id);
+    await h.waitForState(other.requestId, ['rejected']);
+    await until(() => calendarItems(other.requestId).length === 0, 'the holds released after the rejection');
+  });
+});
