@@ -1,4 +1,5 @@
 import type { Cluster, Redis as SingleRedis } from 'ioredis';
+import { UpstreamRejected } from '../../src/errors.ts';
 import type { MailboxChange, PolledWatcher } from '../../src/ports.ts';
 import type { EwsEvent, EwsMail } from './connector.ts';
 
@@ -80,15 +81,27 @@ export class EwsWatch implements PolledWatcher {
   /** Reads every subscribed mailbox's new events and hands each change to `apply`; the watermark moves only after. */
   async pollAll(apply: (change: MailboxChange) => Promise<void>): Promise<number> {
     let count = 0;
+    let failure: unknown;
     for (const box of await this.redis.smembers(this.key('mailboxes'))) {
       if ((await this.redis.set(this.key('polling', box), '1', 'PX', 120_000, 'NX')) !== 'OK') continue;
       try {
         count += await this.poll(box, apply);
+      } catch (err) {
+        // One mailbox must not hold up the others. Refused for good (out of the impersonation scope,
+        // mailbox gone): forget it, its next draft subscribes again. Anything else fails the poll after the rest.
+        if (err instanceof UpstreamRejected) await this.forget(box);
+        else failure ??= err;
       } finally {
         await this.redis.del(this.key('polling', box));
       }
     }
+    if (failure !== undefined) throw failure;
     return count;
+  }
+
+  private async forget(box: string): Promise<void> {
+    await this.redis.multi().srem(this.key('mailboxes'), box).del(this.key('subscription', box)).exec();
+    this.settled.delete(box);
   }
 
   private async poll(box: string, apply: (change: MailboxChange) => Promise<void>): Promise<number> {
