@@ -71,7 +71,7 @@ const ITEM_PROPERTIES =
   '<t:FieldURI FieldURI="item:ParentFolderId"/><t:FieldURI FieldURI="item:IsDraft"/><t:FieldURI FieldURI="item:ConversationId"/>' +
   '<t:FieldURI FieldURI="message:InternetMessageId"/><t:FieldURI FieldURI="message:From"/>';
 
-type OperationOptions = { notFoundIsNull?: boolean; subscriptionGoneIsNull?: boolean };
+type OperationOptions = { notFoundIsNull?: boolean; subscriptionGoneIsNull?: boolean; invalidSyncStateIsNull?: boolean };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const utc = (iso: string) => new Date(iso).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const folderXml = (folders: readonly Folder[]) => folders.map((f) => `<t:DistinguishedFolderId Id="${f}"/>`).join('');
@@ -260,12 +260,16 @@ export class EwsMail implements MailPort, CalendarPort {
     return { events, moreEvents: text(notification, 'MoreEvents') === 'true', lastWatermark: marks.at(-1) ?? watermark };
   }
 
-  /** One page of SyncFolderItems (ids only); an empty state starts from the folder's current contents. */
-  async syncFolderItems(mailbox: string, folder: Folder, syncState: string | null, max = 200): Promise<{ created: string[]; deleted: string[]; syncState: string; done: boolean }> {
+  /**
+   * One page of SyncFolderItems (ids only); an empty state starts from the folder's current contents.
+   * null when Exchange no longer accepts the state (ErrorInvalidSyncStateData): start again without one.
+   */
+  async syncFolderItems(mailbox: string, folder: Folder, syncState: string | null, max = 200): Promise<{ created: string[]; deleted: string[]; syncState: string; done: boolean } | null> {
     const body =
       `<m:SyncFolderItems><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:SyncFolderId>${folderXml([folder])}</m:SyncFolderId>` +
       `${syncState ? `<m:SyncState>${escapeXml(syncState)}</m:SyncState>` : ''}<m:MaxChangesReturned>${max}</m:MaxChangesReturned><m:SyncScope>NormalItems</m:SyncScope></m:SyncFolderItems>`;
-    const [message] = await this.operation(mailbox, 'SyncFolderItems', body);
+    const [message] = await this.operation(mailbox, 'SyncFolderItems', body, { invalidSyncStateIsNull: true });
+    if (!message) return null;
     const changes = child(message, 'Changes');
     const created = children(changes, 'Create').flatMap((c) => Object.values(c).flatMap((item) => [item].flat() as XmlNode[]).map((item) => itemIdOf(item)?.id).filter((id): id is string => !!id));
     const deleted = children(changes, 'Delete').map((d) => itemIdOf(d)?.id).filter((id): id is string => !!id);
@@ -361,6 +365,7 @@ export class EwsMail implements MailPort, CalendarPort {
         return { messages: [], raw };
       }
       if (options.subscriptionGoneIsNull && SUBSCRIPTION_GONE.has(error.code)) return { messages: [], raw };
+      if (options.invalidSyncStateIsNull && error.code === 'ErrorInvalidSyncStateData') return { messages: [], raw };
       throw this.toError(operation, error);
     }
     return { messages: out, raw };

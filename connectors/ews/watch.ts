@@ -195,6 +195,11 @@ export class EwsWatch implements PolledWatcher {
     const out: MailboxChange[] = [];
     for (let page = 0; page < SYNC_PAGES; page++) {
       const res = await this.ews.syncFolderItems(box, 'inbox', state);
+      if (!res) {
+        // Exchange no longer knows the state: a new baseline (replies in the gap stay with the rep's Inbox).
+        await this.redis.del(this.key('sync', box, 'inbox'));
+        return options.baseline ? out : this.catchUpInbox(box, { baseline: true }).then(() => out);
+      }
       if (!options.baseline) for (const id of res.created) out.push(...(await this.fromNew(box, id, 'inbox')));
       state = res.syncState;
       await this.redis.set(this.key('sync', box, 'inbox'), state, 'PX', this.options.linkTtlMs);

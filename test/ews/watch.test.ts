@@ -72,4 +72,16 @@ describe('EWS watch: pull subscriptions, watermark in Redis, one mailbox never h
     expect(await collect(watch)).toEqual([expect.objectContaining({ requestId: 'req-w-3', kind: 'sent' })]);
     expect(await redis.smembers(`${prefix}:ewswatch:mailboxes`)).toEqual([SOPHIE]);
   });
+
+  it('takes a new Inbox baseline when Exchange refuses the stored sync state (ErrorInvalidSyncStateData)', async () => {
+    const watch = watchFor();
+    const ref = await ews.createDraft(mail(SOPHIE, 'req-w-4'));
+    await watch.link('req-w-4', { ...ref, mailbox: SOPHIE });
+    await redis.set(`${prefix}:ewswatch:sync:${SOPHIE}:inbox`, Buffer.from('drafts|0|0').toString('base64'));
+    sim.expireSubscriptions();
+    sim.sendDraftAsUser(SOPHIE, ref.id);
+    expect(await collect(watch)).toEqual([expect.objectContaining({ requestId: 'req-w-4', kind: 'sent' })]);
+    const state = await redis.get(`${prefix}:ewswatch:sync:${SOPHIE}:inbox`);
+    expect(Buffer.from(state!, 'base64').toString()).toMatch(/^inbox\|/);
+  });
 });
