@@ -2,12 +2,14 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Agent, request } from 'node:https';
 import ntlm from '@ewsjs/ntlm-client';
 import { TimeoutError, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { Semaphore } from '../rate-window.ts';
 
 /**
  * How draftbridge reaches /EWS/Exchange.asmx: HTTPS always (the CA from NODE_EXTRA_CA_CERTS when the
  * company has its own), authenticated with NTLM, Basic or an OAuth bearer token. NTLM authenticates
  * a connection, not a request: the Type 1 (negotiate) and Type 3 (authenticate) messages must go on
- * the same socket, so every NTLM exchange gets its own one-socket keep-alive agent.
+ * the same socket, so NTLM calls use a small pool of one-socket keep-alive connections, and a
+ * connection Exchange has authenticated carries later calls without a new handshake.
  */
 export type EwsAuth =
   | { kind: 'ntlm'; username: string; password: string; domain: string; workstation?: string }
@@ -21,6 +23,8 @@ export interface HttpAnswer {
 }
 
 const WORKSTATION = 'DRAFTBRIDGE';
+/** Parallel NTLM connections per process (Exchange's default EwsMaxConcurrency is 27 per account). */
+const MAX_NTLM_CONNECTIONS = 8;
 
 function send(url: URL, headers: Record<string, string>, body: string, agent: Agent, timeoutMs: number): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
@@ -50,6 +54,9 @@ export class EwsTransport {
   /** Basic and bearer requests reuse connections; NTLM exchanges get their own agent each. */
   private readonly shared = new Agent({ keepAlive: true, maxSockets: 16 });
   private token: { value: string; expiresAt: number } | null = null;
+  /** NTLM connections (each one socket) that Exchange has authenticated, free for the next call. */
+  private readonly idle: { agent: Agent; authenticated: boolean }[] = [];
+  private readonly connections = new Semaphore(MAX_NTLM_CONNECTIONS);
 
   constructor(url: string, auth: EwsAuth, timeoutMs = 30_000) {
     this.url = new URL(url);
@@ -89,24 +96,46 @@ export class EwsTransport {
     }
   }
 
-  /** Negotiate (Type 1) → challenge (Type 2, in the 401) → authenticate (Type 3) with the request, on one socket. */
+  /**
+   * NTLM on a pooled one-socket connection: a connection Exchange already authenticated carries the
+   * request as it is; otherwise (new socket, or the server closed the old one and answers 401)
+   * negotiate (Type 1) → challenge (Type 2, in the 401) → authenticate (Type 3) with the request.
+   */
   private async ntlm(headers: Record<string, string>, xml: string, auth: Extract<EwsAuth, { kind: 'ntlm' }>): Promise<HttpAnswer> {
+    return this.connections.run(async () => {
+      const connection = this.idle.pop() ?? { agent: new Agent({ keepAlive: true, maxSockets: 1 }), authenticated: false };
+      try {
+        if (connection.authenticated) {
+          const answer = await send(this.url, headers, xml, connection.agent, this.timeoutMs);
+          if (answer.status !== 401) {
+            this.idle.push(connection);
+            return answer;
+          }
+          connection.authenticated = false;
+        }
+        const answer = await this.handshake(headers, xml, auth, connection.agent);
+        connection.authenticated = answer.status !== 401;
+        this.idle.push(connection);
+        return answer;
+      } catch (err) {
+        connection.agent.destroy();
+        throw err;
+      }
+    });
+  }
+
+  private async handshake(headers: Record<string, string>, xml: string, auth: Extract<EwsAuth, { kind: 'ntlm' }>, agent: Agent): Promise<HttpAnswer> {
     const { user, domain } = splitUser(auth.username, auth.domain);
     const workstation = auth.workstation ?? WORKSTATION;
-    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-    try {
-      const negotiate = ntlm.createType1Message(workstation, domain);
-      const first = await send(this.url, { ...headers, authorization: negotiate }, '', agent, this.timeoutMs);
-      if (first.status !== 401) return first;
-      const offered = [first.headers['www-authenticate'] ?? []].flat().join(', ');
-      const challenge = /NTLM ([A-Za-z0-9+/=]+)/.exec(offered)?.[1];
-      if (!challenge) throw new UpstreamRejected('ews', 401, `EWS at ${this.url.host} offers no NTLM challenge (offered: ${offered.replace(/ [A-Za-z0-9+/=]{20,}/g, ' …') || 'nothing'}); set EWS_AUTH to what the EWS virtual directory allows`);
-      const type2 = ntlm.decodeType2Message(`NTLM ${challenge}`);
-      const authenticate = ntlm.createType3Message(type2, user, auth.password, workstation, domain || undefined);
-      return await send(this.url, { ...headers, authorization: authenticate }, xml, agent, this.timeoutMs);
-    } finally {
-      agent.destroy();
-    }
+    const negotiate = ntlm.createType1Message(workstation, domain);
+    const first = await send(this.url, { ...headers, authorization: negotiate }, '', agent, this.timeoutMs);
+    if (first.status !== 401) return first;
+    const offered = [first.headers['www-authenticate'] ?? []].flat().join(', ');
+    const challenge = /NTLM ([A-Za-z0-9+/=]+)/.exec(offered)?.[1];
+    if (!challenge) throw new UpstreamRejected('ews', 401, `EWS at ${this.url.host} offers no NTLM challenge (offered: ${offered.replace(/ [A-Za-z0-9+/=]{20,}/g, ' …') || 'nothing'}); set EWS_AUTH to what the EWS virtual directory allows`);
+    const type2 = ntlm.decodeType2Message(`NTLM ${challenge}`);
+    const authenticate = ntlm.createType3Message(type2, user, auth.password, workstation, domain || undefined);
+    return send(this.url, { ...headers, authorization: authenticate }, xml, agent, this.timeoutMs);
   }
 
   /** Client-credentials token for hybrid modern auth, cached until a minute before it expires. */
@@ -127,5 +156,6 @@ export class EwsTransport {
 
   close(): void {
     this.shared.destroy();
+    for (const connection of this.idle.splice(0)) connection.agent.destroy();
   }
 }

@@ -62,6 +62,8 @@ export interface EwsSimulator {
   requests: { operation: string; mailbox: string | null; auth: string; xml: string; soapAction: string | undefined }[];
   /** Failed sign-ins (reason only). */
   authFailures: string[];
+  /** NTLM challenges issued (one per handshake). */
+  ntlmHandshakes: number;
   addMailbox(address: string): SimMailbox;
   inject(fault: EwsFault): void;
   clearFaults(): void;
@@ -75,6 +77,8 @@ export interface EwsSimulator {
   addEvent(mailbox: string, event: { subject: string; start: string; end: string; freeBusy?: SimItem['freeBusy'] }): void;
   /** Exchange dropped every pull subscription (restart, timeout). */
   expireSubscriptions(): void;
+  /** The server closes every open connection (IIS idle time-out, a restart): NTLM must shake hands again. */
+  dropConnections(): void;
   itemsFor(requestId: string): SimItem[];
   close(): Promise<void>;
 }
@@ -86,6 +90,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
   const exchange = new SimExchange();
   const oauthClient = { clientId: randomUUID(), clientSecret: randomBytes(24).toString('base64url') };
   const tokens = new Set<string>();
+  let handshakes = 0;
   const faults: (EwsFault & { left: number })[] = [];
   const ntlmState = new WeakMap<Socket, { challenge?: Buffer; user?: string }>();
   const sim = { invitations: [], outbound: [], requests: [], authFailures: [] } as Pick<EwsSimulator, 'invitations' | 'outbound' | 'requests' | 'authFailures'>;
@@ -101,6 +106,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
     if (ntlm?.type === 1) {
       const challenge = createChallenge(account.domain);
       state.challenge = challenge.challenge;
+      handshakes++;
       res.writeHead(401, { 'www-authenticate': challenge.message, 'content-length': 0 }).end();
       return null;
     }
@@ -228,6 +234,9 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
     account,
     oauthClient,
     exchange,
+    get ntlmHandshakes() {
+      return handshakes;
+    },
     addMailbox: (address) => exchange.addMailbox(address),
     inject: (fault) => void faults.push({ ...fault, left: fault.times ?? 1 }),
     clearFaults: () => void (faults.length = 0),
@@ -274,6 +283,7 @@ export async function startEwsSimulator(options: EwsSimulatorOptions = {}): Prom
       });
     },
     expireSubscriptions: () => exchange.subscriptions.clear(),
+    dropConnections: () => server.closeIdleConnections(),
     itemsFor: (requestId) => [...exchange.mailboxes.values()].flatMap((b) => [...b.items.values()]).filter((i) => [...i.properties.values()].includes(requestId)),
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

@@ -91,6 +91,21 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
     expect(sim.itemsFor('req-ews-0007')).toHaveLength(0);
   });
 
+  it('reuses an NTLM connection Exchange authenticated (one handshake for sequential calls), and shakes hands again after the server dropped it', async () => {
+    const fresh = new EwsMail({ url: sim.url, auth: { kind: 'ntlm', ...sim.account } });
+    const before = sim.ntlmHandshakes;
+    for (let i = 0; i < 5; i++) await fresh.findByRequestId(OWNER, `req-ews-none-${i}`);
+    expect(sim.ntlmHandshakes - before).toBe(1);
+    await Promise.all([1, 2, 3].map((i) => fresh.findByRequestId(OWNER, `req-ews-par-${i}`)));
+    expect(sim.ntlmHandshakes - before).toBeLessThanOrEqual(3);
+    const beforeDrop = sim.ntlmHandshakes;
+    sim.dropConnections();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await fresh.findByRequestId(OWNER, 'req-ews-after-drop')).toBeNull();
+    expect(sim.ntlmHandshakes - beforeDrop).toBe(1);
+    fresh.close();
+  });
+
   it('refuses a wrong NTLM password (the NTLMv2 proof is checked) with a 401 that names the settings', async () => {
     const wrong = new EwsMail({ url: sim.url, auth: { kind: 'ntlm', ...sim.account, password: 'not-the-password' } });
     const err = await wrong.findByRequestId(OWNER, 'x').catch((e: unknown) => e);
