@@ -172,3 +172,23 @@ describe('Exchange (EWS) tentative holds for the offered slots (scheduling.holds
     await until(() => calendarItems(other.requestId).length === 0, 'the holds released after the rejection');
   });
 });
+
+describe('Exchange (EWS) auto delivery (flows the policy marks so)', () => {
+  let h: PipelineHarness;
+  beforeAll(async () => {
+    h = await startPipelineHarness({ mail: 'ews', env: { EWS_POLL_INTERVAL_MS: '250' }, policy: (p) => ({ ...p, flows: { ...p.flows, callback: { ...p.flows.callback!, delivery: 'auto' } } }) });
+  });
+  afterAll(() => h.close());
+
+  it('sends with CreateItem SendAndSaveCopy, exactly once even when the webhook is redelivered', async () => {
+    const ews = h.sandbox.ews!;
+    const first = await h.deliverWebhook('1001', { eventId: 9_100_001 });
+    await h.deliverWebhook('1001', { eventId: 9_100_001, attemptNumber: 1 });
+    await h.waitForState(first.requestId, ['sent']);
+    await h.waitForCrmNote(first.requestId);
+    expect(h.draftsFor(first.requestId)).toEqual([expect.objectContaining({ isDraft: false, to: [CONTACT] })]);
+    expect(ews.itemsFor(first.requestId).map((i) => i.folder)).toEqual(['sentitems']);
+    expect(ews.outbound.filter((o) => o.itemId === ews.itemsFor(first.requestId)[0]!.id)).toHaveLength(1);
+    expect(ews.requests.filter((r) => r.operation === 'CreateItem' && r.xml.includes('SendAndSaveCopy'))).toHaveLength(1);
+  });
+});
