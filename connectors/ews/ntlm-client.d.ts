@@ -10,7 +10,17 @@ declare module '@ewsjs/ntlm-client' {
   }
   export function createType1Message(workstation?: string, target?: string): string;
   export function decodeType2Message(header: string): Type2Message;
-  export function createType3Message(type2: Type2Message, username: string, password: string, workstation?: string, target?: string): string;
-  const ntlm: { createType1Message: typeof createType1Message; decodeType2Message: typeof decodeType2Message; createType3Message: typeof createType3Message };
+  export function createType3Message(
+    type2: Type2Message,
+    username: string,
+    password: string,
+    workstation?: string,
+    target?: string,
+  ): string;
+  const ntlm: {
+    createType1Message: typeof createType1Message;
+    decodeType2Message: typeof decodeType2Message;
+    createType3Message: typeof createType3Message;
+  };
   export default ntlm;
 }

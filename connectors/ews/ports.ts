@@ -18,19 +18,36 @@ export function ewsAuthFromSettings(settings: Settings): EwsAuth {
       scope: settings.EWS_OAUTH_SCOPE ?? `${url.origin}/.default`,
     };
   }
-  return { kind: settings.EWS_AUTH, username: settings.EWS_USERNAME ?? '', password: settings.EWS_PASSWORD ?? '', domain: settings.EWS_DOMAIN ?? '' };
+  return {
+    kind: settings.EWS_AUTH,
+    username: settings.EWS_USERNAME ?? '',
+    password: settings.EWS_PASSWORD ?? '',
+    domain: settings.EWS_DOMAIN ?? '',
+  };
 }
 
 export function ewsMailFromSettings(settings: Settings, metrics?: ConnectorMetrics): EwsMail {
-  return new EwsMail({ url: settings.EWS_URL ?? '', auth: ewsAuthFromSettings(settings), ...(metrics ? { metrics } : {}) });
+  return new EwsMail({
+    url: settings.EWS_URL ?? '',
+    auth: ewsAuthFromSettings(settings),
+    ...(metrics ? { metrics } : {}),
+  });
 }
 
 /** Exchange: drafts, sending and the calendar through EWS; approvals through pull subscriptions. */
-export function ewsPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Pick<Ports, 'mail' | 'calendar' | 'ewsWatch'> {
+export function ewsPorts(
+  settings: Settings,
+  policy: Policy,
+  metrics?: ConnectorMetrics,
+): Pick<Ports, 'mail' | 'calendar' | 'ewsWatch'> {
   const mail = ewsMailFromSettings(settings, metrics);
   return {
     mail,
     calendar: mail,
-    ewsWatch: (store) => new EwsWatch(store, mail, { prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, linkTtlMs: policy.retention.request ?? 30 * 86_400_000 }),
+    ewsWatch: (store) =>
+      new EwsWatch(store, mail, {
+        prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+        linkTtlMs: policy.retention.request ?? 30 * 86_400_000,
+      }),
   };
 }

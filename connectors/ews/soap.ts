@@ -22,7 +22,10 @@ export const REQUEST_PROPERTY = 'DraftbridgeRequestId';
 export const HOLD_PROPERTY = 'DraftbridgeHoldFor';
 
 export function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return value.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 /** `<t:ExtendedFieldURI …/>` for one of draftbridge's named properties. */
@@ -31,13 +34,18 @@ export function extendedFieldUri(name: string): string {
 }
 
 export function extendedProperty(name: string, value: string): string {
-  return `<t:ExtendedProperty>${extendedFieldUri(name)}<t:Value>${escapeXml(value)}</t:Value></t:ExtendedProperty>`;
+  return (
+    `<t:ExtendedProperty>${extendedFieldUri(name)}<t:Value>${escapeXml(value)}</t:Value>` +
+    `</t:ExtendedProperty>`
+  );
 }
 
 /** A whole request: the impersonated mailbox (if any) in the ExchangeImpersonation header. */
 export function envelope(body: string, impersonate?: string): string {
   const impersonation = impersonate
-    ? `<t:ExchangeImpersonation><t:ConnectingSID><t:PrimarySmtpAddress>${escapeXml(impersonate)}</t:PrimarySmtpAddress></t:ConnectingSID></t:ExchangeImpersonation>`
+    ? `<t:ExchangeImpersonation><t:ConnectingSID>` +
+      `<t:PrimarySmtpAddress>${escapeXml(impersonate)}</t:PrimarySmtpAddress></t:ConnectingSID>` +
+      `</t:ExchangeImpersonation>`
     : '';
   return (
     '<?xml version="1.0" encoding="utf-8"?>' +
@@ -49,10 +57,34 @@ export function envelope(body: string, impersonate?: string): string {
 
 /** Elements that repeat: always arrays after parsing, even with one child. */
 const REPEATED = new Set([
-  'Message', 'CalendarItem', 'Item', 'String', 'Mailbox', 'Attendee', 'ExtendedProperty', 'CalendarEvent',
-  'WorkingPeriod', 'FreeBusyResponse', 'CreatedEvent', 'DeletedEvent', 'MovedEvent', 'CopiedEvent',
-  'ModifiedEvent', 'NewMailEvent', 'StatusEvent', 'Create', 'Update', 'Delete', 'Value', 'Folder',
-  'SearchFolder', 'CalendarFolder', 'ContactsFolder', 'TasksFolder', 'Notification', 'ItemId',
+  'Message',
+  'CalendarItem',
+  'Item',
+  'String',
+  'Mailbox',
+  'Attendee',
+  'ExtendedProperty',
+  'CalendarEvent',
+  'WorkingPeriod',
+  'FreeBusyResponse',
+  'CreatedEvent',
+  'DeletedEvent',
+  'MovedEvent',
+  'CopiedEvent',
+  'ModifiedEvent',
+  'NewMailEvent',
+  'StatusEvent',
+  'Create',
+  'Update',
+  'Delete',
+  'Value',
+  'Folder',
+  'SearchFolder',
+  'CalendarFolder',
+  'ContactsFolder',
+  'TasksFolder',
+  'Notification',
+  'ItemId',
 ]);
 const RESPONSE_MESSAGE = /ResponseMessage$/;
 
@@ -84,12 +116,15 @@ export function children(node: unknown, name: string): XmlNode[] {
   if (!node || typeof node !== 'object') return [];
   const value = (node as XmlNode)[name];
   if (value === undefined || value === null) return [];
-  return (Array.isArray(value) ? value : [value]).map((v) => (v && typeof v === 'object' ? (v as XmlNode) : { '#text': v }));
+  return (Array.isArray(value) ? value : [value]).map((v) =>
+    v && typeof v === 'object' ? (v as XmlNode) : { '#text': v },
+  );
 }
 
 /** The text of a child element (or of the node itself with no name). */
 export function text(node: unknown, name?: string): string | null {
-  const target = name === undefined ? node : node && typeof node === 'object' ? (node as XmlNode)[name] : undefined;
+  const target =
+    name === undefined ? node : node && typeof node === 'object' ? (node as XmlNode)[name] : undefined;
   const first = Array.isArray(target) ? target[0] : target;
   if (first === undefined || first === null) return null;
   if (typeof first === 'string') return first;
@@ -162,7 +197,11 @@ export function responseMessages(body: XmlNode, operation: string): XmlNode[] {
 export function responseError(message: XmlNode): EwsResponseCode | null {
   const code = text(message, 'ResponseCode') ?? 'NoError';
   if (attr(message, 'ResponseClass') === 'Success' || code === 'NoError') return null;
-  return { code, message: text(message, 'MessageText') ?? '', values: messageXmlValues(child(message, 'MessageXml')) };
+  return {
+    code,
+    message: text(message, 'MessageText') ?? '',
+    values: messageXmlValues(child(message, 'MessageXml')),
+  };
 }
 
 export interface EwsItemId {
@@ -180,7 +219,8 @@ export function itemIdOf(node: XmlNode | undefined, name = 'ItemId'): EwsItemId 
 export function namedProperty(item: XmlNode | undefined, name: string): string | null {
   for (const p of children(item, 'ExtendedProperty')) {
     const uri = child(p, 'ExtendedFieldURI');
-    if (attr(uri, 'PropertyName') === name && attr(uri, 'PropertySetId')?.toLowerCase() === PROPERTY_SET_ID) return text(p, 'Value');
+    if (attr(uri, 'PropertyName') === name && attr(uri, 'PropertySetId')?.toLowerCase() === PROPERTY_SET_ID)
+      return text(p, 'Value');
   }
   return null;
 }

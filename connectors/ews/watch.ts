@@ -44,7 +44,10 @@ export class EwsWatch implements PolledWatcher {
     return [this.options.prefix, 'ewswatch', ...parts].join(':');
   }
 
-  async link(requestId: string, ref: { id: string; conversationId?: string | undefined; mailbox?: string }): Promise<void> {
+  async link(
+    requestId: string,
+    ref: { id: string; conversationId?: string | undefined; mailbox?: string },
+  ): Promise<void> {
     const ttl = this.options.linkTtlMs;
     const m = this.redis.multi().set(this.key('message', ref.id), requestId, 'PX', ttl);
     if (ref.conversationId) m.set(this.key('conversation', ref.conversationId), requestId, 'PX', ttl);
@@ -55,7 +58,10 @@ export class EwsWatch implements PolledWatcher {
     await m.exec();
   }
 
-  /** Subscribes the mailbox once (a lock keeps parallel deliveries from doubling it) and takes the Inbox's sync state. */
+  /**
+   * Subscribes the mailbox once (a lock keeps parallel deliveries from doubling it) and takes the
+   * Inbox's sync state.
+   */
   async ensure(mailbox: string): Promise<void> {
     const box = mailbox.toLowerCase();
     if ((this.settled.get(box) ?? 0) > Date.now()) return;
@@ -66,7 +72,8 @@ export class EwsWatch implements PolledWatcher {
     if ((await this.redis.set(this.key('lock', box), '1', 'PX', 60_000, 'NX')) !== 'OK') return;
     try {
       await this.subscribe(box);
-      if (!(await this.redis.exists(this.key('sync', box, 'inbox')))) await this.catchUpInbox(box, { baseline: true });
+      if (!(await this.redis.exists(this.key('sync', box, 'inbox'))))
+        await this.catchUpInbox(box, { baseline: true });
       this.settled.set(box, Date.now() + LOCAL_MEMO_MS);
     } finally {
       await this.redis.del(this.key('lock', box));
@@ -75,10 +82,17 @@ export class EwsWatch implements PolledWatcher {
 
   private async subscribe(box: string): Promise<void> {
     const sub = await this.ews.subscribe(box, this.options.subscriptionTimeoutMinutes ?? 1440);
-    await this.redis.multi().hset(this.key('subscription', box), { id: sub.subscriptionId, watermark: sub.watermark }).sadd(this.key('mailboxes'), box).exec();
+    await this.redis
+      .multi()
+      .hset(this.key('subscription', box), { id: sub.subscriptionId, watermark: sub.watermark })
+      .sadd(this.key('mailboxes'), box)
+      .exec();
   }
 
-  /** Reads every subscribed mailbox's new events and hands each change to `apply`; the watermark moves only after. */
+  /**
+   * Reads every subscribed mailbox's new events and hands each change to `apply`; the watermark
+   * moves only after.
+   */
   async pollAll(apply: (change: MailboxChange) => Promise<void>): Promise<number> {
     let count = 0;
     let failure: unknown;
@@ -88,7 +102,8 @@ export class EwsWatch implements PolledWatcher {
         count += await this.poll(box, apply);
       } catch (err) {
         // One mailbox must not hold up the others. Refused for good (out of the impersonation scope,
-        // mailbox gone): forget it, its next draft subscribes again. Anything else fails the poll after the rest.
+        // mailbox gone): forget it, its next draft subscribes again. Anything else fails the poll
+        // after the rest.
         if (err instanceof UpstreamRejected) await this.forget(box);
         else failure ??= err;
       } finally {
@@ -133,7 +148,8 @@ export class EwsWatch implements PolledWatcher {
       if (!requestId) return this.fromNew(box, event.itemId, await this.ews.folderOf(box, event.folderId));
       const folder = await this.ews.folderOf(box, event.folderId);
       if (folder === 'sentitems') return [await this.sent(box, requestId, event.itemId)];
-      if (folder === 'deleteditems') return [{ requestId, kind: 'deleted', messageId: event.oldItemId!, mailbox: box }];
+      if (folder === 'deleteditems')
+        return [{ requestId, kind: 'deleted', messageId: event.oldItemId!, mailbox: box }];
       await this.link(requestId, { id: event.itemId, mailbox: box });
       return [];
     }
@@ -149,8 +165,20 @@ export class EwsWatch implements PolledWatcher {
     if (folder !== 'sentitems' && folder !== 'inbox') return [];
     const info = await this.ews.info(box, itemId, { body: folder === 'sentitems' });
     if (!info) return [];
-    if (folder === 'sentitems') return info.requestId ? [{ requestId: info.requestId, kind: 'sent', messageId: info.id, ...(info.body !== null ? { body: info.body } : {}) }] : [];
-    const requestId = info.conversationId ? await this.redis.get(this.key('conversation', info.conversationId)) : null;
+    if (folder === 'sentitems')
+      return info.requestId
+        ? [
+            {
+              requestId: info.requestId,
+              kind: 'sent',
+              messageId: info.id,
+              ...(info.body !== null ? { body: info.body } : {}),
+            },
+          ]
+        : [];
+    const requestId = info.conversationId
+      ? await this.redis.get(this.key('conversation', info.conversationId))
+      : null;
     if (!requestId || info.requestId || info.from === box) return [];
     return [{ requestId, kind: 'reply', messageId: info.id, mailbox: box }];
   }
@@ -165,7 +193,12 @@ export class EwsWatch implements PolledWatcher {
     const now = await this.ews.findByRequestId(box, requestId);
     if (!now) return [{ requestId, kind: 'deleted', messageId: itemId, mailbox: box }];
     if (!now.isDraft) return [await this.sent(box, requestId, now.id)];
-    if (now.id !== itemId) await this.link(requestId, { id: now.id, ...(now.conversationId ? { conversationId: now.conversationId } : {}), mailbox: box });
+    if (now.id !== itemId)
+      await this.link(requestId, {
+        id: now.id,
+        ...(now.conversationId ? { conversationId: now.conversationId } : {}),
+        mailbox: box,
+      });
     return [];
   }
 
@@ -175,13 +208,17 @@ export class EwsWatch implements PolledWatcher {
     if (done.length) await this.redis.hdel(this.key('pending', box), ...done);
   }
 
-  /** The subscription is gone: subscribe again first (nothing after now is missed), then catch up on what happened meanwhile. */
+  /**
+   * The subscription is gone: subscribe again first (nothing after now is missed), then catch up on
+   * what happened meanwhile.
+   */
   private async recover(box: string, apply: (change: MailboxChange) => Promise<void>): Promise<number> {
     await this.subscribe(box);
     const changes: MailboxChange[] = [];
     for (const [requestId, itemId] of Object.entries(await this.redis.hgetall(this.key('pending', box)))) {
       const now = await this.ews.findByRequestId(box, requestId);
-      if (!now || now.id !== itemId || !now.isDraft) changes.push(...(await this.gone(box, requestId, itemId)));
+      if (!now || now.id !== itemId || !now.isDraft)
+        changes.push(...(await this.gone(box, requestId, itemId)));
     }
     changes.push(...(await this.catchUpInbox(box, { baseline: false })));
     for (const change of dedupe(changes)) await apply(change);
@@ -189,7 +226,10 @@ export class EwsWatch implements PolledWatcher {
     return changes.length;
   }
 
-  /** SyncFolderItems over the Inbox from the stored state; the baseline run only records where the Inbox stands. */
+  /**
+   * SyncFolderItems over the Inbox from the stored state; the baseline run only records where the
+   * Inbox stands.
+   */
   private async catchUpInbox(box: string, options: { baseline: boolean }): Promise<MailboxChange[]> {
     let state = await this.redis.get(this.key('sync', box, 'inbox'));
     const out: MailboxChange[] = [];
@@ -200,7 +240,8 @@ export class EwsWatch implements PolledWatcher {
         await this.redis.del(this.key('sync', box, 'inbox'));
         return options.baseline ? out : this.catchUpInbox(box, { baseline: true }).then(() => out);
       }
-      if (!options.baseline) for (const id of res.created) out.push(...(await this.fromNew(box, id, 'inbox')));
+      if (!options.baseline)
+        for (const id of res.created) out.push(...(await this.fromNew(box, id, 'inbox')));
       state = res.syncState;
       await this.redis.set(this.key('sync', box, 'inbox'), state, 'PX', this.options.linkTtlMs);
       if (res.done) break;

@@ -24,11 +24,21 @@ export function ewsDraft(sim: EwsSimulator, requestId: string) {
 export function ewsMeeting(sim: EwsSimulator, requestId: string) {
   const e = sim.itemsFor(requestId).find((i) => i.kind === 'CalendarItem' && (i.attendees?.length ?? 0) > 0);
   if (!e) return null;
-  return { mailbox: e.mailbox, subject: e.subject, start: e.start!.replace(/\.000Z$/, 'Z'), end: e.end!.replace(/\.000Z$/, 'Z'), showAs: e.freeBusy === 'Tentative' ? 'tentative' : 'busy', attendees: e.attendees ?? [] };
+  return {
+    mailbox: e.mailbox,
+    subject: e.subject,
+    start: e.start!.replace(/\.000Z$/, 'Z'),
+    end: e.end!.replace(/\.000Z$/, 'Z'),
+    showAs: e.freeBusy === 'Tentative' ? 'tentative' : 'busy',
+    attendees: e.attendees ?? [],
+  };
 }
 
 /** The reviewer sends the draft (if still a draft); returns the sent item's id for the reply. */
-export function ewsSendForDemo(sim: EwsSimulator, requestId: string): { mailbox: string; sentId: string } | null {
+export function ewsSendForDemo(
+  sim: EwsSimulator,
+  requestId: string,
+): { mailbox: string; sentId: string } | null {
   const draft = ewsDraft(sim, requestId);
   if (!draft) return null;
   const sent = draft.isDraft ? sim.sendDraftAsUser(draft.mailbox, draft.id) : { id: draft.id };

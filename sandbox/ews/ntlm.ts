@@ -64,7 +64,14 @@ export function createChallenge(domain: string, server = 'EXCH01'): NtlmChalleng
   header.writeUInt16LE(target.length, 12);
   header.writeUInt16LE(target.length, 14);
   header.writeUInt32LE(48, 16);
-  const flags = FLAGS.unicode | FLAGS.requestTarget | FLAGS.ntlm | FLAGS.alwaysSign | FLAGS.targetTypeDomain | FLAGS.extendedSessionSecurity | FLAGS.targetInfo;
+  const flags =
+    FLAGS.unicode |
+    FLAGS.requestTarget |
+    FLAGS.ntlm |
+    FLAGS.alwaysSign |
+    FLAGS.targetTypeDomain |
+    FLAGS.extendedSessionSecurity |
+    FLAGS.targetInfo;
   header.writeUInt32LE(flags >>> 0, 20);
   challenge.copy(header, 24);
   header.writeUInt16LE(info.length, 40);
@@ -84,7 +91,11 @@ function securityBuffer(message: Buffer, offset: number): Buffer {
  * Checks a Type 3 message against the challenge and the account; returns who signed in, or why not.
  * The NT hash needs MD4, which OpenSSL 3 no longer offers: js-md4 computes it.
  */
-export function verifyAuthenticate(message: Buffer, challenge: Buffer, account: NtlmAccount): { user: string; domain: string } | { error: string } {
+export function verifyAuthenticate(
+  message: Buffer,
+  challenge: Buffer,
+  account: NtlmAccount,
+): { user: string; domain: string } | { error: string } {
   if (message.length < 64 || message.readUInt32LE(8) !== 3) return { error: 'not a Type 3 message' };
   let nt: Buffer, domain: string, user: string;
   try {
@@ -95,13 +106,21 @@ export function verifyAuthenticate(message: Buffer, challenge: Buffer, account: 
     return { error: (err as Error).message };
   }
   if (nt.length <= 24) return { error: 'NTLMv1 response refused (LmCompatibilityLevel 5)' };
-  if (user.toLowerCase() !== account.username.toLowerCase() || domain.toLowerCase() !== account.domain.toLowerCase()) return { error: 'unknown user or domain' };
+  if (
+    user.toLowerCase() !== account.username.toLowerCase() ||
+    domain.toLowerCase() !== account.domain.toLowerCase()
+  )
+    return { error: 'unknown user or domain' };
   const ntHash = Buffer.from(md4.arrayBuffer(ucs2(account.password)));
-  const ntowfv2 = createHmac('md5', ntHash).update(ucs2(user.toUpperCase() + domain)).digest();
+  const ntowfv2 = createHmac('md5', ntHash)
+    .update(ucs2(user.toUpperCase() + domain))
+    .digest();
   const proof = nt.subarray(0, 16);
   const blob = nt.subarray(16);
   if (blob.readUInt32BE(0) !== 0x01010000) return { error: 'NTLMv2 blob without its signature' };
-  const expected = createHmac('md5', ntowfv2).update(Buffer.concat([challenge, blob])).digest();
+  const expected = createHmac('md5', ntowfv2)
+    .update(Buffer.concat([challenge, blob]))
+    .digest();
   if (!timingSafeEqual(proof, expected)) return { error: 'wrong password' };
   return { user, domain };
 }

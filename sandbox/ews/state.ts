@@ -78,8 +78,20 @@ export class SimExchange {
     const key = address.toLowerCase();
     const existing = this.mailboxes.get(key);
     if (existing) return existing;
-    const folderIds = Object.fromEntries(FOLDERS.map((f) => [f, `AQMkAD${randomBytes(30).toString('base64')}`])) as Record<SimFolder, string>;
-    const box: SimMailbox = { address: key, folderIds, items: new Map(), events: [], workingHours: { days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'], start: 8 * 60, end: 17 * 60 } };
+    const folderIds = Object.fromEntries(
+      FOLDERS.map((f) => [f, `AQMkAD${randomBytes(30).toString('base64')}`]),
+    ) as Record<SimFolder, string>;
+    const box: SimMailbox = {
+      address: key,
+      folderIds,
+      items: new Map(),
+      events: [],
+      workingHours: {
+        days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'],
+        start: 8 * 60,
+        end: 17 * 60,
+      },
+    };
     this.mailboxes.set(key, box);
     this.watermark(box, 0);
     return box;
@@ -95,7 +107,9 @@ export class SimExchange {
 
   /** The watermark of a mailbox's position (0 = before every event). */
   watermark(box: SimMailbox, index: number): string {
-    const mark = Buffer.from(`${box.address}\0${index}\0${randomBytes(6).toString('hex')}`).toString('base64');
+    const mark = Buffer.from(`${box.address}\0${index}\0${randomBytes(6).toString('hex')}`).toString(
+      'base64',
+    );
     this.watermarks.set(mark, { mailbox: box.address, index });
     return mark;
   }
@@ -113,7 +127,8 @@ export class SimExchange {
     const box = this.mailbox(item.mailbox)!;
     box.items.set(item.id, item);
     this.record(box, { type: 'CreatedEvent', itemId: item.id, folder: item.folder });
-    if (item.folder === 'inbox') this.record(box, { type: 'NewMailEvent', itemId: item.id, folder: item.folder });
+    if (item.folder === 'inbox')
+      this.record(box, { type: 'NewMailEvent', itemId: item.id, folder: item.folder });
   }
 
   /** Moves an item: a new id in the new folder (as Exchange does across folders). */
@@ -122,7 +137,13 @@ export class SimExchange {
     box.items.delete(item.id);
     const moved: SimItem = { ...item, ...changes, id: newItemId(), changeKey: newChangeKey(), folder };
     box.items.set(moved.id, moved);
-    this.record(box, { type: 'MovedEvent', itemId: moved.id, folder, oldItemId: item.id, oldFolder: item.folder });
+    this.record(box, {
+      type: 'MovedEvent',
+      itemId: moved.id,
+      folder,
+      oldItemId: item.id,
+      oldFolder: item.folder,
+    });
     return moved;
   }
 

@@ -18,7 +18,12 @@ const parser = new XMLParser({
 });
 
 /** Keeps the namespace prefixes: the envelope's namespaces are checked before anything else. */
-const rawParser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', parseTagValue: false, trimValues: true });
+const rawParser = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '@',
+  parseTagValue: false,
+  trimValues: true,
+});
 
 export const parse = (xml: string): Node => parser.parse(xml) as Node;
 export const parseRaw = (xml: string): Node => rawParser.parse(xml) as Node;
@@ -46,7 +51,11 @@ export function at(node: unknown, name: string): string | undefined {
   return v === undefined ? undefined : String(v);
 }
 
-export const esc = (v: string) => v.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+export const esc = (v: string) =>
+  v.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 
 /** An EWS error as a response message's or a fault's content. */
 export class EwsSimError extends Error {
@@ -54,7 +63,11 @@ export class EwsSimError extends Error {
   readonly values: Record<string, string>;
   /** A SOAP fault (HTTP 500) instead of an error response message. */
   readonly fault: boolean;
-  constructor(code: string, message: string, options: { fault?: boolean; values?: Record<string, string> } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { fault?: boolean; values?: Record<string, string> } = {},
+  ) {
     super(message);
     this.code = code;
     this.fault = options.fault ?? false;
@@ -63,18 +76,27 @@ export class EwsSimError extends Error {
 }
 
 const messageXml = (values: Record<string, string>, prefix: string) =>
-  Object.keys(values).length ? `<${prefix}:MessageXml>${Object.entries(values).map(([k, v]) => `<t:Value Name="${esc(k)}">${esc(v)}</t:Value>`).join('')}</${prefix}:MessageXml>` : '';
+  Object.keys(values).length
+    ? `<${prefix}:MessageXml>${Object.entries(values)
+        .map(([k, v]) => `<t:Value Name="${esc(k)}">${esc(v)}</t:Value>`)
+        .join('')}</${prefix}:MessageXml>`
+    : '';
 
 /** `<m:{Op}ResponseMessage ResponseClass="Error">…` */
 export function errorMessage(operation: string, err: EwsSimError): string {
   return (
-    `<m:${operation}ResponseMessage ResponseClass="Error"><m:MessageText>${esc(err.message)}</m:MessageText>` +
-    `<m:ResponseCode>${err.code}</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>${messageXml(err.values, 'm')}</m:${operation}ResponseMessage>`
+    `<m:${operation}ResponseMessage ResponseClass="Error">` +
+    `<m:MessageText>${esc(err.message)}</m:MessageText>` +
+    `<m:ResponseCode>${err.code}</m:ResponseCode>` +
+    `<m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>${messageXml(err.values, 'm')}</m:${operation}ResponseMessage>`
   );
 }
 
 export function successMessage(operation: string, inner: string): string {
-  return `<m:${operation}ResponseMessage ResponseClass="Success"><m:ResponseCode>NoError</m:ResponseCode>${inner}</m:${operation}ResponseMessage>`;
+  return (
+    `<m:${operation}ResponseMessage ResponseClass="Success">` +
+    `<m:ResponseCode>NoError</m:ResponseCode>${inner}</m:${operation}ResponseMessage>`
+  );
 }
 
 const SERVER_VERSION =
@@ -83,22 +105,35 @@ const SERVER_VERSION =
 
 export function responseEnvelope(inner: string): string {
   return (
-    `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${SOAP_NS}"><s:Header>${SERVER_VERSION}</s:Header>` +
-    `<s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">${inner}</s:Body></s:Envelope>`
+    `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${SOAP_NS}">` +
+    `<s:Header>${SERVER_VERSION}</s:Header>` +
+    `<s:Body xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema">${inner}</s:Body>` +
+    `</s:Envelope>`
   );
 }
 
 export function operationResponse(operation: string, messages: string): string {
-  return responseEnvelope(`<m:${operation}Response xmlns:m="${MESSAGES_NS}" xmlns:t="${TYPES_NS}"><m:ResponseMessages>${messages}</m:ResponseMessages></m:${operation}Response>`);
+  return responseEnvelope(
+    `<m:${operation}Response xmlns:m="${MESSAGES_NS}" xmlns:t="${TYPES_NS}">` +
+      `<m:ResponseMessages>${messages}</m:ResponseMessages></m:${operation}Response>`,
+  );
 }
 
 /** A SOAP fault as Exchange sends it (HTTP 500): faultcode in the types namespace, the ResponseCode in the detail. */
 export function faultEnvelope(err: EwsSimError): string {
   return (
     `<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="${SOAP_NS}"><s:Body><s:Fault>` +
-    `<faultcode xmlns:a="${TYPES_NS}">a:${err.code}</faultcode><faultstring xml:lang="en-US">${esc(err.message)}</faultstring>` +
-    `<detail><e:ResponseCode xmlns:e="${ERRORS_NS}">${err.code}</e:ResponseCode><e:Message xmlns:e="${ERRORS_NS}">${esc(err.message)}</e:Message>` +
-    `${Object.keys(err.values).length ? `<t:MessageXml xmlns:t="${TYPES_NS}">${Object.entries(err.values).map(([k, v]) => `<t:Value Name="${esc(k)}">${esc(v)}</t:Value>`).join('')}</t:MessageXml>` : ''}` +
+    `<faultcode xmlns:a="${TYPES_NS}">a:${err.code}</faultcode>` +
+    `<faultstring xml:lang="en-US">${esc(err.message)}</faultstring>` +
+    `<detail><e:ResponseCode xmlns:e="${ERRORS_NS}">${err.code}</e:ResponseCode>` +
+    `<e:Message xmlns:e="${ERRORS_NS}">${esc(err.message)}</e:Message>` +
+    `${
+      Object.keys(err.values).length
+        ? `<t:MessageXml xmlns:t="${TYPES_NS}">${Object.entries(err.values)
+            .map(([k, v]) => `<t:Value Name="${esc(k)}">${esc(v)}</t:Value>`)
+            .join('')}</t:MessageXml>`
+        : ''
+    }` +
     '</detail></s:Fault></s:Body></s:Envelope>'
   );
 }

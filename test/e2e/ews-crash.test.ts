@@ -5,8 +5,14 @@ import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-
 
 /** Settings as environment variables for a child process (the same Redis prefix, keys and simulators). */
 function envFor(h: PipelineHarness): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: new URL('../../.sandbox/tls-test/ca.pem', import.meta.url).pathname, LOG_LEVEL: 'silent', DRAFTBRIDGE_SANDBOX: '1' };
-  for (const [k, v] of Object.entries(h.ctx.settings)) if ((typeof v === 'string' || typeof v === 'number') && /^[A-Z_]+$/.test(k)) env[k] = String(v);
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_EXTRA_CA_CERTS: new URL('../../.sandbox/tls-test/ca.pem', import.meta.url).pathname,
+    LOG_LEVEL: 'silent',
+    DRAFTBRIDGE_SANDBOX: '1',
+  };
+  for (const [k, v] of Object.entries(h.ctx.settings))
+    if ((typeof v === 'string' || typeof v === 'number') && /^[A-Z_]+$/.test(k)) env[k] = String(v);
   env.DRAFTBRIDGE_VAULT_KEY = h.ctx.keys.vault.toString('base64');
   env.DRAFTBRIDGE_AUDIT_KEY = h.ctx.keys.audit.toString('base64');
   return env;
@@ -24,7 +30,10 @@ describe('a worker killed while Exchange creates the draft (EWS, SIGKILL)', () =
   });
 
   it('yields exactly one draft after a restart: the new worker finds it by its request property', async () => {
-    child = spawn(process.execPath, [new URL('../support/worker-process.ts', import.meta.url).pathname], { env: envFor(h), stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [new URL('../support/worker-process.ts', import.meta.url).pathname], {
+      env: envFor(h),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child!.stdout!.on('data', (d: Buffer) => String(d).includes('ready') && resolve());
       child!.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
@@ -32,7 +41,10 @@ describe('a worker killed while Exchange creates the draft (EWS, SIGKILL)', () =
     // Exchange saves the draft at once but answers only after 1.5 s: the worker dies waiting.
     const ews = h.sandbox.ews!;
     ews.inject({ operation: 'CreateItem', code: 'NoError', delayMs: 1500 });
-    const created = () => ews.requests.some((r) => r.operation === 'CreateItem' && r.xml.includes('MessageDisposition="SaveOnly"'));
+    const created = () =>
+      ews.requests.some(
+        (r) => r.operation === 'CreateItem' && r.xml.includes('MessageDisposition="SaveOnly"'),
+      );
     const { requestId } = await h.deliverWebhook('1001');
     for (let i = 0; i < 400 && !created(); i++) await new Promise((r) => setTimeout(r, 25));
     expect(created()).toBe(true);

@@ -13,7 +13,11 @@ const OWNER = 'max.vertrieb@example.com';
 const CONTACT = 'erika.musterfrau@example.com';
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -31,8 +35,10 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
   afterEach(() => h.settle());
   afterAll(() => h.close());
 
-  const draftOf = (requestId: string) => ews.itemsFor(requestId).find((i) => i.kind === 'Message' && i.folder === 'drafts')!;
-  const sentOf = (requestId: string) => ews.itemsFor(requestId).find((i) => i.kind === 'Message' && i.folder === 'sentitems')!;
+  const draftOf = (requestId: string) =>
+    ews.itemsFor(requestId).find((i) => i.kind === 'Message' && i.folder === 'drafts')!;
+  const sentOf = (requestId: string) =>
+    ews.itemsFor(requestId).find((i) => i.kind === 'Message' && i.folder === 'sentitems')!;
   const notes = () => h.crmView('1001').notes;
 
   it('saves the draft in the rep’s Drafts (category, request property, NTLM, impersonation) and subscribes the mailbox', async () => {
@@ -42,7 +48,12 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     await h.waitForCrmNote(requestId);
     const drafts = h.draftsFor(requestId);
     expect(drafts).toHaveLength(1);
-    expect(drafts[0]).toMatchObject({ mailbox: OWNER, isDraft: true, categories: ['KI-Entwurf – bitte prüfen'], to: [CONTACT] });
+    expect(drafts[0]).toMatchObject({
+      mailbox: OWNER,
+      isDraft: true,
+      categories: ['KI-Entwurf – bitte prüfen'],
+      to: [CONTACT],
+    });
     expect(drafts[0]!.body.startsWith('Sehr geehrte Frau Musterfrau,')).toBe(true);
     expect(ews.requests.filter((r) => r.operation === 'Subscribe').map((r) => r.mailbox)).toContain(OWNER);
     expect(ews.requests.every((r) => r.auth === 'ntlm')).toBe(true);
@@ -57,12 +68,27 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     ews.sendDraftAsUser(OWNER, draftOf(requestId).id);
     const sent = await h.waitForState(requestId, ['sent']);
     expect(sent.state).toBe('sent');
-    await until(() => notes().some((n) => n.includes('versendet') && n.includes(requestId)), 'the approval note');
+    await until(
+      () => notes().some((n) => n.includes('versendet') && n.includes(requestId)),
+      'the approval note',
+    );
     ews.simulateReply(OWNER, sentOf(requestId).id, CONTACT, 'Vielen Dank, ich melde mich.');
-    await until(async () => (await h.ctx.audit.read({ requestId })).some((e) => e.type === 'request.replied'), 'the reply');
-    await until(() => notes().some((n) => n.includes('geantwortet') && n.includes(requestId)), 'the reply note');
+    await until(
+      async () => (await h.ctx.audit.read({ requestId })).some((e) => e.type === 'request.replied'),
+      'the reply',
+    );
+    await until(
+      () => notes().some((n) => n.includes('geantwortet') && n.includes(requestId)),
+      'the reply note',
+    );
     // No address in any queued job; the poll job carries nothing personal.
-    const jobs = await h.ctx.queues['mail-events'].getJobs(['completed', 'waiting', 'active', 'delayed', 'failed']);
+    const jobs = await h.ctx.queues['mail-events'].getJobs([
+      'completed',
+      'waiting',
+      'active',
+      'delayed',
+      'failed',
+    ]);
     expect(jobs.some((j) => j.name === 'ews-poll')).toBe(true);
     expect(JSON.stringify(jobs.map((j) => j.data))).not.toContain('@');
   });
@@ -96,7 +122,14 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     expect(h.draftsFor(requestId)).toHaveLength(1);
     const creates = ews.requests.filter((r) => r.operation === 'CreateItem' && r.xml.includes(requestId));
     expect(creates).toHaveLength(4);
-    expect(h.logs.some((l) => l.includes(requestId) && l.includes('provider throttled; pausing the queue') && l.includes('"retryAfterMs":700'))).toBe(true);
+    expect(
+      h.logs.some(
+        (l) =>
+          l.includes(requestId) &&
+          l.includes('provider throttled; pausing the queue') &&
+          l.includes('"retryAfterMs":700'),
+      ),
+    ).toBe(true);
   });
 
   it('catches up after Exchange dropped the subscription: the send and a reply in between are not lost', async () => {
@@ -107,8 +140,13 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     ews.sendDraftAsUser(OWNER, draftOf(requestId).id);
     ews.simulateReply(OWNER, sentOf(requestId).id, CONTACT, 'Danke, melde mich.');
     await h.waitForState(requestId, ['sent']);
-    await until(async () => (await h.ctx.audit.read({ requestId })).some((e) => e.type === 'request.replied'), 'the reply caught up by SyncFolderItems');
-    expect(ews.requests.some((r) => r.operation === 'SyncFolderItems' && r.xml.includes('SyncState'))).toBe(true);
+    await until(
+      async () => (await h.ctx.audit.read({ requestId })).some((e) => e.type === 'request.replied'),
+      'the reply caught up by SyncFolderItems',
+    );
+    expect(ews.requests.some((r) => r.operation === 'SyncFolderItems' && r.xml.includes('SyncState'))).toBe(
+      true,
+    );
     expect(ews.requests.filter((r) => r.operation === 'Subscribe').length).toBeGreaterThanOrEqual(2);
   });
 
@@ -116,13 +154,17 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     const { requestId } = await h.deliverWebhook('1001');
     const record = await h.waitForState(requestId, ['awaiting_review']);
     await h.waitForCrmNote(requestId);
-    const slots = (record.slots ?? '').split(' ').filter(Boolean).map((p) => p.split('/') as [string, string]);
+    const slots = (record.slots ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((p) => p.split('/') as [string, string]);
     expect(slots.length).toBeGreaterThanOrEqual(2);
     // None overlaps the owner's seeded busy blocks (Berlin wall clock).
     for (const [start, end] of slots) {
       const s = DateTime.fromISO(start).setZone('Europe/Berlin');
       const e = DateTime.fromISO(end).setZone('Europe/Berlin');
-      for (const [from, to] of SANDBOX_BUSY[OWNER]!) expect(s.toFormat('HH:mm') < to && e.toFormat('HH:mm') > from).toBe(false);
+      for (const [from, to] of SANDBOX_BUSY[OWNER]!)
+        expect(s.toFormat('HH:mm') < to && e.toFormat('HH:mm') > from).toBe(false);
     }
     expect(ews.requests.some((r) => r.operation === 'GetUserAvailability')).toBe(true);
     ews.sendDraftAsUser(OWNER, draftOf(requestId).id);
@@ -131,11 +173,15 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
     const booked = await h.waitForState(requestId, ['booked']);
     const [start, end] = slots[1]!;
     expect(booked.bookedSlot).toBe(`${start}/${end}`);
-    const meetings = ews.itemsFor(requestId).filter((i) => i.kind === 'CalendarItem' && i.attendees!.length > 0);
+    const meetings = ews
+      .itemsFor(requestId)
+      .filter((i) => i.kind === 'CalendarItem' && i.attendees!.length > 0);
     expect(meetings).toHaveLength(1);
     expect(meetings[0]).toMatchObject({ mailbox: OWNER, attendees: [CONTACT], freeBusy: 'Busy' });
     expect(Date.parse(meetings[0]!.start!)).toBe(Date.parse(start));
-    expect(ews.invitations.filter((i) => i.to.includes(CONTACT) && Date.parse(i.start) === Date.parse(start))).toHaveLength(1);
+    expect(
+      ews.invitations.filter((i) => i.to.includes(CONTACT) && Date.parse(i.start) === Date.parse(start)),
+    ).toHaveLength(1);
     await until(() => h.crmView('1001').status === 'booked', 'status booked in the CRM');
   });
 });
@@ -143,10 +189,15 @@ describe.each(['hubspot', 'salesforce'] as const)('Exchange (EWS) as the mailbox
 describe('Exchange (EWS) tentative holds for the offered slots (scheduling.holds)', () => {
   let h: PipelineHarness;
   beforeAll(async () => {
-    h = await startPipelineHarness({ mail: 'ews', env: { EWS_POLL_INTERVAL_MS: '250' }, policy: (p) => ({ ...p, scheduling: { ...p.scheduling, holds: true } }) });
+    h = await startPipelineHarness({
+      mail: 'ews',
+      env: { EWS_POLL_INTERVAL_MS: '250' },
+      policy: (p) => ({ ...p, scheduling: { ...p.scheduling, holds: true } }),
+    });
   });
   afterAll(() => h.close());
-  const calendarItems = (requestId: string) => h.sandbox.ews!.itemsFor(requestId).filter((i) => i.kind === 'CalendarItem' && i.folder === 'calendar');
+  const calendarItems = (requestId: string) =>
+    h.sandbox.ews!.itemsFor(requestId).filter((i) => i.kind === 'CalendarItem' && i.folder === 'calendar');
 
   it('holds each offered slot tentatively; the contact’s choice replaces them with the one meeting, a rejection releases them', async () => {
     const ews = h.sandbox.ews!;
@@ -154,7 +205,9 @@ describe('Exchange (EWS) tentative holds for the offered slots (scheduling.holds
     const record = await h.waitForState(requestId, ['awaiting_review']);
     const offered = (record.slots ?? '').split(' ').filter(Boolean);
     const holds = calendarItems(requestId);
-    expect(holds.map((e) => `${e.start!.replace('.000Z', 'Z')}/${e.end!.replace('.000Z', 'Z')}`).sort()).toEqual([...offered].sort());
+    expect(
+      holds.map((e) => `${e.start!.replace('.000Z', 'Z')}/${e.end!.replace('.000Z', 'Z')}`).sort(),
+    ).toEqual([...offered].sort());
     expect(holds.every((e) => e.freeBusy === 'Tentative' && e.attendees!.length === 0)).toBe(true);
     const draft = ews.itemsFor(requestId).find((i) => i.kind === 'Message')!;
     const sent = ews.sendDraftAsUser(OWNER, draft.id);
@@ -176,7 +229,11 @@ describe('Exchange (EWS) tentative holds for the offered slots (scheduling.holds
 describe('Exchange (EWS) auto delivery (flows the policy marks so)', () => {
   let h: PipelineHarness;
   beforeAll(async () => {
-    h = await startPipelineHarness({ mail: 'ews', env: { EWS_POLL_INTERVAL_MS: '250' }, policy: (p) => ({ ...p, flows: { ...p.flows, callback: { ...p.flows.callback!, delivery: 'auto' } } }) });
+    h = await startPipelineHarness({
+      mail: 'ews',
+      env: { EWS_POLL_INTERVAL_MS: '250' },
+      policy: (p) => ({ ...p, flows: { ...p.flows, callback: { ...p.flows.callback!, delivery: 'auto' } } }),
+    });
   });
   afterAll(() => h.close());
 
@@ -186,9 +243,13 @@ describe('Exchange (EWS) auto delivery (flows the policy marks so)', () => {
     await h.deliverWebhook('1001', { eventId: 9_100_001, attemptNumber: 1 });
     await h.waitForState(first.requestId, ['sent']);
     await h.waitForCrmNote(first.requestId);
-    expect(h.draftsFor(first.requestId)).toEqual([expect.objectContaining({ isDraft: false, to: [CONTACT] })]);
+    expect(h.draftsFor(first.requestId)).toEqual([
+      expect.objectContaining({ isDraft: false, to: [CONTACT] }),
+    ]);
     expect(ews.itemsFor(first.requestId).map((i) => i.folder)).toEqual(['sentitems']);
     expect(ews.outbound.filter((o) => o.itemId === ews.itemsFor(first.requestId)[0]!.id)).toHaveLength(1);
-    expect(ews.requests.filter((r) => r.operation === 'CreateItem' && r.xml.includes('SendAndSaveCopy'))).toHaveLength(1);
+    expect(
+      ews.requests.filter((r) => r.operation === 'CreateItem' && r.xml.includes('SendAndSaveCopy')),
+    ).toHaveLength(1);
   });
 });

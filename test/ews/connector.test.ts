@@ -11,7 +11,16 @@ const OWNER = 'max.vertrieb@example.com';
 const CATEGORY = 'KI-Entwurf – bitte prüfen';
 
 function mail(requestId: string, overrides: Partial<OutgoingMail> = {}): OutgoingMail {
-  return { mailbox: OWNER, to: [{ address: 'erika.musterfrau@example.com', name: 'Erika Musterfrau' }], subject: 'Ihr Rückrufwunsch <& „Termin“>', body: 'Sehr geehrte Frau Musterfrau,\nvielen Dank.', contentType: 'text', categories: [CATEGORY], requestId, ...overrides };
+  return {
+    mailbox: OWNER,
+    to: [{ address: 'erika.musterfrau@example.com', name: 'Erika Musterfrau' }],
+    subject: 'Ihr Rückrufwunsch <& „Termin“>',
+    body: 'Sehr geehrte Frau Musterfrau,\nvielen Dank.',
+    contentType: 'text',
+    categories: [CATEGORY],
+    requestId,
+    ...overrides,
+  };
 }
 
 describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simulator', () => {
@@ -35,11 +44,19 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
     expect(ref.isDraft).toBe(true);
     expect(ref.conversationId).toBeTruthy();
     const [item] = sim.itemsFor('req-ews-0001');
-    expect(item).toMatchObject({ folder: 'drafts', isDraft: true, categories: [CATEGORY], to: ['erika.musterfrau@example.com'], subject: 'Ihr Rückrufwunsch <& „Termin“>' });
+    expect(item).toMatchObject({
+      folder: 'drafts',
+      isDraft: true,
+      categories: [CATEGORY],
+      to: ['erika.musterfrau@example.com'],
+      subject: 'Ihr Rückrufwunsch <& „Termin“>',
+    });
     expect(item!.properties.get(`${PROPERTY_SET_ID}|${REQUEST_PROPERTY}`)).toBe('req-ews-0001');
     const create = sim.requests.find((r) => r.operation === 'CreateItem')!;
     expect(create).toMatchObject({ mailbox: OWNER, auth: 'ntlm' });
-    expect(create.soapAction).toBe('"http://schemas.microsoft.com/exchange/services/2006/messages/CreateItem"');
+    expect(create.soapAction).toBe(
+      '"http://schemas.microsoft.com/exchange/services/2006/messages/CreateItem"',
+    );
     expect(create.xml).toContain('<t:RequestServerVersion Version="Exchange2016"/>');
     expect(create.xml).toContain('MessageDisposition="SaveOnly"');
     expect(sim.authFailures).toEqual([]);
@@ -51,7 +68,9 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
     expect(found).toMatchObject({ id: created.id, isDraft: true });
     expect(await ntlm.findByRequestId(OWNER, 'req-ews-none')).toBeNull();
     const find = sim.requests.filter((r) => r.operation === 'FindItem').at(-1)!;
-    expect(find.xml).toContain(`PropertySetId="${PROPERTY_SET_ID}" PropertyName="${REQUEST_PROPERTY}" PropertyType="String"`);
+    expect(find.xml).toContain(
+      `PropertySetId="${PROPERTY_SET_ID}" PropertyName="${REQUEST_PROPERTY}" PropertyType="String"`,
+    );
   });
 
   it('sends a draft (SendItem with the ChangeKey): it moves to Sent Items and is found there as sent', async () => {
@@ -61,7 +80,10 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
     expect(item).toMatchObject({ folder: 'sentitems', isDraft: false });
     expect(await ntlm.findByRequestId(OWNER, 'req-ews-0003')).toMatchObject({ isDraft: false });
     const message = await ntlm.getMessage(OWNER, item!.id);
-    expect(message).toMatchObject({ requestId: 'req-ews-0003', body: 'Sehr geehrte Frau Musterfrau,\nvielen Dank.' });
+    expect(message).toMatchObject({
+      requestId: 'req-ews-0003',
+      body: 'Sehr geehrte Frau Musterfrau,\nvielen Dank.',
+    });
   });
 
   it('auto-sends with CreateItem SendAndSaveCopy (a copy in Sent Items, nothing in Drafts)', async () => {
@@ -72,7 +94,9 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
 
   it('maps ErrorItemNotFound to null, ErrorImpersonateUserDenied to a 403 that names the role', async () => {
     expect(await ntlm.getMessage(OWNER, 'AAMkADdoesnotexist')).toBeNull();
-    const err = await ntlm.createDraft(mail('req-ews-0005', { mailbox: 'ceo@example.com' })).catch((e: unknown) => e);
+    const err = await ntlm
+      .createDraft(mail('req-ews-0005', { mailbox: 'ceo@example.com' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamRejected);
     expect((err as UpstreamRejected).status).toBe(403);
     expect((err as Error).message).toMatch(/ErrorImpersonateUserDenied.*ApplicationImpersonation/);
@@ -107,7 +131,10 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
   });
 
   it('refuses a wrong NTLM password (the NTLMv2 proof is checked) with a 401 that names the settings', async () => {
-    const wrong = new EwsMail({ url: sim.url, auth: { kind: 'ntlm', ...sim.account, password: 'not-the-password' } });
+    const wrong = new EwsMail({
+      url: sim.url,
+      auth: { kind: 'ntlm', ...sim.account, password: 'not-the-password' },
+    });
     const err = await wrong.findByRequestId(OWNER, 'x').catch((e: unknown) => e);
     wrong.close();
     expect(err).toBeInstanceOf(UpstreamRejected);
@@ -119,27 +146,78 @@ describe('EWS connector (plain SOAP, NTLM/Basic/OAuth) against the Exchange simu
     const basic = new EwsMail({ url: sim.url, auth: { kind: 'basic', ...sim.account } });
     await basic.createDraft(mail('req-ews-0008'));
     basic.close();
-    const oauth = new EwsMail({ url: sim.url, auth: { kind: 'oauth', tokenUrl: sim.tokenUrl, ...sim.oauthClient, scope: 'https://localhost/.default' } });
+    const oauth = new EwsMail({
+      url: sim.url,
+      auth: {
+        kind: 'oauth',
+        tokenUrl: sim.tokenUrl,
+        ...sim.oauthClient,
+        scope: 'https://localhost/.default',
+      },
+    });
     await oauth.createDraft(mail('req-ews-0009'));
     oauth.close();
-    expect(sim.requests.filter((r) => r.operation === 'CreateItem').slice(-2).map((r) => r.auth)).toEqual(['basic', 'oauth']);
+    expect(
+      sim.requests
+        .filter((r) => r.operation === 'CreateItem')
+        .slice(-2)
+        .map((r) => r.auth),
+    ).toEqual(['basic', 'oauth']);
   });
 
   it('reads free/busy and working hours (GetUserAvailability), books with the contact as required attendee, once per transaction', async () => {
     sim.addEvent(OWNER, { subject: 'Team', start: '2030-03-04T08:00:00Z', end: '2030-03-04T09:00:00Z' });
-    const busy = await ntlm.getSchedule(OWNER, new Date('2030-03-04T00:00:00Z'), new Date('2030-03-05T00:00:00Z'));
+    const busy = await ntlm.getSchedule(
+      OWNER,
+      new Date('2030-03-04T00:00:00Z'),
+      new Date('2030-03-05T00:00:00Z'),
+    );
     expect(busy).toEqual([{ start: '2030-03-04T08:00:00Z', end: '2030-03-04T09:00:00Z' }]);
     const settings = await ntlm.getCalendarSettings(OWNER);
-    expect(settings).toMatchObject({ timeZone: 'Europe/Berlin', workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000' } });
-    const event = { subject: 'Termin', start: '2030-03-05T09:00:00Z', end: '2030-03-05T09:30:00Z', attendees: [{ address: 'erika.musterfrau@example.com' }], body: 'Wir sprechen.', showAs: 'busy' as const, transactionId: 'tx-1', requestId: 'req-ews-0010' };
+    expect(settings).toMatchObject({
+      timeZone: 'Europe/Berlin',
+      workingHours: {
+        daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+        startTime: '08:00:00.0000000',
+        endTime: '17:00:00.0000000',
+      },
+    });
+    const event = {
+      subject: 'Termin',
+      start: '2030-03-05T09:00:00Z',
+      end: '2030-03-05T09:30:00Z',
+      attendees: [{ address: 'erika.musterfrau@example.com' }],
+      body: 'Wir sprechen.',
+      showAs: 'busy' as const,
+      transactionId: 'tx-1',
+      requestId: 'req-ews-0010',
+    };
     const first = await ntlm.createEvent(OWNER, event);
     const again = await ntlm.createEvent(OWNER, event);
     expect(again.id).toBe(first.id);
-    expect(sim.invitations).toEqual([{ mailbox: OWNER, to: ['erika.musterfrau@example.com'], subject: 'Termin', start: '2030-03-05T09:00:00.000Z', end: '2030-03-05T09:30:00.000Z' }]);
-    expect(sim.requests.filter((r) => r.operation === 'CreateItem').at(-1)!.xml).toContain('SendMeetingInvitations="SendToAllAndSaveCopy"');
+    expect(sim.invitations).toEqual([
+      {
+        mailbox: OWNER,
+        to: ['erika.musterfrau@example.com'],
+        subject: 'Termin',
+        start: '2030-03-05T09:00:00.000Z',
+        end: '2030-03-05T09:30:00.000Z',
+      },
+    ]);
+    expect(sim.requests.filter((r) => r.operation === 'CreateItem').at(-1)!.xml).toContain(
+      'SendMeetingInvitations="SendToAllAndSaveCopy"',
+    );
     // Holds: tentative, no attendees, listed by the hold property, deleted without cancellations.
-    const hold = await ntlm.createEvent(OWNER, { ...event, attendees: [], showAs: 'tentative', hold: true, transactionId: 'tx-hold-1' });
-    expect(await ntlm.listHolds(OWNER, 'req-ews-0010')).toEqual([{ id: hold.id, start: '2030-03-05T09:00:00Z', end: '2030-03-05T09:30:00Z' }]);
+    const hold = await ntlm.createEvent(OWNER, {
+      ...event,
+      attendees: [],
+      showAs: 'tentative',
+      hold: true,
+      transactionId: 'tx-hold-1',
+    });
+    expect(await ntlm.listHolds(OWNER, 'req-ews-0010')).toEqual([
+      { id: hold.id, start: '2030-03-05T09:00:00Z', end: '2030-03-05T09:30:00Z' },
+    ]);
     await ntlm.deleteEvent(OWNER, hold.id);
     await ntlm.deleteEvent(OWNER, hold.id);
     expect(await ntlm.listHolds(OWNER, 'req-ews-0010')).toEqual([]);

@@ -28,15 +28,43 @@ function problems(env: Record<string, string>): string[] {
 
 describe('DRAFTBRIDGE_MAIL=ews settings', () => {
   it('requires EWS_URL and the credentials of EWS_AUTH (and not the Graph ones) outside the sandbox', () => {
-    expect(problems(base).map((p) => p.split(':')[0]).sort()).toEqual(['EWS_PASSWORD', 'EWS_URL', 'EWS_USERNAME']);
-    expect(problems({ ...base, EWS_AUTH: 'oauth' }).map((p) => p.split(':')[0]).sort()).toEqual(['EWS_OAUTH_CLIENT_ID', 'EWS_OAUTH_CLIENT_SECRET', 'EWS_OAUTH_TOKEN_URL', 'EWS_URL']);
-    expect(problems({ ...base, DRAFTBRIDGE_MAIL: 'graph', GRAPH_TENANT_ID: 't', GRAPH_CLIENT_ID: 'c', GRAPH_CLIENT_SECRET: 's' })).toEqual([]);
+    expect(
+      problems(base)
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['EWS_PASSWORD', 'EWS_URL', 'EWS_USERNAME']);
+    expect(
+      problems({ ...base, EWS_AUTH: 'oauth' })
+        .map((p) => p.split(':')[0])
+        .sort(),
+    ).toEqual(['EWS_OAUTH_CLIENT_ID', 'EWS_OAUTH_CLIENT_SECRET', 'EWS_OAUTH_TOKEN_URL', 'EWS_URL']);
+    expect(
+      problems({
+        ...base,
+        DRAFTBRIDGE_MAIL: 'graph',
+        GRAPH_TENANT_ID: 't',
+        GRAPH_CLIENT_ID: 'c',
+        GRAPH_CLIENT_SECRET: 's',
+      }),
+    ).toEqual([]);
   });
 
   it('accepts NTLM with defaults, refuses plain http and an unknown EWS_AUTH', () => {
-    const ok = loadSettings({ ...base, EWS_URL: 'https://mail.example.com/EWS/Exchange.asmx', EWS_USERNAME: 'svc-draftbridge', EWS_PASSWORD: 'secret', EWS_DOMAIN: 'CONTOSO' });
+    const ok = loadSettings({
+      ...base,
+      EWS_URL: 'https://mail.example.com/EWS/Exchange.asmx',
+      EWS_USERNAME: 'svc-draftbridge',
+      EWS_PASSWORD: 'secret',
+      EWS_DOMAIN: 'CONTOSO',
+    });
     expect(ok).toMatchObject({ DRAFTBRIDGE_MAIL: 'ews', EWS_AUTH: 'ntlm', EWS_POLL_INTERVAL_MS: 10_000 });
-    const bad = problems({ ...base, EWS_URL: 'http://mail.example.com/EWS/Exchange.asmx', EWS_AUTH: 'kerberos', EWS_USERNAME: 'u', EWS_PASSWORD: 'p' });
+    const bad = problems({
+      ...base,
+      EWS_URL: 'http://mail.example.com/EWS/Exchange.asmx',
+      EWS_AUTH: 'kerberos',
+      EWS_USERNAME: 'u',
+      EWS_PASSWORD: 'p',
+    });
     expect(bad.some((p) => p.startsWith('EWS_URL') && p.includes('https://'))).toBe(true);
     expect(bad.some((p) => p.startsWith('EWS_AUTH'))).toBe(true);
   });
@@ -52,7 +80,15 @@ describe('ewsDoctorChecks against the simulator', () => {
   });
   afterAll(() => sim.close());
   const settingsFor = (overrides: Record<string, string>) =>
-    loadSettings({ ...base, EWS_URL: sim.url, EWS_USERNAME: sim.account.username, EWS_PASSWORD: sim.account.password, EWS_DOMAIN: sim.account.domain, EWS_DOCTOR_MAILBOX: 'max.vertrieb@example.com', ...overrides });
+    loadSettings({
+      ...base,
+      EWS_URL: sim.url,
+      EWS_USERNAME: sim.account.username,
+      EWS_PASSWORD: sim.account.password,
+      EWS_DOMAIN: sim.account.domain,
+      EWS_DOCTOR_MAILBOX: 'max.vertrieb@example.com',
+      ...overrides,
+    });
 
   it('passes sign-in, impersonation and free/busy for a mailbox in scope', async () => {
     const checks = await ewsDoctorChecks(settingsFor({}));
@@ -66,6 +102,8 @@ describe('ewsDoctorChecks against the simulator', () => {
     expect(scope).toMatchObject({ ok: false, setting: 'EWS_DOCTOR_MAILBOX' });
     expect(scope!.detail).toContain('ApplicationImpersonation');
     // Without a mailbox to check there is nothing to impersonate: the check fails and says which setting to set.
-    expect(await ewsDoctorChecks(settingsFor({ EWS_DOCTOR_MAILBOX: '' }))).toEqual([expect.objectContaining({ ok: false, setting: 'EWS_DOCTOR_MAILBOX' })]);
+    expect(await ewsDoctorChecks(settingsFor({ EWS_DOCTOR_MAILBOX: '' }))).toEqual([
+      expect.objectContaining({ ok: false, setting: 'EWS_DOCTOR_MAILBOX' }),
+    ]);
   });
 });

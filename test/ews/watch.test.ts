@@ -10,7 +10,15 @@ import { deletePrefix, testRedis, uniquePrefix } from '../support/env.ts';
 
 const MAX = 'max.vertrieb@example.com';
 const SOPHIE = 'sophie.lindqvist@example.com';
-const mail = (mailbox: string, requestId: string): OutgoingMail => ({ mailbox, to: [{ address: 'erika.musterfrau@example.com' }], subject: 'Termin', body: 'Guten Tag', contentType: 'text', categories: ['KI-Entwurf – bitte prüfen'], requestId });
+const mail = (mailbox: string, requestId: string): OutgoingMail => ({
+  mailbox,
+  to: [{ address: 'erika.musterfrau@example.com' }],
+  subject: 'Termin',
+  body: 'Guten Tag',
+  contentType: 'text',
+  categories: ['KI-Entwurf – bitte prüfen'],
+  requestId,
+});
 
 describe('EWS watch: pull subscriptions, watermark in Redis, one mailbox never holds up the others', () => {
   let sim: EwsSimulator;
@@ -47,7 +55,9 @@ describe('EWS watch: pull subscriptions, watermark in Redis, one mailbox never h
     await watch.ensure(MAX);
     const before = await redis.hget(`${prefix}:ewswatch:subscription:${MAX}`, 'watermark');
     sim.sendDraftAsUser(MAX, ref.id);
-    expect(await collect(watch)).toEqual([expect.objectContaining({ requestId: 'req-w-1', kind: 'sent', body: 'Guten Tag' })]);
+    expect(await collect(watch)).toEqual([
+      expect.objectContaining({ requestId: 'req-w-1', kind: 'sent', body: 'Guten Tag' }),
+    ]);
     expect(await redis.hget(`${prefix}:ewswatch:subscription:${MAX}`, 'watermark')).not.toBe(before);
     expect(await collect(watchFor())).toEqual([]);
     expect(await redis.hget(`${prefix}:ewswatch:pending:${MAX}`, 'req-w-1')).toBeNull();
@@ -58,8 +68,12 @@ describe('EWS watch: pull subscriptions, watermark in Redis, one mailbox never h
     const ref = await ews.createDraft(mail(MAX, 'req-w-2'));
     await watch.link('req-w-2', { ...ref, mailbox: MAX });
     sim.deleteDraftAsUser(MAX, ref.id);
-    await expect(watch.pollAll(async () => Promise.reject(new Error('redis down')))).rejects.toThrow('redis down');
-    expect(await collect(watch)).toEqual([expect.objectContaining({ requestId: 'req-w-2', kind: 'deleted', mailbox: MAX })]);
+    await expect(watch.pollAll(async () => Promise.reject(new Error('redis down')))).rejects.toThrow(
+      'redis down',
+    );
+    expect(await collect(watch)).toEqual([
+      expect.objectContaining({ requestId: 'req-w-2', kind: 'deleted', mailbox: MAX }),
+    ]);
   });
 
   it('forgets a mailbox Exchange refuses (out of the impersonation scope) and still reads the others', async () => {

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { attr, child, children, readEnvelope, responseError, responseMessages, text } from '../../connectors/ews/soap.ts';
+import {
+  attr,
+  child,
+  children,
+  readEnvelope,
+  responseError,
+  responseMessages,
+  text,
+} from '../../connectors/ews/soap.ts';
 
 /**
  * The connector's reading of EWS answers in the shapes Microsoft documents, independent of the
@@ -55,13 +63,27 @@ describe('EWS wire format (documented shapes)', () => {
 
   it('reads the throttling fault with its back-off', () => {
     const parsed = readEnvelope(BUSY_FAULT);
-    expect(parsed).toEqual({ fault: { fault: true, code: 'ErrorServerBusy', message: 'The server cannot service this request right now. Try again later.', values: { BackOffMilliseconds: '297749' } } });
+    expect(parsed).toEqual({
+      fault: {
+        fault: true,
+        code: 'ErrorServerBusy',
+        message: 'The server cannot service this request right now. Try again later.',
+        values: { BackOffMilliseconds: '297749' },
+      },
+    });
   });
 
   it('reads an error response message (ResponseClass Error) with its code and text', () => {
-    const xml = GET_EVENTS.replace('ResponseClass="Success"', 'ResponseClass="Error"').replace('<m:ResponseCode>NoError</m:ResponseCode>', '<m:MessageText>Access is denied.</m:MessageText><m:ResponseCode>ErrorSubscriptionAccessDenied</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>');
+    const xml = GET_EVENTS.replace('ResponseClass="Success"', 'ResponseClass="Error"').replace(
+      '<m:ResponseCode>NoError</m:ResponseCode>',
+      '<m:MessageText>Access is denied.</m:MessageText><m:ResponseCode>ErrorSubscriptionAccessDenied</m:ResponseCode><m:DescriptiveLinkKey>0</m:DescriptiveLinkKey>',
+    );
     const parsed = readEnvelope(xml);
     if (!('body' in parsed)) throw new Error('expected a body');
-    expect(responseError(responseMessages(parsed.body, 'GetEvents')[0]!)).toEqual({ code: 'ErrorSubscriptionAccessDenied', message: 'Access is denied.', values: {} });
+    expect(responseError(responseMessages(parsed.body, 'GetEvents')[0]!)).toEqual({
+      code: 'ErrorSubscriptionAccessDenied',
+      message: 'Access is denied.',
+      values: {},
+    });
   });
 });
