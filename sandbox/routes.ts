@@ -84,9 +84,8 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         const sent = ewsSendForDemo(sandbox.ews, requestId);
         if (!sent) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
         for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
-        const contact = sandbox.hubspot.contacts.get(record.contactId);
         const text = record.language === 'en' ? `Option ${option} works for me.` : `Option ${option} passt mir gut.`;
-        sandbox.ews.simulateReply(sent.mailbox, sent.sentId, contact?.properties.email ?? 'contact@example.com', text);
+        sandbox.ews.simulateReply(sent.mailbox, sent.sentId, sent.contact, text);
         return reply.code(202).send({ replied: text });
       }
       if (sandbox.mail !== 'graph') return reply.code(409).send({ error: 'booking from a reply needs an Outlook calendar; this sandbox runs Gmail' });

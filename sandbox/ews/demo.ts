@@ -34,13 +34,18 @@ export function ewsMeeting(sim: EwsSimulator, requestId: string) {
   };
 }
 
-/** The reviewer sends the draft (if still a draft); returns the sent item's id for the reply. */
+/** The reviewer sends the draft (if still a draft); returns the sent item's id and the contact's address for the reply. */
 export function ewsSendForDemo(
   sim: EwsSimulator,
   requestId: string,
-): { mailbox: string; sentId: string } | null {
+): { mailbox: string; sentId: string; contact: string } | null {
   const draft = ewsDraft(sim, requestId);
   if (!draft) return null;
   const sent = draft.isDraft ? sim.sendDraftAsUser(draft.mailbox, draft.id) : { id: draft.id };
-  return { mailbox: draft.mailbox, sentId: sent.id };
+  // The contact answers from the address the offer went to (whatever the CRM).
+  return {
+    mailbox: draft.mailbox,
+    sentId: sent.id,
+    contact: draft.toRecipients[0]?.emailAddress.address ?? 'contact@example.com',
+  };
 }
