@@ -47,6 +47,10 @@ export async function createPorts(settings: Settings, policy: Policy, metrics?: 
   const crm = await createCrm(settings, policy, metrics, rateBudget);
   const llm = await DraftingLlm.fromSettings(settings, policy, metrics, rateBudget);
   if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...(await gmailPorts(settings, policy, metrics)) };
+  if (settings.DRAFTBRIDGE_MAIL === 'ews') {
+    const { ewsPorts } = await import('./ews/ports.ts');
+    return { crm, llm, ...ewsPorts(settings, policy, metrics) };
+  }
   const graph = new GraphMail({
     tenantId: settings.GRAPH_TENANT_ID ?? '',
     clientId: settings.GRAPH_CLIENT_ID ?? '',

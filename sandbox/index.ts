@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startGmailSimulator, type GmailSimulator } from './gmail/simulator.ts';
 import { startGraphSimulator, type GraphSimulator } from './graph/simulator.ts';
+import { startEwsSimulator, type EwsSimulator } from './ews/simulator.ts';
 import { loadOrCreateSimulatorTls, trustSimulatorCa, type SimulatorTls } from './tls.ts';
 import { startHubSpotSimulator, type HubSpotSimulator } from './hubspot/simulator.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from './llm/simulator.ts';
@@ -28,7 +29,7 @@ export { trustSimulatorCa };
 export interface Sandbox {
   hubspot: HubSpotSimulator;
   /** Which mailbox system is simulated (DRAFTBRIDGE_MAIL). */
-  mail: 'graph' | 'gmail';
+  mail: 'graph' | 'gmail' | 'ews';
   /** Only when DRAFTBRIDGE_CRM=salesforce: the org the connector and the trigger use instead of HubSpot. */
   salesforce?: SalesforceSimulator;
   /** Only when DRAFTBRIDGE_CRM=dynamics: the Dataverse environment (TLS, with its own Entra token endpoint). */
@@ -37,6 +38,8 @@ export interface Sandbox {
   graph: GraphSimulator;
   /** Gmail with Pub/Sub push (DRAFTBRIDGE_MAIL=gmail). */
   gmail?: GmailSimulator;
+  /** Exchange Server on premises through EWS (DRAFTBRIDGE_MAIL=ews). */
+  ews?: EwsSimulator;
   llm: AzureOpenAiSimulator;
   /** The other providers' simulators the routes use (DRAFTBRIDGE_LLM, or `llmProviders`). */
   llmProviders: Partial<Record<CloudProvider, LlmSimulator>>;
@@ -128,6 +131,25 @@ async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail
   };
 }
 
+/** Exchange on premises: EWS over HTTPS with NTLM, the service account impersonating the reps. */
+async function startEwsMail(settings: Settings, tls: SimulatorTls): Promise<SandboxMail & { ews: EwsSimulator }> {
+  const ews = await startEwsSimulator({ tls });
+  return {
+    ews,
+    addMailbox: (address) => void ews.addMailbox(address),
+    settings: {
+      EWS_URL: ews.url,
+      EWS_AUTH: 'ntlm',
+      EWS_USERNAME: ews.account.username,
+      EWS_PASSWORD: ews.account.password,
+      EWS_DOMAIN: ews.account.domain,
+      // The demo should not wait ten seconds for an approval to show.
+      EWS_POLL_INTERVAL_MS: Math.min(settings.EWS_POLL_INTERVAL_MS, 1000),
+    },
+    close: () => ews.close(),
+  };
+}
+
 /**
  * `oidcInService`: the identity provider's endpoints are served by the service itself under
  * /sandbox/oidc (see sandboxRoutes), so a browser reaches them wherever the service is published
@@ -149,7 +171,7 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     startHubSpotSimulator({ accessToken: hubspotToken }),
     startAzureOpenAiSimulator(),
     startOidcSimulator(options.oidcInService ? { mountedAt: `${settings.publicUrl}/sandbox/oidc` } : {}),
-    useGmail ? startGmailMail(settings) : startGraphMail(settings, tls!),
+    useGmail ? startGmailMail(settings) : settings.DRAFTBRIDGE_MAIL === 'ews' ? startEwsMail(settings, tls!) : startGraphMail(settings, tls!),
   ]);
   const salesforce = settings.DRAFTBRIDGE_CRM === 'salesforce' ? await startSalesforceSimulator({ orgId: SANDBOX_SALESFORCE_ORG_ID }) : undefined;
   if (salesforce) seedSalesforceSandbox(salesforce, SANDBOX_CONTACTS, SANDBOX_OWNERS);
@@ -164,6 +186,7 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   // Busy blocks in the owners' Outlook or Google calendars, so the offered slots visibly avoid them.
   if ('graph' in mail) seedSandboxCalendars((box, start, end) => mail.graph.addEvent(box, { subject: 'Termin', start, end }), new Date());
   if ('gmail' in mail) seedSandboxCalendars((box, start, end) => mail.gmail.calendar.addEvent(box, start, end, 'Termin'), new Date());
+  if ('ews' in mail) seedSandboxCalendars((box, start, end) => mail.ews.addEvent(box, { subject: 'Termin', start, end }), new Date());
   const sandboxSettings: Settings = {
     ...settings,
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
@@ -200,11 +223,12 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     hubspot,
     ...(salesforce ? { salesforce } : {}),
     ...(dynamics ? { dynamics } : {}),
-    mail: useGmail ? 'gmail' : 'graph',
+    mail: useGmail ? 'gmail' : 'ews' in mail ? 'ews' : 'graph',
     get graph(): GraphSimulator {
       if ('graph' in mail) return mail.graph;
-      throw new Error('this sandbox runs Gmail (DRAFTBRIDGE_MAIL=gmail), not Graph');
+      throw new Error(`this sandbox runs ${settings.DRAFTBRIDGE_MAIL} (DRAFTBRIDGE_MAIL), not Graph`);
     },
+    ...('ews' in mail ? { ews: mail.ews } : {}),
     ...('gmail' in mail ? { gmail: mail.gmail } : {}),
     llm,
     llmProviders: cloudLlms.simulators,

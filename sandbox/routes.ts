@@ -4,6 +4,7 @@ import { requestStoreFor, type AppContext } from '../src/app.ts';
 import { describeLlmRoutes, providerName } from '../src/llm-residency.ts';
 import { SANDBOX_CONTACTS, type Sandbox } from './index.ts';
 import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from './crm.ts';
+import { ewsDraft, ewsMeeting, ewsSendForDemo } from './ews/demo.ts';
 
 /**
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
@@ -13,7 +14,8 @@ const Params = z.object({ requestId: z.string() });
 const ReplyBody = z.object({ option: z.number().int().min(1).max(3) });
 
 function meetingFor(sandbox: Sandbox, mailboxes: string[], requestId: string) {
-  // Meetings are booked in Outlook calendars; the Gmail sandbox has none.
+  // Meetings are booked in Outlook calendars (Graph or Exchange); the Gmail sandbox has none.
+  if (sandbox.ews) return ewsMeeting(sandbox.ews, requestId);
   if (sandbox.mail !== 'graph') return null;
   for (const mailbox of mailboxes) {
     const e = sandbox.graph.events(mailbox).find((x) => x.singleValueExtendedProperties.some((p) => p.value === requestId));
@@ -47,7 +49,7 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request (not yet taken from the queue?)' });
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
-      const message = sandbox.gmail ? gmailDraft(sandbox, requestId) : mailboxes
+      const message = sandbox.gmail ? gmailDraft(sandbox, requestId) : sandbox.ews ? ewsDraft(sandbox.ews, requestId) : mailboxes
         .flatMap((mb) => sandbox.graph.mailbox(mb).messages)
         .find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === record.contactId));
@@ -84,6 +86,14 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const { option } = ReplyBody.parse(request.body);
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request' });
+      if (sandbox.ews) {
+        const sent = ewsSendForDemo(sandbox.ews, requestId);
+        if (!sent) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
+        for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+        const text = record.language === 'en' ? `Option ${option} works for me.` : `Option ${option} passt mir gut.`;
+        sandbox.ews.simulateReply(sent.mailbox, sent.sentId, sent.contact, text);
+        return reply.code(202).send({ replied: text });
+      }
       if (sandbox.mail !== 'graph') return reply.code(409).send({ error: 'booking from a reply needs an Outlook calendar; this sandbox runs Gmail' });
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
       const message = mailboxes.flatMap((mb) => sandbox.graph.mailbox(mb).messages).find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));

@@ -48,7 +48,7 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export type Provider = 'hubspot' | 'salesforce' | 'dynamics' | 'graph' | 'gmail' | 'llm';
+export type Provider = 'hubspot' | 'salesforce' | 'dynamics' | 'graph' | 'gmail' | 'ews' | 'llm';
 
 /** The provider throttled us; the whole queue for that provider should pause for `retryAfterMs`. */
 export class UpstreamRateLimited extends DraftbridgeError {

@@ -299,6 +299,11 @@ export interface Ports {
    * keys the mailbox references that stand in for addresses in job payloads.
    */
   gmailWatch?: (store: Redis, refKey: Buffer) => HistoryWatcher;
+  /**
+   * Exchange (EWS) only: builds the pull-subscription approval loop on the worker's Redis connection;
+   * the mail-events stage polls it on a schedule (EWS_POLL_INTERVAL_MS).
+   */
+  ewsWatch?: (store: Redis) => PolledWatcher;
   /** The owner's calendar; absent where the mail system has none (slots then follow the policy's working hours). */
   calendar?: CalendarPort | undefined;
 }
@@ -309,6 +314,12 @@ export interface HistoryWatcher extends MailboxWatcher {
   changes(ref: string, pushedPosition: string): Promise<MailboxChange[]>;
   /** Renews every watch (they expire); returns how many were renewed. */
   renewAll(): Promise<number>;
+}
+
+/** A watcher that asks the mailbox system for changes on a schedule (Exchange pull subscriptions). */
+export interface PolledWatcher extends MailboxWatcher {
+  /** Reads every watched mailbox's changes and hands each to `apply`; returns how many there were. */
+  pollAll(apply: (change: MailboxChange) => Promise<void>): Promise<number>;
 }
 
 /**

@@ -57,7 +57,7 @@ const SettingsSchema = z
     DRAFTBRIDGE_WORKFLOW_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Which CRM and which mailbox system this deployment serves (one each). */
     DRAFTBRIDGE_CRM: z.enum(['hubspot', 'salesforce', 'dynamics']).default('hubspot'),
-    DRAFTBRIDGE_MAIL: z.enum(['graph', 'gmail']).default('graph'),
+    DRAFTBRIDGE_MAIL: z.enum(['graph', 'gmail', 'ews']).default('graph'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
     HUBSPOT_CLIENT_SECRET: z.string().min(1).optional(),
@@ -100,6 +100,22 @@ const SettingsSchema = z
     GMAIL_PUBSUB_TOPIC: z.string().regex(/^projects\/[^/]+\/topics\/[^/]+$/, 'like projects/<project>/topics/<topic>').optional(),
     GMAIL_PUSH_AUDIENCE: z.string().min(1).optional(),
     GMAIL_PUSH_SERVICE_ACCOUNT: z.email().optional(),
+
+    /** Exchange Server on premises (DRAFTBRIDGE_MAIL=ews): https://…/EWS/Exchange.asmx and the service account. */
+    EWS_URL: optionalUrl.refine((v) => v === undefined || v.startsWith('https://'), 'must be https:// (credentials never go over plain http)'),
+    EWS_AUTH: z.enum(['ntlm', 'basic', 'oauth']).default('ntlm'),
+    EWS_USERNAME: z.string().min(1).optional(),
+    EWS_PASSWORD: z.string().min(1).optional(),
+    EWS_DOMAIN: z.string().min(1).optional(),
+    /** EWS_AUTH=oauth (hybrid modern auth): client-credentials grant at this token endpoint. */
+    EWS_OAUTH_TOKEN_URL: optionalUrl,
+    EWS_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+    EWS_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
+    EWS_OAUTH_SCOPE: z.string().min(1).optional(),
+    /** How often the pull subscriptions are read (approval, rejection, reply). */
+    EWS_POLL_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(10_000),
+    /** The mailbox `doctor` checks impersonation, folders and free/busy against. */
+    EWS_DOCTOR_MAILBOX: z.email().optional(),
 
     AZURE_OPENAI_ENDPOINT: optionalUrl,
     AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
@@ -150,6 +166,15 @@ const REQUIRED_FOR: Record<string, readonly string[]> = {
   dynamics: ['DATAVERSE_URL', 'DATAVERSE_TENANT_ID', 'DATAVERSE_CLIENT_ID', 'DATAVERSE_CLIENT_SECRET', 'DATAVERSE_WEBHOOK_KEY'],
   graph: ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'GRAPH_CLIENT_SECRET'],
   gmail: ['GMAIL_SERVICE_ACCOUNT_KEY', 'GMAIL_PUBSUB_TOPIC', 'GMAIL_PUSH_AUDIENCE', 'GMAIL_PUSH_SERVICE_ACCOUNT'],
+  // Plus the credentials of EWS_AUTH (checked below).
+  ews: ['EWS_URL'],
+};
+
+/** What each EWS_AUTH needs. */
+const EWS_AUTH_REQUIRES: Record<string, readonly string[]> = {
+  ntlm: ['EWS_USERNAME', 'EWS_PASSWORD'],
+  basic: ['EWS_USERNAME', 'EWS_PASSWORD'],
+  oauth: ['EWS_OAUTH_TOKEN_URL', 'EWS_OAUTH_CLIENT_ID', 'EWS_OAUTH_CLIENT_SECRET'],
 };
 
 /** The setting that names each LLM provider's model or endpoint (the one to set first). */
@@ -179,6 +204,10 @@ function crossVariableProblems(env: Record<string, string>): string[] {
     }
     if (crm === 'salesforce' && !env.SALESFORCE_CLIENT_SECRET && !(env.SALESFORCE_USERNAME && env.SALESFORCE_PRIVATE_KEY)) {
       problems.push('SALESFORCE_CLIENT_SECRET: is required (or SALESFORCE_USERNAME and SALESFORCE_PRIVATE_KEY for the JWT bearer flow) unless DRAFTBRIDGE_SANDBOX=1');
+    }
+    if (mail === 'ews') {
+      const auth = env.EWS_AUTH ?? 'ntlm';
+      for (const key of EWS_AUTH_REQUIRES[auth] ?? []) if (!env[key]) problems.push(`${key}: is required with EWS_AUTH=${auth} unless DRAFTBRIDGE_SANDBOX=1`);
     }
     // Which settings each route's provider needs is checked with the policy (llmSettingsProblems).
     const llmSet = ['AZURE_OPENAI_ENDPOINT', 'LOCAL_LLM_BASE_URL', 'BEDROCK_MODEL_ID', 'VERTEX_MODEL', 'OPENAI_API_KEY', 'MISTRAL_API_KEY'].some((k) => env[k]);

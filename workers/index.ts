@@ -12,7 +12,7 @@ import { crmSyncStage } from '../src/pipeline/stages/crm-sync.ts';
 import { deliverStage } from '../src/pipeline/stages/deliver.ts';
 import { draftStage } from '../src/pipeline/stages/draft.ts';
 import { intakeStage } from '../src/pipeline/stages/intake.ts';
-import { mailEventsStage, RENEW_GMAIL_WATCH, RENEW_SUBSCRIPTIONS } from '../src/pipeline/stages/mail-events.ts';
+import { EWS_POLL, mailEventsStage, RENEW_GMAIL_WATCH, RENEW_SUBSCRIPTIONS } from '../src/pipeline/stages/mail-events.ts';
 import { MailWatch } from '../src/pipeline/mail-watch.ts';
 import { closePrivacyQueue } from '../src/pipeline/privacy-jobs.ts';
 import { startPrivacyWorker } from './privacy.ts';
@@ -39,6 +39,7 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
       ? new MailWatch(store, ports.graph, { prefix, notificationUrl: settings.GRAPH_NOTIFICATION_URL, clientState: settings.GRAPH_CLIENT_STATE, linkTtlMs: policy.retention.request ?? 30 * 86_400_000 })
       : undefined;
   const gmailWatch = ports.gmailWatch?.(store, ctx.keys.audit);
+  const ewsWatch = ports.ewsWatch?.(store);
   return {
     policy,
     logger: ctx.logger,
@@ -53,8 +54,9 @@ export function createPipelineDeps(ctx: AppContext, ports: Ports, store = ctx.re
     circuit: new LlmCircuit(store, { prefix }),
     watch: graphWatch,
     graph: ports.graph,
-    approvals: gmailWatch ?? graphWatch,
+    approvals: gmailWatch ?? ewsWatch ?? graphWatch,
     history: gmailWatch,
+    polled: ewsWatch,
     mailApp: settings.DRAFTBRIDGE_MAIL === 'gmail' ? 'Gmail' : 'Outlook',
   };
 }
@@ -94,6 +96,10 @@ export async function startWorkers(ctx: AppContext, ports: Ports, timing: Worker
   if (deps.history) {
     // Gmail drops a watch after 7 days; Google advises calling watch once a day.
     await ctx.queues['mail-events'].upsertJobScheduler(RENEW_GMAIL_WATCH, { every: 86_400_000 }, { name: RENEW_GMAIL_WATCH, data: { subscriptionId: 'all', receivedAt: 0 } });
+  }
+  if (deps.polled) {
+    // Exchange pull subscriptions: read on a schedule (a poll skips mailboxes another process is reading).
+    await ctx.queues['mail-events'].upsertJobScheduler(EWS_POLL, { every: ctx.settings.EWS_POLL_INTERVAL_MS }, { name: EWS_POLL, data: { subscriptionId: 'all', receivedAt: 0 } });
   }
   return {
     deps,

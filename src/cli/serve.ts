@@ -80,7 +80,7 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
     startWorkers: (ctx) => startWorkers(ctx, ports),
     httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
   });
-  service.ctx.logger.info({ hubspot: sandbox.hubspot.url, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
+  service.ctx.logger.info({ hubspot: sandbox.hubspot.url, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.ews?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
   return { ...service, stop: async () => { await service.stop(); await sandbox.close(); quotas.close(); } };
 }
 

@@ -2,7 +2,7 @@ import type { AuditTrail } from '../audit/trail.ts';
 import type { CrmFieldMaps } from '../crm-fields.ts';
 import type { Logger } from '../logger.ts';
 import type { Policy } from '../policy.ts';
-import type { GraphSubscriptionPort, HistoryWatcher, MailboxWatcher, Ports } from '../ports.ts';
+import type { GraphSubscriptionPort, HistoryWatcher, MailboxWatcher, PolledWatcher, Ports } from '../ports.ts';
 import type { SuppressionList } from '../privacy/suppression.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import type { LlmCircuit } from './llm-circuit.ts';
@@ -40,6 +40,8 @@ export interface PipelineDeps extends Ports {
   mailApp: MailApp;
   /** Gmail's watch + history reader (present with Gmail only). */
   history?: HistoryWatcher | undefined;
+  /** Exchange's pull subscriptions, read by the mail-events stage's poll job (present with EWS only). */
+  polled?: PolledWatcher | undefined;
   /** The clock for slot computation (tests); the system clock when absent. */
   now?: (() => Date) | undefined;
 }

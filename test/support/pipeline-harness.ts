@@ -56,7 +56,7 @@ export interface PipelineHarness {
 let nextEvent = 7_000_000;
 
 /** `env` overrides test settings (e.g. REDIS_URL of a private cluster). */
-type HarnessOptions = { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail'; crm?: CrmName; env?: Record<string, string> };
+type HarnessOptions = { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail' | 'ews'; crm?: CrmName; env?: Record<string, string> };
 
 export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
   // The listener's port is chosen before the settings that name it (public URL), so on a busy machine
@@ -183,7 +183,7 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
       }
     },
     async settle(timeoutMs = 30_000) {
-      for (const sim of [sandbox.hubspot, sandbox.llm, ...Object.values(sandbox.llmProviders), ...(sandbox.mail === 'graph' ? [sandbox.graph] : [])]) sim.clearFaults();
+      for (const sim of [sandbox.hubspot, sandbox.llm, ...Object.values(sandbox.llmProviders), ...(sandbox.mail === 'graph' ? [sandbox.graph] : []), ...(sandbox.ews ? [sandbox.ews] : [])]) sim.clearFaults();
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         // mail-events always holds the hourly subscription renewal as a delayed job.
@@ -194,6 +194,12 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
       }
     },
     draftsFor(requestId) {
+      if (sandbox.ews) {
+        return sandbox.ews
+          .itemsFor(requestId)
+          .filter((i) => i.kind === 'Message')
+          .map((m) => ({ mailbox: m.mailbox, subject: m.subject, body: m.body, to: m.to, categories: m.categories, isDraft: m.isDraft }));
+      }
       if (sandbox.gmail) {
         return sandbox.gmail
           .messagesFor(requestId)

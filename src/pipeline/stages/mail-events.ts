@@ -13,7 +13,7 @@ import type { StageDefinition } from '../stage-runner.ts';
  * watcher turns its notifications into MailboxChanges; `applyMailboxChange` moves the request's state
  * and has the CRM told. It is idempotent: notifications arrive at least once.
  */
-export type MailboxSystem = 'outlook' | 'gmail';
+export type MailboxSystem = 'outlook' | 'gmail' | 'exchange';
 
 export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy' | 'calendar' | 'mail' | 'prompts'>;
 
@@ -97,6 +97,8 @@ async function resync(deps: TrackMailDeps, subscriptionId: string): Promise<void
 export const RENEW_SUBSCRIPTIONS = 'renew-subscriptions';
 export const GMAIL_PUSH = 'gmail-push';
 export const RENEW_GMAIL_WATCH = 'renew-gmail-watch';
+/** Exchange (EWS): read the pull subscriptions' events (every EWS_POLL_INTERVAL_MS). */
+export const EWS_POLL = 'ews-poll';
 
 export function mailEventsStage(): StageDefinition<'mail-events'> {
   return {
@@ -105,6 +107,7 @@ export function mailEventsStage(): StageDefinition<'mail-events'> {
     run: async (deps, job) => {
       if (job.name === RENEW_SUBSCRIPTIONS) await deps.watch?.renewDue();
       else if (job.name === RENEW_GMAIL_WATCH) await deps.history?.renewAll();
+      else if (job.name === EWS_POLL) await deps.polled?.pollAll((change) => applyMailboxChange(deps, change, 'exchange'));
       else if (job.name === GMAIL_PUSH) {
         const gmail = deps.history;
         if (!gmail) return 'done';
