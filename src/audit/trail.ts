@@ -192,6 +192,11 @@ export class AuditTrail {
     return this.subjects.shred(subject);
   }
 
+  /** Retention of subject keys: those whose subject's last event was sealed before `cutoff` go. */
+  async sweepSubjectKeys(cutoff: number): Promise<number> {
+    return this.subjects.sweep(cutoff);
+  }
+
   /** A stable pseudonymous reference to a CRM object: HMAC, so it can be matched but not reversed. */
   subjectRef(system: string, objectType: string, objectId: string | number): string {
     return createHmac('sha256', this.key).update(`subject\n${system}\n${objectType}\n${objectId}`).digest('hex').slice(0, 32);
