@@ -242,6 +242,30 @@ program
     process.exit(result.lost === 0 && result.duplicates === 0 && result.pii_hits === 0 && result.audit_ok ? 0 : 1);
   });
 
+program
+  .command('scale')
+  .description("what a year of history costs: seeds a private redis-server with a deployment's history and measures access, erasure, verification, the review page, the retention sweep and memory, at the given size and a tenth of it")
+  .option('--json', 'print one JSON object on the last line instead of a table')
+  .option('--events <n>', 'audit events', '1000000')
+  .option('--requests <n>', 'requests the events belong to', '100000')
+  .option('--subjects <n>', 'data subjects the requests are about', '50000')
+  .option('--samples <n>', 'subjects asked about (access) and erased, each', '50')
+  .option('--since-checkpoint <n>', 'events written after the last checkpoint (incremental verification)', '10000')
+  .action(async (opts: { json?: boolean; events: string; requests: string; subjects: string; samples: string; sinceCheckpoint: string }) => {
+    const { settings, policy } = await loadConfigOrExit({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
+    const { runScale, formatScale } = await import('../tools/scale/run.ts');
+    const result = await runScale(settings, policy, {
+      events: Number(opts.events),
+      requests: Number(opts.requests),
+      subjects: Number(opts.subjects),
+      samples: Number(opts.samples),
+      sinceCheckpoint: Number(opts.sinceCheckpoint),
+      onProgress: (line) => process.stderr.write(`[scale] ${line}\n`),
+    });
+    console.log(opts.json ? JSON.stringify(result) : formatScale(result));
+    process.exit(0);
+  });
+
 program.addOption(new Option('--no-color').hideHelp());
 
 await program.parseAsync(process.argv);

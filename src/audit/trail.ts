@@ -7,6 +7,7 @@ import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues, isGeneratedId } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
 import { SubjectKeys } from './subject-keys.ts';
+import { HmacSha256 } from './hmac.ts';
 
 /**
  * The audit trail: an append-only Redis stream of events without personal data, tamper-evident
@@ -161,12 +162,14 @@ export class AuditTrail {
   private readonly scanner: OutboundScanner | undefined;
   private readonly onScrubbed: ((type: string, findings: string[]) => void) | undefined;
   private readonly keys: DraftbridgeKeys['audit'];
+  private readonly hmac: HmacSha256;
   private readonly indexTtlMs: number;
   private readonly follower: AuditFollower | undefined;
 
   constructor(redis: Redis, options: AuditTrailOptions) {
     this.redis = redis;
     this.key = createSecretKey(options.key);
+    this.hmac = new HmacSha256(options.key);
     const keys = keysFor(options.prefix).audit;
     this.keys = keys;
     // A day beyond the class: the sweeper removes expired entries; the TTL only catches what it missed.
@@ -254,12 +257,13 @@ export class AuditTrail {
    * records (a request's state and its audit event in one script, so a crash between them cannot lose
    * the event). The caller then calls `linked(id)`.
    */
-  async prepare(input: AuditEventInput, options: { wrappedSubjectKey?: string | null } = {}): Promise<{ fields: [string, string, string, string]; body: string }> {
+  async prepare(input: AuditEventInput, options: { wrappedSubjectKey?: string | null; at?: number } = {}): Promise<{ fields: [string, string, string, string]; body: string }> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
     const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject, options.wrappedSubjectKey);
     const body = JSON.stringify({
-      ts: new Date().toISOString(),
+      // `at`: an event imported with the time it happened (history written by the scale tool).
+      ts: new Date(options.at ?? Date.now()).toISOString(),
       type: parsed.type,
       requestId: parsed.requestId,
       subject,
@@ -349,6 +353,11 @@ export class AuditTrail {
   async sealedHeadId(): Promise<string> {
     const head = await this.redis.get(this.headKey);
     return head ? head.slice(0, head.indexOf(' ')) : '0-0';
+  }
+
+  /** Seals (links, indexes and folds) everything appended so far. */
+  async seal(): Promise<void> {
+    await this.sealAll();
   }
 
   /** Seals everything appended so far (before verifying or trimming). */
@@ -540,11 +549,11 @@ export class AuditTrail {
   }
 
   private eventMac(body: string): string {
-    return createHmac('sha256', this.key).update('event\n').update(body).digest('hex');
+    return this.hmac.hex(`event\n${body}`);
   }
 
   private link(prev: string, id: string, mac: string): string {
-    return createHmac('sha256', this.key).update(prev).update('\n').update(id).update('\n').update(mac).digest('hex');
+    return this.hmac.hex(`${prev}\n${id}\n${mac}`);
   }
 
   private scrub(type: string, details: Record<string, unknown>): Record<string, unknown> {

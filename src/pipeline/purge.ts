@@ -17,15 +17,22 @@ const STATE_JOB_SUFFIXES = ['.sent', '.rejected', '.booked'];
 // server: BullMQ caps the stream (10,000 entries by default), so this costs the same at any history.
 const STREAM_PURGE_SCRIPT = new RedisScript(`
 local removed = 0
-for _, e in ipairs(redis.call('XRANGE', KEYS[1], '-', '+')) do
-  local hit = false
-  for i = 2, #e[2], 2 do
-    for _, id in ipairs(ARGV) do
-      if string.find(e[2][i], id, 1, true) then hit = true break end
+local cursor = '-'
+while true do
+  local batch = redis.call('XRANGE', KEYS[1], cursor, '+', 'COUNT', 1000)
+  if #batch == 0 then break end
+  for _, e in ipairs(batch) do
+    local f = e[2]
+    local hit = false
+    for i = 2, #f, 2 do
+      for k = 1, #ARGV do
+        if string.find(f[i], ARGV[k], 1, true) then hit = true break end
+      end
+      if hit then break end
     end
-    if hit then break end
+    if hit then removed = removed + redis.call('XDEL', KEYS[1], e[1]) end
   end
-  if hit then removed = removed + redis.call('XDEL', KEYS[1], e[1]) end
+  cursor = '(' .. batch[#batch][1]
 end
 return removed
 `);
