@@ -430,7 +430,8 @@ export class AuditTrail {
       pending = entries.length === VERIFY_BATCH ? fetch(entries[entries.length - 1]![0]) : null;
       for (let i = 0; i < entries.length; i++) {
         const [id, fields] = entries[i]!;
-        const f = fieldMap(fields);
+        // Events are written as e, body, mac, mac; anything else is read by name.
+        const f = fields.length === 4 && fields[0] === 'e' && fields[2] === 'mac' ? { e: fields[1], mac: fields[3] } : fieldMap(fields);
         if (f.e === undefined || f.mac !== this.eventMac(f.e)) {
           await pending?.catch(() => undefined);
           return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };

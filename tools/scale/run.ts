@@ -33,10 +33,16 @@ export interface ScaleFigures {
   erasure_p95_ms: number;
   verify_incremental_ms: number;
   verify_full_events_per_s: number;
+  /** The same per second of this process's CPU (user + system): what a machine not shared would reach, Redis aside. */
+  verify_full_events_per_cpu_s: number;
+  /** CPU seconds the private redis-server spent during the full verification. */
+  verify_full_redis_cpu_s: number;
   review_first_render_ms: number;
   review_render_p50_ms: number;
   retention_sweep_ms: number;
   redis_bytes_per_request: number;
+  /** The part kept for the audit class (stream, links, indexes, subject keys); the rest is kept for the request class or less. */
+  redis_bytes_per_request_audit_class: number;
   rss_mb_peak: number;
   seed_s: number;
 }
@@ -72,6 +78,7 @@ async function measure(server: PrivateRedis, settings: Settings, policy: Policy,
     const { seedS } = await seedInChild(scaled, options);
     const history = { contactId: seededContactId };
     const bytesPerRequest = Math.round((await usedMemory(ctx)) - before) / options.requests;
+    const auditBytes = await auditClassBytes(ctx, scaled.DRAFTBRIDGE_QUEUE_PREFIX);
     // Peak RSS from here on: the operations measured, not the seeding (its own process).
     rss.reset();
     progress(`seeded in ${seedS.toFixed(1)} s; verifying the whole chain`);
@@ -79,8 +86,13 @@ async function measure(server: PrivateRedis, settings: Settings, policy: Policy,
     // A first full run loads the scripts and warms the code up (and leaves the checkpoint); the second is measured.
     await ctx.audit.verify();
     const fullStart = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const redisCpuBefore = await redisCpuSeconds(ctx);
     const full = await ctx.audit.verify();
     const fullMs = performance.now() - fullStart;
+    const cpu = process.cpuUsage(cpuBefore);
+    const fullCpuS = (cpu.user + cpu.system) / 1e6;
+    const redisCpuS = (await redisCpuSeconds(ctx)) - redisCpuBefore;
     if (!full.ok) throw new Error(`scale: the seeded chain does not verify (${full.reason})`);
 
     // Events since the checkpoint the full run left, as a day's work adds them.
@@ -132,10 +144,13 @@ async function measure(server: PrivateRedis, settings: Settings, policy: Policy,
       erasure_p95_ms: round(p(erasure, 0.95)),
       verify_incremental_ms: round(incrementalMs),
       verify_full_events_per_s: Math.round(full.checked / (fullMs / 1000)),
+      verify_full_events_per_cpu_s: Math.round(full.checked / fullCpuS),
+      verify_full_redis_cpu_s: round(redisCpuS),
       review_first_render_ms: round(firstRenderMs),
       review_render_p50_ms: round(p(renders, 0.5)),
       retention_sweep_ms: round(sweepMs),
       redis_bytes_per_request: Math.round(bytesPerRequest),
+      redis_bytes_per_request_audit_class: Math.round(auditBytes / options.requests),
       rss_mb_peak: round(rss.stop() / 1048576),
       seed_s: round(seedS),
     };
@@ -151,6 +166,26 @@ async function seedInChild(settings: Settings, shape: HistoryShape): Promise<{ s
   const env = { ...process.env, REDIS_URL: settings.REDIS_URL, DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX, DRAFTBRIDGE_POLICY: settings.DRAFTBRIDGE_POLICY };
   const { stdout } = await promisify(execFile)(process.execPath, [script, String(shape.events), String(shape.requests), String(shape.subjects)], { env, maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { seedS: number };
+}
+
+/** Bytes of every key kept for the audit class (MEMORY USAGE, each key by SCAN in batches). */
+async function auditClassBytes(ctx: AppContext, prefix: string): Promise<number> {
+  let total = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await ctx.redis.scan(cursor, 'MATCH', `${prefix}:audit*`, 'COUNT', 2000);
+    cursor = next;
+    const pipeline = ctx.redis.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', '0');
+    for (const [, bytes] of (await pipeline.exec()) ?? []) total += Number(bytes ?? 0);
+  } while (cursor !== '0');
+  return total;
+}
+
+async function redisCpuSeconds(ctx: AppContext): Promise<number> {
+  const info = await ctx.redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return field('used_cpu_user') + field('used_cpu_sys');
 }
 
 async function usedMemory(ctx: AppContext): Promise<number> {

@@ -1,13 +1,13 @@
 import type { AppContext } from '../../src/app.ts';
 import { keysFor } from '../../src/keys.ts';
-import { QUEUE_NAMES } from '../../src/pipeline/queues.ts';
+import { QUEUE_EVENTS_MAX_LEN, QUEUE_NAMES } from '../../src/pipeline/queues.ts';
 
 /**
  * A deployment's history written straight into Redis, the way the service would have left it after a
  * year: audit events spread evenly over the audit class (sealed, indexed and folded by the real
  * sealer, so their links, indexes and review counters are the product's own), subject keys, request
  * records, subject sets and mailbox links for the requests still inside the request class, finished
- * jobs inside the jobs' classes, and the queues' event streams at BullMQ's cap.
+ * jobs inside the jobs' classes, and the queues' event streams at their cap.
  */
 export interface HistoryShape {
   events: number;
@@ -24,7 +24,7 @@ export interface SeededHistory {
 
 const DAY = 86_400_000;
 const BATCH = 5_000;
-const EVENTS_STREAM_CAP = 10_000;
+const EVENTS_STREAM_CAP = QUEUE_EVENTS_MAX_LEN;
 
 /** What the pipeline writes for one request, in order (types cycle when a request has more events). */
 function eventFor(step: number, request: number, recent: boolean): { type: string; outcome: string; details: Record<string, string | number> } {
@@ -144,7 +144,7 @@ function seedRequestKeys(pipeline: Pipeline, ctx: AppContext, r: { requestId: st
 
 /**
  * Finished jobs inside their classes (completed: a day, intake: the dedupe window) and each queue's
- * event stream at BullMQ's default cap, as BullMQ writes them.
+ * event stream at its cap, as BullMQ writes them.
  */
 async function seedQueues(ctx: AppContext, shape: HistoryShape, now: number): Promise<void> {
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
