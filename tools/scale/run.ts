@@ -66,7 +66,7 @@ export async function runScale(settings: Settings, policy: Policy, options: Scal
 }
 
 async function measure(server: PrivateRedis, settings: Settings, policy: Policy, options: ScaleOptions, label: string): Promise<ScaleFigures> {
-  const progress = (line: string) => options.onProgress?.(`${label}: ${line}`);
+  const progress = (line: string) => options.onProgress?.(`${label}: ${line} (rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB)`);
   const rss = new RssSampler();
   const scaled: Settings = { ...settings, REDIS_URL: server.url, DRAFTBRIDGE_QUEUE_PREFIX: '{scale}' };
   let ctx = createAppContext(scaled, policy);
