@@ -130,6 +130,10 @@ describe('audit history: indexes, checkpoints, the ledger folded as events are s
     expect(snap.awaiting.map((a) => a.requestId)).toEqual(['req-1', 'req-2', 'req-3', 'req-4']);
     expect(snap.days.at(-1)!.counts).toMatchObject({ awaiting: 5, approved: 1, blocked: 1 });
     expect(snap.blockedByCategory).toEqual({ health: 1 });
+    expect(snap.verifications).toEqual({ incremental: null, full: null });
+    await audit.verify({ from: 'checkpoint' });
+    await audit.verify();
+    expect((await ledger.snapshot()).verifications).toMatchObject({ incremental: { kind: 'incremental', ok: true, events: 7 }, full: { kind: 'full', ok: true, events: 7 } });
 
     // A ledger behind the head (e.g. right after an upgrade) catches up by hand, once.
     await redis.set(keys.ops.cursor, '0-0');
