@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setRetentionSource } from './pipeline/retention.ts';
 import { AuditTrail } from './audit/trail.ts';
 import { keysFor } from './keys.ts';
+import { reviewLedgerFollower } from './ops/review-ledger.ts';
 import { purgeRequests } from './pipeline/purge.ts';
 import { CrmFields, type CrmFieldMaps } from './crm-fields.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -57,6 +58,9 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
     key: keys.audit,
     onScrubbed: (type, findings) => logger.error({ auditType: type, findings }, 'audit details carried personal data; removed'),
+    retentionMs: policy.retention.audit,
+    // The review page's counters are folded as events are sealed, by whichever process seals them.
+    follower: reviewLedgerFollower(settings.DRAFTBRIDGE_QUEUE_PREFIX),
   });
   const fieldMaps = {
     contact: new CrmFields(settings.DRAFTBRIDGE_CRM, 'contact', policy.crm.fields),

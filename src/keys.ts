@@ -16,7 +16,42 @@ export interface DraftbridgeKeys {
   /** Hash: the encrypted personal values of one request, one field per section. */
   vault(requestId: string): string;
   /** Stream of audit events, their links, the sealed chain head and the link the chain starts from after a trim. */
-  readonly audit: { readonly stream: string; readonly links: string; readonly head: string; readonly anchor: string };
+  readonly audit: {
+    readonly stream: string;
+    readonly links: string;
+    readonly head: string;
+    readonly anchor: string;
+    /** String: the stream id of the last event a trim removed (the anchor link is its link). */
+    readonly anchorId: string;
+    /** Sorted set: the stream ids of the events naming one (sealed) subject reference, scored by time. */
+    subjectIndex(sealedRef: string): string;
+    /** Sorted set: the stream ids of the events about one request, scored by time. */
+    requestIndex(requestId: string): string;
+    /** String: the signed checkpoint (head id, count, link) the last successful verification left. */
+    readonly checkpoint: string;
+    /** Hash: the last verification of each kind (`incremental`, `full`) as JSON. */
+    readonly verifications: string;
+  };
+  /** The review page's ledger (src/ops/review-ledger.ts): counters and lists folded from the audit trail. */
+  readonly ops: {
+    /** String: the audit stream id up to which the ledger has folded. */
+    readonly cursor: string;
+    /** Sorted set: requests awaiting review, by when they arrived there. */
+    readonly awaiting: string;
+    /** Sorted set and hash: dead-lettered requests by time, and their stage and error code. */
+    readonly deadLetters: string;
+    readonly deadLetterInfo: string;
+    /** Hash: one day's counters. */
+    day(day: string): string;
+    /** Hashes: blocked requests per special category, leak-guard refusals per type. */
+    readonly blocked: string;
+    readonly leakGuard: string;
+    /** Strings: the last audit verification and retention run, as JSON. */
+    readonly lastAuditVerified: string;
+    readonly lastRetentionRun: string;
+    /** String: held by the process folding by hand (`ReviewLedger.catchUp`). */
+    readonly foldLock: string;
+  };
   /** The LLM circuit breaker of one route: consecutive failures and the open flag. */
   circuit(route: string): { readonly failures: string; readonly open: string };
   /** Sorted set: the bookings of one shared provider quota (RedisRateBudget), by booked time. */
@@ -37,6 +72,8 @@ export interface DraftbridgeKeys {
     message(messageId: string): string;
     /** String: the request a conversation belongs to (replies). */
     conversation(conversationId: string): string;
+    /** Set: the message and conversation link keys of one request, so an erasure finds them without a scan. */
+    links(requestId: string): string;
   };
 }
 
@@ -48,7 +85,29 @@ export function keysFor(prefix: string): DraftbridgeKeys {
     subject: (subjectRef) => key('subject', subjectRef),
     suppressed: key('suppressed'),
     vault: (requestId) => key('vault', requestId),
-    audit: { stream: key('audit'), links: key('audit', 'links'), head: key('audit', 'head'), anchor: key('audit', 'anchor') },
+    audit: {
+      stream: key('audit'),
+      links: key('audit', 'links'),
+      head: key('audit', 'head'),
+      anchor: key('audit', 'anchor'),
+      anchorId: key('audit', 'anchor-id'),
+      subjectIndex: (sealedRef) => key('audit', 'subject', sealedRef),
+      requestIndex: (requestId) => key('audit', 'request', requestId),
+      checkpoint: key('audit', 'checkpoint'),
+      verifications: key('audit', 'verifications'),
+    },
+    ops: {
+      cursor: key('ops', 'cursor'),
+      awaiting: key('ops', 'awaiting'),
+      deadLetters: key('ops', 'dead-letters'),
+      deadLetterInfo: key('ops', 'dead-letter-info'),
+      day: (day) => key('ops', 'day', day),
+      blocked: key('ops', 'blocked'),
+      leakGuard: key('ops', 'leak-guard'),
+      lastAuditVerified: key('ops', 'last', 'audit-verified'),
+      lastRetentionRun: key('ops', 'last', 'retention-run'),
+      foldLock: key('ops', 'fold-lock'),
+    },
     circuit: (route) => ({ failures: key('circuit', route, 'failures'), open: key('circuit', route, 'open') }),
     rateBudget: (name) => key('budget', name),
     mailWatch: {
@@ -59,6 +118,7 @@ export function keysFor(prefix: string): DraftbridgeKeys {
       expiry: key('mailwatch', 'expiry'),
       message: (messageId) => key('mailwatch', 'message', messageId),
       conversation: (conversationId) => key('mailwatch', 'conversation', conversationId),
+      links: (requestId) => key('mailwatch', 'links', requestId),
     },
   };
 }

@@ -1,5 +1,22 @@
 import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import type { RedisClient as Redis } from '../redis.ts';
+import { RedisScript, type RedisClient as Redis } from '../redis.ts';
+
+// Retention of subject keys, one batch: a key goes when the subject's last event is older than the
+// cut-off (ARGV[1]) — re-checked here, so a subject sealed again meanwhile keeps its key.
+const SWEEP_SCRIPT = new RedisScript(`
+local removed = 0
+for i = 2, #ARGV do
+  local used = redis.call('ZSCORE', KEYS[2], ARGV[i])
+  if used and tonumber(used) < tonumber(ARGV[1]) then
+    removed = removed + redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('ZREM', KEYS[2], ARGV[i])
+  end
+end
+return removed
+`);
+
+/** How often at most a process records that it sealed with a subject's key (the sweep allows a day's margin). */
+const TOUCH_EVERY_MS = 3_600_000;
 
 /**
  * Crypto-shredding for the audit trail. The trail never holds a person, only a reference; but a
@@ -14,10 +31,14 @@ export class SubjectKeys {
   private readonly redis: Redis;
   private readonly hashKey: string;
   private readonly wrapKey: KeyObject;
+  /** Sorted set: subject reference → when an event was last sealed with its key (retention of the keys). */
+  private readonly usedKey: string;
+  private readonly touched = new Map<string, number>();
 
   constructor(redis: Redis, options: { prefix: string; auditKey: Buffer }) {
     this.redis = redis;
     this.hashKey = `${options.prefix}:audit:subject-keys`;
+    this.usedKey = `${options.prefix}:audit:subject-keys:used`;
     // KeyObjects, not raw Buffers: Node checks a Buffer key on every cipher and HMAC (about 15 µs
     // against 2); the subject's own key is made into one per use, still the cheaper way.
     this.wrapKey = createSecretKey(createHmac('sha256', options.auditKey).update('draftbridge subject-key wrapping').digest());
@@ -33,6 +54,7 @@ export class SubjectKeys {
    * the hash field as the caller already read it in its own script (null: there was none).
    */
   async seal(ref: string, wrapped?: string | null): Promise<string> {
+    this.touch(ref);
     const current = wrapped === undefined ? await this.redis.hget(this.hashKey, ref) : wrapped;
     if (current) return this.sealedWith(ref, current);
     return this.mac(await this.create(ref), ref);
@@ -55,6 +77,31 @@ export class SubjectKeys {
 
   private readonly recent = new Map<string, { wrapped: string; sealed: string }>();
 
+  /**
+   * Records that the subject's key is in use (at most hourly per process, sent with whatever else goes
+   * out): the sweeper drops a key only once the subject's last event is past the audit retention.
+   */
+  private touch(ref: string, now = Date.now()): void {
+    if ((this.touched.get(ref) ?? 0) > now - TOUCH_EVERY_MS) return;
+    if (this.touched.size >= 10_000) this.touched.clear();
+    this.touched.set(ref, now);
+    this.redis.zadd(this.usedKey, now, ref).catch(() => this.touched.delete(ref));
+  }
+
+  /**
+   * Retention: drops the keys of subjects whose last event was sealed before `cutoff` (their events
+   * are gone with the audit class), by the time-ordered record of use: the cost follows what expires.
+   */
+  async sweep(cutoff: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const refs = await this.redis.zrangebyscore(this.usedKey, '-inf', `(${cutoff}`, 'LIMIT', 0, 500);
+      if (refs.length === 0) return removed;
+      for (const ref of refs) this.recent.delete(ref);
+      removed += (await SWEEP_SCRIPT.run(this.redis, [this.hashKey, this.usedKey], [cutoff, ...refs])) as number;
+    }
+  }
+
   /** The sealed reference if the subject's key still exists (for reading), else null. */
   async peek(ref: string): Promise<string | null> {
     const key = await this.key(ref);
@@ -64,7 +111,9 @@ export class SubjectKeys {
   /** Destroys the subject's key; returns whether there was one. */
   async shred(ref: string): Promise<boolean> {
     this.recent.delete(ref);
-    return (await this.redis.hdel(this.hashKey, ref)) === 1;
+    this.touched.delete(ref);
+    const [[, removed]] = (await this.redis.multi().hdel(this.hashKey, ref).zrem(this.usedKey, ref).exec()) as [[null, number], unknown];
+    return removed === 1;
   }
 
   private mac(key: Buffer, ref: string): string {

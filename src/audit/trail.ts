@@ -1,11 +1,13 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { RedisClient as Redis } from '../redis.ts';
 import { z } from 'zod';
-import { keysFor } from '../keys.ts';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
+import { APPLY_OPS_LUA, ScriptOps } from './script-ops.ts';
 import type { OutboundScanner } from '../ports.ts';
 import { findPersonalValues, isGeneratedId } from './personal-data.ts';
 import { RedisScript } from '../redis.ts';
 import { SubjectKeys } from './subject-keys.ts';
+import { HmacSha256 } from './hmac.ts';
 
 /**
  * The audit trail: an append-only Redis stream of events without personal data, tamper-evident
@@ -49,12 +51,19 @@ const AuditEventBody = z.object({
 
 export type AuditEvent = z.infer<typeof AuditEventBody> & { id: string; prev: string; hash: string };
 
-// Commit a batch of links only if nobody sealed since we read the head (ARGV[1]).
-const SEAL_SCRIPT = new RedisScript(`
+// Commit a batch of links only if nobody sealed since we read the head (ARGV[1]), with what indexes
+// the batch (ARGV[5], always) and what folds it into a follower's summary (ARGV[6]: only while the
+// follower's cursor KEYS[3] stands at the old head ARGV[3], then moved to the new head ARGV[4]).
+const SEAL_SCRIPT = new RedisScript(`${APPLY_OPS_LUA}
 local head = redis.call('GET', KEYS[2]) or ''
 if head ~= ARGV[1] then return 0 end
-for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+if #ARGV >= 7 then redis.call('HSET', KEYS[1], unpack(ARGV, 7)) end
 redis.call('SET', KEYS[2], ARGV[2])
+apply(ARGV[5])
+if ARGV[6] ~= '' and (redis.call('GET', KEYS[3]) or '0-0') == ARGV[3] then
+  apply(ARGV[6])
+  redis.call('SET', KEYS[3], ARGV[4])
+end
 return 1
 `);
 
@@ -81,25 +90,55 @@ end
 return {head or '', start, redis.call('XRANGE', KEYS[1], '(' .. headId, '+', 'COUNT', ARGV[1])}
 `);
 
-// Retention: drop events before the cut-off with their links; the last dropped link becomes the anchor.
-const TRIM_SCRIPT = new RedisScript(`
-local last = redis.call('XREVRANGE', KEYS[1], ARGV[1], '-', 'COUNT', 1)
-if #last == 0 then return 0 end
-local anchor = redis.call('HGET', KEYS[2], last[1][1])
+// Retention, one batch of the oldest events (ARGV[2..], all before the cut-off): they go with their
+// links and index entries (ARGV[1]); the last one's link becomes the anchor the chain starts from.
+const TRIM_BATCH_SCRIPT = new RedisScript(`${APPLY_OPS_LUA}
+local last = ARGV[#ARGV]
+local anchor = redis.call('HGET', KEYS[2], last)
 if not anchor then return -1 end
-local removed = 0
-while true do
-  local batch = redis.call('XRANGE', KEYS[1], '-', ARGV[1], 'COUNT', 500)
-  if #batch == 0 then break end
-  for _, entry in ipairs(batch) do
-    redis.call('HDEL', KEYS[2], entry[1])
-    redis.call('XDEL', KEYS[1], entry[1])
-    removed = removed + 1
-  end
-end
+redis.call('XDEL', KEYS[1], unpack(ARGV, 2))
+redis.call('HDEL', KEYS[2], unpack(ARGV, 2))
+apply(ARGV[1])
 redis.call('SET', KEYS[3], anchor)
-return removed
+redis.call('SET', KEYS[4], last)
+return #ARGV - 1
 `);
+
+// One verification batch in one trip: up to ARGV[3] events in [ARGV[1], ARGV[2]] with their links.
+const VERIFY_BATCH_SCRIPT = new RedisScript(`
+local entries = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[2], 'COUNT', ARGV[3])
+if #entries == 0 then return {entries, {}} end
+local ids = {}
+for i, e in ipairs(entries) do ids[i] = e[1] end
+return {entries, redis.call('HMGET', KEYS[2], unpack(ids))}
+`);
+
+/** Follows the trail as it is sealed: folds each event into its own summary, in the seal's script. */
+export interface AuditFollower {
+  /** String key: the stream id up to which the follower has folded. */
+  readonly cursorKey: string;
+  fold(event: AuditEvent, ops: ScriptOps): void;
+}
+
+export type VerifyResult = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: string; reason: string };
+
+/** What the last verification of a kind found (also what the compliance documents cite). */
+export interface VerificationRecord {
+  kind: 'incremental' | 'full';
+  at: string;
+  ok: boolean;
+  /** Events checked in that run. */
+  events: number;
+  /** Where the run started: a checkpoint's stream id, or `start` (the chain's first event). */
+  from: string;
+  durationMs: number;
+  brokenAt?: string;
+  reason?: string;
+}
+
+const DAY_MS = 86_400_000;
+const VERIFY_BATCH = 2000;
+const READ_BATCH = 200;
 
 export interface AuditTrailOptions {
   prefix: string;
@@ -107,6 +146,10 @@ export interface AuditTrailOptions {
   /** Extra scanner for personal values (the privacy core's recognisers); the built-in one always runs. */
   scanner?: OutboundScanner;
   onScrubbed?: (type: string, findings: string[]) => void;
+  /** How long events are kept (the `audit` retention class): the per-subject and per-request indexes live as long. */
+  retentionMs?: number;
+  /** Folds each event into a summary as it is sealed (the review page's ledger). */
+  follower?: AuditFollower;
 }
 
 export class AuditTrail {
@@ -118,11 +161,20 @@ export class AuditTrail {
   private readonly anchorKey: string;
   private readonly scanner: OutboundScanner | undefined;
   private readonly onScrubbed: ((type: string, findings: string[]) => void) | undefined;
+  private readonly keys: DraftbridgeKeys['audit'];
+  private readonly hmac: HmacSha256;
+  private readonly indexTtlMs: number;
+  private readonly follower: AuditFollower | undefined;
 
   constructor(redis: Redis, options: AuditTrailOptions) {
     this.redis = redis;
     this.key = createSecretKey(options.key);
+    this.hmac = new HmacSha256(options.key);
     const keys = keysFor(options.prefix).audit;
+    this.keys = keys;
+    // A day beyond the class: the sweeper removes expired entries; the TTL only catches what it missed.
+    this.indexTtlMs = (options.retentionMs ?? 365 * DAY_MS) + DAY_MS;
+    this.follower = options.follower;
     this.streamKey = keys.stream;
     this.linksKey = keys.links;
     this.headKey = keys.head;
@@ -137,7 +189,15 @@ export class AuditTrail {
 
   /** Erasure: destroys the subject's key, so the trail's references to the subject become unlinkable. */
   async shredSubject(subject: string): Promise<boolean> {
+    // The subject's index goes first (its name is the sealed reference, computable only with the key).
+    const sealed = await this.subjects.peek(subject);
+    await this.redis.del(this.keys.subjectIndex(subject), ...(sealed ? [this.keys.subjectIndex(sealed)] : []));
     return this.subjects.shred(subject);
+  }
+
+  /** Retention of subject keys: those whose subject's last event was sealed before `cutoff` go. */
+  async sweepSubjectKeys(cutoff: number): Promise<number> {
+    return this.subjects.sweep(cutoff);
   }
 
   /** A stable pseudonymous reference to a CRM object: HMAC, so it can be matched but not reversed. */
@@ -197,12 +257,13 @@ export class AuditTrail {
    * records (a request's state and its audit event in one script, so a crash between them cannot lose
    * the event). The caller then calls `linked(id)`.
    */
-  async prepare(input: AuditEventInput, options: { wrappedSubjectKey?: string | null } = {}): Promise<{ fields: [string, string, string, string]; body: string }> {
+  async prepare(input: AuditEventInput, options: { wrappedSubjectKey?: string | null; at?: number } = {}): Promise<{ fields: [string, string, string, string]; body: string }> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
     const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject, options.wrappedSubjectKey);
     const body = JSON.stringify({
-      ts: new Date().toISOString(),
+      // `at`: an event imported with the time it happened (history written by the scale tool).
+      ts: new Date(options.at ?? Date.now()).toISOString(),
       type: parsed.type,
       requestId: parsed.requestId,
       subject,
@@ -230,7 +291,11 @@ export class AuditTrail {
     }
   }
 
-  /** Links every event after the sealed head, if nobody else does it first; true when none was left. */
+  /**
+   * Links every event after the sealed head, if nobody else does it first; true when none was left.
+   * The same script indexes the batch by subject and request and folds it into the follower's summary,
+   * so each event is indexed and counted exactly once, by whichever process seals it.
+   */
   private async sealRound(): Promise<boolean> {
     const [raw, start, entries] = (await PENDING_SCRIPT.run(this.redis, [this.streamKey, this.headKey, this.anchorKey], [1000])) as [string, string, [string, string[]][]];
     const [headId, headLink] = raw ? (raw.split(' ') as [string, string]) : ['0-0', start || GENESIS];
@@ -238,15 +303,29 @@ export class AuditTrail {
     if (entries.length === 0) return true;
     const args: string[] = [];
     const computed: [string, { prev: string; link: string }][] = [];
+    const index = new ScriptOps(3);
+    const folds = this.follower ? index.sibling() : undefined;
+    const expiring = new Set<string>();
     let prev = headLink;
     for (const [id, fields] of entries) {
-      const link = this.link(prev, id, fieldMap(fields).mac ?? '');
+      const f = fieldMap(fields);
+      const link = this.link(prev, id, f.mac ?? '');
       computed.push([id, { prev, link }]);
       args.push(id, link);
+      const body = parseBody(f.e);
+      if (body) {
+        this.indexEvent(index, expiring, id, body);
+        if (folds) this.follower!.fold({ id, ...body, prev, hash: link }, folds);
+      }
       prev = link;
     }
     const lastId = entries[entries.length - 1]![0];
-    const committed = await SEAL_SCRIPT.run(this.redis, [this.linksKey, this.headKey], [raw, `${lastId} ${prev}`, ...args]);
+    const cursorKey = this.follower?.cursorKey ?? this.headKey;
+    const committed = await SEAL_SCRIPT.run(
+      this.redis,
+      [this.linksKey, this.headKey, cursorKey, ...index.keys],
+      [raw, `${lastId} ${prev}`, headId, lastId, index.toJson(), folds ? folds.toJson() : '', ...args],
+    );
     if (committed === 1) {
       this.sealedTo = lastId;
       if (this.recentLinks.size > 10_000) this.recentLinks.clear();
@@ -256,84 +335,226 @@ export class AuditTrail {
     return false;
   }
 
+  /** The index entries of one event: its subject reference (as written) and its request. */
+  private indexEvent(ops: ScriptOps, expiring: Set<string>, id: string, body: EventBody): void {
+    const at = Number(id.slice(0, id.indexOf('-')));
+    const add = (key: string) => {
+      ops.zadd(key, at, id);
+      if (!expiring.has(key)) {
+        expiring.add(key);
+        ops.pexpire(key, this.indexTtlMs);
+      }
+    };
+    if (typeof body.subject === 'string' && SUBJECT_REF.test(body.subject)) add(this.keys.subjectIndex(body.subject));
+    if (typeof body.requestId === 'string' && body.requestId.length > 0) add(this.keys.requestIndex(body.requestId));
+  }
+
+  /** The stream id of the sealed head ('0-0' when nothing is sealed yet). */
+  async sealedHeadId(): Promise<string> {
+    const head = await this.redis.get(this.headKey);
+    return head ? head.slice(0, head.indexOf(' ')) : '0-0';
+  }
+
+  /** Seals (links, indexes and folds) everything appended so far. */
+  async seal(): Promise<void> {
+    await this.sealAll();
+  }
+
   /** Seals everything appended so far (before verifying or trimming). */
   private async sealAll(): Promise<void> {
     const [last] = (await this.redis.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)) as [string, string[]][];
     if (last) await this.sealThrough(last[0]);
   }
 
-  /** Walks the whole chain; names the first broken link. */
-  async verify(): Promise<{ ok: true; checked: number } | { ok: false; checked: number; brokenAt: string; reason: string }> {
+  /**
+   * Checks the chain and names the first broken link. `from: 'start'` (the default) walks it from its
+   * first event; `from: 'checkpoint'` from the signed checkpoint the last successful verification
+   * left (the whole chain when there is none). Streams in batches: memory stays flat at any length.
+   * A clean run leaves a new checkpoint at the head it reached; every run is recorded (see
+   * `lastVerification`).
+   */
+  async verify(options: { from?: 'start' | 'checkpoint'; now?: () => number } = {}): Promise<VerifyResult> {
+    const now = options.now ?? Date.now;
+    const started = now();
+    const kind = options.from === 'checkpoint' ? 'incremental' : 'full';
     await this.sealAll();
     // Check up to the sealed head as it is now: events other processes append meanwhile are not
     // linked yet, and are checked by the next verify.
     const head = await this.redis.get(this.headKey);
     const [headId = '0-0', headLink] = head ? head.split(' ') : [];
-    let expectedPrev = (await this.redis.get(this.anchorKey)) ?? GENESIS;
+    const start = await this.verifyStart(kind, headId);
+    let result: VerifyResult;
+    let from = 'start';
+    if ('broken' in start) result = { ok: false, checked: 0, brokenAt: 'checkpoint', reason: start.broken };
+    else {
+      from = start.afterId === '-' ? 'start' : start.afterId;
+      result = await this.walk(start.afterId, start.prev, headId, headLink);
+      if (result.ok && head) await this.writeCheckpoint(headId, headLink!, start.count + result.checked, now());
+    }
+    const record: VerificationRecord = {
+      kind,
+      at: new Date(now()).toISOString(),
+      ok: result.ok,
+      events: result.checked,
+      from,
+      durationMs: now() - started,
+      ...(result.ok ? {} : { brokenAt: result.brokenAt, reason: result.reason }),
+    };
+    await this.redis.hset(this.keys.verifications, kind, JSON.stringify(record));
+    return result;
+  }
+
+  /** Where a verification starts: after the checkpoint (if asked for and still in the chain) or at the start. */
+  private async verifyStart(kind: 'incremental' | 'full', headId: string): Promise<{ afterId: string; prev: string; count: number } | { broken: string }> {
+    const [anchor, anchorId = '0-0', raw] = await this.redis.mget(this.anchorKey, this.keys.anchorId, this.keys.checkpoint);
+    const fromStart = { afterId: '-', prev: anchor ?? GENESIS, count: 0 };
+    if (kind === 'full' || !raw) return fromStart;
+    const cp = JSON.parse(raw) as Checkpoint;
+    if (cp.mac !== this.checkpointMac(cp)) return { broken: 'checkpoint signature mismatch (the checkpoint was edited or forged)' };
+    if (compareIds(cp.id, headId) > 0) return { broken: 'the chain ends before the last checkpoint (events after it were removed)' };
+    // Retention removed events after the checkpoint: the chain now starts at the anchor.
+    if (compareIds(cp.id, anchorId ?? '0-0') < 0) return fromStart;
+    return { afterId: cp.id, prev: cp.link, count: cp.count };
+  }
+
+  /** Checks events after `afterId` up to `headId`, starting from the link `prev`, in batches (the next one fetched while hashing). */
+  private async walk(afterId: string, prev: string, headId: string, headLink: string | undefined): Promise<VerifyResult> {
+    let expectedPrev = prev;
     let checked = 0;
-    let cursor = '-';
-    for (;;) {
-      const entries = (await this.redis.xrange(this.streamKey, cursor === '-' ? '-' : `(${cursor}`, headId, 'COUNT', 500)) as [string, string[]][];
+    const fetch = (after: string) =>
+      VERIFY_BATCH_SCRIPT.run(this.redis, [this.streamKey, this.linksKey], [after === '-' ? '-' : `(${after}`, headId, VERIFY_BATCH]) as Promise<[[string, string[]][], (string | null)[]]>;
+    let pending = headId === '0-0' ? null : fetch(afterId);
+    while (pending) {
+      const [entries, links] = await pending;
       if (entries.length === 0) break;
-      const links = await this.redis.hmget(this.linksKey, ...entries.map(([id]) => id));
-      for (const [i, [id, fields]] of entries.entries()) {
-        const f = fieldMap(fields);
-        if (f.e === undefined || f.mac !== this.eventMac(f.e)) return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };
+      pending = entries.length === VERIFY_BATCH ? fetch(entries[entries.length - 1]![0]) : null;
+      for (let i = 0; i < entries.length; i++) {
+        const [id, fields] = entries[i]!;
+        // Events are written as e, body, mac, mac; anything else is read by name.
+        const f = fields.length === 4 && fields[0] === 'e' && fields[2] === 'mac' ? { e: fields[1], mac: fields[3] } : fieldMap(fields);
+        if (f.e === undefined || f.mac !== this.eventMac(f.e)) {
+          await pending?.catch(() => undefined);
+          return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };
+        }
         if (links[i] !== this.link(expectedPrev, id, f.mac)) {
+          await pending?.catch(() => undefined);
           return { ok: false, checked, brokenAt: id, reason: 'previous-hash mismatch (an event before it was removed, reordered or edited)' };
         }
         expectedPrev = links[i]!;
         checked++;
       }
-      cursor = entries[entries.length - 1]![0];
     }
-    if (checked > 0 && headLink !== expectedPrev) return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
+    if (headLink !== undefined && headLink !== expectedPrev) return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
     return { ok: true, checked };
   }
 
-  /** Reads events, newest last; optional filters for one request or one subject. */
+  private async writeCheckpoint(id: string, link: string, count: number, at: number): Promise<void> {
+    const unsigned = { id, link, count, at: new Date(at).toISOString() };
+    await this.redis.set(this.keys.checkpoint, JSON.stringify({ ...unsigned, mac: this.checkpointMac(unsigned) }));
+  }
+
+  /** The checkpoint's signature: HMAC with the audit key, so nobody without it can move it forward. */
+  private checkpointMac(cp: Omit<Checkpoint, 'mac'>): string {
+    return createHmac('sha256', this.key).update(`checkpoint\n${cp.id}\n${cp.link}\n${cp.count}\n${cp.at}`).digest('hex');
+  }
+
+  /**
+   * Reads events, newest last; optional filters for one request or one subject. A filtered read goes
+   * through the subject's or the request's index and touches only those events, in bounded batches.
+   */
   async read(options: { count?: number; requestId?: string; subject?: string } = {}): Promise<AuditEvent[]> {
-    const raw = (await this.redis.xrange(this.streamKey, '-', '+')) as [string, string[]][];
-    const links = raw.length > 0 ? await this.redis.hmget(this.linksKey, ...raw.map(([id]) => id)) : [];
+    // The indexes are written as events are sealed.
+    await this.sealAll();
+    if (options.subject || options.requestId) return this.readIndexed(options);
+    const events: AuditEvent[] = [];
     let prev = (await this.redis.get(this.anchorKey)) ?? GENESIS;
-    const events = raw.map(([id, fields], i) => {
-      const hash = links[i] ?? '';
-      const event = toEvent(id, fieldMap(fields), prev, hash);
-      prev = hash;
-      return event;
-    });
-    // A subject filter matches the sealed reference while the subject's key exists (and the plain one of older events).
-    const sealed = options.subject ? await this.subjects.peek(options.subject) : null;
-    const filtered = events.filter(
-      (e) => (!options.requestId || e.requestId === options.requestId) && (!options.subject || e.subject === options.subject || (sealed !== null && e.subject === sealed)),
-    );
-    return options.count ? filtered.slice(-options.count) : filtered;
+    let after = '-';
+    for (;;) {
+      const [raw, links] = (await VERIFY_BATCH_SCRIPT.run(this.redis, [this.streamKey, this.linksKey], [after === '-' ? '-' : `(${after}`, '+', VERIFY_BATCH])) as [[string, string[]][], (string | null)[]];
+      for (let i = 0; i < raw.length; i++) {
+        const [id, fields] = raw[i]!;
+        const hash = links[i] ?? '';
+        events.push(toEvent(id, fieldMap(fields), prev, hash));
+        prev = hash;
+      }
+      if (raw.length < VERIFY_BATCH) break;
+      after = raw[raw.length - 1]![0];
+    }
+    return options.count ? events.slice(-options.count) : events;
+  }
+
+  private async readIndexed(options: { count?: number; requestId?: string; subject?: string }): Promise<AuditEvent[]> {
+    const indexes: string[] = [];
+    if (options.subject) {
+      // The sealed reference while the subject's key exists, and the plain one of older events.
+      const sealed = await this.subjects.peek(options.subject);
+      indexes.push(this.keys.subjectIndex(options.subject));
+      if (sealed !== null) indexes.push(this.keys.subjectIndex(sealed));
+    } else indexes.push(this.keys.requestIndex(options.requestId!));
+    const lists = await Promise.all(indexes.map((k) => this.redis.zrange(k, 0, -1)));
+    const ids = [...new Set(lists.flat())].sort(compareIds);
+    const events: AuditEvent[] = [];
+    const anchor = (await this.redis.get(this.anchorKey)) ?? GENESIS;
+    for (let i = 0; i < ids.length; i += READ_BATCH) {
+      const batch = ids.slice(i, i + READ_BATCH);
+      // Each event with the one before it in the chain (whose link is the event's `prev`).
+      const pipeline = this.redis.pipeline();
+      for (const id of batch) pipeline.xrevrange(this.streamKey, id, '-', 'COUNT', 2);
+      const found = ((await pipeline.exec()) ?? []).map(([err, v]) => (err ? [] : (v as [string, string[]][])));
+      const pairs = found.flatMap((entries, j) => (entries[0]?.[0] === batch[j] ? [{ entry: entries[0]!, before: entries[1]?.[0] }] : []));
+      if (pairs.length === 0) continue;
+      const linkIds = pairs.flatMap((p) => (p.before ? [p.entry[0], p.before] : [p.entry[0]]));
+      const links = await this.redis.hmget(this.linksKey, ...linkIds);
+      const linkOf = new Map(linkIds.map((id, k) => [id, links[k] ?? '']));
+      for (const { entry, before } of pairs) {
+        const event = toEvent(entry[0], fieldMap(entry[1]), before ? linkOf.get(before)! : anchor, linkOf.get(entry[0])!);
+        if (options.requestId && event.requestId !== options.requestId) continue;
+        events.push(event);
+      }
+    }
+    return options.count ? events.slice(-options.count) : events;
   }
 
   /** Up to `count` events after the stream id `afterId` (exclusive), oldest first: for incremental readers. */
-  async readAfter(afterId: string, count: number): Promise<AuditEvent[]> {
-    const raw = (await this.redis.xrange(this.streamKey, `(${afterId}`, '+', 'COUNT', count)) as [string, string[]][];
+  async readAfter(afterId: string, count: number, options: { through?: string } = {}): Promise<AuditEvent[]> {
+    const raw = (await this.redis.xrange(this.streamKey, `(${afterId}`, options.through ?? '+', 'COUNT', count)) as [string, string[]][];
     // Readers of new events want their content; the links are for verify().
     return raw.map(([id, fields]) => toEvent(id, fieldMap(fields), '', ''));
   }
 
-  /** Retention: drops events older than `maxAgeMs`, keeping the chain verifiable from the new start. */
+  /**
+   * Retention: drops events older than `maxAgeMs` with their links and index entries, oldest first in
+   * batches (the stream is the time-ordered index: the cost follows what expires, not what is kept),
+   * keeping the chain verifiable from the new start.
+   */
   async trim(maxAgeMs: number, now = Date.now()): Promise<number> {
     const cutoff = now - maxAgeMs;
     // Only linked events may go: the last one removed anchors the chain for verification.
     await this.sealAll();
     // Stream ids start with the epoch ms; everything up to the end of `cutoff - 1` goes.
-    const removed = (await TRIM_SCRIPT.run(this.redis, [this.streamKey, this.linksKey, this.anchorKey], [`${cutoff - 1}-18446744073709551615`])) as number;
-    if (removed < 0) throw new Error('audit trim: the events before the cut-off are not linked yet');
-    return removed;
+    const end = `${cutoff - 1}-18446744073709551615`;
+    let removed = 0;
+    for (;;) {
+      const batch = (await this.redis.xrange(this.streamKey, '-', end, 'COUNT', 1000)) as [string, string[]][];
+      if (batch.length === 0) return removed;
+      const ops = new ScriptOps(4);
+      for (const [id, fields] of batch) {
+        const body = parseBody(fieldMap(fields).e);
+        if (typeof body?.subject === 'string' && SUBJECT_REF.test(body.subject)) ops.zrem(this.keys.subjectIndex(body.subject), id);
+        if (typeof body?.requestId === 'string' && body.requestId) ops.zrem(this.keys.requestIndex(body.requestId), id);
+      }
+      const n = (await TRIM_BATCH_SCRIPT.run(this.redis, [this.streamKey, this.linksKey, this.anchorKey, this.keys.anchorId, ...ops.keys], [ops.toJson(), ...batch.map(([id]) => id)])) as number;
+      if (n < 0) throw new Error('audit trim: the events before the cut-off are not linked yet');
+      removed += n;
+    }
   }
 
   private eventMac(body: string): string {
-    return createHmac('sha256', this.key).update('event\n').update(body).digest('hex');
+    return this.hmac.hex(`event\n${body}`);
   }
 
   private link(prev: string, id: string, mac: string): string {
-    return createHmac('sha256', this.key).update(prev).update('\n').update(id).update('\n').update(mac).digest('hex');
+    return this.hmac.hex(`${prev}\n${id}\n${mac}`);
   }
 
   private scrub(type: string, details: Record<string, unknown>): Record<string, unknown> {
@@ -358,6 +579,38 @@ function fieldMap(fields: string[]): Record<string, string> {
   const m: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) m[fields[i]!] = fields[i + 1]!;
   return m;
+}
+
+interface Checkpoint {
+  id: string;
+  link: string;
+  count: number;
+  at: string;
+  mac: string;
+}
+
+const SUBJECT_REF = /^[a-f0-9]{32}$/;
+
+type EventBody = z.infer<typeof AuditEventBody>;
+
+/** The stored body as the sealer reads it: plain JSON (the hot path skips the schema), null when unreadable. */
+function parseBody(e: string | undefined): EventBody | null {
+  if (e === undefined) return null;
+  try {
+    const body = JSON.parse(e) as EventBody | null;
+    return body && typeof body === 'object' ? body : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The last verification (of `kind`, or the latest of either), as `AuditTrail.verify` recorded it. */
+export async function lastVerification(redis: Redis, keys: Pick<DraftbridgeKeys, 'audit'>, kind?: 'incremental' | 'full'): Promise<VerificationRecord | null> {
+  const all = await redis.hgetall(keys.audit.verifications);
+  const records = Object.entries(all)
+    .filter(([k]) => !kind || k === kind)
+    .map(([, v]) => JSON.parse(v) as VerificationRecord);
+  return records.sort((a, b) => (a.at < b.at ? 1 : -1))[0] ?? null;
 }
 
 function toEvent(id: string, f: Record<string, string>, prev: string, hash: string): AuditEvent {

@@ -26,6 +26,7 @@ export interface ReviewView {
   leakGuardByType: Record<string, number>;
   deadLetters: { requestId: string; stage: string; error: string; at: string }[];
   lastAuditVerification: LedgerSnapshot['lastAuditVerification'];
+  verifications: LedgerSnapshot['verifications'];
   lastRetentionRun: LedgerSnapshot['lastRetentionRun'];
 }
 
@@ -75,6 +76,7 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
     leakGuardByType: snap.leakGuardByType,
     deadLetters,
     lastAuditVerification: snap.lastAuditVerification,
+    verifications: snap.verifications,
     lastRetentionRun: snap.lastRetentionRun,
   };
 }
@@ -171,6 +173,11 @@ function countBars(counts: Record<string, number>, color: string): string {
   return `<svg role="img" width="380" height="${entries.length * 20 + 4}">${rows}</svg>`;
 }
 
+function verificationText(v: ReviewView['verifications']['full']): string {
+  if (!v) return 'never';
+  return `${esc(v.at)}: ${v.ok ? 'ok' : `broken at ${esc(v.brokenAt ?? '?')}`} (${v.events} events in ${v.durationMs} ms)`;
+}
+
 export function renderReviewPage(view: ReviewView, caller: Caller, csrf: string | undefined, notice?: string): string {
   const totals = Object.fromEntries(DAILY_COUNTERS.map((c) => [c, view.days.reduce((n, d) => n + d.counts[c], 0)]));
   const operator = csrf !== undefined;
@@ -231,6 +238,8 @@ ${deadRows ? `<table id="dead-letters"><tr><th>request</th><th>stage</th><th>err
 <h2>Audit and retention</h2>
 <table>
 <tr><th>audit chain last verified</th><td id="audit-verified">${verified ? `${esc(verified.at)}: ${esc(verified.outcome)}${verified.checked !== null ? ` (${verified.checked} events)` : ''}` : 'never (run <code>draftbridge audit verify</code>)'}</td></tr>
+<tr><th>last incremental verification (from the checkpoint)</th><td id="audit-verified-incremental">${verificationText(view.verifications.incremental)}</td></tr>
+<tr><th>last full verification (<code>--full</code>)</th><td id="audit-verified-full">${verificationText(view.verifications.full)}</td></tr>
 <tr><th>retention sweeper last run</th><td id="retention-run">${retention ? `${esc(retention.at)}: ${esc(retention.outcome)}` : 'never (run <code>draftbridge retention run</code>)'}</td></tr>
 </table>
 </body></html>`;

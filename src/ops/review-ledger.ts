@@ -1,11 +1,15 @@
-import type { RedisClient as Redis } from '../redis.ts';
-import type { AuditEvent, AuditTrail } from '../audit/trail.ts';
+import { RedisScript, type RedisClient as Redis } from '../redis.ts';
+import { keysFor, type DraftbridgeKeys } from '../keys.ts';
+import { lastVerification, type AuditEvent, type AuditFollower, type AuditTrail, type VerificationRecord } from '../audit/trail.ts';
+import { APPLY_OPS_LUA, ScriptOps } from '../audit/script-ops.ts';
 
 /**
  * What the review page shows, folded from the audit trail: the trail is the one record of every
- * state change, so the ledger reads it incrementally (a cursor in Redis) instead of the pipeline
- * writing a second set of counters. Ids, codes and counts only. One process folds at a time (a short
- * lock); the others read what is there.
+ * state change. The fold runs as events are sealed, in the seal's own script (`reviewLedgerFollower`),
+ * so the counters are current whenever the page asks and its first render after a restart reads a
+ * few keys, however long the history. `catchUp` folds by hand whatever the sealer did not (a ledger
+ * that fell behind, e.g. right after an upgrade), from a cursor, compare-and-set. Ids, codes and
+ * counts only.
  */
 
 export const DAILY_COUNTERS = ['awaiting', 'approved', 'rejected', 'replied', 'auto_sent', 'blocked', 'dead_letter'] as const;
@@ -25,6 +29,8 @@ export interface LedgerSnapshot {
   leakGuardByType: Record<string, number>;
   deadLetters: DeadLetter[];
   lastAuditVerification: { at: string; outcome: string; checked: number | null } | null;
+  /** The last verification from the checkpoint and the last of the whole chain (`draftbridge audit verify [--full]`). */
+  verifications: { incremental: VerificationRecord | null; full: VerificationRecord | null };
   lastRetentionRun: { at: string; outcome: string } | null;
 }
 
@@ -33,14 +39,81 @@ const MAX_BATCHES = 40;
 const DAY_TTL_SECONDS = 40 * 86_400;
 const CODE = /^[A-Za-z0-9_.:-]{1,64}$/;
 
+// A hand fold of events (cursor ARGV[1], exclusive, to ARGV[2]) commits only if nobody folded since.
+const FOLD_SCRIPT = new RedisScript(`${APPLY_OPS_LUA}
+if (redis.call('GET', KEYS[1]) or '0-0') ~= ARGV[1] then return 0 end
+apply(ARGV[3])
+redis.call('SET', KEYS[1], ARGV[2])
+return 1
+`);
+
+/** The ledger's fold as the audit trail's follower: counted in the script that seals the events. */
+export function reviewLedgerFollower(prefix: string): AuditFollower {
+  const keys = keysFor(prefix).ops;
+  return { cursorKey: keys.cursor, fold: (event, ops) => foldEvent(keys, event, ops) };
+}
+
+function foldEvent(keys: DraftbridgeKeys['ops'], e: AuditEvent, tx: ScriptOps): void {
+  const at = Number(e.id.split('-')[0]);
+  const day = typeof e.ts === 'string' ? e.ts.slice(0, 10) : new Date(at).toISOString().slice(0, 10);
+  const count = (field: DailyCounter) => tx.hincrby(keys.day(day), field, 1).expire(keys.day(day), DAY_TTL_SECONDS);
+  const d = (e.details ?? {}) as Record<string, unknown>;
+  const codes = (v: unknown) => (typeof v === 'string' ? v.split(',').filter((c) => CODE.test(c)) : []);
+  const deadLetter = (requestId: string) => {
+    const code = (v: unknown) => (typeof v === 'string' && CODE.test(v) ? v : 'unknown');
+    tx.zadd(keys.deadLetters, at, requestId).hset(keys.deadLetterInfo, requestId, JSON.stringify({ stage: code(d.stage), error: code(d.error) }));
+    count('dead_letter');
+  };
+  switch (e.type) {
+    case 'request.awaiting_review':
+      if (e.requestId) tx.zadd(keys.awaiting, at, e.requestId);
+      count('awaiting');
+      break;
+    case 'request.sent':
+      if (e.requestId) tx.zrem(keys.awaiting, e.requestId);
+      count(d.from === 'awaiting_review' ? 'approved' : 'auto_sent');
+      break;
+    case 'request.rejected':
+      if (e.requestId) tx.zrem(keys.awaiting, e.requestId);
+      count('rejected');
+      break;
+    case 'request.replied':
+      count('replied');
+      break;
+    case 'request.blocked_sensitive':
+      count('blocked');
+      for (const c of codes(d.categories)) tx.hincrby(keys.blocked, c, 1);
+      break;
+    case 'request.failed':
+      if (e.requestId) tx.zrem(keys.awaiting, e.requestId);
+      if (d.reason === 'leak_guard') for (const t of codes(d.types)) tx.hincrby(keys.leakGuard, t, 1);
+      if (d.reason === 'dead_letter' && e.requestId) deadLetter(e.requestId);
+      break;
+    case 'request.dead_letter':
+      if (e.requestId) deadLetter(e.requestId);
+      break;
+    case 'request.retried':
+      if (e.requestId) tx.zrem(keys.deadLetters, e.requestId).hdel(keys.deadLetterInfo, e.requestId);
+      break;
+    case 'audit.verified':
+      tx.set(keys.lastAuditVerified, JSON.stringify({ at: e.ts, outcome: e.outcome, checked: typeof d.checked === 'number' ? d.checked : null }));
+      break;
+    case 'retention.run':
+      tx.set(keys.lastRetentionRun, JSON.stringify({ at: e.ts, outcome: e.outcome }));
+      break;
+  }
+}
+
 export class ReviewLedger {
   private readonly redis: Redis;
   private readonly audit: AuditTrail;
   private readonly prefix: string;
+  private readonly keys: DraftbridgeKeys;
 
   constructor(redis: Redis, audit: AuditTrail, prefix: string) {
     this.redis = redis;
     this.audit = audit;
+    this.keys = keysFor(prefix);
     this.prefix = `${prefix}:ops`;
   }
 
@@ -48,79 +121,26 @@ export class ReviewLedger {
     return `${this.prefix}:${name}`;
   }
 
-  /** Folds audit events written since the last call; returns how many were read. */
+  /**
+   * Folds sealed events the sealer has not folded (a ledger behind the head); returns how many were
+   * read. Usually none: the sealer keeps the cursor at the head.
+   */
   async catchUp(): Promise<number> {
-    const lock = this.key('fold-lock');
-    if ((await this.redis.set(lock, '1', 'PX', 15_000, 'NX')) !== 'OK') return 0;
+    const ops = this.keys.ops;
     let read = 0;
-    try {
-      for (let i = 0; i < MAX_BATCHES; i++) {
-        const cursor = (await this.redis.get(this.key('cursor'))) ?? '0-0';
-        const events = await this.audit.readAfter(cursor, BATCH);
-        if (events.length === 0) break;
-        const tx = this.redis.multi();
-        for (const e of events) this.fold(tx, e);
-        tx.set(this.key('cursor'), events.at(-1)!.id);
-        await tx.exec();
-        read += events.length;
-        if (events.length < BATCH) break;
-      }
-    } finally {
-      await this.redis.del(lock);
+    for (let i = 0; i < MAX_BATCHES; i++) {
+      const [cursor, head] = await Promise.all([this.redis.get(ops.cursor), this.audit.sealedHeadId()]);
+      const from = cursor ?? '0-0';
+      if (from === head) break;
+      const events = await this.audit.readAfter(from, BATCH, { through: head });
+      if (events.length === 0) break;
+      const tx = new ScriptOps(1);
+      for (const e of events) foldEvent(ops, e, tx);
+      // Not committed: the sealer or another process folded meanwhile; look again.
+      await FOLD_SCRIPT.run(this.redis, [ops.cursor, ...tx.keys], [from, events.at(-1)!.id, tx.toJson()]);
+      read += events.length;
     }
     return read;
-  }
-
-  private fold(tx: ReturnType<Redis['multi']>, e: AuditEvent): void {
-    const at = Number(e.id.split('-')[0]);
-    const day = e.ts.slice(0, 10);
-    const count = (field: DailyCounter) => tx.hincrby(this.key(`day:${day}`), field, 1).expire(this.key(`day:${day}`), DAY_TTL_SECONDS);
-    const d = e.details as Record<string, unknown>;
-    const codes = (v: unknown) => (typeof v === 'string' ? v.split(',').filter((c) => CODE.test(c)) : []);
-    switch (e.type) {
-      case 'request.awaiting_review':
-        if (e.requestId) tx.zadd(this.key('awaiting'), at, e.requestId);
-        count('awaiting');
-        break;
-      case 'request.sent':
-        if (e.requestId) tx.zrem(this.key('awaiting'), e.requestId);
-        count(d.from === 'awaiting_review' ? 'approved' : 'auto_sent');
-        break;
-      case 'request.rejected':
-        if (e.requestId) tx.zrem(this.key('awaiting'), e.requestId);
-        count('rejected');
-        break;
-      case 'request.replied':
-        count('replied');
-        break;
-      case 'request.blocked_sensitive':
-        count('blocked');
-        for (const c of codes(d.categories)) tx.hincrby(this.key('blocked'), c, 1);
-        break;
-      case 'request.failed':
-        if (e.requestId) tx.zrem(this.key('awaiting'), e.requestId);
-        if (d.reason === 'leak_guard') for (const t of codes(d.types)) tx.hincrby(this.key('leak-guard'), t, 1);
-        if (d.reason === 'dead_letter' && e.requestId) this.deadLetter(tx, e.requestId, d, at, count);
-        break;
-      case 'request.dead_letter':
-        if (e.requestId) this.deadLetter(tx, e.requestId, d, at, count);
-        break;
-      case 'request.retried':
-        if (e.requestId) tx.zrem(this.key('dead-letters'), e.requestId).hdel(this.key('dead-letter-info'), e.requestId);
-        break;
-      case 'audit.verified':
-        tx.set(this.key('last:audit-verified'), JSON.stringify({ at: e.ts, outcome: e.outcome, checked: typeof d.checked === 'number' ? d.checked : null }));
-        break;
-      case 'retention.run':
-        tx.set(this.key('last:retention-run'), JSON.stringify({ at: e.ts, outcome: e.outcome }));
-        break;
-    }
-  }
-
-  private deadLetter(tx: ReturnType<Redis['multi']>, requestId: string, d: Record<string, unknown>, at: number, count: (f: DailyCounter) => unknown): void {
-    const code = (v: unknown) => (typeof v === 'string' && CODE.test(v) ? v : 'unknown');
-    tx.zadd(this.key('dead-letters'), at, requestId).hset(this.key('dead-letter-info'), requestId, JSON.stringify({ stage: code(d.stage), error: code(d.error) }));
-    count('dead_letter');
   }
 
   async snapshot(options: { days?: number; now?: number } = {}): Promise<LedgerSnapshot> {
@@ -153,6 +173,7 @@ export class ReviewLedger {
         .reverse()
         .map(([requestId, at]) => ({ requestId, at, ...(JSON.parse(deadInfo[requestId] ?? '{"stage":"unknown","error":"unknown"}') as { stage: string; error: string }) })),
       lastAuditVerification: verified ? (JSON.parse(verified) as LedgerSnapshot['lastAuditVerification']) : null,
+      verifications: { incremental: await lastVerification(this.redis, this.keys, 'incremental'), full: await lastVerification(this.redis, this.keys, 'full') },
       lastRetentionRun: retention ? (JSON.parse(retention) as LedgerSnapshot['lastRetentionRun']) : null,
     };
   }

@@ -141,11 +141,14 @@ export class MailWatch implements MailboxWatcher {
     }
   }
 
-  /** Two plain SETs (no MULTI): each stands alone and a retry repeats both; sent with whatever else goes out in the tick. */
+  /** Plain commands (no MULTI): each stands alone and a retry repeats them; sent with whatever else goes out in the tick. */
   async link(requestId: string, ref: { id: string; conversationId?: string | undefined }): Promise<void> {
     await Promise.all([
       this.redis.set(this.keys.message(ref.id), requestId, 'PX', this.options.linkTtlMs),
       ref.conversationId ? this.redis.set(this.keys.conversation(ref.conversationId), requestId, 'PX', this.options.linkTtlMs) : undefined,
+      // The request's own list of its links: an erasure deletes them without scanning every link.
+      this.redis.sadd(this.keys.links(requestId), this.keys.message(ref.id), ...(ref.conversationId ? [this.keys.conversation(ref.conversationId)] : [])),
+      this.redis.pexpire(this.keys.links(requestId), this.options.linkTtlMs),
     ]);
   }
 

@@ -3,6 +3,7 @@ import type { RedisClient as Redis } from '../redis.ts';
 import type { AuditTrail } from '../audit/trail.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
+import { keysFor } from '../keys.ts';
 import { registry } from '../metrics.ts';
 import { defaultJobOptions, QUEUE_NAMES, type StageQueues } from './queues.ts';
 
@@ -26,6 +27,12 @@ export interface RetentionReport {
   dryRun: boolean;
   auditEvents: number;
   jobs: Record<string, number>;
+  /** Subject keys whose subject's last event is past the audit class (a dry run: not counted, 0). */
+  subjectKeys: number;
+  /** Review-page entries about requests whose records expired. */
+  reviewEntries: number;
+  /** The incremental verification the sweep runs, so checkpoints advance on its schedule (real runs only). */
+  verified: { ok: boolean; events: number } | null;
   at: string;
 }
 
@@ -55,15 +62,47 @@ export async function runRetention(ctx: RetentionDeps, options: { dryRun?: boole
       jobs[name] = done.length + failed.length;
     }
   }
-  const report: RetentionReport = { dryRun, auditEvents, jobs, at: new Date(now).toISOString() };
-  const removed = auditEvents + Object.values(jobs).reduce((a, b) => a + b, 0);
-  await ctx.audit.append({ type: 'retention.run', actor: options.actor ?? 'cli', outcome: dryRun ? 'dry_run' : 'ok', details: { dryRun, auditRemoved: auditEvents, ...jobs } });
+  // Keys and lists kept by index, each swept from its time-ordered record: the cost follows what expires.
+  const subjectKeys = dryRun ? 0 : await ctx.audit.sweepSubjectKeys(now - auditAge - DAY);
+  const reviewEntries = await sweepReviewLists(ctx, now - (ctx.policy.retention.request ?? 30 * DAY) - DAY, dryRun);
+  let verified: RetentionReport['verified'] = null;
+  if (!dryRun) {
+    const result = await ctx.audit.verify({ from: 'checkpoint' });
+    verified = { ok: result.ok, events: result.checked };
+  }
+  const report: RetentionReport = { dryRun, auditEvents, jobs, subjectKeys, reviewEntries, verified, at: new Date(now).toISOString() };
+  const removed = auditEvents + subjectKeys + reviewEntries + Object.values(jobs).reduce((a, b) => a + b, 0);
+  await ctx.audit.append({ type: 'retention.run', actor: options.actor ?? 'cli', outcome: dryRun ? 'dry_run' : 'ok', details: { dryRun, auditRemoved: auditEvents, subjectKeys, reviewEntries, ...jobs } });
   await ctx.redis
     .multi()
     .hset(`${prefix}:retention:last`, { at: String(now), dryRun: dryRun ? '1' : '0', removed: String(removed), auditEvents: String(auditEvents) })
     .hincrby(`${prefix}:retention:runs`, dryRun ? 'dry_run' : 'run', 1)
     .exec();
   return report;
+}
+
+/**
+ * The review page's lists (awaiting review, dead letters) name requests; an entry older than the
+ * request class is about a record that expired, so it goes (by score, oldest first).
+ */
+async function sweepReviewLists(ctx: RetentionDeps, cutoff: number, dryRun: boolean): Promise<number> {
+  const ops = keysFor(ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX).ops;
+  let removed = 0;
+  for (const list of [ops.awaiting, ops.deadLetters]) {
+    if (dryRun) {
+      removed += await ctx.redis.zcount(list, '-inf', `(${cutoff}`);
+      continue;
+    }
+    for (;;) {
+      const ids = await ctx.redis.zrangebyscore(list, '-inf', `(${cutoff}`, 'LIMIT', 0, 1000);
+      if (ids.length === 0) break;
+      const tx = ctx.redis.multi().zrem(list, ...ids);
+      if (list === ops.deadLetters) tx.hdel(ops.deadLetterInfo, ...ids);
+      await tx.exec();
+      removed += ids.length;
+    }
+  }
+  return removed;
 }
 
 async function countAuditBefore(ctx: RetentionDeps, cutoff: number): Promise<number> {

@@ -122,6 +122,7 @@ describe('GET /privacy/compliance', () => {
       reviewMaxAgeMs: 1,
       awaiting: [],
       mailboxes: [],
+      verifications: { incremental: null, full: null },
       days: [],
       blockedByCategory: {},
       leakGuardByType: {},
