@@ -309,6 +309,8 @@ export interface HistoryWatcher extends MailboxWatcher {
   changes(ref: string, pushedPosition: string): Promise<MailboxChange[]>;
   /** Renews every watch (they expire); returns how many were renewed. */
   renewAll(): Promise<number>;
+  /** The watched mailbox's address behind `ref`; null when no longer watched. */
+  address?(ref: string): Promise<string | null>;
 }
 
 /**

@@ -142,7 +142,9 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     const result = await this.call(mailbox, 'findByRequestId', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/messages`).filter(filter).select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId').top(2).get(),
     );
-    const first = answer(MessagePage, result, 'findByRequestId').value[0];
+    // A sent copy wins over a draft left behind (the removal check asks whether it was sent).
+    const found = answer(MessagePage, result, 'findByRequestId').value;
+    const first = found.find((m) => m.isDraft === false) ?? found[0];
     return first ? this.ref(mailbox, first) : null;
   }
 
