@@ -139,6 +139,8 @@ export const PolicySchema = z
     version: z.literal(1),
     defaults: z.object({
       language: Language.default('de'),
+      /** A trigger while the contact's request of the same flow is open and this young is a repeat (no draft); 0s: off. */
+      openRequestWindow: Duration.default(7 * 86_400_000),
       jobs: z
         .object({
           attempts: z.number().int().min(1).max(50).default(5),
