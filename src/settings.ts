@@ -37,6 +37,8 @@ const SettingsSchema = z
       .default('draftbridge'),
     PORT: port.default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
+    /** Comma-separated addresses/CIDRs of the reverse proxies whose X-Forwarded-For is believed. */
+    DRAFTBRIDGE_TRUSTED_PROXIES: z.string().regex(/^[0-9A-Fa-f.:/,\s]+$/, 'comma-separated IP addresses or CIDRs, like 10.0.0.0/8,127.0.0.1').optional(),
     DRAFTBRIDGE_PUBLIC_URL: optionalUrl,
     DRAFTBRIDGE_POLICY: z.string().min(1).default('config/policy.yaml'),
     DRAFTBRIDGE_SANDBOX: flag,

@@ -6,10 +6,13 @@ import { authenticatorFor, requireRole } from './access.ts';
 import { opsBoards } from './ops-board.ts';
 import { reviewPage } from './review-page.ts';
 import { signInRoutes } from './sign-in.ts';
+import { securityHeaders } from './hardening.ts';
 
 /** /healthz and /readyz (open), /metrics (viewer) and the Bull Board dashboards (see ops-board.ts). */
 export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
+  // nosniff, no referrer, no framing on every ops answer (pages set their own CSP).
+  app.addHook('onRequest', securityHeaders());
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 

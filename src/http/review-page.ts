@@ -206,7 +206,7 @@ table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid
 </style></head><body>
 <h1>draftbridge review</h1>
 <p class="muted">Signed in as ${esc(caller.roles.join(', ') || 'no role')} (${esc(caller.via)}). Generated ${esc(view.generatedAt)}.${caller.via === 'session' ? ' <a href="/auth/logout">Sign out</a>' : ''} <a href="/ops/queues">Queues</a></p>
-${notice && NOTICES[notice] ? `<p class="notice" id="notice">${esc(NOTICES[notice])}</p>` : ''}
+${notice && Object.hasOwn(NOTICES, notice) ? `<p class="notice" id="notice">${esc(NOTICES[notice]!)}</p>` : ''}
 <div class="tiles">
 <div class="tile">awaiting review<b id="awaiting-count">${view.awaiting.length}</b></div>
 <div class="tile">overdue (&gt; ${formatAge(view.reviewMaxAgeMs)})<b id="overdue-count">${view.awaiting.filter((a) => a.overdue).length}</b></div>
