@@ -29,13 +29,22 @@ const config = program.command('config').description('configuration');
 config
   .command('check')
   .description('validate environment and policy; exit non-zero naming every problem')
-  .action(async () => {
+  .option('--connect', 'also connect to every system, like `draftbridge doctor`')
+  .action(async (opts: { connect?: boolean }) => {
+    if (opts.connect) return (await import('./cli/doctor.ts')).doctorCommand({});
     const { settings, policy } = await loadConfigOrExit();
     console.log(
       `configuration ok: policy ${settings.DRAFTBRIDGE_POLICY} (${Object.keys(policy.flows).length} flows, ${policy.triggers.length} triggers), ` +
         `sandbox ${settings.DRAFTBRIDGE_SANDBOX ? 'on' : 'off'}, public URL ${settings.publicUrl}`,
     );
   });
+
+program
+  .command('doctor')
+  .description('connect to Redis, the CRM, the mail system, each LLM route and the public URL; ✓/✗ per check, exit 1 on any ✗')
+  .option('--mailbox <address>', "the mailbox to read settings of (default: the CRM's first owner)")
+  .option('--timeout <ms>', 'per call', '10000')
+  .action(async (opts: { mailbox?: string; timeout?: string }) => (await import('./cli/doctor.ts')).doctorCommand(opts));
 
 const audit = program.command('audit').description('the audit trail');
 audit

@@ -107,13 +107,7 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     const base = new URL(options.baseUrl);
     const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
-    const credential =
-      options.credential ??
-      new ClientSecretCredential(options.tenantId ?? '', options.clientId ?? '', options.clientSecret ?? '', {
-        authorityHost: options.authorityHost ?? 'https://login.microsoftonline.com',
-        // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
-        disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(options.authorityHost ?? 'https://login.microsoftonline.com').hostname),
-      });
+    const credential = options.credential ?? graphCredential(options);
     // National clouds have their own Graph host; anything else (a simulator) stands in for the global one.
     const scope = GRAPH_HOSTS.has(base.hostname) ? `${base.origin}/.default` : 'https://graph.microsoft.com/.default';
     // The token is kept until shortly before expiry: MSAL's lookup would otherwise run on every call.
@@ -338,6 +332,16 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
       throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
     }
   }
+}
+
+/** The app-only credential (client secret) for Graph; `draftbridge doctor` asks it for a token first. */
+export function graphCredential(options: Pick<GraphMailOptions, 'tenantId' | 'clientId' | 'clientSecret' | 'authorityHost'>): ClientSecretCredential {
+  const authorityHost = options.authorityHost ?? 'https://login.microsoftonline.com';
+  return new ClientSecretCredential(options.tenantId ?? '', options.clientId ?? '', options.clientSecret ?? '', {
+    authorityHost,
+    // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
+    disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(authorityHost).hostname),
+  });
 }
 
 /**
