@@ -1,6 +1,6 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphClientError, GraphError, HTTPMessageHandler, TelemetryHandler, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
-import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { networkReason, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -326,12 +326,20 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
           throw new UpstreamRejected('graph', status, `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim());
         }
         this.metrics.upstream('graph', 'error');
+        // The SDK says -1 when no HTTP answer came: no token (Entra ID refused or unreachable) or no connection.
+        if (!(status >= 100)) throw new UpstreamUnavailable('graph', `graph ${operation}: no answer (${noAnswerReason(err)}); check GRAPH_TENANT_ID/GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET, GRAPH_AUTHORITY_HOST and GRAPH_BASE_URL (draftbridge doctor names which)`, undefined, { cause: err });
         throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
       }
       this.metrics.upstream('graph', 'error');
       throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
     }
   }
+}
+
+/** Why the SDK got no HTTP answer, in a few words without secrets: an Entra ID error code or the network's. */
+function noAnswerReason(err: unknown): string {
+  const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  return /AADSTS\d+/.exec(text)?.[0] ?? networkReason(err) ?? (err instanceof Error ? err.message.split('\n')[0]!.slice(0, 160) : 'unknown');
 }
 
 /** The app-only credential (client secret) for Graph; `draftbridge doctor` asks it for a token first. */
