@@ -114,3 +114,24 @@ describe('HTTP hardening', () => {
     expect(known.body).toContain('id="notice"');
   });
 });
+
+describe('webhook log hints', () => {
+  let t: Awaited<ReturnType<typeof start>>;
+  beforeAll(async () => {
+    t = await start({ DRAFTBRIDGE_PUBLIC_URL: 'https://draftbridge.example.com' });
+  });
+  afterAll(() => t.stop());
+
+  const warnings = () => t.logs.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === 'warn');
+
+  it('a bad HubSpot signature is a warn line naming HUBSPOT_CLIENT_SECRET and DRAFTBRIDGE_PUBLIC_URL', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/webhooks/hubspot', payload: '[]', headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(Date.now()), 'x-hubspot-signature-v3': 'bm9wZQ==' } });
+    expect(res.statusCode).toBe(401);
+    expect(warnings().some((l) => l.msg.includes('HUBSPOT_CLIENT_SECRET') && l.msg.includes('DRAFTBRIDGE_PUBLIC_URL'))).toBe(true);
+  });
+
+  it('a Dataverse delivery with a wrong key is a warn line naming DATAVERSE_WEBHOOK_KEY', async () => {
+    await t.app.inject({ method: 'POST', url: '/webhooks/dynamics?code=wrong', payload: '{}', headers: { 'content-type': 'application/json' } });
+    expect(warnings().some((l) => l.msg.includes('DATAVERSE_WEBHOOK_KEY'))).toBe(true);
+  });
+});
