@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requestStoreFor, type AppContext } from '../src/app.ts';
 import { SANDBOX_CONTACTS, type Sandbox } from './index.ts';
 import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from './crm.ts';
+import { earlierOpenRequest } from '../src/pipeline/open-request.ts';
 
 /**
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
@@ -33,6 +34,8 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const from = request.socket.remoteAddress ?? '';
       if (!/^(127\.|::1$|::ffff:127\.)/.test(from)) return reply.code(403).send({ error: 'sandbox demo routes answer callers on this machine only (run draftbridge demo there)', code: 'forbidden' });
     });
+    // `draftbridge demo` asks which CRM and mail system this sandbox simulates.
+    app.get('/sandbox/info', async () => ({ crm: ctx.settings.DRAFTBRIDGE_CRM, mail: ctx.settings.DRAFTBRIDGE_MAIL }));
     // `draftbridge demo --crm salesforce`: the simulated org sends its Outbound Message to this service.
     app.post('/sandbox/trigger/:contact', async (request, reply) => {
       const person = SANDBOX_CONTACTS.find((c) => c.id === (request.params as { contact: string }).contact);
@@ -69,6 +72,8 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         flow: record.flow,
         route: record.route ?? null,
         reason: record.reason ?? null,
+        // A repeat trigger: the request whose draft still awaits review (one open request per contact and flow).
+        repeatOf: record.reason === 'repeat' ? await earlierOpenRequest(requests, record, ctx.policy.defaults.openRequestWindow || Number.MAX_SAFE_INTEGER) : null,
         templateFallback: record.templateFallback ?? null,
         draft: message
           ? { mailbox: message.mailbox, folder: message.parentFolderId, subject: message.subject, categories: message.categories, to: message.toRecipients.map((r) => r.emailAddress.address), body: message.body.content }

@@ -134,10 +134,10 @@ program
   .option('--url <url>', 'the service base URL', process.env.DRAFTBRIDGE_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--contact <id>', 'sandbox contact: 1001 de, 1002 en, 1003 health note, 1004 blocked, 1005 opted out, 1006 new lead', '1001')
   .option('--timeout <seconds>', 'how long to wait for the draft', '30')
-  .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (DRAFTBRIDGE_CRM)').choices(['hubspot', 'salesforce', 'dynamics']).default(process.env.DRAFTBRIDGE_CRM ?? 'hubspot'))
+  .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (default: asked from the service)').choices(['hubspot', 'salesforce', 'dynamics']))
   .option('--reply <n>', 'then send the draft as the reviewer, answer it as the contact choosing offered slot n (1-3), and show the booked meeting')
-  .action(async (opts: { url: string; contact: string; timeout: string; crm: string; reply?: string }) => {
-    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply: opts.reply === undefined ? undefined : Number(opts.reply), print: (l) => console.log(l) });
+  .action(async (opts: { url: string; contact: string; timeout: string; crm?: string; reply?: string }) => {
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply: opts.reply === undefined ? undefined : /^\d+$/.test(opts.reply) ? Number(opts.reply) : Number.NaN, print: (l) => console.log(l) });
   });
 
 program
