@@ -14,7 +14,7 @@
  * The product (src/, connectors/, workers/) never loads sandbox/ or tools/; only the command line does
  * (the sandbox loader in sandbox mode, the demo's seed data, the tools on their own commands).
  */
-const BASE = '^src/(ports|policy|settings|crm-fields|errors|keys|redis|rate-budget|logger|metrics|gmail-key|mailbox-ref)[.]ts$';
+const BASE = '^src/(ports|policy|settings|crm-fields|errors|keys|redis|rate-budget|logger|metrics|gmail-key|mailbox-ref|llm-residency)[.]ts$';
 const PRIVACY_AUDIT = '^src/(privacy|audit|scheduling)/'; // scheduling: pure slot and preference rules
 const PIPELINE = '^src/pipeline/';
 const HTTP = '^src/http/';
@@ -86,7 +86,7 @@ module.exports = {
       severity: 'error',
       comment: 'An adapter implements a port with options and a metrics sink; it never reaches into the core.',
       from: { path: CONNECTORS, pathNot: VENDOR_EDGES },
-      to: { path: '^(src|workers)/', pathNot: '^src/(ports|errors|policy|settings|logger|gmail-key|mailbox-ref)[.]ts$' },
+      to: { path: '^(src|workers)/', pathNot: '^src/(ports|errors|policy|settings|logger|gmail-key|mailbox-ref|llm-residency)[.]ts$' },
     },
     {
       name: 'vendor-edges-see-the-intake-path',

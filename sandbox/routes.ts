@@ -5,6 +5,7 @@ import { describeLlmRoutes, providerName } from '../src/llm-residency.ts';
 import { SANDBOX_CONTACTS, type Sandbox } from './index.ts';
 import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView } from './crm.ts';
 import { ewsDraft, ewsMeeting, ewsSendForDemo } from './ews/demo.ts';
+import { earlierOpenRequest } from '../src/pipeline/open-request.ts';
 
 /**
  * Sandbox only (never mounted otherwise): where did a request's draft land? `draftbridge demo` polls
@@ -28,6 +29,16 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
   return async (app: FastifyInstance) => {
     // The simulated Entra ID, when the sandbox serves it in-process (`draftbridge serve`).
     if (sandbox.oidc.plugin) await app.register(sandbox.oidc.plugin, { prefix: '/sandbox/oidc' });
+    // The demo's routes act as the reviewer and the contact without credentials: only for callers on
+    // this machine (the demo CLI, `docker compose exec`), never for whoever reaches a published port.
+    // (The simulated Entra ID above is for browsers and stays open.)
+    app.addHook('onRequest', async (request, reply) => {
+      if (!request.url.startsWith('/sandbox/') || request.url.startsWith('/sandbox/oidc')) return;
+      const from = request.socket.remoteAddress ?? '';
+      if (!/^(127\.|::1$|::ffff:127\.)/.test(from)) return reply.code(403).send({ error: 'sandbox demo routes answer callers on this machine only (run draftbridge demo there)', code: 'forbidden' });
+    });
+    // `draftbridge demo` asks which CRM and mail system this sandbox simulates.
+    app.get('/sandbox/info', async () => ({ crm: ctx.settings.DRAFTBRIDGE_CRM, mail: ctx.settings.DRAFTBRIDGE_MAIL }));
     // `draftbridge demo --crm salesforce`: the simulated org sends its Outbound Message to this service.
     app.post('/sandbox/trigger/:contact', async (request, reply) => {
       const person = SANDBOX_CONTACTS.find((c) => c.id === (request.params as { contact: string }).contact);
@@ -69,6 +80,8 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
           return r ? { provider: r.provider, name: providerName(r.provider), region: r.region } : null;
         })(),
         reason: record.reason ?? null,
+        // A repeat trigger: the request whose draft still awaits review (one open request per contact and flow).
+        repeatOf: record.reason === 'repeat' ? await earlierOpenRequest(requests, record, ctx.policy.defaults.openRequestWindow || Number.MAX_SAFE_INTEGER) : null,
         templateFallback: record.templateFallback ?? null,
         draft: message
           ? { mailbox: message.mailbox, folder: message.parentFolderId, subject: message.subject, categories: message.categories, to: message.toRecipients.map((r) => r.emailAddress.address), body: message.body.content }
@@ -83,7 +96,9 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
     // The demo's reviewer and contact: send the draft (approval), then answer it choosing an option.
     app.post('/sandbox/requests/:requestId/reply', async (request, reply) => {
       const { requestId } = Params.parse(request.params);
-      const { option } = ReplyBody.parse(request.body);
+      const body = ReplyBody.safeParse(request.body);
+      if (!body.success) return reply.code(400).send({ error: 'option must be 1, 2 or 3 (the offered slot to choose)', code: 'bad_option' });
+      const { option } = body.data;
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request' });
       if (sandbox.ews) {

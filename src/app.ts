@@ -6,6 +6,7 @@ import { reviewLedgerFollower } from './ops/review-ledger.ts';
 import { purgeRequests } from './pipeline/purge.ts';
 import { CrmFields, type CrmFieldMaps } from './crm-fields.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { redisErrorReporter } from './redis-warnings.ts';
 import { setQueueCountsSource } from './metrics.ts';
 import { closeQueues, createQueues, QUEUE_NAMES, type StageQueues } from './pipeline/queues.ts';
 import type { Policy } from './policy.ts';
@@ -46,9 +47,11 @@ function keyFrom(value: string | undefined, label: string): Buffer {
 export function createAppContext(settings: Settings, policy: Policy, options: { logger?: Logger } = {}): AppContext {
   const logger = options.logger ?? createLogger({ level: settings.LOG_LEVEL });
   const redis = createRedis(settings.REDIS_URL, 'producer');
-  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  redis.on('error', redisErrorReporter(logger, 'redis'));
   const queues = createQueues(redis, settings.DRAFTBRIDGE_QUEUE_PREFIX, policy);
-  for (const q of Object.values(queues)) q.on('error', (err) => logger.warn({ queue: q.name, err: { message: err.message } }, 'queue error'));
+  // One reporter for all queues: they share the connection's fate, so one line stands for all.
+  const queueErrors = redisErrorReporter(logger, 'queues');
+  for (const q of Object.values(queues)) q.on('error', queueErrors);
   const keys = {
     vault: keyFrom(settings.DRAFTBRIDGE_VAULT_KEY, 'vault'),
     vaultPrevious: settings.DRAFTBRIDGE_VAULT_PREVIOUS_KEYS.map((k) => Buffer.from(k, 'base64')),

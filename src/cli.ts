@@ -30,13 +30,22 @@ const config = program.command('config').description('configuration');
 config
   .command('check')
   .description('validate environment and policy; exit non-zero naming every problem')
-  .action(async () => {
+  .option('--connect', 'also connect to every system, like `draftbridge doctor`')
+  .action(async (opts: { connect?: boolean }) => {
+    if (opts.connect) return (await import('./cli/doctor.ts')).doctorCommand({});
     const { settings, policy } = await loadConfigOrExit();
     console.log(
       `configuration ok: policy ${settings.DRAFTBRIDGE_POLICY} (${Object.keys(policy.flows).length} flows, ${policy.triggers.length} triggers), ` +
         `sandbox ${settings.DRAFTBRIDGE_SANDBOX ? 'on' : 'off'}, public URL ${settings.publicUrl}`,
     );
   });
+
+program
+  .command('doctor')
+  .description('connect to Redis, the CRM, the mail system, each LLM route and the public URL; ✓/✗ per check, exit 1 on any ✗')
+  .option('--mailbox <address>', "the mailbox to read settings of (default: the CRM's first owner)")
+  .option('--timeout <ms>', 'per call', '10000')
+  .action(async (opts: { mailbox?: string; timeout?: string }) => (await import('./cli/doctor.ts')).doctorCommand(opts));
 
 const audit = program.command('audit').description('the audit trail');
 audit
@@ -129,10 +138,10 @@ program
   .option('--url <url>', 'the service base URL', process.env.DRAFTBRIDGE_PUBLIC_URL ?? `http://127.0.0.1:${process.env.PORT ?? 3000}`)
   .option('--contact <id>', 'sandbox contact: 1001 de, 1002 en, 1003 health note, 1004 blocked, 1005 opted out, 1006 new lead', '1001')
   .option('--timeout <seconds>', 'how long to wait for the draft', '30')
-  .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (DRAFTBRIDGE_CRM)').choices(['hubspot', 'salesforce', 'dynamics']).default(process.env.DRAFTBRIDGE_CRM ?? 'hubspot'))
+  .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (default: asked from the service)').choices(['hubspot', 'salesforce', 'dynamics']))
   .option('--reply <n>', 'then send the draft as the reviewer, answer it as the contact choosing offered slot n (1-3), and show the booked meeting')
-  .action(async (opts: { url: string; contact: string; timeout: string; crm: string; reply?: string }) => {
-    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply: opts.reply === undefined ? undefined : Number(opts.reply), print: (l) => console.log(l) });
+  .action(async (opts: { url: string; contact: string; timeout: string; crm?: string; reply?: string }) => {
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply: opts.reply === undefined ? undefined : /^\d+$/.test(opts.reply) ? Number(opts.reply) : Number.NaN, print: (l) => console.log(l) });
   });
 
 program

@@ -107,3 +107,23 @@ export class RequestNotFound extends DraftbridgeError {
     super(ERROR_CODES.REQUEST_NOT_FOUND, `request ${requestId} ${detail}`, { retryable: false });
   }
 }
+
+/** Names the host of a URL setting without its credentials or path (for details). */
+export function hostOf(url: string | undefined): string {
+  if (!url) return '(unset)';
+  try {
+    const u = new URL(url);
+    return u.host;
+  } catch {
+    return '(not a URL)';
+  }
+}
+
+/** The network reason of a failed call (ECONNREFUSED, ENOTFOUND, a TLS error) when there is one. */
+export function networkReason(err: unknown): string | undefined {
+  for (let e: unknown = err, i = 0; e && i < 6; e = (e as { cause?: unknown }).cause, i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+|CERT_|DEPTH_|SELF_SIGNED|UNABLE_TO)/.test(code)) return code;
+  }
+  return undefined;
+}

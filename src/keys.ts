@@ -41,6 +41,9 @@ export interface DraftbridgeKeys {
     /** Sorted set and hash: dead-lettered requests by time, and their stage and error code. */
     readonly deadLetters: string;
     readonly deadLetterInfo: string;
+    /** Sorted set and hash: the last 50 requests failed for a reason of their own, and that reason. */
+    readonly failed: string;
+    readonly failedInfo: string;
     /** Hash: one day's counters. */
     day(day: string): string;
     /** Hashes: blocked requests per special category, leak-guard refusals per type. */
@@ -101,6 +104,8 @@ export function keysFor(prefix: string): DraftbridgeKeys {
       awaiting: key('ops', 'awaiting'),
       deadLetters: key('ops', 'dead-letters'),
       deadLetterInfo: key('ops', 'dead-letter-info'),
+      failed: key('ops', 'failed'),
+      failedInfo: key('ops', 'failed-info'),
       day: (day) => key('ops', 'day', day),
       blocked: key('ops', 'blocked'),
       leakGuard: key('ops', 'leak-guard'),

@@ -198,6 +198,8 @@ export const PolicySchema = z
     version: z.literal(1),
     defaults: z.object({
       language: Language.default('de'),
+      /** A trigger while the contact's request of the same flow is open and this young is a repeat (no draft); 0s: off. */
+      openRequestWindow: Duration.default(7 * 86_400_000),
       jobs: z
         .object({
           attempts: z.number().int().min(1).max(50).default(5),
@@ -229,6 +231,11 @@ export const PolicySchema = z
       allowedLinks: z.array(z.url()).default([]),
       /** A draft waiting longer than this for its reviewer is overdue (review page, alert metric). */
       reviewMaxAge: Duration.default(48 * 3_600_000),
+      /**
+       * A draft that left Drafts counts as rejected only when, this long after, it is not in Sent Items:
+       * a send is reported as a deletion from Drafts and a creation in Sent Items, in either order.
+       */
+      draftRemovalGrace: Duration.default(30_000),
       transparencyNotice: AiNotices,
       /** Upper bound on a mail body, notice included; longer LLM drafts give way to the template. */
       maxBodyChars: z.number().int().min(300).max(100_000).default(4000),

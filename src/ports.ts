@@ -2,7 +2,8 @@ import type { RedisClient as Redis } from './redis.ts';
 import { z } from 'zod';
 import type { CrmObjectType } from './crm-fields.ts';
 import type { Provider } from './errors.ts';
-import { Language, type LlmRoute } from './policy.ts';
+import { Language, type LlmRoute, type Policy } from './policy.ts';
+import type { Settings } from './settings.ts';
 
 /**
  * The interfaces the core depends on. Connectors in connectors/<system>/ implement them. Adding a
@@ -314,6 +315,8 @@ export interface HistoryWatcher extends MailboxWatcher {
   changes(ref: string, pushedPosition: string): Promise<MailboxChange[]>;
   /** Renews every watch (they expire); returns how many were renewed. */
   renewAll(): Promise<number>;
+  /** The watched mailbox's address behind `ref`; null when no longer watched. */
+  address?(ref: string): Promise<string | null>;
 }
 
 /** A watcher that asks the mailbox system for changes on a schedule (Exchange pull subscriptions). */
@@ -340,3 +343,35 @@ export const NO_CONNECTOR_METRICS: ConnectorMetrics = {
   leakGuardRefusal: () => undefined,
   llmTokens: () => undefined,
 };
+
+// ---------- Doctor ----------
+
+/**
+ * One line of `draftbridge doctor`: a live check against a real system (src/cli/doctor.ts runs them).
+ * A connector adds its checks as a function returning these; `setting` names the variable to change
+ * when `ok` is false, `detail` says what was seen and the next step, without secrets or personal data.
+ */
+export interface DoctorCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  setting?: string;
+  /** Not checked (system not in use, or an earlier check failed); shown as "–", never fails the run. */
+  skipped?: boolean;
+}
+
+/** What each system's checks learn for the next (the CRM's first owner's mailbox for the mail check). */
+export interface DoctorFindings {
+  mailbox?: string;
+}
+
+/** What a system's checks get: the configuration, what earlier checks found, and a time limit per call. */
+export interface DoctorContext {
+  settings: Settings;
+  policy: Policy;
+  findings: DoctorFindings;
+  timeoutMs: number;
+}
+
+/** A system's checks (a connector's doctor.ts exports one; src/cli/doctor.ts lists them). */
+export type DoctorProbe = (ctx: DoctorContext) => Promise<DoctorCheck[]>;

@@ -37,6 +37,8 @@ const SettingsSchema = z
       .default('draftbridge'),
     PORT: port.default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
+    /** Comma-separated addresses/CIDRs of the reverse proxies whose X-Forwarded-For is believed. */
+    DRAFTBRIDGE_TRUSTED_PROXIES: z.string().regex(/^[0-9A-Fa-f.:/,\s]+$/, 'comma-separated IP addresses or CIDRs, like 10.0.0.0/8,127.0.0.1').optional(),
     DRAFTBRIDGE_PUBLIC_URL: optionalUrl,
     DRAFTBRIDGE_POLICY: z.string().min(1).default('config/policy.yaml'),
     DRAFTBRIDGE_SANDBOX: flag,
@@ -77,7 +79,7 @@ const SettingsSchema = z
     DATAVERSE_TENANT_ID: z.string().min(1).optional(),
     DATAVERSE_CLIENT_ID: z.string().min(1).optional(),
     DATAVERSE_CLIENT_SECRET: z.string().min(1).optional(),
-    DATAVERSE_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+    DATAVERSE_AUTHORITY_HOST: z.url().refine((v) => v.startsWith('https://'), 'must be https:// (Entra ID and MSAL accept no http authority), like https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
     DATAVERSE_WEBHOOK_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
     /** HttpHeader auth: the header name registered with the service endpoint (its value is DATAVERSE_WEBHOOK_KEY). */
     DATAVERSE_WEBHOOK_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an HTTP header name').optional(),
@@ -86,7 +88,7 @@ const SettingsSchema = z
     GRAPH_CLIENT_ID: z.string().min(1).optional(),
     GRAPH_CLIENT_SECRET: z.string().min(1).optional(),
     GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com/v1.0'),
-    GRAPH_AUTHORITY_HOST: z.url().default('https://login.microsoftonline.com'),
+    GRAPH_AUTHORITY_HOST: z.url().refine((v) => v.startsWith('https://'), 'must be https:// (Entra ID and MSAL accept no http authority), like https://login.microsoftonline.com').default('https://login.microsoftonline.com'),
     GRAPH_NOTIFICATION_URL: optionalUrl,
     GRAPH_CLIENT_STATE: z.string().min(16, 'must be at least 16 characters').max(128, 'at most 128 characters').optional(),
 

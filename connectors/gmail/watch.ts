@@ -71,6 +71,10 @@ export class GmailWatch implements MailboxWatcher {
     return mailboxRef(this.options.refKey, address);
   }
 
+  async address(ref: string): Promise<string | null> {
+    return this.redis.hget(this.key('mailbox', ref), 'address');
+  }
+
   /** Watches the mailbox unless a watch with more than six days left is known; a lock keeps parallel deliveries from doubling it. */
   async ensure(mailbox: string): Promise<void> {
     const ref = this.ref(mailbox);

@@ -1,6 +1,6 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphClientError, GraphError, HTTPMessageHandler, TelemetryHandler, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
-import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import { networkReason, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
@@ -107,13 +107,7 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     const base = new URL(options.baseUrl);
     const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
-    const credential =
-      options.credential ??
-      new ClientSecretCredential(options.tenantId ?? '', options.clientId ?? '', options.clientSecret ?? '', {
-        authorityHost: options.authorityHost ?? 'https://login.microsoftonline.com',
-        // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
-        disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(options.authorityHost ?? 'https://login.microsoftonline.com').hostname),
-      });
+    const credential = options.credential ?? graphCredential(options);
     // National clouds have their own Graph host; anything else (a simulator) stands in for the global one.
     const scope = GRAPH_HOSTS.has(base.hostname) ? `${base.origin}/.default` : 'https://graph.microsoft.com/.default';
     // The token is kept until shortly before expiry: MSAL's lookup would otherwise run on every call.
@@ -142,7 +136,9 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     const result = await this.call(mailbox, 'findByRequestId', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/messages`).filter(filter).select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId').top(2).get(),
     );
-    const first = answer(MessagePage, result, 'findByRequestId').value[0];
+    // A sent copy wins over a draft left behind (the removal check asks whether it was sent).
+    const found = answer(MessagePage, result, 'findByRequestId').value;
+    const first = found.find((m) => m.isDraft === false) ?? found[0];
     return first ? this.ref(mailbox, first) : null;
   }
 
@@ -330,12 +326,30 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
           throw new UpstreamRejected('graph', status, `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim());
         }
         this.metrics.upstream('graph', 'error');
+        // The SDK says -1 when no HTTP answer came: no token (Entra ID refused or unreachable) or no connection.
+        if (!(status >= 100)) throw new UpstreamUnavailable('graph', `graph ${operation}: no answer (${noAnswerReason(err)}); check GRAPH_TENANT_ID/GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET, GRAPH_AUTHORITY_HOST and GRAPH_BASE_URL (draftbridge doctor names which)`, undefined, { cause: err });
         throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
       }
       this.metrics.upstream('graph', 'error');
       throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
     }
   }
+}
+
+/** Why the SDK got no HTTP answer, in a few words without secrets: an Entra ID error code or the network's. */
+function noAnswerReason(err: unknown): string {
+  const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  return /AADSTS\d+/.exec(text)?.[0] ?? networkReason(err) ?? (err instanceof Error ? err.message.split('\n')[0]!.slice(0, 160) : 'unknown');
+}
+
+/** The app-only credential (client secret) for Graph; `draftbridge doctor` asks it for a token first. */
+export function graphCredential(options: Pick<GraphMailOptions, 'tenantId' | 'clientId' | 'clientSecret' | 'authorityHost'>): ClientSecretCredential {
+  const authorityHost = options.authorityHost ?? 'https://login.microsoftonline.com';
+  return new ClientSecretCredential(options.tenantId ?? '', options.clientId ?? '', options.clientSecret ?? '', {
+    authorityHost,
+    // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
+    disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(authorityHost).hostname),
+  });
 }
 
 /**

@@ -89,8 +89,12 @@ export interface GmailSimulator {
   signPushToken(claims?: Record<string, unknown>): string;
   /** Sends a push for the mailbox's current history id now (Pub/Sub delivers at least once). */
   push(address: string): Promise<number>;
-  /** The reviewer presses Send on the draft in Gmail. */
-  sendDraftAsUser(address: string, messageId: string): Promise<SimGmailMessage>;
+  /**
+   * The reviewer presses Send on the draft in Gmail. By default the draft's deletion and the SENT
+   * message land together; `order` + `gapMs` split them into two history records (and pushes) that
+   * far apart, and `times` repeats the last push (Pub/Sub delivers at least once).
+   */
+  sendDraftAsUser(address: string, messageId: string, options?: { order?: 'deleted-first' | 'created-first'; gapMs?: number; times?: number }): Promise<SimGmailMessage>;
   /** The reviewer edits the draft in Gmail: same draft id, a new message id (as Gmail does on every save). */
   editDraftAsUser(address: string, messageId: string, body: string): Promise<SimGmailMessage>;
   /** The reviewer discards the draft in Gmail. */
@@ -507,11 +511,30 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
     },
     signPushToken,
     push: (address) => deliver(mustBox(address)),
-    async sendDraftAsUser(address, messageId) {
+    async sendDraftAsUser(address, messageId, how = {}) {
       const box = mustBox(address);
       const draftId = [...box.drafts.entries()].find(([, mid]) => mid === messageId)?.[0];
       if (!draftId) throw new Error('no such draft');
-      return sendDraft(box, draftId);
+      if (!how.order) return sendDraft(box, draftId);
+      const message = box.messages.get(messageId)!;
+      const userLabels = [...message.labelIds].filter((l) => !SYSTEM_LABELS.includes(l));
+      const gap = () => new Promise((r) => setTimeout(r, how.gapMs ?? 0));
+      box.drafts.delete(draftId);
+      let sent: SimGmailMessage;
+      if (how.order === 'deleted-first') {
+        remove(box, message);
+        await gap();
+        sent = await store(box, message.raw, ['SENT', ...userLabels], message.threadId);
+      } else {
+        sent = await store(box, message.raw, ['SENT', ...userLabels], message.threadId);
+        await gap();
+        remove(box, message);
+      }
+      for (let i = 1; i < (how.times ?? 1); i++) {
+        await new Promise((r) => setTimeout(r, (options.pushDelayMs ?? 50) + 20));
+        await deliver(box);
+      }
+      return sent;
     },
     async editDraftAsUser(address, messageId, body) {
       const box = mustBox(address);

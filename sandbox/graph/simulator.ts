@@ -97,17 +97,28 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     },
     inject: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
-    async sendDraftAsUser(upn, messageId) {
+    async sendDraftAsUser(upn, messageId, options = {}) {
       const box = findMailbox(upn)!;
       const m = [...box.messages.values()].find((x) => x.id === messageId || x.immutableId === messageId);
       if (!m?.isDraft) throw new Error('not a draft');
+      // Outlook moves the draft to Sent Items (the immutable id stays): Graph reports `deleted` to a
+      // Drafts subscription and `created` to a Sent Items one, in no guaranteed order.
+      const asDraft = { ...m };
       box.messages.delete(m.id);
       m.id = newMessageId();
       m.parentFolderId = 'sentitems';
       m.isDraft = false;
       m.sentDateTime = new Date().toISOString();
       box.messages.set(m.id, m);
-      await notify(box, m, 'created');
+      const deleted = () => notify(box, asDraft, 'deleted');
+      const created = () => notify(box, m, 'created');
+      const steps = options.order === 'created-first' ? [created, deleted] : [deleted, created];
+      for (let i = 0; i < (options.times ?? 1); i++) {
+        for (const [n, step] of steps.entries()) {
+          if (n > 0 && options.gapMs) await new Promise((r) => setTimeout(r, options.gapMs));
+          await step();
+        }
+      }
       return m;
     },
     async deleteAsUser(upn, messageId) {

@@ -69,6 +69,13 @@ export const DEFAULT_CALENDAR_SETTINGS: SimCalendarSettings = {
   workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '09:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'W. Europe Standard Time' } },
 };
 
+/** How a send's two change notifications arrive (Graph promises no order). */
+export interface SendNotificationOrder {
+  order?: 'deleted-first' | 'created-first';
+  gapMs?: number;
+  times?: number;
+}
+
 export interface GraphSimulator {
   url: string;
   graphBaseUrl: string;
@@ -86,8 +93,11 @@ export interface GraphSimulator {
   inject(fault: Fault): void;
   /** Drops every injected fault not yet used up (tests: no fault outlives its case). */
   clearFaults(): void;
-  /** What the reviewer does in Outlook: send the draft (approval). */
-  sendDraftAsUser(upn: string, messageId: string): Promise<SimMessage>;
+  /**
+   * What the reviewer does in Outlook: send the draft (approval). Notifies `deleted` (Drafts) and
+   * `created` (Sent Items): `order` (default deleted first), `gapMs` between them, the pair `times` over.
+   */
+  sendDraftAsUser(upn: string, messageId: string, options?: SendNotificationOrder): Promise<SimMessage>;
   /** What the reviewer does in Outlook: delete the draft (rejection). */
   deleteAsUser(upn: string, messageId: string): Promise<void>;
   /** Puts an event into the mailbox's calendar (busy by default); times as ISO with offset or Z. */

@@ -294,6 +294,17 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     return reply.code(201).type('application/json;charset=utf-8').send({ id, properties: meeting.properties, createdAt: now, updatedAt: now, archived: false });
   });
 
+  // GET /crm/v3/owners/?limit=&after= (what `draftbridge doctor` reads one owner with; the SDK adds the slash).
+  app.get('/crm/v3/owners/', async (request: FastifyRequest<{ Querystring: { limit?: string; after?: string } }>, reply) => {
+    const limit = Math.min(500, Math.max(1, Number(request.query.limit ?? 100) || 100));
+    const all = [...owners.values()];
+    const start = Number(request.query.after ?? 0) || 0;
+    const now = new Date().toISOString();
+    const results = all.slice(start, start + limit).map((o) => ({ id: o.id, email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: o.userId, userIdIncludingInactive: o.userId, createdAt: now, updatedAt: now, archived: false }));
+    const next = start + limit < all.length ? { paging: { next: { after: String(start + limit), link: `?after=${start + limit}` } } } : {};
+    return reply.type('application/json;charset=utf-8').send({ results, ...next });
+  });
+
   app.get('/crm/v3/owners/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const o = owners.get(request.params.id);
     if (!o) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Owner not found');

@@ -176,8 +176,11 @@ export class QuotaCounter {
   }
 }
 
-export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string; quota?: DeploymentQuota; latencyMs?: number } = {}): Promise<AzureOpenAiSimulator> {
+export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string; quota?: DeploymentQuota; latencyMs?: number; region?: string } = {}): Promise<AzureOpenAiSimulator> {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 4 * 1024 * 1024 });
+  // Azure names the region that served the call in every answer (display name, e.g. "Sweden Central").
+  const region = options.region ?? 'Sweden Central';
+  app.addHook('onSend', async (_request, reply) => void reply.header('x-ms-region', region));
   const faults = new FaultInjector();
   const apiKey = options.apiKey ?? 'sandbox-azure-openai-key';
   const deployment = options.deployment ?? 'gpt-4o-mini-eu';

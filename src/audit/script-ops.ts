@@ -52,6 +52,9 @@ export class ScriptOps {
   zrem(key: string, member: string): this {
     return this.add('ZREM', key, [member]);
   }
+  zremrangebyrank(key: string, start: number, stop: number): this {
+    return this.add('ZREMRANGEBYRANK', key, [start, stop]);
+  }
   set(key: string, value: string): this {
     return this.add('SET', key, [value]);
   }

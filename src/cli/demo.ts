@@ -6,10 +6,20 @@ import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../
  * `draftbridge demo`: sends a signed "callback requested" webhook to a running sandbox service and
  * prints where the draft landed, once it has (mailbox, subject, state, the note in the simulated CRM).
  */
-export async function runDemo(options: { url: string; contact: string; crm?: string; secret?: string | undefined; timeoutMs: number; reply?: number | undefined; print: (line: string) => void }): Promise<number> {
+export async function runDemo(options: { url: string; contact: string; crm?: string | undefined; secret?: string | undefined; timeoutMs: number; reply?: number | undefined; print: (line: string) => void }): Promise<number> {
   const { print } = options;
   const base = options.url.replace(/\/+$/, '');
-  if (options.crm && options.crm !== 'hubspot') {
+  if (!SANDBOX_CONTACTS.some((c) => c.id === options.contact)) {
+    print(`✗ no sandbox contact ${options.contact}: choose one of ${SANDBOX_CONTACTS.map((c) => `${c.id} (${c.label})`).join(', ')}`);
+    return 2;
+  }
+  if (options.reply !== undefined && !(Number.isInteger(options.reply) && options.reply >= 1 && options.reply <= 3)) {
+    print('✗ --reply takes the number of an offered slot: 1, 2 or 3');
+    return 2;
+  }
+  // The CRM the running service simulates, unless given: a HubSpot webhook to a Salesforce sandbox is ignored.
+  const crm = options.crm ?? (await sandboxCrm(base));
+  if (crm && crm !== 'hubspot') {
     // The simulated CRM lives in the service process: ask it to send its own trigger (an Outbound Message).
     const fired = await fireInSandbox(base, options.contact, print);
     return fired ? followRequest(base, fired, options.timeoutMs, options.reply, print) : 1;
@@ -50,6 +60,12 @@ export async function runDemo(options: { url: string; contact: string; crm?: str
   return followRequest(base, requestId, options.timeoutMs, options.reply, print);
 }
 
+/** Asks the running sandbox which CRM it simulates; undefined when it does not say (older service). */
+async function sandboxCrm(base: string): Promise<string | undefined> {
+  const info = await fetch(`${base}/sandbox/info`).then(async (r) => (r.ok ? ((await r.json()) as { crm?: string }) : {}), () => ({}) as { crm?: string });
+  return info.crm;
+}
+
 async function fireInSandbox(base: string, contact: string, print: (line: string) => void): Promise<string | undefined> {
   let res: Response;
   try {
@@ -80,8 +96,13 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
       print(`  request ${requestId}: ${status.state}${status.route ? ` (LLM route ${status.route}${llm})` : ''}${status.reason ? ` – ${status.reason}` : ''}`);
     }
     // Done once the CRM has both: crm-sync writes the note first, then draftbridge_status.
-    const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && ((status.crm.notes.length > 0 && status.crm.status === status.state) || status.state === 'suppressed');
+    // Failed and suppressed requests may get no CRM note at all (unknown contact, opt-out, repeat): done at once.
+    const done = status && ['awaiting_review', 'sent', 'blocked_sensitive', 'suppressed', 'failed'].includes(status.state) && ((status.crm.notes.length > 0 && status.crm.status === status.state) || status.state === 'suppressed' || status.state === 'failed');
     if (status && done) {
+      if (status.state === 'suppressed' && status.repeatOf) {
+        print(`↺ recorded as a repeat: contact's request ${status.repeatOf} still awaits review (one open request per contact and flow); showing that one`);
+        return followRequest(base, status.repeatOf, timeoutMs, reply, print);
+      }
       if (status.draft) {
         print(`✓ draft in ${status.draft.mailbox} / ${status.draft.folder}, category "${status.draft.categories.join(', ')}"${status.templateFallback ? ` (template: ${status.templateFallback})` : ''}`);
         print(`  to: ${status.draft.to.join(', ')}`);
@@ -91,7 +112,12 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
       print(`  CRM: draftbridge_status=${status.crm.status ?? '–'}; ${status.crm.notes.length} note(s)`);
       for (const n of status.crm.notes) print(`  note: ${n.replace(/<[^>]+>/g, '')}`);
       if (status.slots.length > 0) print(`  offered slots (UTC): ${status.slots.map((s, i) => `${i + 1}. ${s}`).join('  ')}`);
+      if (status.state === 'failed') return 1;
       if (options.reply === undefined || status.state !== 'awaiting_review') return 0;
+      if (options.reply > status.slots.length) {
+        print(`✗ --reply ${options.reply}: the draft offers ${status.slots.length} slot(s)`);
+        return 2;
+      }
       return replyAndBook(base, requestId, options.reply, deadline, print);
     }
     if (Date.now() > deadline) {
@@ -133,6 +159,7 @@ interface DemoStatus {
   /** The provider and region behind the route (sandbox service). */
   llm?: { provider: string; name: string; region: string | null } | null;
   reason: string | null;
+  repeatOf?: string | null;
   templateFallback: string | null;
   draft: { mailbox: string; folder: string; subject: string; categories: string[]; to: string[]; body: string } | null;
   crm: { status: string | null; notes: string[] };

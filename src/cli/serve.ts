@@ -9,6 +9,7 @@ import type { Settings } from '../settings.ts';
 import { createPorts } from '../../connectors/index.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { privacyRoutes } from '../http/privacy-routes.ts';
+import { configProblems } from './doctor/service.ts';
 
 export type ServeRole = 'api' | 'worker' | 'all';
 
@@ -16,6 +17,19 @@ export interface RunningService {
   ctx: AppContext;
   server?: FastifyInstance;
   stop(): Promise<void>;
+}
+
+/** The one line at start: which CRM, mail system and LLM routes, where /ops is, and the demo in the sandbox. */
+export function startupSummary(settings: Settings, role: ServeRole): { line: string; fields: Record<string, unknown> } {
+  const routes = [
+    ...(settings.AZURE_OPENAI_ENDPOINT || settings.DRAFTBRIDGE_SANDBOX ? [`eu (${settings.DRAFTBRIDGE_SANDBOX ? 'simulated Azure OpenAI' : `Azure OpenAI ${settings.AZURE_OPENAI_REGION ?? '?'}`})`] : []),
+    ...(settings.LOCAL_LLM_BASE_URL || settings.DRAFTBRIDGE_SANDBOX ? [`local (${settings.DRAFTBRIDGE_SANDBOX ? 'simulated' : settings.LOCAL_LLM_MODEL})`] : []),
+  ];
+  const mail = settings.DRAFTBRIDGE_MAIL === 'graph' ? 'Outlook (Microsoft Graph)' : 'Gmail';
+  const ops = role === 'worker' ? 'no HTTP in this process' : `${settings.publicUrl}/ops`;
+  const demo = settings.DRAFTBRIDGE_SANDBOX ? `; sandbox: try \`npx draftbridge demo --contact 1001${settings.DRAFTBRIDGE_CRM === 'hubspot' ? '' : ` --crm ${settings.DRAFTBRIDGE_CRM}`}\`` : '';
+  const line = `draftbridge started (${role}): CRM ${settings.DRAFTBRIDGE_CRM}, mail ${mail}, LLM ${routes.join(', ') || 'none'}; ops ${ops}${demo}`;
+  return { line, fields: { crm: settings.DRAFTBRIDGE_CRM, mail: settings.DRAFTBRIDGE_MAIL, llmRoutes: routes, ops } };
 }
 
 /**
@@ -44,7 +58,9 @@ export async function startService(settings: Settings, policy: Policy, role: Ser
   if ((role === 'worker' || role === 'all') && parts.startWorkers) {
     workers = await parts.startWorkers(ctx);
   }
-  ctx.logger.info({ role, publicUrl: settings.publicUrl, prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, sandbox: settings.DRAFTBRIDGE_SANDBOX }, 'draftbridge started');
+  const summary = startupSummary(settings, role);
+  ctx.logger.info({ role, publicUrl: settings.publicUrl, prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, sandbox: settings.DRAFTBRIDGE_SANDBOX, ...summary.fields }, summary.line);
+  for (const p of configProblems({ settings, policy })) ctx.logger.warn({ setting: p.setting }, `${p.name}: ${p.detail} (set ${p.setting}; \`draftbridge doctor\` checks everything)`);
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -80,7 +96,8 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
     startWorkers: (ctx) => startWorkers(ctx, ports),
     httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
   });
-  service.ctx.logger.info({ hubspot: sandbox.hubspot.url, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.ews?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
+  const crmSim = sandbox.salesforce?.url ?? sandbox.dynamics?.url ?? sandbox.hubspot.url;
+  service.ctx.logger.info({ [settings.DRAFTBRIDGE_CRM]: crmSim, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.ews?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
   return { ...service, stop: async () => { await service.stop(); await sandbox.close(); quotas.close(); } };
 }
 

@@ -179,7 +179,8 @@ export function requireRole(auth: Authenticator, role: Role) {
       }
       return reply
         .code(401)
-        .header('www-authenticate', 'Bearer realm="draftbridge", Basic realm="draftbridge", charset="UTF-8"')
+        // Two header lines, not one combined value: browsers only prompt for Basic when it has its own.
+        .header('www-authenticate', ['Bearer realm="draftbridge"', 'Basic realm="draftbridge", charset="UTF-8"'])
         .send({ error: 'authentication required', code: 'unauthenticated' });
     }
     if (!hasRole(caller, role)) {

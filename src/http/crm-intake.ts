@@ -31,9 +31,20 @@ export interface CrmIntake {
   enqueue(request: FastifyRequest, routed: RoutedEvents): Promise<'unavailable' | 'accepted' | 'duplicate' | 'ignored'>;
 }
 
+/** What to check when a CRM's deliveries fail verification (warn level: events are being lost). */
+const SIGNATURE_HINTS: Record<TriggerSource, string> = {
+  'hubspot.app': 'webhook signature mismatch: check HUBSPOT_CLIENT_SECRET (the app\'s client secret) and DRAFTBRIDGE_PUBLIC_URL (the v3 signature covers the exact URL HubSpot calls)',
+  'hubspot.workflow': 'workflow webhook not authenticated: check DRAFTBRIDGE_WORKFLOW_SECRET (or HUBSPOT_CLIENT_SECRET for signed workflow calls) and DRAFTBRIDGE_PUBLIC_URL',
+  'salesforce.outbound': 'outbound message refused: check SALESFORCE_ORG_ID (the org that sends) and DRAFTBRIDGE_PUBLIC_URL',
+  'dynamics.webhook': 'Dataverse webhook refused: check DATAVERSE_WEBHOOK_KEY (and DATAVERSE_WEBHOOK_HEADER) against the service endpoint registration',
+};
+const IGNORED_HINT = 'webhook matched no trigger: its events were ignored (check the policy\'s triggers and which subscriptions the CRM app sends)';
+
 export function crmIntake(ctx: AppContext, source: TriggerSource): CrmIntake {
   const record = async (request: FastifyRequest, outcome: IntakeOutcome, details: AuditDetails = {}) => {
     webhookDeliveries.inc({ source, outcome });
+    const hint = outcome === 'rejected_signature' ? SIGNATURE_HINTS[source] : outcome === 'ignored' ? IGNORED_HINT : undefined;
+    if (hint) request.log.warn({ source, outcome, ...details }, hint);
     try {
       await ctx.audit.append({
         type: `webhook.${outcome}`,

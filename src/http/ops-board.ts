@@ -4,6 +4,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app.ts';
 import { requireRole, type Authenticator } from './access.ts';
+import { BOARD_CSP, sameOriginForAmbient, securityHeaders } from './hardening.ts';
 
 /**
  * Bull Board, one instance per role: `/ops/queues` is read-only (viewers and up), `/ops/queues/manage`
@@ -63,6 +64,12 @@ async function sanitiseBoardJson(_request: unknown, reply: { getHeader(name: str
   }
 }
 
+/**
+ * Read routes a viewer does not get: Redis's version, OS, memory and port, worker connections,
+ * job-scheduler templates (raw job data) and default options. Operators keep them.
+ */
+const OPERATOR_ONLY_READS = [/^\/api\/redis\//, /^\/api\/job-schedulers/, /^\/api\/metrics\//, /^\/api\/queues\/[^/]+\/(workers|default-job-options|job-data-schema|rate-limit)$/];
+
 /** The Bull Board API routes an operator may call besides reading. */
 const OPERATOR_ACTIONS = [
   /^\/api\/queues\/[^/]+\/[^/]+\/(retry|promote|clean)$/,
@@ -84,7 +91,12 @@ export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; a
   const { ctx, auth } = opts;
 
   await app.register(async (viewer) => {
+    viewer.addHook('onRequest', securityHeaders(BOARD_CSP));
     viewer.addHook('onRequest', requireRole(auth, 'viewer'));
+    viewer.addHook('onRequest', async (request, reply) => {
+      const path = request.url.split('?')[0]!.slice('/ops/queues'.length);
+      if (OPERATOR_ONLY_READS.some((re) => re.test(path))) return reply.code(403).send({ error: 'operators only', code: 'forbidden' });
+    });
     viewer.addHook('onSend', sanitiseBoardJson);
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/ops/queues');
@@ -93,7 +105,10 @@ export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; a
   });
 
   await app.register(async (operator) => {
+    operator.addHook('onRequest', securityHeaders(BOARD_CSP));
     operator.addHook('onRequest', requireRole(auth, 'operator'));
+    // Manage actions with a browser's own credential (session cookie, Basic) must come from this site.
+    operator.addHook('onRequest', sameOriginForAmbient(ctx.settings.publicUrl));
     operator.addHook('onSend', sanitiseBoardJson);
     operator.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD') return;

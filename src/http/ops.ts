@@ -6,22 +6,23 @@ import { authenticatorFor, requireRole } from './access.ts';
 import { opsBoards } from './ops-board.ts';
 import { reviewPage } from './review-page.ts';
 import { signInRoutes } from './sign-in.ts';
+import { readiness } from './readiness.ts';
+import { securityHeaders } from './hardening.ts';
 
 /** /healthz and /readyz (open), /metrics (viewer) and the Bull Board dashboards (see ops-board.ts). */
 export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
+  // nosniff, no referrer, no framing on every ops answer (pages set their own CSP).
+  app.addHook('onRequest', securityHeaders());
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
+  // Liveness: the process answers. Never a dependency here, or a Redis outage restarts every pod.
+  app.get('/livez', async () => ({ status: 'ok' }));
+
   app.get('/readyz', async (_request, reply) => {
-    const checks = { redis: false, policy: ctx.policy !== undefined };
-    try {
-      checks.redis = (await ctx.redis.ping()) === 'PONG';
-    } catch {
-      checks.redis = false;
-    }
-    const ready = checks.redis && checks.policy;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+    const { ready, body } = await readiness(ctx);
+    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send(body);
   });
 
   const auth = authenticatorFor(ctx);

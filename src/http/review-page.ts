@@ -25,6 +25,7 @@ export interface ReviewView {
   blockedByCategory: Record<string, number>;
   leakGuardByType: Record<string, number>;
   deadLetters: { requestId: string; stage: string; error: string; at: string }[];
+  failed: { requestId: string; reason: string; at: string }[];
   lastAuditVerification: LedgerSnapshot['lastAuditVerification'];
   verifications: LedgerSnapshot['verifications'];
   lastRetentionRun: LedgerSnapshot['lastRetentionRun'];
@@ -35,7 +36,7 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
   await ledger.catchUp();
   const snap = await ledger.snapshot({ now });
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-  const ids = [...snap.awaiting.map((a) => a.requestId), ...snap.deadLetters.map((d) => d.requestId)];
+  const ids = [...snap.awaiting.map((a) => a.requestId), ...snap.deadLetters.map((d) => d.requestId), ...(snap.failed ?? []).map((f) => f.requestId)];
   const pipeline = ctx.redis.pipeline();
   for (const id of ids) pipeline.hmget(`${prefix}:request:${id}`, 'state', 'ownerId', 'reason');
   const rows = ((await pipeline.exec()) ?? []).map(([, v]) => v as [string | null, string | null, string | null]);
@@ -58,7 +59,9 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
     }
     return [{ requestId: d.requestId, stage: d.stage, error: d.error, at: new Date(d.at).toISOString() }];
   });
-  await ledger.forget(gone.filter((id) => !awaiting.some((a) => a.requestId === id) && !deadLetters.some((d) => d.requestId === id)));
+  // A failed request whose record is gone (erased, expired) leaves the list too.
+  const failed = (snap.failed ?? []).filter((f) => (facts.get(f.requestId)?.[0] ?? null) !== null || (gone.push(f.requestId), false));
+  await ledger.forget(gone.filter((id) => !awaiting.some((a) => a.requestId === id) && !deadLetters.some((d) => d.requestId === id) && !failed.some((f) => f.requestId === id)));
   const byOwner = new Map<string, { ownerId: string; waiting: number; oldestAgeMs: number }>();
   for (const a of awaiting) {
     const m = byOwner.get(a.ownerId) ?? { ownerId: a.ownerId, waiting: 0, oldestAgeMs: 0 };
@@ -75,6 +78,7 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
     blockedByCategory: snap.blockedByCategory,
     leakGuardByType: snap.leakGuardByType,
     deadLetters,
+    failed: failed.map((f) => ({ requestId: f.requestId, reason: f.reason, at: new Date(f.at).toISOString() })),
     lastAuditVerification: snap.lastAuditVerification,
     verifications: snap.verifications,
     lastRetentionRun: snap.lastRetentionRun,
@@ -199,6 +203,7 @@ export function renderReviewPage(view: ReviewView, caller: Caller, csrf: string 
         }</td></tr>`,
     )
     .join('');
+  const failedRows = view.failed.map((f) => `<tr><td><code>${esc(f.requestId)}</code></td><td><code>${esc(f.reason)}</code></td><td>${esc(f.at)}</td></tr>`).join('');
   const verified = view.lastAuditVerification;
   const retention = view.lastRetentionRun;
   return `<!doctype html>
@@ -213,7 +218,7 @@ table{border-collapse:collapse}td,th{padding:.2rem .6rem;border-bottom:1px solid
 </style></head><body>
 <h1>draftbridge review</h1>
 <p class="muted">Signed in as ${esc(caller.roles.join(', ') || 'no role')} (${esc(caller.via)}). Generated ${esc(view.generatedAt)}.${caller.via === 'session' ? ' <a href="/auth/logout">Sign out</a>' : ''} <a href="/ops/queues">Queues</a>${caller.roles.includes('dpo') ? ' <a href="/privacy/compliance" id="compliance-link">Compliance documents</a>' : ''}</p>
-${notice && NOTICES[notice] ? `<p class="notice" id="notice">${esc(NOTICES[notice])}</p>` : ''}
+${notice && Object.hasOwn(NOTICES, notice) ? `<p class="notice" id="notice">${esc(NOTICES[notice]!)}</p>` : ''}
 <div class="tiles">
 <div class="tile">awaiting review<b id="awaiting-count">${view.awaiting.length}</b></div>
 <div class="tile">overdue (&gt; ${formatAge(view.reviewMaxAgeMs)})<b id="overdue-count">${view.awaiting.filter((a) => a.overdue).length}</b></div>
@@ -235,6 +240,9 @@ ${dailyChart(view.days)}
 <div id="leak-guard">${countBars(view.leakGuardByType, '#ef6c00')}</div>
 <h2>Dead-lettered requests</h2>
 ${deadRows ? `<table id="dead-letters"><tr><th>request</th><th>stage</th><th>error code</th><th>when</th><th></th></tr>${deadRows}</table>` : '<p class="muted">none</p>'}
+<h2>Failed requests</h2>
+<p class="muted">Ended without a draft for a reason a retry does not fix (unknown contact, no e-mail, no owner mailbox); the last 50.</p>
+${failedRows ? `<table id="failed"><tr><th>request</th><th>reason</th><th>when</th></tr>${failedRows}</table>` : '<p class="muted" id="failed">none</p>'}
 <h2>Audit and retention</h2>
 <table>
 <tr><th>audit chain last verified</th><td id="audit-verified">${verified ? `${esc(verified.at)}: ${esc(verified.outcome)}${verified.checked !== null ? ` (${verified.checked} events)` : ''}` : 'never (run <code>draftbridge audit verify</code>)'}</td></tr>

@@ -8,6 +8,7 @@ import { graphWebhookRoutes } from '../../connectors/graph/webhooks.ts';
 import { hubspotWebhookRoutes } from '../../connectors/hubspot/webhooks.ts';
 import { dynamicsWebhookRoutes } from '../../connectors/dynamics/webhooks.ts';
 import { opsRoutes } from './ops.ts';
+import { registerHardening, requestLogView, trustedProxies } from './hardening.ts';
 import { salesforceWebhookRoutes } from '../../connectors/salesforce/webhooks.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -15,11 +16,13 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** The HTTP API: each route group is an encapsulated plugin. */
 export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance) => Promise<void>)[] = []): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: ctx.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    // Request lines log the URL with query secrets (`?code=`) redacted, on every route.
+    loggerInstance: ctx.logger.child({ component: 'http' }, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
     // HubSpot gives up after 5 s and Graph after 3 s: never let a request hang on a slow client.
     requestTimeout: 10_000,
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    // X-Forwarded-For only from the configured proxies: anyone else could forge the client address.
+    trustProxy: trustedProxies(ctx.settings.DRAFTBRIDGE_TRUSTED_PROXIES),
     // A caller's X-Request-Id is kept for correlation only if it is a short plain id: it goes into
     // every log line of the request, so arbitrary text (or 6,000 characters) is replaced.
     requestIdHeader: false,
@@ -29,6 +32,7 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
     },
   });
   // Signed cookies carry the browser session; the key is derived, so no extra secret to manage.
+  registerHardening(app);
   await app.register(fastifyCookie, { secret: createHmac('sha256', ctx.keys.audit).update('draftbridge session cookie').digest('base64url') });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(salesforceWebhookRoutes, { ctx });

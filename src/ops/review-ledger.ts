@@ -28,6 +28,8 @@ export interface LedgerSnapshot {
   blockedByCategory: Record<string, number>;
   leakGuardByType: Record<string, number>;
   deadLetters: DeadLetter[];
+  /** Requests that ended `failed` for a reason of their own (no contact, no owner mailbox …), newest first. */
+  failed?: { requestId: string; reason: string; at: number }[];
   lastAuditVerification: { at: string; outcome: string; checked: number | null } | null;
   /** The last verification from the checkpoint and the last of the whole chain (`draftbridge audit verify [--full]`). */
   verifications: { incremental: VerificationRecord | null; full: VerificationRecord | null };
@@ -88,6 +90,11 @@ function foldEvent(keys: DraftbridgeKeys['ops'], e: AuditEvent, tx: ScriptOps): 
       if (e.requestId) tx.zrem(keys.awaiting, e.requestId);
       if (d.reason === 'leak_guard') for (const t of codes(d.types)) tx.hincrby(keys.leakGuard, t, 1);
       if (d.reason === 'dead_letter' && e.requestId) deadLetter(e.requestId);
+      else if (e.requestId) {
+        // The last 50 failures no retry will fix (the contact or its owner is the problem).
+        const reason = typeof d.reason === 'string' && CODE.test(d.reason) ? d.reason : 'unknown';
+        tx.zadd(keys.failed, at, e.requestId).hset(keys.failedInfo, e.requestId, reason).zremrangebyrank(keys.failed, 0, -51);
+      }
       break;
     case 'request.dead_letter':
       if (e.requestId) deadLetter(e.requestId);
@@ -155,13 +162,15 @@ export class ReviewLedger {
       .zrange(this.key('dead-letters'), 0, 199, 'WITHSCORES')
       .hgetall(this.key('dead-letter-info'))
       .get(this.key('last:audit-verified'))
-      .get(this.key('last:retention-run'));
+      .get(this.key('last:retention-run'))
+      .zrange(this.key('failed'), 0, 49, 'WITHSCORES')
+      .hgetall(this.key('failed-info'));
     for (const day of dayNames) tx.hgetall(this.key(`day:${day}`));
     const results = ((await tx.exec()) ?? []).map(([err, value]) => {
       if (err) throw err;
       return value;
     });
-    const [awaitingRaw, blocked, leak, deadRaw, deadInfo, verified, retention, ...dayHashes] = results as [string[], Record<string, string>, Record<string, string>, string[], Record<string, string>, string | null, string | null, ...Record<string, string>[]];
+    const [awaitingRaw, blocked, leak, deadRaw, deadInfo, verified, retention, failedRaw, failedInfo, ...dayHashes] = results as [string[], Record<string, string>, Record<string, string>, string[], Record<string, string>, string | null, string | null, string[], Record<string, string>, ...Record<string, string>[]];
     const pairs = (flat: string[]) => Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, Number(flat[2 * i + 1])] as const);
     const numbers = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
     return {
@@ -172,6 +181,9 @@ export class ReviewLedger {
       deadLetters: pairs(deadRaw)
         .reverse()
         .map(([requestId, at]) => ({ requestId, at, ...(JSON.parse(deadInfo[requestId] ?? '{"stage":"unknown","error":"unknown"}') as { stage: string; error: string }) })),
+      failed: pairs(failedRaw)
+        .reverse()
+        .map(([requestId, at]) => ({ requestId, at, reason: failedInfo[requestId] ?? 'unknown' })),
       lastAuditVerification: verified ? (JSON.parse(verified) as LedgerSnapshot['lastAuditVerification']) : null,
       verifications: { incremental: await lastVerification(this.redis, this.keys, 'incremental'), full: await lastVerification(this.redis, this.keys, 'full') },
       lastRetentionRun: retention ? (JSON.parse(retention) as LedgerSnapshot['lastRetentionRun']) : null,
@@ -192,6 +204,8 @@ export class ReviewLedger {
       .multi()
       .zrem(this.key('awaiting'), ...requestIds)
       .zrem(this.key('dead-letters'), ...requestIds)
+      .zrem(this.key('failed'), ...requestIds)
+      .hdel(this.key('failed-info'), ...requestIds)
       .hdel(this.key('dead-letter-info'), ...requestIds)
       .exec();
   }

@@ -68,6 +68,19 @@ export const GmailPush = z.object({
 });
 export type GmailPush = z.infer<typeof GmailPush>;
 
+/** mail-events `confirm-removal`: a draft left Drafts; after the grace period, look whether it was sent. */
+export const RemovalCheck = z.object({
+  requestId: z.string().min(1),
+  messageId: z.string().min(1),
+  /** Where the draft was: the Graph subscription (Outlook) or the keyed mailbox reference (Gmail). */
+  where: z.discriminatedUnion('via', [
+    z.object({ via: z.literal('outlook'), subscriptionId: z.string().min(1) }),
+    z.object({ via: z.literal('gmail'), mailboxRef: z.string().regex(/^[a-f0-9]{32}$/) }),
+  ]),
+  trace: TraceParent.optional(),
+});
+export type RemovalCheck = z.infer<typeof RemovalCheck>;
+
 /** privacy: erase one CRM record's data (a GDPR deletion in the CRM, or a plain one where policy says so). */
 export const ErasureJob = z.object({
   kind: z.literal('erasure'),

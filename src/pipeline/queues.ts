@@ -1,6 +1,6 @@
 import { Queue, type ConnectionOptions, type DefaultJobOptions } from 'bullmq';
 import type { Policy } from '../policy.ts';
-import type { CallbackRequest, GmailPush, MailEvent, StageJob } from './jobs.ts';
+import type { CallbackRequest, GmailPush, MailEvent, RemovalCheck, StageJob } from './jobs.ts';
 
 /** Every queue, named in one place. One BullMQ queue per pipeline stage. */
 export const QUEUE_NAMES = ['intake', 'draft', 'deliver', 'crm-sync', 'mail-events'] as const;
@@ -15,7 +15,7 @@ export interface JobPayloads {
    * The mailbox told us something: a draft was sent (approved) or deleted (rejected), or the lead
    * replied. Graph notifications (MailEvent) or Gmail pushes (GmailPush, job name `gmail-push`).
    */
-  'mail-events': MailEvent | GmailPush;
+  'mail-events': MailEvent | GmailPush | RemovalCheck;
 }
 
 export type StageQueues = { [K in QueueName]: Queue<JobPayloads[K]> };

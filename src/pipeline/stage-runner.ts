@@ -153,6 +153,8 @@ function chain(queues: StageQueues, next: ChainedStage, requestId: string) {
 /** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */
 async function deadLetter(deps: StageRunnerDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
   const { requests } = deps;
+  // One error-level line per dead letter: a request ended without its draft and needs a person.
+  deps.logger.error({ requestId, stage: queue, error: errorName }, `dead letter in ${queue}: the request failed for good (${errorName}); fix the cause, then retry it on /ops`);
   try {
     const record = await requests.get(requestId);
     if (record && !TERMINAL_STATES.has(record.state)) {

@@ -123,6 +123,7 @@ describe('GET /privacy/compliance', () => {
       awaiting: [],
       mailboxes: [],
       verifications: { incremental: null, full: null },
+      failed: [],
       days: [],
       blockedByCategory: {},
       leakGuardByType: {},

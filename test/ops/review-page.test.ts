@@ -80,4 +80,14 @@ describe('review page /ops over the real pipeline', () => {
     const retried = (await h.ctx.audit.read({ requestId: ids.dead })).find((e) => e.type === 'request.retried');
     expect(retried?.actor).toMatch(/^oidc:[a-f0-9]{32}$/);
   });
+
+  it('lists a request that failed for a reason of its own (unknown contact): visible on /ops, not only in the log', async () => {
+    const { requestId } = await h.deliverWebhook('9999');
+    expect((await h.waitForState(requestId, ['failed'])).reason).toBe('contact_not_found');
+    const v = await view();
+    expect(v.failed).toContainEqual(expect.objectContaining({ requestId, reason: 'contact_not_found' }));
+    const html = (await h.app.inject({ url: '/ops', headers: { authorization: viewer, accept: 'text/html' } })).body;
+    expect(html).toContain('<table id="failed">');
+    expect(html).toContain(requestId);
+  });
 });

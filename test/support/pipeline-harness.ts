@@ -74,7 +74,11 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
   const crm = options.crm ?? 'hubspot';
   const base = defaultPolicy();
   // Short backoff so fault storms finish quickly in tests.
-  const policy = (options.policy ?? ((p) => p))({ ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } });
+  // A short removal grace: a deleted draft is confirmed as rejected within the tests' waits. Suites
+  // trigger the same few sandbox contacts again and again: one open request per contact is off unless
+  // a suite turns it on (test/e2e/open-request.test.ts).
+  const defaults = { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 }, openRequestWindow: 0 };
+  const policy = (options.policy ?? ((p) => p))({ ...base, defaults, mail: { ...base.mail, draftRemovalGrace: 1500 } });
   // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
   const port = await freePort();
   const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph', DRAFTBRIDGE_CRM: crm, ...options.env });

@@ -8,7 +8,7 @@ import { startWorkers } from '../../workers/index.ts';
 import { defaultPolicy } from './env.ts';
 
 const base = defaultPolicy();
-const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 } } };
+const policy = { ...base, defaults: { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 }, openRequestWindow: 0 } };
 const settings = loadSettings(process.env);
 const ctx = createAppContext(settings, policy);
 await ctx.ready();

@@ -354,7 +354,7 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
 /** The policy the chaos run serves: the operator's policy with provider quotas lifted and short backoff. */
 async function chaosPolicy(path: string): Promise<string> {
   const raw = parse(await readFile(path, 'utf8')) as Record<string, Record<string, unknown>>;
-  raw.defaults = { ...raw.defaults, jobs: { attempts: 8, backoffMs: 500 } };
+  raw.defaults = { ...raw.defaults, jobs: { attempts: 8, backoffMs: 500 }, openRequestWindow: '0s' };
   raw.limits = { ...raw.limits, hubspot: { requestsPer10s: 1_000_000 } };
   const routes = (raw.llm?.routes ?? {}) as Record<string, Record<string, unknown>>;
   for (const name of Object.keys(routes)) routes[name] = { ...routes[name], requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 10_000 };

@@ -1,5 +1,6 @@
 import type { PipelineDeps } from '../deps.ts';
 import { settle } from '../settled.ts';
+import { earlierOpenRequest } from '../open-request.ts';
 import type { VaultContact, VaultOwner } from '../vault-sections.ts';
 import { CallbackRequest } from '../jobs.ts';
 import type { StageDefinition } from '../stage-runner.ts';
@@ -41,6 +42,12 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
 
   if (suppressed.unwrap()) {
     await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' }, facts: { reason: 'suppression_list' }, seen: record });
+    return 'done';
+  }
+
+  const open = await earlierOpenRequest(requests, record, policy.defaults.openRequestWindow);
+  if (open) {
+    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'repeat' }, facts: { reason: 'repeat' }, seen: record });
     return 'done';
   }
 

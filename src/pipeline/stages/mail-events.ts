@@ -4,7 +4,8 @@ import { traceCarrier } from '../../telemetry.ts';
 import { bookFromReply } from '../booking.ts';
 import { EditTracker } from '../edit-tracking.ts';
 import { releaseHolds } from '../slot-offer.ts';
-import { GmailPush, MailEvent } from '../jobs.ts';
+import { GmailPush, MailEvent, RemovalCheck } from '../jobs.ts';
+import { CONFIRM_REMOVAL, checkRemoval, scheduleRemovalCheck, type RemovalWhere } from '../draft-removal.ts';
 import type { StageDefinition } from '../stage-runner.ts';
 
 /**
@@ -17,7 +18,11 @@ export type MailboxSystem = 'outlook' | 'gmail' | 'exchange';
 
 export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy' | 'calendar' | 'mail' | 'prompts'>;
 
-export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxChange, via: MailboxSystem): Promise<void> {
+/**
+ * `where` (the Graph subscription or Gmail mailbox reference) makes a `deleted` wait for the removal
+ * check (src/pipeline/draft-removal.ts): a sent draft also leaves Drafts. Without it, a `deleted` is final.
+ */
+export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxChange, via: MailboxSystem, where?: RemovalWhere): Promise<void> {
   const { audit, requests } = deps;
   const crmSync = deps.queues['crm-sync'];
   const record = await requests.get(change.requestId);
@@ -31,6 +36,7 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
     return;
   }
   if (record.state !== 'awaiting_review') return;
+  if (change.kind === 'deleted' && where) return scheduleRemovalCheck(deps, record.requestId, change.messageId, where);
   // How much the rep changed the draft: the ratio goes to the audit and the metric, the text nowhere.
   const tracker = new EditTracker(deps.vault, deps.policy);
   if (change.kind === 'sent') {
@@ -65,7 +71,8 @@ export async function trackMail(deps: TrackMailDeps, event: MailEvent): Promise<
 
   if (sub.folder === 'drafts' && event.changeType === 'deleted') {
     const requestId = await watch.requestForMessage(event.messageId);
-    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'deleted', messageId: event.messageId, mailbox: sub.mailbox }, 'outlook');
+    const where = { via: 'outlook' as const, subscriptionId: event.subscriptionId };
+    if (requestId) await applyMailboxChange(deps, { requestId, kind: 'deleted', messageId: event.messageId, mailbox: sub.mailbox }, 'outlook', where);
     return;
   }
 
@@ -86,6 +93,18 @@ async function resync(deps: TrackMailDeps, subscriptionId: string): Promise<void
   const { messages } = await deps.graph.delta(sub.mailbox, 'sentitems');
   for (const m of messages) {
     if (!m.removed) await trackMail(deps, { subscriptionId, changeType: 'created', messageId: m.id, receivedAt: Date.now() });
+  }
+}
+
+/** After the grace period: the draft was sent after all (approval) or is really gone (rejection). */
+async function confirmRemoval(deps: TrackMailDeps & Pick<PipelineDeps, 'history' | 'logger'>, check: RemovalCheck): Promise<void> {
+  const outcome = await checkRemoval(deps, check);
+  const via = check.where.via;
+  if (outcome.kind === 'sent') {
+    const { messageId, mailbox, body } = outcome;
+    await applyMailboxChange(deps, { requestId: check.requestId, kind: 'sent', messageId, mailbox, ...(body !== undefined ? { body } : {}) }, via);
+  } else if (outcome.kind === 'deleted') {
+    await applyMailboxChange(deps, { requestId: check.requestId, kind: 'deleted', messageId: check.messageId, ...(outcome.mailbox ? { mailbox: outcome.mailbox } : {}) }, via);
   }
 }
 
@@ -112,8 +131,10 @@ export function mailEventsStage(): StageDefinition<'mail-events'> {
         const gmail = deps.history;
         if (!gmail) return 'done';
         const push = GmailPush.parse(job.data);
-        for (const change of await gmail.changes(push.mailboxRef, push.historyId)) await applyMailboxChange(deps, change, 'gmail');
-      } else await trackMail(deps, MailEvent.parse(job.data));
+        const where = { via: 'gmail' as const, mailboxRef: push.mailboxRef };
+        for (const change of await gmail.changes(push.mailboxRef, push.historyId)) await applyMailboxChange(deps, change, 'gmail', where);
+      } else if (job.name === CONFIRM_REMOVAL) await confirmRemoval(deps, RemovalCheck.parse(job.data));
+      else await trackMail(deps, MailEvent.parse(job.data));
       return 'done';
     },
   };
