@@ -89,7 +89,7 @@ export async function llmDoctor(ctx: DoctorContext): Promise<DoctorCheck[]> {
     if (provider === 'azure' && settings.AZURE_OPENAI_ENDPOINT) rows.push(...(await azureRows(ctx)));
     else {
       const check = await checkLlmProvider(provider, settings, ctx.timeoutMs);
-      rows.push({ name: `LLM ${route} (${check.name})`, ok: check.ok, detail: check.detail, setting: check.setting });
+      rows.push({ name: `LLM ${route}`, ok: check.ok, detail: `${check.name}: ${check.detail}`, setting: check.setting });
     }
   }
   return rows;
@@ -105,7 +105,7 @@ async function azureRows(ctx: DoctorContext): Promise<DoctorCheck[]> {
   try {
     const { response } = await client.chat.completions.create({ model: deployment, messages: PROMPT, max_tokens: 5 }).withResponse();
     return [
-      { name: 'LLM eu (Azure OpenAI)', ok: true, detail: `deployment ${deployment} on ${hostOf(endpoint)} answered` },
+      { name: 'LLM eu', ok: true, detail: `deployment ${deployment} on ${hostOf(endpoint)} answered` },
       regionRow(response.headers.get('x-ms-region'), settings.AZURE_OPENAI_REGION, allowedRegionsFor(policy, 'azure')),
     ];
   } catch (err) {
