@@ -59,6 +59,10 @@ export const RequestRecord = z.object({
   slots: z.string().optional(),
   /** IANA zone the slots were offered in (the contact's), to read the reply in. */
   slotZone: z.string().optional(),
+  /** HMAC of the offer's recipient address (AuditTrail.addressRef): only that sender's reply books. */
+  recipientRef: z.string().optional(),
+  /** The note's scheduling wishes as codes (scheduling/wishes.ts, JSON), to check a counter-proposal. */
+  slotWishes: z.string().optional(),
   /** The booked slot ("start/end", UTC) and the calendar event's id. */
   bookedSlot: z.string().optional(),
   eventId: z.string().optional(),
@@ -67,7 +71,7 @@ export const RequestRecord = z.object({
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId'>>;
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId' | 'recipientRef' | 'slotWishes'>>;
 
 // Moves the state from the predecessor the caller saw (compare-and-set) and writes its audit event in
 // the same script: a crash can never leave a state change without its event. A repeat of the same

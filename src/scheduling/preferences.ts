@@ -1,4 +1,7 @@
+import { DateTime } from 'luxon';
 import { z } from 'zod';
+import { canonicalise, normalise, WEEKDAY_PATTERN, weekdayNumber } from './lexicon.ts';
+import { readPeriods } from './periods.ts';
 
 /**
  * Scheduling preferences from a contact's free-text note ("am besten vormittags", "not on Fridays",
@@ -22,6 +25,14 @@ export const NotBefore = z.discriminatedUnion('kind', [
 ]);
 export type NotBefore = z.infer<typeof NotBefore>;
 
+/** Part of a week: these weekdays (empty: every day) between two minutes after local midnight. */
+export const DayWindow = z.object({
+  weekdays: z.array(Weekday),
+  fromMinute: z.number().int().min(0).max(1440),
+  toMinute: z.number().int().min(0).max(1440),
+});
+export type DayWindow = z.infer<typeof DayWindow>;
+
 export const SlotPreferences = z.object({
   /** Minutes after local midnight; a slot starts at or after this. */
   earliestMinute: z.number().int().min(0).max(1440).optional(),
@@ -32,6 +43,13 @@ export const SlotPreferences = z.object({
   /** Never these weekdays. */
   excludedWeekdays: z.array(Weekday),
   notBefore: NotBefore.optional(),
+  /** Calendar days (contact's zone, yyyy-MM-dd, inclusive) a relative period names ("KW 3", "Mitte Januar"). */
+  from: z.iso.date().optional(),
+  until: z.iso.date().optional(),
+  /** Weekday-bound times ruled out ("außer montags vormittags": Monday 00:00–12:00 only). */
+  exclusions: z.array(DayWindow).optional(),
+  /** Weekday-bound alternatives ("Dienstag vormittags oder Donnerstag nachmittags"): a slot fits one. */
+  windows: z.array(DayWindow).optional(),
 });
 export type SlotPreferences = z.infer<typeof SlotPreferences>;
 
@@ -74,10 +92,22 @@ function toMinute(hour: string, minute: string | undefined, suffix: string | und
   return h * 60 + m;
 }
 
-export function parsePreferences(note: string | null | undefined): SlotPreferences {
+export interface WishContext {
+  /** Today in the contact's zone: relative periods ("in zwei Wochen") resolve against it. */
+  today?: DateTime;
+}
+
+export function parsePreferences(note: string | null | undefined, context: WishContext = {}): SlotPreferences {
   const prefs: SlotPreferences = { weekdays: [], excludedWeekdays: [] };
-  const text = ` ${(note ?? '').toLowerCase().replace(/\s+/g, ' ')} `;
+  let text = canonicalise(normalise(note ?? ''));
   if (!text.trim()) return prefs;
+  const compound = readDayParts(text);
+  text = compound.rest;
+  if (compound.exclusions.length) prefs.exclusions = compound.exclusions;
+  if (compound.windows.length) prefs.windows = compound.windows;
+  const period = readPeriods(text, context.today ?? DateTime.utc());
+  if (period.from) prefs.from = period.from;
+  if (period.until) prefs.until = period.until;
   const english = /\b(the|please|call|after|before|morning|afternoon|week|not|prefer|preferred|any|only)\b/.test(text);
   const earliest: number[] = [];
   const latest: number[] = [];
@@ -165,4 +195,43 @@ export function parsePreferences(note: string | null | undefined): SlotPreferenc
     prefs.notBefore = { kind: 'date', day: date.day, ...(date.month ? { month: date.month } : {}), ...(date.after ? { exclusive: true } : {}) };
   }
   return prefs;
+}
+
+const PART_OF_DAY = String.raw`(vormittags?|morgens|früh|frueh|nachmittags?|abends|mornings?|afternoons?|evenings?)`;
+const partWindow = (part: string): [number, number] =>
+  /nach|after/.test(part) ? [NOON, 1440] : /abend|even/.test(part) ? [17 * 60, 1440] : [0, NOON];
+const EXCEPT = String.raw`(?:außer|ausser|except(?:\s+for)?|but not|not on|not|nicht am|nicht|no|keine?n?|never|excluding|ohne)`;
+const BAD_AFTER = String.raw`(?:\s+(?:geht|gehen|passt|passen|klappt|klappen|sind|ist|is|are|do|does)\s+(?:\S+\s+)?(?:nicht|schlecht|bad|out|not|n't|never|no good))`;
+
+/**
+ * Weekday-bound parts of the day, read before the loose words: "außer montags vormittags", "any
+ * time except Monday mornings", "Montagvormittag geht nicht" exclude that part of that day only;
+ * two or more wished pairs ("Dienstag vormittags oder Donnerstag nachmittags") become alternatives.
+ * The spans read here are blanked, so the general rules do not read them a second time.
+ */
+function readDayParts(text: string): { rest: string; exclusions: DayWindow[]; windows: DayWindow[] } {
+  const exclusions: DayWindow[] = [];
+  let rest = text;
+  const pair = String.raw`(?:am\s+|an\s+|on\s+)?${WEEKDAY_PATTERN}\s*-?\s*${PART_OF_DAY}`;
+  const blank = (m: RegExpExecArray | RegExpMatchArray) => {
+    rest = rest.slice(0, m.index) + ' '.repeat(m[0].length) + rest.slice(m.index! + m[0].length);
+  };
+  for (const re of [new RegExp(String.raw`\b${EXCEPT}\s+${pair}`, 'g'), new RegExp(String.raw`\b${pair}${BAD_AFTER}`, 'g')]) {
+    for (const m of [...rest.matchAll(re)]) {
+      const [from, to] = partWindow(m[2]!);
+      exclusions.push({ weekdays: [weekdayNumber(m[1]!)!], fromMinute: from, toMinute: to });
+      blank(m);
+    }
+  }
+  const wished = [...rest.matchAll(new RegExp(String.raw`\b${pair}`, 'g'))];
+  const windows: DayWindow[] = [];
+  const parts = new Set(wished.map((m) => partWindow(m[2]!).join('-')));
+  if (wished.length >= 2 && parts.size >= 2) {
+    for (const m of wished) {
+      const [from, to] = partWindow(m[2]!);
+      windows.push({ weekdays: [weekdayNumber(m[1]!)!], fromMinute: from, toMinute: to });
+      blank(m);
+    }
+  }
+  return { rest, exclusions, windows };
 }
