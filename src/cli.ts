@@ -4,6 +4,7 @@ import { createAppContext, subjectRequestDeps } from './app.ts';
 import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
 import { registerPseudonymise } from './cli/pseudonymise.ts';
+import { registerScheduling } from './scheduling/cli.ts';
 import { prometheusConnectorMetrics } from './metrics.ts';
 import { recordOfProcessing } from './privacy/ropa.ts';
 import type { ServeRole } from './cli/serve.ts';
@@ -118,6 +119,8 @@ program
 
 // Needs no credentials: only the policy's special-category actions.
 registerPseudonymise(program);
+// Needs no credentials and no Redis: the scheduling rules (and an LLM route, when configured).
+registerScheduling(program);
 
 program
   .command('demo')

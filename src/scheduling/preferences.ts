@@ -171,6 +171,13 @@ export function parsePreferences(note: string | null | undefined, context: WishC
       else wanted.add(day);
     }
   }
+  // "am Wochenende", "weekends" / "unter der Woche", "weekdays", "werktags" name several days at once.
+  for (const m of text.matchAll(/\b(wochenende[ns]?|weekends?|samstags? oder sonntags?)\b|\b(unter der woche|werktags|wochentags|weekdays|on a weekday|during the week)\b/g)) {
+    const days = m[1] ? [6, 7] : [1, 2, 3, 4, 5];
+    const before = text.slice(Math.max(0, m.index - 30), m.index);
+    if (NEGATION_BEFORE.test(before)) for (const d of days) excluded.add(d);
+    else for (const d of days) wanted.add(d);
+  }
   for (const d of excluded) wanted.delete(d);
   prefs.weekdays = [...wanted].sort();
   prefs.excludedWeekdays = [...excluded].sort();
