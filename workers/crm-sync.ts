@@ -16,7 +16,7 @@ export function crmSyncStage(_policy: Policy, crm: Pick<CrmPort, 'batchesCalls'>
     concurrency: crm.batchesCalls ? 100 : 16,
     run: async (deps, job) => {
       const data = StageJob.parse(job.data);
-      await syncCrm(deps, data.requestId, data.event);
+      await syncCrm(deps, data.requestId, data.event, data.reply);
       return 'done';
     },
   };

@@ -4,7 +4,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import { errorMessage, LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Policy, RouteBudget } from '../../src/policy.ts';
-import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
+import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmExtractRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
 import type { Settings } from '../../src/settings.ts';
 import { retryAfterMs } from '../rate-window.ts';
 
@@ -153,11 +153,32 @@ export class DraftingLlm implements LlmPort {
     }
   }
 
+  /** A JSON-schema answer on the route (the reply reader); the same guard, quota and errors as `draft`. */
+  async extract<T>(request: LlmExtractRequest<T>): Promise<T> {
+    const findings = [...request.guard(request.system), ...request.guard(request.user)];
+    if (findings.length > 0) {
+      for (const type of findings) this.metrics.leakGuardRefusal(type);
+      throw new LeakBlocked(findings);
+    }
+    const route = this.routes.get(request.route);
+    if (!route) throw new UpstreamRejected('llm', 503, `LLM route "${request.route}" is not configured`);
+    try {
+      const { completion } = await this.complete(route, request, zodResponseFormat(request.schema as z.ZodType<T> & z.ZodObject, request.schemaName), 0);
+      this.metrics.upstream('llm', 'ok');
+      const parsed = completion.choices[0]?.message.parsed as T | null | undefined;
+      if (parsed === null || parsed === undefined) throw new UpstreamUnavailable('llm', 'answer without structured content');
+      return parsed;
+    } catch (err) {
+      const outcome = this.outcomeOf(err, request.route);
+      throw new UpstreamUnavailable('llm', `llm ${request.route}: no structured answer (${outcome.kind})`);
+    }
+  }
+
   /**
    * Waits for the booked slot in the shared quota; refuses (the queue pauses) when it is further out
    * than MAX_BOOKING_WAIT_MS.
    */
-  private async book(route: Route, request: LlmDraftRequest): Promise<RateTicket | undefined> {
+  private async book(route: Route, request: Omit<LlmDraftRequest, 'language'>): Promise<RateTicket | undefined> {
     if (!this.rateBudget) return undefined;
     const estimate = Math.ceil((request.system.length + request.user.length) / 4) + this.maxCompletionTokens;
     const grant = await this.rateBudget.reserve(route.quota, estimate, MAX_BOOKING_WAIT_MS);
@@ -171,7 +192,7 @@ export class DraftingLlm implements LlmPort {
    * exponential backoff; a 429 (someone else used the deployment's quota too) waits its Retry-After and
    * books again, up to THROTTLE_RETRIES times, before the queue pauses. Each retry is a new booking.
    */
-  private async complete(route: Route, request: LlmDraftRequest) {
+  private async complete(route: Route, request: Omit<LlmDraftRequest, 'language'>, format: { type: 'json_schema'; json_schema: unknown } = EMAIL_DRAFT_FORMAT, temperature = 0.4) {
     let throttled = 0;
     for (let attempt = 0; ; ) {
       const ticket = await this.book(route, request);
@@ -184,9 +205,9 @@ export class DraftingLlm implements LlmPort {
             { role: 'system', content: request.system },
             { role: 'user', content: request.user },
           ],
-          response_format: EMAIL_DRAFT_FORMAT,
+          response_format: format as typeof EMAIL_DRAFT_FORMAT,
           max_completion_tokens: this.maxCompletionTokens,
-          temperature: 0.4,
+          temperature,
         });
         return { completion, ticket };
       } catch (err) {

@@ -236,6 +236,24 @@ const inWindow = (w: { weekdays: number[]; fromMinute: number; toMinute: number 
 const touchesWindow = (w: { weekdays: number[]; fromMinute: number; toMinute: number }, weekday: number, s: number, e: number) =>
   (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s < w.toMinute && e > w.fromMinute;
 
+/** Whether one slot (a counter-proposal) meets the contact's wishes, read in their zone. */
+export function fitsWishes(slot: Slot, pref: SlotPreferences, contactTimeZone: string, now: Date): boolean {
+  const zone = cachedZone(contactTimeZone);
+  const from = wishStart(pref, DateTime.fromJSDate(now).setZone(zone).startOf('day'))?.toMillis();
+  return matches(instant(slot.start), instant(slot.end), pref, zone, from);
+}
+
+/** Whether a slot lies in the owner's working hours (their zone), not on a public holiday. */
+export function inWorkingHours(slot: Slot, wh: WorkingHours, holidayRegion: string): boolean {
+  const zone = cachedZone(wh.timeZone);
+  const s = wallClock(instant(slot.start), zone);
+  const e = wallClock(instant(slot.end), zone);
+  if (e.day !== s.day || !wh.days.includes(s.weekday)) return false;
+  const date = DateTime.fromMillis(instant(slot.start), { zone });
+  if (publicHolidays(holidayRegion, date.year).has(date.toISODate()!)) return false;
+  return s.minute >= wh.start && e.minute <= wh.end;
+}
+
 /** The contact's wishes, read on the slot's wall clock in their zone (epoch milliseconds in). */
 function matches(start: number, end: number, pref: SlotPreferences, zone: Zone, from: number | undefined): boolean {
   if (from !== undefined && start < from) return false;

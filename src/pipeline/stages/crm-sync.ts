@@ -10,14 +10,14 @@ import { fill, type Wording } from '../prompts.ts';
  */
 export type SyncCrmDeps = Pick<PipelineDeps, 'policy' | 'crmFields' | 'crm' | 'requests' | 'prompts' | 'mailApp'>;
 
-export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'reply'): Promise<void> {
+export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'reply', reply?: string): Promise<void> {
   const { crm, requests } = deps;
   const record = await requests.get(requestId);
   if (!record) return; // expired by retention: nothing left to report
   const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
   // Notes are for the sales team: in the deployment's default language, wording from config/prompts.
   const wording = deps.prompts.wording(deps.policy.defaults.language).crm_notes;
-  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording, deps.mailApp, deps.policy.defaults.language);
+  const body = event === 'reply' ? replyNote(record, at, wording, reply) : noteFor(record, wording, deps.mailApp, deps.policy.defaults.language);
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
   const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
   // A booked meeting is also a meeting engagement where the CRM has them (before the note: one each).
@@ -86,8 +86,11 @@ function draftMarker(record: RequestRecord, wording: Wording['crm_notes']): stri
   return record.templateFallback ? wording.template_marker : '';
 }
 
-function replyNote(record: RequestRecord, at: Date, wording: Wording['crm_notes']): string {
-  return fill(wording.reply, { when: utcMinute(at), ref: fill(wording.ref, { request_id: record.requestId }) });
+function replyNote(record: RequestRecord, at: Date, wording: Wording['crm_notes'], outcome?: string): string {
+  const note = fill(wording.reply, { when: utcMinute(at), ref: fill(wording.ref, { request_id: record.requestId }) });
+  // What is left for the rep ("reply needs a person", "reply from another address"), in the note's language.
+  const todo = outcome ? wording.reply_outcomes?.[outcome] : undefined;
+  return todo ? `${note}<p>${todo}</p>` : note;
 }
 
 /** `2026-03-02 09:15 UTC`: minute precision is what the rep needs. */

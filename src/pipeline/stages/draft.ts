@@ -19,7 +19,8 @@ import { VaultContact, VaultOwner, type VaultDraft, type VaultSlots } from '../v
  */
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
-export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'>;
+export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'> &
+  Partial<Pick<PipelineDeps, 'audit'>>;
 
 export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
   const { policy, vault, requests, prompts } = deps;
@@ -78,10 +79,22 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     requestId,
     'drafted',
     { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
-    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) },
+    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone, ...bookingFacts(deps, plan.to, offer) } : {}) },
     record,
     written,
   );
   recordDraftPath(llm.path);
   return 'next';
+}
+
+/**
+ * What the booking needs later, without personal data: the recipient as a keyed hash (only their
+ * reply books) and the note's wishes as codes (a counter-proposal is checked against them).
+ */
+function bookingFacts(deps: Partial<Pick<PipelineDeps, 'audit'>>, to: readonly { address: string }[], offer: { wishes?: unknown }) {
+  const address = to[0]?.address;
+  return {
+    ...(address && deps.audit ? { recipientRef: deps.audit.addressRef(address) } : {}),
+    ...(offer.wishes ? { slotWishes: JSON.stringify(offer.wishes) } : {}),
+  };
 }
