@@ -51,46 +51,46 @@ export const NUMBER_WORDS: Record<string, number> = {
   elf: 11, eleven: 11, zwölf: 12, twelve: 12,
 };
 
-/** Levenshtein distance, stopping early past `max`. */
+/** Edit distance with adjacent transpositions ("Thrusday"), stopping early past `max`. */
 function distance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  const rows: number[][] = [Array.from({ length: b.length + 1 }, (_, j) => j)];
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
-    let best = i;
     for (let j = 1; j <= b.length; j++) {
-      const v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      let v = Math.min(rows[i - 1]![j]! + 1, cur[j - 1]! + 1, rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, rows[i - 2]![j - 2]! + 1);
       cur.push(v);
-      best = Math.min(best, v);
     }
-    if (best > max) return max + 1;
-    prev = cur;
+    if (Math.min(...cur) > max) return max + 1;
+    rows.push(cur);
   }
-  return prev[b.length]!;
+  return rows[a.length]![b.length]!;
 }
 
-/** The form a token stands for: exact, or one edit away for words of six letters or more. */
 /** Real words one edit away from a listed form ("Montage" is assembly, "ernsten" serious). */
-const NOT_TYPOS = new Set(['montage', 'montagen', 'ernsten', 'ernste', 'ernster', 'ernstes', 'ersetzen', 'sonntage', 'zweifel', 'secondo']);
+const NOT_TYPOS = new Set(['easter', 'morgens', 'frühestens', 'spätestens', 'letztens', 'erstens', 'zweitens', 'drittens', 'seconds', 'lastly', 'firstly', 'montage', 'montagen', 'ernsten', 'ernste', 'ernster', 'ernstes', 'ersetzen', 'sonntage', 'zweifel', 'secondo']);
 
-function lookUp<T>(token: string, table: [T, string[]][]): T | undefined {
+function lookUp<T>(token: string, table: [T, string[]][], minForm = 6): T | undefined {
   for (const [value, forms] of table) if (forms.includes(token)) return value;
   if (token.length < 6 || NOT_TYPOS.has(token)) return undefined;
   for (const [value, forms] of table) {
-    if (forms.some((f) => f.length >= 6 && distance(token, f, 1) <= 1)) return value;
+    if (forms.some((f) => Math.max(f.length, token.length) >= minForm && f.length >= 6 && distance(token, f, 1) <= 1)) return value;
   }
   return undefined;
 }
 
 /** ISO weekday of a token ("Mittwoch", "wed", "Mitwoch"), or undefined. `marked`: followed by "." or ",". */
 export function weekdayOf(token: string, marked = false): number | undefined {
+  if (token === 'so' && !marked) return undefined;
   if (SHORT_ONLY_MARKED.has(token) && !marked) return undefined;
   return lookUp(token, WEEKDAY_FORMS);
 }
 
 /** 0-based position of an ordinal word (-1 = the last), or undefined. */
 export function ordinalOf(token: string): number | undefined {
-  return lookUp(token, ORDINAL_FORMS);
+  // Ordinals only against forms of seven letters: "easter" is one edit from "erster".
+  return lookUp(token, ORDINAL_FORMS, 7);
 }
 
 export interface Token {
@@ -164,6 +164,15 @@ export function clockReadings(t: ClockTime): number[] {
   return t.bare ? [t.minute + 12 * 60, t.minute] : [t.minute];
 }
 
+/** Parts of the day, by their canonical spelling (typos like "vormitags", "nachmitag", "afternon"). */
+const PART_FORMS: [string, string[]][] = [
+  ['vormittags', ['vormittags', 'vormittag']],
+  ['nachmittags', ['nachmittags', 'nachmittag']],
+  ['morning', ['morning', 'mornings']],
+  ['afternoon', ['afternoon', 'afternoons']],
+  ['evening', ['evening', 'evenings']],
+];
+
 const CANONICAL_WEEKDAY = ['', 'montag', 'dienstag', 'mittwoch', 'donnerstag', 'freitag', 'samstag', 'sonntag'];
 
 /**
@@ -173,11 +182,13 @@ const CANONICAL_WEEKDAY = ['', 'montag', 'dienstag', 'mittwoch', 'donnerstag', '
  */
 export function canonicalise(text: string): string {
   return text.replace(/[\p{L}]{6,}/gu, (word) => {
-    for (const [value, forms] of WEEKDAY_FORMS) if (forms.includes(word)) return word;
+    for (const [, forms] of WEEKDAY_FORMS) if (forms.includes(word)) return word;
     const day = lookUp(word, WEEKDAY_FORMS);
     if (day !== undefined) return `${CANONICAL_WEEKDAY[day]}${word.endsWith('s') ? 's' : ''}`;
     for (const [, forms] of ORDINAL_FORMS) if (forms.includes(word)) return word;
-    const ordinal = lookUp(word, ORDINAL_FORMS);
+    const ordinal = lookUp(word, ORDINAL_FORMS, 7);
+    const part = lookUp(word, PART_FORMS);
+    if (part !== undefined && !PART_FORMS.some(([, f]) => f.includes(word))) return part;
     if (ordinal !== undefined) return ORDINAL_FORMS.find(([v]) => v === ordinal)![1][0]!;
     return word;
   });

@@ -23,7 +23,7 @@ export interface Mention {
 type Part = { kind: 'weekday' | 'date' | 'relative' | 'clock' | 'part' | 'week'; index: number; end: number; apply: (m: Mention) => void };
 
 const PARTS_OF_DAY: [RegExp, [number, number]][] = [
-  [/\b(vormittags?|morgens|früh|frueh|in the morning|mornings?)/g, [0, 720]],
+  [/\b(vormittags?|morgens|früh(?![a-zäöüß])|frueh\b|in the morning|mornings?)/g, [0, 720]],
   [/\b(mittags|gegen mittag|lunchtime|around noon|midday)\b/g, [690, 840]],
   [/\b(nachmittags?|afternoons?)/g, [720, 1440]],
   [/\b(abends|evenings?|am abend)\b/g, [1020, 1440]],
@@ -36,7 +36,7 @@ function dateParts(text: string): Part[] {
     parts.push({ kind: 'date', index, end, apply: (m) => (m.date = month === undefined ? { day } : { day, month }) });
   };
   // 2.12. / 02.12.2026 / 2.12 (with "am"/"den"/"on" before it)
-  for (const m of text.matchAll(/\b(\d{1,2})\.(\d{1,2})\.(\d{2,4})?|\b(am|den|on|vom)\s+(\d{1,2})\.(\d{1,2})\b(?!\s*uhr)/g)) {
+  for (const m of text.matchAll(/\b(\d{1,2})\.(\d{1,2})\.(\d{2,4})?|\b(am|den|on|vom)\s+(\d{1,2})\.(\d{1,2})\b(?!\s*uhr)\.?/g)) {
     const day = Number(m[1] ?? m[5]);
     const month = Number(m[2] ?? m[6]);
     const start = m[5] ? m.index + m[0].indexOf(m[5]) : m.index;
@@ -58,16 +58,24 @@ function dateParts(text: string): Part[] {
 function otherParts(text: string): Part[] {
   const parts: Part[] = [];
   for (const t of tokens(text)) {
-    const marked = /^[.,]/.test(text.slice(t.end, t.end + 1));
+    // "Do. 11:30", "Mi, 14 Uhr", "Do passt": a two-letter day only with a mark or a verb or time after it.
+    const marked = /^([.,]|\s+(passt|geht|klappt|ginge|wäre|ist|um|ab|\d))/.test(text.slice(t.end, t.end + 8));
     const weekday = weekdayOf(t.text, marked);
     if (weekday !== undefined) parts.push({ kind: 'weekday', index: t.index, end: t.end, apply: (m) => (m.weekday = weekday) });
   }
-  for (const m of text.matchAll(/\b(heute|today|übermorgen|uebermorgen|day after tomorrow|morgen|tomorrow)\b/g)) {
+  // "Dienstagnachmittag", "Freitagvormittag": a weekday and a part of the day in one word.
+  for (const m of text.matchAll(/\b(montag|dienstag|mittwoch|donnerstag|freitag)(vormittag|nachmittag|morgen|mittag|abend)s?\b/g)) {
+    const day = weekdayOf(m[1]!)!;
+    const range: [number, number] = /nach/.test(m[2]!) ? [720, 1440] : /abend/.test(m[2]!) ? [1020, 1440] : /^mittag/.test(m[2]!) ? [690, 840] : [0, 720];
+    parts.push({ kind: 'weekday', index: m.index, end: m.index + m[1]!.length, apply: (x) => (x.weekday = day) });
+    parts.push({ kind: 'part', index: m.index + m[1]!.length, end: m.index + m[0].length, apply: (x) => (x.part = range) });
+  }
+  for (const m of text.matchAll(/(?<![a-zäöüß])(heute|today|übermorgen|uebermorgen|day after tomorrow|morgen|tomorrow)\b/g)) {
     if (/\b(guten|am|jeden|every|after)\s*$/.test(text.slice(0, m.index))) continue;
     const days = /heute|today/.test(m[1]!) ? 0 : /über|ueber|after/.test(m[1]!) ? 2 : 1;
     parts.push({ kind: 'relative', index: m.index, end: m.index + m[0].length, apply: (x) => (x.relativeDay = days) });
   }
-  for (const m of text.matchAll(/\b(übernächste[nr]?|week after next|nächste[nr]?|naechste[nr]?|kommende[nr]?|next)\s+(woche|week)\b/g)) {
+  for (const m of text.matchAll(/(?<![a-zäöüß])(übernächste[nr]?|week after next|nächste[nr]?|naechste[nr]?|kommende[nr]?|next)\s+(woche|week)\b/g)) {
     const ahead = /über|after/.test(m[1]!) ? 2 : 1;
     parts.push({ kind: 'week', index: m.index, end: m.index + m[0].length, apply: (x) => (x.weeksAhead = ahead) });
   }
@@ -78,7 +86,9 @@ function otherParts(text: string): Part[] {
 }
 
 /** Words that start a new mention: "Dienstag oder Mittwoch", "not Tuesday but Wednesday". */
-const SPLIT = /\b(oder|or|und|and|sondern|but|aber|statt|instead|rather|lieber|alternativ|alternatively|nicht|not)\b|[.;!?\n]/;
+const SPLIT = /\b(oder|or|und|and|sondern|but|aber|statt|instead|rather|lieber|alternativ|alternatively|nicht|not)\b|[;!?\n]|\.\s+[\p{L}]{3,}|\s-\s/u;
+/** What may stand between the parts of one mention ("Mittwoch, 9. Dezember, um 14 Uhr"). */
+const FILLER = /\b(um|at|am|on|the|den|dem|der|die|von|ab|gegen|so|ca|circa|around|from|zum|zur|in|im|of|passt|geht|ginge|wäre|works|would|be|is|mir|me|for|es|bei|ok|gut|fine|gerne?)\b|[,.:\s]/g;
 
 export function readMentions(text: string): Mention[] {
   const clocks: Part[] = clockTimes(text)
@@ -93,7 +103,7 @@ export function readMentions(text: string): Mention[] {
   let kinds = new Set<string>();
   for (const p of parts) {
     const gap = current ? text.slice(current.end, p.index) : '';
-    const split = !current || kinds.has(p.kind) || SPLIT.test(gap) || gap.length > 30;
+    const split = !current || kinds.has(p.kind) || SPLIT.test(gap) || gap.replace(FILLER, '').length > 2;
     if (split) {
       current = { index: p.index, end: p.end };
       kinds = new Set();

@@ -42,12 +42,13 @@ const PART = String.raw`(anfang|beginn|mitte|ende|start|early|mid|late|end|begin
 
 const RULES: Rule[] = [
   // "übernächste Woche", "the week after next"
-  [/\b(übernächste[nr]?|uebernaechste[nr]?)\s+woche\b|\bweek after next\b/, (_, t) => week(t, 2)],
+  [/(?<![a-zäöüß])(übernächste[nr]?|uebernaechste[nr]?)\s+woche\b|\bweek after next\b/, (_, t) => week(t, 2)],
   // "Anfang/Ende nächster Woche", "early/late next week", "end of next week"
   [/\b(anfang|ende|mitte)\s+(der\s+)?(nächste[nr]?|naechste[nr]?|kommende[nr]?)\s+woche\b|\b(early|late|mid|end of|start of|beginning of)\s+(the\s+)?next week\b/,
     (m, t) => weekPart(week(t, 1), m[1] ?? m[4]!)],
-  // "Ende der Woche", "end of this week", "later this week"
-  [/\b(ende|anfang) (der|dieser) woche\b|\b(end of|later) (the|this) week\b/, (m, t) => weekPart(week(t, 0), m[1] ?? m[3]!)],
+  // "Ende der Woche", "end of this week", "later this week"; "bis Ende der Woche (im Urlaub)": after it.
+  [/\b(ende|anfang) (der|dieser) woche\b|\b(end of|later) (the|this) week\b/, (m, t) =>
+    (/\b(bis|until|till|through)\s*$/.test(m.input.slice(0, m.index)) ? { from: week(t, 1).from! } : weekPart(week(t, 0), m[1] ?? m[3]!))],
   // "in zwei Wochen", "in 3 weeks", "in a week"
   [new RegExp(String.raw`\b(?:in|frühestens in|not for|erst in)\s+${COUNT}\s+(wochen|woche|weeks?)\b`), (m, t) => ({ from: iso(t.plus({ weeks: count(m[1]!) })) })],
   [new RegExp(String.raw`\b(?:in|erst in)\s+${COUNT}\s+(tagen|tage|days?)\b`), (m, t) => ({ from: iso(t.plus({ days: count(m[1]!) })) })],
@@ -75,7 +76,7 @@ const RULES: Rule[] = [
   // "diese Woche", "this week" (only this week)
   [/\b(noch )?(diese|dieser) woche\b(?! nicht)|\bthis week\b/, (m, t) => (/nicht|not|no\b/.test(m.input.slice(Math.max(0, m.index - 12), m.index)) ? {} : week(t, 0))],
   // "morgen", "tomorrow", "übermorgen"
-  [/\b(übermorgen|uebermorgen|day after tomorrow)\b/, (_, t) => day(t.plus({ days: 2 }))],
+  [/(?<![a-zäöüß])(übermorgen|uebermorgen|day after tomorrow)\b/, (_, t) => day(t.plus({ days: 2 }))],
   [/\b(morgen|tomorrow)\b/, (m, t) => (/\b(guten|am|jeden|in der|every|each|after)\s*$/.test(m.input.slice(0, m.index)) ? {} : day(t.plus({ days: 1 })))],
 ];
 

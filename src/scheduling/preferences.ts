@@ -74,9 +74,9 @@ const MONTHS: Record<string, number> = {
 const MONTH = `(${Object.keys(MONTHS).join('|')})\\.?`;
 
 /** Words right before a weekday that negate it ("nicht am Freitag", "not on Fridays", "außer freitags"). */
-const NEGATION_BEFORE = /\b(nicht|kein|keine|keinen|außer|ausser|not|no|except|but not|never|nie)\b(\s+\S+){0,2}\s*$/;
+const NEGATION_BEFORE = /\b(nicht|kein|keine|keinen|außer|ausser|not|no|except|but not|never|nie|any \w+ but|anything but|all but|excluding|ohne)\b(\s+\S+){0,2}\s*$/;
 /** Words right after a weekday that negate it ("Freitag geht nicht", "Fridays don't work"). */
-const NEGATION_AFTER = /^\s*(\S+\s+){0,3}?(geht|gehen|passt|passen|kann|können)\s+(\S+\s+)?(nicht|leider nicht|schlecht)\b|^\s*(is|are)\s+(bad|out|impossible|not possible)\b|^\s*(\S+\s+)?(doesn't|don't|won't|does not|do not|will not)\s+work\b|^\s*(is|are)\s+(no good|not good)\b/;
+const NEGATION_AFTER = /^\s*(\S+\s+){0,3}?(geht|gehen|passt|passen|kann|können|klappt|ist|sind|wäre)\s+(\S+\s+){0,3}?(nicht|schlecht|ungünstig|blöd|unmöglich)\b|^\s*(is|are)\s+(\S+\s+)?(bad|out|impossible|not possible|difficult|tricky)\b|^\s*(is|are)\s+(bad|out|impossible|not possible)\b|^\s*(\S+\s+)?(doesn't|don't|won't|does not|do not|will not)\s+work\b|^\s*(is|are)\s+(no good|not good)\b/;
 
 /** "16 Uhr", "16:30", "16.30 Uhr", "4pm", "4:30 pm", "9 am"; bare English hours below 7 are read as pm. */
 const TIME = String.raw`(\d{1,2})(?:[:.](\d{2}))?\s*(uhr|h|am|a\.m\.|pm|p\.m\.|o'clock)?`;
@@ -114,7 +114,9 @@ export function parsePreferences(note: string | null | undefined, context: WishC
 
   // Explicit ranges first ("zwischen 10 und 12 Uhr", "between 2 and 4pm", "10–12 Uhr").
   const ranged = new Set<number>();
-  for (const m of text.matchAll(new RegExp(String.raw`\b(?:zwischen|between|von|from)\s+${TIME}\s*(?:und|and|bis|to|-|–)\s*${TIME}`, 'g'))) {
+  for (const m of text.matchAll(new RegExp(String.raw`(?:\b(?:zwischen|zw\.?|between|von|from|gegen|am besten|ideally|best)\s+|\s)${TIME}\s*(?:und|and|bis|to|-|–)\s*${TIME}`, 'g'))) {
+    // A bare "10-12" is a range only with a clock unit somewhere ("10-12 Uhr", "9-11am").
+    if (!/^\s*(zwischen|zw|between|von|from)/.test(m[0]) && !m[3] && !m[6]) continue;
     const endSuffix = m[6];
     const start = toMinute(m[1]!, m[2], m[3] ?? (endSuffix === 'pm' && Number(m[1]) < 12 && Number(m[1]) <= Number(m[4]) ? 'pm' : undefined), english);
     const end = toMinute(m[4]!, m[5], endSuffix, english);
@@ -125,20 +127,20 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     }
   }
   // Single bounds ("nach 16 Uhr", "ab 14 Uhr", "after 4pm", "not before 10", "vor 11 Uhr", "bis 12 Uhr").
-  for (const m of text.matchAll(new RegExp(String.raw`\b(not before|nicht vor|nach|ab|after|from|vor|before|bis|until|till|not after|nicht nach|spätestens|spaetestens|latest by|by)\s+${TIME}(?!\s*\.)`, 'g'))) {
-    const word = m[1]!;
+  for (const m of text.matchAll(new RegExp(String.raw`\b(not before|nicht vor|nach|ab|after|from|vor|before|bis|until|till|not after|nicht nach|spätestens|spaetestens|latest by|by|frühestens(?: um| ab)?|fruehestens(?: um)?|no earlier than|no later than)\s+${TIME}(?!\s*\.)`, 'g'))) {
+    const word = m[1]!.replace(/ (um|ab)$/, '');
     const suffix = m[4];
-    // A bare number after "ab"/"from"/"bis" is a time only with a unit or minutes ("ab 3." is a date).
-    if (!suffix && !m[3] && !/^(nach|after|not before|nicht vor|vor|before|not after|nicht nach)$/.test(word)) continue;
+    // A bare number after "ab"/"from"/"by" is a time only with a unit or minutes ("ab 3." is a date).
+    if (!suffix && !m[3] && /^(ab|from|by|latest by)$/.test(word)) continue;
     if ([...ranged].some((i) => m.index >= i && m.index < i + 40)) continue;
     const minute = toMinute(m[2]!, m[3], suffix, english);
     if (minute === undefined) continue;
-    if (/^(not before|nicht vor|nach|ab|after|from)$/.test(word)) earliest.push(minute);
+    if (/^(not before|nicht vor|nach|ab|after|from|frühestens|fruehestens|no earlier than)$/.test(word)) earliest.push(minute);
     else latest.push(minute);
   }
 
   // Parts of the day; a negated part means the other one ("nicht vormittags" → afternoon).
-  const negatedPart = (i: number) => /\b(nicht|kein|keine|not|no|never)\b(\s+\S+){0,2}\s*$/.test(text.slice(Math.max(0, i - 20), i));
+  const negatedPart = (i: number) => /\b(nicht|kein|keine|keinen|not|no|never)\b(\s+\S+){0,2}\s*$/.test(text.slice(Math.max(0, i - 24), i));
   for (const m of text.matchAll(/\b(vormittags?|morgens|früh morgens|in der früh|am morgen|mornings?|before noon|vor der mittagspause|vor mittag|vormittag)\b/g)) {
     if (negatedPart(m.index)) earliest.push(NOON);
     else latest.push(NOON);
@@ -183,7 +185,7 @@ export function parsePreferences(note: string | null | undefined, context: WishC
   prefs.excludedWeekdays = [...excluded].sort();
 
   // Not before a date or next week.
-  if (/\b(nächste|naechste|nächster|naechster|nächsten|naechsten|kommende|kommenden)\s+woche\b|\bnext week\b|\bnicht (mehr )?(in )?diese(r)? woche\b|\bnot this week\b/.test(text)) {
+  if (/(?<![a-zäöüß])(nächste[nrms]?|naechste[nrms]?|kommende[nrms]?)\s+woche\b|\bnext week\b|\bnicht (mehr )?(in )?diese(r)? woche\b|\bdiese woche nicht\b|\bnot this week\b/.test(text)) {
     prefs.notBefore = { kind: 'next_week' };
   }
   const dateDe = new RegExp(String.raw`\b(nicht vor dem|nicht vor|ab dem|ab|frühestens am|fruehestens am|erst ab dem|erst am|nach dem)\s+(\d{1,2})\.(?:(\d{1,2})\.|\s*${MONTH}|(?!\d))`);
@@ -207,7 +209,7 @@ export function parsePreferences(note: string | null | undefined, context: WishC
 const PART_OF_DAY = String.raw`(vormittags?|morgens|früh|frueh|nachmittags?|abends|mornings?|afternoons?|evenings?)`;
 const partWindow = (part: string): [number, number] =>
   /nach|after/.test(part) ? [NOON, 1440] : /abend|even/.test(part) ? [17 * 60, 1440] : [0, NOON];
-const EXCEPT = String.raw`(?:außer|ausser|except(?:\s+for)?|but not|not on|not|nicht am|nicht|no|keine?n?|never|excluding|ohne)`;
+const EXCEPT = String.raw`(?:außer|ausser|except(?:\s+for)?|but not|not on|not|nicht am|nicht|no|keine?n?|never|excluding|ohne|anything but|any \w+ but)`;
 const BAD_AFTER = String.raw`(?:\s+(?:geht|gehen|passt|passen|klappt|klappen|sind|ist|is|are|do|does)\s+(?:\S+\s+)?(?:nicht|schlecht|bad|out|not|n't|never|no good))`;
 
 /**

@@ -40,18 +40,31 @@ export const AUTO_REPLY_TEXT = new RegExp(
   [
     String.raw`\b(automatische antwort|automatic reply|auto[- ]?reply|autoreply|out of (the )?office|abwesenheitsnotiz|abwesenheitsnachricht)\b`,
     String.raw`\b(dies ist eine automatische|this is an automated|this is an automatic)\b`,
-    String.raw`\bich bin (derzeit |zur zeit |zurzeit |bis (zum |einschließlich )?\S+ |vom \S+ bis \S+ )*(nicht im büro|abwesend|im urlaub|nicht erreichbar|außer haus)`,
+    String.raw`\bich bin\b[^!?\n]{0,60}?\b(nicht im büro|abwesend|im urlaub|nicht erreichbar|außer haus|nicht im haus)`,
+    String.raw`\b(ihre (e-?mail|nachricht) wird (nicht )?weitergeleitet|your (e-?mail|message) will (not )?be forwarded)`,
     String.raw`\bi am (currently )?(out of the office|away|on (annual |parental )?leave|on vacation)\b`,
     String.raw`\b(limited|no) access to (my )?e-?mails?\b`,
   ].join('|'),
 );
 const CALL_ME = /\b(ruf(e|en)?\s+(sie\s+)?(mich|uns)\b[^.!?\n]{0,40}?\ban\b|rufen sie (mich )?(einfach |bitte |doch |gern |gerne )*an\b|anrufen\b|telefonisch|call me|give me a (call|ring)|phone me|ring me|call (me )?back|by phone|over the phone|rückruf|zurückrufen|ring me)/;
-const DECLINE = /\b(kein(e|en)? (interesse|bedarf)|nicht (mehr )?interessiert|not interested|no longer (interested|needed|relevant)|hat sich erledigt|no need|nicht mehr nötig|brauchen (wir|ich) nicht|keine (weiteren )?(e-?mails|kontakt)|unsubscribe|remove me|nein,? danke|no,? thanks?|kein(er|e)? (de[rs]|dieser) (termine?|vorschläge|zeiten|optionen) (passt|passen|geht|gehen|klappt)|keiner (passt|geht|klappt)|none of (these|them|those|the \w+)( \w+)? (work|suit|fit|are)|none (work|suit|fit)s?|neither (works|suits|of)|passt (mir )?(alles|beides|leider) nicht|passen (mir )?(alle|leider) nicht|(geht|gehen|klappt) (leider )?(alles|beides|keiner|keine) nicht|can't make (any|it)|cannot make any|won't be able|keine zeit|doesn't suit|leider (passt|geht|klappt) (keiner|keine|das) )/;
+const DECLINE = /\b(kein(e|en)? (interesse|bedarf)|brauchen (wir|ich) (das |es |den termin )?(nicht|keine?n?)|(wir|ich) brauchen (das |es |den termin )?(nicht|keine?n?)|(für )?einen anderen anbieter|anderweitig (entschieden|vergeben)|dagegen entschieden|went with (another|a different)|decided (against|to go with)|other (provider|vendor|supplier)|nicht (mehr )?interessiert|not interested|no longer (interested|needed|relevant)|hat sich erledigt|no need|nicht mehr nötig|brauchen (wir|ich) nicht|keine (weiteren )?(e-?mails|kontakt)|unsubscribe|remove me|nein,? danke|no,? thanks?|kein(er|e)? (de[rs]|dieser) (termine?|vorschläge|zeiten|optionen) (passt|passen|geht|gehen|klappt)|keiner (passt|geht|klappt)|none of (these|them|those|the \w+)( \w+)? (work|suit|fit|are)|none (work|suit|fit)s?|neither (works|suits|of)|passt (mir )?(alles|beides) nicht|passen (mir )?(alle|leider alle) nicht|(geht|gehen|klappt) (leider )?(alles|beides|keiner|keine) nicht|can't make (any|it)|cannot make any|won't be able|keine zeit|doesn't suit|leider (passt|geht|klappt) (keiner|keine|das) )/;
 const HEDGE = /\b(vielleicht|eventuell|evtl|möglicherweise|womöglich|maybe|perhaps|possibly|not sure|nicht sicher|unsicher|muss (ich )?(noch )?(prüfen|schauen|checken|klären|nachsehen)|need to check|have to check|let me check|i'?ll (check|confirm|let you know)|melde mich (noch|nochmal|wieder)|get back to you|tentative|vorläufig|unter vorbehalt|probably|wahrscheinlich|either|egal welch|beide|both)\b/;
 const NONE_FITS = /\b(keiner|keine|none|neither|nichts davon|passt (mir )?(leider )?nicht|geht (leider )?nicht|doesn'?t work|don'?t work|won'?t work|does not work|do not work|can'?t|cannot|kann (ich )?(leider )?nicht|klappt (leider )?nicht)\b/;
 const NEGATION_BEFORE = /\b(nicht|not|kein|keine|keinen|no|statt|instead of|rather than|anstatt|anstelle|außer|ausser|except)\b[^.,;!?\n]{0,25}$/;
-const NEGATION_AFTER = /^[^.,;!?\n]{0,30}?\b(passt|passen|geht|gehen|klappt|klappen|kann|können|works?|suits?|is|are|would be|wäre|ist)\s+(mir |uns |leider |für mich |for me |bei mir )*(nicht|not|schlecht|bad|out|no good|difficult|schwierig|ungünstig|knapp)\b|^[^.,;!?\n]{0,20}?\b(doesn'?t|don'?t|won'?t|can'?t|cannot|does not|do not|will not) (work|suit|fit|make|do)\b|^\s*(nicht|leider nicht|no)\b/;
+const NEGATION_AFTER = /^[^.,;!?\n]{0,30}?\b(passt|passen|geht|gehen|klappt|klappen|kann|können|schaffe|schaffen|works?|suits?|is|are|would be|wäre|ist)\s+(ich |wir )?(mir |uns |leider |für mich |for me |bei mir )*(nicht|not|schlecht|bad|out|no good|difficult|schwierig|ungünstig|knapp)\b|^[^.,;!?\n]{0,20}?\b(doesn'?t|don'?t|won'?t|can'?t|cannot|does not|do not|will not) (work|suit|fit|make|do)\b|^\s*(nicht|leider nicht|no)\b/;
 const PROPOSAL = /\b(ginge|geht auch|ginge auch|wie wäre|wie waere|wäre auch|passt auch|könnten wir|koennten wir|können wir|alternativ|stattdessen|lieber|besser|how about|what about|would .{0,20}work|could we|can we|instead|rather|i'?m free|ich kann|hätte ich|hätten sie|is .{0,12}possible|möglich|free on|zeit am|zeit (hätte|habe) ich)\b/;
+
+/** English ordinals that are also adverbs ("send the brochure first", "just a second", "at last"). */
+const ADVERB_PRONE = new Set(['first', 'second', 'third', 'last', 'latter', 'former', 'latest', 'earliest', 'middle']);
+const ORDINAL_BEFORE = /(^|\b(the|my|your|take|taking|with|for|pick|choose|prefer|option|slot|go for|is|nehme|den|die|der))\s*$/;
+const ORDINAL_AFTER = /^\s*(one|option|slot|time|suggestion|proposal|choice|date|appointment|meeting|works|work|is|please|pls|plz|fits|suits|sounds|would|termin|vorschlag|passt|bitte)\b/;
+
+/** An adverb-prone ordinal counts after a determiner or verb, or before a noun or an approval. */
+function ordinalInContext(text: string, index: number, end: number): boolean {
+  const before = text.slice(Math.max(0, index - 16), index);
+  if (/\b(at|a|just|come|came|send|sent|do|check|ask|talk|call|need|first)\s*$/.test(before)) return false;
+  return ORDINAL_BEFORE.test(before.trim() === '' && index <= 2 ? '' : before) || ORDINAL_AFTER.test(text.slice(end, end + 16));
+}
 
 /** Words that mark an ordinal as something else ("wie beim letzten Mal", "first of all", "last week"). */
 const NOT_A_SLOT = /^\s*(mal|male|time|times|woche|week|monat|month|jahr|year|e-?mail|mail|nachricht|message|gespräch|of all|thing|quartal|quarter|satz|seite|page)\b/;
@@ -70,19 +83,31 @@ interface Reference {
   /** A mention that can be a counter-proposal (it names no offered slot). */
   mention?: Mention;
   ordinal: boolean;
+  at: number;
+}
+
+/** "erst an Dienstag gedacht, aber lieber Mittwoch", "Tuesday – or rather Thursday": the later one wins. */
+const CORRECTION = /\b(aber lieber|doch lieber|lieber doch|doch eher|or rather|rather|actually|eigentlich doch|korrektur|correction|stattdessen|instead)\b/g;
+
+function supersede(text: string, refs: Reference[]): void {
+  const last = [...text.matchAll(CORRECTION)].at(-1);
+  if (!last) return;
+  const after = refs.filter((r) => !r.negated && r.at > last.index);
+  if (after.length === 0) return;
+  for (const r of refs) if (r.at < last.index) r.negated = true;
 }
 
 /** Words after which a negation no longer reaches ("nicht den ersten, sondern den zweiten"). */
-const CLAUSE_BREAK = /.*\b(sondern|but|aber|instead|stattdessen|lieber|rather|jedoch|however)\b/s;
+const CLAUSE_BREAK = /.*(\b(sondern|but|aber|instead|stattdessen|lieber|rather|jedoch|however)\b|\s-\s)/s;
 
 function polarity(text: string, index: number, end: number): boolean {
   const before = text.slice(Math.max(0, index - 40), index).replace(CLAUSE_BREAK, ' ');
-  const after = text.slice(end, end + 60).split(/\b(sondern|but|aber|instead|stattdessen|jedoch|however)\b/)[0]!;
+  const after = text.slice(end, end + 60).split(/\b(?:sondern|but|aber|instead|stattdessen|jedoch|however)\b|\s-\s/)[0]!;
   return NEGATION_BEFORE.test(before) || NEGATION_AFTER.test(after);
 }
 
 /** "Option 2", "Nummer zwei", "Variante B", "#2", "der zweite", "the latter", a bare "2". */
-function ordinalReferences(text: string, count: number): { index: number; at: number; end: number }[] {
+function ordinalReferences(text: string, count: number, taken: readonly { index: number; end: number }[]): { index: number; at: number; end: number }[] {
   const out: { index: number; at: number; end: number }[] = [];
   const label = /\b(option|optionen|nummer|nr|no|number|termin|terminvorschlag|vorschlag|variante|punkt|slot|choice|alternative|zeitfenster|möglichkeit|zeit)\s*\.?\s*(\d|[a-e]\b|[\p{L}]+)|#\s*(\d)/gu;
   for (const m of text.matchAll(label)) {
@@ -95,10 +120,11 @@ function ordinalReferences(text: string, count: number): { index: number; at: nu
   for (const t of tokens(text)) {
     const position = ordinalOf(t.text);
     if (position === undefined || NOT_A_SLOT.test(text.slice(t.end))) continue;
+    if (ADVERB_PRONE.has(t.text) && !ordinalInContext(text, t.index, t.end)) continue;
     if (/\b(als|zum|at|the very)\s*$/.test(text.slice(Math.max(0, t.index - 8), t.index)) && /erste|first/.test(t.text)) continue;
     out.push({ index: position < 0 ? count + position : position, at: t.index, end: t.end });
   }
-  for (const m of text.matchAll(/\b(?:die|the|nehme|take)\s+(eins|zwei|drei|vier|one|two|three|four)\b(?!\s*(uhr|o'?clock|pm|am|h\b))/g)) {
+  for (const m of text.matchAll(/\b(?:die|the|nehme|take)\s+(eins|zwei|drei|vier|two|three|four)\b(?!\s*(uhr|o'?clock|pm|am|h\b|of\b))/g)) {
     out.push({ index: NUMBER_WORDS[m[1]!]! - 1, at: m.index, end: m.index + m[0].length });
   }
   // A bare number: "2", "2.", "die 2 bitte", "I'll take 2", "2 passt".
@@ -109,7 +135,8 @@ function ordinalReferences(text: string, count: number): { index: number; at: nu
     if (/^\d?\s*[.:]\s*\d/.test(text.slice(at + 1)) || /^\.\s*(termin|option|vorschlag)/.test(text.slice(at + 1)) === false && /^\.\s*\p{L}/u.test(text.slice(at + 1)) && !/^\.\s*$/.test(text.slice(at + 1))) {
       if (!/^[.)!]?\s*(passt|bitte|please|works|geht|$)/.test(text.slice(at + 1))) continue;
     }
-    if (out.some((o) => at >= o.at && at < o.end)) continue;
+    // Inside a date or time ("Dec 9 works") it is not an ordinal; nor is a number past the offer.
+    if (out.some((o) => at >= o.at && at < o.end) || taken.some((t) => at >= t.index && at < t.end) || Number(m[1]) > count) continue;
     out.push({ index: Number(m[1]) - 1, at, end: at + 1 });
   }
   return out;
@@ -162,19 +189,22 @@ export function readReply(reply: string, offered: readonly Slot[], context: Repl
   const duration = offered.length ? Math.max(15, Math.round((Date.parse(offered[0]!.end) - Date.parse(offered[0]!.start)) / 60_000)) : 30;
 
   const refs: Reference[] = [];
-  for (const o of ordinalReferences(text, offered.length)) {
-    refs.push({ slots: new Set(o.index >= 0 && o.index < offered.length ? [o.index] : []), negated: polarity(text, o.at, o.end), ordinal: true });
+  const mentions = readMentions(text);
+  for (const o of ordinalReferences(text, offered.length, mentions)) {
+    refs.push({ slots: new Set(o.index >= 0 && o.index < offered.length ? [o.index] : []), negated: polarity(text, o.at, o.end), ordinal: true, at: o.at });
   }
-  for (const m of readMentions(text)) {
+  for (const m of mentions) {
     const specific = m.weekday !== undefined || m.date !== undefined || m.relativeDay !== undefined || m.clock !== undefined || m.part !== undefined;
     // "Ihre Mail vom Montag", "since Tuesday": a day in the past, not an answer.
     if (!specific || /\b(vom|seit|since|letzten|letzte|last|gestern|yesterday|bis|until)\s*$/.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
-    refs.push({ slots: slotsMatching(m, slots, now), negated: polarity(text, m.index, m.end), mention: m, ordinal: false });
+    refs.push({ slots: slotsMatching(m, slots, now), negated: polarity(text, m.index, m.end), mention: m, ordinal: false, at: m.index });
   }
-  return decide(text, refs, { now, slots, duration });
+  supersede(text, refs);
+  const weekOnly = mentions.some((m) => m.weeksAhead !== undefined && m.weekday === undefined && m.date === undefined);
+  return decide(text, refs, { now, slots, duration, weekOnly });
 }
 
-function decide(text: string, refs: Reference[], ctx: { now: DateTime; slots: DateTime[]; duration: number }): ReplyAnswer {
+function decide(text: string, refs: Reference[], ctx: { now: DateTime; slots: DateTime[]; duration: number; weekOnly: boolean }): ReplyAnswer {
   const positive = refs.filter((r) => !r.negated);
   const excluded = new Set(refs.filter((r) => r.negated).flatMap((r) => [...r.slots]));
   const unmatched = positive.filter((r) => r.slots.size === 0);
@@ -188,6 +218,7 @@ function decide(text: string, refs: Reference[], ctx: { now: DateTime; slots: Da
   }
   // A time that was not offered: a counter-proposal when it is the one thing proposed.
   const proposals = unmatched.filter((r) => r.mention && !r.ordinal);
+  if (proposals.length > 0 && HEDGE.test(text) && !PROPOSAL.test(text)) return answer('unclear', 'hedged');
   if (proposals.length > 0 && positive.every((r) => !r.ordinal)) {
     const complete = proposals.map((r) => counterSlot(r.mention!, ctx.now, ctx.duration, ctx.slots)).filter((s): s is NonNullable<typeof s> => s !== null);
     const distinct = new Set(complete.map((s) => s.start));
@@ -197,7 +228,10 @@ function decide(text: string, refs: Reference[], ctx: { now: DateTime; slots: Da
   }
   if (positive.some((r) => r.ordinal && r.slots.size === 0)) return answer('unclear', 'not_offered');
   if (CALL_ME.test(text) && positive.length === 0) return answer('call_me', 'call_me');
-  if (DECLINE.test(text) || (NONE_FITS.test(text) && (excluded.size > 0 || /\b(keiner|keine|none|neither)\b/.test(text)))) return answer('decline', 'declined');
+  const allExcluded = ctx.slots.length > 0 && excluded.size === ctx.slots.length;
+  if (DECLINE.test(text) || (NONE_FITS.test(text) && (allExcluded || /\b(keiner|keine|none|neither)\b/.test(text)))) return answer('decline', 'declined');
+  // "Can we do next week instead?": another time, but no day and hour to check.
+  if (PROPOSAL.test(text) && ctx.weekOnly && positive.length === 0) return answer('counter', 'incomplete_time');
   if (PROPOSAL.test(text) && refs.length === 0 && /\?/.test(text)) return answer('unclear', 'proposal_without_time');
   return answer('unclear', refs.length ? 'ambiguous' : 'no_slot_named');
 }

@@ -213,8 +213,9 @@ export const MAX_WISH_HORIZON_DAYS = 60;
  */
 export function searchHorizon(ownerToday: DateTime, horizonDays: number, wishFrom: number | undefined): DateTime {
   const plain = ownerToday.plus({ days: horizonDays + 1 });
-  if (wishFrom === undefined || wishFrom < plain.minus({ days: 2 }).toMillis()) return plain;
+  if (wishFrom === undefined) return plain;
   const moved = DateTime.fromMillis(wishFrom, { zone: ownerToday.zone }).startOf('day').plus({ days: horizonDays + 1 });
+  if (moved <= plain) return plain;
   const max = ownerToday.plus({ days: MAX_WISH_HORIZON_DAYS + 1 });
   return moved < max ? moved : max;
 }
