@@ -18,7 +18,7 @@ export function normalise(text: string): string {
 const WEEKDAY_FORMS: [number, string[]][] = [
   [1, ['montag', 'montags', 'monday', 'mondays', 'mo', 'mon']],
   [2, ['dienstag', 'dienstags', 'tuesday', 'tuesdays', 'di', 'tue', 'tues']],
-  [3, ['mittwoch', 'mittwochs', 'wednesday', 'wednesdays', 'mi', 'wed']],
+  [3, ['mittwoch', 'mittwochs', 'wednesday', 'wednesdays', 'mi', 'wed', 'weds']],
   [4, ['donnerstag', 'donnerstags', 'thursday', 'thursdays', 'do', 'thu', 'thur', 'thurs']],
   [5, ['freitag', 'freitags', 'friday', 'fridays', 'fr', 'fri']],
   [6, ['samstag', 'samstags', 'sonnabend', 'saturday', 'saturdays', 'sa', 'sat']],

@@ -62,7 +62,10 @@ const RULES: Rule[] = [
   // "KW 3", "Kalenderwoche 3", "calendar week 3", "week 3", "CW 3"
   [/\b(?:kw|kalenderwoche|calendar week|cw|week)\s*\.?\s*(\d{1,2})\b/, (m, t) => isoWeek(t, Number(m[1]))],
   // "Anfang/Mitte/Ende Januar", "early/mid/late January", "end of January"
-  [new RegExp(String.raw`\b${PART}\s+(?:of\s+)?${MONTH_PATTERN}`), (m, t) => monthPart(nextMonth(t, MONTHS[m[2]!]!), m[1]!)],
+  [new RegExp(String.raw`\b${PART}[\s-]+(?:of\s+)?${MONTH_PATTERN}`), (m, t) => monthPart(nextMonth(t, MONTHS[m[2]!]!), m[1]!)],
+  // "Ende des Monats", "end of the month", "Anfang nächsten Monats", "beginning of next month"
+  [/\b(anfang|mitte|ende|beginning of|start of|middle of|end of|early|mid|late)\s+(des|dieses|this|the)\s+(monats|month)\b/, (m, t) => monthPart(t.startOf('month'), m[1]!)],
+  [/\b(anfang|mitte|ende|beginning of|start of|middle of|end of|early|mid|late)\s+(des\s+)?(nächsten|naechsten|kommenden|next)\s+(monats|month)\b/, (m, t) => monthPart(t.plus({ months: 1 }).startOf('month'), m[1]!)],
   // "nicht vor Januar", "ab Februar", "from March", "not before January"
   [new RegExp(String.raw`\b${NOT_BEFORE}\s+(?:im\s+|in\s+)?${MONTH_PATTERN}(?!\s*\d)`), (m, t) => ({ from: iso(nextMonth(t, MONTHS[m[1]!]!)) })],
   // "nach Januar", "after January"

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { canonicalise, normalise, WEEKDAY_PATTERN, weekdayNumber } from './lexicon.ts';
+import { canonicalise, normalise, WEEKDAY_PATTERN, weekdayNumber, weekdayOf } from './lexicon.ts';
 import { readPeriods } from './periods.ts';
 
 /**
@@ -117,10 +117,14 @@ export function parsePreferences(note: string | null | undefined, context: WishC
   for (const m of text.matchAll(new RegExp(String.raw`(?:\b(?:zwischen|zw\.?|between|von|from|gegen|am besten|ideally|best)\s+|\s)${TIME}\s*(?:und|and|bis|to|-|–)\s*${TIME}`, 'g'))) {
     // A bare "10-12" is a range only with a clock unit somewhere ("10-12 Uhr", "9-11am").
     if (!/^\s*(zwischen|zw|between|von|from)/.test(m[0]) && !m[3] && !m[6]) continue;
+    const negatedRange = /\b(nicht|not|no|keine?n?|außer|ausser|except)\s*$/.test(text.slice(Math.max(0, m.index - 10), m.index));
     const endSuffix = m[6];
     const start = toMinute(m[1]!, m[2], m[3] ?? (endSuffix === 'pm' && Number(m[1]) < 12 && Number(m[1]) <= Number(m[4]) ? 'pm' : undefined), english);
     const end = toMinute(m[4]!, m[5], endSuffix, english);
-    if (start !== undefined && end !== undefined && end > start) {
+    if (start !== undefined && end !== undefined && end > start && negatedRange) {
+      (prefs.exclusions ??= []).push({ weekdays: [], fromMinute: start, toMinute: end });
+      ranged.add(m.index);
+    } else if (start !== undefined && end !== undefined && end > start) {
       earliest.push(start);
       latest.push(end);
       ranged.add(m.index);
@@ -141,11 +145,18 @@ export function parsePreferences(note: string | null | undefined, context: WishC
 
   // Parts of the day; a negated part means the other one ("nicht vormittags" → afternoon).
   const negatedPart = (i: number) => /\b(nicht|kein|keine|keinen|not|no|never)\b(\s+\S+){0,2}\s*$/.test(text.slice(Math.max(0, i - 24), i));
-  for (const m of text.matchAll(/\b(vormittags?|morgens|früh morgens|in der früh|am morgen|mornings?|before noon|vor der mittagspause|vor mittag|vormittag)\b/g)) {
+  // Around noon, late afternoon and early slots are narrower than the halves of the day.
+  if (/\b(gegen mittag|um die mittagszeit|über mittag|around noon|midday|lunchtime|lunch time)\b/.test(text)) {
+    earliest.push(11 * 60 + 30);
+    latest.push(14 * 60);
+  }
+  if (/(spätnachmittags?|späten nachmittag|später nachmittag|late afternoons?)/.test(text)) earliest.push(15 * 60);
+  if (/\b(frühe[nr]? (termine?|zeiten|slots?)|früh am tag|early in the day|early slots?|early mornings?|frühmorgens)\b|\bearly\b(?! (next|this|in|january|february|march|april|may|june|july|august|september|october|november|december))/.test(text)) latest.push(NOON);
+  for (const m of text.matchAll(/\b(vormittags?|morgens|früh morgens|in der früh|am morgen|mornings?|before noon|before lunch|vor dem mittag(?:essen)?|vor der mittagspause|vor mittag|vormittag)\b/g)) {
     if (negatedPart(m.index)) earliest.push(NOON);
     else latest.push(NOON);
   }
-  for (const m of text.matchAll(/\b(nachmittags?|afternoons?|after lunch|nach der mittagspause|nach dem mittag(?:essen)?|mittags|nach mittag)\b/g)) {
+  for (const m of text.matchAll(/\b(nachmittags?|afternoons?|after lunch|nach der mittagspause|nach dem mittag(?:essen)?|(?<!gegen |über )mittags|nach mittag)\b/g)) {
     if (negatedPart(m.index)) latest.push(NOON);
     else earliest.push(/lunch|mittagspause|mittagessen/.test(m[1]!) ? 13 * 60 : NOON);
   }
@@ -179,6 +190,15 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     const before = text.slice(Math.max(0, m.index - 30), m.index);
     if (NEGATION_BEFORE.test(before)) for (const d of days) excluded.add(d);
     else for (const d of days) wanted.add(d);
+  }
+  // "Mo-Mi", "Montag bis Mittwoch", "Mon–Wed", "Tuesday through Thursday": every day in between.
+  const DAY = String.raw`(mo|di|mi|do|fr|mon|tue|tues|wed|thu|thur|thurs|fri|montags?|dienstags?|mittwochs?|donnerstags?|freitags?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?)\.?`;
+  for (const m of text.matchAll(new RegExp(String.raw`\b${DAY}\s*(?:-|bis|to|through|thru|till|until)\s*${DAY}(?![a-zäöüß])`, 'g'))) {
+    const from = weekdayOf(m[1]!, true);
+    const to = weekdayOf(m[2]!, true);
+    if (from === undefined || to === undefined || to <= from) continue;
+    const negated = NEGATION_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index));
+    for (let d = from; d <= to; d++) (negated ? excluded : wanted).add(d);
   }
   for (const d of excluded) wanted.delete(d);
   prefs.weekdays = [...wanted].sort();
@@ -225,7 +245,7 @@ function readDayParts(text: string): { rest: string; exclusions: DayWindow[]; wi
   const blank = (m: RegExpExecArray | RegExpMatchArray) => {
     rest = rest.slice(0, m.index) + ' '.repeat(m[0].length) + rest.slice(m.index! + m[0].length);
   };
-  for (const re of [new RegExp(String.raw`\b${EXCEPT}\s+${pair}`, 'g'), new RegExp(String.raw`\b${pair}${BAD_AFTER}`, 'g')]) {
+  for (const re of [new RegExp(String.raw`\b${EXCEPT}\s+(?:(?:termine?|zeit|calls?|meetings?|appointments?|slots?)\s+)?${pair}`, 'g'), new RegExp(String.raw`\b${pair}${BAD_AFTER}`, 'g')]) {
     for (const m of [...rest.matchAll(re)]) {
       const [from, to] = partWindow(m[2]!);
       exclusions.push({ weekdays: [weekdayNumber(m[1]!)!], fromMinute: from, toMinute: to });

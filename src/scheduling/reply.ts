@@ -48,7 +48,7 @@ export const AUTO_REPLY_TEXT = new RegExp(
 );
 const CALL_ME = /\b(ruf(e|en)?\s+(sie\s+)?(mich|uns)\b[^.!?\n]{0,40}?\ban\b|rufen sie (mich )?(einfach |bitte |doch |gern |gerne )*an\b|anrufen\b|telefonisch|call me|give me a (call|ring)|phone me|ring me|call (me )?back|by phone|over the phone|rückruf|zurückrufen|ring me)/;
 const DECLINE = /\b(kein(e|en)? (interesse|bedarf)|brauchen (wir|ich) (das |es |den termin )?(nicht|keine?n?)|(wir|ich) brauchen (das |es |den termin )?(nicht|keine?n?)|(für )?einen anderen anbieter|anderweitig (entschieden|vergeben)|dagegen entschieden|went with (another|a different)|decided (against|to go with)|other (provider|vendor|supplier)|nicht (mehr )?interessiert|not interested|no longer (interested|needed|relevant)|hat sich erledigt|no need|nicht mehr nötig|brauchen (wir|ich) nicht|keine (weiteren )?(e-?mails|kontakt)|unsubscribe|remove me|nein,? danke|no,? thanks?|kein(er|e)? (de[rs]|dieser) (termine?|vorschläge|zeiten|optionen) (passt|passen|geht|gehen|klappt)|keiner (passt|geht|klappt)|none of (these|them|those|the \w+)( \w+)? (work|suit|fit|are)|none (work|suit|fit)s?|neither (works|suits|of)|passt (mir )?(alles|beides) nicht|passen (mir )?(alle|leider alle) nicht|(geht|gehen|klappt) (leider )?(alles|beides|keiner|keine) nicht|can't make (any|it)|cannot make any|won't be able|keine zeit|doesn't suit|leider (passt|geht|klappt) (keiner|keine|das) )/;
-const HEDGE = /\b(vielleicht|eventuell|evtl|möglicherweise|womöglich|maybe|perhaps|possibly|not sure|nicht sicher|unsicher|muss (ich )?(noch )?(prüfen|schauen|checken|klären|nachsehen)|need to check|have to check|let me check|i'?ll (check|confirm|let you know)|melde mich (noch|nochmal|wieder)|get back to you|tentative|vorläufig|unter vorbehalt|probably|wahrscheinlich|either|egal welch|beide|both)\b/;
+const HEDGE = /\b(double[- ]check|could work|might work|may work|könnte (gehen|passen|klappen)|ginge eventuell|wenn nichts dazwischen|vielleicht|eventuell|evtl|möglicherweise|womöglich|maybe|perhaps|possibly|not sure|nicht sicher|unsicher|muss (ich )?(noch )?(prüfen|schauen|checken|klären|nachsehen)|need to check|have to check|let me check|i'?ll (check|confirm|let you know)|melde mich (noch|nochmal|wieder)|get back to you|tentative|vorläufig|unter vorbehalt|probably|wahrscheinlich|either|egal welch|beide|both)\b/;
 const NONE_FITS = /\b(keiner|keine|none|neither|nichts davon|passt (mir )?(leider )?nicht|geht (leider )?nicht|doesn'?t work|don'?t work|won'?t work|does not work|do not work|can'?t|cannot|kann (ich )?(leider )?nicht|klappt (leider )?nicht)\b/;
 const NEGATION_BEFORE = /\b(nicht|not|kein|keine|keinen|no|statt|instead of|rather than|anstatt|anstelle|außer|ausser|except)\b[^.,;!?\n]{0,25}$/;
 const NEGATION_AFTER = /^[^.,;!?\n]{0,30}?\b(passt|passen|geht|gehen|klappt|klappen|kann|können|schaffe|schaffen|works?|suits?|is|are|would be|wäre|ist)\s+(ich |wir )?(mir |uns |leider |für mich |for me |bei mir )*(nicht|not|schlecht|bad|out|no good|difficult|schwierig|ungünstig|knapp)\b|^[^.,;!?\n]{0,20}?\b(doesn'?t|don'?t|won'?t|can'?t|cannot|does not|do not|will not) (work|suit|fit|make|do)\b|^\s*(nicht|leider nicht|no)\b/;
@@ -109,7 +109,7 @@ function polarity(text: string, index: number, end: number): boolean {
 /** "Option 2", "Nummer zwei", "Variante B", "#2", "der zweite", "the latter", a bare "2". */
 function ordinalReferences(text: string, count: number, taken: readonly { index: number; end: number }[]): { index: number; at: number; end: number }[] {
   const out: { index: number; at: number; end: number }[] = [];
-  const label = /\b(option|optionen|nummer|nr|no|number|termin|terminvorschlag|vorschlag|variante|punkt|slot|choice|alternative|zeitfenster|möglichkeit|zeit)\s*\.?\s*(\d|[a-e]\b|[\p{L}]+)|#\s*(\d)/gu;
+  const label = /\b(option|optionen|nummer|nr|no|number|termin|terminvorschlag|vorschlag|variante|punkt|slot|choice|alternative|zeitfenster|möglichkeit|zeit)\s*\.?\s*(?:(?:nummer|nr|no|number)\s*\.?\s*)?(\d|[a-e]\b|[\p{L}]+)|#\s*(\d)/gu;
   for (const m of text.matchAll(label)) {
     const word = m[2] ?? m[3]!;
     const n = /^\d$/.test(word) ? Number(word) : /^[a-e]$/.test(word) && !/^(termin|zeit|no)$/.test(m[1] ?? '') ? word.charCodeAt(0) - 96 : NUMBER_WORDS[word];
@@ -196,7 +196,7 @@ export function readReply(reply: string, offered: readonly Slot[], context: Repl
   for (const m of mentions) {
     const specific = m.weekday !== undefined || m.date !== undefined || m.relativeDay !== undefined || m.clock !== undefined || m.part !== undefined;
     // "Ihre Mail vom Montag", "since Tuesday": a day in the past, not an answer.
-    if (!specific || /\b(vom|seit|since|letzten|letzte|last|gestern|yesterday|bis|until)\s*$/.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+    if (!specific || /\b(vom|seit|since|letzten|letzte|last|gestern|yesterday|bis|until|(e-?mail|mail|message|nachricht|call|anruf|letter|schreiben) (on|of|from))\s*$/.test(text.slice(Math.max(0, m.index - 16), m.index))) continue;
     refs.push({ slots: slotsMatching(m, slots, now), negated: polarity(text, m.index, m.end), mention: m, ordinal: false, at: m.index });
   }
   supersede(text, refs);
