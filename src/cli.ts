@@ -130,8 +130,11 @@ program
   .option('--timeout <seconds>', 'how long to wait for the draft', '30')
   .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (DRAFTBRIDGE_CRM)').choices(['hubspot', 'salesforce', 'dynamics']).default(process.env.DRAFTBRIDGE_CRM ?? 'hubspot'))
   .option('--reply <n>', 'then send the draft as the reviewer, answer it as the contact choosing offered slot n (1-3), and show the booked meeting')
-  .action(async (opts: { url: string; contact: string; timeout: string; crm: string; reply?: string }) => {
-    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply: opts.reply === undefined ? undefined : Number(opts.reply), print: (l) => console.log(l) });
+  .option('--note <text>', 'the contact\'s callback note in your own words (the sandbox HubSpot contact), before the trigger')
+  .option('--reply-text <text>', 'like --reply, but the contact answers in your own words (a pick, a counter-proposal, "call me", …)')
+  .action(async (opts: { url: string; contact: string; timeout: string; crm: string; reply?: string; note?: string; replyText?: string }) => {
+    const reply = opts.replyText ?? (opts.reply === undefined ? undefined : Number(opts.reply));
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply, note: opts.note, print: (l) => console.log(l) });
   });
 
 program

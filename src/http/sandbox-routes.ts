@@ -9,7 +9,9 @@ import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceV
  * this, since the simulated Outlook and CRM live inside the service process. All data here is invented.
  */
 const Params = z.object({ requestId: z.string() });
-const ReplyBody = z.object({ option: z.number().int().min(1).max(3) });
+// `demo --reply N` answers "Option N"; `demo --reply-text` sends the user's own wording.
+const ReplyBody = z.object({ option: z.number().int().min(1).max(3).optional(), text: z.string().min(1).max(4000).optional() });
+const NoteBody = z.object({ note: z.string().max(4000) });
 
 function meetingFor(sandbox: Sandbox, mailboxes: string[], requestId: string) {
   // Meetings are booked in Outlook calendars; the Gmail sandbox has none.
@@ -38,6 +40,15 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         return { crm: 'dynamics', kind: 'webhook from the simulated Dataverse step', label: person.label, acked: sent.status === 204, ...sent };
       }
       return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
+    });
+
+    // `demo --note TEXT`: the contact's callback note in the simulated HubSpot, before the trigger.
+    app.post('/sandbox/contacts/:contact/note', async (request, reply) => {
+      const contact = sandbox.hubspot.contacts.get((request.params as { contact: string }).contact);
+      if (!contact) return reply.code(404).send({ error: 'unknown sandbox contact' });
+      const { note } = NoteBody.parse(request.body);
+      contact.properties.callback_notes = note;
+      return reply.code(204).send();
     });
 
     const requests = requestStoreFor(ctx);
@@ -75,17 +86,27 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
     // The demo's reviewer and contact: send the draft (approval), then answer it choosing an option.
     app.post('/sandbox/requests/:requestId/reply', async (request, reply) => {
       const { requestId } = Params.parse(request.params);
-      const { option } = ReplyBody.parse(request.body);
+      const { option, text: ownText } = ReplyBody.parse(request.body);
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request' });
-      if (sandbox.mail !== 'graph') return reply.code(409).send({ error: 'booking from a reply needs an Outlook calendar; this sandbox runs Gmail' });
+      const contact = sandbox.hubspot.contacts.get(record.contactId);
+      const text = ownText ?? (record.language === 'en' ? `Option ${option ?? 1} works for me.` : `Option ${option ?? 1} passt mir gut.`);
+      if (sandbox.mail !== 'graph') {
+        // Gmail has no calendar here: the reply is read and reported for the rep, nothing is booked.
+        const gmail = sandbox.gmail;
+        const owner = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email)[0]!;
+        const draft = gmail?.messagesFor(requestId).find((m) => m.labelIds.has('DRAFT') || m.labelIds.has('SENT'));
+        if (!gmail || !draft) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
+        if (draft.labelIds.has('DRAFT')) await gmail.sendDraftAsUser(owner, draft.id);
+        for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+        await gmail.simulateReply(owner, draft.threadId, contact?.properties.email ?? 'contact@example.com', { text });
+        return reply.code(202).send({ replied: text });
+      }
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
       const message = mailboxes.flatMap((mb) => sandbox.graph.mailbox(mb).messages).find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       if (!message) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
       if (message.isDraft) await sandbox.graph.sendDraftAsUser(message.mailbox, message.immutableId);
       for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
-      const contact = sandbox.hubspot.contacts.get(record.contactId);
-      const text = record.language === 'en' ? `Option ${option} works for me.` : `Option ${option} passt mir gut.`;
       await sandbox.graph.simulateReply(message.mailbox, message.conversationId, contact?.properties.email ?? 'contact@example.com', text);
       return reply.code(202).send({ replied: text });
     });
