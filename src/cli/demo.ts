@@ -112,6 +112,9 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
  * your own wording; prints the booked meeting, or the CRM note saying what the rep has to do.
  */
 async function replyAndBook(base: string, requestId: string, answer: number | string, deadline: number, print: (line: string) => void): Promise<number> {
+  // The CRM notes before the reply (the approval and the reply each add one).
+  const before = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
+  const notesBefore = before?.crm.notes.length ?? 0;
   const res = await fetch(`${base}/sandbox/requests/${requestId}/reply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(typeof answer === 'number' ? { option: answer } : { text: answer }) });
   const replied = (await res.json()) as { replied?: string; error?: string };
   if (!res.ok) {
@@ -119,7 +122,6 @@ async function replyAndBook(base: string, requestId: string, answer: number | st
     return 1;
   }
   print(`→ draft sent by the reviewer; the contact replies: "${replied.replied}"`);
-  let notesBefore: number | undefined;
   for (;;) {
     const status = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
     if (status?.state === 'booked' && status.meeting && status.crm.status === 'booked') {
@@ -129,8 +131,8 @@ async function replyAndBook(base: string, requestId: string, answer: number | st
       return 0;
     }
     // Not booked: the reply's CRM note says why (call me, unclear, another address, …).
-    notesBefore ??= status?.crm.notes.length;
-    const replyNote = status && notesBefore !== undefined && status.crm.notes.length > notesBefore ? status.crm.notes.at(-1) : undefined;
+    // Two new notes: the approval (the draft was sent), then the reply's.
+    const replyNote = status && status.crm.notes.length >= notesBefore + 2 ? status.crm.notes.at(-1) : undefined;
     if (status?.state === 'sent' && replyNote) {
       await new Promise((r) => setTimeout(r, 500));
       const again = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);

@@ -68,7 +68,7 @@ async function schedulingPolicy(io: Io): Promise<{ scheduling: SchedulingPolicy;
   const settings = loadSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_POLICY: io.env.DRAFTBRIDGE_POLICY });
   try {
     const policy = await loadPolicy(settings.DRAFTBRIDGE_POLICY);
-    return { scheduling: policy.scheduling, engine: await replyEngineFrom(io.env, policy) };
+    return { scheduling: policy.scheduling, engine: await replyEngineFrom(io.env, policy, (line) => io.stderr.write(`${line}\n`)) };
   } catch (err) {
     io.stderr.write(`draftbridge: ${errorMessage(err)}; using the default scheduling rules\n`);
     return { scheduling: DEFAULT_SCHEDULING };

@@ -1,6 +1,10 @@
+import { errorMessage } from '../errors.ts';
 import type { Policy } from '../policy.ts';
-import type { ReplyAnswer } from './reply.ts';
+import type { LlmPort, LlmRouteName } from '../ports.ts';
+import { loadSettings } from '../settings.ts';
 import type { ReplyQuestion } from './checks.ts';
+import { crossCheckWithLlm } from './llm-engine.ts';
+import type { ReplyAnswer } from './reply.ts';
 
 /**
  * A second reader of replies (the LLM engine, when an LLM route is configured). The rules' answer is
@@ -10,9 +14,27 @@ export interface ReplyEngine {
   crossCheck(question: ReplyQuestion, rules: ReplyAnswer): Promise<ReplyAnswer>;
 }
 
-/** The LLM engine for the CLIs when the environment configures a route; otherwise rules only. */
-export async function replyEngineFrom(env: NodeJS.ProcessEnv, policy: Policy): Promise<ReplyEngine | undefined> {
-  void env;
-  void policy;
-  return undefined;
+export function llmReplyEngine(llm: LlmPort, route: LlmRouteName = 'eu'): ReplyEngine {
+  return {
+    crossCheck: (q, rules) => {
+      const offered = q.offered.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() }));
+      return crossCheckWithLlm(llm, q.text, offered, { timeZone: q.zone, now: new Date(q.now), language: q.lang, requestId: `cli-${String(q.id)}`, route }, rules);
+    },
+  };
+}
+
+/**
+ * The LLM engine for the CLIs when the environment configures the `eu` route (Azure OpenAI) or a
+ * local model; otherwise undefined (rules only). The sandbox's simulated model is never used here.
+ */
+export async function replyEngineFrom(env: NodeJS.ProcessEnv, policy: Policy, warn: (line: string) => void = () => undefined): Promise<ReplyEngine | undefined> {
+  if (env.DRAFTBRIDGE_SANDBOX === '1' || !(env.AZURE_OPENAI_ENDPOINT || env.LOCAL_LLM_BASE_URL)) return undefined;
+  try {
+    const settings = loadSettings({ ...env, DRAFTBRIDGE_SANDBOX: '1' });
+    const { DraftingLlm } = await import('../../connectors/llm/connector.ts');
+    return llmReplyEngine(DraftingLlm.fromSettings(settings, policy), env.AZURE_OPENAI_ENDPOINT ? 'eu' : 'local');
+  } catch (err) {
+    warn(`draftbridge: LLM route not usable (${errorMessage(err)}); rules only`);
+    return undefined;
+  }
 }

@@ -66,15 +66,15 @@ export async function crossCheckWithLlm(llm: LlmPort, text: string, offered: rea
   const pseudonymised = new Pseudonymiser({}, { lang: ctx.language }).pseudonymise(text.slice(0, 4000));
   const today = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone });
   const user = [
-    `Today: ${today.toFormat('cccc, yyyy-MM-dd', { locale: 'en' })} (time zone ${ctx.timeZone}).`,
+    `Today: ${today.toFormat('cccc, yyyy-MM-dd', { locale: 'en' })} (time zone ${ctx.timeZone}); now ${today.toISO({ suppressMilliseconds: true })}.`,
     'Offered times:',
-    ...offered.map((s, i) => `${i + 1}. ${renderSlot(s, ctx.language, ctx.timeZone)}`),
+    ...offered.map((s, i) => `${i + 1}. ${renderSlot(s, ctx.language, ctx.timeZone)} [${s.start}/${s.end}]`),
     'Reply:',
     pseudonymised,
   ].join('\n');
   let answer: LlmReplyAnswer;
   try {
-    answer = await llm.extract({ route: 'eu', system: SYSTEM, user, requestId: ctx.requestId, guard: createLeakGuard([]), schema: LlmReplyAnswer, schemaName: 'reply_answer' });
+    answer = await llm.extract({ route: ctx.route ?? 'eu', system: SYSTEM, user, requestId: ctx.requestId, guard: createLeakGuard([]), schema: LlmReplyAnswer, schemaName: 'reply_answer' });
   } catch {
     // The LLM is the second opinion: without it the rules (the fallback engine) decide alone.
     return rules;

@@ -1,5 +1,5 @@
 import type { Language } from '../policy.ts';
-import type { LlmPort, ReceivedReply } from '../ports.ts';
+import type { LlmPort, LlmRouteName, ReceivedReply } from '../ports.ts';
 import { crossCheckWithLlm } from './llm-engine.ts';
 import { readReply, type ReplyAnswer } from './reply.ts';
 import type { Slot } from './slots.ts';
@@ -13,6 +13,8 @@ export interface UnderstandContext {
   now: Date;
   language: Language;
   requestId: string;
+  /** The LLM route asked (default `eu`; `local` where only a local model is configured). */
+  route?: LlmRouteName;
 }
 
 export async function understandReply(deps: { llm?: LlmPort | undefined }, reply: Pick<ReceivedReply, 'text' | 'subject'>, offered: readonly Slot[], ctx: UnderstandContext): Promise<ReplyAnswer> {
