@@ -63,6 +63,8 @@ export const RequestRecord = z.object({
   recipientRef: z.string().optional(),
   /** The note's scheduling wishes as codes (scheduling/wishes.ts, JSON), to check a counter-proposal. */
   slotWishes: z.string().optional(),
+  /** Why no offered slot could meet the note's wishes (scheduling/unmet.ts code), for the rep's note. */
+  slotsUnmet: z.string().optional(),
   /** The booked slot ("start/end", UTC) and the calendar event's id. */
   bookedSlot: z.string().optional(),
   eventId: z.string().optional(),
@@ -71,7 +73,7 @@ export const RequestRecord = z.object({
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId' | 'recipientRef' | 'slotWishes'>>;
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId' | 'recipientRef' | 'slotWishes' | 'slotsUnmet'>>;
 
 // Moves the state from the predecessor the caller saw (compare-and-set) and writes its audit event in
 // the same script: a crash can never leave a state change without its event. A repeat of the same

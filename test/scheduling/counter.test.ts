@@ -36,6 +36,22 @@ describe('counter-proposals against the owner\'s calendar (Graph simulator, real
     expect(meetings).toHaveLength(1);
   });
 
+  it('a note no working hour can meet offers nothing and the rep\'s note says why', async () => {
+    const contact = h.sandbox.hubspot.contacts.get('1001')!;
+    const original = contact.properties.callback_notes;
+    contact.properties.callback_notes = 'Rückruf bitte nur am Wochenende.';
+    try {
+      const { requestId } = await h.deliverWebhook('1001');
+      const record = await h.waitForState(requestId, ['awaiting_review']);
+      await h.waitForCrmNote(requestId);
+      expect(record.slots).toBeUndefined();
+      expect(record.slotsUnmet).toBe('no_working_day');
+      expect(notes(requestId).some((n) => n.includes('Keine Termine angeboten') && n.includes('Wochenende'))).toBe(true);
+    } finally {
+      contact.properties.callback_notes = original;
+    }
+  });
+
   it('a counter-proposal into a busy block books nothing and asks the rep for new times', async () => {
     const { requestId, conversationId } = await sentOffer();
     await h.sandbox.graph.simulateReply(OWNER, conversationId, CONTACT, `None of these work, how about ${nextWednesday.toFormat('cccc d LLLL', { locale: 'en' })} at 9:30am?`);

@@ -59,8 +59,12 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
 export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], mailApp: MailApp = 'Outlook', language: Language = 'de'): string {
   const slots = { when: utcMinute(new Date(record.updatedAt)), ref: fill(wording.ref, { request_id: record.requestId }), mail_app: mailApp };
   switch (record.state) {
-    case 'awaiting_review':
-      return fill(wording.awaiting_review, { ...slots, template_marker: draftMarker(record, wording), message_id: record.messageId ?? '–' });
+    case 'awaiting_review': {
+      const note = fill(wording.awaiting_review, { ...slots, template_marker: draftMarker(record, wording), message_id: record.messageId ?? '–' });
+      // No slot could meet the contact's wishes: the rep reads why (weekend only, after hours, …).
+      const unmet = record.slotsUnmet ? wording.unmet_wishes?.[record.slotsUnmet] : undefined;
+      return unmet ? `${note}<p>${unmet}</p>` : note;
+    }
     case 'sent':
       return fill(wording.sent, slots);
     case 'rejected':

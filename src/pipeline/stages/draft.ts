@@ -79,7 +79,7 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
     requestId,
     'drafted',
     { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source } },
-    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone, ...bookingFacts(deps, plan.to, offer) } : {}) },
+    { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone, ...bookingFacts(deps, plan.to, offer) } : {}), ...(offer.unmet ? { slotsUnmet: offer.unmet } : {}) },
     record,
     written,
   );
