@@ -138,7 +138,7 @@ export function clockTimes(text: string): ClockTime[] {
     // German "um 3 am Freitag": "am" is the preposition before a day, not a.m.
     if (suffix === 'am' && /^\s+(\d|[\p{L}]{2,}\b)/u.test(text.slice(m.index + m[0].length))) {
       const next = /^\s+([\p{L}\d]+)/u.exec(text.slice(m.index + m[0].length))?.[1] ?? '';
-      if (weekdayOf(next) !== undefined || /^\d|^(nächsten|naechsten|kommenden|selben|gleichen|morgen|vormittag|nachmittag)/.test(next)) suffix = '';
+      if (weekdayOf(next) !== undefined || /^\d|^(nächsten|naechsten|kommenden|selben|gleichen|morgen|vormittag|nachmittag|besten|liebsten|ehesten)/.test(next)) suffix = '';
     }
     if (!fraction && !minuteText && !suffix && !cue) continue;
     // "am 2." / "am 12.12." is a date: German "am" is a preposition, not a.m.

@@ -88,7 +88,7 @@ function otherParts(text: string): Part[] {
 /** Words that start a new mention: "Dienstag oder Mittwoch", "not Tuesday but Wednesday". */
 const SPLIT = /\b(oder|or|und|and|sondern|but|aber|statt|instead|rather|lieber|alternativ|alternatively|nicht|not)\b|[;!?\n]|\.\s+[\p{L}]{3,}|\s-\s/u;
 /** What may stand between the parts of one mention ("Mittwoch, 9. Dezember, um 14 Uhr"). */
-const FILLER = /\b(um|at|am|on|the|den|dem|der|die|von|ab|gegen|so|ca|circa|around|from|zum|zur|in|im|of|passt|geht|ginge|wäre|works|would|be|is|mir|me|for|es|bei|ok|gut|fine|gerne?)\b|[,.:\s]/g;
+const FILLER = /\b(say|let's say|sagen wir|etwa|so|um|at|am|on|the|den|dem|der|die|von|ab|gegen|so|ca|circa|around|from|zum|zur|in|im|of|passt|geht|ginge|wäre|works|would|be|is|mir|me|for|es|bei|ok|gut|fine|gerne?)\b|[,.:\s]/g;
 
 export function readMentions(text: string): Mention[] {
   const clocks: Part[] = clockTimes(text)

@@ -75,7 +75,35 @@ const RULES: Rule[] = [
   // "nach Ostern/Pfingsten/Weihnachten/Neujahr", "after Easter/Christmas/the holidays/New Year"
   [/\b(nach|after|ab|from)\s+(den\s+|the\s+)?(ostern|easter|pfingsten|pentecost|whitsun|weihnachten|christmas|xmas|neujahr|new year|dem jahreswechsel|jahreswechsel|feiertagen|holidays|festtagen|den feiertagen|silvester)\b/,
     (m, t) => afterFeast(t, m[3]!)],
-  [/\b(im neuen jahr|in the new year|nächstes jahr|naechstes jahr|next year|anfang des jahres|anfang nächsten jahres)\b/, (_, t) => ({ from: iso(t.plus({ years: 1 }).startOf('year')) })],
+  [/\b(zwischen (weihnachten|den feiertagen) und (neujahr|silvester)|zwischen den jahren|between christmas and new year'?s?)\b/, (_, t) => {
+    const christmas = feastEnd(t, 'christmas');
+    return { from: iso(christmas.plus({ days: 1 })), until: iso(christmas.set({ day: 31 })) };
+  }],
+  // "bis Mittwoch keine Zeit", "ab Donnerstag", "after Tuesday": the edge of a period named by a weekday.
+  [/\b(bis|until|till|ab|from|nach|after)\s+(einschließlich |inkl\.? |nächsten |kommenden |next )?(montag|dienstag|mittwoch|donnerstag|freitag|monday|tuesday|wednesday|thursday|friday)s?\b/, (m, t) => {
+    const day = ['montag', 'dienstag', 'mittwoch', 'donnerstag', 'freitag'].indexOf(m[3]!) + 1 || ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'].indexOf(m[3]!) + 1;
+    const next = t.plus({ days: ((day - t.weekday + 7) % 7) || 7 });
+    const absent = /^[^.]{0,30}(keine zeit|nicht|weg|unterwegs|urlaub|abwesend|busy|away|no time|unavailable|out)/.test(m.input.slice(m.index + m[0].length));
+    if (/^(bis|until|till)$/.test(m[1]!)) return absent ? { from: iso(next.plus({ days: 1 })) } : {};
+    return { from: iso(/^(nach|after)$/.test(m[1]!) ? next.plus({ days: 1 }) : next) };
+  }],
+  // "die Woche vor Weihnachten", "the week before Christmas": the week before the one with 24 December.
+  [/\b(woche vor weihnachten|week before christmas)\b/, (_, t) => {
+    const eve = feastEnd(t, 'christmas').set({ day: 24 });
+    const start = eve.startOf('week').minus({ weeks: 1 });
+    return { from: iso(start < t ? t : start), until: iso(start.plus({ days: 6 })) };
+  }],
+  // "the week of January 11", "die Woche vom 11. Januar", "in der Woche ab dem 11.1.": that week.
+  [new RegExp(String.raw`\b(?:week of|woche vom|woche ab dem|woche des)\s+(?:(\d{1,2})\.?\s*${MONTH_PATTERN}|${MONTH_PATTERN}\s+(\d{1,2})|(\d{1,2})\.(\d{1,2})\.?)`), (m, t) => {
+    const day = Number(m[1] ?? m[4] ?? m[5]);
+    const month = m[2] ? MONTHS[m[2]]! : m[3] ? MONTHS[m[3]]! : Number(m[6]);
+    let date = t.set({ month, day });
+    if (!date.isValid) return {};
+    if (date < t.startOf('week')) date = date.plus({ years: 1 });
+    const start = date.startOf('week');
+    return { from: iso(start < t ? t : start), until: iso(start.plus({ days: 6 })) };
+  }],
+  [/\b(im neuen jahr|ab dem neuen jahr|from the new year|in the new year|nächstes jahr|naechstes jahr|next year|anfang des jahres|anfang nächsten jahres)\b/, (_, t) => ({ from: iso(t.plus({ years: 1 }).startOf('year')) })],
   // "diese Woche", "this week" (only this week)
   [/\b(noch )?(diese|dieser) woche\b(?! nicht)|\bthis week\b/, (m, t) => (/nicht|not|no\b/.test(m.input.slice(Math.max(0, m.index - 12), m.index)) ? {} : week(t, 0))],
   // "morgen", "tomorrow", "übermorgen"

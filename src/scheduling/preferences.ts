@@ -76,7 +76,7 @@ const MONTH = `(${Object.keys(MONTHS).join('|')})\\.?`;
 /** Words right before a weekday that negate it ("nicht am Freitag", "not on Fridays", "außer freitags"). */
 const NEGATION_BEFORE = /\b(nicht|kein|keine|keinen|außer|ausser|not|no|except|but not|never|nie|any \w+ but|anything but|all but|excluding|ohne)\b(\s+\S+){0,2}\s*$/;
 /** Words right after a weekday that negate it ("Freitag geht nicht", "Fridays don't work"). */
-const NEGATION_AFTER = /^\s*(\S+\s+){0,3}?(geht|gehen|passt|passen|kann|können|klappt|ist|sind|wäre)\s+(\S+\s+){0,3}?(nicht|schlecht|ungünstig|blöd|unmöglich)\b|^\s*(is|are)\s+(\S+\s+)?(bad|out|impossible|not possible|difficult|tricky)\b|^\s*(is|are)\s+(bad|out|impossible|not possible)\b|^\s*(\S+\s+)?(doesn't|don't|won't|does not|do not|will not)\s+work\b|^\s*(is|are)\s+(no good|not good)\b/;
+const NEGATION_AFTER = /^\s*(ist|is)\s+(ihr|sein|mein|der|her|his|my|a|ein)\s+(freier tag|day off|home ?office[- ]tag)\b|^\s*(\S+\s+){0,3}?(geht|gehen|passt|passen|kann|können|klappt|ist|sind|wäre)\s+(\S+\s+){0,3}?(nicht|schlecht|ungünstig|blöd|unmöglich)\b|^\s*(is|are)\s+(\S+\s+)?(bad|out|impossible|not possible|difficult|tricky)\b|^\s*(is|are)\s+(bad|out|impossible|not possible)\b|^\s*(\S+\s+)?(doesn't|don't|won't|does not|do not|will not)\s+work\b|^\s*(is|are)\s+(no good|not good)\b/;
 
 /** "16 Uhr", "16:30", "16.30 Uhr", "4pm", "4:30 pm", "9 am"; bare English hours below 7 are read as pm. */
 const TIME = String.raw`(\d{1,2})(?:[:.](\d{2}))?\s*(uhr|h|am|a\.m\.|pm|p\.m\.|o'clock)?`;
@@ -135,7 +135,8 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     const word = m[1]!.replace(/ (um|ab)$/, '');
     const suffix = m[4];
     // A bare number after "ab"/"from"/"by" is a time only with a unit or minutes ("ab 3." is a date).
-    if (!suffix && !m[3] && /^(ab|from|by|latest by)$/.test(word)) continue;
+    // "ab 10" is a time in working hours; "ab 3" is more likely a date or a count.
+    if (!suffix && !m[3] && /^(ab|from|by|latest by)$/.test(word) && !(Number(m[2]) >= 7 && Number(m[2]) <= 20 && word === 'ab')) continue;
     if ([...ranged].some((i) => m.index >= i && m.index < i + 40)) continue;
     const minute = toMinute(m[2]!, m[3], suffix, english);
     if (minute === undefined) continue;
@@ -177,6 +178,8 @@ export function parsePreferences(note: string | null | undefined, context: WishC
   for (const [pattern, day] of WEEKDAY_WORDS) {
     for (const m of text.matchAll(pattern)) {
       const before = text.slice(Math.max(0, m.index - 30), m.index);
+      // "bis Mittwoch keine Zeit", "ab Donnerstag": a period's edge (periods.ts), not a wished day.
+      if (/\b(bis|until|till|ab|from|seit|since|vor|before|nach|after)\s+(einschließlich |inkl\.? |nächsten |kommenden |next )?$/.test(before)) continue;
       const after = text.slice(m.index + m[0].length, m.index + m[0].length + 40);
       // "nicht Montag oder Freitag": the negation carries over an "oder"/"or"/"und"/"and" list.
       const listBefore = before.replace(/\b\S+\s+(oder|or|und|and|,)\s*$|,\s*$/, ' ');
@@ -190,6 +193,11 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     const before = text.slice(Math.max(0, m.index - 30), m.index);
     if (NEGATION_BEFORE.test(before)) for (const d of days) excluded.add(d);
     else for (const d of days) wanted.add(d);
+  }
+  // "Di/Do", "Mo, Mi": two-letter German days where a slash or comma marks them as days.
+  for (const m of text.matchAll(/(?<![a-zäöüß])(mo|di|mi|do|fr)(?=\s*[/,]\s*(mo|di|mi|do|fr)\b)|(?<=\b(mo|di|mi|do|fr)\s*[/,]\s*)(mo|di|mi|do|fr)\b/g)) {
+    const day = weekdayOf((m[1] ?? m[4])!, true);
+    if (day !== undefined) (NEGATION_BEFORE.test(text.slice(Math.max(0, m.index - 30), m.index)) ? excluded : wanted).add(day);
   }
   // "Mo-Mi", "Montag bis Mittwoch", "Mon–Wed", "Tuesday through Thursday": every day in between.
   const DAY = String.raw`(mo|di|mi|do|fr|mon|tue|tues|wed|thu|thur|thurs|fri|montags?|dienstags?|mittwochs?|donnerstags?|freitags?|mondays?|tuesdays?|wednesdays?|thursdays?|fridays?)\.?`;

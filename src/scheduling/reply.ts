@@ -40,18 +40,19 @@ export const AUTO_REPLY_TEXT = new RegExp(
   [
     String.raw`\b(automatische antwort|automatic reply|auto[- ]?reply|autoreply|out of (the )?office|abwesenheitsnotiz|abwesenheitsnachricht)\b`,
     String.raw`\b(dies ist eine automatische|this is an automated|this is an automatic)\b`,
-    String.raw`\bich bin\b[^!?\n]{0,60}?\b(nicht im büro|abwesend|im urlaub|nicht erreichbar|außer haus|nicht im haus)`,
+    String.raw`\bich bin\b[^!?\n]{0,40}?\b(bis|vom|ab dem|zurzeit|derzeit|zur zeit)\b[^!?\n]{0,40}?\b(nicht im büro|abwesend|im urlaub|nicht erreichbar|außer haus|nicht im haus)`,
+    String.raw`\bich bin (derzeit |zurzeit |zur zeit )?(nicht im büro|abwesend|im urlaub|nicht erreichbar|außer haus)\b[^!?\n]{0,40}?\b(bis|ab dem|wieder|zurück)\b`,
     String.raw`\b(ihre (e-?mail|nachricht) wird (nicht )?weitergeleitet|your (e-?mail|message) will (not )?be forwarded)`,
     String.raw`\bi am (currently )?(out of the office|away|on (annual |parental )?leave|on vacation)\b`,
     String.raw`\b(limited|no) access to (my )?e-?mails?\b`,
   ].join('|'),
 );
-const CALL_ME = /\b(ruf(e|en)?\s+(sie\s+)?(mich|uns)\b[^.!?\n]{0,40}?\ban\b|rufen sie (mich )?(einfach |bitte |doch |gern |gerne )*an\b|anrufen\b|telefonisch|call me|give me a (call|ring)|phone me|ring me|call (me )?back|by phone|over the phone|rückruf|zurückrufen|ring me)/;
-const DECLINE = /\b(kein(e|en)? (interesse|bedarf)|brauchen (wir|ich) (das |es |den termin )?(nicht|keine?n?)|(wir|ich) brauchen (das |es |den termin )?(nicht|keine?n?)|(für )?einen anderen anbieter|anderweitig (entschieden|vergeben)|dagegen entschieden|went with (another|a different)|decided (against|to go with)|other (provider|vendor|supplier)|nicht (mehr )?interessiert|not interested|no longer (interested|needed|relevant)|hat sich erledigt|no need|nicht mehr nötig|brauchen (wir|ich) nicht|keine (weiteren )?(e-?mails|kontakt)|unsubscribe|remove me|nein,? danke|no,? thanks?|kein(er|e)? (de[rs]|dieser) (termine?|vorschläge|zeiten|optionen) (passt|passen|geht|gehen|klappt)|keiner (passt|geht|klappt)|none of (these|them|those|the \w+)( \w+)? (work|suit|fit|are)|none (work|suit|fit)s?|neither (works|suits|of)|passt (mir )?(alles|beides) nicht|passen (mir )?(alle|leider alle) nicht|(geht|gehen|klappt) (leider )?(alles|beides|keiner|keine) nicht|can't make (any|it)|cannot make any|won't be able|keine zeit|doesn't suit|leider (passt|geht|klappt) (keiner|keine|das) )/;
-const HEDGE = /\b(double[- ]check|could work|might work|may work|könnte (gehen|passen|klappen)|ginge eventuell|wenn nichts dazwischen|vielleicht|eventuell|evtl|möglicherweise|womöglich|maybe|perhaps|possibly|not sure|nicht sicher|unsicher|muss (ich )?(noch )?(prüfen|schauen|checken|klären|nachsehen)|need to check|have to check|let me check|i'?ll (check|confirm|let you know)|melde mich (noch|nochmal|wieder)|get back to you|tentative|vorläufig|unter vorbehalt|probably|wahrscheinlich|either|egal welch|beide|both)\b/;
+const CALL_ME = /\b((a |quick |short )?(phone )?call would be|lieber ein (kurzes )?telefonat|per telefon|phone call|ruf(e|en)?\s+(sie\s+)?(mich|uns)\b[^.!?\n]{0,40}?\ban\b|rufen sie (mich )?(einfach |bitte |doch |gern |gerne )*an\b|anrufen\b|telefonisch|call me|give me a (call|ring)|phone me|ring me|call (me )?back|by phone|over the phone|rückruf|zurückrufen|ring me)/;
+const DECLINE = /\b(kein(e|en)? (interesse|bedarf)|aus dem verteiler|abmelden|austragen|brauchen (wir|ich) (das |es |den termin )?(nicht|keine?n?)|(wir|ich) brauchen (das |es |den termin )?(nicht|keine?n?)|(für )?einen anderen anbieter|anderweitig (entschieden|vergeben)|dagegen entschieden|went with (another|a different)|decided (against|to go with)|other (provider|vendor|supplier)|nicht (mehr )?interessiert|not interested|no longer (interested|needed|relevant)|hat sich erledigt|no need|nicht mehr nötig|brauchen (wir|ich) nicht|keine (weiteren )?(e-?mails|kontakt)|unsubscribe|remove me|nein,? danke|no,? thanks?|kein(er|e)? (de[rs]|dieser) (termine?|vorschläge|zeiten|optionen) (passt|passen|geht|gehen|klappt)|keiner (passt|geht|klappt)|none of (these|them|those|the \w+)( \w+)? (work|suit|fit|are)|none (work|suit|fit)s?|neither (works|suits|of)|passt (mir )?(alles|beides) nicht|passen (mir )?(alle|leider alle) nicht|(geht|gehen|klappt) (leider )?(alles|beides|keiner|keine) nicht|can't make (any|it)|cannot make any|won't be able|keine zeit|doesn't suit|leider (passt|geht|klappt) (keiner|keine|das) )/;
+const HEDGE = /\b(falls|sofern|only if|provided that|unless|es sei denn|double[- ]check|could work|might work|may work|könnte (gehen|passen|klappen)|ginge eventuell|wenn nichts dazwischen|vielleicht|eventuell|evtl|möglicherweise|womöglich|maybe|perhaps|possibly|not sure|nicht sicher|unsicher|muss (ich )?(noch )?(prüfen|schauen|checken|klären|nachsehen)|need to check|have to check|let me check|i'?ll (check|confirm|let you know)|melde mich (noch|nochmal|wieder)|get back to you|tentative|vorläufig|unter vorbehalt|probably|wahrscheinlich|either|egal welch|beide|both)\b/;
 const NONE_FITS = /\b(keiner|keine|none|neither|nichts davon|passt (mir )?(leider )?nicht|geht (leider )?nicht|doesn'?t work|don'?t work|won'?t work|does not work|do not work|can'?t|cannot|kann (ich )?(leider )?nicht|klappt (leider )?nicht)\b/;
 const NEGATION_BEFORE = /\b(nicht|not|kein|keine|keinen|no|statt|instead of|rather than|anstatt|anstelle|außer|ausser|except)\b[^.,;!?\n]{0,25}$/;
-const NEGATION_AFTER = /^[^.,;!?\n]{0,30}?\b(passt|passen|geht|gehen|klappt|klappen|kann|können|schaffe|schaffen|works?|suits?|is|are|would be|wäre|ist)\s+(ich |wir )?(mir |uns |leider |für mich |for me |bei mir )*(nicht|not|schlecht|bad|out|no good|difficult|schwierig|ungünstig|knapp)\b|^[^.,;!?\n]{0,20}?\b(doesn'?t|don'?t|won'?t|can'?t|cannot|does not|do not|will not) (work|suit|fit|make|do)\b|^\s*(nicht|leider nicht|no)\b/;
+const NEGATION_AFTER = /^[^.,;!?\n]{0,30}?\b(bin|sind|habe|hab|ist|is|am|i'?m)\s+(ich |wir |er |sie )?(leider |schon |bereits |already )*(nicht da|nicht im büro|im urlaub|weg|unterwegs|verhindert|belegt|vergeben|ausgebucht|keine zeit|busy|booked|taken|away|unavailable|out)\b|^\s*(\S+\s+){0,2}?(keine zeit|nicht da|im urlaub|verhindert|schon belegt|ausgebucht)\b|^[^.,;!?\n]{0,30}?\b(passt|passen|geht|gehen|klappt|klappen|kann|können|schaffe|schaffen|works?|suits?|is|are|would be|wäre|ist)\s+(ich |wir )?(mir |uns |leider |für mich |for me |bei mir )*(nicht|not|schlecht|bad|out|no good|difficult|schwierig|ungünstig|knapp)\b|^[^.,;!?\n]{0,20}?\b(doesn'?t|don'?t|won'?t|can'?t|cannot|does not|do not|will not) (work|suit|fit|make|do)\b|^\s*(nicht|leider nicht|no)\b/;
 const PROPOSAL = /\b(ginge|geht auch|ginge auch|wie wäre|wie waere|wäre auch|passt auch|könnten wir|koennten wir|können wir|alternativ|stattdessen|lieber|besser|how about|what about|would .{0,20}work|could we|can we|instead|rather|i'?m free|ich kann|hätte ich|hätten sie|is .{0,12}possible|möglich|free on|zeit am|zeit (hätte|habe) ich)\b/;
 
 /** English ordinals that are also adverbs ("send the brochure first", "just a second", "at last"). */
@@ -109,12 +110,16 @@ function polarity(text: string, index: number, end: number): boolean {
 /** "Option 2", "Nummer zwei", "Variante B", "#2", "der zweite", "the latter", a bare "2". */
 function ordinalReferences(text: string, count: number, taken: readonly { index: number; end: number }[]): { index: number; at: number; end: number }[] {
   const out: { index: number; at: number; end: number }[] = [];
+  // "der 2. Termin", "den 3. Vorschlag": a numeral with a dot before the noun.
+  for (const m of text.matchAll(/\b([1-9])\.\s*(termin|terminvorschlag|vorschlag|option|variante|zeitfenster|slot)/g)) {
+    out.push({ index: Number(m[1]) - 1, at: m.index, end: m.index + m[0].length });
+  }
   const label = /\b(option|optionen|nummer|nr|no|number|termin|terminvorschlag|vorschlag|variante|punkt|slot|choice|alternative|zeitfenster|möglichkeit|zeit)\s*\.?\s*(?:(?:nummer|nr|no|number)\s*\.?\s*)?(\d|[a-e]\b|[\p{L}]+)|#\s*(\d)/gu;
   for (const m of text.matchAll(label)) {
     const word = m[2] ?? m[3]!;
     const n = /^\d$/.test(word) ? Number(word) : /^[a-e]$/.test(word) && !/^(termin|zeit|no)$/.test(m[1] ?? '') ? word.charCodeAt(0) - 96 : NUMBER_WORDS[word];
     if (n === undefined) continue;
-    if (/^\s*([:.]\d|uhr|h\b|am\b|pm\b)/.test(text.slice(m.index + m[0].length))) continue;
+    if (/^\s*([:.]\d|uhr|h\b|(am|pm)\b(?!\s+[a-zäöüß]))/.test(text.slice(m.index + m[0].length))) continue;
     out.push({ index: n - 1, at: m.index, end: m.index + m[0].length });
   }
   for (const t of tokens(text)) {
@@ -132,10 +137,9 @@ function ordinalReferences(text: string, count: number, taken: readonly { index:
   for (const m of text.matchAll(bare)) {
     const at = m.index + m[0].indexOf(m[1]!);
     if (/\b(um|at|ab|gegen|bis|von|vor|nach|in|on|am|den|kw|woche|week|seite|page|für|for|mit|with)\s*$/.test(text.slice(Math.max(0, at - 8), at))) continue;
-    if (/^\d?\s*[.:]\s*\d/.test(text.slice(at + 1)) || /^\.\s*(termin|option|vorschlag)/.test(text.slice(at + 1)) === false && /^\.\s*\p{L}/u.test(text.slice(at + 1)) && !/^\.\s*$/.test(text.slice(at + 1))) {
-      if (!/^[.)!]?\s*(passt|bitte|please|works|geht|$)/.test(text.slice(at + 1))) continue;
-    }
+    if (/^\d?\s*[.:]\s*\d/.test(text.slice(at + 1))) continue;
     // Inside a date or time ("Dec 9 works") it is not an ordinal; nor is a number past the offer.
+    if (/^\.\s*\p{L}/u.test(text.slice(at + 1)) && !/^\.\s*(passt|bitte|geht|danke|thanks|please|works)\b/.test(text.slice(at + 1))) continue;
     if (out.some((o) => at >= o.at && at < o.end) || taken.some((t) => at >= t.index && at < t.end) || Number(m[1]) > count) continue;
     out.push({ index: Number(m[1]) - 1, at, end: at + 1 });
   }

@@ -48,7 +48,7 @@ describe('counter-proposals against the owner\'s calendar (Graph simulator, real
       expect(record.slotsUnmet).toBe('no_working_day');
       expect(notes(requestId).some((n) => n.includes('Keine Termine angeboten') && n.includes('Wochenende'))).toBe(true);
     } finally {
-      contact.properties.callback_notes = original;
+      contact.properties.callback_notes = original ?? null;
     }
   });
 
