@@ -51,7 +51,7 @@ const CALL_ME = /\b((a |quick |short )?(phone )?call would be|lieber ein (kurzes
 const DECLINE = /\b(kein(e|en)? (interesse|bedarf)|aus dem verteiler|abmelden|austragen|brauchen (wir|ich) (das |es |den termin )?(nicht|keine?n?)|(wir|ich) brauchen (das |es |den termin )?(nicht|keine?n?)|(für )?einen anderen anbieter|anderweitig (entschieden|vergeben)|dagegen entschieden|went with (another|a different)|decided (against|to go with)|other (provider|vendor|supplier)|nicht (mehr )?interessiert|not interested|no longer (interested|needed|relevant)|hat sich erledigt|no need|nicht mehr nötig|brauchen (wir|ich) nicht|keine (weiteren )?(e-?mails|kontakt)|unsubscribe|remove me|nein,? danke|no,? thanks?|kein(er|e)? (de[rs]|dieser) (termine?|vorschläge|zeiten|optionen) (passt|passen|geht|gehen|klappt)|keiner (passt|geht|klappt)|none of (these|them|those|the \w+)( \w+)? (work|suit|fit|are)|none (work|suit|fit)s?|neither (works|suits|of)|passt (mir )?(alles|beides) nicht|passen (mir )?(alle|leider alle) nicht|(geht|gehen|klappt) (leider )?(alles|beides|keiner|keine) nicht|can't make (any|it)|cannot make any|won't be able|keine zeit|doesn't suit|leider (passt|geht|klappt) (keiner|keine|das) )/;
 const HEDGE = /\b(falls|sofern|only if|provided that|unless|es sei denn|double[- ]check|could work|might work|may work|könnte (gehen|passen|klappen)|ginge eventuell|wenn nichts dazwischen|vielleicht|eventuell|evtl|möglicherweise|womöglich|maybe|perhaps|possibly|not sure|nicht sicher|unsicher|muss (ich )?(noch )?(prüfen|schauen|checken|klären|nachsehen)|need to check|have to check|let me check|i'?ll (check|confirm|let you know)|melde mich (noch|nochmal|wieder)|get back to you|tentative|vorläufig|unter vorbehalt|probably|wahrscheinlich|either|egal welch|beide|both)\b/;
 const NONE_FITS = /\b(keiner|keine|none|neither|nichts davon|passt (mir )?(leider )?nicht|geht (leider )?nicht|doesn'?t work|don'?t work|won'?t work|does not work|do not work|can'?t|cannot|kann (ich )?(leider )?nicht|klappt (leider )?nicht)\b/;
-const NEGATION_BEFORE = /\b(nicht|not|kein|keine|keinen|no|statt|instead of|rather than|anstatt|anstelle|außer|ausser|except)\b[^.,;!?\n]{0,25}$/;
+const NEGATION_BEFORE = /\b(nicht|not|kein|keine|keinen|no|statt|instead of|rather than|anstatt|anstelle|außer|ausser|except|can'?t|cannot|won'?t|neither|nor|weder)\b[^.,;!?\n]{0,25}$/;
 const NEGATION_AFTER = /^[^.,;!?\n]{0,30}?\b(bin|sind|habe|hab|ist|is|am|i'?m)\s+(ich |wir |er |sie )?(leider |schon |bereits |already )*(nicht da|nicht im büro|im urlaub|weg|unterwegs|verhindert|belegt|vergeben|ausgebucht|keine zeit|busy|booked|taken|away|unavailable|out)\b|^\s*(\S+\s+){0,2}?(keine zeit|nicht da|im urlaub|verhindert|schon belegt|ausgebucht)\b|^[^.,;!?\n]{0,30}?\b(passt|passen|geht|gehen|klappt|klappen|kann|können|schaffe|schaffen|works?|suits?|is|are|would be|wäre|ist)\s+(ich |wir )?(mir |uns |leider |für mich |for me |bei mir )*(nicht|not|schlecht|bad|out|no good|difficult|schwierig|ungünstig|knapp)\b|^[^.,;!?\n]{0,20}?\b(doesn'?t|don'?t|won'?t|can'?t|cannot|does not|do not|will not) (work|suit|fit|make|do)\b|^\s*(nicht|leider nicht|no)\b/;
 const PROPOSAL = /\b(ginge|geht auch|ginge auch|wie wäre|wie waere|wäre auch|passt auch|könnten wir|koennten wir|können wir|alternativ|stattdessen|lieber|besser|how about|what about|would .{0,20}work|could we|can we|instead|rather|i'?m free|ich kann|hätte ich|hätten sie|is .{0,12}possible|möglich|free on|zeit am|zeit (hätte|habe) ich)\b/;
 
@@ -185,7 +185,8 @@ const answer = (kind: ReplyKind, reason?: string, extra: Partial<ReplyAnswer> = 
 
 export function readReply(reply: string, offered: readonly Slot[], context: ReplyContext): ReplyAnswer {
   const body = stripQuote(reply);
-  const text = canonicalise(normalise(body));
+  // "Tuesday's no good": the contraction read as "is".
+  const text = canonicalise(normalise(body)).replace(/([a-z])'s (no|not|bad|out)\b/g, '$1 is $2');
   if (AUTO_REPLY_TEXT.test(normalise(context.subject ?? '')) || AUTO_REPLY_TEXT.test(text)) return answer('auto_reply', 'auto_reply');
   const zone = context.timeZone;
   const now = DateTime.fromJSDate(context.now, { zone });
@@ -227,6 +228,8 @@ function decide(text: string, refs: Reference[], ctx: { now: DateTime; slots: Da
     const complete = proposals.map((r) => counterSlot(r.mention!, ctx.now, ctx.duration, ctx.slots)).filter((s): s is NonNullable<typeof s> => s !== null);
     const distinct = new Set(complete.map((s) => s.start));
     if (distinct.size === 1 && proposals.length === complete.length) return answer('counter', undefined, { counter: complete[0]! });
+    // "Rufen Sie mich morgen zwischen 10 und 12 an": a call in a window, not one time to book.
+    if (CALL_ME.test(text)) return answer('call_me', 'call_me');
     if (distinct.size > 1) return answer('counter', 'several_times');
     return answer('counter', 'incomplete_time');
   }
