@@ -108,9 +108,28 @@ export function parsePreferences(note: string | null | undefined, context: WishC
   const period = readPeriods(text, context.today ?? DateTime.utc());
   if (period.from) prefs.from = period.from;
   if (period.until) prefs.until = period.until;
-  const english = /\b(the|please|call|after|before|morning|afternoon|week|not|prefer|preferred|any|only)\b/.test(text);
   const earliest: number[] = [];
   const latest: number[] = [];
+  readClockBounds(text, prefs, earliest, latest);
+  readPartsOfDay(text, earliest, latest);
+  if (earliest.length) prefs.earliestMinute = Math.max(...earliest);
+  if (latest.length) prefs.latestMinute = Math.min(...latest);
+  // Contradicting wishes ("morgens, nach 16 Uhr") are no usable constraint: keep neither.
+  if (prefs.earliestMinute !== undefined && prefs.latestMinute !== undefined && prefs.latestMinute <= prefs.earliestMinute) {
+    delete prefs.earliestMinute;
+    delete prefs.latestMinute;
+  }
+  const { wanted, excluded } = readWeekdays(text);
+  prefs.weekdays = [...wanted].sort();
+  prefs.excludedWeekdays = [...excluded].sort();
+  const notBefore = readNotBefore(text);
+  if (notBefore) prefs.notBefore = notBefore;
+  return prefs;
+}
+
+/** Clock ranges and single bounds ("zwischen 10 und 12 Uhr", "after 4pm"); a negated range is an exclusion. */
+function readClockBounds(text: string, prefs: SlotPreferences, earliest: number[], latest: number[]): void {
+  const english = /\b(the|please|call|after|before|morning|afternoon|week|not|prefer|preferred|any|only)\b/.test(text);
 
   // Explicit ranges first ("zwischen 10 und 12 Uhr", "between 2 and 4pm", "10–12 Uhr").
   const ranged = new Set<number>();
@@ -143,8 +162,10 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     if (/^(not before|nicht vor|nach|ab|after|from|frühestens|fruehestens|no earlier than)$/.test(word)) earliest.push(minute);
     else latest.push(minute);
   }
+}
 
-  // Parts of the day; a negated part means the other one ("nicht vormittags" → afternoon).
+/** Parts of the day; a negated part means the other one ("nicht vormittags" → afternoon). */
+function readPartsOfDay(text: string, earliest: number[], latest: number[]): void {
   const negatedPart = (i: number) => /\b(nicht|kein|keine|keinen|not|no|never)\b(\s+\S+){0,2}\s*$/.test(text.slice(Math.max(0, i - 24), i));
   // Around noon, late afternoon and early slots are narrower than the halves of the day.
   if (/\b(gegen mittag|um die mittagszeit|über mittag|around noon|midday|lunchtime|lunch time)\b/.test(text)) {
@@ -164,15 +185,10 @@ export function parsePreferences(note: string | null | undefined, context: WishC
   for (const m of text.matchAll(/\b(abends|am abend|evenings?|late in the day|end of the day|feierabend)\b/g)) {
     if (!negatedPart(m.index)) earliest.push(17 * 60);
   }
-  if (earliest.length) prefs.earliestMinute = Math.max(...earliest);
-  if (latest.length) prefs.latestMinute = Math.min(...latest);
-  // Contradicting wishes ("morgens, nach 16 Uhr") are no usable constraint: keep neither.
-  if (prefs.earliestMinute !== undefined && prefs.latestMinute !== undefined && prefs.latestMinute <= prefs.earliestMinute) {
-    delete prefs.earliestMinute;
-    delete prefs.latestMinute;
-  }
+}
 
-  // Weekdays, each either wished for or ruled out.
+/** Weekdays, each either wished for or ruled out (single days, weekends, "Di/Do", ranges "Mo-Mi"). */
+function readWeekdays(text: string): { wanted: Set<number>; excluded: Set<number> } {
   const wanted = new Set<number>();
   const excluded = new Set<number>();
   for (const [pattern, day] of WEEKDAY_WORDS) {
@@ -209,12 +225,14 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     for (let d = from; d <= to; d++) (negated ? excluded : wanted).add(d);
   }
   for (const d of excluded) wanted.delete(d);
-  prefs.weekdays = [...wanted].sort();
-  prefs.excludedWeekdays = [...excluded].sort();
+  return { wanted, excluded };
+}
 
-  // Not before a date or next week.
+/** Not before a date ("ab dem 3.12.", "not before the 3rd") or next week. */
+function readNotBefore(text: string): NotBefore | undefined {
+  let notBefore: NotBefore | undefined;
   if (/(?<![a-zäöüß])(nächste[nrms]?|naechste[nrms]?|kommende[nrms]?)\s+woche\b|\bnext week\b|\bnicht (mehr )?(in )?diese(r)? woche\b|\bdiese woche nicht\b|\bnot this week\b/.test(text)) {
-    prefs.notBefore = { kind: 'next_week' };
+    notBefore = { kind: 'next_week' };
   }
   const dateDe = new RegExp(String.raw`\b(nicht vor dem|nicht vor|ab dem|ab|frühestens am|fruehestens am|erst ab dem|erst am|nach dem)\s+(\d{1,2})\.(?:(\d{1,2})\.|\s*${MONTH}|(?!\d))`);
   const dateEn = new RegExp(String.raw`\b(not before|from|after|starting|no earlier than|earliest on|earliest)\s+(?:the\s+)?(?:(\d{1,2})(?:st|nd|rd|th)(?:\s+(?:of\s+)?${MONTH})?|(\d{1,2})\s+${MONTH}|${MONTH}\s+(\d{1,2})(?:st|nd|rd|th)?)\b`);
@@ -229,10 +247,11 @@ export function parsePreferences(note: string | null | undefined, context: WishC
     date = { after: en[1] === 'after', day: Number(day), month: month ? MONTHS[month] : undefined };
   }
   if (date && date.day >= 1 && date.day <= 31 && (date.month === undefined || (date.month >= 1 && date.month <= 12))) {
-    prefs.notBefore = { kind: 'date', day: date.day, ...(date.month ? { month: date.month } : {}), ...(date.after ? { exclusive: true } : {}) };
+    return { kind: 'date', day: date.day, ...(date.month ? { month: date.month } : {}), ...(date.after ? { exclusive: true } : {}) };
   }
-  return prefs;
+  return notBefore;
 }
+
 
 const PART_OF_DAY = String.raw`(vormittags?|morgens|früh|frueh|nachmittags?|abends|mornings?|afternoons?|evenings?)`;
 const partWindow = (part: string): [number, number] =>
