@@ -21,7 +21,10 @@ import { releaseHolds, transactionIdFor, workingHoursFrom } from './slot-offer.t
  * becomes `booked`. Exactly once: the event's transactionId is derived from the request id and a
  * booked request is never booked again. Anything else ("ruf mich an", unclear) is left to the rep.
  */
-export type BookingDeps = Pick<PipelineDeps, 'calendar' | 'mail' | 'requests' | 'audit' | 'queues' | 'prompts' | 'policy'> &
+export type BookingDeps = Pick<
+  PipelineDeps,
+  'calendar' | 'mail' | 'requests' | 'audit' | 'queues' | 'prompts' | 'policy'
+> &
   Partial<Pick<PipelineDeps, 'llm' | 'now'>>;
 
 /** What became of a reply: a code the CRM note words for the rep (never personal data). */
@@ -48,14 +51,23 @@ export function slotsFromRecord(value: string | undefined): Slot[] {
 }
 
 /** The reply's sender is the offer's recipient: their keyed hashes are equal (constant time). */
-export function fromRecipient(deps: Pick<BookingDeps, 'audit'>, record: RequestRecord, from: string | null): boolean {
+export function fromRecipient(
+  deps: Pick<BookingDeps, 'audit'>,
+  record: RequestRecord,
+  from: string | null,
+): boolean {
   if (!from || !record.recipientRef) return false;
   const a = Buffer.from(deps.audit.addressRef(from));
   const b = Buffer.from(record.recipientRef);
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-export async function bookFromReply(deps: BookingDeps, record: RequestRecord, mailbox: string, messageId: string): Promise<BookingOutcome> {
+export async function bookFromReply(
+  deps: BookingDeps,
+  record: RequestRecord,
+  mailbox: string,
+  messageId: string,
+): Promise<BookingOutcome> {
   if (record.state === 'booked') return 'already_booked';
   const slots = slotsFromRecord(record.slots);
   if (record.state !== 'sent' || slots.length === 0 || !deps.mail.getReplyText) return 'not_applicable';
@@ -66,9 +78,22 @@ export async function bookFromReply(deps: BookingDeps, record: RequestRecord, ma
   return outcome;
 }
 
-async function decideReply(deps: BookingDeps, record: RequestRecord, mailbox: string, reply: ReceivedReply, slots: Slot[]): Promise<BookingOutcome> {
+async function decideReply(
+  deps: BookingDeps,
+  record: RequestRecord,
+  mailbox: string,
+  reply: ReceivedReply,
+  slots: Slot[],
+): Promise<BookingOutcome> {
   const read = (outcome: string, details: Record<string, string | number | null> = {}) =>
-    deps.audit.append({ type: 'request.reply_read', requestId: record.requestId, subject: record.subject, actor: 'booking', outcome, details });
+    deps.audit.append({
+      type: 'request.reply_read',
+      requestId: record.requestId,
+      subject: record.subject,
+      actor: 'booking',
+      outcome,
+      details,
+    });
   if (isAutoReply(reply.headers, reply.subject)) {
     await read('none', { reason: 'auto_reply' });
     return 'auto_reply';
@@ -79,37 +104,62 @@ async function decideReply(deps: BookingDeps, record: RequestRecord, mailbox: st
   }
   const zone = record.slotZone ?? 'UTC';
   const now = deps.now?.() ?? new Date();
-  const answer = await understandReply(deps, reply, slots, { timeZone: zone, now, language: record.language === 'en' ? 'en' : 'de', requestId: record.requestId });
-  await read(answer.kind === 'pick' ? 'chosen' : 'none', answer.kind === 'pick' ? { slot: answer.choice! + 1 } : { reason: answer.reason ?? answer.kind, kind: answer.kind });
+  const language = record.language === 'en' ? 'en' : 'de';
+  const context = { timeZone: zone, now, language, requestId: record.requestId } as const;
+  const answer = await understandReply(deps, reply, slots, context);
+  if (answer.kind === 'pick') await read('chosen', { slot: answer.choice! + 1 });
+  else await read('none', { reason: answer.reason ?? answer.kind, kind: answer.kind });
   if (answer.kind === 'auto_reply') return 'auto_reply';
   if (answer.reason === 'engines_disagree') return 'engines_disagree';
   if (answer.kind === 'call_me' || answer.kind === 'decline' || answer.kind === 'unclear') return answer.kind;
   if (!deps.calendar) return 'no_calendar';
-  if (answer.kind === 'pick') return book(deps, record, mailbox, reply, slots[answer.choice!]!, answer.choice! + 1);
+  if (answer.kind === 'pick') {
+    return book(deps, record, mailbox, reply, slots[answer.choice!]!, answer.choice! + 1);
+  }
   return bookCounter(deps, record, mailbox, reply, answer, now);
 }
 
 /** A counter-proposal books like a pick when the owner is free then, in working hours and the wishes. */
-async function bookCounter(deps: BookingDeps, record: RequestRecord, mailbox: string, reply: ReceivedReply, answer: ReplyAnswer, now: Date): Promise<BookingOutcome> {
+async function bookCounter(
+  deps: BookingDeps,
+  record: RequestRecord,
+  mailbox: string,
+  reply: ReceivedReply,
+  answer: ReplyAnswer,
+  now: Date,
+): Promise<BookingOutcome> {
   const slot = answer.counter;
   if (!slot || !deps.calendar) return 'counter_unavailable';
   const scheduling = deps.policy.scheduling;
   const start = Date.parse(slot.start);
   if (start < now.getTime() + scheduling.leadTime) return 'counter_unavailable';
-  const workingHours = workingHoursFrom(await deps.calendar.getCalendarSettings(mailbox), scheduling.workingHours);
+  const settings = await deps.calendar.getCalendarSettings(mailbox);
+  const workingHours = workingHoursFrom(settings, scheduling.workingHours);
   if (!inWorkingHours(slot, workingHours, scheduling.holidayRegion)) return 'counter_unavailable';
   const wishes = record.slotWishes ? SlotPreferences.safeParse(JSON.parse(record.slotWishes)) : undefined;
-  if (wishes?.success && !fitsWishes(slot, wishes.data, record.slotZone ?? workingHours.timeZone, now)) return 'counter_unavailable';
+  const contactZone = record.slotZone ?? workingHours.timeZone;
+  if (wishes?.success && !fitsWishes(slot, wishes.data, contactZone, now)) return 'counter_unavailable';
   // Our own holds for this request are not someone else's meeting.
   const holds = await deps.calendar.listHolds(mailbox, record.requestId);
-  const busy = (await deps.calendar.getSchedule(mailbox, new Date(start - 86_400_000), new Date(Date.parse(slot.end) + 86_400_000)))
-    .filter((b) => !holds.some((h) => Date.parse(h.start) === Date.parse(b.start) && Date.parse(h.end) === Date.parse(b.end)));
-  if (busy.some((b) => Date.parse(b.start) < Date.parse(slot.end) && Date.parse(b.end) > start)) return 'counter_unavailable';
+  const end = Date.parse(slot.end);
+  const same = (a: { start: string; end: string }, b: { start: string; end: string }) =>
+    Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
+  const day = 86_400_000;
+  const schedule = await deps.calendar.getSchedule(mailbox, new Date(start - day), new Date(end + day));
+  const busy = schedule.filter((b) => !holds.some((h) => same(h, b)));
+  if (busy.some((b) => Date.parse(b.start) < end && Date.parse(b.end) > start)) return 'counter_unavailable';
   const booked = await book(deps, record, mailbox, reply, slot, 'counter');
   return booked === 'booked' ? 'counter_booked' : booked;
 }
 
-async function book(deps: BookingDeps, record: RequestRecord, mailbox: string, reply: ReceivedReply, slot: Slot, which: number | 'counter'): Promise<BookingOutcome> {
+async function book(
+  deps: BookingDeps,
+  record: RequestRecord,
+  mailbox: string,
+  reply: ReceivedReply,
+  slot: Slot,
+  which: number | 'counter',
+): Promise<BookingOutcome> {
   const language: Language = record.language === 'en' ? 'en' : 'de';
   const wording = deps.prompts.wording(language).slots;
   // The attendee is the reply's sender, which is the offer's recipient (checked above).
@@ -125,7 +175,10 @@ async function book(deps: BookingDeps, record: RequestRecord, mailbox: string, r
   });
   // The contact has chosen: the tentative holds go (all of them; the meeting now blocks its slot).
   await releaseHolds(deps.calendar, mailbox, record.requestId);
-  await deps.requests.transition(record.requestId, 'booked', { actor: 'booking', details: { slot: which } }, { bookedSlot: `${slot.start}/${slot.end}`, eventId: event.id });
-  await deps.queues['crm-sync'].add('crm-sync', { requestId: record.requestId }, { jobId: `${record.requestId}.booked` });
+  const facts = { bookedSlot: `${slot.start}/${slot.end}`, eventId: event.id };
+  const change = { actor: 'booking', details: { slot: which } } as const;
+  await deps.requests.transition(record.requestId, 'booked', change, facts);
+  const job = { jobId: `${record.requestId}.booked` };
+  await deps.queues['crm-sync'].add('crm-sync', { requestId: record.requestId }, job);
   return 'booked';
 }
