@@ -12,7 +12,9 @@ import { explainUnmet } from './unmet.ts';
  * same readers and slot finder as the pipeline; no Redis, no mailbox. The owner's working hours are
  * read in the contact's zone (one zone per line).
  */
-const Instant = z.string().refine((s) => DateTime.fromISO(s, { setZone: true }).isValid, 'an ISO instant with offset or Z');
+const Instant = z
+  .string()
+  .refine((s) => DateTime.fromISO(s, { setZone: true }).isValid, 'an ISO instant with offset or Z');
 const Clock = z.string().regex(/^\d{1,2}:\d{2}$/, 'HH:MM');
 const Zone = z.string().refine((z) => DateTime.now().setZone(z).isValid, 'an IANA zone');
 const Language = z.enum(['de', 'en']).catch('de');
@@ -23,7 +25,9 @@ export const OfferQuestion = z.object({
   lang: Language.default('de'),
   now: Instant,
   zone: Zone.default('Europe/Berlin'),
-  workingHours: z.object({ days: z.array(z.number().int().min(1).max(7)), start: Clock, end: Clock }).default({ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }),
+  workingHours: z
+    .object({ days: z.array(z.number().int().min(1).max(7)), start: Clock, end: Clock })
+    .default({ days: [1, 2, 3, 4, 5], start: '09:00', end: '17:00' }),
   busy: z.array(z.object({ start: Instant, end: Instant })).default([]),
   count: z.number().int().min(1).max(10).default(3),
   durationMinutes: z.number().int().min(5).max(480).default(30),
@@ -42,7 +46,8 @@ export const ReplyQuestion = z.object({
 export type ReplyQuestion = z.infer<typeof ReplyQuestion>;
 
 const minutes = (clock: string) => Number(clock.split(':')[0]) * 60 + Number(clock.split(':')[1]);
-const utc = (iso: string) => DateTime.fromISO(iso, { setZone: true }).toUTC().toISO({ suppressMilliseconds: true })!;
+const utc = (iso: string) =>
+  DateTime.fromISO(iso, { setZone: true }).toUTC().toISO({ suppressMilliseconds: true })!;
 
 export interface OfferAnswer {
   id: string | number;
@@ -53,9 +58,11 @@ export interface OfferAnswer {
 export function answerOffer(q: OfferQuestion, policy: SchedulingPolicy = DEFAULT_SCHEDULING): OfferAnswer {
   const now = DateTime.fromISO(q.now, { setZone: true });
   const wishes: OfferAnswer['wishes'] = parsePreferences(q.note, { today: now.setZone(q.zone) });
-  const workingHours = { days: q.workingHours.days, start: minutes(q.workingHours.start), end: minutes(q.workingHours.end), timeZone: q.zone };
+  const { days, start, end } = q.workingHours;
+  const workingHours = { days, start: minutes(start), end: minutes(end), timeZone: q.zone };
   const scheduling = { ...policy, slotMinutes: q.durationMinutes, slotsOffered: q.count };
-  const slots = findSlots({ now: now.toJSDate(), busy: q.busy, workingHours, contactTimeZone: q.zone, preferences: wishes, scheduling });
+  const query = { now: now.toJSDate(), busy: q.busy, workingHours, contactTimeZone: q.zone, preferences: wishes };
+  const slots = findSlots({ ...query, scheduling });
   if (slots.length === 0) wishes.unmet = explainUnmet(wishes, workingHours, q.zone, now.toJSDate());
   return { id: q.id, slots, wishes };
 }

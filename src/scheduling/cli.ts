@@ -13,7 +13,12 @@ import { replyEngineFrom, type ReplyEngine } from './engines.ts';
  * goes on. Rules only, unless the policy's `eu` LLM route is configured (then both engines, and a
  * pick only where they agree).
  */
-type Io = { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv };
+type Io = {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: NodeJS.ProcessEnv;
+};
 const PROCESS_IO: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 
 function lineError(line: string, code: string, message: string) {
@@ -36,7 +41,9 @@ async function eachLine(io: Io, answer: (json: unknown, line: string) => Promise
       json = JSON.parse(line);
       out = await answer(json, line);
     } catch (err) {
-      out = json === undefined ? lineError(line, 'invalid_json', 'not valid JSON') : lineError(line, 'scheduling_failed', errorMessage(err));
+      out = json === undefined
+        ? lineError(line, 'invalid_json', 'not valid JSON')
+        : lineError(line, 'scheduling_failed', errorMessage(err));
     }
     if (!io.stdout.write(`${JSON.stringify(out)}\n`)) await new Promise((r) => io.stdout.once('drain', r));
   }
@@ -64,11 +71,14 @@ export async function runReply(io: Io, engine: ReplyEngine | undefined): Promise
   });
 }
 
-async function schedulingPolicy(io: Io): Promise<{ scheduling: SchedulingPolicy; engine?: ReplyEngine | undefined }> {
+type SchedulingSetup = { scheduling: SchedulingPolicy; engine?: ReplyEngine | undefined };
+
+async function schedulingPolicy(io: Io): Promise<SchedulingSetup> {
   const settings = loadSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_POLICY: io.env.DRAFTBRIDGE_POLICY });
   try {
     const policy = await loadPolicy(settings.DRAFTBRIDGE_POLICY);
-    return { scheduling: policy.scheduling, engine: await replyEngineFrom(io.env, policy, (line) => io.stderr.write(`${line}\n`)) };
+    const engine = await replyEngineFrom(io.env, policy, (line) => io.stderr.write(`${line}\n`));
+    return { scheduling: policy.scheduling, engine };
   } catch (err) {
     io.stderr.write(`draftbridge: ${errorMessage(err)}; using the default scheduling rules\n`);
     return { scheduling: DEFAULT_SCHEDULING };
@@ -77,10 +87,14 @@ async function schedulingPolicy(io: Io): Promise<{ scheduling: SchedulingPolicy;
 
 /** Adds `scheduling offer` and `scheduling reply`; needs no credentials and no Redis. */
 export function registerScheduling(program: Command, io: Io = PROCESS_IO): void {
-  const scheduling = program.command('scheduling').description('the contact\'s wishes and answers, checkable on JSON Lines');
+  const scheduling = program
+    .command('scheduling')
+    .description('the contact\'s wishes and answers, checkable on JSON Lines');
   scheduling
     .command('offer')
-    .description('JSON Lines {"id","note","lang","now","zone","workingHours","busy","count","durationMinutes"} → {"id","slots","wishes"}')
+    .description(
+      'JSON Lines {"id","note","lang","now","zone","workingHours","busy","count","durationMinutes"} → {"id","slots","wishes"}',
+    )
     .action(async () => runOffer(io, (await schedulingPolicy(io)).scheduling));
   scheduling
     .command('reply')

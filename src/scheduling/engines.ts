@@ -17,8 +17,10 @@ export interface ReplyEngine {
 export function llmReplyEngine(llm: LlmPort, route: LlmRouteName = 'eu'): ReplyEngine {
   return {
     crossCheck: (q, rules) => {
-      const offered = q.offered.map((s) => ({ start: new Date(s.start).toISOString(), end: new Date(s.end).toISOString() }));
-      return crossCheckWithLlm(llm, q.text, offered, { timeZone: q.zone, now: new Date(q.now), language: q.lang, requestId: `cli-${String(q.id)}`, route }, rules);
+      const iso = (t: string) => new Date(t).toISOString();
+      const offered = q.offered.map((s) => ({ start: iso(s.start), end: iso(s.end) }));
+      const context = { timeZone: q.zone, now: new Date(q.now), language: q.lang, requestId: `cli-${String(q.id)}`, route };
+      return crossCheckWithLlm(llm, q.text, offered, context, rules);
     },
   };
 }
@@ -27,12 +29,18 @@ export function llmReplyEngine(llm: LlmPort, route: LlmRouteName = 'eu'): ReplyE
  * The LLM engine for the CLIs when the environment configures the `eu` route (Azure OpenAI) or a
  * local model; otherwise undefined (rules only). The sandbox's simulated model is never used here.
  */
-export async function replyEngineFrom(env: NodeJS.ProcessEnv, policy: Policy, warn: (line: string) => void = () => undefined): Promise<ReplyEngine | undefined> {
-  if (env.DRAFTBRIDGE_SANDBOX === '1' || !(env.AZURE_OPENAI_ENDPOINT || env.LOCAL_LLM_BASE_URL)) return undefined;
+export async function replyEngineFrom(
+  env: NodeJS.ProcessEnv,
+  policy: Policy,
+  warn: (line: string) => void = () => undefined,
+): Promise<ReplyEngine | undefined> {
+  const configured = Boolean(env.AZURE_OPENAI_ENDPOINT || env.LOCAL_LLM_BASE_URL);
+  if (env.DRAFTBRIDGE_SANDBOX === '1' || !configured) return undefined;
   try {
     const settings = loadSettings({ ...env, DRAFTBRIDGE_SANDBOX: '1' });
     const { DraftingLlm } = await import('../../connectors/llm/connector.ts');
-    return llmReplyEngine(DraftingLlm.fromSettings(settings, policy), env.AZURE_OPENAI_ENDPOINT ? 'eu' : 'local');
+    const route = env.AZURE_OPENAI_ENDPOINT ? 'eu' : 'local';
+    return llmReplyEngine(DraftingLlm.fromSettings(settings, policy), route);
   } catch (err) {
     warn(`draftbridge: LLM route not usable (${errorMessage(err)}); rules only`);
     return undefined;

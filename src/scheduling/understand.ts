@@ -17,8 +17,14 @@ export interface UnderstandContext {
   route?: LlmRouteName;
 }
 
-export async function understandReply(deps: { llm?: LlmPort | undefined }, reply: Pick<ReceivedReply, 'text' | 'subject'>, offered: readonly Slot[], ctx: UnderstandContext): Promise<ReplyAnswer> {
-  const rules = readReply(reply.text, offered, { timeZone: ctx.timeZone, now: ctx.now, subject: reply.subject });
+export async function understandReply(
+  deps: { llm?: LlmPort | undefined },
+  reply: Pick<ReceivedReply, 'text' | 'subject'>,
+  offered: readonly Slot[],
+  ctx: UnderstandContext,
+): Promise<ReplyAnswer> {
+  const context = { timeZone: ctx.timeZone, now: ctx.now, subject: reply.subject };
+  const rules = readReply(reply.text, offered, context);
   if (!deps.llm?.extract) return rules;
   return crossCheckWithLlm(deps.llm, reply.text, offered, ctx, rules);
 }
