@@ -12,7 +12,9 @@ import { earlierOpenRequest } from '../src/pipeline/open-request.ts';
  * this, since the simulated Outlook and CRM live inside the service process. All data here is invented.
  */
 const Params = z.object({ requestId: z.string() });
-const ReplyBody = z.object({ option: z.number().int().min(1).max(3) });
+// `demo --reply N` answers "Option N"; `demo --reply-text` sends the user's own wording.
+const ReplyBody = z.object({ option: z.number().int().min(1).max(3).optional(), text: z.string().min(1).max(4000).optional() });
+const NoteBody = z.object({ note: z.string().max(4000) });
 
 function meetingFor(sandbox: Sandbox, mailboxes: string[], requestId: string) {
   // Meetings are booked in Outlook calendars (Graph or Exchange); the Gmail sandbox has none.
@@ -52,6 +54,15 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
         return { crm: 'dynamics', kind: 'webhook from the simulated Dataverse step', label: person.label, acked: sent.status === 204, ...sent };
       }
       return reply.code(409).send({ error: `the sandbox CRM is ${ctx.settings.DRAFTBRIDGE_CRM}; send its webhook directly` });
+    });
+
+    // `demo --note TEXT`: the contact's callback note in the simulated HubSpot, before the trigger.
+    app.post('/sandbox/contacts/:contact/note', async (request, reply) => {
+      const contact = sandbox.hubspot.contacts.get((request.params as { contact: string }).contact);
+      if (!contact) return reply.code(404).send({ error: 'unknown sandbox contact' });
+      const { note } = NoteBody.parse(request.body);
+      contact.properties.callback_notes = note;
+      return reply.code(204).send();
     });
 
     const requests = requestStoreFor(ctx);
@@ -97,27 +108,38 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
     app.post('/sandbox/requests/:requestId/reply', async (request, reply) => {
       const { requestId } = Params.parse(request.params);
       const body = ReplyBody.safeParse(request.body);
-      if (!body.success) return reply.code(400).send({ error: 'option must be 1, 2 or 3 (the offered slot to choose)', code: 'bad_option' });
-      const { option } = body.data;
+      if (!body.success || (body.data.option === undefined && body.data.text === undefined)) {
+        return reply.code(400).send({ error: 'option must be 1, 2 or 3 (the offered slot to choose), or text your own words', code: 'bad_option' });
+      }
+      const { option, text: ownText } = body.data;
       const record = await requests.get(requestId);
       if (!record) return reply.code(404).send({ error: 'unknown request' });
+      const text = ownText ?? (record.language === 'en' ? `Option ${option} works for me.` : `Option ${option} passt mir gut.`);
       if (sandbox.ews) {
         const sent = ewsSendForDemo(sandbox.ews, requestId);
         if (!sent) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
         for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
-        const text = record.language === 'en' ? `Option ${option} works for me.` : `Option ${option} passt mir gut.`;
         sandbox.ews.simulateReply(sent.mailbox, sent.sentId, sent.contact, text);
         return reply.code(202).send({ replied: text });
       }
-      if (sandbox.mail !== 'graph') return reply.code(409).send({ error: 'booking from a reply needs an Outlook calendar; this sandbox runs Gmail' });
+      if (sandbox.gmail) {
+        // The reviewer sends the draft, then its recipient answers in the thread.
+        const gmail = sandbox.gmail;
+        const draft = gmail.messagesFor(requestId).find((m) => m.labelIds.has('DRAFT') || m.labelIds.has('SENT'));
+        if (!draft) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
+        if (draft.labelIds.has('DRAFT')) await gmail.sendDraftAsUser(draft.mailbox, draft.id);
+        for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
+        await gmail.simulateReply(draft.mailbox, draft.threadId, draft.to[0] ?? 'contact@example.com', { text });
+        return reply.code(202).send({ replied: text });
+      }
       const mailboxes = [...new Set(sandbox.hubspot.owners.values())].map((o) => o.email);
       const message = mailboxes.flatMap((mb) => sandbox.graph.mailbox(mb).messages).find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId));
       if (!message) return reply.code(409).send({ error: 'no draft or sent mail for this request yet' });
       if (message.isDraft) await sandbox.graph.sendDraftAsUser(message.mailbox, message.immutableId);
       for (let i = 0; i < 100 && (await requests.get(requestId))?.state !== 'sent'; i++) await new Promise((r) => setTimeout(r, 100));
-      const contact = sandbox.hubspot.contacts.get(record.contactId);
-      const text = record.language === 'en' ? `Option ${option} works for me.` : `Option ${option} passt mir gut.`;
-      await sandbox.graph.simulateReply(message.mailbox, message.conversationId, contact?.properties.email ?? 'contact@example.com', text);
+      // The draft's own recipient answers (the only address whose reply may book).
+      const recipient = message.toRecipients[0]?.emailAddress.address ?? 'contact@example.com';
+      await sandbox.graph.simulateReply(message.mailbox, message.conversationId, recipient, text);
       return reply.code(202).send({ replied: text });
     });
   };

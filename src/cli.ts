@@ -5,6 +5,7 @@ import { loadConfigOrExit } from './cli/config-check.ts';
 import { runDemo } from './cli/demo.ts';
 import { registerPseudonymise } from './cli/pseudonymise.ts';
 import { registerCompliance } from './cli/compliance.ts';
+import { registerScheduling } from './cli/scheduling.ts';
 import { prometheusConnectorMetrics } from './metrics.ts';
 import { recordOfProcessing } from './privacy/ropa.ts';
 import type { ServeRole } from './cli/serve.ts';
@@ -129,6 +130,8 @@ program
 
 // Needs no credentials: only the policy's special-category actions.
 registerPseudonymise(program);
+// Needs no credentials and no Redis: the scheduling rules (and an LLM route, when configured).
+registerScheduling(program);
 
 registerCompliance(program);
 
@@ -140,8 +143,11 @@ program
   .option('--timeout <seconds>', 'how long to wait for the draft', '30')
   .addOption(new Option('--crm <crm>', 'the CRM the sandbox service simulates (default: asked from the service)').choices(['hubspot', 'salesforce', 'dynamics']))
   .option('--reply <n>', 'then send the draft as the reviewer, answer it as the contact choosing offered slot n (1-3), and show the booked meeting')
-  .action(async (opts: { url: string; contact: string; timeout: string; crm?: string; reply?: string }) => {
-    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply: opts.reply === undefined ? undefined : /^\d+$/.test(opts.reply) ? Number(opts.reply) : Number.NaN, print: (l) => console.log(l) });
+  .option('--note <text>', 'the contact\'s callback note in your own words (the sandbox contact), before the trigger')
+  .option('--reply-text <text>', 'like --reply, but the contact answers in your own words (a pick, a counter-proposal, "call me", …)')
+  .action(async (opts: { url: string; contact: string; timeout: string; crm?: string; reply?: string; note?: string; replyText?: string }) => {
+    const reply = opts.replyText ?? (opts.reply === undefined ? undefined : /^\d+$/.test(opts.reply) ? Number(opts.reply) : Number.NaN);
+    process.exitCode = await runDemo({ url: opts.url, contact: opts.contact, crm: opts.crm, secret: process.env.HUBSPOT_CLIENT_SECRET, timeoutMs: Number(opts.timeout) * 1000, reply, note: opts.note, print: (l) => console.log(l) });
   });
 
 program

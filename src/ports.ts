@@ -100,7 +100,16 @@ export interface MailPort {
   /** `body` is the message text as plain text (what the recipient reads), when the server returns it. */
   getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null>;
   /** The plain text of a received message and its sender (to read a contact's reply locally); null when gone. */
-  getReplyText?(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null>;
+  getReplyText?(mailbox: string, messageId: string): Promise<ReceivedReply | null>;
+}
+
+/** A received message as the booking reads it: text, sender, and what tells a machine's reply apart. */
+export interface ReceivedReply {
+  text: string;
+  from: string | null;
+  subject?: string;
+  /** Internet message headers by name (Auto-Submitted, X-Auto-Response-Suppress, Precedence). */
+  headers?: Record<string, string>;
 }
 
 /** Graph's approval machinery: change-notification subscriptions and delta queries (src/pipeline/mail-watch.ts). */
@@ -228,6 +237,16 @@ export type LlmDraftOutcome =
 export interface LlmPort {
   /** Throws LeakBlocked, UpstreamRateLimited, UpstreamUnavailable or UpstreamRejected. */
   draft(request: LlmDraftRequest): Promise<LlmDraftOutcome>;
+  /**
+   * Structured extraction (the reply reader's second engine): answers with `schema` as the JSON
+   * schema of the response format. Throws as `draft` does; absent where no route can.
+   */
+  extract?<T>(request: LlmExtractRequest<T>): Promise<T>;
+}
+
+export interface LlmExtractRequest<T> extends Omit<LlmDraftRequest, 'language'> {
+  schema: z.ZodType<T>;
+  schemaName: string;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { JWT } from 'google-auth-library';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { ServiceAccountKey } from '../../src/gmail-key.ts';
 import { UpstreamRejected } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type OutgoingMail, type ReceivedReply } from '../../src/ports.ts';
 import { DelegatedAuth, GoogleCalls } from './google-calls.ts';
 
 /**
@@ -183,6 +183,18 @@ export class GmailMail implements MailPort {
     return out;
   }
 
+  /**
+   * A received message as text with its sender, subject and headers (format=full): the first
+   * text/plain part, or the HTML part reduced to text. Null when the message is gone.
+   */
+  async getReplyText(mailbox: string, messageId: string): Promise<ReceivedReply | null> {
+    const res = await this.call(mailbox, 'getReplyText', () => this.api.users.messages.get({ userId: mailbox, id: messageId, auth: this.authFor(mailbox), format: 'full' }), { notFoundIsNull: true });
+    if (!res) return null;
+    const headers = Object.fromEntries((res.data.payload?.headers ?? []).map((h) => [(h.name ?? '').toLowerCase(), h.value ?? '']));
+    const from = headers.from ? (headers.from.match(/<([^>]+)>/)?.[1] ?? headers.from).trim() : null;
+    return { text: partText(res.data.payload), from, ...(headers.subject ? { subject: headers.subject } : {}), headers };
+  }
+
   /** messages.get format=metadata with our header; null when the message is gone. */
   async info(mailbox: string, messageId: string): Promise<GmailMessageInfo | null> {
     const res = await this.call(
@@ -269,4 +281,20 @@ export class GmailMail implements MailPort {
   private async call<T>(mailbox: string, operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
     return this.calls.run(mailbox, operation, fn, options);
   }
+}
+
+/** The text of a Gmail message part tree: text/plain first, else text/html without tags. */
+function partText(part: gmail_v1.Schema$MessagePart | undefined): string {
+  const decode = (p: gmail_v1.Schema$MessagePart) => Buffer.from(p.body?.data ?? '', 'base64url').toString('utf8');
+  const all: gmail_v1.Schema$MessagePart[] = [];
+  const walk = (p: gmail_v1.Schema$MessagePart | undefined) => {
+    if (!p) return;
+    all.push(p);
+    for (const c of p.parts ?? []) walk(c);
+  };
+  walk(part);
+  const plain = all.find((p) => (p.mimeType ?? '').startsWith('text/plain') && p.body?.data);
+  if (plain) return decode(plain);
+  const html = all.find((p) => (p.mimeType ?? '').startsWith('text/html') && p.body?.data);
+  return html ? decode(html).replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ') : '';
 }

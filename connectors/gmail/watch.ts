@@ -214,7 +214,7 @@ export class GmailWatch implements MailboxWatcher {
       return null;
     }
     // Someone else wrote in the draft's thread: the lead's reply.
-    if (!info.labelIds.includes('SENT') && !info.labelIds.includes('DRAFT') && addressOf(info.from) !== address) return { requestId, kind: 'reply', messageId: info.id };
+    if (!info.labelIds.includes('SENT') && !info.labelIds.includes('DRAFT') && addressOf(info.from) !== address) return { requestId, kind: 'reply', messageId: info.id, mailbox: address };
     return null;
   }
 

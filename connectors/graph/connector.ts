@@ -1,7 +1,7 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { AuthenticationHandler, Client, GraphClientError, GraphError, HTTPMessageHandler, TelemetryHandler, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { networkReason, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail } from '../../src/ports.ts';
+import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail, type ReceivedReply } from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
@@ -84,6 +84,8 @@ const EventPage = z.object({ value: z.array(z.object({ id: z.string(), start: Da
 const ReplyMessage = z.object({
   body: z.object({ contentType: z.string(), content: z.string() }).optional(),
   from: z.object({ emailAddress: z.object({ address: z.string().optional() }) }).nullable().optional(),
+  subject: z.string().nullable().optional(),
+  internetMessageHeaders: z.array(z.object({ name: z.string(), value: z.string() })).nullable().optional(),
 });
 
 const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
@@ -265,16 +267,18 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     await this.call(mailbox, 'deleteEvent', () => this.api(`/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(eventId)}`).delete(), { notFoundIsNull: true });
   }
 
-  async getReplyText(mailbox: string, messageId: string): Promise<{ text: string; from: string | null } | null> {
+  async getReplyText(mailbox: string, messageId: string): Promise<ReceivedReply | null> {
     const found = await this.call(mailbox, 'getReplyText', () =>
-      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"').select('body,from').get(),
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"').select('body,from,subject,internetMessageHeaders').get(),
     { notFoundIsNull: true });
     if (found === null) return null;
     const m = answer(ReplyMessage, found, 'getReplyText');
     const content = m.body?.content ?? '';
     // Text was asked for; an HTML body (older servers) is reduced to its text.
     const text = m.body?.contentType.toLowerCase() === 'html' ? content.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ') : content;
-    return { text, from: m.from?.emailAddress.address ?? null };
+    // The headers tell an automatic reply (Auto-Submitted, X-Auto-Response-Suppress) from the contact's own.
+    const headers = Object.fromEntries((m.internetMessageHeaders ?? []).map((h) => [h.name.toLowerCase(), h.value]));
+    return { text, from: m.from?.emailAddress.address ?? null, ...(m.subject ? { subject: m.subject } : {}), headers };
   }
 
   private api(path: string) {

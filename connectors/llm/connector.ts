@@ -1,10 +1,11 @@
+import type { z } from 'zod';
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { routeProvider, type LlmProvider, type Policy, type RouteBudget } from '../../src/policy.ts';
-import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
+import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmExtractRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
 import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import type { Settings } from '../../src/settings.ts';
 import { azureClient, localClient, type AzureDeployment } from './azure/connector.ts';
-import { ProviderError, type LlmProviderClient } from './provider.ts';
+import { outputSchema, ProviderError, type LlmProviderClient, type OutputSchema } from './provider.ts';
 
 /**
  * LlmPort over one provider client per route (connectors/llm/<provider>/connector.ts: Azure OpenAI,
@@ -131,10 +132,36 @@ export class DraftingLlm implements LlmPort {
   }
 
   /**
+   * A structured answer of another shape on the route (the reply reader's), under the same leak guard,
+   * quota booking, retries and throttling as `draft`. Fails (UpstreamUnavailable) rather than guess:
+   * the caller falls back to its rules.
+   */
+  async extract<T>(request: LlmExtractRequest<T>): Promise<T> {
+    const findings = [...request.guard(request.system), ...request.guard(request.user)];
+    if (findings.length > 0) {
+      for (const type of findings) this.metrics.leakGuardRefusal(type);
+      throw new LeakBlocked(findings);
+    }
+    const route = this.routes.get(request.route);
+    if (!route) throw new UpstreamRejected('llm', 503, `LLM route "${request.route}" is not configured`);
+    try {
+      const { answer } = await this.complete(route, request, outputSchema(request.schemaName, request.schema as z.ZodType), 0);
+      this.metrics.upstream('llm', 'ok');
+      const parsed = (request.schema as z.ZodType<T>).safeParse(answer.output);
+      if (!parsed.success) throw new ProviderError('unusable', 'answer does not match the schema');
+      return parsed.data;
+    } catch (err) {
+      if (err instanceof UpstreamRateLimited) throw err;
+      const kind = err instanceof ProviderError ? err.kind : 'error';
+      throw new UpstreamUnavailable('llm', `llm ${request.route} (${route.client.provider}): no structured answer (${kind})`);
+    }
+  }
+
+  /**
    * Waits for the booked slot in the shared quota; refuses (the queue pauses) when it is further out
    * than MAX_BOOKING_WAIT_MS.
    */
-  private async book(route: Route, request: LlmDraftRequest): Promise<RateTicket | undefined> {
+  private async book(route: Route, request: Pick<LlmDraftRequest, 'system' | 'user' | 'route'>): Promise<RateTicket | undefined> {
     if (!this.rateBudget) return undefined;
     const estimate = Math.ceil((request.system.length + request.user.length) / 4) + this.maxCompletionTokens;
     const grant = await this.rateBudget.reserve(route.quota, estimate, MAX_BOOKING_WAIT_MS);
@@ -149,14 +176,15 @@ export class DraftingLlm implements LlmPort {
    * (or backs off where the provider gives none) and books again, up to THROTTLE_RETRIES times,
    * before the queue pauses. Each retry is a new booking.
    */
-  private async complete(route: Route, request: LlmDraftRequest) {
+  private async complete(route: Route, request: Pick<LlmDraftRequest, 'system' | 'user' | 'route'>, output?: OutputSchema, temperature?: number) {
     let throttled = 0;
     for (let attempt = 0; ; ) {
       const ticket = await this.book(route, request);
       // A busy process sends later than booked: later bookings count from when it really went.
       if (ticket) void this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
       try {
-        const answer = await route.client.complete({ system: request.system, user: request.user, maxTokens: this.maxCompletionTokens, timeoutMs: route.timeoutMs });
+        const call = { system: request.system, user: request.user, maxTokens: this.maxCompletionTokens, timeoutMs: route.timeoutMs };
+        const answer = await route.client.complete({ ...call, ...(output ? { output } : {}), ...(temperature !== undefined ? { temperature } : {}) });
         return { answer, ticket };
       } catch (err) {
         if (err instanceof ProviderError && err.kind === 'throttled') {

@@ -17,10 +17,26 @@ export interface LlmProviderClient {
   complete(call: LlmCall): Promise<ProviderAnswer>;
 }
 
+/** A structured answer other than the e-mail draft (the reply reader's): its name, zod shape and JSON Schema. */
+export interface OutputSchema {
+  name: string;
+  zod: z.ZodType;
+  json: Record<string, unknown>;
+}
+
+export function outputSchema(name: string, zod: z.ZodType): OutputSchema {
+  const { $schema: _ignored, ...json } = z.toJSONSchema(zod) as Record<string, unknown>;
+  return { name, zod, json };
+}
+
 export interface LlmCall {
   system: string;
   user: string;
   maxTokens: number;
+  /** The answer's shape when it is not the e-mail draft. */
+  output?: OutputSchema;
+  /** Sampling temperature; drafts use 0.4, extraction 0. */
+  temperature?: number;
   /** Abort the call after this long (a hung provider must not hold a job). */
   timeoutMs: number;
 }

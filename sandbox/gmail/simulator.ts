@@ -100,7 +100,7 @@ export interface GmailSimulator {
   /** The reviewer discards the draft in Gmail. */
   deleteDraftAsUser(address: string, messageId: string): Promise<void>;
   /** The lead answers in the thread. */
-  simulateReply(address: string, threadId: string, from: string, text?: string): Promise<SimGmailMessage>;
+  simulateReply(address: string, threadId: string, from: string, options?: { text?: string; subject?: string; headers?: Record<string, string> }): Promise<SimGmailMessage>;
   /** The mailboxes' Google calendars (free/busy, bookings, holds). */
   calendar: SimCalendar;
   /** Gmail forgets history before now: older startHistoryIds answer 404. */
@@ -557,11 +557,11 @@ export async function startGmailSimulator(options: { port?: number; pushDelayMs?
       box.drafts.delete(draftId);
       remove(box, box.messages.get(messageId)!);
     },
-    async simulateReply(address, threadId, from, text = 'Vielen Dank, Dienstag um 10 Uhr passt gut.') {
+    async simulateReply(address, threadId, from, options = {}) {
       const box = mustBox(address);
       const original = [...box.messages.values()].find((m) => m.threadId === threadId && m.labelIds.has('SENT')) ?? [...box.messages.values()].find((m) => m.threadId === threadId);
       if (!original) throw new Error('no such thread');
-      const raw = await new MailComposer({ from, to: box.address, subject: `Re: ${original.subject}`, text, inReplyTo: original.messageIdHeader ?? undefined, references: original.messageIdHeader ?? undefined }).compile().build();
+      const raw = await new MailComposer({ from, to: box.address, subject: options.subject ?? `Re: ${original.subject}`, text: options.text ?? 'Vielen Dank, Dienstag um 10 Uhr passt gut.', headers: options.headers ?? {}, inReplyTo: original.messageIdHeader ?? undefined, references: original.messageIdHeader ?? undefined }).compile().build();
       return store(box, raw, ['INBOX', 'UNREAD'], threadId);
     },
     calendar,

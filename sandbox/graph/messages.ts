@@ -34,6 +34,8 @@ export function messageRoutes(graph: FastifyInstance, state: GraphSimState): voi
     bccRecipients: [],
     from: m.from ?? null,
     ...(expand ? { singleValueExtendedProperties: m.singleValueExtendedProperties } : {}),
+    // Graph returns the Internet headers only when $select names them.
+    ...(m.internetMessageHeaders && /internetMessageHeaders/i.test(String((request.query as Record<string, unknown>).$select ?? '')) ? { internetMessageHeaders: m.internetMessageHeaders } : {}),
   });
   const messageOf = (box: Mailbox, id: string) => box.messages.get(id) ?? [...box.messages.values()].find((m) => m.immutableId === id);
 

@@ -128,10 +128,10 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       box.messages.delete(m.id);
       await notify(box, m, 'deleted');
     },
-    async simulateReply(upn, conversationId, from, text = 'Dienstag passt.') {
+    async simulateReply(upn, conversationId, from, text = 'Dienstag passt.', options = {}) {
       const box = findMailbox(upn)!;
       const now = new Date().toISOString();
-      const m: SimMessage = { id: `AAMkAD${randomBytes(30).toString('base64url')}=`, immutableId: `AAkALg${randomBytes(30).toString('base64url')}=`, mailbox: box.upn, parentFolderId: 'inbox', isDraft: false, subject: 'AW: Termin', body: { contentType: 'text', content: text }, toRecipients: [{ emailAddress: { address: box.upn } }], from: { emailAddress: { address: from } }, categories: [], singleValueExtendedProperties: [], internetMessageId: `<${randomUUID()}@example.com>`, conversationId, createdDateTime: now, lastModifiedDateTime: now, sentDateTime: now, changeKey: randomBytes(12).toString('base64url') };
+      const m: SimMessage = { id: `AAMkAD${randomBytes(30).toString('base64url')}=`, immutableId: `AAkALg${randomBytes(30).toString('base64url')}=`, mailbox: box.upn, parentFolderId: 'inbox', isDraft: false, subject: options.subject ?? 'AW: Termin', body: { contentType: 'text', content: text }, internetMessageHeaders: [{ name: 'Received', value: 'from mail.example.com' }, ...(options.headers ?? [])], toRecipients: [{ emailAddress: { address: box.upn } }], from: { emailAddress: { address: from } }, categories: [], singleValueExtendedProperties: [], internetMessageId: `<${randomUUID()}@example.com>`, conversationId, createdDateTime: now, lastModifiedDateTime: now, sentDateTime: now, changeKey: randomBytes(12).toString('base64url') };
       box.messages.set(m.id, m);
       await notify(box, m, 'created');
       return m;

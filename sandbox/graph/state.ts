@@ -22,6 +22,8 @@ export interface SimMessage {
   lastModifiedDateTime: string;
   sentDateTime: string | null;
   changeKey: string;
+  /** Received messages only: their Internet headers (Graph returns them when $select-ed). */
+  internetMessageHeaders?: { name: string; value: string }[];
 }
 
 export interface SimSubscription {
@@ -105,7 +107,7 @@ export interface GraphSimulator {
   events(upn: string): SimEvent[];
   setCalendarSettings(upn: string, settings: SimCalendarSettings): void;
   /** The lead answers: a message arrives in the inbox in the same conversation. */
-  simulateReply(upn: string, conversationId: string, from: string, text?: string): Promise<SimMessage>;
+  simulateReply(upn: string, conversationId: string, from: string, text?: string, options?: { subject?: string; headers?: { name: string; value: string }[] }): Promise<SimMessage>;
   lifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<void>;
   /** Highest number of requests seen in flight at once for one mailbox (Graph's limit is 4). */
   peakConcurrency(upn: string): number;

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { readReply } from '../../src/scheduling/reply.ts';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
 import type { Language } from '../../src/policy.ts';
@@ -241,14 +243,17 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     }
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     let draft = draftFrom(system, user);
-    const m = mangles[0];
+    // Mangles are for drafts: a reply reading never uses one up.
+    const m = body.response_format?.json_schema?.name === 'reply_answer' ? undefined : mangles[0];
     if (m) {
       draft = applyMangle(draft, m.mode);
       if (--m.left === 0) mangles.shift();
     }
     const finish = (request as unknown as { finishReason?: string }).finishReason ?? 'stop';
     const wantsJson = body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object';
-    let content = wantsJson ? JSON.stringify(draft) : `${draft.subject}\n\n${draft.body}`;
+    // The reply reader's second engine: the simulated model reads like the rules (the sandbox's engine).
+    const replyAnswer = body.response_format?.json_schema?.name === 'reply_answer' ? simulatedReplyAnswer(user) : undefined;
+    let content = replyAnswer ?? (wantsJson ? JSON.stringify(draft) : `${draft.subject}\n\n${draft.body}`);
     if (finish === 'length') content = content.slice(0, Math.floor(content.length / 2));
     const promptTokens = estimateTokens(system + user);
     const completionTokens = estimateTokens(content);
@@ -319,4 +324,14 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
     },
     close: () => app.close(),
   };
+}
+
+/** The reply_answer a model would give, read by the rule engine from the prompt the LLM engine builds. */
+function simulatedReplyAnswer(user: string): string {
+  const zone = /\(time zone ([^)]+)\); now (\S+)\./.exec(user);
+  const offered = [...user.matchAll(/^\d+\. .*\[(\S+)\/(\S+)\]$/gm)].map((m) => ({ start: m[1]!, end: m[2]! }));
+  const text = user.split('\nReply:\n')[1] ?? '';
+  const a = readReply(text, offered, { timeZone: zone?.[1] ?? 'UTC', now: new Date(zone?.[2] ?? Date.now()) });
+  const counter = a.counter ? DateTime.fromISO(a.counter.start, { zone: zone?.[1] ?? 'UTC' }) : undefined;
+  return JSON.stringify({ kind: a.kind, choice: a.choice === null ? null : a.choice + 1, counter_date: counter?.toISODate() ?? null, counter_time: counter?.toFormat('HH:mm') ?? null });
 }

@@ -205,6 +205,14 @@ export class AuditTrail {
     return createHmac('sha256', this.key).update(`subject\n${system}\n${objectType}\n${objectId}`).digest('hex').slice(0, 32);
   }
 
+  /**
+   * A keyed reference to a mail address (trimmed, lower-cased): the request record keeps this, never
+   * the address, so a reply's sender can be compared with the offer's recipient.
+   */
+  addressRef(address: string): string {
+    return createHmac('sha256', this.key).update(`mail-address\n${address.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+  }
+
   /** Stream id up to which this process knows the chain is sealed. */
   private sealedTo = '0-0';
   private sealing: Promise<boolean> | null = null;

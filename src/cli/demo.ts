@@ -6,16 +6,23 @@ import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_PORTAL_ID } from '../
  * `draftbridge demo`: sends a signed "callback requested" webhook to a running sandbox service and
  * prints where the draft landed, once it has (mailbox, subject, state, the note in the simulated CRM).
  */
-export async function runDemo(options: { url: string; contact: string; crm?: string | undefined; secret?: string | undefined; timeoutMs: number; reply?: number | undefined; print: (line: string) => void }): Promise<number> {
+export async function runDemo(options: { url: string; contact: string; crm?: string | undefined; secret?: string | undefined; timeoutMs: number; reply?: number | string | undefined; note?: string | undefined; print: (line: string) => void }): Promise<number> {
   const { print } = options;
   const base = options.url.replace(/\/+$/, '');
   if (!SANDBOX_CONTACTS.some((c) => c.id === options.contact)) {
     print(`✗ no sandbox contact ${options.contact}: choose one of ${SANDBOX_CONTACTS.map((c) => `${c.id} (${c.label})`).join(', ')}`);
     return 2;
   }
-  if (options.reply !== undefined && !(Number.isInteger(options.reply) && options.reply >= 1 && options.reply <= 3)) {
+  // A number picks an offered slot; text is the contact's own answer (--reply-text).
+  if (typeof options.reply === 'number' && !(Number.isInteger(options.reply) && options.reply >= 1 && options.reply <= 3)) {
     print('✗ --reply takes the number of an offered slot: 1, 2 or 3');
     return 2;
+  }
+  if (options.note !== undefined) {
+    // Your own wording as the contact's note (the simulated HubSpot contact), before the trigger.
+    const set = await fetch(`${base}/sandbox/contacts/${encodeURIComponent(options.contact)}/note`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note: options.note }) }).catch(() => null);
+    if (!set || set.status !== 204) print(`✗ could not set the note (${set?.status ?? 'service unreachable'}); the contact's own note is used`);
+    else print(`  note: ${options.note}`);
   }
   // The CRM the running service simulates, unless given: a HubSpot webhook to a Salesforce sandbox is ignored.
   const crm = options.crm ?? (await sandboxCrm(base));
@@ -84,7 +91,7 @@ async function fireInSandbox(base: string, contact: string, print: (line: string
   return body.acked ? body.requestId : undefined;
 }
 
-async function followRequest(base: string, requestId: string, timeoutMs: number, reply: number | undefined, print: (line: string) => void): Promise<number> {
+async function followRequest(base: string, requestId: string, timeoutMs: number, reply: number | string | undefined, print: (line: string) => void): Promise<number> {
   const options = { timeoutMs, reply };
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
@@ -114,7 +121,7 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
       if (status.slots.length > 0) print(`  offered slots (UTC): ${status.slots.map((s, i) => `${i + 1}. ${s}`).join('  ')}`);
       if (status.state === 'failed') return 1;
       if (options.reply === undefined || status.state !== 'awaiting_review') return 0;
-      if (options.reply > status.slots.length) {
+      if (typeof options.reply === 'number' && options.reply > status.slots.length) {
         print(`✗ --reply ${options.reply}: the draft offers ${status.slots.length} slot(s)`);
         return 2;
       }
@@ -128,15 +135,21 @@ async function followRequest(base: string, requestId: string, timeoutMs: number,
   }
 }
 
-/** `--reply N`: the reviewer sends the draft, the contact answers "Option N"; prints the booked meeting. */
-async function replyAndBook(base: string, requestId: string, option: number, deadline: number, print: (line: string) => void): Promise<number> {
-  const res = await fetch(`${base}/sandbox/requests/${requestId}/reply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ option }) });
-  const answer = (await res.json()) as { replied?: string; error?: string };
+/**
+ * `--reply N` / `--reply-text TEXT`: the reviewer sends the draft, the contact answers "Option N" or
+ * your own wording; prints the booked meeting, or the CRM note saying what the rep has to do.
+ */
+async function replyAndBook(base: string, requestId: string, answer: number | string, deadline: number, print: (line: string) => void): Promise<number> {
+  // The CRM notes before the reply (the approval and the reply each add one).
+  const before = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
+  const notesBefore = before?.crm.notes.length ?? 0;
+  const res = await fetch(`${base}/sandbox/requests/${requestId}/reply`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(typeof answer === 'number' ? { option: answer } : { text: answer }) });
+  const replied = (await res.json()) as { replied?: string; error?: string };
   if (!res.ok) {
-    print(`✗ reply failed: ${answer.error ?? res.status}`);
+    print(`✗ reply failed: ${replied.error ?? res.status}`);
     return 1;
   }
-  print(`→ draft sent by the reviewer; the contact replies: "${answer.replied}"`);
+  print(`→ draft sent by the reviewer; the contact replies: "${replied.replied}"`);
   for (;;) {
     const status = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
     if (status?.state === 'booked' && status.meeting && status.crm.status === 'booked') {
@@ -144,6 +157,17 @@ async function replyAndBook(base: string, requestId: string, option: number, dea
       print(`✓ booked: "${m.subject}" in ${m.mailbox}, ${m.start} – ${m.end} (UTC), ${m.showAs}, attendee ${m.attendees.join(', ')}`);
       print(`  CRM: draftbridge_status=${status.crm.status}`);
       return 0;
+    }
+    // Not booked: the reply's CRM note says why (call me, unclear, another address, …).
+    // Two new notes: the approval (the draft was sent), then the reply's.
+    const replyNote = status && status.crm.notes.length >= notesBefore + 2 ? status.crm.notes.at(-1) : undefined;
+    if (status?.state === 'sent' && replyNote) {
+      await new Promise((r) => setTimeout(r, 500));
+      const again = await fetch(`${base}/sandbox/requests/${requestId}`).then(async (r) => (r.ok ? ((await r.json()) as DemoStatus) : null), () => null);
+      if (again?.state !== 'booked') {
+        print(`  no booking; CRM note: ${replyNote.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim()}`);
+        return 0;
+      }
     }
     if (Date.now() > deadline) {
       print(`… no booking; last state: ${status?.state ?? '?'} (a reply naming no offered slot stays a note for the rep)`);

@@ -41,6 +41,8 @@ export const StageJob = z.object({
   requestId: RequestId,
   /** crm-sync only: what to report besides the state (a reply from the lead). */
   event: z.enum(['reply']).optional(),
+  /** crm-sync of a reply: what became of it (src/pipeline/booking.ts BookingOutcome, a code). */
+  reply: z.string().max(40).optional(),
   trace: TraceParent.optional(),
 });
 export type StageJob = z.infer<typeof StageJob>;

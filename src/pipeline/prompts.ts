@@ -39,6 +39,10 @@ const LanguageWording = z.object({
     reason_unknown: z.string().min(1),
     other: z.string().min(1),
     reply: z.string().min(1),
+    /** What is left for the rep after a reply, by booking outcome (call_me, other_sender, …). */
+    reply_outcomes: z.record(z.string(), z.string().min(1)).optional(),
+    /** Why no slot was offered, by code (src/scheduling/unmet.ts). */
+    unmet_wishes: z.record(z.string(), z.string().min(1)).optional(),
     booked: z.string().min(1),
   }),
 });

@@ -59,6 +59,12 @@ export const RequestRecord = z.object({
   slots: z.string().optional(),
   /** IANA zone the slots were offered in (the contact's), to read the reply in. */
   slotZone: z.string().optional(),
+  /** HMAC of the offer's recipient address (AuditTrail.addressRef): only that sender's reply books. */
+  recipientRef: z.string().optional(),
+  /** The note's scheduling wishes as codes (scheduling/wishes.ts, JSON), to check a counter-proposal. */
+  slotWishes: z.string().optional(),
+  /** Why no offered slot could meet the note's wishes (scheduling/unmet.ts code), for the rep's note. */
+  slotsUnmet: z.string().optional(),
   /** The booked slot ("start/end", UTC) and the calendar event's id. */
   bookedSlot: z.string().optional(),
   eventId: z.string().optional(),
@@ -67,7 +73,7 @@ export const RequestRecord = z.object({
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId'>>;
+export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId' | 'recipientRef' | 'slotWishes' | 'slotsUnmet'>>;
 
 // The scripts (KEYS and ARGV are described at the top of each file). Their keys all start with the
 // hash-tagged prefix, so each runs on one node of a cluster.

@@ -4,9 +4,11 @@ import { UpstreamRejected } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { Language, Policy } from '../policy.ts';
 import type { CalendarPort, CalendarSettings } from '../ports.ts';
-import { parsePreferences } from '../scheduling/preferences.ts';
+import { parsePreferences, SlotPreferences } from '../scheduling/preferences.ts';
+import { explainUnmet, UnmetWish } from '../scheduling/unmet.ts';
 import { renderSlot } from '../scheduling/render.ts';
-import { findSlots, Slot, toIanaZone, type WorkingHours } from '../scheduling/slots.ts';
+import { DateTime } from 'luxon';
+import { findSlots, searchHorizon, Slot, toIanaZone, wishStart, type WorkingHours } from '../scheduling/slots.ts';
 
 /**
  * The appointment slots a draft offers: the contact's wishes parsed locally from the raw note (before
@@ -22,6 +24,9 @@ export const OfferedSlots = z.object({
   timeZone: z.string(),
   /** calendar: free/busy and working hours from the mailbox; working_hours: the policy's hours only. */
   source: z.enum(['calendar', 'working_hours', 'none']),
+  /** The note's wishes as read (codes and times only), and why no slot could meet them. */
+  wishes: SlotPreferences.optional(),
+  unmet: UnmetWish.optional(),
 });
 export type OfferedSlots = z.infer<typeof OfferedSlots>;
 
@@ -70,16 +75,21 @@ export async function offerSlots(
   const now = deps.now?.() ?? new Date();
   const none = (timeZone: string): OfferedSlots => ({ slots: [], texts: [], language: input.language, timeZone, source: 'none' });
   if (!scheduling.enabled) return none(scheduling.workingHours.timeZone);
-  const preferences = parsePreferences(input.note);
   let workingHours: WorkingHours = scheduling.workingHours;
   let busy: { start: string; end: string }[] = [];
   let holds: { id: string; start: string; end: string }[] = [];
   let source: OfferedSlots['source'] = 'working_hours';
+  let preferences: SlotPreferences;
+  let contactTimeZone: string;
   const same = (a: { start: string; end: string }, b: { start: string; end: string }) => Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
   if (deps.calendar) {
     try {
       workingHours = workingHoursFrom(await deps.calendar.getCalendarSettings(input.mailbox), scheduling.workingHours);
-      busy = await deps.calendar.getSchedule(input.mailbox, now, new Date(now.getTime() + (scheduling.horizonDays + 2) * 86_400_000));
+      ({ preferences, contactTimeZone } = readWishes(input, now, workingHours));
+      // As far as the search goes: a wish beyond the horizon ("ab nächstem Monat") moves it.
+      const from = wishStart(preferences, DateTime.fromJSDate(now, { zone: contactTimeZone }).startOf('day'))?.toMillis();
+      const until = searchHorizon(DateTime.fromJSDate(now, { zone: workingHours.timeZone }).startOf('day'), scheduling.horizonDays, from);
+      busy = await deps.calendar.getSchedule(input.mailbox, now, new Date(until.toMillis() + 86_400_000));
       if (scheduling.holds) {
         // Holds from an earlier attempt of this request are ours to move, not someone's meeting.
         holds = await deps.calendar.listHolds(input.mailbox, input.requestId);
@@ -93,8 +103,9 @@ export async function offerSlots(
       return none(workingHours.timeZone);
     }
   }
-  const contactTimeZone = toIanaZone(input.contactTimeZone) ?? workingHours.timeZone;
+  ({ preferences, contactTimeZone } = readWishes(input, now, workingHours));
   const slots = findSlots({ now, busy, workingHours, contactTimeZone, preferences, scheduling });
+  const unmet = slots.length === 0 ? explainUnmet(preferences, workingHours, contactTimeZone, now) : undefined;
   if (scheduling.holds && deps.calendar && source === 'calendar') {
     for (const h of holds) if (!slots.some((s) => same(s, h))) await deps.calendar.deleteEvent(input.mailbox, h.id);
     for (const s of slots) {
@@ -112,5 +123,13 @@ export async function offerSlots(
       });
     }
   }
-  return { slots, texts: slots.map((s) => renderSlot(s, input.language, contactTimeZone)), language: input.language, timeZone: contactTimeZone, source };
+  const texts = slots.map((s) => renderSlot(s, input.language, contactTimeZone));
+  return { slots, texts, language: input.language, timeZone: contactTimeZone, source, wishes: preferences, ...(unmet ? { unmet } : {}) };
+}
+
+/** The note's wishes, read in the contact's zone (today there is what "in zwei Wochen" counts from). */
+function readWishes(input: { note: string | null | undefined; contactTimeZone?: string | null | undefined }, now: Date, workingHours: WorkingHours) {
+  const contactTimeZone = toIanaZone(input.contactTimeZone) ?? workingHours.timeZone;
+  const today = DateTime.fromJSDate(now, { zone: contactTimeZone });
+  return { preferences: parsePreferences(input.note, { today }), contactTimeZone };
 }

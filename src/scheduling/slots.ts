@@ -104,9 +104,9 @@ export function findSlots(query: SlotQuery): Slot[] {
   // Offsets remembered per instant (zone-cache.ts): the loop below asks for thousands of them.
   const ownerZone = cachedZone(wh.timeZone);
   const contactZone = cachedZone(query.contactTimeZone);
-  const horizon = now.setZone(ownerZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
   const contactToday = now.setZone(contactZone).startOf('day');
-  const contactFrom = earliestDay(pref.notBefore, contactToday)?.toMillis();
+  const contactFrom = wishStart(pref, contactToday)?.toMillis();
+  const horizon = searchHorizon(now.setZone(ownerZone).startOf('day'), scheduling.horizonDays, contactFrom);
   const busy = mergeBusy(query.busy);
   let nextBusy = 0;
   let lastStart = -Infinity;
@@ -204,11 +204,67 @@ function mergeBusy(blocks: readonly BusyBlock[]): { start: number; end: number }
   return merged;
 }
 
+/** The furthest a wish may move the search (a wish beyond it offers nothing and says why). */
+export const MAX_WISH_HORIZON_DAYS = 60;
+
+/**
+ * The end of the search: the policy's horizon, or, when the contact's wish starts later ("erst ab
+ * nächstem Monat"), the same span counted from the wish's first day, never beyond the maximum.
+ */
+export function searchHorizon(ownerToday: DateTime, horizonDays: number, wishFrom: number | undefined): DateTime {
+  const plain = ownerToday.plus({ days: horizonDays + 1 });
+  if (wishFrom === undefined) return plain;
+  const moved = DateTime.fromMillis(wishFrom, { zone: ownerToday.zone }).startOf('day').plus({ days: horizonDays + 1 });
+  if (moved <= plain) return plain;
+  const max = ownerToday.plus({ days: MAX_WISH_HORIZON_DAYS + 1 });
+  return moved < max ? moved : max;
+}
+
+/** The first moment a wish accepts: the later of "not before" and a named period's first day. */
+export function wishStart(pref: SlotPreferences, contactToday: DateTime): DateTime | undefined {
+  const notBefore = earliestDay(pref.notBefore, contactToday);
+  const from = pref.from ? DateTime.fromISO(pref.from, { zone: contactToday.zone }) : undefined;
+  if (!notBefore) return from;
+  return from && from > notBefore ? from : notBefore;
+}
+
+/** Local day number (days since 1970-01-01) of a yyyy-MM-dd date. */
+const dayNumber = (date: string) => Math.floor(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000);
+
+/** Weekday-bound windows (exclusions, alternatives): does [s, e) of one local day touch/lie in one? */
+const inWindow = (w: { weekdays: number[]; fromMinute: number; toMinute: number }, weekday: number, s: number, e: number) =>
+  (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s >= w.fromMinute && e <= w.toMinute;
+const touchesWindow = (w: { weekdays: number[]; fromMinute: number; toMinute: number }, weekday: number, s: number, e: number) =>
+  (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s < w.toMinute && e > w.fromMinute;
+
+/** Whether one slot (a counter-proposal) meets the contact's wishes, read in their zone. */
+export function fitsWishes(slot: Slot, pref: SlotPreferences, contactTimeZone: string, now: Date): boolean {
+  const zone = cachedZone(contactTimeZone);
+  const from = wishStart(pref, DateTime.fromJSDate(now).setZone(zone).startOf('day'))?.toMillis();
+  return matches(instant(slot.start), instant(slot.end), pref, zone, from);
+}
+
+/** Whether a slot lies in the owner's working hours (their zone), not on a public holiday. */
+export function inWorkingHours(slot: Slot, wh: WorkingHours, holidayRegion: string): boolean {
+  const zone = cachedZone(wh.timeZone);
+  const s = wallClock(instant(slot.start), zone);
+  const e = wallClock(instant(slot.end), zone);
+  if (e.day !== s.day || !wh.days.includes(s.weekday)) return false;
+  const date = DateTime.fromMillis(instant(slot.start), { zone });
+  if (publicHolidays(holidayRegion, date.year).has(date.toISODate()!)) return false;
+  return s.minute >= wh.start && e.minute <= wh.end;
+}
+
 /** The contact's wishes, read on the slot's wall clock in their zone (epoch milliseconds in). */
 function matches(start: number, end: number, pref: SlotPreferences, zone: Zone, from: number | undefined): boolean {
   if (from !== undefined && start < from) return false;
   const s = wallClock(start, zone);
   const e = wallClock(end, zone);
+  if (pref.until !== undefined && s.day > dayNumber(pref.until)) return false;
+  if (pref.from !== undefined && s.day < dayNumber(pref.from)) return false;
+  const endOfSlot = e.day > s.day ? 1440 : e.minute;
+  if (pref.exclusions?.some((w) => touchesWindow(w, s.weekday, s.minute, endOfSlot))) return false;
+  if (pref.windows?.length && !pref.windows.some((w) => inWindow(w, s.weekday, s.minute, endOfSlot))) return false;
   if (pref.weekdays.length > 0 && !pref.weekdays.includes(s.weekday)) return false;
   if (pref.excludedWeekdays.includes(s.weekday)) return false;
   // Past midnight (or before it, where the clock went back across the slot) the slot runs to the end of its start's day.

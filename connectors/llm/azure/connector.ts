@@ -44,9 +44,9 @@ export class ChatCompletionsClient implements LlmProviderClient {
             { role: 'system', content: call.system },
             { role: 'user', content: call.user },
           ],
-          response_format: EMAIL_DRAFT_FORMAT,
+          response_format: call.output ? (zodResponseFormat(call.output.zod as never, call.output.name) as typeof EMAIL_DRAFT_FORMAT) : EMAIL_DRAFT_FORMAT,
           max_completion_tokens: call.maxTokens,
-          temperature: 0.4,
+          temperature: call.temperature ?? 0.4,
         },
         { timeout: call.timeoutMs },
       );

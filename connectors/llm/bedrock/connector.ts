@@ -51,9 +51,9 @@ export class BedrockClient implements LlmProviderClient {
           modelId: this.model,
           system: [{ text: call.system }],
           messages: [{ role: 'user', content: [{ text: call.user }] }],
-          inferenceConfig: { maxTokens: call.maxTokens, temperature: 0.4 },
+          inferenceConfig: { maxTokens: call.maxTokens, temperature: call.temperature ?? 0.4 },
           toolConfig: {
-            tools: [{ toolSpec: { name: TOOL_NAME, description: 'The e-mail draft: subject, body and language.', inputSchema: { json: EMAIL_DRAFT_JSON_SCHEMA as never } } }],
+            tools: [{ toolSpec: { name: TOOL_NAME, description: call.output ? `The answer: ${call.output.name}.` : 'The e-mail draft: subject, body and language.', inputSchema: { json: (call.output?.json ?? EMAIL_DRAFT_JSON_SCHEMA) as never } } }],
             toolChoice: { tool: { name: TOOL_NAME } },
           },
         }),

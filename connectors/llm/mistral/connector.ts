@@ -34,9 +34,9 @@ export class MistralClient implements LlmProviderClient {
             { role: 'system', content: call.system },
             { role: 'user', content: call.user },
           ],
-          responseFormat: { type: 'json_schema', jsonSchema: { name: 'email_draft', schemaDefinition: EMAIL_DRAFT_JSON_SCHEMA, strict: true } },
+          responseFormat: { type: 'json_schema', jsonSchema: { name: call.output?.name ?? 'email_draft', schemaDefinition: call.output?.json ?? EMAIL_DRAFT_JSON_SCHEMA, strict: true } },
           maxTokens: call.maxTokens,
-          temperature: 0.4,
+          temperature: call.temperature ?? 0.4,
         },
         { timeoutMs: call.timeoutMs },
       );

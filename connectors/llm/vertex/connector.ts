@@ -74,9 +74,9 @@ export class VertexClient implements LlmProviderClient {
         config: {
           systemInstruction: { parts: [{ text: call.system }] },
           maxOutputTokens: call.maxTokens,
-          temperature: 0.4,
+          temperature: call.temperature ?? 0.4,
           responseMimeType: 'application/json',
-          responseSchema: EMAIL_DRAFT_SCHEMA,
+          ...(call.output ? { responseJsonSchema: call.output.json } : { responseSchema: EMAIL_DRAFT_SCHEMA }),
           httpOptions: { timeout: call.timeoutMs },
         },
       });

@@ -14,14 +14,14 @@ import type { CrmPort } from '../../ports.ts';
  */
 export type SyncCrmDeps = Pick<PipelineDeps, 'policy' | 'crmFields' | 'crm' | 'requests' | 'prompts' | 'mailApp'>;
 
-export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'reply'): Promise<void> {
+export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'reply', reply?: string): Promise<void> {
   const { crm, requests } = deps;
   const record = await requests.get(requestId);
   if (!record) return; // expired by retention: nothing left to report
   const at = event === 'reply' ? new Date() : new Date(record.updatedAt);
   // Notes are for the sales team: in the deployment's default language, wording from config/prompts.
   const wording = deps.prompts.wording(deps.policy.defaults.language).crm_notes;
-  const body = event === 'reply' ? replyNote(record, at, wording) : noteFor(record, wording, deps.mailApp, deps.policy.defaults.language);
+  const body = event === 'reply' ? replyNote(record, at, wording, reply) : noteFor(record, wording, deps.mailApp, deps.policy.defaults.language);
   // One note per state (and per reply job): a retried job finds the note id and does not add another.
   const noteKey = event === 'reply' ? undefined : (`note:${record.state}` as const);
   // A booked meeting is also a meeting engagement where the CRM has them (before the note: one each).
@@ -63,8 +63,12 @@ export async function syncCrm(deps: SyncCrmDeps, requestId: string, event?: 'rep
 export function noteFor(record: RequestRecord, wording: Wording['crm_notes'], mailApp: MailApp = 'Outlook', language: Language = 'de'): string {
   const slots = { when: utcMinute(new Date(record.updatedAt)), ref: fill(wording.ref, { request_id: record.requestId }), mail_app: mailApp };
   switch (record.state) {
-    case 'awaiting_review':
-      return fill(wording.awaiting_review, { ...slots, template_marker: draftMarker(record, wording), message_id: record.messageId ?? '–' });
+    case 'awaiting_review': {
+      const note = fill(wording.awaiting_review, { ...slots, template_marker: draftMarker(record, wording), message_id: record.messageId ?? '–' });
+      // No slot could meet the contact's wishes: the rep reads why (weekend only, after hours, …).
+      const unmet = record.slotsUnmet ? wording.unmet_wishes?.[record.slotsUnmet] : undefined;
+      return unmet ? `${note}<p>${unmet}</p>` : note;
+    }
     case 'sent':
       return fill(wording.sent, slots);
     case 'rejected':
@@ -90,8 +94,11 @@ function draftMarker(record: RequestRecord, wording: Wording['crm_notes']): stri
   return record.templateFallback ? wording.template_marker : '';
 }
 
-function replyNote(record: RequestRecord, at: Date, wording: Wording['crm_notes']): string {
-  return fill(wording.reply, { when: utcMinute(at), ref: fill(wording.ref, { request_id: record.requestId }) });
+function replyNote(record: RequestRecord, at: Date, wording: Wording['crm_notes'], outcome?: string): string {
+  const note = fill(wording.reply, { when: utcMinute(at), ref: fill(wording.ref, { request_id: record.requestId }) });
+  // What is left for the rep ("reply needs a person", "reply from another address"), in the note's language.
+  const todo = outcome ? wording.reply_outcomes?.[outcome] : undefined;
+  return todo ? `${note}<p>${todo}</p>` : note;
 }
 
 /** `2026-03-02 09:15 UTC`: minute precision is what the rep needs. */
@@ -111,7 +118,7 @@ export function crmSyncStage(_policy: Policy, crm: Pick<CrmPort, 'batchesCalls'>
     concurrency: crm.batchesCalls ? 100 : 16,
     run: async (deps, job) => {
       const data = StageJob.parse(job.data);
-      await syncCrm(deps, data.requestId, data.event);
+      await syncCrm(deps, data.requestId, data.event, data.reply);
       return 'done';
     },
   };

@@ -22,7 +22,8 @@ import type { Policy } from '../../policy.ts';
  */
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
-export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'>;
+export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'> &
+  Partial<Pick<PipelineDeps, 'audit'>>;
 
 export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
   const { policy, vault, requests, prompts } = deps;
@@ -80,10 +81,22 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   await requests.transition(
     requestId,
     'drafted',
-    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source }, facts: { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone } : {}) }, seen: record, sections: written },
+    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source }, facts: { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone, ...bookingFacts(deps, plan.to, offer) } : {}), ...(offer.unmet ? { slotsUnmet: offer.unmet } : {}) }, seen: record, sections: written },
   );
   recordDraftPath(llm.path);
   return 'next';
+}
+
+/**
+ * What the booking needs later, without personal data: the recipient as a keyed hash (only their
+ * reply books) and the note's wishes as codes (a counter-proposal is checked against them).
+ */
+function bookingFacts(deps: Partial<Pick<PipelineDeps, 'audit'>>, to: readonly { address: string }[], offer: { wishes?: unknown }) {
+  const address = to[0]?.address;
+  return {
+    ...(address && deps.audit ? { recipientRef: deps.audit.addressRef(address) } : {}),
+    ...(offer.wishes ? { slotWishes: JSON.stringify(offer.wishes) } : {}),
+  };
 }
 
 /** draft: pseudonymise, classify, prompt the LLM, re-identify locally (or fall back to the template). */

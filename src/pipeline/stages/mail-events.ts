@@ -16,7 +16,8 @@ import type { StageDefinition } from '../stage-runner.ts';
  */
 export type MailboxSystem = 'outlook' | 'gmail' | 'exchange';
 
-export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy' | 'calendar' | 'mail' | 'prompts'>;
+export type ApplyChangeDeps = Pick<PipelineDeps, 'audit' | 'queues' | 'requests' | 'vault' | 'policy' | 'calendar' | 'mail' | 'prompts'> &
+  Partial<Pick<PipelineDeps, 'llm' | 'now'>>;
 
 /**
  * `where` (the Graph subscription or Gmail mailbox reference) makes a `deleted` wait for the removal
@@ -32,7 +33,8 @@ export async function applyMailboxChange(deps: ApplyChangeDeps, change: MailboxC
     // A second notification of the same reply finds the request booked; its note job id is the same.
     const booking = change.mailbox !== undefined ? await bookFromReply(deps, record, change.mailbox, change.messageId) : 'no_calendar';
     await audit.append({ type: 'request.replied', requestId: record.requestId, subject: record.subject, actor: 'lead', outcome: 'replied', details: { booking } });
-    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply', ...traceCarrier() }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
+    // What became of the reply (a code) tells the rep what is left to do: the note words it.
+    await crmSync.add('crm-sync', { requestId: record.requestId, event: 'reply', reply: booking, ...traceCarrier() }, { jobId: `${record.requestId}.reply.${change.messageId.slice(-24).replace(/[^A-Za-z0-9_-]/g, '')}` });
     return;
   }
   if (record.state !== 'awaiting_review') return;

@@ -31,7 +31,8 @@ const CASES: [string, SlotChoice | ReturnType<typeof none>][] = [
   ['Donnerstag wäre besser', none('not_offered')],
   ['Option 5', none('not_offered')],
   ['Um 15 Uhr?', none('not_offered')],
-  ['Dienstag passt leider nicht', none('declined')],
+  // Ruling out one of three slots is not declining the offer: the other two remain (a person decides).
+  ['Dienstag passt leider nicht', none('ambiguous')],
   ['None of these work, sorry', none('declined')],
   ['Danke, ich melde mich.', none('no_slot_named')],
   ['Option 1 oder Option 2, beides gut', none('ambiguous')],

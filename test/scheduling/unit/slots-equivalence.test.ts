@@ -3,7 +3,7 @@ import { DateTime, type Zone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULING } from '../../../src/policy.ts';
 import type { NotBefore, SlotPreferences } from '../../../src/scheduling/preferences.ts';
-import { earliestDay, findSlots, publicHolidays, spreadOffer, type SlotQuery } from '../../../src/scheduling/slots.ts';
+import { earliestDay, findSlots, publicHolidays, searchHorizon, spreadOffer, type SlotQuery } from '../../../src/scheduling/slots.ts';
 import { cachedZone } from '../../../src/scheduling/zone-cache.ts';
 
 /**
@@ -27,8 +27,9 @@ function reference(query: SlotQuery): ReturnType<typeof findSlots> {
   const { workingHours: wh, preferences: pref, scheduling } = query;
   const now = DateTime.fromJSDate(query.now);
   const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
-  const horizon = now.setZone(wh.timeZone).startOf('day').plus({ days: scheduling.horizonDays + 1 });
   const contactFrom = earliestDay(pref.notBefore, now.setZone(query.contactTimeZone).startOf('day'));
+  // A wish beyond the horizon moves the search there (searchHorizon has its own tests).
+  const horizon = searchHorizon(now.setZone(wh.timeZone).startOf('day'), scheduling.horizonDays, contactFrom?.toMillis());
   const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
   const step = scheduling.slotMinutes;
   const candidates: DateTime[] = [];
