@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   INVALID_TRANSITION: 'ERR_INVALID_TRANSITION',
   /** A vault envelope that cannot be read (tampered, moved, unknown key, unexpected shape). */
   VAULT: 'ERR_VAULT',
+  /** Another run of the same stage holds the request (a job BullMQ started twice): retry later. */
+  STAGE_BUSY: 'ERR_STAGE_BUSY',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

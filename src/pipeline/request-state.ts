@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AuditEventInput, AuditTrail } from '../audit/trail.ts';
 import { DraftbridgeError, ERROR_CODES, RequestNotFound } from '../errors.ts';
@@ -82,6 +83,7 @@ const OPEN_SCRIPT = RedisScript.fromFile(new URL('./lua/open-request.lua', impor
 const GET_SCRIPT = RedisScript.fromFile(new URL('./lua/get-request.lua', import.meta.url));
 const READ_FOR_TRANSITION_SCRIPT = RedisScript.fromFile(new URL('./lua/read-for-transition.lua', import.meta.url));
 const NOTE_SCRIPT = RedisScript.fromFile(new URL('./lua/note.lua', import.meta.url));
+const RELEASE_LEASE_SCRIPT = RedisScript.fromFile(new URL('./lua/release-lease.lua', import.meta.url));
 
 /** What transition.lua answers. */
 const Transition = { MOVED: 1, SAME: 0, GONE: -1, CONFLICT: -3 } as const;
@@ -106,6 +108,13 @@ function fieldsOf(flat: readonly string[]): Record<string, string> {
   const fields: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i]!] = flat[i + 1]!;
   return fields;
+}
+
+/** Another run of the stage holds the request: retryable (the later run finds what the first did). */
+export class StageBusy extends DraftbridgeError {
+  constructor(requestId: string, stage: string) {
+    super(ERROR_CODES.STAGE_BUSY, `request ${requestId}: another ${stage} run holds it`, { retryable: true });
+  }
 }
 
 export class InvalidTransition extends DraftbridgeError {
@@ -170,6 +179,20 @@ export class RequestStore {
     // A subject without a key yet got one from the event above: the next transition reads it.
     if (wrapped !== null) this.readWith.set(record, wrapped);
     return { record, created: code !== Open.EXISTED };
+  }
+
+  /**
+   * Holds the request for one stage's side effect (SET NX with a TTL), so two runs of the same job
+   * (BullMQ can start a job again while it still runs, e.g. after a long queue pause) cannot both
+   * create a draft or send a mail. Returns the release, or null when another run holds it.
+   */
+  async lease(requestId: string, stage: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
+    const key = `${this.key(requestId)}:lease:${stage}`;
+    const token = randomUUID();
+    if ((await this.redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
+    return async () => {
+      await RELEASE_LEASE_SCRIPT.run(this.redis, [key], [token]);
+    };
   }
 
   /** Every request about one data subject (the index `open` maintains). */

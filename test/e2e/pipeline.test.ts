@@ -97,6 +97,17 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     }
   });
 
+  it('makes one draft when a mailbox 429 pauses the queue for longer than the job lock', async () => {
+    // The harness's lock is 3 s: a 6 s pause used to let the stalled-job check start the same deliver
+    // job a second time while the first was still running, and both created a draft.
+    h.sandbox.graph.inject({ status: 429, retryAfterSeconds: 6, times: 1, method: 'POST', path: /messages$/ });
+    const { requestId } = await h.deliverWebhook('1002');
+    const r = await h.waitForState(requestId, ['awaiting_review', 'failed'], 40_000);
+    expect(r.state).toBe('awaiting_review');
+    await h.settle();
+    expect(h.draftsFor(requestId)).toHaveLength(1);
+  }, 60_000);
+
   it('repairs a mangled placeholder, and falls back to the template when the answer stays unusable', async () => {
     h.sandbox.llm.mangle('lowercase', 1);
     const repaired = await h.deliverWebhook('1001');

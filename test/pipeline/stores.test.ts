@@ -38,6 +38,21 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect((await audit.read({ requestId: 'req-store-1' })).map((e) => e.type)).toEqual(['request.received']);
   });
 
+  it('leases a request to one run of a stage at a time; only the holder releases it', async () => {
+    const first = await store.lease('req-lease-1', 'deliver', 60_000);
+    expect(first).not.toBeNull();
+    expect(await store.lease('req-lease-1', 'deliver', 60_000)).toBeNull();
+    // Another stage or another request is not held.
+    expect(await store.lease('req-lease-1', 'crm-sync', 60_000)).not.toBeNull();
+    await first!();
+    const again = await store.lease('req-lease-1', 'deliver', 60_000);
+    expect(again).not.toBeNull();
+    // A release by a run whose lease expired and was taken over leaves the new holder's lease alone.
+    await first!();
+    expect(await store.lease('req-lease-1', 'deliver', 60_000)).toBeNull();
+    await again!();
+  });
+
   it('moves state only from an allowed predecessor; a repeat is a no-op; terminal states erase', async () => {
     expect(await store.transition('req-store-1', 'fetched', { actor: 'test', facts: { ownerId: '9001' } })).toBe(true);
     expect(await store.transition('req-store-1', 'fetched', { actor: 'test' })).toBe(false);

@@ -1,4 +1,6 @@
 import { RequestNotFound } from '../../errors.ts';
+import type { OutgoingMail } from '../../ports.ts';
+import { StageBusy, type RequestRecord } from '../request-state.ts';
 import type { PipelineDeps } from '../deps.ts';
 import { EditTracker } from '../edit-tracking.ts';
 import { settle } from '../settled.ts';
@@ -14,6 +16,9 @@ import type { Policy } from '../../policy.ts';
  * first attempt of a request never reopened nothing can exist yet, so the look-up is skipped: one
  * mailbox call per draft instead of two.
  */
+/** Longer than a mailbox call with its retries; a crashed holder only delays the retry this long. */
+const DELIVER_LEASE_MS = 60_000;
+
 export type DeliverDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'mail' | 'vault' | 'requests' | 'watch' | 'approvals'>;
 
 export interface DeliverAttempt {
@@ -22,7 +27,7 @@ export interface DeliverAttempt {
 }
 
 export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, attempt: DeliverAttempt = { firstAttempt: false }): Promise<'next' | 'done'> {
-  const { policy, mail, vault, requests } = deps;
+  const { policy, vault, requests } = deps;
   // The record and the vault in one round trip (the store connection pipelines what goes out in
   // the same tick); the vault's answer counts only once the record says the stage is due.
   const [record, sections] = await Promise.all([requests.get(requestId), settle(vault.getMany(requestId, { draft: VaultDraft, owner: VaultOwner }))]);
@@ -46,14 +51,38 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
     requestId,
   };
 
+  // One run at a time creates or sends: a second run of the same job (started again while this one
+  // still runs) retries later and then finds the draft by its request id.
+  const release = await requests.lease(requestId, 'deliver', DELIVER_LEASE_MS);
+  if (!release) throw new StageBusy(requestId, 'deliver');
+  try {
+    await deliverOnce(deps, { record, outgoing, draft, delivery: flow.delivery }, attempt);
+  } finally {
+    await release();
+  }
+  return 'next';
+}
+
+/** What one delivery needs: the request as read, the mail to make, the draft as kept in the vault. */
+interface Delivery {
+  record: RequestRecord;
+  outgoing: OutgoingMail;
+  draft: VaultDraft;
+  delivery: 'review' | 'auto';
+}
+
+async function deliverOnce(deps: DeliverDraftDeps, { record, outgoing, draft, delivery }: Delivery, attempt: DeliverAttempt): Promise<void> {
+  const { policy, mail, vault, requests } = deps;
+  const { requestId } = record;
+  const owner = { email: outgoing.mailbox };
   // A reopened request (an operator's retry of a dead letter) may have a draft from its earlier run.
   const mayExist = !attempt.firstAttempt || record.reopened !== undefined;
   const existing = mayExist ? await mail.findByRequestId(owner.email, requestId) : null;
-  if (flow.delivery === 'auto') {
+  if (delivery === 'auto') {
     if (!existing) await mail.sendMail(outgoing);
     else if (existing.isDraft) await mail.sendDraft(owner.email, existing.id);
     await requests.transition(requestId, 'sent', { actor: 'deliver', details: { mode: 'auto', reused: existing !== null }, facts: existing ? { messageId: existing.id } : {}, seen: record });
-    return 'next';
+    return;
   }
   const ref = existing ?? (await mail.createDraft(outgoing));
   // Kept (encrypted, under the request's retention) to measure the rep's edits once it is sent, and
@@ -67,7 +96,6 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
     await approvals.ensure(owner.email).catch((err: Error) => deps.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
   }
   await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null }, facts: { messageId: ref.id }, seen: record });
-  return 'next';
 }
 
 /** deliver: the draft into the owner's Outlook (review) or sent via Graph (auto), exactly once. */
