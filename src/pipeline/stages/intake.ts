@@ -32,22 +32,25 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   ]);
   // A retried job after a crash: the state says how far it got.
   if (record.state === 'fetched') return 'next';
+  /** Ends the request here, with the reason on the record and in its audit event. */
+  const stop = (state: 'failed' | 'suppressed', reason: string) =>
+    requests.transition(job.requestId, state, { actor: 'intake', details: { reason }, facts: { reason }, seen: record });
   if (record.state !== 'received') return 'done';
 
   const flow = policy.flows[job.flow];
   if (!flow) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'unknown_flow' }, facts: { reason: 'unknown_flow' }, seen: record });
+    await stop('failed', 'unknown_flow');
     return 'done';
   }
 
   if (suppressed.unwrap()) {
-    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'suppression_list' }, facts: { reason: 'suppression_list' }, seen: record });
+    await stop('suppressed', 'suppression_list');
     return 'done';
   }
 
   const open = await earlierOpenRequest(requests, record, policy.defaults.openRequestWindow);
   if (open) {
-    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'repeat' }, facts: { reason: 'repeat' }, seen: record });
+    await stop('suppressed', 'repeat');
     return 'done';
   }
 
@@ -56,23 +59,23 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   const logical = [...new Set([...flow.fields, 'opt_out'])];
   const contact = await crm.getContact({ type: job.objectType, id: job.contactId }, fields.namesOf(logical));
   if (!contact) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_not_found' }, facts: { reason: 'contact_not_found' }, seen: record });
+    await stop('failed', 'contact_not_found');
     return 'done';
   }
   const values = fields.toLogical(contact.properties, logical);
   if (isTrue(values.opt_out)) {
-    await requests.transition(job.requestId, 'suppressed', { actor: 'intake', details: { reason: 'crm_opt_out' }, facts: { reason: 'crm_opt_out' }, seen: record });
+    await stop('suppressed', 'crm_opt_out');
     return 'done';
   }
   if (!values.email) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'contact_without_email' }, facts: { reason: 'contact_without_email' }, seen: record });
+    await stop('failed', 'contact_without_email');
     return 'crm-note';
   }
 
   const ownerId = values.owner;
   const owner = ownerId ? await crm.getOwner(ownerId) : null;
   if (!owner) {
-    await requests.transition(job.requestId, 'failed', { actor: 'intake', details: { reason: 'no_owner_mailbox' }, facts: { reason: 'no_owner_mailbox' }, seen: record });
+    await stop('failed', 'no_owner_mailbox');
     return 'crm-note';
   }
 
