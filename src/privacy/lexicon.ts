@@ -110,6 +110,13 @@ function inflectedEn(w: string, words: ReadonlySet<string>): boolean {
   return false;
 }
 
+/** A dictionary word itself or inflected, not only as part of a compound ("Technik", not "Hohenstein"). */
+export function isPlainWord(word: string): boolean {
+  const w = word.toLowerCase().normalize('NFC');
+  const { english, german: de } = vocab();
+  return BUSINESS_TERMS.has(w) || inflectedDe(w, de) || inflectedEn(w, english);
+}
+
 const cache = new Map<string, boolean>();
 
 /** Is this word part of the German or English vocabulary (inflected forms and German compounds included)? */

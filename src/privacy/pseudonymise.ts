@@ -85,6 +85,12 @@ interface KnownValue {
 
 const MULTI_PART = /[\s-]/;
 
+// A web address with a path: scheme or "www." or a domain followed by "/".
+const URL_LIKE = /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()\[\]"]*[^\s<>()\[\]".,;:!?]/gi;
+const PARTICLE_WORDS = new Set(['von', 'van', 'der', 'den', 'zu', 'del', 'della', 'dos']);
+/** The folded letters of a value, nothing else: "Aydın-Oğuz" and "aydin.oguz" meet. */
+const lettersOf = (s: string): string => fold(s).replace(/[^a-z]/g, '');
+
 // Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.
 const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
 const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
@@ -105,6 +111,8 @@ export class Pseudonymiser {
   private readonly learned = new Map<string, string>();
   /** The first folded word of every learned name: the cheap test before a lookup. */
   private readonly learnedFirst = new Set<string>();
+  /** Folded letters of each known name part (3+): a URL that holds one is hidden whole. */
+  private readonly nameParts: string[] = [];
 
   constructor(known: Record<string, string | null | undefined>, _options: { lang?: Language } = {}) {
     const values: KnownValue[] = [];
@@ -134,6 +142,12 @@ export class Pseudonymiser {
     };
     person('', known.firstname, known.lastname);
     person('owner_', known.owner_firstname, known.owner_lastname);
+    for (const raw of [known.firstname, known.lastname, known.owner_firstname, known.owner_lastname]) {
+      for (const part of (raw ?? '').split(/[\s-]+/)) {
+        const letters = lettersOf(part);
+        if (letters.length >= 3 && !PARTICLE_WORDS.has(letters)) this.nameParts.push(letters);
+      }
+    }
     for (const [field, raw] of Object.entries(known)) {
       const type = FIELD_TYPES[field];
       if (!raw || !type || type === 'PERSON') continue;
@@ -184,6 +198,7 @@ export class Pseudonymiser {
       }
       out += text.slice(last);
     }
+    if (this.nameParts.length > 0) out = this.hideUrlsWithNames(out);
     if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
     const spans: PlacedSpan[] = recognise(out, { emailsDone: true }).map((span) => {
       const value = out.slice(span.start, span.end);
@@ -207,6 +222,17 @@ export class Pseudonymiser {
       last = span.end;
     }
     return result + out.slice(last);
+  }
+
+  /**
+   * A link that spells a known name ("…/karl.heinz.zu.dohna", "…/in/aydin-oguz") goes whole: name
+   * parts inside a path are glued by dots and dashes that no word boundary separates.
+   */
+  private hideUrlsWithNames(text: string): string {
+    return text.replace(URL_LIKE, (url) => {
+      const letters = lettersOf(url);
+      return this.nameParts.some((p) => letters.includes(p)) ? this.placeholderOf('URL', url) : url;
+    });
   }
 
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
