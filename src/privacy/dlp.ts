@@ -1,5 +1,6 @@
 import type { Language, Policy, SensitiveCategory } from '../policy.ts';
 import { ibanValid } from './recognisers.ts';
+import { vocabularySpans } from './special-vocabulary.ts';
 
 /**
  * Special categories (Art. 9 GDPR) and financial data in German and English CRM notes. Stems match
@@ -178,6 +179,9 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
       CASED_TRIGGERS.lastIndex = lineEnd;
     }
   }
+  // The category vocabularies (data file) need a lower-cased text of the same length.
+  const sameLength = lower.length === masked.length ? lower : masked.replace(/./gsu, (c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c));
+  vocabularySpans(masked, sameLength, spans);
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });
   const categories = [...new Set(spans.map((s) => s.category))];
   return { categories, spans: spans.sort((a, b) => a.start - b.start) };

@@ -22,10 +22,12 @@ let lastNames: ReadonlySet<string> | undefined;
 let places: ReadonlySet<string> | undefined;
 let notNames: ReadonlySet<string> | undefined;
 
+/** In a list as written or with "ß" as "ss" (lists of some locales spell it so: "Großkopf", "Grosskopf"). */
+const listed = (list: ReadonlySet<string>, lower: string): boolean => list.has(lower) || (lower.includes('ß') && list.has(lower.replace(/ß/g, 'ss')));
 /** On the first-name list of some locale (lower-case NFC word). */
-export const isListedFirstName = (lower: string): boolean => (firstNames ??= wordList('first-names.txt')).has(lower);
+export const isListedFirstName = (lower: string): boolean => listed((firstNames ??= wordList('first-names.txt')), lower);
 /** On the last-name list of some locale. */
-export const isListedLastName = (lower: string): boolean => (lastNames ??= wordList('last-names.txt')).has(lower);
+export const isListedLastName = (lower: string): boolean => listed((lastNames ??= wordList('last-names.txt')), lower);
 /** A city, town or country name (one word or several, lower case). */
 export const isPlace = (lower: string): boolean => (places ??= wordList('places.txt')).has(lower);
 /** A faith, feast, people, nationality or language: never a person on its own. */

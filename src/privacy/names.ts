@@ -366,7 +366,7 @@ export function findNames(text: string): NameSpan[] {
     const cue = cueBefore(text, from);
     // A dictionary noun is a name only after an honorific, or after a role word when it is also a surname.
     if (plain && cue !== 'honorific' && !(cue === 'role' && run.some((t) => factsOfWord(t).surname))) continue;
-    const n = lead === undefined ? acceptRun(run, cue) : acceptParticleRun(run, cue, text.slice(lead, spanStart).trim().includes(' '));
+    const n = lead === undefined ? acceptRun(run, cue, run.some((t, x) => x > 0 && t.start !== run[x - 1]!.end + 1)) : acceptParticleRun(run, cue, text.slice(lead, spanStart).trim().includes(' '));
     if (n > 0) {
       const last = run[n - 1]!;
       if (!notAPerson(text, run.slice(0, n), cue, lead !== undefined)) {
@@ -401,7 +401,7 @@ export function findNames(text: string): NameSpan[] {
 }
 
 /** How many words of the run are a person's name (0: none), given the cue before it. */
-function acceptRun(run: Token[], cue: Cue): number {
+function acceptRun(run: Token[], cue: Cue, particled = false): number {
   const words = run.map(factsOfWord);
   // Letters foreign to the note ("Aydın", "Huỳnh"): the run is a name, trailing vocabulary trimmed.
   // A single foreign-lettered word alone is as often a company ("Arçelik"): it needs a cue or a list.
@@ -416,7 +416,10 @@ function acceptRun(run: Token[], cue: Cue): number {
   const given = words.map((w) => w.givenAny && !w.english);
   // Trailing vocabulary words are not part of the name, unless a given name or an honorific vouches for the second word.
   let n = words.length;
-  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || cue === 'honorific' || cue === 'role'))) n--;
+  const listedPair = words[0]!.firstListed && words[1]?.surname;
+  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || listedPair || cue === 'honorific' || cue === 'role'))) n--;
+  // "Sönke von Hohenstein": capitalised words joined by particles are a name when the first is no vocabulary.
+  if (particled && n >= 2 && (unknown[0] || givenAny[0])) return n;
   if (cue === 'honorific' || cue === 'role') return n;
   if (cue === 'strong') return unknown[0] || givenAny[0] ? n : 0;
   if (n >= 2 && (given[0] || (givenAny[0] && unknown[1]))) return n;

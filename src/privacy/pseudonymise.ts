@@ -86,7 +86,7 @@ interface KnownValue {
 const MULTI_PART = /[\s-]/;
 
 // A web address with a path: scheme or "www." or a domain followed by "/".
-const URL_LIKE = /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()\[\]"]*[^\s<>()\[\]".,;:!?]/gi;
+const URL_LIKE = /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()[\]"]*[^\s<>()[\]".,;:!?]/gi;
 const PARTICLE_WORDS = new Set(['von', 'van', 'der', 'den', 'zu', 'del', 'della', 'dos']);
 /** The folded letters of a value, nothing else: "Aydın-Oğuz" and "aydin.oguz" meet. */
 const lettersOf = (s: string): string => fold(s).replace(/[^a-z]/g, '');
