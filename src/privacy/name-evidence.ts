@@ -55,7 +55,13 @@ const UNCASED_RUN = new RegExp(`${UNCASED.source.slice(0, -1)}\\p{M}]+(?:[ \\u00
  */
 export function uncasedScriptRuns(text: string): { start: number; end: number }[] {
   const found: { start: number; end: number }[] = [];
-  if (!UNCASED.test(text)) return found;
+  // These scripts all lie above U+0590: a plain loop rules most texts out before any regex runs.
+  let any = false;
+  for (let i = 0; i < text.length && !any; i++) {
+    const c = text.charCodeAt(i);
+    any = c >= 0x0590 && (c < 0x1e00 || c > 0x20cf) && UNCASED.test(text[i]!);
+  }
+  if (!any) return found;
   for (const m of text.matchAll(UNCASED_RUN)) found.push({ start: m.index, end: m.index + m[0].length });
   return found;
 }

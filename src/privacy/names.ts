@@ -449,6 +449,10 @@ const PARTICLE_RUN = /(?:^|[^\p{L}\p{M}])((?:\p{Ll}{1,5} ){1,3})$/u;
  */
 function particleLead(text: string, start: number, previous: Token | undefined): number | undefined {
   if (start < 3 || text.charCodeAt(start - 1) !== 32) return undefined;
+  // The word right before must be a particle itself: found by hand, the regex only then (hot path).
+  let w = start - 1;
+  while (w > 0 && w > start - 7 && text.charCodeAt(w - 1) !== 32) w--;
+  if (!PARTICLES.has(text.slice(w, start - 1))) return undefined;
   const m = PARTICLE_RUN.exec(text.slice(Math.max(0, start - 18), start));
   if (!m) return undefined;
   const parts = m[1]!.trim().split(' ');
