@@ -211,6 +211,9 @@ function cueBefore(text: string, start: number): Cue {
 function companyOrModelFollows(text: string, end: number): boolean {
   const next = /^\s*(\S+)/.exec(text.slice(end, end + 24));
   if (!next) return false;
+  // "Meyer & Söhne", "Klein & Partner" are firms; "Kowalczyk & Brennan signed" are two people (a legal
+  // form after the second name is found by organisationFollows).
+  if (next[1] === '&') return /^\s*&\s?(?:Co\.?|Cie\.?|Partner|Söhne|Sohn|Sons|Son)\b/.test(text.slice(end, end + 24));
   return COMPANY_SUFFIX.test(next[1]!) || /^[\p{L}-]*\d/u.test(next[1]!);
 }
 
@@ -336,6 +339,8 @@ export function findNames(text: string): NameSpan[] {
     for (; k < words.length && run.length < 4; k++) {
       const prev = run[run.length - 1]!;
       const t = words[k]!;
+      // A legal form ends the run: "Horváth Kft." is a company, its name is looked at alone.
+      if (t.text.length <= 6 && legalFormStarts(text.slice(t.start, t.start + 12))) break;
       const spaced = t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32;
       if (!spaced && !isParticleGap(text.slice(prev.end, t.start))) break;
       // "Gennadij von der Technik": after particles only a word that is no plain vocabulary continues a name.
@@ -354,7 +359,8 @@ export function findNames(text: string): NameSpan[] {
       run.push(t);
       runIdx.push(k);
     }
-    const lead = particleLead(text, spanStart, words[i - 1]);
+    const initials = initialsBefore(text, spanStart);
+    const lead = particleLead(text, initials ?? spanStart, words[i - 1]) ?? initials;
     const from = lead ?? spanStart;
     // Most capitalised words are German nouns: with no unknown or given word in the run, only an
     // honorific can make it a name, and the cue is looked up only then (hot path).
@@ -462,6 +468,16 @@ function particleLead(text: string, start: number, previous: Token | undefined):
   return from;
 }
 
+// Initials before a surname ("J. K. Rowling", "A.-M. Kowalski"): capital, dot, optional space.
+const INITIALS = /(?:^|[^\p{L}\p{M}.])((?:\p{Lu}\.(?:-\p{Lu}\.)? ?){1,3})$/u;
+
+/** Where initials before a word start, or undefined. */
+function initialsBefore(text: string, start: number): number | undefined {
+  if (start < 2 || (text.charCodeAt(start - 1) !== 46 && text.charCodeAt(start - 2) !== 46)) return undefined;
+  const m = INITIALS.exec(text.slice(Math.max(0, start - 14), start));
+  return m ? start - m[1]!.length : undefined;
+}
+
 /** A run after particles: a surname unless it is a place or plain vocabulary without a cue. */
 function acceptParticleRun(run: Token[], cue: Cue, multiParticle: boolean): number {
   const words = run.map(factsOfWord);
@@ -480,6 +496,9 @@ function notAPerson(text: string, run: Token[], cue: Cue, particled: boolean): b
   if (companyOrModelFollows(text, last.end) || organisationFollows(text, last.end)) return true;
   // "Klein & Partner Steuerberatung": the words after "& Partner" name the firm.
   if (/&\s?(?:Partner|Co\.?|Söhne|Sons)\s$/.test(text.slice(Math.max(0, run[0]!.start - 16), run[0]!.start))) return true;
+  // A model after its make ("Škoda Octavia", "Bosch Serie"): the word before is a known make.
+  const before = /(\p{Lu}[\p{L}\p{M}-]*) $/u.exec(text.slice(Math.max(0, run[0]!.start - 24), run[0]!.start));
+  if (before && (isBrand(before[1]!) || BRANDS.has(before[1]!))) return true;
   const vouched = cue === 'honorific' || cue === 'role';
   const withParticle = particled || /\s(?:von|van|de|der|den|zu|ter|ten)\s/.test(text.slice(run[0]!.start, last.end));
   if (!vouched && !withParticle && run.some((t) => BRANDS.has(t.text) || isBrand(t.text))) return true;
