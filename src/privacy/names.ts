@@ -464,7 +464,9 @@ function particleLead(text: string, start: number, previous: Token | undefined):
   const parts = m[1]!.trim().split(' ');
   if (!LEADING_PARTICLES.has(parts[0]!) || !(parts.every((p) => PARTICLES.has(p)) || parts.join(' ') === 'von und zu')) return undefined;
   const from = start - m[1]!.length;
-  if (previous && previous.end === from - 1 && factsOfWord(previous).shaped) return undefined;
+  // A name-like word right before ("Günther von der Heydt") takes the particles into its own run.
+  const p = previous && previous.end === from - 1 ? factsOfWord(previous) : undefined;
+  if (p?.shaped && !(p.common && !p.givenAny)) return undefined;
   return from;
 }
 
@@ -546,7 +548,8 @@ function surnameCommaGiven(text: string, words: readonly Token[], spans: NameSpa
     // Given name after the comma: any surname-shaped word before it; two unknown words: only where a
     // sentence or a cue starts them ("Brückner, Wigbert ist …").
     const opens = lead !== undefined || w1.start === 0 || /[.!?:;(\n]\s*$/.test(text.slice(Math.max(0, w1.start - 3), w1.start)) || cueBefore(text, w1.start) !== 'none';
-    if (!(given || (opens && !f1.common && !f1.place))) continue;
+    // Particles before it mark the first word as a surname even when it is also a noun ("ter Horst").
+    if (!(given || (opens && (lead !== undefined || (!f1.common && !f1.place))))) continue;
     let end = w2.end;
     const w3 = words[k + 2];
     if (w3 && w3.start === end + 1 && text[end] === ' ' && !factsOfWord(w3).common) end = w3.end;
