@@ -31,7 +31,8 @@ const TAX_AFTER_CUE = new RegExp(`${TAX_CUE}\\s*:?\\s*(${TAX_NUMBER})(?!\\d)`, '
 const TAX_SLASHED = /(?<![\d/.])(?:\d{2,3}\/\d{3,4}\/\d{4,5}|\d{5}\/\d{5})(?![\d/])/g;
 
 const SSN_CUE = '(?:Sozialversicherungs(?:nummer|-?Nr\\.?)|SV-?(?:Nummer|Nr\\.?)|SVNR|Versicherungsnummer|Rentenversicherungsnummer|RV-?Nr\\.?|AHV-?(?:Nummer|Nr\\.?)|social security (?:number|no\\.?)|SSN|national insurance (?:number|no\\.?)|NI number|NINO)';
-const SSN_AFTER_CUE = new RegExp(`${SSN_CUE}\\s*:?\\s*([A-Z0-9](?:[A-Z0-9 ./-]{6,18})[A-Z0-9])(?![A-Za-z0-9])`, 'gi');
+// The value ends where a word does: no letter of any Latin alphabet after it ("… 135 für" is not "135 f").
+const SSN_AFTER_CUE = new RegExp(`${SSN_CUE}\\s*:?\\s*([A-Z0-9](?:[A-Z0-9 ./-]{6,18})[A-Z0-9])(?![A-Za-z0-9\\u00C0-\\u024F])`, 'gi');
 // Austrian SV-Nummer: 3-digit serial, check digit, birth date DDMMYY.
 const AT_SSN = /(?<!\d)\d{4} ?\d{6}(?!\d)/g;
 

@@ -24,6 +24,7 @@ const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
 
 const EMAIL_DOMAIN = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
 const isLocalChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const NON_ASCII_LOCAL = /[\p{L}\p{M}]/u;
 const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
 
 /**
@@ -36,7 +37,8 @@ export function findEmails(text: string): [number, number][] {
   let minStart = 0;
   while (at !== -1) {
     let start = at;
-    while (start > minStart && isLocalChar(text.charCodeAt(start - 1))) start--;
+    // Internationalised local parts ("khánh@…", RFC 6531) too: a letter or mark of any script.
+    while (start > minStart && (isLocalChar(text.charCodeAt(start - 1)) || (text.charCodeAt(start - 1) > 127 && NON_ASCII_LOCAL.test(text[start - 1]!)))) start--;
     let end = at + 1;
     while (end < text.length && isDomainChar(text.charCodeAt(end))) end++;
     const domain = start < at ? EMAIL_DOMAIN.exec(text.slice(at + 1, end)) : null;
