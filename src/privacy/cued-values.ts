@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { WordStartMatcher, type WordStartHit } from './word-start-matcher.ts';
 
 /**
  * Identifier values found by their cue, not by their format: after "Steuer-ID", "Perso-Nr.", "tel",
@@ -25,8 +26,8 @@ const CueFile = z.object({
 const CUES = CueFile.parse(JSON.parse(readFileSync(new URL('./data/identifier-cues.json', import.meta.url), 'utf8')));
 const TYPES = Object.keys(CueFile.shape) as CuedType[];
 
-// One alternation, a named group per type; the cue must end a word (".", ":" and "-Nr." may follow).
-const CUE_RE = new RegExp(`(?:${TYPES.map((t) => `(?<${t}>${CUES[t].join('|')})`).join('|')})(?![A-Za-zÄÖÜäöüß])`, 'gi');
+// Tried only at word starts (see word-start-matcher.ts); the cue must end a word (".", ":", "-Nr." may follow).
+const CUE_MATCHER = new WordStartMatcher(TYPES.flatMap((t) => CUES[t].map((cue) => ({ tag: t, source: `${cue}(?![a-zäöüß])` }))));
 // Between cue and value: punctuation, "Nr."/"no.", and up to three short words ("ist", "lautet", "of him").
 const FILLER = /^(?:[\s.:#=()-]|\b(?:nr|no|nummer|number|num)\b\.?)*(?:(?:[A-Za-zÄÖÜäöüß]{1,12})[\s:]+){0,3}?(?=[+(]?[A-Za-z]{0,4}\d)/i;
 
@@ -85,11 +86,15 @@ function nextGroupHasDigit(text: string, i: number): boolean {
 const LETTER_BEFORE = /[\p{L}\p{M}]/u;
 
 export function cuedValueSpans(text: string, out: CuedSpan[]): void {
-  CUE_RE.lastIndex = 0;
-  for (let m = CUE_RE.exec(text); m; m = CUE_RE.exec(text)) {
-    if (m.index > 0 && LETTER_BEFORE.test(text[m.index - 1]!)) continue;
-    const type = TYPES.find((t) => m!.groups![t] !== undefined)!;
-    const after = m.index + m[0].length;
+  const lower = text.toLowerCase();
+  // A few letters lower-case to two characters ("İ"): then positions would shift, so none are lowered.
+  const hits: WordStartHit<CuedType>[] = [];
+  CUE_MATCHER.scan(lower.length === text.length ? lower : text, hits);
+  let reached = 0;
+  for (const hit of hits) {
+    if (hit.start < reached || (hit.start > 0 && LETTER_BEFORE.test(text[hit.start - 1]!))) continue;
+    const type = hit.tag;
+    const after = hit.end;
     const filler = FILLER.exec(text.slice(after, after + 48));
     if (!filler) continue;
     const start = after + filler[0].length;
@@ -99,6 +104,6 @@ export function cuedValueSpans(text: string, out: CuedSpan[]): void {
     for (let k = 0; k < value.length; k++) if (isDigit(value.charCodeAt(k))) digits++;
     if (digits < MIN_DIGITS[type] || (type === 'IDDOC' && value.replace(/[^A-Za-z0-9]/g, '').length < 5)) continue;
     out.push({ type, start, end });
-    CUE_RE.lastIndex = Math.max(CUE_RE.lastIndex, end);
+    reached = end;
   }
 }

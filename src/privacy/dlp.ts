@@ -180,11 +180,26 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
     }
   }
   // The category vocabularies (data file) need a lower-cased text of the same length.
-  const sameLength = lower.length === masked.length ? lower : masked.replace(/./gsu, (c) => (c.toLowerCase().length === c.length ? c.toLowerCase() : c));
+  const sameLength = lower.length === masked.length ? lower : lowerKeepingLength(masked);
   vocabularySpans(masked, sameLength, spans);
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });
   const categories = [...new Set(spans.map((s) => s.category))];
   return { categories, spans: spans.sort((a, b) => a.start - b.start) };
+}
+
+/** Lower case, except letters whose lower case is longer ("İ"): positions stay those of the text. */
+function lowerKeepingLength(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) < 128) continue;
+    const ch = text[i]!;
+    if (ch.toLowerCase().length !== 1) {
+      out += text.slice(from, i).toLowerCase() + ch;
+      from = i + 1;
+    }
+  }
+  return out + text.slice(from).toLowerCase();
 }
 
 export type SensitiveDecision = { action: 'none' | 'block' | 'local' | 'redact'; categories: SensitiveCategory[] };

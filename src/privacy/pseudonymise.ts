@@ -95,6 +95,12 @@ const lettersOf = (s: string): string => fold(s).replace(/[^a-z]/g, '');
 const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
 const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
 
+/** Whether a span of `taken` (sorted by start) from index `from` on overlaps [start, end): a local look. */
+function overlapsFrom(taken: readonly PlacedSpan[], from: number, start: number, end: number): boolean {
+  for (let k = from; k < taken.length && taken[k]!.start < end; k++) if (taken[k]!.end > start) return true;
+  return false;
+}
+
 export class Pseudonymiser {
   /** Per entity type: placeholders by exact text (a cache in front of the folded key) and by folded value, and how many were issued. */
   private readonly byType = new Map<string, { bySource: Map<string, string>; byValue: Map<string, string>; count: number }>();
@@ -279,7 +285,7 @@ export class Pseudonymiser {
         if (n > 1) {
           // Only capitalised words separated by one space form a name, and none of them hidden yet.
           if (w.start !== words[i + n - 2]!.end + 1 || text[w.start - 1] !== ' ') break;
-          if (taken.some((s) => s.start < w.end && s.end > w.start)) break;
+          if (overlapsFrom(taken, t, w.start, w.end)) break;
           joined += foldCached(w.text).replace(/ /g, '');
         }
         const exact = this.learned.get(joined);

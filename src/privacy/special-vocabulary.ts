@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { SensitiveCategory } from '../policy.ts';
+import { WordStartMatcher, type WordStartHit } from './word-start-matcher.ts';
 
 /**
  * The category vocabularies of data/special-categories.json, beside the lexicon of dlp.ts: terms
@@ -32,12 +33,12 @@ const B = '(?<![A-Za-z\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F])';
 const AFTER = '(?![A-Za-z0-9\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u024F])';
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const TERMS = new RegExp(`${B}(?:${CATEGORIES.map((c) => `(?<${c}>${FILE[c].terms.join('|')})`).join('|')})`, 'g');
+const TERMS = new WordStartMatcher(CATEGORIES.flatMap((c) => FILE[c].terms.map((source) => ({ tag: c, source }))));
 const WITH_NAMES = CATEGORIES.filter((c) => FILE[c].names.length > 0);
 const NAMES = new RegExp(`${B}(?:${WITH_NAMES.map((c) => `(?<${c}>${FILE[c].names.map(escape).join('|')})`).join('|')})${AFTER}`, 'g');
 const CUES = Object.fromEntries(WITH_NAMES.map((c) => [c, new RegExp(`${B}(?:${FILE[c].cues.join('|')})`)])) as Record<Covered, RegExp>;
 
-const groupOf = (m: RegExpExecArray, among: readonly Covered[]) => among.find((c) => m.groups![c] !== undefined)!;
+const groupOf = (m: RegExpExecArray, among: readonly Covered[]): Covered => among.find((c) => m.groups![c] !== undefined)!;
 
 /** The sentence around [start, end): up to the nearest ".", "!", "?", ";" or line break. */
 function sentenceAround(text: string, start: number, end: number): string {
@@ -50,11 +51,9 @@ function sentenceAround(text: string, start: number, end: number): string {
 
 /** Category hits of the vocabularies; `lower` is `text` lower-cased (same length), both masked alike. */
 export function vocabularySpans(text: string, lower: string, out: VocabularySpan[]): void {
-  TERMS.lastIndex = 0;
-  for (let m = TERMS.exec(lower); m; m = TERMS.exec(lower)) {
-    out.push({ category: groupOf(m, CATEGORIES), start: m.index, end: m.index + m[0].length });
-    if (m[0].length === 0) TERMS.lastIndex++;
-  }
+  const hits: WordStartHit<Covered>[] = [];
+  TERMS.scan(lower, hits);
+  for (const h of hits) out.push({ category: h.tag, start: h.start, end: h.end });
   NAMES.lastIndex = 0;
   for (let m = NAMES.exec(text); m; m = NAMES.exec(text)) {
     const category = groupOf(m, WITH_NAMES);
