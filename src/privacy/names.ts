@@ -473,9 +473,16 @@ function particleLead(text: string, start: number, previous: Token | undefined):
 // Initials before a surname ("J. K. Rowling", "A.-M. Kowalski"): capital, dot, optional space.
 const INITIALS = /(?:^|[^\p{L}\p{M}.])((?:\p{Lu}\.(?:-\p{Lu}\.)? ?){1,3})$/u;
 
+const isUpperAt = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c < 128 ? c >= 65 && c <= 90 : codePointKind(text.codePointAt(i)!) === UPPER;
+};
+
 /** Where initials before a word start, or undefined. */
 function initialsBefore(text: string, start: number): number | undefined {
-  if (start < 2 || (text.charCodeAt(start - 1) !== 46 && text.charCodeAt(start - 2) !== 46)) return undefined;
+  // Cheap shape test first: "J.Rowling" or "J. Rowling" (a capital right before the dot).
+  const dot = text.charCodeAt(start - 1) === 46 ? start - 1 : text.charCodeAt(start - 2) === 46 ? start - 2 : -1;
+  if (dot < 1 || !isUpperAt(text, dot - 1)) return undefined;
   const m = INITIALS.exec(text.slice(Math.max(0, start - 14), start));
   return m ? start - m[1]!.length : undefined;
 }

@@ -42,7 +42,8 @@ function literalPrefix(term: string): string {
 const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
 
 export class WordStartMatcher<T extends string> {
-  private readonly buckets = new Map<string, { re: RegExp; tags: T[] }>();
+  /** Buckets by the char codes of their two first letters (a number: no string per word start). */
+  private readonly buckets = new Map<number, { re: RegExp; tags: T[] }>();
   private readonly anywhere: { re: RegExp; tags: T[] } | undefined;
 
   constructor(terms: readonly { tag: T; source: string }[]) {
@@ -57,7 +58,7 @@ export class WordStartMatcher<T extends string> {
     for (const [key, list] of byKey) {
       const tags = [...new Set(list.map((t) => t.tag))];
       const re = new RegExp(tags.map((tag, g) => `(?<g${g}>${list.filter((t) => t.tag === tag).map((t) => t.source).join('|')})`).join('|'), 'y');
-      if (key) this.buckets.set(key, { re, tags });
+      if (key) this.buckets.set(key.charCodeAt(0) * 65536 + key.charCodeAt(1), { re, tags });
       else this.anywhere = { re, tags };
     }
   }
@@ -67,7 +68,7 @@ export class WordStartMatcher<T extends string> {
     for (let i = 0; i < lower.length; i++) {
       const c = lower.charCodeAt(i);
       if (!isWordChar(c) || (i > 0 && isWordChar(lower.charCodeAt(i - 1)))) continue;
-      const bucket = this.buckets.get(lower.slice(i, i + 2));
+      const bucket = this.buckets.get(c * 65536 + lower.charCodeAt(i + 1));
       if (bucket) this.tryAt(bucket, lower, i, out);
       if (this.anywhere) this.tryAt(this.anywhere, lower, i, out);
     }
@@ -77,7 +78,8 @@ export class WordStartMatcher<T extends string> {
     bucket.re.lastIndex = i;
     const m = bucket.re.exec(lower);
     if (!m || m[0].length === 0) return;
-    const g = bucket.tags.findIndex((_, k) => m.groups![`g${k}`] !== undefined);
+    let g = 0;
+    if (bucket.tags.length > 1) while (m.groups![`g${g}`] === undefined) g++;
     out.push({ tag: bucket.tags[g]!, start: i, end: i + m[0].length });
   }
 }
