@@ -1,6 +1,6 @@
 import { givenNames, isCommonWord, isEnglishWord, isPlainWord } from './lexicon.ts';
 import { hasForeignLetters, isListedFirstName, isListedLastName, isNeverName, isPlace, uncasedScriptRuns } from './name-evidence.ts';
-import { isBrand, legalFormStarts } from './organisations.ts';
+import { isBrand, legalFormStarts, opensLegalForm } from './organisations.ts';
 
 /**
  * Person names the CRM did not announce, in German and English notes, in any script. A name is a
@@ -340,7 +340,7 @@ export function findNames(text: string): NameSpan[] {
       const prev = run[run.length - 1]!;
       const t = words[k]!;
       // A legal form ends the run: "Horváth Kft." is a company, its name is looked at alone.
-      if (t.text.length <= 6 && legalFormStarts(text.slice(t.start, t.start + 12))) break;
+      if (opensLegalForm(t.text) && legalFormStarts(text.slice(t.start, t.start + 12))) break;
       const spaced = t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32;
       if (!spaced && !isParticleGap(text.slice(prev.end, t.start))) break;
       // "Gennadij von der Technik": after particles only a word that is no plain vocabulary continues a name.

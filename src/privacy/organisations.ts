@@ -18,6 +18,14 @@ export function isBrand(word: string): boolean {
   return (brands ??= new Set(lines('brands.txt'))).has(word);
 }
 
+let firstWords: ReadonlySet<string> | undefined;
+
+/** Whether a word can open a legal form ("GmbH", "Kft", "Oy", "sp"): the cheap test before the regex. */
+export function opensLegalForm(word: string): boolean {
+  firstWords ??= new Set(lines('legal-forms.txt').map((f) => f.split(/[ .]/)[0]!));
+  return firstWords.has(word);
+}
+
 /** A legal form (with "& Co." before it, or none) right at the start of `after`. */
 export function legalFormStarts(after: string): boolean {
   legalForm ??= new RegExp(
