@@ -102,7 +102,6 @@ const CATEGORY_ORDER = Object.keys(LEXICON) as SensitiveCategory[];
 const lexiconSource = (withRunTerms: boolean) =>
   `${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c].flatMap((t) => (typeof t === 'string' ? [t] : withRunTerms ? [t.source] : [])).join('|')})`).join('|')})`;
 const ALL_CATEGORIES_SOURCE = lexiconSource(true);
-const ALL_CATEGORIES = new RegExp(ALL_CATEGORIES_SOURCE, 'gi');
 // The lexicon is lower case: on a lower-cased text the engine needs no case folding per character.
 const ALL_CATEGORIES_LOWER = new RegExp(ALL_CATEGORIES_SOURCE, 'g');
 // Lines that contain no trigger are scanned without the letter-run terms: a term that cannot match
@@ -149,10 +148,12 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
   if (!text) return { categories: [], spans: [] };
   const masked = text.replace(BUSINESS_TOPICS, (m) => ' '.repeat(m.length));
   const spans: SensitiveSpan[] = [];
-  const lower = masked.toLowerCase();
-  // Lower-casing keeps positions except for a few letters ("İ"): then the case-folding regex runs.
-  if (lower.length !== masked.length) lexiconSpans(ALL_CATEGORIES, masked, 0, masked.length, spans);
-  else if (!LINE_BOUND) lexiconSpans(ALL_CATEGORIES_LOWER, lower, 0, lower.length, spans);
+  // Lower-casing keeps positions except for a few letters ("İ" becomes two characters): those stay as
+  // they are (the case-folding regex did not match them to "i" either), so one "İ" in a long text no
+  // longer sends the whole text through the slower case-folding scan.
+  const lowered = masked.toLowerCase();
+  const lower = lowered.length === masked.length ? lowered : lowerKeepingLength(masked);
+  if (!LINE_BOUND) lexiconSpans(ALL_CATEGORIES_LOWER, lower, 0, lower.length, spans);
   else {
     // Lines with a trigger get the whole lexicon, the stretches between them the lexicon without the
     // letter-run terms (see WITHOUT_RUN_TERMS): the same spans, for a fraction of the work.
@@ -180,8 +181,7 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
     }
   }
   // The category vocabularies (data file) need a lower-cased text of the same length.
-  const sameLength = lower.length === masked.length ? lower : lowerKeepingLength(masked);
-  vocabularySpans(masked, sameLength, spans);
+  vocabularySpans(masked, lower, spans);
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });
   const categories = [...new Set(spans.map((s) => s.category))];
   return { categories, spans: spans.sort((a, b) => a.start - b.start) };
