@@ -187,19 +187,12 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
   return { categories, spans: spans.sort((a, b) => a.start - b.start) };
 }
 
-/** Lower case, except letters whose lower case is longer ("İ"): positions stay those of the text. */
+/**
+ * Lower case, except "İ" (the one letter whose lower case is longer, "i̇"): positions stay those of the
+ * text. Every other letter lower-cases to as many code units as it has.
+ */
 function lowerKeepingLength(text: string): string {
-  let out = '';
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) < 128) continue;
-    const ch = text[i]!;
-    if (ch.toLowerCase().length !== 1) {
-      out += text.slice(from, i).toLowerCase() + ch;
-      from = i + 1;
-    }
-  }
-  return out + text.slice(from).toLowerCase();
+  return text.split('İ').map((part) => part.toLowerCase()).join('İ');
 }
 
 export type SensitiveDecision = { action: 'none' | 'block' | 'local' | 'redact'; categories: SensitiveCategory[] };

@@ -522,6 +522,8 @@ const CAPITALISED_AHEAD = /^(?:\s(?:&|und|and|\+)?\s?\p{Lu}[\p{L}\p{M}.-]*){0,3}
 /** A legal form after this run or after up to three more capitalised words ("Hoffmann Druck GmbH"). */
 function organisationFollows(text: string, end: number): boolean {
   const after = text.slice(end, end + 64);
+  // Cheap test first: one of the next words must be able to open a legal form.
+  if (!after.split(/[\s,]+/, 6).some((t) => opensLegalForm(t.split('.')[0]!.replace(/[;:)]+$/, '')))) return false;
   if (legalFormStarts(after)) return true;
   const ahead = CAPITALISED_AHEAD.exec(after)![0];
   for (let cut = ahead.length; cut > 0; cut = ahead.lastIndexOf(' ', cut - 1)) if (legalFormStarts(after.slice(cut))) return true;
