@@ -503,11 +503,15 @@ function acceptParticleRun(run: Token[], cue: Cue, multiParticle: boolean): numb
 function notAPerson(text: string, run: Token[], cue: Cue, particled: boolean): boolean {
   const last = run[run.length - 1]!;
   if (companyOrModelFollows(text, last.end) || organisationFollows(text, last.end)) return true;
+  const first = run[0]!.start;
   // "Klein & Partner Steuerberatung": the words after "& Partner" name the firm.
-  if (/&\s?(?:Partner|Co\.?|Söhne|Sons)\s$/.test(text.slice(Math.max(0, run[0]!.start - 16), run[0]!.start))) return true;
+  const amp = text.lastIndexOf('&', first);
+  if (amp !== -1 && amp > first - 16 && /&\s?(?:Partner|Co\.?|Söhne|Sons)\s$/.test(text.slice(amp, first))) return true;
   // A model after its make ("Škoda Octavia", "Bosch Serie"): the word before is a known make.
-  const before = /(\p{Lu}[\p{L}\p{M}-]*) $/u.exec(text.slice(Math.max(0, run[0]!.start - 24), run[0]!.start));
-  if (before && (isBrand(before[1]!) || BRANDS.has(before[1]!))) return true;
+  if (first > 1 && text.charCodeAt(first - 1) === 32) {
+    const [before] = wordBefore(text, first - 1);
+    if (before && (isBrand(before) || BRANDS.has(before))) return true;
+  }
   const vouched = cue === 'honorific' || cue === 'role';
   const withParticle = particled || /\s(?:von|van|de|der|den|zu|ter|ten)\s/.test(text.slice(run[0]!.start, last.end));
   if (!vouched && !withParticle && run.some((t) => BRANDS.has(t.text) || isBrand(t.text))) return true;
@@ -522,8 +526,6 @@ const CAPITALISED_AHEAD = /^(?:\s(?:&|und|and|\+)?\s?\p{Lu}[\p{L}\p{M}.-]*){0,3}
 /** A legal form after this run or after up to three more capitalised words ("Hoffmann Druck GmbH"). */
 function organisationFollows(text: string, end: number): boolean {
   const after = text.slice(end, end + 64);
-  // Cheap test first: one of the next words must be able to open a legal form.
-  if (!after.split(/[\s,]+/, 6).some((t) => opensLegalForm(t.split('.')[0]!.replace(/[;:)]+$/, '')))) return false;
   if (legalFormStarts(after)) return true;
   const ahead = CAPITALISED_AHEAD.exec(after)![0];
   for (let cut = ahead.length; cut > 0; cut = ahead.lastIndexOf(' ', cut - 1)) if (legalFormStarts(after.slice(cut))) return true;

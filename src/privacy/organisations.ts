@@ -37,3 +37,4 @@ export function legalFormStarts(after: string): boolean {
   );
   return legalForm.test(after);
 }
+
