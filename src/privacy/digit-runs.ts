@@ -17,7 +17,7 @@ const isAlnum = (c: number) => isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 &&
 
 // A business word right before the number: its own identifier, not a person's.
 const BUSINESS_BEFORE =
-  /(?:\bPO|Auftrag\w*|Bestell\w*|order|Rechnung\w*|invoice|Lieferschein\w*|Liefer(?:ung|nummer)|delivery|shipment|Sendung\w*|tracking|Angebot\w*|quote|quotation|offer|Ticket\w*|case|Vorgang\w*|Kunden\w*|customer|client|Vertrag\w*|contract|Artikel\w*|Art\.|article|item|part|SKU|EAN|GTIN|Material\w*|Serien\w*|serial|S\/N|SN|Charge|batch|lot|ref\.?|Referenz|reference|Projekt\w*|project|Bestand|stock|Lager\w*|Aktenzeichen|Az\.|file|PLZ|Modell|model|Typ|type|#)\s*(?:no\.?|nr\.?|number|nummer|id)?\s*[:.#]?\s*$/i;
+  /(?:\bPO|Auftrag\w*|Bestell\w*|order|Rechnung\w*|invoice|Lieferschein\w*|Liefer(?:ung|nummer)|delivery|shipment|Sendung\w*|tracking|Angebot\w*|quote|quotation|offer|Ticket\w*|case|Vorgang\w*|Kunden\w*|customer|client|Vertrag\w*|contract|Artikel\w*|Art\.|article|item|part|SKU|EAN|GTIN|ISBN|ISSN|DOI|Material\w*|Serien\w*|serial|S\/N|SN|Charge|batch|lot|ref\.?|Referenz|reference|Projekt\w*|project|Bestand|stock|Lager\w*|Aktenzeichen|Az\.|file|PLZ|Modell|model|Typ|type|#)\s*(?:no\.?|nr\.?|number|nummer|id)?\s*[:.#]?\s*$/i;
 const VERSION_BEFORE = /(?:version|vers\.|release|build|firmware|v)\s*$/i;
 const CURRENCY_BEFORE = /(?:€|\$|£|¥|EUR|USD|CHF|GBP|SEK|NOK|DKK|PLN|CZK|HUF)\s?$/i;
 const UNIT_AFTER =

@@ -1,4 +1,4 @@
-import { givenNames, isCommonWord, isEnglishWord, isPlainWord } from './lexicon.ts';
+import { givenNames, isCommonWord, isEnglishWord, isGermanWord, isPlainWord } from './lexicon.ts';
 import { hasForeignLetters, isListedFirstName, isListedLastName, isNeverName, isPlace, uncasedScriptRuns } from './name-evidence.ts';
 import { isBrand, legalFormStarts, opensLegalForm } from './organisations.ts';
 
@@ -360,7 +360,9 @@ export function findNames(text: string): NameSpan[] {
       runIdx.push(k);
     }
     const initials = initialsBefore(text, spanStart);
-    const lead = particleLead(text, initials ?? spanStart, words[i - 1]) ?? initials;
+    let lead = particleLead(text, initials ?? spanStart, words[i - 1]) ?? initials;
+    // "Empfehlung von Pádraig": the "von" ends a cue phrase here, it is no particle of the name.
+    if (lead !== undefined && initials === undefined && cueBefore(text, spanStart) === 'strong') lead = undefined;
     const from = lead ?? spanStart;
     // Most capitalised words are German nouns: with no unknown or given word in the run, only an
     // honorific can make it a name, and the cue is looked up only then (hot path).
@@ -370,8 +372,9 @@ export function findNames(text: string): NameSpan[] {
     });
     if (plain && lead === undefined && !(from > 1 && text[from - 1] === ' ')) continue;
     const cue = cueBefore(text, from);
-    // A dictionary noun is a name only after an honorific, or after a role word when it is also a surname.
-    if (plain && cue !== 'honorific' && !(cue === 'role' && run.some((t) => factsOfWord(t).surname))) continue;
+    // A dictionary noun is a name only after an honorific, or after a role word when it is no German
+    // noun ("Kollegin Soar") or is also a listed surname ("Kollege Fischer"); "Vertretung Verlängerung" stays.
+    if (plain && cue !== 'honorific' && !(cue === 'role' && run.some((t) => factsOfWord(t).surname || !isGermanWord(t.text)))) continue;
     const n = lead === undefined ? acceptRun(run, cue, run.some((t, x) => x > 0 && t.start !== run[x - 1]!.end + 1)) : acceptParticleRun(run, cue, text.slice(lead, spanStart).trim().includes(' '));
     if (n > 0) {
       const last = run[n - 1]!;
@@ -380,7 +383,7 @@ export function findNames(text: string): NameSpan[] {
         for (const x of runIdx.slice(0, n)) accepted.add(x);
       }
       i = runIdx[n - 1]!;
-    } else if (run.length === 1 && !f.english && (f.givenAny || !f.common)) pending.add(i);
+    } else if (run.length === 1 && !f.english && (f.givenAny || !f.common) && !isBrand(start.text) && !BRANDS.has(start.text)) pending.add(i);
   }
   surnameCommaGiven(text, words, spans, accepted);
   // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").

@@ -60,6 +60,9 @@ describe('business words stay', () => {
   it('a make and its model, places, dictionary nouns', () => {
     expect(names('Interesse an Škoda Octavia, Probefahrt im Mai.')).toEqual([]);
     expect(names('Die Verlängerung wurde bestätigt.')).toEqual([]);
+    // A German noun made from a verb stays a noun even after a role word; an English word there is a name.
+    expect(names('Vertretung Verlängerung bis Mai klären.')).toEqual([]);
+    expect(names('Rückruf: Kollegin Soar meldet sich.')).toEqual(['Soar']);
     expect(names('Kundenevent im Graz Kongresszentrum, 200 Plätze.')).toEqual([]);
     expect(names('Switching from Arçelik is on the table.')).toEqual([]);
   });
