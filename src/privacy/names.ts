@@ -508,8 +508,9 @@ function notAPerson(text: string, run: Token[], cue: Cue, particled: boolean): b
   if (companyOrModelFollows(text, last.end) || organisationFollows(text, last.end)) return true;
   const first = run[0]!.start;
   // "Klein & Partner Steuerberatung": the words after "& Partner" name the firm.
-  const amp = text.lastIndexOf('&', first);
-  if (amp !== -1 && amp > first - 16 && /&\s?(?:Partner|Co\.?|Söhne|Sons)\s$/.test(text.slice(amp, first))) return true;
+  // (Looked for in the 16 characters before only: lastIndexOf on the text would scan back to its start.)
+  const window = text.slice(Math.max(0, first - 16), first);
+  if (window.includes('&') && /&\s?(?:Partner|Co\.?|Söhne|Sons)\s$/.test(window)) return true;
   // A model after its make ("Škoda Octavia", "Bosch Serie"): the word before is a known make.
   if (first > 1 && text.charCodeAt(first - 1) === 32) {
     const [before] = wordBefore(text, first - 1);
