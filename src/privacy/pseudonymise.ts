@@ -88,6 +88,12 @@ const MULTI_PART = /[\s-]/;
 // A web address with a path: scheme or "www." or a domain followed by "/".
 const URL_LIKE = /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()[\]"]*[^\s<>()[\]".,;:!?]/gi;
 const PARTICLE_WORDS = new Set(['von', 'van', 'der', 'den', 'zu', 'del', 'della', 'dos']);
+/** The next "/" or "www." at or after `from`, or -1. */
+function nextLinkMark(text: string, from: number): number {
+  const slash = text.indexOf('/', from);
+  const www = text.indexOf('www.', from);
+  return slash === -1 ? www : www === -1 ? slash : Math.min(slash, www);
+}
 /** The folded letters of a value, nothing else: "Aydın-Oğuz" and "aydin.oguz" meet. */
 const lettersOf = (s: string): string => fold(s).replace(/[^a-z]/g, '');
 
@@ -235,10 +241,28 @@ export class Pseudonymiser {
    * parts inside a path are glued by dots and dashes that no word boundary separates.
    */
   private hideUrlsWithNames(text: string): string {
-    return text.replace(URL_LIKE, (url) => {
-      const letters = lettersOf(url);
-      return this.nameParts.some((p) => letters.includes(p)) ? this.placeholderOf('URL', url) : url;
-    });
+    // Every link has a "/" or "www.": the regex runs on the words around those only, not the whole text.
+    let out = '';
+    let last = 0;
+    for (let at = nextLinkMark(text, 0); at !== -1; at = nextLinkMark(text, at)) {
+      let start = at;
+      while (start > last && !/[\s<>()[\]"]/.test(text[start - 1]!)) start--;
+      let end = at;
+      while (end < text.length && !/[\s<>()[\]"]/.test(text[end]!)) end++;
+      const word = text.slice(start, end);
+      URL_LIKE.lastIndex = 0;
+      const m = URL_LIKE.exec(word);
+      if (m) {
+        const url = m[0];
+        const letters = lettersOf(url);
+        if (this.nameParts.some((p) => letters.includes(p))) {
+          out += text.slice(last, start + m.index) + this.placeholderOf('URL', url);
+          last = start + m.index + url.length;
+        }
+      }
+      at = Math.max(end, last);
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
