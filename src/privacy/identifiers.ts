@@ -18,7 +18,7 @@ const DATE =
   `(?:\\d{4}\\s?[./-]\\s?\\d{1,2}\\s?[./-]\\s?\\d{1,2}|\\d{1,2}\\s?[./-]\\s?\\d{1,2}\\s?[./-]\\s?\\d{2,4}` +
   `|\\d{1,2}\\.?\\s?(?:${MONTHS_DE}|${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s?\\d{2,4}` +
   `|(?:${MONTHS_DE}|${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{2,4}|\\d{8})`;
-// The cue, then up to 40 characters of words and punctuation ("zur Verifizierung:", "is on file as"),
+// The cue, then up to 40 characters of words and punctuation ("laut Ausweis:", "as on file:"),
 // then the date in any format. "*" right before a date is the German birth sign ("(*22.10.1994)").
 const BIRTH_CUE =
   '(?:Geburts(?:datum|tag|jahr|dat\\.?)|Geb\\.-?\\s?(?:Datum|Dat\\.?)|geb(?:\\.|oren)|Date of birth|Birth ?(?:date|day)|DOB|D\\.O\\.B\\.?|born|b\\.)';

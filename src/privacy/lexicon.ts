@@ -114,7 +114,7 @@ function inflectedEn(w: string, words: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** A dictionary word itself or inflected, not only as part of a compound ("Technik", not "Hohenstein"). */
+/** A dictionary word itself or inflected, not only as part of a compound ("Technik", not "Lindenfels"). */
 export function isPlainWord(word: string): boolean {
   const w = word.toLowerCase().normalize('NFC');
   const { english, german: de } = vocab();

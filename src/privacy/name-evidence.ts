@@ -22,7 +22,7 @@ let lastNames: ReadonlySet<string> | undefined;
 let places: ReadonlySet<string> | undefined;
 let notNames: ReadonlySet<string> | undefined;
 
-/** In a list as written or with "ß" as "ss" (lists of some locales spell it so: "Großkopf", "Grosskopf"). */
+/** In a list as written or with "ß" as "ss" (lists of some locales spell it so: "Großmann", "Grossmann"). */
 const listed = (list: ReadonlySet<string>, lower: string): boolean => list.has(lower) || (lower.includes('ß') && list.has(lower.replace(/ß/g, 'ss')));
 /** On the first-name list of some locale (lower-case NFC word). */
 export const isListedFirstName = (lower: string): boolean => listed((firstNames ??= wordList('first-names.txt')), lower);

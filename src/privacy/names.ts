@@ -86,7 +86,7 @@ interface WordFacts {
   givenAny: boolean;
   /** A plain English word ("Will", "Grant"). */
   english: boolean;
-  /** Letters German and English do not use, or another script ("Aydın", "Đặng", "Ольга"). */
+  /** Letters German and English do not use, or another script ("Yıldız", "Trương", "Ольга"). */
   foreign: boolean;
   /** On a last-name list of some locale. */
   surname: boolean;
@@ -412,7 +412,7 @@ export function findNames(text: string): NameSpan[] {
 /** How many words of the run are a person's name (0: none), given the cue before it. */
 function acceptRun(run: Token[], cue: Cue, particled = false): number {
   const words = run.map(factsOfWord);
-  // Letters foreign to the note ("Aydın", "Huỳnh"): the run is a name, trailing vocabulary trimmed.
+  // Letters foreign to the note ("Yıldız", "Trương"): the run is a name, trailing vocabulary trimmed.
   // A single foreign-lettered word alone is as often a company ("Arçelik"): it needs a cue or a list.
   const foreignEnough = words.length > 1 || cue === 'honorific' || cue === 'role' || cue === 'strong' || words[0]!.surname || words[0]!.givenAny || words[0]!.firstListed;
   if (foreignEnough && words.some((w) => w.foreign)) {
@@ -427,12 +427,12 @@ function acceptRun(run: Token[], cue: Cue, particled = false): number {
   let n = words.length;
   const listedPair = words[0]!.firstListed && words[1]?.surname;
   while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || listedPair || cue === 'honorific' || cue === 'role'))) n--;
-  // "Sönke von Hohenstein": capitalised words joined by particles are a name when the first is no vocabulary.
+  // "Hauke von Lindenfels": capitalised words joined by particles are a name when the first is no vocabulary.
   if (particled && n >= 2 && (unknown[0] || givenAny[0])) return n;
   if (cue === 'honorific' || cue === 'role') return n;
   if (cue === 'strong') return unknown[0] || givenAny[0] ? n : 0;
   if (n >= 2 && (given[0] || (givenAny[0] && unknown[1]))) return n;
-  // A first name of some locale before an unknown or listed last name ("Sönke Großkopf").
+  // A first name of some locale before an unknown or listed last name ("Hauke Großmann").
   if (n >= 2 && words[0]!.firstListed && (unknown[1] || words[1]!.surname)) return n;
   // Two unknown words alone are a person unless they follow a word that introduces things ("Interesse an Fronius Symo").
   if (n >= 2 && unknown[0] && unknown[1] && cue !== 'thing') return n;
@@ -448,12 +448,12 @@ function namey(t: Token): boolean {
   return w.foreign || (!w.common && !w.place && (w.surname || w.givenAny || w.firstListed));
 }
 
-// Particles that open a surname ("von Bülow", "van der Meulen", "zu Dohna", "de Vries", "al-…").
+// Particles that open a surname ("von Lindenfels", "van der Aue", "zu Eltz", "de Vries", "al-…").
 const LEADING_PARTICLES = new Set(['von', 'van', 'vom', 'zu', 'de', 'di', 'da', 'del', 'della', 'dos', 'du', 'ter', 'ten', 'op', 'al', 'el', 'bin', 'ibn', 'le', 'la']);
 const PARTICLE_RUN = /(?:^|[^\p{L}\p{M}])((?:\p{Ll}{1,5} ){1,3})$/u;
 
 /**
- * Where a surname's lower-case particles start ("Herr von der Heydt": at "von"), or undefined.
+ * Where a surname's lower-case particles start ("Herr von der Aue": at "von"), or undefined.
  * A name-shaped word right before the particles makes them part of that word's run instead.
  */
 function particleLead(text: string, start: number, previous: Token | undefined): number | undefined {
@@ -467,7 +467,7 @@ function particleLead(text: string, start: number, previous: Token | undefined):
   const parts = m[1]!.trim().split(' ');
   if (!LEADING_PARTICLES.has(parts[0]!) || !(parts.every((p) => PARTICLES.has(p)) || parts.join(' ') === 'von und zu')) return undefined;
   const from = start - m[1]!.length;
-  // A name-like word right before ("Günther von der Heydt") takes the particles into its own run.
+  // A name-like word right before ("Detlef von der Aue") takes the particles into its own run.
   const p = previous && previous.end === from - 1 ? factsOfWord(previous) : undefined;
   if (p?.shaped && !(p.common && !p.givenAny)) return undefined;
   return from;
@@ -519,7 +519,7 @@ function notAPerson(text: string, run: Token[], cue: Cue, particled: boolean): b
   const vouched = cue === 'honorific' || cue === 'role';
   const withParticle = particled || /\s(?:von|van|de|der|den|zu|ter|ten)\s/.test(text.slice(run[0]!.start, last.end));
   if (!vouched && !withParticle && run.some((t) => BRANDS.has(t.text) || isBrand(t.text))) return true;
-  // "Basel Kongresszentrum", "im Lager Kraków": a place and vocabulary, unless a cue vouches for a person.
+  // "Graz Messezentrum", "im Lager Kraków": a place and vocabulary, unless a cue vouches for a person.
   const words = run.map(factsOfWord);
   const placeFirst = words[0]!.place && (!words[0]!.givenAny || cue === 'thing');
   return !vouched && cue !== 'strong' && placeFirst && words.every((w) => w.place || w.common || w === words[0]);
@@ -539,7 +539,7 @@ function organisationFollows(text: string, end: number): boolean {
 const ALL_CAPS = /^\p{Lu}[\p{Lu}\p{M}'’-]+$/u;
 
 /**
- * "Surname, Given" ("Kılıç, Şükrü", "WEBER, Anna", "von Hohenstein, Ulrike"): a surname-like word,
+ * "Surname, Given" ("Yıldız, Ümran", "WEBER, Anna", "von Lindenfels, Jutta"): a surname-like word,
  * a comma, and a given name (or foreign-lettered word) that no further ", Word" continues (a list).
  */
 function surnameCommaGiven(text: string, words: readonly Token[], spans: NameSpan[], accepted: Set<number>): void {
@@ -561,7 +561,7 @@ function surnameCommaGiven(text: string, words: readonly Token[], spans: NameSpa
     const caps = ALL_CAPS.test(w1.text) && w1.text.length > 2;
     if (isBrand(w1.text) || (!caps && !f1.shaped)) continue;
     // Given name after the comma: any surname-shaped word before it; two unknown words: only where a
-    // sentence or a cue starts them ("Brückner, Wigbert ist …").
+    // sentence or a cue starts them ("Oyelaran, Temitope ist …").
     const opens = lead !== undefined || w1.start === 0 || /[.!?:;(\n]\s*$/.test(text.slice(Math.max(0, w1.start - 3), w1.start)) || cueBefore(text, w1.start) !== 'none';
     // Particles before it mark the first word as a surname even when it is also a noun ("ter Horst").
     if (!(given || (opens && (lead !== undefined || (!f1.common && !f1.place))))) continue;

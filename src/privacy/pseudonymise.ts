@@ -94,7 +94,7 @@ function nextLinkMark(text: string, from: number): number {
   const www = text.indexOf('www.', from);
   return slash === -1 ? www : www === -1 ? slash : Math.min(slash, www);
 }
-/** The folded letters of a value, nothing else: "Aydın-Oğuz" and "aydin.oguz" meet. */
+/** The folded letters of a value, nothing else: "Yıldız-Ümran" and "yildiz.umran" meet. */
 const lettersOf = (s: string): string => fold(s).replace(/[^a-z]/g, '');
 
 // Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.

@@ -6,8 +6,8 @@ import { WordStartMatcher, type WordStartHit } from './word-start-matcher.ts';
 /**
  * The category vocabularies of data/special-categories.json, beside the lexicon of dlp.ts: terms
  * that name a category on their own, and organisations (parties, unions) that do so only next to one
- * of the category's cues in the same sentence ("… ran for parliament for the Green Party") or glued
- * to a compound ("AfD-Ortsgruppe", "GEW-Mitglied"). Both languages; phrasings, not example sentences.
+ * of the category's cues in the same sentence ("… is a member of the SNP", "stands for the Landtag for the SPD") or glued
+ * to a compound ("CSU-Kreisverband", "GEW-Mitglied"). Both languages; phrasings, not example sentences.
  */
 const Vocabulary = z.object({ terms: z.array(z.string()), names: z.array(z.string()), cues: z.array(z.string()) });
 const VocabularyFile = z.object({

@@ -35,7 +35,7 @@ describe('name structures', () => {
   it('particles: "von der", "van den", "zu" belong to the surname', () => {
     expect(hidden('Termin mit Frau von der Aue bestätigt.')).toBe('Termin mit Frau [[PERSON_1]] bestätigt.');
     expect(hidden('Mr. van den Akker approved the quote.')).toBe('Mr. [[PERSON_1]] approved the quote.');
-    expect(hidden('Sönke van der Valk bringt die Pläne mit.')).not.toMatch(/Sönke|Valk/);
+    expect(hidden('Hauke van der Valk bringt die Pläne mit.')).not.toMatch(/Hauke|Valk/);
   });
 
   it('letters foreign to the note and scripts without case', () => {
@@ -103,6 +103,6 @@ describe('known CRM values', () => {
   });
 
   it('go in any case and diacritic variant', () => {
-    expect(hidden('Herr Aydin und AYDIN, Oğuz', { firstname: 'Oğuz', lastname: 'Aydın' })).not.toMatch(/Aydin|AYDIN|Oğuz/);
+    expect(hidden('Herr Yildiz und YILDIZ, Ümran', { firstname: 'Ümran', lastname: 'Yıldız' })).not.toMatch(/Yildiz|YILDIZ|Ümran/);
   });
 });
