@@ -1,5 +1,6 @@
 import type { Language, Policy, SensitiveCategory } from '../policy.ts';
 import { ibanValid } from './recognisers.ts';
+import { vocabularySpans } from './special-vocabulary.ts';
 
 /**
  * Special categories (Art. 9 GDPR) and financial data in German and English CRM notes. Stems match
@@ -101,7 +102,6 @@ const CATEGORY_ORDER = Object.keys(LEXICON) as SensitiveCategory[];
 const lexiconSource = (withRunTerms: boolean) =>
   `${B}(?:${CATEGORY_ORDER.map((c) => `(?<${c}>${LEXICON[c].flatMap((t) => (typeof t === 'string' ? [t] : withRunTerms ? [t.source] : [])).join('|')})`).join('|')})`;
 const ALL_CATEGORIES_SOURCE = lexiconSource(true);
-const ALL_CATEGORIES = new RegExp(ALL_CATEGORIES_SOURCE, 'gi');
 // The lexicon is lower case: on a lower-cased text the engine needs no case folding per character.
 const ALL_CATEGORIES_LOWER = new RegExp(ALL_CATEGORIES_SOURCE, 'g');
 // Lines that contain no trigger are scanned without the letter-run terms: a term that cannot match
@@ -148,10 +148,12 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
   if (!text) return { categories: [], spans: [] };
   const masked = text.replace(BUSINESS_TOPICS, (m) => ' '.repeat(m.length));
   const spans: SensitiveSpan[] = [];
-  const lower = masked.toLowerCase();
-  // Lower-casing keeps positions except for a few letters ("İ"): then the case-folding regex runs.
-  if (lower.length !== masked.length) lexiconSpans(ALL_CATEGORIES, masked, 0, masked.length, spans);
-  else if (!LINE_BOUND) lexiconSpans(ALL_CATEGORIES_LOWER, lower, 0, lower.length, spans);
+  // Lower-casing keeps positions except for a few letters ("İ" becomes two characters): those stay as
+  // they are (the case-folding regex did not match them to "i" either), so one "İ" in a long text no
+  // longer sends the whole text through the slower case-folding scan.
+  const lowered = masked.toLowerCase();
+  const lower = lowered.length === masked.length ? lowered : lowerKeepingLength(masked);
+  if (!LINE_BOUND) lexiconSpans(ALL_CATEGORIES_LOWER, lower, 0, lower.length, spans);
   else {
     // Lines with a trigger get the whole lexicon, the stretches between them the lexicon without the
     // letter-run terms (see WITHOUT_RUN_TERMS): the same spans, for a fraction of the work.
@@ -178,9 +180,19 @@ export function classifySensitive(text: string, _lang?: Language): { categories:
       CASED_TRIGGERS.lastIndex = lineEnd;
     }
   }
+  // The category vocabularies (data file) need a lower-cased text of the same length.
+  vocabularySpans(masked, lower, spans);
   for (const m of text.matchAll(IBAN_LIKE)) if (ibanValid(m[0])) spans.push({ category: 'financial', start: m.index, end: m.index + m[0].length });
   const categories = [...new Set(spans.map((s) => s.category))];
   return { categories, spans: spans.sort((a, b) => a.start - b.start) };
+}
+
+/**
+ * Lower case, except "İ" (the one letter whose lower case is longer, "i̇"): positions stay those of the
+ * text. Every other letter lower-cases to as many code units as it has.
+ */
+function lowerKeepingLength(text: string): string {
+  return text.split('İ').map((part) => part.toLowerCase()).join('İ');
 }
 
 export type SensitiveDecision = { action: 'none' | 'block' | 'local' | 'redact'; categories: SensitiveCategory[] };

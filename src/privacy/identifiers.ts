@@ -13,12 +13,16 @@ export interface IdentifierSpan {
 const MONTHS_DE = 'Januar|J(?:ä|ae)nner|Februar|M(?:ä|ae)rz|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember';
 const MONTHS_EN = 'January|February|March|April|May|June|July|August|September|October|November|December';
 const MONTH_ABBR = 'Jan|Feb|M(?:ä|ae)r|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Okt|Oct|Nov|Dez|Dec';
+// Day-month-year, year-month-day and month-day-year, with any separator, two- or four-digit years.
 const DATE =
-  `(?:\\d{4}-\\d{1,2}-\\d{1,2}|\\d{1,2}\\s?[./-]\\s?\\d{1,2}\\s?[./-]\\s?\\d{2,4}|\\d{1,2}\\.?\\s(?:${MONTHS_DE}|${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s\\d{4}` +
-  `|(?:${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{4})`;
-// The cue, a few filler words ("ist der", "am", ":"), then the date. The cue is hidden with the date.
-const BIRTH_CUE = '(?:Geburtsdatum|Geb\\.-?\\s?Datum|Geburtstag|geb\\.|geboren|Date of birth|Birth ?date|DOB|D\\.O\\.B\\.?|born|birthday|b\\.)';
-const DOB = new RegExp(`${BIRTH_CUE}(?:\\s*:|\\s+(?:am|ist|der|den|on|is|the|was|:))*\\s*${DATE}(?!\\d)`, 'gi');
+  `(?:\\d{4}\\s?[./-]\\s?\\d{1,2}\\s?[./-]\\s?\\d{1,2}|\\d{1,2}\\s?[./-]\\s?\\d{1,2}\\s?[./-]\\s?\\d{2,4}` +
+  `|\\d{1,2}\\.?\\s?(?:${MONTHS_DE}|${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s?\\d{2,4}` +
+  `|(?:${MONTHS_DE}|${MONTHS_EN}|(?:${MONTH_ABBR})\\.?)\\s\\d{1,2}(?:st|nd|rd|th)?,?\\s\\d{2,4}|\\d{8})`;
+// The cue, then up to 40 characters of words and punctuation ("laut Ausweis:", "as on file:"),
+// then the date in any format. "*" right before a date is the German birth sign ("(*22.10.1994)").
+const BIRTH_CUE =
+  '(?:Geburts(?:datum|tag|jahr|dat\\.?)|Geb\\.-?\\s?(?:Datum|Dat\\.?)|geb(?:\\.|oren)|Date of birth|Birth ?(?:date|day)|DOB|D\\.O\\.B\\.?|born|b\\.)';
+const DOB = new RegExp(`(?:${BIRTH_CUE}[^\\d\\n!?]{0,40}?|\\*\\s?)${DATE}(?!\\d)`, 'gi');
 
 const TAX_CUE = '(?:Steuernummer|Steuer-?Nr\\.?|St\\.-?\\s?Nr\\.?|StNr\\.?|Steuer-Nummer|tax (?:number|no\\.?|reference)|German tax no\\.?)';
 const TAX_NUMBER = '\\d{2,5}(?:[ /]\\d{3,5}){1,3}|\\d{10,13}';
@@ -27,7 +31,8 @@ const TAX_AFTER_CUE = new RegExp(`${TAX_CUE}\\s*:?\\s*(${TAX_NUMBER})(?!\\d)`, '
 const TAX_SLASHED = /(?<![\d/.])(?:\d{2,3}\/\d{3,4}\/\d{4,5}|\d{5}\/\d{5})(?![\d/])/g;
 
 const SSN_CUE = '(?:Sozialversicherungs(?:nummer|-?Nr\\.?)|SV-?(?:Nummer|Nr\\.?)|SVNR|Versicherungsnummer|Rentenversicherungsnummer|RV-?Nr\\.?|AHV-?(?:Nummer|Nr\\.?)|social security (?:number|no\\.?)|SSN|national insurance (?:number|no\\.?)|NI number|NINO)';
-const SSN_AFTER_CUE = new RegExp(`${SSN_CUE}\\s*:?\\s*([A-Z0-9](?:[A-Z0-9 ./-]{6,18})[A-Z0-9])(?![A-Za-z0-9])`, 'gi');
+// The value ends where a word does: no letter of any Latin alphabet after it ("… 135 für" is not "135 f").
+const SSN_AFTER_CUE = new RegExp(`${SSN_CUE}\\s*:?\\s*([A-Z0-9](?:[A-Z0-9 ./-]{6,18})[A-Z0-9])(?![A-Za-z0-9\\u00C0-\\u024F])`, 'gi');
 // Austrian SV-Nummer: 3-digit serial, check digit, birth date DDMMYY.
 const AT_SSN = /(?<!\d)\d{4} ?\d{6}(?!\d)/g;
 

@@ -100,6 +100,10 @@ const LINKS = ['', 's', 'n', 'en', 'es', 'er', 'e'];
 
 function inflectedDe(w: string, words: ReadonlySet<string>): boolean {
   if (words.has(w)) return true;
+  // Nouns made from verbs by the affix rules the list is not expanded with: "Verlängerung(en)" from
+  // "verlängern", "Bestellung" from "bestellen".
+  const ung = w.endsWith('ungen') ? w.slice(0, -5) : w.endsWith('ung') ? w.slice(0, -3) : undefined;
+  if (ung && ung.length >= 3 && (words.has(`${ung}n`) || words.has(`${ung}en`))) return true;
   for (const e of DE_ENDINGS) if (w.length > e.length + 2 && w.endsWith(e) && words.has(w.slice(0, -e.length))) return true;
   return false;
 }
@@ -108,6 +112,18 @@ function inflectedEn(w: string, words: ReadonlySet<string>): boolean {
   if (words.has(w)) return true;
   for (const e of EN_ENDINGS) if (w.length > e.length + 2 && w.endsWith(e) && (words.has(w.slice(0, -e.length)) || (e === 'ies' && words.has(`${w.slice(0, -3)}y`)))) return true;
   return false;
+}
+
+/** A dictionary word itself or inflected, not only as part of a compound ("Technik", not "Lindenfels"). */
+export function isPlainWord(word: string): boolean {
+  const w = word.toLowerCase().normalize('NFC');
+  const { english, german: de } = vocab();
+  return BUSINESS_TERMS.has(w) || inflectedDe(w, de) || inflectedEn(w, english);
+}
+
+/** A German dictionary word itself or inflected ("Verlängerung"), not an English one ("Soar"). */
+export function isGermanWord(word: string): boolean {
+  return inflectedDe(word.toLowerCase().normalize('NFC'), vocab().german);
 }
 
 const cache = new Map<string, boolean>();

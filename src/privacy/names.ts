@@ -1,4 +1,6 @@
-import { givenNames, isCommonWord, isEnglishWord } from './lexicon.ts';
+import { givenNames, isCommonWord, isEnglishWord, isGermanWord, isPlainWord } from './lexicon.ts';
+import { hasForeignLetters, isListedFirstName, isListedLastName, isNeverName, isPlace, uncasedScriptRuns } from './name-evidence.ts';
+import { isBrand, legalFormStarts, opensLegalForm } from './organisations.ts';
 
 /**
  * Person names the CRM did not announce, in German and English notes, in any script. A name is a
@@ -84,7 +86,17 @@ interface WordFacts {
   givenAny: boolean;
   /** A plain English word ("Will", "Grant"). */
   english: boolean;
+  /** Letters German and English do not use, or another script ("Yıldız", "Trương", "Ольга"). */
+  foreign: boolean;
+  /** On a last-name list of some locale. */
+  surname: boolean;
+  /** On a first-name list of some locale (broader and weaker than `givenAny`). */
+  firstListed: boolean;
+  /** A city, town or country. */
+  place: boolean;
 }
+
+const NOT_SHAPED: WordFacts = { shaped: false, common: true, givenAny: false, english: false, foreign: false, surname: false, firstListed: false, place: false };
 
 const facts = new Map<string, WordFacts>();
 
@@ -93,11 +105,29 @@ function factsOf(word: string): WordFacts {
   let f = facts.get(word);
   if (!f) {
     const shaped = word.length >= 2 && CAPITALISED.test(word) && HAS_LOWER.test(word) && !STOP.has(word);
-    f = shaped ? { shaped, common: isCommonWord(word), givenAny: givenNames().has(word.toLowerCase().normalize('NFC')), english: isEnglishWord(word) } : { shaped, common: true, givenAny: false, english: false };
+    f = shaped ? shapedFacts(word) : NOT_SHAPED;
     if (facts.size > 100_000) facts.clear();
     facts.set(word, f);
   }
   return f;
+}
+
+function shapedFacts(word: string): WordFacts {
+  const lower = word.toLowerCase().normalize('NFC');
+  // Faiths, feasts and peoples are vocabulary, even where a given-name list has them.
+  if (isNeverName(lower)) return { ...NOT_SHAPED, shaped: true };
+  const common = isCommonWord(word);
+  const place = isPlace(lower);
+  return {
+    shaped: true,
+    common,
+    givenAny: givenNames().has(lower),
+    english: isEnglishWord(word),
+    foreign: !common && !place && !isBrand(word) && hasForeignLetters(word),
+    surname: isListedLastName(lower),
+    firstListed: !common && !place && isListedFirstName(lower),
+    place,
+  };
 }
 
 /** The facts of a word of the scanned text (kept on the word: the rules ask several times). */
@@ -181,18 +211,22 @@ function cueBefore(text: string, start: number): Cue {
 function companyOrModelFollows(text: string, end: number): boolean {
   const next = /^\s*(\S+)/.exec(text.slice(end, end + 24));
   if (!next) return false;
+  // "Meyer & Söhne", "Klein & Partner" are firms; "Kowalczyk & Brennan signed" are two people (a legal
+  // form after the second name is found by organisationFollows).
+  if (next[1] === '&') return /^\s*&\s?(?:Co\.?|Cie\.?|Partner|Söhne|Sohn|Sons|Son)\b/.test(text.slice(end, end + 24));
   return COMPANY_SUFFIX.test(next[1]!) || /^[\p{L}-]*\d/u.test(next[1]!);
 }
 
 /** A gap between two words that is a name particle ("De Luca", "van der Berg"). */
 function isParticleGap(gap: string): boolean {
-  // The longest particle has five letters: longer gaps (often whole sentences) need no regex.
+  // One to three particles ("van der", "von und zu"): longer gaps (often whole sentences) need no regex.
   const core = gap.trim();
-  return core.length <= 5 && PARTICLE_BEFORE.test(gap) && PARTICLES.has(core.toLowerCase());
+  if (core.length > 11 || !PARTICLE_BEFORE.test(gap)) return false;
+  return core === 'von und zu' || core.split(' ').every((p) => PARTICLES.has(p.toLowerCase()));
 }
 
-const CONJUNCTION_BEFORE = /(?:,|,? (?:und|and|sowie|oder|or|&)) $/;
-const CONJUNCTION_AFTER = /^(?:,|,? (?:und|and|sowie|oder|or|&)) /;
+const CONJUNCTION_BEFORE = /(?:,|,? (?:und|and|sowie|oder|or|&)|\/) ?$/;
+const CONJUNCTION_AFTER = /^ ?(?:,|,? (?:und|and|sowie|oder|or|&)|\/) ?/;
 
 let lastText: string | undefined;
 let lastWords: Word[] = [];
@@ -295,6 +329,9 @@ export function findNames(text: string): NameSpan[] {
     }
     const f = factsOfWord(start);
     if (!f.shaped) continue;
+    // "The", "Der", "Mit" opening a sentence introduce a name, they are not one.
+    const opener = cueWordOf(start.text);
+    if ((opener.thing || opener.weak) && start.text.length <= 4) continue;
     // The run: name-shaped words separated by one space, or by a name particle ("De Luca", "van der").
     const run: Token[] = [start];
     const runIdx: number[] = [i];
@@ -302,7 +339,12 @@ export function findNames(text: string): NameSpan[] {
     for (; k < words.length && run.length < 4; k++) {
       const prev = run[run.length - 1]!;
       const t = words[k]!;
-      if (!(t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32) && !isParticleGap(text.slice(prev.end, t.start))) break;
+      // A legal form ends the run: "Horváth Kft." is a company, its name is looked at alone.
+      if (opensLegalForm(t.text) && legalFormStarts(text.slice(t.start, t.start + 12))) break;
+      const spaced = t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32;
+      if (!spaced && !isParticleGap(text.slice(prev.end, t.start))) break;
+      // "Gennadij von der Technik": after particles only a word that is no plain vocabulary continues a name.
+      if (!spaced && factsOfWord(t).common && !factsOfWord(t).surname && isPlainWord(t.text)) break;
       if (!factsOfWord(t).shaped) {
         // "Siobhán Ó Briain": a one-letter particle inside the run.
         const after = words[k + 1];
@@ -317,25 +359,33 @@ export function findNames(text: string): NameSpan[] {
       run.push(t);
       runIdx.push(k);
     }
+    const initials = initialsBefore(text, spanStart);
+    let lead = particleLead(text, initials ?? spanStart, words[i - 1]) ?? initials;
+    // "Empfehlung von Pádraig": the "von" ends a cue phrase here, it is no particle of the name.
+    if (lead !== undefined && initials === undefined && cueBefore(text, spanStart) === 'strong') lead = undefined;
+    const from = lead ?? spanStart;
     // Most capitalised words are German nouns: with no unknown or given word in the run, only an
     // honorific can make it a name, and the cue is looked up only then (hot path).
     const plain = run.every((t) => {
       const w = factsOfWord(t);
       return w.common && !w.givenAny;
     });
-    if (plain && !(spanStart > 1 && text[spanStart - 1] === ' ')) continue;
-    const cue = cueBefore(text, spanStart);
-    if (plain && cue !== 'honorific' && cue !== 'role') continue;
-    const n = acceptRun(run, cue);
+    if (plain && lead === undefined && !(from > 1 && text[from - 1] === ' ')) continue;
+    const cue = cueBefore(text, from);
+    // A dictionary noun is a name only after an honorific, or after a role word when it is no German
+    // noun ("Kollegin Soar") or is also a listed surname ("Kollege Fischer"); "Vertretung Verlängerung" stays.
+    if (plain && cue !== 'honorific' && !(cue === 'role' && run.some((t) => factsOfWord(t).surname || !isGermanWord(t.text)))) continue;
+    const n = lead === undefined ? acceptRun(run, cue, run.some((t, x) => x > 0 && t.start !== run[x - 1]!.end + 1)) : acceptParticleRun(run, cue, text.slice(lead, spanStart).trim().includes(' '));
     if (n > 0) {
       const last = run[n - 1]!;
-      if (!companyOrModelFollows(text, last.end) && !run.slice(0, n).some((t) => BRANDS.has(t.text))) {
-        spans.push({ start: spanStart, end: last.end });
+      if (!notAPerson(text, run.slice(0, n), cue, lead !== undefined)) {
+        spans.push({ start: from, end: last.end });
         for (const x of runIdx.slice(0, n)) accepted.add(x);
       }
       i = runIdx[n - 1]!;
-    } else if (run.length === 1 && !f.english && (f.givenAny || !f.common)) pending.add(i);
+    } else if (run.length === 1 && !f.english && (f.givenAny || !f.common) && !isBrand(start.text) && !BRANDS.has(start.text)) pending.add(i);
   }
+  surnameCommaGiven(text, words, spans, accepted);
   // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").
   if (pending.size > 0) {
     // One pass each way carries a list along in both directions ("Anna, Lisann und Nevio").
@@ -346,7 +396,7 @@ export function findNames(text: string): NameSpan[] {
         const t = words[i]!;
         const joinedBefore = accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
         const joinedAfter = accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
-        const listOfTwo = !accepted.has(i - 1) && pending.has(i + 1) && /^ (?:und|and|&) $/.test(text.slice(t.end, words[i + 1]!.start)) && cueBefore(text, t.start) !== 'none';
+        const listOfTwo = !accepted.has(i - 1) && pending.has(i + 1) && /^(?: (?:und|and|&) |\/)$/.test(text.slice(t.end, words[i + 1]!.start)) && (cueBefore(text, t.start) !== 'none' || namey(t) || namey(words[i + 1]!));
         if (joinedBefore || joinedAfter || listOfTwo) {
           spans.push({ start: t.start, end: t.end });
           accepted.add(i);
@@ -355,23 +405,170 @@ export function findNames(text: string): NameSpan[] {
       }
     }
   }
+  for (const r of uncasedScriptRuns(text)) spans.push(r);
   return spans.sort((a, b) => a.start - b.start);
 }
 
 /** How many words of the run are a person's name (0: none), given the cue before it. */
-function acceptRun(run: Token[], cue: Cue): number {
+function acceptRun(run: Token[], cue: Cue, particled = false): number {
   const words = run.map(factsOfWord);
+  // Letters foreign to the note ("Yıldız", "Trương"): the run is a name, trailing vocabulary trimmed.
+  // A single foreign-lettered word alone is as often a company ("Arçelik"): it needs a cue or a list.
+  const foreignEnough = words.length > 1 || cue === 'honorific' || cue === 'role' || cue === 'strong' || words[0]!.surname || words[0]!.givenAny || words[0]!.firstListed;
+  if (foreignEnough && words.some((w) => w.foreign)) {
+    let m = words.length;
+    while (m > 1 && words[m - 1]!.common && !words[m - 1]!.foreign) m--;
+    return m;
+  }
   const unknown = words.map((w) => !w.common);
   const givenAny = words.map((w) => w.givenAny);
   const given = words.map((w) => w.givenAny && !w.english);
   // Trailing vocabulary words are not part of the name, unless a given name or an honorific vouches for the second word.
   let n = words.length;
-  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || cue === 'honorific' || cue === 'role'))) n--;
+  const listedPair = words[0]!.firstListed && words[1]?.surname;
+  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || listedPair || cue === 'honorific' || cue === 'role'))) n--;
+  // "Hauke von Lindenfels": capitalised words joined by particles are a name when the first is no vocabulary.
+  if (particled && n >= 2 && (unknown[0] || givenAny[0])) return n;
   if (cue === 'honorific' || cue === 'role') return n;
   if (cue === 'strong') return unknown[0] || givenAny[0] ? n : 0;
   if (n >= 2 && (given[0] || (givenAny[0] && unknown[1]))) return n;
+  // A first name of some locale before an unknown or listed last name ("Hauke Großmann").
+  if (n >= 2 && words[0]!.firstListed && (unknown[1] || words[1]!.surname)) return n;
   // Two unknown words alone are a person unless they follow a word that introduces things ("Interesse an Fronius Symo").
   if (n >= 2 && unknown[0] && unknown[1] && cue !== 'thing') return n;
   if (n === 1 && given[0] && unknown[0]) return 1;
+  // Out of the dictionary and on a last-name list: two pieces of evidence ("Kowalczyk rief an").
+  if (n === 1 && unknown[0] && words[0]!.surname && !words[0]!.place && cue !== 'thing' && run.length === 1) return 1;
   return 0;
+}
+
+/** A word that is a name on its own evidence: foreign letters, or out of the dictionary and listed. */
+function namey(t: Token): boolean {
+  const w = factsOfWord(t);
+  return w.foreign || (!w.common && !w.place && (w.surname || w.givenAny || w.firstListed));
+}
+
+// Particles that open a surname ("von Lindenfels", "van der Aue", "zu Eltz", "de Vries", "al-…").
+const LEADING_PARTICLES = new Set(['von', 'van', 'vom', 'zu', 'de', 'di', 'da', 'del', 'della', 'dos', 'du', 'ter', 'ten', 'op', 'al', 'el', 'bin', 'ibn', 'le', 'la']);
+const PARTICLE_RUN = /(?:^|[^\p{L}\p{M}])((?:\p{Ll}{1,5} ){1,3})$/u;
+
+/**
+ * Where a surname's lower-case particles start ("Herr von der Aue": at "von"), or undefined.
+ * A name-shaped word right before the particles makes them part of that word's run instead.
+ */
+function particleLead(text: string, start: number, previous: Token | undefined): number | undefined {
+  if (start < 3 || text.charCodeAt(start - 1) !== 32) return undefined;
+  // The word right before must be a particle itself: found by hand, the regex only then (hot path).
+  let w = start - 1;
+  while (w > 0 && w > start - 7 && text.charCodeAt(w - 1) !== 32) w--;
+  if (!PARTICLES.has(text.slice(w, start - 1))) return undefined;
+  const m = PARTICLE_RUN.exec(text.slice(Math.max(0, start - 18), start));
+  if (!m) return undefined;
+  const parts = m[1]!.trim().split(' ');
+  if (!LEADING_PARTICLES.has(parts[0]!) || !(parts.every((p) => PARTICLES.has(p)) || parts.join(' ') === 'von und zu')) return undefined;
+  const from = start - m[1]!.length;
+  // A name-like word right before ("Detlef von der Aue") takes the particles into its own run.
+  const p = previous && previous.end === from - 1 ? factsOfWord(previous) : undefined;
+  if (p?.shaped && !(p.common && !p.givenAny)) return undefined;
+  return from;
+}
+
+// Initials before a surname ("J. K. Rowling", "A.-M. Kowalski"): capital, dot, optional space.
+const INITIALS = /(?:^|[^\p{L}\p{M}.])((?:\p{Lu}\.(?:-\p{Lu}\.)? ?){1,3})$/u;
+
+const isUpperAt = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i);
+  return c < 128 ? c >= 65 && c <= 90 : codePointKind(text.codePointAt(i)!) === UPPER;
+};
+
+/** Where initials before a word start, or undefined. */
+function initialsBefore(text: string, start: number): number | undefined {
+  // Cheap shape test first: "J.Rowling" or "J. Rowling" (a capital right before the dot).
+  const dot = text.charCodeAt(start - 1) === 46 ? start - 1 : text.charCodeAt(start - 2) === 46 ? start - 2 : -1;
+  if (dot < 1 || !isUpperAt(text, dot - 1)) return undefined;
+  const m = INITIALS.exec(text.slice(Math.max(0, start - 14), start));
+  return m ? start - m[1]!.length : undefined;
+}
+
+/** A run after particles: a surname unless it is a place or plain vocabulary without a cue. */
+function acceptParticleRun(run: Token[], cue: Cue, multiParticle: boolean): number {
+  const words = run.map(factsOfWord);
+  let n = words.length;
+  while (n > 1 && words[n - 1]!.common && !words[n - 1]!.surname) n--;
+  if (cue === 'honorific' || cue === 'role' || cue === 'strong') return n;
+  const first = words[0]!;
+  if (first.place || first.common) return 0;
+  // "von"/"zu" are also prepositions ("Angebot von Fronius"): on its own, a listed or foreign surname.
+  return first.surname || first.foreign || first.givenAny || first.firstListed || multiParticle ? n : 0;
+}
+
+/** An accepted run that is still not a person: a company before its legal form, a product, a place. */
+function notAPerson(text: string, run: Token[], cue: Cue, particled: boolean): boolean {
+  const last = run[run.length - 1]!;
+  if (companyOrModelFollows(text, last.end) || organisationFollows(text, last.end)) return true;
+  const first = run[0]!.start;
+  // "Klein & Partner Steuerberatung": the words after "& Partner" name the firm.
+  // (Looked for in the 16 characters before only: lastIndexOf on the text would scan back to its start.)
+  const window = text.slice(Math.max(0, first - 16), first);
+  if (window.includes('&') && /&\s?(?:Partner|Co\.?|Söhne|Sons)\s$/.test(window)) return true;
+  // A model after its make ("Škoda Octavia", "Bosch Serie"): the word before is a known make.
+  if (first > 1 && text.charCodeAt(first - 1) === 32) {
+    const [before] = wordBefore(text, first - 1);
+    if (before && (isBrand(before) || BRANDS.has(before))) return true;
+  }
+  const vouched = cue === 'honorific' || cue === 'role';
+  const withParticle = particled || /\s(?:von|van|de|der|den|zu|ter|ten)\s/.test(text.slice(run[0]!.start, last.end));
+  if (!vouched && !withParticle && run.some((t) => BRANDS.has(t.text) || isBrand(t.text))) return true;
+  // "Graz Messezentrum", "im Lager Kraków": a place and vocabulary, unless a cue vouches for a person.
+  const words = run.map(factsOfWord);
+  const placeFirst = words[0]!.place && (!words[0]!.givenAny || cue === 'thing');
+  return !vouched && cue !== 'strong' && placeFirst && words.every((w) => w.place || w.common || w === words[0]);
+}
+
+const CAPITALISED_AHEAD = /^(?:\s(?:&|und|and|\+)?\s?\p{Lu}[\p{L}\p{M}.-]*){0,3}/u;
+
+/** A legal form after this run or after up to three more capitalised words ("Hoffmann Druck GmbH"). */
+function organisationFollows(text: string, end: number): boolean {
+  const after = text.slice(end, end + 64);
+  if (legalFormStarts(after)) return true;
+  const ahead = CAPITALISED_AHEAD.exec(after)![0];
+  for (let cut = ahead.length; cut > 0; cut = ahead.lastIndexOf(' ', cut - 1)) if (legalFormStarts(after.slice(cut))) return true;
+  return false;
+}
+
+const ALL_CAPS = /^\p{Lu}[\p{Lu}\p{M}'’-]+$/u;
+
+/**
+ * "Surname, Given" ("Yıldız, Ümran", "WEBER, Anna", "von Lindenfels, Jutta"): a surname-like word,
+ * a comma, and a given name (or foreign-lettered word) that no further ", Word" continues (a list).
+ */
+function surnameCommaGiven(text: string, words: readonly Token[], spans: NameSpan[], accepted: Set<number>): void {
+  for (let k = 0; k + 1 < words.length; k++) {
+    const w1 = words[k]!;
+    const w2 = words[k + 1]!;
+    if (w2.start !== w1.end + 2 || text[w1.end] !== ',' || text[w1.end + 1] !== ' ') continue;
+    const f2 = factsOfWord(w2);
+    if (!f2.shaped || (f2.common && !f2.givenAny) || f2.place) continue;
+    // The given name ends the pattern: a capitalised word or another ", Word" after it is a list.
+    if (/^(?:,? \p{Lu}| \p{Lu})/u.test(text.slice(w2.end, w2.end + 3)) && !namey(words[k + 2] ?? w2)) continue;
+    if (/^,? (?:und|and|&|sowie|or|oder) /.test(text.slice(w2.end, w2.end + 8))) continue;
+    const given = f2.foreign || w2.text.split('-').every((p) => {
+      const f = factsOf(p);
+      return (f.givenAny && !f.english) || f.firstListed;
+    });
+    const f1 = factsOfWord(w1);
+    const lead = particleLead(text, w1.start, words[k - 1]);
+    const caps = ALL_CAPS.test(w1.text) && w1.text.length > 2;
+    if (isBrand(w1.text) || (!caps && !f1.shaped)) continue;
+    // Given name after the comma: any surname-shaped word before it; two unknown words: only where a
+    // sentence or a cue starts them ("Oyelaran, Temitope ist …").
+    const opens = lead !== undefined || w1.start === 0 || /[.!?:;(\n]\s*$/.test(text.slice(Math.max(0, w1.start - 3), w1.start)) || cueBefore(text, w1.start) !== 'none';
+    // Particles before it mark the first word as a surname even when it is also a noun ("ter Horst").
+    if (!(given || (opens && (lead !== undefined || (!f1.common && !f1.place))))) continue;
+    let end = w2.end;
+    const w3 = words[k + 2];
+    if (w3 && w3.start === end + 1 && text[end] === ' ' && !factsOfWord(w3).common) end = w3.end;
+    spans.push({ start: lead ?? w1.start, end });
+    accepted.add(k).add(k + 1);
+  }
 }

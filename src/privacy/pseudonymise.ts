@@ -85,9 +85,27 @@ interface KnownValue {
 
 const MULTI_PART = /[\s-]/;
 
+// A web address with a path: scheme or "www." or a domain followed by "/".
+const URL_LIKE = /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()[\]"]*[^\s<>()[\]".,;:!?]/gi;
+const PARTICLE_WORDS = new Set(['von', 'van', 'der', 'den', 'zu', 'del', 'della', 'dos']);
+/** The next "/" or "www." at or after `from`, or -1. */
+function nextLinkMark(text: string, from: number): number {
+  const slash = text.indexOf('/', from);
+  const www = text.indexOf('www.', from);
+  return slash === -1 ? www : www === -1 ? slash : Math.min(slash, www);
+}
+/** The folded letters of a value, nothing else: "Yıldız-Ümran" and "yildiz.umran" meet. */
+const lettersOf = (s: string): string => fold(s).replace(/[^a-z]/g, '');
+
 // Boundaries on the skeleton: no letter, mark or digit of any script may continue the value.
 const WORD_BEFORE = '(?<![\\p{L}\\p{M}\\p{N}@._%+])';
 const WORD_AFTER = '(?![\\p{L}\\p{M}\\p{N}]|@[\\p{L}\\p{N}])';
+
+/** Whether a span of `taken` (sorted by start) from index `from` on overlaps [start, end): a local look. */
+function overlapsFrom(taken: readonly PlacedSpan[], from: number, start: number, end: number): boolean {
+  for (let k = from; k < taken.length && taken[k]!.start < end; k++) if (taken[k]!.end > start) return true;
+  return false;
+}
 
 export class Pseudonymiser {
   /** Per entity type: placeholders by exact text (a cache in front of the folded key) and by folded value, and how many were issued. */
@@ -105,6 +123,8 @@ export class Pseudonymiser {
   private readonly learned = new Map<string, string>();
   /** The first folded word of every learned name: the cheap test before a lookup. */
   private readonly learnedFirst = new Set<string>();
+  /** Folded letters of each known name part (3+): a URL that holds one is hidden whole. */
+  private readonly nameParts: string[] = [];
 
   constructor(known: Record<string, string | null | undefined>, _options: { lang?: Language } = {}) {
     const values: KnownValue[] = [];
@@ -134,6 +154,12 @@ export class Pseudonymiser {
     };
     person('', known.firstname, known.lastname);
     person('owner_', known.owner_firstname, known.owner_lastname);
+    for (const raw of [known.firstname, known.lastname, known.owner_firstname, known.owner_lastname]) {
+      for (const part of (raw ?? '').split(/[\s-]+/)) {
+        const letters = lettersOf(part);
+        if (letters.length >= 3 && !PARTICLE_WORDS.has(letters)) this.nameParts.push(letters);
+      }
+    }
     for (const [field, raw] of Object.entries(known)) {
       const type = FIELD_TYPES[field];
       if (!raw || !type || type === 'PERSON') continue;
@@ -184,6 +210,7 @@ export class Pseudonymiser {
       }
       out += text.slice(last);
     }
+    if (this.nameParts.length > 0) out = this.hideUrlsWithNames(out);
     if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
     const spans: PlacedSpan[] = recognise(out, { emailsDone: true }).map((span) => {
       const value = out.slice(span.start, span.end);
@@ -207,6 +234,35 @@ export class Pseudonymiser {
       last = span.end;
     }
     return result + out.slice(last);
+  }
+
+  /**
+   * A link that spells a known name ("…/karl.heinz.zu.dohna", "…/in/aydin-oguz") goes whole: name
+   * parts inside a path are glued by dots and dashes that no word boundary separates.
+   */
+  private hideUrlsWithNames(text: string): string {
+    // Every link has a "/" or "www.": the regex runs on the words around those only, not the whole text.
+    let out = '';
+    let last = 0;
+    for (let at = nextLinkMark(text, 0); at !== -1; at = nextLinkMark(text, at)) {
+      let start = at;
+      while (start > last && !/[\s<>()[\]"]/.test(text[start - 1]!)) start--;
+      let end = at;
+      while (end < text.length && !/[\s<>()[\]"]/.test(text[end]!)) end++;
+      const word = text.slice(start, end);
+      URL_LIKE.lastIndex = 0;
+      const m = URL_LIKE.exec(word);
+      if (m) {
+        const url = m[0];
+        const letters = lettersOf(url);
+        if (this.nameParts.some((p) => letters.includes(p))) {
+          out += text.slice(last, start + m.index) + this.placeholderOf('URL', url);
+          last = start + m.index + url.length;
+        }
+      }
+      at = Math.max(end, last);
+    }
+    return last === 0 ? text : out + text.slice(last);
   }
 
   /** Remembers a recognised name, and its parts that are not ordinary words, for the rest of the job. */
@@ -253,7 +309,7 @@ export class Pseudonymiser {
         if (n > 1) {
           // Only capitalised words separated by one space form a name, and none of them hidden yet.
           if (w.start !== words[i + n - 2]!.end + 1 || text[w.start - 1] !== ' ') break;
-          if (taken.some((s) => s.start < w.end && s.end > w.start)) break;
+          if (overlapsFrom(taken, t, w.start, w.end)) break;
           joined += foldCached(w.text).replace(/ /g, '');
         }
         const exact = this.learned.get(joined);

@@ -1,13 +1,18 @@
 import { findPhoneNumbersInText } from 'libphonenumber-js/max';
 import { identifierSpans, type IdentifierSpan } from './identifiers.ts';
 import { findNames } from './names.ts';
+import { ibanValid } from './checksums.ts';
+import { cuedValueSpans, type CuedSpan } from './cued-values.ts';
+import { digitRunSpans, ibanSpans, type RunSpan } from './digit-runs.ts';
+
+export { ibanValid } from './checksums.ts';
 
 /**
  * Recognisers for personal values the CRM did not tell us about, in German and English free text.
  * Each returns spans; the pseudonymiser replaces them with typed placeholders. Patterns are compiled
  * once at module load (hot path).
  */
-export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE';
+export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE' | 'NUMBER';
 
 export interface Span {
   type: EntityType;
@@ -19,6 +24,7 @@ const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
 
 const EMAIL_DOMAIN = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
 const isLocalChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const NON_ASCII_LOCAL = /[\p{L}\p{M}]/u;
 const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
 
 /**
@@ -31,7 +37,8 @@ export function findEmails(text: string): [number, number][] {
   let minStart = 0;
   while (at !== -1) {
     let start = at;
-    while (start > minStart && isLocalChar(text.charCodeAt(start - 1))) start--;
+    // Internationalised local parts ("khánh@…", RFC 6531) too: a letter or mark of any script.
+    while (start > minStart && (isLocalChar(text.charCodeAt(start - 1)) || (text.charCodeAt(start - 1) > 127 && NON_ASCII_LOCAL.test(text[start - 1]!)))) start--;
     let end = at + 1;
     while (end < text.length && isDomainChar(text.charCodeAt(end))) end++;
     const domain = start < at ? EMAIL_DOMAIN.exec(text.slice(at + 1, end)) : null;
@@ -79,19 +86,6 @@ function luhn(digits: string): boolean {
     double = !double;
   }
   return sum % 10 === 0;
-}
-
-export function ibanValid(raw: string): boolean {
-  const iban = raw.replace(/\s/g, '').toUpperCase();
-  if (iban.length < 15 || iban.length > 34) return false;
-  const rearranged = iban.slice(4) + iban.slice(0, 4);
-  let remainder = 0;
-  for (const ch of rearranged) {
-    const code = ch.charCodeAt(0);
-    const value = code >= 65 ? String(code - 55) : ch;
-    for (const digit of value) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
-  }
-  return remainder === 1;
 }
 
 /** German Steuer-ID: 11 digits, first not 0, ISO 7064 MOD 11,10 check digit, one digit repeated. */
@@ -214,8 +208,31 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   }
   regexSpans(text, IPV6, 'IP', spans, (m) => m.includes(':') && m.length >= 6);
   phoneSpans(text, spans);
+  const cued: CuedSpan[] = [];
+  cuedValueSpans(text, cued);
+  spans.push(...cued);
+  const runs: RunSpan[] = [];
+  ibanSpans(text, runs);
+  spans.push(...runs);
+  defaultDeny(text, spans);
   nameSpans(text, spans);
   return resolveOverlaps(spans, placeholderRanges(text));
+}
+
+/** Long digit runs that no recogniser claimed: personal unless they have a business shape. */
+function defaultDeny(text: string, spans: Span[]): void {
+  const runs: RunSpan[] = [];
+  digitRunSpans(text, runs);
+  if (runs.length === 0) return;
+  // One sweep over both lists sorted by start: the cost stays linear on a long text.
+  const taken = spans.map((s) => [s.start, s.end] as const).sort((a, b) => a[0] - b[0]);
+  let t = 0;
+  let reach = 0;
+  for (const r of runs) {
+    while (t < taken.length && taken[t]![0] < r.end) reach = Math.max(reach, taken[t++]![1]);
+    // `reach`: the furthest end among spans starting before this run ends; past its start, one overlaps.
+    if (reach <= r.start) spans.push(r);
+  }
 }
 
 function placeholderRanges(text: string): [number, number][] {
@@ -224,7 +241,7 @@ function placeholderRanges(text: string): [number, number][] {
   return ranges;
 }
 
-const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, IDDOC: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10 };
+const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, IDDOC: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10, NUMBER: 2 };
 
 /** Which of two overlapping spans wins: the longer, then the higher priority, then the earlier. */
 const rank = (a: Span, b: Span): number => b.end - b.start - (a.end - a.start) || PRIORITY[b.type] - PRIORITY[a.type] || a.start - b.start;

@@ -13,6 +13,8 @@ export interface Evaluation {
   categories: Record<string, { total: number; found: number }>;
   falseBlocks: number;
   notesWithoutCategory: number;
+  /** Notes whose output has a placeholder glued to letters ("[[PERSON_1]]ski"). */
+  glued: number;
   p50Ms: number;
   p95Ms: number;
   /** Per note, each with its own Pseudonymiser (set-up included). */
@@ -23,6 +25,7 @@ export interface Evaluation {
 
 const policy = parsePolicy(readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8'));
 const digits = (s: string) => s.replace(/\D/g, '');
+const GLUED = /[\p{L}\p{M}]\[\[[A-Z]+_\d+\]\]|\[\[[A-Z]+_\d+\]\][\p{L}\p{M}]/u;
 
 /** Name particles that are not a name on their own ("De Luca", "Al-Masri", "Mac Giolla", "Ní Bhriain"). */
 const PARTICLES = new Set(['de', 'di', 'da', 'del', 'della', 'van', 'von', 'der', 'le', 'la', 'al', 'el', 'mac', 'mc', 'ní', 'nic', 'ó', 'o', 'bin', 'ibn']);
@@ -54,6 +57,7 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
   let cleanTouched = 0;
   let falseBlocks = 0;
   let notesWithoutCategory = 0;
+  let glued = 0;
   // Warm-up so JIT compilation is not measured as note latency.
   for (const n of corpus.slice(0, 50)) new Pseudonymiser(n.contact ?? {}).pseudonymise(n.text);
   let totalMs = 0;
@@ -68,6 +72,7 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
     times.push(ms);
     totalMs += ms;
     bytes += Buffer.byteLength(note.text);
+    if (GLUED.test(out)) glued++;
     for (const e of note.entities) {
       const bucket = (perType[e.type] ??= { total: 0, leaked: 0 });
       bucket.total++;
@@ -111,6 +116,7 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
     categories,
     falseBlocks,
     notesWithoutCategory,
+    glued,
     p50Ms: times[Math.floor(times.length * 0.5)]!,
     p95Ms: times[Math.floor(times.length * 0.95)]!,
     mbPerSecond: bytes / 1e6 / (totalMs / 1000),
@@ -154,6 +160,25 @@ export function missedHeldOutTargets(e: Evaluation, options: { timing: boolean }
   return missed;
 }
 
+/**
+ * The targets of issue 28, on every set: unknown names leak at most 2 %, known names and identifiers
+ * never, every special category at least 95 %, clean notes changed at most 2 %, no glued placeholder.
+ */
+export function missedIssue28Targets(e: Evaluation): string[] {
+  const missed: string[] = [];
+  const unknown = Object.entries(e.perType).filter(([t]) => t.startsWith('PERSON_UNKNOWN'));
+  const total = unknown.reduce((s, [, v]) => s + v.total, 0);
+  const leakedNames = unknown.reduce((s, [, v]) => s + v.leaked, 0);
+  if (total > 0 && leakedNames / total > 0.02) missed.push(`unknown names leaked ${((leakedNames / total) * 100).toFixed(1)}% (target ≤ 2%)`);
+  for (const t of ['PERSON', 'EMAIL', 'PHONE', 'IBAN', 'CARD', 'TAXID', 'DOB', 'ADDRESS']) {
+    if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
+  }
+  for (const [c, v] of Object.entries(e.categories)) if (v.found / v.total < 0.95) missed.push(`special ${c} ${((v.found / v.total) * 100).toFixed(1)}% (target ≥ 95%)`);
+  if (e.cleanTouched / e.cleanNotes > 0.02) missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 2%)`);
+  if (e.glued > 0) missed.push(`${e.glued} notes with a placeholder glued to letters (target 0)`);
+  return missed;
+}
+
 export function formatEvaluation(e: Evaluation, title = 'dev'): string {
   const lines = [`privacy evaluation (${title}) on ${e.notes} invented CRM notes (de/en)`, '', '| entity type | values | leaked | caught |', '| --- | ---: | ---: | ---: |'];
   for (const [t, v] of Object.entries(e.perType).sort()) lines.push(`| ${t} | ${v.total} | ${v.leaked} | ${(((v.total - v.leaked) / v.total) * 100).toFixed(1)}% |`);
@@ -161,6 +186,7 @@ export function formatEvaluation(e: Evaluation, title = 'dev'): string {
   for (const [c, v] of Object.entries(e.categories).sort()) lines.push(`| ${c} | ${v.total} | ${v.found} | ${((v.found / v.total) * 100).toFixed(1)}% |`);
   lines.push('', `clean notes touched: ${e.cleanTouched}/${e.cleanNotes} (${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}%)`);
   lines.push(`false blocks (notes without special category): ${e.falseBlocks}/${e.notesWithoutCategory} (${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}%)`);
+  lines.push(`notes with a placeholder glued to letters: ${e.glued}`);
   lines.push(`per note (new pseudonymiser + pseudonymise + classify, CPU time): p50 ${e.p50Ms.toFixed(3)} ms, p95 ${e.p95Ms.toFixed(3)} ms, ${e.mbPerSecond.toFixed(2)} MB/s`);
   lines.push(`bulk scan (one pseudonymiser, all notes as one text): ${e.bulkMbPerSecond.toFixed(2)} MB/s per CPU second (one core)`);
   return lines.join('\n');
