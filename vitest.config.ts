@@ -7,14 +7,7 @@ import { defineConfig } from 'vitest/config';
  * unique queue prefix per suite, the vendor simulators, child processes and the privacy evaluation
  * corpus. `npm test` runs both.
  */
-const UNIT = [
-  'test/**/unit/**/*.test.ts',
-  'test/privacy/recognisers.test.ts',
-  'test/privacy/leak-guard.test.ts',
-  'test/privacy/pseudonymise.test.ts',
-  'test/privacy/scan-equivalence.test.ts',
-  'test/privacy/cli.test.ts',
-];
+const UNIT = ['test/**/unit/**/*.test.ts'];
 
 export default defineConfig({
   test: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
 import { buildCorpus } from './corpus.ts';
-import { evaluate, missedTargets } from './evaluate.ts';
+import { evaluate, missedTargets } from '../../tools/eval/privacy-score.ts';
 
 const SENSITIVE = ['health', 'religion', 'political', 'trade_union', 'ethnic_origin', 'sex_life', 'genetic', 'biometric', 'financial'];
 

@@ -20,7 +20,7 @@ describe('held-out privacy set', () => {
 
 describe('held-out privacy targets', () => {
   it('are met (leaks, names, special categories, clean notes; timing is the eval script’s job)', async () => {
-    const { evaluate, missedHeldOutTargets } = await import('./evaluate.ts');
+    const { evaluate, missedHeldOutTargets } = await import('../../tools/eval/privacy-score.ts');
     expect(missedHeldOutTargets(evaluate(buildHeldOut()), { timing: false })).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerPseudonymise } from '../../src/cli/pseudonymise.ts';
+import { registerPseudonymise } from '../../../src/cli/pseudonymise.ts';
 
 /** Runs `draftbridge pseudonymise` in-process through commander, with the given stdin. */
 async function run(input: string, env: NodeJS.ProcessEnv = {}): Promise<{ out: string; err: string }> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createLeakGuard } from '../../src/privacy/leak-guard.ts';
+import { createLeakGuard } from '../../../src/privacy/leak-guard.ts';
 
 describe('leak guard', () => {
   const known = ['Erika Musterfrau', 'Erika', 'Musterfrau', 'erika.musterfrau@example.com', '+49 30 901820'];

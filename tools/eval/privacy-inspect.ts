@@ -1,9 +1,9 @@
-// `node test/privacy/inspect.ts [dev|held-out] [filter]`: prints the notes where a labelled value
+// `node tools/eval/privacy-inspect.ts [dev|held-out] [filter]`: prints the notes where a labelled value
 // leaked or a clean note changed, to study failure classes (fix rules, never copy held-out wording).
 import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
-import { buildCorpus } from './corpus.ts';
-import { leaked } from './evaluate.ts';
-import { buildHeldOut } from './held-out/corpus.ts';
+import { buildCorpus } from '../../test/privacy/corpus.ts';
+import { leaked } from './privacy-score.ts';
+import { buildHeldOut } from '../../test/privacy/held-out/corpus.ts';
 
 const [set = 'dev', filter = ''] = process.argv.slice(2);
 const notes = set === 'dev' ? buildCorpus(600) : buildHeldOut();

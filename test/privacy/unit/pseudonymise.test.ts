@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
-import { greeting } from '../../src/privacy/salutation.ts';
+import { Pseudonymiser } from '../../../src/privacy/pseudonymise.ts';
+import { greeting } from '../../../src/privacy/salutation.ts';
 
 const contact = { firstname: 'Jürgen', lastname: 'Müller-Lüdenscheidt', email: 'juergen.mueller@example.com', phone: '+49 30 1234567', company: 'Beispiel Maschinenbau GmbH', owner_firstname: 'Erika', owner_lastname: 'Musterfrau' };
 

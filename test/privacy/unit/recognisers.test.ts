@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findEmails, ibanValid, recognise, ssnValid, taxIdValid } from '../../src/privacy/recognisers.ts';
+import { findEmails, ibanValid, recognise, ssnValid, taxIdValid } from '../../../src/privacy/recognisers.ts';
 
 const hits = (text: string) => recognise(text).map((s) => [s.type, text.slice(s.start, s.end)]);
 

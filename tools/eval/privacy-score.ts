@@ -2,7 +2,7 @@ import { parsePolicy } from '../../src/policy.ts';
 import { classifySensitive, decideSensitive } from '../../src/privacy/dlp.ts';
 import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
 import { readFileSync } from 'node:fs';
-import type { CorpusNote } from './corpus.ts';
+import type { CorpusNote } from '../../test/privacy/corpus.ts';
 
 /** Measures the privacy core on the labelled corpus: leaks per entity type, over-redaction, DLP, speed. */
 export interface Evaluation {

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classifySensitive } from '../../src/privacy/dlp.ts';
-import { identifierSpans, type IdentifierSpan } from '../../src/privacy/identifiers.ts';
-import { templateWords, wordsOnly } from '../../src/privacy/leak-guard.ts';
-import { capitalWords } from '../../src/privacy/names.ts';
-import { resolveOverlaps, type EntityType, type Span } from '../../src/privacy/recognisers.ts';
-import { fold, foldWhole, skeleton } from '../../src/privacy/text.ts';
+import { classifySensitive } from '../../../src/privacy/dlp.ts';
+import { identifierSpans, type IdentifierSpan } from '../../../src/privacy/identifiers.ts';
+import { templateWords, wordsOnly } from '../../../src/privacy/leak-guard.ts';
+import { capitalWords } from '../../../src/privacy/names.ts';
+import { resolveOverlaps, type EntityType, type Span } from '../../../src/privacy/recognisers.ts';
+import { fold, foldWhole, skeleton } from '../../../src/privacy/text.ts';
 
 /**
  * The fast paths of the privacy scan against their plain definitions: folding character by
