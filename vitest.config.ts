@@ -13,7 +13,10 @@ export default defineConfig({
   test: {
     projects: [
       // Pure modules: one worker thread reused across files (no per-file isolation cost).
-      { extends: true, test: { name: 'unit', include: UNIT, testTimeout: 5_000, pool: 'threads', isolate: false } },
+      {
+        extends: true,
+        test: { name: 'unit', include: UNIT, testTimeout: 5_000, pool: 'threads', isolate: false },
+      },
       {
         extends: true,
         test: {

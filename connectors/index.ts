@@ -13,12 +13,24 @@ import { DraftingLlm } from './llm/connector.ts';
  * The deployment's CRM (DRAFTBRIDGE_CRM): HubSpot, Salesforce or Dynamics 365 / Dataverse. `rateBudget`
  * is the provider quotas shared by all processes (src/rate-budget.ts): HubSpot books its calls there.
  */
-export async function createCrm(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<CrmPort> {
+export async function createCrm(
+  settings: Settings,
+  policy: Policy,
+  metrics?: ConnectorMetrics,
+  rateBudget?: RateBudget,
+): Promise<CrmPort> {
   const sink = metrics ? { metrics } : {};
   switch (settings.DRAFTBRIDGE_CRM) {
     case 'salesforce': {
-      const [{ authFromSettings }, { SalesforceCrm }] = await Promise.all([import('./salesforce/auth.ts'), import('./salesforce/connector.ts')]);
-      return new SalesforceCrm({ auth: authFromSettings(settings), apiVersion: settings.SALESFORCE_API_VERSION, ...sink });
+      const [{ authFromSettings }, { SalesforceCrm }] = await Promise.all([
+        import('./salesforce/auth.ts'),
+        import('./salesforce/connector.ts'),
+      ]);
+      return new SalesforceCrm({
+        auth: authFromSettings(settings),
+        apiVersion: settings.SALESFORCE_API_VERSION,
+        ...sink,
+      });
     }
     case 'dynamics': {
       const { DataverseCrm } = await import('./dynamics/connector.ts');
@@ -33,7 +45,13 @@ export async function createCrm(settings: Settings, policy: Policy, metrics?: Co
     }
     case 'hubspot':
     default:
-      return new HubSpotCrm({ accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '', basePath: settings.HUBSPOT_BASE_URL, requestsPer10s: policy.limits.hubspot.requestsPer10s, ...(rateBudget ? { rateBudget } : {}), ...sink });
+      return new HubSpotCrm({
+        accessToken: settings.HUBSPOT_ACCESS_TOKEN ?? '',
+        basePath: settings.HUBSPOT_BASE_URL,
+        requestsPer10s: policy.limits.hubspot.requestsPer10s,
+        ...(rateBudget ? { rateBudget } : {}),
+        ...sink,
+      });
   }
 }
 
@@ -43,10 +61,16 @@ export async function createCrm(settings: Settings, policy: Policy, metrics?: Co
  * schedule their calls in `rateBudget`, the quotas shared across processes (a service always passes
  * one; without it calls are not paced).
  */
-export async function createPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<Ports> {
+export async function createPorts(
+  settings: Settings,
+  policy: Policy,
+  metrics?: ConnectorMetrics,
+  rateBudget?: RateBudget,
+): Promise<Ports> {
   const crm = await createCrm(settings, policy, metrics, rateBudget);
   const llm = await DraftingLlm.fromSettings(settings, policy, metrics, rateBudget);
-  if (settings.DRAFTBRIDGE_MAIL === 'gmail') return { crm, llm, ...(await gmailPorts(settings, policy, metrics)) };
+  if (settings.DRAFTBRIDGE_MAIL === 'gmail')
+    return { crm, llm, ...(await gmailPorts(settings, policy, metrics)) };
   if (settings.DRAFTBRIDGE_MAIL === 'ews') {
     const { ewsPorts } = await import('./ews/ports.ts');
     return { crm, llm, ...ewsPorts(settings, policy, metrics) };
@@ -65,11 +89,24 @@ export async function createPorts(settings: Settings, policy: Policy, metrics?: 
 }
 
 /** Gmail: drafts through the connector, approvals through users.watch + history (connectors/gmail/watch.ts), slots and bookings through Google Calendar. */
-async function gmailPorts(settings: Settings, policy: Policy, metrics?: ConnectorMetrics): Promise<Pick<Ports, 'mail' | 'gmailWatch' | 'calendar'>> {
-  const [{ GmailMail }, { GmailWatch }, { GoogleCalendar }] = await Promise.all([import('./gmail/connector.ts'), import('./gmail/watch.ts'), import('./gmail/calendar.ts')]);
+async function gmailPorts(
+  settings: Settings,
+  policy: Policy,
+  metrics?: ConnectorMetrics,
+): Promise<Pick<Ports, 'mail' | 'gmailWatch' | 'calendar'>> {
+  const [{ GmailMail }, { GmailWatch }, { GoogleCalendar }] = await Promise.all([
+    import('./gmail/connector.ts'),
+    import('./gmail/watch.ts'),
+    import('./gmail/calendar.ts'),
+  ]);
   const key = loadServiceAccountKey(settings.GMAIL_SERVICE_ACCOUNT_KEY ?? '');
   // Google Calendar: free/busy and the rep's zone for the offered slots, bookings and holds.
-  const calendar = new GoogleCalendar({ key, rootUrl: settings.GOOGLE_CALENDAR_ROOT_URL, tokenUrl: settings.GOOGLE_TOKEN_URL, ...(metrics ? { metrics } : {}) });
+  const calendar = new GoogleCalendar({
+    key,
+    rootUrl: settings.GOOGLE_CALENDAR_ROOT_URL,
+    tokenUrl: settings.GOOGLE_TOKEN_URL,
+    ...(metrics ? { metrics } : {}),
+  });
   const mail = new GmailMail({
     key,
     rootUrl: settings.GMAIL_API_ROOT_URL,
@@ -82,7 +119,16 @@ async function gmailPorts(settings: Settings, policy: Policy, metrics?: Connecto
     mail,
     calendar,
     ...(topicName
-      ? { gmailWatch: (store, refKey) => new GmailWatch(store, mail, { prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, topicName, refKey, linkTtlMs: policy.retention.request ?? 30 * 86_400_000, labels: [policy.mail.reviewCategory, policy.mail.templateCategory] }) }
+      ? {
+          gmailWatch: (store, refKey) =>
+            new GmailWatch(store, mail, {
+              prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+              topicName,
+              refKey,
+              linkTtlMs: policy.retention.request ?? 30 * 86_400_000,
+              labels: [policy.mail.reviewCategory, policy.mail.templateCategory],
+            }),
+        }
       : {}),
   };
 }

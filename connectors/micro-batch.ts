@@ -17,7 +17,10 @@ export interface MicroBatchOptions {
   windowMs?: number;
 }
 
-export function microBatch<K, V>(run: (keys: readonly K[]) => Promise<readonly (V | Error)[]>, options: MicroBatchOptions): (key: K) => Promise<V> {
+export function microBatch<K, V>(
+  run: (keys: readonly K[]) => Promise<readonly (V | Error)[]>,
+  options: MicroBatchOptions,
+): (key: K) => Promise<V> {
   const maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   const windowMs = Math.max(0, options.windowMs ?? 0);
   let inFlight = 0;

@@ -32,7 +32,11 @@ export class CachedTokenCredential implements TokenCredential {
     return refresh;
   }
 
-  private async refresh(key: string, scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+  private async refresh(
+    key: string,
+    scopes: string | string[],
+    options?: GetTokenOptions,
+  ): Promise<AccessToken | null> {
     const token = await this.inner.getToken(scopes, options);
     if (!token) {
       this.tokens.delete(key);
@@ -42,7 +46,10 @@ export class CachedTokenCredential implements TokenCredential {
     // Renew before expiry (at most half the lifetime early, for short-lived tokens), or when the
     // token service asks for it (refreshAfterTimestamp).
     const early = Math.min(this.refreshBeforeMs, Math.max(0, token.expiresOnTimestamp - now) / 2);
-    this.tokens.set(key, { token, refreshAt: Math.min(token.expiresOnTimestamp - early, token.refreshAfterTimestamp ?? Infinity) });
+    this.tokens.set(key, {
+      token,
+      refreshAt: Math.min(token.expiresOnTimestamp - early, token.refreshAfterTimestamp ?? Infinity),
+    });
     return token;
   }
 }

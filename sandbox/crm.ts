@@ -27,7 +27,8 @@ const sfId = (prefix: string, n: string) => to18(`${prefix}${'Dr'}${n.padStart(1
 export const SANDBOX_SALESFORCE_ORG_ID = sfId('00D', '62515');
 
 /** Readable Dataverse GUIDs: the sandbox number in the last group, the record kind in the fourth. */
-const dvId = (kind: '8000' | '9000' | 'a000', n: string) => `00000000-0000-4000-${kind}-${n.padStart(12, '0')}`;
+const dvId = (kind: '8000' | '9000' | 'a000', n: string) =>
+  `00000000-0000-4000-${kind}-${n.padStart(12, '0')}`;
 export const SANDBOX_DATAVERSE_ORG_ID = '00000000-0000-4000-b000-000000062515';
 
 /** Which record a sandbox person is in a CRM that keeps leads apart: the new lead is a Lead. */
@@ -45,7 +46,11 @@ export function sandboxOwnerId(crm: CrmName, owner: SandboxOwner): string {
 }
 
 /** A HubSpot-named person → logical values → the target CRM's field names for that record kind. */
-function inCrm(crm: CrmName, type: CrmObjectType, properties: Record<string, string>): Record<string, string> {
+function inCrm(
+  crm: CrmName,
+  type: CrmObjectType,
+  properties: Record<string, string>,
+): Record<string, string> {
   const from = new CrmFields('hubspot', 'contact');
   const to = new CrmFields(crm, type);
   const out: Record<string, string> = {};
@@ -56,20 +61,44 @@ function inCrm(crm: CrmName, type: CrmObjectType, properties: Record<string, str
   return out;
 }
 
-export function seedSalesforceSandbox(sim: SalesforceSimulator, people: SandboxPerson[], owners: SandboxOwner[]): void {
+export function seedSalesforceSandbox(
+  sim: SalesforceSimulator,
+  people: SandboxPerson[],
+  owners: SandboxOwner[],
+): void {
   // `draftbridge salesforce setup` has run in this org.
-  for (const object of SALESFORCE_OBJECTS) for (const f of SALESFORCE_FIELDS) sim.customFields.set(`${object}.${f.name}`, { fullName: `${object}.${f.name}`, label: f.label, type: f.type });
+  for (const object of SALESFORCE_OBJECTS)
+    for (const f of SALESFORCE_FIELDS)
+      sim.customFields.set(`${object}.${f.name}`, {
+        fullName: `${object}.${f.name}`,
+        label: f.label,
+        type: f.type,
+      });
   const ownerIds = new Map(owners.map((o) => [o.id, sandboxOwnerId('salesforce', o)]));
-  for (const o of owners) sim.seed('User', { Id: ownerIds.get(o.id)!, Email: o.email, Username: o.email, FirstName: o.firstName, LastName: o.lastName, IsActive: true });
+  for (const o of owners)
+    sim.seed('User', {
+      Id: ownerIds.get(o.id)!,
+      Email: o.email,
+      Username: o.email,
+      FirstName: o.firstName,
+      LastName: o.lastName,
+      IsActive: true,
+    });
   for (const p of people) {
     const record = sandboxRecord('salesforce', p);
     const fields: Record<string, unknown> = inCrm('salesforce', record.type, p.properties);
     if (fields.OwnerId) fields.OwnerId = ownerIds.get(String(fields.OwnerId)) ?? fields.OwnerId;
-    if (fields.Draftbridge_Opt_Out__c !== undefined) fields.Draftbridge_Opt_Out__c = fields.Draftbridge_Opt_Out__c === 'true';
+    if (fields.Draftbridge_Opt_Out__c !== undefined)
+      fields.Draftbridge_Opt_Out__c = fields.Draftbridge_Opt_Out__c === 'true';
     const company = fields['Account.Name'];
     delete fields['Account.Name'];
     if (company) fields.AccountId = sim.seed('Account', { Id: sfId('001', p.id), Name: company }).Id;
-    sim.seed(record.type === 'lead' ? 'Lead' : 'Contact', { ...fields, Id: record.id, Callback_Requested__c: false, Draftbridge_Opt_Out__c: fields.Draftbridge_Opt_Out__c ?? false });
+    sim.seed(record.type === 'lead' ? 'Lead' : 'Contact', {
+      ...fields,
+      Id: record.id,
+      Callback_Requested__c: false,
+      Draftbridge_Opt_Out__c: fields.Draftbridge_Opt_Out__c ?? false,
+    });
   }
 }
 
@@ -77,7 +106,11 @@ export function seedSalesforceSandbox(sim: SalesforceSimulator, people: SandboxP
  * What the admin's Flow does when a rep ticks "Rückruf vereinbaren" (or a lead arrives): the record
  * changes and Salesforce sends an Outbound Message to draftbridge. Returns the request id it starts.
  */
-export async function fireSalesforceTrigger(sim: SalesforceSimulator, person: SandboxPerson, webhookUrl: string): Promise<{ url: string; status: number; acked: boolean; requestId: string; notificationId: string }> {
+export async function fireSalesforceTrigger(
+  sim: SalesforceSimulator,
+  person: SandboxPerson,
+  webhookUrl: string,
+): Promise<{ url: string; status: number; acked: boolean; requestId: string; notificationId: string }> {
   const record = sandboxRecord('salesforce', person);
   const objectType = record.type === 'lead' ? 'Lead' : 'Contact';
   let fields: string[];
@@ -92,21 +125,44 @@ export async function fireSalesforceTrigger(sim: SalesforceSimulator, person: Sa
   }
   const sent = await sim.sendOutboundMessage({ url, objectType, ids: [record.id], fields });
   const notificationId = sent.notificationIds[0]!;
-  return { url, status: sent.status, acked: sent.acked, requestId: `sf-${sim.orgId.slice(0, 15)}-${notificationId}`, notificationId };
+  return {
+    url,
+    status: sent.status,
+    acked: sent.acked,
+    requestId: `sf-${sim.orgId.slice(0, 15)}-${notificationId}`,
+    notificationId,
+  };
 }
 
 /** The CRM side of a sandbox request, for `draftbridge demo`: the status field and the notes written. */
-export function salesforceView(sim: SalesforceSimulator, record: { objectType: CrmObjectType; contactId: string }): { status: string | null; notes: string[] } {
+export function salesforceView(
+  sim: SalesforceSimulator,
+  record: { objectType: CrmObjectType; contactId: string },
+): { status: string | null; notes: string[] } {
   const object = record.objectType === 'lead' ? 'Lead' : 'Contact';
   const row = sim.records[object].get(record.contactId);
   const tasks = [...sim.records.Task.values()].filter((t) => t.WhoId === record.contactId);
-  return { status: (row?.Draftbridge_Status__c as string | undefined) ?? null, notes: tasks.map((t) => String(t.Description ?? '')) };
+  return {
+    status: (row?.Draftbridge_Status__c as string | undefined) ?? null,
+    notes: tasks.map((t) => String(t.Description ?? '')),
+  };
 }
 
-export function seedDataverseSandbox(sim: DataverseSimulator, people: SandboxPerson[], owners: SandboxOwner[]): void {
+export function seedDataverseSandbox(
+  sim: DataverseSimulator,
+  people: SandboxPerson[],
+  owners: SandboxOwner[],
+): void {
   // `draftbridge dynamics setup` has run in this environment.
-  for (const entity of DATAVERSE_ENTITIES) for (const c of DATAVERSE_COLUMNS) sim.defineAttribute(entity, `new_${c.name.toLowerCase()}`, c.type);
-  for (const o of owners) sim.seed('systemuser', { id: sandboxOwnerId('dynamics', o), internalemailaddress: o.email, firstname: o.firstName, lastname: o.lastName });
+  for (const entity of DATAVERSE_ENTITIES)
+    for (const c of DATAVERSE_COLUMNS) sim.defineAttribute(entity, `new_${c.name.toLowerCase()}`, c.type);
+  for (const o of owners)
+    sim.seed('systemuser', {
+      id: sandboxOwnerId('dynamics', o),
+      internalemailaddress: o.email,
+      firstname: o.firstName,
+      lastname: o.lastName,
+    });
   for (const p of people) {
     const record = sandboxRecord('dynamics', p);
     const fields: Record<string, unknown> = inCrm('dynamics', record.type, p.properties);
@@ -114,8 +170,17 @@ export function seedDataverseSandbox(sim: DataverseSimulator, people: SandboxPer
     if (owner) fields._ownerid_value = sandboxOwnerId('dynamics', owner);
     const company = fields['parentcustomerid_account.name'];
     delete fields['parentcustomerid_account.name'];
-    if (company) fields._parentcustomerid_value = sim.seed('account', { id: dvId('8000', p.id).replace('-8000-', '-c000-'), name: company }).id;
-    sim.seed(record.type, { ...fields, id: record.id, new_callbackrequested: false, new_draftbridgeoptout: fields.new_draftbridgeoptout === 'true' });
+    if (company)
+      fields._parentcustomerid_value = sim.seed('account', {
+        id: dvId('8000', p.id).replace('-8000-', '-c000-'),
+        name: company,
+      }).id;
+    sim.seed(record.type, {
+      ...fields,
+      id: record.id,
+      new_callbackrequested: false,
+      new_draftbridgeoptout: fields.new_draftbridgeoptout === 'true',
+    });
   }
 }
 
@@ -123,7 +188,12 @@ export function seedDataverseSandbox(sim: DataverseSimulator, people: SandboxPer
  * What the registered step does when a rep sets "Rückruf vereinbaren" (an Update whose Target holds
  * the changed column) or a lead is created (a Create): Dataverse posts the execution context.
  */
-export async function fireDataverseTrigger(sim: DataverseSimulator, person: SandboxPerson, webhookUrl: string, auth: WebhookAuth): Promise<{ url: string; status: number; requestId: string; operationId: string }> {
+export async function fireDataverseTrigger(
+  sim: DataverseSimulator,
+  person: SandboxPerson,
+  webhookUrl: string,
+  auth: WebhookAuth,
+): Promise<{ url: string; status: number; requestId: string; operationId: string }> {
   const record = sandboxRecord('dynamics', person);
   if (record.type === 'contact') sim.records.contact.get(record.id)!.new_callbackrequested = true;
   const sent = await sim.sendWebhook({
@@ -132,13 +202,25 @@ export async function fireDataverseTrigger(sim: DataverseSimulator, person: Sand
     message: record.type === 'lead' ? 'Create' : 'Update',
     entity: record.type,
     id: record.id,
-    attributes: record.type === 'lead' ? ['companyname', 'createdon'] : ['new_callbackrequested', 'modifiedon'],
+    attributes:
+      record.type === 'lead' ? ['companyname', 'createdon'] : ['new_callbackrequested', 'modifiedon'],
   });
-  return { url: webhookUrl, status: sent.status, requestId: `dv-${sent.delivery.correlationId}-${sent.delivery.operationId}`, operationId: sent.delivery.operationId };
+  return {
+    url: webhookUrl,
+    status: sent.status,
+    requestId: `dv-${sent.delivery.correlationId}-${sent.delivery.operationId}`,
+    operationId: sent.delivery.operationId,
+  };
 }
 
-export function dataverseView(sim: DataverseSimulator, record: { objectType: CrmObjectType; contactId: string }): { status: string | null; notes: string[] } {
+export function dataverseView(
+  sim: DataverseSimulator,
+  record: { objectType: CrmObjectType; contactId: string },
+): { status: string | null; notes: string[] } {
   const row = sim.records[record.objectType].get(record.contactId);
   const notes = [...sim.records.annotation.values()].filter((a) => a._objectid_value === record.contactId);
-  return { status: (row?.new_draftbridgestatus as string | undefined) ?? null, notes: notes.map((n) => String(n.notetext ?? '')) };
+  return {
+    status: (row?.new_draftbridgestatus as string | undefined) ?? null,
+    notes: notes.map((n) => String(n.notetext ?? '')),
+  };
 }

@@ -12,7 +12,12 @@ import { startOidcSimulator, type OidcSimulator } from './oidc/simulator.ts';
 import { DRAFTBRIDGE_PROPERTIES } from '../connectors/hubspot/setup.ts';
 import { startSalesforceSimulator, type SalesforceSimulator } from './salesforce/simulator.ts';
 import { startDataverseSimulator, type DataverseSimulator } from './dynamics/simulator.ts';
-import { SANDBOX_DATAVERSE_ORG_ID, SANDBOX_SALESFORCE_ORG_ID, seedDataverseSandbox, seedSalesforceSandbox } from './crm.ts';
+import {
+  SANDBOX_DATAVERSE_ORG_ID,
+  SANDBOX_SALESFORCE_ORG_ID,
+  seedDataverseSandbox,
+  seedSalesforceSandbox,
+} from './crm.ts';
 import { DateTime } from 'luxon';
 import type { Settings } from '../src/settings.ts';
 
@@ -58,7 +63,10 @@ interface SandboxMail {
   close(): Promise<void>;
 }
 
-async function startGraphMail(settings: Settings, tls: SimulatorTls): Promise<SandboxMail & { graph: GraphSimulator }> {
+async function startGraphMail(
+  settings: Settings,
+  tls: SimulatorTls,
+): Promise<SandboxMail & { graph: GraphSimulator }> {
   // Our webhook endpoint is plain http on loopback in the sandbox; real Graph insists on https.
   const graph = await startGraphSimulator({ tls, allowHttpNotificationUrls: true });
   return {
@@ -84,8 +92,14 @@ async function startGraphMail(settings: Settings, tls: SimulatorTls): Promise<Sa
  * lunch meeting, Sophie is booked late mornings and mid-afternoons.
  */
 export const SANDBOX_BUSY: Record<string, [string, string][]> = {
-  'max.vertrieb@example.com': [['09:00', '10:00'], ['12:30', '14:30']],
-  'sophie.lindqvist@example.com': [['10:00', '11:00'], ['15:00', '16:00']],
+  'max.vertrieb@example.com': [
+    ['09:00', '10:00'],
+    ['12:30', '14:30'],
+  ],
+  'sophie.lindqvist@example.com': [
+    ['10:00', '11:00'],
+    ['15:00', '16:00'],
+  ],
 };
 
 /** Adds a busy block to a mailbox's calendar, whichever mail system simulates it. */
@@ -98,7 +112,8 @@ export function seedSandboxCalendars(addBusy: AddBusy, now: Date): void {
       const day = today.plus({ days: d });
       if (day.weekday > 5) continue;
       for (const [from, to] of blocks) {
-        const at = (hhmm: string) => day.set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3)) }).toISO()!;
+        const at = (hhmm: string) =>
+          day.set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3)) }).toISO()!;
         addBusy(mailbox, at(from), at(to));
       }
     }
@@ -132,7 +147,10 @@ async function startGmailMail(settings: Settings): Promise<SandboxMail & { gmail
 }
 
 /** Exchange on premises: EWS over HTTPS with NTLM, the service account impersonating the reps. */
-async function startEwsMail(settings: Settings, tls: SimulatorTls): Promise<SandboxMail & { ews: EwsSimulator }> {
+async function startEwsMail(
+  settings: Settings,
+  tls: SimulatorTls,
+): Promise<SandboxMail & { ews: EwsSimulator }> {
   const ews = await startEwsSimulator({ tls });
   return {
     ews,
@@ -155,7 +173,10 @@ async function startEwsMail(settings: Settings, tls: SimulatorTls): Promise<Sand
  * /sandbox/oidc (see sandboxRoutes), so a browser reaches them wherever the service is published
  * (Docker); otherwise the simulator has its own loopback port (tests, bench).
  */
-export async function startSandbox(settings: Settings, options: { tlsDir?: string; oidcInService?: boolean; llmRoutes?: Record<LlmRoute, LlmProvider> } = {}): Promise<Sandbox> {
+export async function startSandbox(
+  settings: Settings,
+  options: { tlsDir?: string; oidcInService?: boolean; llmRoutes?: Record<LlmRoute, LlmProvider> } = {},
+): Promise<Sandbox> {
   const hubspotToken = 'pat-eu1-sandbox';
   const useGmail = settings.DRAFTBRIDGE_MAIL === 'gmail';
   // The LLM providers the routes use (the policy's, or DRAFTBRIDGE_LLM for the eu route).
@@ -164,18 +185,30 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
   // Graph and Dataverse (with their Entra token endpoints) run over TLS: MSAL refuses http authorities.
   // Bedrock too: its SDK speaks HTTP/2, which needs TLS.
   const needsTls = !useGmail || settings.DRAFTBRIDGE_CRM === 'dynamics' || llmProviders.includes('bedrock');
-  const tls = needsTls ? await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls')) : undefined;
+  const tls = needsTls
+    ? await loadOrCreateSimulatorTls(options.tlsDir ?? join(process.cwd(), '.sandbox', 'tls'))
+    : undefined;
   if (tls) trustSimulatorCa(tls.caPem);
   const cloudLlms = await startLlmProviderSimulators(llmProviders, tls);
   const [hubspot, llm, oidc, mail] = await Promise.all([
     startHubSpotSimulator({ accessToken: hubspotToken }),
     startAzureOpenAiSimulator(),
     startOidcSimulator(options.oidcInService ? { mountedAt: `${settings.publicUrl}/sandbox/oidc` } : {}),
-    useGmail ? startGmailMail(settings) : settings.DRAFTBRIDGE_MAIL === 'ews' ? startEwsMail(settings, tls!) : startGraphMail(settings, tls!),
+    useGmail
+      ? startGmailMail(settings)
+      : settings.DRAFTBRIDGE_MAIL === 'ews'
+        ? startEwsMail(settings, tls!)
+        : startGraphMail(settings, tls!),
   ]);
-  const salesforce = settings.DRAFTBRIDGE_CRM === 'salesforce' ? await startSalesforceSimulator({ orgId: SANDBOX_SALESFORCE_ORG_ID }) : undefined;
+  const salesforce =
+    settings.DRAFTBRIDGE_CRM === 'salesforce'
+      ? await startSalesforceSimulator({ orgId: SANDBOX_SALESFORCE_ORG_ID })
+      : undefined;
   if (salesforce) seedSalesforceSandbox(salesforce, SANDBOX_CONTACTS, SANDBOX_OWNERS);
-  const dynamics = settings.DRAFTBRIDGE_CRM === 'dynamics' ? await startDataverseSimulator({ tls: tls!, organizationId: SANDBOX_DATAVERSE_ORG_ID }) : undefined;
+  const dynamics =
+    settings.DRAFTBRIDGE_CRM === 'dynamics'
+      ? await startDataverseSimulator({ tls: tls!, organizationId: SANDBOX_DATAVERSE_ORG_ID })
+      : undefined;
   if (dynamics) seedDataverseSandbox(dynamics, SANDBOX_CONTACTS, SANDBOX_OWNERS);
   for (const p of DRAFTBRIDGE_PROPERTIES) hubspot.propertyDefinitions.set(p.name, { ...p });
   for (const c of SANDBOX_CONTACTS) hubspot.seedContact({ id: c.id, properties: c.properties });
@@ -184,16 +217,33 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     mail.addMailbox(o.email);
   }
   // Busy blocks in the owners' Outlook or Google calendars, so the offered slots visibly avoid them.
-  if ('graph' in mail) seedSandboxCalendars((box, start, end) => mail.graph.addEvent(box, { subject: 'Termin', start, end }), new Date());
-  if ('gmail' in mail) seedSandboxCalendars((box, start, end) => mail.gmail.calendar.addEvent(box, start, end, 'Termin'), new Date());
-  if ('ews' in mail) seedSandboxCalendars((box, start, end) => mail.ews.addEvent(box, { subject: 'Termin', start, end }), new Date());
+  if ('graph' in mail)
+    seedSandboxCalendars(
+      (box, start, end) => mail.graph.addEvent(box, { subject: 'Termin', start, end }),
+      new Date(),
+    );
+  if ('gmail' in mail)
+    seedSandboxCalendars(
+      (box, start, end) => mail.gmail.calendar.addEvent(box, start, end, 'Termin'),
+      new Date(),
+    );
+  if ('ews' in mail)
+    seedSandboxCalendars(
+      (box, start, end) => mail.ews.addEvent(box, { subject: 'Termin', start, end }),
+      new Date(),
+    );
   const sandboxSettings: Settings = {
     ...settings,
     HUBSPOT_CLIENT_SECRET: settings.HUBSPOT_CLIENT_SECRET ?? SANDBOX_HUBSPOT_SECRET,
     HUBSPOT_ACCESS_TOKEN: hubspotToken,
     HUBSPOT_BASE_URL: hubspot.url,
     ...(salesforce
-      ? { SALESFORCE_LOGIN_URL: salesforce.url, SALESFORCE_CLIENT_ID: salesforce.clientId, SALESFORCE_CLIENT_SECRET: salesforce.clientSecret, SALESFORCE_ORG_ID: salesforce.orgId }
+      ? {
+          SALESFORCE_LOGIN_URL: salesforce.url,
+          SALESFORCE_CLIENT_ID: salesforce.clientId,
+          SALESFORCE_CLIENT_SECRET: salesforce.clientSecret,
+          SALESFORCE_ORG_ID: salesforce.orgId,
+        }
       : {}),
     ...(dynamics
       ? {
@@ -214,7 +264,12 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     // Sign-in works with no account: the simulator is the identity provider unless a real one is set.
     ...(settings.DRAFTBRIDGE_OIDC_ISSUER
       ? {}
-      : { DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret }),
+      : {
+          DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer,
+          DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience,
+          DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId,
+          DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret,
+        }),
     ...mail.settings,
     ...cloudLlms.settings,
   };
@@ -232,11 +287,21 @@ export async function startSandbox(settings: Settings, options: { tlsDir?: strin
     ...('gmail' in mail ? { gmail: mail.gmail } : {}),
     llm,
     llmProviders: cloudLlms.simulators,
-    euLlm: (euProvider !== 'azure' && euProvider !== 'local' ? cloudLlms.simulators[euProvider] : undefined) ?? llm,
+    euLlm:
+      (euProvider !== 'azure' && euProvider !== 'local' ? cloudLlms.simulators[euProvider] : undefined) ??
+      llm,
     oidc,
     settings: sandboxSettings,
     async close() {
-      await Promise.all([hubspot.close(), mail.close(), llm.close(), oidc.close(), salesforce?.close(), dynamics?.close(), cloudLlms.close()]);
+      await Promise.all([
+        hubspot.close(),
+        mail.close(),
+        llm.close(),
+        oidc.close(),
+        salesforce?.close(),
+        dynamics?.close(),
+        cloudLlms.close(),
+      ]);
     },
   };
 }

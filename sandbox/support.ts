@@ -71,7 +71,11 @@ export class FaultInjector {
   take(request: FastifyRequest): Fault | undefined {
     const path = request.url.split('?')[0]!;
     const fault = this.faults.find(
-      (f) => f.left > 0 && (!f.path || f.path.test(path)) && (!f.method || f.method === request.method) && (f.probability === undefined || Math.random() < f.probability),
+      (f) =>
+        f.left > 0 &&
+        (!f.path || f.path.test(path)) &&
+        (!f.method || f.method === request.method) &&
+        (f.probability === undefined || Math.random() < f.probability),
     );
     if (!fault) return undefined;
     fault.left--;
@@ -91,7 +95,11 @@ export function recordBody(request: FastifyRequest): void {
  * after the client gave up) and a truncated 200 body. Returns true when it has answered the request;
  * the status faults are the simulator's own, with its vendor's error body.
  */
-export async function applyTransportFault(fault: Fault, reply: FastifyReply, truncatedBody: string): Promise<boolean> {
+export async function applyTransportFault(
+  fault: Fault,
+  reply: FastifyReply,
+  truncatedBody: string,
+): Promise<boolean> {
   if (fault.latencyMs) await new Promise((r) => setTimeout(r, fault.latencyMs));
   if (fault.timeout) {
     await new Promise((r) => setTimeout(r, fault.timeoutMs ?? 60_000));

@@ -40,7 +40,13 @@ export async function generateSimulatorTls(): Promise<SimulatorTls> {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
     ],
   });
   return { caPem: ca.cert, certPem: leaf.cert, keyPem: leaf.private };
@@ -50,8 +56,13 @@ export async function generateSimulatorTls(): Promise<SimulatorTls> {
 export async function loadOrCreateSimulatorTls(dir: string): Promise<SimulatorTls> {
   const files = { caPem: join(dir, 'ca.pem'), certPem: join(dir, 'cert.pem'), keyPem: join(dir, 'key.pem') };
   if (existsSync(files.caPem) && existsSync(files.certPem) && existsSync(files.keyPem)) {
-    const material = { caPem: readFileSync(files.caPem, 'utf8'), certPem: readFileSync(files.certPem, 'utf8'), keyPem: readFileSync(files.keyPem, 'utf8') };
-    if (new Date(new X509Certificate(material.certPem).validTo).getTime() > Date.now() + 86_400_000) return material;
+    const material = {
+      caPem: readFileSync(files.caPem, 'utf8'),
+      certPem: readFileSync(files.certPem, 'utf8'),
+      keyPem: readFileSync(files.keyPem, 'utf8'),
+    };
+    if (new Date(new X509Certificate(material.certPem).validTo).getTime() > Date.now() + 86_400_000)
+      return material;
   }
   const material = await generateSimulatorTls();
   mkdirSync(dir, { recursive: true });

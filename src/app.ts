@@ -44,7 +44,11 @@ function keyFrom(value: string | undefined, label: string): Buffer {
   return createHash('sha256').update(`draftbridge sandbox ${label} key (not secret)`).digest();
 }
 
-export function createAppContext(settings: Settings, policy: Policy, options: { logger?: Logger } = {}): AppContext {
+export function createAppContext(
+  settings: Settings,
+  policy: Policy,
+  options: { logger?: Logger } = {},
+): AppContext {
   const logger = options.logger ?? createLogger({ level: settings.LOG_LEVEL });
   const redis = createRedis(settings.REDIS_URL, 'producer');
   redis.on('error', redisErrorReporter(logger, 'redis'));
@@ -60,7 +64,8 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
   const audit = new AuditTrail(redis, {
     prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
     key: keys.audit,
-    onScrubbed: (type, findings) => logger.error({ auditType: type, findings }, 'audit details carried personal data; removed'),
+    onScrubbed: (type, findings) =>
+      logger.error({ auditType: type, findings }, 'audit details carried personal data; removed'),
     retentionMs: policy.retention.audit,
     // The review page's counters are folded as events are sealed, by whichever process seals them.
     follower: reviewLedgerFollower(settings.DRAFTBRIDGE_QUEUE_PREFIX),
@@ -70,7 +75,9 @@ export function createAppContext(settings: Settings, policy: Policy, options: { 
     lead: new CrmFields(settings.DRAFTBRIDGE_CRM, 'lead', policy.crm.fields),
   };
   setQueueCountsSource(async () => {
-    const entries = await Promise.all(QUEUE_NAMES.map(async (name) => [name, await queues[name].getJobCounts()] as const));
+    const entries = await Promise.all(
+      QUEUE_NAMES.map(async (name) => [name, await queues[name].getJobCounts()] as const),
+    );
     return Object.fromEntries(entries);
   });
   const context: AppContext = {
@@ -102,12 +109,22 @@ export function vaultFor(ctx: AppContext, redis: RedisClient = ctx.redis): Pseud
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const keys = keysFor(prefix);
   // `requestKey`: a stage still running after an erasure must not bring personal values back.
-  return new PseudonymVault(redis, { prefix, currentKey: ctx.keys.vault, previousKeys: ctx.keys.vaultPrevious, ttlMs: ctx.policy.retention.vault ?? 86_400_000, requestKey: (id) => keys.request(id) });
+  return new PseudonymVault(redis, {
+    prefix,
+    currentKey: ctx.keys.vault,
+    previousKeys: ctx.keys.vaultPrevious,
+    ttlMs: ctx.policy.retention.vault ?? 86_400_000,
+    requestKey: (id) => keys.request(id),
+  });
 }
 
 /** Read access to request records outside the workers (sandbox status, data-subject requests). */
 export function requestStoreFor(ctx: AppContext): RequestStore {
-  return new RequestStore(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ttlMs: ctx.policy.retention.request ?? 30 * 86_400_000, audit: ctx.audit });
+  return new RequestStore(ctx.redis, {
+    prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+    ttlMs: ctx.policy.retention.request ?? 30 * 86_400_000,
+    audit: ctx.audit,
+  });
 }
 
 /** What the data-subject requests (HTTP and CLI) work on; `crm` is absent where no CRM is reachable. */
@@ -120,6 +137,15 @@ export function subjectRequestDeps(ctx: AppContext, crm?: CrmPort): SubjectReque
     crmFields: ctx.crm,
     logger: ctx.logger,
     crm,
-    purge: (requestIds) => purgeRequests({ redis: ctx.redis, queues: ctx.queues, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, vault: vaultFor(ctx) }, requestIds),
+    purge: (requestIds) =>
+      purgeRequests(
+        {
+          redis: ctx.redis,
+          queues: ctx.queues,
+          prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+          vault: vaultFor(ctx),
+        },
+        requestIds,
+      ),
   };
 }

@@ -13,11 +13,15 @@ export type CrmName = z.infer<typeof CrmName>;
 export const CrmObjectType = z.enum(['contact', 'lead']);
 export type CrmObjectType = z.infer<typeof CrmObjectType>;
 
-export const LogicalField = z.string().regex(/^[a-z][a-z0-9_]*$/, 'a logical field name (lower-case, digits, _)');
+export const LogicalField = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'a logical field name (lower-case, digits, _)');
 export type LogicalField = z.infer<typeof LogicalField>;
 
 /** A CRM's own field name; relationship paths (Salesforce `Account.Name`, Dataverse `parentcustomerid_account.name`) are allowed. */
-export const CrmFieldName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'a CRM field name');
+export const CrmFieldName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/, 'a CRM field name');
 
 export type FieldNames = Readonly<Record<LogicalField, string>>;
 
@@ -25,7 +29,18 @@ export type FieldNames = Readonly<Record<LogicalField, string>>;
 export const CORE_FIELDS = ['email', 'owner', 'language', 'opt_out', 'status', 'last_request_id'] as const;
 
 /** Free text the rep or the contact typed, as opposed to structured values (names, numbers, codes). */
-export const STRUCTURED_FIELDS: ReadonlySet<string> = new Set(['firstname', 'lastname', 'email', 'phone', 'mobilephone', 'company', 'jobtitle', 'salutation', 'language', 'owner']);
+export const STRUCTURED_FIELDS: ReadonlySet<string> = new Set([
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'mobilephone',
+  'company',
+  'jobtitle',
+  'salutation',
+  'language',
+  'owner',
+]);
 
 const HUBSPOT: FieldNames = {
   firstname: 'firstname',
@@ -85,13 +100,22 @@ const DATAVERSE: FieldNames = {
 /** Built-in names per CRM and record kind (where contact and lead differ, e.g. the company). */
 export const DEFAULT_CRM_FIELDS: Record<CrmName, Record<CrmObjectType, FieldNames>> = {
   hubspot: { contact: HUBSPOT, lead: HUBSPOT },
-  salesforce: { contact: { ...SALESFORCE, company: 'Account.Name' }, lead: { ...SALESFORCE, company: 'Company' } },
+  salesforce: {
+    contact: { ...SALESFORCE, company: 'Account.Name' },
+    lead: { ...SALESFORCE, company: 'Company' },
+  },
   // A contact's "Company Name" is the parentcustomerid lookup; the connector reads the account's name through $expand.
-  dynamics: { contact: { ...DATAVERSE, company: 'parentcustomerid_account.name' }, lead: { ...DATAVERSE, company: 'companyname' } },
+  dynamics: {
+    contact: { ...DATAVERSE, company: 'parentcustomerid_account.name' },
+    lead: { ...DATAVERSE, company: 'companyname' },
+  },
 };
 
 /** Policy overrides: `crm.fields.<crm>.<contact|lead>.<logical>: <crm field>`. */
-export const CrmFieldOverrides = z.partialRecord(CrmName, z.partialRecord(CrmObjectType, z.record(LogicalField, CrmFieldName)));
+export const CrmFieldOverrides = z.partialRecord(
+  CrmName,
+  z.partialRecord(CrmObjectType, z.record(LogicalField, CrmFieldName)),
+);
 export type CrmFieldOverrides = z.infer<typeof CrmFieldOverrides>;
 
 /**
@@ -124,7 +148,8 @@ export class CrmFields {
   /** The CRM's name for a logical field; throws for an unmapped one (policy validation prevents it). */
   name(logical: string): string {
     const name = this.names[logical];
-    if (name === undefined) throw new Error(`no ${this.crm} ${this.objectType} field is mapped to "${logical}"`);
+    if (name === undefined)
+      throw new Error(`no ${this.crm} ${this.objectType} field is mapped to "${logical}"`);
     return name;
   }
 
@@ -138,7 +163,10 @@ export class CrmFields {
   }
 
   /** CRM-named values → logical-named values, keeping only the fields that were asked for. */
-  toLogical(values: Readonly<Record<string, string | null>>, logicals: Iterable<string>): Record<string, string | null> {
+  toLogical(
+    values: Readonly<Record<string, string | null>>,
+    logicals: Iterable<string>,
+  ): Record<string, string | null> {
     const out: Record<string, string | null> = {};
     for (const logical of logicals) out[logical] = values[this.name(logical)] ?? null;
     return out;
@@ -153,7 +181,11 @@ export class CrmFields {
 }
 
 /** Every logical field a deployment uses that has no name in its CRM (checked at start). */
-export function unmappedFields(crm: CrmName, overrides: CrmFieldOverrides, fields: Iterable<string>): string[] {
+export function unmappedFields(
+  crm: CrmName,
+  overrides: CrmFieldOverrides,
+  fields: Iterable<string>,
+): string[] {
   const missing = new Set<string>();
   for (const type of CrmObjectType.options) {
     const map = new CrmFields(crm, type, overrides);

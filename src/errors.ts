@@ -39,9 +39,16 @@ export class DraftbridgeError extends Error {
 
 /** What the stage runner and the logs see of any thrown value. Unknown errors (a Redis connection
  * drop from ioredis, a bug) are retried: BullMQ's default, and the last attempt dead-letters. */
-export function describeError(err: unknown): { code: string; retryable: boolean; name: string; message: string } {
-  if (err instanceof DraftbridgeError) return { code: err.code, retryable: err.retryable, name: err.name, message: err.message };
-  if (err instanceof Error) return { code: 'ERR_UNEXPECTED', retryable: true, name: err.name, message: err.message };
+export function describeError(err: unknown): {
+  code: string;
+  retryable: boolean;
+  name: string;
+  message: string;
+} {
+  if (err instanceof DraftbridgeError)
+    return { code: err.code, retryable: err.retryable, name: err.name, message: err.message };
+  if (err instanceof Error)
+    return { code: 'ERR_UNEXPECTED', retryable: true, name: err.name, message: err.message };
   return { code: 'ERR_UNEXPECTED', retryable: true, name: 'unknown', message: String(err) };
 }
 
@@ -98,7 +105,11 @@ export class TimeoutError extends DraftbridgeError {
 export class LeakBlocked extends DraftbridgeError {
   readonly findings: string[];
   constructor(findings: string[]) {
-    super(ERROR_CODES.LEAK_BLOCKED, `outbound LLM request refused: ${findings.length} personal value(s) detected (${[...new Set(findings)].join(', ')})`, { retryable: false });
+    super(
+      ERROR_CODES.LEAK_BLOCKED,
+      `outbound LLM request refused: ${findings.length} personal value(s) detected (${[...new Set(findings)].join(', ')})`,
+      { retryable: false },
+    );
     this.findings = findings;
   }
 }
@@ -125,7 +136,11 @@ export function hostOf(url: string | undefined): string {
 export function networkReason(err: unknown): string | undefined {
   for (let e: unknown = err, i = 0; e && i < 6; e = (e as { cause?: unknown }).cause, i++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+|CERT_|DEPTH_|SELF_SIGNED|UNABLE_TO)/.test(code)) return code;
+    if (
+      typeof code === 'string' &&
+      /^(E[A-Z]+|UND_ERR_[A-Z_]+|CERT_|DEPTH_|SELF_SIGNED|UNABLE_TO)/.test(code)
+    )
+      return code;
   }
   return undefined;
 }

@@ -26,7 +26,8 @@ export function serviceAccountKeyProblem(value: string): string | undefined {
     loadServiceAccountKey(value);
     return undefined;
   } catch (err) {
-    if (err instanceof z.ZodError) return `not a service-account key (${err.issues.map((i) => i.path.join('.') || 'type').join(', ')} missing or invalid)`;
+    if (err instanceof z.ZodError)
+      return `not a service-account key (${err.issues.map((i) => i.path.join('.') || 'type').join(', ')} missing or invalid)`;
     if (err instanceof SyntaxError) return 'not valid JSON';
     return `cannot read the key file (${(err as NodeJS.ErrnoException).code ?? 'error'})`;
   }

@@ -5,5 +5,11 @@
  */
 export function issuePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return '(root)';
-  return path.map((p) => (typeof p === 'number' || (typeof p === 'string' && /^[A-Za-z0-9_$-]{1,64}$/.test(p)) ? String(p) : '<key>')).join('.');
+  return path
+    .map((p) =>
+      typeof p === 'number' || (typeof p === 'string' && /^[A-Za-z0-9_$-]{1,64}$/.test(p))
+        ? String(p)
+        : '<key>',
+    )
+    .join('.');
 }

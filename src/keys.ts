@@ -113,7 +113,10 @@ export function keysFor(prefix: string): DraftbridgeKeys {
       lastRetentionRun: key('ops', 'last', 'retention-run'),
       foldLock: key('ops', 'fold-lock'),
     },
-    circuit: (route) => ({ failures: key('circuit', route, 'failures'), open: key('circuit', route, 'open') }),
+    circuit: (route) => ({
+      failures: key('circuit', route, 'failures'),
+      open: key('circuit', route, 'open'),
+    }),
     rateBudget: (name) => key('budget', name),
     mailWatch: {
       mailbox: (mailbox) => key('mailwatch', 'mailbox', mailbox),

@@ -40,21 +40,48 @@ export type LlmSettings = Partial<
  * may still list them explicitly, the structural check below only insists on an `eu-`/`europe-` name).
  */
 export const DEFAULT_EU_REGIONS = {
-  azure: ['swedencentral', 'germanywestcentral', 'francecentral', 'westeurope', 'northeurope', 'italynorth', 'polandcentral', 'spaincentral', 'eu'],
+  azure: [
+    'swedencentral',
+    'germanywestcentral',
+    'francecentral',
+    'westeurope',
+    'northeurope',
+    'italynorth',
+    'polandcentral',
+    'spaincentral',
+    'eu',
+  ],
   bedrock: ['eu-central-1', 'eu-west-1', 'eu-west-3', 'eu-south-1', 'eu-south-2', 'eu-north-1'],
-  vertex: ['europe-west1', 'europe-west3', 'europe-west4', 'europe-west8', 'europe-west9', 'europe-north1', 'europe-southwest1', 'europe-central2'],
+  vertex: [
+    'europe-west1',
+    'europe-west3',
+    'europe-west4',
+    'europe-west8',
+    'europe-west9',
+    'europe-north1',
+    'europe-southwest1',
+    'europe-central2',
+  ],
 } as const;
 
 type RegionalProvider = keyof typeof DEFAULT_EU_REGIONS;
 
-export function allowedRegionsFor(policy: Pick<Policy, 'llm'>, provider: RegionalProvider): readonly string[] {
+export function allowedRegionsFor(
+  policy: Pick<Policy, 'llm'>,
+  provider: RegionalProvider,
+): readonly string[] {
   return policy.llm.allowedRegions[provider] ?? DEFAULT_EU_REGIONS[provider];
 }
 
 /** The route → provider map in force (DRAFTBRIDGE_LLM fills in where the policy names none). */
-export function llmRouteProviders(settings: LlmSettings, policy: Pick<Policy, 'llm'>): Record<LlmRoute, LlmProvider> {
+export function llmRouteProviders(
+  settings: LlmSettings,
+  policy: Pick<Policy, 'llm'>,
+): Record<LlmRoute, LlmProvider> {
   const fallback = settings.DRAFTBRIDGE_LLM ?? 'azure';
-  return Object.fromEntries(LlmRoute.options.map((route) => [route, routeProvider(policy, route, fallback)])) as Record<LlmRoute, LlmProvider>;
+  return Object.fromEntries(
+    LlmRoute.options.map((route) => [route, routeProvider(policy, route, fallback)]),
+  ) as Record<LlmRoute, LlmProvider>;
 }
 
 export interface LlmRouteDescription {
@@ -88,23 +115,48 @@ export function describeLlmRoutes(settings: LlmSettings, policy: Pick<Policy, 'l
   });
 }
 
-function regionAndResidency(provider: LlmProvider, s: LlmSettings): { region: string | null; residency: string } {
+function regionAndResidency(
+  provider: LlmProvider,
+  s: LlmSettings,
+): { region: string | null; residency: string } {
   switch (provider) {
     case 'azure':
-      return { region: s.AZURE_OPENAI_REGION ?? null, residency: s.AZURE_OPENAI_REGION === 'eu' ? 'EU Data Zone deployment (EU member states)' : `Azure region ${s.AZURE_OPENAI_REGION ?? '(unset)'} (Standard deployment)` };
+      return {
+        region: s.AZURE_OPENAI_REGION ?? null,
+        residency:
+          s.AZURE_OPENAI_REGION === 'eu'
+            ? 'EU Data Zone deployment (EU member states)'
+            : `Azure region ${s.AZURE_OPENAI_REGION ?? '(unset)'} (Standard deployment)`,
+      };
     case 'bedrock': {
       const profile = s.BEDROCK_MODEL_ID ? bedrockGeography(s.BEDROCK_MODEL_ID) : undefined;
-      const where = profile === 'eu' ? 'EU cross-region inference profile (EU regions only)' : 'model in the region';
-      return { region: s.AWS_REGION ?? null, residency: `AWS region ${s.AWS_REGION ?? '(unset)'}, ${where}; prompts and answers not stored` };
+      const where =
+        profile === 'eu' ? 'EU cross-region inference profile (EU regions only)' : 'model in the region';
+      return {
+        region: s.AWS_REGION ?? null,
+        residency: `AWS region ${s.AWS_REGION ?? '(unset)'}, ${where}; prompts and answers not stored`,
+      };
     }
     case 'vertex':
-      return { region: s.VERTEX_LOCATION ?? null, residency: `Google Cloud location ${s.VERTEX_LOCATION ?? '(unset)'} (regional endpoint)` };
+      return {
+        region: s.VERTEX_LOCATION ?? null,
+        residency: `Google Cloud location ${s.VERTEX_LOCATION ?? '(unset)'} (regional endpoint)`,
+      };
     case 'openai':
-      return { region: 'eu', residency: `OpenAI project with EU data residency at ${hostOf(s.OPENAI_BASE_URL ?? 'https://eu.api.openai.com/v1')}` };
+      return {
+        region: 'eu',
+        residency: `OpenAI project with EU data residency at ${hostOf(s.OPENAI_BASE_URL ?? 'https://eu.api.openai.com/v1')}`,
+      };
     case 'mistral':
-      return { region: 'eu', residency: `Mistral AI (Paris), EU-hosted API at ${hostOf(s.MISTRAL_BASE_URL ?? 'https://api.mistral.ai')}` };
+      return {
+        region: 'eu',
+        residency: `Mistral AI (Paris), EU-hosted API at ${hostOf(s.MISTRAL_BASE_URL ?? 'https://api.mistral.ai')}`,
+      };
     case 'local':
-      return { region: null, residency: `self-hosted at ${s.LOCAL_LLM_BASE_URL ? hostOf(s.LOCAL_LLM_BASE_URL) : '(unset)'}: no third party` };
+      return {
+        region: null,
+        residency: `self-hosted at ${s.LOCAL_LLM_BASE_URL ? hostOf(s.LOCAL_LLM_BASE_URL) : '(unset)'}: no third party`,
+      };
   }
 }
 
@@ -116,7 +168,8 @@ function hostOf(url: string): string {
  * Model providers on Bedrock: a model id starts with one of these, a cross-region inference profile
  * with its geography (`eu.`, `us.`, `apac.`, `global.` …) before it.
  */
-const BEDROCK_MODEL_PROVIDERS = /^(amazon|anthropic|meta|mistral|cohere|ai21|deepseek|writer|openai|qwen|stability|twelvelabs|luma|moonshot|minimax|google|nvidia)\./;
+const BEDROCK_MODEL_PROVIDERS =
+  /^(amazon|anthropic|meta|mistral|cohere|ai21|deepseek|writer|openai|qwen|stability|twelvelabs|luma|moonshot|minimax|google|nvidia)\./;
 
 /** `eu` for an EU profile, `in-region` for a plain model id, else the foreign geography (`us`, `global`, …). */
 export function bedrockGeography(modelId: string): string {
@@ -142,25 +195,46 @@ export function llmResidencyProblems(settings: LlmSettings, policy: Pick<Policy,
   if (providers.has('azure') || settings.AZURE_OPENAI_REGION) {
     const allowed = allowedRegionsFor(policy, 'azure');
     const region = settings.AZURE_OPENAI_REGION;
-    if (settings.AZURE_OPENAI_ENDPOINT && !region) problems.push('AZURE_OPENAI_REGION: is required when AZURE_OPENAI_ENDPOINT is set (it must be one of the policy allowedRegions)');
-    else if (region && !allowed.some((r) => r.toLowerCase() === region.toLowerCase())) problems.push(`AZURE_OPENAI_REGION: "${region}" is not on the policy's allowedRegions (${allowed.join(', ')})`);
+    if (settings.AZURE_OPENAI_ENDPOINT && !region)
+      problems.push(
+        'AZURE_OPENAI_REGION: is required when AZURE_OPENAI_ENDPOINT is set (it must be one of the policy allowedRegions)',
+      );
+    else if (region && !allowed.some((r) => r.toLowerCase() === region.toLowerCase()))
+      problems.push(
+        `AZURE_OPENAI_REGION: "${region}" is not on the policy's allowedRegions (${allowed.join(', ')})`,
+      );
   }
   if (providers.has('bedrock') || settings.BEDROCK_MODEL_ID) {
     const region = settings.AWS_REGION;
     const allowed = allowedRegionsFor(policy, 'bedrock');
-    if (region && !region.startsWith('eu-')) problems.push(`AWS_REGION: "${region}" is not an EU region; Bedrock must run in one of ${allowed.join(', ')}`);
-    else if (region && !allowed.includes(region)) problems.push(`AWS_REGION: "${region}" is not on the policy's llm.allowedRegions.bedrock (${allowed.join(', ')})`);
+    if (region && !region.startsWith('eu-'))
+      problems.push(
+        `AWS_REGION: "${region}" is not an EU region; Bedrock must run in one of ${allowed.join(', ')}`,
+      );
+    else if (region && !allowed.includes(region))
+      problems.push(
+        `AWS_REGION: "${region}" is not on the policy's llm.allowedRegions.bedrock (${allowed.join(', ')})`,
+      );
     const geography = settings.BEDROCK_MODEL_ID ? bedrockGeography(settings.BEDROCK_MODEL_ID) : 'in-region';
     if (geography !== 'in-region' && geography !== 'eu') {
-      problems.push(`BEDROCK_MODEL_ID: "${settings.BEDROCK_MODEL_ID}" is a "${geography}." inference profile that may process outside the EU; use a model id or an "eu." profile`);
+      problems.push(
+        `BEDROCK_MODEL_ID: "${settings.BEDROCK_MODEL_ID}" is a "${geography}." inference profile that may process outside the EU; use a model id or an "eu." profile`,
+      );
     }
   }
   if (providers.has('vertex') || settings.VERTEX_LOCATION) {
     const location = settings.VERTEX_LOCATION;
     const allowed = allowedRegionsFor(policy, 'vertex');
-    if (location === 'global') problems.push(`VERTEX_LOCATION: "global" processes anywhere in the world; use an EU location such as ${allowed.slice(0, 3).join(', ')}`);
-    else if (location && !location.startsWith('europe-')) problems.push(`VERTEX_LOCATION: "${location}" is not an EU location; use one of ${allowed.join(', ')}`);
-    else if (location && !allowed.includes(location)) problems.push(`VERTEX_LOCATION: "${location}" is not on the policy's llm.allowedRegions.vertex (${allowed.join(', ')})`);
+    if (location === 'global')
+      problems.push(
+        `VERTEX_LOCATION: "global" processes anywhere in the world; use an EU location such as ${allowed.slice(0, 3).join(', ')}`,
+      );
+    else if (location && !location.startsWith('europe-'))
+      problems.push(`VERTEX_LOCATION: "${location}" is not an EU location; use one of ${allowed.join(', ')}`);
+    else if (location && !allowed.includes(location))
+      problems.push(
+        `VERTEX_LOCATION: "${location}" is not on the policy's llm.allowedRegions.vertex (${allowed.join(', ')})`,
+      );
   }
   if (providers.has('openai') || settings.OPENAI_API_KEY) {
     const problem = openAiHostProblem(settings.OPENAI_BASE_URL ?? 'https://eu.api.openai.com/v1');
@@ -186,14 +260,18 @@ export function routesInUse(policy: Pick<Policy, 'flows' | 'sensitive'>): Set<st
 }
 
 /** Missing settings of the providers the routes in use need; only those providers' settings are required. */
-export function llmSettingsProblems(settings: LlmSettings, policy: Pick<Policy, 'llm' | 'flows' | 'sensitive'>): string[] {
+export function llmSettingsProblems(
+  settings: LlmSettings,
+  policy: Pick<Policy, 'llm' | 'flows' | 'sensitive'>,
+): string[] {
   if (settings.DRAFTBRIDGE_SANDBOX) return [];
   const problems: string[] = [];
   const inUse = routesInUse(policy);
   for (const [route, provider] of Object.entries(llmRouteProviders(settings, policy))) {
     if (provider === 'local' || !inUse.has(route)) continue;
     for (const key of REQUIRED_SETTINGS[provider]) {
-      if (!settings[key]) problems.push(`${key}: is required because the ${route} LLM route uses ${provider}`);
+      if (!settings[key])
+        problems.push(`${key}: is required because the ${route} LLM route uses ${provider}`);
     }
   }
   return [...new Set(problems)];

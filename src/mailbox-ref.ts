@@ -6,7 +6,10 @@ import { createHmac } from 'node:crypto';
  * The address itself lives only in the watch state in Redis (under the store's retention).
  */
 export function mailboxRef(key: Buffer, address: string): string {
-  return createHmac('sha256', key).update(`mailbox:${address.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+  return createHmac('sha256', key)
+    .update(`mailbox:${address.trim().toLowerCase()}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** Where the Gmail watch keeps a mailbox's state; the push route checks it before queueing. */

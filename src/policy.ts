@@ -44,7 +44,14 @@ export type SensitiveCategory = z.infer<typeof SensitiveCategory>;
 export const SensitiveAction = z.enum(['block', 'local', 'redact']);
 export type SensitiveAction = z.infer<typeof SensitiveAction>;
 
-export const RetentionClass = z.enum(['audit', 'request', 'vault', 'webhookDedupe', 'jobsCompleted', 'jobsFailed']);
+export const RetentionClass = z.enum([
+  'audit',
+  'request',
+  'vault',
+  'webhookDedupe',
+  'jobsCompleted',
+  'jobsFailed',
+]);
 export type RetentionClass = z.infer<typeof RetentionClass>;
 
 export const Language = z.enum(['de', 'en']);
@@ -119,7 +126,11 @@ const AllowedRegions = z.union([
 export type AllowedRegions = z.output<typeof AllowedRegions>;
 
 /** Which provider serves a route: the policy's choice, else `local` for the local route, else DRAFTBRIDGE_LLM. */
-export function routeProvider(policy: Pick<Policy, 'llm'>, route: LlmRoute, fallback: Exclude<LlmProvider, 'local'>): LlmProvider {
+export function routeProvider(
+  policy: Pick<Policy, 'llm'>,
+  route: LlmRoute,
+  fallback: Exclude<LlmProvider, 'local'>,
+): LlmProvider {
   return policy.llm.routes[route].provider ?? (route === 'local' ? 'local' : fallback);
 }
 
@@ -152,7 +163,10 @@ const Scheduling = z.object({
   /** date-holidays country and optional state, e.g. DE-BE (Berlin), GB-ENG, AT. */
   /** Tentative events in the owner's calendar for the offered slots until the contact chooses (Calendars.ReadWrite). */
   holds: z.boolean().default(false),
-  holidayRegion: z.string().regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'a country code with an optional region, like DE-BE').default('DE'),
+  holidayRegion: z
+    .string()
+    .regex(/^[A-Z]{2}(-[A-Z0-9]{1,3})?$/, 'a country code with an optional region, like DE-BE')
+    .default('DE'),
   workingHours: z
     .object({
       days: z.array(z.number().int().min(1).max(7)).min(1).default([1, 2, 3, 4, 5]),
@@ -189,7 +203,12 @@ const ComplianceVendorSchema = z.object({
 export const ComplianceSection = z.object({
   controller: CompliancePartySchema.optional(),
   dpo: CompliancePartySchema.optional(),
-  vendors: z.record(z.string().regex(/^[a-z][a-z0-9_]*$/, 'a system id like hubspot or azure'), ComplianceVendorSchema).optional(),
+  vendors: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9_]*$/, 'a system id like hubspot or azure'),
+      ComplianceVendorSchema,
+    )
+    .optional(),
 });
 export type ComplianceSection = z.infer<typeof ComplianceSection>;
 
@@ -247,7 +266,9 @@ export const PolicySchema = z
        * Drafts in flight per worker process. An LLM call is I/O (seconds of waiting), so this is high:
        * the shared quota (llm.routes.*, booked in Redis across processes) decides when each call goes.
        */
-      llm: z.object({ draftConcurrency: z.number().int().min(1).max(1000).default(64) }).default({ draftConcurrency: 64 }),
+      llm: z
+        .object({ draftConcurrency: z.number().int().min(1).max(1000).default(64) })
+        .default({ draftConcurrency: 64 }),
     }),
     retention: z.record(RetentionClass, Duration),
     /** Data-subject rights the service applies by itself. */
@@ -256,7 +277,12 @@ export const PolicySchema = z
         /** A CRM contact deletion (HubSpot `contact.deletion`) erases like a GDPR deletion does. */
         eraseOnContactDeletion: z.boolean().default(false),
         /** How often the retention sweeper runs by itself (a BullMQ job scheduler); `0s` turns it off. */
-        retentionSweepEvery: z.union([z.literal('0s').transform(() => 0), Duration.refine((ms) => ms >= 60_000, 'at least 1m (or 0s for off)')]).default(3_600_000),
+        retentionSweepEvery: z
+          .union([
+            z.literal('0s').transform(() => 0),
+            Duration.refine((ms) => ms >= 60_000, 'at least 1m (or 0s for off)'),
+          ])
+          .default(3_600_000),
       })
       .default({ eraseOnContactDeletion: false, retentionSweepEvery: 3_600_000 }),
     scheduling: Scheduling.default(DEFAULT_SCHEDULING),
@@ -266,28 +292,50 @@ export const PolicySchema = z
   .superRefine((p, ctx) => {
     p.triggers.forEach((t, i) => {
       if (!(t.flow in p.flows)) {
-        ctx.addIssue({ code: 'custom', path: ['triggers', i, 'flow'], message: `no flow named "${t.flow}" under flows` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['triggers', i, 'flow'],
+          message: `no flow named "${t.flow}" under flows`,
+        });
       }
       if (t.event === 'contact.propertyChange' && !t.property) {
-        ctx.addIssue({ code: 'custom', path: ['triggers', i, 'property'], message: 'a propertyChange trigger needs a property' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['triggers', i, 'property'],
+          message: 'a propertyChange trigger needs a property',
+        });
       }
     });
     for (const [name, flow] of Object.entries(p.flows)) {
       if (!flow.fields.includes('email')) {
-        ctx.addIssue({ code: 'custom', path: ['flows', name, 'fields'], message: 'must include email (the draft needs a recipient)' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['flows', name, 'fields'],
+          message: 'must include email (the draft needs a recipient)',
+        });
       }
       // An automatic mail that says a person reviewed it would defeat the transparency notice.
       for (const [language, text] of Object.entries(flow.notice ?? {})) {
         if (flow.delivery === 'auto' && noticeClaimsReview(text)) {
-          ctx.addIssue({ code: 'custom', path: ['flows', name, 'notice', language], message: `flow "${name}" is sent automatically, so its notice must not claim that a person reviewed the mail` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['flows', name, 'notice', language],
+            message: `flow "${name}" is sent automatically, so its notice must not claim that a person reviewed the mail`,
+          });
         }
       }
     }
-    const autoFlows = Object.entries(p.flows).filter(([, f]) => f.delivery === 'auto' && !f.notice).map(([n]) => n);
+    const autoFlows = Object.entries(p.flows)
+      .filter(([, f]) => f.delivery === 'auto' && !f.notice)
+      .map(([n]) => n);
     for (const [language, text] of Object.entries(p.mail.transparencyNotice.auto)) {
       if (noticeClaimsReview(text)) {
         const usedBy = autoFlows.length ? ` (used by ${autoFlows.join(', ')})` : '';
-        ctx.addIssue({ code: 'custom', path: ['mail', 'transparencyNotice', 'auto', language], message: `the notice for automatic delivery${usedBy} must not claim that a person reviewed the mail` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mail', 'transparencyNotice', 'auto', language],
+          message: `the notice for automatic delivery${usedBy} must not claim that a person reviewed the mail`,
+        });
       }
     }
   });
@@ -368,7 +416,12 @@ export function logicalFieldsInUse(policy: Policy): string[] {
 /** Which flow a CRM event starts, if any; `propertyName` is the logical field name. */
 export function matchTrigger(
   policy: Policy,
-  event: { subscriptionType: string; objectType?: CrmObjectType | undefined; propertyName?: string | undefined; propertyValue?: string | undefined },
+  event: {
+    subscriptionType: string;
+    objectType?: CrmObjectType | undefined;
+    propertyName?: string | undefined;
+    propertyValue?: string | undefined;
+  },
 ): Trigger | undefined {
   return policy.triggers.find(
     (t) =>

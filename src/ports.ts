@@ -43,10 +43,22 @@ export interface CrmPort {
   /** null when the owner (a CRM user with a mailbox) does not exist. */
   getOwner(ownerId: string): Promise<CrmOwner | null>;
   /** A note (HubSpot note, Salesforce Task/ContentNote, Dataverse annotation) on the record; `body` is simple HTML. */
-  createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }>;
+  createNote(input: {
+    record: CrmRecordRef;
+    body: string;
+    ownerId?: string;
+    at?: Date;
+  }): Promise<{ id: string }>;
   updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void>;
   /** A meeting on the record (HubSpot meetings object); CRMs without one get a note instead. */
-  createMeeting?(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }>;
+  createMeeting?(input: {
+    record: CrmRecordRef;
+    title: string;
+    body: string;
+    start: Date;
+    end: Date;
+    ownerId?: string;
+  }): Promise<{ id: string }>;
   /**
    * True where calls of one kind that wait at the same time go out as one batch call (HubSpot): intake
    * and crm-sync then run more jobs at once so the batches fill, and crm-sync writes a job's note and
@@ -98,7 +110,10 @@ export interface MailPort {
   sendDraft(mailbox: string, messageId: string): Promise<void>;
   sendMail(mail: OutgoingMail): Promise<void>;
   /** `body` is the message text as plain text (what the recipient reads), when the server returns it. */
-  getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null>;
+  getMessage(
+    mailbox: string,
+    messageId: string,
+  ): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null>;
   /** The plain text of a received message and its sender (to read a contact's reply locally); null when gone. */
   getReplyText?(mailbox: string, messageId: string): Promise<ReceivedReply | null>;
 }
@@ -125,7 +140,11 @@ export interface GraphSubscriptionPort {
   renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription>;
   deleteSubscription(id: string): Promise<void>;
   /** Delta query over a folder; returns the changed message refs and the next delta link. */
-  delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }>;
+  delta(
+    mailbox: string,
+    folder: string,
+    deltaLink?: string,
+  ): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }>;
 }
 
 /**
@@ -145,7 +164,10 @@ export interface MailboxChange {
 
 /** A mailbox system's approval loop as the deliver stage sees it: remember the draft, watch its mailbox. */
 export interface MailboxWatcher {
-  link(requestId: string, ref: { id: string; conversationId?: string | undefined; mailbox?: string }): Promise<void>;
+  link(
+    requestId: string,
+    ref: { id: string; conversationId?: string | undefined; mailbox?: string },
+  ): Promise<void>;
   ensure(mailbox: string): Promise<void>;
 }
 
@@ -230,7 +252,12 @@ export const EmailDraft = z.object({
 export type EmailDraft = z.infer<typeof EmailDraft>;
 
 export type LlmDraftOutcome =
-  | { kind: 'drafted'; draft: EmailDraft; usage: { promptTokens: number; completionTokens: number }; model: string }
+  | {
+      kind: 'drafted';
+      draft: EmailDraft;
+      usage: { promptTokens: number; completionTokens: number };
+      model: string;
+    }
   | { kind: 'content_filtered'; categories: string[] }
   | { kind: 'truncated' };
 
@@ -285,7 +312,8 @@ export interface RateTicket {
   readonly windowMs: number;
 }
 
-export type RateGrant = { granted: true; waitMs: number; ticket: RateTicket } | { granted: false; waitMs: number };
+export type RateGrant =
+  { granted: true; waitMs: number; ticket: RateTicket } | { granted: false; waitMs: number };
 
 /**
  * Schedules calls against a provider's quota across processes (src/rate-budget.ts, on Redis). A

@@ -26,18 +26,34 @@ export class RedisRateBudget implements RateBudget {
 
   async reserve(spec: RateBudgetSpec, weight: number, maxWaitMs: number): Promise<RateGrant> {
     const w = Math.max(0, Math.ceil(weight));
-    const args: (string | number)[] = [randomUUID(), w, Math.max(0, Math.floor(maxWaitMs)), Math.max(0, Math.ceil(spec.marginMs)), spec.rules.length];
+    const args: (string | number)[] = [
+      randomUUID(),
+      w,
+      Math.max(0, Math.floor(maxWaitMs)),
+      Math.max(0, Math.ceil(spec.marginMs)),
+      spec.rules.length,
+    ];
     for (const r of spec.rules) args.push(r.windowMs, r.maxCount ?? 0, r.maxWeight ?? 0);
-    const [granted, waitMs, member] = (await RESERVE.run(this.redis, [this.keys.rateBudget(spec.name)], args)) as [number, number, string];
+    const [granted, waitMs, member] = (await RESERVE.run(
+      this.redis,
+      [this.keys.rateBudget(spec.name)],
+      args,
+    )) as [number, number, string];
     const windowMs = Math.max(...spec.rules.map((r) => r.windowMs)) + spec.marginMs;
-    return granted === 1 ? { granted: true, waitMs, ticket: { name: spec.name, member, weight: w, windowMs } } : { granted: false, waitMs };
+    return granted === 1
+      ? { granted: true, waitMs, ticket: { name: spec.name, member, weight: w, windowMs } }
+      : { granted: false, waitMs };
   }
 
   async settle(ticket: RateTicket, correction: { weight?: number; restamp?: boolean }): Promise<void> {
     const w = correction.weight === undefined ? ticket.weight : Math.max(0, Math.ceil(correction.weight));
     if (w === ticket.weight && !correction.restamp) return;
     const member = ticket.member.replace(/\|\d+$/, `|${w}`);
-    await SETTLE.run(this.redis, [this.keys.rateBudget(ticket.name)], [ticket.member, member, correction.restamp ? 1 : 0, ticket.windowMs]);
+    await SETTLE.run(
+      this.redis,
+      [this.keys.rateBudget(ticket.name)],
+      [ticket.member, member, correction.restamp ? 1 : 0, ticket.windowMs],
+    );
   }
 
   async release(ticket: RateTicket): Promise<void> {
@@ -46,7 +62,10 @@ export class RedisRateBudget implements RateBudget {
 }
 
 /** The quotas of one deployment (its queue prefix) on a connection of their own; `close` when the process stops. */
-export function sharedRateBudget(redisUrl: string, prefix: string): { budget: RedisRateBudget; close(): void } {
+export function sharedRateBudget(
+  redisUrl: string,
+  prefix: string,
+): { budget: RedisRateBudget; close(): void } {
   // A store-role connection: a booking rides out a short Redis outage instead of failing the call.
   const redis = createRedis(redisUrl, 'store', 'draftbridge-quota');
   redis.on('error', () => undefined);

@@ -92,10 +92,22 @@ export function clusterOptions(role: ConnectionRole, parsed: ClusterUrl, name: s
     // The producer fails fast here too: with ioredis' 16 redirections a command to a dead master's
     // slot retried until its 3 s timeout, twice per webhook (dedupe look-up, enqueue), so the 503
     // came after HubSpot's 5 s limit. A few quick tries still follow MOVED after a slot moved.
-    ...(role === 'producer' ? { maxRedirections: 3, retryDelayOnFailover: 100, retryDelayOnClusterDown: 100, retryDelayOnTryAgain: 100 } : {}),
+    ...(role === 'producer'
+      ? {
+          maxRedirections: 3,
+          retryDelayOnFailover: 100,
+          retryDelayOnClusterDown: 100,
+          retryDelayOnTryAgain: 100,
+        }
+      : {}),
     // Managed clusters (Azure OSS cluster policy, ElastiCache) announce nodes by IP or internal name:
     // with TLS keep the names as given and check certificates against the seed host's name.
-    ...(parsed.tls ? { dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) => callback(null, address) } : {}),
+    ...(parsed.tls
+      ? {
+          dnsLookup: (address: string, callback: (err: Error | null, address: string) => void) =>
+            callback(null, address),
+        }
+      : {}),
     redisOptions: {
       ...node,
       connectionName: name,
@@ -109,7 +121,8 @@ export function clusterOptions(role: ConnectionRole, parsed: ClusterUrl, name: s
 export function createRedis(url: string, role: ConnectionRole, name = `draftbridge-${role}`): RedisClient {
   const parsed = parseClusterUrl(url);
   if (parsed) return new Cluster(parsed.nodes, clusterOptions(role, parsed, name));
-  if (isClusterUrl(url)) throw new Error('REDIS_URL: malformed cluster URL (redis+cluster://host:port,host:port)');
+  if (isClusterUrl(url))
+    throw new Error('REDIS_URL: malformed cluster URL (redis+cluster://host:port,host:port)');
   return new Redis(url, { ...redisOptions(role), connectionName: name, lazyConnect: false });
 }
 

@@ -6,16 +6,26 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, SimpleSpanProcessor, TracerProvider, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  TracerProvider,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace';
 
 /** The OpenTelemetry SDK part of telemetry.ts, loaded only when tracing is on (see `startTracing`). */
-export function startTracingSdk(options: { exporter?: SpanExporter; env: NodeJS.ProcessEnv }): { shutdown(): Promise<void> } {
+export function startTracingSdk(options: { exporter?: SpanExporter; env: NodeJS.ProcessEnv }): {
+  shutdown(): Promise<void>;
+} {
   const env = options.env;
   const exporter = new IdsAndCodesExporter(options.exporter ?? new OTLPTraceExporter());
   const provider = new TracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME ?? 'draftbridge' }),
     // A test exporter wants each span at once; production batches.
-    spanProcessors: [options.exporter ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter })],
+    spanProcessors: [
+      options.exporter ? new SimpleSpanProcessor({ exporter }) : new BatchSpanProcessor({ exporter }),
+    ],
   });
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);
@@ -84,7 +94,8 @@ export function allowedAttributes(attributes: Attributes): Attributes {
   for (const [key, value] of Object.entries(attributes)) {
     if (value === undefined) continue;
     if (URL_KEYS.has(key) && typeof value === 'string') out[key] = redactUrl(value);
-    else if (KEPT.has(key) || key.startsWith('draftbridge.')) out[key] = typeof value === 'string' && !ID_SEGMENT.test(value) ? '{redacted}' : value;
+    else if (KEPT.has(key) || key.startsWith('draftbridge.'))
+      out[key] = typeof value === 'string' && !ID_SEGMENT.test(value) ? '{redacted}' : value;
   }
   return out;
 }
@@ -97,7 +108,9 @@ export class IdsAndCodesExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: Parameters<SpanExporter['export']>[1]): void {
     const filtered = spans.map((span) => {
-      const status = span.status.message ? { ...span.status, message: ID_SEGMENT.test(span.status.message) ? span.status.message : 'redacted' } : span.status;
+      const status = span.status.message
+        ? { ...span.status, message: ID_SEGMENT.test(span.status.message) ? span.status.message : 'redacted' }
+        : span.status;
       // The span's own methods (spanContext()) stay reachable through the prototype.
       return Object.create(span, {
         attributes: { value: allowedAttributes(span.attributes), enumerable: true },

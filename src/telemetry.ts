@@ -1,4 +1,13 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+} from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace';
 
 /**
@@ -17,7 +26,10 @@ export function tracingRequested(env: NodeJS.ProcessEnv = process.env): boolean 
   if (env.OTEL_SDK_DISABLED === 'true') return false;
   const exporters = (env.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim());
   if (exporters.includes('none')) return false;
-  return exporters.includes('otlp') || Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
+  return (
+    exporters.includes('otlp') ||
+    Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+  );
 }
 
 export interface Tracing {
@@ -30,7 +42,9 @@ export interface Tracing {
  * exporter and instrumentations load only then (telemetry-sdk.ts): a process without tracing does
  * not hold them in memory.
  */
-export async function startTracing(options: { exporter?: SpanExporter; env?: NodeJS.ProcessEnv } = {}): Promise<Tracing | undefined> {
+export async function startTracing(
+  options: { exporter?: SpanExporter; env?: NodeJS.ProcessEnv } = {},
+): Promise<Tracing | undefined> {
   const env = options.env ?? process.env;
   if (!options.exporter && !tracingRequested(env)) return undefined;
   const { startTracingSdk } = await import('./telemetry-sdk.ts');
@@ -51,25 +65,39 @@ export function traceCarrier(): { trace?: string } {
  * nothing, never whatever context the socket or the worker loop happened to inherit.
  */
 function parentFrom(traceparent: string | undefined): Context {
-  return traceparent && TRACEPARENT.test(traceparent) ? propagation.extract(ROOT_CONTEXT, { traceparent }) : ROOT_CONTEXT;
+  return traceparent && TRACEPARENT.test(traceparent)
+    ? propagation.extract(ROOT_CONTEXT, { traceparent })
+    : ROOT_CONTEXT;
 }
 
 /**
  * Runs `fn` in a span continuing `traceparent` (from a job or an incoming request header). A failure
  * is recorded by its error name only: messages may quote upstream answers.
  */
-export async function inSpan<T>(name: string, kind: 'server' | 'consumer' | 'internal', traceparent: string | undefined, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+export async function inSpan<T>(
+  name: string,
+  kind: 'server' | 'consumer' | 'internal',
+  traceparent: string | undefined,
+  attributes: Attributes,
+  fn: () => Promise<T>,
+): Promise<T> {
   const tracer = trace.getTracer(TRACER);
-  const spanKind = kind === 'server' ? SpanKind.SERVER : kind === 'consumer' ? SpanKind.CONSUMER : SpanKind.INTERNAL;
-  return tracer.startActiveSpan(name, { kind: spanKind, attributes }, parentFrom(traceparent), async (span) => {
-    try {
-      return await fn();
-    } catch (err) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).name });
-      span.setAttribute('error.type', (err as Error).name);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  const spanKind =
+    kind === 'server' ? SpanKind.SERVER : kind === 'consumer' ? SpanKind.CONSUMER : SpanKind.INTERNAL;
+  return tracer.startActiveSpan(
+    name,
+    { kind: spanKind, attributes },
+    parentFrom(traceparent),
+    async (span) => {
+      try {
+        return await fn();
+      } catch (err) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).name });
+        span.setAttribute('error.type', (err as Error).name);
+        throw err;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }

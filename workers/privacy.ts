@@ -1,7 +1,12 @@
 import { Worker, type ConnectionOptions } from 'bullmq';
 import { runRetention } from '../src/pipeline/retention.ts';
 import { subjectRequestDeps, type AppContext } from '../src/app.ts';
-import { PRIVACY_QUEUE, PrivacyJob, RETENTION_SCHEDULER, privacyQueueFor } from '../src/pipeline/privacy-jobs.ts';
+import {
+  PRIVACY_QUEUE,
+  PrivacyJob,
+  RETENTION_SCHEDULER,
+  privacyQueueFor,
+} from '../src/pipeline/privacy-jobs.ts';
 import { erasureRequest } from '../src/privacy/subject-requests.ts';
 
 /**
@@ -14,7 +19,12 @@ export async function startPrivacyWorker(ctx: AppContext, connection: Connection
   const every = ctx.policy.privacy.retentionSweepEvery;
   const queue = privacyQueueFor(ctx);
   // One scheduler for the deployment, whichever worker process upserts it last.
-  if (every > 0) await queue.upsertJobScheduler(RETENTION_SCHEDULER, { every }, { name: 'retention', data: { kind: 'retention', dryRun: false } });
+  if (every > 0)
+    await queue.upsertJobScheduler(
+      RETENTION_SCHEDULER,
+      { every },
+      { name: 'retention', data: { kind: 'retention', dryRun: false } },
+    );
   else await queue.removeJobScheduler(RETENTION_SCHEDULER);
   const worker = new Worker(
     PRIVACY_QUEUE,
@@ -22,11 +32,17 @@ export async function startPrivacyWorker(ctx: AppContext, connection: Connection
       const data = PrivacyJob.parse(job.data);
       if (data.kind === 'erasure') {
         const result = await erasureRequest(dsr, `${data.objectType}:${data.recordId}`, data.trigger);
-        log.info({ jobId: job.id, trigger: data.trigger, requests: result.requestsErased }, 'erasure requested by the CRM carried out');
+        log.info(
+          { jobId: job.id, trigger: data.trigger, requests: result.requestsErased },
+          'erasure requested by the CRM carried out',
+        );
         return { requestsErased: result.requestsErased };
       }
       const report = await runRetention(ctx, { dryRun: data.dryRun, actor: 'scheduler' });
-      log.info({ dryRun: report.dryRun, auditEvents: report.auditEvents, jobs: report.jobs }, 'retention sweep done');
+      log.info(
+        { dryRun: report.dryRun, auditEvents: report.auditEvents, jobs: report.jobs },
+        'retention sweep done',
+      );
       return report;
     },
     { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, concurrency: 1 },

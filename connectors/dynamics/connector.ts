@@ -1,7 +1,14 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
 import { DynamicsWebApi, type RequestError } from 'dynamics-web-api';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
+import {
+  NO_CONNECTOR_METRICS,
+  type ConnectorMetrics,
+  type CrmContact,
+  type CrmOwner,
+  type CrmPort,
+  type CrmRecordRef,
+} from '../../src/ports.ts';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
 import { CachedTokenCredential } from '../token-cache.ts';
 import { htmlToText } from '../salesforce/connector.ts';
@@ -30,7 +37,12 @@ export interface DataverseCrmOptions {
   timeoutMs?: number;
 }
 
-const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.microsoftonline.de']);
+const MICROSOFT_AUTHORITIES = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.chinacloudapi.cn',
+  'login.microsoftonline.de',
+]);
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const COLUMN = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/;
 const COLLECTION: Record<CrmRecordRef['type'], string> = { contact: 'contacts', lead: 'leads' };
@@ -76,7 +88,9 @@ export class DataverseCrm implements CrmPort {
    */
   async getContact(record: CrmRecordRef, properties: readonly string[]): Promise<CrmContact | null> {
     if (!GUID.test(record.id)) return null;
-    for (const p of properties) if (!COLUMN.test(p)) throw new UpstreamRejected('dynamics', 400, `not a Dataverse column name: ${p.slice(0, 40)}`);
+    for (const p of properties)
+      if (!COLUMN.test(p))
+        throw new UpstreamRejected('dynamics', 400, `not a Dataverse column name: ${p.slice(0, 40)}`);
     const primaryKey = `${record.type}id`;
     const plain = properties.filter((p) => !p.includes('.'));
     const related = new Map<string, string[]>();
@@ -86,14 +100,20 @@ export class DataverseCrm implements CrmPort {
     }
     const expand = [...related].map(([property, select]) => ({ property, select }));
     const row = await this.call<Record<string, unknown>>('getContact', true, () =>
-      this.api.retrieve({ collection: COLLECTION[record.type], key: record.id, select: [...new Set([primaryKey, ...plain])], ...(expand.length > 0 ? { expand } : {}) }),
+      this.api.retrieve({
+        collection: COLLECTION[record.type],
+        key: record.id,
+        select: [...new Set([primaryKey, ...plain])],
+        ...(expand.length > 0 ? { expand } : {}),
+      }),
     );
     if (!row) return null;
     // Minimisation holds even if more came back than we asked for.
     const kept: Record<string, string | null> = {};
     for (const p of properties) {
       const [head, tail] = p.split('.') as [string, string | undefined];
-      const value = tail === undefined ? row[head] : (row[head] as Record<string, unknown> | null | undefined)?.[tail];
+      const value =
+        tail === undefined ? row[head] : (row[head] as Record<string, unknown> | null | undefined)?.[tail];
       kept[p] = asString(value);
     }
     return { id: String(row[primaryKey] ?? record.id), properties: kept };
@@ -102,13 +122,29 @@ export class DataverseCrm implements CrmPort {
   async getOwner(ownerId: string): Promise<CrmOwner | null> {
     // A team can own the record too; only a systemuser has a mailbox (a team id answers 404 here).
     if (!GUID.test(ownerId)) return null;
-    const user = await this.call<Record<string, unknown>>('getOwner', true, () => this.api.retrieve({ collection: 'systemusers', key: ownerId, select: ['systemuserid', 'internalemailaddress', 'firstname', 'lastname'] }));
+    const user = await this.call<Record<string, unknown>>('getOwner', true, () =>
+      this.api.retrieve({
+        collection: 'systemusers',
+        key: ownerId,
+        select: ['systemuserid', 'internalemailaddress', 'firstname', 'lastname'],
+      }),
+    );
     if (!user || typeof user.internalemailaddress !== 'string' || !user.internalemailaddress) return null;
-    return { id: String(user.systemuserid ?? ownerId), email: user.internalemailaddress, firstName: asString(user.firstname), lastName: asString(user.lastname) };
+    return {
+      id: String(user.systemuserid ?? ownerId),
+      email: user.internalemailaddress,
+      firstName: asString(user.firstname),
+      lastName: asString(user.lastname),
+    };
   }
 
   /** A note (annotation) on the record's timeline; notetext is plain text. */
-  async createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }> {
+  async createNote(input: {
+    record: CrmRecordRef;
+    body: string;
+    ownerId?: string;
+    at?: Date;
+  }): Promise<{ id: string }> {
     if (!GUID.test(input.record.id)) throw new UpstreamRejected('dynamics', 400, 'not a Dataverse record id');
     const data = {
       subject: 'draftbridge',
@@ -116,7 +152,9 @@ export class DataverseCrm implements CrmPort {
       [`objectid_${input.record.type}@odata.bind`]: `/${COLLECTION[input.record.type]}(${input.record.id})`,
     };
     // Not retried inside the call: a repeated POST would add a second note.
-    const id = await this.call<string>('createNote', false, () => this.api.create({ collection: 'annotations', data }));
+    const id = await this.call<string>('createNote', false, () =>
+      this.api.create({ collection: 'annotations', data }),
+    );
     return { id: String(id) };
   }
 
@@ -125,7 +163,14 @@ export class DataverseCrm implements CrmPort {
    * attendee (participationtypemask 5) and the rep as organizer (7), deep-inserted in one request.
    * It is Dataverse's record of the meeting: the invitation itself went out from the rep's calendar.
    */
-  async createMeeting(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }> {
+  async createMeeting(input: {
+    record: CrmRecordRef;
+    title: string;
+    body: string;
+    start: Date;
+    end: Date;
+    ownerId?: string;
+  }): Promise<{ id: string }> {
     if (!GUID.test(input.record.id)) throw new UpstreamRejected('dynamics', 400, 'not a Dataverse record id');
     const { type, id } = input.record;
     const record = `/${COLLECTION[type]}(${id})`;
@@ -143,15 +188,21 @@ export class DataverseCrm implements CrmPort {
       ],
     };
     // Not retried inside the call: a repeated POST would add a second appointment.
-    const created = await this.call<string>('createMeeting', false, () => this.api.create({ collection: 'appointments', data }));
+    const created = await this.call<string>('createMeeting', false, () =>
+      this.api.create({ collection: 'appointments', data }),
+    );
     return { id: String(created) };
   }
 
   async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {
     if (!GUID.test(record.id)) throw new UpstreamRejected('dynamics', 400, 'not a Dataverse record id');
     // Two-option (Boolean) columns take JSON booleans; the core writes them as "true"/"false".
-    const data = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : v]));
-    await this.call('updateContact', true, () => this.api.update({ collection: COLLECTION[record.type], key: record.id, data }));
+    const data = Object.fromEntries(
+      Object.entries(properties).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : v]),
+    );
+    await this.call('updateContact', true, () =>
+      this.api.update({ collection: COLLECTION[record.type], key: record.id, data }),
+    );
   }
 
   private async call<T>(operation: string, retryable: boolean, fn: () => Promise<T>): Promise<T | null> {
@@ -170,19 +221,37 @@ export class DataverseCrm implements CrmPort {
         }
         if (status === 429) {
           this.metrics.upstream('dynamics', 'throttled');
-          throw new UpstreamRateLimited('dynamics', retryAfterMs(lowerCase(e.headers), DEFAULT_PAUSE_MS), `dynamics ${operation} throttled (service protection)`);
+          throw new UpstreamRateLimited(
+            'dynamics',
+            retryAfterMs(lowerCase(e.headers), DEFAULT_PAUSE_MS),
+            `dynamics ${operation} throttled (service protection)`,
+          );
         }
         if (status !== undefined && status >= 400 && status < 500) {
           this.metrics.upstream('dynamics', 'rejected');
           // Codes only: Dataverse messages can quote values.
-          throw new UpstreamRejected('dynamics', status, `dynamics ${operation} refused with ${status}${e.code ? ` ${e.code}` : ''}`);
+          throw new UpstreamRejected(
+            'dynamics',
+            status,
+            `dynamics ${operation} refused with ${status}${e.code ? ` ${e.code}` : ''}`,
+          );
         }
         if (status === undefined && isAuthFailure(err)) {
           this.metrics.upstream('dynamics', 'rejected');
-          throw new UpstreamRejected('dynamics', 401, `dynamics ${operation}: token refused (${(err as Error).name})`);
+          throw new UpstreamRejected(
+            'dynamics',
+            401,
+            `dynamics ${operation}: token refused (${(err as Error).name})`,
+          );
         }
         this.metrics.upstream('dynamics', 'error');
-        if (attempt >= retries) throw new UpstreamUnavailable('dynamics', `dynamics ${operation} failed: ${status ?? (err as Error).name}`, status, { cause: err });
+        if (attempt >= retries)
+          throw new UpstreamUnavailable(
+            'dynamics',
+            `dynamics ${operation} failed: ${status ?? (err as Error).name}`,
+            status,
+            { cause: err },
+          );
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
       }
     }
@@ -192,12 +261,20 @@ export class DataverseCrm implements CrmPort {
 /** Entra's refusal (wrong secret, tenant or scope): a configuration error, not a retry. */
 function isAuthFailure(err: unknown): boolean {
   const e = err as { name?: string; message?: string };
-  return /^Authentication(Required)?Error$/.test(e.name ?? '') && /\b(invalid_(client|request|scope|grant)|unauthorized_client)\b/.test(e.message ?? '');
+  return (
+    /^Authentication(Required)?Error$/.test(e.name ?? '') &&
+    /\b(invalid_(client|request|scope|grant)|unauthorized_client)\b/.test(e.message ?? '')
+  );
 }
 
 function lowerCase(headers: unknown): Record<string, string | undefined> {
   if (!headers || typeof headers !== 'object') return {};
-  return Object.fromEntries(Object.entries(headers as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), Array.isArray(v) ? String(v[0]) : v === undefined ? undefined : String(v)]));
+  return Object.fromEntries(
+    Object.entries(headers as Record<string, unknown>).map(([k, v]) => [
+      k.toLowerCase(),
+      Array.isArray(v) ? String(v[0]) : v === undefined ? undefined : String(v),
+    ]),
+  );
 }
 
 function asString(v: unknown): string | null {

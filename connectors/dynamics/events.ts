@@ -10,7 +10,9 @@ import type { CallbackRequest, RoutedEvents } from '../../src/pipeline/jobs.ts';
  * RequestId null, and a retried system job keeps its CorrelationId and OperationId: together they are
  * the request id (the dedupe key).
  */
-const Guid = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a GUID');
+const Guid = z
+  .string()
+  .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, 'a GUID');
 const KeyValue = z.object({ key: z.string(), value: z.unknown() });
 const Target = z.object({ Attributes: z.array(KeyValue), Id: Guid.optional(), LogicalName: z.string() });
 
@@ -40,7 +42,10 @@ const OBJECT_TYPES: Record<string, CrmObjectType> = { contact: 'contact', lead: 
 /** An attribute value as the trigger compares it: text; two-option true/false; option sets by value; lookups by id. */
 export function attributeText(value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
-  if (typeof value === 'string') return /^\/Date\(-?\d+([+-]\d{4})?\)\/$/.test(value) ? new Date(DotNetDate.parse(value)).toISOString() : value;
+  if (typeof value === 'string')
+    return /^\/Date\(-?\d+([+-]\d{4})?\)\/$/.test(value)
+      ? new Date(DotNetDate.parse(value)).toISOString()
+      : value;
   if (typeof value === 'boolean' || typeof value === 'number') return String(value);
   if (typeof value === 'object') {
     const o = value as { Value?: unknown; Id?: unknown };
@@ -61,7 +66,8 @@ export function routeDataverseContext(
   const flow = objectType ? flowFor(context, objectType, policy, fieldsFor(objectType), query) : undefined;
   if (!objectType || !flow) return { requests: [], ignored: 1 };
   // Synchronous steps carry a RequestId; asynchronous ones an OperationId (the system job).
-  const operation = [context.RequestId, context.OperationId].find((id) => id && id !== EMPTY_GUID) ?? context.PrimaryEntityId;
+  const operation =
+    [context.RequestId, context.OperationId].find((id) => id && id !== EMPTY_GUID) ?? context.PrimaryEntityId;
   const request: CallbackRequest = {
     requestId: `dv-${context.CorrelationId}-${operation}`.toLowerCase(),
     flow,
@@ -76,7 +82,13 @@ export function routeDataverseContext(
   return { requests: [request], ignored: 0 };
 }
 
-function flowFor(context: RemoteExecutionContext, objectType: CrmObjectType, policy: Policy, fields: CrmFields, query: { flow?: string | undefined }): string | undefined {
+function flowFor(
+  context: RemoteExecutionContext,
+  objectType: CrmObjectType,
+  policy: Policy,
+  fields: CrmFields,
+  query: { flow?: string | undefined },
+): string | undefined {
   if (query.flow) return query.flow in policy.flows ? query.flow : undefined;
   if (context.MessageName === 'Create') {
     const created = matchTrigger(policy, { subscriptionType: 'contact.creation', objectType });
@@ -90,7 +102,12 @@ function flowFor(context: RemoteExecutionContext, objectType: CrmObjectType, pol
     const logical = fields.logical(key);
     const text = attributeText(value);
     if (!logical || text === undefined) continue;
-    const trigger = matchTrigger(policy, { subscriptionType: 'contact.propertyChange', objectType, propertyName: logical, propertyValue: text });
+    const trigger = matchTrigger(policy, {
+      subscriptionType: 'contact.propertyChange',
+      objectType,
+      propertyName: logical,
+      propertyValue: text,
+    });
     if (trigger) return trigger.flow;
   }
   return undefined;

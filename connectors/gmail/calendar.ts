@@ -76,12 +76,18 @@ export class GoogleCalendar implements CalendarPort {
         requestBody: { timeMin: from.toISOString(), timeMax: to.toISOString(), items: [{ id: mailbox }] },
       }),
     );
-    const entry = Object.entries(res?.data.calendars ?? {}).find(([id]) => id.toLowerCase() === mailbox.toLowerCase());
+    const entry = Object.entries(res?.data.calendars ?? {}).find(
+      ([id]) => id.toLowerCase() === mailbox.toLowerCase(),
+    );
     // Google answers 200 with per-calendar errors (notFound, internalError): never read that as "free".
     const errors = entry?.[1].errors ?? [];
     if (!entry || errors.length > 0) {
       const reasons = errors.map((e) => e.reason).join(',') || 'calendar missing from the answer';
-      throw new UpstreamRejected('gmail', 404, `calendar freebusy: no free/busy for the rep's calendar (${reasons})`);
+      throw new UpstreamRejected(
+        'gmail',
+        404,
+        `calendar freebusy: no free/busy for the rep's calendar (${reasons})`,
+      );
     }
     return (entry[1].busy ?? []).map((b) => ({ start: utc(b.start), end: utc(b.end) }));
   }
@@ -106,7 +112,10 @@ export class GoogleCalendar implements CalendarPort {
       start: { dateTime: event.start },
       end: { dateTime: event.end },
       status: event.hold ? 'tentative' : 'confirmed',
-      attendees: event.attendees.map((a) => ({ email: a.address, ...(a.name ? { displayName: a.name } : {}) })),
+      attendees: event.attendees.map((a) => ({
+        email: a.address,
+        ...(a.name ? { displayName: a.name } : {}),
+      })),
       extendedProperties: { private: { [property]: event.requestId } },
       // A hold is the rep's own note of a slot on offer; only a booked meeting invites the contact.
       guestsCanModify: false,
@@ -114,7 +123,12 @@ export class GoogleCalendar implements CalendarPort {
     const auth = this.auth.for(mailbox);
     try {
       const res = await this.calls.run(mailbox, 'createEvent', () =>
-        this.api.events.insert({ auth, calendarId: 'primary', sendUpdates: event.hold ? 'none' : 'all', requestBody }),
+        this.api.events.insert({
+          auth,
+          calendarId: 'primary',
+          sendUpdates: event.hold ? 'none' : 'all',
+          requestBody,
+        }),
       );
       return { id: res?.data.id ?? id };
     } catch (err) {
@@ -147,7 +161,13 @@ export class GoogleCalendar implements CalendarPort {
     await this.calls.run(
       mailbox,
       'deleteEvent',
-      () => this.api.events.delete({ auth: this.auth.for(mailbox), calendarId: 'primary', eventId, sendUpdates: 'none' }),
+      () =>
+        this.api.events.delete({
+          auth: this.auth.for(mailbox),
+          calendarId: 'primary',
+          eventId,
+          sendUpdates: 'none',
+        }),
       { notFoundIsNull: true, goneIsNull: true },
     );
   }

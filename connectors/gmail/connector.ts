@@ -3,7 +3,14 @@ import type { JWT } from 'google-auth-library';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type { ServiceAccountKey } from '../../src/gmail-key.ts';
 import { UpstreamRejected } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type MailMessageRef, type MailPort, type OutgoingMail, type ReceivedReply } from '../../src/ports.ts';
+import {
+  NO_CONNECTOR_METRICS,
+  type ConnectorMetrics,
+  type MailMessageRef,
+  type MailPort,
+  type OutgoingMail,
+  type ReceivedReply,
+} from '../../src/ports.ts';
 import { DelegatedAuth, GoogleCalls } from './google-calls.ts';
 
 /**
@@ -15,7 +22,10 @@ import { DelegatedAuth, GoogleCalls } from './google-calls.ts';
  * UpstreamRateLimited (Retry-After when given, else exponential per mailbox) so the queue pauses.
  */
 export const REQUEST_HEADER = 'X-Draftbridge-Request';
-export const GMAIL_SCOPES = ['https://www.googleapis.com/auth/gmail.compose', 'https://www.googleapis.com/auth/gmail.modify'];
+export const GMAIL_SCOPES = [
+  'https://www.googleapis.com/auth/gmail.compose',
+  'https://www.googleapis.com/auth/gmail.modify',
+];
 
 export interface GmailMailOptions {
   /** Where calls are counted (the service passes its Prometheus sink). */
@@ -82,14 +92,27 @@ export class GmailMail implements MailPort {
     // A create that crashed before labelling: label it now, so the reviewer sees it as an AI draft.
     const userLabels = info.labelIds.filter((l) => l.startsWith('Label_'));
     const label = await this.labelId(mailbox, this.options.defaultLabel);
-    if (userLabels.length === 0) await this.call(mailbox, 'modify', () => this.api.users.messages.modify({ userId: mailbox, id: info.id, auth: this.authFor(mailbox), requestBody: { addLabelIds: [label] } }));
+    if (userLabels.length === 0)
+      await this.call(mailbox, 'modify', () =>
+        this.api.users.messages.modify({
+          userId: mailbox,
+          id: info.id,
+          auth: this.authFor(mailbox),
+          requestBody: { addLabelIds: [label] },
+        }),
+      );
     return this.ref(mailbox, info);
   }
 
   /** Our message for a request (draft or sent), by its Message-ID, confirmed by the request header. */
   async findInfo(mailbox: string, requestId: string): Promise<GmailMessageInfo | null> {
     const res = await this.call(mailbox, 'findByRequestId', () =>
-      this.api.users.messages.list({ userId: mailbox, auth: this.authFor(mailbox), q: `rfc822msgid:${messageIdFor(requestId, mailbox)}`, maxResults: 10 }),
+      this.api.users.messages.list({
+        userId: mailbox,
+        auth: this.authFor(mailbox),
+        q: `rfc822msgid:${messageIdFor(requestId, mailbox)}`,
+        maxResults: 10,
+      }),
     );
     for (const m of res?.data.messages ?? []) {
       const info = await this.info(mailbox, m.id!);
@@ -101,28 +124,68 @@ export class GmailMail implements MailPort {
   async createDraft(mail: OutgoingMail): Promise<MailMessageRef> {
     const raw = await this.raw(mail);
     const labels = await this.labelIds(mail);
-    const res = await this.call(mail.mailbox, 'createDraft', () => this.api.users.drafts.create({ userId: mail.mailbox, auth: this.authFor(mail.mailbox), requestBody: { message: { raw } } }));
+    const res = await this.call(mail.mailbox, 'createDraft', () =>
+      this.api.users.drafts.create({
+        userId: mail.mailbox,
+        auth: this.authFor(mail.mailbox),
+        requestBody: { message: { raw } },
+      }),
+    );
     const message = res!.data.message!;
     const labelled = await this.call(mail.mailbox, 'modify', () =>
-      this.api.users.messages.modify({ userId: mail.mailbox, id: message.id!, auth: this.authFor(mail.mailbox), requestBody: { addLabelIds: labels } }),
+      this.api.users.messages.modify({
+        userId: mail.mailbox,
+        id: message.id!,
+        auth: this.authFor(mail.mailbox),
+        requestBody: { addLabelIds: labels },
+      }),
     );
-    return this.ref(mail.mailbox, { id: message.id!, threadId: message.threadId!, labelIds: labelled?.data.labelIds ?? ['DRAFT', ...labels], requestId: mail.requestId, from: mail.mailbox, internetMessageId: `<${messageIdFor(mail.requestId, mail.mailbox)}>` });
+    return this.ref(mail.mailbox, {
+      id: message.id!,
+      threadId: message.threadId!,
+      labelIds: labelled?.data.labelIds ?? ['DRAFT', ...labels],
+      requestId: mail.requestId,
+      from: mail.mailbox,
+      internetMessageId: `<${messageIdFor(mail.requestId, mail.mailbox)}>`,
+    });
   }
 
   async sendDraft(mailbox: string, messageId: string): Promise<void> {
     const draftId = await this.draftIdFor(mailbox, messageId);
     if (!draftId) throw new UpstreamRejected('gmail', 404, 'gmail sendDraft: no draft holds this message');
-    await this.call(mailbox, 'sendDraft', () => this.api.users.drafts.send({ userId: mailbox, auth: this.authFor(mailbox), requestBody: { id: draftId } }));
+    await this.call(mailbox, 'sendDraft', () =>
+      this.api.users.drafts.send({
+        userId: mailbox,
+        auth: this.authFor(mailbox),
+        requestBody: { id: draftId },
+      }),
+    );
   }
 
   async sendMail(mail: OutgoingMail): Promise<void> {
     const raw = await this.raw(mail);
     const labels = await this.labelIds(mail);
-    const res = await this.call(mail.mailbox, 'sendMail', () => this.api.users.messages.send({ userId: mail.mailbox, auth: this.authFor(mail.mailbox), requestBody: { raw } }));
-    await this.call(mail.mailbox, 'modify', () => this.api.users.messages.modify({ userId: mail.mailbox, id: res!.data.id!, auth: this.authFor(mail.mailbox), requestBody: { addLabelIds: labels } }));
+    const res = await this.call(mail.mailbox, 'sendMail', () =>
+      this.api.users.messages.send({
+        userId: mail.mailbox,
+        auth: this.authFor(mail.mailbox),
+        requestBody: { raw },
+      }),
+    );
+    await this.call(mail.mailbox, 'modify', () =>
+      this.api.users.messages.modify({
+        userId: mail.mailbox,
+        id: res!.data.id!,
+        auth: this.authFor(mail.mailbox),
+        requestBody: { addLabelIds: labels },
+      }),
+    );
   }
 
-  async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null }) | null> {
+  async getMessage(
+    mailbox: string,
+    messageId: string,
+  ): Promise<(MailMessageRef & { requestId: string | null }) | null> {
     const info = await this.info(mailbox, messageId);
     return info ? { ...this.ref(mailbox, info), requestId: info.requestId } : null;
   }
@@ -131,12 +194,18 @@ export class GmailMail implements MailPort {
 
   /** users.watch: pushes for every change in the mailbox to the Pub/Sub topic, for 7 days. */
   async watch(mailbox: string, topicName: string): Promise<{ historyId: string; expiration: number }> {
-    const res = await this.call(mailbox, 'watch', () => this.api.users.watch({ userId: mailbox, auth: this.authFor(mailbox), requestBody: { topicName } }));
+    const res = await this.call(mailbox, 'watch', () =>
+      this.api.users.watch({ userId: mailbox, auth: this.authFor(mailbox), requestBody: { topicName } }),
+    );
     return { historyId: String(res!.data.historyId), expiration: Number(res!.data.expiration) };
   }
 
   /** One page of history after `startHistoryId`; null when Gmail no longer has that id (404: resync). */
-  async history(mailbox: string, startHistoryId: string, pageToken?: string): Promise<GmailHistoryPage | null> {
+  async history(
+    mailbox: string,
+    startHistoryId: string,
+    pageToken?: string,
+  ): Promise<GmailHistoryPage | null> {
     const res = await this.call(
       mailbox,
       'history',
@@ -152,18 +221,25 @@ export class GmailMail implements MailPort {
       { notFoundIsNull: true },
     );
     if (!res) return null;
-    return { history: res.data.history ?? [], historyId: String(res.data.historyId), nextPageToken: res.data.nextPageToken ?? null };
+    return {
+      history: res.data.history ?? [],
+      historyId: String(res.data.historyId),
+      nextPageToken: res.data.nextPageToken ?? null,
+    };
   }
 
   async currentHistoryId(mailbox: string): Promise<string> {
-    const res = await this.call(mailbox, 'profile', () => this.api.users.getProfile({ userId: mailbox, auth: this.authFor(mailbox) }));
+    const res = await this.call(mailbox, 'profile', () =>
+      this.api.users.getProfile({ userId: mailbox, auth: this.authFor(mailbox) }),
+    );
     return String(res!.data.historyId);
   }
 
   /** Every message carrying one of these labels (drafts and sent), for a full resync. */
   async labelled(mailbox: string, names: readonly string[], maxPages = 20): Promise<GmailMessageInfo[]> {
     const out: GmailMessageInfo[] = [];
-    for (const name of new Set(names)) out.push(...(await this.labelledWith(mailbox, await this.labelId(mailbox, name), maxPages)));
+    for (const name of new Set(names))
+      out.push(...(await this.labelledWith(mailbox, await this.labelId(mailbox, name), maxPages)));
     return out;
   }
 
@@ -172,7 +248,15 @@ export class GmailMail implements MailPort {
     let pageToken: string | undefined;
     for (let page = 0; page < maxPages; page++) {
       const token = pageToken;
-      const res = await this.call(mailbox, 'resync', () => this.api.users.messages.list({ userId: mailbox, auth: this.authFor(mailbox), labelIds: [label], maxResults: 100, ...(token ? { pageToken: token } : {}) }));
+      const res = await this.call(mailbox, 'resync', () =>
+        this.api.users.messages.list({
+          userId: mailbox,
+          auth: this.authFor(mailbox),
+          labelIds: [label],
+          maxResults: 100,
+          ...(token ? { pageToken: token } : {}),
+        }),
+      );
       for (const m of res?.data.messages ?? []) {
         const info = await this.info(mailbox, m.id!);
         if (info) out.push(info);
@@ -188,11 +272,29 @@ export class GmailMail implements MailPort {
    * text/plain part, or the HTML part reduced to text. Null when the message is gone.
    */
   async getReplyText(mailbox: string, messageId: string): Promise<ReceivedReply | null> {
-    const res = await this.call(mailbox, 'getReplyText', () => this.api.users.messages.get({ userId: mailbox, id: messageId, auth: this.authFor(mailbox), format: 'full' }), { notFoundIsNull: true });
+    const res = await this.call(
+      mailbox,
+      'getReplyText',
+      () =>
+        this.api.users.messages.get({
+          userId: mailbox,
+          id: messageId,
+          auth: this.authFor(mailbox),
+          format: 'full',
+        }),
+      { notFoundIsNull: true },
+    );
     if (!res) return null;
-    const headers = Object.fromEntries((res.data.payload?.headers ?? []).map((h) => [(h.name ?? '').toLowerCase(), h.value ?? '']));
+    const headers = Object.fromEntries(
+      (res.data.payload?.headers ?? []).map((h) => [(h.name ?? '').toLowerCase(), h.value ?? '']),
+    );
     const from = headers.from ? (headers.from.match(/<([^>]+)>/)?.[1] ?? headers.from).trim() : null;
-    return { text: partText(res.data.payload), from, ...(headers.subject ? { subject: headers.subject } : {}), headers };
+    return {
+      text: partText(res.data.payload),
+      from,
+      ...(headers.subject ? { subject: headers.subject } : {}),
+      headers,
+    };
   }
 
   /** messages.get format=metadata with our header; null when the message is gone. */
@@ -200,20 +302,44 @@ export class GmailMail implements MailPort {
     const res = await this.call(
       mailbox,
       'getMessage',
-      () => this.api.users.messages.get({ userId: mailbox, id: messageId, auth: this.authFor(mailbox), format: 'metadata', metadataHeaders: [REQUEST_HEADER, 'From', 'Message-ID'] }),
+      () =>
+        this.api.users.messages.get({
+          userId: mailbox,
+          id: messageId,
+          auth: this.authFor(mailbox),
+          format: 'metadata',
+          metadataHeaders: [REQUEST_HEADER, 'From', 'Message-ID'],
+        }),
       { notFoundIsNull: true },
     );
     if (!res) return null;
-    const header = (name: string) => res.data.payload?.headers?.find((h) => h.name?.toLowerCase() === name.toLowerCase())?.value ?? null;
-    return { id: res.data.id!, threadId: res.data.threadId!, labelIds: res.data.labelIds ?? [], requestId: header(REQUEST_HEADER), from: header('From'), internetMessageId: header('Message-ID') };
+    const header = (name: string) =>
+      res.data.payload?.headers?.find((h) => h.name?.toLowerCase() === name.toLowerCase())?.value ?? null;
+    return {
+      id: res.data.id!,
+      threadId: res.data.threadId!,
+      labelIds: res.data.labelIds ?? [],
+      requestId: header(REQUEST_HEADER),
+      from: header('From'),
+      internetMessageId: header('Message-ID'),
+    };
   }
 
   // ---------- internals ----------
 
   private async draftIdFor(mailbox: string, messageId: string): Promise<string | null> {
     const info = await this.info(mailbox, messageId);
-    const q = info?.internetMessageId ? `rfc822msgid:${info.internetMessageId.replace(/^<|>$/g, '')}` : undefined;
-    const res = await this.call(mailbox, 'listDrafts', () => this.api.users.drafts.list({ userId: mailbox, auth: this.authFor(mailbox), maxResults: 100, ...(q ? { q } : {}) }));
+    const q = info?.internetMessageId
+      ? `rfc822msgid:${info.internetMessageId.replace(/^<|>$/g, '')}`
+      : undefined;
+    const res = await this.call(mailbox, 'listDrafts', () =>
+      this.api.users.drafts.list({
+        userId: mailbox,
+        auth: this.authFor(mailbox),
+        maxResults: 100,
+        ...(q ? { q } : {}),
+      }),
+    );
     return res?.data.drafts?.find((d) => d.message?.id === messageId)?.id ?? null;
   }
 
@@ -236,12 +362,21 @@ export class GmailMail implements MailPort {
   }
 
   private async resolveLabel(mailbox: string, name: string): Promise<string> {
-    const find = async () => (await this.call(mailbox, 'labels', () => this.api.users.labels.list({ userId: mailbox, auth: this.authFor(mailbox) })))?.data.labels?.find((l) => l.name === name)?.id ?? null;
+    const find = async () =>
+      (
+        await this.call(mailbox, 'labels', () =>
+          this.api.users.labels.list({ userId: mailbox, auth: this.authFor(mailbox) }),
+        )
+      )?.data.labels?.find((l) => l.name === name)?.id ?? null;
     const existing = await find();
     if (existing) return existing;
     try {
       const created = await this.call(mailbox, 'createLabel', () =>
-        this.api.users.labels.create({ userId: mailbox, auth: this.authFor(mailbox), requestBody: { name, labelListVisibility: 'labelShow', messageListVisibility: 'show' } }),
+        this.api.users.labels.create({
+          userId: mailbox,
+          auth: this.authFor(mailbox),
+          requestBody: { name, labelListVisibility: 'labelShow', messageListVisibility: 'show' },
+        }),
       );
       return created!.data.id!;
     } catch (err) {
@@ -278,14 +413,20 @@ export class GmailMail implements MailPort {
     };
   }
 
-  private async call<T>(mailbox: string, operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
+  private async call<T>(
+    mailbox: string,
+    operation: string,
+    fn: () => Promise<T>,
+    options: { notFoundIsNull?: boolean } = {},
+  ): Promise<T | null> {
     return this.calls.run(mailbox, operation, fn, options);
   }
 }
 
 /** The text of a Gmail message part tree: text/plain first, else text/html without tags. */
 function partText(part: gmail_v1.Schema$MessagePart | undefined): string {
-  const decode = (p: gmail_v1.Schema$MessagePart) => Buffer.from(p.body?.data ?? '', 'base64url').toString('utf8');
+  const decode = (p: gmail_v1.Schema$MessagePart) =>
+    Buffer.from(p.body?.data ?? '', 'base64url').toString('utf8');
   const all: gmail_v1.Schema$MessagePart[] = [];
   const walk = (p: gmail_v1.Schema$MessagePart | undefined) => {
     if (!p) return;
@@ -296,5 +437,9 @@ function partText(part: gmail_v1.Schema$MessagePart | undefined): string {
   const plain = all.find((p) => (p.mimeType ?? '').startsWith('text/plain') && p.body?.data);
   if (plain) return decode(plain);
   const html = all.find((p) => (p.mimeType ?? '').startsWith('text/html') && p.body?.data);
-  return html ? decode(html).replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ') : '';
+  return html
+    ? decode(html)
+        .replace(/<br\s*\/?>|<\/p>/gi, '\n')
+        .replace(/<[^>]+>/g, ' ')
+    : '';
 }

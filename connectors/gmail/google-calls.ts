@@ -87,9 +87,14 @@ export class GoogleCalls {
       const status = err instanceof GaxiosError ? (err.status ?? err.response?.status) : undefined;
       if (!(err instanceof GaxiosError) || status === undefined) {
         this.metrics.upstream('gmail', 'error');
-        throw new UpstreamUnavailable('gmail', `${this.api} ${operation} failed: ${(err as Error).name}`, undefined, {
-          cause: err,
-        });
+        throw new UpstreamUnavailable(
+          'gmail',
+          `${this.api} ${operation} failed: ${(err as Error).name}`,
+          undefined,
+          {
+            cause: err,
+          },
+        );
       }
       if (status === 404 && options.notFoundIsNull) return null;
       if (status === 410 && options.goneIsNull) return null;
@@ -109,7 +114,9 @@ export class GoogleCalls {
         throw new UpstreamRejected('gmail', status, message);
       }
       this.metrics.upstream('gmail', 'error');
-      throw new UpstreamUnavailable('gmail', `${this.api} ${operation} failed with ${status}`, status, { cause: err });
+      throw new UpstreamUnavailable('gmail', `${this.api} ${operation} failed with ${status}`, status, {
+        cause: err,
+      });
     }
   }
 }

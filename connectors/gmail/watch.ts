@@ -49,8 +49,16 @@ return 0`;
 
 const larger = (a: string, b: string) => (BigInt(a) > BigInt(b) ? a : b);
 /** A send shows up twice (the draft's message deleted, the sent one added): report it once. */
-const dedupe = (changes: MailboxChange[]) => [...new Map(changes.map((c) => [c.kind === 'reply' ? `${c.requestId}|reply|${c.messageId}` : `${c.requestId}|${c.kind}`, c])).values()];
-const addressOf = (from: string | null) => (from ? (from.match(/<([^>]+)>/)?.[1] ?? from).trim().toLowerCase() : '');
+const dedupe = (changes: MailboxChange[]) => [
+  ...new Map(
+    changes.map((c) => [
+      c.kind === 'reply' ? `${c.requestId}|reply|${c.messageId}` : `${c.requestId}|${c.kind}`,
+      c,
+    ]),
+  ).values(),
+];
+const addressOf = (from: string | null) =>
+  from ? (from.match(/<([^>]+)>/)?.[1] ?? from).trim().toLowerCase() : '';
 
 export class GmailWatch implements MailboxWatcher {
   private readonly redis: Redis;
@@ -127,13 +135,18 @@ export class GmailWatch implements MailboxWatcher {
     return renewed;
   }
 
-  async link(requestId: string, ref: { id: string; conversationId?: string | undefined; mailbox?: string }): Promise<void> {
+  async link(
+    requestId: string,
+    ref: { id: string; conversationId?: string | undefined; mailbox?: string },
+  ): Promise<void> {
     const ttl = this.options.linkTtlMs;
     const m = this.redis.multi().set(this.key('message', ref.id), requestId, 'PX', ttl);
     if (ref.conversationId) m.set(this.key('thread', ref.conversationId), requestId, 'PX', ttl);
     if (ref.mailbox) {
       const box = this.ref(ref.mailbox);
-      m.hset(this.key('pending', box), requestId, ref.id).pexpire(this.key('pending', box), ttl).pexpire(this.key('mailbox', box), ttl);
+      m.hset(this.key('pending', box), requestId, ref.id)
+        .pexpire(this.key('pending', box), ttl)
+        .pexpire(this.key('mailbox', box), ttl);
     }
     await m.exec();
   }
@@ -185,7 +198,11 @@ export class GmailWatch implements MailboxWatcher {
     ];
     for (const { message, labels } of added) {
       if (!message?.id) continue;
-      const change = await this.fromAdded(address, { id: message.id, threadId: message.threadId ?? '' }, labels);
+      const change = await this.fromAdded(
+        address,
+        { id: message.id, threadId: message.threadId ?? '' },
+        labels,
+      );
       if (change) out.push(change);
     }
     for (const d of record.messagesDeleted ?? []) {
@@ -197,10 +214,17 @@ export class GmailWatch implements MailboxWatcher {
   }
 
   private async linked(message: { id: string; threadId: string }): Promise<string | null> {
-    return (await this.redis.get(this.key('message', message.id))) ?? (message.threadId ? await this.redis.get(this.key('thread', message.threadId)) : null);
+    return (
+      (await this.redis.get(this.key('message', message.id))) ??
+      (message.threadId ? await this.redis.get(this.key('thread', message.threadId)) : null)
+    );
   }
 
-  private async fromAdded(address: string, message: { id: string; threadId: string }, labels: string[]): Promise<MailboxChange | null> {
+  private async fromAdded(
+    address: string,
+    message: { id: string; threadId: string },
+    labels: string[],
+  ): Promise<MailboxChange | null> {
     const requestId = await this.linked(message);
     if (!requestId) return null;
     const interesting = labels.includes('SENT') || labels.includes('DRAFT') || labels.includes('INBOX');
@@ -214,7 +238,12 @@ export class GmailWatch implements MailboxWatcher {
       return null;
     }
     // Someone else wrote in the draft's thread: the lead's reply.
-    if (!info.labelIds.includes('SENT') && !info.labelIds.includes('DRAFT') && addressOf(info.from) !== address) return { requestId, kind: 'reply', messageId: info.id, mailbox: address };
+    if (
+      !info.labelIds.includes('SENT') &&
+      !info.labelIds.includes('DRAFT') &&
+      addressOf(info.from) !== address
+    )
+      return { requestId, kind: 'reply', messageId: info.id, mailbox: address };
     return null;
   }
 

@@ -15,7 +15,11 @@ import { gmailWatchKey, mailboxRef } from '../../src/mailbox-ref.ts';
  * (Pub/Sub redelivers anything else), 503 when Redis cannot take it.
  */
 const PushEnvelope = z.object({
-  message: z.looseObject({ data: z.string().min(1).max(4096), messageId: z.string().optional(), publishTime: z.string().optional() }),
+  message: z.looseObject({
+    data: z.string().min(1).max(4096),
+    messageId: z.string().optional(),
+    publishTime: z.string().optional(),
+  }),
   subscription: z.string().optional(),
 });
 const GmailNotification = z.object({
@@ -30,12 +34,19 @@ export async function gmailWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
   // One client per server: it caches Google's certificates for as long as their Cache-Control allows.
   // google-auth-library loads with the first push: a deployment without Gmail never holds it.
   let verifier: Promise<OAuth2Client> | undefined;
-  const getVerifier = () => (verifier ??= import('google-auth-library').then(({ OAuth2Client }) => new OAuth2Client({ endpoints: { oauth2FederatedSignonPemCertsUrl: settings.GOOGLE_CERTS_URL } })));
+  const getVerifier = () =>
+    (verifier ??= import('google-auth-library').then(
+      ({ OAuth2Client }) =>
+        new OAuth2Client({ endpoints: { oauth2FederatedSignonPemCertsUrl: settings.GOOGLE_CERTS_URL } }),
+    ));
 
   app.post('/webhooks/gmail', async (request, reply) => {
     const audience = settings.GMAIL_PUSH_AUDIENCE;
     const pusher = settings.GMAIL_PUSH_SERVICE_ACCOUNT;
-    if (!audience || !pusher) return reply.code(404).send({ error: 'Gmail push is not configured (GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_SERVICE_ACCOUNT)' });
+    if (!audience || !pusher)
+      return reply
+        .code(404)
+        .send({ error: 'Gmail push is not configured (GMAIL_PUSH_AUDIENCE, GMAIL_PUSH_SERVICE_ACCOUNT)' });
     const idToken = request.headers.authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
     let authentic = false;
     if (idToken) {
@@ -48,15 +59,26 @@ export async function gmailWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
     }
     if (!authentic) {
       webhookDeliveries.inc({ source: 'gmail', outcome: 'rejected_signature' });
-      await ctx.audit.append({ type: 'webhook.rejected_signature', actor: 'gmail', outcome: 'rejected_signature', details: {} }).catch(() => undefined);
+      await ctx.audit
+        .append({
+          type: 'webhook.rejected_signature',
+          actor: 'gmail',
+          outcome: 'rejected_signature',
+          details: {},
+        })
+        .catch(() => undefined);
       return reply.code(401).send({ error: 'invalid push token' });
     }
     const envelope = PushEnvelope.safeParse(request.body);
-    const decoded = envelope.success ? safeJson(Buffer.from(envelope.data.message.data, 'base64').toString('utf8')) : undefined;
+    const decoded = envelope.success
+      ? safeJson(Buffer.from(envelope.data.message.data, 'base64').toString('utf8'))
+      : undefined;
     const notification = GmailNotification.safeParse(decoded);
     if (!notification.success) {
       webhookDeliveries.inc({ source: 'gmail', outcome: 'rejected_shape' });
-      return reply.code(400).send({ error: 'invalid push: message.data must be base64 JSON {emailAddress, historyId}' });
+      return reply
+        .code(400)
+        .send({ error: 'invalid push: message.data must be base64 JSON {emailAddress, historyId}' });
     }
     const ref = mailboxRef(ctx.keys.audit, notification.data.emailAddress);
     try {
@@ -65,7 +87,11 @@ export async function gmailWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
         webhookDeliveries.inc({ source: 'gmail', outcome: 'ignored' });
         return reply.code(204).send();
       }
-      const data: GmailPush = { mailboxRef: ref, historyId: notification.data.historyId, receivedAt: Date.now() };
+      const data: GmailPush = {
+        mailboxRef: ref,
+        historyId: notification.data.historyId,
+        receivedAt: Date.now(),
+      };
       await ctx.queues['mail-events'].add('gmail-push', data, { jobId: `gmail-${ref}-${data.historyId}` });
     } catch {
       webhookDeliveries.inc({ source: 'gmail', outcome: 'unavailable' });

@@ -1,7 +1,33 @@
 import { ClientSecretCredential, type TokenCredential } from '@azure/identity';
-import { AuthenticationHandler, Client, GraphClientError, GraphError, HTTPMessageHandler, TelemetryHandler, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
-import { networkReason, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type CalendarBusy, type CalendarEvent, type CalendarPort, type CalendarSettings, type ConnectorMetrics, type GraphSubscriptionPort, type MailMessageRef, type MailPort, type MailSubscription, type OutgoingMail, type ReceivedReply } from '../../src/ports.ts';
+import {
+  AuthenticationHandler,
+  Client,
+  GraphClientError,
+  GraphError,
+  HTTPMessageHandler,
+  TelemetryHandler,
+  type AuthenticationProvider,
+} from '@microsoft/microsoft-graph-client';
+import {
+  networkReason,
+  UpstreamRateLimited,
+  UpstreamRejected,
+  UpstreamUnavailable,
+} from '../../src/errors.ts';
+import {
+  NO_CONNECTOR_METRICS,
+  type CalendarBusy,
+  type CalendarEvent,
+  type CalendarPort,
+  type CalendarSettings,
+  type ConnectorMetrics,
+  type GraphSubscriptionPort,
+  type MailMessageRef,
+  type MailPort,
+  type MailSubscription,
+  type OutgoingMail,
+  type ReceivedReply,
+} from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { retryAfterMs, Semaphore, withTimeout } from '../rate-window.ts';
@@ -36,8 +62,17 @@ export interface GraphMailOptions {
   calendarSettingsTtlMs?: number;
 }
 
-const MICROSOFT_AUTHORITIES = new Set(['login.microsoftonline.com', 'login.microsoftonline.us', 'login.partner.microsoftonline.cn']);
-const GRAPH_HOSTS = new Set(['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn']);
+const MICROSOFT_AUTHORITIES = new Set([
+  'login.microsoftonline.com',
+  'login.microsoftonline.us',
+  'login.partner.microsoftonline.cn',
+]);
+const GRAPH_HOSTS = new Set([
+  'graph.microsoft.com',
+  'graph.microsoft.us',
+  'dod-graph.microsoft.us',
+  'microsoftgraph.chinacloudapi.cn',
+]);
 
 // Graph's answers, parsed: only the fields we use; a malformed answer is an UpstreamUnavailable.
 const GraphMessage = z.object({
@@ -63,7 +98,9 @@ const ScheduleAnswer = z.object({
   value: z.array(
     z.object({
       scheduleId: z.string(),
-      scheduleItems: z.array(z.object({ status: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]),
+      scheduleItems: z
+        .array(z.object({ status: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone }))
+        .default([]),
     }),
   ),
 });
@@ -73,26 +110,41 @@ const GraphWorkingHours = z.object({
   endTime: z.string(),
   timeZone: z.object({ name: z.string() }).nullable().optional(),
 });
-const MailboxSettings = z.object({ timeZone: z.string().nullable().optional(), workingHours: GraphWorkingHours.nullable().optional() });
+const MailboxSettings = z.object({
+  timeZone: z.string().nullable().optional(),
+  workingHours: GraphWorkingHours.nullable().optional(),
+});
 /** Graph answers getSchedule times as zone-less wall clock in the Prefer zone; we ask for UTC. */
 const toUtcIso = (dt: string) => `${dt.replace(/(\.\d{3})\d*$/, '$1').replace(/Z$/, '')}Z`;
 /** Statuses that make a slot unavailable (workingElsewhere and free do not). */
 const NOT_FREE = new Set(['busy', 'tentative', 'oof']);
 
 const CreatedEvent = z.object({ id: z.string() });
-const EventPage = z.object({ value: z.array(z.object({ id: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]) });
+const EventPage = z.object({
+  value: z.array(z.object({ id: z.string(), start: DateTimeTimeZone, end: DateTimeTimeZone })).default([]),
+});
 const ReplyMessage = z.object({
   body: z.object({ contentType: z.string(), content: z.string() }).optional(),
-  from: z.object({ emailAddress: z.object({ address: z.string().optional() }) }).nullable().optional(),
+  from: z
+    .object({ emailAddress: z.object({ address: z.string().optional() }) })
+    .nullable()
+    .optional(),
   subject: z.string().nullable().optional(),
-  internetMessageHeaders: z.array(z.object({ name: z.string(), value: z.string() })).nullable().optional(),
+  internetMessageHeaders: z
+    .array(z.object({ name: z.string(), value: z.string() }))
+    .nullable()
+    .optional(),
 });
 
 const Subscription = z.object({ id: z.string(), resource: z.string(), expirationDateTime: z.string() });
 
 function answer<S extends z.ZodType>(schema: S, value: unknown, operation: string): z.output<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UpstreamUnavailable('graph', `graph ${operation}: malformed answer (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+  if (!parsed.success)
+    throw new UpstreamUnavailable(
+      'graph',
+      `graph ${operation}: malformed answer (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`,
+    );
   return parsed.data;
 }
 
@@ -111,7 +163,9 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     const version = base.pathname.replace(/^\/+|\/+$/g, '') || 'v1.0';
     const credential = options.credential ?? graphCredential(options);
     // National clouds have their own Graph host; anything else (a simulator) stands in for the global one.
-    const scope = GRAPH_HOSTS.has(base.hostname) ? `${base.origin}/.default` : 'https://graph.microsoft.com/.default';
+    const scope = GRAPH_HOSTS.has(base.hostname)
+      ? `${base.origin}/.default`
+      : 'https://graph.microsoft.com/.default';
     // The token is kept until shortly before expiry: MSAL's lookup would otherwise run on every call.
     const authProvider = tokenProvider(new CachedTokenCredential(credential), scope);
     // No RetryHandler: it would sleep through long Retry-Afters inside the job; the queue does that.
@@ -130,13 +184,24 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     this.concurrency = Math.min(4, options.mailboxConcurrency ?? 4);
     this.timeoutMs = options.timeoutMs ?? 15_000;
     const ttl = options.calendarSettingsTtlMs ?? 10 * 60_000;
-    this.calendarSettings = ttl > 0 ? new LRUCache<string, CalendarSettings>({ max: 1_000, ttl, fetchMethod: (mailbox) => this.fetchCalendarSettings(mailbox) }) : null;
+    this.calendarSettings =
+      ttl > 0
+        ? new LRUCache<string, CalendarSettings>({
+            max: 1_000,
+            ttl,
+            fetchMethod: (mailbox) => this.fetchCalendarSettings(mailbox),
+          })
+        : null;
   }
 
   async findByRequestId(mailbox: string, requestId: string): Promise<MailMessageRef | null> {
     const filter = `singleValueExtendedProperties/any(ep: ep/id eq '${REQUEST_ID_PROPERTY}' and ep/value eq '${requestId.replace(/'/g, "''")}')`;
     const result = await this.call(mailbox, 'findByRequestId', () =>
-      this.api(`/users/${encodeURIComponent(mailbox)}/messages`).filter(filter).select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId').top(2).get(),
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages`)
+        .filter(filter)
+        .select('id,isDraft,internetMessageId,conversationId,webLink,parentFolderId')
+        .top(2)
+        .get(),
     );
     // A sent copy wins over a draft left behind (the removal check asks whether it was sent).
     const found = answer(MessagePage, result, 'findByRequestId').value;
@@ -145,62 +210,119 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
   }
 
   async createDraft(mail: OutgoingMail): Promise<MailMessageRef> {
-    const created = answer(GraphMessage, await this.call(mail.mailbox, 'createDraft', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail))), 'createDraft');
+    const created = answer(
+      GraphMessage,
+      await this.call(mail.mailbox, 'createDraft', () =>
+        this.api(`/users/${encodeURIComponent(mail.mailbox)}/messages`).post(this.message(mail)),
+      ),
+      'createDraft',
+    );
     return this.ref(mail.mailbox, created);
   }
 
   async sendDraft(mailbox: string, messageId: string): Promise<void> {
-    await this.call(mailbox, 'sendDraft', () => this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}/send`).post({}));
+    await this.call(mailbox, 'sendDraft', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}/send`).post(
+        {},
+      ),
+    );
   }
 
   async sendMail(mail: OutgoingMail): Promise<void> {
-    await this.call(mail.mailbox, 'sendMail', () => this.api(`/users/${encodeURIComponent(mail.mailbox)}/sendMail`).post({ message: this.message(mail), saveToSentItems: true }));
+    await this.call(mail.mailbox, 'sendMail', () =>
+      this.api(`/users/${encodeURIComponent(mail.mailbox)}/sendMail`).post({
+        message: this.message(mail),
+        saveToSentItems: true,
+      }),
+    );
   }
 
-  async getMessage(mailbox: string, messageId: string): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null> {
-    const found = await this.call(mailbox, 'getMessage', () =>
-      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`)
-        // The body as plain text: the rep may have sent it as HTML; edit tracking compares text.
-        .header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"')
-        .expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`)
-        .get(),
-    { notFoundIsNull: true });
+  async getMessage(
+    mailbox: string,
+    messageId: string,
+  ): Promise<(MailMessageRef & { requestId: string | null; body?: string }) | null> {
+    const found = await this.call(
+      mailbox,
+      'getMessage',
+      () =>
+        this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`)
+          // The body as plain text: the rep may have sent it as HTML; edit tracking compares text.
+          .header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"')
+          .expand(`singleValueExtendedProperties($filter=id eq '${REQUEST_ID_PROPERTY}')`)
+          .get(),
+      { notFoundIsNull: true },
+    );
     if (found === null) return null;
     const m = answer(GraphMessage, found, 'getMessage');
-    const requestId = m.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())?.value ?? null;
+    const requestId =
+      m.singleValueExtendedProperties?.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())
+        ?.value ?? null;
     return { ...this.ref(mailbox, m), requestId, ...(m.body ? { body: m.body.content } : {}) };
   }
 
-  async subscribe(input: { resource: string; changeType: string; notificationUrl: string; lifecycleNotificationUrl?: string; clientState: string; expirationDateTime: Date }): Promise<MailSubscription> {
-    const sub = answer(Subscription, await this.call('subscriptions', 'subscribe', () =>
-      this.api('/subscriptions').post({
-        changeType: input.changeType,
-        notificationUrl: input.notificationUrl,
-        ...(input.lifecycleNotificationUrl ? { lifecycleNotificationUrl: input.lifecycleNotificationUrl } : {}),
-        resource: input.resource,
-        expirationDateTime: input.expirationDateTime.toISOString(),
-        clientState: input.clientState,
-      }),
-    ), 'subscribe');
+  async subscribe(input: {
+    resource: string;
+    changeType: string;
+    notificationUrl: string;
+    lifecycleNotificationUrl?: string;
+    clientState: string;
+    expirationDateTime: Date;
+  }): Promise<MailSubscription> {
+    const sub = answer(
+      Subscription,
+      await this.call('subscriptions', 'subscribe', () =>
+        this.api('/subscriptions').post({
+          changeType: input.changeType,
+          notificationUrl: input.notificationUrl,
+          ...(input.lifecycleNotificationUrl
+            ? { lifecycleNotificationUrl: input.lifecycleNotificationUrl }
+            : {}),
+          resource: input.resource,
+          expirationDateTime: input.expirationDateTime.toISOString(),
+          clientState: input.clientState,
+        }),
+      ),
+      'subscribe',
+    );
     return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
   }
 
   async renewSubscription(id: string, expirationDateTime: Date): Promise<MailSubscription> {
-    const sub = answer(Subscription, await this.call('subscriptions', 'renewSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({ expirationDateTime: expirationDateTime.toISOString() })), 'renewSubscription');
+    const sub = answer(
+      Subscription,
+      await this.call('subscriptions', 'renewSubscription', () =>
+        this.api(`/subscriptions/${encodeURIComponent(id)}`).patch({
+          expirationDateTime: expirationDateTime.toISOString(),
+        }),
+      ),
+      'renewSubscription',
+    );
     return { id: sub.id, resource: sub.resource, expirationDateTime: sub.expirationDateTime };
   }
 
   async deleteSubscription(id: string): Promise<void> {
-    await this.call('subscriptions', 'deleteSubscription', () => this.api(`/subscriptions/${encodeURIComponent(id)}`).delete(), { notFoundIsNull: true });
+    await this.call(
+      'subscriptions',
+      'deleteSubscription',
+      () => this.api(`/subscriptions/${encodeURIComponent(id)}`).delete(),
+      { notFoundIsNull: true },
+    );
   }
 
-  async delta(mailbox: string, folder: string, deltaLink?: string): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }> {
+  async delta(
+    mailbox: string,
+    folder: string,
+    deltaLink?: string,
+  ): Promise<{ messages: (MailMessageRef & { removed: boolean })[]; deltaLink: string }> {
     const messages: (MailMessageRef & { removed: boolean })[] = [];
-    let next: string | undefined = deltaLink ?? `/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
+    let next: string | undefined =
+      deltaLink ??
+      `/users/${encodeURIComponent(mailbox)}/mailFolders/${encodeURIComponent(folder)}/messages/delta`;
     for (let page = 0; page < 1000 && next; page++) {
       const url: string = next;
       const res = answer(DeltaPage, await this.call(mailbox, 'delta', () => this.api(url).get()), 'delta');
-      for (const m of res.value) messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
+      for (const m of res.value)
+        messages.push({ ...this.ref(mailbox, m), removed: m['@removed'] !== undefined });
       if (res['@odata.deltaLink']) return { messages, deltaLink: res['@odata.deltaLink'] };
       next = res['@odata.nextLink'];
     }
@@ -228,18 +350,32 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
   }
 
   private async fetchCalendarSettings(mailbox: string): Promise<CalendarSettings> {
-    const result = await this.call(mailbox, 'getCalendarSettings', () => this.api(`/users/${encodeURIComponent(mailbox)}/mailboxSettings`).select('timeZone,workingHours').get());
+    const result = await this.call(mailbox, 'getCalendarSettings', () =>
+      this.api(`/users/${encodeURIComponent(mailbox)}/mailboxSettings`)
+        .select('timeZone,workingHours')
+        .get(),
+    );
     const settings = answer(MailboxSettings, result, 'getCalendarSettings');
     const wh = settings.workingHours;
     return {
       timeZone: settings.timeZone ?? null,
-      workingHours: wh ? { daysOfWeek: wh.daysOfWeek.map((d) => d.toLowerCase()), startTime: wh.startTime, endTime: wh.endTime, timeZone: wh.timeZone?.name ?? null } : null,
+      workingHours: wh
+        ? {
+            daysOfWeek: wh.daysOfWeek.map((d) => d.toLowerCase()),
+            startTime: wh.startTime,
+            endTime: wh.endTime,
+            timeZone: wh.timeZone?.name ?? null,
+          }
+        : null,
     };
   }
 
   /** An event with the request id property; Graph answers a repeated transactionId with the first event. */
   async createEvent(mailbox: string, event: CalendarEvent): Promise<{ id: string }> {
-    const utc = (iso: string) => ({ dateTime: new Date(iso).toISOString().replace(/Z$/, ''), timeZone: 'UTC' });
+    const utc = (iso: string) => ({
+      dateTime: new Date(iso).toISOString().replace(/Z$/, ''),
+      timeZone: 'UTC',
+    });
     const created = await this.call(mailbox, 'createEvent', () =>
       this.api(`/users/${encodeURIComponent(mailbox)}/events`).post({
         subject: event.subject,
@@ -247,9 +383,14 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
         start: utc(event.start),
         end: utc(event.end),
         showAs: event.showAs,
-        attendees: event.attendees.map((a) => ({ emailAddress: { address: a.address, ...(a.name ? { name: a.name } : {}) }, type: 'required' })),
+        attendees: event.attendees.map((a) => ({
+          emailAddress: { address: a.address, ...(a.name ? { name: a.name } : {}) },
+          type: 'required',
+        })),
         transactionId: event.transactionId,
-        singleValueExtendedProperties: [{ id: event.hold ? HOLD_PROPERTY : REQUEST_ID_PROPERTY, value: event.requestId }],
+        singleValueExtendedProperties: [
+          { id: event.hold ? HOLD_PROPERTY : REQUEST_ID_PROPERTY, value: event.requestId },
+        ],
       }),
     );
     return { id: answer(CreatedEvent, created, 'createEvent').id };
@@ -258,27 +399,58 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
   async listHolds(mailbox: string, requestId: string): Promise<(CalendarBusy & { id: string })[]> {
     const filter = `singleValueExtendedProperties/any(ep: ep/id eq '${HOLD_PROPERTY}' and ep/value eq '${requestId.replace(/'/g, "''")}')`;
     const result = await this.call(mailbox, 'listHolds', () =>
-      this.api(`/users/${encodeURIComponent(mailbox)}/events`).header('Prefer', 'IdType="ImmutableId", outlook.timezone="UTC"').filter(filter).select('id,start,end').top(50).get(),
+      this.api(`/users/${encodeURIComponent(mailbox)}/events`)
+        .header('Prefer', 'IdType="ImmutableId", outlook.timezone="UTC"')
+        .filter(filter)
+        .select('id,start,end')
+        .top(50)
+        .get(),
     );
-    return answer(EventPage, result, 'listHolds').value.map((e) => ({ id: e.id, start: toUtcIso(e.start.dateTime), end: toUtcIso(e.end.dateTime) }));
+    return answer(EventPage, result, 'listHolds').value.map((e) => ({
+      id: e.id,
+      start: toUtcIso(e.start.dateTime),
+      end: toUtcIso(e.end.dateTime),
+    }));
   }
 
   async deleteEvent(mailbox: string, eventId: string): Promise<void> {
-    await this.call(mailbox, 'deleteEvent', () => this.api(`/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(eventId)}`).delete(), { notFoundIsNull: true });
+    await this.call(
+      mailbox,
+      'deleteEvent',
+      () => this.api(`/users/${encodeURIComponent(mailbox)}/events/${encodeURIComponent(eventId)}`).delete(),
+      { notFoundIsNull: true },
+    );
   }
 
   async getReplyText(mailbox: string, messageId: string): Promise<ReceivedReply | null> {
-    const found = await this.call(mailbox, 'getReplyText', () =>
-      this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`).header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"').select('body,from,subject,internetMessageHeaders').get(),
-    { notFoundIsNull: true });
+    const found = await this.call(
+      mailbox,
+      'getReplyText',
+      () =>
+        this.api(`/users/${encodeURIComponent(mailbox)}/messages/${encodeURIComponent(messageId)}`)
+          .header('Prefer', 'IdType="ImmutableId", outlook.body-content-type="text"')
+          .select('body,from,subject,internetMessageHeaders')
+          .get(),
+      { notFoundIsNull: true },
+    );
     if (found === null) return null;
     const m = answer(ReplyMessage, found, 'getReplyText');
     const content = m.body?.content ?? '';
     // Text was asked for; an HTML body (older servers) is reduced to its text.
-    const text = m.body?.contentType.toLowerCase() === 'html' ? content.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ') : content;
+    const text =
+      m.body?.contentType.toLowerCase() === 'html'
+        ? content.replace(/<br\s*\/?>|<\/p>/gi, '\n').replace(/<[^>]+>/g, ' ')
+        : content;
     // The headers tell an automatic reply (Auto-Submitted, X-Auto-Response-Suppress) from the contact's own.
-    const headers = Object.fromEntries((m.internetMessageHeaders ?? []).map((h) => [h.name.toLowerCase(), h.value]));
-    return { text, from: m.from?.emailAddress.address ?? null, ...(m.subject ? { subject: m.subject } : {}), headers };
+    const headers = Object.fromEntries(
+      (m.internetMessageHeaders ?? []).map((h) => [h.name.toLowerCase(), h.value]),
+    );
+    return {
+      text,
+      from: m.from?.emailAddress.address ?? null,
+      ...(m.subject ? { subject: m.subject } : {}),
+      headers,
+    };
   }
 
   private api(path: string) {
@@ -289,7 +461,9 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     return {
       subject: mail.subject,
       body: { contentType: mail.contentType === 'html' ? 'HTML' : 'Text', content: mail.body },
-      toRecipients: mail.to.map((r) => ({ emailAddress: { address: r.address, ...(r.name ? { name: r.name } : {}) } })),
+      toRecipients: mail.to.map((r) => ({
+        emailAddress: { address: r.address, ...(r.name ? { name: r.name } : {}) },
+      })),
       categories: mail.categories,
       singleValueExtendedProperties: [{ id: REQUEST_ID_PROPERTY, value: mail.requestId }],
     };
@@ -306,7 +480,12 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
     };
   }
 
-  private async call<T>(mailbox: string, operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
+  private async call<T>(
+    mailbox: string,
+    operation: string,
+    fn: () => Promise<T>,
+    options: { notFoundIsNull?: boolean } = {},
+  ): Promise<T | null> {
     let semaphore = this.mailboxes.get(mailbox.toLowerCase());
     if (!semaphore) this.mailboxes.set(mailbox.toLowerCase(), (semaphore = new Semaphore(this.concurrency)));
     try {
@@ -323,37 +502,70 @@ export class GraphMail implements MailPort, GraphSubscriptionPort, CalendarPort 
           this.metrics.upstream('graph', 'throttled');
           const headers: Record<string, string | undefined> = {};
           err.headers?.forEach((v, k) => (headers[k.toLowerCase()] = v));
-          throw new UpstreamRateLimited('graph', retryAfterMs(headers, 5_000), `graph ${operation} throttled (${status})`);
+          throw new UpstreamRateLimited(
+            'graph',
+            retryAfterMs(headers, 5_000),
+            `graph ${operation} throttled (${status})`,
+          );
         }
         if (status >= 400 && status < 500 && status !== 408) {
           this.metrics.upstream('graph', 'rejected');
-          throw new UpstreamRejected('graph', status, `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim());
+          throw new UpstreamRejected(
+            'graph',
+            status,
+            `graph ${operation} refused with ${status} ${err.code ?? ''}`.trim(),
+          );
         }
         this.metrics.upstream('graph', 'error');
         // The SDK says -1 when no HTTP answer came: no token (Entra ID refused or unreachable) or no connection.
-        if (!(status >= 100)) throw new UpstreamUnavailable('graph', `graph ${operation}: no answer (${noAnswerReason(err)}); check GRAPH_TENANT_ID/GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET, GRAPH_AUTHORITY_HOST and GRAPH_BASE_URL (draftbridge doctor names which)`, undefined, { cause: err });
-        throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, { cause: err });
+        if (!(status >= 100))
+          throw new UpstreamUnavailable(
+            'graph',
+            `graph ${operation}: no answer (${noAnswerReason(err)}); check GRAPH_TENANT_ID/GRAPH_CLIENT_ID/GRAPH_CLIENT_SECRET, GRAPH_AUTHORITY_HOST and GRAPH_BASE_URL (draftbridge doctor names which)`,
+            undefined,
+            { cause: err },
+          );
+        throw new UpstreamUnavailable('graph', `graph ${operation} failed with ${status}`, status, {
+          cause: err,
+        });
       }
       this.metrics.upstream('graph', 'error');
-      throw new UpstreamUnavailable('graph', `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`, undefined, { cause: err });
+      throw new UpstreamUnavailable(
+        'graph',
+        `graph ${operation} failed: ${err instanceof Error ? err.name : 'unknown'}`,
+        undefined,
+        { cause: err },
+      );
     }
   }
 }
 
 /** Why the SDK got no HTTP answer, in a few words without secrets: an Entra ID error code or the network's. */
 function noAnswerReason(err: unknown): string {
-  const text = err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
-  return /AADSTS\d+/.exec(text)?.[0] ?? networkReason(err) ?? (err instanceof Error ? err.message.split('\n')[0]!.slice(0, 160) : 'unknown');
+  const text =
+    err instanceof Error ? `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}` : String(err);
+  return (
+    /AADSTS\d+/.exec(text)?.[0] ??
+    networkReason(err) ??
+    (err instanceof Error ? err.message.split('\n')[0]!.slice(0, 160) : 'unknown')
+  );
 }
 
 /** The app-only credential (client secret) for Graph; `draftbridge doctor` asks it for a token first. */
-export function graphCredential(options: Pick<GraphMailOptions, 'tenantId' | 'clientId' | 'clientSecret' | 'authorityHost'>): ClientSecretCredential {
+export function graphCredential(
+  options: Pick<GraphMailOptions, 'tenantId' | 'clientId' | 'clientSecret' | 'authorityHost'>,
+): ClientSecretCredential {
   const authorityHost = options.authorityHost ?? 'https://login.microsoftonline.com';
-  return new ClientSecretCredential(options.tenantId ?? '', options.clientId ?? '', options.clientSecret ?? '', {
-    authorityHost,
-    // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
-    disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(authorityHost).hostname),
-  });
+  return new ClientSecretCredential(
+    options.tenantId ?? '',
+    options.clientId ?? '',
+    options.clientSecret ?? '',
+    {
+      authorityHost,
+      // MSAL otherwise asks login.microsoftonline.com for instance metadata, whatever authorityHost says.
+      disableInstanceDiscovery: !MICROSOFT_AUTHORITIES.has(new URL(authorityHost).hostname),
+    },
+  );
 }
 
 /**
@@ -365,7 +577,8 @@ function tokenProvider(credential: TokenCredential, scope: string): Authenticati
   return {
     async getAccessToken() {
       const token = await credential.getToken([scope]);
-      if (!token?.token) throw new GraphClientError('Cannot retrieve accessToken from the Token Credential object');
+      if (!token?.token)
+        throw new GraphClientError('Cannot retrieve accessToken from the Token Credential object');
       return token.token;
     },
   };

@@ -36,34 +36,71 @@ export async function graphWebhookRoutes(app: FastifyInstance, opts: { ctx: AppC
     if (validation.success) {
       const token = validation.data.validationToken;
       // Fastify has already URL-decoded the query: Graph wants the token back exactly, as plain text.
-      return reply.code(200).type('text/plain; charset=utf-8').header('x-content-type-options', 'nosniff').send(token);
+      return reply
+        .code(200)
+        .type('text/plain; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .send(token);
     }
     const expected = ctx.settings.GRAPH_CLIENT_STATE;
-    if (!expected) return reply.code(404).send({ error: 'Graph notifications are not configured (GRAPH_CLIENT_STATE)' });
+    if (!expected)
+      return reply.code(404).send({ error: 'Graph notifications are not configured (GRAPH_CLIENT_STATE)' });
     const parsed = NotificationBatch.safeParse(request.body);
     if (!parsed.success) {
       webhookDeliveries.inc({ source: 'graph', outcome: 'rejected_shape' });
-      return reply.code(400).send({ error: `invalid notification: ${parsed.error.issues.slice(0, 3).map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ')}` });
+      return reply.code(400).send({
+        error: `invalid notification: ${parsed.error.issues
+          .slice(0, 3)
+          .map((i) => `${issuePath(i.path)}: ${i.message}`)
+          .join('; ')}`,
+      });
     }
-    const genuine = parsed.data.value.filter((n) => typeof n.clientState === 'string' && safeEqual(n.clientState, expected));
+    const genuine = parsed.data.value.filter(
+      (n) => typeof n.clientState === 'string' && safeEqual(n.clientState, expected),
+    );
     const forged = parsed.data.value.length - genuine.length;
     if (forged > 0) {
       webhookDeliveries.inc({ source: 'graph', outcome: 'rejected_signature' });
-      await ctx.audit.append({ type: 'webhook.rejected_signature', actor: 'graph', outcome: 'rejected_signature', details: { notifications: forged } }).catch(() => undefined);
+      await ctx.audit
+        .append({
+          type: 'webhook.rejected_signature',
+          actor: 'graph',
+          outcome: 'rejected_signature',
+          details: { notifications: forged },
+        })
+        .catch(() => undefined);
       if (genuine.length === 0) return reply.code(202).send(); // never tell a forger what was wrong
     }
     const jobs = genuine.map((n) => {
       const messageId = n.resourceData?.id ?? n.resource?.split('/').pop();
-      const data: MailEvent = { subscriptionId: n.subscriptionId, receivedAt: Date.now(), ...(n.changeType ? { changeType: n.changeType } : {}), ...(n.lifecycleEvent ? { lifecycleEvent: n.lifecycleEvent } : {}), ...(messageId ? { messageId } : {}) };
-      const jobId = `graph-${createHash('sha256').update(`${n.subscriptionId}|${n.changeType ?? n.lifecycleEvent}|${messageId ?? ''}`).digest('hex').slice(0, 32)}`;
+      const data: MailEvent = {
+        subscriptionId: n.subscriptionId,
+        receivedAt: Date.now(),
+        ...(n.changeType ? { changeType: n.changeType } : {}),
+        ...(n.lifecycleEvent ? { lifecycleEvent: n.lifecycleEvent } : {}),
+        ...(messageId ? { messageId } : {}),
+      };
+      const jobId = `graph-${createHash('sha256')
+        .update(`${n.subscriptionId}|${n.changeType ?? n.lifecycleEvent}|${messageId ?? ''}`)
+        .digest('hex')
+        .slice(0, 32)}`;
       return { name: n.changeType ?? n.lifecycleEvent ?? 'notification', data, opts: { jobId } };
     });
     try {
-      const traceparent = typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
-      await inSpan('webhook graph', 'server', traceparent, { 'draftbridge.source': 'graph', 'draftbridge.events': jobs.length }, () => {
-        const trace = traceCarrier();
-        return ctx.queues['mail-events'].addBulk(jobs.map((j) => ({ ...j, data: { ...j.data, ...trace } })));
-      });
+      const traceparent =
+        typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined;
+      await inSpan(
+        'webhook graph',
+        'server',
+        traceparent,
+        { 'draftbridge.source': 'graph', 'draftbridge.events': jobs.length },
+        () => {
+          const trace = traceCarrier();
+          return ctx.queues['mail-events'].addBulk(
+            jobs.map((j) => ({ ...j, data: { ...j.data, ...trace } })),
+          );
+        },
+      );
     } catch {
       webhookDeliveries.inc({ source: 'graph', outcome: 'unavailable' });
       return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });

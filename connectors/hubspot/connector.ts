@@ -2,7 +2,17 @@ import { Client } from '@hubspot/api-client';
 import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import type { Logger } from '../../src/logger.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
+import {
+  NO_CONNECTOR_METRICS,
+  type ConnectorMetrics,
+  type CrmContact,
+  type CrmOwner,
+  type CrmPort,
+  type CrmRecordRef,
+  type RateBudget,
+  type RateBudgetSpec,
+  type RateTicket,
+} from '../../src/ports.ts';
 import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { microBatch } from '../micro-batch.ts';
@@ -67,7 +77,10 @@ const MAX_IN_PROCESS_RETRY_AFTER_MS = 2_000;
 const MEETING_TO_CONTACT = 200;
 
 /** What the SDK's ApiException carries that we use: the HTTP status (as `code`) and the headers. */
-const ApiError = z.looseObject({ code: z.number().optional(), headers: z.record(z.string(), z.unknown()).optional() });
+const ApiError = z.looseObject({
+  code: z.number().optional(),
+  headers: z.record(z.string(), z.unknown()).optional(),
+});
 
 export class HubSpotCrm implements CrmPort {
   readonly batchesCalls = true;
@@ -88,16 +101,27 @@ export class HubSpotCrm implements CrmPort {
     this.sleep = options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.metrics = options.metrics ?? NO_CONNECTOR_METRICS;
     // SDK retries off: it ignores Retry-After and would hide throttling from the pipeline.
-    this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath.replace(/\/+$/, ''), numberOfApiCallRetries: 0 });
+    this.client = new Client({
+      accessToken: options.accessToken,
+      basePath: options.basePath.replace(/\/+$/, ''),
+      numberOfApiCallRetries: 0,
+    });
     this.rateBudget = options.rateBudget;
     // HubSpot counts a rolling ten seconds; a quarter second past the edge absorbs calls that leave
     // a busy process later than booked.
-    this.quota = { name: 'hubspot', rules: [{ windowMs: 10_000, maxCount: Math.max(1, options.requestsPer10s) }], marginMs: 250 };
+    this.quota = {
+      name: 'hubspot',
+      rules: [{ windowMs: 10_000, maxCount: Math.max(1, options.requestsPer10s) }],
+      marginMs: 250,
+    };
     this.serverErrorRetries = options.serverErrorRetries ?? 2;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     const writes = { maxBatchSize: BATCH_LIMIT, windowMs: options.writeBatchWindowMs ?? 150 };
     this.noteWriter = microBatch((inputs: readonly NoteInput[]) => this.createNotes(inputs), writes);
-    this.contactWriter = microBatch((updates: readonly ContactUpdate[]) => this.updateContacts(updates), writes);
+    this.contactWriter = microBatch(
+      (updates: readonly ContactUpdate[]) => this.updateContacts(updates),
+      writes,
+    );
     const ttl = options.ownerCacheTtlMs ?? 10 * 60_000;
     this.owners =
       ttl > 0
@@ -114,7 +138,13 @@ export class HubSpotCrm implements CrmPort {
   async getContact(record: CrmRecordRef, properties: readonly string[]): Promise<CrmContact | null> {
     const key = properties.join(',');
     let read = this.readers.get(key);
-    if (!read) this.readers.set(key, (read = microBatch<string, CrmContact | null>((ids) => this.readContacts(ids, properties), { maxBatchSize: BATCH_LIMIT })));
+    if (!read)
+      this.readers.set(
+        key,
+        (read = microBatch<string, CrmContact | null>((ids) => this.readContacts(ids, properties), {
+          maxBatchSize: BATCH_LIMIT,
+        })),
+      );
     return read(record.id);
   }
 
@@ -124,19 +154,41 @@ export class HubSpotCrm implements CrmPort {
     return (await this.owners.fetch(ownerId)) ?? null;
   }
 
-  async createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }> {
+  async createNote(input: {
+    record: CrmRecordRef;
+    body: string;
+    ownerId?: string;
+    at?: Date;
+  }): Promise<{ id: string }> {
     return this.noteWriter({
       properties: {
         hs_timestamp: (input.at ?? new Date()).toISOString(),
         hs_note_body: input.body,
         ...(input.ownerId ? { hubspot_owner_id: input.ownerId } : {}),
       },
-      associations: [{ to: { id: input.record.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: NOTE_TO_CONTACT }] }],
+      associations: [
+        {
+          to: { id: input.record.id },
+          types: [
+            {
+              associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+              associationTypeId: NOTE_TO_CONTACT,
+            },
+          ],
+        },
+      ],
     });
   }
 
   /** A scheduled meeting engagement (meetings object) associated with the contact. */
-  async createMeeting(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }> {
+  async createMeeting(input: {
+    record: CrmRecordRef;
+    title: string;
+    body: string;
+    start: Date;
+    end: Date;
+    ownerId?: string;
+  }): Promise<{ id: string }> {
     const meeting = await this.call('createMeeting', () =>
       this.client.crm.objects.meetings.basicApi.create({
         properties: {
@@ -148,7 +200,17 @@ export class HubSpotCrm implements CrmPort {
           hs_meeting_outcome: 'SCHEDULED',
           ...(input.ownerId ? { hubspot_owner_id: input.ownerId } : {}),
         },
-        associations: [{ to: { id: input.record.id }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: MEETING_TO_CONTACT }] }],
+        associations: [
+          {
+            to: { id: input.record.id },
+            types: [
+              {
+                associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined,
+                associationTypeId: MEETING_TO_CONTACT,
+              },
+            ],
+          },
+        ],
       }),
     );
     return { id: meeting!.id };
@@ -159,12 +221,24 @@ export class HubSpotCrm implements CrmPort {
   }
 
   private async fetchOwner(ownerId: string): Promise<CrmOwner | null> {
-    const owner = await this.call('getOwner', () => this.client.crm.owners.ownersApi.getById(Number(ownerId)), { notFoundIsNull: true });
+    const owner = await this.call(
+      'getOwner',
+      () => this.client.crm.owners.ownersApi.getById(Number(ownerId)),
+      { notFoundIsNull: true },
+    );
     if (!owner?.email) return null;
-    return { id: owner.id, email: owner.email, firstName: owner.firstName ?? null, lastName: owner.lastName ?? null };
+    return {
+      id: owner.id,
+      email: owner.email,
+      firstName: owner.firstName ?? null,
+      lastName: owner.lastName ?? null,
+    };
   }
 
-  private async readContacts(ids: readonly string[], properties: readonly string[]): Promise<(CrmContact | null | Error)[]> {
+  private async readContacts(
+    ids: readonly string[],
+    properties: readonly string[],
+  ): Promise<(CrmContact | null | Error)[]> {
     // Minimisation holds even if the CRM sends more than we asked for.
     const keep = (found: { id: string; properties?: Record<string, string | null> }): CrmContact => {
       const kept: Record<string, string | null> = {};
@@ -173,10 +247,23 @@ export class HubSpotCrm implements CrmPort {
     };
     const unique = [...new Set(ids)];
     if (unique.length === 1) {
-      const result = await this.call('getContact', () => this.client.crm.contacts.basicApi.getById(unique[0]!, [...properties]), { notFoundIsNull: true });
+      const result = await this.call(
+        'getContact',
+        () => this.client.crm.contacts.basicApi.getById(unique[0]!, [...properties]),
+        { notFoundIsNull: true },
+      );
       return ids.map(() => (result ? keep(result) : null));
     }
-    const answer = await this.call('getContacts', () => this.client.crm.contacts.batchApi.read({ properties: [...properties], propertiesWithHistory: [], inputs: unique.map((id) => ({ id })) }), { notFoundIsNull: true });
+    const answer = await this.call(
+      'getContacts',
+      () =>
+        this.client.crm.contacts.batchApi.read({
+          properties: [...properties],
+          propertiesWithHistory: [],
+          inputs: unique.map((id) => ({ id })),
+        }),
+      { notFoundIsNull: true },
+    );
     // Ids HubSpot did not find are in `errors` (OBJECT_NOT_FOUND) and absent from `results`: null for
     // their callers; any other item error fails its caller only.
     const byId = new Map((answer?.results ?? []).map((r) => [r.id, keep(r)]));
@@ -192,17 +279,31 @@ export class HubSpotCrm implements CrmPort {
     let answer;
     try {
       // Trace ids opt in to per-item results (207); they are how results find their callers.
-      answer = await this.call('createNotes', () => this.client.crm.objects.notes.batchApi.create({ inputs: inputs.map((input, i) => ({ ...input, objectWriteTraceId: String(i) })) }));
+      answer = await this.call('createNotes', () =>
+        this.client.crm.objects.notes.batchApi.create({
+          inputs: inputs.map((input, i) => ({ ...input, objectWriteTraceId: String(i) })),
+        }),
+      );
     } catch (err) {
       // Refused as a whole: nothing was created, so each goes again alone and only the bad one fails.
-      if (isWholeBatchRefusal(err)) return Promise.all(inputs.map((input) => this.createOne(input).catch((e: Error) => e)));
+      if (isWholeBatchRefusal(err))
+        return Promise.all(inputs.map((input) => this.createOne(input).catch((e: Error) => e)));
       throw err;
     }
     const results = answer?.results ?? [];
     const created = new Map(results.map((r) => [r.objectWriteTraceId, { id: r.id }]));
     // Should a result come without its trace id, its body and time find it (the body names the request).
-    const sameNote = (input: NoteInput) => results.find((r) => r.properties.hs_note_body === input.properties.hs_note_body && r.properties.hs_timestamp !== undefined && Date.parse(r.properties.hs_timestamp ?? '') === Date.parse(input.properties.hs_timestamp!));
-    const refused = itemErrors(answer && 'errors' in answer ? answer.errors : undefined, 'objectWriteTraceId');
+    const sameNote = (input: NoteInput) =>
+      results.find(
+        (r) =>
+          r.properties.hs_note_body === input.properties.hs_note_body &&
+          r.properties.hs_timestamp !== undefined &&
+          Date.parse(r.properties.hs_timestamp ?? '') === Date.parse(input.properties.hs_timestamp!),
+      );
+    const refused = itemErrors(
+      answer && 'errors' in answer ? answer.errors : undefined,
+      'objectWriteTraceId',
+    );
     return inputs.map((input, i) => {
       const found = created.get(String(i)) ?? refused.get(String(i)) ?? sameNote(input);
       return found ? ('id' in found ? { id: found.id } : found) : missingFromAnswer('createNotes');
@@ -219,7 +320,11 @@ export class HubSpotCrm implements CrmPort {
     // (what the same updates one after the other would leave).
     const merged = new Map<string, Record<string, string>>();
     for (const u of updates) merged.set(u.id, { ...merged.get(u.id), ...u.properties });
-    const updateOne = (id: string, properties: Record<string, string>) => this.call('updateContact', () => this.client.crm.contacts.basicApi.update(id, { properties })).then(() => true as const, (err: Error) => err);
+    const updateOne = (id: string, properties: Record<string, string>) =>
+      this.call('updateContact', () => this.client.crm.contacts.basicApi.update(id, { properties })).then(
+        () => true as const,
+        (err: Error) => err,
+      );
     if (merged.size === 1) {
       const [id, properties] = [...merged][0]!;
       const outcome = await updateOne(id, properties);
@@ -227,22 +332,37 @@ export class HubSpotCrm implements CrmPort {
     }
     let answer;
     try {
-      answer = await this.call('updateContacts', () => this.client.crm.contacts.batchApi.update({ inputs: [...merged].map(([id, properties]) => ({ id, properties })) }));
+      answer = await this.call('updateContacts', () =>
+        this.client.crm.contacts.batchApi.update({
+          inputs: [...merged].map(([id, properties]) => ({ id, properties })),
+        }),
+      );
     } catch (err) {
       if (!isWholeBatchRefusal(err)) throw err;
       // Updates are idempotent: each goes again alone and only the bad one fails.
-      const outcomes = new Map(await Promise.all([...merged].map(async ([id, properties]) => [id, await updateOne(id, properties)] as const)));
+      const outcomes = new Map(
+        await Promise.all(
+          [...merged].map(async ([id, properties]) => [id, await updateOne(id, properties)] as const),
+        ),
+      );
       return updates.map((u) => outcomes.get(u.id)!);
     }
     const updated = new Set((answer?.results ?? []).map((r) => r.id));
     const refused = itemErrors(answer && 'errors' in answer ? answer.errors : undefined, 'ids');
-    return updates.map((u) => (updated.has(u.id) ? true : (refused.get(u.id) ?? missingFromAnswer('updateContacts'))));
+    return updates.map((u) =>
+      updated.has(u.id) ? true : (refused.get(u.id) ?? missingFromAnswer('updateContacts')),
+    );
   }
 
   private async book(operation: string): Promise<RateTicket | undefined> {
     if (!this.rateBudget) return undefined;
     const grant = await this.rateBudget.reserve(this.quota, 1, MAX_BOOKING_WAIT_MS);
-    if (!grant.granted) throw new UpstreamRateLimited('hubspot', Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS), `hubspot ${operation}: portal budget booked ahead`);
+    if (!grant.granted)
+      throw new UpstreamRateLimited(
+        'hubspot',
+        Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS),
+        `hubspot ${operation}: portal budget booked ahead`,
+      );
     if (grant.waitMs > 0) await this.sleep(grant.waitMs);
     return grant.ticket;
   }
@@ -252,9 +372,13 @@ export class HubSpotCrm implements CrmPort {
     if (ticket) await this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
   }
 
-  private async call<T>(operation: string, fn: () => Promise<T>, options: { notFoundIsNull?: boolean } = {}): Promise<T | null> {
+  private async call<T>(
+    operation: string,
+    fn: () => Promise<T>,
+    options: { notFoundIsNull?: boolean } = {},
+  ): Promise<T | null> {
     let throttled = 0;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       const ticket = await this.book(operation);
       // A busy process sends later than booked: later bookings count from when it really went.
       void this.restamp(ticket);
@@ -285,7 +409,11 @@ export class HubSpotCrm implements CrmPort {
             await this.sleep(brief);
             continue;
           }
-          throw new UpstreamRateLimited('hubspot', retryAfterMs(headers, interval), `hubspot ${operation} throttled`);
+          throw new UpstreamRateLimited(
+            'hubspot',
+            retryAfterMs(headers, interval),
+            `hubspot ${operation} throttled`,
+          );
         }
         if (status !== undefined && status >= 400 && status < 500) {
           this.metrics.upstream('hubspot', 'rejected');
@@ -293,7 +421,12 @@ export class HubSpotCrm implements CrmPort {
         }
         this.metrics.upstream('hubspot', 'error');
         if (attempt >= this.serverErrorRetries) {
-          throw new UpstreamUnavailable('hubspot', `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`, status, { cause: err });
+          throw new UpstreamUnavailable(
+            'hubspot',
+            `hubspot ${operation} failed: ${status ?? (err instanceof Error ? err.name : 'unknown')}`,
+            status,
+            { cause: err },
+          );
         }
         await this.sleep(200 * 2 ** attempt + Math.random() * 100);
         attempt++;
@@ -302,7 +435,13 @@ export class HubSpotCrm implements CrmPort {
   }
 }
 
-type NoteInput = { properties: Record<string, string>; associations: { to: { id: string }; types: { associationCategory: AssociationSpecAssociationCategoryEnum; associationTypeId: number }[] }[] };
+type NoteInput = {
+  properties: Record<string, string>;
+  associations: {
+    to: { id: string };
+    types: { associationCategory: AssociationSpecAssociationCategoryEnum; associationTypeId: number }[];
+  }[];
+};
 type ContactUpdate = { id: string; properties: Record<string, string> };
 
 /** A 400 for the whole batch: HubSpot validated it and wrote nothing. */
@@ -311,11 +450,15 @@ function isWholeBatchRefusal(err: unknown): boolean {
 }
 
 /** A 207's `errors`, per item (by the context key that names it): each an UpstreamRejected for that caller. */
-function itemErrors(errors: readonly { category: string; message: string; context?: Record<string, string[]> }[] | undefined, key: 'objectWriteTraceId' | 'ids'): Map<string, Error> {
+function itemErrors(
+  errors: readonly { category: string; message: string; context?: Record<string, string[]> }[] | undefined,
+  key: 'objectWriteTraceId' | 'ids',
+): Map<string, Error> {
   const out = new Map<string, Error>();
   for (const e of errors ?? []) {
     const status = e.category === 'OBJECT_NOT_FOUND' ? 404 : 400;
-    for (const item of e.context?.[key] ?? []) out.set(item, new UpstreamRejected('hubspot', status, `hubspot batch item refused: ${e.category}`));
+    for (const item of e.context?.[key] ?? [])
+      out.set(item, new UpstreamRejected('hubspot', status, `hubspot batch item refused: ${e.category}`));
   }
   return out;
 }
@@ -326,5 +469,10 @@ function missingFromAnswer(operation: string): Error {
 }
 
 function lowerCase(headers: Record<string, unknown> | undefined): Record<string, string | undefined> {
-  return Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k.toLowerCase(), v === undefined || v === null ? undefined : String(v)]));
+  return Object.fromEntries(
+    Object.entries(headers ?? {}).map(([k, v]) => [
+      k.toLowerCase(),
+      v === undefined || v === null ? undefined : String(v),
+    ]),
+  );
 }

@@ -28,7 +28,10 @@ export const HubSpotEvent = z.looseObject({
 });
 export type HubSpotEvent = z.infer<typeof HubSpotEvent>;
 
-export const HubSpotEventBatch = z.array(HubSpotEvent).min(1, 'an empty batch').max(1000, 'more than 1000 events');
+export const HubSpotEventBatch = z
+  .array(HubSpotEvent)
+  .min(1, 'an empty batch')
+  .max(1000, 'more than 1000 events');
 
 /** Generic `object.*` subscriptions for contacts (objectTypeId 0-1) mean the same as `contact.*`. */
 function normalisedType(event: HubSpotEvent): string {
@@ -39,13 +42,22 @@ function normalisedType(event: HubSpotEvent): string {
 }
 
 /** Maps a parsed batch to requests; events matching no trigger are counted as ignored. */
-export function routeAppEvents(events: HubSpotEvent[], policy: Policy, fields: CrmFields, receivedAt = Date.now()): RoutedEvents {
+export function routeAppEvents(
+  events: HubSpotEvent[],
+  policy: Policy,
+  fields: CrmFields,
+  receivedAt = Date.now(),
+): RoutedEvents {
   const requests: CallbackRequest[] = [];
   let ignored = 0;
   for (const event of events) {
     const subscriptionType = normalisedType(event);
     const propertyName = event.propertyName === undefined ? undefined : fields.logical(event.propertyName);
-    const trigger = matchTrigger(policy, { subscriptionType, propertyName, propertyValue: event.propertyValue });
+    const trigger = matchTrigger(policy, {
+      subscriptionType,
+      propertyName,
+      propertyValue: event.propertyValue,
+    });
     if (!trigger) {
       ignored++;
       continue;
@@ -76,7 +88,9 @@ export const WorkflowDelivery = z.looseObject({
   hs_object_id: Id.optional(),
   portalId: Id.optional(),
   'portal-id': Id.optional(),
-  properties: z.record(z.string(), z.union([PropertyValue, z.looseObject({ value: PropertyValue.optional() })])).optional(),
+  properties: z
+    .record(z.string(), z.union([PropertyValue, z.looseObject({ value: PropertyValue.optional() })]))
+    .optional(),
 });
 export type WorkflowDelivery = z.infer<typeof WorkflowDelivery>;
 
@@ -87,7 +101,10 @@ export type WorkflowRouting =
 
 function propertyOf(delivery: WorkflowDelivery, name: string): string | undefined {
   const nested = delivery.properties?.[name];
-  const raw = nested !== undefined && nested !== null && typeof nested === 'object' ? nested.value : (nested ?? (delivery as Record<string, unknown>)[name]);
+  const raw =
+    nested !== undefined && nested !== null && typeof nested === 'object'
+      ? nested.value
+      : (nested ?? (delivery as Record<string, unknown>)[name]);
   return raw === undefined || raw === null ? undefined : String(raw);
 }
 
@@ -99,25 +116,28 @@ export function routeWorkflowDelivery(
   query: { flow?: string | undefined; portalId?: string | undefined },
   receivedAt = Date.now(),
 ): WorkflowRouting {
-  const contactId = delivery.objectId ?? delivery.hs_object_id ?? delivery.vid ?? propertyOf(delivery, 'hs_object_id');
-  if (contactId === undefined || !/^\d+$/.test(String(contactId))) return { kind: 'invalid', reason: 'no contact id (objectId, hs_object_id or vid)' };
+  const contactId =
+    delivery.objectId ?? delivery.hs_object_id ?? delivery.vid ?? propertyOf(delivery, 'hs_object_id');
+  if (contactId === undefined || !/^\d+$/.test(String(contactId)))
+    return { kind: 'invalid', reason: 'no contact id (objectId, hs_object_id or vid)' };
   const portalRaw = delivery.portalId ?? delivery['portal-id'] ?? query.portalId;
   const portalId = portalRaw === undefined ? 0 : Number(portalRaw);
-  if (!Number.isInteger(portalId) || portalId < 0) return { kind: 'invalid', reason: 'portalId is not a number' };
+  if (!Number.isInteger(portalId) || portalId < 0)
+    return { kind: 'invalid', reason: 'portalId is not a number' };
 
   let flow: string | undefined;
   if (query.flow !== undefined) {
     // The workflow itself is the trigger; the URL names which policy-triggered flow it starts.
-    if (!policy.triggers.some((t) => t.flow === query.flow)) return { kind: 'invalid', reason: `flow "${query.flow}" is not started by any policy trigger` };
+    if (!policy.triggers.some((t) => t.flow === query.flow))
+      return { kind: 'invalid', reason: `flow "${query.flow}" is not started by any policy trigger` };
     flow = query.flow;
   } else {
-    const trigger = policy.triggers.find(
-      (t) => {
-        if (t.event !== 'contact.propertyChange' || t.property === undefined || !fields.has(t.property)) return false;
-        const value = propertyOf(delivery, fields.name(t.property));
-        return t.value === undefined ? value !== undefined : value === t.value;
-      },
-    );
+    const trigger = policy.triggers.find((t) => {
+      if (t.event !== 'contact.propertyChange' || t.property === undefined || !fields.has(t.property))
+        return false;
+      const value = propertyOf(delivery, fields.name(t.property));
+      return t.value === undefined ? value !== undefined : value === t.value;
+    });
     if (!trigger) return { kind: 'ignored', reason: 'no trigger property in the delivery and no ?flow=' };
     flow = trigger.flow;
   }
@@ -143,10 +163,21 @@ export function routeWorkflowDelivery(
 export function routeErasureEvents(events: HubSpotEvent[], policy: Policy): ErasureRequest[] {
   const out: ErasureRequest[] = [];
   for (const event of events) {
-    const type = event.subscriptionType.startsWith('object.') && event.objectTypeId === '0-1' ? `contact.${event.subscriptionType.slice('object.'.length)}` : event.subscriptionType;
-    const trigger = type === 'contact.privacyDeletion' ? 'crm.privacyDeletion' : type === 'contact.deletion' && policy.privacy.eraseOnContactDeletion ? 'crm.deletion' : undefined;
+    const type =
+      event.subscriptionType.startsWith('object.') && event.objectTypeId === '0-1'
+        ? `contact.${event.subscriptionType.slice('object.'.length)}`
+        : event.subscriptionType;
+    const trigger =
+      type === 'contact.privacyDeletion'
+        ? 'crm.privacyDeletion'
+        : type === 'contact.deletion' && policy.privacy.eraseOnContactDeletion
+          ? 'crm.deletion'
+          : undefined;
     if (!trigger) continue;
-    out.push({ jobId: `erase-hs-${event.portalId}-${event.eventId}-${event.objectId}`, job: { kind: 'erasure', objectType: 'contact', recordId: String(event.objectId), trigger } });
+    out.push({
+      jobId: `erase-hs-${event.portalId}-${event.eventId}-${event.objectId}`,
+      job: { kind: 'erasure', objectType: 'contact', recordId: String(event.objectId), trigger },
+    });
   }
   return out;
 }

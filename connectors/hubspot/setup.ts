@@ -11,7 +11,17 @@ const YES_NO = [
   { label: 'No', value: 'false', displayOrder: 1, hidden: false },
 ];
 
-const STATUS_OPTIONS = ['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed'];
+const STATUS_OPTIONS = [
+  'received',
+  'fetched',
+  'drafted',
+  'awaiting_review',
+  'sent',
+  'rejected',
+  'blocked_sensitive',
+  'suppressed',
+  'failed',
+];
 
 export const DRAFTBRIDGE_PROPERTIES = [
   {
@@ -20,9 +30,20 @@ export const DRAFTBRIDGE_PROPERTIES = [
     type: 'enumeration',
     fieldType: 'select',
     groupName: 'draftbridge',
-    options: STATUS_OPTIONS.map((value, displayOrder) => ({ label: value.replace(/_/g, ' '), value, displayOrder, hidden: false })),
+    options: STATUS_OPTIONS.map((value, displayOrder) => ({
+      label: value.replace(/_/g, ' '),
+      value,
+      displayOrder,
+      hidden: false,
+    })),
   },
-  { name: 'draftbridge_last_request_id', label: 'draftbridge last request', type: 'string', fieldType: 'text', groupName: 'draftbridge' },
+  {
+    name: 'draftbridge_last_request_id',
+    label: 'draftbridge last request',
+    type: 'string',
+    fieldType: 'text',
+    groupName: 'draftbridge',
+  },
   {
     name: 'draftbridge_opt_out',
     label: 'No AI-drafted e-mails (objection)',
@@ -39,10 +60,18 @@ export const DRAFTBRIDGE_PROPERTIES = [
     groupName: 'draftbridge',
     options: YES_NO,
   },
-  { name: 'callback_notes', label: 'Notes for the callback', type: 'string', fieldType: 'textarea', groupName: 'draftbridge' },
+  {
+    name: 'callback_notes',
+    label: 'Notes for the callback',
+    type: 'string',
+    fieldType: 'textarea',
+    groupName: 'draftbridge',
+  },
 ];
 
-export async function ensureCustomProperties(client: Client): Promise<{ created: string[]; existing: string[] }> {
+export async function ensureCustomProperties(
+  client: Client,
+): Promise<{ created: string[]; existing: string[] }> {
   const created: string[] = [];
   const existing: string[] = [];
   const alreadyThere = (err: unknown) => (err as { code?: number }).code === 409;
@@ -53,7 +82,10 @@ export async function ensureCustomProperties(client: Client): Promise<{ created:
   }
   for (const property of DRAFTBRIDGE_PROPERTIES) {
     try {
-      await client.crm.properties.coreApi.create('contacts', property as Parameters<typeof client.crm.properties.coreApi.create>[1]);
+      await client.crm.properties.coreApi.create(
+        'contacts',
+        property as Parameters<typeof client.crm.properties.coreApi.create>[1],
+      );
       created.push(property.name);
     } catch (err) {
       if (!alreadyThere(err)) throw err;

@@ -2,7 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app.ts';
 import { crmIntake, type IntakeOutcome } from '../../src/http/crm-intake.ts';
-import { HubSpotEventBatch, routeAppEvents, routeErasureEvents, routeWorkflowDelivery, WorkflowDelivery } from './events.ts';
+import {
+  HubSpotEventBatch,
+  routeAppEvents,
+  routeErasureEvents,
+  routeWorkflowDelivery,
+  WorkflowDelivery,
+} from './events.ts';
 import type { RoutedEvents, TriggerSource } from '../../src/pipeline/jobs.ts';
 import { issuePath } from '../../src/issue-path.ts';
 import { closePrivacyQueue } from '../../src/pipeline/privacy-jobs.ts';
@@ -25,29 +31,70 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
 
   // Raw bytes: the signature covers the body exactly as sent.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) =>
+    done(null, body),
+  );
 
-  const intake = { 'hubspot.app': crmIntake(ctx, 'hubspot.app'), 'hubspot.workflow': crmIntake(ctx, 'hubspot.workflow') };
+  const intake = {
+    'hubspot.app': crmIntake(ctx, 'hubspot.app'),
+    'hubspot.workflow': crmIntake(ctx, 'hubspot.workflow'),
+  };
 
   // The audit event gets a code, never the message: messages may quote what the sender sent.
-  const reject = async (request: FastifyRequest, reply: FastifyReply, source: HubSpotSource, status: number, outcome: IntakeOutcome, code: string, message: string) => {
+  const reject = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    source: HubSpotSource,
+    status: number,
+    outcome: IntakeOutcome,
+    code: string,
+    message: string,
+  ) => {
     await intake[source].record(request, outcome, { status, code });
     return reply.code(status).send({ error: message });
   };
 
-  app.setErrorHandler(async (error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    const source: HubSpotSource = request.url.startsWith('/webhooks/hubspot/workflow') ? 'hubspot.workflow' : 'hubspot.app';
-    if (error.statusCode === 413) return reject(request, reply, source, 413, 'rejected_size', 'body_too_large', 'body larger than 1 MB');
-    if (error.statusCode && error.statusCode < 500) return reject(request, reply, source, error.statusCode, 'rejected_shape', 'unreadable_request', error.message);
-    request.log.error({ err: { message: error.message, code: error.code } }, 'webhook handler failed');
-    return reply.code(500).send({ error: 'internal error' });
-  });
+  app.setErrorHandler(
+    async (error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+      const source: HubSpotSource = request.url.startsWith('/webhooks/hubspot/workflow')
+        ? 'hubspot.workflow'
+        : 'hubspot.app';
+      if (error.statusCode === 413)
+        return reject(
+          request,
+          reply,
+          source,
+          413,
+          'rejected_size',
+          'body_too_large',
+          'body larger than 1 MB',
+        );
+      if (error.statusCode && error.statusCode < 500)
+        return reject(
+          request,
+          reply,
+          source,
+          error.statusCode,
+          'rejected_shape',
+          'unreadable_request',
+          error.message,
+        );
+      request.log.error({ err: { message: error.message, code: error.code } }, 'webhook handler failed');
+      return reply.code(500).send({ error: 'internal error' });
+    },
+  );
 
   const publicUri = (request: FastifyRequest) => `${ctx.settings.publicUrl}${request.url}`;
 
-  const enqueue = async (request: FastifyRequest, reply: FastifyReply, source: HubSpotSource, routed: RoutedEvents) => {
+  const enqueue = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    source: HubSpotSource,
+    routed: RoutedEvents,
+  ) => {
     const outcome = await intake[source].enqueue(request, routed);
-    if (outcome === 'unavailable') return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
+    if (outcome === 'unavailable')
+      return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
     return reply.code(204).send();
   };
 
@@ -55,27 +102,63 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     const source = 'hubspot.app' as const;
     const body = rawBody(request);
     const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
-    if (!secret) return reject(request, reply, source, 401, 'rejected_signature', 'secret_not_configured', 'HUBSPOT_CLIENT_SECRET is not configured');
-    const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: publicUri(request), body, headers: request.headers, accept: ['v3'] });
-    if (!verdict.ok) return reject(request, reply, source, 401, 'rejected_signature', verdict.code, verdict.reason);
+    if (!secret)
+      return reject(
+        request,
+        reply,
+        source,
+        401,
+        'rejected_signature',
+        'secret_not_configured',
+        'HUBSPOT_CLIENT_SECRET is not configured',
+      );
+    const verdict = verifyHubSpotSignature({
+      secret,
+      method: request.method,
+      uri: publicUri(request),
+      body,
+      headers: request.headers,
+      accept: ['v3'],
+    });
+    if (!verdict.ok)
+      return reject(request, reply, source, 401, 'rejected_signature', verdict.code, verdict.reason);
 
     const parsed = parseJson(body, HubSpotEventBatch);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
     const routed = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
-    return enqueue(request, reply, source, { ...routed, erasures: routeErasureEvents(parsed.value, ctx.policy) });
+    return enqueue(request, reply, source, {
+      ...routed,
+      erasures: routeErasureEvents(parsed.value, ctx.policy),
+    });
   });
 
   app.post('/webhooks/hubspot/workflow', async (request, reply) => {
     const source = 'hubspot.workflow' as const;
     const body = rawBody(request);
     const auth = workflowAuthorised(request, body, ctx);
-    if (!auth.ok) return reject(request, reply, source, 401, 'rejected_signature', auth.code, 'missing or invalid signature or workflow secret');
+    if (!auth.ok)
+      return reject(
+        request,
+        reply,
+        source,
+        401,
+        'rejected_signature',
+        auth.code,
+        'missing or invalid signature or workflow secret',
+      );
 
     const parsed = parseJson(body, WorkflowDelivery);
     if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
     const query = WorkflowQuery.safeParse(request.query);
-    const routing = routeWorkflowDelivery(parsed.value, body, ctx.policy, ctx.crm.fields('contact'), query.success ? query.data : {});
-    if (routing.kind === 'invalid') return reject(request, reply, source, 400, 'rejected_shape', 'invalid_delivery', routing.reason);
+    const routing = routeWorkflowDelivery(
+      parsed.value,
+      body,
+      ctx.policy,
+      ctx.crm.fields('contact'),
+      query.success ? query.data : {},
+    );
+    if (routing.kind === 'invalid')
+      return reject(request, reply, source, 400, 'rejected_shape', 'invalid_delivery', routing.reason);
     if (routing.kind === 'ignored') return enqueue(request, reply, source, { requests: [], ignored: 1 });
     return enqueue(request, reply, source, { requests: [routing.request], ignored: 0 });
   });
@@ -86,20 +169,37 @@ function rawBody(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
 }
 
-function workflowAuthorised(request: FastifyRequest, body: Buffer, ctx: AppContext): { ok: true } | { ok: false; code: string } {
+function workflowAuthorised(
+  request: FastifyRequest,
+  body: Buffer,
+  ctx: AppContext,
+): { ok: true } | { ok: false; code: string } {
   const shared = ctx.settings.DRAFTBRIDGE_WORKFLOW_SECRET;
   const presented = request.headers['x-draftbridge-workflow-secret'];
-  if (shared && typeof presented === 'string') return safeEqual(presented, shared) ? { ok: true } : { ok: false, code: 'workflow_secret_mismatch' };
+  if (shared && typeof presented === 'string')
+    return safeEqual(presented, shared) ? { ok: true } : { ok: false, code: 'workflow_secret_mismatch' };
   const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
   if (!secret) return { ok: false, code: 'secret_not_configured' };
   // v1/v2 carry no timestamp (replayable): only where the policy still allows them; the body
   // digest in the request id then dedupes a replay within the dedupe window.
-  const accept = ctx.policy.webhooks.hubspot.workflowLegacySignatures ? (['v1', 'v2', 'v3'] as const) : (['v3'] as const);
-  const verdict = verifyHubSpotSignature({ secret, method: request.method, uri: `${ctx.settings.publicUrl}${request.url}`, body, headers: request.headers, accept });
+  const accept = ctx.policy.webhooks.hubspot.workflowLegacySignatures
+    ? (['v1', 'v2', 'v3'] as const)
+    : (['v3'] as const);
+  const verdict = verifyHubSpotSignature({
+    secret,
+    method: request.method,
+    uri: `${ctx.settings.publicUrl}${request.url}`,
+    body,
+    headers: request.headers,
+    accept,
+  });
   return verdict.ok ? { ok: true } : { ok: false, code: verdict.code };
 }
 
-function parseJson<T extends z.ZodType>(body: Buffer, schema: T): { ok: true; value: z.output<T> } | { ok: false; code: string; message: string } {
+function parseJson<T extends z.ZodType>(
+  body: Buffer,
+  schema: T,
+): { ok: true; value: z.output<T> } | { ok: false; code: string; message: string } {
   let json: unknown;
   try {
     json = JSON.parse(body.toString('utf8'));

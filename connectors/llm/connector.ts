@@ -1,7 +1,19 @@
 import type { z } from 'zod';
 import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
 import { routeProvider, type LlmProvider, type Policy, type RouteBudget } from '../../src/policy.ts';
-import { EmailDraft, NO_CONNECTOR_METRICS, type ConnectorMetrics, type LlmDraftOutcome, type LlmDraftRequest, type LlmExtractRequest, type LlmPort, type LlmRouteName, type RateBudget, type RateBudgetSpec, type RateTicket } from '../../src/ports.ts';
+import {
+  EmailDraft,
+  NO_CONNECTOR_METRICS,
+  type ConnectorMetrics,
+  type LlmDraftOutcome,
+  type LlmDraftRequest,
+  type LlmExtractRequest,
+  type LlmPort,
+  type LlmRouteName,
+  type RateBudget,
+  type RateBudgetSpec,
+  type RateTicket,
+} from '../../src/ports.ts';
 import { loadServiceAccountKey } from '../../src/gmail-key.ts';
 import type { Settings } from '../../src/settings.ts';
 import { azureClient, localClient, type AzureDeployment } from './azure/connector.ts';
@@ -92,10 +104,20 @@ export class DraftingLlm implements LlmPort {
 
   /** Which provider serves each configured route, and where (the demo and logs print it). */
   describe(): { route: LlmRouteName; provider: LlmProvider; model: string; region: string | null }[] {
-    return [...this.routes].map(([route, r]) => ({ route, provider: r.client.provider, model: r.client.model, region: r.client.region }));
+    return [...this.routes].map(([route, r]) => ({
+      route,
+      provider: r.client.provider,
+      model: r.client.model,
+      region: r.client.region,
+    }));
   }
 
-  static async fromSettings(settings: Settings, policy: Policy, metrics?: ConnectorMetrics, rateBudget?: RateBudget): Promise<DraftingLlm> {
+  static async fromSettings(
+    settings: Settings,
+    policy: Policy,
+    metrics?: ConnectorMetrics,
+    rateBudget?: RateBudget,
+  ): Promise<DraftingLlm> {
     return new DraftingLlm({
       ...(metrics ? { metrics } : {}),
       ...(rateBudget ? { rateBudget } : {}),
@@ -120,11 +142,20 @@ export class DraftingLlm implements LlmPort {
       const usage = answer.usage ?? { promptTokens: 0, completionTokens: 0 };
       // What the provider counted at admission: its prompt count (now known) plus max tokens.
       // (A correction lost to a Redis hiccup only leaves the estimate in place: never fail the draft for it.)
-      if (ticket && answer.usage) await this.rateBudget?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens }).catch(() => undefined);
+      if (ticket && answer.usage)
+        await this.rateBudget
+          ?.settle(ticket, { weight: usage.promptTokens + this.maxCompletionTokens })
+          .catch(() => undefined);
       this.metrics.llmTokens(request.route, 'prompt', usage.promptTokens);
       this.metrics.llmTokens(request.route, 'completion', usage.completionTokens);
       const parsed = EmailDraft.safeParse(answer.output);
-      if (!parsed.success) throw new ProviderError('unusable', answer.output == null ? 'answer without structured content' : 'answer does not match the draft schema');
+      if (!parsed.success)
+        throw new ProviderError(
+          'unusable',
+          answer.output == null
+            ? 'answer without structured content'
+            : 'answer does not match the draft schema',
+        );
       return { kind: 'drafted', draft: parsed.data, usage, model: answer.model };
     } catch (err) {
       return this.outcomeOf(err, route.client, request.route);
@@ -145,7 +176,12 @@ export class DraftingLlm implements LlmPort {
     const route = this.routes.get(request.route);
     if (!route) throw new UpstreamRejected('llm', 503, `LLM route "${request.route}" is not configured`);
     try {
-      const { answer } = await this.complete(route, request, outputSchema(request.schemaName, request.schema as z.ZodType), 0);
+      const { answer } = await this.complete(
+        route,
+        request,
+        outputSchema(request.schemaName, request.schema as z.ZodType),
+        0,
+      );
       this.metrics.upstream('llm', 'ok');
       const parsed = (request.schema as z.ZodType<T>).safeParse(answer.output);
       if (!parsed.success) throw new ProviderError('unusable', 'answer does not match the schema');
@@ -153,7 +189,10 @@ export class DraftingLlm implements LlmPort {
     } catch (err) {
       if (err instanceof UpstreamRateLimited) throw err;
       const kind = err instanceof ProviderError ? err.kind : 'error';
-      throw new UpstreamUnavailable('llm', `llm ${request.route} (${route.client.provider}): no structured answer (${kind})`);
+      throw new UpstreamUnavailable(
+        'llm',
+        `llm ${request.route} (${route.client.provider}): no structured answer (${kind})`,
+      );
     }
   }
 
@@ -161,11 +200,19 @@ export class DraftingLlm implements LlmPort {
    * Waits for the booked slot in the shared quota; refuses (the queue pauses) when it is further out
    * than MAX_BOOKING_WAIT_MS.
    */
-  private async book(route: Route, request: Pick<LlmDraftRequest, 'system' | 'user' | 'route'>): Promise<RateTicket | undefined> {
+  private async book(
+    route: Route,
+    request: Pick<LlmDraftRequest, 'system' | 'user' | 'route'>,
+  ): Promise<RateTicket | undefined> {
     if (!this.rateBudget) return undefined;
     const estimate = Math.ceil((request.system.length + request.user.length) / 4) + this.maxCompletionTokens;
     const grant = await this.rateBudget.reserve(route.quota, estimate, MAX_BOOKING_WAIT_MS);
-    if (!grant.granted) throw new UpstreamRateLimited('llm', Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS), `llm route ${request.route} quota booked ahead`);
+    if (!grant.granted)
+      throw new UpstreamRateLimited(
+        'llm',
+        Math.max(1_000, grant.waitMs - MAX_BOOKING_WAIT_MS),
+        `llm route ${request.route} quota booked ahead`,
+      );
     if (grant.waitMs > 0) await this.sleep(grant.waitMs);
     return grant.ticket;
   }
@@ -176,15 +223,29 @@ export class DraftingLlm implements LlmPort {
    * (or backs off where the provider gives none) and books again, up to THROTTLE_RETRIES times,
    * before the queue pauses. Each retry is a new booking.
    */
-  private async complete(route: Route, request: Pick<LlmDraftRequest, 'system' | 'user' | 'route'>, output?: OutputSchema, temperature?: number) {
+  private async complete(
+    route: Route,
+    request: Pick<LlmDraftRequest, 'system' | 'user' | 'route'>,
+    output?: OutputSchema,
+    temperature?: number,
+  ) {
     let throttled = 0;
-    for (let attempt = 0; ; ) {
+    for (let attempt = 0; ;) {
       const ticket = await this.book(route, request);
       // A busy process sends later than booked: later bookings count from when it really went.
       if (ticket) void this.rateBudget?.settle(ticket, { restamp: true }).catch(() => undefined);
       try {
-        const call = { system: request.system, user: request.user, maxTokens: this.maxCompletionTokens, timeoutMs: route.timeoutMs };
-        const answer = await route.client.complete({ ...call, ...(output ? { output } : {}), ...(temperature !== undefined ? { temperature } : {}) });
+        const call = {
+          system: request.system,
+          user: request.user,
+          maxTokens: this.maxCompletionTokens,
+          timeoutMs: route.timeoutMs,
+        };
+        const answer = await route.client.complete({
+          ...call,
+          ...(output ? { output } : {}),
+          ...(temperature !== undefined ? { temperature } : {}),
+        });
         return { answer, ticket };
       } catch (err) {
         if (err instanceof ProviderError && err.kind === 'throttled') {
@@ -192,12 +253,18 @@ export class DraftingLlm implements LlmPort {
           const wait = err.retryAfterMs ?? THROTTLE_BACKOFF_MS * 2 ** throttled * (1 + Math.random() * 0.25);
           // A refused request did not count against the provider's quota: its booking goes back.
           if (ticket) await this.rateBudget?.release(ticket).catch(() => undefined);
-          if (throttled >= THROTTLE_RETRIES || wait > MAX_IN_PROCESS_RETRY_AFTER_MS) throw new UpstreamRateLimited('llm', Math.ceil(wait), `llm ${request.route} (${route.client.provider}) throttled`);
+          if (throttled >= THROTTLE_RETRIES || wait > MAX_IN_PROCESS_RETRY_AFTER_MS)
+            throw new UpstreamRateLimited(
+              'llm',
+              Math.ceil(wait),
+              `llm ${request.route} (${route.client.provider}) throttled`,
+            );
           throttled++;
           await this.sleep(wait);
           continue;
         }
-        if (attempt >= this.maxRetries || !(err instanceof ProviderError) || err.kind !== 'transient') throw err;
+        if (attempt >= this.maxRetries || !(err instanceof ProviderError) || err.kind !== 'transient')
+          throw err;
         // The openai SDK's schedule: 0.5 s doubling, up to 25 % jitter.
         await this.sleep(500 * 2 ** attempt * (1 - Math.random() * 0.25));
         attempt++;
@@ -210,7 +277,12 @@ export class DraftingLlm implements LlmPort {
     const where = `llm ${route} (${client.provider})`;
     if (!(err instanceof ProviderError)) {
       this.metrics.upstream('llm', 'error');
-      throw new UpstreamUnavailable('llm', `${where}: unusable answer (${err instanceof Error ? err.message.slice(0, 80) : 'unknown'})`, undefined, { cause: err });
+      throw new UpstreamUnavailable(
+        'llm',
+        `${where}: unusable answer (${err instanceof Error ? err.message.slice(0, 80) : 'unknown'})`,
+        undefined,
+        { cause: err },
+      );
     }
     switch (err.kind) {
       case 'truncated':
@@ -226,7 +298,12 @@ export class DraftingLlm implements LlmPort {
         throw new UpstreamUnavailable('llm', `${where}: ${err.message}`, undefined, { cause: err });
       default:
         this.metrics.upstream('llm', 'error');
-        throw new UpstreamUnavailable('llm', `${where} failed${err.status ? ` with ${err.status}` : `: ${err.message}`}`, err.status, { cause: err });
+        throw new UpstreamUnavailable(
+          'llm',
+          `${where} failed${err.status ? ` with ${err.status}` : `: ${err.message}`}`,
+          err.status,
+          { cause: err },
+        );
     }
   }
 }
@@ -235,44 +312,89 @@ export class DraftingLlm implements LlmPort {
  * The provider client for each route the policy names (DRAFTBRIDGE_LLM where it names none). The
  * Bedrock, Vertex and Mistral SDKs load only when a route uses them.
  */
-export async function clientsFromSettings(settings: Settings, policy: Policy): Promise<Partial<Record<LlmRouteName, LlmProviderClient>>> {
+export async function clientsFromSettings(
+  settings: Settings,
+  policy: Policy,
+): Promise<Partial<Record<LlmRouteName, LlmProviderClient>>> {
   const clients: Partial<Record<LlmRouteName, LlmProviderClient>> = {};
   for (const route of ['eu', 'local'] as const) {
-    const client = await clientFor(routeProvider(policy, route, settings.DRAFTBRIDGE_LLM), settings, policy.llm.routes[route].timeoutMs);
+    const client = await clientFor(
+      routeProvider(policy, route, settings.DRAFTBRIDGE_LLM),
+      settings,
+      policy.llm.routes[route].timeoutMs,
+    );
     if (client) clients[route] = client;
   }
   return clients;
 }
 
 /** undefined when the provider's settings are missing (the route then answers "not configured"). */
-export async function clientFor(provider: LlmProvider, s: Settings, timeoutMs: number): Promise<LlmProviderClient | undefined> {
+export async function clientFor(
+  provider: LlmProvider,
+  s: Settings,
+  timeoutMs: number,
+): Promise<LlmProviderClient | undefined> {
   switch (provider) {
     case 'azure':
       if (!s.AZURE_OPENAI_ENDPOINT || !s.AZURE_OPENAI_DEPLOYMENT) return undefined;
-      return azureClient({ endpoint: s.AZURE_OPENAI_ENDPOINT, apiKey: s.AZURE_OPENAI_API_KEY ?? '', apiVersion: s.AZURE_OPENAI_API_VERSION, deployment: s.AZURE_OPENAI_DEPLOYMENT, ...(s.AZURE_OPENAI_REGION ? { region: s.AZURE_OPENAI_REGION } : {}) }, timeoutMs);
+      return azureClient(
+        {
+          endpoint: s.AZURE_OPENAI_ENDPOINT,
+          apiKey: s.AZURE_OPENAI_API_KEY ?? '',
+          apiVersion: s.AZURE_OPENAI_API_VERSION,
+          deployment: s.AZURE_OPENAI_DEPLOYMENT,
+          ...(s.AZURE_OPENAI_REGION ? { region: s.AZURE_OPENAI_REGION } : {}),
+        },
+        timeoutMs,
+      );
     case 'local':
       if (!s.LOCAL_LLM_BASE_URL || !s.LOCAL_LLM_MODEL) return undefined;
       return localClient({ baseURL: s.LOCAL_LLM_BASE_URL, model: s.LOCAL_LLM_MODEL }, timeoutMs);
     case 'bedrock': {
       if (!s.AWS_REGION || !s.BEDROCK_MODEL_ID) return undefined;
       const { BedrockClient } = await import('./bedrock/connector.ts');
-      return new BedrockClient({ region: s.AWS_REGION, modelId: s.BEDROCK_MODEL_ID, ...(s.BEDROCK_ENDPOINT_URL ? { endpoint: s.BEDROCK_ENDPOINT_URL } : {}) });
+      return new BedrockClient({
+        region: s.AWS_REGION,
+        modelId: s.BEDROCK_MODEL_ID,
+        ...(s.BEDROCK_ENDPOINT_URL ? { endpoint: s.BEDROCK_ENDPOINT_URL } : {}),
+      });
     }
     case 'openai': {
       if (!s.OPENAI_API_KEY || !s.OPENAI_MODEL) return undefined;
       const { openAiEuClient } = await import('./openai/connector.ts');
-      return openAiEuClient({ apiKey: s.OPENAI_API_KEY, model: s.OPENAI_MODEL, baseURL: s.OPENAI_BASE_URL, ...(s.OPENAI_PROJECT ? { project: s.OPENAI_PROJECT } : {}) }, timeoutMs);
+      return openAiEuClient(
+        {
+          apiKey: s.OPENAI_API_KEY,
+          model: s.OPENAI_MODEL,
+          baseURL: s.OPENAI_BASE_URL,
+          ...(s.OPENAI_PROJECT ? { project: s.OPENAI_PROJECT } : {}),
+        },
+        timeoutMs,
+      );
     }
     case 'mistral': {
       if (!s.MISTRAL_API_KEY || !s.MISTRAL_MODEL) return undefined;
       const { MistralClient } = await import('./mistral/connector.ts');
-      return new MistralClient({ apiKey: s.MISTRAL_API_KEY, model: s.MISTRAL_MODEL, serverURL: s.MISTRAL_BASE_URL });
+      return new MistralClient({
+        apiKey: s.MISTRAL_API_KEY,
+        model: s.MISTRAL_MODEL,
+        serverURL: s.MISTRAL_BASE_URL,
+      });
     }
     case 'vertex': {
       if (!s.GOOGLE_CLOUD_PROJECT || !s.VERTEX_LOCATION || !s.VERTEX_MODEL) return undefined;
       const { VertexClient } = await import('./vertex/connector.ts');
-      const key = s.GOOGLE_APPLICATION_CREDENTIALS ? loadServiceAccountKey(s.GOOGLE_APPLICATION_CREDENTIALS) : undefined;
-      return new VertexClient({ project: s.GOOGLE_CLOUD_PROJECT, location: s.VERTEX_LOCATION, model: s.VERTEX_MODEL, ...(s.VERTEX_BASE_URL ? { baseUrl: s.VERTEX_BASE_URL } : {}), ...(key ? { key } : {}), tokenUrl: s.GOOGLE_TOKEN_URL });
+      const key = s.GOOGLE_APPLICATION_CREDENTIALS
+        ? loadServiceAccountKey(s.GOOGLE_APPLICATION_CREDENTIALS)
+        : undefined;
+      return new VertexClient({
+        project: s.GOOGLE_CLOUD_PROJECT,
+        location: s.VERTEX_LOCATION,
+        model: s.VERTEX_MODEL,
+        ...(s.VERTEX_BASE_URL ? { baseUrl: s.VERTEX_BASE_URL } : {}),
+        ...(key ? { key } : {}),
+        tokenUrl: s.GOOGLE_TOKEN_URL,
+      });
     }
     default:
       return undefined;

@@ -53,14 +53,19 @@ export interface ProviderAnswer {
  * timeouts, connection errors; rejected: any other 4xx; filtered: a content filter or refusal;
  * truncated: the answer hit the token limit; unusable: an answer that is not the asked JSON.
  */
-export type ProviderErrorKind = 'throttled' | 'transient' | 'rejected' | 'filtered' | 'truncated' | 'unusable';
+export type ProviderErrorKind =
+  'throttled' | 'transient' | 'rejected' | 'filtered' | 'truncated' | 'unusable';
 
 export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly status: number | undefined;
   readonly retryAfterMs: number | undefined;
   readonly categories: string[];
-  constructor(kind: ProviderErrorKind, message: string, details: { status?: number; retryAfterMs?: number; categories?: string[]; cause?: unknown } = {}) {
+  constructor(
+    kind: ProviderErrorKind,
+    message: string,
+    details: { status?: number; retryAfterMs?: number; categories?: string[]; cause?: unknown } = {},
+  ) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'ProviderError';
     this.kind = kind;

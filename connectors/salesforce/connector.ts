@@ -1,7 +1,14 @@
 import { Connection } from 'jsforce';
 import { HttpApi } from 'jsforce/lib/http-api.js';
 import { UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
-import { NO_CONNECTOR_METRICS, type ConnectorMetrics, type CrmContact, type CrmOwner, type CrmPort, type CrmRecordRef } from '../../src/ports.ts';
+import {
+  NO_CONNECTOR_METRICS,
+  type ConnectorMetrics,
+  type CrmContact,
+  type CrmOwner,
+  type CrmPort,
+  type CrmRecordRef,
+} from '../../src/ports.ts';
 import { retryAfterMs, withTimeout } from '../rate-window.ts';
 import { requestToken, type SalesforceAuth, type SalesforceToken } from './auth.ts';
 
@@ -87,7 +94,9 @@ export class SalesforceCrm implements CrmPort {
   async getContact(record: CrmRecordRef, properties: readonly string[]): Promise<CrmContact | null> {
     if (!SALESFORCE_ID.test(record.id)) return null;
     const fields = [...new Set(['Id', ...properties])];
-    for (const f of fields) if (!SOQL_FIELD.test(f)) throw new UpstreamRejected('salesforce', 400, `not a Salesforce field name: ${f.slice(0, 40)}`);
+    for (const f of fields)
+      if (!SOQL_FIELD.test(f))
+        throw new UpstreamRejected('salesforce', 400, `not a Salesforce field name: ${f.slice(0, 40)}`);
     const soql = `SELECT ${fields.join(', ')} FROM ${SOBJECT[record.type]} WHERE Id = ${soqlString(record.id)}`;
     const row = await this.queryOne('getContact', soql);
     if (!row) return null;
@@ -103,12 +112,23 @@ export class SalesforceCrm implements CrmPort {
     const soql = `SELECT Id, Email, FirstName, LastName FROM User WHERE Id = ${soqlString(ownerId)}`;
     const user = await this.queryOne('getOwner', soql);
     if (!user || typeof user.Email !== 'string' || !user.Email) return null;
-    return { id: String(user.Id), email: user.Email, firstName: asString(user.FirstName), lastName: asString(user.LastName) };
+    return {
+      id: String(user.Id),
+      email: user.Email,
+      firstName: asString(user.FirstName),
+      lastName: asString(user.LastName),
+    };
   }
 
   /** A completed Task on the record's activity timeline (WhoId links contacts and leads alike). */
-  async createNote(input: { record: CrmRecordRef; body: string; ownerId?: string; at?: Date }): Promise<{ id: string }> {
-    if (!SALESFORCE_ID.test(input.record.id)) throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
+  async createNote(input: {
+    record: CrmRecordRef;
+    body: string;
+    ownerId?: string;
+    at?: Date;
+  }): Promise<{ id: string }> {
+    if (!SALESFORCE_ID.test(input.record.id))
+      throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
     const task = {
       WhoId: input.record.id,
       Subject: 'draftbridge',
@@ -116,15 +136,30 @@ export class SalesforceCrm implements CrmPort {
       Status: 'Completed',
       Priority: 'Normal',
       ActivityDate: (input.at ?? new Date()).toISOString().slice(0, 10),
-      ...(input.ownerId && SALESFORCE_ID.test(input.ownerId) && input.ownerId.startsWith('005') ? { OwnerId: input.ownerId } : {}),
+      ...(input.ownerId && SALESFORCE_ID.test(input.ownerId) && input.ownerId.startsWith('005')
+        ? { OwnerId: input.ownerId }
+        : {}),
     };
-    const created = await this.rest<{ id: string; success: boolean }>('createNote', 'POST', '/sobjects/Task', task);
+    const created = await this.rest<{ id: string; success: boolean }>(
+      'createNote',
+      'POST',
+      '/sobjects/Task',
+      task,
+    );
     return { id: created!.id };
   }
 
   /** A booked meeting as an Event on the contact's or lead's activity timeline, owned by the rep. */
-  async createMeeting(input: { record: CrmRecordRef; title: string; body: string; start: Date; end: Date; ownerId?: string }): Promise<{ id: string }> {
-    if (!SALESFORCE_ID.test(input.record.id)) throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
+  async createMeeting(input: {
+    record: CrmRecordRef;
+    title: string;
+    body: string;
+    start: Date;
+    end: Date;
+    ownerId?: string;
+  }): Promise<{ id: string }> {
+    if (!SALESFORCE_ID.test(input.record.id))
+      throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
     const event = {
       WhoId: input.record.id,
       Subject: input.title.slice(0, 255),
@@ -132,16 +167,26 @@ export class SalesforceCrm implements CrmPort {
       StartDateTime: input.start.toISOString(),
       EndDateTime: input.end.toISOString(),
       ShowAs: 'Busy',
-      ...(input.ownerId && SALESFORCE_ID.test(input.ownerId) && input.ownerId.startsWith('005') ? { OwnerId: input.ownerId } : {}),
+      ...(input.ownerId && SALESFORCE_ID.test(input.ownerId) && input.ownerId.startsWith('005')
+        ? { OwnerId: input.ownerId }
+        : {}),
     };
-    const created = await this.rest<{ id: string; success: boolean }>('createMeeting', 'POST', '/sobjects/Event', event);
+    const created = await this.rest<{ id: string; success: boolean }>(
+      'createMeeting',
+      'POST',
+      '/sobjects/Event',
+      event,
+    );
     return { id: created!.id };
   }
 
   async updateContact(record: CrmRecordRef, properties: Record<string, string>): Promise<void> {
-    if (!SALESFORCE_ID.test(record.id)) throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
+    if (!SALESFORCE_ID.test(record.id))
+      throw new UpstreamRejected('salesforce', 400, 'not a Salesforce record id');
     // Checkbox fields take JSON booleans; the core writes them as "true"/"false".
-    const data = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : v]));
+    const data = Object.fromEntries(
+      Object.entries(properties).map(([k, v]) => [k, v === 'true' ? true : v === 'false' ? false : v]),
+    );
     await this.rest('updateContact', 'PATCH', `/sobjects/${SOBJECT[record.type]}/${record.id}`, data);
   }
 
@@ -151,7 +196,8 @@ export class SalesforceCrm implements CrmPort {
       // jsforce hands back unparseable bodies as text: a cut-off answer is transient, like a 5xx.
       if (result && typeof result === 'object' && Array.isArray(result.records)) return result.records[0];
       this.metrics.upstream('salesforce', 'error');
-      if (attempt >= this.serverErrorRetries) throw new UpstreamUnavailable('salesforce', `salesforce ${operation} failed: malformed query result`);
+      if (attempt >= this.serverErrorRetries)
+        throw new UpstreamUnavailable('salesforce', `salesforce ${operation} failed: malformed query result`);
     }
   }
 
@@ -185,7 +231,12 @@ export class SalesforceCrm implements CrmPort {
     this.connection.instanceUrl = token.instance_url;
   }
 
-  private async rest<T>(operation: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T | null> {
+  private async rest<T>(
+    operation: string,
+    method: 'GET' | 'POST' | 'PATCH',
+    path: string,
+    body?: unknown,
+  ): Promise<T | null> {
     // POST is not idempotent (a second Task): only reads and patches are retried here.
     const retries = method === 'POST' ? 0 : this.serverErrorRetries;
     for (let attempt = 0; ; attempt++) {
@@ -202,7 +253,9 @@ export class SalesforceCrm implements CrmPort {
         const request = {
           method,
           url: `${this.connection.instanceUrl}/services/data/v${this.version}${path}`,
-          ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+          ...(body === undefined
+            ? {}
+            : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
         };
         const result = (await withTimeout(Promise.resolve(api.request<T>(request)), this.timeoutMs)) as T;
         this.metrics.upstream('salesforce', 'ok');
@@ -216,7 +269,11 @@ export class SalesforceCrm implements CrmPort {
         }
         if (status === 429 || code === 'REQUEST_LIMIT_EXCEEDED') {
           this.metrics.upstream('salesforce', 'throttled');
-          throw new UpstreamRateLimited('salesforce', retryAfterMs(headers, this.limitPauseMs), `salesforce ${operation} throttled (${code || status})`);
+          throw new UpstreamRateLimited(
+            'salesforce',
+            retryAfterMs(headers, this.limitPauseMs),
+            `salesforce ${operation} throttled (${code || status})`,
+          );
         }
         if (status === 401 && this.tokenFailure) {
           this.metrics.upstream('salesforce', 'rejected');
@@ -229,10 +286,20 @@ export class SalesforceCrm implements CrmPort {
         if (status !== undefined && status >= 400 && status < 500) {
           this.metrics.upstream('salesforce', 'rejected');
           // Codes only: Salesforce messages can quote field values.
-          throw new UpstreamRejected('salesforce', status, `salesforce ${operation} refused with ${status} ${code}`.trim());
+          throw new UpstreamRejected(
+            'salesforce',
+            status,
+            `salesforce ${operation} refused with ${status} ${code}`.trim(),
+          );
         }
         this.metrics.upstream('salesforce', 'error');
-        if (attempt >= retries) throw new UpstreamUnavailable('salesforce', `salesforce ${operation} failed: ${status ?? e.name}`, status, { cause: err });
+        if (attempt >= retries)
+          throw new UpstreamUnavailable(
+            'salesforce',
+            `salesforce ${operation} failed: ${status ?? e.name}`,
+            status,
+            { cause: err },
+          );
         await new Promise((r) => setTimeout(r, 200 * 2 ** attempt + Math.random() * 100));
       }
     }
@@ -246,13 +313,20 @@ export class SalesforceCrm implements CrmPort {
 
 /** invalid_client/invalid_grant are configuration errors; anything else (network, 5xx) is transient. */
 function classifyTokenFailure(err: Error, operation: string): Error {
-  if (/^(invalid_|unsupported_|inactive_|ERROR_HTTP_4)/.test(err.name)) return new UpstreamRejected('salesforce', 401, `salesforce ${operation}: sign-in refused (${err.name})`);
-  return new UpstreamUnavailable('salesforce', `salesforce ${operation}: sign-in failed (${err.name})`, undefined, { cause: err });
+  if (/^(invalid_|unsupported_|inactive_|ERROR_HTTP_4)/.test(err.name))
+    return new UpstreamRejected('salesforce', 401, `salesforce ${operation}: sign-in refused (${err.name})`);
+  return new UpstreamUnavailable(
+    'salesforce',
+    `salesforce ${operation}: sign-in failed (${err.name})`,
+    undefined,
+    { cause: err },
+  );
 }
 
 function valueAt(row: Record<string, unknown>, path: string): unknown {
   let v: unknown = row;
-  for (const part of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
+  for (const part of path.split('.'))
+    v = v && typeof v === 'object' ? (v as Record<string, unknown>)[part] : undefined;
   return v;
 }
 

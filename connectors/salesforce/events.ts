@@ -45,7 +45,9 @@ export function parseOutboundMessage(xml: string): ParsedOutbound {
   }
   const result = OutboundMessage.safeParse(body.notifications);
   if (result.success) return { ok: true, message: result.data };
-  const first = result.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'notifications'}: ${i.message}`);
+  const first = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'notifications'}: ${i.message}`);
   return { ok: false, message: `not a Salesforce outbound message: ${first.join('; ')}` };
 }
 
@@ -74,7 +76,9 @@ export function routeOutboundMessage(
   const account = message.OrganizationId.slice(0, 15);
   for (const n of message.Notification) {
     const objectType = OBJECT_TYPES[n.sObject['@_type'].replace(/^\w+:/, '')];
-    const flow = objectType ? flowFor(n.sObject as Record<string, unknown>, objectType, policy, fieldsFor(objectType), query) : undefined;
+    const flow = objectType
+      ? flowFor(n.sObject as Record<string, unknown>, objectType, policy, fieldsFor(objectType), query)
+      : undefined;
     if (!objectType || !flow) {
       ignored++;
       continue;
@@ -94,17 +98,30 @@ export function routeOutboundMessage(
   return { requests, ignored };
 }
 
-function flowFor(sObject: Record<string, unknown>, objectType: CrmObjectType, policy: Policy, fields: CrmFields, query: { flow?: string | undefined; event?: string | undefined }): string | undefined {
+function flowFor(
+  sObject: Record<string, unknown>,
+  objectType: CrmObjectType,
+  policy: Policy,
+  fields: CrmFields,
+  query: { flow?: string | undefined; event?: string | undefined },
+): string | undefined {
   if (query.flow) return query.flow in policy.flows ? query.flow : undefined;
-  if (query.event === 'created') return matchTrigger(policy, { subscriptionType: 'contact.creation', objectType })?.flow;
+  if (query.event === 'created')
+    return matchTrigger(policy, { subscriptionType: 'contact.creation', objectType })?.flow;
   for (const [name, value] of Object.entries(sObject)) {
     if (name === 'Id' || name.startsWith('@_') || typeof value !== 'string') continue;
     const logical = fields.logical(name);
     if (!logical) continue;
-    const trigger = matchTrigger(policy, { subscriptionType: 'contact.propertyChange', objectType, propertyName: logical, propertyValue: value });
+    const trigger = matchTrigger(policy, {
+      subscriptionType: 'contact.propertyChange',
+      objectType,
+      propertyName: logical,
+      propertyValue: value,
+    });
     if (trigger) return trigger.flow;
   }
   const created = sObject.CreatedDate;
-  if (typeof created === 'string' && created === sObject.LastModifiedDate) return matchTrigger(policy, { subscriptionType: 'contact.creation', objectType })?.flow;
+  if (typeof created === 'string' && created === sObject.LastModifiedDate)
+    return matchTrigger(policy, { subscriptionType: 'contact.creation', objectType })?.flow;
   return undefined;
 }

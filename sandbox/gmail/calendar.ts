@@ -12,7 +12,10 @@ import { applyTransportFault, recordBody, type FaultInjector } from '../support.
  */
 export const CALENDAR_SCOPES = {
   read: ['https://www.googleapis.com/auth/calendar', 'https://www.googleapis.com/auth/calendar.readonly'],
-  freebusy: ['https://www.googleapis.com/auth/calendar.freebusy', 'https://www.googleapis.com/auth/calendar.events.freebusy'],
+  freebusy: [
+    'https://www.googleapis.com/auth/calendar.freebusy',
+    'https://www.googleapis.com/auth/calendar.events.freebusy',
+  ],
   events: ['https://www.googleapis.com/auth/calendar', 'https://www.googleapis.com/auth/calendar.events'],
   settings: ['https://www.googleapis.com/auth/calendar.settings.readonly'],
 };
@@ -54,23 +57,55 @@ const EventBody = z.object({
   description: z.string().optional(),
   status: z.enum(['confirmed', 'tentative', 'cancelled']).optional(),
   transparency: z.enum(['opaque', 'transparent']).optional(),
-  start: z.object({ dateTime: z.string().optional(), date: z.string().optional(), timeZone: z.string().optional() }),
-  end: z.object({ dateTime: z.string().optional(), date: z.string().optional(), timeZone: z.string().optional() }),
+  start: z.object({
+    dateTime: z.string().optional(),
+    date: z.string().optional(),
+    timeZone: z.string().optional(),
+  }),
+  end: z.object({
+    dateTime: z.string().optional(),
+    date: z.string().optional(),
+    timeZone: z.string().optional(),
+  }),
   attendees: z.array(z.object({ email: z.string(), displayName: z.string().optional() })).optional(),
   extendedProperties: z.object({ private: z.record(z.string(), z.string()).optional() }).optional(),
 });
-const FreeBusyBody = z.object({ timeMin: z.string(), timeMax: z.string(), items: z.array(z.object({ id: z.string() })) });
+const FreeBusyBody = z.object({
+  timeMin: z.string(),
+  timeMax: z.string(),
+  items: z.array(z.object({ id: z.string() })),
+});
 /** RFC 3339 with an offset, as Google requires when no timeZone is given. */
 const WITH_OFFSET = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/;
 
 function calendarError(reply: FastifyReply, code: number, reason: string, message: string) {
-  const status = code === 404 ? 'NOT_FOUND' : code === 403 ? 'PERMISSION_DENIED' : code === 409 ? 'ALREADY_EXISTS' : undefined;
-  return reply.code(code).send({ error: { code, message, errors: [{ domain: 'global', reason, message }], ...(status ? { status } : {}) } });
+  const status =
+    code === 404
+      ? 'NOT_FOUND'
+      : code === 403
+        ? 'PERMISSION_DENIED'
+        : code === 409
+          ? 'ALREADY_EXISTS'
+          : undefined;
+  return reply
+    .code(code)
+    .send({
+      error: {
+        code,
+        message,
+        errors: [{ domain: 'global', reason, message }],
+        ...(status ? { status } : {}),
+      },
+    });
 }
 
 export function registerCalendar(
   app: FastifyInstance,
-  deps: { tokens: Map<string, CalendarGrant>; faults: FaultInjector; isMailbox: (address: string) => boolean },
+  deps: {
+    tokens: Map<string, CalendarGrant>;
+    faults: FaultInjector;
+    isMailbox: (address: string) => boolean;
+  },
 ): SimCalendar {
   const calendars = new Map<string, { timeZone: string; events: Map<string, SimCalendarEvent> }>();
   const calendarOf = (mailbox: string) => {
@@ -80,7 +115,8 @@ export function registerCalendar(
     return cal;
   };
   const grantOf = (request: FastifyRequest) => (request as unknown as { grant: CalendarGrant }).grant;
-  const may = (request: FastifyRequest, scopes: string[]) => grantOf(request).scopes.some((s) => scopes.includes(s));
+  const may = (request: FastifyRequest, scopes: string[]) =>
+    grantOf(request).scopes.some((s) => scopes.includes(s));
   const insufficient = (reply: FastifyReply) =>
     calendarError(reply, 403, 'insufficientPermissions', 'Request had insufficient authentication scopes.');
   /** `primary` or the rep's own address; other calendars are not shared with the service account here. */
@@ -107,7 +143,9 @@ export function registerCalendar(
     iCalUID: `${e.id}@google.com`,
     sequence: 0,
     ...(e.attendees.length ? { attendees: e.attendees } : {}),
-    ...(Object.keys(e.privateProperties).length ? { extendedProperties: { private: e.privateProperties } } : {}),
+    ...(Object.keys(e.privateProperties).length
+      ? { extendedProperties: { private: e.privateProperties } }
+      : {}),
     ...(e.transparency === 'transparent' ? { transparency: 'transparent' } : {}),
     reminders: { useDefault: true },
     eventType: 'default',
@@ -133,10 +171,19 @@ export function registerCalendar(
         const fault = deps.faults.take(request);
         if (!fault) return;
         if (await applyTransportFault(fault, reply, '{"kind":')) return reply;
-        if (fault.retryAfterSeconds !== undefined) reply.header('retry-after', String(fault.retryAfterSeconds));
-        if (fault.status === 429) return calendarError(reply, 429, 'rateLimitExceeded', 'Rate Limit Exceeded');
-        if (fault.status === 403) return calendarError(reply, 403, 'userRateLimitExceeded', 'User Rate Limit Exceeded');
-        if (fault.status) return calendarError(reply, fault.status, fault.status >= 500 ? 'backendError' : 'invalid', 'Backend Error');
+        if (fault.retryAfterSeconds !== undefined)
+          reply.header('retry-after', String(fault.retryAfterSeconds));
+        if (fault.status === 429)
+          return calendarError(reply, 429, 'rateLimitExceeded', 'Rate Limit Exceeded');
+        if (fault.status === 403)
+          return calendarError(reply, 403, 'userRateLimitExceeded', 'User Rate Limit Exceeded');
+        if (fault.status)
+          return calendarError(
+            reply,
+            fault.status,
+            fault.status >= 500 ? 'backendError' : 'invalid',
+            'Backend Error',
+          );
       });
       api.addHook('preHandler', async (request) => recordBody(request));
 
@@ -166,17 +213,35 @@ export function registerCalendar(
           }
           out[id] = { busy: merged.map(([s, e]) => ({ start: iso(s), end: iso(e) })) };
         }
-        return { kind: 'calendar#freeBusy', timeMin: body.data.timeMin, timeMax: body.data.timeMax, calendars: out };
+        return {
+          kind: 'calendar#freeBusy',
+          timeMin: body.data.timeMin,
+          timeMax: body.data.timeMax,
+          calendars: out,
+        };
       });
 
-      api.get('/users/me/settings/:setting', async (request: FastifyRequest<{ Params: { setting: string } }>, reply) => {
-        if (!may(request, [...CALENDAR_SCOPES.read, ...CALENDAR_SCOPES.settings])) return insufficient(reply);
-        if (request.params.setting !== 'timezone') return calendarError(reply, 404, 'notFound', 'Not Found');
-        const value = calendarOf(grantOf(request).mailbox).timeZone;
-        return { kind: 'calendar#setting', etag: `"${randomBytes(6).toString('hex')}"`, id: 'timezone', value };
-      });
+      api.get(
+        '/users/me/settings/:setting',
+        async (request: FastifyRequest<{ Params: { setting: string } }>, reply) => {
+          if (!may(request, [...CALENDAR_SCOPES.read, ...CALENDAR_SCOPES.settings]))
+            return insufficient(reply);
+          if (request.params.setting !== 'timezone')
+            return calendarError(reply, 404, 'notFound', 'Not Found');
+          const value = calendarOf(grantOf(request).mailbox).timeZone;
+          return {
+            kind: 'calendar#setting',
+            etag: `"${randomBytes(6).toString('hex')}"`,
+            id: 'timezone',
+            value,
+          };
+        },
+      );
 
-      type EventsRoute = FastifyRequest<{ Params: { calendarId: string }; Querystring: Record<string, string | string[]> }>;
+      type EventsRoute = FastifyRequest<{
+        Params: { calendarId: string };
+        Querystring: Record<string, string | string[]>;
+      }>;
       api.post('/calendars/:calendarId/events', async (request: EventsRoute, reply) => {
         if (!may(request, CALENDAR_SCOPES.events)) return insufficient(reply);
         const cal = ownCalendar(request);
@@ -184,15 +249,28 @@ export function registerCalendar(
         const body = EventBody.safeParse(request.body);
         if (!body.success) return calendarError(reply, 400, 'required', 'Missing end time.');
         const { start, end } = body.data;
-        if (!start.dateTime || !end.dateTime) return calendarError(reply, 400, 'required', 'Start and end times must either both be date or both be dateTime.');
-        if ((!WITH_OFFSET.test(start.dateTime) && !start.timeZone) || (!WITH_OFFSET.test(end.dateTime) && !end.timeZone)) {
+        if (!start.dateTime || !end.dateTime)
+          return calendarError(
+            reply,
+            400,
+            'required',
+            'Start and end times must either both be date or both be dateTime.',
+          );
+        if (
+          (!WITH_OFFSET.test(start.dateTime) && !start.timeZone) ||
+          (!WITH_OFFSET.test(end.dateTime) && !end.timeZone)
+        ) {
           return calendarError(reply, 400, 'required', 'Missing time zone definition for start time.');
         }
-        if (Date.parse(end.dateTime) <= Date.parse(start.dateTime)) return calendarError(reply, 400, 'timeRangeEmpty', 'The specified time range is empty.');
+        if (Date.parse(end.dateTime) <= Date.parse(start.dateTime))
+          return calendarError(reply, 400, 'timeRangeEmpty', 'The specified time range is empty.');
         const id = body.data.id ?? randomBytes(13).toString('hex').replace(/[w-z]/g, 'a');
-        if (!/^[a-v0-9]{5,1024}$/.test(id)) return calendarError(reply, 400, 'invalid', 'Invalid resource id value.');
-        if (cal.events.has(id)) return calendarError(reply, 409, 'duplicate', 'The requested identifier already exists.');
-        const sendUpdates = typeof request.query.sendUpdates === 'string' ? request.query.sendUpdates : 'false';
+        if (!/^[a-v0-9]{5,1024}$/.test(id))
+          return calendarError(reply, 400, 'invalid', 'Invalid resource id value.');
+        if (cal.events.has(id))
+          return calendarError(reply, 409, 'duplicate', 'The requested identifier already exists.');
+        const sendUpdates =
+          typeof request.query.sendUpdates === 'string' ? request.query.sendUpdates : 'false';
         const mailbox = grantOf(request).mailbox;
         const event = addEvent(mailbox, {
           id,
@@ -244,7 +322,8 @@ export function registerCalendar(
         if (!may(request, CALENDAR_SCOPES.events)) return insufficient(reply);
         const event = ownCalendar(request)?.events.get(request.params.eventId);
         if (!event) return calendarError(reply, 404, 'notFound', 'Not Found');
-        if (event.status === 'cancelled') return calendarError(reply, 410, 'deleted', 'Resource has been deleted');
+        if (event.status === 'cancelled')
+          return calendarError(reply, 410, 'deleted', 'Resource has been deleted');
         event.status = 'cancelled';
         event.updated = new Date().toISOString();
         return reply.code(204).send();

@@ -15,16 +15,24 @@ export function graphHooks(graph: FastifyInstance, state: GraphSimState): void {
       reply.raw.once('close', () => state.inflight.set(key, (state.inflight.get(key) ?? 1) - 1));
     }
     const auth = request.headers.authorization?.match(/^Bearer (.+)$/)?.[1];
-    if (!auth || !state.tokens.has(auth)) return graphError(reply, 401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
+    if (!auth || !state.tokens.has(auth))
+      return graphError(reply, 401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
     const fault = state.faults.take(request);
     if (!fault) return;
-    if (fault.responseDelayMs) (request as unknown as { responseDelayMs?: number }).responseDelayMs = fault.responseDelayMs;
+    if (fault.responseDelayMs)
+      (request as unknown as { responseDelayMs?: number }).responseDelayMs = fault.responseDelayMs;
     if (await applyTransportFault(fault, reply, '{"value":[{"id":')) return reply;
     if (fault.status === 429 || fault.status === 503) {
       reply.header('retry-after', String(fault.retryAfterSeconds ?? 1));
-      return graphError(reply, fault.status, fault.status === 429 ? 'TooManyRequests' : 'ServiceNotAvailable', fault.status === 429 ? 'Application is over its MailboxConcurrency limit.' : 'Service unavailable');
+      return graphError(
+        reply,
+        fault.status,
+        fault.status === 429 ? 'TooManyRequests' : 'ServiceNotAvailable',
+        fault.status === 429 ? 'Application is over its MailboxConcurrency limit.' : 'Service unavailable',
+      );
     }
-    if (fault.status) return graphError(reply, fault.status, 'generalException', 'General exception while processing');
+    if (fault.status)
+      return graphError(reply, fault.status, 'generalException', 'General exception while processing');
   });
   graph.addHook('preHandler', async (request) => recordBody(request));
   graph.addHook('onSend', async (request) => {

@@ -5,7 +5,15 @@ import { calendarRoutes } from './calendar.ts';
 import { registerEntraRoutes } from '../entra/simulator.ts';
 import { graphHooks } from './hooks.ts';
 import { messageRoutes } from './messages.ts';
-import { DEFAULT_CALENDAR_SETTINGS, graphError, newMessageId, type GraphSimState, type GraphSimulator, type Mailbox, type SimMessage } from './state.ts';
+import {
+  DEFAULT_CALENDAR_SETTINGS,
+  graphError,
+  newMessageId,
+  type GraphSimState,
+  type GraphSimulator,
+  type Mailbox,
+  type SimMessage,
+} from './state.ts';
 import { subscriptionRoutes } from './subscriptions.ts';
 import { generateSimulatorTls, type SimulatorTls } from '../tls.ts';
 
@@ -19,9 +27,15 @@ export type { GraphSimulator, SimMessage, SimSubscription } from './state.ts';
  * getSchedule, mailboxSettings and events. The routes
  * live beside it (hooks, messages, subscriptions; Entra ID from ../entra/simulator.ts); this file holds the tenant together.
  */
-export async function startGraphSimulator(options: { port?: number; tls?: SimulatorTls; allowHttpNotificationUrls?: boolean } = {}): Promise<GraphSimulator> {
+export async function startGraphSimulator(
+  options: { port?: number; tls?: SimulatorTls; allowHttpNotificationUrls?: boolean } = {},
+): Promise<GraphSimulator> {
   const material = options.tls ?? (await generateSimulatorTls());
-  const app = Fastify({ logger: false, forceCloseConnections: true, https: { key: material.keyPem, cert: material.certPem } });
+  const app = Fastify({
+    logger: false,
+    forceCloseConnections: true,
+    https: { key: material.keyPem, cert: material.certPem },
+  });
   const mailboxes = new Map<string, Mailbox>();
   const counter = new CallCounter();
   counter.attach(app);
@@ -37,19 +51,33 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     subscriptions: new Map(),
     inflight: new Map(),
     peak: new Map(),
-    findMailbox: (user) => mailboxes.get(user.toLowerCase()) ?? [...mailboxes.values()].find((m) => m.userId === user.toLowerCase()),
+    findMailbox: (user) =>
+      mailboxes.get(user.toLowerCase()) ??
+      [...mailboxes.values()].find((m) => m.userId === user.toLowerCase()),
     notify: (box, m, changeType) => notify(box, m, changeType),
   };
 
   // Tokens for Graph with the application permissions the connector needs.
-  registerEntraRoutes(app, { origin: () => state.origin, resource: () => 'https://graph.microsoft.com', roles: ['Mail.ReadWrite', 'Mail.Send'], identity: state });
+  registerEntraRoutes(app, {
+    origin: () => state.origin,
+    resource: () => 'https://graph.microsoft.com',
+    roles: ['Mail.ReadWrite', 'Mail.Send'],
+    identity: state,
+  });
   app.register(
     async (graph) => {
       graphHooks(graph, state);
       messageRoutes(graph, state);
       subscriptionRoutes(graph, state);
       calendarRoutes(graph, state);
-      graph.setNotFoundHandler((request, reply) => graphError(reply, 400, 'BadRequest', `Resource not found for the segment '${request.url.split('?')[0]!.split('/').pop()}'.`));
+      graph.setNotFoundHandler((request, reply) =>
+        graphError(
+          reply,
+          400,
+          'BadRequest',
+          `Resource not found for the segment '${request.url.split('?')[0]!.split('/').pop()}'.`,
+        ),
+      );
     },
     { prefix: '/v1.0' },
   );
@@ -72,7 +100,14 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     calls: () => counter.snapshot(),
     subscriptions,
     addMailbox(upn) {
-      const box: Mailbox = { upn: upn.toLowerCase(), userId: randomUUID(), messages: new Map(), byPropertyValue: new Map(), events: new Map(), calendar: structuredClone(DEFAULT_CALENDAR_SETTINGS) };
+      const box: Mailbox = {
+        upn: upn.toLowerCase(),
+        userId: randomUUID(),
+        messages: new Map(),
+        byPropertyValue: new Map(),
+        events: new Map(),
+        calendar: structuredClone(DEFAULT_CALENDAR_SETTINGS),
+      };
       mailboxes.set(box.upn, box);
       return { upn: box.upn, userId: box.userId };
     },
@@ -85,7 +120,17 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       const box = findMailbox(upn);
       if (!box) throw new Error(`no mailbox ${upn}`);
       const utc = (iso: string) => new Date(iso).toISOString().replace(/\.000Z$/, 'Z');
-      const e = { id: `AAMkAGI${randomBytes(30).toString('base64url')}=`, subject: event.subject ?? 'Termin', start: utc(event.start), end: utc(event.end), showAs: event.showAs ?? 'busy', attendees: [], body: { contentType: 'text', content: '' }, isOnlineMeeting: false, singleValueExtendedProperties: [] };
+      const e = {
+        id: `AAMkAGI${randomBytes(30).toString('base64url')}=`,
+        subject: event.subject ?? 'Termin',
+        start: utc(event.start),
+        end: utc(event.end),
+        showAs: event.showAs ?? 'busy',
+        attendees: [],
+        body: { contentType: 'text', content: '' },
+        isOnlineMeeting: false,
+        singleValueExtendedProperties: [],
+      };
       box.events.set(e.id, e);
       return e;
     },
@@ -131,7 +176,29 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     async simulateReply(upn, conversationId, from, text = 'Dienstag passt.', options = {}) {
       const box = findMailbox(upn)!;
       const now = new Date().toISOString();
-      const m: SimMessage = { id: `AAMkAD${randomBytes(30).toString('base64url')}=`, immutableId: `AAkALg${randomBytes(30).toString('base64url')}=`, mailbox: box.upn, parentFolderId: 'inbox', isDraft: false, subject: options.subject ?? 'AW: Termin', body: { contentType: 'text', content: text }, internetMessageHeaders: [{ name: 'Received', value: 'from mail.example.com' }, ...(options.headers ?? [])], toRecipients: [{ emailAddress: { address: box.upn } }], from: { emailAddress: { address: from } }, categories: [], singleValueExtendedProperties: [], internetMessageId: `<${randomUUID()}@example.com>`, conversationId, createdDateTime: now, lastModifiedDateTime: now, sentDateTime: now, changeKey: randomBytes(12).toString('base64url') };
+      const m: SimMessage = {
+        id: `AAMkAD${randomBytes(30).toString('base64url')}=`,
+        immutableId: `AAkALg${randomBytes(30).toString('base64url')}=`,
+        mailbox: box.upn,
+        parentFolderId: 'inbox',
+        isDraft: false,
+        subject: options.subject ?? 'AW: Termin',
+        body: { contentType: 'text', content: text },
+        internetMessageHeaders: [
+          { name: 'Received', value: 'from mail.example.com' },
+          ...(options.headers ?? []),
+        ],
+        toRecipients: [{ emailAddress: { address: box.upn } }],
+        from: { emailAddress: { address: from } },
+        categories: [],
+        singleValueExtendedProperties: [],
+        internetMessageId: `<${randomUUID()}@example.com>`,
+        conversationId,
+        createdDateTime: now,
+        lastModifiedDateTime: now,
+        sentDateTime: now,
+        changeKey: randomBytes(12).toString('base64url'),
+      };
       box.messages.set(m.id, m);
       await notify(box, m, 'created');
       return m;
@@ -142,7 +209,17 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
       await fetch(sub.lifecycleNotificationUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value: [{ subscriptionId, subscriptionExpirationDateTime: sub.expirationDateTime, tenantId, clientState: sub.clientState ?? null, lifecycleEvent: event }] }),
+        body: JSON.stringify({
+          value: [
+            {
+              subscriptionId,
+              subscriptionExpirationDateTime: sub.expirationDateTime,
+              tenantId,
+              clientState: sub.clientState ?? null,
+              lifecycleEvent: event,
+            },
+          ],
+        }),
       }).catch(() => undefined);
       if (event === 'subscriptionRemoved') subscriptions.delete(subscriptionId);
     },
@@ -153,11 +230,33 @@ export async function startGraphSimulator(options: { port?: number; tls?: Simula
     for (const sub of subscriptions.values()) {
       const folder = sub.resource.match(/mailFolders\('(\w+)'\)/i)?.[1]?.toLowerCase();
       const user = sub.resource.match(/^\/?(?:users|Users)\/([^/]+)/)?.[1]?.toLowerCase();
-      if ((user !== box.upn && user !== box.userId) || (folder && folder !== m.parentFolderId) || !sub.changeType.split(',').includes(changeType)) continue;
+      if (
+        (user !== box.upn && user !== box.userId) ||
+        (folder && folder !== m.parentFolderId) ||
+        !sub.changeType.split(',').includes(changeType)
+      )
+        continue;
       await fetch(sub.notificationUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, changeType, resource: `Users/${box.userId}/Messages/${m.immutableId}`, resourceData: { '@odata.type': '#Microsoft.Graph.Message', '@odata.id': `Users/${box.userId}/Messages/${m.immutableId}`, '@odata.etag': `W/"${m.changeKey}"`, id: m.immutableId }, clientState: sub.clientState ?? null, tenantId }] }),
+        body: JSON.stringify({
+          value: [
+            {
+              subscriptionId: sub.id,
+              subscriptionExpirationDateTime: sub.expirationDateTime,
+              changeType,
+              resource: `Users/${box.userId}/Messages/${m.immutableId}`,
+              resourceData: {
+                '@odata.type': '#Microsoft.Graph.Message',
+                '@odata.id': `Users/${box.userId}/Messages/${m.immutableId}`,
+                '@odata.etag': `W/"${m.changeKey}"`,
+                id: m.immutableId,
+              },
+              clientState: sub.clientState ?? null,
+              tenantId,
+            },
+          ],
+        }),
         signal: AbortSignal.timeout(3000),
       }).catch(() => undefined);
     }

@@ -68,7 +68,12 @@ export interface Mailbox {
 
 export const DEFAULT_CALENDAR_SETTINGS: SimCalendarSettings = {
   timeZone: 'W. Europe Standard Time',
-  workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '09:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: 'W. Europe Standard Time' } },
+  workingHours: {
+    daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+    startTime: '09:00:00.0000000',
+    endTime: '17:00:00.0000000',
+    timeZone: { name: 'W. Europe Standard Time' },
+  },
 };
 
 /** How a send's two change notifications arrive (Graph promises no order). */
@@ -107,8 +112,17 @@ export interface GraphSimulator {
   events(upn: string): SimEvent[];
   setCalendarSettings(upn: string, settings: SimCalendarSettings): void;
   /** The lead answers: a message arrives in the inbox in the same conversation. */
-  simulateReply(upn: string, conversationId: string, from: string, text?: string, options?: { subject?: string; headers?: { name: string; value: string }[] }): Promise<SimMessage>;
-  lifecycle(subscriptionId: string, event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed'): Promise<void>;
+  simulateReply(
+    upn: string,
+    conversationId: string,
+    from: string,
+    text?: string,
+    options?: { subject?: string; headers?: { name: string; value: string }[] },
+  ): Promise<SimMessage>;
+  lifecycle(
+    subscriptionId: string,
+    event: 'reauthorizationRequired' | 'subscriptionRemoved' | 'missed',
+  ): Promise<void>;
   /** Highest number of requests seen in flight at once for one mailbox (Graph's limit is 4). */
   peakConcurrency(upn: string): number;
   close(): Promise<void>;
@@ -138,7 +152,17 @@ export function graphError(reply: FastifyReply, status: number, code: string, me
   return reply
     .code(status)
     .type('application/json')
-    .send({ error: { code, message, innerError: { date: new Date().toISOString(), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } });
+    .send({
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString(),
+          'request-id': randomUUID(),
+          'client-request-id': randomUUID(),
+        },
+      },
+    });
 }
 
 export function newMessageId(): string {

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { applyTransportFault, CallCounter, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
+import {
+  applyTransportFault,
+  CallCounter,
+  FaultInjector,
+  recordBody,
+  type Fault,
+  type RecordedRequest,
+} from '../support.ts';
 
 /**
  * A local HubSpot that the real @hubspot/api-client talks to unchanged: CRM v3 and date-based
@@ -58,8 +65,17 @@ export interface HubSpotSimulator {
 const DATE_BASED = '/crm/objects/2026-03';
 const ALWAYS_RETURNED = ['createdate', 'hs_object_id', 'lastmodifieddate'];
 
-function error(reply: FastifyReply, status: number, category: string, message: string, extra: Record<string, unknown> = {}) {
-  return reply.code(status).type('application/json;charset=utf-8').send({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
+function error(
+  reply: FastifyReply,
+  status: number,
+  category: string,
+  message: string,
+  extra: Record<string, unknown> = {},
+) {
+  return reply
+    .code(status)
+    .type('application/json;charset=utf-8')
+    .send({ status: 'error', message, correlationId: randomUUID(), category, ...extra });
 }
 
 interface NoteInput {
@@ -71,7 +87,8 @@ const BATCH_LIMIT = 100;
 
 function batchInputs<T>(inputs: T[] | undefined): T[] | string {
   if (!Array.isArray(inputs) || inputs.length === 0) return 'Invalid input JSON: inputs is required';
-  if (inputs.length > BATCH_LIMIT) return `Batch input must be at most ${BATCH_LIMIT} inputs, got ${inputs.length}`;
+  if (inputs.length > BATCH_LIMIT)
+    return `Batch input must be at most ${BATCH_LIMIT} inputs, got ${inputs.length}`;
   return inputs;
 }
 
@@ -80,7 +97,13 @@ function batchError(category: string, message: string, context: Record<string, s
   return { status: 'error', category, message, context, errors: [], links: {} };
 }
 
-function batchAnswer(reply: FastifyReply, status: 200 | 201 | 207, results: object[], errors: object[], startedAt: string) {
+function batchAnswer(
+  reply: FastifyReply,
+  status: 200 | 201 | 207,
+  results: object[],
+  errors: object[],
+  startedAt: string,
+) {
   const body = {
     status: 'COMPLETE',
     // HubSpot does not promise input order; answering in reverse keeps clients honest.
@@ -98,8 +121,21 @@ function propertyMissing(name: string): string {
 
 /** HubSpot's 429 body for the rolling ten-second limit, as its API usage guidelines document it. */
 function rateLimited(reply: FastifyReply, policyName: string) {
-  const message = policyName === 'DAILY' ? 'You have reached your daily limit.' : 'You have reached your ten_secondly_rolling limit.';
-  return reply.code(429).type('application/json;charset=utf-8').send({ status: 'error', message, errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName, requestId: randomUUID() });
+  const message =
+    policyName === 'DAILY'
+      ? 'You have reached your daily limit.'
+      : 'You have reached your ten_secondly_rolling limit.';
+  return reply
+    .code(429)
+    .type('application/json;charset=utf-8')
+    .send({
+      status: 'error',
+      message,
+      errorType: 'RATE_LIMIT',
+      correlationId: randomUUID(),
+      policyName,
+      requestId: randomUUID(),
+    });
 }
 
 /** Calls within the rolling interval (timestamps, oldest first). */
@@ -126,10 +162,20 @@ class RollingWindow {
 function requestedProperties(query: Record<string, unknown>): string[] {
   const raw = query.properties;
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return list.flatMap((p) => String(p).split(',')).map((p) => p.trim()).filter(Boolean);
+  return list
+    .flatMap((p) => String(p).split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
-export async function startHubSpotSimulator(options: { port?: number; host?: string; accessToken?: string; rateLimit?: { max: number; intervalMs: number } } = {}): Promise<HubSpotSimulator> {
+export async function startHubSpotSimulator(
+  options: {
+    port?: number;
+    host?: string;
+    accessToken?: string;
+    rateLimit?: { max: number; intervalMs: number };
+  } = {},
+): Promise<HubSpotSimulator> {
   const app: FastifyInstance = Fastify({ logger: false, forceCloseConnections: true });
   const contacts = new Map<string, SimContact>();
   const owners = new Map<string, SimOwner>();
@@ -174,24 +220,38 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
   app.addHook('preHandler', async (request) => recordBody(request));
 
   const contactView = (c: SimContact, asked: string[]) => {
-    const wanted = asked.length > 0 ? [...new Set([...asked, ...ALWAYS_RETURNED])] : ['firstname', 'lastname', 'email', ...ALWAYS_RETURNED];
+    const wanted =
+      asked.length > 0
+        ? [...new Set([...asked, ...ALWAYS_RETURNED])]
+        : ['firstname', 'lastname', 'email', ...ALWAYS_RETURNED];
     const properties: Record<string, string | null> = {};
-    for (const p of wanted) if (p in c.properties || ALWAYS_RETURNED.includes(p)) properties[p] = c.properties[p] ?? null;
+    for (const p of wanted)
+      if (p in c.properties || ALWAYS_RETURNED.includes(p)) properties[p] = c.properties[p] ?? null;
     return { id: c.id, properties, createdAt: c.createdAt, updatedAt: c.updatedAt, archived: false };
   };
 
-  const getContact = async (request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>, reply: FastifyReply) => {
+  const getContact = async (
+    request: FastifyRequest<{ Params: { id: string }; Querystring: Record<string, unknown> }>,
+    reply: FastifyReply,
+  ) => {
     const c = contacts.get(request.params.id);
     if (!c) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.');
-    return reply.type('application/json;charset=utf-8').send(contactView(c, requestedProperties(request.query)));
+    return reply
+      .type('application/json;charset=utf-8')
+      .send(contactView(c, requestedProperties(request.query)));
   };
-  const patchContact = async (request: FastifyRequest<{ Params: { id: string }; Body: { properties?: Record<string, string> } }>, reply: FastifyReply) => {
+  const patchContact = async (
+    request: FastifyRequest<{ Params: { id: string }; Body: { properties?: Record<string, string> } }>,
+    reply: FastifyReply,
+  ) => {
     const c = contacts.get(request.params.id);
     if (!c) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Object not found.');
     const props = request.body?.properties;
-    if (!props || typeof props !== 'object') return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
+    if (!props || typeof props !== 'object')
+      return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
     for (const name of Object.keys(props)) {
-      if (!propertyDefinitions.has(name) && !(name in c.properties)) return error(reply, 400, 'VALIDATION_ERROR', propertyMissing(name));
+      if (!propertyDefinitions.has(name) && !(name in c.properties))
+        return error(reply, 400, 'VALIDATION_ERROR', propertyMissing(name));
     }
     return reply.type('application/json;charset=utf-8').send(updateContact(c, props));
   };
@@ -204,15 +264,21 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
   const createNote = (input: NoteInput) => {
     const now = new Date().toISOString();
     const id = String(++nextId);
-    const note: SimNote = { id, properties: { ...input.properties, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id }, associations: input.associations ?? [] };
+    const note: SimNote = {
+      id,
+      properties: { ...input.properties, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id },
+      associations: input.associations ?? [],
+    };
     notes.push(note);
     return { id, properties: note.properties, createdAt: now, updatedAt: now, archived: false };
   };
   const noteProblem = (input: NoteInput): string | null => {
-    if (!input.properties?.hs_timestamp) return 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]';
+    if (!input.properties?.hs_timestamp)
+      return 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]';
     for (const a of input.associations ?? []) {
       if (!contacts.has(String(a.to?.id))) return `One or more associations are invalid: ${a.to?.id}`;
-      if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 202)) return 'invalid association type for note to contact';
+      if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 202))
+        return 'invalid association type for note to contact';
     }
     return null;
   };
@@ -222,122 +288,278 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     app.post(`${base}/notes`, async (request: FastifyRequest<{ Body: NoteInput }>, reply) => {
       const problem = noteProblem(request.body ?? {});
       if (problem) return error(reply, 400, 'VALIDATION_ERROR', problem);
-      return reply.code(201).type('application/json;charset=utf-8').send(createNote(request.body ?? {}));
+      return reply
+        .code(201)
+        .type('application/json;charset=utf-8')
+        .send(createNote(request.body ?? {}));
     });
-    app.post(`${base}/notes/batch/create`, async (request: FastifyRequest<{ Body: { inputs?: (NoteInput & { objectWriteTraceId?: string })[] } }>, reply) => {
-      const inputs = batchInputs(request.body?.inputs);
-      if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
-      const startedAt = new Date().toISOString();
-      const problems = inputs.map((input) => noteProblem(input));
-      const perItem = inputs.every((input) => typeof input.objectWriteTraceId === 'string' && input.objectWriteTraceId !== '');
-      const firstProblem = problems.find((p) => p !== null);
-      // Without trace ids a batch create is all or nothing.
-      if (!perItem && firstProblem) return error(reply, 400, 'VALIDATION_ERROR', firstProblem);
-      const results = [];
-      const errors = [];
-      for (const [i, input] of inputs.entries()) {
-        const problem = problems[i];
-        if (problem) errors.push(batchError('VALIDATION_ERROR', problem, { objectWriteTraceId: [input.objectWriteTraceId!] }));
-        else results.push({ ...createNote(input), ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}) });
-      }
-      return batchAnswer(reply, errors.length ? 207 : 201, results, errors, startedAt);
-    });
-    app.post(`${base}/contacts/batch/read`, async (request: FastifyRequest<{ Body: { properties?: string[]; inputs?: { id?: string }[] } }>, reply) => {
-      const inputs = batchInputs(request.body?.inputs);
-      if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
-      const startedAt = new Date().toISOString();
-      const asked = (request.body?.properties ?? []).map(String);
-      const missing = inputs.map((input) => String(input.id)).filter((id) => !contacts.has(id));
-      const results = [...new Set(inputs.map((input) => String(input.id)))].flatMap((id) => (contacts.has(id) ? [contactView(contacts.get(id)!, asked)] : []));
-      const errors = missing.length ? [batchError('OBJECT_NOT_FOUND', 'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', { ids: missing })] : [];
-      return batchAnswer(reply, errors.length ? 207 : 200, results, errors, startedAt);
-    });
-    app.post(`${base}/contacts/batch/update`, async (request: FastifyRequest<{ Body: { inputs?: { id?: string; properties?: Record<string, string>; objectWriteTraceId?: string }[] } }>, reply) => {
-      const inputs = batchInputs(request.body?.inputs);
-      if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
-      const startedAt = new Date().toISOString();
-      // Invalid property values and repeated ids fail the whole batch (nothing is written); unknown ids fail per item.
-      const ids = inputs.map((input) => String(input.id));
-      const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
-      if (repeated.length) return error(reply, 400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${[...new Set(repeated)].join(', ')}]. IDs must be unique`);
-      for (const input of inputs) {
-        if (!input.properties || typeof input.properties !== 'object') return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
-        const c = contacts.get(String(input.id));
-        const invalid = Object.keys(input.properties).find((name) => !propertyDefinitions.has(name) && !(c && name in c.properties));
-        if (invalid) return error(reply, 400, 'VALIDATION_ERROR', propertyMissing(invalid));
-      }
-      const results = [];
-      const errors = [];
-      for (const input of inputs) {
-        const c = contacts.get(String(input.id));
-        if (!c) {
-          errors.push(batchError('OBJECT_NOT_FOUND', 'Could not update some CONTACT objects, they may be deleted or not exist. Check that ids are valid.', { ids: [String(input.id)], ...(input.objectWriteTraceId ? { objectWriteTraceId: [input.objectWriteTraceId] } : {}) }));
-          continue;
+    app.post(
+      `${base}/notes/batch/create`,
+      async (
+        request: FastifyRequest<{ Body: { inputs?: (NoteInput & { objectWriteTraceId?: string })[] } }>,
+        reply,
+      ) => {
+        const inputs = batchInputs(request.body?.inputs);
+        if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
+        const startedAt = new Date().toISOString();
+        const problems = inputs.map((input) => noteProblem(input));
+        const perItem = inputs.every(
+          (input) => typeof input.objectWriteTraceId === 'string' && input.objectWriteTraceId !== '',
+        );
+        const firstProblem = problems.find((p) => p !== null);
+        // Without trace ids a batch create is all or nothing.
+        if (!perItem && firstProblem) return error(reply, 400, 'VALIDATION_ERROR', firstProblem);
+        const results = [];
+        const errors = [];
+        for (const [i, input] of inputs.entries()) {
+          const problem = problems[i];
+          if (problem)
+            errors.push(
+              batchError('VALIDATION_ERROR', problem, { objectWriteTraceId: [input.objectWriteTraceId!] }),
+            );
+          else
+            results.push({
+              ...createNote(input),
+              ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}),
+            });
         }
-        results.push({ ...updateContact(c, input.properties!), ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}) });
-      }
-      return batchAnswer(reply, errors.length ? 207 : 200, results, errors, startedAt);
-    });
+        return batchAnswer(reply, errors.length ? 207 : 201, results, errors, startedAt);
+      },
+    );
+    app.post(
+      `${base}/contacts/batch/read`,
+      async (
+        request: FastifyRequest<{ Body: { properties?: string[]; inputs?: { id?: string }[] } }>,
+        reply,
+      ) => {
+        const inputs = batchInputs(request.body?.inputs);
+        if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
+        const startedAt = new Date().toISOString();
+        const asked = (request.body?.properties ?? []).map(String);
+        const missing = inputs.map((input) => String(input.id)).filter((id) => !contacts.has(id));
+        const results = [...new Set(inputs.map((input) => String(input.id)))].flatMap((id) =>
+          contacts.has(id) ? [contactView(contacts.get(id)!, asked)] : [],
+        );
+        const errors = missing.length
+          ? [
+              batchError(
+                'OBJECT_NOT_FOUND',
+                'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+                { ids: missing },
+              ),
+            ]
+          : [];
+        return batchAnswer(reply, errors.length ? 207 : 200, results, errors, startedAt);
+      },
+    );
+    app.post(
+      `${base}/contacts/batch/update`,
+      async (
+        request: FastifyRequest<{
+          Body: {
+            inputs?: { id?: string; properties?: Record<string, string>; objectWriteTraceId?: string }[];
+          };
+        }>,
+        reply,
+      ) => {
+        const inputs = batchInputs(request.body?.inputs);
+        if (typeof inputs === 'string') return error(reply, 400, 'VALIDATION_ERROR', inputs);
+        const startedAt = new Date().toISOString();
+        // Invalid property values and repeated ids fail the whole batch (nothing is written); unknown ids fail per item.
+        const ids = inputs.map((input) => String(input.id));
+        const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+        if (repeated.length)
+          return error(
+            reply,
+            400,
+            'VALIDATION_ERROR',
+            `Duplicate IDs found in batch input: [${[...new Set(repeated)].join(', ')}]. IDs must be unique`,
+          );
+        for (const input of inputs) {
+          if (!input.properties || typeof input.properties !== 'object')
+            return error(reply, 400, 'VALIDATION_ERROR', 'Invalid input JSON: properties is required');
+          const c = contacts.get(String(input.id));
+          const invalid = Object.keys(input.properties).find(
+            (name) => !propertyDefinitions.has(name) && !(c && name in c.properties),
+          );
+          if (invalid) return error(reply, 400, 'VALIDATION_ERROR', propertyMissing(invalid));
+        }
+        const results = [];
+        const errors = [];
+        for (const input of inputs) {
+          const c = contacts.get(String(input.id));
+          if (!c) {
+            errors.push(
+              batchError(
+                'OBJECT_NOT_FOUND',
+                'Could not update some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+                {
+                  ids: [String(input.id)],
+                  ...(input.objectWriteTraceId ? { objectWriteTraceId: [input.objectWriteTraceId] } : {}),
+                },
+              ),
+            );
+            continue;
+          }
+          results.push({
+            ...updateContact(c, input.properties!),
+            ...(input.objectWriteTraceId ? { objectWriteTraceId: input.objectWriteTraceId } : {}),
+          });
+        }
+        return batchAnswer(reply, errors.length ? 207 : 200, results, errors, startedAt);
+      },
+    );
   }
 
-  app.post('/crm/v3/objects/meetings', async (request: FastifyRequest<{ Body: { properties?: Record<string, string>; associations?: SimNote['associations'] } }>, reply) => {
-    const props = request.body?.properties ?? {};
-    if (!props.hs_timestamp) return error(reply, 400, 'VALIDATION_ERROR', 'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]');
-    for (const a of request.body?.associations ?? []) {
-      if (!contacts.has(String(a.to?.id))) return error(reply, 400, 'VALIDATION_ERROR', `One or more associations are invalid: ${a.to?.id}`);
-      if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 200)) return error(reply, 400, 'VALIDATION_ERROR', 'invalid association type for meeting to contact');
-    }
-    const now = new Date().toISOString();
-    const id = String(++nextId);
-    const meeting: SimNote = { id, properties: { ...props, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id }, associations: request.body?.associations ?? [] };
-    meetings.push(meeting);
-    return reply.code(201).type('application/json;charset=utf-8').send({ id, properties: meeting.properties, createdAt: now, updatedAt: now, archived: false });
-  });
+  app.post(
+    '/crm/v3/objects/meetings',
+    async (
+      request: FastifyRequest<{
+        Body: { properties?: Record<string, string>; associations?: SimNote['associations'] };
+      }>,
+      reply,
+    ) => {
+      const props = request.body?.properties ?? {};
+      if (!props.hs_timestamp)
+        return error(
+          reply,
+          400,
+          'VALIDATION_ERROR',
+          'Property values were not valid: [{"isValid":false,"message":"hs_timestamp is required","error":"REQUIRED_PROPERTY","name":"hs_timestamp"}]',
+        );
+      for (const a of request.body?.associations ?? []) {
+        if (!contacts.has(String(a.to?.id)))
+          return error(reply, 400, 'VALIDATION_ERROR', `One or more associations are invalid: ${a.to?.id}`);
+        if (!a.types?.some((t) => t.associationCategory === 'HUBSPOT_DEFINED' && t.associationTypeId === 200))
+          return error(reply, 400, 'VALIDATION_ERROR', 'invalid association type for meeting to contact');
+      }
+      const now = new Date().toISOString();
+      const id = String(++nextId);
+      const meeting: SimNote = {
+        id,
+        properties: { ...props, hs_createdate: now, hs_lastmodifieddate: now, hs_object_id: id },
+        associations: request.body?.associations ?? [],
+      };
+      meetings.push(meeting);
+      return reply
+        .code(201)
+        .type('application/json;charset=utf-8')
+        .send({ id, properties: meeting.properties, createdAt: now, updatedAt: now, archived: false });
+    },
+  );
 
   // GET /crm/v3/owners/?limit=&after= (what `draftbridge doctor` reads one owner with; the SDK adds the slash).
-  app.get('/crm/v3/owners/', async (request: FastifyRequest<{ Querystring: { limit?: string; after?: string } }>, reply) => {
-    const limit = Math.min(500, Math.max(1, Number(request.query.limit ?? 100) || 100));
-    const all = [...owners.values()];
-    const start = Number(request.query.after ?? 0) || 0;
-    const now = new Date().toISOString();
-    const results = all.slice(start, start + limit).map((o) => ({ id: o.id, email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: o.userId, userIdIncludingInactive: o.userId, createdAt: now, updatedAt: now, archived: false }));
-    const next = start + limit < all.length ? { paging: { next: { after: String(start + limit), link: `?after=${start + limit}` } } } : {};
-    return reply.type('application/json;charset=utf-8').send({ results, ...next });
-  });
+  app.get(
+    '/crm/v3/owners/',
+    async (request: FastifyRequest<{ Querystring: { limit?: string; after?: string } }>, reply) => {
+      const limit = Math.min(500, Math.max(1, Number(request.query.limit ?? 100) || 100));
+      const all = [...owners.values()];
+      const start = Number(request.query.after ?? 0) || 0;
+      const now = new Date().toISOString();
+      const results = all
+        .slice(start, start + limit)
+        .map((o) => ({
+          id: o.id,
+          email: o.email,
+          type: 'PERSON',
+          firstName: o.firstName,
+          lastName: o.lastName,
+          userId: o.userId,
+          userIdIncludingInactive: o.userId,
+          createdAt: now,
+          updatedAt: now,
+          archived: false,
+        }));
+      const next =
+        start + limit < all.length
+          ? { paging: { next: { after: String(start + limit), link: `?after=${start + limit}` } } }
+          : {};
+      return reply.type('application/json;charset=utf-8').send({ results, ...next });
+    },
+  );
 
   app.get('/crm/v3/owners/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const o = owners.get(request.params.id);
     if (!o) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Owner not found');
     const now = new Date().toISOString();
-    return reply.type('application/json;charset=utf-8').send({ id: o.id, email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: o.userId, userIdIncludingInactive: o.userId, createdAt: now, updatedAt: now, archived: false, teams: [] });
+    return reply
+      .type('application/json;charset=utf-8')
+      .send({
+        id: o.id,
+        email: o.email,
+        type: 'PERSON',
+        firstName: o.firstName,
+        lastName: o.lastName,
+        userId: o.userId,
+        userIdIncludingInactive: o.userId,
+        createdAt: now,
+        updatedAt: now,
+        archived: false,
+        teams: [],
+      });
   });
 
-  app.post('/crm/v3/properties/contacts/groups', async (request: FastifyRequest<{ Body: { name?: string; label?: string } }>, reply) => {
-    const name = request.body?.name;
-    if (!name) return error(reply, 400, 'VALIDATION_ERROR', 'name is required');
-    if (propertyDefinitions.has(`group:${name}`)) return error(reply, 409, 'OBJECT_ALREADY_EXISTS', `Group named '${name}' already exists.`);
-    propertyDefinitions.set(`group:${name}`, { name, label: request.body?.label ?? name, displayOrder: -1, archived: false });
-    return reply.code(201).type('application/json;charset=utf-8').send(propertyDefinitions.get(`group:${name}`));
-  });
-  app.post('/crm/v3/properties/contacts', async (request: FastifyRequest<{ Body: Record<string, unknown> }>, reply) => {
-    const body = request.body ?? {};
-    for (const field of ['name', 'label', 'type', 'fieldType', 'groupName']) {
-      if (!body[field]) return error(reply, 400, 'VALIDATION_ERROR', `Invalid input JSON on line 1: ${field} is required`);
-    }
-    const name = String(body.name);
-    if (propertyDefinitions.has(name)) return error(reply, 409, 'OBJECT_ALREADY_EXISTS', `Property named '${name}' already exists.`);
-    const now = new Date().toISOString();
-    const def = { ...body, createdAt: now, updatedAt: now, archived: false, calculated: false, externalOptions: false, hasUniqueValue: false, hidden: false, modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false }, formField: true, options: body.options ?? [] };
-    propertyDefinitions.set(name, def);
-    return reply.code(201).type('application/json;charset=utf-8').send(def);
-  });
-  app.get('/crm/v3/properties/contacts/:name', async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
-    const def = propertyDefinitions.get(request.params.name);
-    if (!def) return error(reply, 404, 'OBJECT_NOT_FOUND', `Unable to find property ${request.params.name}`);
-    return reply.type('application/json;charset=utf-8').send(def);
-  });
+  app.post(
+    '/crm/v3/properties/contacts/groups',
+    async (request: FastifyRequest<{ Body: { name?: string; label?: string } }>, reply) => {
+      const name = request.body?.name;
+      if (!name) return error(reply, 400, 'VALIDATION_ERROR', 'name is required');
+      if (propertyDefinitions.has(`group:${name}`))
+        return error(reply, 409, 'OBJECT_ALREADY_EXISTS', `Group named '${name}' already exists.`);
+      propertyDefinitions.set(`group:${name}`, {
+        name,
+        label: request.body?.label ?? name,
+        displayOrder: -1,
+        archived: false,
+      });
+      return reply
+        .code(201)
+        .type('application/json;charset=utf-8')
+        .send(propertyDefinitions.get(`group:${name}`));
+    },
+  );
+  app.post(
+    '/crm/v3/properties/contacts',
+    async (request: FastifyRequest<{ Body: Record<string, unknown> }>, reply) => {
+      const body = request.body ?? {};
+      for (const field of ['name', 'label', 'type', 'fieldType', 'groupName']) {
+        if (!body[field])
+          return error(reply, 400, 'VALIDATION_ERROR', `Invalid input JSON on line 1: ${field} is required`);
+      }
+      const name = String(body.name);
+      if (propertyDefinitions.has(name))
+        return error(reply, 409, 'OBJECT_ALREADY_EXISTS', `Property named '${name}' already exists.`);
+      const now = new Date().toISOString();
+      const def = {
+        ...body,
+        createdAt: now,
+        updatedAt: now,
+        archived: false,
+        calculated: false,
+        externalOptions: false,
+        hasUniqueValue: false,
+        hidden: false,
+        modificationMetadata: { archivable: true, readOnlyDefinition: false, readOnlyValue: false },
+        formField: true,
+        options: body.options ?? [],
+      };
+      propertyDefinitions.set(name, def);
+      return reply.code(201).type('application/json;charset=utf-8').send(def);
+    },
+  );
+  app.get(
+    '/crm/v3/properties/contacts/:name',
+    async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
+      const def = propertyDefinitions.get(request.params.name);
+      if (!def)
+        return error(reply, 404, 'OBJECT_NOT_FOUND', `Unable to find property ${request.params.name}`);
+      return reply.type('application/json;charset=utf-8').send(def);
+    },
+  );
 
-  app.setNotFoundHandler((request, reply) => error(reply, 404, 'OBJECT_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`));
+  app.setNotFoundHandler((request, reply) =>
+    error(reply, 404, 'OBJECT_NOT_FOUND', `No route for ${request.method} ${request.url.split('?')[0]}`),
+  );
 
   const address = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   return {
@@ -356,13 +578,24 @@ export async function startHubSpotSimulator(options: { port?: number; host?: str
     seedContact(input) {
       const id = input.id ?? String(++nextId);
       const now = new Date().toISOString();
-      const c: SimContact = { id, properties: { ...input.properties, hs_object_id: id, createdate: now, lastmodifieddate: now }, createdAt: now, updatedAt: now };
+      const c: SimContact = {
+        id,
+        properties: { ...input.properties, hs_object_id: id, createdate: now, lastmodifieddate: now },
+        createdAt: now,
+        updatedAt: now,
+      };
       contacts.set(id, c);
       return c;
     },
     seedOwner(input) {
       const id = input.id ?? String(++nextId);
-      const o: SimOwner = { id, email: input.email, firstName: input.firstName, lastName: input.lastName, userId: Number(id) + 7_000_000 };
+      const o: SimOwner = {
+        id,
+        email: input.email,
+        firstName: input.firstName,
+        lastName: input.lastName,
+        userId: Number(id) + 7_000_000,
+      };
       owners.set(id, o);
       return o;
     },

@@ -29,14 +29,22 @@ export interface LlmProviderSimulators {
   close(): Promise<void>;
 }
 
-export async function startLlmProviderSimulators(providers: readonly LlmProvider[], tls: SimulatorTls | undefined): Promise<LlmProviderSimulators> {
+export async function startLlmProviderSimulators(
+  providers: readonly LlmProvider[],
+  tls: SimulatorTls | undefined,
+): Promise<LlmProviderSimulators> {
   const simulators: Partial<Record<CloudProvider, LlmSimulator>> = {};
   let settings: Partial<Settings> = {};
   if (providers.includes('bedrock')) {
     const { startBedrockSimulator } = await import('./bedrock/simulator.ts');
     const sim = await startBedrockSimulator(tls ? { tls } : {});
     simulators.bedrock = sim;
-    settings = { ...settings, AWS_REGION: sim.region, BEDROCK_MODEL_ID: sim.models[0]!, BEDROCK_ENDPOINT_URL: sim.url };
+    settings = {
+      ...settings,
+      AWS_REGION: sim.region,
+      BEDROCK_MODEL_ID: sim.models[0]!,
+      BEDROCK_ENDPOINT_URL: sim.url,
+    };
     // The connector finds credentials through the AWS default chain, whose first link is the environment.
     process.env.AWS_ACCESS_KEY_ID = sim.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = sim.secretAccessKey;
@@ -46,19 +54,38 @@ export async function startLlmProviderSimulators(providers: readonly LlmProvider
     const { startOpenAiSimulator } = await import('./openai/simulator.ts');
     const sim = await startOpenAiSimulator();
     simulators.openai = sim;
-    settings = { ...settings, OPENAI_API_KEY: sim.apiKey, OPENAI_PROJECT: sim.project, OPENAI_MODEL: sim.models[0]!, OPENAI_BASE_URL: `${sim.url}/v1` };
+    settings = {
+      ...settings,
+      OPENAI_API_KEY: sim.apiKey,
+      OPENAI_PROJECT: sim.project,
+      OPENAI_MODEL: sim.models[0]!,
+      OPENAI_BASE_URL: `${sim.url}/v1`,
+    };
   }
   if (providers.includes('mistral')) {
     const { startMistralSimulator } = await import('./mistral/simulator.ts');
     const sim = await startMistralSimulator();
     simulators.mistral = sim;
-    settings = { ...settings, MISTRAL_API_KEY: sim.apiKey, MISTRAL_MODEL: sim.models[0]!, MISTRAL_BASE_URL: sim.url };
+    settings = {
+      ...settings,
+      MISTRAL_API_KEY: sim.apiKey,
+      MISTRAL_MODEL: sim.models[0]!,
+      MISTRAL_BASE_URL: sim.url,
+    };
   }
   if (providers.includes('vertex')) {
     const { startVertexSimulator } = await import('./vertex/simulator.ts');
     const sim = await startVertexSimulator();
     simulators.vertex = sim;
-    settings = { ...settings, GOOGLE_CLOUD_PROJECT: sim.project, VERTEX_LOCATION: sim.location, VERTEX_MODEL: sim.models[0]!, VERTEX_BASE_URL: sim.url, GOOGLE_TOKEN_URL: sim.tokenUrl, GOOGLE_APPLICATION_CREDENTIALS: sim.serviceAccountKey };
+    settings = {
+      ...settings,
+      GOOGLE_CLOUD_PROJECT: sim.project,
+      VERTEX_LOCATION: sim.location,
+      VERTEX_MODEL: sim.models[0]!,
+      VERTEX_BASE_URL: sim.url,
+      GOOGLE_TOKEN_URL: sim.tokenUrl,
+      GOOGLE_APPLICATION_CREDENTIALS: sim.serviceAccountKey,
+    };
   }
   return {
     simulators,

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { readReply } from '../../src/scheduling/reply.ts';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { applyTransportFault, FaultInjector, recordBody, type Fault, type RecordedRequest } from '../support.ts';
+import {
+  applyTransportFault,
+  FaultInjector,
+  recordBody,
+  type Fault,
+  type RecordedRequest,
+} from '../support.ts';
 import type { Language } from '../../src/policy.ts';
 
 /**
@@ -20,7 +26,14 @@ import type { Language } from '../../src/policy.ts';
  * `x-ratelimit-remaining-tokens` and `x-ratelimit-remaining-requests`. Billing (`usage`) counts the
  * real completion; the limiter does not look at it.
  */
-export type MangleMode = 'lowercase' | 'spaces' | 'single_brackets' | 'unknown_placeholder' | 'drop_greeting' | 'add_link' | 'alter_slot';
+export type MangleMode =
+  | 'lowercase'
+  | 'spaces'
+  | 'single_brackets'
+  | 'unknown_placeholder'
+  | 'drop_greeting'
+  | 'add_link'
+  | 'alter_slot';
 
 /** A deployment's quota: TPM, and RPM (Azure's default for chat models is 6 per 1,000 TPM). */
 export interface DeploymentQuota {
@@ -71,7 +84,9 @@ const SAFE = { filtered: false, severity: 'safe' };
 const FILTER_RESULTS = { hate: SAFE, self_harm: SAFE, sexual: SAFE, violence: SAFE };
 
 function text(message: ChatMessage): string {
-  return typeof message.content === 'string' ? message.content : message.content.map((p) => p.text ?? '').join('');
+  return typeof message.content === 'string'
+    ? message.content
+    : message.content.map((p) => p.text ?? '').join('');
 }
 
 /** Rough token count (≈ 4 characters per token), like the real tokenizer's order of magnitude. */
@@ -80,15 +95,28 @@ export function estimateTokens(s: string): number {
 }
 
 /** The deterministic draft every simulated model writes (it follows the prompt, using its placeholders). */
-export function draftFrom(system: string, user: string): { subject: string; body: string; language: Language } {
+export function draftFrom(
+  system: string,
+  user: string,
+): { subject: string; body: string; language: Language } {
   const de = /language \("de"\)|Sie-Form|Beginne den Text/.test(system + user);
-  const greeting = (user.match(/(?:Start the body with exactly this line|Beginne den Text \(body\) mit genau dieser Zeile):\s*(.+)/)?.[1] ?? (de ? 'Guten Tag,' : 'Hello,')).trim();
-  const closingMatch = user.match(/(?:End the body with exactly these lines|Beende den Text mit genau diesen Zeilen):\s*\n([\s\S]*?)\n(?:Kontext|Context):/);
+  const greeting = (
+    user.match(
+      /(?:Start the body with exactly this line|Beginne den Text \(body\) mit genau dieser Zeile):\s*(.+)/,
+    )?.[1] ?? (de ? 'Guten Tag,' : 'Hello,')
+  ).trim();
+  const closingMatch = user.match(
+    /(?:End the body with exactly these lines|Beende den Text mit genau diesen Zeilen):\s*\n([\s\S]*?)\n(?:Kontext|Context):/,
+  );
   const closing = (closingMatch?.[1] ?? (de ? 'Mit freundlichen Grüßen' : 'Kind regards')).trim();
-  const company = user.match(/(?:Firma des (?:Kontakts|Interessenten)|(?:Contact's|Lead's) company):\s*(\[\[[A-Z]+_\d+\]\])/)?.[1];
+  const company = user.match(
+    /(?:Firma des (?:Kontakts|Interessenten)|(?:Contact's|Lead's) company):\s*(\[\[[A-Z]+_\d+\]\])/,
+  )?.[1];
   const isLead = /neuen Interessenten|new lead|Kennenlern|introductory/.test(system);
   // Computed slots come as a numbered list under a label; a good model copies them verbatim.
-  const slotLines = user.match(/(?:Zeitfenster \(genau so übernehmen\)|Time slots \(copy exactly\)):\s*\n((?:\d+\. .+\n?)+)/)?.[1]?.trim();
+  const slotLines = user
+    .match(/(?:Zeitfenster \(genau so übernehmen\)|Time slots \(copy exactly\)):\s*\n((?:\d+\. .+\n?)+)/)?.[1]
+    ?.trim();
   const offer = slotLines
     ? de
       ? `Passt Ihnen einer dieser Termine?\n\n${slotLines}\n\nEine kurze Antwort mit der Nummer genügt.`
@@ -101,7 +129,8 @@ export function draftFrom(system: string, user: string): { subject: string; body
         isLead
           ? `vielen Dank für Ihr Interesse an unserem Angebot. Gern stelle ich Ihnen in einem kurzen Gespräch vor, was wir${company ? ` für ${company}` : ' für Sie'} tun können.`
           : `vielen Dank für Ihre Nachricht. Gern rufe ich Sie wie gewünscht zurück und bespreche mit Ihnen, wie wir Sie${company ? ` bei ${company}` : ''} unterstützen können.`,
-        offer ?? 'Passt Ihnen Dienstag um 10:00 Uhr oder Mittwoch um 14:30 Uhr? Eine kurze Bestätigung genügt.',
+        offer ??
+          'Passt Ihnen Dienstag um 10:00 Uhr oder Mittwoch um 14:30 Uhr? Eine kurze Bestätigung genügt.',
         '',
         closing,
       ]
@@ -115,14 +144,30 @@ export function draftFrom(system: string, user: string): { subject: string; body
         '',
         closing,
       ];
-  return { subject: de ? (isLead ? 'Ihr Kennenlerngespräch' : 'Ihr Rückrufwunsch – Terminvorschlag') : isLead ? 'Your introductory call' : 'Your callback request – proposed times', body: body.join('\n'), language: de ? 'de' : 'en' };
+  return {
+    subject: de
+      ? isLead
+        ? 'Ihr Kennenlerngespräch'
+        : 'Ihr Rückrufwunsch – Terminvorschlag'
+      : isLead
+        ? 'Your introductory call'
+        : 'Your callback request – proposed times',
+    body: body.join('\n'),
+    language: de ? 'de' : 'en',
+  };
 }
 
 function applyMangle(draft: { subject: string; body: string; language: Language }, mode: MangleMode) {
   const body = draft.body;
   switch (mode) {
     case 'lowercase':
-      return { ...draft, body: body.replace(/\[\[([A-Z]+)_(\d+)\]\]/g, (_, t: string, n: string) => `[[${t.toLowerCase()}_${n}]]`) };
+      return {
+        ...draft,
+        body: body.replace(
+          /\[\[([A-Z]+)_(\d+)\]\]/g,
+          (_, t: string, n: string) => `[[${t.toLowerCase()}_${n}]]`,
+        ),
+      };
     case 'spaces':
       return { ...draft, body: body.replace(/\[\[([A-Z]+)_(\d+)\]\]/g, '[[ $1_$2 ]]') };
     case 'single_brackets':
@@ -156,7 +201,10 @@ export class QuotaCounter {
   }
 
   /** Admits `cost` tokens or says how long until the window that refused resets. */
-  admit(cost: number, now = Date.now()): { ok: true; remainingTokens: number; remainingRequests: number } | { ok: false; retryAfterMs: number } {
+  admit(
+    cost: number,
+    now = Date.now(),
+  ): { ok: true; remainingTokens: number; remainingRequests: number } | { ok: false; retryAfterMs: number } {
     this.stats.calls++;
     const minute = Math.floor(now / 60_000);
     if (minute !== this.minute) [this.minute, this.tokens] = [minute, 0];
@@ -174,11 +222,26 @@ export class QuotaCounter {
     this.tokens += cost;
     this.requests++;
     this.stats.admitted.push({ at: now, tokens: cost });
-    return { ok: true, remainingTokens: this.quota.tokensPerMinute - this.tokens, remainingRequests: perTen - this.requests };
+    return {
+      ok: true,
+      remainingTokens: this.quota.tokensPerMinute - this.tokens,
+      remainingRequests: perTen - this.requests,
+    };
   }
 }
 
-export async function startAzureOpenAiSimulator(options: { port?: number; host?: string; apiKey?: string; deployment?: string; model?: string; quota?: DeploymentQuota; latencyMs?: number; region?: string } = {}): Promise<AzureOpenAiSimulator> {
+export async function startAzureOpenAiSimulator(
+  options: {
+    port?: number;
+    host?: string;
+    apiKey?: string;
+    deployment?: string;
+    model?: string;
+    quota?: DeploymentQuota;
+    latencyMs?: number;
+    region?: string;
+  } = {},
+): Promise<AzureOpenAiSimulator> {
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: 4 * 1024 * 1024 });
   // Azure names the region that served the call in every answer (display name, e.g. "Sweden Central").
   const region = options.region ?? 'Sweden Central';
@@ -194,22 +257,53 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
   let latencyMs = options.latencyMs ?? 0;
   const mangles: { mode: MangleMode; left: number }[] = [];
 
-  const azureError = (reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) =>
-    reply.code(status).type('application/json').send({ error: { code, message, ...extra } });
+  const azureError = (
+    reply: FastifyReply,
+    status: number,
+    code: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+  ) =>
+    reply
+      .code(status)
+      .type('application/json')
+      .send({ error: { code, message, ...extra } });
 
   app.addHook('preHandler', async (request, reply) => {
     recordBody(request);
-    if (down) return azureError(reply, 503, 'ServiceUnavailable', 'The service is temporarily unable to process your request. Please try again later.');
+    if (down)
+      return azureError(
+        reply,
+        503,
+        'ServiceUnavailable',
+        'The service is temporarily unable to process your request. Please try again later.',
+      );
     const fault = faults.take(request);
     if (!fault) return;
     if (await applyTransportFault(fault, reply, '{"id":"chatcmpl-x","choices":[{"message":')) return reply;
     if (fault.status === 429) {
       const ms = fault.retryAfterMs ?? (fault.retryAfterSeconds ?? 1) * 1000;
-      reply.header('retry-after-ms', String(ms)).header('retry-after', String(Math.ceil(ms / 1000))).header('x-ratelimit-remaining-requests', '0').header('x-ratelimit-remaining-tokens', '0');
-      return azureError(reply, 429, '429', `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after ${Math.ceil(ms / 1000)} seconds.`);
+      reply
+        .header('retry-after-ms', String(ms))
+        .header('retry-after', String(Math.ceil(ms / 1000)))
+        .header('x-ratelimit-remaining-requests', '0')
+        .header('x-ratelimit-remaining-tokens', '0');
+      return azureError(
+        reply,
+        429,
+        '429',
+        `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after ${Math.ceil(ms / 1000)} seconds.`,
+      );
     }
-    if (fault.status) return azureError(reply, fault.status, String(fault.status), 'The server had an error while processing your request.');
-    if (fault.finishReason) (request as unknown as { finishReason?: string }).finishReason = fault.finishReason;
+    if (fault.status)
+      return azureError(
+        reply,
+        fault.status,
+        String(fault.status),
+        'The server had an error while processing your request.',
+      );
+    if (fault.finishReason)
+      (request as unknown as { finishReason?: string }).finishReason = fault.finishReason;
   });
   app.addHook('onRequest', async (request) => {
     faults.record(request);
@@ -218,17 +312,35 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
   const complete = async (request: FastifyRequest, reply: FastifyReply, modelName: string, azure = true) => {
     const body = (request.body ?? {}) as ChatBody;
     if (!Array.isArray(body.messages) || body.messages.length === 0) {
-      return azureError(reply, 400, 'BadRequest', "'messages' is a required property", { param: 'messages', type: 'invalid_request_error' });
-    }
-    const system = body.messages.filter((m) => m.role === 'system' || m.role === 'developer').map(text).join('\n');
-    const user = body.messages.filter((m) => m.role === 'user').map(text).join('\n');
-    if ((system + user).includes(contentFilterMarker)) {
-      return azureError(reply, 400, 'content_filter', "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.", {
-        param: 'prompt',
-        type: null,
-        status: 400,
-        innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { ...FILTER_RESULTS, violence: { filtered: true, severity: 'medium' } } },
+      return azureError(reply, 400, 'BadRequest', "'messages' is a required property", {
+        param: 'messages',
+        type: 'invalid_request_error',
       });
+    }
+    const system = body.messages
+      .filter((m) => m.role === 'system' || m.role === 'developer')
+      .map(text)
+      .join('\n');
+    const user = body.messages
+      .filter((m) => m.role === 'user')
+      .map(text)
+      .join('\n');
+    if ((system + user).includes(contentFilterMarker)) {
+      return azureError(
+        reply,
+        400,
+        'content_filter',
+        "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. Please modify your prompt and retry.",
+        {
+          param: 'prompt',
+          type: null,
+          status: 400,
+          innererror: {
+            code: 'ResponsibleAIPolicyViolation',
+            content_filter_result: { ...FILTER_RESULTS, violence: { filtered: true, severity: 'medium' } },
+          },
+        },
+      );
     }
     if (quota && azure) {
       // Azure counts the prompt estimate plus max_tokens at admission (a request without it: 4096 here).
@@ -236,10 +348,21 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
       const verdict = quota.admit(cost);
       if (!verdict.ok) {
         const ms = Math.max(1, verdict.retryAfterMs);
-        reply.header('retry-after-ms', String(ms)).header('retry-after', String(Math.ceil(ms / 1000))).header('x-ratelimit-remaining-requests', '0').header('x-ratelimit-remaining-tokens', '0');
-        return azureError(reply, 429, '429', `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after ${Math.ceil(ms / 1000)} seconds.`);
+        reply
+          .header('retry-after-ms', String(ms))
+          .header('retry-after', String(Math.ceil(ms / 1000)))
+          .header('x-ratelimit-remaining-requests', '0')
+          .header('x-ratelimit-remaining-tokens', '0');
+        return azureError(
+          reply,
+          429,
+          '429',
+          `Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current AIServices S0 pricing tier. Please retry after ${Math.ceil(ms / 1000)} seconds.`,
+        );
       }
-      reply.header('x-ratelimit-remaining-tokens', String(verdict.remainingTokens)).header('x-ratelimit-remaining-requests', String(verdict.remainingRequests));
+      reply
+        .header('x-ratelimit-remaining-tokens', String(verdict.remainingTokens))
+        .header('x-ratelimit-remaining-requests', String(verdict.remainingRequests));
     }
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     let draft = draftFrom(system, user);
@@ -250,9 +373,11 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
       if (--m.left === 0) mangles.shift();
     }
     const finish = (request as unknown as { finishReason?: string }).finishReason ?? 'stop';
-    const wantsJson = body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object';
+    const wantsJson =
+      body.response_format?.type === 'json_schema' || body.response_format?.type === 'json_object';
     // The reply reader's second engine: the simulated model reads like the rules (the sandbox's engine).
-    const replyAnswer = body.response_format?.json_schema?.name === 'reply_answer' ? simulatedReplyAnswer(user) : undefined;
+    const replyAnswer =
+      body.response_format?.json_schema?.name === 'reply_answer' ? simulatedReplyAnswer(user) : undefined;
     let content = replyAnswer ?? (wantsJson ? JSON.stringify(draft) : `${draft.subject}\n\n${draft.body}`);
     if (finish === 'length') content = content.slice(0, Math.floor(content.length / 2));
     const promptTokens = estimateTokens(system + user);
@@ -271,34 +396,65 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
           finish_reason: finish,
           logprobs: null,
           message: { role: 'assistant', content: filtered ? null : content, refusal: null },
-          content_filter_results: filtered ? { ...FILTER_RESULTS, sexual: { filtered: true, severity: 'medium' } } : FILTER_RESULTS,
+          content_filter_results: filtered
+            ? { ...FILTER_RESULTS, sexual: { filtered: true, severity: 'medium' } }
+            : FILTER_RESULTS,
         },
       ],
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+      },
     });
   };
 
   const requireKey = (request: FastifyRequest, reply: FastifyReply): boolean => {
     const presented = request.headers['api-key'] ?? request.headers.authorization?.replace(/^Bearer /, '');
     if (presented === apiKey) return true;
-    void azureError(reply, 401, '401', 'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.');
+    void azureError(
+      reply,
+      401,
+      '401',
+      'Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.',
+    );
     return false;
   };
 
-  app.post('/openai/deployments/:deployment/chat/completions', async (request: FastifyRequest<{ Params: { deployment: string }; Querystring: { 'api-version'?: string } }>, reply) => {
-    if (!requireKey(request, reply)) return reply;
-    if (!request.query['api-version']) return azureError(reply, 404, '404', 'Resource not found');
-    if (request.params.deployment !== deployment) return azureError(reply, 404, 'DeploymentNotFound', 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.');
-    return complete(request, reply, model);
-  });
+  app.post(
+    '/openai/deployments/:deployment/chat/completions',
+    async (
+      request: FastifyRequest<{ Params: { deployment: string }; Querystring: { 'api-version'?: string } }>,
+      reply,
+    ) => {
+      if (!requireKey(request, reply)) return reply;
+      if (!request.query['api-version']) return azureError(reply, 404, '404', 'Resource not found');
+      if (request.params.deployment !== deployment)
+        return azureError(
+          reply,
+          404,
+          'DeploymentNotFound',
+          'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+        );
+      return complete(request, reply, model);
+    },
+  );
   app.post('/openai/v1/chat/completions', async (request, reply) => {
     if (!requireKey(request, reply)) return reply;
     const body = request.body as ChatBody;
-    if (body?.model !== deployment) return azureError(reply, 404, 'DeploymentNotFound', 'The API deployment for this resource does not exist.');
+    if (body?.model !== deployment)
+      return azureError(
+        reply,
+        404,
+        'DeploymentNotFound',
+        'The API deployment for this resource does not exist.',
+      );
     return complete(request, reply, model);
   });
   // An OpenAI-compatible local model (Ollama, vLLM): no key required, no Azure quota.
-  app.post('/v1/chat/completions', async (request, reply) => complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b', false));
+  app.post('/v1/chat/completions', async (request, reply) =>
+    complete(request, reply, (request.body as ChatBody)?.model ?? 'llama3.1:8b', false),
+  );
 
   const url = await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
   return {
@@ -329,9 +485,20 @@ export async function startAzureOpenAiSimulator(options: { port?: number; host?:
 /** The reply_answer a model would give, read by the rule engine from the prompt the LLM engine builds. */
 function simulatedReplyAnswer(user: string): string {
   const zone = /\(time zone ([^)]+)\); now (\S+)\./.exec(user);
-  const offered = [...user.matchAll(/^\d+\. .*\[(\S+)\/(\S+)\]$/gm)].map((m) => ({ start: m[1]!, end: m[2]! }));
+  const offered = [...user.matchAll(/^\d+\. .*\[(\S+)\/(\S+)\]$/gm)].map((m) => ({
+    start: m[1]!,
+    end: m[2]!,
+  }));
   const text = user.split('\nReply:\n')[1] ?? '';
-  const a = readReply(text, offered, { timeZone: zone?.[1] ?? 'UTC', now: new Date(zone?.[2] ?? Date.now()) });
+  const a = readReply(text, offered, {
+    timeZone: zone?.[1] ?? 'UTC',
+    now: new Date(zone?.[2] ?? Date.now()),
+  });
   const counter = a.counter ? DateTime.fromISO(a.counter.start, { zone: zone?.[1] ?? 'UTC' }) : undefined;
-  return JSON.stringify({ kind: a.kind, choice: a.choice === null ? null : a.choice + 1, counter_date: counter?.toISODate() ?? null, counter_time: counter?.toFormat('HH:mm') ?? null });
+  return JSON.stringify({
+    kind: a.kind,
+    choice: a.choice === null ? null : a.choice + 1,
+    counter_date: counter?.toISODate() ?? null,
+    counter_time: counter?.toFormat('HH:mm') ?? null,
+  });
 }

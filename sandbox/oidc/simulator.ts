@@ -20,10 +20,30 @@ export interface SimulatedUser {
 
 /** Invented people on example.com, one per app role plus one without any. */
 export const OIDC_USERS: SimulatedUser[] = [
-  { id: '4b0c5f9e-0000-4000-8000-00000000a001', name: 'Vera Viewer', username: 'vera.viewer@example.com', roles: ['Draftbridge.Viewer'] },
-  { id: '4b0c5f9e-0000-4000-8000-00000000a002', name: 'Olivia Operator', username: 'olivia.operator@example.com', roles: ['Draftbridge.Operator'] },
-  { id: '4b0c5f9e-0000-4000-8000-00000000a003', name: 'Dana Datenschutz', username: 'dana.datenschutz@example.com', roles: ['Draftbridge.DPO'] },
-  { id: '4b0c5f9e-0000-4000-8000-00000000a004', name: 'Nora Norole', username: 'nora.norole@example.com', roles: [] },
+  {
+    id: '4b0c5f9e-0000-4000-8000-00000000a001',
+    name: 'Vera Viewer',
+    username: 'vera.viewer@example.com',
+    roles: ['Draftbridge.Viewer'],
+  },
+  {
+    id: '4b0c5f9e-0000-4000-8000-00000000a002',
+    name: 'Olivia Operator',
+    username: 'olivia.operator@example.com',
+    roles: ['Draftbridge.Operator'],
+  },
+  {
+    id: '4b0c5f9e-0000-4000-8000-00000000a003',
+    name: 'Dana Datenschutz',
+    username: 'dana.datenschutz@example.com',
+    roles: ['Draftbridge.DPO'],
+  },
+  {
+    id: '4b0c5f9e-0000-4000-8000-00000000a004',
+    name: 'Nora Norole',
+    username: 'nora.norole@example.com',
+    roles: [],
+  },
 ];
 
 export interface OidcSimulator {
@@ -35,7 +55,14 @@ export interface OidcSimulator {
   /** The API's audience (an application ID URI, as Entra issues for a custom API). */
   audience: string;
   /** Signs a token as this provider would (tests vary claims to check rejection). */
-  issueToken(options?: { user?: SimulatedUser; roles?: string[]; audience?: string; issuer?: string; expiresInSeconds?: number; nonce?: string }): Promise<string>;
+  issueToken(options?: {
+    user?: SimulatedUser;
+    roles?: string[];
+    audience?: string;
+    issuer?: string;
+    expiresInSeconds?: number;
+    nonce?: string;
+  }): Promise<string>;
   /** Mounted mode only: the routes, for the host app to register under the mount path. */
   plugin?: (app: FastifyInstance) => Promise<void>;
   /** A token signed with a key the JWKS does not publish (forged). */
@@ -59,7 +86,16 @@ const KID = 'draftbridge-sim-1';
  * Standalone (its own loopback listener), or with `mountedAt` (the public URL of a path in another
  * app, e.g. the sandbox service's `/sandbox/oidc`) so a browser outside a container reaches it too.
  */
-export async function startOidcSimulator(options: { port?: number; clientId?: string; clientSecret?: string; audience?: string; tenantId?: string; mountedAt?: string } = {}): Promise<OidcSimulator> {
+export async function startOidcSimulator(
+  options: {
+    port?: number;
+    clientId?: string;
+    clientSecret?: string;
+    audience?: string;
+    tenantId?: string;
+    mountedAt?: string;
+  } = {},
+): Promise<OidcSimulator> {
   const tenantId = options.tenantId ?? '7d3f0c2a-0000-4000-8000-0000000000aa';
   const clientId = options.clientId ?? '2f6b1c7e-0000-4000-8000-0000000000bb';
   const clientSecret = options.clientSecret ?? randomBytes(24).toString('base64url');
@@ -73,7 +109,13 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
   let url = options.mountedAt?.replace(/\/+$/, '') ?? '';
   let issuer = `${url}/${tenantId}/v2.0`;
 
-  const sign = async (claims: Record<string, unknown>, key: CryptoKey, aud: string, iss: string, expiresInSeconds: number) => {
+  const sign = async (
+    claims: Record<string, unknown>,
+    key: CryptoKey,
+    aud: string,
+    iss: string,
+    expiresInSeconds: number,
+  ) => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ ...claims, ver: '2.0', tid: tenantId })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: KID })
@@ -85,7 +127,13 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
       .setJti(randomUUID())
       .sign(key);
   };
-  const userClaims = (user: SimulatedUser) => ({ sub: createHash('sha256').update(`${clientId}:${user.id}`).digest('base64url').slice(0, 43), oid: user.id, name: user.name, preferred_username: user.username, roles: user.roles });
+  const userClaims = (user: SimulatedUser) => ({
+    sub: createHash('sha256').update(`${clientId}:${user.id}`).digest('base64url').slice(0, 43),
+    oid: user.id,
+    name: user.name,
+    preferred_username: user.username,
+    roles: user.roles,
+  });
 
   const routes = async (app: FastifyInstance) => {
     await app.register(fastifyFormbody);
@@ -102,7 +150,20 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
       code_challenge_methods_supported: ['S256'],
       token_endpoint_auth_methods_supported: ['client_secret_post', 'client_secret_basic', 'none'],
       scopes_supported: ['openid', 'profile', 'email', 'offline_access'],
-      claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'nonce', 'name', 'preferred_username', 'oid', 'tid', 'roles', 'ver'],
+      claims_supported: [
+        'sub',
+        'iss',
+        'aud',
+        'exp',
+        'iat',
+        'nonce',
+        'name',
+        'preferred_username',
+        'oid',
+        'tid',
+        'roles',
+        'ver',
+      ],
     }));
 
     app.get(`/${tenantId}/discovery/v2.0/keys`, async () => ({ keys: [publicJwk] }));
@@ -111,7 +172,8 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
       if (q.client_id !== clientId) return 'AADSTS700016: unknown client_id';
       if (q.response_type !== 'code') return 'AADSTS900144: response_type must be code';
       if (!q.redirect_uri) return 'AADSTS900144: redirect_uri missing';
-      if (!q.code_challenge || q.code_challenge_method !== 'S256') return 'AADSTS9002325: PKCE with S256 is required';
+      if (!q.code_challenge || q.code_challenge_method !== 'S256')
+        return 'AADSTS9002325: PKCE with S256 is required';
       if (!(q.scope ?? '').split(' ').includes('openid')) return 'AADSTS900144: scope must include openid';
       return undefined;
     };
@@ -120,21 +182,43 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
     app.get(`/${tenantId}/oauth2/v2.0/authorize`, async (request, reply) => {
       const q = request.query as Record<string, string | undefined>;
       const problem = AuthorizeQuery(q);
-      if (problem) return reply.code(400).type('text/html').send(`<p>${escapeHtml(problem)}</p>`);
+      if (problem)
+        return reply
+          .code(400)
+          .type('text/html')
+          .send(`<p>${escapeHtml(problem)}</p>`);
       const hidden = Object.entries(q)
         .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v ?? '')}">`)
         .join('');
-      const buttons = OIDC_USERS.map((u) => `<button type="submit" name="user" value="${u.id}">Sign in as ${escapeHtml(u.name)}</button>`).join('<br>');
-      return reply.type('text/html').send(`<!doctype html><html><head><title>Sign in (simulated Entra ID)</title></head><body><h1>Simulated Entra ID</h1><form method="post" action="${url}/${tenantId}/oauth2/v2.0/authorize">${hidden}${buttons}</form></body></html>`);
+      const buttons = OIDC_USERS.map(
+        (u) => `<button type="submit" name="user" value="${u.id}">Sign in as ${escapeHtml(u.name)}</button>`,
+      ).join('<br>');
+      return reply
+        .type('text/html')
+        .send(
+          `<!doctype html><html><head><title>Sign in (simulated Entra ID)</title></head><body><h1>Simulated Entra ID</h1><form method="post" action="${url}/${tenantId}/oauth2/v2.0/authorize">${hidden}${buttons}</form></body></html>`,
+        );
     });
 
     app.post(`/${tenantId}/oauth2/v2.0/authorize`, async (request, reply) => {
       const q = request.body as Record<string, string | undefined>;
       const problem = AuthorizeQuery(q);
       const user = OIDC_USERS.find((u) => u.id === q.user);
-      if (problem || !user) return reply.code(400).type('text/html').send(`<p>${escapeHtml(problem ?? 'pick a user')}</p>`);
+      if (problem || !user)
+        return reply
+          .code(400)
+          .type('text/html')
+          .send(`<p>${escapeHtml(problem ?? 'pick a user')}</p>`);
       const code = randomBytes(32).toString('base64url');
-      codes.set(code, { clientId, redirectUri: q.redirect_uri!, codeChallenge: q.code_challenge!, nonce: q.nonce, scope: q.scope!, user, expiresAt: Date.now() + 60_000 });
+      codes.set(code, {
+        clientId,
+        redirectUri: q.redirect_uri!,
+        codeChallenge: q.code_challenge!,
+        nonce: q.nonce,
+        scope: q.scope!,
+        user,
+        expiresAt: Date.now() + 60_000,
+      });
       const target = new URL(q.redirect_uri!);
       target.searchParams.set('code', code);
       if (q.state) target.searchParams.set('state', q.state);
@@ -143,26 +227,48 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
 
     app.post(`/${tenantId}/oauth2/v2.0/token`, async (request, reply) => {
       const body = request.body as Record<string, string | undefined>;
-      const error = (status: number, code: string, description: string) => reply.code(status).send({ error: code, error_description: description });
+      const error = (status: number, code: string, description: string) =>
+        reply.code(status).send({ error: code, error_description: description });
       let [id, secret] = [body.client_id, body.client_secret];
       const basic = request.headers.authorization;
-      if (basic?.startsWith('Basic ')) [id, secret] = Buffer.from(basic.slice(6), 'base64').toString('utf8').split(':').map(decodeURIComponent) as [string, string];
+      if (basic?.startsWith('Basic '))
+        [id, secret] = Buffer.from(basic.slice(6), 'base64')
+          .toString('utf8')
+          .split(':')
+          .map(decodeURIComponent) as [string, string];
       if (id !== clientId) return error(400, 'invalid_client', 'AADSTS700016: unknown client');
-      if (secret !== undefined && secret !== clientSecret) return error(401, 'invalid_client', 'AADSTS7000215: invalid client secret');
-      if (body.grant_type !== 'authorization_code') return error(400, 'unsupported_grant_type', 'AADSTS70003: only authorization_code');
+      if (secret !== undefined && secret !== clientSecret)
+        return error(401, 'invalid_client', 'AADSTS7000215: invalid client secret');
+      if (body.grant_type !== 'authorization_code')
+        return error(400, 'unsupported_grant_type', 'AADSTS70003: only authorization_code');
       const pending = body.code ? codes.get(body.code) : undefined;
-      if (!pending || pending.expiresAt < Date.now()) return error(400, 'invalid_grant', 'AADSTS70008: the code has expired or was used');
+      if (!pending || pending.expiresAt < Date.now())
+        return error(400, 'invalid_grant', 'AADSTS70008: the code has expired or was used');
       codes.delete(body.code!);
-      if (body.redirect_uri !== pending.redirectUri) return error(400, 'invalid_grant', 'AADSTS50011: redirect_uri mismatch');
-      const challenge = body.code_verifier ? createHash('sha256').update(body.code_verifier).digest('base64url') : '';
-      if (challenge !== pending.codeChallenge) return error(400, 'invalid_grant', 'AADSTS501481: the code_verifier does not match the code_challenge');
+      if (body.redirect_uri !== pending.redirectUri)
+        return error(400, 'invalid_grant', 'AADSTS50011: redirect_uri mismatch');
+      const challenge = body.code_verifier
+        ? createHash('sha256').update(body.code_verifier).digest('base64url')
+        : '';
+      if (challenge !== pending.codeChallenge)
+        return error(
+          400,
+          'invalid_grant',
+          'AADSTS501481: the code_verifier does not match the code_challenge',
+        );
       const claims = userClaims(pending.user);
       return {
         token_type: 'Bearer',
         scope: pending.scope,
         expires_in: 3599,
         access_token: await sign(claims, privateKey, audience, issuer, 3600),
-        id_token: await sign({ ...claims, ...(pending.nonce ? { nonce: pending.nonce } : {}) }, privateKey, clientId, issuer, 3600),
+        id_token: await sign(
+          { ...claims, ...(pending.nonce ? { nonce: pending.nonce } : {}) },
+          privateKey,
+          clientId,
+          issuer,
+          3600,
+        ),
       };
     });
   };
@@ -186,11 +292,21 @@ export async function startOidcSimulator(options: { port?: number; clientId?: st
     audience,
     async issueToken(o = {}) {
       const user = o.user ?? OIDC_USERS[0]!;
-      const claims = { ...userClaims(user), roles: o.roles ?? user.roles, ...(o.nonce ? { nonce: o.nonce } : {}) };
+      const claims = {
+        ...userClaims(user),
+        roles: o.roles ?? user.roles,
+        ...(o.nonce ? { nonce: o.nonce } : {}),
+      };
       return sign(claims, privateKey, o.audience ?? audience, o.issuer ?? issuer, o.expiresInSeconds ?? 3600);
     },
     async issueForgedToken(o = {}) {
-      return sign({ ...userClaims(OIDC_USERS[0]!), roles: o.roles ?? ['Draftbridge.Operator'] }, forger.privateKey, audience, issuer, 3600);
+      return sign(
+        { ...userClaims(OIDC_USERS[0]!), roles: o.roles ?? ['Draftbridge.Operator'] },
+        forger.privateKey,
+        audience,
+        issuer,
+        3600,
+      );
     },
     ...(standalone ? {} : { plugin: routes }),
     async close() {

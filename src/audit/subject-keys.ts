@@ -1,4 +1,11 @@
-import { createCipheriv, createDecipheriv, createHmac, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { RedisScript, type RedisClient as Redis } from '../redis.ts';
 
 // Retention of subject keys, one batch: a key goes when the subject's last event is older than the
@@ -41,7 +48,9 @@ export class SubjectKeys {
     this.usedKey = `${options.prefix}:audit:subject-keys:used`;
     // KeyObjects, not raw Buffers: Node checks a Buffer key on every cipher and HMAC (about 15 µs
     // against 2); the subject's own key is made into one per use, still the cheaper way.
-    this.wrapKey = createSecretKey(createHmac('sha256', options.auditKey).update('draftbridge subject-key wrapping').digest());
+    this.wrapKey = createSecretKey(
+      createHmac('sha256', options.auditKey).update('draftbridge subject-key wrapping').digest(),
+    );
   }
 
   /** The Redis hash the wrapped keys live in (field: the subject reference). */
@@ -98,7 +107,11 @@ export class SubjectKeys {
       const refs = await this.redis.zrangebyscore(this.usedKey, '-inf', `(${cutoff}`, 'LIMIT', 0, 500);
       if (refs.length === 0) return removed;
       for (const ref of refs) this.recent.delete(ref);
-      removed += (await SWEEP_SCRIPT.run(this.redis, [this.hashKey, this.usedKey], [cutoff, ...refs])) as number;
+      removed += (await SWEEP_SCRIPT.run(
+        this.redis,
+        [this.hashKey, this.usedKey],
+        [cutoff, ...refs],
+      )) as number;
     }
   }
 
@@ -112,12 +125,19 @@ export class SubjectKeys {
   async shred(ref: string): Promise<boolean> {
     this.recent.delete(ref);
     this.touched.delete(ref);
-    const [[, removed]] = (await this.redis.multi().hdel(this.hashKey, ref).zrem(this.usedKey, ref).exec()) as [[null, number], unknown];
+    const [[, removed]] = (await this.redis
+      .multi()
+      .hdel(this.hashKey, ref)
+      .zrem(this.usedKey, ref)
+      .exec()) as [[null, number], unknown];
     return removed === 1;
   }
 
   private mac(key: Buffer, ref: string): string {
-    return createHmac('sha256', createSecretKey(key)).update(`audit-subject\n${ref}`).digest('hex').slice(0, 32);
+    return createHmac('sha256', createSecretKey(key))
+      .update(`audit-subject\n${ref}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 
   private async key(ref: string): Promise<Buffer | null> {
@@ -142,7 +162,9 @@ export class SubjectKeys {
    */
   expected(ref: string): { wrapped: string; fresh: boolean } {
     const known = this.recent.get(ref);
-    return known ? { wrapped: known.wrapped, fresh: false } : { wrapped: this.wrapNew(ref).wrapped, fresh: true };
+    return known
+      ? { wrapped: known.wrapped, fresh: false }
+      : { wrapped: this.wrapNew(ref).wrapped, fresh: true };
   }
 
   private wrapNew(ref: string): { key: Buffer; wrapped: string } {

@@ -31,7 +31,11 @@ export const AuditEventInput = z.object({
   type: z.string().regex(/^[a-z][a-z0-9_.]*$/, 'dotted lower-case, e.g. webhook.accepted'),
   requestId: z.string().nullable().default(null),
   /** HMAC of the CRM object (see `subjectRef`), never a name or address. */
-  subject: z.string().regex(/^[a-f0-9]{32}$/).nullable().default(null),
+  subject: z
+    .string()
+    .regex(/^[a-f0-9]{32}$/)
+    .nullable()
+    .default(null),
   actor: z.string().min(1),
   outcome: z.string().min(1),
   details: z.record(z.string(), z.union([DetailValue, z.array(DetailValue)])).default({}),
@@ -120,7 +124,8 @@ export interface AuditFollower {
   fold(event: AuditEvent, ops: ScriptOps): void;
 }
 
-export type VerifyResult = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: string; reason: string };
+export type VerifyResult =
+  { ok: true; checked: number } | { ok: false; checked: number; brokenAt: string; reason: string };
 
 /** What the last verification of a kind found (also what the compliance documents cite). */
 export interface VerificationRecord {
@@ -191,7 +196,10 @@ export class AuditTrail {
   async shredSubject(subject: string): Promise<boolean> {
     // The subject's index goes first (its name is the sealed reference, computable only with the key).
     const sealed = await this.subjects.peek(subject);
-    await this.redis.del(this.keys.subjectIndex(subject), ...(sealed ? [this.keys.subjectIndex(sealed)] : []));
+    await this.redis.del(
+      this.keys.subjectIndex(subject),
+      ...(sealed ? [this.keys.subjectIndex(sealed)] : []),
+    );
     return this.subjects.shred(subject);
   }
 
@@ -202,7 +210,10 @@ export class AuditTrail {
 
   /** A stable pseudonymous reference to a CRM object: HMAC, so it can be matched but not reversed. */
   subjectRef(system: string, objectType: string, objectId: string | number): string {
-    return createHmac('sha256', this.key).update(`subject\n${system}\n${objectType}\n${objectId}`).digest('hex').slice(0, 32);
+    return createHmac('sha256', this.key)
+      .update(`subject\n${system}\n${objectType}\n${objectId}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 
   /**
@@ -210,7 +221,10 @@ export class AuditTrail {
    * the address, so a reply's sender can be compared with the offer's recipient.
    */
   addressRef(address: string): string {
-    return createHmac('sha256', this.key).update(`mail-address\n${address.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+    return createHmac('sha256', this.key)
+      .update(`mail-address\n${address.trim().toLowerCase()}`)
+      .digest('hex')
+      .slice(0, 32);
   }
 
   /** Stream id up to which this process knows the chain is sealed. */
@@ -224,12 +238,19 @@ export class AuditTrail {
    * `prepare`); the event is then added in one script that checks the field still holds it, so a key
    * destroyed since the read (an erasure) is never used, and without a read of its own.
    */
-  async append(input: AuditEventInput, options: { wrappedSubjectKey?: string | null } = {}): Promise<AuditEvent> {
+  async append(
+    input: AuditEventInput,
+    options: { wrappedSubjectKey?: string | null } = {},
+  ): Promise<AuditEvent> {
     const { fields, body } = await this.prepare(input, options);
     const wrapped = options.wrappedSubjectKey;
     let id: string;
     if (wrapped && input.subject) {
-      const [added, streamId] = (await CHECKED_ADD_SCRIPT.run(this.redis, [this.streamKey, this.subjects.hash], [input.subject, wrapped, ...fields])) as [number, string?];
+      const [added, streamId] = (await CHECKED_ADD_SCRIPT.run(
+        this.redis,
+        [this.streamKey, this.subjects.hash],
+        [input.subject, wrapped, ...fields],
+      )) as [number, string?];
       if (added !== 1) return this.append(input);
       id = streamId!;
     } else {
@@ -239,7 +260,12 @@ export class AuditTrail {
     const linked = this.recentLinks.get(id);
     this.recentLinks.delete(id);
     const hash = linked?.link ?? (await this.redis.hget(this.linksKey, id)) ?? '';
-    return { id, ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>), prev: linked?.prev ?? '', hash };
+    return {
+      id,
+      ...(JSON.parse(body) as Omit<AuditEvent, 'id' | 'prev' | 'hash'>),
+      prev: linked?.prev ?? '',
+      hash,
+    };
   }
 
   /**
@@ -265,10 +291,14 @@ export class AuditTrail {
    * records (a request's state and its audit event in one script, so a crash between them cannot lose
    * the event). The caller then calls `linked(id)`.
    */
-  async prepare(input: AuditEventInput, options: { wrappedSubjectKey?: string | null; at?: number } = {}): Promise<{ fields: [string, string, string, string]; body: string }> {
+  async prepare(
+    input: AuditEventInput,
+    options: { wrappedSubjectKey?: string | null; at?: number } = {},
+  ): Promise<{ fields: [string, string, string, string]; body: string }> {
     const parsed = AuditEventInput.parse(input);
     const details = this.scrub(parsed.type, parsed.details);
-    const subject = parsed.subject === null ? null : await this.subjects.seal(parsed.subject, options.wrappedSubjectKey);
+    const subject =
+      parsed.subject === null ? null : await this.subjects.seal(parsed.subject, options.wrappedSubjectKey);
     const body = JSON.stringify({
       // `at`: an event imported with the time it happened (history written by the scale tool).
       ts: new Date(options.at ?? Date.now()).toISOString(),
@@ -305,7 +335,11 @@ export class AuditTrail {
    * so each event is indexed and counted exactly once, by whichever process seals it.
    */
   private async sealRound(): Promise<boolean> {
-    const [raw, start, entries] = (await PENDING_SCRIPT.run(this.redis, [this.streamKey, this.headKey, this.anchorKey], [1000])) as [string, string, [string, string[]][]];
+    const [raw, start, entries] = (await PENDING_SCRIPT.run(
+      this.redis,
+      [this.streamKey, this.headKey, this.anchorKey],
+      [1000],
+    )) as [string, string, [string, string[]][]];
     const [headId, headLink] = raw ? (raw.split(' ') as [string, string]) : ['0-0', start || GENESIS];
     if (compareIds(headId, this.sealedTo) > 0) this.sealedTo = headId;
     if (entries.length === 0) return true;
@@ -353,8 +387,10 @@ export class AuditTrail {
         ops.pexpire(key, this.indexTtlMs);
       }
     };
-    if (typeof body.subject === 'string' && SUBJECT_REF.test(body.subject)) add(this.keys.subjectIndex(body.subject));
-    if (typeof body.requestId === 'string' && body.requestId.length > 0) add(this.keys.requestIndex(body.requestId));
+    if (typeof body.subject === 'string' && SUBJECT_REF.test(body.subject))
+      add(this.keys.subjectIndex(body.subject));
+    if (typeof body.requestId === 'string' && body.requestId.length > 0)
+      add(this.keys.requestIndex(body.requestId));
   }
 
   /** The stream id of the sealed head ('0-0' when nothing is sealed yet). */
@@ -397,7 +433,8 @@ export class AuditTrail {
     else {
       from = start.afterId === '-' ? 'start' : start.afterId;
       result = await this.walk(start.afterId, start.prev, headId, headLink);
-      if (result.ok && head) await this.writeCheckpoint(headId, headLink!, start.count + result.checked, now());
+      if (result.ok && head)
+        await this.writeCheckpoint(headId, headLink!, start.count + result.checked, now());
     }
     const record: VerificationRecord = {
       kind,
@@ -413,24 +450,42 @@ export class AuditTrail {
   }
 
   /** Where a verification starts: after the checkpoint (if asked for and still in the chain) or at the start. */
-  private async verifyStart(kind: 'incremental' | 'full', headId: string): Promise<{ afterId: string; prev: string; count: number } | { broken: string }> {
-    const [anchor, anchorId = '0-0', raw] = await this.redis.mget(this.anchorKey, this.keys.anchorId, this.keys.checkpoint);
+  private async verifyStart(
+    kind: 'incremental' | 'full',
+    headId: string,
+  ): Promise<{ afterId: string; prev: string; count: number } | { broken: string }> {
+    const [anchor, anchorId = '0-0', raw] = await this.redis.mget(
+      this.anchorKey,
+      this.keys.anchorId,
+      this.keys.checkpoint,
+    );
     const fromStart = { afterId: '-', prev: anchor ?? GENESIS, count: 0 };
     if (kind === 'full' || !raw) return fromStart;
     const cp = JSON.parse(raw) as Checkpoint;
-    if (cp.mac !== this.checkpointMac(cp)) return { broken: 'checkpoint signature mismatch (the checkpoint was edited or forged)' };
-    if (compareIds(cp.id, headId) > 0) return { broken: 'the chain ends before the last checkpoint (events after it were removed)' };
+    if (cp.mac !== this.checkpointMac(cp))
+      return { broken: 'checkpoint signature mismatch (the checkpoint was edited or forged)' };
+    if (compareIds(cp.id, headId) > 0)
+      return { broken: 'the chain ends before the last checkpoint (events after it were removed)' };
     // Retention removed events after the checkpoint: the chain now starts at the anchor.
     if (compareIds(cp.id, anchorId ?? '0-0') < 0) return fromStart;
     return { afterId: cp.id, prev: cp.link, count: cp.count };
   }
 
   /** Checks events after `afterId` up to `headId`, starting from the link `prev`, in batches (the next one fetched while hashing). */
-  private async walk(afterId: string, prev: string, headId: string, headLink: string | undefined): Promise<VerifyResult> {
+  private async walk(
+    afterId: string,
+    prev: string,
+    headId: string,
+    headLink: string | undefined,
+  ): Promise<VerifyResult> {
     let expectedPrev = prev;
     let checked = 0;
     const fetch = (after: string) =>
-      VERIFY_BATCH_SCRIPT.run(this.redis, [this.streamKey, this.linksKey], [after === '-' ? '-' : `(${after}`, headId, VERIFY_BATCH]) as Promise<[[string, string[]][], (string | null)[]]>;
+      VERIFY_BATCH_SCRIPT.run(
+        this.redis,
+        [this.streamKey, this.linksKey],
+        [after === '-' ? '-' : `(${after}`, headId, VERIFY_BATCH],
+      ) as Promise<[[string, string[]][], (string | null)[]]>;
     let pending = headId === '0-0' ? null : fetch(afterId);
     while (pending) {
       const [entries, links] = await pending;
@@ -439,31 +494,45 @@ export class AuditTrail {
       for (let i = 0; i < entries.length; i++) {
         const [id, fields] = entries[i]!;
         // Events are written as e, body, mac, mac; anything else is read by name.
-        const f = fields.length === 4 && fields[0] === 'e' && fields[2] === 'mac' ? { e: fields[1], mac: fields[3] } : fieldMap(fields);
+        const f =
+          fields.length === 4 && fields[0] === 'e' && fields[2] === 'mac'
+            ? { e: fields[1], mac: fields[3] }
+            : fieldMap(fields);
         if (f.e === undefined || f.mac !== this.eventMac(f.e)) {
           await pending?.catch(() => undefined);
           return { ok: false, checked, brokenAt: id, reason: 'hash mismatch (this event was edited)' };
         }
         if (links[i] !== this.link(expectedPrev, id, f.mac)) {
           await pending?.catch(() => undefined);
-          return { ok: false, checked, brokenAt: id, reason: 'previous-hash mismatch (an event before it was removed, reordered or edited)' };
+          return {
+            ok: false,
+            checked,
+            brokenAt: id,
+            reason: 'previous-hash mismatch (an event before it was removed, reordered or edited)',
+          };
         }
         expectedPrev = links[i]!;
         checked++;
       }
     }
-    if (headLink !== undefined && headLink !== expectedPrev) return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
+    if (headLink !== undefined && headLink !== expectedPrev)
+      return { ok: false, checked, brokenAt: 'head', reason: 'the last event(s) were removed' };
     return { ok: true, checked };
   }
 
   private async writeCheckpoint(id: string, link: string, count: number, at: number): Promise<void> {
     const unsigned = { id, link, count, at: new Date(at).toISOString() };
-    await this.redis.set(this.keys.checkpoint, JSON.stringify({ ...unsigned, mac: this.checkpointMac(unsigned) }));
+    await this.redis.set(
+      this.keys.checkpoint,
+      JSON.stringify({ ...unsigned, mac: this.checkpointMac(unsigned) }),
+    );
   }
 
   /** The checkpoint's signature: HMAC with the audit key, so nobody without it can move it forward. */
   private checkpointMac(cp: Omit<Checkpoint, 'mac'>): string {
-    return createHmac('sha256', this.key).update(`checkpoint\n${cp.id}\n${cp.link}\n${cp.count}\n${cp.at}`).digest('hex');
+    return createHmac('sha256', this.key)
+      .update(`checkpoint\n${cp.id}\n${cp.link}\n${cp.count}\n${cp.at}`)
+      .digest('hex');
   }
 
   /**
@@ -478,7 +547,11 @@ export class AuditTrail {
     let prev = (await this.redis.get(this.anchorKey)) ?? GENESIS;
     let after = '-';
     for (;;) {
-      const [raw, links] = (await VERIFY_BATCH_SCRIPT.run(this.redis, [this.streamKey, this.linksKey], [after === '-' ? '-' : `(${after}`, '+', VERIFY_BATCH])) as [[string, string[]][], (string | null)[]];
+      const [raw, links] = (await VERIFY_BATCH_SCRIPT.run(
+        this.redis,
+        [this.streamKey, this.linksKey],
+        [after === '-' ? '-' : `(${after}`, '+', VERIFY_BATCH],
+      )) as [[string, string[]][], (string | null)[]];
       for (let i = 0; i < raw.length; i++) {
         const [id, fields] = raw[i]!;
         const hash = links[i] ?? '';
@@ -491,7 +564,11 @@ export class AuditTrail {
     return options.count ? events.slice(-options.count) : events;
   }
 
-  private async readIndexed(options: { count?: number; requestId?: string; subject?: string }): Promise<AuditEvent[]> {
+  private async readIndexed(options: {
+    count?: number;
+    requestId?: string;
+    subject?: string;
+  }): Promise<AuditEvent[]> {
     const indexes: string[] = [];
     if (options.subject) {
       // The sealed reference while the subject's key exists, and the plain one of older events.
@@ -508,14 +585,23 @@ export class AuditTrail {
       // Each event with the one before it in the chain (whose link is the event's `prev`).
       const pipeline = this.redis.pipeline();
       for (const id of batch) pipeline.xrevrange(this.streamKey, id, '-', 'COUNT', 2);
-      const found = ((await pipeline.exec()) ?? []).map(([err, v]) => (err ? [] : (v as [string, string[]][])));
-      const pairs = found.flatMap((entries, j) => (entries[0]?.[0] === batch[j] ? [{ entry: entries[0]!, before: entries[1]?.[0] }] : []));
+      const found = ((await pipeline.exec()) ?? []).map(([err, v]) =>
+        err ? [] : (v as [string, string[]][]),
+      );
+      const pairs = found.flatMap((entries, j) =>
+        entries[0]?.[0] === batch[j] ? [{ entry: entries[0]!, before: entries[1]?.[0] }] : [],
+      );
       if (pairs.length === 0) continue;
       const linkIds = pairs.flatMap((p) => (p.before ? [p.entry[0], p.before] : [p.entry[0]]));
       const links = await this.redis.hmget(this.linksKey, ...linkIds);
       const linkOf = new Map(linkIds.map((id, k) => [id, links[k] ?? '']));
       for (const { entry, before } of pairs) {
-        const event = toEvent(entry[0], fieldMap(entry[1]), before ? linkOf.get(before)! : anchor, linkOf.get(entry[0])!);
+        const event = toEvent(
+          entry[0],
+          fieldMap(entry[1]),
+          before ? linkOf.get(before)! : anchor,
+          linkOf.get(entry[0])!,
+        );
         if (options.requestId && event.requestId !== options.requestId) continue;
         events.push(event);
       }
@@ -525,7 +611,13 @@ export class AuditTrail {
 
   /** Up to `count` events after the stream id `afterId` (exclusive), oldest first: for incremental readers. */
   async readAfter(afterId: string, count: number, options: { through?: string } = {}): Promise<AuditEvent[]> {
-    const raw = (await this.redis.xrange(this.streamKey, `(${afterId}`, options.through ?? '+', 'COUNT', count)) as [string, string[]][];
+    const raw = (await this.redis.xrange(
+      this.streamKey,
+      `(${afterId}`,
+      options.through ?? '+',
+      'COUNT',
+      count,
+    )) as [string, string[]][];
     // Readers of new events want their content; the links are for verify().
     return raw.map(([id, fields]) => toEvent(id, fieldMap(fields), '', ''));
   }
@@ -543,15 +635,24 @@ export class AuditTrail {
     const end = `${cutoff - 1}-18446744073709551615`;
     let removed = 0;
     for (;;) {
-      const batch = (await this.redis.xrange(this.streamKey, '-', end, 'COUNT', 1000)) as [string, string[]][];
+      const batch = (await this.redis.xrange(this.streamKey, '-', end, 'COUNT', 1000)) as [
+        string,
+        string[],
+      ][];
       if (batch.length === 0) return removed;
       const ops = new ScriptOps(4);
       for (const [id, fields] of batch) {
         const body = parseBody(fieldMap(fields).e);
-        if (typeof body?.subject === 'string' && SUBJECT_REF.test(body.subject)) ops.zrem(this.keys.subjectIndex(body.subject), id);
-        if (typeof body?.requestId === 'string' && body.requestId) ops.zrem(this.keys.requestIndex(body.requestId), id);
+        if (typeof body?.subject === 'string' && SUBJECT_REF.test(body.subject))
+          ops.zrem(this.keys.subjectIndex(body.subject), id);
+        if (typeof body?.requestId === 'string' && body.requestId)
+          ops.zrem(this.keys.requestIndex(body.requestId), id);
       }
-      const n = (await TRIM_BATCH_SCRIPT.run(this.redis, [this.streamKey, this.linksKey, this.anchorKey, this.keys.anchorId, ...ops.keys], [ops.toJson(), ...batch.map(([id]) => id)])) as number;
+      const n = (await TRIM_BATCH_SCRIPT.run(
+        this.redis,
+        [this.streamKey, this.linksKey, this.anchorKey, this.keys.anchorId, ...ops.keys],
+        [ops.toJson(), ...batch.map(([id]) => id)],
+      )) as number;
       if (n < 0) throw new Error('audit trim: the events before the cut-off are not linked yet');
       removed += n;
     }
@@ -570,7 +671,11 @@ export class AuditTrail {
     const findings: string[] = [];
     for (const [k, v] of Object.entries(details)) {
       const values = Array.isArray(v) ? v : [v];
-      const found = values.flatMap((x) => (typeof x === 'string' && !isGeneratedId(x) ? [...findPersonalValues(x), ...(this.scanner?.(x) ?? [])] : []));
+      const found = values.flatMap((x) =>
+        typeof x === 'string' && !isGeneratedId(x)
+          ? [...findPersonalValues(x), ...(this.scanner?.(x) ?? [])]
+          : [],
+      );
       if (found.length > 0) {
         findings.push(...found);
         out[k] = '[removed: personal data]';
@@ -613,7 +718,11 @@ function parseBody(e: string | undefined): EventBody | null {
 }
 
 /** The last verification (of `kind`, or the latest of either), as `AuditTrail.verify` recorded it. */
-export async function lastVerification(redis: Redis, keys: Pick<DraftbridgeKeys, 'audit'>, kind?: 'incremental' | 'full'): Promise<VerificationRecord | null> {
+export async function lastVerification(
+  redis: Redis,
+  keys: Pick<DraftbridgeKeys, 'audit'>,
+  kind?: 'incremental' | 'full',
+): Promise<VerificationRecord | null> {
   const all = await redis.hgetall(keys.audit.verifications);
   const records = Object.entries(all)
     .filter(([k]) => !kind || k === kind)

@@ -7,7 +7,9 @@ import { loadSettings, SettingsError, type Settings } from '../settings.ts';
  * Loads and validates settings and policy. On any problem prints one message naming every bad
  * variable or policy position (no stack trace) and exits non-zero: the process never half-starts.
  */
-export async function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Promise<{ settings: Settings; policy: Policy }> {
+export async function loadConfigOrExit(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ settings: Settings; policy: Policy }> {
   const variableProblems: string[] = [];
   const policyProblems: string[] = [];
   let settings: Settings | undefined;
@@ -34,7 +36,10 @@ export async function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Pr
     if (fields) variableProblems.push(fields);
   }
   if (variableProblems.length > 0 || policyProblems.length > 0 || !settings || !policy) {
-    const parts = [...(variableProblems.length > 0 ? [new SettingsError(variableProblems).message] : []), ...policyProblems];
+    const parts = [
+      ...(variableProblems.length > 0 ? [new SettingsError(variableProblems).message] : []),
+      ...policyProblems,
+    ];
     process.stderr.write(`draftbridge: ${parts.join('\n')}\n`);
     process.exit(1);
   }

@@ -11,7 +11,9 @@ import { configChecks, publicUrlChecks } from './doctor/service.ts';
 export { doctorFailed, formatDoctor, runDoctor };
 
 /** A system this deployment does not use: one "–" row. */
-const notInUse = (name: string, what: string): DoctorProbe => async () => [{ name, ok: true, skipped: true, detail: `no live check for ${what} yet` }];
+const notInUse =
+  (name: string, what: string): DoctorProbe =>
+  async () => [{ name, ok: true, skipped: true, detail: `no live check for ${what} yet` }];
 
 /**
  * The checks `draftbridge doctor` runs, in order (the CRM's check finds the mailbox the mail check
@@ -38,7 +40,9 @@ export function doctorProbes(settings: Settings): { name: string; probe: DoctorP
   ];
 }
 
-export async function doctor(ctx: Omit<DoctorContext, 'findings'> & { mailbox?: string }): Promise<DoctorCheck[]> {
+export async function doctor(
+  ctx: Omit<DoctorContext, 'findings'> & { mailbox?: string },
+): Promise<DoctorCheck[]> {
   const { mailbox, ...rest } = ctx;
   return runDoctor(doctorProbes(ctx.settings), { ...rest, findings: mailbox ? { mailbox } : {} });
 }
@@ -48,7 +52,12 @@ export async function doctorCommand(opts: { mailbox?: string; timeout?: string }
   const { loadConfigOrExit } = await import('./config-check.ts');
   const { settings, policy } = await loadConfigOrExit();
   const timeoutMs = Number(opts.timeout ?? 10_000) || 10_000;
-  const rows = await doctor({ settings, policy, timeoutMs, ...(opts.mailbox ? { mailbox: opts.mailbox } : {}) });
+  const rows = await doctor({
+    settings,
+    policy,
+    timeoutMs,
+    ...(opts.mailbox ? { mailbox: opts.mailbox } : {}),
+  });
   console.log(formatDoctor(rows));
   process.exitCode = doctorFailed(rows) ? 1 : 0;
 }

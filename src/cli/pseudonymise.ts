@@ -25,7 +25,10 @@ export interface PseudonymiseOutput {
   blocked: boolean;
 }
 
-export function pseudonymiseLine(line: string, policy: Pick<Policy, 'sensitive'>): PseudonymiseOutput | { error: string } {
+export function pseudonymiseLine(
+  line: string,
+  policy: Pick<Policy, 'sensitive'>,
+): PseudonymiseOutput | { error: string } {
   let json: unknown;
   try {
     json = JSON.parse(line);
@@ -33,7 +36,8 @@ export function pseudonymiseLine(line: string, policy: Pick<Policy, 'sensitive'>
     return { error: 'not valid JSON' };
   }
   const parsed = PseudonymiseInput.safeParse(json);
-  if (!parsed.success) return { error: parsed.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ') };
+  if (!parsed.success)
+    return { error: parsed.error.issues.map((i) => `${issuePath(i.path)}: ${i.message}`).join('; ') };
   const { text, contact, lang } = parsed.data;
   const ps = new Pseudonymiser(contact ?? {}, { lang: lang ?? 'de' });
   const out = ps.pseudonymise(text);
@@ -43,14 +47,22 @@ export function pseudonymiseLine(line: string, policy: Pick<Policy, 'sensitive'>
   return { text: out, entities, categories, blocked: decideSensitive(categories, policy).action === 'block' };
 }
 
-export async function runPseudonymise(input: NodeJS.ReadableStream, output: NodeJS.WritableStream, policy: Pick<Policy, 'sensitive'>): Promise<number> {
+export async function runPseudonymise(
+  input: NodeJS.ReadableStream,
+  output: NodeJS.WritableStream,
+  policy: Pick<Policy, 'sensitive'>,
+): Promise<number> {
   let n = 0;
   const lines = createInterface({ input, crlfDelay: Infinity });
   for await (const line of lines) {
     if (line.trim() === '') continue;
     n++;
     const result = pseudonymiseLine(line, policy);
-    if (!output.write(`${JSON.stringify('error' in result ? { error: `line ${n}: ${result.error}` } : result)}\n`)) {
+    if (
+      !output.write(
+        `${JSON.stringify('error' in result ? { error: `line ${n}: ${result.error}` } : result)}\n`,
+      )
+    ) {
       await new Promise((r) => output.once('drain', r));
     }
   }
@@ -63,16 +75,26 @@ export async function runPseudonymise(input: NodeJS.ReadableStream, output: Node
  */
 export function registerPseudonymise(
   program: Command,
-  io: { stdin: NodeJS.ReadableStream; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env: NodeJS.ProcessEnv } = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
+  io: {
+    stdin: NodeJS.ReadableStream;
+    stdout: NodeJS.WritableStream;
+    stderr: NodeJS.WritableStream;
+    env: NodeJS.ProcessEnv;
+  } = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env },
 ): void {
   program
     .command('pseudonymise')
-    .description('JSON Lines on stdin ({"text", "contact"?, "lang"?}) → pseudonymised JSON Lines on stdout; never prints an original value')
+    .description(
+      'JSON Lines on stdin ({"text", "contact"?, "lang"?}) → pseudonymised JSON Lines on stdout; never prints an original value',
+    )
     .action(async () => {
       let policy: Policy;
       try {
         // Only the policy path matters here; the rest of the environment (credentials) is not needed.
-        const settings = loadSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_POLICY: io.env.DRAFTBRIDGE_POLICY });
+        const settings = loadSettings({
+          DRAFTBRIDGE_SANDBOX: '1',
+          DRAFTBRIDGE_POLICY: io.env.DRAFTBRIDGE_POLICY,
+        });
         policy = await loadPolicy(settings.DRAFTBRIDGE_POLICY);
       } catch (err) {
         // Settings and policy messages name variables and files, never a personal value.

@@ -19,7 +19,13 @@ export function llmReplyEngine(llm: LlmPort, route: LlmRouteName = 'eu'): ReplyE
     crossCheck: (q, rules) => {
       const iso = (t: string) => new Date(t).toISOString();
       const offered = q.offered.map((s) => ({ start: iso(s.start), end: iso(s.end) }));
-      const context = { timeZone: q.zone, now: new Date(q.now), language: q.lang, requestId: `cli-${String(q.id)}`, route };
+      const context = {
+        timeZone: q.zone,
+        now: new Date(q.now),
+        language: q.lang,
+        requestId: `cli-${String(q.id)}`,
+        route,
+      };
       return crossCheckWithLlm(llm, q.text, offered, context, rules);
     },
   };
@@ -34,12 +40,27 @@ export async function replyEngineFrom(
   policy: Policy,
   warn: (line: string) => void = () => undefined,
 ): Promise<ReplyEngine | undefined> {
-  const configured = ['AZURE_OPENAI_ENDPOINT', 'LOCAL_LLM_BASE_URL', 'BEDROCK_MODEL_ID', 'VERTEX_MODEL', 'OPENAI_API_KEY', 'MISTRAL_API_KEY'].some((k) => env[k]);
+  const configured = [
+    'AZURE_OPENAI_ENDPOINT',
+    'LOCAL_LLM_BASE_URL',
+    'BEDROCK_MODEL_ID',
+    'VERTEX_MODEL',
+    'OPENAI_API_KEY',
+    'MISTRAL_API_KEY',
+  ].some((k) => env[k]);
   if (env.DRAFTBRIDGE_SANDBOX === '1' || !configured) return undefined;
   try {
     const settings = loadSettings({ ...env, DRAFTBRIDGE_SANDBOX: '1' });
     const { DraftingLlm } = await import('../../connectors/llm/connector.ts');
-    const route = env.LOCAL_LLM_BASE_URL && !env.AZURE_OPENAI_ENDPOINT && !env.BEDROCK_MODEL_ID && !env.VERTEX_MODEL && !env.OPENAI_API_KEY && !env.MISTRAL_API_KEY ? 'local' : 'eu';
+    const route =
+      env.LOCAL_LLM_BASE_URL &&
+      !env.AZURE_OPENAI_ENDPOINT &&
+      !env.BEDROCK_MODEL_ID &&
+      !env.VERTEX_MODEL &&
+      !env.OPENAI_API_KEY &&
+      !env.MISTRAL_API_KEY
+        ? 'local'
+        : 'eu';
     return llmReplyEngine(await DraftingLlm.fromSettings(settings, policy), route);
   } catch (err) {
     warn(`draftbridge: LLM route not usable (${errorMessage(err)}); rules only`);

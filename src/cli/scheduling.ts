@@ -19,7 +19,12 @@ type Io = {
   stderr: NodeJS.WritableStream;
   env: NodeJS.ProcessEnv;
 };
-const PROCESS_IO: Io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+const PROCESS_IO: Io = {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+};
 
 function lineError(line: string, code: string, message: string) {
   let id: unknown = null;
@@ -41,9 +46,10 @@ async function eachLine(io: Io, answer: (json: unknown, line: string) => Promise
       json = JSON.parse(line);
       out = await answer(json, line);
     } catch (err) {
-      out = json === undefined
-        ? lineError(line, 'invalid_json', 'not valid JSON')
-        : lineError(line, 'scheduling_failed', errorMessage(err));
+      out =
+        json === undefined
+          ? lineError(line, 'invalid_json', 'not valid JSON')
+          : lineError(line, 'scheduling_failed', errorMessage(err));
     }
     if (!io.stdout.write(`${JSON.stringify(out)}\n`)) await new Promise((r) => io.stdout.once('drain', r));
   }
@@ -89,7 +95,7 @@ async function schedulingPolicy(io: Io): Promise<SchedulingSetup> {
 export function registerScheduling(program: Command, io: Io = PROCESS_IO): void {
   const scheduling = program
     .command('scheduling')
-    .description('the contact\'s wishes and answers, checkable on JSON Lines');
+    .description("the contact's wishes and answers, checkable on JSON Lines");
   scheduling
     .command('offer')
     .description(

@@ -20,16 +20,30 @@ export interface RunningService {
 }
 
 /** The one line at start: which CRM, mail system and LLM routes, where /ops is, and the demo in the sandbox. */
-export function startupSummary(settings: Settings, role: ServeRole): { line: string; fields: Record<string, unknown> } {
+export function startupSummary(
+  settings: Settings,
+  role: ServeRole,
+): { line: string; fields: Record<string, unknown> } {
   const routes = [
-    ...(settings.AZURE_OPENAI_ENDPOINT || settings.DRAFTBRIDGE_SANDBOX ? [`eu (${settings.DRAFTBRIDGE_SANDBOX ? 'simulated Azure OpenAI' : `Azure OpenAI ${settings.AZURE_OPENAI_REGION ?? '?'}`})`] : []),
-    ...(settings.LOCAL_LLM_BASE_URL || settings.DRAFTBRIDGE_SANDBOX ? [`local (${settings.DRAFTBRIDGE_SANDBOX ? 'simulated' : settings.LOCAL_LLM_MODEL})`] : []),
+    ...(settings.AZURE_OPENAI_ENDPOINT || settings.DRAFTBRIDGE_SANDBOX
+      ? [
+          `eu (${settings.DRAFTBRIDGE_SANDBOX ? 'simulated Azure OpenAI' : `Azure OpenAI ${settings.AZURE_OPENAI_REGION ?? '?'}`})`,
+        ]
+      : []),
+    ...(settings.LOCAL_LLM_BASE_URL || settings.DRAFTBRIDGE_SANDBOX
+      ? [`local (${settings.DRAFTBRIDGE_SANDBOX ? 'simulated' : settings.LOCAL_LLM_MODEL})`]
+      : []),
   ];
   const mail = settings.DRAFTBRIDGE_MAIL === 'graph' ? 'Outlook (Microsoft Graph)' : 'Gmail';
   const ops = role === 'worker' ? 'no HTTP in this process' : `${settings.publicUrl}/ops`;
-  const demo = settings.DRAFTBRIDGE_SANDBOX ? `; sandbox: try \`npx draftbridge demo --contact 1001${settings.DRAFTBRIDGE_CRM === 'hubspot' ? '' : ` --crm ${settings.DRAFTBRIDGE_CRM}`}\`` : '';
+  const demo = settings.DRAFTBRIDGE_SANDBOX
+    ? `; sandbox: try \`npx draftbridge demo --contact 1001${settings.DRAFTBRIDGE_CRM === 'hubspot' ? '' : ` --crm ${settings.DRAFTBRIDGE_CRM}`}\``
+    : '';
   const line = `draftbridge started (${role}): CRM ${settings.DRAFTBRIDGE_CRM}, mail ${mail}, LLM ${routes.join(', ') || 'none'}; ops ${ops}${demo}`;
-  return { line, fields: { crm: settings.DRAFTBRIDGE_CRM, mail: settings.DRAFTBRIDGE_MAIL, llmRoutes: routes, ops } };
+  return {
+    line,
+    fields: { crm: settings.DRAFTBRIDGE_CRM, mail: settings.DRAFTBRIDGE_MAIL, llmRoutes: routes, ops },
+  };
 }
 
 /**
@@ -41,26 +55,50 @@ export interface ServiceParts {
   httpPlugins?: ((ctx: AppContext) => (app: FastifyInstance) => Promise<void>)[];
 }
 
-export async function startService(settings: Settings, policy: Policy, role: ServeRole, parts: ServiceParts = {}): Promise<RunningService> {
+export async function startService(
+  settings: Settings,
+  policy: Policy,
+  role: ServeRole,
+  parts: ServiceParts = {},
+): Promise<RunningService> {
   const ctx = createAppContext(settings, policy);
   try {
     await ctx.ready();
   } catch {
     // Keep starting: /readyz says 503 and webhooks get 503 (HubSpot retries) until Redis answers.
-    ctx.logger.warn({ redis: redactUrl(settings.REDIS_URL) }, 'Redis not reachable yet; serving 503 until it is');
+    ctx.logger.warn(
+      { redis: redactUrl(settings.REDIS_URL) },
+      'Redis not reachable yet; serving 503 until it is',
+    );
   }
   let server: FastifyInstance | undefined;
   let workers: { close(): Promise<void> } | undefined;
   if (role === 'api' || role === 'all') {
-    server = await buildServer(ctx, (parts.httpPlugins ?? []).map((plugin) => plugin(ctx)));
+    server = await buildServer(
+      ctx,
+      (parts.httpPlugins ?? []).map((plugin) => plugin(ctx)),
+    );
     await server.listen({ port: settings.PORT, host: settings.HOST });
   }
   if ((role === 'worker' || role === 'all') && parts.startWorkers) {
     workers = await parts.startWorkers(ctx);
   }
   const summary = startupSummary(settings, role);
-  ctx.logger.info({ role, publicUrl: settings.publicUrl, prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX, sandbox: settings.DRAFTBRIDGE_SANDBOX, ...summary.fields }, summary.line);
-  for (const p of configProblems({ settings, policy })) ctx.logger.warn({ setting: p.setting }, `${p.name}: ${p.detail} (set ${p.setting}; \`draftbridge doctor\` checks everything)`);
+  ctx.logger.info(
+    {
+      role,
+      publicUrl: settings.publicUrl,
+      prefix: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      sandbox: settings.DRAFTBRIDGE_SANDBOX,
+      ...summary.fields,
+    },
+    summary.line,
+  );
+  for (const p of configProblems({ settings, policy }))
+    ctx.logger.warn(
+      { setting: p.setting },
+      `${p.name}: ${p.detail} (set ${p.setting}; \`draftbridge doctor\` checks everything)`,
+    );
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
@@ -85,20 +123,46 @@ export async function serve(settings: Settings, policy: Policy, role: ServeRole)
       startWorkers: (ctx) => startWorkers(ctx, ports),
       httpPlugins: [(ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
     });
-    return { ...service, stop: async () => { await service.stop(); quotas.close(); } };
+    return {
+      ...service,
+      stop: async () => {
+        await service.stop();
+        quotas.close();
+      },
+    };
   }
   // Test doubles load only here: a real deployment (and its production install) never imports them.
   const { startSandbox } = await import('../../sandbox/index.ts');
   const { sandboxRoutes } = await import('../../sandbox/routes.ts');
-  const sandbox = await startSandbox(settings, { oidcInService: true, llmRoutes: llmRouteProviders(settings, policy) });
+  const sandbox = await startSandbox(settings, {
+    oidcInService: true,
+    llmRoutes: llmRouteProviders(settings, policy),
+  });
   const ports = await createPorts(sandbox.settings, policy, prometheusConnectorMetrics, quotas.budget);
   const service = await startService(sandbox.settings, policy, role, {
     startWorkers: (ctx) => startWorkers(ctx, ports),
-    httpPlugins: [(ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)), (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm))],
+    httpPlugins: [
+      (ctx) => async (app) => app.register(sandboxRoutes(ctx, sandbox)),
+      (ctx) => async (app) => app.register(privacyRoutes(ctx, ports.crm)),
+    ],
   });
   const crmSim = sandbox.salesforce?.url ?? sandbox.dynamics?.url ?? sandbox.hubspot.url;
-  service.ctx.logger.info({ [settings.DRAFTBRIDGE_CRM]: crmSim, [sandbox.mail]: sandbox.gmail?.url ?? sandbox.ews?.url ?? sandbox.graph.url, llm: sandbox.llm.url }, 'sandbox simulators running (invented data only)');
-  return { ...service, stop: async () => { await service.stop(); await sandbox.close(); quotas.close(); } };
+  service.ctx.logger.info(
+    {
+      [settings.DRAFTBRIDGE_CRM]: crmSim,
+      [sandbox.mail]: sandbox.gmail?.url ?? sandbox.ews?.url ?? sandbox.graph.url,
+      llm: sandbox.llm.url,
+    },
+    'sandbox simulators running (invented data only)',
+  );
+  return {
+    ...service,
+    stop: async () => {
+      await service.stop();
+      await sandbox.close();
+      quotas.close();
+    },
+  };
 }
 
 /** SIGTERM/SIGINT: graceful stop; a second signal forces exit. */

@@ -174,7 +174,15 @@ export function configFacts(
       Object.entries(policy.sensitive).filter(([, action]) => action !== undefined),
     ) as Record<string, string>,
     // The regions each route's provider may use, as the settings check enforces them.
-    allowedRegions: [...new Set(routes.flatMap((r) => (r.id in DEFAULT_EU_REGIONS ? allowedRegionsFor(policy, r.id as keyof typeof DEFAULT_EU_REGIONS) : [])))],
+    allowedRegions: [
+      ...new Set(
+        routes.flatMap((r) =>
+          r.id in DEFAULT_EU_REGIONS
+            ? allowedRegionsFor(policy, r.id as keyof typeof DEFAULT_EU_REGIONS)
+            : [],
+        ),
+      ),
+    ],
     mailRules: {
       reviewCategory: policy.mail.reviewCategory,
       templateCategory: policy.mail.templateCategory,

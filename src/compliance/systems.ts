@@ -116,7 +116,10 @@ export const LLM_PROVIDERS: Record<string, LlmProviderEntry> = {
     vendor: { name: 'OpenAI', country: 'US' },
     endpointSetting: 'OPENAI_BASE_URL',
     // Settings refuse any host but the EU one (default when unset), so the region follows from it.
-    regionFrom: (s) => (hostOf(str(s, 'OPENAI_BASE_URL') ?? 'https://eu.api.openai.com/v1') === 'eu.api.openai.com' ? placeOf('eu') : undefined),
+    regionFrom: (s) =>
+      hostOf(str(s, 'OPENAI_BASE_URL') ?? 'https://eu.api.openai.com/v1') === 'eu.api.openai.com'
+        ? placeOf('eu')
+        : undefined,
     modelSetting: 'OPENAI_MODEL',
     selfHosted: false,
   },

@@ -49,7 +49,11 @@ export function rolesFromClaim(claim: unknown): Role[] {
 export const SESSION_COOKIE = 'draftbridge_session';
 
 /** The signed browser session: roles, actor reference and expiry; no name, no address. */
-export const SessionClaims = z.object({ roles: z.array(Role), actor: z.string().regex(/^oidc:[a-f0-9]{32}$/), exp: z.number().int() });
+export const SessionClaims = z.object({
+  roles: z.array(Role),
+  actor: z.string().regex(/^oidc:[a-f0-9]{32}$/),
+  exp: z.number().int(),
+});
 export type SessionClaims = z.infer<typeof SessionClaims>;
 
 interface StaticToken {
@@ -69,16 +73,25 @@ export class Authenticator {
     this.ctx = ctx;
     const s = ctx.settings;
     const tokens: StaticToken[] = [];
-    if (s.DRAFTBRIDGE_VIEWER_TOKEN) tokens.push({ digest: digest(s.DRAFTBRIDGE_VIEWER_TOKEN), role: 'viewer' });
-    if (s.DRAFTBRIDGE_OPERATOR_TOKEN) tokens.push({ digest: digest(s.DRAFTBRIDGE_OPERATOR_TOKEN), role: 'operator' });
+    if (s.DRAFTBRIDGE_VIEWER_TOKEN)
+      tokens.push({ digest: digest(s.DRAFTBRIDGE_VIEWER_TOKEN), role: 'viewer' });
+    if (s.DRAFTBRIDGE_OPERATOR_TOKEN)
+      tokens.push({ digest: digest(s.DRAFTBRIDGE_OPERATOR_TOKEN), role: 'operator' });
     if (s.DRAFTBRIDGE_DPO_TOKEN) tokens.push({ digest: digest(s.DRAFTBRIDGE_DPO_TOKEN), role: 'dpo' });
     if (s.DRAFTBRIDGE_OPS_TOKEN) {
       tokens.push({ digest: digest(s.DRAFTBRIDGE_OPS_TOKEN), role: 'viewer' });
-      ctx.logger.warn('DRAFTBRIDGE_OPS_TOKEN is deprecated: it now grants the viewer role only; use DRAFTBRIDGE_VIEWER_TOKEN, DRAFTBRIDGE_OPERATOR_TOKEN or DRAFTBRIDGE_DPO_TOKEN');
+      ctx.logger.warn(
+        'DRAFTBRIDGE_OPS_TOKEN is deprecated: it now grants the viewer role only; use DRAFTBRIDGE_VIEWER_TOKEN, DRAFTBRIDGE_OPERATOR_TOKEN or DRAFTBRIDGE_DPO_TOKEN',
+      );
     }
     this.tokens = tokens;
-    if (s.DRAFTBRIDGE_OPS_USER && s.DRAFTBRIDGE_OPS_PASSWORD) this.basicUser = { user: digest(s.DRAFTBRIDGE_OPS_USER), password: digest(s.DRAFTBRIDGE_OPS_PASSWORD) };
-    if (s.DRAFTBRIDGE_OIDC_ISSUER && s.DRAFTBRIDGE_OIDC_AUDIENCE) this.oidc = new OidcBearerVerifier({ issuer: s.DRAFTBRIDGE_OIDC_ISSUER, audience: s.DRAFTBRIDGE_OIDC_AUDIENCE });
+    if (s.DRAFTBRIDGE_OPS_USER && s.DRAFTBRIDGE_OPS_PASSWORD)
+      this.basicUser = { user: digest(s.DRAFTBRIDGE_OPS_USER), password: digest(s.DRAFTBRIDGE_OPS_PASSWORD) };
+    if (s.DRAFTBRIDGE_OIDC_ISSUER && s.DRAFTBRIDGE_OIDC_AUDIENCE)
+      this.oidc = new OidcBearerVerifier({
+        issuer: s.DRAFTBRIDGE_OIDC_ISSUER,
+        audience: s.DRAFTBRIDGE_OIDC_AUDIENCE,
+      });
   }
 
   /** Whether any credential can succeed at all (else every guarded route answers 401). */
@@ -111,7 +124,11 @@ export class Authenticator {
           const payload = await this.oidc.verify(token);
           // Entra's `oid` is the user's stable id across apps; `sub` is per app. Either is fine as a reference.
           const subject = typeof payload.oid === 'string' ? payload.oid : payload.sub!;
-          return { roles: rolesFromClaim(payload.roles), actor: this.oidcActor(this.oidc.issuer, subject), via: 'oidc' };
+          return {
+            roles: rolesFromClaim(payload.roles),
+            actor: this.oidcActor(this.oidc.issuer, subject),
+            via: 'oidc',
+          };
         } catch (err) {
           const code = err instanceof OidcTokenRejected ? err.code : 'error';
           request.log.info({ reason: code }, 'bearer token rejected');
@@ -126,7 +143,9 @@ export class Authenticator {
       if (colon < 0) return null;
       const [user, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
       if (this.basicUser) {
-        const ok = timingSafeEqual(digest(user), this.basicUser.user) && timingSafeEqual(digest(password), this.basicUser.password);
+        const ok =
+          timingSafeEqual(digest(user), this.basicUser.user) &&
+          timingSafeEqual(digest(password), this.basicUser.password);
         if (ok) return { roles: ['viewer'], actor: 'token:viewer', via: 'basic' };
       }
       // Browsers can only do Basic: a role token works as the password.
@@ -137,7 +156,9 @@ export class Authenticator {
     if (cookie) {
       const unsigned = request.unsignCookie(cookie);
       if (!unsigned.valid || unsigned.value === null) return null;
-      const claims = SessionClaims.safeParse(safeJson(Buffer.from(unsigned.value, 'base64url').toString('utf8')));
+      const claims = SessionClaims.safeParse(
+        safeJson(Buffer.from(unsigned.value, 'base64url').toString('utf8')),
+      );
       if (!claims.success || claims.data.exp < Date.now()) return null;
       return { roles: claims.data.roles, actor: claims.data.actor, via: 'session' };
     }
@@ -177,11 +198,16 @@ export function requireRole(auth: Authenticator, role: Role) {
       if (wantsPage && auth.oidc) {
         return reply.redirect(`/auth/login?returnTo=${encodeURIComponent(request.url)}`, 302);
       }
-      return reply
-        .code(401)
-        // Two header lines, not one combined value: browsers only prompt for Basic when it has its own.
-        .header('www-authenticate', ['Bearer realm="draftbridge"', 'Basic realm="draftbridge", charset="UTF-8"'])
-        .send({ error: 'authentication required', code: 'unauthenticated' });
+      return (
+        reply
+          .code(401)
+          // Two header lines, not one combined value: browsers only prompt for Basic when it has its own.
+          .header('www-authenticate', [
+            'Bearer realm="draftbridge"',
+            'Basic realm="draftbridge", charset="UTF-8"',
+          ])
+          .send({ error: 'authentication required', code: 'unauthenticated' })
+      );
     }
     if (!hasRole(caller, role)) {
       return reply.code(403).send({ error: `the ${role} role is required`, code: 'forbidden' });

@@ -31,12 +31,10 @@ export function complianceHandler(ctx: AppContext) {
         .send({ error: `cannot read the policy file ${file}`, code: 'policy_unreadable' });
     // The documents state this file's hash, so it must be the policy this process runs.
     if (!samePolicy(policyFile.text, file, ctx)) {
-      return reply
-        .code(409)
-        .send({
-          error: `${file} changed since the service started: restart it, then generate the documents for the policy in force`,
-          code: 'policy_changed',
-        });
+      return reply.code(409).send({
+        error: `${file} changed since the service started: restart it, then generate the documents for the policy in force`,
+        code: 'policy_changed',
+      });
     }
     const measured = await measuredFacts({
       redis: ctx.redis,

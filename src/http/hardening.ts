@@ -18,14 +18,21 @@ export function requestLogView(req: FastifyRequest): Record<string, unknown> {
 
 /** 404 without the URL: a path or query can carry a secret and the body would echo it back. */
 export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.code(404).send({ error: 'Not Found', code: 'not_found', message: `no route for ${request.method} ${redactUrl(request.url.split('?')[0]!)}` });
+  return reply
+    .code(404)
+    .send({
+      error: 'Not Found',
+      code: 'not_found',
+      message: `no route for ${request.method} ${redactUrl(request.url.split('?')[0]!)}`,
+    });
 }
 
 /**
  * Bull Board's UI needs its own scripts and styles; everything else is locked down, including the
  * Google Fonts it asks for (an internal page sends no visitor address to Google; local fonts serve).
  */
-export const BOARD_CSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
+export const BOARD_CSP =
+  "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'";
 
 export function securityHeaders(csp?: string) {
   return async function addSecurityHeaders(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -44,7 +51,10 @@ export function securityHeaders(csp?: string) {
  */
 export function sameOriginForAmbient(publicUrl: string) {
   const allowed = new Set([new URL(publicUrl).origin]);
-  return async function sameOrigin(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+  return async function sameOrigin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<FastifyReply | undefined> {
     if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return undefined;
     const via = request.caller?.via;
     if (via !== 'session' && via !== 'basic') return undefined;
@@ -53,15 +63,22 @@ export function sameOriginForAmbient(publicUrl: string) {
     // Neither header: not a browser (curl -u, a script), so nothing forged it.
     if (site === undefined && origin === undefined) return undefined;
     const own = `${request.protocol}://${request.host}`;
-    const ok = site === 'same-origin' || (site === undefined && typeof origin === 'string' && (allowed.has(origin) || origin === own));
+    const ok =
+      site === 'same-origin' ||
+      (site === undefined && typeof origin === 'string' && (allowed.has(origin) || origin === own));
     if (ok) return undefined;
-    return reply.code(403).send({ error: 'cross-site request refused: send it from the ops page itself', code: 'csrf' });
+    return reply
+      .code(403)
+      .send({ error: 'cross-site request refused: send it from the ops page itself', code: 'csrf' });
   };
 }
 
 /** `trustProxy` for Fastify: only the configured proxy addresses/CIDRs, never "trust everyone". */
 export function trustedProxies(setting: string | undefined): string[] | false {
-  const list = (setting ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (setting ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : false;
 }
 

@@ -30,7 +30,8 @@ export class OidcTokenRejected extends Error {
 export class OidcBearerVerifier {
   readonly issuer: string;
   readonly audience: string;
-  private discovered: Promise<{ discovery: OidcDiscovery; jwks: ReturnType<typeof createRemoteJWKSet> }> | undefined;
+  private discovered:
+    Promise<{ discovery: OidcDiscovery; jwks: ReturnType<typeof createRemoteJWKSet> }> | undefined;
 
   constructor(options: { issuer: string; audience: string }) {
     this.issuer = options.issuer.replace(/\/+$/, '');
@@ -40,11 +41,20 @@ export class OidcBearerVerifier {
   /** The discovery document, fetched once (retried on the next call after a failure). */
   discovery(): Promise<{ discovery: OidcDiscovery; jwks: ReturnType<typeof createRemoteJWKSet> }> {
     this.discovered ??= (async () => {
-      const res = await fetch(`${this.issuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${this.issuer}/.well-known/openid-configuration`, {
+        signal: AbortSignal.timeout(5_000),
+      });
       if (!res.ok) throw new OidcTokenRejected('discovery', `discovery answered ${res.status}`);
       const discovery = OidcDiscovery.parse(await res.json());
-      if (discovery.issuer.replace(/\/+$/, '') !== this.issuer) throw new OidcTokenRejected('discovery', 'discovery names another issuer');
-      return { discovery, jwks: createRemoteJWKSet(new URL(discovery.jwks_uri), { timeoutDuration: 5_000, cooldownDuration: 30_000 }) };
+      if (discovery.issuer.replace(/\/+$/, '') !== this.issuer)
+        throw new OidcTokenRejected('discovery', 'discovery names another issuer');
+      return {
+        discovery,
+        jwks: createRemoteJWKSet(new URL(discovery.jwks_uri), {
+          timeoutDuration: 5_000,
+          cooldownDuration: 30_000,
+        }),
+      };
     })();
     this.discovered.catch(() => {
       this.discovered = undefined;
@@ -65,7 +75,10 @@ export class OidcBearerVerifier {
       });
       return payload;
     } catch (err) {
-      throw new OidcTokenRejected(rejectionCode(err as Error & { code?: string; claim?: string }), (err as Error).message);
+      throw new OidcTokenRejected(
+        rejectionCode(err as Error & { code?: string; claim?: string }),
+        (err as Error).message,
+      );
     }
   }
 }

@@ -13,11 +13,26 @@ import { BOARD_CSP, sameOriginForAmbient, securityHeaders } from './hardening.ts
  */
 
 /** Job fields that are ids, codes or times; anything else is withheld, even if a future job carries it. */
-const SHOWN_FIELDS = new Set(['requestId', 'flow', 'source', 'portalId', 'contactId', 'eventId', 'occurredAt', 'receivedAt', 'event', 'subscriptionId', 'changeType', 'lifecycleEvent', 'messageId']);
+const SHOWN_FIELDS = new Set([
+  'requestId',
+  'flow',
+  'source',
+  'portalId',
+  'contactId',
+  'eventId',
+  'occurredAt',
+  'receivedAt',
+  'event',
+  'subscriptionId',
+  'changeType',
+  'lifecycleEvent',
+  'messageId',
+]);
 const CODE = /^[A-Za-z0-9._:=+/-]{1,200}$/;
 
 export function idsAndCodesOnly(data: unknown): unknown {
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return showable(data) ? data : '[withheld]';
+  if (data === null || typeof data !== 'object' || Array.isArray(data))
+    return showable(data) ? data : '[withheld]';
   const out: Record<string, unknown> = {};
   let withheld = 0;
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
@@ -29,7 +44,13 @@ export function idsAndCodesOnly(data: unknown): unknown {
 }
 
 function showable(value: unknown): boolean {
-  return typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null || (typeof value === 'string' && CODE.test(value));
+  return (
+    typeof value === 'number' ||
+    typeof value === 'boolean' ||
+    value === undefined ||
+    value === null ||
+    (typeof value === 'string' && CODE.test(value))
+  );
 }
 
 interface BoardJob {
@@ -44,7 +65,8 @@ interface BoardJob {
  */
 export function withholdFailureText(body: unknown): unknown {
   const clean = (job: BoardJob) => {
-    if (typeof job.failedReason === 'string' && !CODE.test(job.failedReason)) job.failedReason = '[withheld: see the request in /ops]';
+    if (typeof job.failedReason === 'string' && !CODE.test(job.failedReason))
+      job.failedReason = '[withheld: see the request in /ops]';
     if (Array.isArray(job.stacktrace)) job.stacktrace = [];
   };
   const b = body as { queues?: { jobs?: BoardJob[] }[]; job?: BoardJob; logs?: unknown[] };
@@ -54,7 +76,11 @@ export function withholdFailureText(body: unknown): unknown {
   return body;
 }
 
-async function sanitiseBoardJson(_request: unknown, reply: { getHeader(name: string): unknown }, payload: unknown): Promise<unknown> {
+async function sanitiseBoardJson(
+  _request: unknown,
+  reply: { getHeader(name: string): unknown },
+  payload: unknown,
+): Promise<unknown> {
   const type = String(reply.getHeader('content-type') ?? '');
   if (!type.includes('application/json') || typeof payload !== 'string') return payload;
   try {
@@ -68,7 +94,12 @@ async function sanitiseBoardJson(_request: unknown, reply: { getHeader(name: str
  * Read routes a viewer does not get: Redis's version, OS, memory and port, worker connections,
  * job-scheduler templates (raw job data) and default options. Operators keep them.
  */
-const OPERATOR_ONLY_READS = [/^\/api\/redis\//, /^\/api\/job-schedulers/, /^\/api\/metrics\//, /^\/api\/queues\/[^/]+\/(workers|default-job-options|job-data-schema|rate-limit)$/];
+const OPERATOR_ONLY_READS = [
+  /^\/api\/redis\//,
+  /^\/api\/job-schedulers/,
+  /^\/api\/metrics\//,
+  /^\/api\/queues\/[^/]+\/(workers|default-job-options|job-data-schema|rate-limit)$/,
+];
 
 /** The Bull Board API routes an operator may call besides reading. */
 const OPERATOR_ACTIONS = [
@@ -87,7 +118,10 @@ function adapters(ctx: AppContext, readOnlyMode: boolean) {
   });
 }
 
-export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+export async function opsBoards(
+  app: FastifyInstance,
+  opts: { ctx: AppContext; auth: Authenticator },
+): Promise<void> {
   const { ctx, auth } = opts;
 
   await app.register(async (viewer) => {
@@ -95,12 +129,17 @@ export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; a
     viewer.addHook('onRequest', requireRole(auth, 'viewer'));
     viewer.addHook('onRequest', async (request, reply) => {
       const path = request.url.split('?')[0]!.slice('/ops/queues'.length);
-      if (OPERATOR_ONLY_READS.some((re) => re.test(path))) return reply.code(403).send({ error: 'operators only', code: 'forbidden' });
+      if (OPERATOR_ONLY_READS.some((re) => re.test(path)))
+        return reply.code(403).send({ error: 'operators only', code: 'forbidden' });
     });
     viewer.addHook('onSend', sanitiseBoardJson);
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/ops/queues');
-    createBullBoard({ queues: adapters(ctx, true), serverAdapter, options: { uiConfig: { boardTitle: 'draftbridge (read-only)' } } });
+    createBullBoard({
+      queues: adapters(ctx, true),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'draftbridge (read-only)' } },
+    });
     await viewer.register(serverAdapter.registerPlugin(), { prefix: '/ops/queues' });
   });
 
@@ -113,11 +152,21 @@ export async function opsBoards(app: FastifyInstance, opts: { ctx: AppContext; a
     operator.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD') return;
       const path = request.url.split('?')[0]!.slice('/ops/queues/manage'.length);
-      if (!OPERATOR_ACTIONS.some((re) => re.test(path))) return reply.code(403).send({ error: 'operators may retry, promote, clean, pause and resume only', code: 'forbidden_action' });
+      if (!OPERATOR_ACTIONS.some((re) => re.test(path)))
+        return reply
+          .code(403)
+          .send({
+            error: 'operators may retry, promote, clean, pause and resume only',
+            code: 'forbidden_action',
+          });
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/ops/queues/manage');
-    createBullBoard({ queues: adapters(ctx, false), serverAdapter, options: { uiConfig: { boardTitle: 'draftbridge (operator)' } } });
+    createBullBoard({
+      queues: adapters(ctx, false),
+      serverAdapter,
+      options: { uiConfig: { boardTitle: 'draftbridge (operator)' } },
+    });
     await operator.register(serverAdapter.registerPlugin(), { prefix: '/ops/queues/manage' });
   });
 }

@@ -22,11 +22,17 @@ export async function opsRoutes(app: FastifyInstance, opts: { ctx: AppContext })
 
   app.get('/readyz', async (_request, reply) => {
     const { ready, body } = await readiness(ctx);
-    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send(body);
+    return reply
+      .code(ready ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(body);
   });
 
   const auth = authenticatorFor(ctx);
-  if (!auth.configured()) ctx.logger.warn('no ops credentials configured: /metrics, /ops and /privacy answer 401 (set DRAFTBRIDGE_VIEWER_TOKEN or DRAFTBRIDGE_OIDC_ISSUER)');
+  if (!auth.configured())
+    ctx.logger.warn(
+      'no ops credentials configured: /metrics, /ops and /privacy answer 401 (set DRAFTBRIDGE_VIEWER_TOKEN or DRAFTBRIDGE_OIDC_ISSUER)',
+    );
 
   const alerts = startAlertWatch(ctx);
   app.addHook('onClose', async () => alerts.close());

@@ -21,16 +21,33 @@ export function privacyRoutes(ctx: AppContext, crm?: CrmPort) {
     // onSend, not onResponse: the event is written before the caller sees the answer.
     app.addHook('onSend', async (request, reply, payload) => {
       const params = Params.safeParse(request.params);
-      const action = (request.params as { kind?: string }).kind ?? (request.routeOptions.url === '/privacy/compliance' ? 'compliance' : 'ropa');
+      const action =
+        (request.params as { kind?: string }).kind ??
+        (request.routeOptions.url === '/privacy/compliance' ? 'compliance' : 'ropa');
       await ctx.audit
         .append({
           type: 'privacy.call',
-          subject: params.success ? ctx.audit.subjectRef(ctx.crm.name, 'contact', params.data.contactId) : null,
+          subject: params.success
+            ? ctx.audit.subjectRef(ctx.crm.name, 'contact', params.data.contactId)
+            : null,
           actor: request.caller?.actor ?? 'unauthenticated',
-          outcome: reply.statusCode < 300 ? 'answered' : reply.statusCode === 401 ? 'unauthenticated' : reply.statusCode === 403 ? 'forbidden' : 'refused',
-          details: { action: /^[a-z]{1,20}$/.test(action) ? action : 'unknown', status: reply.statusCode, via: request.caller?.via ?? null },
+          outcome:
+            reply.statusCode < 300
+              ? 'answered'
+              : reply.statusCode === 401
+                ? 'unauthenticated'
+                : reply.statusCode === 403
+                  ? 'forbidden'
+                  : 'refused',
+          details: {
+            action: /^[a-z]{1,20}$/.test(action) ? action : 'unknown',
+            status: reply.statusCode,
+            via: request.caller?.via ?? null,
+          },
         })
-        .catch((err: Error) => request.log.error({ err: { message: err.message } }, 'privacy call not audited'));
+        .catch((err: Error) =>
+          request.log.error({ err: { message: err.message } }, 'privacy call not audited'),
+        );
       return payload;
     });
     const deps = subjectRequestDeps(ctx, crm);

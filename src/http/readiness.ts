@@ -19,7 +19,8 @@ export async function readiness(ctx: AppContext): Promise<{ ready: boolean; body
   const llm: Partial<Record<LlmRoute, string>> = {};
   if (redis.ok) {
     const keys = keysFor(ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX);
-    for (const route of configuredRoutes(ctx)) llm[route] = (await ctx.redis.exists(keys.circuit(route).open)) ? 'open' : 'closed';
+    for (const route of configuredRoutes(ctx))
+      llm[route] = (await ctx.redis.exists(keys.circuit(route).open)) ? 'open' : 'closed';
   }
   const policy = ctx.policy !== undefined;
   const ready = redis.ok && policy;
@@ -41,13 +42,21 @@ export async function readiness(ctx: AppContext): Promise<{ ready: boolean; body
 
 function configuredRoutes(ctx: AppContext): LlmRoute[] {
   const s = ctx.settings;
-  return [...(s.AZURE_OPENAI_ENDPOINT || s.DRAFTBRIDGE_SANDBOX ? (['eu'] as const) : []), ...(s.LOCAL_LLM_BASE_URL || s.DRAFTBRIDGE_SANDBOX ? (['local'] as const) : [])];
+  return [
+    ...(s.AZURE_OPENAI_ENDPOINT || s.DRAFTBRIDGE_SANDBOX ? (['eu'] as const) : []),
+    ...(s.LOCAL_LLM_BASE_URL || s.DRAFTBRIDGE_SANDBOX ? (['local'] as const) : []),
+  ];
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]);
+    return await Promise.race([
+      work,
+      new Promise<never>(
+        (_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)),
+      ),
+    ]);
   } finally {
     clearTimeout(timer);
   }

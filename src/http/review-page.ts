@@ -32,14 +32,24 @@ export interface ReviewView {
 }
 
 /** Reads the ledger, checks each listed request still exists and is still in that state. */
-export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Date.now()): Promise<ReviewView> {
+export async function reviewView(
+  ctx: AppContext,
+  ledger: ReviewLedger,
+  now = Date.now(),
+): Promise<ReviewView> {
   await ledger.catchUp();
   const snap = await ledger.snapshot({ now });
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-  const ids = [...snap.awaiting.map((a) => a.requestId), ...snap.deadLetters.map((d) => d.requestId), ...(snap.failed ?? []).map((f) => f.requestId)];
+  const ids = [
+    ...snap.awaiting.map((a) => a.requestId),
+    ...snap.deadLetters.map((d) => d.requestId),
+    ...(snap.failed ?? []).map((f) => f.requestId),
+  ];
   const pipeline = ctx.redis.pipeline();
   for (const id of ids) pipeline.hmget(`${prefix}:request:${id}`, 'state', 'ownerId', 'reason');
-  const rows = ((await pipeline.exec()) ?? []).map(([, v]) => v as [string | null, string | null, string | null]);
+  const rows = ((await pipeline.exec()) ?? []).map(
+    ([, v]) => v as [string | null, string | null, string | null],
+  );
   const facts = new Map(ids.map((id, i) => [id, rows[i]!]));
   const gone: string[] = [];
   const maxAge = ctx.policy.mail.reviewMaxAge;
@@ -49,7 +59,15 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
       gone.push(requestId);
       return [];
     }
-    return [{ requestId, ownerId: ownerId ?? 'unknown', since: new Date(since).toISOString(), ageMs: now - since, overdue: now - since > maxAge }];
+    return [
+      {
+        requestId,
+        ownerId: ownerId ?? 'unknown',
+        since: new Date(since).toISOString(),
+        ageMs: now - since,
+        overdue: now - since > maxAge,
+      },
+    ];
   });
   const deadLetters = snap.deadLetters.flatMap((d) => {
     const [state] = facts.get(d.requestId) ?? [null];
@@ -60,8 +78,17 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
     return [{ requestId: d.requestId, stage: d.stage, error: d.error, at: new Date(d.at).toISOString() }];
   });
   // A failed request whose record is gone (erased, expired) leaves the list too.
-  const failed = (snap.failed ?? []).filter((f) => (facts.get(f.requestId)?.[0] ?? null) !== null || (gone.push(f.requestId), false));
-  await ledger.forget(gone.filter((id) => !awaiting.some((a) => a.requestId === id) && !deadLetters.some((d) => d.requestId === id) && !failed.some((f) => f.requestId === id)));
+  const failed = (snap.failed ?? []).filter(
+    (f) => (facts.get(f.requestId)?.[0] ?? null) !== null || (gone.push(f.requestId), false),
+  );
+  await ledger.forget(
+    gone.filter(
+      (id) =>
+        !awaiting.some((a) => a.requestId === id) &&
+        !deadLetters.some((d) => d.requestId === id) &&
+        !failed.some((f) => f.requestId === id),
+    ),
+  );
   const byOwner = new Map<string, { ownerId: string; waiting: number; oldestAgeMs: number }>();
   for (const a of awaiting) {
     const m = byOwner.get(a.ownerId) ?? { ownerId: a.ownerId, waiting: 0, oldestAgeMs: 0 };
@@ -78,7 +105,11 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
     blockedByCategory: snap.blockedByCategory,
     leakGuardByType: snap.leakGuardByType,
     deadLetters,
-    failed: failed.map((f) => ({ requestId: f.requestId, reason: f.reason, at: new Date(f.at).toISOString() })),
+    failed: failed.map((f) => ({
+      requestId: f.requestId,
+      reason: f.reason,
+      at: new Date(f.at).toISOString(),
+    })),
     lastAuditVerification: snap.lastAuditVerification,
     verifications: snap.verifications,
     lastRetentionRun: snap.lastRetentionRun,
@@ -87,11 +118,17 @@ export async function reviewView(ctx: AppContext, ledger: ReviewLedger, now = Da
 
 const RetryParams = z.object({ requestId: RequestId });
 
-export async function reviewPage(app: FastifyInstance, opts: { ctx: AppContext; auth: Authenticator }): Promise<void> {
+export async function reviewPage(
+  app: FastifyInstance,
+  opts: { ctx: AppContext; auth: Authenticator },
+): Promise<void> {
   const { ctx, auth } = opts;
   const ledger = new ReviewLedger(ctx.redis, ctx.audit, ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX);
   await app.register(fastifyFormbody);
-  await app.register(fastifyCsrf, { sessionPlugin: '@fastify/cookie', cookieOpts: { signed: true, httpOnly: true, secure: true, sameSite: 'lax', path: '/ops' } });
+  await app.register(fastifyCsrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, secure: true, sameSite: 'lax', path: '/ops' },
+  });
 
   app.get('/ops', { onRequest: requireRole(auth, 'viewer') }, async (request, reply) => {
     const view = await reviewView(ctx, ledger);
@@ -99,29 +136,43 @@ export async function reviewPage(app: FastifyInstance, opts: { ctx: AppContext; 
     if ((request.headers.accept ?? '').includes('application/json')) return view;
     const caller = request.caller!;
     const csrf = hasRole(caller, 'operator') ? reply.generateCsrf() : undefined;
-    const notice = typeof (request.query as Record<string, unknown>).notice === 'string' ? String((request.query as Record<string, string>).notice) : undefined;
+    const notice =
+      typeof (request.query as Record<string, unknown>).notice === 'string'
+        ? String((request.query as Record<string, string>).notice)
+        : undefined;
     return reply
       .type('text/html; charset=utf-8')
-      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      )
       .send(renderReviewPage(view, caller, csrf, notice));
   });
 
   // CSRF matters where the browser adds the credential by itself: the session cookie and Basic auth.
   const csrfWhenAmbient = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
-    if (request.caller?.via === 'session' || request.caller?.via === 'basic') app.csrfProtection(request, reply, done);
+    if (request.caller?.via === 'session' || request.caller?.via === 'basic')
+      app.csrfProtection(request, reply, done);
     else done();
   };
 
-  app.post('/ops/dead-letters/:requestId/retry', { onRequest: requireRole(auth, 'operator'), preHandler: csrfWhenAmbient }, async (request, reply) => {
-    const params = RetryParams.safeParse(request.params);
-    if (!params.success) return reply.code(400).send({ error: 'not a request id', code: 'bad_request_id' });
-    const outcome = await retryDeadLetter(ctx, params.data.requestId, request.caller!.actor);
-    await ledger.catchUp();
-    const wantsPage = (request.headers.accept ?? '').includes('text/html');
-    if (wantsPage) return reply.redirect(`/ops?notice=${outcome.ok ? 'retried' : outcome.code}`, 303);
-    if (!outcome.ok) return reply.code(outcome.code === 'request_gone' ? 404 : 409).send({ error: 'cannot retry', code: outcome.code });
-    return reply.code(202).send({ requestId: params.data.requestId, restarted: outcome.restarted });
-  });
+  app.post(
+    '/ops/dead-letters/:requestId/retry',
+    { onRequest: requireRole(auth, 'operator'), preHandler: csrfWhenAmbient },
+    async (request, reply) => {
+      const params = RetryParams.safeParse(request.params);
+      if (!params.success) return reply.code(400).send({ error: 'not a request id', code: 'bad_request_id' });
+      const outcome = await retryDeadLetter(ctx, params.data.requestId, request.caller!.actor);
+      await ledger.catchUp();
+      const wantsPage = (request.headers.accept ?? '').includes('text/html');
+      if (wantsPage) return reply.redirect(`/ops?notice=${outcome.ok ? 'retried' : outcome.code}`, 303);
+      if (!outcome.ok)
+        return reply
+          .code(outcome.code === 'request_gone' ? 404 : 409)
+          .send({ error: 'cannot retry', code: outcome.code });
+      return reply.code(202).send({ requestId: params.data.requestId, restarted: outcome.restarted });
+    },
+  );
 }
 
 // ---- rendering (every value is escaped; the values are ids, codes, counts and times anyway) ----
@@ -163,7 +214,13 @@ function dailyChart(days: LedgerSnapshot['days']): string {
       }).join(''),
     )
     .join('');
-  const labels = days.map((d, i) => (i % 2 === 0 ? `<text x="${(i * slot + slot / 2).toFixed(1)}" y="${height - 3}" font-size="9" text-anchor="middle">${esc(d.day.slice(5))}</text>`: '')).join('');
+  const labels = days
+    .map((d, i) =>
+      i % 2 === 0
+        ? `<text x="${(i * slot + slot / 2).toFixed(1)}" y="${height - 3}" font-size="9" text-anchor="middle">${esc(d.day.slice(5))}</text>`
+        : '',
+    )
+    .join('');
   return `<svg role="img" aria-label="approvals, rejections and replies per day" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">${bars}${labels}</svg>`;
 }
 
@@ -172,7 +229,10 @@ function countBars(counts: Record<string, number>, color: string): string {
   if (entries.length === 0) return '<p class="muted">none</p>';
   const max = Math.max(...entries.map(([, n]) => n));
   const rows = entries
-    .map(([k, n], i) => `<text x="0" y="${i * 20 + 13}" font-size="12">${esc(k)}</text><rect x="130" y="${i * 20 + 3}" width="${Math.max(2, Math.round((n / max) * 200))}" height="14" fill="${color}"></rect><text x="${140 + Math.round((n / max) * 200)}" y="${i * 20 + 14}" font-size="12" data-count="${esc(k)}">${n}</text>`)
+    .map(
+      ([k, n], i) =>
+        `<text x="0" y="${i * 20 + 13}" font-size="12">${esc(k)}</text><rect x="130" y="${i * 20 + 3}" width="${Math.max(2, Math.round((n / max) * 200))}" height="14" fill="${color}"></rect><text x="${140 + Math.round((n / max) * 200)}" y="${i * 20 + 14}" font-size="12" data-count="${esc(k)}">${n}</text>`,
+    )
     .join('');
   return `<svg role="img" width="380" height="${entries.length * 20 + 4}">${rows}</svg>`;
 }
@@ -182,16 +242,34 @@ function verificationText(v: ReviewView['verifications']['full']): string {
   return `${esc(v.at)}: ${v.ok ? 'ok' : `broken at ${esc(v.brokenAt ?? '?')}`} (${v.events} events in ${v.durationMs} ms)`;
 }
 
-export function renderReviewPage(view: ReviewView, caller: Caller, csrf: string | undefined, notice?: string): string {
-  const totals = Object.fromEntries(DAILY_COUNTERS.map((c) => [c, view.days.reduce((n, d) => n + d.counts[c], 0)]));
+export function renderReviewPage(
+  view: ReviewView,
+  caller: Caller,
+  csrf: string | undefined,
+  notice?: string,
+): string {
+  const totals = Object.fromEntries(
+    DAILY_COUNTERS.map((c) => [c, view.days.reduce((n, d) => n + d.counts[c], 0)]),
+  );
   const operator = csrf !== undefined;
-  const mailboxRows = view.mailboxes.map((m) => `<tr><td>owner ${esc(m.ownerId)}</td><td class="num">${m.waiting}</td><td>${formatAge(m.oldestAgeMs)}</td></tr>`).join('');
+  const mailboxRows = view.mailboxes
+    .map(
+      (m) =>
+        `<tr><td>owner ${esc(m.ownerId)}</td><td class="num">${m.waiting}</td><td>${formatAge(m.oldestAgeMs)}</td></tr>`,
+    )
+    .join('');
   const awaitingRows = view.awaiting
-    .map((a) => `<tr${a.overdue ? ' class="overdue"' : ''}><td><code>${esc(a.requestId)}</code></td><td>owner ${esc(a.ownerId)}</td><td>${formatAge(a.ageMs)}${a.overdue ? ' (overdue)' : ''}</td></tr>`)
+    .map(
+      (a) =>
+        `<tr${a.overdue ? ' class="overdue"' : ''}><td><code>${esc(a.requestId)}</code></td><td>owner ${esc(a.ownerId)}</td><td>${formatAge(a.ageMs)}${a.overdue ? ' (overdue)' : ''}</td></tr>`,
+    )
     .join('');
   const dayRows = [...view.days]
     .reverse()
-    .map((d) => `<tr><td>${esc(d.day)}</td>${DAILY_COUNTERS.map((c) => `<td class="num">${d.counts[c]}</td>`).join('')}</tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${esc(d.day)}</td>${DAILY_COUNTERS.map((c) => `<td class="num">${d.counts[c]}</td>`).join('')}</tr>`,
+    )
     .join('');
   const deadRows = view.deadLetters
     .map(
@@ -203,7 +281,12 @@ export function renderReviewPage(view: ReviewView, caller: Caller, csrf: string 
         }</td></tr>`,
     )
     .join('');
-  const failedRows = view.failed.map((f) => `<tr><td><code>${esc(f.requestId)}</code></td><td><code>${esc(f.reason)}</code></td><td>${esc(f.at)}</td></tr>`).join('');
+  const failedRows = view.failed
+    .map(
+      (f) =>
+        `<tr><td><code>${esc(f.requestId)}</code></td><td><code>${esc(f.reason)}</code></td><td>${esc(f.at)}</td></tr>`,
+    )
+    .join('');
   const verified = view.lastAuditVerification;
   const retention = view.lastRetentionRun;
   return `<!doctype html>

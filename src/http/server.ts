@@ -14,10 +14,16 @@ import { salesforceWebhookRoutes } from '../../connectors/salesforce/webhooks.ts
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The HTTP API: each route group is an encapsulated plugin. */
-export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance) => Promise<void>)[] = []): Promise<FastifyInstance> {
+export async function buildServer(
+  ctx: AppContext,
+  extra: ((app: FastifyInstance) => Promise<void>)[] = [],
+): Promise<FastifyInstance> {
   const app = Fastify({
     // Request lines log the URL with query secrets (`?code=`) redacted, on every route.
-    loggerInstance: ctx.logger.child({ component: 'http' }, { serializers: { req: requestLogView } }) as FastifyBaseLogger,
+    loggerInstance: ctx.logger.child(
+      { component: 'http' },
+      { serializers: { req: requestLogView } },
+    ) as FastifyBaseLogger,
     // HubSpot gives up after 5 s and Graph after 3 s: never let a request hang on a slow client.
     requestTimeout: 10_000,
     bodyLimit: 1024 * 1024,
@@ -33,7 +39,9 @@ export async function buildServer(ctx: AppContext, extra: ((app: FastifyInstance
   });
   // Signed cookies carry the browser session; the key is derived, so no extra secret to manage.
   registerHardening(app);
-  await app.register(fastifyCookie, { secret: createHmac('sha256', ctx.keys.audit).update('draftbridge session cookie').digest('base64url') });
+  await app.register(fastifyCookie, {
+    secret: createHmac('sha256', ctx.keys.audit).update('draftbridge session cookie').digest('base64url'),
+  });
   await app.register(hubspotWebhookRoutes, { ctx });
   await app.register(salesforceWebhookRoutes, { ctx });
   await app.register(dynamicsWebhookRoutes, { ctx });

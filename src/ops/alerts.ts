@@ -17,7 +17,12 @@ import { ReviewLedger } from './review-ledger.ts';
  */
 
 interface AlertSource {
-  read(): Promise<{ awaiting: number; overdue: number; oldestAgeSeconds: number; circuits: Record<string, boolean> }>;
+  read(): Promise<{
+    awaiting: number;
+    overdue: number;
+    oldestAgeSeconds: number;
+    circuits: Record<string, boolean>;
+  }>;
   /** Dead letters per queue since the previous scrape. */
   deadLetters(): Promise<Record<string, number>>;
 }
@@ -100,7 +105,10 @@ export interface AlertWatch {
 export function startAlertWatch(ctx: AppContext): AlertWatch {
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const stages = QUEUE_NAMES.filter((q) => q !== 'mail-events');
-  const counts = stages.map((name) => ({ name, count: new DeadLetterCount(ctx.redis, ctx.queues[name].toKey('failed')) }));
+  const counts = stages.map((name) => ({
+    name,
+    count: new DeadLetterCount(ctx.redis, ctx.queues[name].toKey('failed')),
+  }));
   for (const name of stages) deadLetters.inc({ queue: name }, 0);
   // The first read marks what failed before this process started; later scrapes count what is new.
   void Promise.all(counts.map((c) => c.count.newSince())).catch(() => undefined);
@@ -110,11 +118,14 @@ export function startAlertWatch(ctx: AppContext): AlertWatch {
       const now = Date.now();
       await ledger.catchUp();
       const stats = await ledger.awaitingStats(ctx.policy.mail.reviewMaxAge, now);
-      const open = await Promise.all(LLM_ROUTES.map((route) => ctx.redis.exists(`${prefix}:circuit:${route}:open`)));
+      const open = await Promise.all(
+        LLM_ROUTES.map((route) => ctx.redis.exists(`${prefix}:circuit:${route}:open`)),
+      );
       return {
         awaiting: stats.awaiting,
         overdue: stats.overdue,
-        oldestAgeSeconds: stats.oldestSince === null ? 0 : Math.max(0, Math.round((now - stats.oldestSince) / 1000)),
+        oldestAgeSeconds:
+          stats.oldestSince === null ? 0 : Math.max(0, Math.round((now - stats.oldestSince) / 1000)),
         circuits: Object.fromEntries(LLM_ROUTES.map((r, i) => [r, open[i] === 1])),
       };
     },

@@ -12,21 +12,34 @@ import { RedisScript } from '../redis.ts';
  * finished when its CRM note failed only gets its crm-sync job retried.
  */
 
-export type RetryOutcome = { ok: true; restarted: 'intake' | 'crm-sync' } | { ok: false; code: 'request_gone' | 'not_dead_lettered' | 'busy' };
+export type RetryOutcome =
+  | { ok: true; restarted: 'intake' | 'crm-sync' }
+  | { ok: false; code: 'request_gone' | 'not_dead_lettered' | 'busy' };
 
 const REOPEN_SCRIPT = RedisScript.fromFile(new URL('./lua/reopen.lua', import.meta.url));
 
 // A retried job gets all its attempts again (else its first failure would dead-letter it at once).
 const FRESH_ATTEMPTS = { resetAttemptsMade: true, resetAttemptsStarted: true };
 
-export async function retryDeadLetter(ctx: AppContext, requestId: string, actor: string): Promise<RetryOutcome> {
+export async function retryDeadLetter(
+  ctx: AppContext,
+  requestId: string,
+  actor: string,
+): Promise<RetryOutcome> {
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const recordKey = `${prefix}:request:${requestId}`;
   const record = await ctx.redis.hgetall(recordKey);
   if (!record.state) return { ok: false, code: 'request_gone' };
 
-  const jobs = await Promise.all(QUEUE_NAMES.filter((q) => q !== 'mail-events').map(async (name) => ({ name, job: await Job.fromId(ctx.queues[name] as Queue, requestId) })));
-  const states = await Promise.all(jobs.map(async ({ name, job }) => ({ name, job, state: job ? await job.getState() : 'missing' })));
+  const jobs = await Promise.all(
+    QUEUE_NAMES.filter((q) => q !== 'mail-events').map(async (name) => ({
+      name,
+      job: await Job.fromId(ctx.queues[name] as Queue, requestId),
+    })),
+  );
+  const states = await Promise.all(
+    jobs.map(async ({ name, job }) => ({ name, job, state: job ? await job.getState() : 'missing' })),
+  );
   if (states.some((s) => s.state === 'active')) return { ok: false, code: 'busy' };
 
   if (record.state !== 'failed' || record.reason !== 'dead_letter') {
@@ -40,7 +53,8 @@ export async function retryDeadLetter(ctx: AppContext, requestId: string, actor:
     return { ok: false, code: 'not_dead_lettered' };
   }
 
-  if ((await REOPEN_SCRIPT.run(ctx.redis, [recordKey], [String(Date.now())])) !== 1) return { ok: false, code: 'not_dead_lettered' };
+  if ((await REOPEN_SCRIPT.run(ctx.redis, [recordKey], [String(Date.now())])) !== 1)
+    return { ok: false, code: 'not_dead_lettered' };
   for (const s of states) if (s.name !== 'intake' && s.job) await s.job.remove();
   const intake = states.find((s) => s.name === 'intake')!;
   if (intake.job && (intake.state === 'failed' || intake.state === 'completed')) {
@@ -65,6 +79,19 @@ export async function retryDeadLetter(ctx: AppContext, requestId: string, actor:
   return { ok: true, restarted: 'intake' };
 }
 
-async function audit(ctx: AppContext, requestId: string, subject: string | undefined, actor: string, restarted: string): Promise<void> {
-  await ctx.audit.append({ type: 'request.retried', requestId, subject: subject ?? null, actor, outcome: 'retried', details: { restarted } });
+async function audit(
+  ctx: AppContext,
+  requestId: string,
+  subject: string | undefined,
+  actor: string,
+  restarted: string,
+): Promise<void> {
+  await ctx.audit.append({
+    type: 'request.retried',
+    requestId,
+    subject: subject ?? null,
+    actor,
+    outcome: 'retried',
+    details: { restarted },
+  });
 }

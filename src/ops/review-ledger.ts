@@ -1,6 +1,12 @@
 import { RedisScript, type RedisClient as Redis } from '../redis.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
-import { lastVerification, type AuditEvent, type AuditFollower, type AuditTrail, type VerificationRecord } from '../audit/trail.ts';
+import {
+  lastVerification,
+  type AuditEvent,
+  type AuditFollower,
+  type AuditTrail,
+  type VerificationRecord,
+} from '../audit/trail.ts';
 import { APPLY_OPS_LUA, ScriptOps } from '../audit/script-ops.ts';
 
 /**
@@ -12,7 +18,15 @@ import { APPLY_OPS_LUA, ScriptOps } from '../audit/script-ops.ts';
  * counts only.
  */
 
-export const DAILY_COUNTERS = ['awaiting', 'approved', 'rejected', 'replied', 'auto_sent', 'blocked', 'dead_letter'] as const;
+export const DAILY_COUNTERS = [
+  'awaiting',
+  'approved',
+  'rejected',
+  'replied',
+  'auto_sent',
+  'blocked',
+  'dead_letter',
+] as const;
 export type DailyCounter = (typeof DAILY_COUNTERS)[number];
 
 export interface DeadLetter {
@@ -58,12 +72,17 @@ export function reviewLedgerFollower(prefix: string): AuditFollower {
 function foldEvent(keys: DraftbridgeKeys['ops'], e: AuditEvent, tx: ScriptOps): void {
   const at = Number(e.id.split('-')[0]);
   const day = typeof e.ts === 'string' ? e.ts.slice(0, 10) : new Date(at).toISOString().slice(0, 10);
-  const count = (field: DailyCounter) => tx.hincrby(keys.day(day), field, 1).expire(keys.day(day), DAY_TTL_SECONDS);
+  const count = (field: DailyCounter) =>
+    tx.hincrby(keys.day(day), field, 1).expire(keys.day(day), DAY_TTL_SECONDS);
   const d = (e.details ?? {}) as Record<string, unknown>;
   const codes = (v: unknown) => (typeof v === 'string' ? v.split(',').filter((c) => CODE.test(c)) : []);
   const deadLetter = (requestId: string) => {
     const code = (v: unknown) => (typeof v === 'string' && CODE.test(v) ? v : 'unknown');
-    tx.zadd(keys.deadLetters, at, requestId).hset(keys.deadLetterInfo, requestId, JSON.stringify({ stage: code(d.stage), error: code(d.error) }));
+    tx.zadd(keys.deadLetters, at, requestId).hset(
+      keys.deadLetterInfo,
+      requestId,
+      JSON.stringify({ stage: code(d.stage), error: code(d.error) }),
+    );
     count('dead_letter');
   };
   switch (e.type) {
@@ -93,7 +112,9 @@ function foldEvent(keys: DraftbridgeKeys['ops'], e: AuditEvent, tx: ScriptOps): 
       else if (e.requestId) {
         // The last 50 failures no retry will fix (the contact or its owner is the problem).
         const reason = typeof d.reason === 'string' && CODE.test(d.reason) ? d.reason : 'unknown';
-        tx.zadd(keys.failed, at, e.requestId).hset(keys.failedInfo, e.requestId, reason).zremrangebyrank(keys.failed, 0, -51);
+        tx.zadd(keys.failed, at, e.requestId)
+          .hset(keys.failedInfo, e.requestId, reason)
+          .zremrangebyrank(keys.failed, 0, -51);
       }
       break;
     case 'request.dead_letter':
@@ -103,7 +124,14 @@ function foldEvent(keys: DraftbridgeKeys['ops'], e: AuditEvent, tx: ScriptOps): 
       if (e.requestId) tx.zrem(keys.deadLetters, e.requestId).hdel(keys.deadLetterInfo, e.requestId);
       break;
     case 'audit.verified':
-      tx.set(keys.lastAuditVerified, JSON.stringify({ at: e.ts, outcome: e.outcome, checked: typeof d.checked === 'number' ? d.checked : null }));
+      tx.set(
+        keys.lastAuditVerified,
+        JSON.stringify({
+          at: e.ts,
+          outcome: e.outcome,
+          checked: typeof d.checked === 'number' ? d.checked : null,
+        }),
+      );
       break;
     case 'retention.run':
       tx.set(keys.lastRetentionRun, JSON.stringify({ at: e.ts, outcome: e.outcome }));
@@ -153,7 +181,9 @@ export class ReviewLedger {
   async snapshot(options: { days?: number; now?: number } = {}): Promise<LedgerSnapshot> {
     const now = options.now ?? Date.now();
     const dayCount = options.days ?? 14;
-    const dayNames = Array.from({ length: dayCount }, (_, i) => new Date(now - (dayCount - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+    const dayNames = Array.from({ length: dayCount }, (_, i) =>
+      new Date(now - (dayCount - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+    );
     const tx = this.redis
       .multi()
       .zrange(this.key('awaiting'), 0, 499, 'WITHSCORES')
@@ -170,30 +200,80 @@ export class ReviewLedger {
       if (err) throw err;
       return value;
     });
-    const [awaitingRaw, blocked, leak, deadRaw, deadInfo, verified, retention, failedRaw, failedInfo, ...dayHashes] = results as [string[], Record<string, string>, Record<string, string>, string[], Record<string, string>, string | null, string | null, string[], Record<string, string>, ...Record<string, string>[]];
-    const pairs = (flat: string[]) => Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, Number(flat[2 * i + 1])] as const);
-    const numbers = (h: Record<string, string>) => Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+    const [
+      awaitingRaw,
+      blocked,
+      leak,
+      deadRaw,
+      deadInfo,
+      verified,
+      retention,
+      failedRaw,
+      failedInfo,
+      ...dayHashes
+    ] = results as [
+      string[],
+      Record<string, string>,
+      Record<string, string>,
+      string[],
+      Record<string, string>,
+      string | null,
+      string | null,
+      string[],
+      Record<string, string>,
+      ...Record<string, string>[],
+    ];
+    const pairs = (flat: string[]) =>
+      Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, Number(flat[2 * i + 1])] as const);
+    const numbers = (h: Record<string, string>) =>
+      Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
     return {
       awaiting: pairs(awaitingRaw).map(([requestId, since]) => ({ requestId, since })),
-      days: dayNames.map((day, i) => ({ day, counts: Object.fromEntries(DAILY_COUNTERS.map((c) => [c, Number(dayHashes[i]?.[c] ?? 0)])) as Record<DailyCounter, number> })),
+      days: dayNames.map((day, i) => ({
+        day,
+        counts: Object.fromEntries(DAILY_COUNTERS.map((c) => [c, Number(dayHashes[i]?.[c] ?? 0)])) as Record<
+          DailyCounter,
+          number
+        >,
+      })),
       blockedByCategory: numbers(blocked),
       leakGuardByType: numbers(leak),
       deadLetters: pairs(deadRaw)
         .reverse()
-        .map(([requestId, at]) => ({ requestId, at, ...(JSON.parse(deadInfo[requestId] ?? '{"stage":"unknown","error":"unknown"}') as { stage: string; error: string }) })),
+        .map(([requestId, at]) => ({
+          requestId,
+          at,
+          ...(JSON.parse(deadInfo[requestId] ?? '{"stage":"unknown","error":"unknown"}') as {
+            stage: string;
+            error: string;
+          }),
+        })),
       failed: pairs(failedRaw)
         .reverse()
         .map(([requestId, at]) => ({ requestId, at, reason: failedInfo[requestId] ?? 'unknown' })),
-      lastAuditVerification: verified ? (JSON.parse(verified) as LedgerSnapshot['lastAuditVerification']) : null,
-      verifications: { incremental: await lastVerification(this.redis, this.keys, 'incremental'), full: await lastVerification(this.redis, this.keys, 'full') },
+      lastAuditVerification: verified
+        ? (JSON.parse(verified) as LedgerSnapshot['lastAuditVerification'])
+        : null,
+      verifications: {
+        incremental: await lastVerification(this.redis, this.keys, 'incremental'),
+        full: await lastVerification(this.redis, this.keys, 'full'),
+      },
       lastRetentionRun: retention ? (JSON.parse(retention) as LedgerSnapshot['lastRetentionRun']) : null,
     };
   }
 
   /** Counts for the alert gauges: drafts waiting, those past `maxAgeMs`, and when the oldest arrived. */
-  async awaitingStats(maxAgeMs: number, now = Date.now()): Promise<{ awaiting: number; overdue: number; oldestSince: number | null }> {
+  async awaitingStats(
+    maxAgeMs: number,
+    now = Date.now(),
+  ): Promise<{ awaiting: number; overdue: number; oldestSince: number | null }> {
     const key = this.key('awaiting');
-    const [[, awaiting], [, overdue], [, oldest]] = (await this.redis.multi().zcard(key).zcount(key, '-inf', now - maxAgeMs).zrange(key, 0, 0, 'WITHSCORES').exec()) as [[null, number], [null, number], [null, string[]]];
+    const [[, awaiting], [, overdue], [, oldest]] = (await this.redis
+      .multi()
+      .zcard(key)
+      .zcount(key, '-inf', now - maxAgeMs)
+      .zrange(key, 0, 0, 'WITHSCORES')
+      .exec()) as [[null, number], [null, number], [null, string[]]];
     return { awaiting, overdue, oldestSince: oldest.length === 2 ? Number(oldest[1]) : null };
   }
 

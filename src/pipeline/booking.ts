@@ -44,10 +44,13 @@ export type BookingOutcome =
 
 /** "start/end start/end" (the request record's `slots`) → slots. */
 export function slotsFromRecord(value: string | undefined): Slot[] {
-  return (value ?? '').split(' ').filter(Boolean).map((pair) => {
-    const [start, end] = pair.split('/');
-    return { start: start!, end: end! };
-  });
+  return (value ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => {
+      const [start, end] = pair.split('/');
+      return { start: start!, end: end! };
+    });
 }
 
 /** The reply's sender is the offer's recipient: their keyed hashes are equal (constant time). */

@@ -2,7 +2,13 @@ import type { AuditTrail } from '../audit/trail.ts';
 import type { CrmFieldMaps } from '../crm-fields.ts';
 import type { Logger } from '../logger.ts';
 import type { Policy } from '../policy.ts';
-import type { GraphSubscriptionPort, HistoryWatcher, MailboxWatcher, PolledWatcher, Ports } from '../ports.ts';
+import type {
+  GraphSubscriptionPort,
+  HistoryWatcher,
+  MailboxWatcher,
+  PolledWatcher,
+  Ports,
+} from '../ports.ts';
 import type { SuppressionList } from '../privacy/suppression.ts';
 import type { PseudonymVault } from '../privacy/vault.ts';
 import type { LlmCircuit } from './llm-circuit.ts';

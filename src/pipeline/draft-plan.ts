@@ -81,13 +81,21 @@ export function planDraft(input: DraftPlanInput): DraftPlan {
   const fullName = [p.firstname, p.lastname].filter(Boolean).join(' ');
   const ownerName = [owner.firstName, owner.lastName].filter(Boolean).join(' ') || owner.email.split('@')[0]!;
   const real = {
-    greeting: greeting({ lang: language, salutation: p.salutation ?? null, lastName: p.lastname ?? undefined, fullName: fullName || undefined }),
+    greeting: greeting({
+      lang: language,
+      salutation: p.salutation ?? null,
+      lastName: p.lastname ?? undefined,
+      fullName: fullName || undefined,
+    }),
     closing: fill(wording.closing, { owner: ownerName }),
   };
   const template = input.template[language];
   const slots = input.slots ?? [];
   const slotList = slots.map((s, i) => `${i + 1}. ${s}`).join('\n');
-  const fallbackBody = slots.length > 0 && template.fallback.body_with_slots ? template.fallback.body_with_slots : template.fallback.body;
+  const fallbackBody =
+    slots.length > 0 && template.fallback.body_with_slots
+      ? template.fallback.body_with_slots
+      : template.fallback.body;
   return {
     kind: 'compose',
     language,
@@ -96,7 +104,18 @@ export function planDraft(input: DraftPlanInput): DraftPlan {
     to: [{ address: p.email ?? '', ...(fullName ? { name: fullName } : {}) }],
     fallback: { subject: template.fallback.subject, body: fill(fallbackBody, { ...real, slots: slotList }) },
     letter: { ...real, rep: ownerName },
-    prompt: buildPrompt({ properties: p, owner, language, notes, fullName, closing: real.closing, template, wording, slots, slotList }),
+    prompt: buildPrompt({
+      properties: p,
+      owner,
+      language,
+      notes,
+      fullName,
+      closing: real.closing,
+      template,
+      wording,
+      slots,
+      slotList,
+    }),
   };
 }
 
@@ -113,7 +132,10 @@ function buildPrompt(input: {
   slotList: string;
 }): LlmPrompt {
   const { properties: p, owner, language, template, wording, slots: offered, slotList } = input;
-  const ps = new Pseudonymiser({ ...p, owner_firstname: owner.firstName, owner_lastname: owner.lastName, owner_email: owner.email }, { lang: language });
+  const ps = new Pseudonymiser(
+    { ...p, owner_firstname: owner.firstName, owner_lastname: owner.lastName, owner_email: owner.email },
+    { lang: language },
+  );
   const letter = {
     greeting: greeting({
       lang: language,
@@ -136,16 +158,30 @@ function buildPrompt(input: {
     slots: offered.length > 0 ? `${wording.slots.label}\n${slotList}` : '',
   };
   const mapping = ps.mapping();
-  const strictSlots = offered.length > 0 ? ` ${fill(wording.slots.strict, { slots: offered.map((s, i) => `${i + 1}. ${s}`).join(' / ') })}` : '';
+  const strictSlots =
+    offered.length > 0
+      ? ` ${fill(wording.slots.strict, { slots: offered.map((s, i) => `${i + 1}. ${s}`).join(' / ') })}`
+      : '';
   return {
     system: fill(template.system, slots),
     user: fill(template.user, slots),
     userWithoutNote: slots.notes ? fill(template.user, { ...slots, notes: '' }) : undefined,
-    strictInstruction: fill(wording.strict_instruction, { placeholders: Object.keys(mapping).join(', '), greeting: letter.greeting, closing: letter.closing.replace(/\n/g, ' / ') }) + strictSlots,
+    strictInstruction:
+      fill(wording.strict_instruction, {
+        placeholders: Object.keys(mapping).join(', '),
+        greeting: letter.greeting,
+        closing: letter.closing.replace(/\n/g, ' / '),
+      }) + strictSlots,
     mapping,
-    required: [...new Set([...`${letter.greeting}\n${letter.closing}`.matchAll(/\[\[[A-Z]+_\d+\]\]/g)].map((m) => m[0]))],
+    required: [
+      ...new Set(
+        [...`${letter.greeting}\n${letter.closing}`.matchAll(/\[\[[A-Z]+_\d+\]\]/g)].map((m) => m[0]),
+      ),
+    ],
     verbatim: [...offered],
     // The mapping holds every identifying value of the job (CRM values and recogniser hits).
-    guard: createLeakGuard(Object.values(mapping), { template: [template.system, template.user, UNTRUSTED_DATA_RULE[language], slotList] }),
+    guard: createLeakGuard(Object.values(mapping), {
+      template: [template.system, template.user, UNTRUSTED_DATA_RULE[language], slotList],
+    }),
   };
 }

@@ -19,14 +19,25 @@ export type RemovalWhere = RemovalCheck['where'];
 type ScheduleDeps = Pick<PipelineDeps, 'queues' | 'policy'>;
 
 /** Asks for the check after the grace period; a repeated notification finds the same job id. */
-export async function scheduleRemovalCheck(deps: ScheduleDeps, requestId: string, messageId: string, where: RemovalWhere): Promise<void> {
+export async function scheduleRemovalCheck(
+  deps: ScheduleDeps,
+  requestId: string,
+  messageId: string,
+  where: RemovalWhere,
+): Promise<void> {
   const check: RemovalCheck = { requestId, messageId, where, ...traceCarrier() };
-  await deps.queues['mail-events'].add(CONFIRM_REMOVAL, check, { jobId: `${requestId}.removal`, delay: deps.policy.mail.draftRemovalGrace });
+  await deps.queues['mail-events'].add(CONFIRM_REMOVAL, check, {
+    jobId: `${requestId}.removal`,
+    delay: deps.policy.mail.draftRemovalGrace,
+  });
 }
 
 type CheckDeps = Pick<PipelineDeps, 'requests' | 'mail' | 'watch' | 'history' | 'logger'>;
 
-export type RemovalOutcome = { kind: 'settled' } | { kind: 'sent'; messageId: string; mailbox: string; body?: string } | { kind: 'deleted'; mailbox?: string };
+export type RemovalOutcome =
+  | { kind: 'settled' }
+  | { kind: 'sent'; messageId: string; mailbox: string; body?: string }
+  | { kind: 'deleted'; mailbox?: string };
 
 /** What became of the draft: already settled (the `sent` notification came), sent, or really deleted. */
 export async function checkRemoval(deps: CheckDeps, check: RemovalCheck): Promise<RemovalOutcome> {
@@ -35,17 +46,30 @@ export async function checkRemoval(deps: CheckDeps, check: RemovalCheck): Promis
   const mailbox = await mailboxOf(deps, check.where);
   if (!mailbox) {
     // The subscription or the watch is gone: nothing left to ask; the removal stands.
-    deps.logger.warn({ requestId: check.requestId, via: check.where.via }, 'draft removal: mailbox no longer watched, cannot look in Sent Items; recording the rejection');
+    deps.logger.warn(
+      { requestId: check.requestId, via: check.where.via },
+      'draft removal: mailbox no longer watched, cannot look in Sent Items; recording the rejection',
+    );
     return { kind: 'deleted' };
   }
   const byId = check.where.via === 'outlook' ? await deps.mail.getMessage(mailbox, check.messageId) : null;
   if (byId && !byId.isDraft && byId.requestId === check.requestId) {
-    return { kind: 'sent', messageId: byId.id, mailbox, ...(byId.body !== undefined ? { body: byId.body } : {}) };
+    return {
+      kind: 'sent',
+      messageId: byId.id,
+      mailbox,
+      ...(byId.body !== undefined ? { body: byId.body } : {}),
+    };
   }
   const found = await deps.mail.findByRequestId(mailbox, check.requestId);
   if (found && !found.isDraft) {
     const full = await deps.mail.getMessage(mailbox, found.id).catch(() => null);
-    return { kind: 'sent', messageId: found.id, mailbox, ...(full?.body !== undefined ? { body: full.body } : {}) };
+    return {
+      kind: 'sent',
+      messageId: found.id,
+      mailbox,
+      ...(full?.body !== undefined ? { body: full.body } : {}),
+    };
   }
   return { kind: 'deleted', mailbox };
 }

@@ -16,7 +16,12 @@ type EditBaseline = z.infer<typeof EditBaseline>;
 const SECTION = 'edit-baseline';
 
 /** Whitespace and line endings as Outlook may rewrite them do not count as edits. */
-const comparable = (body: string) => bodyWithoutSignature(body).replace(/[ \t]+/g, ' ').replace(/ ?\n ?/g, '\n').replace(/\n{2,}/g, '\n\n').trim();
+const comparable = (body: string) =>
+  bodyWithoutSignature(body)
+    .replace(/[ \t]+/g, ' ')
+    .replace(/ ?\n ?/g, '\n')
+    .replace(/\n{2,}/g, '\n\n')
+    .trim();
 
 /** 0 when the sent body equals the draft's, 1 when nothing of it is left (distance / longer length). */
 export function editRatio(drafted: string, sent: string): number {
@@ -38,11 +43,19 @@ export class EditTracker {
   async keep(requestId: string, baseline: EditBaseline): Promise<void> {
     const retention = this.policy.flows[baseline.flow]?.retention ?? 'request';
     const ttlMs = this.policy.retention[retention] ?? this.policy.retention.request!;
-    await this.vault.put(keptVaultId(requestId), SECTION, { ...baseline, body: bodyWithoutSignature(baseline.body) } satisfies EditBaseline, ttlMs);
+    await this.vault.put(
+      keptVaultId(requestId),
+      SECTION,
+      { ...baseline, body: bodyWithoutSignature(baseline.body) } satisfies EditBaseline,
+      ttlMs,
+    );
   }
 
   /** The sent version is here: record the ratio and erase the kept draft. Null without a baseline. */
-  async measure(requestId: string, sentBody: string): Promise<{ flow: string; language: Language; ratio: number } | null> {
+  async measure(
+    requestId: string,
+    sentBody: string,
+  ): Promise<{ flow: string; language: Language; ratio: number } | null> {
     let baseline: EditBaseline | null;
     try {
       baseline = await this.vault.get(keptVaultId(requestId), SECTION, EditBaseline);

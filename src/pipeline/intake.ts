@@ -30,7 +30,9 @@ export async function enqueueCallbackRequests(
   if (enqueued.length > 0) {
     // The webhook's trace goes with each job (nothing is added when tracing is off).
     const trace = traceCarrier();
-    await queue.addBulk(enqueued.map((r) => ({ name: r.flow, data: { ...r, ...trace }, opts: { jobId: r.requestId } })));
+    await queue.addBulk(
+      enqueued.map((r) => ({ name: r.flow, data: { ...r, ...trace }, opts: { jobId: r.requestId } })),
+    );
   }
   return { enqueued, duplicates };
 }

@@ -13,7 +13,12 @@ export type RequestId = z.infer<typeof RequestId>;
 export const TraceParent = z.string().regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/);
 
 /** Which CRM intake produced the request (`<crm>.<channel>`). */
-export const TriggerSource = z.enum(['hubspot.app', 'hubspot.workflow', 'salesforce.outbound', 'dynamics.webhook']);
+export const TriggerSource = z.enum([
+  'hubspot.app',
+  'hubspot.workflow',
+  'salesforce.outbound',
+  'dynamics.webhook',
+]);
 export type TriggerSource = z.infer<typeof TriggerSource>;
 
 /** A CRM record id: HubSpot's digits, Salesforce's 15/18 characters, Dataverse's GUID. */

@@ -37,7 +37,11 @@ export class LlmCircuit {
     const keys = this.keys.circuit(route);
     this.mayHaveFailures.set(route, true);
     // One round trip: the counter and its expiry are set together.
-    const replies = await this.redis.multi().incr(keys.failures).pexpire(keys.failures, this.openMs * 2).exec();
+    const replies = await this.redis
+      .multi()
+      .incr(keys.failures)
+      .pexpire(keys.failures, this.openMs * 2)
+      .exec();
     const count = Number(replies?.[0]?.[1] ?? 0);
     if (count >= this.threshold) {
       await this.redis.multi().set(keys.open, '1', 'PX', this.openMs).del(keys.failures).exec();

@@ -38,7 +38,11 @@ export interface LlmDraftContext {
  * The rep is never left empty-handed by the leak guard: a refused request is asked again once with
  * the free-text note left out (structured fields only); a second refusal drafts from the template.
  */
-export async function draftWithLlm(deps: LlmDraftDeps, prompt: LlmPrompt, context: LlmDraftContext): Promise<LlmDraftResult> {
+export async function draftWithLlm(
+  deps: LlmDraftDeps,
+  prompt: LlmPrompt,
+  context: LlmDraftContext,
+): Promise<LlmDraftResult> {
   const { circuit, logger } = deps;
   const { requestId, route } = context;
   if (await circuit.isOpen(route)) return { kind: 'template', reason: 'llm_circuit_open', path: 'llm' };
@@ -46,23 +50,36 @@ export async function draftWithLlm(deps: LlmDraftDeps, prompt: LlmPrompt, contex
     const asked = { ...prompt, user };
     let result = await askOnce(deps.llm, asked, context, false);
     if (!result.ok && result.reason !== 'content_filtered') {
-      logger.info({ requestId, reason: result.reason }, 'LLM draft unusable; retrying once with a stricter instruction');
+      logger.info(
+        { requestId, reason: result.reason },
+        'LLM draft unusable; retrying once with a stricter instruction',
+      );
       result = await askOnce(deps.llm, asked, context, true);
     }
     return result;
   };
   try {
-    const outcome = await draftWithLeakFallback(() => ask(prompt.user), prompt.userWithoutNote !== undefined ? () => ask(prompt.userWithoutNote!) : undefined);
+    const outcome = await draftWithLeakFallback(
+      () => ask(prompt.user),
+      prompt.userWithoutNote !== undefined ? () => ask(prompt.userWithoutNote!) : undefined,
+    );
     if (outcome.path === 'template') {
-      logger.warn({ requestId, types: [...new Set(outcome.findings)].join(',') }, 'leak guard refused the LLM request with and without the note; drafting from the template');
+      logger.warn(
+        { requestId, types: [...new Set(outcome.findings)].join(',') },
+        'leak guard refused the LLM request with and without the note; drafting from the template',
+      );
       return { kind: 'template', reason: 'leak_guard', path: 'template' };
     }
-    if (outcome.path === 'llm_without_note') logger.warn({ requestId }, 'leak guard refused the note; drafted from the structured fields only');
+    if (outcome.path === 'llm_without_note')
+      logger.warn({ requestId }, 'leak guard refused the note; drafted from the structured fields only');
     const result = outcome.value;
     await circuit.recordSuccess(route);
-    return result.ok ? { kind: 'drafted', subject: result.subject, body: result.body, path: outcome.path } : { kind: 'template', reason: `llm_${result.reason}`, path: 'template' };
+    return result.ok
+      ? { kind: 'drafted', subject: result.subject, body: result.body, path: outcome.path }
+      : { kind: 'template', reason: `llm_${result.reason}`, path: 'template' };
   } catch (err) {
-    if (err instanceof UpstreamRejected) return { kind: 'template', reason: `llm_rejected_${err.status}`, path: 'template' };
+    if (err instanceof UpstreamRejected)
+      return { kind: 'template', reason: `llm_rejected_${err.status}`, path: 'template' };
     // Rate limits: the stage runner pauses the queue, nothing here counts against the circuit.
     if (err instanceof DraftbridgeError && err.retryable && err.code !== ERROR_CODES.UPSTREAM_RATE_LIMITED) {
       // An outage (5xx, timeout, connection): counts against the circuit, retried with backoff.
@@ -77,13 +94,32 @@ export async function draftWithLlm(deps: LlmDraftDeps, prompt: LlmPrompt, contex
 type Answer = { ok: true; subject: string; body: string } | { ok: false; reason: string };
 
 /** One call and its local restore; `strict` adds the stricter instruction for the retry. */
-export async function askOnce(llm: LlmPort, prompt: LlmPrompt, context: LlmDraftContext, strict: boolean): Promise<Answer> {
+export async function askOnce(
+  llm: LlmPort,
+  prompt: LlmPrompt,
+  context: LlmDraftContext,
+  strict: boolean,
+): Promise<Answer> {
   const system = strict ? `${prompt.system}\n${prompt.strictInstruction}` : prompt.system;
-  const outcome = await llm.draft({ route: context.route, system, user: prompt.user, language: context.language, requestId: context.requestId, guard: prompt.guard });
+  const outcome = await llm.draft({
+    route: context.route,
+    system,
+    user: prompt.user,
+    language: context.language,
+    requestId: context.requestId,
+    guard: prompt.guard,
+  });
   if (outcome.kind !== 'drafted') return { ok: false, reason: outcome.kind };
-  const restored = restoreDraft({ subject: outcome.draft.subject, body: outcome.draft.body, mapping: prompt.mapping, required: prompt.required, allowedLinks: context.allowedLinks });
+  const restored = restoreDraft({
+    subject: outcome.draft.subject,
+    body: outcome.draft.body,
+    mapping: prompt.mapping,
+    required: prompt.required,
+    allowedLinks: context.allowedLinks,
+  });
   if (!restored.ok) return { ok: false, reason: restored.reason };
   // The offered slots must come back exactly as computed: a changed date or time is a wrong offer.
-  if (prompt.verbatim.some((text) => !restored.body.includes(text))) return { ok: false, reason: 'slots_altered' };
+  if (prompt.verbatim.some((text) => !restored.body.includes(text)))
+    return { ok: false, reason: 'slots_altered' };
   return { ok: true, subject: restored.subject, body: restored.body };
 }

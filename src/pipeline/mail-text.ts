@@ -72,7 +72,8 @@ function middleOf(body: string, greeting: string, closing: string): string[] {
     out.push(src[i]!);
   }
   // Drop name-only lines trailing the text (the closing's own lines, written without the valediction).
-  while (out.length > 0 && (norm(out.at(-1)!) === '' || closingLines.slice(1).includes(norm(out.at(-1)!)))) out.pop();
+  while (out.length > 0 && (norm(out.at(-1)!) === '' || closingLines.slice(1).includes(norm(out.at(-1)!))))
+    out.pop();
   while (out.length > 0 && norm(out[0]!) === '') out.shift();
   // At most one blank line between paragraphs.
   return out.filter((l, i) => !(norm(l) === '' && i > 0 && norm(out[i - 1]!) === ''));
@@ -99,10 +100,14 @@ function fit(middle: string[], budget: number): { text: string; shortened: boole
  */
 export function finishMail(input: FinishInput): FinishedMail {
   const greeting = input.greeting.trim();
-  const closing = lines(input.closing).map((l) => l.trim()).join('\n').trim();
+  const closing = lines(input.closing)
+    .map((l) => l.trim())
+    .join('\n')
+    .trim();
   const notice = joinPunctuation(norm(input.notice));
   const middle = middleOf(input.body, greeting, closing);
-  const frame = (text: string) => `${greeting}\n\n${text ? `${text}\n\n` : ''}${closing}${notice ? `\n\n${SIGNATURE_DELIMITER}\n${notice}` : ''}`;
+  const frame = (text: string) =>
+    `${greeting}\n\n${text ? `${text}\n\n` : ''}${closing}${notice ? `\n\n${SIGNATURE_DELIMITER}\n${notice}` : ''}`;
   const budget = input.maxChars - frame('').length - 2;
   const { text, shortened } = fit(middle, budget);
   return { body: frame(text), shortened };

@@ -49,7 +49,11 @@ export class MailWatch implements MailboxWatcher {
   /** Mailbox → until when this process skips `ensure` (subscribed, or failing and backing off). */
   private readonly settled = new Map<string, number>();
 
-  constructor(redis: RedisClient, mail: GraphSubscriptionPort, options: MailWatchOptions & { now?: () => number }) {
+  constructor(
+    redis: RedisClient,
+    mail: GraphSubscriptionPort,
+    options: MailWatchOptions & { now?: () => number },
+  ) {
     this.redis = redis;
     this.mail = mail;
     this.options = options;
@@ -84,11 +88,20 @@ export class MailWatch implements MailboxWatcher {
           expirationDateTime: new Date(this.now() + LIFETIME_MS),
         });
         const expires = Date.parse(sub.expirationDateTime);
-        await this.redis.multi().hset(this.keys.subscription(sub.id), { mailbox: box, folder: f.folder, expires: String(expires) }).pexpireat(this.keys.subscription(sub.id), expires).zadd(this.keys.expiry, expires, sub.id).exec();
+        await this.redis
+          .multi()
+          .hset(this.keys.subscription(sub.id), { mailbox: box, folder: f.folder, expires: String(expires) })
+          .pexpireat(this.keys.subscription(sub.id), expires)
+          .zadd(this.keys.expiry, expires, sub.id)
+          .exec();
         ids.push(sub.id);
       }
       // Expires with the subscriptions: if renewal ever fails, the next draft subscribes again.
-      await this.redis.multi().set(this.keys.mailbox(box), ids.join(','), 'PX', LIFETIME_MS).del(this.keys.failing(box)).exec();
+      await this.redis
+        .multi()
+        .set(this.keys.mailbox(box), ids.join(','), 'PX', LIFETIME_MS)
+        .del(this.keys.failing(box))
+        .exec();
       this.settled.set(box, this.now() + LOCAL_MEMO_MS);
     } catch (err) {
       // Back off before the next try, across processes: INCR counts the failures, the expiry doubles.
@@ -126,7 +139,11 @@ export class MailWatch implements MailboxWatcher {
     const sub = await this.mail.renewSubscription(id, new Date(this.now() + LIFETIME_MS));
     const expires = Date.parse(sub.expirationDateTime);
     const info = await this.subscription(id);
-    const m = this.redis.multi().hset(this.keys.subscription(id), 'expires', String(expires)).pexpireat(this.keys.subscription(id), expires).zadd(this.keys.expiry, expires, id);
+    const m = this.redis
+      .multi()
+      .hset(this.keys.subscription(id), 'expires', String(expires))
+      .pexpireat(this.keys.subscription(id), expires)
+      .zadd(this.keys.expiry, expires, id);
     if (info) m.pexpireat(this.keys.mailbox(info.mailbox), expires);
     await m.exec();
   }
@@ -145,9 +162,15 @@ export class MailWatch implements MailboxWatcher {
   async link(requestId: string, ref: { id: string; conversationId?: string | undefined }): Promise<void> {
     await Promise.all([
       this.redis.set(this.keys.message(ref.id), requestId, 'PX', this.options.linkTtlMs),
-      ref.conversationId ? this.redis.set(this.keys.conversation(ref.conversationId), requestId, 'PX', this.options.linkTtlMs) : undefined,
+      ref.conversationId
+        ? this.redis.set(this.keys.conversation(ref.conversationId), requestId, 'PX', this.options.linkTtlMs)
+        : undefined,
       // The request's own list of its links: an erasure deletes them without scanning every link.
-      this.redis.sadd(this.keys.links(requestId), this.keys.message(ref.id), ...(ref.conversationId ? [this.keys.conversation(ref.conversationId)] : [])),
+      this.redis.sadd(
+        this.keys.links(requestId),
+        this.keys.message(ref.id),
+        ...(ref.conversationId ? [this.keys.conversation(ref.conversationId)] : []),
+      ),
       this.redis.pexpire(this.keys.links(requestId), this.options.linkTtlMs),
     ]);
   }

@@ -23,7 +23,8 @@ export async function earlierOpenRequest(
       r.flow === record.flow &&
       OPEN.has(r.state) &&
       r.createdAt >= record.createdAt - windowMs &&
-      (r.createdAt < record.createdAt || (r.createdAt === record.createdAt && r.requestId < record.requestId)),
+      (r.createdAt < record.createdAt ||
+        (r.createdAt === record.createdAt && r.requestId < record.requestId)),
   );
   earlier.sort((a, b) => a.createdAt - b.createdAt);
   return earlier[0]?.requestId ?? null;

@@ -14,14 +14,17 @@ import type { Policy } from '../policy.ts';
 export const PRIVACY_QUEUE = 'privacy';
 export const RETENTION_SCHEDULER = 'retention-sweep';
 
-
 export const RetentionJob = z.object({ kind: z.literal('retention'), dryRun: z.boolean().default(false) });
 export type RetentionJob = z.infer<typeof RetentionJob>;
 
 export const PrivacyJob = z.discriminatedUnion('kind', [ErasureJob, RetentionJob]);
 export type PrivacyJob = z.infer<typeof PrivacyJob>;
 
-export function createPrivacyQueue(connection: ConnectionOptions, prefix: string, policy: Policy): Queue<PrivacyJob> {
+export function createPrivacyQueue(
+  connection: ConnectionOptions,
+  prefix: string,
+  policy: Policy,
+): Queue<PrivacyJob> {
   return new Queue<PrivacyJob>(PRIVACY_QUEUE, {
     connection,
     prefix,
@@ -51,7 +54,9 @@ export function privacyQueueFor(ctx: PrivacyQueueContext): Queue<PrivacyJob> {
   let q = queues.get(ctx);
   if (!q) {
     q = createPrivacyQueue(ctx.redis, ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, ctx.policy);
-    q.on('error', (err) => ctx.logger.warn({ queue: PRIVACY_QUEUE, err: { message: err.message } }, 'queue error'));
+    q.on('error', (err) =>
+      ctx.logger.warn({ queue: PRIVACY_QUEUE, err: { message: err.message } }, 'queue error'),
+    );
     queues.set(ctx, q);
   }
   return q;
@@ -63,10 +68,10 @@ export async function closePrivacyQueue(ctx: PrivacyQueueContext): Promise<void>
   await q?.close();
 }
 
-
-
 export async function enqueueErasures(ctx: PrivacyQueueContext, erasures: ErasureRequest[]): Promise<number> {
   if (erasures.length === 0) return 0;
-  await privacyQueueFor(ctx).addBulk(erasures.map((e) => ({ name: 'erasure', data: e.job, opts: { jobId: e.jobId } })));
+  await privacyQueueFor(ctx).addBulk(
+    erasures.map((e) => ({ name: 'erasure', data: e.job, opts: { jobId: e.jobId } })),
+  );
   return erasures.length;
 }

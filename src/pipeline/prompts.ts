@@ -13,7 +13,11 @@ const LanguageTemplate = z.object({
   system: z.string().min(1),
   user: z.string().min(1),
   /** `body_with_slots` replaces `body` when appointment slots were computed ({{slots}}: the list). */
-  fallback: z.object({ subject: z.string().min(1), body: z.string().min(1), body_with_slots: z.string().min(1).optional() }),
+  fallback: z.object({
+    subject: z.string().min(1),
+    body: z.string().min(1),
+    body_with_slots: z.string().min(1).optional(),
+  }),
 });
 export const PromptTemplate = z.object({ de: LanguageTemplate, en: LanguageTemplate });
 export type PromptTemplate = z.infer<typeof PromptTemplate>;
@@ -23,7 +27,15 @@ const LanguageWording = z.object({
   closing: z.string().min(1),
   notes_label: z.string().min(1),
   strict_instruction: z.string().min(1),
-  slots: z.object({ rule_offer: z.string().min(1), rule_none: z.string().min(1), label: z.string().min(1), strict: z.string().min(1), event_subject: z.string().min(1), event_body: z.string().min(1), hold_subject: z.string().min(1) }),
+  slots: z.object({
+    rule_offer: z.string().min(1),
+    rule_none: z.string().min(1),
+    label: z.string().min(1),
+    strict: z.string().min(1),
+    event_subject: z.string().min(1),
+    event_body: z.string().min(1),
+    hold_subject: z.string().min(1),
+  }),
   crm_notes: z.object({
     ref: z.string().min(1),
     awaiting_review: z.string().min(1),
@@ -77,7 +89,10 @@ export class PromptLibrary {
 
 /** Fills `{{slot}}` markers; unknown slots become empty so a template typo cannot leak a marker. */
 export function fill(text: string, slots: Record<string, string>): string {
-  return text.replace(/\{\{(\w+)\}\}/g, (_, name: string) => slots[name] ?? '').replace(/\n{3,}/g, '\n\n').trim();
+  return text
+    .replace(/\{\{(\w+)\}\}/g, (_, name: string) => slots[name] ?? '')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
 }
 
 /** `de`, `de-DE`, `de_at`, `German` → de; anything unknown → the policy default. */

@@ -45,7 +45,10 @@ return removed
  * keyed references only). Every key is found from the request id (job ids, the request's link set),
  * never by scanning the keyspace, so an erasure costs the same however much else is stored.
  */
-export async function purgeRequests(deps: PurgeDeps, requestIds: readonly string[]): Promise<{ keys: number; jobs: number; streamEntries: number }> {
+export async function purgeRequests(
+  deps: PurgeDeps,
+  requestIds: readonly string[],
+): Promise<{ keys: number; jobs: number; streamEntries: number }> {
   const { redis, queues, prefix, vault } = deps;
   if (requestIds.length === 0) return { keys: 0, jobs: 0, streamEntries: 0 };
   const keys = keysFor(prefix);
@@ -57,7 +60,12 @@ export async function purgeRequests(deps: PurgeDeps, requestIds: readonly string
   }
   for (const name of QUEUE_NAMES) {
     for (const id of requestIds) {
-      const jobIds = [id, ...(name === 'crm-sync' ? [...STATE_JOB_SUFFIXES.map((s) => id + s), ...(await replyJobs(redis, `${prefix}:${name}`, id))] : [])];
+      const jobIds = [
+        id,
+        ...(name === 'crm-sync'
+          ? [...STATE_JOB_SUFFIXES.map((s) => id + s), ...(await replyJobs(redis, `${prefix}:${name}`, id))]
+          : []),
+      ];
       for (const jobId of jobIds) {
         // remove() refuses a job a worker holds; then the job is left to finish and expire by its retention.
         const removed = await queues[name].remove(jobId).catch(() => 0);
@@ -68,7 +76,12 @@ export async function purgeRequests(deps: PurgeDeps, requestIds: readonly string
   }
   // BullMQ's event streams name job ids; drop the entries about these requests.
   let streamEntries = 0;
-  for (const name of QUEUE_NAMES) streamEntries += (await STREAM_PURGE_SCRIPT.run(redis, [`${prefix}:${name}:events`], [...requestIds])) as number;
+  for (const name of QUEUE_NAMES)
+    streamEntries += (await STREAM_PURGE_SCRIPT.run(
+      redis,
+      [`${prefix}:${name}:events`],
+      [...requestIds],
+    )) as number;
   // Mailbox links (message id / conversation id → request id), from each request's own link set.
   for (const id of requestIds) {
     const links = await redis.smembers(keys.mailWatch.links(id));

@@ -29,7 +29,9 @@ export function defaultJobOptions(policy: Policy, queue: QueueName): DefaultJobO
   const seconds = (ms: number | undefined, fallback: number) => Math.ceil((ms ?? fallback) / 1000);
   const completedMs = policy.retention.jobsCompleted ?? 86_400_000;
   const keepCompleted =
-    queue === 'intake' ? Math.max(completedMs, policy.retention.webhookDedupe ?? 3 * 86_400_000) : completedMs;
+    queue === 'intake'
+      ? Math.max(completedMs, policy.retention.webhookDedupe ?? 3 * 86_400_000)
+      : completedMs;
   return {
     attempts: policy.defaults.jobs.attempts,
     backoff: { type: 'exponential', delay: policy.defaults.jobs.backoffMs, jitter: 0.5 },
@@ -47,7 +49,12 @@ export const QUEUE_EVENTS_MAX_LEN = 1_000;
 
 export function createQueues(connection: ConnectionOptions, prefix: string, policy: Policy): StageQueues {
   const make = <K extends QueueName>(name: K) =>
-    new Queue<JobPayloads[K]>(name, { connection, prefix, defaultJobOptions: defaultJobOptions(policy, name), streams: { events: { maxLen: QUEUE_EVENTS_MAX_LEN } } });
+    new Queue<JobPayloads[K]>(name, {
+      connection,
+      prefix,
+      defaultJobOptions: defaultJobOptions(policy, name),
+      streams: { events: { maxLen: QUEUE_EVENTS_MAX_LEN } },
+    });
   return {
     intake: make('intake'),
     draft: make('draft'),

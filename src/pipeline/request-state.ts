@@ -12,11 +12,30 @@ import type { PseudonymVault, SealedSections } from '../privacy/vault.ts';
  * retention class. It changes only through `transition`, which also writes the audit event and, on a
  * terminal state, erases the request's vault entry.
  */
-export const RequestState = z.enum(['received', 'fetched', 'drafted', 'awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed', 'booked']);
+export const RequestState = z.enum([
+  'received',
+  'fetched',
+  'drafted',
+  'awaiting_review',
+  'sent',
+  'rejected',
+  'blocked_sensitive',
+  'suppressed',
+  'failed',
+  'booked',
+]);
 export type RequestState = z.infer<typeof RequestState>;
 
 /** The pipeline is done with the request (the vault is no longer needed). */
-export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set(['awaiting_review', 'sent', 'rejected', 'blocked_sensitive', 'suppressed', 'failed', 'booked']);
+export const TERMINAL_STATES: ReadonlySet<RequestState> = new Set([
+  'awaiting_review',
+  'sent',
+  'rejected',
+  'blocked_sensitive',
+  'suppressed',
+  'failed',
+  'booked',
+]);
 
 const ALLOWED_FROM: Record<RequestState, readonly RequestState[]> = {
   received: [],
@@ -74,14 +93,36 @@ export const RequestRecord = z.object({
 });
 export type RequestRecord = z.infer<typeof RequestRecord>;
 
-export type RequestFacts = Partial<Pick<RequestRecord, 'route' | 'language' | 'messageId' | 'noteId' | 'ownerId' | 'templateFallback' | 'draftPath' | 'reason' | 'categories' | 'slots' | 'slotZone' | 'bookedSlot' | 'eventId' | 'recipientRef' | 'slotWishes' | 'slotsUnmet'>>;
+export type RequestFacts = Partial<
+  Pick<
+    RequestRecord,
+    | 'route'
+    | 'language'
+    | 'messageId'
+    | 'noteId'
+    | 'ownerId'
+    | 'templateFallback'
+    | 'draftPath'
+    | 'reason'
+    | 'categories'
+    | 'slots'
+    | 'slotZone'
+    | 'bookedSlot'
+    | 'eventId'
+    | 'recipientRef'
+    | 'slotWishes'
+    | 'slotsUnmet'
+  >
+>;
 
 // The scripts (KEYS and ARGV are described at the top of each file). Their keys all start with the
 // hash-tagged prefix, so each runs on one node of a cluster.
 const TRANSITION_SCRIPT = RedisScript.fromFile(new URL('./lua/transition.lua', import.meta.url));
 const OPEN_SCRIPT = RedisScript.fromFile(new URL('./lua/open-request.lua', import.meta.url));
 const GET_SCRIPT = RedisScript.fromFile(new URL('./lua/get-request.lua', import.meta.url));
-const READ_FOR_TRANSITION_SCRIPT = RedisScript.fromFile(new URL('./lua/read-for-transition.lua', import.meta.url));
+const READ_FOR_TRANSITION_SCRIPT = RedisScript.fromFile(
+  new URL('./lua/read-for-transition.lua', import.meta.url),
+);
 const NOTE_SCRIPT = RedisScript.fromFile(new URL('./lua/note.lua', import.meta.url));
 const RELEASE_LEASE_SCRIPT = RedisScript.fromFile(new URL('./lua/release-lease.lua', import.meta.url));
 
@@ -119,7 +160,9 @@ export class StageBusy extends DraftbridgeError {
 
 export class InvalidTransition extends DraftbridgeError {
   constructor(requestId: string, from: string, to: RequestState) {
-    super(ERROR_CODES.INVALID_TRANSITION, `request ${requestId}: cannot move from ${from} to ${to}`, { retryable: false });
+    super(ERROR_CODES.INVALID_TRANSITION, `request ${requestId}: cannot move from ${from} to ${to}`, {
+      retryable: false,
+    });
   }
 }
 
@@ -153,12 +196,21 @@ export class RequestStore {
   }
 
   /** Creates the record in `received` unless it exists, audited once; returns the record either way. */
-  async open(input: Omit<RequestRecord, 'state' | 'createdAt' | 'updatedAt'>): Promise<{ record: RequestRecord; created: boolean }> {
+  async open(
+    input: Omit<RequestRecord, 'state' | 'createdAt' | 'updatedAt'>,
+  ): Promise<{ record: RequestRecord; created: boolean }> {
     const now = Date.now();
     const key = this.key(input.requestId);
     const fields = { ...input, state: 'received', createdAt: String(now), updatedAt: String(now) };
     const { audit } = this.options;
-    const received = { type: 'request.received', requestId: input.requestId, subject: input.subject, actor: 'pipeline', outcome: 'received', details: { flow: input.flow, source: input.source } };
+    const received = {
+      type: 'request.received',
+      requestId: input.requestId,
+      subject: input.subject,
+      actor: 'pipeline',
+      outcome: 'received',
+      details: { flow: input.flow, source: input.source },
+    };
     // The event is sealed before the script knows whether it creates the record (a redelivery
     // wastes that), so that the record and its event are written together, in one round trip.
     const expected = audit.expectedSubjectKey(input.subject);
@@ -168,11 +220,20 @@ export class RequestStore {
     const [code, flat, wrapped = null, id] = (await OPEN_SCRIPT.run(
       this.redis,
       [key, this.subjectKey(input.subject), audit.subjectKeysHash, audit.stream],
-      [this.options.ttlMs, input.requestId, input.subject, expected.wrapped, expected.fresh ? '1' : '0', ...event.fields, ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]))],
+      [
+        this.options.ttlMs,
+        input.requestId,
+        input.subject,
+        expected.wrapped,
+        expected.fresh ? '1' : '0',
+        ...event.fields,
+        ...Object.entries(fields).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)])),
+      ],
     )) as [number, string[], string | null, string?];
     if (code === Open.CREATED_WITH_EVENT) await audit.linked(id!);
     // The subject's key was not the one expected (another process created or shredded it meanwhile).
-    else if (code === Open.CREATED_WITHOUT_EVENT) await audit.append(received, { wrappedSubjectKey: wrapped });
+    else if (code === Open.CREATED_WITHOUT_EVENT)
+      await audit.append(received, { wrappedSubjectKey: wrapped });
     const raw = fieldsOf(flat);
     if (!raw.state) throw new RequestNotFound(input.requestId, 'vanished while opening');
     const record = RequestRecord.parse(raw);
@@ -211,7 +272,11 @@ export class RequestStore {
   }
 
   async get(requestId: string): Promise<RequestRecord | null> {
-    const [flat, wrapped = null] = (await GET_SCRIPT.run(this.redis, [this.key(requestId), this.options.audit.subjectKeysHash], [])) as [string[], string | null];
+    const [flat, wrapped = null] = (await GET_SCRIPT.run(
+      this.redis,
+      [this.key(requestId), this.options.audit.subjectKeysHash],
+      [],
+    )) as [string[], string | null];
     const raw = fieldsOf(flat);
     if (!raw.state) return null;
     const record = RequestRecord.parse(raw);
@@ -249,7 +314,10 @@ export class RequestStore {
    * subject's key that read came with: no read of the key first (the trail checks it is still the
    * subject's as it adds the event).
    */
-  async appendEvent(event: AuditEventInput & { requestId: string; subject: string }, seen: RequestRecord): Promise<void> {
+  async appendEvent(
+    event: AuditEventInput & { requestId: string; subject: string },
+    seen: RequestRecord,
+  ): Promise<void> {
     const read = seen.requestId === event.requestId && seen.subject === event.subject;
     await this.options.audit.append(event, read ? { wrappedSubjectKey: this.readWith.get(seen) } : {});
   }
@@ -258,8 +326,18 @@ export class RequestStore {
    * What a transition would read (state, flow, subject, the subject's wrapped key), taken from the
    * record the caller read with `get` when that record can move to `to`; otherwise undefined.
    */
-  private asRead(requestId: string, to: RequestState, seen: RequestRecord | undefined): (string | null)[] | undefined {
-    if (!seen || seen.requestId !== requestId || !this.readWith.has(seen) || !ALLOWED_FROM[to].includes(seen.state)) return undefined;
+  private asRead(
+    requestId: string,
+    to: RequestState,
+    seen: RequestRecord | undefined,
+  ): (string | null)[] | undefined {
+    if (
+      !seen ||
+      seen.requestId !== requestId ||
+      !this.readWith.has(seen) ||
+      !ALLOWED_FROM[to].includes(seen.state)
+    )
+      return undefined;
     return [seen.state, seen.flow, seen.subject, this.readWith.get(seen) ?? null];
   }
 
@@ -276,30 +354,63 @@ export class RequestStore {
     const key = this.key(requestId);
     const terminal = TERMINAL_STATES.has(to);
     const vaultKey = this.options.vault?.keyOf(requestId);
-    if (sections && ((vaultKey !== undefined && sections.key !== vaultKey) || terminal)) throw new Error(`request ${requestId}: vault sections go with a non-terminal state of their own request`);
-    const vaultArgs = sections && sections.fields.length > 0 ? ['write', String(sections.ttlMs), ...sections.fields] : terminal && vaultKey !== undefined ? ['erase', ''] : ['', ''];
+    if (sections && ((vaultKey !== undefined && sections.key !== vaultKey) || terminal))
+      throw new Error(
+        `request ${requestId}: vault sections go with a non-terminal state of their own request`,
+      );
+    const vaultArgs =
+      sections && sections.fields.length > 0
+        ? ['write', String(sections.ttlMs), ...sections.fields]
+        : terminal && vaultKey !== undefined
+          ? ['erase', '']
+          : ['', ''];
     let changed = false;
     let known = this.asRead(requestId, to, seen);
     for (let attempt = 0; ; attempt++) {
-      const [current = null, flow = null, subject = null, wrapped = null] = known ?? ((await READ_FOR_TRANSITION_SCRIPT.run(this.redis, [key, this.options.audit.subjectKeysHash], [])) as (string | null)[]);
+      const [current = null, flow = null, subject = null, wrapped = null] =
+        known ??
+        ((await READ_FOR_TRANSITION_SCRIPT.run(
+          this.redis,
+          [key, this.options.audit.subjectKeysHash],
+          [],
+        )) as (string | null)[]);
       known = undefined;
       if (current === null) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (current === to) break;
-      if (!ALLOWED_FROM[to].includes(current as RequestState)) throw new InvalidTransition(requestId, current, to);
-      const event = await this.options.audit.prepare({
-        type: `request.${to}`,
-        requestId,
-        subject,
-        actor: change.actor,
-        outcome: to,
-        details: { from: current, flow, ...(change.details ?? {}) },
-      }, subject === null ? {} : { wrappedSubjectKey: wrapped });
+      if (!ALLOWED_FROM[to].includes(current as RequestState))
+        throw new InvalidTransition(requestId, current, to);
+      const event = await this.options.audit.prepare(
+        {
+          type: `request.${to}`,
+          requestId,
+          subject,
+          actor: change.actor,
+          outcome: to,
+          details: { from: current, flow, ...(change.details ?? {}) },
+        },
+        subject === null ? {} : { wrappedSubjectKey: wrapped },
+      );
       const [code, now, id] = (await TRANSITION_SCRIPT.run(
         this.redis,
-        [key, this.options.audit.stream, this.options.audit.subjectKeysHash, sections?.key ?? vaultKey ?? key],
-        [to, String(Date.now()), JSON.stringify(cleanFacts), current, ...event.fields, subject ?? '', wrapped ?? '', ...vaultArgs],
+        [
+          key,
+          this.options.audit.stream,
+          this.options.audit.subjectKeysHash,
+          sections?.key ?? vaultKey ?? key,
+        ],
+        [
+          to,
+          String(Date.now()),
+          JSON.stringify(cleanFacts),
+          current,
+          ...event.fields,
+          subject ?? '',
+          wrapped ?? '',
+          ...vaultArgs,
+        ],
       )) as [number, string, string | undefined];
-      if (code === Transition.GONE) throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
+      if (code === Transition.GONE)
+        throw new RequestNotFound(requestId, 'has no record (expired or never opened)');
       if (code === Transition.SAME) break;
       // Another worker moved it, or the subject's key went, between our read and the script: look
       // again (bounded; states only advance).

@@ -38,12 +38,17 @@ export interface RetentionReport {
 
 const DAY = 86_400_000;
 
-export async function runRetention(ctx: RetentionDeps, options: { dryRun?: boolean; actor?: string; now?: number } = {}): Promise<RetentionReport> {
+export async function runRetention(
+  ctx: RetentionDeps,
+  options: { dryRun?: boolean; actor?: string; now?: number } = {},
+): Promise<RetentionReport> {
   const dryRun = options.dryRun ?? false;
   const now = options.now ?? Date.now();
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const auditAge = ctx.policy.retention.audit ?? 365 * DAY;
-  const auditEvents = dryRun ? await countAuditBefore(ctx, now - auditAge) : await ctx.audit.trim(auditAge, now);
+  const auditEvents = dryRun
+    ? await countAuditBefore(ctx, now - auditAge)
+    : await ctx.audit.trim(auditAge, now);
   const jobs: Record<string, number> = {};
   for (const name of QUEUE_NAMES) {
     // Same ages as the queues' own removeOnComplete/removeOnFail (intake keeps the dedupe window).
@@ -64,18 +69,40 @@ export async function runRetention(ctx: RetentionDeps, options: { dryRun?: boole
   }
   // Keys and lists kept by index, each swept from its time-ordered record: the cost follows what expires.
   const subjectKeys = dryRun ? 0 : await ctx.audit.sweepSubjectKeys(now - auditAge - DAY);
-  const reviewEntries = await sweepReviewLists(ctx, now - (ctx.policy.retention.request ?? 30 * DAY) - DAY, dryRun);
+  const reviewEntries = await sweepReviewLists(
+    ctx,
+    now - (ctx.policy.retention.request ?? 30 * DAY) - DAY,
+    dryRun,
+  );
   let verified: RetentionReport['verified'] = null;
   if (!dryRun) {
     const result = await ctx.audit.verify({ from: 'checkpoint' });
     verified = { ok: result.ok, events: result.checked };
   }
-  const report: RetentionReport = { dryRun, auditEvents, jobs, subjectKeys, reviewEntries, verified, at: new Date(now).toISOString() };
+  const report: RetentionReport = {
+    dryRun,
+    auditEvents,
+    jobs,
+    subjectKeys,
+    reviewEntries,
+    verified,
+    at: new Date(now).toISOString(),
+  };
   const removed = auditEvents + subjectKeys + reviewEntries + Object.values(jobs).reduce((a, b) => a + b, 0);
-  await ctx.audit.append({ type: 'retention.run', actor: options.actor ?? 'cli', outcome: dryRun ? 'dry_run' : 'ok', details: { dryRun, auditRemoved: auditEvents, subjectKeys, reviewEntries, ...jobs } });
+  await ctx.audit.append({
+    type: 'retention.run',
+    actor: options.actor ?? 'cli',
+    outcome: dryRun ? 'dry_run' : 'ok',
+    details: { dryRun, auditRemoved: auditEvents, subjectKeys, reviewEntries, ...jobs },
+  });
   await ctx.redis
     .multi()
-    .hset(`${prefix}:retention:last`, { at: String(now), dryRun: dryRun ? '1' : '0', removed: String(removed), auditEvents: String(auditEvents) })
+    .hset(`${prefix}:retention:last`, {
+      at: String(now),
+      dryRun: dryRun ? '1' : '0',
+      removed: String(removed),
+      auditEvents: String(auditEvents),
+    })
     .hincrby(`${prefix}:retention:runs`, dryRun ? 'dry_run' : 'run', 1)
     .exec();
   return report;
@@ -110,7 +137,13 @@ async function countAuditBefore(ctx: RetentionDeps, cutoff: number): Promise<num
   let n = 0;
   let start = '-';
   for (;;) {
-    const batch = (await ctx.redis.xrange(stream, start, `${cutoff - 1}-18446744073709551615`, 'COUNT', 1000)) as [string, string[]][];
+    const batch = (await ctx.redis.xrange(
+      stream,
+      start,
+      `${cutoff - 1}-18446744073709551615`,
+      'COUNT',
+      1000,
+    )) as [string, string[]][];
     const fresh = start === '-' ? batch : batch.slice(1);
     if (fresh.length === 0) return n;
     n += fresh.length;
@@ -126,13 +159,18 @@ export function setRetentionSource(ctx: RetentionDeps | undefined): void {
   source = ctx
     ? async () => {
         const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-        const [last, runs] = await Promise.all([ctx.redis.hgetall(`${prefix}:retention:last`), ctx.redis.hgetall(`${prefix}:retention:runs`)]);
+        const [last, runs] = await Promise.all([
+          ctx.redis.hgetall(`${prefix}:retention:last`),
+          ctx.redis.hgetall(`${prefix}:retention:runs`),
+        ]);
         return { last, runs };
       }
     : undefined;
 }
 
-async function readSource(): Promise<{ last: Record<string, string>; runs: Record<string, string> } | undefined> {
+async function readSource(): Promise<
+  { last: Record<string, string>; runs: Record<string, string> } | undefined
+> {
   try {
     return await source?.();
   } catch {

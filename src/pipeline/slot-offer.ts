@@ -8,7 +8,14 @@ import { parsePreferences, SlotPreferences } from '../scheduling/preferences.ts'
 import { explainUnmet, UnmetWish } from '../scheduling/unmet.ts';
 import { renderSlot } from '../scheduling/render.ts';
 import { DateTime } from 'luxon';
-import { findSlots, searchHorizon, Slot, toIanaZone, wishStart, type WorkingHours } from '../scheduling/slots.ts';
+import {
+  findSlots,
+  searchHorizon,
+  Slot,
+  toIanaZone,
+  wishStart,
+  type WorkingHours,
+} from '../scheduling/slots.ts';
 
 /**
  * The appointment slots a draft offers: the contact's wishes parsed locally from the raw note (before
@@ -37,7 +44,11 @@ export function transactionIdFor(key: string): string {
 }
 
 /** Removes every tentative hold placed for the request (the contact chose, the draft was rejected). */
-export async function releaseHolds(calendar: CalendarPort | undefined, mailbox: string, requestId: string): Promise<number> {
+export async function releaseHolds(
+  calendar: CalendarPort | undefined,
+  mailbox: string,
+  requestId: string,
+): Promise<number> {
   if (!calendar) return 0;
   const holds = await calendar.listHolds(mailbox, requestId);
   for (const h of holds) await calendar.deleteEvent(mailbox, h.id);
@@ -53,7 +64,15 @@ export interface SlotOfferDeps {
   now?: () => Date;
 }
 
-const DAY_NUMBERS: Record<string, number> = { monday: 1, tuesday: 2, wednesday: 3, thursday: 4, friday: 5, saturday: 6, sunday: 7 };
+const DAY_NUMBERS: Record<string, number> = {
+  monday: 1,
+  tuesday: 2,
+  wednesday: 3,
+  thursday: 4,
+  friday: 5,
+  saturday: 6,
+  sunday: 7,
+};
 const minutesOf = (time: string) => Number(time.slice(0, 2)) * 60 + Number(time.slice(3, 5));
 
 /** The mailbox's working hours in IANA terms, or the policy's where the mailbox gives none. */
@@ -64,16 +83,30 @@ export function workingHoursFrom(settings: CalendarSettings | null, fallback: Wo
   const days = wh.daysOfWeek.map((d) => DAY_NUMBERS[d]).filter((d): d is number => d !== undefined);
   const start = minutesOf(wh.startTime);
   const end = minutesOf(wh.endTime);
-  return days.length > 0 && end > start ? { days, start, end, timeZone: zone } : { ...fallback, timeZone: zone };
+  return days.length > 0 && end > start
+    ? { days, start, end, timeZone: zone }
+    : { ...fallback, timeZone: zone };
 }
 
 export async function offerSlots(
   deps: SlotOfferDeps,
-  input: { mailbox: string; note: string | null | undefined; language: Language; contactTimeZone?: string | null | undefined; requestId: string },
+  input: {
+    mailbox: string;
+    note: string | null | undefined;
+    language: Language;
+    contactTimeZone?: string | null | undefined;
+    requestId: string;
+  },
 ): Promise<OfferedSlots> {
   const scheduling = deps.policy.scheduling;
   const now = deps.now?.() ?? new Date();
-  const none = (timeZone: string): OfferedSlots => ({ slots: [], texts: [], language: input.language, timeZone, source: 'none' });
+  const none = (timeZone: string): OfferedSlots => ({
+    slots: [],
+    texts: [],
+    language: input.language,
+    timeZone,
+    source: 'none',
+  });
   if (!scheduling.enabled) return none(scheduling.workingHours.timeZone);
   let workingHours: WorkingHours = scheduling.workingHours;
   let busy: { start: string; end: string }[] = [];
@@ -81,14 +114,25 @@ export async function offerSlots(
   let source: OfferedSlots['source'] = 'working_hours';
   let preferences: SlotPreferences;
   let contactTimeZone: string;
-  const same = (a: { start: string; end: string }, b: { start: string; end: string }) => Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
+  const same = (a: { start: string; end: string }, b: { start: string; end: string }) =>
+    Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
   if (deps.calendar) {
     try {
-      workingHours = workingHoursFrom(await deps.calendar.getCalendarSettings(input.mailbox), scheduling.workingHours);
+      workingHours = workingHoursFrom(
+        await deps.calendar.getCalendarSettings(input.mailbox),
+        scheduling.workingHours,
+      );
       ({ preferences, contactTimeZone } = readWishes(input, now, workingHours));
       // As far as the search goes: a wish beyond the horizon ("ab nächstem Monat") moves it.
-      const from = wishStart(preferences, DateTime.fromJSDate(now, { zone: contactTimeZone }).startOf('day'))?.toMillis();
-      const until = searchHorizon(DateTime.fromJSDate(now, { zone: workingHours.timeZone }).startOf('day'), scheduling.horizonDays, from);
+      const from = wishStart(
+        preferences,
+        DateTime.fromJSDate(now, { zone: contactTimeZone }).startOf('day'),
+      )?.toMillis();
+      const until = searchHorizon(
+        DateTime.fromJSDate(now, { zone: workingHours.timeZone }).startOf('day'),
+        scheduling.horizonDays,
+        from,
+      );
       busy = await deps.calendar.getSchedule(input.mailbox, now, new Date(until.toMillis() + 86_400_000));
       if (scheduling.holds) {
         // Holds from an earlier attempt of this request are ours to move, not someone's meeting.
@@ -99,15 +143,20 @@ export async function offerSlots(
     } catch (err) {
       // A refused calendar (no permission, unknown mailbox) offers nothing; an outage is retried.
       if (!(err instanceof UpstreamRejected)) throw err;
-      deps.logger.warn({ requestId: input.requestId, code: err.code, status: err.status }, 'calendar refused; the draft asks the contact for times instead');
+      deps.logger.warn(
+        { requestId: input.requestId, code: err.code, status: err.status },
+        'calendar refused; the draft asks the contact for times instead',
+      );
       return none(workingHours.timeZone);
     }
   }
   ({ preferences, contactTimeZone } = readWishes(input, now, workingHours));
   const slots = findSlots({ now, busy, workingHours, contactTimeZone, preferences, scheduling });
-  const unmet = slots.length === 0 ? explainUnmet(preferences, workingHours, contactTimeZone, now) : undefined;
+  const unmet =
+    slots.length === 0 ? explainUnmet(preferences, workingHours, contactTimeZone, now) : undefined;
   if (scheduling.holds && deps.calendar && source === 'calendar') {
-    for (const h of holds) if (!slots.some((s) => same(s, h))) await deps.calendar.deleteEvent(input.mailbox, h.id);
+    for (const h of holds)
+      if (!slots.some((s) => same(s, h))) await deps.calendar.deleteEvent(input.mailbox, h.id);
     for (const s of slots) {
       if (holds.some((h) => same(s, h))) continue;
       await deps.calendar.createEvent(input.mailbox, {
@@ -124,11 +173,23 @@ export async function offerSlots(
     }
   }
   const texts = slots.map((s) => renderSlot(s, input.language, contactTimeZone));
-  return { slots, texts, language: input.language, timeZone: contactTimeZone, source, wishes: preferences, ...(unmet ? { unmet } : {}) };
+  return {
+    slots,
+    texts,
+    language: input.language,
+    timeZone: contactTimeZone,
+    source,
+    wishes: preferences,
+    ...(unmet ? { unmet } : {}),
+  };
 }
 
 /** The note's wishes, read in the contact's zone (today there is what "in zwei Wochen" counts from). */
-function readWishes(input: { note: string | null | undefined; contactTimeZone?: string | null | undefined }, now: Date, workingHours: WorkingHours) {
+function readWishes(
+  input: { note: string | null | undefined; contactTimeZone?: string | null | undefined },
+  now: Date,
+  workingHours: WorkingHours,
+) {
   const contactTimeZone = toIanaZone(input.contactTimeZone) ?? workingHours.timeZone;
   const today = DateTime.fromJSDate(now, { zone: contactTimeZone });
   return { preferences: parsePreferences(input.note, { today }), contactTimeZone };

@@ -15,7 +15,11 @@ import { TERMINAL_STATES } from './request-state.ts';
 export type StageOutcome = 'next' | 'done' | 'crm-note';
 
 type ChainedStage = 'draft' | 'deliver' | 'crm-sync';
-const NEXT: Partial<Record<QueueName, ChainedStage>> = { intake: 'draft', draft: 'deliver', deliver: 'crm-sync' };
+const NEXT: Partial<Record<QueueName, ChainedStage>> = {
+  intake: 'draft',
+  draft: 'deliver',
+  deliver: 'crm-sync',
+};
 
 export interface StageDefinition<K extends QueueName, D = PipelineDeps> {
   queue: K;
@@ -47,7 +51,11 @@ export const DEFAULT_CLOSE_GRACE_MS = 25_000;
  * process, and BullMQ's stalled-job check hands it to another worker, as after a crash. Returns
  * whether the worker closed in time.
  */
-export async function closeWorker(worker: Worker, graceMs: number, logger: Pick<PipelineDeps['logger'], 'warn'>): Promise<boolean> {
+export async function closeWorker(
+  worker: Worker,
+  graceMs: number,
+  logger: Pick<PipelineDeps['logger'], 'warn'>,
+): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), graceMs);
@@ -63,7 +71,11 @@ export async function closeWorker(worker: Worker, graceMs: number, logger: Pick<
     late,
   ]);
   clearTimeout(timer);
-  if (!closed) logger.warn({ queue: worker.name, graceMs }, 'worker did not close within its grace period; stopping without it (its active jobs are picked up again as stalled)');
+  if (!closed)
+    logger.warn(
+      { queue: worker.name, graceMs },
+      'worker did not close within its grace period; stopping without it (its active jobs are picked up again as stalled)',
+    );
   return closed;
 }
 
@@ -73,7 +85,12 @@ export interface WorkerConnection {
   prefix: string;
 }
 
-export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>(deps: D, redis: WorkerConnection, stage: StageDefinition<K, D>, timing: WorkerTiming = {}): Worker<JobPayloads[K]> {
+export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>(
+  deps: D,
+  redis: WorkerConnection,
+  stage: StageDefinition<K, D>,
+  timing: WorkerTiming = {},
+): Worker<JobPayloads[K]> {
   const log = deps.logger.child({ stage: stage.queue });
   // The job's span continues the webhook's trace (job.data.trace); connector calls become its children.
   async function runJob(job: Job<JobPayloads[K]>, requestId: string | undefined): Promise<StageOutcome> {
@@ -81,7 +98,8 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
     const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     try {
       const outcome = await stage.run(deps, job, lastAttempt);
-      const next: ChainedStage | undefined = outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
+      const next: ChainedStage | undefined =
+        outcome === 'crm-note' ? 'crm-sync' : outcome === 'next' ? NEXT[stage.queue] : undefined;
       // Job id = request id: re-adding after a crash is a no-op, so chaining is idempotent.
       if (next && requestId) await chain(deps.queues, next, requestId);
       end({ outcome });
@@ -89,7 +107,10 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
     } catch (err) {
       if (err instanceof UpstreamRateLimited) {
         end({ outcome: 'rate_limited' });
-        log.warn({ requestId, provider: err.provider, retryAfterMs: err.retryAfterMs }, 'provider throttled; pausing the queue');
+        log.warn(
+          { requestId, provider: err.provider, retryAfterMs: err.retryAfterMs },
+          'provider throttled; pausing the queue',
+        );
         await worker.rateLimit(Math.max(err.retryAfterMs, 100));
         throw Worker.RateLimitError();
       }
@@ -97,7 +118,15 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
       // Retry or dead letter: decided from the error's code and retryable flag alone.
       const failure = describeError(err);
       const permanent = !failure.retryable;
-      log.warn({ requestId, attempt: job.attemptsMade + 1, permanent, err: { code: failure.code, name: failure.name, message: failure.message } }, 'stage failed');
+      log.warn(
+        {
+          requestId,
+          attempt: job.attemptsMade + 1,
+          permanent,
+          err: { code: failure.code, name: failure.name, message: failure.message },
+        },
+        'stage failed',
+      );
       if (permanent || lastAttempt) {
         if (requestId) await deadLetter(deps, stage.queue, requestId, failure.name);
         throw permanent ? new UnrecoverableError(failure.message) : err;
@@ -111,8 +140,15 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
     async (job) => {
       // mail-events jobs carry a Graph subscription, not a request.
       const requestId = 'requestId' in job.data ? job.data.requestId : undefined;
-      const attributes = { 'messaging.system': 'bullmq', 'messaging.destination.name': stage.queue, 'draftbridge.attempt': job.attemptsMade + 1, ...(requestId ? { 'draftbridge.request_id': requestId } : {}) };
-      return inSpan(`stage ${stage.queue}`, 'consumer', job.data.trace, attributes, () => runJob(job, requestId));
+      const attributes = {
+        'messaging.system': 'bullmq',
+        'messaging.destination.name': stage.queue,
+        'draftbridge.attempt': job.attemptsMade + 1,
+        ...(requestId ? { 'draftbridge.request_id': requestId } : {}),
+      };
+      return inSpan(`stage ${stage.queue}`, 'consumer', job.data.trace, attributes, () =>
+        runJob(job, requestId),
+      );
     },
     {
       connection: redis.connection,
@@ -141,7 +177,9 @@ export function startStageWorker<K extends QueueName, D extends StageRunnerDeps>
  * after a crash (stalled) nor re-run after a queue pause (BullMQ counts every start). Stages use it to
  * skip look-ups that could only find what an earlier run of the job left behind.
  */
-export function isFirstAttempt(job: Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>): boolean {
+export function isFirstAttempt(
+  job: Pick<Job, 'attemptsMade' | 'attemptsStarted' | 'stalledCounter'>,
+): boolean {
   return job.attemptsMade === 0 && job.attemptsStarted <= 1 && job.stalledCounter === 0;
 }
 
@@ -151,17 +189,37 @@ function chain(queues: StageQueues, next: ChainedStage, requestId: string) {
 }
 
 /** The last attempt failed: the request ends as failed, audited and counted, and the rep is told. */
-async function deadLetter(deps: StageRunnerDeps, queue: QueueName, requestId: string, errorName: string): Promise<void> {
+async function deadLetter(
+  deps: StageRunnerDeps,
+  queue: QueueName,
+  requestId: string,
+  errorName: string,
+): Promise<void> {
   const { requests } = deps;
   // One error-level line per dead letter: a request ended without its draft and needs a person.
-  deps.logger.error({ requestId, stage: queue, error: errorName }, `dead letter in ${queue}: the request failed for good (${errorName}); fix the cause, then retry it on /ops`);
+  deps.logger.error(
+    { requestId, stage: queue, error: errorName },
+    `dead letter in ${queue}: the request failed for good (${errorName}); fix the cause, then retry it on /ops`,
+  );
   try {
     const record = await requests.get(requestId);
     if (record && !TERMINAL_STATES.has(record.state)) {
-      await requests.transition(requestId, 'failed', { actor: queue, details: { reason: 'dead_letter', stage: queue, error: errorName }, facts: { reason: 'dead_letter' }, seen: record });
+      await requests.transition(requestId, 'failed', {
+        actor: queue,
+        details: { reason: 'dead_letter', stage: queue, error: errorName },
+        facts: { reason: 'dead_letter' },
+        seen: record,
+      });
       await deps.queues['crm-sync'].add('crm-sync', { requestId, ...traceCarrier() }, { jobId: requestId });
     } else {
-      await deps.audit.append({ type: 'request.dead_letter', requestId, subject: record?.subject ?? null, actor: queue, outcome: 'failed', details: { stage: queue, error: errorName } });
+      await deps.audit.append({
+        type: 'request.dead_letter',
+        requestId,
+        subject: record?.subject ?? null,
+        actor: queue,
+        outcome: 'failed',
+        details: { stage: queue, error: errorName },
+      });
     }
   } catch (err) {
     deps.logger.error({ requestId, err: { message: errorMessage(err) } }, 'dead-letter handling failed');

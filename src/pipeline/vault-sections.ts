@@ -31,5 +31,10 @@ export type VaultDraft = z.infer<typeof VaultDraft>;
 export const VaultSlots = OfferedSlots;
 export type VaultSlots = OfferedSlots;
 
-export const VAULT_SECTIONS = { contact: VaultContact, owner: VaultOwner, draft: VaultDraft, slots: VaultSlots } as const;
+export const VAULT_SECTIONS = {
+  contact: VaultContact,
+  owner: VaultOwner,
+  draft: VaultDraft,
+  slots: VaultSlots,
+} as const;
 export type VaultSection = keyof typeof VAULT_SECTIONS;

@@ -23,13 +23,18 @@ const CueFile = z.object({
   PHONE: z.array(z.string()),
 });
 
-const CUES = CueFile.parse(JSON.parse(readFileSync(new URL('./data/identifier-cues.json', import.meta.url), 'utf8')));
+const CUES = CueFile.parse(
+  JSON.parse(readFileSync(new URL('./data/identifier-cues.json', import.meta.url), 'utf8')),
+);
 const TYPES = Object.keys(CueFile.shape) as CuedType[];
 
 // Tried only at word starts (see word-start-matcher.ts); the cue must end a word (".", ":", "-Nr." may follow).
-const CUE_MATCHER = new WordStartMatcher(TYPES.flatMap((t) => CUES[t].map((cue) => ({ tag: t, source: `${cue}(?![a-zäöüß])` }))));
+const CUE_MATCHER = new WordStartMatcher(
+  TYPES.flatMap((t) => CUES[t].map((cue) => ({ tag: t, source: `${cue}(?![a-zäöüß])` }))),
+);
 // Between cue and value: punctuation, "Nr."/"no.", and up to three short words ("ist", "lautet", "of him").
-const FILLER = /^(?:[\s.:#=()-]|\b(?:nr|no|nummer|number|num)\b\.?)*(?:(?:[A-Za-zÄÖÜäöüß]{1,12})[\s:]+){0,3}?(?=[+(]?[A-Za-z]{0,4}\d)/i;
+const FILLER =
+  /^(?:[\s.:#=()-]|\b(?:nr|no|nummer|number|num)\b\.?)*(?:(?:[A-Za-zÄÖÜäöüß]{1,12})[\s:]+){0,3}?(?=[+(]?[A-Za-z]{0,4}\d)/i;
 
 /** The fewest digits a value after a cue of this type has. */
 const MIN_DIGITS: Record<CuedType, number> = { TAXID: 5, SSN: 5, IDDOC: 2, IBAN: 6, PHONE: 5 };
@@ -62,7 +67,7 @@ export function valueEnd(text: string, from: number): number {
       if (i - groupStart > 4 || !next) break;
     }
     end = i;
-    if (text[i] === ')' ) i++;
+    if (text[i] === ')') i++;
     if (i < text.length && SEPARATORS.includes(text[i]!) && i + 1 < text.length) {
       // One separator, or " / " and " - " with spaces around.
       const j = text[i] === ' ' && '/-'.includes(text[i + 1] ?? '') && text[i + 2] === ' ' ? i + 3 : i + 1;
@@ -102,7 +107,8 @@ export function cuedValueSpans(text: string, out: CuedSpan[]): void {
     const value = text.slice(start, end);
     let digits = 0;
     for (let k = 0; k < value.length; k++) if (isDigit(value.charCodeAt(k))) digits++;
-    if (digits < MIN_DIGITS[type] || (type === 'IDDOC' && value.replace(/[^A-Za-z0-9]/g, '').length < 5)) continue;
+    if (digits < MIN_DIGITS[type] || (type === 'IDDOC' && value.replace(/[^A-Za-z0-9]/g, '').length < 5))
+      continue;
     out.push({ type, start, end });
     reached = end;
   }

@@ -24,7 +24,8 @@ const UNIT_AFTER =
   /^\s?(?:€|\$|£|EUR|Euro|USD|CHF|GBP|SEK|NOK|DKK|PLN|CZK|HUF|k\b|Mio|Mrd|Tsd|million|billion|Stück|Stk|pcs|units|Einheiten|kWh|MWh|kW|km|m²|m2|qm|kg|t\b|Liter|l\b|%|Prozent|percent|Besucher|visitors|Nutzer|users|Kunden|customers|Plätze|seats)/i;
 
 // Shapes that are dates, year ranges or amounts when they stand alone.
-const DATE_LIKE = /^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./]\d{4}|\d{4}[-/]\d{2}|(?:19|20)\d{2}\s?[-/]\s?(?:19|20)?\d{2})$/;
+const DATE_LIKE =
+  /^(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./]\d{4}|\d{4}[-/]\d{2}|(?:19|20)\d{2}\s?[-/]\s?(?:19|20)?\d{2})$/;
 const GROUPED_AMOUNT = /^\d{1,3}(?:[.,']\d{3})+(?:[.,]\d{1,2})?$/;
 
 /** The run of digits and single separators (" ", ".", "/", "-") starting at `from`. */
@@ -35,7 +36,10 @@ function runEnd(text: string, from: number): number {
     while (i < text.length && isDigit(text.charCodeAt(i))) i++;
     end = i;
     const sep = text[i];
-    if ((sep === ' ' || sep === '.' || sep === '/' || sep === '-' || sep === ',') && isDigit(text.charCodeAt(i + 1))) {
+    if (
+      (sep === ' ' || sep === '.' || sep === '/' || sep === '-' || sep === ',') &&
+      isDigit(text.charCodeAt(i + 1))
+    ) {
       // A comma joins only a decimal or thousands part ("1.250,00"), never "3, 4".
       if (sep === ',' && !/^\d{2,3}(?!\d)/.test(text.slice(i + 1, i + 5))) break;
       i++;
@@ -52,7 +56,8 @@ function isBusinessShape(text: string, start: number, end: number): boolean {
   if (isAlnum(b) || b === 35) return true;
   if ((b === 45 || b === 47 || b === 95) && start > 1 && isAlnum(text.charCodeAt(start - 2))) return true;
   const before = text.slice(Math.max(0, start - 40), start);
-  if (BUSINESS_BEFORE.test(before) || VERSION_BEFORE.test(before) || CURRENCY_BEFORE.test(before)) return true;
+  if (BUSINESS_BEFORE.test(before) || VERSION_BEFORE.test(before) || CURRENCY_BEFORE.test(before))
+    return true;
   if (UNIT_AFTER.test(text.slice(end, end + 12))) return true;
   // Dotted version or IP-like quads are left to their own recognisers.
   return /^\d+(?:\.\d+){2,}$/.test(run) && run.split('.').every((p) => p.length <= 3);
@@ -64,7 +69,11 @@ export function digitRunSpans(text: string, out: RunSpan[]): void {
     const end = runEnd(text, i);
     let digits = 0;
     for (let k = i; k < end; k++) if (isDigit(text.charCodeAt(k))) digits++;
-    if (digits >= 6 && !(isAlnum(text.charCodeAt(end)) && !isDigit(text.charCodeAt(end))) && !isBusinessShape(text, i, end)) {
+    if (
+      digits >= 6 &&
+      !(isAlnum(text.charCodeAt(end)) && !isDigit(text.charCodeAt(end))) &&
+      !isBusinessShape(text, i, end)
+    ) {
       out.push({ type: 'NUMBER', start: i, end });
     }
     i = end;
@@ -84,10 +93,11 @@ function ibanChars(text: string, from: number): { chars: string[]; ends: number[
   const ends: number[] = [];
   const digits: number[] = [];
   let d = 0;
-  for (let i = from; i < text.length && chars.length < 34; ) {
+  for (let i = from; i < text.length && chars.length < 34;) {
     let j = i;
     let groupDigits = 0;
-    while (j < text.length && isAlnum(text.charCodeAt(j))) groupDigits += isDigit(text.charCodeAt(j++)) ? 1 : 0;
+    while (j < text.length && isAlnum(text.charCodeAt(j)))
+      groupDigits += isDigit(text.charCodeAt(j++)) ? 1 : 0;
     if (j === i || (groupDigits === 0 && chars.length >= 8)) break;
     for (let k = i; k < j && chars.length < 34; k++) {
       chars.push(text[k]!.toUpperCase());

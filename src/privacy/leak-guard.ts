@@ -14,7 +14,8 @@ const words = (s: string) => ` ${wordsOnly(fold(s))} `;
 
 // ASCII word characters: letters, digits and @ . _ % + - (what an address or a number keeps).
 const ASCII_WORD = new Uint8Array(128);
-for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._%+-') ASCII_WORD[c.charCodeAt(0)] = 1;
+for (const c of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@._%+-')
+  ASCII_WORD[c.charCodeAt(0)] = 1;
 const LETTER_OR_DIGIT = /^[\p{L}\p{N}]$/u;
 
 /**
@@ -26,7 +27,7 @@ export function wordsOnly(text: string): string {
   let out = '';
   let from = 0;
   let gap = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     const cp = c < 128 ? c : text.codePointAt(i)!;
     const word = c < 128 ? ASCII_WORD[c] === 1 : LETTER_OR_DIGIT.test(String.fromCodePoint(cp));
@@ -55,7 +56,10 @@ export function templateWords(parts: readonly string[]): string {
   return ` ${folded.filter(Boolean).join(' ')} `;
 }
 
-export function createLeakGuard(knownValues: Iterable<string>, options: { template?: readonly string[] } = {}): OutboundScanner {
+export function createLeakGuard(
+  knownValues: Iterable<string>,
+  options: { template?: readonly string[] } = {},
+): OutboundScanner {
   // A surname that is also a word of our own template ("Sales", "Koch") would flag every request;
   // the template is ours, so such values are left to the pseudonymiser alone.
   const template = options.template ? templateWords(options.template) : '';
@@ -66,7 +70,8 @@ export function createLeakGuard(knownValues: Iterable<string>, options: { templa
     if (!v || v.length < 2) continue;
     const digits = v.replace(/\D/g, '');
     // Phone-like values: compare the significant digits whatever the formatting.
-    if (digits.length >= 6 && digits.length >= v.replace(/[\s()+./-]/g, '').length - 1) digitRuns.push(digits.replace(/^(?:0049|49|0)/, ''));
+    if (digits.length >= 6 && digits.length >= v.replace(/[\s()+./-]/g, '').length - 1)
+      digitRuns.push(digits.replace(/^(?:0049|49|0)/, ''));
     else {
       const needle = words(v).trim();
       if (needle && !template.includes(` ${needle} `)) needles.push(needle);

@@ -36,7 +36,8 @@ export function givenNamesOf(lang: string): string[] {
 
 function loadGiven(): ReadonlySet<string> {
   const names = new Set<string>();
-  for (const lang of ['de', 'en', 'es', 'fr', 'it', 'tr']) for (const name of givenNamesOf(lang)) names.add(name.normalize('NFC'));
+  for (const lang of ['de', 'en', 'es', 'fr', 'it', 'tr'])
+    for (const name of givenNamesOf(lang)) names.add(name.normalize('NFC'));
   return names;
 }
 
@@ -49,7 +50,11 @@ function loadVocabulary(): Vocabulary {
   const en = new Set<string>();
   const de = new Set<string>();
   const names = givenNames();
-  const read = (pkg: string, keepCapitalised: (flags: string, word: string) => boolean, into: Set<string>) => {
+  const read = (
+    pkg: string,
+    keepCapitalised: (flags: string, word: string) => boolean,
+    into: Set<string>,
+  ) => {
     // The packages export only their loader; the word list sits next to it.
     const text = readFileSync(new URL('index.dic', import.meta.resolve(pkg)), 'utf8');
     for (const line of text.split('\n')) {
@@ -58,7 +63,8 @@ function loadVocabulary(): Vocabulary {
       if (!word || /\d/.test(word)) continue;
       const flags = slash === -1 ? '' : line.slice(slash + 1).trim();
       const first = word[0]!;
-      if (first === first.toLowerCase() || keepCapitalised(flags, word)) into.add(word.toLowerCase().normalize('NFC'));
+      if (first === first.toLowerCase() || keepCapitalised(flags, word))
+        into.add(word.toLowerCase().normalize('NFC'));
     }
   };
   read('dictionary-en', () => false, en);
@@ -70,15 +76,147 @@ function loadVocabulary(): Vocabulary {
 
 /** Business and software words that a dictionary may not know but are never a person's name. */
 const BUSINESS_TERMS = new Set([
-  'webinar', 'showroom', 'demo', 'update', 'upgrade', 'release', 'software', 'hardware', 'cloud', 'portal', 'team', 'teams', 'outlook', 'excel', 'sharepoint', 'azure',
-  'linkedin', 'xing', 'zoom', 'webex', 'hubspot', 'salesforce', 'sap', 'google', 'microsoft', 'amazon', 'apple', 'android', 'iphone', 'ipad', 'windows', 'office',
-  'leasing', 'rollout', 'onboarding', 'workshop', 'meeting', 'call', 'callback', 'follow', 'feedback', 'quote', 'invoice', 'po', 'kw', 'q1', 'q2', 'q3', 'q4',
-  'gmbh', 'ag', 'kg', 'ug', 'se', 'inc', 'ltd', 'llc', 'plc', 'holding', 'group', 'gruppe', 'konzern', 'werk', 'standort', 'filiale', 'lager', 'halle',
-  'einkauf', 'vertrieb', 'buchhaltung', 'controlling', 'logistik', 'marketing', 'personal', 'technik', 'instandhaltung', 'produktion', 'qualität', 'it', 'hr',
-  'procurement', 'finance', 'accounts', 'operations', 'sales', 'support', 'service', 'warehouse', 'reception', 'security', 'legal', 'compliance',
-  'montag', 'dienstag', 'mittwoch', 'donnerstag', 'freitag', 'samstag', 'sonntag', 'januar', 'februar', 'märz', 'april', 'mai', 'juni', 'juli', 'august',
-  'september', 'oktober', 'november', 'dezember', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday', 'january', 'february', 'march',
-  'june', 'july', 'october', 'december', 'easter', 'christmas', 'ostern', 'weihnachten', 'pfingsten', 'messe', 'ausschreibung', 'angebot', 'rückruf', 'termin', 'info', 'notiz', 'fyi', 'heads', 'bitte', 'kurz',
+  'webinar',
+  'showroom',
+  'demo',
+  'update',
+  'upgrade',
+  'release',
+  'software',
+  'hardware',
+  'cloud',
+  'portal',
+  'team',
+  'teams',
+  'outlook',
+  'excel',
+  'sharepoint',
+  'azure',
+  'linkedin',
+  'xing',
+  'zoom',
+  'webex',
+  'hubspot',
+  'salesforce',
+  'sap',
+  'google',
+  'microsoft',
+  'amazon',
+  'apple',
+  'android',
+  'iphone',
+  'ipad',
+  'windows',
+  'office',
+  'leasing',
+  'rollout',
+  'onboarding',
+  'workshop',
+  'meeting',
+  'call',
+  'callback',
+  'follow',
+  'feedback',
+  'quote',
+  'invoice',
+  'po',
+  'kw',
+  'q1',
+  'q2',
+  'q3',
+  'q4',
+  'gmbh',
+  'ag',
+  'kg',
+  'ug',
+  'se',
+  'inc',
+  'ltd',
+  'llc',
+  'plc',
+  'holding',
+  'group',
+  'gruppe',
+  'konzern',
+  'werk',
+  'standort',
+  'filiale',
+  'lager',
+  'halle',
+  'einkauf',
+  'vertrieb',
+  'buchhaltung',
+  'controlling',
+  'logistik',
+  'marketing',
+  'personal',
+  'technik',
+  'instandhaltung',
+  'produktion',
+  'qualität',
+  'it',
+  'hr',
+  'procurement',
+  'finance',
+  'accounts',
+  'operations',
+  'sales',
+  'support',
+  'service',
+  'warehouse',
+  'reception',
+  'security',
+  'legal',
+  'compliance',
+  'montag',
+  'dienstag',
+  'mittwoch',
+  'donnerstag',
+  'freitag',
+  'samstag',
+  'sonntag',
+  'januar',
+  'februar',
+  'märz',
+  'april',
+  'mai',
+  'juni',
+  'juli',
+  'august',
+  'september',
+  'oktober',
+  'november',
+  'dezember',
+  'monday',
+  'tuesday',
+  'wednesday',
+  'thursday',
+  'friday',
+  'saturday',
+  'sunday',
+  'january',
+  'february',
+  'march',
+  'june',
+  'july',
+  'october',
+  'december',
+  'easter',
+  'christmas',
+  'ostern',
+  'weihnachten',
+  'pfingsten',
+  'messe',
+  'ausschreibung',
+  'angebot',
+  'rückruf',
+  'termin',
+  'info',
+  'notiz',
+  'fyi',
+  'heads',
+  'bitte',
+  'kurz',
 ]);
 
 export function givenNames(): ReadonlySet<string> {
@@ -104,13 +242,20 @@ function inflectedDe(w: string, words: ReadonlySet<string>): boolean {
   // "verlängern", "Bestellung" from "bestellen".
   const ung = w.endsWith('ungen') ? w.slice(0, -5) : w.endsWith('ung') ? w.slice(0, -3) : undefined;
   if (ung && ung.length >= 3 && (words.has(`${ung}n`) || words.has(`${ung}en`))) return true;
-  for (const e of DE_ENDINGS) if (w.length > e.length + 2 && w.endsWith(e) && words.has(w.slice(0, -e.length))) return true;
+  for (const e of DE_ENDINGS)
+    if (w.length > e.length + 2 && w.endsWith(e) && words.has(w.slice(0, -e.length))) return true;
   return false;
 }
 
 function inflectedEn(w: string, words: ReadonlySet<string>): boolean {
   if (words.has(w)) return true;
-  for (const e of EN_ENDINGS) if (w.length > e.length + 2 && w.endsWith(e) && (words.has(w.slice(0, -e.length)) || (e === 'ies' && words.has(`${w.slice(0, -3)}y`)))) return true;
+  for (const e of EN_ENDINGS)
+    if (
+      w.length > e.length + 2 &&
+      w.endsWith(e) &&
+      (words.has(w.slice(0, -e.length)) || (e === 'ies' && words.has(`${w.slice(0, -3)}y`)))
+    )
+      return true;
   return false;
 }
 
@@ -147,7 +292,9 @@ export function isCommonWord(word: string): boolean {
     const tail = w.slice(i);
     if (!inflectedDe(tail, de)) continue;
     const head = w.slice(0, i);
-    common = LINKS.some((l) => head.length > l.length + 2 && head.endsWith(l) && de.has(head.slice(0, head.length - l.length)));
+    common = LINKS.some(
+      (l) => head.length > l.length + 2 && head.endsWith(l) && de.has(head.slice(0, head.length - l.length)),
+    );
   }
   if (cache.size > 50_000) cache.clear();
   cache.set(word, common);

@@ -23,11 +23,14 @@ let places: ReadonlySet<string> | undefined;
 let notNames: ReadonlySet<string> | undefined;
 
 /** In a list as written or with "ß" as "ss" (lists of some locales spell it so: "Großmann", "Grossmann"). */
-const listed = (list: ReadonlySet<string>, lower: string): boolean => list.has(lower) || (lower.includes('ß') && list.has(lower.replace(/ß/g, 'ss')));
+const listed = (list: ReadonlySet<string>, lower: string): boolean =>
+  list.has(lower) || (lower.includes('ß') && list.has(lower.replace(/ß/g, 'ss')));
 /** On the first-name list of some locale (lower-case NFC word). */
-export const isListedFirstName = (lower: string): boolean => listed((firstNames ??= wordList('first-names.txt')), lower);
+export const isListedFirstName = (lower: string): boolean =>
+  listed((firstNames ??= wordList('first-names.txt')), lower);
 /** On the last-name list of some locale. */
-export const isListedLastName = (lower: string): boolean => listed((lastNames ??= wordList('last-names.txt')), lower);
+export const isListedLastName = (lower: string): boolean =>
+  listed((lastNames ??= wordList('last-names.txt')), lower);
 /** A city, town or country name (one word or several, lower case). */
 export const isPlace = (lower: string): boolean => (places ??= wordList('places.txt')).has(lower);
 /** A faith, feast, people, nationality or language: never a person on its own. */
@@ -46,8 +49,12 @@ export function hasForeignLetters(word: string): boolean {
 }
 
 // Scripts without letter case: their names have no capital to find them by.
-const UNCASED = /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Thai}\p{Script=Georgian}\p{Script=Ethiopic}\p{Script=Gujarati}\p{Script=Gurmukhi}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Script=Khmer}\p{Script=Lao}\p{Script=Myanmar}\p{Script=Tibetan}\p{Script=Thaana}\p{Script=Syriac}]/u;
-const UNCASED_RUN = new RegExp(`${UNCASED.source.slice(0, -1)}\\p{M}]+(?:[ \\u00B7\\u30FB-]${UNCASED.source.slice(0, -1)}\\p{M}]+)*`, 'gu');
+const UNCASED =
+  /[\p{Script=Arabic}\p{Script=Hebrew}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}\p{Script=Devanagari}\p{Script=Bengali}\p{Script=Tamil}\p{Script=Thai}\p{Script=Georgian}\p{Script=Ethiopic}\p{Script=Gujarati}\p{Script=Gurmukhi}\p{Script=Telugu}\p{Script=Kannada}\p{Script=Malayalam}\p{Script=Sinhala}\p{Script=Khmer}\p{Script=Lao}\p{Script=Myanmar}\p{Script=Tibetan}\p{Script=Thaana}\p{Script=Syriac}]/u;
+const UNCASED_RUN = new RegExp(
+  `${UNCASED.source.slice(0, -1)}\\p{M}]+(?:[ \\u00B7\\u30FB-]${UNCASED.source.slice(0, -1)}\\p{M}]+)*`,
+  'gu',
+);
 
 /**
  * Words in a script without case, in a German or English note: names (a name written in its own

@@ -1,5 +1,12 @@
 import { givenNames, isCommonWord, isEnglishWord, isGermanWord, isPlainWord } from './lexicon.ts';
-import { hasForeignLetters, isListedFirstName, isListedLastName, isNeverName, isPlace, uncasedScriptRuns } from './name-evidence.ts';
+import {
+  hasForeignLetters,
+  isListedFirstName,
+  isListedLastName,
+  isNeverName,
+  isPlace,
+  uncasedScriptRuns,
+} from './name-evidence.ts';
 import { isBrand, legalFormStarts, opensLegalForm } from './organisations.ts';
 
 /**
@@ -22,42 +29,395 @@ export interface NameSpan {
   end: number;
 }
 
-const HONORIFICS = new Set(['herr', 'herrn', 'frau', 'fr.', 'hr.', 'dr.', 'dr', 'prof.', 'prof', 'mr', 'mr.', 'mrs', 'mrs.', 'ms', 'ms.', 'miss', 'mx', 'mx.', 'sir', 'dame', 'madame', 'monsieur', 'signora', 'signor', 'pan', 'pani', 'bay', 'bayan', 'dipl.-ing.', 'ing.', 'mag.', 'med.']);
+const HONORIFICS = new Set([
+  'herr',
+  'herrn',
+  'frau',
+  'fr.',
+  'hr.',
+  'dr.',
+  'dr',
+  'prof.',
+  'prof',
+  'mr',
+  'mr.',
+  'mrs',
+  'mrs.',
+  'ms',
+  'ms.',
+  'miss',
+  'mx',
+  'mx.',
+  'sir',
+  'dame',
+  'madame',
+  'monsieur',
+  'signora',
+  'signor',
+  'pan',
+  'pani',
+  'bay',
+  'bayan',
+  'dipl.-ing.',
+  'ing.',
+  'mag.',
+  'med.',
+]);
 
 /** Role, kinship and relation words after which a name follows. */
-const ROLE_WORDS = new Set(
-  [
-    'kollege', 'kollegin', 'kollegen', 'chef', 'chefin', 'vorgesetzte', 'vorgesetzter', 'mitarbeiter', 'mitarbeiterin', 'assistent', 'assistentin', 'assistenz', 'sekretär', 'sekretärin',
-    'ansprechpartner', 'ansprechpartnerin', 'kontaktperson', 'kontakt', 'hausmeister', 'hausmeisterin', 'geschäftsführer', 'geschäftsführerin', 'gf', 'inhaber', 'inhaberin', 'leiter', 'leiterin',
-    'prokurist', 'prokuristin', 'vorstand', 'architekt', 'architekten', 'architektin', 'techniker', 'technikerin', 'ingenieur', 'ingenieurin', 'berater', 'beraterin', 'anwalt', 'anwältin', 'steuerberater',
-    'steuerberaterin', 'vertreter', 'vertreterin', 'stellvertreter', 'stellvertreterin', 'vertretung', 'nachfolger', 'nachfolgerin', 'vorgänger', 'vorgängerin', 'einkäufer', 'einkäuferin',
-    'sachbearbeiter', 'sachbearbeiterin', 'disponent', 'disponentin', 'monteur', 'fahrer', 'fahrerin', 'praktikant', 'praktikantin', 'azubi', 'empfang', 'pförtner', 'pförtnerin', 'meister', 'meisterin',
-    'sohn', 'tochter', 'ehemann', 'ehefrau', 'gatte', 'gattin', 'partner', 'partnerin', 'lebensgefährte', 'lebensgefährtin', 'bruder', 'schwester', 'vater', 'mutter', 'schwager', 'schwägerin', 'onkel',
-    'tante', 'neffe', 'nichte', 'enkel', 'enkelin', 'cousin', 'cousine', 'schwiegersohn', 'schwiegertochter', 'schwiegervater', 'schwiegermutter', 'freund', 'freundin', 'nachbar', 'nachbarin',
-    'colleague', 'assistant', 'secretary', 'director', 'ceo', 'cfo', 'cto', 'coo', 'owner', 'founder', 'deputy', 'successor', 'predecessor', 'caretaker', 'janitor', 'engineer', 'technician',
-    'architect', 'lawyer', 'solicitor', 'accountant', 'buyer', 'contact', 'pa', 'intern', 'receptionist', 'supervisor', 'boss', 'chair', 'chairman', 'chairwoman', 'manager', 'head', 'lead',
-    'son', 'daughter', 'wife', 'husband', 'brother', 'sister', 'father', 'mother', 'uncle', 'aunt', 'nephew', 'niece', 'cousin', 'fiancé', 'fiancée', 'boyfriend', 'girlfriend', 'friend', 'neighbour',
-    'brother-in-law', 'sister-in-law', 'son-in-law', 'daughter-in-law',
-  ],
-);
+const ROLE_WORDS = new Set([
+  'kollege',
+  'kollegin',
+  'kollegen',
+  'chef',
+  'chefin',
+  'vorgesetzte',
+  'vorgesetzter',
+  'mitarbeiter',
+  'mitarbeiterin',
+  'assistent',
+  'assistentin',
+  'assistenz',
+  'sekretär',
+  'sekretärin',
+  'ansprechpartner',
+  'ansprechpartnerin',
+  'kontaktperson',
+  'kontakt',
+  'hausmeister',
+  'hausmeisterin',
+  'geschäftsführer',
+  'geschäftsführerin',
+  'gf',
+  'inhaber',
+  'inhaberin',
+  'leiter',
+  'leiterin',
+  'prokurist',
+  'prokuristin',
+  'vorstand',
+  'architekt',
+  'architekten',
+  'architektin',
+  'techniker',
+  'technikerin',
+  'ingenieur',
+  'ingenieurin',
+  'berater',
+  'beraterin',
+  'anwalt',
+  'anwältin',
+  'steuerberater',
+  'steuerberaterin',
+  'vertreter',
+  'vertreterin',
+  'stellvertreter',
+  'stellvertreterin',
+  'vertretung',
+  'nachfolger',
+  'nachfolgerin',
+  'vorgänger',
+  'vorgängerin',
+  'einkäufer',
+  'einkäuferin',
+  'sachbearbeiter',
+  'sachbearbeiterin',
+  'disponent',
+  'disponentin',
+  'monteur',
+  'fahrer',
+  'fahrerin',
+  'praktikant',
+  'praktikantin',
+  'azubi',
+  'empfang',
+  'pförtner',
+  'pförtnerin',
+  'meister',
+  'meisterin',
+  'sohn',
+  'tochter',
+  'ehemann',
+  'ehefrau',
+  'gatte',
+  'gattin',
+  'partner',
+  'partnerin',
+  'lebensgefährte',
+  'lebensgefährtin',
+  'bruder',
+  'schwester',
+  'vater',
+  'mutter',
+  'schwager',
+  'schwägerin',
+  'onkel',
+  'tante',
+  'neffe',
+  'nichte',
+  'enkel',
+  'enkelin',
+  'cousin',
+  'cousine',
+  'schwiegersohn',
+  'schwiegertochter',
+  'schwiegervater',
+  'schwiegermutter',
+  'freund',
+  'freundin',
+  'nachbar',
+  'nachbarin',
+  'colleague',
+  'assistant',
+  'secretary',
+  'director',
+  'ceo',
+  'cfo',
+  'cto',
+  'coo',
+  'owner',
+  'founder',
+  'deputy',
+  'successor',
+  'predecessor',
+  'caretaker',
+  'janitor',
+  'engineer',
+  'technician',
+  'architect',
+  'lawyer',
+  'solicitor',
+  'accountant',
+  'buyer',
+  'contact',
+  'pa',
+  'intern',
+  'receptionist',
+  'supervisor',
+  'boss',
+  'chair',
+  'chairman',
+  'chairwoman',
+  'manager',
+  'head',
+  'lead',
+  'son',
+  'daughter',
+  'wife',
+  'husband',
+  'brother',
+  'sister',
+  'father',
+  'mother',
+  'uncle',
+  'aunt',
+  'nephew',
+  'niece',
+  'cousin',
+  'fiancé',
+  'fiancée',
+  'boyfriend',
+  'girlfriend',
+  'friend',
+  'neighbour',
+  'brother-in-law',
+  'sister-in-law',
+  'son-in-law',
+  'daughter-in-law',
+]);
 /** Compound endings of role words: "Werkleiterin", "IT-Leiter", "Bauleiter", "Key-Account-Manager". */
-const ROLE_SUFFIX = /(?:leiter|leiterin|meister|meisterin|chef|chefin|manager|managerin|beauftragte|beauftragter|referent|referentin|planer|planerin|assistentin|assistent|führer|führerin|vertreter|vertreterin)$/;
+const ROLE_SUFFIX =
+  /(?:leiter|leiterin|meister|meisterin|chef|chefin|manager|managerin|beauftragte|beauftragter|referent|referentin|planer|planerin|assistentin|assistent|führer|führerin|vertreter|vertreterin)$/;
 
 /** Verbs and phrases that introduce a person. */
-const VERB_CUES = new Set(['laut', 'namens', 'heißt', 'gez.', 'cc', 'spoke to', 'spoke with', 'talked to', 'talked with', 'met', 'met with', 'according to', 'introduced by', 'referred by', 'ask for', 'loop in', 'grüße an', 'gruß an', 'empfehlung von', 'vertreten durch', 'zu händen', 'z. hd.', 'z.hd.', 'per', 'via', 'copy', 'signed', 'sprach mit', 'telefoniert mit', 'gesprochen mit']);
+const VERB_CUES = new Set([
+  'laut',
+  'namens',
+  'heißt',
+  'gez.',
+  'cc',
+  'spoke to',
+  'spoke with',
+  'talked to',
+  'talked with',
+  'met',
+  'met with',
+  'according to',
+  'introduced by',
+  'referred by',
+  'ask for',
+  'loop in',
+  'grüße an',
+  'gruß an',
+  'empfehlung von',
+  'vertreten durch',
+  'zu händen',
+  'z. hd.',
+  'z.hd.',
+  'per',
+  'via',
+  'copy',
+  'signed',
+  'sprach mit',
+  'telefoniert mit',
+  'gesprochen mit',
+]);
 /** Weak cues: people often follow them, but so do companies and places. */
-const WEAK_CUES = new Set(['mit', 'und', 'sowie', 'von', 'oder', 'with', 'and', 'from', 'by', 'or', 'is', 'ist', 'are']);
+const WEAK_CUES = new Set([
+  'mit',
+  'und',
+  'sowie',
+  'von',
+  'oder',
+  'with',
+  'and',
+  'from',
+  'by',
+  'or',
+  'is',
+  'ist',
+  'are',
+]);
 /** Prepositions that introduce products, places and companies more often than people ("Interesse an …", "interested in …"). */
-const THING_CUES = new Set(['an', 'in', 'im', 'für', 'for', 'on', 'zu', 'zum', 'zur', 'über', 'about', 'at', 'bei', 'of', 'auf', 'nach', 'to', 'the', 'der', 'die', 'das', 'des', 'dem', 'den', 'ein', 'eine', 'einen', 'a', 'an', 'our', 'their', 'unser', 'unsere', 'ihr', 'ihre']);
+const THING_CUES = new Set([
+  'an',
+  'in',
+  'im',
+  'für',
+  'for',
+  'on',
+  'zu',
+  'zum',
+  'zur',
+  'über',
+  'about',
+  'at',
+  'bei',
+  'of',
+  'auf',
+  'nach',
+  'to',
+  'the',
+  'der',
+  'die',
+  'das',
+  'des',
+  'dem',
+  'den',
+  'ein',
+  'eine',
+  'einen',
+  'a',
+  'an',
+  'our',
+  'their',
+  'unser',
+  'unsere',
+  'ihr',
+  'ihre',
+]);
 
 /** Words that are capitalised in a name position but never a name. */
-const STOP = new Set(['Frau', 'Herr', 'Herrn', 'Hr', 'Fr', 'Dr', 'Prof', 'Dipl', 'Ing', 'Mag', 'Med', 'Mr', 'Mrs', 'Ms', 'Miss', 'Mx', 'Sir', 'Dame', 'Termin', 'Rückruf', 'Angebot', 'Team', 'Service', 'Support', 'Office', 'Teams', 'Outlook', 'Excel', 'Word', 'GmbH', 'AG', 'KG']);
+const STOP = new Set([
+  'Frau',
+  'Herr',
+  'Herrn',
+  'Hr',
+  'Fr',
+  'Dr',
+  'Prof',
+  'Dipl',
+  'Ing',
+  'Mag',
+  'Med',
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Miss',
+  'Mx',
+  'Sir',
+  'Dame',
+  'Termin',
+  'Rückruf',
+  'Angebot',
+  'Team',
+  'Service',
+  'Support',
+  'Office',
+  'Teams',
+  'Outlook',
+  'Excel',
+  'Word',
+  'GmbH',
+  'AG',
+  'KG',
+]);
 /** Brands and institutions built like a person's name ("Max Planck", "Hugo Boss", "Robert Bosch"). */
-const BRANDS = new Set(['Benz', 'Planck', 'Dior', 'Hilton', 'Bosch', 'Porsche', 'Ferrari', 'Lauren', 'Kors', 'Boss', 'Disney', 'Ford', 'Oetker', 'Zeiss', 'Heinz', 'Kellogg', 'Fraunhofer', 'Vuitton', 'Chanel', 'Lagerfeld', 'Siemens', 'Diesel', 'Opel', 'Mercedes', 'Holle', 'Pencil', 'Deutsche']);
-const COMPANY_SUFFIX = /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy|Holding|Group|Gruppe|&)[,.;:)]?$/;
+const BRANDS = new Set([
+  'Benz',
+  'Planck',
+  'Dior',
+  'Hilton',
+  'Bosch',
+  'Porsche',
+  'Ferrari',
+  'Lauren',
+  'Kors',
+  'Boss',
+  'Disney',
+  'Ford',
+  'Oetker',
+  'Zeiss',
+  'Heinz',
+  'Kellogg',
+  'Fraunhofer',
+  'Vuitton',
+  'Chanel',
+  'Lagerfeld',
+  'Siemens',
+  'Diesel',
+  'Opel',
+  'Mercedes',
+  'Holle',
+  'Pencil',
+  'Deutsche',
+]);
+const COMPANY_SUFFIX =
+  /^(?:GmbH|AG|KG|SE|UG|OHG|GbR|e\.V\.|eG|Inc\.?|Ltd\.?|LLC|PLC|Corp\.?|Co\.?|S\.A\.|S\.p\.A\.|B\.V\.|N\.V\.|AB|ApS|Oy|Holding|Group|Gruppe|&)[,.;:)]?$/;
 
 /** Name particles, inside a run ("De Luca", "van der Berg", "Ó Briain", "Mac Giolla", "Ní Bhriain"). */
-const PARTICLES = new Set(['von', 'van', 'de', 'der', 'den', 'zu', 'di', 'da', 'del', 'della', 'dos', 'das', 'du', 'le', 'la', 'ter', 'ten', 'bin', 'ibn', 'al', 'el', 'abu', 'ó', 'ní', 'nic', 'mac', 'mc', 'uí', 'ua', 'o']);
+const PARTICLES = new Set([
+  'von',
+  'van',
+  'de',
+  'der',
+  'den',
+  'zu',
+  'di',
+  'da',
+  'del',
+  'della',
+  'dos',
+  'das',
+  'du',
+  'le',
+  'la',
+  'ter',
+  'ten',
+  'bin',
+  'ibn',
+  'al',
+  'el',
+  'abu',
+  'ó',
+  'ní',
+  'nic',
+  'mac',
+  'mc',
+  'uí',
+  'ua',
+  'o',
+]);
 
 const WORD_BEFORE_CHAR = /[\p{L}\p{M}\p{N}'’]/u;
 const NAME_PART = String.raw`(?:[OD]['’]|Mc|Mac|Fitz)?\p{Lu}[\p{Ll}\p{M}]*(?:['’]\p{L}[\p{Ll}\p{M}]*)?`;
@@ -96,7 +456,16 @@ interface WordFacts {
   place: boolean;
 }
 
-const NOT_SHAPED: WordFacts = { shaped: false, common: true, givenAny: false, english: false, foreign: false, surname: false, firstListed: false, place: false };
+const NOT_SHAPED: WordFacts = {
+  shaped: false,
+  common: true,
+  givenAny: false,
+  english: false,
+  foreign: false,
+  surname: false,
+  firstListed: false,
+  place: false,
+};
 
 const facts = new Map<string, WordFacts>();
 
@@ -163,7 +532,9 @@ interface CueWord {
   thing: boolean;
 }
 
-const VERB_TAILS = new Set([...VERB_CUES].filter((c) => c.includes(' ')).map((c) => c.slice(c.lastIndexOf(' ') + 1)));
+const VERB_TAILS = new Set(
+  [...VERB_CUES].filter((c) => c.includes(' ')).map((c) => c.slice(c.lastIndexOf(' ') + 1)),
+);
 const cueWords = new Map<string, CueWord>();
 
 /** The cue lists of a word as written (cached: the same few words come before most names). */
@@ -213,7 +584,8 @@ function companyOrModelFollows(text: string, end: number): boolean {
   if (!next) return false;
   // "Meyer & Söhne", "Klein & Partner" are firms; "Kowalczyk & Brennan signed" are two people (a legal
   // form after the second name is found by organisationFollows).
-  if (next[1] === '&') return /^\s*&\s?(?:Co\.?|Cie\.?|Partner|Söhne|Sohn|Sons|Son)\b/.test(text.slice(end, end + 24));
+  if (next[1] === '&')
+    return /^\s*&\s?(?:Co\.?|Cie\.?|Partner|Söhne|Sohn|Sons|Son)\b/.test(text.slice(end, end + 24));
   return COMPANY_SUFFIX.test(next[1]!) || /^[\p{L}-]*\d/u.test(next[1]!);
 }
 
@@ -295,7 +667,11 @@ export function capitalWords(text: string): readonly Token[] {
     }
     if (i > 0) {
       const b = text.charCodeAt(i - 1);
-      if (b < 128 ? (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 39 : WORD_BEFORE_CHAR.test(text[i - 1]!)) {
+      if (
+        b < 128
+          ? (b >= 97 && b <= 122) || (b >= 65 && b <= 90) || (b >= 48 && b <= 57) || b === 39
+          : WORD_BEFORE_CHAR.test(text[i - 1]!)
+      ) {
         i = j;
         continue;
       }
@@ -323,7 +699,13 @@ export function findNames(text: string): NameSpan[] {
     let start = words[i]!;
     // A one-letter particle before a name ("Ó Briain", "O Sullivan") belongs to it.
     const spanStart = start.start;
-    if (!factsOfWord(start).shaped && PARTICLES.has(start.text.toLowerCase()) && words[i + 1] && words[i + 1]!.start === start.end + 1 && factsOfWord(words[i + 1]!).shaped) {
+    if (
+      !factsOfWord(start).shaped &&
+      PARTICLES.has(start.text.toLowerCase()) &&
+      words[i + 1] &&
+      words[i + 1]!.start === start.end + 1 &&
+      factsOfWord(words[i + 1]!).shaped
+    ) {
       i++;
       start = words[i]!;
     }
@@ -348,7 +730,13 @@ export function findNames(text: string): NameSpan[] {
       if (!factsOfWord(t).shaped) {
         // "Siobhán Ó Briain": a one-letter particle inside the run.
         const after = words[k + 1];
-        if (PARTICLES.has(t.text.toLowerCase()) && after && after.start === t.end + 1 && factsOfWord(after).shaped && run.length < 3) {
+        if (
+          PARTICLES.has(t.text.toLowerCase()) &&
+          after &&
+          after.start === t.end + 1 &&
+          factsOfWord(after).shaped &&
+          run.length < 3
+        ) {
           run.push(after);
           runIdx.push(k + 1);
           k++;
@@ -362,7 +750,8 @@ export function findNames(text: string): NameSpan[] {
     const initials = initialsBefore(text, spanStart);
     let lead = particleLead(text, initials ?? spanStart, words[i - 1]) ?? initials;
     // "Empfehlung von Pádraig": the "von" ends a cue phrase here, it is no particle of the name.
-    if (lead !== undefined && initials === undefined && cueBefore(text, spanStart) === 'strong') lead = undefined;
+    if (lead !== undefined && initials === undefined && cueBefore(text, spanStart) === 'strong')
+      lead = undefined;
     const from = lead ?? spanStart;
     // Most capitalised words are German nouns: with no unknown or given word in the run, only an
     // honorific can make it a name, and the cue is looked up only then (hot path).
@@ -374,8 +763,20 @@ export function findNames(text: string): NameSpan[] {
     const cue = cueBefore(text, from);
     // A dictionary noun is a name only after an honorific, or after a role word when it is no German
     // noun ("Kollegin Soar") or is also a listed surname ("Kollege Fischer"); "Vertretung Verlängerung" stays.
-    if (plain && cue !== 'honorific' && !(cue === 'role' && run.some((t) => factsOfWord(t).surname || !isGermanWord(t.text)))) continue;
-    const n = lead === undefined ? acceptRun(run, cue, run.some((t, x) => x > 0 && t.start !== run[x - 1]!.end + 1)) : acceptParticleRun(run, cue, text.slice(lead, spanStart).trim().includes(' '));
+    if (
+      plain &&
+      cue !== 'honorific' &&
+      !(cue === 'role' && run.some((t) => factsOfWord(t).surname || !isGermanWord(t.text)))
+    )
+      continue;
+    const n =
+      lead === undefined
+        ? acceptRun(
+            run,
+            cue,
+            run.some((t, x) => x > 0 && t.start !== run[x - 1]!.end + 1),
+          )
+        : acceptParticleRun(run, cue, text.slice(lead, spanStart).trim().includes(' '));
     if (n > 0) {
       const last = run[n - 1]!;
       if (!notAPerson(text, run.slice(0, n), cue, lead !== undefined)) {
@@ -383,7 +784,14 @@ export function findNames(text: string): NameSpan[] {
         for (const x of runIdx.slice(0, n)) accepted.add(x);
       }
       i = runIdx[n - 1]!;
-    } else if (run.length === 1 && !f.english && (f.givenAny || !f.common) && !isBrand(start.text) && !BRANDS.has(start.text)) pending.add(i);
+    } else if (
+      run.length === 1 &&
+      !f.english &&
+      (f.givenAny || !f.common) &&
+      !isBrand(start.text) &&
+      !BRANDS.has(start.text)
+    )
+      pending.add(i);
   }
   surnameCommaGiven(text, words, spans, accepted);
   // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").
@@ -394,9 +802,15 @@ export function findNames(text: string): NameSpan[] {
       for (const i of sequence) {
         if (!pending.has(i)) continue;
         const t = words[i]!;
-        const joinedBefore = accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
-        const joinedAfter = accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
-        const listOfTwo = !accepted.has(i - 1) && pending.has(i + 1) && /^(?: (?:und|and|&) |\/)$/.test(text.slice(t.end, words[i + 1]!.start)) && (cueBefore(text, t.start) !== 'none' || namey(t) || namey(words[i + 1]!));
+        const joinedBefore =
+          accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
+        const joinedAfter =
+          accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
+        const listOfTwo =
+          !accepted.has(i - 1) &&
+          pending.has(i + 1) &&
+          /^(?: (?:und|and|&) |\/)$/.test(text.slice(t.end, words[i + 1]!.start)) &&
+          (cueBefore(text, t.start) !== 'none' || namey(t) || namey(words[i + 1]!));
         if (joinedBefore || joinedAfter || listOfTwo) {
           spans.push({ start: t.start, end: t.end });
           accepted.add(i);
@@ -414,7 +828,14 @@ function acceptRun(run: Token[], cue: Cue, particled = false): number {
   const words = run.map(factsOfWord);
   // Letters foreign to the note ("Yıldız", "Trương"): the run is a name, trailing vocabulary trimmed.
   // A single foreign-lettered word alone is as often a company ("Arçelik"): it needs a cue or a list.
-  const foreignEnough = words.length > 1 || cue === 'honorific' || cue === 'role' || cue === 'strong' || words[0]!.surname || words[0]!.givenAny || words[0]!.firstListed;
+  const foreignEnough =
+    words.length > 1 ||
+    cue === 'honorific' ||
+    cue === 'role' ||
+    cue === 'strong' ||
+    words[0]!.surname ||
+    words[0]!.givenAny ||
+    words[0]!.firstListed;
   if (foreignEnough && words.some((w) => w.foreign)) {
     let m = words.length;
     while (m > 1 && words[m - 1]!.common && !words[m - 1]!.foreign) m--;
@@ -426,7 +847,12 @@ function acceptRun(run: Token[], cue: Cue, particled = false): number {
   // Trailing vocabulary words are not part of the name, unless a given name or an honorific vouches for the second word.
   let n = words.length;
   const listedPair = words[0]!.firstListed && words[1]?.surname;
-  while (n > 1 && !unknown[n - 1] && !(n === 2 && (given[0] || listedPair || cue === 'honorific' || cue === 'role'))) n--;
+  while (
+    n > 1 &&
+    !unknown[n - 1] &&
+    !(n === 2 && (given[0] || listedPair || cue === 'honorific' || cue === 'role'))
+  )
+    n--;
   // "Hauke von Lindenfels": capitalised words joined by particles are a name when the first is no vocabulary.
   if (particled && n >= 2 && (unknown[0] || givenAny[0])) return n;
   if (cue === 'honorific' || cue === 'role') return n;
@@ -438,7 +864,8 @@ function acceptRun(run: Token[], cue: Cue, particled = false): number {
   if (n >= 2 && unknown[0] && unknown[1] && cue !== 'thing') return n;
   if (n === 1 && given[0] && unknown[0]) return 1;
   // Out of the dictionary and on a last-name list: two pieces of evidence ("Kowalczyk rief an").
-  if (n === 1 && unknown[0] && words[0]!.surname && !words[0]!.place && cue !== 'thing' && run.length === 1) return 1;
+  if (n === 1 && unknown[0] && words[0]!.surname && !words[0]!.place && cue !== 'thing' && run.length === 1)
+    return 1;
   return 0;
 }
 
@@ -449,7 +876,28 @@ function namey(t: Token): boolean {
 }
 
 // Particles that open a surname ("von Lindenfels", "van der Aue", "zu Eltz", "de Vries", "al-…").
-const LEADING_PARTICLES = new Set(['von', 'van', 'vom', 'zu', 'de', 'di', 'da', 'del', 'della', 'dos', 'du', 'ter', 'ten', 'op', 'al', 'el', 'bin', 'ibn', 'le', 'la']);
+const LEADING_PARTICLES = new Set([
+  'von',
+  'van',
+  'vom',
+  'zu',
+  'de',
+  'di',
+  'da',
+  'del',
+  'della',
+  'dos',
+  'du',
+  'ter',
+  'ten',
+  'op',
+  'al',
+  'el',
+  'bin',
+  'ibn',
+  'le',
+  'la',
+]);
 const PARTICLE_RUN = /(?:^|[^\p{L}\p{M}])((?:\p{Ll}{1,5} ){1,3})$/u;
 
 /**
@@ -465,7 +913,11 @@ function particleLead(text: string, start: number, previous: Token | undefined):
   const m = PARTICLE_RUN.exec(text.slice(Math.max(0, start - 18), start));
   if (!m) return undefined;
   const parts = m[1]!.trim().split(' ');
-  if (!LEADING_PARTICLES.has(parts[0]!) || !(parts.every((p) => PARTICLES.has(p)) || parts.join(' ') === 'von und zu')) return undefined;
+  if (
+    !LEADING_PARTICLES.has(parts[0]!) ||
+    !(parts.every((p) => PARTICLES.has(p)) || parts.join(' ') === 'von und zu')
+  )
+    return undefined;
   const from = start - m[1]!.length;
   // A name-like word right before ("Detlef von der Aue") takes the particles into its own run.
   const p = previous && previous.end === from - 1 ? factsOfWord(previous) : undefined;
@@ -484,7 +936,8 @@ const isUpperAt = (text: string, i: number): boolean => {
 /** Where initials before a word start, or undefined. */
 function initialsBefore(text: string, start: number): number | undefined {
   // Cheap shape test first: "J.Rowling" or "J. Rowling" (a capital right before the dot).
-  const dot = text.charCodeAt(start - 1) === 46 ? start - 1 : text.charCodeAt(start - 2) === 46 ? start - 2 : -1;
+  const dot =
+    text.charCodeAt(start - 1) === 46 ? start - 1 : text.charCodeAt(start - 2) === 46 ? start - 2 : -1;
   if (dot < 1 || !isUpperAt(text, dot - 1)) return undefined;
   const m = INITIALS.exec(text.slice(Math.max(0, start - 14), start));
   return m ? start - m[1]!.length : undefined;
@@ -517,12 +970,15 @@ function notAPerson(text: string, run: Token[], cue: Cue, particled: boolean): b
     if (before && (isBrand(before) || BRANDS.has(before))) return true;
   }
   const vouched = cue === 'honorific' || cue === 'role';
-  const withParticle = particled || /\s(?:von|van|de|der|den|zu|ter|ten)\s/.test(text.slice(run[0]!.start, last.end));
+  const withParticle =
+    particled || /\s(?:von|van|de|der|den|zu|ter|ten)\s/.test(text.slice(run[0]!.start, last.end));
   if (!vouched && !withParticle && run.some((t) => BRANDS.has(t.text) || isBrand(t.text))) return true;
   // "Graz Messezentrum", "im Lager Kraków": a place and vocabulary, unless a cue vouches for a person.
   const words = run.map(factsOfWord);
   const placeFirst = words[0]!.place && (!words[0]!.givenAny || cue === 'thing');
-  return !vouched && cue !== 'strong' && placeFirst && words.every((w) => w.place || w.common || w === words[0]);
+  return (
+    !vouched && cue !== 'strong' && placeFirst && words.every((w) => w.place || w.common || w === words[0])
+  );
 }
 
 const CAPITALISED_AHEAD = /^(?:\s(?:&|und|and|\+)?\s?\p{Lu}[\p{L}\p{M}.-]*){0,3}/u;
@@ -532,7 +988,8 @@ function organisationFollows(text: string, end: number): boolean {
   const after = text.slice(end, end + 64);
   if (legalFormStarts(after)) return true;
   const ahead = CAPITALISED_AHEAD.exec(after)![0];
-  for (let cut = ahead.length; cut > 0; cut = ahead.lastIndexOf(' ', cut - 1)) if (legalFormStarts(after.slice(cut))) return true;
+  for (let cut = ahead.length; cut > 0; cut = ahead.lastIndexOf(' ', cut - 1))
+    if (legalFormStarts(after.slice(cut))) return true;
   return false;
 }
 
@@ -542,7 +999,12 @@ const ALL_CAPS = /^\p{Lu}[\p{Lu}\p{M}'’-]+$/u;
  * "Surname, Given" ("Yıldız, Ümran", "WEBER, Anna", "von Lindenfels, Jutta"): a surname-like word,
  * a comma, and a given name (or foreign-lettered word) that no further ", Word" continues (a list).
  */
-function surnameCommaGiven(text: string, words: readonly Token[], spans: NameSpan[], accepted: Set<number>): void {
+function surnameCommaGiven(
+  text: string,
+  words: readonly Token[],
+  spans: NameSpan[],
+  accepted: Set<number>,
+): void {
   for (let k = 0; k + 1 < words.length; k++) {
     const w1 = words[k]!;
     const w2 = words[k + 1]!;
@@ -550,19 +1012,26 @@ function surnameCommaGiven(text: string, words: readonly Token[], spans: NameSpa
     const f2 = factsOfWord(w2);
     if (!f2.shaped || (f2.common && !f2.givenAny) || f2.place) continue;
     // The given name ends the pattern: a capitalised word or another ", Word" after it is a list.
-    if (/^(?:,? \p{Lu}| \p{Lu})/u.test(text.slice(w2.end, w2.end + 3)) && !namey(words[k + 2] ?? w2)) continue;
+    if (/^(?:,? \p{Lu}| \p{Lu})/u.test(text.slice(w2.end, w2.end + 3)) && !namey(words[k + 2] ?? w2))
+      continue;
     if (/^,? (?:und|and|&|sowie|or|oder) /.test(text.slice(w2.end, w2.end + 8))) continue;
-    const given = f2.foreign || w2.text.split('-').every((p) => {
-      const f = factsOf(p);
-      return (f.givenAny && !f.english) || f.firstListed;
-    });
+    const given =
+      f2.foreign ||
+      w2.text.split('-').every((p) => {
+        const f = factsOf(p);
+        return (f.givenAny && !f.english) || f.firstListed;
+      });
     const f1 = factsOfWord(w1);
     const lead = particleLead(text, w1.start, words[k - 1]);
     const caps = ALL_CAPS.test(w1.text) && w1.text.length > 2;
     if (isBrand(w1.text) || (!caps && !f1.shaped)) continue;
     // Given name after the comma: any surname-shaped word before it; two unknown words: only where a
     // sentence or a cue starts them ("Oyelaran, Temitope ist …").
-    const opens = lead !== undefined || w1.start === 0 || /[.!?:;(\n]\s*$/.test(text.slice(Math.max(0, w1.start - 3), w1.start)) || cueBefore(text, w1.start) !== 'none';
+    const opens =
+      lead !== undefined ||
+      w1.start === 0 ||
+      /[.!?:;(\n]\s*$/.test(text.slice(Math.max(0, w1.start - 3), w1.start)) ||
+      cueBefore(text, w1.start) !== 'none';
     // Particles before it mark the first word as a surname even when it is also a noun ("ter Horst").
     if (!(given || (opens && (lead !== undefined || (!f1.common && !f1.place))))) continue;
     let end = w2.end;

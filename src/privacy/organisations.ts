@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
  */
 function lines(file: string): string[] {
   const text = readFileSync(new URL(`./data/${file}`, import.meta.url), 'utf8');
-  return text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 let brands: ReadonlySet<string> | undefined;
@@ -37,4 +40,3 @@ export function legalFormStarts(after: string): boolean {
   );
   return legalForm.test(after);
 }
-

@@ -86,7 +86,8 @@ interface KnownValue {
 const MULTI_PART = /[\s-]/;
 
 // A web address with a path: scheme or "www." or a domain followed by "/".
-const URL_LIKE = /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()[\]"]*[^\s<>()[\]".,;:!?]/gi;
+const URL_LIKE =
+  /(?:\bhttps?:\/\/|\bwww\.|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\/)[^\s<>()[\]"]*[^\s<>()[\]".,;:!?]/gi;
 const PARTICLE_WORDS = new Set(['von', 'van', 'der', 'den', 'zu', 'del', 'della', 'dos']);
 /** The next "/" or "www." at or after `from`, or -1. */
 function nextLinkMark(text: string, from: number): number {
@@ -109,7 +110,10 @@ function overlapsFrom(taken: readonly PlacedSpan[], from: number, start: number,
 
 export class Pseudonymiser {
   /** Per entity type: placeholders by exact text (a cache in front of the folded key) and by folded value, and how many were issued. */
-  private readonly byType = new Map<string, { bySource: Map<string, string>; byValue: Map<string, string>; count: number }>();
+  private readonly byType = new Map<
+    string,
+    { bySource: Map<string, string>; byValue: Map<string, string>; count: number }
+  >();
   /** placeholder → original value */
   private readonly issued: { type: string; placeholder: string }[] = [];
   /** The original value of each issued placeholder, in the same order. */
@@ -145,11 +149,13 @@ export class Pseudonymiser {
       }
       if (f) {
         add('PERSON', f, variantSource(f), `${prefix}firstname`);
-        for (const part of f.split(/[-\s]+/).filter((p) => p.length > 2 && p !== f)) add('PERSON', part, variantSource(part));
+        for (const part of f.split(/[-\s]+/).filter((p) => p.length > 2 && p !== f))
+          add('PERSON', part, variantSource(part));
       }
       if (l) {
         add('PERSON', l, variantSource(l), `${prefix}lastname`);
-        for (const part of l.split(/[-\s]+/).filter((p) => p.length > 2 && p !== l)) add('PERSON', part, variantSource(part));
+        for (const part of l.split(/[-\s]+/).filter((p) => p.length > 2 && p !== l))
+          add('PERSON', part, variantSource(part));
       }
     };
     person('', known.firstname, known.lastname);
@@ -171,21 +177,27 @@ export class Pseudonymiser {
       } else add(type, raw, variantSource(raw), field);
     }
     values.sort((a, b) => b.source.length - a.source.length);
-    for (const v of values) this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'u'), placeholder: v.placeholder });
+    for (const v of values)
+      this.knownSources.push({ re: new RegExp(`^(?:${v.source})$`, 'u'), placeholder: v.placeholder });
     if (values.length > 0) {
       // A German or English genitive ("Annas Angebot", "Anna's offer") is matched with the name.
-      this.knownPattern = new RegExp(`${WORD_BEFORE}(${values.map((v) => v.source).join('|')})(s)?${WORD_AFTER}`, 'gu');
+      this.knownPattern = new RegExp(
+        `${WORD_BEFORE}(${values.map((v) => v.source).join('|')})(s)?${WORD_AFTER}`,
+        'gu',
+      );
     }
   }
 
   private placeholderOf(type: string, original: string): string {
     let placeholders = this.byType.get(type);
-    if (!placeholders) this.byType.set(type, (placeholders = { bySource: new Map(), byValue: new Map(), count: 0 }));
+    if (!placeholders)
+      this.byType.set(type, (placeholders = { bySource: new Map(), byValue: new Map(), count: 0 }));
     // The same text seen again: no folding or phone parsing (libphonenumber costs ~0.1 ms a call).
     const seen = placeholders.bySource.get(original);
     if (seen) return seen;
     // Names through the folding cache that `learn` fills anyway; other values are not kept beyond the job.
-    const key = type === 'PHONE' ? phoneKey(original) : type === 'PERSON' ? foldCached(original) : fold(original);
+    const key =
+      type === 'PHONE' ? phoneKey(original) : type === 'PERSON' ? foldCached(original) : fold(original);
     let placeholder = placeholders.byValue.get(key);
     if (!placeholder) {
       placeholder = `[[${type}_${++placeholders.count}]]`;
@@ -211,7 +223,8 @@ export class Pseudonymiser {
       out += text.slice(last);
     }
     if (this.nameParts.length > 0) out = this.hideUrlsWithNames(out);
-    if (this.knownPattern) out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
+    if (this.knownPattern)
+      out = this.replaceKnown(out, this.knownPattern, (match) => this.knownPlaceholder(match));
     const spans: PlacedSpan[] = recognise(out, { emailsDone: true }).map((span) => {
       const value = out.slice(span.start, span.end);
       const placeholder = this.placeholderOf(span.type, value);
@@ -275,7 +288,9 @@ export class Pseudonymiser {
     this.learnedFirst.add(space === -1 ? valueFolded : valueFolded.slice(0, space));
     // A one-word name has no parts to learn separately.
     if (!MULTI_PART.test(value)) return;
-    const parts = value.split(/[\s-]+/).filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
+    const parts = value
+      .split(/[\s-]+/)
+      .filter((p) => p.length >= 3 && /^\p{Lu}/u.test(p) && !isCommonWord(p));
     if (parts.length > 1) {
       for (const part of parts) {
         const partFolded = foldCached(part);
@@ -300,7 +315,8 @@ export class Pseudonymiser {
       while (t < taken.length && taken[t]!.end <= first.start) t++;
       if (t < taken.length && taken[t]!.start < first.end) continue; // already hidden
       const key = foldCached(first.text);
-      if (!this.learnedFirst.has(key) && !(key.endsWith('s') && this.learnedFirst.has(key.slice(0, -1)))) continue;
+      if (!this.learnedFirst.has(key) && !(key.endsWith('s') && this.learnedFirst.has(key.slice(0, -1))))
+        continue;
       if (first.start > 0 && /[@._%+]/.test(text[first.start - 1]!)) continue;
       let joined = key.replace(/ /g, '');
       let hit: { last: number; placeholder: string; genitive: boolean } | undefined;
@@ -320,7 +336,12 @@ export class Pseudonymiser {
         }
       }
       if (!hit) continue;
-      found.push({ start: first.start, end: words[hit.last]!.end, placeholder: hit.placeholder, suffix: hit.genitive ? "'s" : '' });
+      found.push({
+        start: first.start,
+        end: words[hit.last]!.end,
+        placeholder: hit.placeholder,
+        suffix: hit.genitive ? "'s" : '',
+      });
       i = hit.last;
     }
     return found;

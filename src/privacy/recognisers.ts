@@ -12,7 +12,22 @@ export { ibanValid } from './checksums.ts';
  * Each returns spans; the pseudonymiser replaces them with typed placeholders. Patterns are compiled
  * once at module load (hot path).
  */
-export type EntityType = 'PERSON' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL' | 'COMPANY' | 'VALUE' | 'NUMBER';
+export type EntityType =
+  | 'PERSON'
+  | 'EMAIL'
+  | 'PHONE'
+  | 'IBAN'
+  | 'CARD'
+  | 'TAXID'
+  | 'SSN'
+  | 'IDDOC'
+  | 'DOB'
+  | 'ADDRESS'
+  | 'IP'
+  | 'URL'
+  | 'COMPANY'
+  | 'VALUE'
+  | 'NUMBER';
 
 export interface Span {
   type: EntityType;
@@ -23,9 +38,18 @@ export interface Span {
 const PLACEHOLDER = /\[\[[A-Z]+_\d+\]\]/g;
 
 const EMAIL_DOMAIN = /^[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/;
-const isLocalChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const isLocalChar = (c: number) =>
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 48 && c <= 57) ||
+  c === 46 ||
+  c === 95 ||
+  c === 37 ||
+  c === 43 ||
+  c === 45;
 const NON_ASCII_LOCAL = /[\p{L}\p{M}]/u;
-const isDomainChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
+const isDomainChar = (c: number) =>
+  (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 45;
 
 /**
  * E-mail addresses as [start, end) ranges. Expands around each "@" instead of running a regex that
@@ -38,7 +62,12 @@ export function findEmails(text: string): [number, number][] {
   while (at !== -1) {
     let start = at;
     // Internationalised local parts ("khánh@…", RFC 6531) too: a letter or mark of any script.
-    while (start > minStart && (isLocalChar(text.charCodeAt(start - 1)) || (text.charCodeAt(start - 1) > 127 && NON_ASCII_LOCAL.test(text[start - 1]!)))) start--;
+    while (
+      start > minStart &&
+      (isLocalChar(text.charCodeAt(start - 1)) ||
+        (text.charCodeAt(start - 1) > 127 && NON_ASCII_LOCAL.test(text[start - 1]!)))
+    )
+      start--;
     let end = at + 1;
     while (end < text.length && isDomainChar(text.charCodeAt(end))) end++;
     const domain = start < at ? EMAIL_DOMAIN.exec(text.slice(at + 1, end)) : null;
@@ -62,16 +91,23 @@ const SSN = /\b\d{2}[ ]?\d{6}[ ]?[A-Z][ ]?\d{3}\b/g;
 const IPV4 = /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g;
 const VERSION_BEFORE = /(?:version|vers\.|release|build|firmware|v)\s*$/i;
 // Both forms share the first group, so the engine tries one prefix per word boundary, not two.
-const IPV6 = /\b[0-9a-f]{1,4}:(?:(?:[0-9a-f]{1,4}:){6}[0-9a-f]{1,4}\b|(?:[0-9a-f]{1,4}:){0,5}:(?:[0-9a-f]{1,4}:?){1,6}\b)/gi;
+const IPV6 =
+  /\b[0-9a-f]{1,4}:(?:(?:[0-9a-f]{1,4}:){6}[0-9a-f]{1,4}\b|(?:[0-9a-f]{1,4}:){0,5}:(?:[0-9a-f]{1,4}:?){1,6}\b)/gi;
 const STREET_WORDS =
-  "(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*-(?:Straße|Strasse|Str\\.|Weg|Platz|Allee|Ring|Gasse)|(?:Am|An der|An den|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+(?: [A-ZÄÖÜ][a-zäöüß]+)?|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))";
-const STREET = new RegExp(`\\b${STREET_WORDS}\\s\\d{1,4}(?:\\s?[a-zA-Z]\\b)?(?:,?\\s(?:in\\s)?(?:[A-Z]{1,2}-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`, 'g');
+  '(?:[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*(?:straße|strasse|str\\.|weg|gasse|platz|allee|ring|damm|ufer|steig|chaussee|markt|hof)|[A-ZÄÖÜ][a-zäöüß]+(?:er)? (?:Straße|Strasse|Str\\.|Weg|Allee|Platz|Ring|Gasse|Damm)|[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)*-(?:Straße|Strasse|Str\\.|Weg|Platz|Allee|Ring|Gasse)|(?:Am|An der|An den|Im|In der|Auf der|Zum|Zur) [A-ZÄÖÜ][a-zäöüß]+(?: [A-ZÄÖÜ][a-zäöüß]+)?|[A-Z][a-z]+ (?:Street|St\\.|Road|Rd\\.|Avenue|Ave\\.|Lane|Drive|Way))';
+const STREET = new RegExp(
+  `\\b${STREET_WORDS}\\s\\d{1,4}(?:\\s?[a-zA-Z]\\b)?(?:,?\\s(?:in\\s)?(?:[A-Z]{1,2}-)?\\d{4,5}\\s[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ]?[a-zäöüß]+)*)?`,
+  'g',
+);
 // Any capitalised street name ("Auf dem Acker 2", "Alte Ziegelei 56c") when postcode and city follow.
 // Looked for backwards from each postcode, so the cost is per postcode, not per capitalised word.
-const STREET_BEFORE_POSTCODE = /(?:^|[^A-Za-zÄÖÜäöüß.-])([A-ZÄÖÜ][a-zäöüß.-]+(?:\s(?:dem|der|den|[A-ZÄÖÜ][a-zäöüß.-]+)){0,3}\s\d{1,4}[a-zA-Z]?,\s)$/;
+const STREET_BEFORE_POSTCODE =
+  /(?:^|[^A-Za-zÄÖÜäöüß.-])([A-ZÄÖÜ][a-zäöüß.-]+(?:\s(?:dem|der|den|[A-ZÄÖÜ][a-zäöüß.-]+)){0,3}\s\d{1,4}[a-zA-Z]?,\s)$/;
 // English order: number first ("221B Baker Street").
-const STREET_EN = /\b\d{1,4}[A-Z]?\s(?:[A-Z][a-z]+\s){1,2}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way|Close|Square|Crescent)(?=[\s,.;]|$)/g;
-const POSTCODE_CITY = /(?:\b(?:D-)?\d{5}|\b(?:A|CH)-\d{4})\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
+const STREET_EN =
+  /\b\d{1,4}[A-Z]?\s(?:[A-Z][a-z]+\s){1,2}(?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive|Way|Close|Square|Crescent)(?=[\s,.;]|$)/g;
+const POSTCODE_CITY =
+  /(?:\b(?:D-)?\d{5}|\b(?:A|CH)-\d{4})\s(?:[A-ZÄÖÜ][a-zäöüß]+)(?:[ -](?:am|an der|im|bei|[A-ZÄÖÜ][a-zäöüß]+))*(?:\s[A-ZÄÖÜ][a-zäöüß]+)?\b/g;
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -124,13 +160,17 @@ export function ssnValid(raw: string): boolean {
 
 // Cheap pre-filter: only stretches that look like a phone number go through libphonenumber.
 const PHONE_CANDIDATE = /(?:\+|\b00|\(0|\b0)[\d\s()./-]{5,24}\d/g;
-const LOOSE_PHONE = /(?:\+|00)\d{1,3}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?(?:[\s./-]?\d{2,8}){1,5}\b|\b0\d{2,5}\s?[/.-]?\s?\(?\d{2,}\)?(?:[\s.-]?\d{2,}){0,4}\b|\(0\d{2,5}\)\s?\d{3,}(?:[\s-]?\d{2,}){0,3}/g;
+const LOOSE_PHONE =
+  /(?:\+|00)\d{1,3}[\s./-]?(?:\(0\)[\s./-]?)?\(?\d{1,5}\)?(?:[\s./-]?\d{2,8}){1,5}\b|\b0\d{2,5}\s?[/.-]?\s?\(?\d{2,}\)?(?:[\s.-]?\d{2,}){0,4}\b|\(0\d{2,5}\)\s?\d{3,}(?:[\s-]?\d{2,}){0,3}/g;
 
 // A date is a date, not a phone number: 02.06.2025, 2.6.25, 02/06/2025, 2025-06-02.
-const DATE_SHAPE = /^(?:(?:0?[1-9]|[12]\d|3[01])([./])(?:0?[1-9]|1[0-2])\1(?:\d{2}|\d{4})|(?:0?[1-9]|1[0-2])\/(?:0?[1-9]|[12]\d|3[01])\/\d{4}|\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))$/;
+const DATE_SHAPE =
+  /^(?:(?:0?[1-9]|[12]\d|3[01])([./])(?:0?[1-9]|1[0-2])\1(?:\d{2}|\d{4})|(?:0?[1-9]|1[0-2])\/(?:0?[1-9]|[12]\d|3[01])\/\d{4}|\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]))$/;
 // Order, invoice and customer numbers are business data: a number right after such a word is not a phone.
-const BUSINESS_NUMBER_BEFORE = /(?:\bPO|\bP\.O\.|Auftrag(?:snummer|s-?Nr\.?)?|Bestell(?:ung|nummer|-?Nr\.?)|\border(?: no\.?| number)?|Rechnung(?:snummer|s-?Nr\.?)?|\binvoice(?: no\.?| number)?|Lieferschein(?:nummer)?|delivery note|Angebot(?:snummer)?|\bquote|Ticket|Kunden(?:nummer|-?Nr\.?)|customer (?:no\.?|number|id)|Vertrag(?:snummer)?|contract (?:no\.?|number)|Artikel(?:nummer)?|Art\.-?Nr\.|Seriennummer|serial(?: no\.?| number)?|Charge|batch|\bref\.?|Referenz|#)\s*[:.]?\s*$/i;
-const PHONE_BEFORE = /(?:tel|telefon|phone|fon|fax|mobil|mobile|handy|cell|ruf|call|whatsapp|durchwahl|erreichbar|unter|on)\b[^\d\n]{0,12}$/i;
+const BUSINESS_NUMBER_BEFORE =
+  /(?:\bPO|\bP\.O\.|Auftrag(?:snummer|s-?Nr\.?)?|Bestell(?:ung|nummer|-?Nr\.?)|\border(?: no\.?| number)?|Rechnung(?:snummer|s-?Nr\.?)?|\binvoice(?: no\.?| number)?|Lieferschein(?:nummer)?|delivery note|Angebot(?:snummer)?|\bquote|Ticket|Kunden(?:nummer|-?Nr\.?)|customer (?:no\.?|number|id)|Vertrag(?:snummer)?|contract (?:no\.?|number)|Artikel(?:nummer)?|Art\.-?Nr\.|Seriennummer|serial(?: no\.?| number)?|Charge|batch|\bref\.?|Referenz|#)\s*[:.]?\s*$/i;
+const PHONE_BEFORE =
+  /(?:tel|telefon|phone|fon|fax|mobil|mobile|handy|cell|ruf|call|whatsapp|durchwahl|erreichbar|unter|on)\b[^\d\n]{0,12}$/i;
 
 function phoneSpans(text: string, out: Span[]): void {
   // The same number often comes again in one text: libphonenumber's answer is kept for this text only.
@@ -147,7 +187,11 @@ function phoneSpans(text: string, out: Span[]): void {
     for (const m of stretch.matchAll(LOOSE_PHONE)) {
       const d = m[0].replace(/\D/g, '').length;
       if (d >= 7 && d <= 15 && !DATE_SHAPE.test(m[0])) {
-        out.push({ type: 'PHONE', start: candidate.index + m.index, end: candidate.index + m.index + m[0].length });
+        out.push({
+          type: 'PHONE',
+          start: candidate.index + m.index,
+          end: candidate.index + m.index + m[0].length,
+        });
         covered += d;
       }
     }
@@ -155,15 +199,26 @@ function phoneSpans(text: string, out: Span[]): void {
     if (covered < digits) {
       let found = parsed.get(stretch);
       if (!found) {
-        found = findPhoneNumbersInText(stretch, { defaultCountry: 'DE' }).map((f) => ({ startsAt: f.startsAt, endsAt: f.endsAt }));
+        found = findPhoneNumbersInText(stretch, { defaultCountry: 'DE' }).map((f) => ({
+          startsAt: f.startsAt,
+          endsAt: f.endsAt,
+        }));
         parsed.set(stretch, found);
       }
-      for (const f of found) if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt))) out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
+      for (const f of found)
+        if (!DATE_SHAPE.test(stretch.slice(f.startsAt, f.endsAt)))
+          out.push({ type: 'PHONE', start: candidate.index + f.startsAt, end: candidate.index + f.endsAt });
     }
   }
 }
 
-function regexSpans(text: string, re: RegExp, type: EntityType, out: Span[], accept?: (match: string) => boolean): void {
+function regexSpans(
+  text: string,
+  re: RegExp,
+  type: EntityType,
+  out: Span[],
+  accept?: (match: string) => boolean,
+): void {
   for (const m of text.matchAll(re)) {
     if (!accept || accept(m[0])) out.push({ type, start: m.index, end: m.index + m[0].length });
   }
@@ -178,8 +233,11 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   const spans: Span[] = [];
   regexSpans(text, URL_WITH_PERSON, 'URL', spans);
   // The pseudonymiser replaces addresses before anything else; no need to look for them twice.
-  if (!options.emailsDone) for (const [start, end] of findEmails(text)) spans.push({ type: 'EMAIL', start, end });
-  regexSpans(text, URL_GENERIC, 'URL', spans, (u) => /[A-Za-z]+[._-][A-Za-z]+@|\/(?:~|users?\/|people\/|profile\/|team\/[a-z]+-[a-z]+)/i.test(u));
+  if (!options.emailsDone)
+    for (const [start, end] of findEmails(text)) spans.push({ type: 'EMAIL', start, end });
+  regexSpans(text, URL_GENERIC, 'URL', spans, (u) =>
+    /[A-Za-z]+[._-][A-Za-z]+@|\/(?:~|users?\/|people\/|profile\/|team\/[a-z]+-[a-z]+)/i.test(u),
+  );
   if (!/\d/.test(text)) {
     // No digit: no IBAN, card, tax id, phone, date of birth, postcode, house number or IP can be here.
     nameSpans(text, spans);
@@ -204,7 +262,8 @@ export function recognise(text: string, options: { emailsDone?: boolean } = {}):
   }
   for (const m of text.matchAll(IPV4)) {
     // "Version 2.4.1.7" is software, not a host.
-    if (!VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) spans.push({ type: 'IP', start: m.index, end: m.index + m[0].length });
+    if (!VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index)))
+      spans.push({ type: 'IP', start: m.index, end: m.index + m[0].length });
   }
   regexSpans(text, IPV6, 'IP', spans, (m) => m.includes(':') && m.length >= 6);
   phoneSpans(text, spans);
@@ -241,12 +300,30 @@ function placeholderRanges(text: string): [number, number][] {
   return ranges;
 }
 
-const PRIORITY: Record<EntityType, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, IDDOC: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4, COMPANY: 3, VALUE: 10, NUMBER: 2 };
+const PRIORITY: Record<EntityType, number> = {
+  EMAIL: 9,
+  URL: 9,
+  IBAN: 8,
+  CARD: 8,
+  TAXID: 7,
+  SSN: 7,
+  IDDOC: 7,
+  DOB: 7,
+  ADDRESS: 6,
+  IP: 6,
+  PHONE: 5,
+  PERSON: 4,
+  COMPANY: 3,
+  VALUE: 10,
+  NUMBER: 2,
+};
 
 /** Which of two overlapping spans wins: the longer, then the higher priority, then the earlier. */
-const rank = (a: Span, b: Span): number => b.end - b.start - (a.end - a.start) || PRIORITY[b.type] - PRIORITY[a.type] || a.start - b.start;
+const rank = (a: Span, b: Span): number =>
+  b.end - b.start - (a.end - a.start) || PRIORITY[b.type] - PRIORITY[a.type] || a.start - b.start;
 
-const overlaps = (ranges: readonly (readonly [number, number])[], start: number, end: number): boolean => ranges.some(([a, b]) => a < end && b > start);
+const overlaps = (ranges: readonly (readonly [number, number])[], start: number, end: number): boolean =>
+  ranges.some(([a, b]) => a < end && b > start);
 
 /**
  * Keeps non-overlapping spans: longer and higher-priority first (ties in the order found); nothing
@@ -260,11 +337,12 @@ export function resolveOverlaps(spans: Span[], blocked: [number, number][] = [])
   const walls = blocked.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
   const kept: Span[] = [];
   let w = 0;
-  for (let k = 0; k < order.length; ) {
+  for (let k = 0; k < order.length;) {
     const first = live[order[k]!]!;
     let groupEnd = first.end;
     let j = k + 1;
-    for (; j < order.length && live[order[j]!]!.start < groupEnd; j++) groupEnd = Math.max(groupEnd, live[order[j]!]!.end);
+    for (; j < order.length && live[order[j]!]!.start < groupEnd; j++)
+      groupEnd = Math.max(groupEnd, live[order[j]!]!.end);
     while (w < walls.length && walls[w]![1] <= first.start) w++;
     const groupWalls: [number, number][] = [];
     for (let v = w; v < walls.length && walls[v]![0] < groupEnd; v++) groupWalls.push(walls[v]!);

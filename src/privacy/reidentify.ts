@@ -12,19 +12,38 @@ export type RestoreFailure =
   | 'recipient_or_attachment'
   | 'residual_placeholder';
 
-export type RestoreResult = { ok: true; subject: string; body: string; repaired: number } | { ok: false; reason: RestoreFailure; detail: string };
+export type RestoreResult =
+  | { ok: true; subject: string; body: string; repaired: number }
+  | { ok: false; reason: RestoreFailure; detail: string };
 
 const CANONICAL = /\[\[([A-Z]+)_(\d+)\]\]/g;
 // Mangled forms: [[ person_1 ]], [PERSON_1], {{PERSON_1}}, <PERSON_1>, bare PERSON_1, PERSON 1.
-const MANGLED = /\[\[\s*([A-Za-zÄÖÜäöü]+)[\s_-]*(\d+)\s*\]\]|\[\s*([A-Za-z]+)[\s_-]*(\d+)\s*\]|\{\{\s*([A-Za-z]+)[\s_-]*(\d+)\s*\}\}|<\s*([A-Za-z]+)_(\d+)\s*>|\b([A-Z]{3,})_(\d+)\b/g;
+const MANGLED =
+  /\[\[\s*([A-Za-zÄÖÜäöü]+)[\s_-]*(\d+)\s*\]\]|\[\s*([A-Za-z]+)[\s_-]*(\d+)\s*\]|\{\{\s*([A-Za-z]+)[\s_-]*(\d+)\s*\}\}|<\s*([A-Za-z]+)_(\d+)\s*>|\b([A-Z]{3,})_(\d+)\b/g;
 
 /** Translations and synonyms of our types a model tends to produce. */
 const TYPE_ALIASES: Record<string, string> = {
-  PERSON: 'PERSON', PERSONE: 'PERSON', NAME: 'PERSON', NAMEN: 'PERSON', PERSONNE: 'PERSON',
-  EMAIL: 'EMAIL', MAIL: 'EMAIL', EMAILADRESSE: 'EMAIL', 'E-MAIL': 'EMAIL',
-  PHONE: 'PHONE', TELEFON: 'PHONE', TEL: 'PHONE', TELEPHONE: 'PHONE', TELEFONNUMMER: 'PHONE',
-  COMPANY: 'COMPANY', FIRMA: 'COMPANY', UNTERNEHMEN: 'COMPANY', ORGANISATION: 'COMPANY',
-  ADDRESS: 'ADDRESS', ADRESSE: 'ADDRESS', ANSCHRIFT: 'ADDRESS',
+  PERSON: 'PERSON',
+  PERSONE: 'PERSON',
+  NAME: 'PERSON',
+  NAMEN: 'PERSON',
+  PERSONNE: 'PERSON',
+  EMAIL: 'EMAIL',
+  MAIL: 'EMAIL',
+  EMAILADRESSE: 'EMAIL',
+  'E-MAIL': 'EMAIL',
+  PHONE: 'PHONE',
+  TELEFON: 'PHONE',
+  TEL: 'PHONE',
+  TELEPHONE: 'PHONE',
+  TELEFONNUMMER: 'PHONE',
+  COMPANY: 'COMPANY',
+  FIRMA: 'COMPANY',
+  UNTERNEHMEN: 'COMPANY',
+  ORGANISATION: 'COMPANY',
+  ADDRESS: 'ADDRESS',
+  ADRESSE: 'ADDRESS',
+  ANSCHRIFT: 'ADDRESS',
 };
 
 const URL = /\b(?:https?:\/\/|www\.)[^\s<>"')\]]+/gi;
@@ -35,7 +54,13 @@ const HEADER_LINE = /^\s*(?:to|cc|bcc|an|kopie|blindkopie|from|von|reply-to|antw
 const RECIPIENT_FIELD = /\b(?:to|cc|bcc|an|kopie|blindkopie|reply-to|antwort an)\s*:\s*\[\[EMAIL_\d+\]\]/i;
 const ATTACHMENT = /\b(?:anbei|im anhang|angehängt|attached|attachment|enclosed)\b/i;
 
-export function restoreDraft(input: { subject: string; body: string; mapping: Record<string, string>; required: string[]; allowedLinks: string[] }): RestoreResult {
+export function restoreDraft(input: {
+  subject: string;
+  body: string;
+  mapping: Record<string, string>;
+  required: string[];
+  allowedLinks: string[];
+}): RestoreResult {
   const issued = new Set(Object.keys(input.mapping));
   let repaired = 0;
 
@@ -62,7 +87,13 @@ export function restoreDraft(input: { subject: string; body: string; mapping: Re
       }
       // A bare upper-case word_number that is not ours is ordinary text (e.g. "ISO_9001"); a bracketed one is not.
       if (/^[A-Z]{3,}_\d+$/.test(whole) && !TYPE_ALIASES[type.toUpperCase()]) return whole;
-      failure ??= { ok: false, reason: issued.has(`[[${type.toUpperCase()}_${n}]]`) ? 'ambiguous_placeholder' : 'unknown_placeholder', detail: whole.slice(0, 40) };
+      failure ??= {
+        ok: false,
+        reason: issued.has(`[[${type.toUpperCase()}_${n}]]`)
+          ? 'ambiguous_placeholder'
+          : 'unknown_placeholder',
+        detail: whole.slice(0, 40),
+      };
       return whole;
     });
     return failure ?? { text: out };
@@ -85,26 +116,36 @@ export function restoreDraft(input: { subject: string; body: string; mapping: Re
   for (const text of [subject.text, body.text]) {
     for (const m of text.matchAll(URL)) {
       const url = m[0];
-      if (/\[\[|%5B%5B/i.test(url) || /\[\[[A-Z]+_\d+\]\]\S*$/.test(text.slice(Math.max(0, m.index - 30), m.index))) {
+      if (
+        /\[\[|%5B%5B/i.test(url) ||
+        /\[\[[A-Z]+_\d+\]\]\S*$/.test(text.slice(Math.max(0, m.index - 30), m.index))
+      ) {
         return { ok: false, reason: 'placeholder_in_link', detail: url.slice(0, 60) };
       }
-      if (!input.allowedLinks.some((allowed) => url.startsWith(allowed))) return { ok: false, reason: 'disallowed_link', detail: url.slice(0, 60) };
+      if (!input.allowedLinks.some((allowed) => url.startsWith(allowed)))
+        return { ok: false, reason: 'disallowed_link', detail: url.slice(0, 60) };
     }
-    if (/\]\]\(|\(\s*\[\[|href\s*=/.test(text)) return { ok: false, reason: 'placeholder_in_link', detail: 'markup link' };
+    if (/\]\]\(|\(\s*\[\[|href\s*=/.test(text))
+      return { ok: false, reason: 'placeholder_in_link', detail: 'markup link' };
   }
   // The model never chooses recipients or attachments: those are decided by code.
-  if (HEADER_LINE.test(body.text) || HEADER_LINE.test(subject.text) || RECIPIENT_FIELD.test(body.text)) return { ok: false, reason: 'recipient_or_attachment', detail: 'header-like line' };
-  if (MAILTO_OR_ADDRESS.test(body.text.replace(CANONICAL, ''))) return { ok: false, reason: 'recipient_or_attachment', detail: 'address or mailto written by the model' };
-  if (ATTACHMENT.test(body.text)) return { ok: false, reason: 'recipient_or_attachment', detail: 'attachment mentioned' };
+  if (HEADER_LINE.test(body.text) || HEADER_LINE.test(subject.text) || RECIPIENT_FIELD.test(body.text))
+    return { ok: false, reason: 'recipient_or_attachment', detail: 'header-like line' };
+  if (MAILTO_OR_ADDRESS.test(body.text.replace(CANONICAL, '')))
+    return { ok: false, reason: 'recipient_or_attachment', detail: 'address or mailto written by the model' };
+  if (ATTACHMENT.test(body.text))
+    return { ok: false, reason: 'recipient_or_attachment', detail: 'attachment mentioned' };
   // Values belong in prose: an e-mail placeholder is never restored into the subject line.
   for (const m of subject.text.matchAll(CANONICAL)) {
-    if (m[1] === 'EMAIL' || m[1] === 'PHONE') return { ok: false, reason: 'placeholder_in_link', detail: `${m[0]} in subject` };
+    if (m[1] === 'EMAIL' || m[1] === 'PHONE')
+      return { ok: false, reason: 'placeholder_in_link', detail: `${m[0]} in subject` };
   }
 
   const fill = (text: string) => text.replace(CANONICAL, (p) => input.mapping[p] ?? p);
   const finalSubject = fill(subject.text);
   const finalBody = fill(body.text);
   // Also a placeholder-like text a CRM value brought in (`[[ PHONE 1 ]]` in a name): never in an e-mail.
-  if (/\[\[\s*[A-Za-z]+[\s_-]*\d+\s*\]\]/.test(finalSubject + finalBody)) return { ok: false, reason: 'residual_placeholder', detail: 'placeholder left after restore' };
+  if (/\[\[\s*[A-Za-z]+[\s_-]*\d+\s*\]\]/.test(finalSubject + finalBody))
+    return { ok: false, reason: 'residual_placeholder', detail: 'placeholder left after restore' };
   return { ok: true, subject: finalSubject, body: finalBody, repaired };
 }

@@ -1,7 +1,13 @@
 import { describeLlmRoutes } from '../llm-residency.ts';
 import type { Policy } from '../policy.ts';
 import type { Settings } from '../settings.ts';
-import { crmSystem, llmRouteSystems, mailSystem, settingsView, type ConfiguredSystem } from '../compliance/systems.ts';
+import {
+  crmSystem,
+  llmRouteSystems,
+  mailSystem,
+  settingsView,
+  type ConfiguredSystem,
+} from '../compliance/systems.ts';
 
 /**
  * The record of processing activities (Art. 30 GDPR) derived from the policy in force and the
@@ -11,7 +17,8 @@ import { crmSystem, llmRouteSystems, mailSystem, settingsView, type ConfiguredSy
  */
 export function recordOfProcessing(policy: Policy, settings: Settings) {
   const residency = describeLlmRoutes(settings, policy);
-  const days = (ms: number | undefined) => (ms === undefined ? null : Math.round((ms / 86_400_000) * 100) / 100);
+  const days = (ms: number | undefined) =>
+    ms === undefined ? null : Math.round((ms / 86_400_000) * 100) / 100;
   const view = settingsView(settings);
   const crm = crmSystem(view, policy);
   const mail = mailSystem(view, policy);
@@ -31,11 +38,15 @@ export function recordOfProcessing(policy: Policy, settings: Settings) {
         legalBasis: flow.legalBasis,
         dataSubjects: 'contacts in the CRM (leads, customers)',
         personalDataCategories: flow.fields,
-        triggers: policy.triggers.filter((t) => t.flow === flowName).map((t) => (t.property ? `${t.event} ${t.property}=${t.value ?? '*'}` : t.event)),
+        triggers: policy.triggers
+          .filter((t) => t.flow === flowName)
+          .map((t) => (t.property ? `${t.event} ${t.property}=${t.value ?? '*'}` : t.event)),
         recipients: [
           `CRM: ${name(crm)}: source of the data, receives notes and status`,
           `mailbox system: ${name(mail)}: ${flow.delivery === 'review' ? 'the draft in the owner’s mailbox' : 'sends the mail'}`,
-          route ? `LLM route ${route.route}: ${name(route)} (${where(route)}): pseudonymised text only` : `LLM route ${flow.llmRoute}: not configured`,
+          route
+            ? `LLM route ${route.route}: ${name(route)} (${where(route)}): pseudonymised text only`
+            : `LLM route ${flow.llmRoute}: not configured`,
         ],
         llm: residency.find((r) => r.route === flow.llmRoute),
         delivery: flow.delivery,

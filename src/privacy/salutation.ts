@@ -16,7 +16,12 @@ function genderOf(salutation: string | null | undefined): { gender: Gender; titl
   return { gender: 'unknown', title };
 }
 
-export function greeting(input: { lang: Language; salutation: string | null | undefined; lastName?: string | undefined; fullName?: string | undefined }): string {
+export function greeting(input: {
+  lang: Language;
+  salutation: string | null | undefined;
+  lastName?: string | undefined;
+  fullName?: string | undefined;
+}): string {
   const { gender, title } = genderOf(input.salutation);
   const last = input.lastName?.trim();
   const full = input.fullName?.trim() || last;

@@ -19,7 +19,9 @@ import { keptVaultId, type PseudonymVault } from './vault.ts';
 /** The request records about one subject (the pipeline's RequestStore implements it). */
 export interface SubjectRecords {
   idsForSubject(subject: string): Promise<string[]>;
-  get(requestId: string): Promise<{ flow: string; state: string; createdAt: number; updatedAt: number } | null>;
+  get(
+    requestId: string,
+  ): Promise<{ flow: string; state: string; createdAt: number; updatedAt: number } | null>;
   /** Deletes the records and the subject's index entry. */
   eraseSubject(subject: string, requestIds: readonly string[]): Promise<void>;
 }
@@ -76,14 +78,29 @@ export async function accessRequest(deps: SubjectRequestDeps, contactId: string)
       personalDataHeld: personalData,
     });
   }
-  const events = (await audit.read({ subject })).map((e) => ({ ts: e.ts, type: e.type, outcome: e.outcome, requestId: e.requestId }));
+  const events = (await audit.read({ subject })).map((e) => ({
+    ts: e.ts,
+    type: e.type,
+    outcome: e.outcome,
+    requestId: e.requestId,
+  }));
   const objected = await deps.suppression.has(subject);
-  await audit.append({ type: 'dsr.access', subject, actor: 'dpo', outcome: 'answered', details: { requests: requests.length, events: events.length } });
+  await audit.append({
+    type: 'dsr.access',
+    subject,
+    actor: 'dpo',
+    outcome: 'answered',
+    details: { requests: requests.length, events: events.length },
+  });
   return { contactId, subjectRef: subject, objected, requests, auditEvents: events };
 }
 
 /** `actor`: who asked (the DPO through the CLI or API, or the CRM's own deletion webhook). */
-export async function erasureRequest(deps: SubjectRequestDeps, contactId: string, actor = 'dpo'): Promise<{ requestsErased: number }> {
+export async function erasureRequest(
+  deps: SubjectRequestDeps,
+  contactId: string,
+  actor = 'dpo',
+): Promise<{ requestsErased: number }> {
   const { records, vault, audit } = deps;
   const subject = subjectOf(deps, contactId);
   const requestIds = await records.idsForSubject(subject);
@@ -95,14 +112,23 @@ export async function erasureRequest(deps: SubjectRequestDeps, contactId: string
     await vault.erase(keptVaultId(id));
   }
   await records.eraseSubject(subject, requestIds);
-  await audit.append({ type: 'dsr.erasure', subject, actor, outcome: 'erased', details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries } });
+  await audit.append({
+    type: 'dsr.erasure',
+    subject,
+    actor,
+    outcome: 'erased',
+    details: { requests: requestIds.length, jobs: purged.jobs, streamEntries: purged.streamEntries },
+  });
   // Last: destroy the subject's audit key, so even the trail's references to the person go dark.
   // An objection keeps its suppression entry (it must go on matching), not the audit link.
   await audit.shredSubject(subject);
   return { requestsErased: requestIds.length };
 }
 
-export async function objectionRequest(deps: SubjectRequestDeps, contactId: string): Promise<{ requestsErased: number; crmUpdated: boolean }> {
+export async function objectionRequest(
+  deps: SubjectRequestDeps,
+  contactId: string,
+): Promise<{ requestsErased: number; crmUpdated: boolean }> {
   const subject = subjectOf(deps, contactId);
   await deps.suppression.add(subject);
   const { requestsErased } = await erasureRequest(deps, contactId);
@@ -113,9 +139,18 @@ export async function objectionRequest(deps: SubjectRequestDeps, contactId: stri
       await deps.crm.updateContact(record, deps.crmFields.fields(record.type).toCrm({ opt_out: 'true' }));
       crmUpdated = true;
     } catch (err) {
-      deps.logger.warn({ err: { name: err instanceof Error ? err.name : 'unknown' } }, 'objection recorded locally; the CRM opt-out property could not be set');
+      deps.logger.warn(
+        { err: { name: err instanceof Error ? err.name : 'unknown' } },
+        'objection recorded locally; the CRM opt-out property could not be set',
+      );
     }
   }
-  await deps.audit.append({ type: 'dsr.objection', subject, actor: 'dpo', outcome: 'suppressed', details: { crmUpdated } });
+  await deps.audit.append({
+    type: 'dsr.objection',
+    subject,
+    actor: 'dpo',
+    outcome: 'suppressed',
+    details: { crmUpdated },
+  });
   return { requestsErased, crmUpdated };
 }

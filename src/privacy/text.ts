@@ -10,7 +10,20 @@ export const WORD_CHAR = /[\p{L}\p{M}\p{N}]/u;
 export const isWordChar = (c: string | undefined): boolean => c !== undefined && WORD_CHAR.test(c);
 
 /** Letters with no decomposition to a base letter in NFD. */
-const SPECIAL: Record<string, string> = { ß: 'ss', ẞ: 'ss', ł: 'l', đ: 'd', ð: 'd', ø: 'o', æ: 'ae', œ: 'oe', ı: 'i', þ: 'th', ħ: 'h', ŀ: 'l' };
+const SPECIAL: Record<string, string> = {
+  ß: 'ss',
+  ẞ: 'ss',
+  ł: 'l',
+  đ: 'd',
+  ð: 'd',
+  ø: 'o',
+  æ: 'ae',
+  œ: 'oe',
+  ı: 'i',
+  þ: 'th',
+  ħ: 'h',
+  ŀ: 'l',
+};
 const APOSTROPHE = /['’ʼ`´‘]/;
 const SEPARATOR = /[\s\-‐‑–_]/;
 const MARK = /\p{M}/u;
@@ -88,7 +101,7 @@ export function skeleton(input: string): Skeleton {
   let lastEnd = 0;
   let lastMerged = false;
   const len = input.length;
-  for (let i = 0; i < len; ) {
+  for (let i = 0; i < len;) {
     const c = input.charCodeAt(i);
     if (c < 128) {
       if (c === 32 || c === 45 || c === 95 || (c >= 9 && c <= 13)) {
@@ -106,7 +119,12 @@ export function skeleton(input: string): Skeleton {
       } else {
         const code = c >= 65 && c <= 90 ? c + 32 : c;
         // ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet.
-        if (code === 101 && !lastMerged && (last === 97 || last === 111 || last === 117) && (lastEnd === i || lastStart === i)) {
+        if (
+          code === 101 &&
+          !lastMerged &&
+          (last === 97 || last === 111 || last === 117) &&
+          (lastEnd === i || lastStart === i)
+        ) {
           lastEnd = i + 1;
           lastMerged = true;
         } else {
@@ -142,7 +160,12 @@ export function skeleton(input: string): Skeleton {
     } else {
       for (let k = 0; k < kind.length; k++) {
         const code = kind.charCodeAt(k);
-        if (code === 101 && !lastMerged && (last === 97 || last === 111 || last === 117) && (lastEnd === i || lastStart === i)) {
+        if (
+          code === 101 &&
+          !lastMerged &&
+          (last === 97 || last === 111 || last === 117) &&
+          (lastEnd === i || lastStart === i)
+        ) {
           lastEnd = next;
           lastMerged = true;
         } else {
@@ -172,7 +195,7 @@ export function fold(value: string): string {
   let out = foldBuffer;
   let n = 0;
   let merged = false;
-  for (let i = 0; i < len; ) {
+  for (let i = 0; i < len;) {
     const c = value.charCodeAt(i);
     if (c < 128) {
       i++;
@@ -183,7 +206,8 @@ export function fold(value: string): string {
         continue;
       }
       const code = c >= 65 && c <= 90 ? c + 32 : c;
-      if (code === 101 && n > 0 && !merged && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117)) merged = true;
+      if (code === 101 && n > 0 && !merged && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117))
+        merged = true;
       else {
         out[n++] = code;
         merged = false;
@@ -204,7 +228,13 @@ export function fold(value: string): string {
       if (code === 32) {
         if (n > 0 && out[n - 1] !== 32) out[n++] = 32;
         merged = false;
-      } else if (code === 101 && n > 0 && !merged && (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117)) merged = true;
+      } else if (
+        code === 101 &&
+        n > 0 &&
+        !merged &&
+        (out[n - 1] === 97 || out[n - 1] === 111 || out[n - 1] === 117)
+      )
+        merged = true;
       else {
         out[n++] = code;
         merged = false;
@@ -212,7 +242,9 @@ export function fold(value: string): string {
     }
   }
   if (n > 0 && out[n - 1] === 32) n--;
-  return n <= 4096 ? String.fromCharCode.apply(null, out.subarray(0, n) as unknown as number[]) : codeUnitsToString(out, n);
+  return n <= 4096
+    ? String.fromCharCode.apply(null, out.subarray(0, n) as unknown as number[])
+    : codeUnitsToString(out, n);
 }
 
 let foldBuffer = new Uint16Array(256);
@@ -240,7 +272,10 @@ export function foldWhole(value: string): string {
   let out = value.toLowerCase();
   // Plain ASCII letters, digits and punctuation need only the separator and ae/oe/ue folding.
   if (!/^[\x20-\x7e]*$/.test(out)) {
-    out = out.replace(/[ßłđðøæœıþħŀ]/g, (c) => SPECIAL[c]!).normalize('NFD').replace(/\p{M}/gu, '');
+    out = out
+      .replace(/[ßłđðøæœıþħŀ]/g, (c) => SPECIAL[c]!)
+      .normalize('NFD')
+      .replace(/\p{M}/gu, '');
     out = out.replace(/['’ʼ`´‘]/g, '').replace(/[\s\-‐‑–_]+/g, ' ');
   } else out = out.replace(/['`]/g, '').replace(/[\s\-_]+/g, ' ');
   return out.replace(/([aou])e/g, '$1').trim();

@@ -13,6 +13,8 @@ export const UNTRUSTED_DATA_RULE: Record<Language, string> = {
 };
 
 export function fenceUntrusted(label: string, text: string): string {
-  const neutral = text.replace(/<{2,}|>{2,}/g, (m) => m[0] === '<' ? '‹'.repeat(m.length) : '›'.repeat(m.length)).replace(/CRM_DATA/gi, 'CRM-DATA');
+  const neutral = text
+    .replace(/<{2,}|>{2,}/g, (m) => (m[0] === '<' ? '‹'.repeat(m.length) : '›'.repeat(m.length)))
+    .replace(/CRM_DATA/gi, 'CRM-DATA');
   return `${FENCE_OPEN} ${label.replace(/[<>]/g, '')}\n${neutral}\n${FENCE_CLOSE}`;
 }

@@ -1,5 +1,12 @@
 import type { RedisClient } from '../redis.ts';
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createSecretKey,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import { z } from 'zod';
 import { DraftbridgeError, ERROR_CODES } from '../errors.ts';
 import { keysFor, type DraftbridgeKeys } from '../keys.ts';
@@ -59,7 +66,8 @@ export const keptVaultId = (requestId: string): string => `${requestId}.kept`;
 /** The request a vault entry belongs to (a kept entry belongs to its request). */
 export const requestOfVaultId = (vaultId: string): string => vaultId.replace(/\.kept$/, '');
 
-const keyIdOf = (key: Buffer) => createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
+const keyIdOf = (key: Buffer) =>
+  createHash('sha256').update('draftbridge vault key id\n').update(key).digest('hex').slice(0, 8);
 
 export class PseudonymVault {
   private readonly redis: RedisClient;
@@ -77,7 +85,8 @@ export class PseudonymVault {
     this.requestKey = options.requestKey;
     // KeyObjects once, not a raw Buffer per call (key import is measurable on the hot path).
     this.current = { id: keyIdOf(options.currentKey), key: createSecretKey(options.currentKey) };
-    for (const k of [options.currentKey, ...(options.previousKeys ?? [])]) this.keys.set(keyIdOf(k), createSecretKey(k));
+    for (const k of [options.currentKey, ...(options.previousKeys ?? [])])
+      this.keys.set(keyIdOf(k), createSecretKey(k));
   }
 
   keyId(): string {
@@ -98,11 +107,20 @@ export class PseudonymVault {
     const { fields } = this.sealMany(requestId, sections, ttlMs);
     if (fields.length === 0) return;
     if (this.requestKey) {
-      const written = await GUARDED_PUT.run(this.redis, [this.keyOf(requestId), this.requestKey(requestOfVaultId(requestId))], [ttlMs, ...fields]);
-      if (written !== 1) throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
+      const written = await GUARDED_PUT.run(
+        this.redis,
+        [this.keyOf(requestId), this.requestKey(requestOfVaultId(requestId))],
+        [ttlMs, ...fields],
+      );
+      if (written !== 1)
+        throw new VaultError(`request ${requestId} no longer exists (erased or expired): nothing stored`);
       return;
     }
-    await this.redis.multi().hset(this.keyOf(requestId), ...fields).pexpire(this.keyOf(requestId), ttlMs).exec();
+    await this.redis
+      .multi()
+      .hset(this.keyOf(requestId), ...fields)
+      .pexpire(this.keyOf(requestId), ttlMs)
+      .exec();
   }
 
   /**
@@ -111,7 +129,8 @@ export class PseudonymVault {
    */
   sealMany(requestId: string, sections: Record<string, unknown>, ttlMs = this.ttlMs): SealedSections {
     const fields: string[] = [];
-    for (const [section, value] of Object.entries(sections)) fields.push(section, this.seal(requestId, section, value));
+    for (const [section, value] of Object.entries(sections))
+      fields.push(section, this.seal(requestId, section, value));
     return { key: this.keyOf(requestId), ttlMs, fields };
   }
 
@@ -133,20 +152,32 @@ export class PseudonymVault {
   }
 
   /** Several sections in one read (one round trip); each null when absent. */
-  async getMany<T extends Record<string, z.ZodType>>(requestId: string, schemas: T): Promise<{ [K in keyof T]: z.output<T[K]> | null }> {
+  async getMany<T extends Record<string, z.ZodType>>(
+    requestId: string,
+    schemas: T,
+  ): Promise<{ [K in keyof T]: z.output<T[K]> | null }> {
     const sections = Object.keys(schemas);
     const envelopes = await this.redis.hmget(this.keyOf(requestId), ...sections);
     const out: Record<string, unknown> = {};
     sections.forEach((section, i) => {
       const envelope = envelopes[i];
-      out[section] = envelope === null || envelope === undefined ? null : this.open(requestId, section, envelope, schemas[section]!);
+      out[section] =
+        envelope === null || envelope === undefined
+          ? null
+          : this.open(requestId, section, envelope, schemas[section]!);
     });
     return out as { [K in keyof T]: z.output<T[K]> | null };
   }
 
-  private open<S extends z.ZodType>(requestId: string, section: string, envelope: string, schema: S): z.output<S> {
+  private open<S extends z.ZodType>(
+    requestId: string,
+    section: string,
+    envelope: string,
+    schema: S,
+  ): z.output<S> {
     const [version, keyId, iv, tag, data] = envelope.split('.');
-    if (version !== 'v1' || !keyId || !iv || !tag || data === undefined) throw new VaultError('malformed vault envelope');
+    if (version !== 'v1' || !keyId || !iv || !tag || data === undefined)
+      throw new VaultError('malformed vault envelope');
     const key = this.keys.get(keyId);
     if (!key) throw new VaultError(`vault key ${keyId} is not configured (rotated out?)`);
     let plain: Buffer;
@@ -160,7 +191,10 @@ export class PseudonymVault {
     }
     const parsed = schema.safeParse(JSON.parse(plain.toString('utf8')));
     // The issue paths name fields, never their (personal) values.
-    if (!parsed.success) throw new VaultError(`vault section ${section} has an unexpected shape (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`);
+    if (!parsed.success)
+      throw new VaultError(
+        `vault section ${section} has an unexpected shape (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')})`,
+      );
     return parsed.data;
   }
 

@@ -39,7 +39,11 @@ function literalPrefix(term: string): string {
   return m && m[0] === '?' ? prefix.slice(0, -1) : prefix;
 }
 
-const isWordChar = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
+const isWordChar = (c: number) =>
+  (c >= 97 && c <= 122) ||
+  (c >= 65 && c <= 90) ||
+  (c >= 48 && c <= 57) ||
+  (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
 
 export class WordStartMatcher<T extends string> {
   /** Buckets by the char codes of their two first letters (a number: no string per word start). */
@@ -57,7 +61,18 @@ export class WordStartMatcher<T extends string> {
     }
     for (const [key, list] of byKey) {
       const tags = [...new Set(list.map((t) => t.tag))];
-      const re = new RegExp(tags.map((tag, g) => `(?<g${g}>${list.filter((t) => t.tag === tag).map((t) => t.source).join('|')})`).join('|'), 'y');
+      const re = new RegExp(
+        tags
+          .map(
+            (tag, g) =>
+              `(?<g${g}>${list
+                .filter((t) => t.tag === tag)
+                .map((t) => t.source)
+                .join('|')})`,
+          )
+          .join('|'),
+        'y',
+      );
       if (key) this.buckets.set(key.charCodeAt(0) * 65536 + key.charCodeAt(1), { re, tags });
       else this.anywhere = { re, tags };
     }

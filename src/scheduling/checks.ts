@@ -61,7 +61,13 @@ export function answerOffer(q: OfferQuestion, policy: SchedulingPolicy = DEFAULT
   const { days, start, end } = q.workingHours;
   const workingHours = { days, start: minutes(start), end: minutes(end), timeZone: q.zone };
   const scheduling = { ...policy, slotMinutes: q.durationMinutes, slotsOffered: q.count };
-  const query = { now: now.toJSDate(), busy: q.busy, workingHours, contactTimeZone: q.zone, preferences: wishes };
+  const query = {
+    now: now.toJSDate(),
+    busy: q.busy,
+    workingHours,
+    contactTimeZone: q.zone,
+    preferences: wishes,
+  };
   const slots = findSlots({ ...query, scheduling });
   if (slots.length === 0) wishes.unmet = explainUnmet(wishes, workingHours, q.zone, now.toJSDate());
   return { id: q.id, slots, wishes };

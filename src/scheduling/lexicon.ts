@@ -28,17 +28,80 @@ const WEEKDAY_FORMS: [number, string[]][] = [
 const SHORT_ONLY_MARKED = new Set(['mo', 'di', 'mi', 'do', 'fr', 'sa', 'so']);
 
 export const MONTHS: Record<string, number> = {
-  januar: 1, jänner: 1, january: 1, jan: 1, februar: 2, february: 2, feb: 2, märz: 3, maerz: 3, march: 3,
-  mar: 3, april: 4, apr: 4, mai: 5, may: 5, juni: 6, june: 6, jun: 6, juli: 7, july: 7, jul: 7,
-  august: 8, aug: 8, september: 9, sept: 9, sep: 9, oktober: 10, october: 10, okt: 10, oct: 10,
-  november: 11, nov: 11, dezember: 12, december: 12, dez: 12, dec: 12,
+  januar: 1,
+  jänner: 1,
+  january: 1,
+  jan: 1,
+  februar: 2,
+  february: 2,
+  feb: 2,
+  märz: 3,
+  maerz: 3,
+  march: 3,
+  mar: 3,
+  april: 4,
+  apr: 4,
+  mai: 5,
+  may: 5,
+  juni: 6,
+  june: 6,
+  jun: 6,
+  juli: 7,
+  july: 7,
+  jul: 7,
+  august: 8,
+  aug: 8,
+  september: 9,
+  sept: 9,
+  sep: 9,
+  oktober: 10,
+  october: 10,
+  okt: 10,
+  oct: 10,
+  november: 11,
+  nov: 11,
+  dezember: 12,
+  december: 12,
+  dez: 12,
+  dec: 12,
 };
-export const MONTH_PATTERN = `(${Object.keys(MONTHS).sort((a, b) => b.length - a.length).join('|')})(?![a-zäöüß])\\.?`;
+export const MONTH_PATTERN = `(${Object.keys(MONTHS)
+  .sort((a, b) => b.length - a.length)
+  .join('|')})(?![a-zäöüß])\\.?`;
 
 /** Ordinal words by 0-based position; `-1` is the last ("der letzte", "the latter"). */
 const ORDINAL_FORMS: [number, string[]][] = [
-  [0, ['erste', 'ersten', 'erster', 'erstes', 'erstem', 'first', '1st', 'former', 'earliest', 'früheste', 'frühesten']],
-  [1, ['zweite', 'zweiten', 'zweiter', 'zweites', 'zweitem', 'second', '2nd', 'mittlere', 'mittleren', 'middle']],
+  [
+    0,
+    [
+      'erste',
+      'ersten',
+      'erster',
+      'erstes',
+      'erstem',
+      'first',
+      '1st',
+      'former',
+      'earliest',
+      'früheste',
+      'frühesten',
+    ],
+  ],
+  [
+    1,
+    [
+      'zweite',
+      'zweiten',
+      'zweiter',
+      'zweites',
+      'zweitem',
+      'second',
+      '2nd',
+      'mittlere',
+      'mittleren',
+      'middle',
+    ],
+  ],
   [2, ['dritte', 'dritten', 'dritter', 'drittes', 'drittem', 'third', '3rd']],
   [3, ['vierte', 'vierten', 'vierter', 'viertes', 'fourth', '4th']],
   [4, ['fünfte', 'fünften', 'fünfter', 'fifth', '5th']],
@@ -46,9 +109,31 @@ const ORDINAL_FORMS: [number, string[]][] = [
 ];
 
 export const NUMBER_WORDS: Record<string, number> = {
-  eins: 1, one: 1, zwei: 2, zwo: 2, two: 2, drei: 3, three: 3, vier: 4, four: 4, fünf: 5, five: 5,
-  sechs: 6, six: 6, sieben: 7, seven: 7, acht: 8, eight: 8, neun: 9, nine: 9, zehn: 10, ten: 10,
-  elf: 11, eleven: 11, zwölf: 12, twelve: 12,
+  eins: 1,
+  one: 1,
+  zwei: 2,
+  zwo: 2,
+  two: 2,
+  drei: 3,
+  three: 3,
+  vier: 4,
+  four: 4,
+  fünf: 5,
+  five: 5,
+  sechs: 6,
+  six: 6,
+  sieben: 7,
+  seven: 7,
+  acht: 8,
+  eight: 8,
+  neun: 9,
+  nine: 9,
+  zehn: 10,
+  ten: 10,
+  elf: 11,
+  eleven: 11,
+  zwölf: 12,
+  twelve: 12,
 };
 
 /** Edit distance with adjacent transpositions ("Thrusday"), stopping early past `max`. */
@@ -58,8 +143,13 @@ function distance(a: string, b: string, max: number): number {
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
-      let v = Math.min(rows[i - 1]![j]! + 1, cur[j - 1]! + 1, rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, rows[i - 2]![j - 2]! + 1);
+      let v = Math.min(
+        rows[i - 1]![j]! + 1,
+        cur[j - 1]! + 1,
+        rows[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, rows[i - 2]![j - 2]! + 1);
       cur.push(v);
     }
     if (Math.min(...cur) > max) return max + 1;
@@ -69,13 +159,40 @@ function distance(a: string, b: string, max: number): number {
 }
 
 /** Real words one edit away from a listed form ("Montage" is assembly, "ernsten" serious). */
-const NOT_TYPOS = new Set(['easter', 'morgens', 'frühestens', 'spätestens', 'letztens', 'erstens', 'zweitens', 'drittens', 'seconds', 'lastly', 'firstly', 'montage', 'montagen', 'ernsten', 'ernste', 'ernster', 'ernstes', 'ersetzen', 'sonntage', 'zweifel', 'secondo']);
+const NOT_TYPOS = new Set([
+  'easter',
+  'morgens',
+  'frühestens',
+  'spätestens',
+  'letztens',
+  'erstens',
+  'zweitens',
+  'drittens',
+  'seconds',
+  'lastly',
+  'firstly',
+  'montage',
+  'montagen',
+  'ernsten',
+  'ernste',
+  'ernster',
+  'ernstes',
+  'ersetzen',
+  'sonntage',
+  'zweifel',
+  'secondo',
+]);
 
 function lookUp<T>(token: string, table: [T, string[]][], minForm = 6): T | undefined {
   for (const [value, forms] of table) if (forms.includes(token)) return value;
   if (token.length < 6 || NOT_TYPOS.has(token)) return undefined;
   for (const [value, forms] of table) {
-    if (forms.some((f) => Math.max(f.length, token.length) >= minForm && f.length >= 6 && distance(token, f, 1) <= 1)) return value;
+    if (
+      forms.some(
+        (f) => Math.max(f.length, token.length) >= minForm && f.length >= 6 && distance(token, f, 1) <= 1,
+      )
+    )
+      return value;
   }
   return undefined;
 }
@@ -102,7 +219,8 @@ export interface Token {
 /** Word tokens (letters, digits, ".:" inside numbers kept) with their positions. */
 export function tokens(text: string): Token[] {
   const out: Token[] = [];
-  for (const m of text.matchAll(/[\p{L}\d]+(?:[.:][\d]+)*/gu)) out.push({ text: m[0], index: m.index, end: m.index + m[0].length });
+  for (const m of text.matchAll(/[\p{L}\d]+(?:[.:][\d]+)*/gu))
+    out.push({ text: m[0], index: m.index, end: m.index + m[0].length });
   return out;
 }
 
@@ -133,12 +251,21 @@ export function clockTimes(text: string): ClockTime[] {
   for (const m of text.matchAll(CLOCK)) {
     const [, fraction, hourText, sep, minuteText, suffixRaw, uhrMinutes] = m;
     const before = text.slice(Math.max(0, m.index - 12), m.index);
-    const cue = /\b(um|at|ab|gegen|by|bis|until|till|vor|nach|before|after|from|von|zwischen|between|und|and|to|or|oder|around|circa|ca\.?|so um)\s*$/.test(before);
+    const cue =
+      /\b(um|at|ab|gegen|by|bis|until|till|vor|nach|before|after|from|von|zwischen|between|und|and|to|or|oder|around|circa|ca\.?|so um)\s*$/.test(
+        before,
+      );
     let suffix = (suffixRaw ?? '').replace(/\./g, '');
     // German "um 3 am Freitag": "am" is the preposition before a day, not a.m.
     if (suffix === 'am' && /^\s+(\d|[\p{L}]{2,}\b)/u.test(text.slice(m.index + m[0].length))) {
       const next = /^\s+([\p{L}\d]+)/u.exec(text.slice(m.index + m[0].length))?.[1] ?? '';
-      if (weekdayOf(next) !== undefined || /^\d|^(nächsten|naechsten|kommenden|selben|gleichen|morgen|vormittag|nachmittag|besten|liebsten|ehesten)/.test(next)) suffix = '';
+      if (
+        weekdayOf(next) !== undefined ||
+        /^\d|^(nächsten|naechsten|kommenden|selben|gleichen|morgen|vormittag|nachmittag|besten|liebsten|ehesten)/.test(
+          next,
+        )
+      )
+        suffix = '';
     }
     if (!fraction && !minuteText && !suffix && !cue) continue;
     // "am 2." / "am 12.12." is a date: German "am" is a preposition, not a.m.
@@ -146,10 +273,14 @@ export function clockTimes(text: string): ClockTime[] {
     let hour = NUMBER_WORDS[hourText!] ?? Number(hourText);
     let minute = minuteText ? Number(minuteText) : suffix === 'uhr' && uhrMinutes ? Number(uhrMinutes) : 0;
     if (sep === '.' && !suffix && minuteText && Number(minuteText) > 59) continue;
-    if (fraction === 'halb') { hour -= 1; minute = 30; }
-    else if (fraction === 'viertel nach' || fraction === 'quarter past') minute = 15;
-    else if (fraction === 'viertel vor' || fraction === 'dreiviertel' || fraction === 'quarter to') { hour -= 1; minute = 45; }
-    else if (fraction === 'half past') minute = 30;
+    if (fraction === 'halb') {
+      hour -= 1;
+      minute = 30;
+    } else if (fraction === 'viertel nach' || fraction === 'quarter past') minute = 15;
+    else if (fraction === 'viertel vor' || fraction === 'dreiviertel' || fraction === 'quarter to') {
+      hour -= 1;
+      minute = 45;
+    } else if (fraction === 'half past') minute = 30;
     if (suffix === 'pm' && hour < 12) hour += 12;
     if (suffix === 'am' && hour === 12) hour = 0;
     if (hour < 0 || hour > 24 || minute > 59) continue;
@@ -173,7 +304,16 @@ const PART_FORMS: [string, string[]][] = [
   ['evening', ['evening', 'evenings']],
 ];
 
-const CANONICAL_WEEKDAY = ['', 'montag', 'dienstag', 'mittwoch', 'donnerstag', 'freitag', 'samstag', 'sonntag'];
+const CANONICAL_WEEKDAY = [
+  '',
+  'montag',
+  'dienstag',
+  'mittwoch',
+  'donnerstag',
+  'freitag',
+  'samstag',
+  'sonntag',
+];
 
 /**
  * The text with misspelt weekdays and ordinals replaced by their canonical form ("Mitwoch" →

@@ -45,7 +45,11 @@ const SYSTEM = [
 ].join(' ');
 
 /** The LLM's answer as a ReplyAnswer, or null when it fails the checks (then it counts as unclear). */
-export function validateLlmAnswer(a: LlmReplyAnswer, offered: readonly Slot[], ctx: Pick<UnderstandContext, 'timeZone' | 'now'>): ReplyAnswer | null {
+export function validateLlmAnswer(
+  a: LlmReplyAnswer,
+  offered: readonly Slot[],
+  ctx: Pick<UnderstandContext, 'timeZone' | 'now'>,
+): ReplyAnswer | null {
   const none = { choice: null, counter: null };
   if (a.kind === 'pick') {
     if (a.choice === null || a.choice < 1 || a.choice > offered.length) return null;
@@ -56,9 +60,15 @@ export function validateLlmAnswer(a: LlmReplyAnswer, offered: readonly Slot[], c
     const start = DateTime.fromISO(`${a.counter_date}T${a.counter_time}`, { zone: ctx.timeZone });
     const today = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone });
     if (!start.isValid || start < today || start > today.plus({ days: MAX_WISH_HORIZON_DAYS })) return null;
-    const duration = offered.length ? Date.parse(offered[0]!.end) - Date.parse(offered[0]!.start) : 30 * 60_000;
+    const duration = offered.length
+      ? Date.parse(offered[0]!.end) - Date.parse(offered[0]!.start)
+      : 30 * 60_000;
     const iso = (d: DateTime) => d.toUTC().toISO({ suppressMilliseconds: true })!;
-    return { kind: 'counter', choice: null, counter: { start: iso(start), end: iso(start.plus({ milliseconds: duration })) } };
+    return {
+      kind: 'counter',
+      choice: null,
+      counter: { start: iso(start), end: iso(start.plus({ milliseconds: duration })) },
+    };
   }
   return { kind: a.kind, ...none };
 }
@@ -71,7 +81,13 @@ function agree(rules: ReplyAnswer, llm: ReplyAnswer): boolean {
   return rules.kind === 'pick' ? rules.choice === llm.choice : rules.counter?.start === llm.counter?.start;
 }
 
-export async function crossCheckWithLlm(llm: LlmPort, text: string, offered: readonly Slot[], ctx: UnderstandContext, rules: ReplyAnswer): Promise<ReplyAnswer> {
+export async function crossCheckWithLlm(
+  llm: LlmPort,
+  text: string,
+  offered: readonly Slot[],
+  ctx: UnderstandContext,
+  rules: ReplyAnswer,
+): Promise<ReplyAnswer> {
   if (!llm.extract || rules.kind === 'auto_reply') return rules;
   const pseudonymised = new Pseudonymiser({}, { lang: ctx.language }).pseudonymise(text.slice(0, 4000));
   const today = DateTime.fromJSDate(ctx.now, { zone: ctx.timeZone });
@@ -84,12 +100,24 @@ export async function crossCheckWithLlm(llm: LlmPort, text: string, offered: rea
   ].join('\n');
   let answer: LlmReplyAnswer;
   try {
-    answer = await llm.extract({ route: ctx.route ?? 'eu', system: SYSTEM, user, requestId: ctx.requestId, guard: createLeakGuard([]), schema: LlmReplyAnswer, schemaName: 'reply_answer' });
+    answer = await llm.extract({
+      route: ctx.route ?? 'eu',
+      system: SYSTEM,
+      user,
+      requestId: ctx.requestId,
+      guard: createLeakGuard([]),
+      schema: LlmReplyAnswer,
+      schemaName: 'reply_answer',
+    });
   } catch {
     // The LLM is the second opinion: without it the rules (the fallback engine) decide alone.
     return rules;
   }
-  const checked = validateLlmAnswer(answer, offered, ctx) ?? { kind: 'unclear' as const, choice: null, counter: null };
+  const checked = validateLlmAnswer(answer, offered, ctx) ?? {
+    kind: 'unclear' as const,
+    choice: null,
+    counter: null,
+  };
   if (agree(rules, checked)) return rules;
   return { kind: 'unclear', choice: null, counter: null, reason: 'engines_disagree' };
 }

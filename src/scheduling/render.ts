@@ -12,7 +12,8 @@ export function renderSlot(slot: Slot, language: Language, timeZone: string): st
   const start = Date.parse(slot.start);
   const end = Date.parse(slot.end);
   const zone = cachedZone(timeZone);
-  if (!zone.isValid || Number.isNaN(start) || Number.isNaN(end)) return renderWithLuxon(slot, language, timeZone);
+  if (!zone.isValid || Number.isNaN(start) || Number.isNaN(end))
+    return renderWithLuxon(slot, language, timeZone);
   const s = wallClock(start, zone);
   const times = `${clock(s.minute)}–${clock(wallClock(end, zone).minute)}`;
   const day = dayText(language, timeZone, s.day, start);
@@ -39,8 +40,17 @@ function dayText(language: Language, timeZone: string, day: number, instant: num
   let text = dayTexts.get(key);
   if (text === undefined) {
     const parts: Record<string, string> = {};
-    for (const part of new Intl.DateTimeFormat(language, { timeZone, weekday: 'long', day: 'numeric', month: 'long' }).formatToParts(instant)) parts[part.type] = part.value;
-    text = language === 'de' ? `${parts.weekday}, ${parts.day}. ${parts.month}` : `${parts.weekday}, ${parts.day} ${parts.month}`;
+    for (const part of new Intl.DateTimeFormat(language, {
+      timeZone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+    }).formatToParts(instant))
+      parts[part.type] = part.value;
+    text =
+      language === 'de'
+        ? `${parts.weekday}, ${parts.day}. ${parts.month}`
+        : `${parts.weekday}, ${parts.day} ${parts.month}`;
     if (dayTexts.size >= 5_000) dayTexts.clear();
     dayTexts.set(key, text);
   }

@@ -38,7 +38,10 @@ export interface SlotQuery {
   /** IANA zone the contact's wishes ("mornings") are meant in. */
   contactTimeZone: string;
   preferences: SlotPreferences;
-  scheduling: Pick<SchedulingPolicy, 'slotMinutes' | 'leadTime' | 'horizonDays' | 'slotsOffered' | 'holidayRegion'>;
+  scheduling: Pick<
+    SchedulingPolicy,
+    'slotMinutes' | 'leadTime' | 'horizonDays' | 'slotsOffered' | 'holidayRegion'
+  >;
 }
 
 const ianaNames = new Map<string, string | undefined>();
@@ -59,7 +62,12 @@ function lookUpIanaZone(name: string): string | undefined {
   if (name.includes('_slash_')) {
     const iana = name
       .split('_slash_')
-      .map((part) => part.split('_').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('_'))
+      .map((part) =>
+        part
+          .split('_')
+          .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+          .join('_'),
+      )
       .join('/');
     return DateTime.now().setZone(iana).isValid ? iana : undefined;
   }
@@ -76,7 +84,12 @@ export function publicHolidays(region: string, year: number): Set<string> {
   if (!days) {
     const [country, state] = region.split('-');
     const hd = state ? new Holidays(country!, state) : new Holidays(country!);
-    days = new Set(hd.getHolidays(year).filter((h) => h.type === 'public').map((h) => h.date.slice(0, 10)));
+    days = new Set(
+      hd
+        .getHolidays(year)
+        .filter((h) => h.type === 'public')
+        .map((h) => h.date.slice(0, 10)),
+    );
     holidayCache.set(key, days);
   }
   return days;
@@ -92,7 +105,8 @@ export function earliestDay(notBefore: NotBefore | undefined, today: DateTime): 
     const base = today.startOf('month').plus({ months: i });
     if (notBefore.month !== undefined && base.month !== notBefore.month) continue;
     const date = base.set({ day: notBefore.day });
-    if (date.month === base.month && date.day === notBefore.day && date >= today.startOf('day')) candidate = date;
+    if (date.month === base.month && date.day === notBefore.day && date >= today.startOf('day'))
+      candidate = date;
   }
   return candidate && notBefore.exclusive ? candidate.plus({ days: 1 }) : candidate;
 }
@@ -117,16 +131,25 @@ export function findSlots(query: SlotQuery): Slot[] {
   // The offer takes the earliest slot of each day first: once `slotsOffered` days have one, later
   // days cannot change it, so the search stops there instead of walking the whole horizon.
   let daysWithSlots = 0;
-  for (let day = now.setZone(ownerZone).startOf('day'); day < horizon && daysWithSlots < scheduling.slotsOffered; day = day.plus({ days: 1 })) {
+  for (
+    let day = now.setZone(ownerZone).startOf('day');
+    day < horizon && daysWithSlots < scheduling.slotsOffered;
+    day = day.plus({ days: 1 })
+  ) {
     const before = candidates.length;
     if (!wh.days.includes(day.weekday)) continue;
     if (publicHolidays(scheduling.holidayRegion, day.year).has(day.toISODate()!)) continue;
     // Wall-clock times of the owner's day. On a day with one UTC offset throughout they are plain
     // milliseconds from midnight; on a DST-change day luxon places them (gap and overlap rules).
     const midnight = day.toMillis();
-    const steady = day.hour === 0 && day.minute === 0 && ownerZone.offset(midnight) === ownerZone.offset(midnight + 86_400_000);
+    const steady =
+      day.hour === 0 &&
+      day.minute === 0 &&
+      ownerZone.offset(midnight) === ownerZone.offset(midnight + 86_400_000);
     for (let minute = wh.start; minute + step <= wh.end; minute += step) {
-      const start = steady ? midnight + minute * 60_000 : day.set({ hour: Math.floor(minute / 60), minute: minute % 60 }).toMillis();
+      const start = steady
+        ? midnight + minute * 60_000
+        : day.set({ hour: Math.floor(minute / 60), minute: minute % 60 }).toMillis();
       const end = start + step * 60_000;
       if (start < notBefore) continue;
       // Candidate starts grow (but for a slot luxon moves out of a DST gap), so blocks that ended
@@ -147,7 +170,12 @@ export function findSlots(query: SlotQuery): Slot[] {
  * The offer from the candidate slots (in time order, in the owner's zone): the earliest slot of each
  * day first, then filled up from what is left, `count` at most, in time order as UTC ISO strings.
  */
-export function spreadOffer(candidates: readonly number[], zone: Zone, count: number, slotMinutes: number): Slot[] {
+export function spreadOffer(
+  candidates: readonly number[],
+  zone: Zone,
+  count: number,
+  slotMinutes: number,
+): Slot[] {
   const picked: number[] = [];
   const days = new Set<number>();
   for (const c of candidates) {
@@ -163,7 +191,9 @@ export function spreadOffer(candidates: readonly number[], zone: Zone, count: nu
     if (picked.length >= count) break;
     if (!picked.includes(c)) picked.push(c);
   }
-  return picked.sort((a, b) => a - b).map((s) => ({ start: utcIso(s), end: utcIso(s + slotMinutes * 60_000) }));
+  return picked
+    .sort((a, b) => a - b)
+    .map((s) => ({ start: utcIso(s), end: utcIso(s + slotMinutes * 60_000) }));
 }
 
 /** "2026-12-01T09:00:00Z" (milliseconds only when there are some, as luxon's suppressMilliseconds). */
@@ -172,19 +202,36 @@ const utcIso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 // Date-times with seconds and an offset or Z, as the calendar connectors give them, read from their
 // fields (fractions cut to milliseconds, as luxon does): far faster than luxon or Date.parse. A field
 // out of range ("02-30", "24:00") goes to luxon, which reads or rejects it.
-const OFFSET_DATE_TIME = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3})\d*)?(?:Z|([+-])(\d\d):(\d\d))$/;
+const OFFSET_DATE_TIME =
+  /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{1,3})\d*)?(?:Z|([+-])(\d\d):(\d\d))$/;
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-const daysInMonth = (year: number, month: number) => (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]!);
+const daysInMonth = (year: number, month: number) =>
+  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]!;
 
 /** Epoch milliseconds of an ISO date-time with an offset (a calendar block's start or end). */
 export function instant(iso: string): number {
   const m = OFFSET_DATE_TIME.exec(iso);
   if (m) {
-    const [year, month, day, hour, minute, second] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])];
+    const [year, month, day, hour, minute, second] = [
+      Number(m[1]),
+      Number(m[2]),
+      Number(m[3]),
+      Number(m[4]),
+      Number(m[5]),
+      Number(m[6]),
+    ];
     const fraction = m[7] ? Number(m[7].padEnd(3, '0')) : 0;
     const offsetMs = m[8] ? (m[8] === '-' ? -1 : 1) * (Number(m[9]) * 60 + Number(m[10])) * 60_000 : 0;
-    const inRange = year >= 1000 && month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+    const inRange =
+      year >= 1000 &&
+      month >= 1 &&
+      month <= 12 &&
+      day >= 1 &&
+      day <= daysInMonth(year, month) &&
+      hour <= 23 &&
+      minute <= 59 &&
+      second <= 59;
     if (inRange) return Date.UTC(year, month - 1, day, hour, minute, second, fraction) - offsetMs;
   }
   return DateTime.fromISO(iso, { setZone: true }).toMillis();
@@ -192,7 +239,9 @@ export function instant(iso: string): number {
 
 /** Busy blocks as disjoint intervals in time order (overlapping and touching blocks merged), epoch ms. */
 function mergeBusy(blocks: readonly BusyBlock[]): { start: number; end: number }[] {
-  const sorted = blocks.map((b) => ({ start: instant(b.start), end: instant(b.end) })).sort((a, b) => a.start - b.start);
+  const sorted = blocks
+    .map((b) => ({ start: instant(b.start), end: instant(b.end) }))
+    .sort((a, b) => a.start - b.start);
   const merged: { start: number; end: number }[] = [];
   for (const b of sorted) {
     // An unreadable time (NaN) never overlaps anything; nor does a block that ends before it starts.
@@ -211,10 +260,16 @@ export const MAX_WISH_HORIZON_DAYS = 60;
  * The end of the search: the policy's horizon, or, when the contact's wish starts later ("erst ab
  * nächstem Monat"), the same span counted from the wish's first day, never beyond the maximum.
  */
-export function searchHorizon(ownerToday: DateTime, horizonDays: number, wishFrom: number | undefined): DateTime {
+export function searchHorizon(
+  ownerToday: DateTime,
+  horizonDays: number,
+  wishFrom: number | undefined,
+): DateTime {
   const plain = ownerToday.plus({ days: horizonDays + 1 });
   if (wishFrom === undefined) return plain;
-  const moved = DateTime.fromMillis(wishFrom, { zone: ownerToday.zone }).startOf('day').plus({ days: horizonDays + 1 });
+  const moved = DateTime.fromMillis(wishFrom, { zone: ownerToday.zone })
+    .startOf('day')
+    .plus({ days: horizonDays + 1 });
   if (moved <= plain) return plain;
   const max = ownerToday.plus({ days: MAX_WISH_HORIZON_DAYS + 1 });
   return moved < max ? moved : max;
@@ -229,13 +284,24 @@ export function wishStart(pref: SlotPreferences, contactToday: DateTime): DateTi
 }
 
 /** Local day number (days since 1970-01-01) of a yyyy-MM-dd date. */
-const dayNumber = (date: string) => Math.floor(Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000);
+const dayNumber = (date: string) =>
+  Math.floor(
+    Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / 86_400_000,
+  );
 
 /** Weekday-bound windows (exclusions, alternatives): does [s, e) of one local day touch/lie in one? */
-const inWindow = (w: { weekdays: number[]; fromMinute: number; toMinute: number }, weekday: number, s: number, e: number) =>
-  (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s >= w.fromMinute && e <= w.toMinute;
-const touchesWindow = (w: { weekdays: number[]; fromMinute: number; toMinute: number }, weekday: number, s: number, e: number) =>
-  (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s < w.toMinute && e > w.fromMinute;
+const inWindow = (
+  w: { weekdays: number[]; fromMinute: number; toMinute: number },
+  weekday: number,
+  s: number,
+  e: number,
+) => (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s >= w.fromMinute && e <= w.toMinute;
+const touchesWindow = (
+  w: { weekdays: number[]; fromMinute: number; toMinute: number },
+  weekday: number,
+  s: number,
+  e: number,
+) => (w.weekdays.length === 0 || w.weekdays.includes(weekday)) && s < w.toMinute && e > w.fromMinute;
 
 /** Whether one slot (a counter-proposal) meets the contact's wishes, read in their zone. */
 export function fitsWishes(slot: Slot, pref: SlotPreferences, contactTimeZone: string, now: Date): boolean {
@@ -256,7 +322,13 @@ export function inWorkingHours(slot: Slot, wh: WorkingHours, holidayRegion: stri
 }
 
 /** The contact's wishes, read on the slot's wall clock in their zone (epoch milliseconds in). */
-function matches(start: number, end: number, pref: SlotPreferences, zone: Zone, from: number | undefined): boolean {
+function matches(
+  start: number,
+  end: number,
+  pref: SlotPreferences,
+  zone: Zone,
+  from: number | undefined,
+): boolean {
   if (from !== undefined && start < from) return false;
   const s = wallClock(start, zone);
   const e = wallClock(end, zone);
@@ -264,7 +336,8 @@ function matches(start: number, end: number, pref: SlotPreferences, zone: Zone, 
   if (pref.from !== undefined && s.day < dayNumber(pref.from)) return false;
   const endOfSlot = e.day > s.day ? 1440 : e.minute;
   if (pref.exclusions?.some((w) => touchesWindow(w, s.weekday, s.minute, endOfSlot))) return false;
-  if (pref.windows?.length && !pref.windows.some((w) => inWindow(w, s.weekday, s.minute, endOfSlot))) return false;
+  if (pref.windows?.length && !pref.windows.some((w) => inWindow(w, s.weekday, s.minute, endOfSlot)))
+    return false;
   if (pref.weekdays.length > 0 && !pref.weekdays.includes(s.weekday)) return false;
   if (pref.excludedWeekdays.includes(s.weekday)) return false;
   // Past midnight (or before it, where the clock went back across the slot) the slot runs to the end of its start's day.
@@ -296,5 +369,9 @@ export function wallClock(ms: number, zone: Zone): { day: number; weekday: numbe
   const local = ms + zone.offset(ms) * 60_000;
   const day = Math.floor(local / 86_400_000);
   // 1 January 1970 (day 0) was a Thursday, ISO weekday 4.
-  return { day, weekday: ((((day + 3) % 7) + 7) % 7) + 1, minute: Math.floor((local - day * 86_400_000) / 60_000) };
+  return {
+    day,
+    weekday: ((((day + 3) % 7) + 7) % 7) + 1,
+    minute: Math.floor((local - day * 86_400_000) / 60_000),
+  };
 }

@@ -24,7 +24,8 @@ export function explainUnmet(
 ): UnmetWish {
   const wished = (d: number) => pref.weekdays.length === 0 || pref.weekdays.includes(d);
   const days = wh.days.filter((d) => !pref.excludedWeekdays.includes(d) && wished(d));
-  const inWindow = (d: number) => pref.windows!.some((w) => w.weekdays.length === 0 || w.weekdays.includes(d));
+  const inWindow = (d: number) =>
+    pref.windows!.some((w) => w.weekdays.length === 0 || w.weekdays.includes(d));
   const windowDays = pref.windows?.length ? wh.days.filter(inWindow) : days;
   if (days.length === 0 || windowDays.length === 0) return 'no_working_day';
   // The wished hours on the owner's clock (same offset today; a zone apart shifts them).

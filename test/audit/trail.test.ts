@@ -24,7 +24,14 @@ describe('audit trail', () => {
 
   it('chains events and verifies the chain', async () => {
     const audit = trail();
-    for (let i = 0; i < 20; i++) await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok', requestId: `req-${i}`, details: { i } });
+    for (let i = 0; i < 20; i++)
+      await audit.append({
+        type: 'test.step',
+        actor: 'test',
+        outcome: 'ok',
+        requestId: `req-${i}`,
+        details: { i },
+      });
     expect(await audit.verify()).toEqual({ ok: true, checked: 20 });
     const events = await audit.read();
     expect(events[1]!.prev).toBe(events[0]!.hash);
@@ -34,23 +41,41 @@ describe('audit trail', () => {
     const prefix = uniquePrefix('audit');
     const key = randomBytes(32);
     const writers = [trail(prefix, key), trail(prefix, key), trail(prefix, key)];
-    await Promise.all(writers.flatMap((w, n) => Array.from({ length: 30 }, (_, i) => w.append({ type: 'test.concurrent', actor: `w${n}`, outcome: 'ok', details: { i } }))));
+    await Promise.all(
+      writers.flatMap((w, n) =>
+        Array.from({ length: 30 }, (_, i) =>
+          w.append({ type: 'test.concurrent', actor: `w${n}`, outcome: 'ok', details: { i } }),
+        ),
+      ),
+    );
     expect(await writers[0]!.verify()).toEqual({ ok: true, checked: 90 });
   });
 
-  it('keeps one valid chain with 4 OS processes appending 2,000 events each', { timeout: 120_000 }, async () => {
-    const prefix = uniquePrefix('audit');
-    const key = randomBytes(32);
-    const worker = new URL('./append-worker.ts', import.meta.url).pathname;
-    await Promise.all(Array.from({ length: 4 }, () => promisify(execFile)(process.execPath, [worker, prefix, key.toString('base64'), '2000', REDIS_URL])));
-    expect(await trail(prefix, key).verify()).toEqual({ ok: true, checked: 8000 });
-  });
+  it(
+    'keeps one valid chain with 4 OS processes appending 2,000 events each',
+    { timeout: 120_000 },
+    async () => {
+      const prefix = uniquePrefix('audit');
+      const key = randomBytes(32);
+      const worker = new URL('./append-worker.ts', import.meta.url).pathname;
+      await Promise.all(
+        Array.from({ length: 4 }, () =>
+          promisify(execFile)(process.execPath, [worker, prefix, key.toString('base64'), '2000', REDIS_URL]),
+        ),
+      );
+      expect(await trail(prefix, key).verify()).toEqual({ ok: true, checked: 8000 });
+    },
+  );
 
   it('verifies clean while other writers keep appending (their unsealed events wait for the next verify)', async () => {
     const prefix = uniquePrefix('audit');
     const key = randomBytes(32);
     const writer = trail(prefix, key);
-    const appending = Promise.all(Array.from({ length: 300 }, (_, i) => writer.append({ type: 'test.busy', actor: 'w', outcome: 'ok', details: { i } })));
+    const appending = Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        writer.append({ type: 'test.busy', actor: 'w', outcome: 'ok', details: { i } }),
+      ),
+    );
     const reader = trail(prefix, key);
     const verdicts = [];
     for (let i = 0; i < 5; i++) verdicts.push(await reader.verify());
@@ -62,7 +87,8 @@ describe('audit trail', () => {
   it('names the first broken link when an event is removed or forged', async () => {
     const prefix = uniquePrefix('audit');
     const audit = trail(prefix);
-    for (let i = 0; i < 5; i++) await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok', details: { i } });
+    for (let i = 0; i < 5; i++)
+      await audit.append({ type: 'test.step', actor: 'test', outcome: 'ok', details: { i } });
     const events = await audit.read();
     await redis.xdel(keysFor(prefix).audit.stream, events[2]!.id);
     const removed = await audit.verify();
@@ -73,12 +99,24 @@ describe('audit trail', () => {
     const audit2 = trail(prefix2);
     await audit2.append({ type: 'test.step', actor: 'test', outcome: 'ok' });
     const [first] = await audit2.read();
-    const forged = JSON.stringify({ ts: new Date().toISOString(), type: 'test.step', requestId: null, subject: null, actor: 'mallory', outcome: 'ok', details: {} });
+    const forged = JSON.stringify({
+      ts: new Date().toISOString(),
+      type: 'test.step',
+      requestId: null,
+      subject: null,
+      actor: 'mallory',
+      outcome: 'ok',
+      details: {},
+    });
     const forgedId = await redis.xadd(`${prefix2}:audit`, '*', 'e', forged, 'mac', 'f'.repeat(64));
     await redis.hset(`${prefix2}:audit:links`, forgedId!, 'f'.repeat(64));
     await redis.set(`${prefix2}:audit:head`, `${forgedId} ${'f'.repeat(64)}`);
     expect(first!.hash).toMatch(/^[a-f0-9]{64}$/);
-    expect(await audit2.verify()).toMatchObject({ ok: false, brokenAt: forgedId, reason: expect.stringContaining('edited') });
+    expect(await audit2.verify()).toMatchObject({
+      ok: false,
+      brokenAt: forgedId,
+      reason: expect.stringContaining('edited'),
+    });
   });
 
   it('detects removal of the newest event', async () => {
@@ -101,9 +139,19 @@ describe('audit trail', () => {
       actor: 'test',
       outcome: 'ok',
       subject,
-      details: { code: 'E42', mail: 'max.mustermann@example.com', phone: '+49 30 1234567', note: 'Herr Mustermann hat angerufen und bittet um Rückruf' },
+      details: {
+        code: 'E42',
+        mail: 'max.mustermann@example.com',
+        phone: '+49 30 1234567',
+        note: 'Herr Mustermann hat angerufen und bittet um Rückruf',
+      },
     });
-    expect(event.details).toEqual({ code: 'E42', mail: '[removed: personal data]', phone: '[removed: personal data]', note: '[removed: personal data]' });
+    expect(event.details).toEqual({
+      code: 'E42',
+      mail: '[removed: personal data]',
+      phone: '[removed: personal data]',
+      note: '[removed: personal data]',
+    });
     const raw = JSON.stringify(await redis.xrange(`${prefixes.at(-1)}:audit`, '-', '+'));
     expect(raw).not.toContain('mustermann');
     expect(raw).not.toContain('1234567');

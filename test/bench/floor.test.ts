@@ -14,7 +14,12 @@ describe('bench floor', () => {
   });
 
   it('paced requests each get a latency to the end of every stage', async () => {
-    floor = await startFloor({ redisUrl: REDIS_URL, prefix, stages: [1, 2, 2, 4], redisCount: () => ({ commands: 0, trips: 0 }) });
+    floor = await startFloor({
+      redisUrl: REDIS_URL,
+      prefix,
+      stages: [1, 2, 2, 4],
+      redisCount: () => ({ commands: 0, trips: 0 }),
+    });
     // No vendor calls: the four stages alone.
     const plan = [[], [], [], []];
     await floor.warm(plan, 5);

@@ -19,7 +19,10 @@ describe('Basic sign-in with a static token in Chromium', () => {
     t = await startTestApp({ DRAFTBRIDGE_OPERATOR_TOKEN: OPERATOR });
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     base = address;
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -37,10 +40,20 @@ describe('Basic sign-in with a static token in Chromium', () => {
     const violations: string[] = [];
     // Bull Board asks fonts.googleapis.com for its fonts: blocked on purpose (no visitor IP to Google
     // from an internal page); the UI falls back to local fonts. Anything else blocked is a bug.
-    page.on('console', (m) => void (/Content Security Policy/i.test(m.text()) && !m.text().includes('fonts.googleapis.com') && violations.push(m.text())));
+    page.on(
+      'console',
+      (m) =>
+        void (
+          /Content Security Policy/i.test(m.text()) &&
+          !m.text().includes('fonts.googleapis.com') &&
+          violations.push(m.text())
+        ),
+    );
     const board = await page.goto(`${base}/ops/queues/manage`);
     expect(board?.status()).toBe(200);
-    await expect.poll(async () => page.getByText('draft', { exact: true }).count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => page.getByText('draft', { exact: true }).count(), { timeout: 10_000 })
+      .toBeGreaterThan(0);
     expect(violations).toEqual([]);
     await context.close();
   });

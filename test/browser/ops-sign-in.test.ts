@@ -20,11 +20,19 @@ describe('ops pages in a browser', () => {
     h = await startPipelineHarness();
     base = h.ctx.settings.publicUrl;
     ids.review = (await h.deliverWebhook('1001')).requestId;
-    h.sandbox.hubspot.inject({ status: 403, times: 1, path: /\/crm\/v3\/objects\/contacts\/1006$/, method: 'GET' });
+    h.sandbox.hubspot.inject({
+      status: 403,
+      times: 1,
+      path: /\/crm\/v3\/objects\/contacts\/1006$/,
+      method: 'GET',
+    });
     ids.dead = (await h.deliverWebhook('1006')).requestId;
     await h.waitForState(ids.review, ['awaiting_review']);
     await h.waitForState(ids.dead, ['failed']);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
   }, 60_000);
 
   afterAll(async () => {
@@ -55,7 +63,9 @@ describe('ops pages in a browser', () => {
     await page.screenshot({ path: 'test-results/ops-review-operator.png', fullPage: true });
 
     // A state-changing request without the form's CSRF token is refused, even with the session.
-    const forged = await context.request.post(`${base}/ops/dead-letters/${ids.dead}/retry`, { form: { _csrf: 'forged' } });
+    const forged = await context.request.post(`${base}/ops/dead-letters/${ids.dead}/retry`, {
+      form: { _csrf: 'forged' },
+    });
     expect(forged.status()).toBe(403);
 
     await page.locator(`button[data-retry="${ids.dead}"]`).click();

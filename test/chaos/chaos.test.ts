@@ -13,11 +13,27 @@ import { ON_CLUSTER } from '../support/env.ts';
  */
 describe.skipIf(ON_CLUSTER)('draftbridge chaos (short run)', () => {
   it('loses nothing, doubles nothing, leaks nothing and leaves a verifiable audit trail', async () => {
-    const child = spawn(process.execPath, ['src/cli.ts', 'chaos', '--json', '--events', '500', '--duration', '60', '--kills', '1', '--drain', '300'], {
-      cwd: new URL('../..', import.meta.url).pathname,
-      env: { PATH: process.env.PATH },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        'src/cli.ts',
+        'chaos',
+        '--json',
+        '--events',
+        '500',
+        '--duration',
+        '60',
+        '--kills',
+        '1',
+        '--drain',
+        '300',
+      ],
+      {
+        cwd: new URL('../..', import.meta.url).pathname,
+        env: { PATH: process.env.PATH },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
@@ -30,12 +46,27 @@ describe.skipIf(ON_CLUSTER)('draftbridge chaos (short run)', () => {
     } catch {
       throw new Error(`no JSON on the last line (exit ${code}):\n${stdout}\n${stderr}`);
     }
-    for (const key of ['events', 'terminal', 'duplicates', 'lost', 'pii_hits', 'audit_ok', 'p95_ms', 'p50_ms']) expect(result).toHaveProperty(key);
+    for (const key of [
+      'events',
+      'terminal',
+      'duplicates',
+      'lost',
+      'pii_hits',
+      'audit_ok',
+      'p95_ms',
+      'p50_ms',
+    ])
+      expect(result).toHaveProperty(key);
     expect(result.events).toBe(500);
     expect(result.kills).toBe(1);
     expect(result.redis_restarts).toBe(1);
     expect(result.faults_injected).toBeGreaterThan(0);
-    expect({ duplicates: result.duplicates, lost: result.lost, pii_hits: result.pii_hits, audit_ok: result.audit_ok }).toEqual({ duplicates: 0, lost: 0, pii_hits: 0, audit_ok: true });
+    expect({
+      duplicates: result.duplicates,
+      lost: result.lost,
+      pii_hits: result.pii_hits,
+      audit_ok: result.audit_ok,
+    }).toEqual({ duplicates: 0, lost: 0, pii_hits: 0, audit_ok: true });
     expect(result.terminal).toBe(result.accepted);
     expect(code).toBe(0);
   }, 480_000);

@@ -16,7 +16,12 @@ async function masterOfPrefix(h: PipelineHarness): Promise<number> {
 }
 
 /** Retries a read through the failover window (the producer connection fails fast on purpose). */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read().catch(() => undefined);
@@ -50,11 +55,22 @@ describe('HubSpot pipeline on a three-master Redis Cluster', () => {
     await h.waitForCrmNote(requestId);
     const [draft, ...more] = h.draftsFor(requestId);
     expect(more).toHaveLength(0);
-    expect(draft).toMatchObject({ mailbox: 'max.vertrieb@example.com', to: ['erika.musterfrau@example.com'], isDraft: true });
+    expect(draft).toMatchObject({
+      mailbox: 'max.vertrieb@example.com',
+      to: ['erika.musterfrau@example.com'],
+      isDraft: true,
+    });
     expect(draft!.body.startsWith('Sehr geehrte Frau Musterfrau,')).toBe(true);
     // All of the deployment's keys (BullMQ's and draftbridge's) sit on the one master that serves the tag's slot.
     const owner = await masterOfPrefix(h);
-    const counts = await Promise.all(keyspaceNodes(h.ctx.redis).map(async (node) => ({ port: node.options.port, keys: (await node.scan('0', 'MATCH', `${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}*`, 'COUNT', 10_000))[1].length })));
+    const counts = await Promise.all(
+      keyspaceNodes(h.ctx.redis).map(async (node) => ({
+        port: node.options.port,
+        keys: (
+          await node.scan('0', 'MATCH', `${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}*`, 'COUNT', 10_000)
+        )[1].length,
+      })),
+    );
     expect(counts.filter((c) => c.keys > 0).map((c) => c.port)).toEqual([owner]);
     expect((await h.ctx.audit.verify()).ok).toBe(true);
   });
@@ -81,9 +97,15 @@ describe('HubSpot pipeline on a three-master Redis Cluster', () => {
     expect(answeredMs).toBeLessThan(5_000);
     console.log(`producer: 503 after ${answeredMs} ms with the slot's master down`);
     await cluster.restart(master);
-    const retried = await eventually(() => h.deliverWebhook('1001', { eventId, attemptNumber: 1 }), (r) => r.status === 204, 'the retried delivery accepted');
+    const retried = await eventually(
+      () => h.deliverWebhook('1001', { eventId, attemptNumber: 1 }),
+      (r) => r.status === 204,
+      'the retried delivery accepted',
+    );
     expect(retried.requestId).toBe(down.requestId);
-    expect((await h.waitForState(down.requestId, ['awaiting_review', 'failed'])).state).toBe('awaiting_review');
+    expect((await h.waitForState(down.requestId, ['awaiting_review', 'failed'])).state).toBe(
+      'awaiting_review',
+    );
     expect(h.draftsFor(down.requestId)).toHaveLength(1);
     expect((await h.ctx.audit.verify()).ok).toBe(true);
   }, 90_000);
@@ -97,7 +119,10 @@ describe('master failover mid-run (three masters, one replica each)', () => {
     // The shipped policy's attempts and backoff (the harness shortens them for fault storms): a job
     // that fails while the cluster elects a new master must still have attempts left afterwards.
     const shipped = defaultPolicy().defaults.jobs;
-    h = await startPipelineHarness({ env: { REDIS_URL: cluster.url }, policy: (p) => ({ ...p, defaults: { ...p.defaults, jobs: shipped } }) });
+    h = await startPipelineHarness({
+      env: { REDIS_URL: cluster.url },
+      policy: (p) => ({ ...p, defaults: { ...p.defaults, jobs: shipped } }),
+    });
   }, 60_000);
   afterAll(async () => {
     await h?.close();
@@ -110,7 +135,9 @@ describe('master failover mid-run (three masters, one replica each)', () => {
     const deliver = async (i: number): Promise<string> => {
       const eventId = 9_100_000 + i;
       for (;;) {
-        const r = await h.deliverWebhook(contacts[i % 2]!, { eventId }).catch(() => ({ status: 0, requestId: '' }));
+        const r = await h
+          .deliverWebhook(contacts[i % 2]!, { eventId })
+          .catch(() => ({ status: 0, requestId: '' }));
         if (r.status === 204) return r.requestId;
         expect([0, 503]).toContain(r.status);
         await new Promise((res) => setTimeout(res, 200));
@@ -120,7 +147,18 @@ describe('master failover mid-run (three masters, one replica each)', () => {
     for (let i = 0; i < 25; i++) ids.push(await deliver(i));
     const master = await masterOfPrefix(h);
     // Mid-run: some requests done, the rest queued or in a stage.
-    const doneAtKill = await eventually(async () => (await Promise.all(ids.map((id) => h.ctx.redis.hget(`${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${id}`, 'state')))).filter((s) => s === 'awaiting_review').length, (n) => n >= 3, 'first drafts');
+    const doneAtKill = await eventually(
+      async () =>
+        (
+          await Promise.all(
+            ids.map((id) =>
+              h.ctx.redis.hget(`${h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX}:request:${id}`, 'state'),
+            ),
+          )
+        ).filter((s) => s === 'awaiting_review').length,
+      (n) => n >= 3,
+      'first drafts',
+    );
     await cluster.kill(master);
     const killedAt = Date.now();
     // The second half arrives during and after the failover.
@@ -138,15 +176,22 @@ describe('master failover mid-run (three masters, one replica each)', () => {
       'every request in a terminal state',
       90_000,
     ).catch(async (err: Error) => {
-      const left = await Promise.all(ids.map(async (id) => `${id}=${await h.ctx.redis.hget(`${prefix}:request:${id}`, 'state')}`));
+      const left = await Promise.all(
+        ids.map(async (id) => `${id}=${await h.ctx.redis.hget(`${prefix}:request:${id}`, 'state')}`),
+      );
       throw new Error(`${err.message}: ${left.filter((l) => !/=(awaiting_review)$/.test(l)).join(', ')}`);
     });
-    expect(states.every((s) => s === 'awaiting_review'), JSON.stringify(states)).toBe(true);
+    expect(
+      states.every((s) => s === 'awaiting_review'),
+      JSON.stringify(states),
+    ).toBe(true);
     let auditLost = 0;
     for (const id of ids) {
       // Exactly one draft per request, and never two terminal transitions in the audit trail.
       expect(h.draftsFor(id), id).toHaveLength(1);
-      const terminal = (await h.ctx.audit.read({ requestId: id, count: 1000 })).filter((e) => e.type.startsWith('request.') && TERMINAL_STATES.has(e.type.slice('request.'.length) as never));
+      const terminal = (await h.ctx.audit.read({ requestId: id, count: 1000 })).filter(
+        (e) => e.type.startsWith('request.') && TERMINAL_STATES.has(e.type.slice('request.'.length) as never),
+      );
       expect(terminal.length, id).toBeLessThanOrEqual(1);
       // Redis replicates asynchronously: an audit event the dying master acknowledged but had not yet
       // passed on can be gone (README: Scale-out on Redis Cluster); counted, not hidden.
@@ -154,6 +199,8 @@ describe('master failover mid-run (three masters, one replica each)', () => {
     }
     expect(auditLost).toBeLessThanOrEqual(1);
     expect(failoverMs).toBeGreaterThan(0);
-    console.log(`failover: master ${master} SIGKILLed with ${doneAtKill}/25 requests done; replica promoted and cluster ok after ${failoverMs} ms; 50/50 requests with one draft each; terminal audit events lost with the master: ${auditLost}`);
+    console.log(
+      `failover: master ${master} SIGKILLed with ${doneAtKill}/25 requests done; replica promoted and cluster ok after ${failoverMs} ms; 50/50 requests with one draft each; terminal audit events lost with the master: ${auditLost}`,
+    );
   }, 180_000);
 });

@@ -21,16 +21,50 @@ function settingsProblems(env: Record<string, string>): string[] {
 
 describe('settings', () => {
   it('names every bad variable at once', () => {
-    const problems = settingsProblems({ PORT: 'eighty', REDIS_URL: 'http://127.0.0.1', DRAFTBRIDGE_VAULT_KEY: 'short', GRAPH_CLIENT_STATE: 'x'.repeat(200) });
+    const problems = settingsProblems({
+      PORT: 'eighty',
+      REDIS_URL: 'http://127.0.0.1',
+      DRAFTBRIDGE_VAULT_KEY: 'short',
+      GRAPH_CLIENT_STATE: 'x'.repeat(200),
+    });
     const names = problems.map((p) => p.split(':')[0]);
-    expect(names).toEqual(expect.arrayContaining(['PORT', 'REDIS_URL', 'DRAFTBRIDGE_VAULT_KEY', 'GRAPH_CLIENT_STATE', 'DRAFTBRIDGE_AUDIT_KEY', 'HUBSPOT_CLIENT_SECRET', 'HUBSPOT_ACCESS_TOKEN', 'GRAPH_TENANT_ID', 'AZURE_OPENAI_ENDPOINT']));
-    expect(settingsProblems({ DRAFTBRIDGE_SANDBOX: '1', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }).map((p) => p.split(':')[0])).toEqual(['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'REDIS_URL',
+        'DRAFTBRIDGE_VAULT_KEY',
+        'GRAPH_CLIENT_STATE',
+        'DRAFTBRIDGE_AUDIT_KEY',
+        'HUBSPOT_CLIENT_SECRET',
+        'HUBSPOT_ACCESS_TOKEN',
+        'GRAPH_TENANT_ID',
+        'AZURE_OPENAI_ENDPOINT',
+      ]),
+    );
+    expect(
+      settingsProblems({ DRAFTBRIDGE_SANDBOX: '1', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }).map(
+        (p) => p.split(':')[0],
+      ),
+    ).toEqual(['AZURE_OPENAI_API_KEY', 'AZURE_OPENAI_DEPLOYMENT']);
   });
 
   it('applies the documented defaults and derives the public URL', () => {
     const s = loadSettings({ DRAFTBRIDGE_SANDBOX: '1' });
-    expect(s).toMatchObject({ REDIS_URL: 'redis://127.0.0.1:6379', DRAFTBRIDGE_QUEUE_PREFIX: 'draftbridge', PORT: 3000, HOST: '127.0.0.1', publicUrl: 'http://127.0.0.1:3000', GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0' });
-    expect(loadSettings({ DRAFTBRIDGE_SANDBOX: '1', REDIS_URL: 'rediss://:secret@cache.redis.test:6380', DRAFTBRIDGE_QUEUE_PREFIX: '{draftbridge}' }).DRAFTBRIDGE_QUEUE_PREFIX).toBe('{draftbridge}');
+    expect(s).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DRAFTBRIDGE_QUEUE_PREFIX: 'draftbridge',
+      PORT: 3000,
+      HOST: '127.0.0.1',
+      publicUrl: 'http://127.0.0.1:3000',
+      GRAPH_BASE_URL: 'https://graph.microsoft.com/v1.0',
+    });
+    expect(
+      loadSettings({
+        DRAFTBRIDGE_SANDBOX: '1',
+        REDIS_URL: 'rediss://:secret@cache.redis.test:6380',
+        DRAFTBRIDGE_QUEUE_PREFIX: '{draftbridge}',
+      }).DRAFTBRIDGE_QUEUE_PREFIX,
+    ).toBe('{draftbridge}');
   });
 });
 
@@ -38,7 +72,13 @@ describe('policy', () => {
   it('loads the default policy with both default triggers', () => {
     const p = parsePolicy(policyText);
     expect(p.triggers).toEqual([
-      { event: 'contact.propertyChange', property: 'callback_requested', value: 'true', flow: 'callback', objectTypes: ['contact', 'lead'] },
+      {
+        event: 'contact.propertyChange',
+        property: 'callback_requested',
+        value: 'true',
+        flow: 'callback',
+        objectTypes: ['contact', 'lead'],
+      },
       { event: 'contact.creation', flow: 'new_lead', objectTypes: ['contact', 'lead'] },
     ]);
     expect(p.flows.callback!.delivery).toBe('review');
@@ -46,7 +86,9 @@ describe('policy', () => {
   });
 
   it('reports schema errors with file, line and column', () => {
-    const broken = policyText.replace('delivery: review           # review', 'delivery: sometimes        # review').replace('vault: 24h', 'vault: 24 hours');
+    const broken = policyText
+      .replace('delivery: review           # review', 'delivery: sometimes        # review')
+      .replace('vault: 24h', 'vault: 24 hours');
     try {
       parsePolicy(broken, 'config/policy.yaml');
       expect.unreachable();
@@ -54,7 +96,9 @@ describe('policy', () => {
       expect(err).toBeInstanceOf(PolicyError);
       const problems = (err as PolicyError).problems;
       const deliveryLine = broken.split('\n').findIndex((l) => l.includes('delivery: sometimes')) + 1;
-      expect(problems.find((p) => p.includes('flows.callback.delivery'))).toMatch(new RegExp(`^config/policy\\.yaml:${deliveryLine}:\\d+: `));
+      expect(problems.find((p) => p.includes('flows.callback.delivery'))).toMatch(
+        new RegExp(`^config/policy\\.yaml:${deliveryLine}:\\d+: `),
+      );
       expect(problems.some((p) => p.includes('retention.vault') && p.includes('duration'))).toBe(true);
     }
   });
@@ -68,7 +112,12 @@ describe('policy', () => {
 
 describe('draftbridge config check', () => {
   it('prints one message naming each bad variable, no stack trace, exit 1', async () => {
-    const env = { PATH: process.env.PATH ?? '', PORT: 'eighty', AZURE_OPENAI_REGION: 'eastus', DRAFTBRIDGE_SANDBOX: '1' };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PORT: 'eighty',
+      AZURE_OPENAI_REGION: 'eastus',
+      DRAFTBRIDGE_SANDBOX: '1',
+    };
     const failure = await run(process.execPath, [cli, 'config', 'check'], { env }).then(
       () => undefined,
       (e: { code: number; stderr: string }) => e,
@@ -79,13 +128,20 @@ describe('draftbridge config check', () => {
     // The region is reported in the same run as every other bad variable, under one heading.
     expect(failure?.stderr).toMatch(/AZURE_OPENAI_REGION: "eastus" is not on the policy's allowedRegions/);
     expect(failure?.stderr.match(/invalid configuration/g)).toHaveLength(1);
-    const region = await run(process.execPath, [cli, 'config', 'check'], { env: { ...env, PORT: '3000' } }).catch((e: { stderr: string }) => e);
-    expect((region as { stderr: string }).stderr).toMatch(/AZURE_OPENAI_REGION: "eastus" is not on the policy's allowedRegions/);
+    const region = await run(process.execPath, [cli, 'config', 'check'], {
+      env: { ...env, PORT: '3000' },
+    }).catch((e: { stderr: string }) => e);
+    expect((region as { stderr: string }).stderr).toMatch(
+      /AZURE_OPENAI_REGION: "eastus" is not on the policy's allowedRegions/,
+    );
   });
 
   it('refuses a REDIS_URL that is not a URL before anything starts', async () => {
     const env = { PATH: process.env.PATH ?? '', DRAFTBRIDGE_SANDBOX: '1', REDIS_URL: 'redis://[bad' };
-    for (const args of [['config', 'check'], ['serve', 'all']]) {
+    for (const args of [
+      ['config', 'check'],
+      ['serve', 'all'],
+    ]) {
       const failure = await run(process.execPath, [cli, ...args], { env, timeout: 20_000 }).then(
         () => undefined,
         (e: { code: number; stderr: string }) => e,
@@ -97,7 +153,9 @@ describe('draftbridge config check', () => {
   });
 
   it('succeeds on the sandbox defaults', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'config', 'check'], { env: { PATH: process.env.PATH ?? '', DRAFTBRIDGE_SANDBOX: '1' } });
+    const { stdout } = await run(process.execPath, [cli, 'config', 'check'], {
+      env: { PATH: process.env.PATH ?? '', DRAFTBRIDGE_SANDBOX: '1' },
+    });
     expect(stdout).toMatch(/configuration ok/);
   });
 });
@@ -107,18 +165,33 @@ describe('CRM field names', () => {
     const { CrmFields, unmappedFields } = await import('../../src/crm-fields.ts');
     const sf = new CrmFields('salesforce', 'lead', { salesforce: { lead: { message: 'Lead_Message__c' } } });
     expect(sf.namesOf(['email', 'company', 'message'])).toEqual(['Email', 'Company', 'Lead_Message__c']);
-    expect(sf.toLogical({ Email: 'a@example.com', Company: 'Beispiel GmbH' }, ['email', 'company', 'message'])).toEqual({ email: 'a@example.com', company: 'Beispiel GmbH', message: null });
+    expect(
+      sf.toLogical({ Email: 'a@example.com', Company: 'Beispiel GmbH' }, ['email', 'company', 'message']),
+    ).toEqual({ email: 'a@example.com', company: 'Beispiel GmbH', message: null });
     expect(new CrmFields('salesforce', 'contact').name('company')).toBe('Account.Name');
-    expect(new CrmFields('dynamics', 'contact').toCrm({ status: 'sent', opt_out: 'true' })).toEqual({ new_draftbridgestatus: 'sent', new_draftbridgeoptout: 'true' });
+    expect(new CrmFields('dynamics', 'contact').toCrm({ status: 'sent', opt_out: 'true' })).toEqual({
+      new_draftbridgestatus: 'sent',
+      new_draftbridgeoptout: 'true',
+    });
     expect(new CrmFields('hubspot', 'contact').logical('callback_notes')).toBe('callback_note');
-    expect(unmappedFields('hubspot', {}, ['email', 'shoe_size'])).toEqual(['contact.shoe_size', 'lead.shoe_size']);
+    expect(unmappedFields('hubspot', {}, ['email', 'shoe_size'])).toEqual([
+      'contact.shoe_size',
+      'lead.shoe_size',
+    ]);
   });
 
   it('refuses a policy field the deployment CRM cannot name, in config check', async () => {
     const { fieldMapProblem } = await import('../../src/cli/config-check.ts');
-    const policy = parsePolicy(policyText.replace('fields: [firstname, lastname, email, salutation, language, company, jobtitle, phone, owner, callback_note]', 'fields: [email, owner, shoe_size]'));
+    const policy = parsePolicy(
+      policyText.replace(
+        'fields: [firstname, lastname, email, salutation, language, company, jobtitle, phone, owner, callback_note]',
+        'fields: [email, owner, shoe_size]',
+      ),
+    );
     const settings = loadSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_CRM: 'salesforce' });
-    expect(fieldMapProblem(settings, policy)).toMatch(/salesforce has no field for contact\.shoe_size, lead\.shoe_size/);
+    expect(fieldMapProblem(settings, policy)).toMatch(
+      /salesforce has no field for contact\.shoe_size, lead\.shoe_size/,
+    );
     expect(fieldMapProblem(settings, parsePolicy(policyText))).toBeUndefined();
   });
 });

@@ -25,21 +25,64 @@ function problems(env: Record<string, string>): string[] {
 
 describe('CRM settings', () => {
   it('requires Salesforce credentials, org id and a secret or a JWT key, not HubSpot’s', () => {
-    expect(problems({ ...BASE, DRAFTBRIDGE_CRM: 'salesforce' }).sort()).toEqual(['SALESFORCE_CLIENT_ID', 'SALESFORCE_CLIENT_SECRET', 'SALESFORCE_ORG_ID']);
-    const sf = { ...BASE, DRAFTBRIDGE_CRM: 'salesforce', SALESFORCE_CLIENT_ID: '3MVG9x', SALESFORCE_ORG_ID: '00DDr0000062515' };
+    expect(problems({ ...BASE, DRAFTBRIDGE_CRM: 'salesforce' }).sort()).toEqual([
+      'SALESFORCE_CLIENT_ID',
+      'SALESFORCE_CLIENT_SECRET',
+      'SALESFORCE_ORG_ID',
+    ]);
+    const sf = {
+      ...BASE,
+      DRAFTBRIDGE_CRM: 'salesforce',
+      SALESFORCE_CLIENT_ID: '3MVG9x',
+      SALESFORCE_ORG_ID: '00DDr0000062515',
+    };
     expect(problems({ ...sf, SALESFORCE_CLIENT_SECRET: 's' })).toEqual([]);
-    expect(problems({ ...sf, SALESFORCE_USERNAME: 'integration@example.com', SALESFORCE_PRIVATE_KEY: '/etc/draftbridge/salesforce.key' })).toEqual([]);
-    expect(problems({ ...sf, SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_USERNAME: 'integration@example.com' })).toEqual(['SALESFORCE_PRIVATE_KEY']);
-    expect(problems({ ...sf, SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_ORG_ID: '001Dr0000062515', SALESFORCE_API_VERSION: 'v62' }).sort()).toEqual(['SALESFORCE_API_VERSION', 'SALESFORCE_ORG_ID']);
+    expect(
+      problems({
+        ...sf,
+        SALESFORCE_USERNAME: 'integration@example.com',
+        SALESFORCE_PRIVATE_KEY: '/etc/draftbridge/salesforce.key',
+      }),
+    ).toEqual([]);
+    expect(
+      problems({ ...sf, SALESFORCE_CLIENT_SECRET: 's', SALESFORCE_USERNAME: 'integration@example.com' }),
+    ).toEqual(['SALESFORCE_PRIVATE_KEY']);
+    expect(
+      problems({
+        ...sf,
+        SALESFORCE_CLIENT_SECRET: 's',
+        SALESFORCE_ORG_ID: '001Dr0000062515',
+        SALESFORCE_API_VERSION: 'v62',
+      }).sort(),
+    ).toEqual(['SALESFORCE_API_VERSION', 'SALESFORCE_ORG_ID']);
     const s = loadSettings({ ...sf, SALESFORCE_CLIENT_SECRET: 's' });
-    expect(s).toMatchObject({ SALESFORCE_LOGIN_URL: 'https://login.salesforce.com', SALESFORCE_API_VERSION: '62.0' });
+    expect(s).toMatchObject({
+      SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
+      SALESFORCE_API_VERSION: '62.0',
+    });
   });
 
   it('requires the Dataverse URL, app registration and webhook key for dynamics', () => {
-    expect(problems({ ...BASE, DRAFTBRIDGE_CRM: 'dynamics' }).sort()).toEqual(['DATAVERSE_CLIENT_ID', 'DATAVERSE_CLIENT_SECRET', 'DATAVERSE_TENANT_ID', 'DATAVERSE_URL', 'DATAVERSE_WEBHOOK_KEY']);
-    const dv = { ...BASE, DRAFTBRIDGE_CRM: 'dynamics', DATAVERSE_URL: 'https://contoso.crm4.dynamics.com', DATAVERSE_TENANT_ID: 't', DATAVERSE_CLIENT_ID: 'c', DATAVERSE_CLIENT_SECRET: 's', DATAVERSE_WEBHOOK_KEY: 'k'.repeat(32) };
+    expect(problems({ ...BASE, DRAFTBRIDGE_CRM: 'dynamics' }).sort()).toEqual([
+      'DATAVERSE_CLIENT_ID',
+      'DATAVERSE_CLIENT_SECRET',
+      'DATAVERSE_TENANT_ID',
+      'DATAVERSE_URL',
+      'DATAVERSE_WEBHOOK_KEY',
+    ]);
+    const dv = {
+      ...BASE,
+      DRAFTBRIDGE_CRM: 'dynamics',
+      DATAVERSE_URL: 'https://contoso.crm4.dynamics.com',
+      DATAVERSE_TENANT_ID: 't',
+      DATAVERSE_CLIENT_ID: 'c',
+      DATAVERSE_CLIENT_SECRET: 's',
+      DATAVERSE_WEBHOOK_KEY: 'k'.repeat(32),
+    };
     expect(problems(dv)).toEqual([]);
     expect(loadSettings(dv).DATAVERSE_AUTHORITY_HOST).toBe('https://login.microsoftonline.com');
-    expect(problems({ ...dv, DATAVERSE_WEBHOOK_KEY: 'short', DATAVERSE_WEBHOOK_HEADER: 'x bad' }).sort()).toEqual(['DATAVERSE_WEBHOOK_HEADER', 'DATAVERSE_WEBHOOK_KEY']);
+    expect(
+      problems({ ...dv, DATAVERSE_WEBHOOK_KEY: 'short', DATAVERSE_WEBHOOK_HEADER: 'x bad' }).sort(),
+    ).toEqual(['DATAVERSE_WEBHOOK_HEADER', 'DATAVERSE_WEBHOOK_KEY']);
   });
 });

@@ -10,7 +10,14 @@ import { defaultPolicy, testSettings } from '../support/env.ts';
 /** What an operator reads at start and when things go wrong (issue 34). */
 describe('start-up line and warnings', () => {
   it('names the CRM, the mail system, the LLM routes, /ops and the demo command', () => {
-    const { line } = startupSummary(testSettings({ DRAFTBRIDGE_SANDBOX: '1', DRAFTBRIDGE_CRM: 'salesforce', DRAFTBRIDGE_PUBLIC_URL: 'http://localhost:3000' }), 'all');
+    const { line } = startupSummary(
+      testSettings({
+        DRAFTBRIDGE_SANDBOX: '1',
+        DRAFTBRIDGE_CRM: 'salesforce',
+        DRAFTBRIDGE_PUBLIC_URL: 'http://localhost:3000',
+      }),
+      'all',
+    );
     expect(line).toContain('CRM salesforce');
     expect(line).toContain('mail Outlook (Microsoft Graph)');
     expect(line).toContain('LLM eu (simulated Azure OpenAI), local (simulated)');
@@ -27,20 +34,28 @@ describe('start-up line and warnings', () => {
 
   it('refuses an http authority host with the variable named, not a stack trace later', () => {
     expect(() => testSettings({ GRAPH_AUTHORITY_HOST: 'http://login.example.test' })).toThrow(SettingsError);
-    expect(() => testSettings({ GRAPH_AUTHORITY_HOST: 'http://login.example.test' })).toThrow(/GRAPH_AUTHORITY_HOST: must be https/);
+    expect(() => testSettings({ GRAPH_AUTHORITY_HOST: 'http://login.example.test' })).toThrow(
+      /GRAPH_AUTHORITY_HOST: must be https/,
+    );
   });
 });
 
 describe('log lines', () => {
   const capture = () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = createLogger({ level: 'info' }, new Writable({ write: (c, _e, done) => (lines.push(JSON.parse(String(c))), done()) }));
+    const logger = createLogger(
+      { level: 'info' },
+      new Writable({ write: (c, _e, done) => (lines.push(JSON.parse(String(c))), done()) }),
+    );
     return { lines, logger };
   };
 
   it('keeps an error’s name readable (and still censors personal names)', () => {
     const { lines, logger } = capture();
-    logger.error({ err: { name: 'UpstreamUnavailable', message: 'x' }, owner: { name: 'Max Vertrieb' } }, 'failed');
+    logger.error(
+      { err: { name: 'UpstreamUnavailable', message: 'x' }, owner: { name: 'Max Vertrieb' } },
+      'failed',
+    );
     expect(lines[0]).toMatchObject({ err: { name: 'UpstreamUnavailable' }, owner: { name: '[redacted]' } });
   });
 
@@ -48,7 +63,8 @@ describe('log lines', () => {
     const { lines, logger } = capture();
     let t = 0;
     const report = redisErrorReporter(logger, 'redis', 30_000, () => t);
-    for (let i = 0; i < 181; i++, t += 77) report(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED' }));
+    for (let i = 0; i < 181; i++, t += 77)
+      report(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6390'), { code: 'ECONNREFUSED' }));
     expect(lines).toHaveLength(1);
     t += 30_000;
     report(new Error('WRONGPASS invalid username-password pair or user is disabled.'));

@@ -36,17 +36,50 @@ describe('draftbridge doctor', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'doctor-redis-'));
     redisPort = await freePort();
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--requirepass', REDIS_PASSWORD], { stdio: 'ignore' });
+    redis = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(redisPort),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction',
+        '--requirepass',
+        REDIS_PASSWORD,
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 100; i++) {
-      const probe = new Redis({ port: redisPort, password: REDIS_PASSWORD, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis({
+        port: redisPort,
+        password: REDIS_PASSWORD,
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       probe.on('error', () => undefined);
-      const up = await probe.connect().then(() => true, () => false);
+      const up = await probe.connect().then(
+        () => true,
+        () => false,
+      );
       probe.disconnect();
       if (up) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     hubspot = await startHubSpotSimulator({ accessToken: HUBSPOT_TOKEN });
-    hubspot.seedOwner({ id: '501', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' });
+    hubspot.seedOwner({
+      id: '501',
+      email: 'max.vertrieb@example.com',
+      firstName: 'Max',
+      lastName: 'Vertrieb',
+    });
     graph = await startGraphSimulator();
     trustSimulatorCa(graph.tls.caPem);
     graph.addMailbox('max.vertrieb@example.com');
@@ -84,13 +117,28 @@ describe('draftbridge doctor', () => {
       DRAFTBRIDGE_PUBLIC_URL: serviceUrl.replace('http://', 'https://'),
       ...overrides,
     });
-  const run = async (overrides: Record<string, string> = {}) => doctor({ settings: env(overrides), policy: defaultPolicy(), timeoutMs: 3000 });
-  const failed = (rows: DoctorCheck[]) => rows.filter((r) => !r.ok && !r.skipped).map((r) => ({ name: r.name, setting: r.setting }));
+  const run = async (overrides: Record<string, string> = {}) =>
+    doctor({ settings: env(overrides), policy: defaultPolicy(), timeoutMs: 3000 });
+  const failed = (rows: DoctorCheck[]) =>
+    rows.filter((r) => !r.ok && !r.skipped).map((r) => ({ name: r.name, setting: r.setting }));
 
   it('all ✓ for a right configuration (except the https listener this test cannot offer)', async () => {
     const rows = await run({ DRAFTBRIDGE_PUBLIC_URL: serviceUrl });
     expect(failed(rows)).toEqual([{ name: 'public URL https', setting: 'DRAFTBRIDGE_PUBLIC_URL' }]);
-    expect(rows.map((r) => r.name)).toEqual(expect.arrayContaining(['Redis', 'Redis persistence', 'Redis maxmemory-policy', 'HubSpot token', 'Graph token', 'Graph mailbox', 'LLM eu', 'LLM region', 'LLM local', 'public URL reachable']));
+    expect(rows.map((r) => r.name)).toEqual(
+      expect.arrayContaining([
+        'Redis',
+        'Redis persistence',
+        'Redis maxmemory-policy',
+        'HubSpot token',
+        'Graph token',
+        'Graph mailbox',
+        'LLM eu',
+        'LLM region',
+        'LLM local',
+        'public URL reachable',
+      ]),
+    );
     const table = formatDoctor(rows);
     expect(table).toMatch(/✓ Redis\s+connected/);
     expect(table).toContain('✗ public URL https');
@@ -119,11 +167,15 @@ describe('draftbridge doctor', () => {
     const shared = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     const info = await shared.info('persistence');
     shared.disconnect();
-    if (!info.includes('aof_enabled:1')) expect(failed(rows)).toContainEqual({ name: 'Redis persistence', setting: 'Redis config appendonly' });
+    if (!info.includes('aof_enabled:1'))
+      expect(failed(rows)).toContainEqual({ name: 'Redis persistence', setting: 'Redis config appendonly' });
   });
 
   it('bad HubSpot token → HUBSPOT_ACCESS_TOKEN', async () => {
-    expect(failed(await run({ HUBSPOT_ACCESS_TOKEN: 'pat-eu1-wrong' }))).toContainEqual({ name: 'HubSpot token', setting: 'HUBSPOT_ACCESS_TOKEN' });
+    expect(failed(await run({ HUBSPOT_ACCESS_TOKEN: 'pat-eu1-wrong' }))).toContainEqual({
+      name: 'HubSpot token',
+      setting: 'HUBSPOT_ACCESS_TOKEN',
+    });
   });
 
   it('bad Graph secret → GRAPH_CLIENT_SECRET', async () => {
@@ -140,19 +192,42 @@ describe('draftbridge doctor', () => {
   });
 
   it('a deployment answering from a non-EU region → AZURE_OPENAI_ENDPOINT', async () => {
-    const rows = await run({ AZURE_OPENAI_ENDPOINT: usAzure.url, AZURE_OPENAI_API_KEY: usAzure.apiKey, AZURE_OPENAI_DEPLOYMENT: usAzure.deployment });
+    const rows = await run({
+      AZURE_OPENAI_ENDPOINT: usAzure.url,
+      AZURE_OPENAI_API_KEY: usAzure.apiKey,
+      AZURE_OPENAI_DEPLOYMENT: usAzure.deployment,
+    });
     expect(failed(rows)).toContainEqual({ name: 'LLM region', setting: 'AZURE_OPENAI_ENDPOINT' });
     expect(rows.find((r) => r.name === 'LLM region')!.detail).toContain('East US');
   });
 
   it('http public URL → DRAFTBRIDGE_PUBLIC_URL; unreachable likewise', async () => {
     const rows = await run({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${await freePort()}` });
-    expect(failed(rows)).toEqual(expect.arrayContaining([{ name: 'public URL https', setting: 'DRAFTBRIDGE_PUBLIC_URL' }, { name: 'public URL reachable', setting: 'DRAFTBRIDGE_PUBLIC_URL' }]));
+    expect(failed(rows)).toEqual(
+      expect.arrayContaining([
+        { name: 'public URL https', setting: 'DRAFTBRIDGE_PUBLIC_URL' },
+        { name: 'public URL reachable', setting: 'DRAFTBRIDGE_PUBLIC_URL' },
+      ]),
+    );
   });
 
   it('a policy routing to local without a local model, and no GRAPH_NOTIFICATION_URL → named', async () => {
     const settings = env();
-    const rows = await doctor({ settings: { ...settings, LOCAL_LLM_BASE_URL: undefined, LOCAL_LLM_MODEL: undefined, GRAPH_NOTIFICATION_URL: undefined }, policy: defaultPolicy(), timeoutMs: 3000 });
-    expect(failed(rows)).toEqual(expect.arrayContaining([{ name: 'local LLM route', setting: 'LOCAL_LLM_BASE_URL' }, { name: 'Graph approvals', setting: 'GRAPH_NOTIFICATION_URL' }]));
+    const rows = await doctor({
+      settings: {
+        ...settings,
+        LOCAL_LLM_BASE_URL: undefined,
+        LOCAL_LLM_MODEL: undefined,
+        GRAPH_NOTIFICATION_URL: undefined,
+      },
+      policy: defaultPolicy(),
+      timeoutMs: 3000,
+    });
+    expect(failed(rows)).toEqual(
+      expect.arrayContaining([
+        { name: 'local LLM route', setting: 'LOCAL_LLM_BASE_URL' },
+        { name: 'Graph approvals', setting: 'GRAPH_NOTIFICATION_URL' },
+      ]),
+    );
   });
 });

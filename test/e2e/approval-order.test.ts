@@ -41,7 +41,10 @@ describe('Outlook: approval does not depend on the order of the two change notif
   });
   afterAll(() => h.close());
 
-  const draftOf = (requestId: string) => h.sandbox.graph.mailbox(OWNER).messages.find((m) => m.isDraft && m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
+  const draftOf = (requestId: string) =>
+    h.sandbox.graph
+      .mailbox(OWNER)
+      .messages.find((m) => m.isDraft && m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
 
   for (const how of ORDERS) {
     it(`${how.order}, ${how.times}× each, ${how.gapMs} ms apart: sent`, async () => {
@@ -58,10 +61,14 @@ describe('Outlook: approval does not depend on the order of the two change notif
     await h.waitForState(requestId, ['awaiting_review']);
     await h.waitForCrmNote(requestId);
     const subs = h.sandbox.graph.subscriptions;
-    const sent = [...subs.entries()].find(([, s]) => /SentItems/i.test(s.resource) && s.resource.includes(OWNER))!;
+    const sent = [...subs.entries()].find(
+      ([, s]) => /SentItems/i.test(s.resource) && s.resource.includes(OWNER),
+    )!;
     subs.delete(sent[0]);
     try {
-      await h.sandbox.graph.sendDraftAsUser(OWNER, draftOf(requestId).immutableId, { order: 'deleted-first' });
+      await h.sandbox.graph.sendDraftAsUser(OWNER, draftOf(requestId).immutableId, {
+        order: 'deleted-first',
+      });
     } finally {
       subs.set(sent[0], sent[1]);
     }
@@ -78,7 +85,12 @@ describe('Outlook: approval does not depend on the order of the two change notif
     expect((await h.waitForState(requestId, ['awaiting_review', 'rejected'])).state).toBe('awaiting_review');
     await h.waitForState(requestId, ['rejected']);
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
-    for (let i = 0; i < 100 && !h.crmView('1001').notes.some((n) => n.includes(requestId) && n.includes('verworfen')); i++) await wait(50);
+    for (
+      let i = 0;
+      i < 100 && !h.crmView('1001').notes.some((n) => n.includes(requestId) && n.includes('verworfen'));
+      i++
+    )
+      await wait(50);
     expect(h.crmView('1001').notes.some((n) => n.includes(requestId) && n.includes('verworfen'))).toBe(true);
   });
 });
@@ -90,7 +102,8 @@ describe('Gmail: approval does not depend on the order of the deletion and the S
   });
   afterAll(() => h.close());
 
-  const draftOf = (requestId: string) => h.sandbox.gmail!.messagesFor(requestId).find((m) => m.labelIds.has('DRAFT'))!;
+  const draftOf = (requestId: string) =>
+    h.sandbox.gmail!.messagesFor(requestId).find((m) => m.labelIds.has('DRAFT'))!;
 
   for (const how of ORDERS) {
     it(`${how.order}, pushed ${how.times}×, ${how.gapMs} ms apart: sent`, async () => {

@@ -4,7 +4,9 @@ import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-
 describe('auto delivery (only for flows the policy marks so)', () => {
   let h: PipelineHarness;
   beforeAll(async () => {
-    h = await startPipelineHarness({ policy: (p) => ({ ...p, flows: { ...p.flows, callback: { ...p.flows.callback!, delivery: 'auto' } } }) });
+    h = await startPipelineHarness({
+      policy: (p) => ({ ...p, flows: { ...p.flows, callback: { ...p.flows.callback!, delivery: 'auto' } } }),
+    });
   });
   afterAll(() => h.close());
 
@@ -17,7 +19,9 @@ describe('auto delivery (only for flows the policy marks so)', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toMatchObject({ isDraft: false, to: ['erika.musterfrau@example.com'] });
     expect(h.sandbox.graph.requests.filter((r) => r.path.endsWith('/sendMail'))).toHaveLength(1);
-    expect(h.sandbox.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'))).toHaveLength(0);
+    expect(
+      h.sandbox.graph.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages')),
+    ).toHaveLength(0);
     expect(h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status).toBe('sent');
   });
 

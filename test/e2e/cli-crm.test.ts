@@ -18,13 +18,19 @@ describe.each(['salesforce', 'dynamics'])('sandbox service and demo with DRAFTBR
   afterAll(() => service.stop());
 
   it('the CRM simulator sends its trigger, and the demo prints the draft and the note written back to that CRM', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'demo', '--crm', crm, '--url', url, '--contact', '1001', '--timeout', '20'], { env });
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'demo', '--crm', crm, '--url', url, '--contact', '1001', '--timeout', '20'],
+      { env },
+    );
     expect(stdout).toContain(`/webhooks/${crm}`);
     expect(stdout).toContain('(accepted: the job is in Redis)');
     expect(stdout).toContain('✓ draft in max.vertrieb@example.com / drafts');
     expect(stdout).toContain('| Sehr geehrte Frau Musterfrau,');
     expect(stdout).toMatch(/CRM: draftbridge_status=awaiting_review; 1 note/);
-    expect(stdout).toMatch(new RegExp(`note: draftbridge: .*Anfrage ${crm === 'salesforce' ? 'sf-00D' : 'dv-'}`));
+    expect(stdout).toMatch(
+      new RegExp(`note: draftbridge: .*Anfrage ${crm === 'salesforce' ? 'sf-00D' : 'dv-'}`),
+    );
   });
 
   it('stops on SIGTERM and logged no personal value', async () => {

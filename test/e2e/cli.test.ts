@@ -16,12 +16,25 @@ describe('npm start in sandbox mode, draftbridge demo, retention run, audit veri
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    env = { PATH: process.env.PATH, REDIS_URL, DRAFTBRIDGE_SANDBOX: '1', PORT: String(port), DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix('cli'), LOG_LEVEL: 'info' };
+    env = {
+      PATH: process.env.PATH,
+      REDIS_URL,
+      DRAFTBRIDGE_SANDBOX: '1',
+      PORT: String(port),
+      DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix('cli'),
+      LOG_LEVEL: 'info',
+    };
     service = spawn(process.execPath, [cli, 'serve', 'all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     service.stdout!.on('data', (d: Buffer) => logs.push(String(d)));
     service.stderr!.on('data', (d: Buffer) => logs.push(String(d)));
     for (let i = 0; i < 100; i++) {
-      if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return;
+      if (
+        await fetch(`${url}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`service did not become ready:\n${logs.join('')}`);
@@ -32,7 +45,11 @@ describe('npm start in sandbox mode, draftbridge demo, retention run, audit veri
   });
 
   it('demo prints the draft’s mailbox, subject, state and the CRM note', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20'], { env });
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20'],
+      { env },
+    );
     expect(stdout).toContain('← 204');
     expect(stdout).toContain('awaiting_review');
     expect(stdout).toContain('✓ draft in max.vertrieb@example.com / drafts');
@@ -42,12 +59,18 @@ describe('npm start in sandbox mode, draftbridge demo, retention run, audit veri
   });
 
   it('demo --reply 2 prints the offered slots and the meeting booked from the contact’s reply', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20', '--reply', '2'], { env });
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20', '--reply', '2'],
+      { env },
+    );
     expect(stdout).toMatch(/offered slots \(UTC\): 1\. \S+ {2}2\. (\S+)/);
     const second = /offered slots \(UTC\): 1\. \S+ {2}2\. (\S+)/.exec(stdout)![1]!;
     const [start, end] = second.split('/');
     expect(stdout).toContain('the contact replies: "Option 2 passt mir gut."');
-    expect(stdout).toContain(`✓ booked: "Rückruf (gebucht über draftbridge)" in max.vertrieb@example.com, ${start} – ${end} (UTC), busy, attendee erika.musterfrau@example.com`);
+    expect(stdout).toContain(
+      `✓ booked: "Rückruf (gebucht über draftbridge)" in max.vertrieb@example.com, ${start} – ${end} (UTC), busy, attendee erika.musterfrau@example.com`,
+    );
     expect(stdout).toContain('CRM: draftbridge_status=booked');
   });
 

@@ -6,7 +6,12 @@ import { CRMS, startPipelineHarness, type PipelineHarness } from '../support/pip
 /** Settings as environment variables for a child process (the same Redis prefix, keys and simulators). */
 function envFor(h: PipelineHarness): NodeJS.ProcessEnv {
   const s = h.ctx.settings;
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: new URL('../../.sandbox/tls-test/ca.pem', import.meta.url).pathname, LOG_LEVEL: 'silent', DRAFTBRIDGE_SANDBOX: '1' };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    NODE_EXTRA_CA_CERTS: new URL('../../.sandbox/tls-test/ca.pem', import.meta.url).pathname,
+    LOG_LEVEL: 'silent',
+    DRAFTBRIDGE_SANDBOX: '1',
+  };
   for (const [k, v] of Object.entries(s)) {
     if (typeof v === 'string' && /^[A-Z_]+$/.test(k)) env[k] = v;
   }
@@ -27,14 +32,23 @@ describe.each(CRMS)('a worker killed in the middle of delivering (%s)', (crm) =>
   });
 
   it('yields exactly one Outlook draft after a restart (SIGKILL between creating the draft and finishing the job)', async () => {
-    child = spawn(process.execPath, [new URL('../support/worker-process.ts', import.meta.url).pathname], { env: envFor(h), stdio: ['ignore', 'pipe', 'inherit'] });
+    child = spawn(process.execPath, [new URL('../support/worker-process.ts', import.meta.url).pathname], {
+      env: envFor(h),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     await new Promise<void>((resolve, reject) => {
       child!.stdout!.on('data', (d: Buffer) => String(d).includes('ready') && resolve());
       child!.once('exit', (code) => reject(new Error(`worker exited early (${code})`)));
     });
     // Graph creates the draft at once but answers only after 1.5 s: the worker dies waiting for the answer.
-    h.sandbox.graph.inject({ responseDelayMs: 1500, method: 'POST', path: /^\/v1\.0\/users\/[^/]+\/messages$/, times: 1 });
-    const posted = () => h.sandbox.graph.requests.some((r) => r.method === 'POST' && /\/messages$/.test(r.path));
+    h.sandbox.graph.inject({
+      responseDelayMs: 1500,
+      method: 'POST',
+      path: /^\/v1\.0\/users\/[^/]+\/messages$/,
+      times: 1,
+    });
+    const posted = () =>
+      h.sandbox.graph.requests.some((r) => r.method === 'POST' && /\/messages$/.test(r.path));
     const { requestId } = await h.deliverWebhook('1001');
     for (let i = 0; i < 200 && !posted(); i++) await new Promise((r) => setTimeout(r, 25));
     expect(posted()).toBe(true);

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRMS, leakedValues, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
+import {
+  CRMS,
+  leakedValues,
+  startPipelineHarness,
+  type PipelineHarness,
+} from '../support/pipeline-harness.ts';
 
 /**
  * The same end-to-end behaviour for every CRM: each CRM's real SDK against its simulator, its own
@@ -22,7 +27,11 @@ describe.each(CRMS)('end to end with %s as the CRM', (crm) => {
     await h.waitForCrmNote(requestId);
     const [draft, ...more] = h.draftsFor(requestId);
     expect(more).toHaveLength(0);
-    expect(draft).toMatchObject({ mailbox: 'max.vertrieb@example.com', to: ['erika.musterfrau@example.com'], isDraft: true });
+    expect(draft).toMatchObject({
+      mailbox: 'max.vertrieb@example.com',
+      to: ['erika.musterfrau@example.com'],
+      isDraft: true,
+    });
     expect(draft!.body.startsWith('Sehr geehrte Frau Musterfrau,')).toBe(true);
     expect(draft!.body).toContain('Beispiel Maschinenbau GmbH');
     expect(draft!.body).toContain('Max Vertrieb');
@@ -83,7 +92,9 @@ describe.each(CRMS)('end to end with %s as the CRM', (crm) => {
     h.injectCrm({ status: crm === 'salesforce' ? 403 : 429, retryAfterSeconds: 1, times: 3 });
     h.injectCrm({ status: 503, times: 3 });
     h.sandbox.llm.inject({ status: 429, retryAfterMs: 300, times: 2 });
-    const ids = await Promise.all(['1001', '1002', '1006'].map(async (c) => (await h.deliverWebhook(c)).requestId));
+    const ids = await Promise.all(
+      ['1001', '1002', '1006'].map(async (c) => (await h.deliverWebhook(c)).requestId),
+    );
     for (const id of ids) {
       const r = await h.waitForState(id, ['awaiting_review', 'failed'], 40_000);
       expect(r.state).toBe('awaiting_review');

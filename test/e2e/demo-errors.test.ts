@@ -23,7 +23,14 @@ describe('draftbridge demo', () => {
   const demo = async (o: { contact?: string; reply?: number; crm?: string }) => {
     const lines: string[] = [];
     const started = Date.now();
-    const code = await runDemo({ url, contact: o.contact ?? '1001', crm: o.crm, timeoutMs: 20_000, reply: o.reply, print: (l) => lines.push(l) });
+    const code = await runDemo({
+      url,
+      contact: o.contact ?? '1001',
+      crm: o.crm,
+      timeoutMs: 20_000,
+      reply: o.reply,
+      print: (l) => lines.push(l),
+    });
     return { code, out: lines.join('\n'), ms: Date.now() - started };
   };
 

@@ -30,24 +30,36 @@ describe('Gmail reps: offered slots from Google Calendar, the contact’s reply 
     const busy = gmail.calendar.events(OWNER).filter((e) => e.status !== 'cancelled');
     expect(busy.length).toBeGreaterThan(0);
     for (const [start, end] of slots) {
-      expect(busy.find((e) => DateTime.fromISO(e.start) < end && DateTime.fromISO(e.end) > start)).toBeUndefined();
+      expect(
+        busy.find((e) => DateTime.fromISO(e.start) < end && DateTime.fromISO(e.end) > start),
+      ).toBeUndefined();
     }
     expect(gmail.requests.some((r) => r.path === '/calendar/v3/freeBusy')).toBe(true);
 
     const draft = gmail.messagesFor(requestId).find((m) => m.labelIds.has('DRAFT'))!;
     await gmail.sendDraftAsUser(OWNER, draft.id);
     await h.waitForState(requestId, ['sent']);
-    await gmail.simulateReply(OWNER, draft.threadId, CONTACT, { text: 'Guten Tag,\nOption 2 passt mir gut.\n\nViele Grüße' });
+    await gmail.simulateReply(OWNER, draft.threadId, CONTACT, {
+      text: 'Guten Tag,\nOption 2 passt mir gut.\n\nViele Grüße',
+    });
     const booked = await h.waitForState(requestId, ['booked']);
     const [start, end] = slots[1]!;
-    expect(booked.bookedSlot).toBe(`${start.toUTC().toISO({ suppressMilliseconds: true })}/${end.toUTC().toISO({ suppressMilliseconds: true })}`);
+    expect(booked.bookedSlot).toBe(
+      `${start.toUTC().toISO({ suppressMilliseconds: true })}/${end.toUTC().toISO({ suppressMilliseconds: true })}`,
+    );
 
     // Pub/Sub delivers at least once: the same push again books nothing more.
     expect(await gmail.push(OWNER)).toBe(204);
     await h.settle();
-    const meetings = gmail.calendar.events(OWNER).filter((e) => e.privateProperties.draftbridgeRequest === requestId);
+    const meetings = gmail.calendar
+      .events(OWNER)
+      .filter((e) => e.privateProperties.draftbridgeRequest === requestId);
     expect(meetings).toHaveLength(1);
-    expect(meetings[0]).toMatchObject({ status: 'confirmed', sendUpdates: 'all', attendees: [expect.objectContaining({ email: CONTACT })] });
+    expect(meetings[0]).toMatchObject({
+      status: 'confirmed',
+      sendUpdates: 'all',
+      attendees: [expect.objectContaining({ email: CONTACT })],
+    });
     expect(DateTime.fromISO(meetings[0]!.start).toMillis()).toBe(start.toMillis());
   });
 });

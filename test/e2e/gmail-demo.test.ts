@@ -17,8 +17,14 @@ describe('DRAFTBRIDGE_SANDBOX=1 DRAFTBRIDGE_MAIL=gmail: npm start, then draftbri
   afterAll(() => service.stop());
 
   it('prints the Gmail draft (mailbox, label, subject) and the CRM note naming Gmail', async () => {
-    const { stdout } = await run(process.execPath, [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20'], { env });
-    expect(stdout).toContain('✓ draft in max.vertrieb@example.com / drafts, category "KI-Entwurf – bitte prüfen"');
+    const { stdout } = await run(
+      process.execPath,
+      [cli, 'demo', '--url', url, '--contact', '1001', '--timeout', '20'],
+      { env },
+    );
+    expect(stdout).toContain(
+      '✓ draft in max.vertrieb@example.com / drafts, category "KI-Entwurf – bitte prüfen"',
+    );
     expect(stdout).toContain('subject: Ihr Rückrufwunsch');
     expect(stdout).toContain('| Sehr geehrte Frau Musterfrau,');
     expect(stdout).toMatch(/CRM: draftbridge_status=awaiting_review; 1 note/);

@@ -7,13 +7,17 @@ const OWNER = 'max.vertrieb@example.com';
 describe('tentative holds for offered slots (scheduling.holds)', () => {
   let h: PipelineHarness;
   beforeAll(async () => {
-    h = await startPipelineHarness({ policy: (p) => ({ ...p, scheduling: { ...p.scheduling, holds: true } }) });
+    h = await startPipelineHarness({
+      policy: (p) => ({ ...p, scheduling: { ...p.scheduling, holds: true } }),
+    });
   });
   afterEach(() => h.settle());
   afterAll(() => h.close());
 
   const eventsOf = (requestId: string, property: string) =>
-    h.sandbox.graph.events(OWNER).filter((e) => e.singleValueExtendedProperties.some((p) => p.id === property && p.value === requestId));
+    h.sandbox.graph
+      .events(OWNER)
+      .filter((e) => e.singleValueExtendedProperties.some((p) => p.id === property && p.value === requestId));
 
   it('holds each offered slot tentatively, and the contact’s choice replaces them with the one meeting', async () => {
     const { requestId } = await h.deliverWebhook('1001');
@@ -24,10 +28,17 @@ describe('tentative holds for offered slots (scheduling.holds)', () => {
     expect(holds.map((e) => `${e.start}/${e.end}`).sort()).toEqual([...offered].sort());
     expect(holds.every((e) => e.showAs === 'tentative' && e.transactionId)).toBe(true);
 
-    const draft = h.sandbox.graph.mailbox(OWNER).messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
+    const draft = h.sandbox.graph
+      .mailbox(OWNER)
+      .messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
     await h.sandbox.graph.sendDraftAsUser(OWNER, draft.immutableId);
     await h.waitForState(requestId, ['sent']);
-    await h.sandbox.graph.simulateReply(OWNER, draft.conversationId, 'erika.musterfrau@example.com', 'Option 1 passt.');
+    await h.sandbox.graph.simulateReply(
+      OWNER,
+      draft.conversationId,
+      'erika.musterfrau@example.com',
+      'Option 1 passt.',
+    );
     const booked = await h.waitForState(requestId, ['booked']);
     expect(booked.bookedSlot).toBe(offered[0]);
     expect(eventsOf(requestId, HOLD_PROPERTY)).toHaveLength(0);
@@ -44,7 +55,9 @@ describe('tentative holds for offered slots (scheduling.holds)', () => {
     const a = new Set((firstRecord.slots ?? '').split(' '));
     expect((secondRecord.slots ?? '').split(' ').filter((s) => a.has(s))).toEqual([]);
 
-    const draft = h.sandbox.graph.mailbox(OWNER).messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === first.requestId))!;
+    const draft = h.sandbox.graph
+      .mailbox(OWNER)
+      .messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === first.requestId))!;
     await h.sandbox.graph.deleteAsUser(OWNER, draft.immutableId);
     await h.waitForState(first.requestId, ['rejected']);
     expect(eventsOf(first.requestId, HOLD_PROPERTY)).toHaveLength(0);

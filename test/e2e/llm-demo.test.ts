@@ -17,7 +17,11 @@ describe.each(CASES)('the sandbox demo with DRAFTBRIDGE_LLM=%s', (provider, prin
   it('drafts and prints the LLM route with the provider and region that drafted', async () => {
     const service = await startSandboxService({ DRAFTBRIDGE_LLM: provider }, `demo-${provider}`);
     try {
-      const { stdout } = await run(process.execPath, [CLI, 'demo', '--url', service.url, '--contact', '1001', '--timeout', '30'], { env: service.env });
+      const { stdout } = await run(
+        process.execPath,
+        [CLI, 'demo', '--url', service.url, '--contact', '1001', '--timeout', '30'],
+        { env: service.env },
+      );
       expect(stdout).toContain(`(LLM route eu: ${printed})`);
       expect(stdout).toContain('✓ draft in max.vertrieb@example.com / drafts');
       expect(stdout).toContain('| Sehr geehrte Frau Musterfrau,');

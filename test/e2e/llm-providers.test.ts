@@ -34,18 +34,30 @@ describe.each(PROVIDERS)('pipeline end to end with the eu route on %s', (provide
     const calls = sim.requests.slice(before);
     // The throttled call and the one after it, both to this provider's simulator.
     expect(calls.length).toBeGreaterThanOrEqual(2);
-    expect(leakedValues(calls.map((r) => JSON.stringify(r.body)), h.personalValues())).toEqual([]);
+    expect(
+      leakedValues(
+        calls.map((r) => JSON.stringify(r.body)),
+        h.personalValues(),
+      ),
+    ).toEqual([]);
     expect(JSON.stringify(calls.at(-1)!.body)).toContain('[[PERSON_');
-    const booked = await h.ctx.redis.zcard(keysFor(h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX).rateBudget('llm-eu'));
+    const booked = await h.ctx.redis.zcard(
+      keysFor(h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX).rateBudget('llm-eu'),
+    );
     expect(booked).toBeGreaterThanOrEqual(1);
   });
 
   it('keeps a health note on the local route: the provider gets nothing, the local model drafts', async () => {
-    const before = { provider: h.sandbox.euLlm.requests.length, local: h.sandbox.llm.requests.filter((r) => r.path === '/v1/chat/completions').length };
+    const before = {
+      provider: h.sandbox.euLlm.requests.length,
+      local: h.sandbox.llm.requests.filter((r) => r.path === '/v1/chat/completions').length,
+    };
     const { requestId } = await h.deliverWebhook('1003');
     const record = await h.waitForState(requestId, ['awaiting_review', 'failed'], 30_000);
     expect(record).toMatchObject({ state: 'awaiting_review', route: 'local' });
-    expect(h.sandbox.llm.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(before.local);
+    expect(h.sandbox.llm.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(
+      before.local,
+    );
     // Azure's simulator also serves the local model; for the others the provider saw no request at all.
     if (provider !== 'azure') expect(h.sandbox.euLlm.requests.length).toBe(before.provider);
   });

@@ -18,7 +18,12 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     await h.waitForCrmNote(requestId);
     const [draft, ...more] = h.draftsFor(requestId);
     expect(more).toHaveLength(0);
-    expect(draft).toMatchObject({ mailbox: 'max.vertrieb@example.com', to: ['erika.musterfrau@example.com'], categories: ['KI-Entwurf – bitte prüfen'], isDraft: true });
+    expect(draft).toMatchObject({
+      mailbox: 'max.vertrieb@example.com',
+      to: ['erika.musterfrau@example.com'],
+      categories: ['KI-Entwurf – bitte prüfen'],
+      isDraft: true,
+    });
     expect(draft!.body.startsWith('Sehr geehrte Frau Musterfrau,')).toBe(true);
     expect(draft!.body).toContain('Beispiel Maschinenbau GmbH');
     expect(draft!.body).toContain('Max Vertrieb');
@@ -26,7 +31,9 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     expect(draft!.body).not.toMatch(/\[\[[A-Z]+_\d+\]\]/);
     const contact = h.sandbox.hubspot.contacts.get('1001')!;
     expect(contact.properties.draftbridge_status).toBe('awaiting_review');
-    const note = h.sandbox.hubspot.notes.find((n) => n.associations[0]!.to.id === '1001' && n.properties.hs_note_body?.includes(requestId))!;
+    const note = h.sandbox.hubspot.notes.find(
+      (n) => n.associations[0]!.to.id === '1001' && n.properties.hs_note_body?.includes(requestId),
+    )!;
     expect(note.properties.hs_note_body).toContain(requestId);
     expect(note.properties.hs_note_body).not.toContain('Sehr geehrte'); // never the e-mail body
     // The vault entry is gone once the request is done.
@@ -39,7 +46,9 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     await h.waitForState(en.requestId, ['awaiting_review']);
     await h.waitForState(lead.requestId, ['awaiting_review']);
     expect(h.draftsFor(en.requestId)[0]!.body.startsWith('Dear Mr Example,')).toBe(true);
-    expect(h.draftsFor(en.requestId)[0]!.body).toContain('This e-mail was drafted with the help of an AI system');
+    expect(h.draftsFor(en.requestId)[0]!.body).toContain(
+      'This e-mail was drafted with the help of an AI system',
+    );
     const leadDraft = h.draftsFor(lead.requestId)[0]!;
     expect(leadDraft.subject).toBe('Ihr Kennenlerngespräch');
     expect(leadDraft.to).toEqual(['lea.neukunde@example.com']);
@@ -58,7 +67,11 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     expect(h.draftsFor(religion.requestId)).toHaveLength(0);
     const calls = h.sandbox.llm.requests.slice(before);
     expect(calls.map((r) => r.path)).toEqual(['/v1/chat/completions']);
-    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1004' && n.properties.hs_note_body?.includes(religion.requestId)).at(-1)!;
+    const note = h.sandbox.hubspot.notes
+      .filter(
+        (n) => n.associations[0]!.to.id === '1004' && n.properties.hs_note_body?.includes(religion.requestId),
+      )
+      .at(-1)!;
     expect(note.properties.hs_note_body).toContain('besondere Kategorien');
     expect(note.properties.hs_note_body).not.toContain('Synagoge');
   });
@@ -68,7 +81,9 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     await h.waitForState(requestId, ['suppressed']);
     expect(h.draftsFor(requestId)).toHaveLength(0);
     const events = await h.ctx.audit.read({ requestId });
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['request.received', 'request.suppressed']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['request.received', 'request.suppressed']),
+    );
   });
 
   it('makes one draft from a redelivered webhook', async () => {
@@ -89,7 +104,9 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
     h.sandbox.graph.inject({ status: 500, times: 2, path: /messages/ });
     h.sandbox.llm.inject({ status: 429, retryAfterMs: 500, times: 2 });
     h.sandbox.llm.inject({ status: 503, times: 2 });
-    const ids = await Promise.all(['1001', '1002', '1006'].map(async (c) => (await h.deliverWebhook(c)).requestId));
+    const ids = await Promise.all(
+      ['1001', '1002', '1006'].map(async (c) => (await h.deliverWebhook(c)).requestId),
+    );
     for (const id of ids) {
       const r = await h.waitForState(id, ['awaiting_review', 'failed'], 40_000);
       expect(r.state).toBe('awaiting_review');
@@ -100,7 +117,13 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
   it('makes one draft when a mailbox 429 pauses the queue for longer than the job lock', async () => {
     // The harness's lock is 3 s: a 6 s pause used to let the stalled-job check start the same deliver
     // job a second time while the first was still running, and both created a draft.
-    h.sandbox.graph.inject({ status: 429, retryAfterSeconds: 6, times: 1, method: 'POST', path: /messages$/ });
+    h.sandbox.graph.inject({
+      status: 429,
+      retryAfterSeconds: 6,
+      times: 1,
+      method: 'POST',
+      path: /messages$/,
+    });
     const { requestId } = await h.deliverWebhook('1002');
     const r = await h.waitForState(requestId, ['awaiting_review', 'failed'], 40_000);
     expect(r.state).toBe('awaiting_review');
@@ -126,12 +149,19 @@ describe('pipeline end to end in sandbox mode (real SDKs against the simulators,
   });
 
   it('dead-letters a request whose contact cannot be read after every attempt, and tells the rep in the CRM', async () => {
-    h.sandbox.hubspot.inject({ status: 500, times: 1000, path: /\/crm\/v3\/objects\/contacts\/1002$/, method: 'GET' });
+    h.sandbox.hubspot.inject({
+      status: 500,
+      times: 1000,
+      path: /\/crm\/v3\/objects\/contacts\/1002$/,
+      method: 'GET',
+    });
     const { requestId } = await h.deliverWebhook('1002');
     const record = await h.waitForState(requestId, ['failed'], 40_000);
     expect(record.reason).toBe('dead_letter');
     await h.waitForCrmNote(requestId);
-    const note = h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === '1002' && n.properties.hs_note_body?.includes(requestId)).at(-1)!;
+    const note = h.sandbox.hubspot.notes
+      .filter((n) => n.associations[0]!.to.id === '1002' && n.properties.hs_note_body?.includes(requestId))
+      .at(-1)!;
     expect(note.properties.hs_note_body).toContain('Es kam kein Entwurf');
     const failedJob = await h.ctx.queues.intake.getJob(requestId);
     expect(await failedJob!.getState()).toBe('failed');

@@ -4,10 +4,13 @@ import { startPipelineHarness, type PipelineHarness } from '../support/pipeline-
 
 const BERLIN = 'Europe/Berlin';
 const slotsOf = (record: { slots?: string | undefined }) =>
-  (record.slots ?? '').split(' ').filter(Boolean).map((pair) => {
-    const [start, end] = pair.split('/');
-    return { start: DateTime.fromISO(start!).setZone(BERLIN), end: DateTime.fromISO(end!).setZone(BERLIN) };
-  });
+  (record.slots ?? '')
+    .split(' ')
+    .filter(Boolean)
+    .map((pair) => {
+      const [start, end] = pair.split('/');
+      return { start: DateTime.fromISO(start!).setZone(BERLIN), end: DateTime.fromISO(end!).setZone(BERLIN) };
+    });
 
 describe('offered slots end to end (sandbox calendars through getSchedule, real Redis)', () => {
   let h: PipelineHarness;
@@ -51,7 +54,9 @@ describe('offered slots end to end (sandbox calendars through getSchedule, real 
     const slots = slotsOf(record);
     const [draft] = h.draftsFor(requestId);
     for (const [i, s] of slots.entries()) {
-      expect(draft!.body).toContain(`${i + 1}. ${s.start.setLocale('de').toFormat('cccc, d. LLLL')}, ${s.start.toFormat('HH:mm')}–${s.end.toFormat('HH:mm')} Uhr`);
+      expect(draft!.body).toContain(
+        `${i + 1}. ${s.start.setLocale('de').toFormat('cccc, d. LLLL')}, ${s.start.toFormat('HH:mm')}–${s.end.toFormat('HH:mm')} Uhr`,
+      );
     }
     expect(draft!.body).not.toContain('11:11');
   });
@@ -72,35 +77,78 @@ describe('offered slots end to end (sandbox calendars through getSchedule, real 
     const record = await h.waitForState(requestId, ['awaiting_review']);
     await h.waitForCrmNote(requestId);
     const second = slotsOf(record)[1]!;
-    const draft = h.sandbox.graph.mailbox(owner).messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
+    const draft = h.sandbox.graph
+      .mailbox(owner)
+      .messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
     await h.sandbox.graph.sendDraftAsUser(owner, draft.immutableId);
     await h.waitForState(requestId, ['sent']);
-    const reply = await h.sandbox.graph.simulateReply(owner, draft.conversationId, 'erika.musterfrau@example.com', 'Guten Tag,\nOption 2 passt mir gut.\n\nAm Freitag schrieb Max Vertrieb:\n> 1. …');
+    const reply = await h.sandbox.graph.simulateReply(
+      owner,
+      draft.conversationId,
+      'erika.musterfrau@example.com',
+      'Guten Tag,\nOption 2 passt mir gut.\n\nAm Freitag schrieb Max Vertrieb:\n> 1. …',
+    );
     const booked = await h.waitForState(requestId, ['booked']);
-    expect(booked.bookedSlot).toBe(`${second.start.toUTC().toISO({ suppressMilliseconds: true })}/${second.end.toUTC().toISO({ suppressMilliseconds: true })}`);
+    expect(booked.bookedSlot).toBe(
+      `${second.start.toUTC().toISO({ suppressMilliseconds: true })}/${second.end.toUTC().toISO({ suppressMilliseconds: true })}`,
+    );
 
     // Graph delivers the same notification once more.
-    const sub = [...h.sandbox.graph.subscriptions.values()].find((s) => s.resource.includes('Inbox') && s.resource.includes(owner))!;
+    const sub = [...h.sandbox.graph.subscriptions.values()].find(
+      (s) => s.resource.includes('Inbox') && s.resource.includes(owner),
+    )!;
     const userId = h.sandbox.graph.mailbox(owner).userId;
     const again = await fetch(sub.notificationUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ value: [{ subscriptionId: sub.id, subscriptionExpirationDateTime: sub.expirationDateTime, changeType: 'created', resource: `Users/${userId}/Messages/${reply.immutableId}`, resourceData: { '@odata.type': '#Microsoft.Graph.Message', id: reply.immutableId }, clientState: sub.clientState ?? null, tenantId: h.sandbox.graph.tenantId }] }),
+      body: JSON.stringify({
+        value: [
+          {
+            subscriptionId: sub.id,
+            subscriptionExpirationDateTime: sub.expirationDateTime,
+            changeType: 'created',
+            resource: `Users/${userId}/Messages/${reply.immutableId}`,
+            resourceData: { '@odata.type': '#Microsoft.Graph.Message', id: reply.immutableId },
+            clientState: sub.clientState ?? null,
+            tenantId: h.sandbox.graph.tenantId,
+          },
+        ],
+      }),
     });
     expect(again.status).toBe(202);
     await h.settle();
 
-    const meetings = h.sandbox.graph.events(owner).filter((e) => e.singleValueExtendedProperties.some((p) => p.value === requestId));
+    const meetings = h.sandbox.graph
+      .events(owner)
+      .filter((e) => e.singleValueExtendedProperties.some((p) => p.value === requestId));
     expect(meetings).toHaveLength(1);
-    expect(meetings[0]).toMatchObject({ showAs: 'busy', attendees: [{ emailAddress: { address: 'erika.musterfrau@example.com' }, type: 'required' }] });
+    expect(meetings[0]).toMatchObject({
+      showAs: 'busy',
+      attendees: [{ emailAddress: { address: 'erika.musterfrau@example.com' }, type: 'required' }],
+    });
     expect(DateTime.fromISO(meetings[0]!.start).toMillis()).toBe(second.start.toMillis());
-    for (let i = 0; i < 100 && h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status !== 'booked'; i++) await new Promise((r) => setTimeout(r, 50));
+    for (
+      let i = 0;
+      i < 100 && h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status !== 'booked';
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     expect(h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_status).toBe('booked');
-    const notes = h.sandbox.hubspot.notes.filter((n) => n.properties.hs_note_body?.includes(requestId)).map((n) => n.properties.hs_note_body!);
+    const notes = h.sandbox.hubspot.notes
+      .filter((n) => n.properties.hs_note_body?.includes(requestId))
+      .map((n) => n.properties.hs_note_body!);
     expect(notes.filter((n) => n.includes('Termin steht im Kalender'))).toHaveLength(1);
-    const engagements = h.sandbox.hubspot.meetings.filter((m) => m.associations[0]!.to.id === '1001' && m.properties.hs_meeting_start_time === second.start.toUTC().toISO());
+    const engagements = h.sandbox.hubspot.meetings.filter(
+      (m) =>
+        m.associations[0]!.to.id === '1001' &&
+        m.properties.hs_meeting_start_time === second.start.toUTC().toISO(),
+    );
     expect(engagements).toHaveLength(1);
-    expect(engagements[0]!.properties).toMatchObject({ hs_meeting_outcome: 'SCHEDULED', hs_meeting_end_time: second.end.toUTC().toISO(), hubspot_owner_id: '9001' });
+    expect(engagements[0]!.properties).toMatchObject({
+      hs_meeting_outcome: 'SCHEDULED',
+      hs_meeting_end_time: second.end.toUTC().toISO(),
+      hubspot_owner_id: '9001',
+    });
   });
 
   it('a reply naming no offered slot books nothing and stays a note for the rep', async () => {
@@ -108,14 +156,34 @@ describe('offered slots end to end (sandbox calendars through getSchedule, real 
     const { requestId } = await h.deliverWebhook('1001');
     await h.waitForState(requestId, ['awaiting_review']);
     await h.waitForCrmNote(requestId);
-    const draft = h.sandbox.graph.mailbox(owner).messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
+    const draft = h.sandbox.graph
+      .mailbox(owner)
+      .messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))!;
     await h.sandbox.graph.sendDraftAsUser(owner, draft.immutableId);
     await h.waitForState(requestId, ['sent']);
-    await h.sandbox.graph.simulateReply(owner, draft.conversationId, 'erika.musterfrau@example.com', 'Danke, ich melde mich nächste Woche selbst.');
-    for (let i = 0; i < 100 && !h.sandbox.hubspot.notes.some((n) => n.properties.hs_note_body?.includes(requestId) && n.properties.hs_note_body.includes('geantwortet')); i++) await new Promise((r) => setTimeout(r, 50));
+    await h.sandbox.graph.simulateReply(
+      owner,
+      draft.conversationId,
+      'erika.musterfrau@example.com',
+      'Danke, ich melde mich nächste Woche selbst.',
+    );
+    for (
+      let i = 0;
+      i < 100 &&
+      !h.sandbox.hubspot.notes.some(
+        (n) =>
+          n.properties.hs_note_body?.includes(requestId) && n.properties.hs_note_body.includes('geantwortet'),
+      );
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
     await h.settle();
     expect((await h.waitForState(requestId, ['sent', 'booked'])).state).toBe('sent');
-    expect(h.sandbox.graph.events(owner).filter((e) => e.singleValueExtendedProperties.some((p) => p.value === requestId))).toHaveLength(0);
+    expect(
+      h.sandbox.graph
+        .events(owner)
+        .filter((e) => e.singleValueExtendedProperties.some((p) => p.value === requestId)),
+    ).toHaveLength(0);
     const read = (await h.ctx.audit.read({ requestId })).find((e) => e.type === 'request.reply_read');
     expect(read?.outcome).toBe('none');
   });

@@ -12,7 +12,12 @@ describe('data-subject requests (access, erasure, objection) at /privacy', () =>
     h = await startPipelineHarness();
     // The DPO's endpoints on a second app over the same context, with ops credentials configured.
     app = Fastify();
-    await app.register(privacyRoutes({ ...h.ctx, settings: { ...h.ctx.settings, DRAFTBRIDGE_DPO_TOKEN: 'dpo-token-0123456789' } }, h.workers!.deps.crm));
+    await app.register(
+      privacyRoutes(
+        { ...h.ctx, settings: { ...h.ctx.settings, DRAFTBRIDGE_DPO_TOKEN: 'dpo-token-0123456789' } },
+        h.workers!.deps.crm,
+      ),
+    );
   });
   afterAll(async () => {
     await app.close();
@@ -23,15 +28,22 @@ describe('data-subject requests (access, erasure, objection) at /privacy', () =>
   it('answers access with the requests, the personal values still held and the audit events; nothing without credentials', async () => {
     const { requestId } = await h.deliverWebhook('1002');
     await h.waitForState(requestId, ['awaiting_review']);
-    expect((await dpo().inject({ method: 'POST', url: '/privacy/subjects/1002/access' })).statusCode).toBe(401);
+    expect((await dpo().inject({ method: 'POST', url: '/privacy/subjects/1002/access' })).statusCode).toBe(
+      401,
+    );
     const res = await dpo().inject({ method: 'POST', url: '/privacy/subjects/1002/access', headers: auth });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.requests.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
-    expect(body.auditEvents.map((e: { type: string }) => e.type)).toEqual(expect.arrayContaining(['request.received', 'request.awaiting_review']));
+    expect(body.auditEvents.map((e: { type: string }) => e.type)).toEqual(
+      expect.arrayContaining(['request.received', 'request.awaiting_review']),
+    );
     expect(body.objected).toBe(false);
     const ropa = await dpo().inject({ method: 'GET', url: '/privacy/ropa', headers: auth });
-    expect(ropa.json().activities.map((a: { activity: string }) => a.activity)).toEqual(['callback', 'new_lead']);
+    expect(ropa.json().activities.map((a: { activity: string }) => a.activity)).toEqual([
+      'callback',
+      'new_lead',
+    ]);
   });
 
   it('erasure deletes every request record and vault entry of the person, the audit chain stays valid', async () => {
@@ -42,13 +54,22 @@ describe('data-subject requests (access, erasure, objection) at /privacy', () =>
     const res = await dpo().inject({ method: 'POST', url: '/privacy/subjects/1006/erasure', headers: auth });
     expect(res.json().requestsErased).toBeGreaterThanOrEqual(1);
     const prefix = h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-    expect(await h.ctx.redis.exists(keysFor(prefix).request(requestId), keysFor(prefix).vault(requestId))).toBe(0);
-    expect((await dpo().inject({ method: 'POST', url: '/privacy/subjects/1006/access', headers: auth })).json().requests).toEqual([]);
+    expect(
+      await h.ctx.redis.exists(keysFor(prefix).request(requestId), keysFor(prefix).vault(requestId)),
+    ).toBe(0);
+    expect(
+      (await dpo().inject({ method: 'POST', url: '/privacy/subjects/1006/access', headers: auth })).json()
+        .requests,
+    ).toEqual([]);
     expect(await h.ctx.audit.verify()).toMatchObject({ ok: true });
   });
 
   it('objection suppresses every later callback request and sets the CRM opt-out', async () => {
-    const res = await dpo().inject({ method: 'POST', url: '/privacy/subjects/1001/objection', headers: auth });
+    const res = await dpo().inject({
+      method: 'POST',
+      url: '/privacy/subjects/1001/objection',
+      headers: auth,
+    });
     expect(res.json().crmUpdated).toBe(true);
     expect(h.sandbox.hubspot.contacts.get('1001')!.properties.draftbridge_opt_out).toBe('true');
     const { requestId } = await h.deliverWebhook('1001');

@@ -4,7 +4,19 @@ import { fold } from '../../src/privacy/text.ts';
 import { leakedValues, startPipelineHarness, type PipelineHarness } from '../support/pipeline-harness.ts';
 
 /** Invented people; the contact and the third parties in her note come from several origins. */
-const THIRD_PARTIES = ['Wróblewski', 'Nguyễn', 'Hằng', 'Siobhán', "O'Driscoll", 'Oleksandr', 'Shevchenko', 'Gülşen', 'Karagöz', 'Konstantinos', 'Papadopoulou'];
+const THIRD_PARTIES = [
+  'Wróblewski',
+  'Nguyễn',
+  'Hằng',
+  'Siobhán',
+  "O'Driscoll",
+  'Oleksandr',
+  'Shevchenko',
+  'Gülşen',
+  'Karagöz',
+  'Konstantinos',
+  'Papadopoulou',
+];
 
 describe('third parties named in a callback note never reach the LLM', () => {
   let h: PipelineHarness;
@@ -14,7 +26,9 @@ describe('third parties named in a callback note never reach the LLM', () => {
   afterAll(() => h.close());
 
   const llmBodies = () => h.sandbox.llm.requests.map((r) => JSON.stringify(r.body));
-  const noteFor = (contactId: string) => h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === contactId).at(-1)!.properties.hs_note_body!;
+  const noteFor = (contactId: string) =>
+    h.sandbox.hubspot.notes.filter((n) => n.associations[0]!.to.id === contactId).at(-1)!.properties
+      .hs_note_body!;
 
   it('drafts for review with none of their names, in any spelling, in any LLM request', async () => {
     h.sandbox.hubspot.seedContact({
@@ -71,9 +85,13 @@ describe('third parties named in a callback note never reach the LLM', () => {
     const record = await h.waitForState(requestId, ['awaiting_review', 'failed']);
     expect(record.state).toBe('awaiting_review');
     expect(record.draftPath).toBe('llm_without_note');
-    expect(leakedValues(llmBodies().slice(before), ['Lisann', 'Stella', 'Rojda', 'Beispielkundin'])).toEqual([]);
+    expect(leakedValues(llmBodies().slice(before), ['Lisann', 'Stella', 'Rojda', 'Beispielkundin'])).toEqual(
+      [],
+    );
     await h.waitForCrmNote(requestId);
     expect(noteFor('1202')).toContain('ohne die Freitext-Notiz');
-    expect(await registry.getSingleMetricAsString('draftbridge_draft_paths_total')).toMatch(/path="llm_without_note"} [1-9]/);
+    expect(await registry.getSingleMetricAsString('draftbridge_draft_paths_total')).toMatch(
+      /path="llm_without_note"} [1-9]/,
+    );
   });
 });

@@ -24,7 +24,8 @@ function parses(text: string): void {
 function paths(value: unknown, prefix: (string | number)[] = []): (string | number)[][] {
   const out: (string | number)[][] = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => out.push(...paths(v, [...prefix, i])));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
+  else if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) out.push(...paths(v, [...prefix, k]));
   return out;
 }
 const ALL_PATHS = paths(DEFAULT_RAW).filter((p) => p.length > 0);
@@ -42,15 +43,28 @@ function setIn(root: unknown, path: (string | number)[], value: unknown): unknow
 describe('fuzz: policy parser', { timeout: FUZZ_TIMEOUT }, () => {
   it('arbitrary text: a policy or a PolicyError with locations, never another exception', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.jsonValue().map((v) => stringify(v) as string)), (text) => parses(text)),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.jsonValue().map((v) => stringify(v) as string),
+        ),
+        (text) => parses(text),
+      ),
       fuzzParams(300),
     );
   });
 
   it('the default policy with one value replaced, removed or retyped: a policy or a PolicyError', () => {
-    const replacement = fc.oneof(fc.constant(undefined), fc.jsonValue(), fc.constantFrom('1d', '0s', '-5m', '99999999d', 'auto', 'local', 'block', '', 'de', null));
+    const replacement = fc.oneof(
+      fc.constant(undefined),
+      fc.jsonValue(),
+      fc.constantFrom('1d', '0s', '-5m', '99999999d', 'auto', 'local', 'block', '', 'de', null),
+    );
     fc.assert(
-      fc.property(fc.constantFrom(...ALL_PATHS), replacement, (path, value) => parses(stringify(setIn(DEFAULT_RAW, path, value)))),
+      fc.property(fc.constantFrom(...ALL_PATHS), replacement, (path, value) =>
+        parses(stringify(setIn(DEFAULT_RAW, path, value))),
+      ),
       fuzzParams(400),
     );
   });

@@ -23,17 +23,48 @@ async function run(input: string): Promise<{ out: string; err: string }> {
 
 const firstName = fc.constantFrom('Erika', 'Jonas', 'Miriam', 'Harriet', 'Desmond', 'Sieglinde', 'Rupert');
 const lastName = fc.stringMatching(/^[A-Z][a-z]{4,9}(mann|berg|frau)$/);
-const contactLine = fc.record({ firstname: firstName, lastname: lastName, domain: fc.constantFrom('example.com', 'example.test'), filler: fc.array(fc.string(), { maxLength: 3 }), lang: fc.constantFrom('de', 'en', undefined) }).map((c) => {
-  const email = `${c.firstname.toLowerCase()}.${c.lastname.toLowerCase()}@${c.domain}`;
-  const text = [`Bitte Rückruf an ${c.firstname} ${c.lastname}`, ...c.filler, `(${email})`, `Gruß, Frau ${c.lastname}`].join(' ');
-  return { line: JSON.stringify({ text, contact: { firstname: c.firstname, lastname: c.lastname, email }, ...(c.lang ? { lang: c.lang } : {}) }), values: [c.lastname, email] };
-});
+const contactLine = fc
+  .record({
+    firstname: firstName,
+    lastname: lastName,
+    domain: fc.constantFrom('example.com', 'example.test'),
+    filler: fc.array(fc.string(), { maxLength: 3 }),
+    lang: fc.constantFrom('de', 'en', undefined),
+  })
+  .map((c) => {
+    const email = `${c.firstname.toLowerCase()}.${c.lastname.toLowerCase()}@${c.domain}`;
+    const text = [
+      `Bitte Rückruf an ${c.firstname} ${c.lastname}`,
+      ...c.filler,
+      `(${email})`,
+      `Gruß, Frau ${c.lastname}`,
+    ].join(' ');
+    return {
+      line: JSON.stringify({
+        text,
+        contact: { firstname: c.firstname, lastname: c.lastname, email },
+        ...(c.lang ? { lang: c.lang } : {}),
+      }),
+      values: [c.lastname, email],
+    };
+  });
 const anyLine = fc.oneof(
   contactLine,
   fc.string().map((s) => ({ line: s.replace(/[\r\n]/g, ' '), values: [] as string[] })),
   fc.jsonValue().map((v) => ({ line: JSON.stringify(v) ?? 'null', values: [] as string[] })),
-  fc.dictionary(personalString, fc.jsonValue(), { minKeys: 1, maxKeys: 2 }).map((d) => ({ line: JSON.stringify({ text: 'x', contact: d }), values: Object.keys(d) })),
-  fc.record({ text: fc.string(), contact: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.constant(null))), lang: fc.string() }, { requiredKeys: ['text'] }).map((v) => ({ line: JSON.stringify(v), values: [] as string[] })),
+  fc
+    .dictionary(personalString, fc.jsonValue(), { minKeys: 1, maxKeys: 2 })
+    .map((d) => ({ line: JSON.stringify({ text: 'x', contact: d }), values: Object.keys(d) })),
+  fc
+    .record(
+      {
+        text: fc.string(),
+        contact: fc.dictionary(fc.string(), fc.oneof(fc.string(), fc.constant(null))),
+        lang: fc.string(),
+      },
+      { requiredKeys: ['text'] },
+    )
+    .map((v) => ({ line: JSON.stringify(v), values: [] as string[] })),
 );
 
 describe('fuzz: draftbridge pseudonymise', { timeout: FUZZ_TIMEOUT }, () => {
@@ -49,10 +80,12 @@ describe('fuzz: draftbridge pseudonymise', { timeout: FUZZ_TIMEOUT }, () => {
           if ('error' in parsed) expect(Object.keys(parsed)).toEqual(['error']);
           else {
             expect(Object.keys(parsed).sort()).toEqual(['blocked', 'categories', 'entities', 'text']);
-            for (const e of parsed.entities as { placeholder: string }[]) expect(e.placeholder).toMatch(/^\[\[[A-Z]+_\d+\]\]$/);
+            for (const e of parsed.entities as { placeholder: string }[])
+              expect(e.placeholder).toMatch(/^\[\[[A-Z]+_\d+\]\]$/);
           }
         }
-        for (const value of lines.flatMap((l) => l.values)) expect(out.includes(value), 'an original value was printed').toBe(false);
+        for (const value of lines.flatMap((l) => l.values))
+          expect(out.includes(value), 'an original value was printed').toBe(false);
       }),
       fuzzParams(120),
     );

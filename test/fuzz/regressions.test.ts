@@ -12,14 +12,31 @@ describe('fuzz regressions', () => {
   });
 
   it('pseudonymise: a contact key holding a name is masked in the error line, never echoed', () => {
-    const out = pseudonymiseLine(JSON.stringify({ text: 'x', contact: { 'Erika Aaaaaa': [] } }), defaultPolicy());
+    const out = pseudonymiseLine(
+      JSON.stringify({ text: 'x', contact: { 'Erika Aaaaaa': [] } }),
+      defaultPolicy(),
+    );
     expect(out).toEqual({ error: 'contact.<key>: Invalid input' });
     expect(JSON.stringify(out)).not.toContain('Erika');
   });
 
   it('re-identification: a CRM value that looks like a mangled placeholder never lands in the draft', () => {
-    const result = restoreDraft({ subject: '', body: '[[ADDRESS_3]]', mapping: { '[[ADDRESS_3]]': 'Anna [[ PHONE 1 ]]' }, required: [], allowedLinks: [] });
+    const result = restoreDraft({
+      subject: '',
+      body: '[[ADDRESS_3]]',
+      mapping: { '[[ADDRESS_3]]': 'Anna [[ PHONE 1 ]]' },
+      required: [],
+      allowedLinks: [],
+    });
     expect(result).toMatchObject({ ok: false, reason: 'residual_placeholder' });
-    expect(restoreDraft({ subject: '', body: 'Hallo [[PERSON_1]]', mapping: { '[[PERSON_1]]': 'Anna [1]' }, required: [], allowedLinks: [] })).toMatchObject({ ok: true, body: 'Hallo Anna [1]' });
+    expect(
+      restoreDraft({
+        subject: '',
+        body: 'Hallo [[PERSON_1]]',
+        mapping: { '[[PERSON_1]]': 'Anna [1]' },
+        required: [],
+        allowedLinks: [],
+      }),
+    ).toMatchObject({ ok: true, body: 'Hallo Anna [1]' });
   });
 });

@@ -40,7 +40,11 @@ export function distinctiveStrings(value: unknown, out: string[] = []): string[]
 
 /** A value that looks like a person's data, so an echo of it into a log would matter. */
 export const personalString = fc
-  .tuple(fc.constantFrom('Erika', 'Jonas', 'Miriam', 'Harriet', 'Desmond'), fc.stringMatching(/^[A-Z][a-z]{5,10}$/), fc.constantFrom('', '@example.com', ' +49 30 1234567'))
+  .tuple(
+    fc.constantFrom('Erika', 'Jonas', 'Miriam', 'Harriet', 'Desmond'),
+    fc.stringMatching(/^[A-Z][a-z]{5,10}$/),
+    fc.constantFrom('', '@example.com', ' +49 30 1234567'),
+  )
   .map(([a, b, c]) => (c.startsWith('@') ? `${a.toLowerCase()}.${b.toLowerCase()}${c}` : `${a} ${b}${c}`));
 
 /** Per-test timeout: generous in `npm test` for a loaded machine, an hour in the long mode. */

@@ -9,7 +9,16 @@ const OWNER = 'max.vertrieb@example.com';
 const LABEL = 'KI-Entwurf – bitte prüfen';
 
 function mail(requestId: string, overrides: Partial<OutgoingMail> = {}): OutgoingMail {
-  return { mailbox: OWNER, to: [{ address: 'erika.musterfrau@example.com', name: 'Erika Musterfrau' }], subject: 'Ihr Rückrufwunsch', body: 'Sehr geehrte Frau Musterfrau,\nvielen Dank.', contentType: 'text', categories: [LABEL], requestId, ...overrides };
+  return {
+    mailbox: OWNER,
+    to: [{ address: 'erika.musterfrau@example.com', name: 'Erika Musterfrau' }],
+    subject: 'Ihr Rückrufwunsch',
+    body: 'Sehr geehrte Frau Musterfrau,\nvielen Dank.',
+    contentType: 'text',
+    categories: [LABEL],
+    requestId,
+    ...overrides,
+  };
 }
 
 describe('Gmail connector: @googleapis/gmail and google-auth-library (JWT, domain-wide delegation) against the simulator', () => {
@@ -19,7 +28,13 @@ describe('Gmail connector: @googleapis/gmail and google-auth-library (JWT, domai
   beforeAll(async () => {
     sim = await startGmailSimulator();
     sim.addMailbox(OWNER);
-    gmail = new GmailMail({ key: loadServiceAccountKey(sim.serviceAccountKey), rootUrl: sim.rootUrl, tokenUrl: sim.tokenUrl, defaultLabel: LABEL, timeoutMs: 2000 });
+    gmail = new GmailMail({
+      key: loadServiceAccountKey(sim.serviceAccountKey),
+      rootUrl: sim.rootUrl,
+      tokenUrl: sim.tokenUrl,
+      defaultLabel: LABEL,
+      timeoutMs: 2000,
+    });
   });
   afterAll(() => sim.close());
 
@@ -30,7 +45,9 @@ describe('Gmail connector: @googleapis/gmail and google-auth-library (JWT, domai
     expect(token?.method).toBe('POST');
     const box = sim.mailbox(OWNER);
     const stored = box.messages.find((m) => m.id === ref.id)!;
-    expect([...stored.labelIds].map((l) => box.labelNames.get(l))).toEqual(expect.arrayContaining(['DRAFT', LABEL]));
+    expect([...stored.labelIds].map((l) => box.labelNames.get(l))).toEqual(
+      expect.arrayContaining(['DRAFT', LABEL]),
+    );
     expect(stored.headers.find((h) => h.name === REQUEST_HEADER)?.value).toBe('req-gm-0001');
     expect(stored.messageIdHeader).toBe(`<${messageIdFor('req-gm-0001', OWNER)}>`);
     expect(stored.to).toEqual(['erika.musterfrau@example.com']);
@@ -80,7 +97,9 @@ describe('Gmail connector: @googleapis/gmail and google-auth-library (JWT, domai
   });
 
   it('is refused for a mailbox outside the delegation (token endpoint 401 → UpstreamRejected)', async () => {
-    await expect(gmail.createDraft(mail('req-gm-0007', { mailbox: 'nobody@example.org' }))).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      gmail.createDraft(mail('req-gm-0007', { mailbox: 'nobody@example.org' })),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
   it('reads history from a history id, and answers 404 (null) once it is too old', async () => {

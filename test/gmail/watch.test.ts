@@ -9,7 +9,15 @@ import { deletePrefix, uniquePrefix, testRedis } from '../support/env.ts';
 
 const OWNER = 'sophie.lindqvist@example.com';
 const LABEL = 'KI-Entwurf – bitte prüfen';
-const mail = (requestId: string): OutgoingMail => ({ mailbox: OWNER, to: [{ address: 'lea.neukunde@example.com' }], subject: 'Ihre Anfrage', body: 'Guten Tag,\nwir melden uns.', contentType: 'text', categories: [LABEL], requestId });
+const mail = (requestId: string): OutgoingMail => ({
+  mailbox: OWNER,
+  to: [{ address: 'lea.neukunde@example.com' }],
+  subject: 'Ihre Anfrage',
+  body: 'Guten Tag,\nwir melden uns.',
+  contentType: 'text',
+  categories: [LABEL],
+  requestId,
+});
 
 describe('Gmail watch: history paging, resync and mailbox references', () => {
   let sim: GmailSimulator;
@@ -24,8 +32,19 @@ describe('Gmail watch: history paging, resync and mailbox references', () => {
     sim = await startGmailSimulator({ maxPageSize: 2 });
     sim.addMailbox(OWNER);
     redis = await testRedis();
-    gmail = new GmailMail({ key: loadServiceAccountKey(sim.serviceAccountKey), rootUrl: sim.rootUrl, tokenUrl: sim.tokenUrl, defaultLabel: LABEL });
-    watch = new GmailWatch(redis, gmail, { prefix, topicName: sim.topicName, refKey, linkTtlMs: 60_000, labels: [LABEL] });
+    gmail = new GmailMail({
+      key: loadServiceAccountKey(sim.serviceAccountKey),
+      rootUrl: sim.rootUrl,
+      tokenUrl: sim.tokenUrl,
+      defaultLabel: LABEL,
+    });
+    watch = new GmailWatch(redis, gmail, {
+      prefix,
+      topicName: sim.topicName,
+      refKey,
+      linkTtlMs: 60_000,
+      labels: [LABEL],
+    });
   });
   afterAll(async () => {
     redis.disconnect();
@@ -56,7 +75,12 @@ describe('Gmail watch: history paging, resync and mailbox references', () => {
     const a = await gmail.createDraft(mail('req-watch-0101'));
     const b = await gmail.createDraft(mail('req-watch-0102'));
     const c = await gmail.createDraft(mail('req-watch-0103'));
-    for (const [id, r] of [['req-watch-0101', a], ['req-watch-0102', b], ['req-watch-0103', c]] as const) await watch.link(id, r);
+    for (const [id, r] of [
+      ['req-watch-0101', a],
+      ['req-watch-0102', b],
+      ['req-watch-0103', c],
+    ] as const)
+      await watch.link(id, r);
     sim.expireHistory(OWNER);
     await sim.sendDraftAsUser(OWNER, a.id);
     await sim.deleteDraftAsUser(OWNER, b.id);
@@ -71,6 +95,14 @@ describe('Gmail watch: history paging, resync and mailbox references', () => {
   it('names mailboxes by a keyed hash, never the address, case-insensitively', () => {
     expect(watch.ref(OWNER)).toMatch(/^[a-f0-9]{32}$/);
     expect(watch.ref(OWNER.toUpperCase())).toBe(watch.ref(OWNER));
-    expect(new GmailWatch(redis, gmail, { prefix, topicName: sim.topicName, refKey: Buffer.alloc(32, 8), linkTtlMs: 1, labels: [] }).ref(OWNER)).not.toBe(watch.ref(OWNER));
+    expect(
+      new GmailWatch(redis, gmail, {
+        prefix,
+        topicName: sim.topicName,
+        refKey: Buffer.alloc(32, 8),
+        linkTtlMs: 1,
+        labels: [],
+      }).ref(OWNER),
+    ).not.toBe(watch.ref(OWNER));
   });
 });

@@ -9,7 +9,16 @@ import type { OutgoingMail } from '../../src/ports.ts';
 const OWNER = 'max.vertrieb@example.com';
 
 function mail(requestId: string, overrides: Partial<OutgoingMail> = {}): OutgoingMail {
-  return { mailbox: OWNER, to: [{ address: 'erika.musterfrau@example.com', name: 'Erika Musterfrau' }], subject: 'Ihr Rückrufwunsch', body: 'Sehr geehrte Frau Musterfrau,\n…', contentType: 'text', categories: ['KI-Entwurf – bitte prüfen'], requestId, ...overrides };
+  return {
+    mailbox: OWNER,
+    to: [{ address: 'erika.musterfrau@example.com', name: 'Erika Musterfrau' }],
+    subject: 'Ihr Rückrufwunsch',
+    body: 'Sehr geehrte Frau Musterfrau,\n…',
+    contentType: 'text',
+    categories: ['KI-Entwurf – bitte prüfen'],
+    requestId,
+    ...overrides,
+  };
 }
 
 describe('Graph connector: real MSAL ClientSecretCredential and Graph client against the TLS simulator', () => {
@@ -23,12 +32,21 @@ describe('Graph connector: real MSAL ClientSecretCredential and Graph client aga
     sim = await startGraphSimulator({ allowHttpNotificationUrls: true });
     trustSimulatorCa(sim.tls.caPem);
     sim.addMailbox(OWNER);
-    graph = new GraphMail({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: sim.clientSecret, authorityHost: sim.authorityHost, baseUrl: sim.graphBaseUrl, mailboxConcurrency: 4, timeoutMs: 1500 });
+    graph = new GraphMail({
+      tenantId: sim.tenantId,
+      clientId: sim.clientId,
+      clientSecret: sim.clientSecret,
+      authorityHost: sim.authorityHost,
+      baseUrl: sim.graphBaseUrl,
+      mailboxConcurrency: 4,
+      timeoutMs: 1500,
+    });
     receiver = Fastify();
     receiver.post('/webhooks/graph', async (request, reply) => {
       const q = request.query as Record<string, string>;
       received.push({ query: q, body: request.body, contentType: request.headers['content-type'] });
-      if (q.validationToken) return reply.type('text/plain').send(echo === 'right' ? q.validationToken : 'nope');
+      if (q.validationToken)
+        return reply.type('text/plain').send(echo === 'right' ? q.validationToken : 'nope');
       return reply.code(202).send();
     });
     receiver.addContentTypeParser('text/plain', { parseAs: 'string' }, (_r, b, done) => done(null, b));
@@ -43,8 +61,14 @@ describe('Graph connector: real MSAL ClientSecretCredential and Graph client aga
     const ref = await graph.createDraft(mail('req-graph-1'));
     expect(ref.isDraft).toBe(true);
     const [stored] = sim.mailbox(OWNER).messages;
-    expect(stored).toMatchObject({ parentFolderId: 'drafts', subject: 'Ihr Rückrufwunsch', categories: ['KI-Entwurf – bitte prüfen'] });
-    expect(stored!.singleValueExtendedProperties).toEqual([{ id: REQUEST_ID_PROPERTY, value: 'req-graph-1' }]);
+    expect(stored).toMatchObject({
+      parentFolderId: 'drafts',
+      subject: 'Ihr Rückrufwunsch',
+      categories: ['KI-Entwurf – bitte prüfen'],
+    });
+    expect(stored!.singleValueExtendedProperties).toEqual([
+      { id: REQUEST_ID_PROPERTY, value: 'req-graph-1' },
+    ]);
     expect(ref.id).toBe(stored!.immutableId); // Prefer: IdType="ImmutableId"
     const post = sim.requests.find((r) => r.method === 'POST' && r.path.endsWith('/messages'))!;
     expect(post.headers.authorization).toMatch(/^Bearer ey/);
@@ -74,14 +98,19 @@ describe('Graph connector: real MSAL ClientSecretCredential and Graph client aga
     expect(throttled).toBeInstanceOf(UpstreamRateLimited);
     expect((throttled as UpstreamRateLimited).retryAfterMs).toBe(7000);
     sim.inject({ status: 503, retryAfterSeconds: 2 });
-    expect(((await graph.findByRequestId(OWNER, 'x').catch((e: unknown) => e)) as UpstreamRateLimited).retryAfterMs).toBe(2000);
+    expect(
+      ((await graph.findByRequestId(OWNER, 'x').catch((e: unknown) => e)) as UpstreamRateLimited)
+        .retryAfterMs,
+    ).toBe(2000);
     sim.inject({ status: 500 });
     await expect(graph.findByRequestId(OWNER, 'x')).rejects.toBeInstanceOf(UpstreamUnavailable);
     sim.inject({ timeout: true, timeoutMs: 2500 });
     await expect(graph.findByRequestId(OWNER, 'x')).rejects.toBeInstanceOf(UpstreamUnavailable);
     sim.inject({ malformed: true });
     await expect(graph.findByRequestId(OWNER, 'x')).rejects.toBeInstanceOf(UpstreamUnavailable);
-    await expect(graph.createDraft(mail('req-x', { mailbox: 'nobody@example.com' }))).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(graph.createDraft(mail('req-x', { mailbox: 'nobody@example.com' }))).rejects.toBeInstanceOf(
+      UpstreamRejected,
+    );
   });
 
   it('never runs more than 4 requests at once against one mailbox', async () => {
@@ -92,27 +121,56 @@ describe('Graph connector: real MSAL ClientSecretCredential and Graph client aga
   });
 
   it('rejects a wrong client secret (real MSAL against the Entra simulator)', async () => {
-    const wrong = new GraphMail({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: 'wrong', authorityHost: sim.authorityHost, baseUrl: sim.graphBaseUrl });
+    const wrong = new GraphMail({
+      tenantId: sim.tenantId,
+      clientId: sim.clientId,
+      clientSecret: 'wrong',
+      authorityHost: sim.authorityHost,
+      baseUrl: sim.graphBaseUrl,
+    });
     await expect(wrong.findByRequestId(OWNER, 'x')).rejects.toBeInstanceOf(UpstreamUnavailable);
   });
 
   it('creates a subscription after the validation handshake (decoded token echoed as text/plain) and delivers notifications', async () => {
     const port = (receiver.server.address() as { port: number }).port;
     const url = `http://127.0.0.1:${port}/webhooks/graph`;
-    const sub = await graph.subscribe({ resource: `users/${OWNER}/mailFolders('SentItems')/messages`, changeType: 'created', notificationUrl: url, clientState: 'client-state-secret-123', expirationDateTime: new Date(Date.now() + 4000 * 60_000) });
+    const sub = await graph.subscribe({
+      resource: `users/${OWNER}/mailFolders('SentItems')/messages`,
+      changeType: 'created',
+      notificationUrl: url,
+      clientState: 'client-state-secret-123',
+      expirationDateTime: new Date(Date.now() + 4000 * 60_000),
+    });
     const handshake = received.find((r) => r.query.validationToken)!;
     expect(handshake.query.validationToken).toMatch(/^Validation: Testing client application reachability/);
     await graph.sendMail(mail('req-graph-3'));
-    const note = received.at(-1)!.body as { value: { clientState: string; changeType: string; resource: string; resourceData: { id: string } }[] };
-    expect(note.value[0]).toMatchObject({ subscriptionId: sub.id, clientState: 'client-state-secret-123', changeType: 'created', resourceData: { '@odata.type': '#Microsoft.Graph.Message' } });
+    const note = received.at(-1)!.body as {
+      value: { clientState: string; changeType: string; resource: string; resourceData: { id: string } }[];
+    };
+    expect(note.value[0]).toMatchObject({
+      subscriptionId: sub.id,
+      clientState: 'client-state-secret-123',
+      changeType: 'created',
+      resourceData: { '@odata.type': '#Microsoft.Graph.Message' },
+    });
     expect(note.value[0]!.resource).toMatch(/^Users\/[0-9a-f-]{36}\/Messages\//);
     const renewed = await graph.renewSubscription(sub.id, new Date(Date.now() + 60 * 60_000));
     expect(Date.parse(renewed.expirationDateTime)).toBeLessThan(Date.now() + 61 * 60_000);
-    await expect(graph.renewSubscription(sub.id, new Date(Date.now() + 5000 * 60_000))).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      graph.renewSubscription(sub.id, new Date(Date.now() + 5000 * 60_000)),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
     await graph.deleteSubscription(sub.id);
     expect(sim.subscriptions.size).toBe(0);
     echo = 'wrong';
-    await expect(graph.subscribe({ resource: `users/${OWNER}/messages`, changeType: 'created', notificationUrl: url, clientState: 'client-state-secret-123', expirationDateTime: new Date(Date.now() + 60_000 * 60) })).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      graph.subscribe({
+        resource: `users/${OWNER}/messages`,
+        changeType: 'created',
+        notificationUrl: url,
+        clientState: 'client-state-secret-123',
+        expirationDateTime: new Date(Date.now() + 60_000 * 60),
+      }),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
     echo = 'right';
   });
 
@@ -133,8 +191,17 @@ describe('Graph errors without an HTTP answer', () => {
     trustSimulatorCa(sim.tls.caPem);
     sim.addMailbox('max.vertrieb@example.com');
     try {
-      const graph = new GraphMail({ tenantId: sim.tenantId, clientId: sim.clientId, clientSecret: 'wrong-secret', authorityHost: sim.authorityHost, baseUrl: sim.graphBaseUrl });
-      const err = (await graph.getCalendarSettings('max.vertrieb@example.com').then(() => new Error('no error'), (e: unknown) => e)) as Error;
+      const graph = new GraphMail({
+        tenantId: sim.tenantId,
+        clientId: sim.clientId,
+        clientSecret: 'wrong-secret',
+        authorityHost: sim.authorityHost,
+        baseUrl: sim.graphBaseUrl,
+      });
+      const err = (await graph.getCalendarSettings('max.vertrieb@example.com').then(
+        () => new Error('no error'),
+        (e: unknown) => e,
+      )) as Error;
       expect(err).toBeInstanceOf(UpstreamUnavailable);
       expect(err.message).not.toContain('-1');
       expect(err.message).toContain('AADSTS7000215');

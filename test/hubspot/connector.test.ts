@@ -16,8 +16,27 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
   beforeAll(async () => {
     sim = await startHubSpotSimulator({ accessToken: TOKEN });
     // No real backoff between 5xx retries: the retry count is what is tested, not the wait.
-    crm = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 100, timeoutMs: 500, sleep: async () => undefined });
-    sim.seedContact({ id: '501', properties: { firstname: 'Erika', lastname: 'Musterfrau', email: 'erika.musterfrau@example.com', salutation: 'Frau', hs_language: 'de', hubspot_owner_id: '77', lifecyclestage: 'lead', annualrevenue: '5000000', date_of_birth: '1980-01-01' } });
+    crm = new HubSpotCrm({
+      accessToken: TOKEN,
+      basePath: sim.url,
+      requestsPer10s: 100,
+      timeoutMs: 500,
+      sleep: async () => undefined,
+    });
+    sim.seedContact({
+      id: '501',
+      properties: {
+        firstname: 'Erika',
+        lastname: 'Musterfrau',
+        email: 'erika.musterfrau@example.com',
+        salutation: 'Frau',
+        hs_language: 'de',
+        hubspot_owner_id: '77',
+        lifecyclestage: 'lead',
+        annualrevenue: '5000000',
+        date_of_birth: '1980-01-01',
+      },
+    });
     sim.seedOwner({ id: '77', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' });
   });
   afterAll(() => sim.close());
@@ -27,7 +46,12 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
 
   it('asks only for the policy fields and drops anything else that comes back', async () => {
     const contact = await crm.getContact({ type: 'contact', id: '501' }, fields);
-    expect(contact!.properties).toMatchObject({ firstname: 'Erika', lastname: 'Musterfrau', email: 'erika.musterfrau@example.com', phone: null });
+    expect(contact!.properties).toMatchObject({
+      firstname: 'Erika',
+      lastname: 'Musterfrau',
+      email: 'erika.musterfrau@example.com',
+      phone: null,
+    });
     expect(Object.keys(contact!.properties).sort()).toEqual([...fields].sort());
     const [req] = sim.requests;
     expect(req!.path).toBe('/crm/v3/objects/contacts/501');
@@ -40,7 +64,12 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
   });
 
   it('resolves the owner to a mailbox and answers null for unknown contacts and owners', async () => {
-    expect(await crm.getOwner('77')).toEqual({ id: '77', email: 'max.vertrieb@example.com', firstName: 'Max', lastName: 'Vertrieb' });
+    expect(await crm.getOwner('77')).toEqual({
+      id: '77',
+      email: 'max.vertrieb@example.com',
+      firstName: 'Max',
+      lastName: 'Vertrieb',
+    });
     expect(await crm.getOwner('404404')).toBeNull();
     expect(await crm.getContact({ type: 'contact', id: '999999' }, fields)).toBeNull();
   });
@@ -48,10 +77,21 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
   it('creates a note associated with the contact (type 202) and updates properties after setup', async () => {
     await ensureCustomProperties(crm.client);
     await ensureCustomProperties(crm.client); // idempotent
-    const note = await crm.createNote({ record: { type: 'contact', id: '501' }, body: '<p>draftbridge test</p>', ownerId: '77', at: new Date('2026-11-22T10:00:00Z') });
+    const note = await crm.createNote({
+      record: { type: 'contact', id: '501' },
+      body: '<p>draftbridge test</p>',
+      ownerId: '77',
+      at: new Date('2026-11-22T10:00:00Z'),
+    });
     const stored = sim.notes.find((n) => n.id === note.id)!;
-    expect(stored.properties).toMatchObject({ hs_note_body: '<p>draftbridge test</p>', hs_timestamp: '2026-11-22T10:00:00.000Z', hubspot_owner_id: '77' });
-    expect(stored.associations).toEqual([{ to: { id: '501' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 202 }] }]);
+    expect(stored.properties).toMatchObject({
+      hs_note_body: '<p>draftbridge test</p>',
+      hs_timestamp: '2026-11-22T10:00:00.000Z',
+      hubspot_owner_id: '77',
+    });
+    expect(stored.associations).toEqual([
+      { to: { id: '501' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 202 }] },
+    ]);
     await crm.updateContact({ type: 'contact', id: '501' }, { draftbridge_status: 'awaiting_review' });
     expect(sim.contacts.get('501')!.properties.draftbridge_status).toBe('awaiting_review');
   });
@@ -64,12 +104,19 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
     expect(sim.requests).toHaveLength(1);
     sim.requests.length = 0;
     const sleeps: number[] = [];
-    const recording = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 100, sleep: async (ms) => void sleeps.push(ms) });
+    const recording = new HubSpotCrm({
+      accessToken: TOKEN,
+      basePath: sim.url,
+      requestsPer10s: 100,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     sim.inject({ status: 429, times: 1 });
     expect((await recording.getContact({ type: 'contact', id: '501' }, fields))?.id).toBe('501');
     expect(sleeps).toEqual([1_000]);
     sim.inject({ status: 429, times: 3 });
-    const noHeader = await recording.getContact({ type: 'contact', id: '501' }, fields).catch((e: unknown) => e);
+    const noHeader = await recording
+      .getContact({ type: 'contact', id: '501' }, fields)
+      .catch((e: unknown) => e);
     expect((noHeader as UpstreamRateLimited).retryAfterMs).toBe(10_000);
     expect(sim.requests).toHaveLength(5);
   });
@@ -79,30 +126,52 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
     expect((await crm.getContact({ type: 'contact', id: '501' }, fields))!.id).toBe('501');
     expect(sim.requests).toHaveLength(3);
     sim.inject({ status: 503, times: 3 });
-    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(
+      UpstreamUnavailable,
+    );
     sim.inject({ timeout: true, timeoutMs: 1000, times: 3 });
-    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(
+      UpstreamUnavailable,
+    );
     sim.inject({ malformed: true, times: 3 });
-    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(crm.getContact({ type: 'contact', id: '501' }, fields)).rejects.toBeInstanceOf(
+      UpstreamUnavailable,
+    );
   });
 
   it('reports other 4xx as UpstreamRejected (a property that does not exist)', async () => {
-    await expect(crm.updateContact({ type: 'contact', id: '501' }, { no_such_property: 'x' })).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      crm.updateContact({ type: 'contact', id: '501' }, { no_such_property: 'x' }),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
   it('serves the date-based contact path like v3, with HubSpot error bodies', async () => {
-    const res = await fetch(`${sim.url}/crm/objects/2026-03/contacts/501?properties=firstname,email`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await fetch(`${sim.url}/crm/objects/2026-03/contacts/501?properties=firstname,email`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
     const body = (await res.json()) as { properties: Record<string, string> };
-    expect(Object.keys(body.properties).sort()).toEqual(['createdate', 'email', 'firstname', 'hs_object_id', 'lastmodifieddate']);
-    const missing = await fetch(`${sim.url}/crm/v3/objects/contacts/1`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(Object.keys(body.properties).sort()).toEqual([
+      'createdate',
+      'email',
+      'firstname',
+      'hs_object_id',
+      'lastmodifieddate',
+    ]);
+    const missing = await fetch(`${sim.url}/crm/v3/objects/contacts/1`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toMatchObject({ status: 'error', category: 'OBJECT_NOT_FOUND', correlationId: expect.any(String) });
+    expect(await missing.json()).toMatchObject({
+      status: 'error',
+      category: 'OBJECT_NOT_FOUND',
+      correlationId: expect.any(String),
+    });
     const unauth = await fetch(`${sim.url}/crm/v3/objects/contacts/501`);
     expect(unauth.status).toBe(401);
   });
 
-  it('shares the portal\'s ten-second budget across processes; the simulator enforces the rolling window with HubSpot\'s 429', async () => {
+  it("shares the portal's ten-second budget across processes; the simulator enforces the rolling window with HubSpot's 429", async () => {
     const redis = await testRedis();
     const prefix = uniquePrefix('hubspot-quota');
     try {
@@ -110,27 +179,58 @@ describe('HubSpot connector against the simulator (real @hubspot/api-client)', (
       const sleeps: number[] = [];
       const rateBudget = new RedisRateBudget(redis, { prefix });
       // Two processes' connectors on one portal budget of 3 per 10 s (owner cache off: every lookup is a call).
-      const [a, b] = [0, 1].map(() => new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 3, rateBudget, ownerCacheTtlMs: 0, sleep: async (ms) => void sleeps.push(ms) }));
+      const [a, b] = [0, 1].map(
+        () =>
+          new HubSpotCrm({
+            accessToken: TOKEN,
+            basePath: sim.url,
+            requestsPer10s: 3,
+            rateBudget,
+            ownerCacheTtlMs: 0,
+            sleep: async (ms) => void sleeps.push(ms),
+          }),
+      );
       await a!.getOwner('77');
       await b!.getOwner('77');
       await a!.getOwner('77');
       expect(sleeps).toEqual([]);
       // The fourth call, from either process, is booked after the first leaves the window (not slept here).
-      const booked = new HubSpotCrm({ accessToken: TOKEN, basePath: sim.url, requestsPer10s: 3, rateBudget, ownerCacheTtlMs: 0, sleep: async (ms) => void sleeps.push(ms) });
+      const booked = new HubSpotCrm({
+        accessToken: TOKEN,
+        basePath: sim.url,
+        requestsPer10s: 3,
+        rateBudget,
+        ownerCacheTtlMs: 0,
+        sleep: async (ms) => void sleeps.push(ms),
+      });
       const err = await booked.getOwner('77').catch((e: unknown) => e);
       expect(sleeps[0]).toBeGreaterThan(9_000);
       expect(sleeps[0]).toBeLessThanOrEqual(10_250);
       // Not having waited, it met the simulator's limit: each 429 is waited out 1 s and booked again
       // (another window later), twice; then the stage's queue pauses.
-      expect(sleeps.slice(1).map((ms) => (ms === 1_000 ? 'retry' : ms > 9_000 ? 'booked' : ms))).toEqual(['retry', 'booked', 'retry', 'booked']);
+      expect(sleeps.slice(1).map((ms) => (ms === 1_000 ? 'retry' : ms > 9_000 ? 'booked' : ms))).toEqual([
+        'retry',
+        'booked',
+        'retry',
+        'booked',
+      ]);
       expect(err).toBeInstanceOf(UpstreamRateLimited);
       expect(sim.rateLimitStats()).toEqual({ calls: 3, throttled: 3 });
-      const res = await fetch(`${sim.url}/crm/v3/owners/77`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      const res = await fetch(`${sim.url}/crm/v3/owners/77`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
       expect(res.status).toBe(429);
       expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('3');
       expect(res.headers.get('x-hubspot-ratelimit-remaining')).toBe('0');
       expect(res.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
-      expect(await res.json()).toEqual({ status: 'error', message: 'You have reached your ten_secondly_rolling limit.', errorType: 'RATE_LIMIT', correlationId: expect.any(String), policyName: 'TEN_SECONDLY_ROLLING', requestId: expect.any(String) });
+      expect(await res.json()).toEqual({
+        status: 'error',
+        message: 'You have reached your ten_secondly_rolling limit.',
+        errorType: 'RATE_LIMIT',
+        correlationId: expect.any(String),
+        policyName: 'TEN_SECONDLY_ROLLING',
+        requestId: expect.any(String),
+      });
     } finally {
       sim.setRateLimit(undefined);
       await deletePrefix(prefix);

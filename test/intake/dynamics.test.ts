@@ -25,7 +25,16 @@ const CONTACT = '6d81597f-0f9f-e711-8122-000d3aa2331c';
  * [{key, value}], EntityReference and .NET dates, RequestId null. Serialised like
  * DataContractJsonSerializer (slashes escaped).
  */
-function context(o: { message?: string; entity?: string; id?: string; attributes?: { key: string; value: unknown }[]; correlationId?: string; operationId?: string } = {}) {
+function context(
+  o: {
+    message?: string;
+    entity?: string;
+    id?: string;
+    attributes?: { key: string; value: unknown }[];
+    correlationId?: string;
+    operationId?: string;
+  } = {},
+) {
   const id = o.id ?? CONTACT;
   const entity = o.entity ?? 'contact';
   const body = {
@@ -42,7 +51,17 @@ function context(o: { message?: string; entity?: string; id?: string; attributes
             ...(o.attributes ?? [{ key: 'new_callbackrequested', value: true }]),
             { key: `${entity}id`, value: id },
             { key: 'modifiedon', value: '/Date(1506384247000)/' },
-            { key: 'modifiedby', value: { __type: 'EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts', Id: '75c2dd85-e89e-e711-8122-000d3aa2331c', KeyAttributes: [], LogicalName: 'systemuser', Name: null, RowVersion: null } },
+            {
+              key: 'modifiedby',
+              value: {
+                __type: 'EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts',
+                Id: '75c2dd85-e89e-e711-8122-000d3aa2331c',
+                KeyAttributes: [],
+                LogicalName: 'systemuser',
+                Name: null,
+                RowVersion: null,
+              },
+            },
           ],
           EntityState: null,
           FormattedValues: [],
@@ -65,7 +84,13 @@ function context(o: { message?: string; entity?: string; id?: string; attributes
     OrganizationId: ORG,
     OrganizationName: 'OrgName',
     OutputParameters: [],
-    OwningExtension: { Id: '75417616-4ea2-e711-8122-000d3aa2331c', KeyAttributes: [], LogicalName: 'sdkmessageprocessingstep', Name: null, RowVersion: null },
+    OwningExtension: {
+      Id: '75417616-4ea2-e711-8122-000d3aa2331c',
+      KeyAttributes: [],
+      LogicalName: 'sdkmessageprocessingstep',
+      Name: null,
+      RowVersion: null,
+    },
     ParentContext: null,
     PostEntityImages: [],
     PreEntityImages: [],
@@ -80,7 +105,12 @@ function context(o: { message?: string; entity?: string; id?: string; attributes
   return { json: body, text: JSON.stringify(body).replace(/\//g, '\\/') };
 }
 
-const headers = { 'content-type': 'application/json', 'x-ms-dynamics-organization': 'orgname.crm4.dynamics.com', 'x-ms-dynamics-entity-name': 'contact', 'x-ms-dynamics-request-name': 'Update' };
+const headers = {
+  'content-type': 'application/json',
+  'x-ms-dynamics-organization': 'orgname.crm4.dynamics.com',
+  'x-ms-dynamics-entity-name': 'contact',
+  'x-ms-dynamics-request-name': 'Update',
+};
 
 describe('POST /webhooks/dynamics (Dataverse webhooks)', () => {
   let running: TestApp;
@@ -88,7 +118,11 @@ describe('POST /webhooks/dynamics (Dataverse webhooks)', () => {
     running = await startTestApp(DV_ENV);
   });
   afterEach(() => running.stop());
-  const post = (payload: string, url = `/webhooks/dynamics?code=${KEY}`, extra: Record<string, string> = {}) => running.app.inject({ method: 'POST', url, payload, headers: { ...headers, ...extra } });
+  const post = (
+    payload: string,
+    url = `/webhooks/dynamics?code=${KEY}`,
+    extra: Record<string, string> = {},
+  ) => running.app.inject({ method: 'POST', url, payload, headers: { ...headers, ...extra } });
 
   it('accepts a context with the WebhookKey and enqueues ids only, deduped by CorrelationId and OperationId', async () => {
     const c = context();
@@ -111,13 +145,31 @@ describe('POST /webhooks/dynamics (Dataverse webhooks)', () => {
     // The system job retries with the same context: one job.
     expect((await post(c.text)).statusCode).toBe(204);
     expect(await running.ctx.queues.intake.getJobs(['waiting'])).toHaveLength(1);
-    expect((await running.ctx.audit.read()).map((e) => e.type)).toEqual(['webhook.accepted', 'webhook.duplicate']);
+    expect((await running.ctx.audit.read()).map((e) => e.type)).toEqual([
+      'webhook.accepted',
+      'webhook.duplicate',
+    ]);
   });
 
   it('starts new_lead on Create of a lead and ignores updates that do not set the callback flag', async () => {
-    expect((await post(context({ message: 'Create', entity: 'lead', attributes: [{ key: 'companyname', value: 'Neu & Partner KG' }] }).text)).statusCode).toBe(204);
-    expect((await post(context({ attributes: [{ key: 'new_callbackrequested', value: false }] }).text)).statusCode).toBe(204);
-    expect((await post(context({ attributes: [{ key: 'new_draftbridgestatus', value: 'awaiting_review' }] }).text)).statusCode).toBe(204);
+    expect(
+      (
+        await post(
+          context({
+            message: 'Create',
+            entity: 'lead',
+            attributes: [{ key: 'companyname', value: 'Neu & Partner KG' }],
+          }).text,
+        )
+      ).statusCode,
+    ).toBe(204);
+    expect(
+      (await post(context({ attributes: [{ key: 'new_callbackrequested', value: false }] }).text)).statusCode,
+    ).toBe(204);
+    expect(
+      (await post(context({ attributes: [{ key: 'new_draftbridgestatus', value: 'awaiting_review' }] }).text))
+        .statusCode,
+    ).toBe(204);
     expect((await post(context({ entity: 'account' }).text)).statusCode).toBe(204);
     const jobs = await running.ctx.queues.intake.getJobs(['waiting']);
     expect(jobs.map((j) => [j.data.objectType, j.data.flow])).toEqual([['lead', 'new_lead']]);
@@ -133,7 +185,9 @@ describe('POST /webhooks/dynamics (Dataverse webhooks)', () => {
 
   it('answers 400 for bodies that are not a RemoteExecutionContext, naming paths and no values', async () => {
     expect((await post('{"CorrelationId": ')).statusCode).toBe(400);
-    const bad = await post(JSON.stringify({ ...context().json, PrimaryEntityId: 'erika.musterfrau@example.com' }));
+    const bad = await post(
+      JSON.stringify({ ...context().json, PrimaryEntityId: 'erika.musterfrau@example.com' }),
+    );
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('PrimaryEntityId');
     expect(bad.body).not.toContain('erika');
@@ -143,7 +197,9 @@ describe('POST /webhooks/dynamics (Dataverse webhooks)', () => {
     expect(DotNetDate.parse('/Date(1506409448000-0700)/')).toBe(1506409448000);
     expect(DotNetDate.parse('/Date(1506384247000)/')).toBe(1506384247000);
     expect(attributeText(true)).toBe('true');
-    expect(attributeText({ __type: 'OptionSetValue:http://schemas.microsoft.com/xrm/2011/Contracts', Value: 1 })).toBe('1');
+    expect(
+      attributeText({ __type: 'OptionSetValue:http://schemas.microsoft.com/xrm/2011/Contracts', Value: 1 }),
+    ).toBe('1');
     expect(attributeText('/Date(1506384247000)/')).toBe('2017-09-26T00:04:07.000Z');
     expect(attributeText(null)).toBeUndefined();
   });
@@ -154,9 +210,19 @@ describe('Dataverse webhooks with HttpHeader auth', () => {
     const running = await startTestApp({ ...DV_ENV, DATAVERSE_WEBHOOK_HEADER: 'X-Draftbridge-Key' });
     try {
       const c = context().text;
-      const viaHeader = await running.app.inject({ method: 'POST', url: '/webhooks/dynamics', payload: c, headers: { ...headers, 'x-draftbridge-key': KEY } });
+      const viaHeader = await running.app.inject({
+        method: 'POST',
+        url: '/webhooks/dynamics',
+        payload: c,
+        headers: { ...headers, 'x-draftbridge-key': KEY },
+      });
       expect(viaHeader.statusCode).toBe(204);
-      const viaQuery = await running.app.inject({ method: 'POST', url: `/webhooks/dynamics?code=${KEY}`, payload: context().text, headers });
+      const viaQuery = await running.app.inject({
+        method: 'POST',
+        url: `/webhooks/dynamics?code=${KEY}`,
+        payload: context().text,
+        headers,
+      });
       expect(viaQuery.statusCode).toBe(401);
     } finally {
       await running.stop();
@@ -175,7 +241,8 @@ describe('Dataverse intake during a Redis outage', () => {
     try {
       await ctx.queues.intake.waitUntilReady();
       const c = context();
-      const send = () => app.inject({ method: 'POST', url: `/webhooks/dynamics?code=${KEY}`, payload: c.text, headers });
+      const send = () =>
+        app.inject({ method: 'POST', url: `/webhooks/dynamics?code=${KEY}`, payload: c.text, headers });
       await redis.server.stop();
       expect((await send()).statusCode).toBe(503);
       await redis.server.start();
@@ -185,7 +252,9 @@ describe('Dataverse intake during a Redis outage', () => {
         retried = await send();
       }
       expect(retried.statusCode).toBe(204);
-      expect((await ctx.queues.intake.getJobs(['waiting'])).map((j) => j.id)).toEqual([`dv-${c.json.CorrelationId}-${c.json.OperationId}`]);
+      expect((await ctx.queues.intake.getJobs(['waiting'])).map((j) => j.id)).toEqual([
+        `dv-${c.json.CorrelationId}-${c.json.OperationId}`,
+      ]);
     } finally {
       await app.close();
       await ctx.close();

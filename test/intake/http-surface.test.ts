@@ -14,11 +14,16 @@ async function start(env: Record<string, string> = {}) {
   const lines: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of String(chunk).split('\n').filter(Boolean))
+        lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC, GRAPH_CLIENT_STATE: 'client-state-0123456789', ...env });
+  const settings = testSettings({
+    DRAFTBRIDGE_PUBLIC_URL: PUBLIC,
+    GRAPH_CLIENT_STATE: 'client-state-0123456789',
+    ...env,
+  });
   const ctx = createAppContext(settings, defaultPolicy(), { logger: createLogger({ level: 'info' }, sink) });
   const app = await buildServer(ctx);
   await ctx.ready();
@@ -41,7 +46,11 @@ describe('HTTP surface', () => {
     const { app, lines } = running;
     await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'trace-42.a_b' } });
     await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'x'.repeat(6000) } });
-    await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'Erika Musterfrau <erika@example.com>' } });
+    await app.inject({
+      method: 'GET',
+      url: '/healthz',
+      headers: { 'x-request-id': 'Erika Musterfrau <erika@example.com>' },
+    });
     const ids = [...new Set(lines.map((l) => l.reqId).filter(Boolean))] as string[];
     expect(ids).toContain('trace-42.a_b');
     expect(ids).toHaveLength(3);
@@ -54,24 +63,58 @@ describe('HTTP surface', () => {
   it('audits rejected deliveries with codes, without a personal-data alarm', async () => {
     running = await start({ DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' });
     const { app, ctx, lines } = running;
-    const event = { eventId: 1, subscriptionId: 1, portalId: 62515, occurredAt: Date.now(), subscriptionType: 'contact.creation', objectId: 1 };
+    const event = {
+      eventId: 1,
+      subscriptionId: 1,
+      portalId: 62515,
+      occurredAt: Date.now(),
+      subscriptionType: 'contact.creation',
+      objectId: 1,
+    };
     const body = JSON.stringify(Array.from({ length: 1001 }, (_, i) => ({ ...event, eventId: i + 1 })));
     const ts = Date.now();
     const tooMany = await app.inject({
       method: 'POST',
       url: '/webhooks/hubspot',
       payload: body,
-      headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(ts), 'x-hubspot-signature-v3': signV3({ secret: SECRET, method: 'POST', uri: `${PUBLIC}/webhooks/hubspot`, body, timestamp: ts }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-request-timestamp': String(ts),
+        'x-hubspot-signature-v3': signV3({
+          secret: SECRET,
+          method: 'POST',
+          uri: `${PUBLIC}/webhooks/hubspot`,
+          body,
+          timestamp: ts,
+        }),
+      },
     });
     expect(tooMany.statusCode).toBe(400);
     expect(tooMany.json().error).toContain('more than 1000 events');
-    const wrongSecret = await app.inject({ method: 'POST', url: '/webhooks/hubspot/workflow', payload: '{}', headers: { 'content-type': 'application/json', 'x-draftbridge-workflow-secret': 'Erika Musterfrau erika@example.com' } });
+    const wrongSecret = await app.inject({
+      method: 'POST',
+      url: '/webhooks/hubspot/workflow',
+      payload: '{}',
+      headers: {
+        'content-type': 'application/json',
+        'x-draftbridge-workflow-secret': 'Erika Musterfrau erika@example.com',
+      },
+    });
     expect(wrongSecret.statusCode).toBe(401);
-    const unsigned = await app.inject({ method: 'POST', url: '/webhooks/hubspot', payload: '[]', headers: { 'content-type': 'application/json' } });
+    const unsigned = await app.inject({
+      method: 'POST',
+      url: '/webhooks/hubspot',
+      payload: '[]',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(unsigned.statusCode).toBe(401);
 
     const audit = await ctx.audit.read();
-    expect(audit.map((e) => e.details.code)).toEqual(['invalid_payload', 'workflow_secret_mismatch', 'no_signature']);
+    expect(audit.map((e) => e.details.code)).toEqual([
+      'invalid_payload',
+      'workflow_secret_mismatch',
+      'no_signature',
+    ]);
     expect(JSON.stringify(audit)).not.toContain('[removed');
     expect(lines.filter((l) => l.level === 'error')).toEqual([]);
     expect(await ctx.audit.verify()).toMatchObject({ ok: true });
@@ -80,7 +123,10 @@ describe('HTTP surface', () => {
   it('echoes the Graph validation token as plain text with nosniff', async () => {
     running = await start();
     const token = 'Validation: Testing client application reachability for subscription Request-Id: 1234';
-    const res = await running.app.inject({ method: 'POST', url: `/webhooks/graph?validationToken=${encodeURIComponent(token)}` });
+    const res = await running.app.inject({
+      method: 'POST',
+      url: `/webhooks/graph?validationToken=${encodeURIComponent(token)}`,
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe(token);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
@@ -89,7 +135,10 @@ describe('HTTP surface', () => {
 
   it("keeps the logger's own name on every line and still censors nested names", async () => {
     const lines: string[] = [];
-    const logger = createLogger({ level: 'info' }, new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }));
+    const logger = createLogger(
+      { level: 'info' },
+      new Writable({ write: (c, _e, done) => (lines.push(String(c)), done()) }),
+    );
     logger.info({ owner: { name: 'Max Vertrieb' } }, 'hello');
     const line = JSON.parse(lines[0]!) as { name: string; owner: { name: string } };
     expect(line.name).toBe('draftbridge');

@@ -7,7 +7,11 @@ import { DisposableRedis } from '../support/redis-server.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 
 const ORG_18 = '00DDr0000062515AAA';
-const SF_ENV = { DRAFTBRIDGE_CRM: 'salesforce', SALESFORCE_CLIENT_ID: '3MVG9-test-unused', SALESFORCE_CLIENT_SECRET: 'unused-test-secret' };
+const SF_ENV = {
+  DRAFTBRIDGE_CRM: 'salesforce',
+  SALESFORCE_CLIENT_ID: '3MVG9-test-unused',
+  SALESFORCE_CLIENT_SECRET: 'unused-test-secret',
+};
 const ORG_15 = ORG_18.slice(0, 15);
 const CONTACT = '003Dr0000001001IAA';
 const LEAD = '00QDr0000001006MAA';
@@ -18,7 +22,10 @@ const LEAD = '00QDr0000001006MAA';
  * SessionId (nil unless "Send Session ID"), EnterpriseUrl, PartnerUrl and up to 100 Notification{Id,
  * sObject xsi:type="sf:<Object>"} with the chosen fields in urn:sobject.enterprise.soap.sforce.com.
  */
-function outboundMessage(o: { org?: string; notifications: { id: string; type: string; fields: Record<string, string | null> }[] }): string {
+function outboundMessage(o: {
+  org?: string;
+  notifications: { id: string; type: string; fields: Record<string, string | null> }[];
+}): string {
   const notes = o.notifications
     .map(
       (n) =>
@@ -44,11 +51,23 @@ function outboundMessage(o: { org?: string; notifications: { id: string; type: s
 </soapenv:Envelope>`;
 }
 
-const callback = (id = '04lDr0000000001AAA', contact = CONTACT) => ({ id, type: 'Contact', fields: { Id: contact, Callback_Requested__c: 'true' } });
-const post = (app: TestApp['app'], body: string, url = '/webhooks/salesforce') => app.inject({ method: 'POST', url, payload: body, headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' } });
+const callback = (id = '04lDr0000000001AAA', contact = CONTACT) => ({
+  id,
+  type: 'Contact',
+  fields: { Id: contact, Callback_Requested__c: 'true' },
+});
+const post = (app: TestApp['app'], body: string, url = '/webhooks/salesforce') =>
+  app.inject({
+    method: 'POST',
+    url,
+    payload: body,
+    headers: { 'content-type': 'text/xml; charset=utf-8', soapaction: '""' },
+  });
 
 function ack(body: string): unknown {
-  const doc = new XMLParser({ removeNSPrefix: true }).parse(body) as { Envelope?: { Body?: { notificationsResponse?: { Ack?: unknown } } } };
+  const doc = new XMLParser({ removeNSPrefix: true }).parse(body) as {
+    Envelope?: { Body?: { notificationsResponse?: { Ack?: unknown } } };
+  };
   return doc.Envelope?.Body?.notificationsResponse?.Ack;
 }
 
@@ -89,41 +108,91 @@ describe('POST /webhooks/salesforce (Outbound Messages)', () => {
     expect(again.statusCode).toBe(200);
     expect(ack(again.body)).toBe(true);
     expect(await running.ctx.queues.intake.getJobs(['waiting'])).toHaveLength(1);
-    expect((await running.ctx.audit.read()).map((e) => e.type)).toEqual(['webhook.accepted', 'webhook.duplicate']);
+    expect((await running.ctx.audit.read()).map((e) => e.type)).toEqual([
+      'webhook.accepted',
+      'webhook.duplicate',
+    ]);
   });
 
   it('maps each notification: leads, new records (?event=created), unchecked flags and other objects', async () => {
     const body = outboundMessage({
       notifications: [
         { id: '04lDr0000000002AAA', type: 'Lead', fields: { Id: LEAD, Callback_Requested__c: 'true' } },
-        { id: '04lDr0000000003AAA', type: 'Contact', fields: { Id: CONTACT, Callback_Requested__c: 'false' } },
+        {
+          id: '04lDr0000000003AAA',
+          type: 'Contact',
+          fields: { Id: CONTACT, Callback_Requested__c: 'false' },
+        },
         { id: '04lDr0000000004AAA', type: 'Opportunity', fields: { Id: '006Dr0000000001AAA' } },
         { id: '04lDr0000000005AAA', type: 'Contact', fields: { Id: CONTACT, Callback_Requested__c: null } },
       ],
     });
     expect(ack((await post(running.app, body)).body)).toBe(true);
     const jobs = await running.ctx.queues.intake.getJobs(['waiting']);
-    expect(jobs.map((j) => [j.data.objectType, j.data.flow, j.data.contactId])).toEqual([['lead', 'callback', LEAD]]);
+    expect(jobs.map((j) => [j.data.objectType, j.data.flow, j.data.contactId])).toEqual([
+      ['lead', 'callback', LEAD],
+    ]);
 
-    const created = outboundMessage({ notifications: [{ id: '04lDr0000000006AAA', type: 'Lead', fields: { Id: LEAD, Company: 'Neu &amp; Partner KG' } }] });
+    const created = outboundMessage({
+      notifications: [
+        { id: '04lDr0000000006AAA', type: 'Lead', fields: { Id: LEAD, Company: 'Neu &amp; Partner KG' } },
+      ],
+    });
     expect(ack((await post(running.app, created, '/webhooks/salesforce?event=created')).body)).toBe(true);
-    const sameTimes = outboundMessage({ notifications: [{ id: '04lDr0000000007AAA', type: 'Lead', fields: { Id: LEAD, CreatedDate: '2026-11-22T10:00:00.000Z', LastModifiedDate: '2026-11-22T10:00:00.000Z' } }] });
+    const sameTimes = outboundMessage({
+      notifications: [
+        {
+          id: '04lDr0000000007AAA',
+          type: 'Lead',
+          fields: {
+            Id: LEAD,
+            CreatedDate: '2026-11-22T10:00:00.000Z',
+            LastModifiedDate: '2026-11-22T10:00:00.000Z',
+          },
+        },
+      ],
+    });
     expect(ack((await post(running.app, sameTimes)).body)).toBe(true);
-    const flows = (await running.ctx.queues.intake.getJobs(['waiting'])).map((j) => `${j.data.eventId}:${j.data.flow}`).sort();
-    expect(flows).toEqual(['04lDr0000000002AAA:callback', '04lDr0000000006AAA:new_lead', '04lDr0000000007AAA:new_lead']);
+    const flows = (await running.ctx.queues.intake.getJobs(['waiting']))
+      .map((j) => `${j.data.eventId}:${j.data.flow}`)
+      .sort();
+    expect(flows).toEqual([
+      '04lDr0000000002AAA:callback',
+      '04lDr0000000006AAA:new_lead',
+      '04lDr0000000007AAA:new_lead',
+    ]);
   });
 
   it('refuses another org with 403 and an unconfigured org check with 401, as SOAP faults', async () => {
-    const other = await post(running.app, outboundMessage({ org: '00DDr0000099999AAA', notifications: [callback()] }));
+    const other = await post(
+      running.app,
+      outboundMessage({ org: '00DDr0000099999AAA', notifications: [callback()] }),
+    );
     expect(other.statusCode).toBe(403);
     expect(other.body).toContain('<faultstring>OrganizationId is not the configured org</faultstring>');
     // Same first 15 characters, different case-safe suffix: still the configured org.
-    expect((await post(running.app, outboundMessage({ org: `${ORG_15}XYZ`, notifications: [callback('04lDr0000000009AAA')] }))).statusCode).toBe(200);
-    expect((await post(running.app, outboundMessage({ org: ORG_15.toLowerCase(), notifications: [callback('04lDr0000000010AAA')] }))).statusCode).toBe(403);
+    expect(
+      (
+        await post(
+          running.app,
+          outboundMessage({ org: `${ORG_15}XYZ`, notifications: [callback('04lDr0000000009AAA')] }),
+        )
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await post(
+          running.app,
+          outboundMessage({ org: ORG_15.toLowerCase(), notifications: [callback('04lDr0000000010AAA')] }),
+        )
+      ).statusCode,
+    ).toBe(403);
     // A deployment for another CRM has no org to compare with.
     const unconfigured = await startTestApp({ DRAFTBRIDGE_CRM: 'hubspot' });
     try {
-      expect((await post(unconfigured.app, outboundMessage({ notifications: [callback()] }))).statusCode).toBe(401);
+      expect(
+        (await post(unconfigured.app, outboundMessage({ notifications: [callback()] }))).statusCode,
+      ).toBe(401);
     } finally {
       await unconfigured.stop();
     }
@@ -134,11 +203,28 @@ describe('POST /webhooks/salesforce (Outbound Messages)', () => {
     const broken = await post(running.app, cut);
     expect(broken.statusCode).toBe(400);
     expect(broken.headers['content-type']).toMatch(/^text\/xml/);
-    const dtd = await post(running.app, `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>${outboundMessage({ notifications: [callback()] }).replace(/^<\?xml[^>]*>/, '')}`);
+    const dtd = await post(
+      running.app,
+      `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]>${outboundMessage({ notifications: [callback()] }).replace(/^<\?xml[^>]*>/, '')}`,
+    );
     expect(dtd.statusCode).toBe(400);
-    const other = await post(running.app, '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><login/></soapenv:Body></soapenv:Envelope>');
+    const other = await post(
+      running.app,
+      '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><login/></soapenv:Body></soapenv:Envelope>',
+    );
     expect(other.statusCode).toBe(400);
-    const badId = await post(running.app, outboundMessage({ notifications: [{ id: '04lDr0000000001AAA', type: 'Contact', fields: { Id: "003' OR 'x'='x", Callback_Requested__c: 'true' } }] }));
+    const badId = await post(
+      running.app,
+      outboundMessage({
+        notifications: [
+          {
+            id: '04lDr0000000001AAA',
+            type: 'Contact',
+            fields: { Id: "003' OR 'x'='x", Callback_Requested__c: 'true' },
+          },
+        ],
+      }),
+    );
     expect(badId.statusCode).toBe(400);
     expect(badId.body).not.toContain("OR 'x'");
     expect(await running.ctx.queues.intake.getJobs(['waiting'])).toHaveLength(0);
@@ -151,7 +237,10 @@ describe('Salesforce intake during a Redis outage', () => {
 
   it('answers 503 (no Ack, so Salesforce retries) while Redis is down and acks the retry afterwards', async () => {
     redis.server = await DisposableRedis.start();
-    const ctx = createAppContext(testSettings({ ...SF_ENV, REDIS_URL: redis.server.url, SALESFORCE_ORG_ID: ORG_18 }), defaultPolicy());
+    const ctx = createAppContext(
+      testSettings({ ...SF_ENV, REDIS_URL: redis.server.url, SALESFORCE_ORG_ID: ORG_18 }),
+      defaultPolicy(),
+    );
     const app = await buildServer(ctx);
     try {
       await ctx.queues.intake.waitUntilReady();
@@ -168,7 +257,9 @@ describe('Salesforce intake during a Redis outage', () => {
       }
       expect(retried.statusCode).toBe(200);
       expect(ack(retried.body)).toBe(true);
-      expect((await ctx.queues.intake.getJobs(['waiting'])).map((j) => j.id)).toEqual([`sf-${ORG_15}-04lDr0000000001AAA`]);
+      expect((await ctx.queues.intake.getJobs(['waiting'])).map((j) => j.id)).toEqual([
+        `sf-${ORG_15}-04lDr0000000001AAA`,
+      ]);
     } finally {
       await app.close();
       await ctx.close();

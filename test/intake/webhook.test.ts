@@ -37,7 +37,13 @@ function signed(body: string, path = '/webhooks/hubspot', timestamp = Date.now()
     headers: {
       'content-type': 'application/json',
       'x-hubspot-request-timestamp': String(timestamp),
-      'x-hubspot-signature-v3': signV3({ secret: SECRET, method: 'POST', uri: `${PUBLIC}${path}`, body, timestamp }),
+      'x-hubspot-signature-v3': signV3({
+        secret: SECRET,
+        method: 'POST',
+        uri: `${PUBLIC}${path}`,
+        body,
+        timestamp,
+      }),
     },
   };
 }
@@ -52,7 +58,15 @@ describe('POST /webhooks/hubspot', () => {
   });
   afterEach(() => running.stop());
 
-  const intakeCount = () => ctx.queues.intake.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+  const intakeCount = () =>
+    ctx.queues.intake.getJobCountByTypes(
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'prioritized',
+    );
 
   it('turns one matching event into one intake job carrying ids only', async () => {
     const event = callbackEvent();
@@ -61,8 +75,24 @@ describe('POST /webhooks/hubspot', () => {
     const jobs = await ctx.queues.intake.getJobs(['waiting']);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.id).toBe(`hs-62515-${event.eventId}-${event.objectId}`);
-    expect(jobs[0]!.data).toMatchObject({ flow: 'callback', contactId: String(event.objectId), account: '62515', objectType: 'contact', source: 'hubspot.app' });
-    expect(Object.keys(jobs[0]!.data).sort()).toEqual(['account', 'contactId', 'eventId', 'flow', 'objectType', 'occurredAt', 'receivedAt', 'requestId', 'source']);
+    expect(jobs[0]!.data).toMatchObject({
+      flow: 'callback',
+      contactId: String(event.objectId),
+      account: '62515',
+      objectType: 'contact',
+      source: 'hubspot.app',
+    });
+    expect(Object.keys(jobs[0]!.data).sort()).toEqual([
+      'account',
+      'contactId',
+      'eventId',
+      'flow',
+      'objectType',
+      'occurredAt',
+      'receivedAt',
+      'requestId',
+      'source',
+    ]);
     const audit = await ctx.audit.read();
     expect(audit.map((e) => e.type)).toEqual(['webhook.accepted']);
   });
@@ -77,7 +107,10 @@ describe('POST /webhooks/hubspot', () => {
 
   it('gives 100 jobs for a batch of 100, and counts events that match no trigger as ignored', async () => {
     const batch = Array.from({ length: 100 }, () => callbackEvent());
-    const noise = [callbackEvent({ propertyName: 'lifecyclestage', propertyValue: 'lead' }), callbackEvent({ propertyValue: 'false' })];
+    const noise = [
+      callbackEvent({ propertyName: 'lifecyclestage', propertyValue: 'lead' }),
+      callbackEvent({ propertyValue: 'false' }),
+    ];
     const res = await app.inject(signed(JSON.stringify([...batch, ...noise])));
     expect(res.statusCode).toBe(204);
     expect(await intakeCount()).toBe(100);
@@ -86,24 +119,62 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('starts the new-lead flow from contact.creation and from the generic object.creation of contacts', async () => {
-    const a = callbackEvent({ subscriptionType: 'contact.creation', propertyName: undefined, propertyValue: undefined });
-    const b = callbackEvent({ subscriptionType: 'object.creation', objectTypeId: '0-1', propertyName: undefined, propertyValue: undefined });
-    const c = callbackEvent({ subscriptionType: 'object.creation', objectTypeId: '0-3', propertyName: undefined, propertyValue: undefined });
+    const a = callbackEvent({
+      subscriptionType: 'contact.creation',
+      propertyName: undefined,
+      propertyValue: undefined,
+    });
+    const b = callbackEvent({
+      subscriptionType: 'object.creation',
+      objectTypeId: '0-1',
+      propertyName: undefined,
+      propertyValue: undefined,
+    });
+    const c = callbackEvent({
+      subscriptionType: 'object.creation',
+      objectTypeId: '0-3',
+      propertyName: undefined,
+      propertyValue: undefined,
+    });
     expect((await app.inject(signed(JSON.stringify([a, b, c])))).statusCode).toBe(204);
     const jobs = await ctx.queues.intake.getJobs(['waiting']);
     expect(jobs.map((j) => j.data.flow)).toEqual(['new_lead', 'new_lead']);
   });
 
   it.each([
-    ['missing signature', (b: string) => ({ ...signed(b), headers: { 'content-type': 'application/json' } }), 401],
-    ['wrong signature', (b: string) => { const r = signed(b); r.headers['x-hubspot-signature-v3'] = 'AAAA'; return r; }, 401],
+    [
+      'missing signature',
+      (b: string) => ({ ...signed(b), headers: { 'content-type': 'application/json' } }),
+      401,
+    ],
+    [
+      'wrong signature',
+      (b: string) => {
+        const r = signed(b);
+        r.headers['x-hubspot-signature-v3'] = 'AAAA';
+        return r;
+      },
+      401,
+    ],
     ['stale timestamp', (b: string) => signed(b, '/webhooks/hubspot', Date.now() - 6 * 60_000), 401],
-    ['signed for another URI', (b: string) => ({ ...signed(b, '/webhooks/other'), url: '/webhooks/hubspot' }), 401],
+    [
+      'signed for another URI',
+      (b: string) => ({ ...signed(b, '/webhooks/other'), url: '/webhooks/hubspot' }),
+      401,
+    ],
     ['not JSON', () => signed('{not json'), 400],
     ['not an array', () => signed(JSON.stringify(callbackEvent())), 400],
     ['empty batch', () => signed('[]'), 400],
-    ['event without objectId', () => signed(JSON.stringify([{ ...callbackEvent(), objectId: undefined }])), 400],
-    ['over 1 MB', () => signed(JSON.stringify([{ ...callbackEvent(), propertyValue: 'x'.repeat(1_100_000) }])), 413],
+    [
+      'event without objectId',
+      () => signed(JSON.stringify([{ ...callbackEvent(), objectId: undefined }])),
+      400,
+    ],
+    [
+      'over 1 MB',
+      () => signed(JSON.stringify([{ ...callbackEvent(), propertyValue: 'x'.repeat(1_100_000) }])),
+      413,
+    ],
   ])('%s → %i and no job', async (_name, build, status) => {
     const res = await app.inject(build(JSON.stringify([callbackEvent()])));
     expect(res.statusCode).toBe(status);
@@ -114,7 +185,9 @@ describe('POST /webhooks/hubspot', () => {
   });
 
   it('never echoes payload values in an error message', async () => {
-    const res = await app.inject(signed(JSON.stringify([{ ...callbackEvent(), portalId: 'erika.musterfrau@example.com' }])));
+    const res = await app.inject(
+      signed(JSON.stringify([{ ...callbackEvent(), portalId: 'erika.musterfrau@example.com' }])),
+    );
     expect(res.statusCode).toBe(400);
     expect(res.body).not.toContain('erika');
     expect(res.body).toContain('portalId');
@@ -126,7 +199,10 @@ describe('POST /webhooks/hubspot/workflow', () => {
   let app: FastifyInstance;
   let running: TestApp;
   beforeEach(async () => {
-    running = await startTestApp({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC, DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' });
+    running = await startTestApp({
+      DRAFTBRIDGE_PUBLIC_URL: PUBLIC,
+      DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1',
+    });
     ({ ctx, app } = running);
   });
   afterEach(() => running.stop());
@@ -135,15 +211,26 @@ describe('POST /webhooks/hubspot/workflow', () => {
     await running.stop();
     const policy = defaultPolicy();
     policy.webhooks.hubspot.workflowLegacySignatures = true;
-    running = await startTestApp({ DRAFTBRIDGE_PUBLIC_URL: PUBLIC, DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' }, policy);
+    running = await startTestApp(
+      { DRAFTBRIDGE_PUBLIC_URL: PUBLIC, DRAFTBRIDGE_WORKFLOW_SECRET: 'workflow-shared-secret-1' },
+      policy,
+    );
     ({ ctx, app } = running);
-    const body = JSON.stringify({ vid: 901, 'portal-id': 62515, properties: { callback_requested: { value: 'true' }, firstname: { value: 'Erika' } } });
+    const body = JSON.stringify({
+      vid: 901,
+      'portal-id': 62515,
+      properties: { callback_requested: { value: 'true' }, firstname: { value: 'Erika' } },
+    });
     const path = '/webhooks/hubspot/workflow';
     const res = await app.inject({
       method: 'POST',
       url: path,
       payload: body,
-      headers: { 'content-type': 'application/json', 'x-hubspot-signature-version': 'v2', 'x-hubspot-signature': signV2({ secret: SECRET, method: 'POST', uri: `${PUBLIC}${path}`, body }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-hubspot-signature-version': 'v2',
+        'x-hubspot-signature': signV2({ secret: SECRET, method: 'POST', uri: `${PUBLIC}${path}`, body }),
+      },
     });
     expect(res.statusCode).toBe(204);
     const jobs = await ctx.queues.intake.getJobs(['waiting']);
@@ -154,7 +241,12 @@ describe('POST /webhooks/hubspot/workflow', () => {
 
   it('accepts the shared-secret header with ?flow=, dedupes the retry, and rejects a wrong secret', async () => {
     const body = JSON.stringify({ hs_object_id: '902', email: 'lead@example.com' });
-    const req = (secret: string) => ({ method: 'POST' as const, url: '/webhooks/hubspot/workflow?flow=new_lead&portalId=62515', payload: body, headers: { 'content-type': 'application/json', 'x-draftbridge-workflow-secret': secret } });
+    const req = (secret: string) => ({
+      method: 'POST' as const,
+      url: '/webhooks/hubspot/workflow?flow=new_lead&portalId=62515',
+      payload: body,
+      headers: { 'content-type': 'application/json', 'x-draftbridge-workflow-secret': secret },
+    });
     expect((await app.inject(req('workflow-shared-secret-1'))).statusCode).toBe(204);
     expect((await app.inject(req('workflow-shared-secret-1'))).statusCode).toBe(204);
     expect((await app.inject(req('wrong-secret-wrong-secret'))).statusCode).toBe(401);
@@ -163,9 +255,20 @@ describe('POST /webhooks/hubspot/workflow', () => {
   });
 
   it('rejects an unknown flow and a delivery without a contact id with 400', async () => {
-    const send = (url: string, body: unknown) => app.inject({ method: 'POST', url, payload: JSON.stringify(body), headers: { 'content-type': 'application/json', 'x-draftbridge-workflow-secret': 'workflow-shared-secret-1' } });
+    const send = (url: string, body: unknown) =>
+      app.inject({
+        method: 'POST',
+        url,
+        payload: JSON.stringify(body),
+        headers: {
+          'content-type': 'application/json',
+          'x-draftbridge-workflow-secret': 'workflow-shared-secret-1',
+        },
+      });
     expect((await send('/webhooks/hubspot/workflow?flow=nope', { hs_object_id: 1 })).statusCode).toBe(400);
-    expect((await send('/webhooks/hubspot/workflow?flow=callback', { email: 'x@example.com' })).statusCode).toBe(400);
+    expect(
+      (await send('/webhooks/hubspot/workflow?flow=callback', { email: 'x@example.com' })).statusCode,
+    ).toBe(400);
   });
 });
 
@@ -183,32 +286,67 @@ describe('signature downgrades', () => {
   const legacyHeaders = (version: 'v1' | 'v2', path: string, body: string) => ({
     'content-type': 'application/json',
     'x-hubspot-signature-version': version,
-    'x-hubspot-signature': version === 'v1' ? signV1({ secret: SECRET, body }) : signV2({ secret: SECRET, method: 'POST', uri: `${PUBLIC}${path}`, body }),
+    'x-hubspot-signature':
+      version === 'v1'
+        ? signV1({ secret: SECRET, body })
+        : signV2({ secret: SECRET, method: 'POST', uri: `${PUBLIC}${path}`, body }),
   });
-  const jobs = () => ctx.queues.intake.getJobCountByTypes('waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized');
+  const jobs = () =>
+    ctx.queues.intake.getJobCountByTypes(
+      'waiting',
+      'active',
+      'delayed',
+      'completed',
+      'failed',
+      'prioritized',
+    );
 
-  it.each([true, false])('app webhooks refuse v1 and v2 whatever the policy says (legacy allowed on workflows: %s)', async (legacy) => {
-    await start(legacy);
-    const body = JSON.stringify([callbackEvent()]);
-    for (const version of ['v1', 'v2'] as const) {
-      const res = await app.inject({ method: 'POST', url: '/webhooks/hubspot', payload: body, headers: legacyHeaders(version, '/webhooks/hubspot', body) });
-      expect(res.statusCode).toBe(401);
-      expect(res.json().error).toContain('sign with v3');
-    }
-    // A broken v3 signature does not fall back to a valid v1 one sent alongside.
-    const both = signed(body);
-    both.headers['x-hubspot-signature-v3'] = 'AAAA' + both.headers['x-hubspot-signature-v3'].slice(4);
-    const mixed = await app.inject({ ...both, headers: { ...both.headers, ...legacyHeaders('v1', '/webhooks/hubspot', body) } });
-    expect(mixed.statusCode).toBe(401);
-    expect(await jobs()).toBe(0);
-  });
+  it.each([true, false])(
+    'app webhooks refuse v1 and v2 whatever the policy says (legacy allowed on workflows: %s)',
+    async (legacy) => {
+      await start(legacy);
+      const body = JSON.stringify([callbackEvent()]);
+      for (const version of ['v1', 'v2'] as const) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/webhooks/hubspot',
+          payload: body,
+          headers: legacyHeaders(version, '/webhooks/hubspot', body),
+        });
+        expect(res.statusCode).toBe(401);
+        expect(res.json().error).toContain('sign with v3');
+      }
+      // A broken v3 signature does not fall back to a valid v1 one sent alongside.
+      const both = signed(body);
+      both.headers['x-hubspot-signature-v3'] = 'AAAA' + both.headers['x-hubspot-signature-v3'].slice(4);
+      const mixed = await app.inject({
+        ...both,
+        headers: { ...both.headers, ...legacyHeaders('v1', '/webhooks/hubspot', body) },
+      });
+      expect(mixed.statusCode).toBe(401);
+      expect(await jobs()).toBe(0);
+    },
+  );
 
   it('workflow deliveries: v1/v2 refused by default, v3 accepted', async () => {
     await start(false);
     const path = '/webhooks/hubspot/workflow';
-    const body = JSON.stringify({ vid: 903, 'portal-id': 62515, properties: { callback_requested: { value: 'true' } } });
+    const body = JSON.stringify({
+      vid: 903,
+      'portal-id': 62515,
+      properties: { callback_requested: { value: 'true' } },
+    });
     for (const version of ['v1', 'v2'] as const) {
-      expect((await app.inject({ method: 'POST', url: path, payload: body, headers: legacyHeaders(version, path, body) })).statusCode).toBe(401);
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: path,
+            payload: body,
+            headers: legacyHeaders(version, path, body),
+          })
+        ).statusCode,
+      ).toBe(401);
     }
     expect(await jobs()).toBe(0);
     expect((await app.inject(signed(body, path))).statusCode).toBe(204);
@@ -218,9 +356,22 @@ describe('signature downgrades', () => {
   it('workflow deliveries with legacy allowed: a replayed v1 body maps to the same job (dedupe window)', async () => {
     await start(true);
     const path = '/webhooks/hubspot/workflow';
-    const body = JSON.stringify({ vid: 904, 'portal-id': 62515, properties: { callback_requested: { value: 'true' } } });
+    const body = JSON.stringify({
+      vid: 904,
+      'portal-id': 62515,
+      properties: { callback_requested: { value: 'true' } },
+    });
     for (let i = 0; i < 3; i++) {
-      expect((await app.inject({ method: 'POST', url: path, payload: body, headers: legacyHeaders('v1', path, body) })).statusCode).toBe(204);
+      expect(
+        (
+          await app.inject({
+            method: 'POST',
+            url: path,
+            payload: body,
+            headers: legacyHeaders('v1', path, body),
+          })
+        ).statusCode,
+      ).toBe(204);
     }
     expect(await jobs()).toBe(1);
   });
@@ -232,7 +383,10 @@ describe('Redis outage', () => {
 
   it('answers 503 while Redis is down, loses nothing, and accepts HubSpot’s retry once Redis is back', async () => {
     redis.server = await DisposableRedis.start();
-    const ctx = createAppContext(testSettings({ REDIS_URL: redis.server.url, DRAFTBRIDGE_PUBLIC_URL: PUBLIC }), defaultPolicy());
+    const ctx = createAppContext(
+      testSettings({ REDIS_URL: redis.server.url, DRAFTBRIDGE_PUBLIC_URL: PUBLIC }),
+      defaultPolicy(),
+    );
     const app = await buildServer(ctx);
     try {
       await ctx.queues.intake.waitUntilReady();

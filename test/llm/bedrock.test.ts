@@ -16,8 +16,14 @@ describe('Bedrock connector (Converse, @aws-sdk/client-bedrock-runtime) against 
   let redis: RedisClient;
   const prefixes: string[] = [];
   const client = (secret = sim.secretAccessKey, accessKeyId = sim.accessKeyId) =>
-    new BedrockClient({ region: sim.region, modelId: MODEL, endpoint: sim.url, credentials: async () => ({ accessKeyId, secretAccessKey: secret }) });
-  const llm = (options: Partial<ConstructorParameters<typeof DraftingLlm>[0]> = {}) => new DraftingLlm({ routes: { eu: client() }, budgets, sleep: async () => undefined, ...options });
+    new BedrockClient({
+      region: sim.region,
+      modelId: MODEL,
+      endpoint: sim.url,
+      credentials: async () => ({ accessKeyId, secretAccessKey: secret }),
+    });
+  const llm = (options: Partial<ConstructorParameters<typeof DraftingLlm>[0]> = {}) =>
+    new DraftingLlm({ routes: { eu: client() }, budgets, sleep: async () => undefined, ...options });
 
   beforeAll(async () => {
     redis = await testRedis();
@@ -45,19 +51,44 @@ describe('Bedrock connector (Converse, @aws-sdk/client-bedrock-runtime) against 
     const [req] = sim.requests;
     // The model id travels URL-encoded in the path (":" as %3A).
     expect(req!.path).toBe(`/model/${encodeURIComponent(MODEL)}/converse`);
-    expect(String(req!.headers.authorization)).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${sim.accessKeyId}/\\d{8}/eu-central-1/bedrock/aws4_request, SignedHeaders=.*:authority`));
-    const body = req!.body as { system: { text: string }[]; inferenceConfig: { maxTokens: number }; toolConfig: { toolChoice: { tool: { name: string } }; tools: { toolSpec: { inputSchema: { json: { required: string[] } } } }[] } };
+    expect(String(req!.headers.authorization)).toMatch(
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${sim.accessKeyId}/\\d{8}/eu-central-1/bedrock/aws4_request, SignedHeaders=.*:authority`,
+      ),
+    );
+    const body = req!.body as {
+      system: { text: string }[];
+      inferenceConfig: { maxTokens: number };
+      toolConfig: {
+        toolChoice: { tool: { name: string } };
+        tools: { toolSpec: { inputSchema: { json: { required: string[] } } } }[];
+      };
+    };
     expect(body.system[0]!.text).toContain('Sie-Form');
     expect(body.inferenceConfig.maxTokens).toBe(800);
     expect(body.toolConfig.toolChoice.tool.name).toBe('email_draft');
-    expect(body.toolConfig.tools[0]!.toolSpec.inputSchema.json.required).toEqual(['subject', 'body', 'language']);
+    expect(body.toolConfig.tools[0]!.toolSpec.inputSchema.json.required).toEqual([
+      'subject',
+      'body',
+      'language',
+    ]);
   });
 
   it('a wrong secret is a 403 InvalidSignatureException, an unknown key a 403 UnrecognizedClientException: refused, not retried', async () => {
-    await expect(new DraftingLlm({ routes: { eu: client('not-the-secret') }, budgets }).draft(draftRequest())).rejects.toBeInstanceOf(UpstreamRejected);
-    await expect(new DraftingLlm({ routes: { eu: client(sim.secretAccessKey, 'AKIAUNKNOWN000000000') }, budgets }).draft(draftRequest())).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      new DraftingLlm({ routes: { eu: client('not-the-secret') }, budgets }).draft(draftRequest()),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      new DraftingLlm({ routes: { eu: client(sim.secretAccessKey, 'AKIAUNKNOWN000000000') }, budgets }).draft(
+        draftRequest(),
+      ),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
     expect(sim.requests).toHaveLength(2);
-    const res = await fetch(`${sim.url}/model/${encodeURIComponent(MODEL)}/converse`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${sim.url}/model/${encodeURIComponent(MODEL)}/converse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(403);
     expect(res.headers.get('x-amzn-errortype')).toMatch(/^MissingAuthenticationTokenException:/);
   });
@@ -87,7 +118,10 @@ describe('Bedrock connector (Converse, @aws-sdk/client-bedrock-runtime) against 
     sim.inject({ finishReason: 'length' });
     expect((await llm().draft(draftRequest())).kind).toBe('truncated');
     sim.inject({ finishReason: 'content_filter' });
-    expect(await llm().draft(draftRequest())).toEqual({ kind: 'content_filtered', categories: ['content_filtered'] });
+    expect(await llm().draft(draftRequest())).toEqual({
+      kind: 'content_filtered',
+      categories: ['content_filtered'],
+    });
     sim.inject({ status: 503 });
     expect((await llm().draft(draftRequest())).kind).toBe('drafted');
     sim.inject({ status: 503, times: 2 });
@@ -98,11 +132,19 @@ describe('Bedrock connector (Converse, @aws-sdk/client-bedrock-runtime) against 
 
   it('never builds a client for a non-EU region or profile', () => {
     expect(() => new BedrockClient({ region: 'us-east-1', modelId: MODEL })).toThrow(/not an EU region/);
-    expect(() => new BedrockClient({ region: 'eu-central-1', modelId: 'global.anthropic.claude-sonnet-4-20250514-v1:0' })).toThrow(/not an EU inference profile/);
+    expect(
+      () =>
+        new BedrockClient({
+          region: 'eu-central-1',
+          modelId: 'global.anthropic.claude-sonnet-4-20250514-v1:0',
+        }),
+    ).toThrow(/not an EU inference profile/);
   });
 
   it('refuses a request with a personal value before it is signed', async () => {
-    await expect(llm().draft(draftRequest({ user: 'Bitte Erika Musterfrau zurückrufen' }))).rejects.toBeInstanceOf(LeakBlocked);
+    await expect(
+      llm().draft(draftRequest({ user: 'Bitte Erika Musterfrau zurückrufen' })),
+    ).rejects.toBeInstanceOf(LeakBlocked);
     expect(sim.requests).toHaveLength(0);
   });
 

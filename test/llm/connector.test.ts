@@ -9,12 +9,16 @@ import { RedisRateBudget } from '../../src/rate-budget.ts';
 import type { RedisClient } from '../../src/redis.ts';
 import { defaultPolicy, deletePrefix, testRedis, testSettings, uniquePrefix } from '../support/env.ts';
 
-const budgets = { eu: { requestsPerMinute: 100, tokensPerMinute: 100_000, timeoutMs: 800 }, local: { requestsPerMinute: 100, tokensPerMinute: 100_000, timeoutMs: 800 } };
+const budgets = {
+  eu: { requestsPerMinute: 100, tokensPerMinute: 100_000, timeoutMs: 800 },
+  local: { requestsPerMinute: 100, tokensPerMinute: 100_000, timeoutMs: 800 },
+};
 
 function request(overrides: Partial<LlmDraftRequest> = {}): LlmDraftRequest {
   return {
     route: 'eu',
-    system: 'Du schreibst eine kurze E-Mail auf Deutsch (Sie-Form). Antworte als JSON mit subject, body und language ("de").',
+    system:
+      'Du schreibst eine kurze E-Mail auf Deutsch (Sie-Form). Antworte als JSON mit subject, body und language ("de").',
     user: 'Beginne den Text (body) mit genau dieser Zeile: Sehr geehrte Frau [[PERSON_3]],\nBeende den Text mit genau diesen Zeilen:\nMit freundlichen Grüßen\n[[PERSON_5]]\nKontext:\n- Firma des Kontakts: [[COMPANY_1]]',
     language: 'de',
     requestId: 'req-llm-1',
@@ -66,7 +70,9 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
     expect(req!.path).toBe(`/openai/deployments/${sim.deployment}/chat/completions`);
     expect(req!.query['api-version']).toBe('2024-10-21');
     expect(req!.headers['api-key']).toBe(sim.apiKey);
-    const body = req!.body as { response_format: { type: string; json_schema: { strict: boolean; name: string } } };
+    const body = req!.body as {
+      response_format: { type: string; json_schema: { strict: boolean; name: string } };
+    };
     expect(body.response_format.type).toBe('json_schema');
     expect(body.response_format.json_schema).toMatchObject({ strict: true, name: 'email_draft' });
   });
@@ -79,10 +85,14 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
   });
 
   it('refuses to send a request carrying a personal value: nothing leaves the process', async () => {
-    const err = await llm.draft(request({ user: 'Bitte Erika Musterfrau zurückrufen, erika.musterfrau@example.com' })).catch((e: unknown) => e);
+    const err = await llm
+      .draft(request({ user: 'Bitte Erika Musterfrau zurückrufen, erika.musterfrau@example.com' }))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LeakBlocked);
     expect((err as LeakBlocked).findings).toEqual(expect.arrayContaining(['KNOWN_VALUE', 'EMAIL']));
-    const unknown = await llm.draft(request({ user: 'Rückruf an +49 171 2345678 bei Herrn Bernd Beispielmann' })).catch((e: unknown) => e);
+    const unknown = await llm
+      .draft(request({ user: 'Rückruf an +49 171 2345678 bei Herrn Bernd Beispielmann' }))
+      .catch((e: unknown) => e);
     expect(unknown).toBeInstanceOf(LeakBlocked);
     expect(sim.requests).toHaveLength(0);
   });
@@ -94,9 +104,13 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
     expect((await llm.draft(request())).kind).toBe('truncated');
   });
 
-  it('honours a 429\'s retry-after-ms in process (no SDK retry on top), then pauses the queue if throttling persists', async () => {
+  it("honours a 429's retry-after-ms in process (no SDK retry on top), then pauses the queue if throttling persists", async () => {
     const sleeps: number[] = [];
-    const recording = new DraftingLlm({ eu: { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment }, budgets, sleep: async (ms) => void sleeps.push(ms) });
+    const recording = new DraftingLlm({
+      eu: { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment },
+      budgets,
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     sim.inject({ status: 429, retryAfterMs: 2500 });
     expect((await recording.draft(request())).kind).toBe('drafted');
     expect(sleeps).toEqual([2500]);
@@ -115,19 +129,31 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
   it('the simulated deployment enforces TPM and RPM like Azure: prompt estimate + max_tokens, 429 with Retry-After, remaining headers', async () => {
     // 5,000 TPM: one request counts its prompt (~100 tokens) plus max_completion_tokens (800).
     sim.setQuota({ tokensPerMinute: 5_000, requestsPerMinute: 600 });
-    const res = await fetch(`${sim.url}/openai/deployments/${sim.deployment}/chat/completions?api-version=2024-10-21`, {
-      method: 'POST',
-      headers: { 'api-key': sim.apiKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(400) }], max_completion_tokens: 800 }),
-    });
+    const res = await fetch(
+      `${sim.url}/openai/deployments/${sim.deployment}/chat/completions?api-version=2024-10-21`,
+      {
+        method: 'POST',
+        headers: { 'api-key': sim.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: 'x'.repeat(400) }],
+          max_completion_tokens: 800,
+        }),
+      },
+    );
     expect(res.status).toBe(200);
     expect(Number(res.headers.get('x-ratelimit-remaining-tokens'))).toBe(5_000 - 900);
     expect(res.headers.get('x-ratelimit-remaining-requests')).toBe('99');
-    const big = await fetch(`${sim.url}/openai/deployments/${sim.deployment}/chat/completions?api-version=2024-10-21`, {
-      method: 'POST',
-      headers: { 'api-key': sim.apiKey, 'content-type': 'application/json' },
-      body: JSON.stringify({ messages: [{ role: 'user', content: 'x'.repeat(400) }], max_completion_tokens: 4_500 }),
-    });
+    const big = await fetch(
+      `${sim.url}/openai/deployments/${sim.deployment}/chat/completions?api-version=2024-10-21`,
+      {
+        method: 'POST',
+        headers: { 'api-key': sim.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          messages: [{ role: 'user', content: 'x'.repeat(400) }],
+          max_completion_tokens: 4_500,
+        }),
+      },
+    );
     expect(big.status).toBe(429);
     expect(Number(big.headers.get('retry-after-ms'))).toBeGreaterThan(0);
     expect(Number(big.headers.get('retry-after'))).toBeLessThanOrEqual(60);
@@ -148,14 +174,22 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
   });
 
   it('rejects a wrong key with UpstreamRejected', async () => {
-    const wrong = new DraftingLlm({ eu: { endpoint: sim.url, apiKey: 'nope', apiVersion: '2024-10-21', deployment: sim.deployment }, budgets });
+    const wrong = new DraftingLlm({
+      eu: { endpoint: sim.url, apiKey: 'nope', apiVersion: '2024-10-21', deployment: sim.deployment },
+      budgets,
+    });
     await expect(wrong.draft(request())).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
   it('waits for its booked slot in the shared quota, and pauses the queue when the slot is over a minute ahead', async () => {
     const sleeps: number[] = [];
     const rateBudget = sharedBudget();
-    const eu = { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment };
+    const eu = {
+      endpoint: sim.url,
+      apiKey: sim.apiKey,
+      apiVersion: '2024-10-21',
+      deployment: sim.deployment,
+    };
     // 6 RPM: one request per 10 s (Azure's short window); a second process shares the budget.
     const tight = { ...budgets, eu: { requestsPerMinute: 6, tokensPerMinute: 100_000, timeoutMs: 800 } };
     const a = new DraftingLlm({ eu, budgets: tight, rateBudget, sleep: async (ms) => void sleeps.push(ms) });
@@ -166,7 +200,12 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
     expect(sleeps[0]).toBeGreaterThan(9_000);
     // Tokens: two requests' worth per minute; the third is booked more than a minute out.
     const tokens = { ...budgets, eu: { requestsPerMinute: 600, tokensPerMinute: 2_000, timeoutMs: 800 } };
-    const c = new DraftingLlm({ eu, budgets: tokens, rateBudget: sharedBudget(), sleep: async (ms) => void sleeps.push(ms) });
+    const c = new DraftingLlm({
+      eu,
+      budgets: tokens,
+      rateBudget: sharedBudget(),
+      sleep: async (ms) => void sleeps.push(ms),
+    });
     expect((await c.draft(request())).kind).toBe('drafted');
     expect((await c.draft(request())).kind).toBe('drafted');
     const err = await c.draft(request()).catch((e: unknown) => e);
@@ -176,21 +215,63 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
 
   it('books prompt estimate + max_tokens, so the simulated deployment never answers 429 to a shared budget', async () => {
     sim.setQuota({ tokensPerMinute: 3_000, requestsPerMinute: 600 });
-    const eu = { endpoint: sim.url, apiKey: sim.apiKey, apiVersion: '2024-10-21', deployment: sim.deployment };
+    const eu = {
+      endpoint: sim.url,
+      apiKey: sim.apiKey,
+      apiVersion: '2024-10-21',
+      deployment: sim.deployment,
+    };
     const quota = { ...budgets, eu: { requestsPerMinute: 600, tokensPerMinute: 3_000, timeoutMs: 800 } };
     const rateBudget = sharedBudget();
-    const processes = [0, 1].map(() => new DraftingLlm({ eu, budgets: quota, rateBudget, sleep: async () => undefined }));
-    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => processes[i % 2]!.draft(request())));
+    const processes = [0, 1].map(
+      () => new DraftingLlm({ eu, budgets: quota, rateBudget, sleep: async () => undefined }),
+    );
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) => processes[i % 2]!.draft(request())),
+    );
     // ~950 tokens each: three fit in the minute, the other three are booked over a minute ahead.
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(3);
-    expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason instanceof UpstreamRateLimited)).toBe(true);
+    expect(
+      outcomes
+        .filter((o) => o.status === 'rejected')
+        .every((o) => (o as PromiseRejectedResult).reason instanceof UpstreamRateLimited),
+    ).toBe(true);
     expect(sim.quotaStats().throttled).toBe(0);
   });
 
   it('refuses an Azure region outside the policy allow-list', () => {
     const policy = defaultPolicy();
-    expect(regionProblem(testSettings({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'd', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'eastus' }), policy)).toMatch(/not on the policy's allowedRegions/);
-    expect(regionProblem(testSettings({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'd', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com' }), policy)).toMatch(/required/);
-    expect(regionProblem(testSettings({ AZURE_OPENAI_API_KEY: 'k', AZURE_OPENAI_DEPLOYMENT: 'd', AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com', AZURE_OPENAI_REGION: 'SwedenCentral' }), policy)).toBeUndefined();
+    expect(
+      regionProblem(
+        testSettings({
+          AZURE_OPENAI_API_KEY: 'k',
+          AZURE_OPENAI_DEPLOYMENT: 'd',
+          AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com',
+          AZURE_OPENAI_REGION: 'eastus',
+        }),
+        policy,
+      ),
+    ).toMatch(/not on the policy's allowedRegions/);
+    expect(
+      regionProblem(
+        testSettings({
+          AZURE_OPENAI_API_KEY: 'k',
+          AZURE_OPENAI_DEPLOYMENT: 'd',
+          AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com',
+        }),
+        policy,
+      ),
+    ).toMatch(/required/);
+    expect(
+      regionProblem(
+        testSettings({
+          AZURE_OPENAI_API_KEY: 'k',
+          AZURE_OPENAI_DEPLOYMENT: 'd',
+          AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com',
+          AZURE_OPENAI_REGION: 'SwedenCentral',
+        }),
+        policy,
+      ),
+    ).toBeUndefined();
   });
 });

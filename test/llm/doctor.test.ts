@@ -20,12 +20,45 @@ describe('doctor checks per LLM provider', () => {
     // The AWS default chain starts with the environment.
     process.env.AWS_ACCESS_KEY_ID = bedrock.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = bedrock.secretAccessKey;
-    const aws = testSettings({ AWS_REGION: bedrock.region, BEDROCK_MODEL_ID: bedrock.models[0]!, BEDROCK_ENDPOINT_URL: bedrock.url });
-    expect(await checkBedrock(aws)).toMatchObject({ name: 'AWS Bedrock', ok: true, detail: expect.stringContaining('in eu-central-1') });
+    const aws = testSettings({
+      AWS_REGION: bedrock.region,
+      BEDROCK_MODEL_ID: bedrock.models[0]!,
+      BEDROCK_ENDPOINT_URL: bedrock.url,
+    });
+    expect(await checkBedrock(aws)).toMatchObject({
+      name: 'AWS Bedrock',
+      ok: true,
+      detail: expect.stringContaining('in eu-central-1'),
+    });
     process.env.AWS_SECRET_ACCESS_KEY = 'wrong';
-    expect(await checkBedrock(aws)).toMatchObject({ ok: false, setting: 'AWS credentials (default chain)', detail: expect.stringContaining('403') });
-    expect(await checkMistral(testSettings({ MISTRAL_API_KEY: mistral.apiKey, MISTRAL_MODEL: 'mistral-small-latest', MISTRAL_BASE_URL: mistral.url }))).toMatchObject({ ok: true });
-    expect(await checkMistral(testSettings({ MISTRAL_API_KEY: 'nope', MISTRAL_MODEL: 'mistral-small-latest', MISTRAL_BASE_URL: mistral.url }))).toMatchObject({ ok: false, setting: 'MISTRAL_API_KEY' });
-    expect(await checkVertex(testSettings())).toEqual({ name: 'Google Vertex AI', ok: false, detail: 'not configured', setting: 'VERTEX_MODEL' });
+    expect(await checkBedrock(aws)).toMatchObject({
+      ok: false,
+      setting: 'AWS credentials (default chain)',
+      detail: expect.stringContaining('403'),
+    });
+    expect(
+      await checkMistral(
+        testSettings({
+          MISTRAL_API_KEY: mistral.apiKey,
+          MISTRAL_MODEL: 'mistral-small-latest',
+          MISTRAL_BASE_URL: mistral.url,
+        }),
+      ),
+    ).toMatchObject({ ok: true });
+    expect(
+      await checkMistral(
+        testSettings({
+          MISTRAL_API_KEY: 'nope',
+          MISTRAL_MODEL: 'mistral-small-latest',
+          MISTRAL_BASE_URL: mistral.url,
+        }),
+      ),
+    ).toMatchObject({ ok: false, setting: 'MISTRAL_API_KEY' });
+    expect(await checkVertex(testSettings())).toEqual({
+      name: 'Google Vertex AI',
+      ok: false,
+      detail: 'not configured',
+      setting: 'VERTEX_MODEL',
+    });
   });
 });

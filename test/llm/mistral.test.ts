@@ -7,8 +7,10 @@ import { budgets, draftRequest } from './support.ts';
 
 describe('Mistral connector (@mistralai/mistralai) against the Mistral simulator', () => {
   let sim: MistralSimulator;
-  const client = (apiKey = sim.apiKey) => new MistralClient({ apiKey, model: 'mistral-small-latest', serverURL: sim.url });
-  const llm = (options: Partial<ConstructorParameters<typeof DraftingLlm>[0]> = {}) => new DraftingLlm({ routes: { eu: client() }, budgets, sleep: async () => undefined, ...options });
+  const client = (apiKey = sim.apiKey) =>
+    new MistralClient({ apiKey, model: 'mistral-small-latest', serverURL: sim.url });
+  const llm = (options: Partial<ConstructorParameters<typeof DraftingLlm>[0]> = {}) =>
+    new DraftingLlm({ routes: { eu: client() }, budgets, sleep: async () => undefined, ...options });
 
   beforeAll(async () => {
     sim = await startMistralSimulator();
@@ -31,7 +33,9 @@ describe('Mistral connector (@mistralai/mistralai) against the Mistral simulator
     const [req] = sim.requests;
     expect(req!.path).toBe('/v1/chat/completions');
     expect(req!.headers.authorization).toBe(`Bearer ${sim.apiKey}`);
-    const body = req!.body as Record<string, unknown> & { response_format: { type: string; json_schema: { name: string; schema: { required: string[] } } } };
+    const body = req!.body as Record<string, unknown> & {
+      response_format: { type: string; json_schema: { name: string; schema: { required: string[] } } };
+    };
     expect(body.max_tokens).toBe(800);
     expect(body).not.toHaveProperty('max_completion_tokens');
     expect(body.response_format.type).toBe('json_schema');
@@ -42,10 +46,16 @@ describe('Mistral connector (@mistralai/mistralai) against the Mistral simulator
     const res = await fetch(`${sim.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${sim.apiKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'mistral-small-latest', messages: [{ role: 'user', content: 'x' }], max_completion_tokens: 10 }),
+      body: JSON.stringify({
+        model: 'mistral-small-latest',
+        messages: [{ role: 'user', content: 'x' }],
+        max_completion_tokens: 10,
+      }),
     });
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { message: { detail: { type: string }[] } }).message.detail[0]!.type).toBe('extra_forbidden');
+    expect(((await res.json()) as { message: { detail: { type: string }[] } }).message.detail[0]!.type).toBe(
+      'extra_forbidden',
+    );
   });
 
   it('backs off on 429 rate_limited (no Retry-After), then pauses the queue; a wrong key is refused', async () => {
@@ -56,13 +66,18 @@ describe('Mistral connector (@mistralai/mistralai) against the Mistral simulator
     expect(sleeps[0]).toBeGreaterThanOrEqual(2_000);
     sim.inject({ status: 429, times: 3 });
     await expect(recording.draft(draftRequest())).rejects.toBeInstanceOf(UpstreamRateLimited);
-    await expect(new DraftingLlm({ routes: { eu: client('wrong') }, budgets }).draft(draftRequest())).rejects.toBeInstanceOf(UpstreamRejected);
+    await expect(
+      new DraftingLlm({ routes: { eu: client('wrong') }, budgets }).draft(draftRequest()),
+    ).rejects.toBeInstanceOf(UpstreamRejected);
   });
 
   it('maps length to truncated, finish_reason error to a refusal, persistent 5xx and timeouts to an outage', async () => {
     sim.inject({ finishReason: 'length' });
     expect((await llm().draft(draftRequest())).kind).toBe('truncated');
-    expect(await llm().draft(draftRequest({ user: `Kontext: ${sim.refusalMarker}` }))).toEqual({ kind: 'content_filtered', categories: ['error'] });
+    expect(await llm().draft(draftRequest({ user: `Kontext: ${sim.refusalMarker}` }))).toEqual({
+      kind: 'content_filtered',
+      categories: ['error'],
+    });
     sim.inject({ status: 500 });
     expect((await llm().draft(draftRequest())).kind).toBe('drafted');
     sim.inject({ status: 503, times: 2 });

@@ -11,7 +11,8 @@ export const budgets = {
 export function draftRequest(overrides: Partial<LlmDraftRequest> = {}): LlmDraftRequest {
   return {
     route: 'eu',
-    system: 'Du schreibst eine kurze E-Mail auf Deutsch (Sie-Form). Antworte als JSON mit subject, body und language ("de").',
+    system:
+      'Du schreibst eine kurze E-Mail auf Deutsch (Sie-Form). Antworte als JSON mit subject, body und language ("de").',
     user: 'Beginne den Text (body) mit genau dieser Zeile: Sehr geehrte Frau [[PERSON_3]],\nBeende den Text mit genau diesen Zeilen:\nMit freundlichen Grüßen\n[[PERSON_5]]\nKontext:\n- Firma des Kontakts: [[COMPANY_1]]',
     language: 'de',
     requestId: 'req-llm-1',

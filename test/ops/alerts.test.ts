@@ -17,7 +17,8 @@ describe('alert metrics: dead letters from the failed sets, overdue reviews, ope
     await h?.close();
   });
 
-  const metrics = async () => (await h.app.inject({ url: '/metrics', headers: { authorization: viewer } })).body;
+  const metrics = async () =>
+    (await h.app.inject({ url: '/metrics', headers: { authorization: viewer } })).body;
 
   it('starts at zero', async () => {
     const body = await metrics();
@@ -27,20 +28,36 @@ describe('alert metrics: dead letters from the failed sets, overdue reviews, ope
   });
 
   it('counts a dead letter once, not its retries', async () => {
-    h.sandbox.hubspot.inject({ status: 503, times: 2, path: /\/crm\/v3\/objects\/contacts\/1002$/, method: 'GET' });
+    h.sandbox.hubspot.inject({
+      status: 503,
+      times: 2,
+      path: /\/crm\/v3\/objects\/contacts\/1002$/,
+      method: 'GET',
+    });
     const retried = (await h.deliverWebhook('1002')).requestId;
-    h.sandbox.hubspot.inject({ status: 403, times: 1, path: /\/crm\/v3\/objects\/contacts\/1006$/, method: 'GET' });
+    h.sandbox.hubspot.inject({
+      status: 403,
+      times: 1,
+      path: /\/crm\/v3\/objects\/contacts\/1006$/,
+      method: 'GET',
+    });
     const dead = (await h.deliverWebhook('1006')).requestId;
     await h.waitForState(dead, ['failed']);
     await h.waitForState(retried, ['awaiting_review']);
-    await expect.poll(metrics, { timeout: 5_000 }).toMatch(/^draftbridge_dead_letters_total\{queue="intake"\} 1$/m);
+    await expect
+      .poll(metrics, { timeout: 5_000 })
+      .toMatch(/^draftbridge_dead_letters_total\{queue="intake"\} 1$/m);
     expect(await metrics()).toMatch(/^draftbridge_reviews_awaiting 1$/m);
     expect(await metrics()).toMatch(/^draftbridge_reviews_overdue 1$/m);
     expect(await metrics()).toMatch(/^draftbridge_review_oldest_age_seconds \d+$/m);
   });
 
   it('shows an open LLM circuit', async () => {
-    const circuit = new LlmCircuit(h.ctx.redis, { prefix: h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, threshold: 2, openMs: 60_000 });
+    const circuit = new LlmCircuit(h.ctx.redis, {
+      prefix: h.ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      threshold: 2,
+      openMs: 60_000,
+    });
     await circuit.recordFailure('eu');
     await circuit.recordFailure('eu');
     const body = await metrics();

@@ -30,11 +30,17 @@ describe('dead-letter count from the failed set (real Redis and BullMQ)', () => 
   it('starts at zero whatever failed before, then counts each job that fails for good once', async () => {
     await redis.zadd(queue.toKey('failed'), Date.now() - 1_000, 'before-start');
     expect(await count.newSince()).toBe(0);
-    const worker = new Worker('stage', async (job) => {
-      if (job.data.fail) throw new Error('refused');
-    }, { connection: connection(), prefix, stalledInterval });
+    const worker = new Worker(
+      'stage',
+      async (job) => {
+        if (job.data.fail) throw new Error('refused');
+      },
+      { connection: connection(), prefix, stalledInterval },
+    );
     workers.push(worker);
-    const failed = new Promise<void>((resolve) => worker.on('failed', (job) => job?.attemptsMade === 2 && resolve()));
+    const failed = new Promise<void>((resolve) =>
+      worker.on('failed', (job) => job?.attemptsMade === 2 && resolve()),
+    );
     // Two attempts: the first failure is a retry, not a dead letter.
     await queue.add('job', { fail: true }, { jobId: 'dead-1', attempts: 2 });
     await queue.add('job', { fail: false }, { jobId: 'fine-1' });
@@ -46,9 +52,13 @@ describe('dead-letter count from the failed set (real Redis and BullMQ)', () => 
 
   it('counts a job retried from the failed set that fails again, and one that stalled too often', async () => {
     // An operator's retry: the job leaves the failed set, runs again and fails again.
-    const again = new Worker('stage', async (): Promise<void> => {
-      throw new Error('still refused');
-    }, { connection: connection(), prefix, stalledInterval });
+    const again = new Worker(
+      'stage',
+      async (): Promise<void> => {
+        throw new Error('still refused');
+      },
+      { connection: connection(), prefix, stalledInterval },
+    );
     workers.push(again);
     const failedAgain = new Promise<void>((resolve) => again.on('failed', () => resolve()));
     await new Promise((r) => setTimeout(r, 5));
@@ -57,7 +67,12 @@ describe('dead-letter count from the failed set (real Redis and BullMQ)', () => 
     await again.close();
     // A worker that dies holding the job: the next one's stalled check fails it (maxStalledCount 0).
     const dyingConnection = connection();
-    const dying = new Worker('stage', () => new Promise(() => undefined), { connection: dyingConnection, prefix, lockDuration: 300, stalledInterval });
+    const dying = new Worker('stage', () => new Promise(() => undefined), {
+      connection: dyingConnection,
+      prefix,
+      lockDuration: 300,
+      stalledInterval,
+    });
     workers.push(dying);
     const taken = new Promise<void>((resolve) => dying.on('active', () => resolve()));
     await queue.add('job', {}, { jobId: 'stalled-1' });
@@ -65,7 +80,13 @@ describe('dead-letter count from the failed set (real Redis and BullMQ)', () => 
     // Its connection goes too, so nothing renews the job's lock.
     dyingConnection.disconnect();
     void dying.close(true);
-    const checker = new Worker('stage', async () => undefined, { connection: connection(), prefix, stalledInterval, maxStalledCount: 0, lockDuration: 300 });
+    const checker = new Worker('stage', async () => undefined, {
+      connection: connection(),
+      prefix,
+      stalledInterval,
+      maxStalledCount: 0,
+      lockDuration: 300,
+    });
     workers.push(checker);
     await expect.poll(async () => queue.getJobState('stalled-1'), { timeout: 10_000 }).toBe('failed');
     expect(await count.newSince()).toBe(2);

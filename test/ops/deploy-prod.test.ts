@@ -18,27 +18,43 @@ describe('production deployment examples', () => {
   });
 
   it('compose: Redis with AOF, noeviction and a password; API and workers apart; readiness on /readyz', () => {
-    const compose = parse(read('deploy/docker-compose.prod.yml')) as { services: Record<string, { command?: string[]; healthcheck?: { test?: string[] } }> };
+    const compose = parse(read('deploy/docker-compose.prod.yml')) as {
+      services: Record<string, { command?: string[]; healthcheck?: { test?: string[] } }>;
+    };
     const redis = compose.services.redis!.command!.join(' ');
-    for (const flag of ['--appendonly yes', '--maxmemory-policy noeviction', '--requirepass']) expect(redis).toContain(flag);
+    for (const flag of ['--appendonly yes', '--maxmemory-policy noeviction', '--requirepass'])
+      expect(redis).toContain(flag);
     expect(compose.services.api!.command).toEqual(['node', 'bin/draftbridge.mjs', 'serve', 'api']);
     expect(compose.services.worker!.command).toEqual(['node', 'bin/draftbridge.mjs', 'serve', 'worker']);
     expect(compose.services.api!.healthcheck!.test!.join(' ')).toContain('/readyz');
   });
 
   it('kubernetes: API and worker Deployments with probes on /livez and /readyz, resources and the secret', () => {
-    const docs = parseAllDocuments(read('deploy/kubernetes/draftbridge.yaml')).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec: { template: { spec: { containers: Record<string, unknown>[] } } } });
+    const docs = parseAllDocuments(read('deploy/kubernetes/draftbridge.yaml')).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          metadata: { name: string };
+          spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+        },
+    );
     const deployments = docs.filter((d) => d.kind === 'Deployment');
     expect(deployments.map((d) => d.metadata.name).sort()).toEqual(['draftbridge-api', 'draftbridge-worker']);
-    const api = deployments.find((d) => d.metadata.name === 'draftbridge-api')!.spec.template.spec.containers[0] as Record<string, { httpGet?: { path: string } }>;
+    const api = deployments.find((d) => d.metadata.name === 'draftbridge-api')!.spec.template.spec
+      .containers[0] as Record<string, { httpGet?: { path: string } }>;
     expect(api.livenessProbe!.httpGet!.path).toBe('/livez');
     expect(api.readinessProbe!.httpGet!.path).toBe('/readyz');
     for (const d of deployments) {
-      const c = d.spec.template.spec.containers[0] as { resources?: { requests?: object; limits?: object }; envFrom?: { secretRef: { name: string } }[] };
+      const c = d.spec.template.spec.containers[0] as {
+        resources?: { requests?: object; limits?: object };
+        envFrom?: { secretRef: { name: string } }[];
+      };
       expect(c.resources?.requests).toBeDefined();
       expect(c.resources?.limits).toBeDefined();
       expect(c.envFrom?.[0]?.secretRef.name).toBe('draftbridge-env');
     }
-    expect((parse(read('deploy/kubernetes/secret.example.yaml')) as { metadata: { name: string } }).metadata.name).toBe('draftbridge-env');
+    expect(
+      (parse(read('deploy/kubernetes/secret.example.yaml')) as { metadata: { name: string } }).metadata.name,
+    ).toBe('draftbridge-env');
   });
 });

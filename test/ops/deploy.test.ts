@@ -7,17 +7,31 @@ const root = new URL('../..', import.meta.url).pathname;
 
 /** `docker compose config` (the plugin) or the standalone `docker-compose config`; .ci/run installs one. */
 function composeConfig(): string {
-  const plugin = spawnSync('docker', ['compose', 'config'], { cwd: root, encoding: 'utf8', env: { ...process.env, DRAFTBRIDGE_SANDBOX: '' } });
+  const plugin = spawnSync('docker', ['compose', 'config'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, DRAFTBRIDGE_SANDBOX: '' },
+  });
   if (plugin.status === 0) return plugin.stdout;
   return execFileSync('docker-compose', ['config'], { cwd: root, encoding: 'utf8' });
 }
 
 describe('container set-up', () => {
   it('docker compose config accepts the file: Redis with AOF persistence and the sandboxed service', () => {
-    const config = parse(composeConfig()) as { services: Record<string, { command?: string[]; environment?: Record<string, string>; depends_on?: unknown; build?: unknown }>; volumes: object };
+    const config = parse(composeConfig()) as {
+      services: Record<
+        string,
+        { command?: string[]; environment?: Record<string, string>; depends_on?: unknown; build?: unknown }
+      >;
+      volumes: object;
+    };
     expect(Object.keys(config.services).sort()).toEqual(['draftbridge', 'redis']);
     expect(config.services.redis!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes']));
-    expect(config.services.draftbridge!.environment).toMatchObject({ REDIS_URL: 'redis://redis:6379', DRAFTBRIDGE_SANDBOX: '1', HOST: '0.0.0.0' });
+    expect(config.services.draftbridge!.environment).toMatchObject({
+      REDIS_URL: 'redis://redis:6379',
+      DRAFTBRIDGE_SANDBOX: '1',
+      HOST: '0.0.0.0',
+    });
     expect(config.services.draftbridge!.build).toBeDefined();
     expect(Object.keys(config.volumes)).toContain('redis-data');
   });

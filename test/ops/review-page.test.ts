@@ -19,11 +19,18 @@ describe('review page /ops over the real pipeline', () => {
     await h.waitForState(ids.review, ['awaiting_review']);
     await h.waitForState(ids.approved, ['awaiting_review']);
     await h.waitForState(ids.blocked, ['blocked_sensitive']);
-    const draft = h.sandbox.graph.mailbox('sophie.lindqvist@example.com').messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === ids.approved))!;
+    const draft = h.sandbox.graph
+      .mailbox('sophie.lindqvist@example.com')
+      .messages.find((m) => m.singleValueExtendedProperties.some((p) => p.value === ids.approved))!;
     await h.sandbox.graph.sendDraftAsUser('sophie.lindqvist@example.com', draft.immutableId);
     await h.waitForState(ids.approved, ['sent']);
     // A permanent CRM refusal dead-letters the request at once.
-    h.sandbox.hubspot.inject({ status: 403, times: 1, path: /\/crm\/v3\/objects\/contacts\/1006$/, method: 'GET' });
+    h.sandbox.hubspot.inject({
+      status: 403,
+      times: 1,
+      path: /\/crm\/v3\/objects\/contacts\/1006$/,
+      method: 'GET',
+    });
     ids.dead = (await h.deliverWebhook('1006')).requestId;
     await h.waitForState(ids.dead, ['failed']);
     // The rep's CRM note about the failure is written (an operator's retry meanwhile is refused as busy).
@@ -34,7 +41,10 @@ describe('review page /ops over the real pipeline', () => {
     await h?.close();
   });
 
-  const view = async (authorization = viewer) => (await h.app.inject({ url: '/ops', headers: { authorization, accept: 'application/json' } })).json() as ReviewView;
+  const view = async (authorization = viewer) =>
+    (
+      await h.app.inject({ url: '/ops', headers: { authorization, accept: 'application/json' } })
+    ).json() as ReviewView;
 
   it('counts drafts awaiting review per mailbox (the CRM owner, never the address), decisions per day, blocked categories and dead letters', async () => {
     const v = await view();
@@ -46,7 +56,9 @@ describe('review page /ops over the real pipeline', () => {
     expect(today.awaiting).toBe(2);
     expect(today.blocked).toBe(1);
     expect(v.blockedByCategory.religion).toBe(1);
-    expect(v.deadLetters).toEqual([expect.objectContaining({ requestId: ids.dead, stage: 'intake', error: 'UpstreamRejected' })]);
+    expect(v.deadLetters).toEqual([
+      expect.objectContaining({ requestId: ids.dead, stage: 'intake', error: 'UpstreamRejected' }),
+    ]);
   });
 
   it('renders HTML without any personal value; viewers get no retry button', async () => {
@@ -57,7 +69,10 @@ describe('review page /ops over the real pipeline', () => {
     expect(res.body).toContain('owner 9001');
     expect(res.body).not.toContain('data-retry=');
     expect(leakedValues([res.body], h.personalValues())).toEqual([]);
-    const asOperator = await h.app.inject({ url: '/ops', headers: { authorization: operator, accept: 'text/html' } });
+    const asOperator = await h.app.inject({
+      url: '/ops',
+      headers: { authorization: operator, accept: 'text/html' },
+    });
     expect(asOperator.body).toContain(`data-retry="${ids.dead}"`);
     expect(asOperator.body).toMatch(/name="_csrf" value="[^"]+"/);
     expect(leakedValues([asOperator.body], h.personalValues())).toEqual([]);
@@ -65,7 +80,9 @@ describe('review page /ops over the real pipeline', () => {
 
   it('a viewer may not retry; an operator restarts the dead-lettered request and it reaches review', async () => {
     const url = `/ops/dead-letters/${ids.dead}/retry`;
-    expect((await h.app.inject({ method: 'POST', url, headers: { authorization: viewer } })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'POST', url, headers: { authorization: viewer } })).statusCode).toBe(
+      403,
+    );
     expect((await h.app.inject({ method: 'POST', url })).statusCode).toBe(401);
     const res = await h.app.inject({ method: 'POST', url, headers: { authorization: operator } });
     expect(res.statusCode).toBe(202);
@@ -77,7 +94,9 @@ describe('review page /ops over the real pipeline', () => {
     // A second retry is refused: the request is no longer dead-lettered, or (on a slow machine) its
     // restarted intake job is still busy.
     expect(['not_dead_lettered', 'busy']).toContain(again.json().code);
-    const retried = (await h.ctx.audit.read({ requestId: ids.dead })).find((e) => e.type === 'request.retried');
+    const retried = (await h.ctx.audit.read({ requestId: ids.dead })).find(
+      (e) => e.type === 'request.retried',
+    );
     expect(retried?.actor).toMatch(/^oidc:[a-f0-9]{32}$/);
   });
 
@@ -86,7 +105,9 @@ describe('review page /ops over the real pipeline', () => {
     expect((await h.waitForState(requestId, ['failed'])).reason).toBe('contact_not_found');
     const v = await view();
     expect(v.failed).toContainEqual(expect.objectContaining({ requestId, reason: 'contact_not_found' }));
-    const html = (await h.app.inject({ url: '/ops', headers: { authorization: viewer, accept: 'text/html' } })).body;
+    const html = (
+      await h.app.inject({ url: '/ops', headers: { authorization: viewer, accept: 'text/html' } })
+    ).body;
     expect(html).toContain('<table id="failed">');
     expect(html).toContain(requestId);
   });

@@ -19,7 +19,13 @@ const TOKENS = {
 type CallerRole = 'viewer' | 'operator' | 'dpo' | 'none';
 
 /** Every guarded route with the role it declares. */
-const ROUTES: { method: 'GET' | 'POST' | 'PUT'; url: string; role: 'viewer' | 'operator' | 'dpo'; ok: number; csrf?: boolean }[] = [
+const ROUTES: {
+  method: 'GET' | 'POST' | 'PUT';
+  url: string;
+  role: 'viewer' | 'operator' | 'dpo';
+  ok: number;
+  csrf?: boolean;
+}[] = [
   { method: 'GET', url: '/metrics', role: 'viewer', ok: 200 },
   { method: 'GET', url: '/ops/queues', role: 'viewer', ok: 200 },
   { method: 'GET', url: '/ops/queues/api/queues', role: 'viewer', ok: 200 },
@@ -88,20 +94,32 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
       for (const caller of ['viewer', 'operator', 'dpo'] as const) {
         const expected = allowed(caller, route.role) ? route.ok : 403;
         expect((await call(route, `Bearer ${TOKENS[caller]}`)).statusCode, `static ${caller}`).toBe(expected);
-        expect((await call(route, `Bearer ${oidcTokens[caller]}`)).statusCode, `oidc ${caller}`).toBe(expected);
+        expect((await call(route, `Bearer ${oidcTokens[caller]}`)).statusCode, `oidc ${caller}`).toBe(
+          expected,
+        );
         const basic = Buffer.from(`any:${TOKENS[caller]}`).toString('base64');
-        expect((await call(route, `Basic ${basic}`)).statusCode, `basic ${caller}`).toBe(route.csrf ? 403 : expected);
+        expect((await call(route, `Basic ${basic}`)).statusCode, `basic ${caller}`).toBe(
+          route.csrf ? 403 : expected,
+        );
       }
       expect((await call(route, `Bearer ${oidcTokens.none}`)).statusCode, 'oidc without app roles').toBe(403);
-      expect((await call(route, `Bearer ${TOKENS.legacy}`)).statusCode, 'legacy ops token').toBe(allowed('viewer', route.role) ? route.ok : 403);
+      expect((await call(route, `Bearer ${TOKENS.legacy}`)).statusCode, 'legacy ops token').toBe(
+        allowed('viewer', route.role) ? route.ok : 403,
+      );
     });
   }
 
   it('the boards show job data through the ids-and-codes formatter', async () => {
     // A future job that carried more than ids must still not show it.
-    await ctx.queues.draft.add('draft', { requestId: 'req-board-1', note: 'Erika Musterfrau, erika@example.com' } as never);
+    await ctx.queues.draft.add('draft', {
+      requestId: 'req-board-1',
+      note: 'Erika Musterfrau, erika@example.com',
+    } as never);
     for (const base of ['/ops/queues', '/ops/queues/manage']) {
-      const res = await app.inject({ url: `${base}/api/queues?activeQueue=draft&status=waiting&page=1`, headers: { authorization: `Bearer ${TOKENS.operator}` } });
+      const res = await app.inject({
+        url: `${base}/api/queues?activeQueue=draft&status=waiting&page=1`,
+        headers: { authorization: `Bearer ${TOKENS.operator}` },
+      });
       expect(res.statusCode).toBe(200);
       const draft = res.json().queues.find((q: { name: string }) => q.name === 'draft');
       const job = draft.jobs.find((j: { id: string }) => j.id !== undefined);
@@ -115,19 +133,29 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
     const job = await ctx.queues.deliver.add('deliver', { requestId: 'req-board-2' }, { attempts: 1 });
     // Fail it the way a worker does: take it with a lock token, then move it to failed.
     const connection = createRedis(ctx.settings.REDIS_URL, 'worker');
-    const worker = new Worker('deliver', null, { connection, prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX, autorun: false });
+    const worker = new Worker('deliver', null, {
+      connection,
+      prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      autorun: false,
+    });
     const taken = await worker.getNextJob('test-token');
     expect(taken?.id).toBe(job.id);
     await taken!.moveToFailed(new Error('could not reach erika@example.com'), 'test-token', false);
     await worker.close();
     connection.disconnect();
     expect(await ctx.queues.deliver.getJobState(job.id!)).toBe('failed');
-    const res = await app.inject({ url: '/ops/queues/api/queues?activeQueue=deliver&status=failed&page=1', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
+    const res = await app.inject({
+      url: '/ops/queues/api/queues?activeQueue=deliver&status=failed&page=1',
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('req-board-2');
     expect(res.body).toContain('[withheld');
     expect(res.body).not.toContain('erika@example.com');
-    const detail = await app.inject({ url: `/ops/queues/manage/api/queues/deliver/${job.id}`, headers: { authorization: `Bearer ${TOKENS.operator}` } });
+    const detail = await app.inject({
+      url: `/ops/queues/manage/api/queues/deliver/${job.id}`,
+      headers: { authorization: `Bearer ${TOKENS.operator}` },
+    });
     expect(detail.statusCode).toBe(200);
     expect(detail.json().job.stacktrace).toEqual([]);
     expect(detail.body).not.toContain('erika@example.com');
@@ -145,11 +173,24 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
   });
 
   it('the read-only board refuses changes even for operators; operators may not add or edit jobs', async () => {
-    const readOnly = await app.inject({ method: 'PUT', url: '/ops/queues/api/queues/draft/retry/failed', headers: { authorization: `Bearer ${TOKENS.operator}` } });
+    const readOnly = await app.inject({
+      method: 'PUT',
+      url: '/ops/queues/api/queues/draft/retry/failed',
+      headers: { authorization: `Bearer ${TOKENS.operator}` },
+    });
     expect(readOnly.statusCode).toBe(405);
-    const add = await app.inject({ method: 'POST', url: '/ops/queues/manage/api/queues/draft/add', headers: { authorization: `Bearer ${TOKENS.operator}` }, payload: { name: 'x', data: {} } });
+    const add = await app.inject({
+      method: 'POST',
+      url: '/ops/queues/manage/api/queues/draft/add',
+      headers: { authorization: `Bearer ${TOKENS.operator}` },
+      payload: { name: 'x', data: {} },
+    });
     expect(add.statusCode).toBe(403);
-    const empty = await app.inject({ method: 'PUT', url: '/ops/queues/manage/api/queues/draft/empty', headers: { authorization: `Bearer ${TOKENS.operator}` } });
+    const empty = await app.inject({
+      method: 'PUT',
+      url: '/ops/queues/manage/api/queues/draft/empty',
+      headers: { authorization: `Bearer ${TOKENS.operator}` },
+    });
     expect(empty.statusCode).toBe(403);
   });
 
@@ -158,23 +199,50 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
     const bad = {
       expired: await oidc.issueToken({ user: operator, expiresInSeconds: -300 }),
       audience: await oidc.issueToken({ user: operator, audience: 'api://someone-else' }),
-      issuer: await oidc.issueToken({ user: operator, issuer: 'https://login.microsoftonline.com/another-tenant/v2.0' }),
+      issuer: await oidc.issueToken({
+        user: operator,
+        issuer: 'https://login.microsoftonline.com/another-tenant/v2.0',
+      }),
       forged: await oidc.issueForgedToken(),
-      none: unsignedToken({ iss: oidc.issuer, aud: oidc.audience, sub: 'x', roles: ['Draftbridge.Operator'], exp: Math.floor(Date.now() / 1000) + 600 }),
+      none: unsignedToken({
+        iss: oidc.issuer,
+        aud: oidc.audience,
+        sub: 'x',
+        roles: ['Draftbridge.Operator'],
+        exp: Math.floor(Date.now() / 1000) + 600,
+      }),
       garbage: 'a.b.c',
     };
     for (const [name, token] of Object.entries(bad)) {
-      const res = await app.inject({ url: '/ops/queues/manage/api/queues', headers: { authorization: `Bearer ${token}` } });
+      const res = await app.inject({
+        url: '/ops/queues/manage/api/queues',
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(res.statusCode, name).toBe(401);
     }
-    const good = await app.inject({ url: '/ops/queues/manage/api/queues', headers: { authorization: `Bearer ${await oidc.issueToken({ user: operator })}` } });
+    const good = await app.inject({
+      url: '/ops/queues/manage/api/queues',
+      headers: { authorization: `Bearer ${await oidc.issueToken({ user: operator })}` },
+    });
     expect(good.statusCode).toBe(200);
   });
 
   it('audits every /privacy call with the caller reference, never a name', async () => {
-    await app.inject({ method: 'POST', url: '/privacy/subjects/1002/access', headers: { authorization: `Bearer ${oidcTokens.dpo}` } });
-    await app.inject({ method: 'POST', url: '/privacy/subjects/1002/access', headers: { authorization: `Bearer ${TOKENS.viewer}` } });
-    await app.inject({ method: 'GET', url: '/privacy/ropa', headers: { authorization: `Bearer ${TOKENS.dpo}` } });
+    await app.inject({
+      method: 'POST',
+      url: '/privacy/subjects/1002/access',
+      headers: { authorization: `Bearer ${oidcTokens.dpo}` },
+    });
+    await app.inject({
+      method: 'POST',
+      url: '/privacy/subjects/1002/access',
+      headers: { authorization: `Bearer ${TOKENS.viewer}` },
+    });
+    await app.inject({
+      method: 'GET',
+      url: '/privacy/ropa',
+      headers: { authorization: `Bearer ${TOKENS.dpo}` },
+    });
     await app.inject({ method: 'GET', url: '/privacy/ropa' });
     const events = (await ctx.audit.read({})).filter((e) => e.type === 'privacy.call');
     // Audit events carry the subject sealed with its per-subject key; a subject filter finds them.
@@ -183,8 +251,12 @@ describe('roles: viewer < operator, dpo apart; 401 without a valid credential, 4
     const byDpo = aboutSubject.find((e) => e.outcome === 'answered');
     expect(byDpo?.actor).toMatch(/^oidc:[a-f0-9]{32}$/);
     expect(aboutSubject.find((e) => e.outcome === 'forbidden')?.actor).toBe('token:viewer');
-    expect(events.find((e) => e.details.action === 'ropa' && e.outcome === 'answered')?.actor).toBe('token:dpo');
-    expect(events.find((e) => e.details.action === 'ropa' && e.outcome === 'unauthenticated')?.actor).toBe('unauthenticated');
+    expect(events.find((e) => e.details.action === 'ropa' && e.outcome === 'answered')?.actor).toBe(
+      'token:dpo',
+    );
+    expect(events.find((e) => e.details.action === 'ropa' && e.outcome === 'unauthenticated')?.actor).toBe(
+      'unauthenticated',
+    );
     const serialised = JSON.stringify(events);
     for (const u of OIDC_USERS) {
       expect(serialised).not.toContain(u.name);

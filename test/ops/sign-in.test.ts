@@ -15,7 +15,12 @@ describe('browser sign-in: authorization code with PKCE', () => {
 
   beforeAll(async () => {
     oidc = await startOidcSimulator();
-    running = await startTestApp({ DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret });
+    running = await startTestApp({
+      DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer,
+      DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience,
+      DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId,
+      DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret,
+    });
     app = running.app;
   });
   afterAll(async () => {
@@ -23,7 +28,8 @@ describe('browser sign-in: authorization code with PKCE', () => {
     await oidc.close();
   });
 
-  const cookieOf = (setCookie: string | string[] | undefined, name: string) => [setCookie ?? []].flat().find((c) => c.startsWith(`${name}=`));
+  const cookieOf = (setCookie: string | string[] | undefined, name: string) =>
+    [setCookie ?? []].flat().find((c) => c.startsWith(`${name}=`));
 
   /** Starts sign-in, picks a user at the provider, returns the callback URL and the sign-in cookie. */
   async function authorize(returnTo: string, user = OIDC_USERS[1]!) {
@@ -37,7 +43,11 @@ describe('browser sign-in: authorization code with PKCE', () => {
     expect(signIn).toMatch(/Secure/);
     expect(signIn).toMatch(/SameSite=Lax/);
     const form = new URLSearchParams([...authorizeUrl.searchParams.entries(), ['user', user.id]]);
-    const picked = await fetch(authorizeUrl.origin + authorizeUrl.pathname, { method: 'POST', body: form, redirect: 'manual' });
+    const picked = await fetch(authorizeUrl.origin + authorizeUrl.pathname, {
+      method: 'POST',
+      body: form,
+      redirect: 'manual',
+    });
     expect(picked.status).toBe(302);
     const callback = new URL(picked.headers.get('location')!);
     return { callback, cookie: signIn.split(';')[0]! };
@@ -52,7 +62,10 @@ describe('browser sign-in: authorization code with PKCE', () => {
     expect(session).toMatch(/HttpOnly/);
     expect(session).toMatch(/Secure/);
     expect(session).toMatch(/SameSite=Lax/);
-    const page = await app.inject({ url: '/ops', headers: { cookie: session.split(';')[0]!, accept: 'text/html' } });
+    const page = await app.inject({
+      url: '/ops',
+      headers: { cookie: session.split(';')[0]!, accept: 'text/html' },
+    });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Signed in as operator (session)');
     expect(page.body).not.toContain(OIDC_USERS[1]!.name);
@@ -68,20 +81,40 @@ describe('browser sign-in: authorization code with PKCE', () => {
     const { callback, cookie } = await authorize('/ops');
     const wrongState = new URL(callback);
     wrongState.searchParams.set('state', 'not-the-state-we-sent-0000');
-    expect((await app.inject({ url: `${wrongState.pathname}${wrongState.search}`, headers: { cookie } })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ url: `${wrongState.pathname}${wrongState.search}`, headers: { cookie } }))
+        .statusCode,
+    ).toBe(400);
     const second = await authorize('/ops');
-    expect((await app.inject({ url: `${second.callback.pathname}${second.callback.search}` })).statusCode).toBe(400);
-    const ok = await app.inject({ url: `${second.callback.pathname}${second.callback.search}`, headers: { cookie: second.cookie } });
+    expect(
+      (await app.inject({ url: `${second.callback.pathname}${second.callback.search}` })).statusCode,
+    ).toBe(400);
+    const ok = await app.inject({
+      url: `${second.callback.pathname}${second.callback.search}`,
+      headers: { cookie: second.cookie },
+    });
     expect(ok.statusCode).toBe(303);
-    const replay = await app.inject({ url: `${second.callback.pathname}${second.callback.search}`, headers: { cookie: second.cookie } });
+    const replay = await app.inject({
+      url: `${second.callback.pathname}${second.callback.search}`,
+      headers: { cookie: second.cookie },
+    });
     expect(replay.statusCode).toBe(400);
     // A session cookie edited to claim the dpo role no longer verifies.
     const session = cookieOf(ok.headers['set-cookie'], 'draftbridge_session')!.split(';')[0]!;
-    const [name, value] = [session.slice(0, session.indexOf('=')), decodeURIComponent(session.slice(session.indexOf('=') + 1))];
-    const [payload, signature] = [value.slice(0, value.lastIndexOf('.')), value.slice(value.lastIndexOf('.') + 1)];
+    const [name, value] = [
+      session.slice(0, session.indexOf('=')),
+      decodeURIComponent(session.slice(session.indexOf('=') + 1)),
+    ];
+    const [payload, signature] = [
+      value.slice(0, value.lastIndexOf('.')),
+      value.slice(value.lastIndexOf('.') + 1),
+    ];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
     const forged = Buffer.from(JSON.stringify({ ...claims, roles: ['dpo'] })).toString('base64url');
-    const res = await app.inject({ url: '/ops', headers: { cookie: `${name}=${encodeURIComponent(`${forged}.${signature}`)}` } });
+    const res = await app.inject({
+      url: '/ops',
+      headers: { cookie: `${name}=${encodeURIComponent(`${forged}.${signature}`)}` },
+    });
     expect(res.statusCode).toBe(401);
   });
 
@@ -99,25 +132,48 @@ describe('the sandbox serves its identity provider in-process under /sandbox/oid
     const publicUrl = `http://127.0.0.1:${port}`;
     const oidc = await startOidcSimulator({ mountedAt: `${publicUrl}/sandbox/oidc` });
     expect(oidc.issuer.startsWith(`${publicUrl}/sandbox/oidc/`)).toBe(true);
-    const ctx = createAppContext(testSettings({ DRAFTBRIDGE_PUBLIC_URL: publicUrl, DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer, DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience, DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId, DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret }), defaultPolicy());
+    const ctx = createAppContext(
+      testSettings({
+        DRAFTBRIDGE_PUBLIC_URL: publicUrl,
+        DRAFTBRIDGE_OIDC_ISSUER: oidc.issuer,
+        DRAFTBRIDGE_OIDC_AUDIENCE: oidc.audience,
+        DRAFTBRIDGE_OIDC_CLIENT_ID: oidc.clientId,
+        DRAFTBRIDGE_OIDC_CLIENT_SECRET: oidc.clientSecret,
+      }),
+      defaultPolicy(),
+    );
     const app = await buildServer(ctx, [async (a) => a.register(oidc.plugin!, { prefix: '/sandbox/oidc' })]);
     await app.listen({ port, host: '127.0.0.1' });
     try {
       const login = await fetch(`${publicUrl}/auth/login?returnTo=/ops`, { redirect: 'manual' });
       const authorizeUrl = new URL(login.headers.get('location')!);
-      expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(`${publicUrl}/sandbox/oidc/${oidc.tenantId}/oauth2/v2.0/authorize`);
+      expect(authorizeUrl.origin + authorizeUrl.pathname).toBe(
+        `${publicUrl}/sandbox/oidc/${oidc.tenantId}/oauth2/v2.0/authorize`,
+      );
       const signIn = login.headers.getSetCookie()[0]!.split(';')[0]!;
       const page = await (await fetch(authorizeUrl)).text();
       const action = page.match(/action="([^"]+)"/)![1]!;
-      const picked = await fetch(action, { method: 'POST', body: new URLSearchParams([...authorizeUrl.searchParams.entries(), ['user', OIDC_USERS[0]!.id]]), redirect: 'manual' });
-      const callback = await fetch(picked.headers.get('location')!, { headers: { cookie: signIn }, redirect: 'manual' });
+      const picked = await fetch(action, {
+        method: 'POST',
+        body: new URLSearchParams([...authorizeUrl.searchParams.entries(), ['user', OIDC_USERS[0]!.id]]),
+        redirect: 'manual',
+      });
+      const callback = await fetch(picked.headers.get('location')!, {
+        headers: { cookie: signIn },
+        redirect: 'manual',
+      });
       expect(callback.status).toBe(303);
-      const session = callback.headers.getSetCookie().find((c) => c.startsWith('draftbridge_session='))!.split(';')[0]!;
+      const session = callback.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('draftbridge_session='))!
+        .split(';')[0]!;
       const ops = await fetch(`${publicUrl}/ops`, { headers: { cookie: session } });
       expect(ops.status).toBe(200);
       expect(await ops.text()).toContain('Signed in as viewer (session)');
       // Bearer tokens from the mounted provider verify too (JWKS fetched from the service itself).
-      const bearer = await fetch(`${publicUrl}/metrics`, { headers: { authorization: `Bearer ${await oidc.issueToken({ user: OIDC_USERS[0] })}` } });
+      const bearer = await fetch(`${publicUrl}/metrics`, {
+        headers: { authorization: `Bearer ${await oidc.issueToken({ user: OIDC_USERS[0] })}` },
+      });
       expect(bearer.status).toBe(200);
     } finally {
       await app.close();

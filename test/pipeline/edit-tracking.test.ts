@@ -10,7 +10,8 @@ describe('edit tracking store (vault copy under the request retention)', () => {
   let redis: RedisClient;
   const prefix = uniquePrefix('edits');
   const policy = defaultPolicy();
-  const body = 'Sehr geehrte Frau Musterfrau,\n\nvielen Dank.\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \nDiese E-Mail wurde mit Unterstützung eines KI-Systems verfasst und von Max Vertrieb geprüft.';
+  const body =
+    'Sehr geehrte Frau Musterfrau,\n\nvielen Dank.\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \nDiese E-Mail wurde mit Unterstützung eines KI-Systems verfasst und von Max Vertrieb geprüft.';
   beforeAll(async () => {
     redis = await testRedis();
   });
@@ -29,13 +30,19 @@ describe('edit tracking store (vault copy under the request retention)', () => {
     expect(JSON.stringify(await redis.hgetall(key))).not.toContain('Musterfrau');
     await vault.erase('req-a'); // the pipeline's terminal-state erase leaves the copy alone
     expect(await redis.exists(key)).toBe(1);
-    expect(await tracker.measure('req-a', body.replace('vielen Dank.', 'vielen Dank für Ihren Anruf.'))).toMatchObject({ flow: 'callback', language: 'de' });
+    expect(
+      await tracker.measure('req-a', body.replace('vielen Dank.', 'vielen Dank für Ihren Anruf.')),
+    ).toMatchObject({ flow: 'callback', language: 'de' });
     expect(await redis.exists(key)).toBe(0);
     expect(await tracker.measure('req-a', body)).toBeNull(); // measured once
   });
 
   it('drops a copy it can no longer read instead of holding up the approval', async () => {
-    await new EditTracker(vaultWith(randomBytes(32)), policy).keep('req-b', { body, flow: 'callback', language: 'de' });
+    await new EditTracker(vaultWith(randomBytes(32)), policy).keep('req-b', {
+      body,
+      flow: 'callback',
+      language: 'de',
+    });
     const rotated = new EditTracker(vaultWith(randomBytes(32)), policy);
     expect(await rotated.measure('req-b', body)).toBeNull();
     expect(await redis.exists(keysFor(prefix).vault(keptVaultId('req-b')))).toBe(0);

@@ -19,12 +19,21 @@ function fakeMail(now: () => number) {
     deleteSubscription: notUsed,
     async subscribe(input): Promise<MailSubscription> {
       subscribed.push({ resource: input.resource, changeType: input.changeType });
-      if (failing.on) throw new UpstreamRejected('graph', 400, 'notification url did not answer the validation');
-      return { id: `sub-${++n}`, resource: input.resource, expirationDateTime: input.expirationDateTime.toISOString() };
+      if (failing.on)
+        throw new UpstreamRejected('graph', 400, 'notification url did not answer the validation');
+      return {
+        id: `sub-${++n}`,
+        resource: input.resource,
+        expirationDateTime: input.expirationDateTime.toISOString(),
+      };
     },
     async renewSubscription(id, expirationDateTime): Promise<MailSubscription> {
       if (gone.has(id)) throw new UpstreamRejected('graph', 404, 'subscription gone');
-      return { id, resource: 'r', expirationDateTime: new Date(Math.max(expirationDateTime.getTime(), now())).toISOString() };
+      return {
+        id,
+        resource: 'r',
+        expirationDateTime: new Date(Math.max(expirationDateTime.getTime(), now())).toISOString(),
+      };
     },
   };
   return { mail, subscribed, gone, failing };
@@ -46,12 +55,23 @@ describe('MailWatch (Graph subscriptions and message links in Redis)', () => {
 
   it('subscribes a mailbox’s three folders once, renews what expires within a day and forgets what Graph no longer has', async () => {
     const fake = fakeMail(now);
-    const watch = new MailWatch(redis, fake.mail, { prefix, notificationUrl: 'https://draftbridge.example.com/webhooks/graph', clientState: 'client-state-0123456789', linkTtlMs: 60_000, now });
+    const watch = new MailWatch(redis, fake.mail, {
+      prefix,
+      notificationUrl: 'https://draftbridge.example.com/webhooks/graph',
+      clientState: 'client-state-0123456789',
+      linkTtlMs: 60_000,
+      now,
+    });
     await Promise.all([watch.ensure('Max.Vertrieb@example.com'), watch.ensure('max.vertrieb@example.com')]);
     await watch.ensure('max.vertrieb@example.com');
     expect(fake.subscribed.map((s) => s.changeType)).toEqual(['created', 'deleted', 'created']);
-    expect(fake.subscribed[0]!.resource).toBe("users/max.vertrieb@example.com/mailFolders('SentItems')/messages");
-    expect(await watch.subscription('sub-2')).toEqual({ mailbox: 'max.vertrieb@example.com', folder: 'drafts' });
+    expect(fake.subscribed[0]!.resource).toBe(
+      "users/max.vertrieb@example.com/mailFolders('SentItems')/messages",
+    );
+    expect(await watch.subscription('sub-2')).toEqual({
+      mailbox: 'max.vertrieb@example.com',
+      folder: 'drafts',
+    });
 
     // Nothing is due yet; a fake clock, not a real wait, moves us to the renewal window.
     expect(await watch.renewDue()).toBe(0);
@@ -65,7 +85,13 @@ describe('MailWatch (Graph subscriptions and message links in Redis)', () => {
   it('leaves a mailbox whose subscription failed alone while backing off, in this process and in others', async () => {
     const fake = fakeMail(now);
     fake.failing.on = true;
-    const options = { prefix, notificationUrl: 'https://draftbridge.example.com/webhooks/graph', clientState: 'client-state-0123456789', linkTtlMs: 60_000, now };
+    const options = {
+      prefix,
+      notificationUrl: 'https://draftbridge.example.com/webhooks/graph',
+      clientState: 'client-state-0123456789',
+      linkTtlMs: 60_000,
+      now,
+    };
     const watch = new MailWatch(redis, fake.mail, options);
     await expect(watch.ensure('erika.vertrieb@example.com')).rejects.toThrow(/validation/);
     expect(fake.subscribed).toHaveLength(1);
@@ -87,8 +113,18 @@ describe('MailWatch (Graph subscriptions and message links in Redis)', () => {
   });
 
   it('links a message and its conversation to the request', async () => {
-    const watch = new MailWatch(redis, fakeMail(now).mail, { prefix, notificationUrl: 'https://draftbridge.example.com/webhooks/graph', clientState: 'client-state-0123456789', linkTtlMs: 60_000, now });
+    const watch = new MailWatch(redis, fakeMail(now).mail, {
+      prefix,
+      notificationUrl: 'https://draftbridge.example.com/webhooks/graph',
+      clientState: 'client-state-0123456789',
+      linkTtlMs: 60_000,
+      now,
+    });
     await watch.link('req-watch-1', { id: 'msg-1', conversationId: 'conv-1' });
-    expect([await watch.requestForMessage('msg-1'), await watch.requestForConversation('conv-1'), await watch.requestForMessage('msg-2')]).toEqual(['req-watch-1', 'req-watch-1', null]);
+    expect([
+      await watch.requestForMessage('msg-1'),
+      await watch.requestForConversation('conv-1'),
+      await watch.requestForMessage('msg-2'),
+    ]).toEqual(['req-watch-1', 'req-watch-1', null]);
   });
 });

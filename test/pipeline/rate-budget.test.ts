@@ -23,8 +23,12 @@ describe('RedisRateBudget: one provider quota shared across processes', () => {
     b.disconnect();
   });
 
-  it('counts both processes\' calls against one request window and books the next in line after it', async () => {
-    const spec: RateBudgetSpec = { name: 'hubspot-shared', rules: [{ windowMs: 10_000, maxCount: 4 }], marginMs: 50 };
+  it("counts both processes' calls against one request window and books the next in line after it", async () => {
+    const spec: RateBudgetSpec = {
+      name: 'hubspot-shared',
+      rules: [{ windowMs: 10_000, maxCount: 4 }],
+      marginMs: 50,
+    };
     const grants = [];
     for (let i = 0; i < 4; i++) grants.push(await (i % 2 === 0 ? one : two).reserve(spec, 1, 60_000));
     expect(grants.every((g) => g.granted && g.waitMs === 0)).toBe(true);
@@ -45,8 +49,12 @@ describe('RedisRateBudget: one provider quota shared across processes', () => {
     expect(refused.waitMs).toBeGreaterThan(9_000);
   });
 
-  it('weighs LLM bookings in tokens, shared, and frees what the answer\'s usage corrects', async () => {
-    const spec: RateBudgetSpec = { name: 'llm-shared', rules: [{ windowMs: 60_000, maxCount: 100, maxWeight: 1_000 }], marginMs: 0 };
+  it("weighs LLM bookings in tokens, shared, and frees what the answer's usage corrects", async () => {
+    const spec: RateBudgetSpec = {
+      name: 'llm-shared',
+      rules: [{ windowMs: 60_000, maxCount: 100, maxWeight: 1_000 }],
+      marginMs: 0,
+    };
     const first = await one.reserve(spec, 600, 60_000);
     expect(first).toMatchObject({ granted: true, waitMs: 0 });
     // The other process's 600 do not fit beside the first 600 within the minute.
@@ -61,20 +69,33 @@ describe('RedisRateBudget: one provider quota shared across processes', () => {
   });
 
   it('holds a short window beside the minute (RPM enforced per 10 s) and lets a call heavier than the window go alone', async () => {
-    const spec: RateBudgetSpec = { name: 'llm-rpm', rules: [{ windowMs: 60_000, maxCount: 12, maxWeight: 10_000 }, { windowMs: 10_000, maxCount: 2 }], marginMs: 0 };
+    const spec: RateBudgetSpec = {
+      name: 'llm-rpm',
+      rules: [
+        { windowMs: 60_000, maxCount: 12, maxWeight: 10_000 },
+        { windowMs: 10_000, maxCount: 2 },
+      ],
+      marginMs: 0,
+    };
     expect((await one.reserve(spec, 10, 60_000)).waitMs).toBe(0);
     expect((await two.reserve(spec, 10, 60_000)).waitMs).toBe(0);
     const third = await one.reserve(spec, 10, 60_000);
     expect(third.waitMs).toBeGreaterThan(9_000);
     expect(third.waitMs).toBeLessThanOrEqual(10_000);
-    const heavy: RateBudgetSpec = { name: 'llm-heavy', rules: [{ windowMs: 60_000, maxWeight: 100 }], marginMs: 0 };
+    const heavy: RateBudgetSpec = {
+      name: 'llm-heavy',
+      rules: [{ windowMs: 60_000, maxWeight: 100 }],
+      marginMs: 0,
+    };
     expect(await two.reserve(heavy, 500, 0)).toMatchObject({ granted: true, waitMs: 0 });
     expect((await one.reserve(heavy, 1, 0)).granted).toBe(false);
   });
 
   it('lets many concurrent callers from both processes book distinct slots without exceeding the window', async () => {
     const spec: RateBudgetSpec = { name: 'burst', rules: [{ windowMs: 10_000, maxCount: 5 }], marginMs: 0 };
-    const grants = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).reserve(spec, 1, 60_000)));
+    const grants = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).reserve(spec, 1, 60_000)),
+    );
     const waits = grants.map((g) => g.waitMs).sort((x, y) => x - y);
     expect(waits.filter((w) => w < 1_000)).toHaveLength(5);
     expect(waits.filter((w) => w >= 9_000 && w < 11_000)).toHaveLength(5);

@@ -20,13 +20,26 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
   beforeAll(async () => {
     redis = await testRedis();
     audit = new AuditTrail(redis, { prefix, key: randomBytes(32) });
-    store = new RequestStore(redis, { prefix, ttlMs: 60_000, audit, onTerminal: async (id) => void erased.push(id) });
+    store = new RequestStore(redis, {
+      prefix,
+      ttlMs: 60_000,
+      audit,
+      onTerminal: async (id) => void erased.push(id),
+    });
   });
   afterAll(async () => {
     await deletePrefix(prefix);
     redis.disconnect();
   });
-  const input = (requestId: string) => ({ requestId, flow: 'callback', source: 'hubspot.app', account: '1', objectType: 'contact' as const, contactId: '1001', subject: 'b'.repeat(32) });
+  const input = (requestId: string) => ({
+    requestId,
+    flow: 'callback',
+    source: 'hubspot.app',
+    account: '1',
+    objectType: 'contact' as const,
+    contactId: '1001',
+    subject: 'b'.repeat(32),
+  });
 
   it('opens a record once, with its subject index and TTL, and audits it once', async () => {
     const first = await store.open(input('req-store-1'));
@@ -54,13 +67,25 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
   });
 
   it('moves state only from an allowed predecessor; a repeat is a no-op; terminal states erase', async () => {
-    expect(await store.transition('req-store-1', 'fetched', { actor: 'test', facts: { ownerId: '9001' } })).toBe(true);
+    expect(
+      await store.transition('req-store-1', 'fetched', { actor: 'test', facts: { ownerId: '9001' } }),
+    ).toBe(true);
     expect(await store.transition('req-store-1', 'fetched', { actor: 'test' })).toBe(false);
-    await expect(store.transition('req-store-1', 'sent', { actor: 'test' })).rejects.toBeInstanceOf(InvalidTransition);
-    expect(await store.transition('req-store-1', 'failed', { actor: 'test', facts: { reason: 'dead_letter' } })).toBe(true);
-    expect(await store.get('req-store-1')).toMatchObject({ state: 'failed', ownerId: '9001', reason: 'dead_letter' });
+    await expect(store.transition('req-store-1', 'sent', { actor: 'test' })).rejects.toBeInstanceOf(
+      InvalidTransition,
+    );
+    expect(
+      await store.transition('req-store-1', 'failed', { actor: 'test', facts: { reason: 'dead_letter' } }),
+    ).toBe(true);
+    expect(await store.get('req-store-1')).toMatchObject({
+      state: 'failed',
+      ownerId: '9001',
+      reason: 'dead_letter',
+    });
     expect(erased).toEqual(['req-store-1']);
-    await expect(store.transition('req-none', 'fetched', { actor: 'test' })).rejects.toBeInstanceOf(RequestNotFound);
+    await expect(store.transition('req-none', 'fetched', { actor: 'test' })).rejects.toBeInstanceOf(
+      RequestNotFound,
+    );
   });
 
   it('moves from the record a stage read without reading again, and reads again when that record is stale', async () => {
@@ -85,7 +110,7 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     ]);
   });
 
-  it("never links an event to a subject whose key was destroyed after the stage read the record", async () => {
+  it('never links an event to a subject whose key was destroyed after the stage read the record', async () => {
     const subject = 'e'.repeat(32);
     await store.open({ ...input('req-shred'), subject });
     const before = (await audit.read({ requestId: 'req-shred' }))[0]!.subject;
@@ -104,7 +129,14 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     const mine = new AuditTrail(redis, { prefix: `${prefix}-two`, key });
     const other = new AuditTrail(redis, { prefix: `${prefix}-two`, key });
     const subject = 'f'.repeat(32);
-    const event = { type: 'request.received', requestId: 'req-two', subject, actor: 'test', outcome: 'ok' as const, details: {} };
+    const event = {
+      type: 'request.received',
+      requestId: 'req-two',
+      subject,
+      actor: 'test',
+      outcome: 'ok' as const,
+      details: {},
+    };
     const first = await mine.append(event);
     expect((await mine.append(event)).subject).toBe(first.subject);
     // The other process erases the subject, and a later event there gives the subject a fresh key.
@@ -116,7 +148,14 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
 
   it("appends a stage's audit event in one script with the subject key its read came with, and never links it to a key destroyed since", async () => {
     const subject = 'a'.repeat(32);
-    const synced = (requestId: string) => ({ type: 'crm.synced', requestId, subject, actor: 'crm-sync', outcome: 'fetched', details: { noteCreated: true } });
+    const synced = (requestId: string) => ({
+      type: 'crm.synced',
+      requestId,
+      subject,
+      actor: 'crm-sync',
+      outcome: 'fetched',
+      details: { noteCreated: true },
+    });
     await store.open({ ...input('req-sync-1'), subject });
     const sealed = (await audit.read({ requestId: 'req-sync-1' }))[0]!.subject;
     const seen = (await store.get('req-sync-1'))!;
@@ -157,7 +196,11 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect(await sealedFor('req-open-c')).toBe((await trailB.read({ subject })).at(-1)!.subject);
     // A redelivery opens nothing and audits nothing; every event is in the chain once.
     expect((await b.open({ ...input('req-open-c'), subject })).created).toBe(false);
-    expect((await trailA.read({ count: 100 })).map((e) => e.requestId)).toEqual(['req-open-a', 'req-open-b', 'req-open-c']);
+    expect((await trailA.read({ count: 100 })).map((e) => e.requestId)).toEqual([
+      'req-open-a',
+      'req-open-b',
+      'req-open-c',
+    ]);
     expect((await trailB.verify()).ok).toBe(true);
   });
 
@@ -168,30 +211,57 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     await withVault.open(input('req-vault-1'));
     const sections = vault.sealMany('req-vault-1', { contact: { properties: { firstname: 'Erika' } } });
     expect(await withVault.transition('req-vault-1', 'fetched', { actor: 'test', sections })).toBe(true);
-    expect(await vault.get('req-vault-1', 'contact', z.object({ properties: z.record(z.string(), z.string()) }))).toEqual({ properties: { firstname: 'Erika' } });
+    expect(
+      await vault.get('req-vault-1', 'contact', z.object({ properties: z.record(z.string(), z.string()) })),
+    ).toEqual({ properties: { firstname: 'Erika' } });
     expect(await redis.pttl(vaultKey)).toBeGreaterThan(20_000);
     // The next state's sections join the entry.
-    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test', sections: vault.sealMany('req-vault-1', { draft: { body: 'x' } }) })).resolves.toBe(true);
+    await expect(
+      withVault.transition('req-vault-1', 'drafted', {
+        actor: 'test',
+        sections: vault.sealMany('req-vault-1', { draft: { body: 'x' } }),
+      }),
+    ).resolves.toBe(true);
     expect((await redis.hkeys(vaultKey)).sort()).toEqual(['contact', 'draft']);
     // Refused with the state: a move the record has gone past writes nothing.
     await redis.hset(keysFor(prefix).request('req-vault-1'), 'state', 'awaiting_review');
-    await expect(withVault.transition('req-vault-1', 'drafted', { actor: 'test', sections: vault.sealMany('req-vault-1', { draft: { body: 'y' } }) })).rejects.toBeInstanceOf(InvalidTransition);
+    await expect(
+      withVault.transition('req-vault-1', 'drafted', {
+        actor: 'test',
+        sections: vault.sealMany('req-vault-1', { draft: { body: 'y' } }),
+      }),
+    ).rejects.toBeInstanceOf(InvalidTransition);
     expect(await vault.get('req-vault-1', 'draft', z.object({ body: z.string() }))).toEqual({ body: 'x' });
     // A record that is gone gets no vault entry back.
-    await expect(withVault.transition('req-vault-gone', 'fetched', { actor: 'test', sections: vault.sealMany('req-vault-gone', { contact: {} }) })).rejects.toBeInstanceOf(RequestNotFound);
+    await expect(
+      withVault.transition('req-vault-gone', 'fetched', {
+        actor: 'test',
+        sections: vault.sealMany('req-vault-gone', { contact: {} }),
+      }),
+    ).rejects.toBeInstanceOf(RequestNotFound);
     expect(await redis.exists(keysFor(prefix).vault('req-vault-gone'))).toBe(0);
     // Sections of another request, or with a terminal state, are a programming error.
-    await expect(withVault.transition('req-vault-1', 'sent', { actor: 'test', sections: vault.sealMany('req-vault-2', { draft: {} }) })).rejects.toThrow(/vault sections/);
+    await expect(
+      withVault.transition('req-vault-1', 'sent', {
+        actor: 'test',
+        sections: vault.sealMany('req-vault-2', { draft: {} }),
+      }),
+    ).rejects.toThrow(/vault sections/);
 
     // A terminal state erases the entry in its script; a repeat (a retry after a crash) erases again.
     await withVault.open(input('req-vault-3'));
     await vault.put('req-vault-3', 'contact', { properties: {} });
-    expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test', facts: { reason: 'test' } })).toBe(true);
+    expect(
+      await withVault.transition('req-vault-3', 'failed', { actor: 'test', facts: { reason: 'test' } }),
+    ).toBe(true);
     expect(await redis.exists(keysFor(prefix).vault('req-vault-3'))).toBe(0);
     await redis.hset(keysFor(prefix).vault('req-vault-3'), 'contact', 'left by a racing writer');
     expect(await withVault.transition('req-vault-3', 'failed', { actor: 'test' })).toBe(false);
     expect(await redis.exists(keysFor(prefix).vault('req-vault-3'))).toBe(0);
-    expect((await audit.read({ requestId: 'req-vault-3' })).map((e) => e.type)).toEqual(['request.received', 'request.failed']);
+    expect((await audit.read({ requestId: 'req-vault-3' })).map((e) => e.type)).toEqual([
+      'request.received',
+      'request.failed',
+    ]);
   });
 
   it('records CRM note ids once per state, and never brings back an erased record', async () => {
@@ -199,11 +269,16 @@ describe('RequestStore and LlmCircuit on the real Redis', () => {
     expect(await store.noteId('req-store-1', 'note:failed')).toBe('note-1');
     // From the record a job read (the note ids are fields of the same hash): no second read.
     const seen = (await store.get('req-store-1'))!;
-    expect([await store.noteId('req-store-1', 'note:failed', seen), await store.noteId('req-store-1', 'note:sent', seen)]).toEqual(['note-1', null]);
+    expect([
+      await store.noteId('req-store-1', 'note:failed', seen),
+      await store.noteId('req-store-1', 'note:sent', seen),
+    ]).toEqual(['note-1', null]);
     await store.eraseSubject('b'.repeat(32), ['req-store-1']);
     await store.recordNote('req-store-1', 'note:failed', 'note-2');
     await store.note('req-store-1', { messageId: 'm-1' });
-    expect(await redis.exists(keysFor(prefix).request('req-store-1'), keysFor(prefix).subject('b'.repeat(32)))).toBe(0);
+    expect(
+      await redis.exists(keysFor(prefix).request('req-store-1'), keysFor(prefix).subject('b'.repeat(32))),
+    ).toBe(0);
   });
 
   it('opens the circuit after the threshold of consecutive failures; a success resets the count', async () => {

@@ -18,7 +18,12 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     redis.disconnect();
   });
   const Contact = z.record(z.string(), z.string());
-  const secret = { firstname: 'Erika', lastname: 'Musterfrau', email: 'erika.musterfrau@example.com', phone: '+49 30 901820' };
+  const secret = {
+    firstname: 'Erika',
+    lastname: 'Musterfrau',
+    email: 'erika.musterfrau@example.com',
+    phone: '+49 30 901820',
+  };
 
   it('round-trips and stores no plaintext anywhere under the prefix', async () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
@@ -44,7 +49,9 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     const sections = Object.fromEntries(Array.from({ length: 700 }, (_, i) => [`s${i}`, secret]));
     await vault.putMany('req-iv', sections);
-    const ivs = Object.values(await redis.hgetall(keysFor(prefix).vault('req-iv'))).map((envelope) => envelope.split('.')[2]);
+    const ivs = Object.values(await redis.hgetall(keysFor(prefix).vault('req-iv'))).map(
+      (envelope) => envelope.split('.')[2],
+    );
     expect(ivs).toHaveLength(700);
     expect(new Set(ivs).size).toBe(700);
   });
@@ -55,7 +62,8 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     const ttl = await redis.pttl(keysFor(prefix).vault('req-ttl'));
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(300);
-    for (let i = 0; i < 40 && (await redis.exists(keysFor(prefix).vault('req-ttl'))); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 40 && (await redis.exists(keysFor(prefix).vault('req-ttl'))); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await vault.get('req-ttl', 'contact', Contact)).toBeNull();
   });
 
@@ -66,17 +74,30 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     const parts = envelope.split('.');
     const data = Buffer.from(parts[4]!, 'base64url');
     data[0] = data[0]! ^ 1;
-    await redis.hset(keysFor(prefix).vault('req-a'), 'contact', [...parts.slice(0, 4), data.toString('base64url')].join('.'));
+    await redis.hset(
+      keysFor(prefix).vault('req-a'),
+      'contact',
+      [...parts.slice(0, 4), data.toString('base64url')].join('.'),
+    );
     await expect(vault.get('req-a', 'contact', Contact)).rejects.toBeInstanceOf(VaultError);
     await vault.put('req-b', 'contact', secret);
-    await redis.hset(keysFor(prefix).vault('req-c'), 'contact', (await redis.hget(keysFor(prefix).vault('req-b'), 'contact'))!);
+    await redis.hset(
+      keysFor(prefix).vault('req-c'),
+      'contact',
+      (await redis.hget(keysFor(prefix).vault('req-b'), 'contact'))!,
+    );
     await expect(vault.get('req-c', 'contact', Contact)).rejects.toThrow(/authentication/);
   });
 
   it('rotates keys: old envelopes still decrypt, new ones use the new key, rotate re-encrypts', async () => {
     const old = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000 });
     await old.put('req-rot', 'contact', secret);
-    const next = new PseudonymVault(redis, { prefix, currentKey: randomBytes(32), previousKeys: [key], ttlMs: 60_000 });
+    const next = new PseudonymVault(redis, {
+      prefix,
+      currentKey: randomBytes(32),
+      previousKeys: [key],
+      ttlMs: 60_000,
+    });
     expect(await next.get('req-rot', 'contact', Contact)).toEqual(secret);
     expect(await next.rotate('req-rot')).toBe(1);
     expect((await redis.hget(keysFor(prefix).vault('req-rot'), 'contact'))!.split('.')[1]).toBe(next.keyId());
@@ -89,7 +110,11 @@ describe('pseudonym vault (AES-256-GCM in Redis)', () => {
     const vault = new PseudonymVault(redis, { prefix, currentKey: key, ttlMs: 60_000, requestKey });
     await redis.hset(requestKey('req-many'), 'state', 'received');
     await vault.putMany('req-many', { contact: secret, owner: { email: 'max.vertrieb@example.com' } });
-    expect(await vault.getMany('req-many', { contact: Contact, owner: Contact, draft: Contact })).toEqual({ contact: secret, owner: { email: 'max.vertrieb@example.com' }, draft: null });
+    expect(await vault.getMany('req-many', { contact: Contact, owner: Contact, draft: Contact })).toEqual({
+      contact: secret,
+      owner: { email: 'max.vertrieb@example.com' },
+      draft: null,
+    });
     expect(await redis.pttl(keysFor(prefix).vault('req-many'))).toBeGreaterThan(50_000);
     // A section's envelope moved to another section does not open.
     const owner = await redis.hget(keysFor(prefix).vault('req-many'), 'owner');

@@ -9,13 +9,19 @@ async function dumpPrefix(redis: Redis, prefix: string): Promise<{ key: string; 
   for (const key of await scanKeys(redis, `${prefix}:*`)) {
     const type = await redis.type(key);
     const value =
-      type === 'string' ? await redis.get(key)
-      : type === 'hash' ? await redis.hgetall(key)
-      : type === 'list' ? await redis.lrange(key, 0, -1)
-      : type === 'set' ? await redis.smembers(key)
-      : type === 'zset' ? await redis.zrange(key, 0, -1, 'WITHSCORES')
-      : type === 'stream' ? await redis.xrange(key, '-', '+')
-      : null;
+      type === 'string'
+        ? await redis.get(key)
+        : type === 'hash'
+          ? await redis.hgetall(key)
+          : type === 'list'
+            ? await redis.lrange(key, 0, -1)
+            : type === 'set'
+              ? await redis.smembers(key)
+              : type === 'zset'
+                ? await redis.zrange(key, 0, -1, 'WITHSCORES')
+                : type === 'stream'
+                  ? await redis.xrange(key, '-', '+')
+                  : null;
     out.push({ key, text: JSON.stringify(value) });
   }
   return out;
@@ -44,11 +50,17 @@ describe('erasure reaches every store (HubSpot contact.privacyDeletion webhook)'
     const subject = h.ctx.audit.subjectRef('hubspot', 'contact', '1001');
     const before = await dumpPrefix(h.ctx.redis, prefix);
     const linkedBefore = await h.ctx.audit.read({ subject });
-    expect(linkedBefore.map((e) => e.type)).toEqual(expect.arrayContaining(['request.received', 'request.awaiting_review']));
+    expect(linkedBefore.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['request.received', 'request.awaiting_review']),
+    );
     const audit = (k: string) => k === `${prefix}:audit` || k.startsWith(`${prefix}:audit:`);
     // Before: job data, request record, subject index, mail links, event streams name the request.
-    expect(before.filter((k) => !audit(k.key) && (k.key.includes(requestId) || k.text.includes(requestId))).length).toBeGreaterThan(3);
-    expect(before.some((k) => !audit(k.key) && (k.key.includes(subject) || k.text.includes(subject)))).toBe(true);
+    expect(
+      before.filter((k) => !audit(k.key) && (k.key.includes(requestId) || k.text.includes(requestId))).length,
+    ).toBeGreaterThan(3);
+    expect(before.some((k) => !audit(k.key) && (k.key.includes(subject) || k.text.includes(subject)))).toBe(
+      true,
+    );
 
     const { status } = await h.deliverWebhook('1001', { subscriptionType: 'contact.privacyDeletion' });
     expect(status).toBe(204);
@@ -56,14 +68,23 @@ describe('erasure reaches every store (HubSpot contact.privacyDeletion webhook)'
     for (let i = 0; i < 200 && !(await erased()); i++) await new Promise((r) => setTimeout(r, 50));
     expect(await erased()).toMatchObject({ actor: 'crm.privacyDeletion', outcome: 'erased' });
 
-    const personal = ['firstname', 'lastname', 'email', 'phone', 'callback_notes'].map((k) => contact.properties[k]!).filter(Boolean);
+    const personal = ['firstname', 'lastname', 'email', 'phone', 'callback_notes']
+      .map((k) => contact.properties[k]!)
+      .filter(Boolean);
     const after = await dumpPrefix(h.ctx.redis, prefix);
     for (const { key, text } of after) {
-      for (const v of personal) expect(text.includes(v) || key.includes(v), `${key} holds a personal value`).toBe(false);
+      for (const v of personal)
+        expect(text.includes(v) || key.includes(v), `${key} holds a personal value`).toBe(false);
       if (audit(key)) continue;
       // Outside the audit trail nothing links to the request or the person any more.
-      expect(key.includes(requestId) || text.includes(requestId), `${key} still names the erased request`).toBe(false);
-      expect(key.includes(subject) || text.includes(subject), `${key} still holds the subject reference`).toBe(false);
+      expect(
+        key.includes(requestId) || text.includes(requestId),
+        `${key} still names the erased request`,
+      ).toBe(false);
+      expect(
+        key.includes(subject) || text.includes(subject),
+        `${key} still holds the subject reference`,
+      ).toBe(false);
     }
     // The other person's request is still there.
     expect(after.some((k) => k.key === `${prefix}:request:${other.requestId}`)).toBe(true);

@@ -27,7 +27,15 @@ describe('a stage that finishes after an erasure', () => {
     const vault = vaultFor(ctx);
     const store = new RequestStore(ctx.redis, { prefix, ttlMs: 60_000, audit: ctx.audit });
     const subject = ctx.audit.subjectRef('hubspot', 'contact', '4711');
-    await store.open({ requestId: 'hs-1-9-4711', flow: 'callback', source: 'hubspot.app', account: '1', objectType: 'contact', contactId: '4711', subject });
+    await store.open({
+      requestId: 'hs-1-9-4711',
+      flow: 'callback',
+      source: 'hubspot.app',
+      account: '1',
+      objectType: 'contact',
+      contactId: '4711',
+      subject,
+    });
     await vault.put('hs-1-9-4711', 'contact', { properties: { firstname: 'Erika' } });
     expect(await store.note('hs-1-9-4711', { messageId: 'm-1' })).toBe(true);
 
@@ -36,8 +44,12 @@ describe('a stage that finishes after an erasure', () => {
 
     // The in-flight stage goes on: its writes are refused, nothing comes back.
     expect(await store.note('hs-1-9-4711', { 'note:awaiting_review': 'n-1', noteId: 'n-1' })).toBe(false);
-    await expect(vault.put('hs-1-9-4711', 'owner', { email: 'max.vertrieb@example.com' })).rejects.toThrow(VaultError);
-    await expect(store.transition('hs-1-9-4711', 'fetched', { actor: 'intake' })).rejects.toThrow(/no record/);
+    await expect(vault.put('hs-1-9-4711', 'owner', { email: 'max.vertrieb@example.com' })).rejects.toThrow(
+      VaultError,
+    );
+    await expect(store.transition('hs-1-9-4711', 'fetched', { actor: 'intake' })).rejects.toThrow(
+      /no record/,
+    );
     expect(await ctx.redis.exists(`${prefix}:request:hs-1-9-4711`, `${prefix}:vault:hs-1-9-4711`)).toBe(0);
   });
 });

@@ -4,10 +4,41 @@ import { routeErasureEvents } from '../../connectors/hubspot/events.ts';
 import { defaultPolicy } from '../support/env.ts';
 
 const events = HubSpotEventBatch.parse([
-  { eventId: 1, subscriptionId: 1, portalId: 62515, occurredAt: 1, subscriptionType: 'contact.privacyDeletion', objectId: 4711 },
-  { eventId: 2, subscriptionId: 1, portalId: 62515, occurredAt: 1, subscriptionType: 'contact.deletion', objectId: 4712 },
-  { eventId: 3, subscriptionId: 1, portalId: 62515, occurredAt: 1, subscriptionType: 'object.privacyDeletion', objectTypeId: '0-1', objectId: 4713 },
-  { eventId: 4, subscriptionId: 1, portalId: 62515, occurredAt: 1, subscriptionType: 'contact.propertyChange', propertyName: 'callback_requested', propertyValue: 'true', objectId: 4714 },
+  {
+    eventId: 1,
+    subscriptionId: 1,
+    portalId: 62515,
+    occurredAt: 1,
+    subscriptionType: 'contact.privacyDeletion',
+    objectId: 4711,
+  },
+  {
+    eventId: 2,
+    subscriptionId: 1,
+    portalId: 62515,
+    occurredAt: 1,
+    subscriptionType: 'contact.deletion',
+    objectId: 4712,
+  },
+  {
+    eventId: 3,
+    subscriptionId: 1,
+    portalId: 62515,
+    occurredAt: 1,
+    subscriptionType: 'object.privacyDeletion',
+    objectTypeId: '0-1',
+    objectId: 4713,
+  },
+  {
+    eventId: 4,
+    subscriptionId: 1,
+    portalId: 62515,
+    occurredAt: 1,
+    subscriptionType: 'contact.propertyChange',
+    propertyName: 'callback_requested',
+    propertyValue: 'true',
+    objectId: 4714,
+  },
 ]);
 
 describe('HubSpot events that ask for an erasure', () => {
@@ -19,6 +50,10 @@ describe('HubSpot events that ask for an erasure', () => {
       ['erase-hs-62515-3-4713', 'crm.privacyDeletion', '4713'],
     ]);
     const eraseOnDelete = { ...base, privacy: { ...base.privacy, eraseOnContactDeletion: true } };
-    expect(routeErasureEvents(events, eraseOnDelete).map((e) => e.job.recordId)).toEqual(['4711', '4712', '4713']);
+    expect(routeErasureEvents(events, eraseOnDelete).map((e) => e.job.recordId)).toEqual([
+      '4711',
+      '4712',
+      '4713',
+    ]);
   });
 });

@@ -20,14 +20,31 @@ const WITHOUT_TTL: [RegExp, string][] = [
   [/^P:audit:subject-keys$/, 'swept by audit:subject-keys:used (time of last use)'],
   [/^P:audit:subject-keys:used$/, 'swept with the subject keys'],
   [/^P:audit:(head|anchor|anchor-id|checkpoint|verifications)$/, 'one per deployment'],
-  [/^P:ops:(cursor|blocked|leak-guard|last:audit-verified|last:retention-run)$/, 'one per deployment (counters per code)'],
-  [/^P:ops:(awaiting|dead-letters|dead-letter-info)$/, 'swept by score past the request class, and on erasure'],
+  [
+    /^P:ops:(cursor|blocked|leak-guard|last:audit-verified|last:retention-run)$/,
+    'one per deployment (counters per code)',
+  ],
+  [
+    /^P:ops:(awaiting|dead-letters|dead-letter-info)$/,
+    'swept by score past the request class, and on erasure',
+  ],
   [/^P:suppressed$/, 'objections: kept until withdrawn'],
   [/^P:retention:(last|runs)$/, 'one per deployment'],
   [/^P:mailwatch:expiry$/, 'entries leave on renewal or removal of a subscription'],
-  [new RegExp(`^P:${QUEUES}:(meta|id|events|stalled-check|marker|wait|paused|active|delayed|prioritized|pc|completed|failed|stalled|limiter|repeat|de)$`), "BullMQ's own: capped (events) or emptied as jobs move"],
-  [new RegExp(`^P:${QUEUES}:[^:]+$`), 'BullMQ job hashes: removed by age (removeOnComplete/removeOnFail, the sweeper\u2019s clean)'],
-  [new RegExp(`^P:${QUEUES}:repeat:[^:]+(:\\d+)?$`), "BullMQ job schedulers (retention sweep, subscription renewal) and their next job"],
+  [
+    new RegExp(
+      `^P:${QUEUES}:(meta|id|events|stalled-check|marker|wait|paused|active|delayed|prioritized|pc|completed|failed|stalled|limiter|repeat|de)$`,
+    ),
+    "BullMQ's own: capped (events) or emptied as jobs move",
+  ],
+  [
+    new RegExp(`^P:${QUEUES}:[^:]+$`),
+    'BullMQ job hashes: removed by age (removeOnComplete/removeOnFail, the sweeper\u2019s clean)',
+  ],
+  [
+    new RegExp(`^P:${QUEUES}:repeat:[^:]+(:\\d+)?$`),
+    'BullMQ job schedulers (retention sweep, subscription renewal) and their next job',
+  ],
 ];
 
 describe('every key the service writes has a TTL or a sweep', () => {

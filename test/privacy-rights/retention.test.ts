@@ -13,7 +13,10 @@ describe('retention sweeper', () => {
   let ctx: AppContext;
   beforeAll(async () => {
     const policy = defaultPolicy();
-    ctx = createAppContext(testSettings(), { ...policy, privacy: { ...policy.privacy, retentionSweepEvery: 60_000 } });
+    ctx = createAppContext(testSettings(), {
+      ...policy,
+      privacy: { ...policy.privacy, retentionSweepEvery: 60_000 },
+    });
     await ctx.ready();
   });
   afterAll(async () => {
@@ -28,9 +31,19 @@ describe('retention sweeper', () => {
     const dry = await runRetention(ctx, { dryRun: true, now: later });
     expect(dry.dryRun).toBe(true);
     expect(dry.auditEvents).toBe(3);
-    expect((await ctx.audit.read()).map((e) => e.type)).toEqual(['test.event', 'test.event', 'test.event', 'retention.run']);
-    expect((await ctx.audit.read()).at(-1)).toMatchObject({ outcome: 'dry_run', details: { dryRun: true, auditRemoved: 3 } });
-    expect(await registry.getSingleMetricAsString('draftbridge_retention_runs')).toMatch(/draftbridge_retention_runs\{mode="dry_run"\} 1/);
+    expect((await ctx.audit.read()).map((e) => e.type)).toEqual([
+      'test.event',
+      'test.event',
+      'test.event',
+      'retention.run',
+    ]);
+    expect((await ctx.audit.read()).at(-1)).toMatchObject({
+      outcome: 'dry_run',
+      details: { dryRun: true, auditRemoved: 3 },
+    });
+    expect(await registry.getSingleMetricAsString('draftbridge_retention_runs')).toMatch(
+      /draftbridge_retention_runs\{mode="dry_run"\} 1/,
+    );
 
     const real = await runRetention(ctx, { now: later });
     expect(real.auditEvents).toBe(4);
@@ -48,8 +61,10 @@ describe('retention sweeper', () => {
     try {
       const scheduler = await privacyQueueFor(ctx).getJobScheduler(RETENTION_SCHEDULER);
       expect(scheduler).toMatchObject({ every: 60_000 });
-      const byScheduler = async () => (await ctx.audit.read()).filter((e) => e.type === 'retention.run' && e.actor === 'scheduler');
-      for (let i = 0; i < 200 && (await byScheduler()).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      const byScheduler = async () =>
+        (await ctx.audit.read()).filter((e) => e.type === 'retention.run' && e.actor === 'scheduler');
+      for (let i = 0; i < 200 && (await byScheduler()).length === 0; i++)
+        await new Promise((r) => setTimeout(r, 50));
       expect(await byScheduler()).toHaveLength(1);
     } finally {
       await worker.close();

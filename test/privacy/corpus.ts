@@ -6,7 +6,21 @@ import { Faker, de, de_AT, de_CH, en, base } from '@faker-js/faker';
  * labelled, so the evaluation can say exactly what leaked. E-mail domains are example.com/.test only.
  */
 export interface CorpusEntity {
-  type: 'PERSON' | 'PERSON_UNKNOWN_HONORIFIC' | 'PERSON_UNKNOWN' | 'EMAIL' | 'PHONE' | 'IBAN' | 'CARD' | 'TAXID' | 'SSN' | 'IDDOC' | 'DOB' | 'ADDRESS' | 'IP' | 'URL';
+  type:
+    | 'PERSON'
+    | 'PERSON_UNKNOWN_HONORIFIC'
+    | 'PERSON_UNKNOWN'
+    | 'EMAIL'
+    | 'PHONE'
+    | 'IBAN'
+    | 'CARD'
+    | 'TAXID'
+    | 'SSN'
+    | 'IDDOC'
+    | 'DOB'
+    | 'ADDRESS'
+    | 'IP'
+    | 'URL';
   value: string;
 }
 
@@ -101,23 +115,96 @@ const PHONE_FORMATS_DE = [
   (a: string, n: string) => `0${a}-${n.slice(0, 3)} ${n.slice(3)}`,
   (a: string, n: string) => `+49${a}${n}`,
 ];
-const INTERNATIONAL = ['+43 1 5876543', '+43 664 1234567', '+41 44 668 18 00', '+41 79 123 45 67', '+44 20 7946 0958', '+33 1 42 68 53 00', '+31 20 794 0958', '0043 1 5876543', '+1 202 555 0143'];
+const INTERNATIONAL = [
+  '+43 1 5876543',
+  '+43 664 1234567',
+  '+41 44 668 18 00',
+  '+41 79 123 45 67',
+  '+44 20 7946 0958',
+  '+33 1 42 68 53 00',
+  '+31 20 794 0958',
+  '0043 1 5876543',
+  '+1 202 555 0143',
+];
 const AREAS = ['30', '40', '89', '221', '69', '711', '351', '171', '151', '160', '176', '341', '511', '911'];
 
 const HEALTH = {
-  de: ['ist nach einer Knie-OP noch in der Reha', 'hat eine Krebserkrankung und bittet um Geduld', 'ist wegen Depression krankgeschrieben', 'liegt nach einem Herzinfarkt im Krankenhaus', 'ist schwanger und ab Juni in Mutterschutz', 'hat Diabetes, Termine nur vormittags', 'nach Bandscheibenvorfall arbeitsunfähig', 'hat einen Arzttermin beim Facharzt'],
-  en: ['is recovering from surgery', 'was diagnosed with cancer last month', 'is on sick leave with depression', 'is in hospital after a heart attack', 'is pregnant and going on leave', 'has a chronic illness, mornings only', 'is on medication and prefers short calls'],
+  de: [
+    'ist nach einer Knie-OP noch in der Reha',
+    'hat eine Krebserkrankung und bittet um Geduld',
+    'ist wegen Depression krankgeschrieben',
+    'liegt nach einem Herzinfarkt im Krankenhaus',
+    'ist schwanger und ab Juni in Mutterschutz',
+    'hat Diabetes, Termine nur vormittags',
+    'nach Bandscheibenvorfall arbeitsunfähig',
+    'hat einen Arzttermin beim Facharzt',
+  ],
+  en: [
+    'is recovering from surgery',
+    'was diagnosed with cancer last month',
+    'is on sick leave with depression',
+    'is in hospital after a heart attack',
+    'is pregnant and going on leave',
+    'has a chronic illness, mornings only',
+    'is on medication and prefers short calls',
+  ],
 };
 const CATEGORY_PHRASES: Record<string, { de: string[]; en: string[] }> = {
   health: HEALTH,
-  religion: { de: ['ist aktiv in der katholischen Kirchengemeinde', 'fastet im Ramadan, bitte nachmittags', 'geht freitags in die Moschee', 'ist Mitglied einer Freikirche'], en: ['is a practising Catholic', 'observes the Sabbath, no Friday evenings', 'is busy at the mosque on Fridays', 'goes to church every Sunday'] },
-  political: { de: ['ist Parteimitglied der SPD', 'ist CDU-Mitglied und im Stadtrat', 'hat eine klare politische Einstellung, bitte neutral bleiben'], en: ['is a party member of the Greens', 'has strong political views', 'campaigns for the Labour party'] },
-  trade_union: { de: ['ist im Betriebsrat und Gewerkschaftsmitglied', 'ist bei der IG Metall organisiert', 'engagiert sich bei ver.di'], en: ['is a trade union member', 'is the union rep at the plant', 'is a shop steward'] },
-  ethnic_origin: { de: ['ist türkischer Herkunft und spricht auch Türkisch', 'hat einen Migrationshintergrund'], en: ['is of Turkish descent', 'mentioned her ethnic background'] },
-  sex_life: { de: ['ist homosexuell und mit einem Mann verheiratet', 'lebt in einer lesbischen Partnerschaft'], en: ['is gay and mentioned his husband', 'talked about her sexual orientation'] },
-  genetic: { de: ['hat einen Gentest machen lassen', 'hat eine Erbkrankheit in der Familie'], en: ['took a genetic test', 'mentioned a hereditary condition'] },
-  biometric: { de: ['will keine Fingerabdruck-Anmeldung', 'fragt nach Gesichtserkennung für den Zugang'], en: ['refuses fingerprint login', 'asked about facial recognition at the gate'] },
-  financial: { de: ['hat Schulden und einen Schufa-Eintrag', 'ist in Privatinsolvenz', 'Jahresgehalt von 85.000 Euro erwähnt'], en: ['mentioned his debt problems', 'has a poor credit score', 'told us her annual income'] },
+  religion: {
+    de: [
+      'ist aktiv in der katholischen Kirchengemeinde',
+      'fastet im Ramadan, bitte nachmittags',
+      'geht freitags in die Moschee',
+      'ist Mitglied einer Freikirche',
+    ],
+    en: [
+      'is a practising Catholic',
+      'observes the Sabbath, no Friday evenings',
+      'is busy at the mosque on Fridays',
+      'goes to church every Sunday',
+    ],
+  },
+  political: {
+    de: [
+      'ist Parteimitglied der SPD',
+      'ist CDU-Mitglied und im Stadtrat',
+      'hat eine klare politische Einstellung, bitte neutral bleiben',
+    ],
+    en: ['is a party member of the Greens', 'has strong political views', 'campaigns for the Labour party'],
+  },
+  trade_union: {
+    de: [
+      'ist im Betriebsrat und Gewerkschaftsmitglied',
+      'ist bei der IG Metall organisiert',
+      'engagiert sich bei ver.di',
+    ],
+    en: ['is a trade union member', 'is the union rep at the plant', 'is a shop steward'],
+  },
+  ethnic_origin: {
+    de: ['ist türkischer Herkunft und spricht auch Türkisch', 'hat einen Migrationshintergrund'],
+    en: ['is of Turkish descent', 'mentioned her ethnic background'],
+  },
+  sex_life: {
+    de: ['ist homosexuell und mit einem Mann verheiratet', 'lebt in einer lesbischen Partnerschaft'],
+    en: ['is gay and mentioned his husband', 'talked about her sexual orientation'],
+  },
+  genetic: {
+    de: ['hat einen Gentest machen lassen', 'hat eine Erbkrankheit in der Familie'],
+    en: ['took a genetic test', 'mentioned a hereditary condition'],
+  },
+  biometric: {
+    de: ['will keine Fingerabdruck-Anmeldung', 'fragt nach Gesichtserkennung für den Zugang'],
+    en: ['refuses fingerprint login', 'asked about facial recognition at the gate'],
+  },
+  financial: {
+    de: [
+      'hat Schulden und einen Schufa-Eintrag',
+      'ist in Privatinsolvenz',
+      'Jahresgehalt von 85.000 Euro erwähnt',
+    ],
+    en: ['mentioned his debt problems', 'has a poor credit score', 'told us her annual income'],
+  },
 };
 
 const CLEAN = {
@@ -167,14 +254,97 @@ const CLEAN = {
 
 /** Hand-written hard cases: spaced numbers, umlaut variants, names inside lists, company look-alikes. */
 const HARD: CorpusNote[] = [
-  { id: 'hard-1', lang: 'de', text: 'Herr Müller-Lüdenscheidt (Tel. +49 (0) 30 123 456 78) bittet um Rückruf, auch Frau Dr. Schäfer ist dabei.', entities: [{ type: 'PERSON_UNKNOWN_HONORIFIC', value: 'Müller-Lüdenscheidt' }, { type: 'PHONE', value: '+49 (0) 30 123 456 78' }, { type: 'PERSON_UNKNOWN_HONORIFIC', value: 'Schäfer' }], categories: [], clean: false },
-  { id: 'hard-2', lang: 'de', text: 'Meeting mit Anna und Jonas am Dienstag, Rückfragen an 0171 / 234 56 78.', entities: [{ type: 'PERSON_UNKNOWN', value: 'Anna' }, { type: 'PERSON_UNKNOWN', value: 'Jonas' }, { type: 'PHONE', value: '0171 / 234 56 78' }], categories: [], clean: false },
-  { id: 'hard-3', lang: 'en', text: 'Call Mr. O\'Brien on +44 20 7946 0958 or mail obrien@example.com.', entities: [{ type: 'PERSON_UNKNOWN_HONORIFIC', value: "O'Brien" }, { type: 'PHONE', value: '+44 20 7946 0958' }, { type: 'EMAIL', value: 'obrien@example.com' }], categories: [], clean: false },
-  { id: 'hard-4', lang: 'de', text: 'Frau Muenchhausen (bekannt als Frau Münchhausen) zahlt per IBAN DE89 3704 0044 0532 0130 00.', contact: { firstname: 'Greta', lastname: 'Münchhausen' }, entities: [{ type: 'PERSON', value: 'Muenchhausen' }, { type: 'PERSON', value: 'Münchhausen' }, { type: 'IBAN', value: 'DE89 3704 0044 0532 0130 00' }], categories: [], clean: false },
-  { id: 'hard-5', lang: 'de', text: 'Anna Schmidt GmbH und Frau Holle Bäckerei KG sind Kunden, keine Personen.', entities: [], categories: [], clean: true },
-  { id: 'hard-6', lang: 'de', text: 'G. Beispielfrau hat die Unterlagen, Kontakt über g.beispielfrau@example.com.', contact: { firstname: 'Greta', lastname: 'Beispielfrau', email: 'g.beispielfrau@example.com' }, entities: [{ type: 'PERSON', value: 'Beispielfrau' }, { type: 'EMAIL', value: 'g.beispielfrau@example.com' }], categories: [], clean: false },
-  { id: 'hard-7', lang: 'en', text: 'Phone +41 79 123 45 67 (mobile), office +41 44 668 18 00.', entities: [{ type: 'PHONE', value: '+41 79 123 45 67' }, { type: 'PHONE', value: '+41 44 668 18 00' }], categories: [], clean: false },
-  { id: 'hard-8', lang: 'de', text: 'Mobil: 0043 664 1234567, Büro Wien +43 1 5876543.', entities: [{ type: 'PHONE', value: '0043 664 1234567' }, { type: 'PHONE', value: '+43 1 5876543' }], categories: [], clean: false },
+  {
+    id: 'hard-1',
+    lang: 'de',
+    text: 'Herr Müller-Lüdenscheidt (Tel. +49 (0) 30 123 456 78) bittet um Rückruf, auch Frau Dr. Schäfer ist dabei.',
+    entities: [
+      { type: 'PERSON_UNKNOWN_HONORIFIC', value: 'Müller-Lüdenscheidt' },
+      { type: 'PHONE', value: '+49 (0) 30 123 456 78' },
+      { type: 'PERSON_UNKNOWN_HONORIFIC', value: 'Schäfer' },
+    ],
+    categories: [],
+    clean: false,
+  },
+  {
+    id: 'hard-2',
+    lang: 'de',
+    text: 'Meeting mit Anna und Jonas am Dienstag, Rückfragen an 0171 / 234 56 78.',
+    entities: [
+      { type: 'PERSON_UNKNOWN', value: 'Anna' },
+      { type: 'PERSON_UNKNOWN', value: 'Jonas' },
+      { type: 'PHONE', value: '0171 / 234 56 78' },
+    ],
+    categories: [],
+    clean: false,
+  },
+  {
+    id: 'hard-3',
+    lang: 'en',
+    text: "Call Mr. O'Brien on +44 20 7946 0958 or mail obrien@example.com.",
+    entities: [
+      { type: 'PERSON_UNKNOWN_HONORIFIC', value: "O'Brien" },
+      { type: 'PHONE', value: '+44 20 7946 0958' },
+      { type: 'EMAIL', value: 'obrien@example.com' },
+    ],
+    categories: [],
+    clean: false,
+  },
+  {
+    id: 'hard-4',
+    lang: 'de',
+    text: 'Frau Muenchhausen (bekannt als Frau Münchhausen) zahlt per IBAN DE89 3704 0044 0532 0130 00.',
+    contact: { firstname: 'Greta', lastname: 'Münchhausen' },
+    entities: [
+      { type: 'PERSON', value: 'Muenchhausen' },
+      { type: 'PERSON', value: 'Münchhausen' },
+      { type: 'IBAN', value: 'DE89 3704 0044 0532 0130 00' },
+    ],
+    categories: [],
+    clean: false,
+  },
+  {
+    id: 'hard-5',
+    lang: 'de',
+    text: 'Anna Schmidt GmbH und Frau Holle Bäckerei KG sind Kunden, keine Personen.',
+    entities: [],
+    categories: [],
+    clean: true,
+  },
+  {
+    id: 'hard-6',
+    lang: 'de',
+    text: 'G. Beispielfrau hat die Unterlagen, Kontakt über g.beispielfrau@example.com.',
+    contact: { firstname: 'Greta', lastname: 'Beispielfrau', email: 'g.beispielfrau@example.com' },
+    entities: [
+      { type: 'PERSON', value: 'Beispielfrau' },
+      { type: 'EMAIL', value: 'g.beispielfrau@example.com' },
+    ],
+    categories: [],
+    clean: false,
+  },
+  {
+    id: 'hard-7',
+    lang: 'en',
+    text: 'Phone +41 79 123 45 67 (mobile), office +41 44 668 18 00.',
+    entities: [
+      { type: 'PHONE', value: '+41 79 123 45 67' },
+      { type: 'PHONE', value: '+41 44 668 18 00' },
+    ],
+    categories: [],
+    clean: false,
+  },
+  {
+    id: 'hard-8',
+    lang: 'de',
+    text: 'Mobil: 0043 664 1234567, Büro Wien +43 1 5876543.',
+    entities: [
+      { type: 'PHONE', value: '0043 664 1234567' },
+      { type: 'PHONE', value: '+43 1 5876543' },
+    ],
+    categories: [],
+    clean: false,
+  },
 ];
 
 function rng(seed: number) {
@@ -196,27 +366,102 @@ export function buildCorpus(size = 600): CorpusNote[] {
     const kind = i % 14;
     const first = f.person.firstName();
     const last = f.person.lastName().replace(/\s.*/, '');
-    const email = `${first}.${last}`.toLowerCase().normalize('NFD').replace(/[^a-z.]/g, '') + `@${pick(['example.com', 'example.org', 'firma.test'])}`;
-    const phone = rnd() < 0.7 ? pick(PHONE_FORMATS_DE)(pick(AREAS), String(1000000 + Math.floor(rnd() * 8999999))) : pick(INTERNATIONAL);
+    const email =
+      `${first}.${last}`
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z.]/g, '') + `@${pick(['example.com', 'example.org', 'firma.test'])}`;
+    const phone =
+      rnd() < 0.7
+        ? pick(PHONE_FORMATS_DE)(pick(AREAS), String(1000000 + Math.floor(rnd() * 8999999)))
+        : pick(INTERNATIONAL);
     const id = `gen-${i}`;
     if (kind <= 1) {
       notes.push({ id, lang, clean: true, entities: [], categories: [], text: pick(CLEAN[lang]) });
     } else if (kind === 2) {
       // Known values from the CRM, in varied spellings.
-      const text = lang === 'de' ? `${first} ${last} hat angerufen: Rückruf unter ${phone} erbeten. ${last.toUpperCase()} ist erreichbar über ${email}.` : `${first} ${last} called: please ring back on ${phone}. ${last} can be reached at ${email}.`;
-      notes.push({ id, lang, clean: false, text, contact: { firstname: first, lastname: last, email, phone }, categories: [], entities: [{ type: 'PERSON', value: last }, { type: 'PERSON', value: first }, { type: 'PHONE', value: phone }, { type: 'EMAIL', value: email }] });
+      const text =
+        lang === 'de'
+          ? `${first} ${last} hat angerufen: Rückruf unter ${phone} erbeten. ${last.toUpperCase()} ist erreichbar über ${email}.`
+          : `${first} ${last} called: please ring back on ${phone}. ${last} can be reached at ${email}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        contact: { firstname: first, lastname: last, email, phone },
+        categories: [],
+        entities: [
+          { type: 'PERSON', value: last },
+          { type: 'PERSON', value: first },
+          { type: 'PHONE', value: phone },
+          { type: 'EMAIL', value: email },
+        ],
+      });
     } else if (kind === 3) {
-      const hon = lang === 'de' ? pick(['Herr', 'Frau', 'Herrn', 'Dr.', 'Frau Dr.']) : pick(['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Mr']);
-      const text = lang === 'de' ? `${hon} ${last} möchte ein Angebot, bitte unter ${phone} melden.` : `${hon} ${last} wants a quote, please call ${phone}.`;
-      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'PERSON_UNKNOWN_HONORIFIC', value: last }, { type: 'PHONE', value: phone }] });
+      const hon =
+        lang === 'de'
+          ? pick(['Herr', 'Frau', 'Herrn', 'Dr.', 'Frau Dr.'])
+          : pick(['Mr.', 'Ms.', 'Mrs.', 'Dr.', 'Mr']);
+      const text =
+        lang === 'de'
+          ? `${hon} ${last} möchte ein Angebot, bitte unter ${phone} melden.`
+          : `${hon} ${last} wants a quote, please call ${phone}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        categories: [],
+        entities: [
+          { type: 'PERSON_UNKNOWN_HONORIFIC', value: last },
+          { type: 'PHONE', value: phone },
+        ],
+      });
     } else if (kind === 4) {
-      const text = lang === 'de' ? `Termin mit ${first} ${last} am Dienstag, Rückfragen an ${email}.` : `Meeting with ${first} ${last} on Tuesday, questions to ${email}.`;
-      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'PERSON_UNKNOWN', value: last }, { type: 'EMAIL', value: email }] });
+      const text =
+        lang === 'de'
+          ? `Termin mit ${first} ${last} am Dienstag, Rückfragen an ${email}.`
+          : `Meeting with ${first} ${last} on Tuesday, questions to ${email}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        categories: [],
+        entities: [
+          { type: 'PERSON_UNKNOWN', value: last },
+          { type: 'EMAIL', value: email },
+        ],
+      });
     } else if (kind === 5) {
-      const iban = pick([ibanFor('DE', String(10000000 + Math.floor(rnd() * 89999999)) + String(1000000000 + Math.floor(rnd() * 8999999999))), ibanFor('AT', String(10000 + Math.floor(rnd() * 89999)) + String(10000000000 + Math.floor(rnd() * 89999999999)))]);
+      const iban = pick([
+        ibanFor(
+          'DE',
+          String(10000000 + Math.floor(rnd() * 89999999)) +
+            String(1000000000 + Math.floor(rnd() * 8999999999)),
+        ),
+        ibanFor(
+          'AT',
+          String(10000 + Math.floor(rnd() * 89999)) + String(10000000000 + Math.floor(rnd() * 89999999999)),
+        ),
+      ]);
       const card = luhnComplete(pick(['4', '51', '37']), 16, rnd);
-      const text = lang === 'de' ? `Zahlung per Überweisung auf ${iban}, alternativ Karte ${card}.` : `Payment to ${iban}, or card ${card}.`;
-      notes.push({ id, lang, clean: false, text, categories: ['financial'], entities: [{ type: 'IBAN', value: iban }, { type: 'CARD', value: card }] });
+      const text =
+        lang === 'de'
+          ? `Zahlung per Überweisung auf ${iban}, alternativ Karte ${card}.`
+          : `Payment to ${iban}, or card ${card}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        categories: ['financial'],
+        entities: [
+          { type: 'IBAN', value: iban },
+          { type: 'CARD', value: card },
+        ],
+      });
     } else if (kind === 6) {
       const tid = taxId(rnd);
       const text = lang === 'de' ? `Steuer-ID für die Rechnung: ${tid}.` : `Tax ID for the invoice: ${tid}.`;
@@ -227,31 +472,106 @@ export function buildCorpus(size = 600): CorpusNote[] {
       const street = `${fakerDe.location.street()} ${fakerDe.location.buildingNumber()}`;
       const zip = fakerDe.location.zipCode('#####');
       const city = fakerDe.location.city();
-      const text = lang === 'de' ? `Neue Lieferadresse: ${street}, ${zip} ${city}. Kundin ist geb. ${dob}.` : `New delivery address: ${street}, ${zip} ${city}. Date of birth: ${dob}.`;
-      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'ADDRESS', value: street }, { type: 'ADDRESS', value: zip }, { type: 'DOB', value: dob }] });
+      const text =
+        lang === 'de'
+          ? `Neue Lieferadresse: ${street}, ${zip} ${city}. Kundin ist geb. ${dob}.`
+          : `New delivery address: ${street}, ${zip} ${city}. Date of birth: ${dob}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        categories: [],
+        entities: [
+          { type: 'ADDRESS', value: street },
+          { type: 'ADDRESS', value: zip },
+          { type: 'DOB', value: dob },
+        ],
+      });
     } else if (kind === 11) {
       const birth = f.date.birthdate({ mode: 'age', min: 20, max: 70 });
       const nr = ssn(rnd, birth, last[0]!.toUpperCase().replace(/[^A-Z]/, 'M'));
-      const ip = pick([`192.0.2.${1 + Math.floor(rnd() * 250)}`, `198.51.100.${1 + Math.floor(rnd() * 250)}`, `2001:db8::${Math.floor(rnd() * 9000 + 1000).toString(16)}`]);
-      const text = lang === 'de' ? `Rentenversicherungsnummer ${nr} für die Lohnabrechnung; Login kam von ${ip}.` : `Social insurance number ${nr} for payroll; the login came from ${ip}.`;
-      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'SSN', value: nr }, { type: 'IP', value: ip }] });
+      const ip = pick([
+        `192.0.2.${1 + Math.floor(rnd() * 250)}`,
+        `198.51.100.${1 + Math.floor(rnd() * 250)}`,
+        `2001:db8::${Math.floor(rnd() * 9000 + 1000).toString(16)}`,
+      ]);
+      const text =
+        lang === 'de'
+          ? `Rentenversicherungsnummer ${nr} für die Lohnabrechnung; Login kam von ${ip}.`
+          : `Social insurance number ${nr} for payroll; the login came from ${ip}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        categories: [],
+        entities: [
+          { type: 'SSN', value: nr },
+          { type: 'IP', value: ip },
+        ],
+      });
     } else if (kind === 12) {
-      const slug = `${first}-${last}`.toLowerCase().normalize('NFD').replace(/[^a-z-]/g, '');
-      const url = pick([`https://www.linkedin.com/in/${slug}-${Math.floor(rnd() * 900 + 100)}`, `https://www.xing.com/profile/${slug.replace('-', '_')}`, `mailto:${email}`]);
+      const slug = `${first}-${last}`
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z-]/g, '');
+      const url = pick([
+        `https://www.linkedin.com/in/${slug}-${Math.floor(rnd() * 900 + 100)}`,
+        `https://www.xing.com/profile/${slug.replace('-', '_')}`,
+        `mailto:${email}`,
+      ]);
       const other = f.person.firstName();
-      const text = lang === 'de' ? `Profil: ${url} – Workshop mit ${first} und ${other} geplant.` : `Profile: ${url} – workshop with ${first} and ${other} planned.`;
-      notes.push({ id, lang, clean: false, text, categories: [], entities: [{ type: 'URL', value: url.replace(/^mailto:/, '') }, { type: 'PERSON_UNKNOWN', value: first }, { type: 'PERSON_UNKNOWN', value: other }] });
+      const text =
+        lang === 'de'
+          ? `Profil: ${url} – Workshop mit ${first} und ${other} geplant.`
+          : `Profile: ${url} – workshop with ${first} and ${other} planned.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        categories: [],
+        entities: [
+          { type: 'URL', value: url.replace(/^mailto:/, '') },
+          { type: 'PERSON_UNKNOWN', value: first },
+          { type: 'PERSON_UNKNOWN', value: other },
+        ],
+      });
     } else if (kind === 13) {
       // Double-barrelled surnames after an honorific, and a known name in the genitive.
       const second = f.person.lastName().replace(/\s.*/, '');
       const hon = lang === 'de' ? pick(['Herr', 'Frau', 'Herrn', 'Frau Prof.']) : pick(['Mr', 'Ms', 'Dr.']);
-      const text = lang === 'de' ? `${hon} ${last}-${second} hat ${first}s Angebot weitergeleitet.` : `${hon} ${last}-${second} forwarded ${first}'s offer.`;
-      notes.push({ id, lang, clean: false, text, contact: { firstname: first, lastname: 'Beispiel' }, categories: [], entities: [{ type: 'PERSON_UNKNOWN_HONORIFIC', value: `${last}-${second}` }, { type: 'PERSON', value: first }] });
+      const text =
+        lang === 'de'
+          ? `${hon} ${last}-${second} hat ${first}s Angebot weitergeleitet.`
+          : `${hon} ${last}-${second} forwarded ${first}'s offer.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        contact: { firstname: first, lastname: 'Beispiel' },
+        categories: [],
+        entities: [
+          { type: 'PERSON_UNKNOWN_HONORIFIC', value: `${last}-${second}` },
+          { type: 'PERSON', value: first },
+        ],
+      });
     } else {
       const category = pick(Object.keys(CATEGORY_PHRASES));
       const phrase = pick(CATEGORY_PHRASES[category]![lang]);
-      const text = lang === 'de' ? `Rückruf gewünscht. ${first} ${phrase}.` : `Callback requested. ${first} ${phrase}.`;
-      notes.push({ id, lang, clean: false, text, contact: { firstname: first, lastname: last }, categories: [category], entities: [{ type: 'PERSON', value: first }] });
+      const text =
+        lang === 'de' ? `Rückruf gewünscht. ${first} ${phrase}.` : `Callback requested. ${first} ${phrase}.`;
+      notes.push({
+        id,
+        lang,
+        clean: false,
+        text,
+        contact: { firstname: first, lastname: last },
+        categories: [category],
+        entities: [{ type: 'PERSON', value: first }],
+      });
     }
   }
   return notes;

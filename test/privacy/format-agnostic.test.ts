@@ -20,25 +20,45 @@ function iban(country: string, bban: string): string {
 
 /** `value` cut into groups of 1–6 characters joined by one separator each (or none). */
 const grouped = (value: string, separators: string[]) =>
-  fc.array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.constantFrom(...separators)), { minLength: 1, maxLength: 12 }).map((cuts) => {
-    let out = '';
-    let i = 0;
-    for (const [size, sep] of cuts) {
-      if (i >= value.length) break;
-      out += value.slice(i, i + size) + (i + size < value.length ? sep : '');
-      i += size;
-    }
-    return out + value.slice(i);
-  });
+  fc
+    .array(fc.tuple(fc.integer({ min: 1, max: 6 }), fc.constantFrom(...separators)), {
+      minLength: 1,
+      maxLength: 12,
+    })
+    .map((cuts) => {
+      let out = '';
+      let i = 0;
+      for (const [size, sep] of cuts) {
+        if (i >= value.length) break;
+        out += value.slice(i, i + size) + (i + size < value.length ? sep : '');
+        i += size;
+      }
+      return out + value.slice(i);
+    });
 
-const IBAN_COUNTRIES: [string, number][] = [['DE', 18], ['AT', 16], ['CH', 17], ['PL', 24], ['HU', 24], ['BE', 12], ['FI', 14]];
+const IBAN_COUNTRIES: [string, number][] = [
+  ['DE', 18],
+  ['AT', 16],
+  ['CH', 17],
+  ['PL', 24],
+  ['HU', 24],
+  ['BE', 12],
+  ['FI', 14],
+];
 
 describe('format-agnostic identifiers (property tests)', () => {
   it('any grouping and case of a valid IBAN is hidden', () => {
     const arb = fc
       .tuple(fc.constantFrom(...IBAN_COUNTRIES), fc.infiniteStream(fc.integer({ min: 0, max: 9 })))
       .map(([[country, length], digits]) => iban(country, [...digits.take(length)].join('')))
-      .chain((value) => fc.tuple(fc.constant(value), grouped(value.slice(4), [' ', '-', '.', '']), fc.boolean(), fc.boolean()));
+      .chain((value) =>
+        fc.tuple(
+          fc.constant(value),
+          grouped(value.slice(4), [' ', '-', '.', '']),
+          fc.boolean(),
+          fc.boolean(),
+        ),
+      );
     fc.assert(
       fc.property(arb, ([value, rest, lower, spaced]) => {
         const head = spaced ? `${value.slice(0, 2)} ${value.slice(2, 4)}` : value.slice(0, 4);
@@ -51,10 +71,25 @@ describe('format-agnostic identifiers (property tests)', () => {
   });
 
   it('any separator in a digit run after an identifier cue is hidden, the run whole', () => {
-    const cues = ['Steuer-ID', 'St.-Nr.', 'tax ID', 'Perso-Nr.', 'passport no', 'Ausweisnummer', 'SV-Nr.', 'Konto', 'account no', 'Tel', 'mobil', 'Führerschein'];
-    const arb = fc.tuple(fc.constantFrom(...cues), fc.stringMatching(/^[1-9]\d{7,11}$/)).chain(([cue, digits]) =>
-      fc.tuple(fc.constant(cue), fc.constant(digits), grouped(digits, [' ', '/', '-', '.', ''])),
-    );
+    const cues = [
+      'Steuer-ID',
+      'St.-Nr.',
+      'tax ID',
+      'Perso-Nr.',
+      'passport no',
+      'Ausweisnummer',
+      'SV-Nr.',
+      'Konto',
+      'account no',
+      'Tel',
+      'mobil',
+      'Führerschein',
+    ];
+    const arb = fc
+      .tuple(fc.constantFrom(...cues), fc.stringMatching(/^[1-9]\d{7,11}$/))
+      .chain(([cue, digits]) =>
+        fc.tuple(fc.constant(cue), fc.constant(digits), grouped(digits, [' ', '/', '-', '.', ''])),
+      );
     fc.assert(
       fc.property(arb, ([cue, digits, written]) => {
         const out = run(`Neu im Vertrag: ${cue}: ${written}, danke.`);
@@ -77,9 +112,25 @@ describe('format-agnostic identifiers (property tests)', () => {
       ['Devanagari', 'कखगघचछजझटठडढतथदधनपफबभमयरलवशसह'],
       ['Georgian', 'აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ'],
     ];
-    const cues = ['Herr', 'Frau', 'Mr.', 'Ms.', 'Dr.', 'Kollegin', 'Ansprechpartner', 'sprach mit', 'spoke with', 'colleague'];
+    const cues = [
+      'Herr',
+      'Frau',
+      'Mr.',
+      'Ms.',
+      'Dr.',
+      'Kollegin',
+      'Ansprechpartner',
+      'sprach mit',
+      'spoke with',
+      'colleague',
+    ];
     const arb = fc
-      .tuple(fc.constantFrom(...scripts), fc.constantFrom(...cues), fc.integer({ min: 3, max: 8 }), fc.infiniteStream(fc.nat()))
+      .tuple(
+        fc.constantFrom(...scripts),
+        fc.constantFrom(...cues),
+        fc.integer({ min: 3, max: 8 }),
+        fc.infiniteStream(fc.nat()),
+      )
       .map(([[, letters], cue, length, picks]) => {
         const chars = [...letters];
         const word = [...picks.take(length)].map((p) => chars[p % chars.length]!).join('');

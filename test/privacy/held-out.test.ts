@@ -12,9 +12,11 @@ describe('held-out privacy set', () => {
     expect(new Set(notes.map((n) => n.id)).size).toBe(notes.length);
     expect(ORIGINS.length).toBeGreaterThanOrEqual(13);
     expect(notes.filter((n) => n.clean).length).toBeGreaterThanOrEqual(60);
-    for (const m of notes.flatMap((n) => n.text.match(/@[\w.-]+\w/g) ?? [])) expect(m).toMatch(/@(?:[\w-]+\.)*(?:example\.(?:com|org)|[\w-]+\.test)$/);
+    for (const m of notes.flatMap((n) => n.text.match(/@[\w.-]+\w/g) ?? []))
+      expect(m).toMatch(/@(?:[\w-]+\.)*(?:example\.(?:com|org)|[\w-]+\.test)$/);
     // Every labelled value is really in its note (labels and texts cannot drift apart).
-    for (const n of notes) for (const e of n.entities) expect(n.text.normalize('NFC'), n.id).toContain(e.value.normalize('NFC'));
+    for (const n of notes)
+      for (const e of n.entities) expect(n.text.normalize('NFC'), n.id).toContain(e.value.normalize('NFC'));
   });
 });
 

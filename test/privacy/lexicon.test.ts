@@ -16,6 +16,7 @@ describe('given-name lexicon', () => {
   it('holds every list, normalised', () => {
     const all = givenNames();
     expect(all.size).toBeGreaterThan(60_000);
-    for (const name of ['anna', 'mehmet', 'zoë', 'françois']) expect(all.has(name.normalize('NFC'))).toBe(true);
+    for (const name of ['anna', 'mehmet', 'zoë', 'françois'])
+      expect(all.has(name.normalize('NFC'))).toBe(true);
   });
 });

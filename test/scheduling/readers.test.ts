@@ -13,13 +13,22 @@ const OFFER = [
   { start: '2026-12-09T13:00:00Z', end: '2026-12-09T13:30:00Z' },
   { start: '2026-12-10T10:30:00Z', end: '2026-12-10T11:00:00Z' },
 ];
-const read = (text: string, subject?: string) => readReply(text, OFFER, { timeZone: ZONE, now: NOW, subject });
+const read = (text: string, subject?: string) =>
+  readReply(text, OFFER, { timeZone: ZONE, now: NOW, subject });
 
 describe('reply answers', () => {
   it.each([
-    ['the last one', 2], ['2', 1], ['nicht den ersten sondern den zweiten', 1], ['Mittwoch um 14 Uhr', 1],
-    ['the 11:30 one', 2], ['Nummer 2', 1], ['Option B', 1], ['der letzte', 2], ['Wednesday afternoon', 1],
-    ['Not the first, the second please', 1], ['Dienstag geht leider nicht, aber Donnerstag passt', 2],
+    ['the last one', 2],
+    ['2', 1],
+    ['nicht den ersten sondern den zweiten', 1],
+    ['Mittwoch um 14 Uhr', 1],
+    ['the 11:30 one', 2],
+    ['Nummer 2', 1],
+    ['Option B', 1],
+    ['der letzte', 2],
+    ['Wednesday afternoon', 1],
+    ['Not the first, the second please', 1],
+    ['Dienstag geht leider nicht, aber Donnerstag passt', 2],
   ])('%s picks slot %i', (text, choice) => {
     expect(read(text)).toMatchObject({ kind: 'pick', choice, counter: null });
   });
@@ -32,8 +41,12 @@ describe('reply answers', () => {
   });
 
   it.each([
-    ['Bitte rufen Sie mich einfach an', 'call_me'], ['Kein Interesse mehr.', 'decline'], ['None of these work, sorry.', 'decline'],
-    ['Vielleicht der zweite?', 'unclear'], ['Option 1 oder 2, beides gut', 'unclear'], ['Could you send the brochure first?', 'unclear'],
+    ['Bitte rufen Sie mich einfach an', 'call_me'],
+    ['Kein Interesse mehr.', 'decline'],
+    ['None of these work, sorry.', 'decline'],
+    ['Vielleicht der zweite?', 'unclear'],
+    ['Option 1 oder 2, beides gut', 'unclear'],
+    ['Could you send the brochure first?', 'unclear'],
     ['I am currently out of the office.', 'auto_reply'],
   ])('%s → %s, never a pick', (text, kind) => {
     expect(read(text)).toMatchObject({ kind, choice: null });
@@ -66,14 +79,27 @@ describe('note wishes', () => {
     expect(wishes('bittet um einen Termin erst ab nächstem Monat').from).toBe('2027-01-01');
   });
   it('"any time except Monday mornings" excludes Monday mornings only', () => {
-    expect(wishes('any time except Monday mornings')).toEqual({ weekdays: [], excludedWeekdays: [], exclusions: [{ weekdays: [1], fromMinute: 0, toMinute: 720 }] });
-    expect(wishes('außer montags vormittags')).toEqual({ weekdays: [], excludedWeekdays: [], exclusions: [{ weekdays: [1], fromMinute: 0, toMinute: 720 }] });
+    expect(wishes('any time except Monday mornings')).toEqual({
+      weekdays: [],
+      excludedWeekdays: [],
+      exclusions: [{ weekdays: [1], fromMinute: 0, toMinute: 720 }],
+    });
+    expect(wishes('außer montags vormittags')).toEqual({
+      weekdays: [],
+      excludedWeekdays: [],
+      exclusions: [{ weekdays: [1], fromMinute: 0, toMinute: 720 }],
+    });
   });
   it.each([
-    ['Nicht vor Januar', { from: '2027-01-01' }], ['in zwei Wochen', { from: '2026-12-21' }], ['in two weeks', { from: '2026-12-21' }],
-    ['erst nach Weihnachten', { from: '2026-12-27' }], ['after the holidays', { from: '2027-01-02' }],
-    ['übernächste Woche', { from: '2026-12-21', until: '2026-12-27' }], ['KW 3', { from: '2027-01-18', until: '2027-01-24' }],
-    ['Mitte Januar', { from: '2027-01-11', until: '2027-01-20' }], ['nach Ostern', { from: '2027-03-30' }],
+    ['Nicht vor Januar', { from: '2027-01-01' }],
+    ['in zwei Wochen', { from: '2026-12-21' }],
+    ['in two weeks', { from: '2026-12-21' }],
+    ['erst nach Weihnachten', { from: '2026-12-27' }],
+    ['after the holidays', { from: '2027-01-02' }],
+    ['übernächste Woche', { from: '2026-12-21', until: '2026-12-27' }],
+    ['KW 3', { from: '2027-01-18', until: '2027-01-24' }],
+    ['Mitte Januar', { from: '2027-01-11', until: '2027-01-20' }],
+    ['nach Ostern', { from: '2027-03-30' }],
   ])('%s', (note, range) => {
     expect(wishes(note)).toMatchObject(range);
   });

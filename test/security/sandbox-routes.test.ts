@@ -18,9 +18,15 @@ describe('sandbox routes', () => {
   });
 
   it('answer only callers on this machine', async () => {
-    const far = await app.inject({ method: 'POST', url: '/sandbox/trigger/1001', remoteAddress: '192.0.2.10' });
+    const far = await app.inject({
+      method: 'POST',
+      url: '/sandbox/trigger/1001',
+      remoteAddress: '192.0.2.10',
+    });
     expect(far.statusCode).toBe(403);
-    expect((await app.inject({ url: '/sandbox/requests/hs-1-2-1001', remoteAddress: '192.0.2.10' })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ url: '/sandbox/requests/hs-1-2-1001', remoteAddress: '192.0.2.10' })).statusCode,
+    ).toBe(403);
     expect((await app.inject({ url: '/sandbox/requests/hs-1-2-1001' })).statusCode).toBe(404);
   });
 

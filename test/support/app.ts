@@ -11,7 +11,10 @@ export interface TestApp {
   stop(): Promise<void>;
 }
 
-export async function startTestApp(env: Record<string, string> = {}, policy: Policy = defaultPolicy()): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  policy: Policy = defaultPolicy(),
+): Promise<TestApp> {
   const ctx = createAppContext(testSettings(env), policy);
   const app = await buildServer(ctx);
   await ctx.ready();

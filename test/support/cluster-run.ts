@@ -12,7 +12,10 @@ import { LocalRedisCluster } from './redis-cluster.ts';
  */
 const args = process.argv.slice(2);
 const started = Date.now();
-const singleUrl = process.env.REDIS_URL && !isClusterUrl(process.env.REDIS_URL) ? process.env.REDIS_URL : 'redis://127.0.0.1:6379';
+const singleUrl =
+  process.env.REDIS_URL && !isClusterUrl(process.env.REDIS_URL)
+    ? process.env.REDIS_URL
+    : 'redis://127.0.0.1:6379';
 const taggedBefore = await taggedTestPrefixes(singleUrl);
 const cluster = await LocalRedisCluster.start({ masters: 3 });
 console.log(`cluster-tests: ${cluster.url} ready in ${Date.now() - started} ms`);
@@ -35,14 +38,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 let code: number;
 try {
-  code = await new Promise<number>((resolve) => vitest.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+  code = await new Promise<number>((resolve) =>
+    vitest.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))),
+  );
 } finally {
   await cluster.stop();
 }
 const taggedAfter = await taggedTestPrefixes(singleUrl, true);
 const strays = taggedBefore && taggedAfter ? [...taggedAfter].filter((p) => !taggedBefore.has(p)) : [];
 if (strays.length > 0) {
-  console.error(`cluster-tests: these test prefixes were written to the single Redis at ${singleUrl}, not to the cluster (keys removed): ${strays.join(', ')}`);
+  console.error(
+    `cluster-tests: these test prefixes were written to the single Redis at ${singleUrl}, not to the cluster (keys removed): ${strays.join(', ')}`,
+  );
   code = code || 1;
 }
 console.log(`cluster-tests: exit ${code} after ${Math.round((Date.now() - started) / 1000)} s`);

@@ -2,13 +2,20 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { parsePolicy, type Policy } from '../../src/policy.ts';
 import { loadSettings, type Settings } from '../../src/settings.ts';
 import { readFileSync } from 'node:fs';
-import { createRedis, deleteKeysWithPrefix, isClusterUrl, waitForRedis, type RedisClient } from '../../src/redis.ts';
+import {
+  createRedis,
+  deleteKeysWithPrefix,
+  isClusterUrl,
+  waitForRedis,
+  type RedisClient,
+} from '../../src/redis.ts';
 
 /**
  * The Redis the integration suites share. `DRAFTBRIDGE_TEST_REDIS_URL=redis+cluster://...` runs them
  * all against a Redis Cluster (.ci/cluster-tests does).
  */
-export const REDIS_URL = process.env.DRAFTBRIDGE_TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL =
+  process.env.DRAFTBRIDGE_TEST_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const ON_CLUSTER = isClusterUrl(REDIS_URL);
 
 /**
@@ -48,7 +55,10 @@ export function testSettings(overrides: Record<string, string> = {}): Settings {
 }
 
 export function defaultPolicy(): Policy {
-  return parsePolicy(readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8'), 'config/policy.yaml');
+  return parsePolicy(
+    readFileSync(new URL('../../config/policy.yaml', import.meta.url), 'utf8'),
+    'config/policy.yaml',
+  );
 }
 
 /** Deletes every key under a prefix (SCAN, never KEYS; every master of a cluster). */

@@ -10,8 +10,21 @@ import { prometheusConnectorMetrics } from '../../src/metrics.ts';
 import type { RequestRecord } from '../../src/pipeline/request-state.ts';
 import type { Policy } from '../../src/policy.ts';
 import type { CrmName } from '../../src/crm-fields.ts';
-import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID, startSandbox, type Sandbox } from '../../sandbox/index.ts';
-import { dataverseView, fireDataverseTrigger, fireSalesforceTrigger, salesforceView, sandboxRecord } from '../../sandbox/crm.ts';
+import {
+  SANDBOX_CONTACTS,
+  SANDBOX_HUBSPOT_SECRET,
+  SANDBOX_OWNERS,
+  SANDBOX_PORTAL_ID,
+  startSandbox,
+  type Sandbox,
+} from '../../sandbox/index.ts';
+import {
+  dataverseView,
+  fireDataverseTrigger,
+  fireSalesforceTrigger,
+  salesforceView,
+  sandboxRecord,
+} from '../../sandbox/crm.ts';
 import type { SentWebhook } from '../../sandbox/dynamics/simulator.ts';
 import type { SentOutboundMessage } from '../../sandbox/salesforce/simulator.ts';
 import type { Fault } from '../../sandbox/support.ts';
@@ -39,7 +52,10 @@ export interface PipelineHarness {
   /** `timing` overrides the harness's short lock and stalled-check times (and the close's grace period). */
   startWorkers(timing?: WorkerTiming): Promise<RunningWorkers>;
   /** `contactId` is the sandbox person (1001…1006); a repeated `eventId` redelivers the same CRM event. */
-  deliverWebhook(contactId: string, options?: { eventId?: number; subscriptionType?: string; attemptNumber?: number }): Promise<{ status: number; requestId: string }>;
+  deliverWebhook(
+    contactId: string,
+    options?: { eventId?: number; subscriptionType?: string; attemptNumber?: number },
+  ): Promise<{ status: number; requestId: string }>;
   /** The person's record in the CRM: status field and the notes (or Tasks) written to it. */
   crmView(contactId: string): { status: string | null; notes: string[] };
   /** A fault in the CRM simulator (status 429 means the CRM's rate-limit answer). */
@@ -48,7 +64,16 @@ export interface PipelineHarness {
   waitForCrmNote(requestId: string, timeoutMs?: number): Promise<void>;
   /** Between cases: every injected fault dropped and every queue idle, so no case sees another's traffic. */
   settle(timeoutMs?: number): Promise<void>;
-  draftsFor(requestId: string): { mailbox: string; subject: string; body: string; to: string[]; categories: string[]; isDraft: boolean }[];
+  draftsFor(
+    requestId: string,
+  ): {
+    mailbox: string;
+    subject: string;
+    body: string;
+    to: string[];
+    categories: string[];
+    isDraft: boolean;
+  }[];
   personalValues(): string[];
   close(): Promise<void>;
 }
@@ -56,7 +81,13 @@ export interface PipelineHarness {
 let nextEvent = 7_000_000;
 
 /** `env` overrides test settings (e.g. REDIS_URL of a private cluster). */
-type HarnessOptions = { policy?: (p: Policy) => Policy; withWorkers?: boolean; mail?: 'graph' | 'gmail' | 'ews'; crm?: CrmName; env?: Record<string, string> };
+type HarnessOptions = {
+  policy?: (p: Policy) => Policy;
+  withWorkers?: boolean;
+  mail?: 'graph' | 'gmail' | 'ews';
+  crm?: CrmName;
+  env?: Record<string, string>;
+};
 
 export async function startPipelineHarness(options: HarnessOptions = {}): Promise<PipelineHarness> {
   // The listener's port is chosen before the settings that name it (public URL), so on a busy machine
@@ -78,11 +109,24 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
   // trigger the same few sandbox contacts again and again: one open request per contact is off unless
   // a suite turns it on (test/e2e/open-request.test.ts).
   const defaults = { ...base.defaults, jobs: { attempts: 5, backoffMs: 50 }, openRequestWindow: 0 };
-  const policy = (options.policy ?? ((p) => p))({ ...base, defaults, mail: { ...base.mail, draftRemovalGrace: 1500 } });
+  const policy = (options.policy ?? ((p) => p))({
+    ...base,
+    defaults,
+    mail: { ...base.mail, draftRemovalGrace: 1500 },
+  });
   // A real listener: Graph (the simulator) calls /webhooks/graph for the handshake and notifications.
   const port = await freePort();
-  const settings = testSettings({ DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`, DRAFTBRIDGE_SANDBOX: '1', HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET, DRAFTBRIDGE_MAIL: options.mail ?? 'graph', DRAFTBRIDGE_CRM: crm, ...options.env });
-  const sandbox = await startSandbox(settings, { tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname });
+  const settings = testSettings({
+    DRAFTBRIDGE_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    DRAFTBRIDGE_SANDBOX: '1',
+    HUBSPOT_CLIENT_SECRET: SANDBOX_HUBSPOT_SECRET,
+    DRAFTBRIDGE_MAIL: options.mail ?? 'graph',
+    DRAFTBRIDGE_CRM: crm,
+    ...options.env,
+  });
+  const sandbox = await startSandbox(settings, {
+    tlsDir: new URL('../../.sandbox/tls-test', import.meta.url).pathname,
+  });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -114,7 +158,11 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
     logs,
     async startWorkers(timing = {}) {
       const quotas = new RedisRateBudget(ctx.redis, { prefix: ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX });
-      harness.workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas), { lockDurationMs: 3000, stalledIntervalMs: 1000, closeGraceMs: 20_000, ...timing });
+      harness.workers = await startWorkers(
+        ctx,
+        await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas),
+        { lockDurationMs: 3000, stalledIntervalMs: 1000, closeGraceMs: 20_000, ...timing },
+      );
       return harness.workers;
     },
     async deliverWebhook(contactId, o = {}) {
@@ -127,7 +175,10 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
           return { status: again.status, requestId: `dv-${earlier.correlationId}-${earlier.operationId}` };
         }
         const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
-        const sent = await fireDataverseTrigger(dv, person, `${ctx.settings.publicUrl}/webhooks/dynamics`, { type: 'WebhookKey', key: ctx.settings.DATAVERSE_WEBHOOK_KEY! });
+        const sent = await fireDataverseTrigger(dv, person, `${ctx.settings.publicUrl}/webhooks/dynamics`, {
+          type: 'WebhookKey',
+          key: ctx.settings.DATAVERSE_WEBHOOK_KEY!,
+        });
         dataverseByEvent.set(eventId, dv.webhooks.at(-1)!);
         return { status: sent.status, requestId: sent.requestId };
       }
@@ -136,7 +187,10 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
         const earlier = outboundByEvent.get(eventId);
         if (earlier) {
           const again = await sf.redeliver(earlier);
-          return { status: again.status, requestId: `sf-${sf.orgId.slice(0, 15)}-${earlier.notificationIds[0]}` };
+          return {
+            status: again.status,
+            requestId: `sf-${sf.orgId.slice(0, 15)}-${earlier.notificationIds[0]}`,
+          };
         }
         const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
         const sent = await fireSalesforceTrigger(sf, person, `${ctx.settings.publicUrl}/webhooks/salesforce`);
@@ -144,25 +198,61 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
         return { status: sent.status, requestId: sent.requestId };
       }
       const contact = SANDBOX_CONTACTS.find((c) => c.id === contactId);
-      const type = o.subscriptionType ?? (contact?.properties.message ? 'contact.creation' : 'contact.propertyChange');
+      const type =
+        o.subscriptionType ?? (contact?.properties.message ? 'contact.creation' : 'contact.propertyChange');
       const body = JSON.stringify([
-        { eventId, subscriptionId: 99, portalId: SANDBOX_PORTAL_ID, appId: 1, occurredAt: Date.now(), subscriptionType: type, attemptNumber: o.attemptNumber ?? 0, objectId: Number(contactId), ...(type === 'contact.propertyChange' ? { propertyName: 'callback_requested', propertyValue: 'true' } : {}) },
+        {
+          eventId,
+          subscriptionId: 99,
+          portalId: SANDBOX_PORTAL_ID,
+          appId: 1,
+          occurredAt: Date.now(),
+          subscriptionType: type,
+          attemptNumber: o.attemptNumber ?? 0,
+          objectId: Number(contactId),
+          ...(type === 'contact.propertyChange'
+            ? { propertyName: 'callback_requested', propertyValue: 'true' }
+            : {}),
+        },
       ]);
       const timestamp = Date.now();
       const res = await app.inject({
         method: 'POST',
         url: '/webhooks/hubspot',
         payload: body,
-        headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri: `${ctx.settings.publicUrl}/webhooks/hubspot`, body, timestamp }) },
+        headers: {
+          'content-type': 'application/json',
+          'x-hubspot-request-timestamp': String(timestamp),
+          'x-hubspot-signature-v3': signV3({
+            secret: SANDBOX_HUBSPOT_SECRET,
+            method: 'POST',
+            uri: `${ctx.settings.publicUrl}/webhooks/hubspot`,
+            body,
+            timestamp,
+          }),
+        },
       });
       return { status: res.statusCode, requestId: `hs-${SANDBOX_PORTAL_ID}-${eventId}-${contactId}` };
     },
     crmView(contactId) {
       const person = SANDBOX_CONTACTS.find((c) => c.id === contactId)!;
-      if (crm === 'salesforce') return salesforceView(sandbox.salesforce!, { objectType: sandboxRecord(crm, person).type, contactId: sandboxRecord(crm, person).id });
-      if (crm === 'dynamics') return dataverseView(sandbox.dynamics!, { objectType: sandboxRecord(crm, person).type, contactId: sandboxRecord(crm, person).id });
-      const notes = sandbox.hubspot.notes.filter((n) => n.associations.some((a) => a.to.id === contactId)).map((n) => n.properties.hs_note_body!);
-      return { status: sandbox.hubspot.contacts.get(contactId)?.properties.draftbridge_status ?? null, notes };
+      if (crm === 'salesforce')
+        return salesforceView(sandbox.salesforce!, {
+          objectType: sandboxRecord(crm, person).type,
+          contactId: sandboxRecord(crm, person).id,
+        });
+      if (crm === 'dynamics')
+        return dataverseView(sandbox.dynamics!, {
+          objectType: sandboxRecord(crm, person).type,
+          contactId: sandboxRecord(crm, person).id,
+        });
+      const notes = sandbox.hubspot.notes
+        .filter((n) => n.associations.some((a) => a.to.id === contactId))
+        .map((n) => n.properties.hs_note_body!);
+      return {
+        status: sandbox.hubspot.contacts.get(contactId)?.properties.draftbridge_status ?? null,
+        notes,
+      };
     },
     injectCrm(fault) {
       if (crm === 'salesforce') sandbox.salesforce!.inject(fault);
@@ -174,7 +264,10 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
       for (;;) {
         const record = await requests.get(requestId);
         if (record && states.includes(record.state)) return record;
-        if (Date.now() > deadline) throw new Error(`request ${requestId} stayed in ${record?.state ?? '(none)'}; wanted ${states.join('|')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `request ${requestId} stayed in ${record?.state ?? '(none)'}; wanted ${states.join('|')}`,
+          );
         await new Promise((r) => setTimeout(r, 50));
       }
     },
@@ -187,11 +280,24 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
       }
     },
     async settle(timeoutMs = 30_000) {
-      for (const sim of [sandbox.hubspot, sandbox.llm, ...Object.values(sandbox.llmProviders), ...(sandbox.mail === 'graph' ? [sandbox.graph] : []), ...(sandbox.ews ? [sandbox.ews] : [])]) sim.clearFaults();
+      for (const sim of [
+        sandbox.hubspot,
+        sandbox.llm,
+        ...Object.values(sandbox.llmProviders),
+        ...(sandbox.mail === 'graph' ? [sandbox.graph] : []),
+        ...(sandbox.ews ? [sandbox.ews] : []),
+      ])
+        sim.clearFaults();
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         // mail-events always holds the hourly subscription renewal as a delayed job.
-        const counts = await Promise.all(Object.values(ctx.queues).map((q) => (q.name === 'mail-events' ? q.getJobCounts('waiting', 'active') : q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'))));
+        const counts = await Promise.all(
+          Object.values(ctx.queues).map((q) =>
+            q.name === 'mail-events'
+              ? q.getJobCounts('waiting', 'active')
+              : q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children'),
+          ),
+        );
         if (counts.every((c) => Object.values(c).every((n) => n === 0))) return;
         if (Date.now() > deadline) throw new Error(`queues still busy after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 50));
@@ -202,20 +308,43 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
         return sandbox.ews
           .itemsFor(requestId)
           .filter((i) => i.kind === 'Message')
-          .map((m) => ({ mailbox: m.mailbox, subject: m.subject, body: m.body, to: m.to, categories: m.categories, isDraft: m.isDraft }));
+          .map((m) => ({
+            mailbox: m.mailbox,
+            subject: m.subject,
+            body: m.body,
+            to: m.to,
+            categories: m.categories,
+            isDraft: m.isDraft,
+          }));
       }
       if (sandbox.gmail) {
         return sandbox.gmail
           .messagesFor(requestId)
-          .map((m) => ({ mailbox: m.mailbox, subject: m.subject, body: m.text, to: m.to, categories: m.labelNames.filter((n) => !/^[A-Z_]+$/.test(n)), isDraft: m.labelIds.has('DRAFT') }));
+          .map((m) => ({
+            mailbox: m.mailbox,
+            subject: m.subject,
+            body: m.text,
+            to: m.to,
+            categories: m.labelNames.filter((n) => !/^[A-Z_]+$/.test(n)),
+            isDraft: m.labelIds.has('DRAFT'),
+          }));
       }
       return SANDBOX_OWNERS.flatMap((o) => sandbox.graph.mailbox(o.email).messages)
         .filter((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))
-        .map((m) => ({ mailbox: m.mailbox, subject: m.subject, body: m.body.content, to: m.toRecipients.map((r) => r.emailAddress.address), categories: m.categories, isDraft: m.isDraft }));
+        .map((m) => ({
+          mailbox: m.mailbox,
+          subject: m.subject,
+          body: m.body.content,
+          to: m.toRecipients.map((r) => r.emailAddress.address),
+          categories: m.categories,
+          isDraft: m.isDraft,
+        }));
     },
     personalValues() {
       const values = new Set<string>();
-      for (const c of SANDBOX_CONTACTS) for (const k of ['firstname', 'lastname', 'email', 'phone', 'company']) if (c.properties[k]) values.add(c.properties[k]!);
+      for (const c of SANDBOX_CONTACTS)
+        for (const k of ['firstname', 'lastname', 'email', 'phone', 'company'])
+          if (c.properties[k]) values.add(c.properties[k]!);
       for (const o of SANDBOX_OWNERS) for (const v of [o.firstName, o.lastName, o.email]) values.add(v);
       values.add('+49 30 901820'.replace(/\s/g, ''));
       return [...values];

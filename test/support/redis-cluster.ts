@@ -27,8 +27,16 @@ export class LocalRedisCluster {
     const replicas = options.replicas ?? 0;
     const cluster = new LocalRedisCluster(await clusterPorts(masters * (1 + replicas)));
     for (const port of cluster.ports) cluster.startNode(port);
-    for (const port of cluster.ports) await waitFor(() => cli(port, 'ping').then((r) => r === 'PONG'), `node ${port} up`);
-    await run('redis-cli', ['--cluster', 'create', ...cluster.ports.map((p) => `127.0.0.1:${p}`), '--cluster-replicas', String(replicas), '--cluster-yes']);
+    for (const port of cluster.ports)
+      await waitFor(() => cli(port, 'ping').then((r) => r === 'PONG'), `node ${port} up`);
+    await run('redis-cli', [
+      '--cluster',
+      'create',
+      ...cluster.ports.map((p) => `127.0.0.1:${p}`),
+      '--cluster-replicas',
+      String(replicas),
+      '--cluster-yes',
+    ]);
     await cluster.waitHealthy();
     return cluster;
   }
@@ -41,7 +49,30 @@ export class LocalRedisCluster {
   private startNode(port: number): void {
     const child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--logfile', join(this.dir, `node-${port}.log`), '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '1500', '--appendonly', 'yes', '--save', '', '--dir', this.dir, '--appendfilename', `aof-${port}.aof`, '--appenddirname', `aof-${port}`],
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--logfile',
+        join(this.dir, `node-${port}.log`),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--cluster-node-timeout',
+        '1500',
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--dir',
+        this.dir,
+        '--appendfilename',
+        `aof-${port}.aof`,
+        '--appenddirname',
+        `aof-${port}`,
+      ],
       { stdio: 'ignore' },
     );
     this.children.set(port, child);
@@ -52,19 +83,29 @@ export class LocalRedisCluster {
 
   /** Every node answers and agrees the cluster is ok (all slots served). */
   async waitHealthy(timeoutMs = 30_000): Promise<void> {
-    const alive = this.ports.filter((p) => this.children.get(p)?.exitCode === null && !this.children.get(p)?.killed);
-    await waitFor(async () => {
-      const states = await Promise.all(alive.map((p) => cli(p, 'cluster', 'info').catch(() => '')));
-      if (!states.every((s) => s.includes('cluster_state:ok'))) return false;
-      // A replica that never finished its first sync will not take over from a failed master.
-      const replication = await Promise.all(alive.map((p) => cli(p, 'info', 'replication').catch(() => '')));
-      return replication.every((r) => r.includes('role:master') || r.includes('master_link_status:up'));
-    }, 'cluster_state:ok and replicas in sync', timeoutMs);
+    const alive = this.ports.filter(
+      (p) => this.children.get(p)?.exitCode === null && !this.children.get(p)?.killed,
+    );
+    await waitFor(
+      async () => {
+        const states = await Promise.all(alive.map((p) => cli(p, 'cluster', 'info').catch(() => '')));
+        if (!states.every((s) => s.includes('cluster_state:ok'))) return false;
+        // A replica that never finished its first sync will not take over from a failed master.
+        const replication = await Promise.all(
+          alive.map((p) => cli(p, 'info', 'replication').catch(() => '')),
+        );
+        return replication.every((r) => r.includes('role:master') || r.includes('master_link_status:up'));
+      },
+      'cluster_state:ok and replicas in sync',
+      timeoutMs,
+    );
   }
 
   /** Ports of the current masters. */
   async masters(): Promise<number[]> {
-    const alive = this.ports.filter((p) => this.children.get(p)?.exitCode === null && !this.children.get(p)?.killed);
+    const alive = this.ports.filter(
+      (p) => this.children.get(p)?.exitCode === null && !this.children.get(p)?.killed,
+    );
     const nodes = await cli(alive[0]!, 'cluster', 'nodes');
     return nodes
       .split('\n')
@@ -76,10 +117,14 @@ export class LocalRedisCluster {
   /** Waits until a replica has taken over from the killed master and the cluster is ok again. */
   async waitFailover(killed: number, timeoutMs = 30_000): Promise<void> {
     const expected = (await this.masters()).length;
-    await waitFor(async () => {
-      const masters = await this.masters();
-      return !masters.includes(killed) && masters.length >= expected - (masters.includes(killed) ? 1 : 0);
-    }, `a replica to replace ${killed}`, timeoutMs);
+    await waitFor(
+      async () => {
+        const masters = await this.masters();
+        return !masters.includes(killed) && masters.length >= expected - (masters.includes(killed) ? 1 : 0);
+      },
+      `a replica to replace ${killed}`,
+      timeoutMs,
+    );
     await this.waitHealthy(timeoutMs);
   }
 

@@ -13,10 +13,21 @@ export interface SandboxService {
   stop(): Promise<void>;
 }
 
-export async function startSandboxService(extraEnv: Record<string, string>, label: string): Promise<SandboxService> {
+export async function startSandboxService(
+  extraEnv: Record<string, string>,
+  label: string,
+): Promise<SandboxService> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, REDIS_URL, DRAFTBRIDGE_SANDBOX: '1', PORT: String(port), DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix(label), LOG_LEVEL: 'info', ...extraEnv };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    REDIS_URL,
+    DRAFTBRIDGE_SANDBOX: '1',
+    PORT: String(port),
+    DRAFTBRIDGE_QUEUE_PREFIX: uniquePrefix(label),
+    LOG_LEVEL: 'info',
+    ...extraEnv,
+  };
   const child = spawn(process.execPath, [CLI, 'serve', 'all'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   child.stdout!.on('data', (d: Buffer) => logs.push(String(d)));
@@ -26,7 +37,13 @@ export async function startSandboxService(extraEnv: Record<string, string>, labe
     await deletePrefix(env.DRAFTBRIDGE_QUEUE_PREFIX!);
   };
   for (let i = 0; i < 150; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, env, process: child, logs, stop };
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, env, process: child, logs, stop };
     await new Promise((r) => setTimeout(r, 100));
   }
   await stop();

@@ -58,7 +58,10 @@ export function planFloor(calls: readonly SimulatorCall[], requests: number, sta
 }
 
 /** Calls per request the plan makes, per service (what the simulators saw, per request). */
-export function callsPerRequest(calls: readonly SimulatorCall[], requests: number): Record<SimulatorCall['service'], number> {
+export function callsPerRequest(
+  calls: readonly SimulatorCall[],
+  requests: number,
+): Record<SimulatorCall['service'], number> {
   const out = { hubspot: 0, graph: 0, llm: 0 };
   for (const c of calls) out[c.service]++;
   return { hubspot: out.hubspot / requests, graph: out.graph / requests, llm: out.llm / requests };
@@ -67,7 +70,8 @@ export function callsPerRequest(calls: readonly SimulatorCall[], requests: numbe
 async function replay(call: SimulatorCall, waited: Record<SimulatorCall['service'], number>): Promise<void> {
   const t0 = performance.now();
   const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(call.query ?? {})) for (const x of Array.isArray(v) ? v : [v]) qs.append(k, String(x));
+  for (const [k, v] of Object.entries(call.query ?? {}))
+    for (const x of Array.isArray(v) ? v : [v]) qs.append(k, String(x));
   const url = `${call.origin}${call.path}${qs.size ? `?${qs}` : ''}`;
   const type = call.headers['content-type'] ?? '';
   const body =
@@ -78,7 +82,11 @@ async function replay(call: SimulatorCall, waited: Record<SimulatorCall['service
         : typeof call.body === 'string'
           ? call.body
           : JSON.stringify(call.body);
-  const res = await fetch(url, { method: call.method, headers: call.headers, ...(body !== undefined ? { body } : {}) });
+  const res = await fetch(url, {
+    method: call.method,
+    headers: call.headers,
+    ...(body !== undefined ? { body } : {}),
+  });
   // A plain client reads the answer too (JSON where it is JSON).
   if ((res.headers.get('content-type') ?? '').includes('json')) await res.json().catch(() => undefined);
   else await res.arrayBuffer();
@@ -118,11 +126,23 @@ export interface FloorRunner {
  * Starts the floor's four chained stages. Stage s of a request numbered i within a push makes
  * plan[s][i mod plan length]'s calls in sequence, as the pipeline's stage does.
  */
-export async function startFloor(options: { redisUrl: string; prefix: string; stages: number[]; redisCount: () => RedisCount }): Promise<FloorRunner> {
+export async function startFloor(options: {
+  redisUrl: string;
+  prefix: string;
+  stages: number[];
+  redisCount: () => RedisCount;
+}): Promise<FloorRunner> {
   const producer = createRedis(options.redisUrl, 'worker', 'bench-floor-producer');
   const connection = createRedis(options.redisUrl, 'worker', 'bench-floor-worker');
   const names = options.stages.map((_, i) => `floor-stage-${i}`);
-  const queues = names.map((name) => new Queue(name, { connection: producer, prefix: options.prefix, defaultJobOptions: { removeOnComplete: true, removeOnFail: true } }));
+  const queues = names.map(
+    (name) =>
+      new Queue(name, {
+        connection: producer,
+        prefix: options.prefix,
+        defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+      }),
+  );
   let plan: FloorPlan = [];
   let done = 0;
   let target = 0;
@@ -148,9 +168,17 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   // Measured as the pipeline's are: when the worker reports the job completed (its state moved).
   let latency: LatencyLog<StageName> | undefined;
-  STAGES.forEach((stage, s) => workers[s]?.on('completed', (job) => latency?.reached(stage, (job.data as { requestId: string }).requestId)));
+  STAGES.forEach((stage, s) =>
+    workers[s]?.on('completed', (job) =>
+      latency?.reached(stage, (job.data as { requestId: string }).requestId),
+    ),
+  );
   // Request k of a push is `floor-<first + k>` and makes the calls of plan share k.
-  const job = (first: number, k: number) => ({ name: 'floor', data: { requestId: `floor-${first + k}`, i: k }, opts: { jobId: `floor-${first + k}` } });
+  const job = (first: number, k: number) => ({
+    name: 'floor',
+    data: { requestId: `floor-${first + k}`, i: k },
+    opts: { jobId: `floor-${first + k}` },
+  });
   /** Runs `count` requests with `withPlan`'s calls, added by `add`, until the last stage finished them all. */
   const run = async (withPlan: FloorPlan, count: number, add: (first: number) => Promise<void>) => {
     if (count === 0) return; // `--warmup 0`: nothing would ever reach the target
@@ -164,7 +192,10 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
   };
   const push = (withPlan: FloorPlan, count: number) =>
     run(withPlan, count, async (first) => {
-      for (let i = 0; i < count; i += 100) await queues[0]!.addBulk(Array.from({ length: Math.min(100, count - i) }, (_, k) => job(first, i + k)));
+      for (let i = 0; i < count; i += 100)
+        await queues[0]!.addBulk(
+          Array.from({ length: Math.min(100, count - i) }, (_, k) => job(first, i + k)),
+        );
     });
   return {
     warm: push,
@@ -182,7 +213,11 @@ export async function startFloor(options: { redisUrl: string; prefix: string; st
         cpuMsPerRequest: (cpu.user + cpu.system) / 1000 / count,
         redisCommandsPerRequest: (redis1.commands - redis0.commands) / count,
         redisTripsPerRequest: (redis1.trips - redis0.trips) / count,
-        waitMsPerRequest: { hubspot: waited.hubspot / count, graph: waited.graph / count, llm: waited.llm / count },
+        waitMsPerRequest: {
+          hubspot: waited.hubspot / count,
+          graph: waited.graph / count,
+          llm: waited.llm / count,
+        },
         ms,
       };
     },

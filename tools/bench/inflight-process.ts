@@ -13,13 +13,22 @@ import type { InflightResult } from './inflight.ts';
 import { deliver, hubspotEvent, round } from './events.ts';
 
 // The simulator CA comes in through NODE_EXTRA_CA_CERTS (inflight.ts).
-const input = JSON.parse(process.env.DRAFTBRIDGE_BENCH_INFLIGHT ?? '{}') as { settings: Settings; policy: Policy; requests: number };
+const input = JSON.parse(process.env.DRAFTBRIDGE_BENCH_INFLIGHT ?? '{}') as {
+  settings: Settings;
+  policy: Policy;
+  requests: number;
+};
 const n = input.requests;
 const ctx = createAppContext(input.settings, input.policy, { logger: createLogger({ level: 'silent' }) });
 await ctx.ready();
 const app = await buildServer(ctx);
 // The draft stage's concurrency at N: an LLM call is I/O, so every request may wait on its call at once.
-await startWorkers(ctx, await createPorts(ctx.settings, input.policy, prometheusConnectorMetrics), {}, { intake: 16, draft: n });
+await startWorkers(
+  ctx,
+  await createPorts(ctx.settings, input.policy, prometheusConnectorMetrics),
+  {},
+  { intake: 16, draft: n },
+);
 await new Promise((r) => setTimeout(r, 500));
 const mb = () => process.memoryUsage().rss / 1024 / 1024;
 const rssMbStart = mb();
@@ -35,7 +44,9 @@ const rssTimer = setInterval(() => {
 }, 20);
 const t0 = performance.now();
 for (let i = 0; i < n; i += 100) {
-  const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) => hubspotEvent(['1001', '1002'][(i + k) % 2]!, 5_000_000 + i + k));
+  const batch = Array.from({ length: Math.min(100, n - i) }, (_, k) =>
+    hubspotEvent(['1001', '1002'][(i + k) % 2]!, 5_000_000 + i + k),
+  );
   const status = await deliver(app, ctx.settings.publicUrl, batch);
   if (status !== 204) throw new Error(`webhook answered ${status}`);
 }

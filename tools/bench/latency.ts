@@ -15,7 +15,11 @@ export function percentile(values: readonly number[], p: number): number {
  * not push the later ones back (an open arrival process, as webhooks arrive). Resolves when every
  * send has.
  */
-export async function paced(count: number, perSecond: number, send: (i: number) => Promise<void>): Promise<void> {
+export async function paced(
+  count: number,
+  perSecond: number,
+  send: (i: number) => Promise<void>,
+): Promise<void> {
   const interval = 1000 / perSecond;
   const t0 = performance.now();
   const sends: Promise<void>[] = [];
@@ -56,7 +60,8 @@ export class LatencyLog<P extends string> {
   async settled(point: P, count: number, timeoutMs = 60_000): Promise<void> {
     const deadline = performance.now() + timeoutMs;
     while (this.ms[point].length < count) {
-      if (performance.now() > deadline) throw new Error(`${this.ms[point].length} of ${count} requests reached ${point} in ${timeoutMs} ms`);
+      if (performance.now() > deadline)
+        throw new Error(`${this.ms[point].length} of ${count} requests reached ${point} in ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }

@@ -3,7 +3,12 @@
  * counted. Shapes as the simulators report them (the bench may not load simulator code itself).
  */
 export type QuotaCommand =
-  | { type: 'quota'; llm?: { tokensPerMinute: number; requestsPerMinute?: number }; llmLatencyMs?: number; hubspot?: { max: number; intervalMs: number } }
+  | {
+      type: 'quota';
+      llm?: { tokensPerMinute: number; requestsPerMinute?: number };
+      llmLatencyMs?: number;
+      hubspot?: { max: number; intervalMs: number };
+    }
   | { type: 'report' };
 
 export interface QuotaReport {

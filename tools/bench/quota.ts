@@ -10,7 +10,15 @@ import { sharedRateBudget } from '../../src/rate-budget.ts';
 import { isClusterUrl } from '../../src/redis.ts';
 import type { Settings } from '../../src/settings.ts';
 import type { QuotaCommand, QuotaReport } from './quota-protocol.ts';
-import { askSimulators, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
+import {
+  askSimulators,
+  deletePrefix,
+  deliver,
+  hubspotEvent,
+  round,
+  startSimulatorProcess,
+  waitForCompleted,
+} from './support.ts';
 
 /**
  * The bench's quota scenarios: the whole pipeline against vendors that enforce their limits, each on
@@ -51,7 +59,11 @@ export interface QuotaBenchOptions {
 const HUBSPOT_LIMIT = { max: 190, intervalMs: 10_000 };
 const CONTACTS = ['1001', '1002', '1006'];
 
-export async function runQuotaBench(settings: Settings, loaded: Policy, options: QuotaBenchOptions): Promise<QuotaBenchResult> {
+export async function runQuotaBench(
+  settings: Settings,
+  loaded: Policy,
+  options: QuotaBenchOptions,
+): Promise<QuotaBenchResult> {
   // Thousands of triggers for a handful of contacts: each must make its draft (no repeat detection).
   const policy: Policy = { ...loaded, defaults: { ...loaded.defaults, openRequestWindow: 0 } };
   const llm = await llmScenario(settings, policy, options);
@@ -69,7 +81,17 @@ async function llmScenario(baseSettings: Settings, basePolicy: Policy, options: 
     llm: { ...basePolicy.llm, routes: { eu: route, local: route } },
   };
   const n = options.llmRequests;
-  const { report, failed } = await withPipeline(baseSettings, policy, { type: 'quota', llm: { tokensPerMinute: tpm, requestsPerMinute: rpm }, llmLatencyMs: options.llmLatencyMs }, n, { draftBacklog: true });
+  const { report, failed } = await withPipeline(
+    baseSettings,
+    policy,
+    {
+      type: 'quota',
+      llm: { tokensPerMinute: tpm, requestsPerMinute: rpm },
+      llmLatencyMs: options.llmLatencyMs,
+    },
+    n,
+    { draftBacklog: true },
+  );
   const admitted = [...report.llm.admitted].sort((a, b) => a.at - b.at);
   const first = admitted[0]?.at ?? 0;
   const last = admitted.at(-1)?.at ?? 0;
@@ -91,16 +113,30 @@ async function burstScenario(baseSettings: Settings, basePolicy: Policy, n: numb
   const policy: Policy = {
     ...basePolicy,
     limits: { ...basePolicy.limits, hubspot: { requestsPer10s: HUBSPOT_LIMIT.max } },
-    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
+    llm: {
+      ...basePolicy.llm,
+      routes: {
+        eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 },
+        local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 },
+      },
+    },
   };
-  const { report, seconds, failed } = await withPipeline(baseSettings, policy, { type: 'quota', hubspot: HUBSPOT_LIMIT }, n);
+  const { report, seconds, failed } = await withPipeline(
+    baseSettings,
+    policy,
+    { type: 'quota', hubspot: HUBSPOT_LIMIT },
+    n,
+  );
   const perSecond = HUBSPOT_LIMIT.max / (HUBSPOT_LIMIT.intervalMs / 1000);
   return {
     burst_requests: n,
     burst_drain_s: round(seconds),
     burst_drain_floor_s: round(report.hubspot.calls / perSecond),
     burst_hubspot_calls_per_request: round(report.hubspot.calls / n, 2),
-    burst_hubspot_429_rate: round(report.hubspot.throttled / Math.max(1, report.hubspot.calls + report.hubspot.throttled), 4),
+    burst_hubspot_429_rate: round(
+      report.hubspot.throttled / Math.max(1, report.hubspot.calls + report.hubspot.throttled),
+      4,
+    ),
     burst_failed_jobs: failed,
   };
 }
@@ -110,16 +146,32 @@ async function burstScenario(baseSettings: Settings, basePolicy: Policy, n: numb
  * and the vendors' counts. `draftBacklog` holds the draft queue until intake has fetched all `n`, so the
  * LLM meets a steady backlog from its first call instead of however fast a busy machine runs intake.
  */
-async function withPipeline(baseSettings: Settings, policy: Policy, limits: QuotaCommand, n: number, options: { draftBacklog?: boolean } = {}): Promise<{ seconds: number; report: QuotaReport; failed: number }> {
-  const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbquota-${randomUUID().slice(0, 8)}}` : `dbquota-${randomUUID().slice(0, 8)}`;
-  const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
+async function withPipeline(
+  baseSettings: Settings,
+  policy: Policy,
+  limits: QuotaCommand,
+  n: number,
+  options: { draftBacklog?: boolean } = {},
+): Promise<{ seconds: number; report: QuotaReport; failed: number }> {
+  const prefix = isClusterUrl(baseSettings.REDIS_URL)
+    ? `{dbquota-${randomUUID().slice(0, 8)}}`
+    : `dbquota-${randomUUID().slice(0, 8)}`;
+  const settings: Settings = {
+    ...baseSettings,
+    DRAFTBRIDGE_QUEUE_PREFIX: prefix,
+    DRAFTBRIDGE_SANDBOX: true,
+    LOG_LEVEL: 'silent',
+  };
   const simulators = await startSimulatorProcess(settings, { ipc: true });
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
   const quotas = sharedRateBudget(settings.REDIS_URL, prefix);
   try {
     await ctx.ready();
     const app = await buildServer(ctx);
-    const workers = await startWorkers(ctx, await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas.budget));
+    const workers = await startWorkers(
+      ctx,
+      await createPorts(ctx.settings, policy, prometheusConnectorMetrics, quotas.budget),
+    );
     try {
       await askSimulators(simulators, limits);
       if (options.draftBacklog) await ctx.queues.draft.pause();
@@ -140,7 +192,8 @@ async function withPipeline(baseSettings: Settings, policy: Policy, limits: Quot
       const seconds = (performance.now() - t0) / 1000;
       const report = await askSimulators<QuotaReport>(simulators, { type: 'report' } satisfies QuotaCommand);
       let failed = 0;
-      for (const queue of ['intake', 'draft', 'deliver', 'crm-sync'] as const) failed += (await ctx.queues[queue].getJobCounts('failed')).failed ?? 0;
+      for (const queue of ['intake', 'draft', 'deliver', 'crm-sync'] as const)
+        failed += (await ctx.queues[queue].getJobCounts('failed')).failed ?? 0;
       return { seconds, report, failed };
     } finally {
       await workers.close();

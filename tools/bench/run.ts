@@ -8,14 +8,39 @@ import { createLogger } from '../../src/logger.ts';
 import { prometheusConnectorMetrics } from '../../src/metrics.ts';
 import type { Policy } from '../../src/policy.ts';
 import type { Settings } from '../../src/settings.ts';
-import { callsPerRequest, planFloor, STAGES, startFloor, type FloorResult, type SimulatorCall, type StageLatencies, type StageName } from './floor.ts';
+import {
+  callsPerRequest,
+  planFloor,
+  STAGES,
+  startFloor,
+  type FloorResult,
+  type SimulatorCall,
+  type StageLatencies,
+  type StageName,
+} from './floor.ts';
 import { runInflight } from './inflight.ts';
 import { LatencyLog, paced, percentile } from './latency.ts';
 import { rawBullmqRate } from './raw-bullmq.ts';
-import { askSimulators, countRedis, deletePrefix, deliver, hubspotEvent, round, startSimulatorProcess, waitForCompleted } from './support.ts';
+import {
+  askSimulators,
+  countRedis,
+  deletePrefix,
+  deliver,
+  hubspotEvent,
+  round,
+  startSimulatorProcess,
+  waitForCompleted,
+} from './support.ts';
 import { isClusterUrl } from '../../src/redis.ts';
 import type { QuotaCommand } from './quota-protocol.ts';
-import { describeCalls, readVendorCalls, sumVendorCalls, vendorCallFigures, type VendorCallFigures, type VendorCalls } from './vendor-calls.ts';
+import {
+  describeCalls,
+  readVendorCalls,
+  sumVendorCalls,
+  vendorCallFigures,
+  type VendorCallFigures,
+  type VendorCalls,
+} from './vendor-calls.ts';
 
 /**
  * `npm run bench`: in one process and one run, on the same Redis and the same simulator process:
@@ -84,14 +109,33 @@ export interface BenchResult extends VendorCallFigures {
 
 const CONTACTS = ['1001', '1002', '1006'];
 // Contact 1006 is the sandbox's new lead.
-const event = (contactId: string, eventId: number) => hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
+const event = (contactId: string, eventId: number) =>
+  hubspotEvent(contactId, eventId, { lead: contactId === '1006' });
 
-
-export async function runBench(baseSettings: Settings, basePolicy: Policy, options: { requests: number; warmup?: number; windows?: number; latencyRequests?: number; latencyRate?: number; inflight?: number; inflightLatencyMs?: number }): Promise<BenchResult> {
+export async function runBench(
+  baseSettings: Settings,
+  basePolicy: Policy,
+  options: {
+    requests: number;
+    warmup?: number;
+    windows?: number;
+    latencyRequests?: number;
+    latencyRate?: number;
+    inflight?: number;
+    inflightLatencyMs?: number;
+  },
+): Promise<BenchResult> {
   // On a Redis Cluster the prefix is a hash tag, as a deployment's must be.
-  const prefix = isClusterUrl(baseSettings.REDIS_URL) ? `{dbbench-${randomUUID().slice(0, 8)}}` : `dbbench-${randomUUID().slice(0, 8)}`;
+  const prefix = isClusterUrl(baseSettings.REDIS_URL)
+    ? `{dbbench-${randomUUID().slice(0, 8)}}`
+    : `dbbench-${randomUUID().slice(0, 8)}`;
   const policy = benchPolicy(basePolicy);
-  const settings: Settings = { ...baseSettings, DRAFTBRIDGE_QUEUE_PREFIX: prefix, DRAFTBRIDGE_SANDBOX: true, LOG_LEVEL: 'silent' };
+  const settings: Settings = {
+    ...baseSettings,
+    DRAFTBRIDGE_QUEUE_PREFIX: prefix,
+    DRAFTBRIDGE_SANDBOX: true,
+    LOG_LEVEL: 'silent',
+  };
   const redisCount = countRedis();
   const simulators = await startSimulatorProcess(settings, { ipc: true });
   const ctx = createAppContext(simulators.settings, policy, { logger: createLogger({ level: 'silent' }) });
@@ -105,7 +149,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   // Pushes `count` signed webhooks (100 events per delivery) and waits for their CRM notes.
   const pushPipeline = async (count: number) => {
     for (let i = 0; i < count; i += 100) {
-      const batch = Array.from({ length: Math.min(100, count - i) }, () => event(CONTACTS[eventId % CONTACTS.length]!, eventId++));
+      const batch = Array.from({ length: Math.min(100, count - i) }, () =>
+        event(CONTACTS[eventId % CONTACTS.length]!, eventId++),
+      );
       const status = await deliver(app, ctx.settings.publicUrl, batch);
       if (status !== 204) throw new Error(`webhook answered ${status}`);
     }
@@ -117,9 +163,13 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const log = new LatencyLog(STAGES);
     type Ids = { requestId: string; eventId?: string };
     // `active`: before the intake job makes its next stage's job, so before the request can finish.
-    const onIntake = (job: { data: unknown }) => log.alias((job.data as Ids).eventId ?? '', (job.data as Ids).requestId);
+    const onIntake = (job: { data: unknown }) =>
+      log.alias((job.data as Ids).eventId ?? '', (job.data as Ids).requestId);
     const worker = (queue: string) => workers.workers.find((w) => w.name === queue)!;
-    const listeners = STAGES.map((stage) => [worker(stage), (job: { data: unknown }) => log.reached(stage, (job.data as Ids).requestId)] as const);
+    const listeners = STAGES.map(
+      (stage) =>
+        [worker(stage), (job: { data: unknown }) => log.reached(stage, (job.data as Ids).requestId)] as const,
+    );
     const intake = worker('intake');
     intake.on('active', onIntake);
     for (const [stageWorker, onCompleted] of listeners) stageWorker.on('completed', onCompleted);
@@ -129,7 +179,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       await paced(count, perSecond, async (k) => {
         const id = first + k;
         log.start(String(id));
-        const status = await deliver(app, ctx.settings.publicUrl, [event(CONTACTS[id % CONTACTS.length]!, id)]);
+        const status = await deliver(app, ctx.settings.publicUrl, [
+          event(CONTACTS[id % CONTACTS.length]!, id),
+        ]);
         if (status !== 204) throw new Error(`webhook answered ${status}`);
       });
       await log.settled('crm-sync', count);
@@ -143,7 +195,12 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
   const pausePipeline = () => Promise.all(workers.workers.map((worker) => worker.pause()));
   // The comparators run each stage with the pipeline's concurrency (workers/*.ts and the policy).
   const stages = stageConcurrency(policy, ports.crm);
-  const floorStages = await startFloor({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-floor`, stages, redisCount });
+  const floorStages = await startFloor({
+    redisUrl: settings.REDIS_URL,
+    prefix: `${prefix}-floor`,
+    stages,
+    redisCount,
+  });
   try {
     // Warm-up (JIT, connections, token caches, mailbox state): long enough that the window is steady.
     await pushPipeline(warmup);
@@ -172,7 +229,10 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       const redis1 = redisCount();
       rss = Math.max(rss, process.memoryUsage().rss);
       vendorCalls = sumVendorCalls(vendorCalls, vendor0, await readVendorCalls(simulators.child));
-      const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
+      const { calls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, {
+        type: 'take',
+        keep: true,
+      });
       allCalls.push(...calls);
       pipeline.ms += ms;
       pipeline.cpuMs += (cpu.user + cpu.system) / 1000;
@@ -201,15 +261,23 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     const latencyCount = options.latencyRequests ?? 300;
     await askSimulators(simulators, { type: 'take', keep: false });
     const pipelineLatency = await pacedPipeline(latencyCount, latencyRate);
-    const { calls: pacedCalls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, { type: 'take', keep: true });
+    const { calls: pacedCalls } = await askSimulators<{ calls: SimulatorCall[] }>(simulators, {
+      type: 'take',
+      keep: true,
+    });
     await pausePipeline();
-    const floorLatency = await floorStages.paced(planFloor(pacedCalls, latencyCount), latencyCount, latencyRate);
+    const floorLatency = await floorStages.paced(
+      planFloor(pacedCalls, latencyCount),
+      latencyCount,
+      latencyRate,
+    );
     await askSimulators(simulators, { type: 'take', keep: false });
     await workers.close();
     await floorStages.close();
     const floorMs = floorWindows.reduce((t, f) => t + f.ms, 0);
     // Per-request figures over all windows (each window has `requests` requests).
-    const floorPerRequest = (pick: (f: FloorResult) => number) => floorWindows.reduce((t, f) => t + pick(f), 0) / windows;
+    const floorPerRequest = (pick: (f: FloorResult) => number) =>
+      floorWindows.reduce((t, f) => t + pick(f), 0) / windows;
     const floor = {
       perSecond: (measured / floorMs) * 1000,
       cpuMsPerRequest: floorPerRequest((f) => f.cpuMsPerRequest),
@@ -222,7 +290,12 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       },
     };
     await askSimulators(simulators, { type: 'take', keep: false });
-    const raw = await rawBullmqRate({ redisUrl: settings.REDIS_URL, prefix: `${prefix}-raw`, jobs: n, stages });
+    const raw = await rawBullmqRate({
+      redisUrl: settings.REDIS_URL,
+      prefix: `${prefix}-raw`,
+      jobs: n,
+      stages,
+    });
 
     // Intake alone (one event per delivery, no workers) against a bare Fastify route, same inject path.
     const m = Math.max(500, n);
@@ -233,7 +306,13 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     bare.post('/webhooks/hubspot', async (_req, reply) => reply.code(204).send());
     await bare.ready();
     const t2 = performance.now();
-    for (let i = 0; i < m; i++) await bare.inject({ method: 'POST', url: '/webhooks/hubspot', payload: JSON.stringify([event('1001', i)]), headers: { 'content-type': 'application/json' } });
+    for (let i = 0; i < m; i++)
+      await bare.inject({
+        method: 'POST',
+        url: '/webhooks/hubspot',
+        payload: JSON.stringify([event('1001', i)]),
+        headers: { 'content-type': 'application/json' },
+      });
     const bareMs = performance.now() - t2;
     await bare.close();
 
@@ -242,8 +321,20 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
     // answers, and at 30 s it still missed some.
     const latencyMs = options.inflightLatencyMs ?? 90_000;
     await askSimulators(simulators, { type: 'quota', llmLatencyMs: latencyMs } satisfies QuotaCommand);
-    const inflightPolicy = { ...policy, llm: { ...policy.llm, routes: { eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 }, local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 } } } };
-    const inflight = await runInflight(simulators, settings, inflightPolicy, { prefix: `${prefix}-inflight`, requests: options.inflight ?? 1_000 });
+    const inflightPolicy = {
+      ...policy,
+      llm: {
+        ...policy.llm,
+        routes: {
+          eu: { ...policy.llm.routes.eu, timeoutMs: latencyMs * 4 },
+          local: { ...policy.llm.routes.local, timeoutMs: latencyMs * 4 },
+        },
+      },
+    };
+    const inflight = await runInflight(simulators, settings, inflightPolicy, {
+      prefix: `${prefix}-inflight`,
+      requests: options.inflight ?? 1_000,
+    });
 
     const pipelinePerS = (measured / pipelineMs) * 1000;
     const intakePerS = (m / intakeMs) * 1000;
@@ -276,7 +367,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
       latency_p95_ms: round(percentile(pipelineLatency.deliver, 95)),
       floor_latency_p50_ms: round(percentile(floorLatency.deliver, 50)),
       floor_latency_p95_ms: round(percentile(floorLatency.deliver, 95)),
-      latency_added_p95_ms: round(percentile(pipelineLatency.deliver, 95) - percentile(floorLatency.deliver, 95)),
+      latency_added_p95_ms: round(
+        percentile(pipelineLatency.deliver, 95) - percentile(floorLatency.deliver, 95),
+      ),
       latency_crm_p95_ms: round(percentile(pipelineLatency['crm-sync'], 95)),
       floor_latency_crm_p95_ms: round(percentile(floorLatency['crm-sync'], 95)),
       latency_stage_ends_p50_ms: stageEnds(pipelineLatency),
@@ -304,7 +397,9 @@ export async function runBench(baseSettings: Settings, basePolicy: Policy, optio
 }
 
 function stageEnds(latencies: StageLatencies): Record<StageName, number> {
-  return Object.fromEntries(STAGES.map((stage) => [stage, round(percentile(latencies[stage], 50))])) as Record<StageName, number>;
+  return Object.fromEntries(
+    STAGES.map((stage) => [stage, round(percentile(latencies[stage], 50))]),
+  ) as Record<StageName, number>;
 }
 
 /** Budgets and rate limits off: the bench measures our overhead, not the providers' quotas. */
@@ -313,8 +408,18 @@ export function benchPolicy(basePolicy: Policy): Policy {
     ...basePolicy,
     // The bench sends thousands of triggers for a handful of contacts: each must make its draft.
     defaults: { ...basePolicy.defaults, openRequestWindow: 0 },
-    limits: { ...basePolicy.limits, hubspot: { requestsPer10s: 1_000_000 }, graph: { mailboxConcurrency: 4 } },
-    llm: { ...basePolicy.llm, routes: { eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 }, local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 } } },
+    limits: {
+      ...basePolicy.limits,
+      hubspot: { requestsPer10s: 1_000_000 },
+      graph: { mailboxConcurrency: 4 },
+    },
+    llm: {
+      ...basePolicy.llm,
+      routes: {
+        eu: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 },
+        local: { requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 30_000 },
+      },
+    },
   };
 }
 

@@ -13,7 +13,10 @@ import { answerVendorCalls } from './vendor-calls.ts';
 
 const settings = loadSettings({ ...process.env, DRAFTBRIDGE_SANDBOX: '1' });
 const sandbox = await startSandbox(settings);
-answerVendorCalls(() => ({ hubspot: sandbox.hubspot.calls(), graph: sandbox.mail === 'graph' ? sandbox.graph.calls() : {} }));
+answerVendorCalls(() => ({
+  hubspot: sandbox.hubspot.calls(),
+  graph: sandbox.mail === 'graph' ? sandbox.graph.calls() : {},
+}));
 process.stdout.write(`${JSON.stringify({ settings: sandbox.settings, caPem: sandbox.graph.tls.caPem })}\n`);
 process.on('SIGTERM', () => {
   void sandbox.close().then(() => process.exit(0));
@@ -25,19 +28,40 @@ process.on('message', (command: QuotaCommand) => {
     sandbox.hubspot.setRateLimit(command.hubspot);
     process.send?.({ type: 'ok' });
   } else if (command.type === 'report') {
-    const report: QuotaReport = { type: 'report', llm: sandbox.llm.quotaStats(), hubspot: sandbox.hubspot.rateLimitStats() };
+    const report: QuotaReport = {
+      type: 'report',
+      llm: sandbox.llm.quotaStats(),
+      hubspot: sandbox.hubspot.rateLimitStats(),
+    };
     process.send?.(report);
   }
 });
 
-const services: Record<SimulatorCall['service'], { url: string; requests: RecordedRequest[] }> = { hubspot: sandbox.hubspot, graph: sandbox.graph, llm: sandbox.llm };
+const services: Record<SimulatorCall['service'], { url: string; requests: RecordedRequest[] }> = {
+  hubspot: sandbox.hubspot,
+  graph: sandbox.graph,
+  llm: sandbox.llm,
+};
 // Recorded calls are kept only while the bench asks for them ('record'), then dropped ('take').
 process.on('message', (message: { type: string; keep?: boolean }) => {
   if (message.type !== 'take') return;
   const calls: SimulatorCall[] = [];
-  for (const [service, sim] of Object.entries(services) as [SimulatorCall['service'], (typeof services)['hubspot']][]) {
+  for (const [service, sim] of Object.entries(services) as [
+    SimulatorCall['service'],
+    (typeof services)['hubspot'],
+  ][]) {
     for (const r of sim.requests) {
-      if (message.keep) calls.push({ service, origin: sim.url, method: r.method, path: r.path, query: r.query, headers: pickHeaders(r.headers), body: r.body, at: r.at });
+      if (message.keep)
+        calls.push({
+          service,
+          origin: sim.url,
+          method: r.method,
+          path: r.path,
+          query: r.query,
+          headers: pickHeaders(r.headers),
+          body: r.body,
+          at: r.at,
+        });
     }
     sim.requests.length = 0;
   }

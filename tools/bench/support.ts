@@ -22,7 +22,10 @@ export interface SimulatorProcess {
  * ours to count) and returns the settings that point at them. The script prints
  * `{"settings": ..., "caPem": ...}` as its first stdout line. `ipc` opens a message channel.
  */
-export async function startSimulatorProcess(settings: Settings, options: { script?: string; env?: NodeJS.ProcessEnv; ipc?: boolean } = {}): Promise<SimulatorProcess> {
+export async function startSimulatorProcess(
+  settings: Settings,
+  options: { script?: string; env?: NodeJS.ProcessEnv; ipc?: boolean } = {},
+): Promise<SimulatorProcess> {
   const script = options.script ?? new URL('./simulator-process.ts', import.meta.url).pathname;
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
@@ -33,20 +36,30 @@ export async function startSimulatorProcess(settings: Settings, options: { scrip
     DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX,
     ...options.env,
   };
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])] });
+  const child = spawn(process.execPath, [script], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])],
+  });
   const [line] = await Promise.race([
     (async () => {
       for await (const l of createInterface({ input: child.stdout! })) return [l];
       return [''];
     })(),
-    new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`)))),
+    new Promise<never>((_, reject) =>
+      child.once('exit', (code) => reject(new Error(`simulator process exited (${code})`))),
+    ),
   ]);
   const started = JSON.parse(line!) as { settings: Settings; caPem: string };
   trustSimulatorCa(started.caPem);
   return {
     child,
     caPem: started.caPem,
-    settings: { ...settings, ...started.settings, DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX, publicUrl: settings.publicUrl },
+    settings: {
+      ...settings,
+      ...started.settings,
+      DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+      publicUrl: settings.publicUrl,
+    },
   };
 }
 
@@ -90,7 +103,9 @@ export interface RedisCount {
 export function countRedis(): () => RedisCount {
   const count: RedisCount = { commands: 0, trips: 0 };
   let lastStream: unknown;
-  const proto = Redis.prototype as unknown as { sendCommand: (command: unknown, stream?: unknown, ...rest: unknown[]) => unknown };
+  const proto = Redis.prototype as unknown as {
+    sendCommand: (command: unknown, stream?: unknown, ...rest: unknown[]) => unknown;
+  };
   const original = proto.sendCommand;
   proto.sendCommand = function (this: unknown, command: unknown, stream?: unknown, ...rest: unknown[]) {
     count.commands++;
@@ -103,7 +118,11 @@ export function countRedis(): () => RedisCount {
 }
 
 /** Waits until `count` jobs of a stage have completed or failed. */
-export async function waitForCompleted(ctx: AppContext, queue: 'intake' | 'crm-sync', count: number): Promise<void> {
+export async function waitForCompleted(
+  ctx: AppContext,
+  queue: 'intake' | 'crm-sync',
+  count: number,
+): Promise<void> {
   for (;;) {
     const counts = await ctx.queues[queue].getJobCounts('completed', 'failed');
     if ((counts.completed ?? 0) + (counts.failed ?? 0) >= count) return;

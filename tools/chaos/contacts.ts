@@ -11,13 +11,48 @@ export interface ChaosContact {
   properties: Record<string, string>;
 }
 
-const FIRST_NAMES = ['Annika', 'Bernd', 'Carola', 'Dietmar', 'Elfriede', 'Friedhelm', 'Gesine', 'Hartmut', 'Ilona', 'Joachim', 'Karoline', 'Lothar', 'Margit', 'Norbert', 'Ottilie', 'Reinhold', 'Sieglinde', 'Torsten', 'Ulrike', 'Waltraud', 'Harriet', 'Desmond', 'Imogen', 'Rupert'];
+const FIRST_NAMES = [
+  'Annika',
+  'Bernd',
+  'Carola',
+  'Dietmar',
+  'Elfriede',
+  'Friedhelm',
+  'Gesine',
+  'Hartmut',
+  'Ilona',
+  'Joachim',
+  'Karoline',
+  'Lothar',
+  'Margit',
+  'Norbert',
+  'Ottilie',
+  'Reinhold',
+  'Sieglinde',
+  'Torsten',
+  'Ulrike',
+  'Waltraud',
+  'Harriet',
+  'Desmond',
+  'Imogen',
+  'Rupert',
+];
 const SURNAME_A = ['Kessel', 'Brunn', 'Hage', 'Lind', 'Morgen', 'Stein', 'Wald', 'Feld', 'Rosen', 'Tann'];
 const SURNAME_B = ['ack', 'ib', 'or', 'ul', 'ew', 'ist', 'ump', 'erl', 'ogg', 'ax'];
 const SURNAME_C = ['berg', 'mann', 'hoff', 'ler', 'ried', 'stedt', 'kamp', 'hausen'];
-const CALLBACK_NOTES_DE = ['Bitte Rückruf wegen Angebot für zwei Förderbänder, gern vormittags.', 'Möchte über die Wartungsverträge sprechen, nachmittags erreichbar.', 'Rückruf wegen Lieferzeiten, am besten Dienstag.'];
-const CALLBACK_NOTES_EN = ['Asked for a call about the service contract, mornings preferred.', 'Wants to discuss delivery times for the next quarter.'];
-const LEAD_MESSAGES = ['Interesse an einer Demo für unser Lager.', 'Wir suchen eine Lösung für die Tourenplanung.'];
+const CALLBACK_NOTES_DE = [
+  'Bitte Rückruf wegen Angebot für zwei Förderbänder, gern vormittags.',
+  'Möchte über die Wartungsverträge sprechen, nachmittags erreichbar.',
+  'Rückruf wegen Lieferzeiten, am besten Dienstag.',
+];
+const CALLBACK_NOTES_EN = [
+  'Asked for a call about the service contract, mornings preferred.',
+  'Wants to discuss delivery times for the next quarter.',
+];
+const LEAD_MESSAGES = [
+  'Interesse an einer Demo für unser Lager.',
+  'Wir suchen eine Lösung für die Tourenplanung.',
+];
 
 /** A small seeded generator (mulberry32): the same seed gives the same contacts and schedule. */
 export function seededRandom(seed: number): () => number {
@@ -41,7 +76,16 @@ export function chaosContacts(count: number, seed: number): ChaosContact[] {
   for (let i = 0; i < count; i++) {
     const id = String(20_001 + i);
     const roll = random();
-    const kind: ChaosContactKind = roll < 0.05 ? 'opted_out' : roll < 0.08 ? 'health' : roll < 0.1 ? 'religion' : roll < 0.3 ? 'lead' : 'callback';
+    const kind: ChaosContactKind =
+      roll < 0.05
+        ? 'opted_out'
+        : roll < 0.08
+          ? 'health'
+          : roll < 0.1
+            ? 'religion'
+            : roll < 0.3
+              ? 'lead'
+              : 'callback';
     const firstname = pick(FIRST_NAMES);
     const lastname = `${pick(SURNAME_A)}${pick(SURNAME_B)}${pick(SURNAME_C)}`;
     const english = kind === 'callback' && random() < 0.3;
@@ -57,7 +101,15 @@ export function chaosContacts(count: number, seed: number): ChaosContact[] {
       hubspot_owner_id: OWNERS[i % OWNERS.length]!,
     };
     if (kind === 'lead') properties.message = pick(LEAD_MESSAGES);
-    else properties.callback_notes = kind === 'health' ? 'Ist nach einer Knieoperation noch krankgeschrieben, Rückruf erst nächste Woche.' : kind === 'religion' ? 'Bitte nicht freitags anrufen, sie ist in der Synagoge engagiert.' : english ? pick(CALLBACK_NOTES_EN) : pick(CALLBACK_NOTES_DE);
+    else
+      properties.callback_notes =
+        kind === 'health'
+          ? 'Ist nach einer Knieoperation noch krankgeschrieben, Rückruf erst nächste Woche.'
+          : kind === 'religion'
+            ? 'Bitte nicht freitags anrufen, sie ist in der Synagoge engagiert.'
+            : english
+              ? pick(CALLBACK_NOTES_EN)
+              : pick(CALLBACK_NOTES_DE);
     if (kind === 'opted_out') properties.draftbridge_opt_out = 'true';
     contacts.push({ id, kind, properties });
   }
@@ -73,7 +125,12 @@ export class PersonalValueIndex {
   private readonly emails = new Set<string>();
   private readonly phones = new Set<string>();
 
-  add(values: { firstname?: string | undefined; lastname?: string | undefined; email?: string | undefined; phone?: string | undefined }): void {
+  add(values: {
+    firstname?: string | undefined;
+    lastname?: string | undefined;
+    email?: string | undefined;
+    phone?: string | undefined;
+  }): void {
     if (values.firstname) this.names.add(values.firstname);
     if (values.lastname) this.names.add(values.lastname);
     if (values.email) this.emails.add(values.email.toLowerCase());

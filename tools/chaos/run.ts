@@ -11,7 +11,12 @@ import { signV3 } from '../../connectors/hubspot/signature.ts';
 import { createLogger } from '../../src/logger.ts';
 import { TERMINAL_STATES, type RequestState } from '../../src/pipeline/request-state.ts';
 import { parsePolicy } from '../../src/policy.ts';
-import { SANDBOX_CONTACTS, SANDBOX_HUBSPOT_SECRET, SANDBOX_OWNERS, SANDBOX_PORTAL_ID } from '../../sandbox/index.ts';
+import {
+  SANDBOX_CONTACTS,
+  SANDBOX_HUBSPOT_SECRET,
+  SANDBOX_OWNERS,
+  SANDBOX_PORTAL_ID,
+} from '../../sandbox/index.ts';
 import { loadSettings, type Settings } from '../../src/settings.ts';
 import { hubspotEvent, round, startSimulatorProcess, type SimulatorProcess } from '../bench/support.ts';
 import { chaosContacts, PersonalValueIndex, seededRandom, type ChaosContact } from './contacts.ts';
@@ -40,7 +45,17 @@ export interface ChaosOptions {
   onProgress?: (line: string) => void;
 }
 
-export const CHAOS_DEFAULTS: ChaosOptions = { events: 5000, durationS: 300, kills: 100, workers: 2, redisRestart: true, drainS: 240, seed: 1, faultRate: 0.1, redeliveryRate: 0.05 };
+export const CHAOS_DEFAULTS: ChaosOptions = {
+  events: 5000,
+  durationS: 300,
+  kills: 100,
+  workers: 2,
+  redisRestart: true,
+  drainS: 240,
+  seed: 1,
+  faultRate: 0.1,
+  redeliveryRate: 0.05,
+};
 
 export interface ChaosResult {
   events: number;
@@ -85,7 +100,10 @@ interface PlannedEvent {
 
 const PREFIX = 'chaos';
 
-export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptions> = {}): Promise<ChaosResult> {
+export async function runChaos(
+  basePolicyPath: string,
+  input: Partial<ChaosOptions> = {},
+): Promise<ChaosResult> {
   const o: ChaosOptions = { ...CHAOS_DEFAULTS, ...input };
   const progress = o.onProgress ?? (() => undefined);
   const started = Date.now();
@@ -99,46 +117,86 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
   const abort = (signal: NodeJS.Signals) => {
     for (const c of children) c.kill('SIGKILL');
     sim?.child.kill('SIGKILL');
-    void redis?.stop().finally(() => rm(dir, { recursive: true, force: true }).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
+    void redis
+      ?.stop()
+      .finally(() =>
+        rm(dir, { recursive: true, force: true }).finally(() =>
+          process.exit(signal === 'SIGINT' ? 130 : 143),
+        ),
+      );
   };
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
   try {
     redis = await PrivateRedis.start(join(dir, 'redis'));
     const port = await freePort();
-    const base = loadSettings({ REDIS_URL: redis.url, DRAFTBRIDGE_QUEUE_PREFIX: PREFIX, PORT: String(port), HOST: '127.0.0.1', DRAFTBRIDGE_SANDBOX: '1', LOG_LEVEL: 'silent' });
+    const base = loadSettings({
+      REDIS_URL: redis.url,
+      DRAFTBRIDGE_QUEUE_PREFIX: PREFIX,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DRAFTBRIDGE_SANDBOX: '1',
+      LOG_LEVEL: 'silent',
+    });
     const contactCount = Math.max(50, Math.min(1000, Math.ceil(o.events / 5)));
     sim = await startSimulatorProcess(base, {
       script: new URL('./simulator-process.ts', import.meta.url).pathname,
       ipc: true,
-      env: { CHAOS_CONTACTS: String(contactCount), CHAOS_SEED: String(o.seed), CHAOS_FAULT_RATE: String(o.faultRate), CHAOS_TLS_DIR: join(dir, 'tls') },
+      env: {
+        CHAOS_CONTACTS: String(contactCount),
+        CHAOS_SEED: String(o.seed),
+        CHAOS_FAULT_RATE: String(o.faultRate),
+        CHAOS_TLS_DIR: join(dir, 'tls'),
+      },
     });
     const contacts = chaosContacts(contactCount, o.seed);
     const index = new PersonalValueIndex();
     for (const c of [...contacts, ...SANDBOX_CONTACTS]) index.add(c.properties);
-    for (const ow of SANDBOX_OWNERS) index.add({ firstname: ow.firstName, lastname: ow.lastName, email: ow.email });
+    for (const ow of SANDBOX_OWNERS)
+      index.add({ firstname: ow.firstName, lastname: ow.lastName, email: ow.email });
 
     // The service runs with real settings (no sandbox): the simulators stand in for the vendors.
     const policyText = await chaosPolicy(basePolicyPath);
     const policy = parsePolicy(policyText, 'chaos policy');
     await writeFile(join(dir, 'policy.yaml'), policyText);
     await writeFile(join(dir, 'ca.pem'), sim.caPem);
-    const keys = { DRAFTBRIDGE_VAULT_KEY: randomBytes(32).toString('base64'), DRAFTBRIDGE_AUDIT_KEY: randomBytes(32).toString('base64') };
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'), LOG_LEVEL: 'info', DRAFTBRIDGE_POLICY: join(dir, 'policy.yaml'), ...keys };
+    const keys = {
+      DRAFTBRIDGE_VAULT_KEY: randomBytes(32).toString('base64'),
+      DRAFTBRIDGE_AUDIT_KEY: randomBytes(32).toString('base64'),
+    };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem'),
+      LOG_LEVEL: 'info',
+      DRAFTBRIDGE_POLICY: join(dir, 'policy.yaml'),
+      ...keys,
+    };
     // The simulators' endpoints and credentials; never over what is set above (the chaos policy: the
     // simulator's settings carry the default policy path, whose quotas would pace the run instead).
     for (const [k, v] of Object.entries(sim.settings)) {
-      if (/^[A-Z0-9_]+$/.test(k) && (typeof v === 'string' || typeof v === 'number') && k !== 'DRAFTBRIDGE_SANDBOX' && !(k in env)) env[k] = String(v);
+      if (
+        /^[A-Z0-9_]+$/.test(k) &&
+        (typeof v === 'string' || typeof v === 'number') &&
+        k !== 'DRAFTBRIDGE_SANDBOX' &&
+        !(k in env)
+      )
+        env[k] = String(v);
     }
     const settings: Settings = loadSettings(env);
 
     const logs = { lines: 0, piiHits: 0, samples: [] as string[] };
     const spawnService = (role: 'api' | 'worker') => {
-      const child = spawn(process.execPath, [new URL('../../src/cli.ts', import.meta.url).pathname, 'serve', role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [new URL('../../src/cli.ts', import.meta.url).pathname, 'serve', role],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       children.add(child);
       child.once('exit', () => children.delete(child));
       const ready = new Promise<void>((resolve, reject) => {
-        child.once('exit', (code, signal) => reject(new Error(`${role} exited (${code ?? signal}) before it started`)));
+        child.once('exit', (code, signal) =>
+          reject(new Error(`${role} exited (${code ?? signal}) before it started`)),
+        );
         for (const stream of [child.stdout!, child.stderr!]) {
           createInterface({ input: stream }).on('line', (line) => {
             logs.lines++;
@@ -146,7 +204,8 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
             if (hits.length > 0) {
               logs.piiHits += hits.length;
               // The kinds and the log message only, never the line (it holds the value).
-              if (logs.samples.length < 5) logs.samples.push(`${role}: ${hits.join(',')} in "${messageOf(line)}"`);
+              if (logs.samples.length < 5)
+                logs.samples.push(`${role}: ${hits.join(',')} in "${messageOf(line)}"`);
             }
             if (line.includes('draftbridge started')) resolve();
           });
@@ -158,12 +217,16 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
 
     const api = spawnService('api');
     await api.ready;
-    let workers = await Promise.all(Array.from({ length: o.workers }, async () => {
-      const w = spawnService('worker');
-      await w.ready;
-      return w.child;
-    }));
-    progress(`service up: api + ${o.workers} workers on private Redis ${redis.url} (AOF in ${join(dir, 'redis')})`);
+    let workers = await Promise.all(
+      Array.from({ length: o.workers }, async () => {
+        const w = spawnService('worker');
+        await w.ready;
+        return w.child;
+      }),
+    );
+    progress(
+      `service up: api + ${o.workers} workers on private Redis ${redis.url} (AOF in ${join(dir, 'redis')})`,
+    );
 
     // The schedule: events spread evenly over the duration, ~5% redelivered 1–15 s later.
     const planned: PlannedEvent[] = Array.from({ length: o.events }, (_, i) => {
@@ -181,7 +244,15 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
       for (let attempt = 0; ; attempt++) {
         const sentAt = Date.now();
         for (const p of batch) p.firstSentAt ??= sentAt;
-        const body = JSON.stringify(batch.map((p) => hubspotEvent(p.contact.id, p.eventId, { lead: p.contact.kind === 'lead', attemptNumber: attemptNumber + attempt, occurredAt: p.firstSentAt })));
+        const body = JSON.stringify(
+          batch.map((p) =>
+            hubspotEvent(p.contact.id, p.eventId, {
+              lead: p.contact.kind === 'lead',
+              attemptNumber: attemptNumber + attempt,
+              occurredAt: p.firstSentAt,
+            }),
+          ),
+        );
         counters.deliveries++;
         const status = await post(settings.publicUrl, body).catch(() => 0);
         if (status >= 200 && status < 300) {
@@ -227,12 +298,14 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
 
     const ticker = setInterval(() => {
       const accepted = planned.filter((p) => p.acceptedAt).length;
-      progress(`${secs(t0)}s: ${planned.filter((p) => p.firstSentAt).length}/${o.events} sent, ${accepted} accepted, ${counters.kills} kills`);
+      progress(
+        `${secs(t0)}s: ${planned.filter((p) => p.firstSentAt).length}/${o.events} sent, ${accepted} accepted, ${counters.kills} kills`,
+      );
     }, 15_000);
 
     // Fire: each POST carries the events that are due (HubSpot batches events the same way).
     const dueAt = (i: number) => t0 + (i * durationMs) / planned.length;
-    for (let i = 0; i < planned.length; ) {
+    for (let i = 0; i < planned.length;) {
       const batch: PlannedEvent[] = [];
       while (i < planned.length && dueAt(i) <= Date.now() && batch.length < 20) batch.push(planned[i++]!);
       if (batch.length > 0) track(deliver(batch, 0));
@@ -272,20 +345,30 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
     // Stop the service, then count.
     await Promise.all([...children].map((c) => stopChild(c)));
     const report = await simulatorReport(sim);
-    const ctx = createAppContext({ ...settings, LOG_LEVEL: 'silent' }, policy, { logger: createLogger({ level: 'silent' }) });
+    const ctx = createAppContext({ ...settings, LOG_LEVEL: 'silent' }, policy, {
+      logger: createLogger({ level: 'silent' }),
+    });
     await ctx.ready(10_000);
     let audit: { ok: boolean; events: number; terminalEvents: Map<string, number> };
     try {
       const verdict = await ctx.audit.verify();
       const terminalEvents = new Map<string, number>();
       for (const e of await ctx.audit.read()) {
-        if (e.requestId && e.type.startsWith('request.') && TERMINAL_STATES.has(e.type.slice('request.'.length) as RequestState)) terminalEvents.set(e.requestId, (terminalEvents.get(e.requestId) ?? 0) + 1);
+        if (
+          e.requestId &&
+          e.type.startsWith('request.') &&
+          TERMINAL_STATES.has(e.type.slice('request.'.length) as RequestState)
+        )
+          terminalEvents.set(e.requestId, (terminalEvents.get(e.requestId) ?? 0) + 1);
       }
       audit = { ok: verdict.ok, events: verdict.checked, terminalEvents };
       // Diagnose requests with more than one terminal event: their audit history (ids and types only).
       const multi = [...terminalEvents].filter(([, n]) => n > 1).slice(0, 3);
       for (const [requestId] of multi) {
-        const history = (await ctx.audit.read({ requestId })).map((e) => `${e.ts.slice(11, 23)} ${e.type} by ${e.actor}${e.details.from ? ` from ${String(e.details.from)}` : ''}`);
+        const history = (await ctx.audit.read({ requestId })).map(
+          (e) =>
+            `${e.ts.slice(11, 23)} ${e.type} by ${e.actor}${e.details.from ? ` from ${String(e.details.from)}` : ''}`,
+        );
         progress(`more than one terminal event for ${requestId}: ${history.join(' | ')}`);
       }
       if (!verdict.ok) progress(`audit verify: broken at ${verdict.brokenAt}: ${verdict.reason}`);
@@ -309,7 +392,8 @@ export async function runChaos(basePolicyPath: string, input: Partial<ChaosOptio
       if (m && p.firstSentAt) latencies.push(m.firstAt - p.firstSentAt);
     }
     let duplicates = 0;
-    for (const [requestId, m] of Object.entries(report.messages)) if (byRequest.has(requestId) && m.count > 1) duplicates += m.count - 1;
+    for (const [requestId, m] of Object.entries(report.messages))
+      if (byRequest.has(requestId) && m.count > 1) duplicates += m.count - 1;
     for (const s of logs.samples) progress(`personal value in a log line: ${s}`);
     latencies.sort((a, b) => a - b);
     return {
@@ -357,7 +441,13 @@ async function chaosPolicy(path: string): Promise<string> {
   raw.defaults = { ...raw.defaults, jobs: { attempts: 8, backoffMs: 500 }, openRequestWindow: '0s' };
   raw.limits = { ...raw.limits, hubspot: { requestsPer10s: 1_000_000 } };
   const routes = (raw.llm?.routes ?? {}) as Record<string, Record<string, unknown>>;
-  for (const name of Object.keys(routes)) routes[name] = { ...routes[name], requestsPerMinute: 1_000_000, tokensPerMinute: 1_000_000_000, timeoutMs: 10_000 };
+  for (const name of Object.keys(routes))
+    routes[name] = {
+      ...routes[name],
+      requestsPerMinute: 1_000_000,
+      tokensPerMinute: 1_000_000_000,
+      timeoutMs: 10_000,
+    };
   const text = stringify(raw);
   parsePolicy(text, path);
   return text;
@@ -369,7 +459,17 @@ async function post(publicUrl: string, body: string): Promise<number> {
   const res = await fetch(uri, {
     method: 'POST',
     body,
-    headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signV3({ secret: SANDBOX_HUBSPOT_SECRET, method: 'POST', uri, body, timestamp }) },
+    headers: {
+      'content-type': 'application/json',
+      'x-hubspot-request-timestamp': String(timestamp),
+      'x-hubspot-signature-v3': signV3({
+        secret: SANDBOX_HUBSPOT_SECRET,
+        method: 'POST',
+        uri,
+        body,
+        timestamp,
+      }),
+    },
     // HubSpot counts an answer slower than 5 s as a failure and retries.
     signal: AbortSignal.timeout(5_000),
   });
@@ -380,7 +480,13 @@ async function post(publicUrl: string, body: string): Promise<number> {
 async function queuesBusy(redis: Redis): Promise<number> {
   let busy = 0;
   for (const q of ['intake', 'draft', 'deliver', 'crm-sync']) {
-    const r = await redis.multi().llen(`${PREFIX}:${q}:wait`).llen(`${PREFIX}:${q}:active`).zcard(`${PREFIX}:${q}:delayed`).zcard(`${PREFIX}:${q}:prioritized`).exec();
+    const r = await redis
+      .multi()
+      .llen(`${PREFIX}:${q}:wait`)
+      .llen(`${PREFIX}:${q}:active`)
+      .zcard(`${PREFIX}:${q}:delayed`)
+      .zcard(`${PREFIX}:${q}:prioritized`)
+      .exec();
     for (const [, n] of r ?? []) busy += Number(n ?? 0);
   }
   return busy;
@@ -444,7 +550,11 @@ export function formatChaos(r: ChaosResult): string {
     `| audit verify | ${r.audit_ok ? 'ok' : 'broken'} (${r.audit_events} events) | ${ok(r.audit_ok)} |`,
     `| webhook → draft p50 / p95 | ${r.p50_ms} / ${r.p95_ms} ms | |`,
     '',
-    `terminal states: ${Object.entries(r.states).map(([k, v]) => `${k} ${v}`).join(', ')}; ${r.deliveries} deliveries, ${r.deliveries_retried} answered non-2xx or timed out and were retried; ${r.log_lines} log lines scanned, ${r.llm_requests} LLM requests scanned; drain ${r.drain_s} s, total ${r.duration_s} s`,
+    `terminal states: ${Object.entries(r.states)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(
+        ', ',
+      )}; ${r.deliveries} deliveries, ${r.deliveries_retried} answered non-2xx or timed out and were retried; ${r.log_lines} log lines scanned, ${r.llm_requests} LLM requests scanned; drain ${r.drain_s} s, total ${r.duration_s} s`,
     `machine: ${r.machine}`,
   ].join('\n');
 }

@@ -42,9 +42,12 @@ const sustained = (timeoutMs: number, retryAfter: Partial<Fault>): Fault[] => [
 ];
 if (rate > 0) {
   // Client timeouts: HubSpot 10 s, Graph 15 s, the LLM route's policy timeout (the chaos policy sets 10 s).
-  for (const f of sustained(12_000, { retryAfterSeconds: 1, policyName: 'TEN_SECONDLY_ROLLING' })) sandbox.hubspot.inject(f);
+  for (const f of sustained(12_000, { retryAfterSeconds: 1, policyName: 'TEN_SECONDLY_ROLLING' }))
+    sandbox.hubspot.inject(f);
   // Graph also creates a draft and then answers too late (the caller gave up): the doubling risk.
-  sandbox.graph.inject(counted({ probability: rate * 0.05, method: 'POST', path: /\/messages$/, responseDelayMs: 16_000 }));
+  sandbox.graph.inject(
+    counted({ probability: rate * 0.05, method: 'POST', path: /\/messages$/, responseDelayMs: 16_000 }),
+  );
   for (const f of sustained(17_000, { retryAfterSeconds: 1 })) sandbox.graph.inject(f);
   for (const f of sustained(12_000, { retryAfterMs: 500 })) sandbox.llm.inject(f);
 }
@@ -53,7 +56,9 @@ function report(): SimulatorReport {
   const messages: SimulatorReport['messages'] = {};
   for (const owner of SANDBOX_OWNERS) {
     for (const m of sandbox.graph.mailbox(owner.email).messages) {
-      const requestId = m.singleValueExtendedProperties.find((p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase())?.value;
+      const requestId = m.singleValueExtendedProperties.find(
+        (p) => p.id.toLowerCase() === REQUEST_ID_PROPERTY.toLowerCase(),
+      )?.value;
       if (!requestId) continue;
       const entry = (messages[requestId] ??= { count: 0, sent: 0, firstAt: Number.POSITIVE_INFINITY });
       entry.count++;
@@ -68,7 +73,8 @@ function report(): SimulatorReport {
     llmRequests++;
     llmPiiHits += index.scan(JSON.stringify(r.body ?? '')).length;
   }
-  const simulatorCalls = sandbox.hubspot.requests.length + sandbox.graph.requests.length + sandbox.llm.requests.length;
+  const simulatorCalls =
+    sandbox.hubspot.requests.length + sandbox.graph.requests.length + sandbox.llm.requests.length;
   return { messages, llmRequests, llmPiiHits, faultsInjected, simulatorCalls };
 }
 

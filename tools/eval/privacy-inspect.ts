@@ -13,7 +13,12 @@ for (const note of notes) {
   const mapping = ps.mapping();
   const leaks = note.entities.filter((e) => leaked(e, out)).map((e) => `${e.type}:${e.value}`);
   const touched = note.clean && out.replace(/\[\[COMPANY_\d+\]\]/g, (p) => mapping[p] ?? p) !== note.text;
-  if ((leaks.length > 0 || touched) && (!filter || leaks.some((l) => l.startsWith(filter)) || (filter === 'clean' && touched))) {
-    console.log(`${note.id}: ${leaks.join(', ') || 'clean note changed'}\n  in:  ${note.text}\n  out: ${out}`);
+  if (
+    (leaks.length > 0 || touched) &&
+    (!filter || leaks.some((l) => l.startsWith(filter)) || (filter === 'clean' && touched))
+  ) {
+    console.log(
+      `${note.id}: ${leaks.join(', ') || 'clean note changed'}\n  in:  ${note.text}\n  out: ${out}`,
+    );
   }
 }

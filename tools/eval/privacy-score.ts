@@ -28,7 +28,28 @@ const digits = (s: string) => s.replace(/\D/g, '');
 const GLUED = /[\p{L}\p{M}]\[\[[A-Z]+_\d+\]\]|\[\[[A-Z]+_\d+\]\][\p{L}\p{M}]/u;
 
 /** Name particles that are not a name on their own ("De Luca", "Al-Masri", "Mac Giolla", "Ní Bhriain"). */
-const PARTICLES = new Set(['de', 'di', 'da', 'del', 'della', 'van', 'von', 'der', 'le', 'la', 'al', 'el', 'mac', 'mc', 'ní', 'nic', 'ó', 'o', 'bin', 'ibn']);
+const PARTICLES = new Set([
+  'de',
+  'di',
+  'da',
+  'del',
+  'della',
+  'van',
+  'von',
+  'der',
+  'le',
+  'la',
+  'al',
+  'el',
+  'mac',
+  'mc',
+  'ní',
+  'nic',
+  'ó',
+  'o',
+  'bin',
+  'ibn',
+]);
 
 export function leaked(entity: { type: string; value: string }, rawOutput: string): boolean {
   const output = rawOutput.normalize('NFC');
@@ -39,9 +60,12 @@ export function leaked(entity: { type: string; value: string }, rawOutput: strin
     const needle = entity.type === 'PHONE' ? d.slice(-6) : d;
     return digits(output).includes(needle);
   }
-  if (entity.type === 'IDDOC') return output.toUpperCase().replace(/\s/g, '').includes(value.toUpperCase().replace(/\s/g, ''));
+  if (entity.type === 'IDDOC')
+    return output.toUpperCase().replace(/\s/g, '').includes(value.toUpperCase().replace(/\s/g, ''));
   // A name leaks when any part of it is still there ("Lüdenscheidt" of "Müller-Lüdenscheidt").
-  const parts = entity.type.startsWith('PERSON') ? value.split(/[-\s]+/).filter((p) => p.length >= 2 && !PARTICLES.has(p.toLowerCase())) : [value];
+  const parts = entity.type.startsWith('PERSON')
+    ? value.split(/[-\s]+/).filter((p) => p.length >= 2 && !PARTICLES.has(p.toLowerCase()))
+    : [value];
   return parts.some((part) => {
     const escaped = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return new RegExp(`(?<![\\p{L}\\p{M}\\d])${escaped}(?![\\p{L}\\p{M}\\d])`, 'iu').test(output);
@@ -128,18 +152,30 @@ export function evaluate(corpus: CorpusNote[]): Evaluation {
 export function missedTargets(e: Evaluation, options: { timing: boolean }): string[] {
   const missed: string[] = [];
   const rate = (t: string) => (e.perType[t] ? 1 - e.perType[t]!.leaked / e.perType[t]!.total : 1);
-  for (const t of ['EMAIL', 'IBAN', 'CARD', 'TAXID', 'SSN', 'PERSON']) if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
+  for (const t of ['EMAIL', 'IBAN', 'CARD', 'TAXID', 'SSN', 'PERSON'])
+    if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
   if (rate('PHONE') < 0.97) missed.push(`PHONE caught ${(rate('PHONE') * 100).toFixed(1)}% (target ≥ 97%)`);
-  if (rate('PERSON_UNKNOWN_HONORIFIC') < 0.98) missed.push(`unknown names with honorific caught ${(rate('PERSON_UNKNOWN_HONORIFIC') * 100).toFixed(1)}% (target ≥ 98%)`);
-  if (rate('PERSON_UNKNOWN') < 0.9) missed.push(`unknown names without honorific caught ${(rate('PERSON_UNKNOWN') * 100).toFixed(1)}% (target ≥ 90%)`);
-  for (const t of ['DOB', 'ADDRESS', 'IP', 'URL']) if (rate(t) < 0.95) missed.push(`${t} caught ${(rate(t) * 100).toFixed(1)}% (target ≥ 95%)`);
+  if (rate('PERSON_UNKNOWN_HONORIFIC') < 0.98)
+    missed.push(
+      `unknown names with honorific caught ${(rate('PERSON_UNKNOWN_HONORIFIC') * 100).toFixed(1)}% (target ≥ 98%)`,
+    );
+  if (rate('PERSON_UNKNOWN') < 0.9)
+    missed.push(
+      `unknown names without honorific caught ${(rate('PERSON_UNKNOWN') * 100).toFixed(1)}% (target ≥ 90%)`,
+    );
+  for (const t of ['DOB', 'ADDRESS', 'IP', 'URL'])
+    if (rate(t) < 0.95) missed.push(`${t} caught ${(rate(t) * 100).toFixed(1)}% (target ≥ 95%)`);
   const total = Object.values(e.categories).reduce((s, c) => s + c.total, 0);
   const found = Object.values(e.categories).reduce((s, c) => s + c.found, 0);
-  if (found / total < 0.95) missed.push(`special-category recall ${((found / total) * 100).toFixed(1)}% (target ≥ 95%)`);
-  if (e.falseBlocks / e.notesWithoutCategory > 0.05) missed.push(`false blocks ${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}% (target ≤ 5%)`);
-  if (e.cleanTouched / e.cleanNotes > 0.02) missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 2%)`);
+  if (found / total < 0.95)
+    missed.push(`special-category recall ${((found / total) * 100).toFixed(1)}% (target ≥ 95%)`);
+  if (e.falseBlocks / e.notesWithoutCategory > 0.05)
+    missed.push(`false blocks ${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}% (target ≤ 5%)`);
+  if (e.cleanTouched / e.cleanNotes > 0.02)
+    missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 2%)`);
   if (options.timing && e.p95Ms >= 20) missed.push(`p95 ${e.p95Ms.toFixed(2)} ms (target < 20 ms)`);
-  if (options.timing && e.bulkMbPerSecond < 5) missed.push(`throughput ${e.bulkMbPerSecond.toFixed(2)} MB/s (target ≥ 5 MB/s)`);
+  if (options.timing && e.bulkMbPerSecond < 5)
+    missed.push(`throughput ${e.bulkMbPerSecond.toFixed(2)} MB/s (target ≥ 5 MB/s)`);
   return missed;
 }
 
@@ -147,16 +183,23 @@ export function missedTargets(e: Evaluation, options: { timing: boolean }): stri
 export function missedHeldOutTargets(e: Evaluation, options: { timing: boolean }): string[] {
   const missed: string[] = [];
   const rate = (t: string) => (e.perType[t] ? 1 - e.perType[t]!.leaked / e.perType[t]!.total : 1);
-  for (const t of ['EMAIL', 'PHONE', 'IBAN', 'CARD', 'TAXID', 'PERSON']) if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
-  if (rate('PERSON_UNKNOWN') < 0.95) missed.push(`unknown names caught ${(rate('PERSON_UNKNOWN') * 100).toFixed(1)}% (target ≥ 95%)`);
-  for (const t of ['SSN', 'IDDOC', 'DOB']) if (rate(t) < 0.95) missed.push(`${t} caught ${(rate(t) * 100).toFixed(1)}% (target ≥ 95%)`);
+  for (const t of ['EMAIL', 'PHONE', 'IBAN', 'CARD', 'TAXID', 'PERSON'])
+    if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
+  if (rate('PERSON_UNKNOWN') < 0.95)
+    missed.push(`unknown names caught ${(rate('PERSON_UNKNOWN') * 100).toFixed(1)}% (target ≥ 95%)`);
+  for (const t of ['SSN', 'IDDOC', 'DOB'])
+    if (rate(t) < 0.95) missed.push(`${t} caught ${(rate(t) * 100).toFixed(1)}% (target ≥ 95%)`);
   const total = Object.values(e.categories).reduce((s, c) => s + c.total, 0);
   const found = Object.values(e.categories).reduce((s, c) => s + c.found, 0);
-  if (found / total < 0.9) missed.push(`special-category recall ${((found / total) * 100).toFixed(1)}% (target ≥ 90%)`);
-  if (e.falseBlocks / e.notesWithoutCategory > 0.03) missed.push(`false blocks ${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}% (target ≤ 3%)`);
-  if (e.cleanTouched / e.cleanNotes > 0.05) missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 5%)`);
+  if (found / total < 0.9)
+    missed.push(`special-category recall ${((found / total) * 100).toFixed(1)}% (target ≥ 90%)`);
+  if (e.falseBlocks / e.notesWithoutCategory > 0.03)
+    missed.push(`false blocks ${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}% (target ≤ 3%)`);
+  if (e.cleanTouched / e.cleanNotes > 0.05)
+    missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 5%)`);
   if (options.timing && e.p95Ms >= 20) missed.push(`p95 ${e.p95Ms.toFixed(2)} ms (target < 20 ms)`);
-  if (options.timing && e.bulkMbPerSecond < 5) missed.push(`throughput ${e.bulkMbPerSecond.toFixed(2)} MB/s (target ≥ 5 MB/s)`);
+  if (options.timing && e.bulkMbPerSecond < 5)
+    missed.push(`throughput ${e.bulkMbPerSecond.toFixed(2)} MB/s (target ≥ 5 MB/s)`);
   return missed;
 }
 
@@ -169,25 +212,47 @@ export function missedIssue28Targets(e: Evaluation): string[] {
   const unknown = Object.entries(e.perType).filter(([t]) => t.startsWith('PERSON_UNKNOWN'));
   const total = unknown.reduce((s, [, v]) => s + v.total, 0);
   const leakedNames = unknown.reduce((s, [, v]) => s + v.leaked, 0);
-  if (total > 0 && leakedNames / total > 0.02) missed.push(`unknown names leaked ${((leakedNames / total) * 100).toFixed(1)}% (target ≤ 2%)`);
+  if (total > 0 && leakedNames / total > 0.02)
+    missed.push(`unknown names leaked ${((leakedNames / total) * 100).toFixed(1)}% (target ≤ 2%)`);
   for (const t of ['PERSON', 'EMAIL', 'PHONE', 'IBAN', 'CARD', 'TAXID', 'DOB', 'ADDRESS']) {
     if ((e.perType[t]?.leaked ?? 0) > 0) missed.push(`${t}: ${e.perType[t]!.leaked} leaked (target 0)`);
   }
-  for (const [c, v] of Object.entries(e.categories)) if (v.found / v.total < 0.95) missed.push(`special ${c} ${((v.found / v.total) * 100).toFixed(1)}% (target ≥ 95%)`);
-  if (e.cleanTouched / e.cleanNotes > 0.02) missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 2%)`);
+  for (const [c, v] of Object.entries(e.categories))
+    if (v.found / v.total < 0.95)
+      missed.push(`special ${c} ${((v.found / v.total) * 100).toFixed(1)}% (target ≥ 95%)`);
+  if (e.cleanTouched / e.cleanNotes > 0.02)
+    missed.push(`clean notes touched ${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}% (target ≤ 2%)`);
   if (e.glued > 0) missed.push(`${e.glued} notes with a placeholder glued to letters (target 0)`);
   return missed;
 }
 
 export function formatEvaluation(e: Evaluation, title = 'dev'): string {
-  const lines = [`privacy evaluation (${title}) on ${e.notes} invented CRM notes (de/en)`, '', '| entity type | values | leaked | caught |', '| --- | ---: | ---: | ---: |'];
-  for (const [t, v] of Object.entries(e.perType).sort()) lines.push(`| ${t} | ${v.total} | ${v.leaked} | ${(((v.total - v.leaked) / v.total) * 100).toFixed(1)}% |`);
+  const lines = [
+    `privacy evaluation (${title}) on ${e.notes} invented CRM notes (de/en)`,
+    '',
+    '| entity type | values | leaked | caught |',
+    '| --- | ---: | ---: | ---: |',
+  ];
+  for (const [t, v] of Object.entries(e.perType).sort())
+    lines.push(
+      `| ${t} | ${v.total} | ${v.leaked} | ${(((v.total - v.leaked) / v.total) * 100).toFixed(1)}% |`,
+    );
   lines.push('', '| special category | notes | found | recall |', '| --- | ---: | ---: | ---: |');
-  for (const [c, v] of Object.entries(e.categories).sort()) lines.push(`| ${c} | ${v.total} | ${v.found} | ${((v.found / v.total) * 100).toFixed(1)}% |`);
-  lines.push('', `clean notes touched: ${e.cleanTouched}/${e.cleanNotes} (${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}%)`);
-  lines.push(`false blocks (notes without special category): ${e.falseBlocks}/${e.notesWithoutCategory} (${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}%)`);
+  for (const [c, v] of Object.entries(e.categories).sort())
+    lines.push(`| ${c} | ${v.total} | ${v.found} | ${((v.found / v.total) * 100).toFixed(1)}% |`);
+  lines.push(
+    '',
+    `clean notes touched: ${e.cleanTouched}/${e.cleanNotes} (${((e.cleanTouched / e.cleanNotes) * 100).toFixed(1)}%)`,
+  );
+  lines.push(
+    `false blocks (notes without special category): ${e.falseBlocks}/${e.notesWithoutCategory} (${((e.falseBlocks / e.notesWithoutCategory) * 100).toFixed(1)}%)`,
+  );
   lines.push(`notes with a placeholder glued to letters: ${e.glued}`);
-  lines.push(`per note (new pseudonymiser + pseudonymise + classify, CPU time): p50 ${e.p50Ms.toFixed(3)} ms, p95 ${e.p95Ms.toFixed(3)} ms, ${e.mbPerSecond.toFixed(2)} MB/s`);
-  lines.push(`bulk scan (one pseudonymiser, all notes as one text): ${e.bulkMbPerSecond.toFixed(2)} MB/s per CPU second (one core)`);
+  lines.push(
+    `per note (new pseudonymiser + pseudonymise + classify, CPU time): p50 ${e.p50Ms.toFixed(3)} ms, p95 ${e.p95Ms.toFixed(3)} ms, ${e.mbPerSecond.toFixed(2)} MB/s`,
+  );
+  lines.push(
+    `bulk scan (one pseudonymiser, all notes as one text): ${e.bulkMbPerSecond.toFixed(2)} MB/s per CPU second (one core)`,
+  );
   return lines.join('\n');
 }

@@ -2,8 +2,20 @@
 // and the external set (../shared/eval beside the repository, skipped when absent); exit 1 when a
 // target is missed on any of them.
 import { buildCorpus } from '../../test/privacy/corpus.ts';
-import { evaluate, formatEvaluation, missedHeldOutTargets, missedIssue28Targets, missedTargets } from './privacy-score.ts';
-import { EXTERNAL_SET, evaluateExternal, formatExternal, loadExternal, missedExternalTargets } from './privacy-external.ts';
+import {
+  evaluate,
+  formatEvaluation,
+  missedHeldOutTargets,
+  missedIssue28Targets,
+  missedTargets,
+} from './privacy-score.ts';
+import {
+  EXTERNAL_SET,
+  evaluateExternal,
+  formatExternal,
+  loadExternal,
+  missedExternalTargets,
+} from './privacy-external.ts';
 import { buildHeldOut } from '../../test/privacy/held-out/corpus.ts';
 
 function report(title: string, table: string, missed: string[]): void {

@@ -1,6 +1,16 @@
 import { DateTime } from 'luxon';
-import { generatedNotes, HANDWRITTEN_NOTES, type NoteCase, type NoteWant } from '../../test/scheduling/corpus/notes.ts';
-import { generatedReplies, HANDWRITTEN_REPLIES, OFFERS, type ReplyCase } from '../../test/scheduling/corpus/replies.ts';
+import {
+  generatedNotes,
+  HANDWRITTEN_NOTES,
+  type NoteCase,
+  type NoteWant,
+} from '../../test/scheduling/corpus/notes.ts';
+import {
+  generatedReplies,
+  HANDWRITTEN_REPLIES,
+  OFFERS,
+  type ReplyCase,
+} from '../../test/scheduling/corpus/replies.ts';
 import { answerOffer, answerReply, OfferQuestion, ReplyQuestion } from '../../src/scheduling/checks.ts';
 
 /**
@@ -30,8 +40,10 @@ function slotMeets(slot: { start: string; end: string }, want: NoteWant): string
   if (want.before !== undefined && em > want.before) return `ends ${e.toFormat('HH:mm')}`;
   if (want.from && date < want.from) return `on ${date}, before ${want.from}`;
   if (want.until && date > want.until) return `on ${date}, after ${want.until}`;
-  if (want.notWindows?.some(([d, f, t]) => d === s.weekday && sm < t && em > f)) return `in an excluded window (${s.toFormat('ccc HH:mm')})`;
-  if (want.oneOf && !want.oneOf.some(([d, f, t]) => d === s.weekday && sm >= f && em <= t)) return `outside the alternatives (${s.toFormat('ccc HH:mm')})`;
+  if (want.notWindows?.some(([d, f, t]) => d === s.weekday && sm < t && em > f))
+    return `in an excluded window (${s.toFormat('ccc HH:mm')})`;
+  if (want.oneOf && !want.oneOf.some(([d, f, t]) => d === s.weekday && sm >= f && em <= t))
+    return `outside the alternatives (${s.toFormat('ccc HH:mm')})`;
   return null;
 }
 
@@ -39,7 +51,17 @@ function evalNotes(cases: NoteCase[]) {
   let satisfied = 0;
   const misses: string[] = [];
   for (const [i, [note, lang, want]] of cases.entries()) {
-    const q = OfferQuestion.parse({ id: i, note, lang, now: NOW, zone: ZONE, workingHours: { days: [1, 2, 3, 4, 5], start: '08:00', end: '17:00' }, busy: BUSY, count: 3, durationMinutes: 30 });
+    const q = OfferQuestion.parse({
+      id: i,
+      note,
+      lang,
+      now: NOW,
+      zone: ZONE,
+      workingHours: { days: [1, 2, 3, 4, 5], start: '08:00', end: '17:00' },
+      busy: BUSY,
+      count: 3,
+      durationMinutes: 30,
+    });
     const { slots, wishes } = answerOffer(q);
     let problem: string | null = null;
     if (want.none) problem = slots.length ? `offered ${slots.length} slots, expected none` : null;
@@ -60,12 +82,27 @@ function evalReplies(cases: ReplyCase[]) {
   const misses: string[] = [];
   const byKind: Record<string, number> = {};
   for (const [i, [text, lang, offer, kind, value]] of cases.entries()) {
-    const offered = OFFERS[offer].map(([s, e]) => ({ start: DateTime.fromISO(s, { zone: ZONE }).toISO()!, end: DateTime.fromISO(e, { zone: ZONE }).toISO()! }));
+    const offered = OFFERS[offer].map(([s, e]) => ({
+      start: DateTime.fromISO(s, { zone: ZONE }).toISO()!,
+      end: DateTime.fromISO(e, { zone: ZONE }).toISO()!,
+    }));
     const a = answerReply(ReplyQuestion.parse({ id: i, text, lang, now: NOW, zone: ZONE, offered }));
     byKind[kind] = (byKind[kind] ?? 0) + 1;
-    const counterAt = a.counter ? DateTime.fromISO(a.counter.start, { zone: ZONE }).toFormat("yyyy-MM-dd'T'HH:mm") : null;
-    const booksSlot = a.kind === 'pick' ? `slot ${a.choice}` : a.kind === 'counter' && counterAt ? `counter ${counterAt}` : null;
-    const expected = kind === 'pick' ? `slot ${value}` : kind === 'counter' && typeof value === 'string' ? `counter ${value}` : null;
+    const counterAt = a.counter
+      ? DateTime.fromISO(a.counter.start, { zone: ZONE }).toFormat("yyyy-MM-dd'T'HH:mm")
+      : null;
+    const booksSlot =
+      a.kind === 'pick'
+        ? `slot ${a.choice}`
+        : a.kind === 'counter' && counterAt
+          ? `counter ${counterAt}`
+          : null;
+    const expected =
+      kind === 'pick'
+        ? `slot ${value}`
+        : kind === 'counter' && typeof value === 'string'
+          ? `counter ${value}`
+          : null;
     if (booksSlot) {
       bookings++;
       if (booksSlot !== expected) {
@@ -77,20 +114,40 @@ function evalReplies(cases: ReplyCase[]) {
       clearPicks++;
       if (a.kind === 'pick' && a.choice === value) picksFound++;
     }
-    const right = a.kind === kind && (kind !== 'pick' || a.choice === value) && (kind !== 'counter' || (value ?? null) === counterAt);
+    const right =
+      a.kind === kind &&
+      (kind !== 'pick' || a.choice === value) &&
+      (kind !== 'counter' || (value ?? null) === counterAt);
     if (right) kindsRight++;
-    else if (!booksSlot || booksSlot === expected) misses.push(`reply ${JSON.stringify(text)}: ${a.kind}${a.choice !== null ? ` ${a.choice}` : ''}${counterAt ? ` ${counterAt}` : ''}, expected ${kind} ${value ?? ''}`);
+    else if (!booksSlot || booksSlot === expected)
+      misses.push(
+        `reply ${JSON.stringify(text)}: ${a.kind}${a.choice !== null ? ` ${a.choice}` : ''}${counterAt ? ` ${counterAt}` : ''}, expected ${kind} ${value ?? ''}`,
+      );
   }
-  return { replies: cases.length, bookings, wrongBookings, precision: bookings ? (bookings - wrongBookings) / bookings : 1, clearPicks, recall: clearPicks ? picksFound / clearPicks : 1, kindAccuracy: kindsRight / cases.length, byKind, misses };
+  return {
+    replies: cases.length,
+    bookings,
+    wrongBookings,
+    precision: bookings ? (bookings - wrongBookings) / bookings : 1,
+    clearPicks,
+    recall: clearPicks ? picksFound / clearPicks : 1,
+    kindAccuracy: kindsRight / cases.length,
+    byKind,
+    misses,
+  };
 }
 
 const notes = evalNotes([...HANDWRITTEN_NOTES, ...generatedNotes()]);
 const replies = evalReplies([...HANDWRITTEN_REPLIES, ...generatedReplies()]);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 if (verbose) for (const m of [...notes.misses, ...replies.misses]) console.log(`  ${m}`);
-console.log(`notes:   ${notes.notes} (≥ 300), offers whose every slot satisfies the wishes: ${notes.satisfied} = ${pct(notes.share)}`);
+console.log(
+  `notes:   ${notes.notes} (≥ 300), offers whose every slot satisfies the wishes: ${notes.satisfied} = ${pct(notes.share)}`,
+);
 console.log(`replies: ${replies.replies} (≥ 300) by expected kind ${JSON.stringify(replies.byKind)}`);
-console.log(`booking precision: ${pct(replies.precision)} (${replies.bookings - replies.wrongBookings}/${replies.bookings}, target 100 %)`);
+console.log(
+  `booking precision: ${pct(replies.precision)} (${replies.bookings - replies.wrongBookings}/${replies.bookings}, target 100 %)`,
+);
 console.log(`recall of clear picks: ${pct(replies.recall)} (of ${replies.clearPicks}, target ≥ 95 %)`);
 console.log(`reply kind accuracy: ${pct(replies.kindAccuracy)}`);
 const failed = [
@@ -100,7 +157,19 @@ const failed = [
   replies.recall < 0.95 && 'recall below 95 %',
 ].filter(Boolean);
 if (process.argv.includes('--json')) {
-  console.log(JSON.stringify({ notes: notes.notes, wish_satisfaction: notes.share, replies: replies.replies, booking_precision: replies.precision, pick_recall: replies.recall, kind_accuracy: replies.kindAccuracy, bookings: replies.bookings, wrong_bookings: replies.wrongBookings, failed }));
+  console.log(
+    JSON.stringify({
+      notes: notes.notes,
+      wish_satisfaction: notes.share,
+      replies: replies.replies,
+      booking_precision: replies.precision,
+      pick_recall: replies.recall,
+      kind_accuracy: replies.kindAccuracy,
+      bookings: replies.bookings,
+      wrong_bookings: replies.wrongBookings,
+      failed,
+    }),
+  );
 }
 if (failed.length) {
   console.log(`✗ ${failed.join(', ')}`);

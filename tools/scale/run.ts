@@ -52,11 +52,27 @@ export type ScaleResult = ScaleFigures & { [K in keyof ScaleFigures as `${K}_sma
 const DAY = 86_400_000;
 const WARM_UP = 3;
 
-export async function runScale(settings: Settings, policy: Policy, options: ScaleOptions): Promise<ScaleResult> {
+export async function runScale(
+  settings: Settings,
+  policy: Policy,
+  options: ScaleOptions,
+): Promise<ScaleResult> {
   const redis = await PrivateRedis.start();
   try {
     const tenth = (n: number) => Math.max(1, Math.round(n / 10));
-    const small = await measure(redis, settings, policy, { ...options, events: tenth(options.events), requests: tenth(options.requests), subjects: tenth(options.subjects), sinceCheckpoint: tenth(options.sinceCheckpoint) }, 'small');
+    const small = await measure(
+      redis,
+      settings,
+      policy,
+      {
+        ...options,
+        events: tenth(options.events),
+        requests: tenth(options.requests),
+        subjects: tenth(options.subjects),
+        sinceCheckpoint: tenth(options.sinceCheckpoint),
+      },
+      'small',
+    );
     const full = await measure(redis, settings, policy, options, 'full');
     const smallKeys = Object.fromEntries(Object.entries(small).map(([k, v]) => [`${k}_small`, v]));
     return { ...full, ...smallKeys } as ScaleResult;
@@ -65,8 +81,15 @@ export async function runScale(settings: Settings, policy: Policy, options: Scal
   }
 }
 
-async function measure(server: PrivateRedis, settings: Settings, policy: Policy, options: ScaleOptions, label: string): Promise<ScaleFigures> {
-  const progress = (line: string) => options.onProgress?.(`${label}: ${line} (rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB)`);
+async function measure(
+  server: PrivateRedis,
+  settings: Settings,
+  policy: Policy,
+  options: ScaleOptions,
+  label: string,
+): Promise<ScaleFigures> {
+  const progress = (line: string) =>
+    options.onProgress?.(`${label}: ${line} (rss ${Math.round(process.memoryUsage.rss() / 1048576)} MB)`);
   const rss = new RssSampler();
   const scaled: Settings = { ...settings, REDIS_URL: server.url, DRAFTBRIDGE_QUEUE_PREFIX: '{scale}' };
   let ctx = createAppContext(scaled, policy);
@@ -97,13 +120,26 @@ async function measure(server: PrivateRedis, settings: Settings, policy: Policy,
 
     // Events since the checkpoint the full run left, as a day's work adds them.
     for (let i = 0; i < options.sinceCheckpoint; i += 500) {
-      await Promise.all(Array.from({ length: Math.min(500, options.sinceCheckpoint - i) }, (_, j) => ctx.audit.append({ type: 'crm.synced', requestId: `hs-scale-${i + j}`, actor: 'pipeline', outcome: 'ok', details: { state: 'sent' } })));
+      await Promise.all(
+        Array.from({ length: Math.min(500, options.sinceCheckpoint - i) }, (_, j) =>
+          ctx.audit.append({
+            type: 'crm.synced',
+            requestId: `hs-scale-${i + j}`,
+            actor: 'pipeline',
+            outcome: 'ok',
+            details: { state: 'sent' },
+          }),
+        ),
+      );
     }
     const incStart = performance.now();
     const incremental = await ctx.audit.verify({ from: 'checkpoint' });
     const incrementalMs = performance.now() - incStart;
-    if (!incremental.ok || incremental.checked < options.sinceCheckpoint) throw new Error('scale: the incremental verification did not cover the new events');
-    progress(`verified: full ${full.checked} events in ${fullMs.toFixed(0)} ms, incremental ${incremental.checked} in ${incrementalMs.toFixed(0)} ms`);
+    if (!incremental.ok || incremental.checked < options.sinceCheckpoint)
+      throw new Error('scale: the incremental verification did not cover the new events');
+    progress(
+      `verified: full ${full.checked} events in ${fullMs.toFixed(0)} ms, incremental ${incremental.checked} in ${incrementalMs.toFixed(0)} ms`,
+    );
 
     // A restart: a new process context and ledger, then the page as its first visitor sees it.
     await ctx.close();
@@ -122,9 +158,13 @@ async function measure(server: PrivateRedis, settings: Settings, policy: Policy,
 
     const deps = subjectRequestDeps(ctx);
     // Subjects spread over the whole history (old ones with audit events only, recent ones with records too).
-    const pick = (i: number) => history.contactId(Math.floor(((i + 0.5) * options.subjects) / (2 * options.samples + WARM_UP)) % options.subjects);
+    const pick = (i: number) =>
+      history.contactId(
+        Math.floor(((i + 0.5) * options.subjects) / (2 * options.samples + WARM_UP)) % options.subjects,
+      );
     // A few requests first, not counted: the scripts get loaded and the code warm, as in a running service.
-    for (let i = 0; i < WARM_UP; i++) await erasureRequest(deps, pick(2 * options.samples + i)).then(() => accessRequest(deps, pick(i)));
+    for (let i = 0; i < WARM_UP; i++)
+      await erasureRequest(deps, pick(2 * options.samples + i)).then(() => accessRequest(deps, pick(i)));
     await runRetention(ctx, { dryRun: true, actor: 'scale' });
     const access = await timed(options.samples, (i) => accessRequest(deps, pick(i)));
     const erasure = await timed(options.samples, (i) => erasureRequest(deps, pick(options.samples + i)));
@@ -163,8 +203,17 @@ async function measure(server: PrivateRedis, settings: Settings, policy: Policy,
 /** Seeds in a child process (the same code, `seed-process.ts`), so this process's memory is the measured operations' own. */
 async function seedInChild(settings: Settings, shape: HistoryShape): Promise<{ seedS: number }> {
   const script = new URL('./seed-process.ts', import.meta.url).pathname;
-  const env = { ...process.env, REDIS_URL: settings.REDIS_URL, DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX, DRAFTBRIDGE_POLICY: settings.DRAFTBRIDGE_POLICY };
-  const { stdout } = await promisify(execFile)(process.execPath, [script, String(shape.events), String(shape.requests), String(shape.subjects)], { env, maxBuffer: 1 << 20 });
+  const env = {
+    ...process.env,
+    REDIS_URL: settings.REDIS_URL,
+    DRAFTBRIDGE_QUEUE_PREFIX: settings.DRAFTBRIDGE_QUEUE_PREFIX,
+    DRAFTBRIDGE_POLICY: settings.DRAFTBRIDGE_POLICY,
+  };
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [script, String(shape.events), String(shape.requests), String(shape.subjects)],
+    { env, maxBuffer: 1 << 20 },
+  );
   return JSON.parse(stdout.trim().split('\n').at(-1)!) as { seedS: number };
 }
 
@@ -229,6 +278,9 @@ class RssSampler {
 export function formatScale(r: ScaleResult): string {
   const rows = Object.keys(r)
     .filter((k) => !k.endsWith('_small'))
-    .map((k) => `${k.padEnd(28)} ${String(r[k as keyof ScaleResult]).padStart(12)} ${String(r[`${k}_small` as keyof ScaleResult]).padStart(12)}`);
+    .map(
+      (k) =>
+        `${k.padEnd(28)} ${String(r[k as keyof ScaleResult]).padStart(12)} ${String(r[`${k}_small` as keyof ScaleResult]).padStart(12)}`,
+    );
   return [`${'figure'.padEnd(28)} ${'full'.padStart(12)} ${'a tenth'.padStart(12)}`, ...rows].join('\n');
 }

@@ -27,7 +27,11 @@ const BATCH = 5_000;
 const EVENTS_STREAM_CAP = QUEUE_EVENTS_MAX_LEN;
 
 /** What the pipeline writes for one request, in order (types cycle when a request has more events). */
-function eventFor(step: number, request: number, recent: boolean): { type: string; outcome: string; details: Record<string, string | number> } {
+function eventFor(
+  step: number,
+  request: number,
+  recent: boolean,
+): { type: string; outcome: string; details: Record<string, string | number> } {
   const flow = 'callback';
   const waiting = recent && request % 50 === 0;
   const decided = request % 20 === 0 ? 'rejected' : 'sent';
@@ -39,9 +43,15 @@ function eventFor(step: number, request: number, recent: boolean): { type: strin
     case 2:
       return { type: 'request.drafted', outcome: 'drafted', details: { from: 'fetched', flow, route: 'eu' } };
     case 3:
-      return { type: 'request.awaiting_review', outcome: 'awaiting_review', details: { from: 'drafted', flow } };
+      return {
+        type: 'request.awaiting_review',
+        outcome: 'awaiting_review',
+        details: { from: 'drafted', flow },
+      };
     case 5:
-      return waiting ? { type: 'crm.synced', outcome: 'ok', details: { state: 'awaiting_review' } } : { type: `request.${decided}`, outcome: decided, details: { from: 'awaiting_review', flow } };
+      return waiting
+        ? { type: 'crm.synced', outcome: 'ok', details: { state: 'awaiting_review' } }
+        : { type: `request.${decided}`, outcome: decided, details: { from: 'awaiting_review', flow } };
     case 7:
       return { type: 'request.replied', outcome: 'replied', details: { flow } };
     default:
@@ -49,7 +59,11 @@ function eventFor(step: number, request: number, recent: boolean): { type: strin
   }
 }
 
-export async function seedHistory(ctx: AppContext, shape: HistoryShape, now = Date.now()): Promise<SeededHistory> {
+export async function seedHistory(
+  ctx: AppContext,
+  shape: HistoryShape,
+  now = Date.now(),
+): Promise<SeededHistory> {
   const { redis, audit, policy } = ctx;
   const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
   const keys = keysFor(prefix);
@@ -85,9 +99,19 @@ export async function seedHistory(ctx: AppContext, shape: HistoryShape, now = Da
       const subject = request % shape.subjects;
       const requestId = `hs-${SEED_PORTAL}-${contactId(subject)}-${request}`;
       const event = eventFor(j - request * perRequest, request, now - at < 14 * DAY);
-      const prepared = await audit.prepare({ ...event, requestId, subject: refs[subject]!, actor: 'pipeline' }, { wrappedSubjectKey: wrapped[subject]!, at });
+      const prepared = await audit.prepare(
+        { ...event, requestId, subject: refs[subject]!, actor: 'pipeline' },
+        { wrappedSubjectKey: wrapped[subject]!, at },
+      );
       pipeline.xadd(keys.audit.stream, `${at}-${j}`, ...prepared.fields);
-      if (j % perRequest === 0 && now - at < requestTtl) seedRequestKeys(pipeline, ctx, { requestId, subject: refs[subject]!, contact: contactId(subject), at, ttl: requestTtl - (now - at) });
+      if (j % perRequest === 0 && now - at < requestTtl)
+        seedRequestKeys(pipeline, ctx, {
+          requestId,
+          subject: refs[subject]!,
+          contact: contactId(subject),
+          at,
+          ttl: requestTtl - (now - at),
+        });
     }
     await pipeline.exec();
     // Sealed as the service seals: links, the indexes and the review counters, by the product's code.
@@ -107,7 +131,11 @@ export function seededContactId(s: number): string {
 type Pipeline = ReturnType<AppContext['redis']['pipeline']>;
 
 /** The keys a finished request keeps while inside the request class. */
-function seedRequestKeys(pipeline: Pipeline, ctx: AppContext, r: { requestId: string; subject: string; contact: string; at: number; ttl: number }): void {
+function seedRequestKeys(
+  pipeline: Pipeline,
+  ctx: AppContext,
+  r: { requestId: string; subject: string; contact: string; at: number; ttl: number },
+): void {
   const keys = keysFor(ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX);
   const record = keys.request(r.requestId);
   pipeline
@@ -157,7 +185,17 @@ async function seedQueues(ctx: AppContext, shape: HistoryShape, now: number): Pr
       const jobId = `hs-${SEED_PORTAL}-job-${i}`;
       const finished = now - Math.floor((i / jobs) * days * DAY);
       pipeline
-        .hset(`${prefix}:${name}:${jobId}`, { name: 'callback', data: JSON.stringify({ requestId: jobId }), opts: '{"attempts":5}', timestamp: String(finished - 5_000), processedOn: String(finished - 1_000), finishedOn: String(finished), returnvalue: 'null', atm: '1', ats: '1' })
+        .hset(`${prefix}:${name}:${jobId}`, {
+          name: 'callback',
+          data: JSON.stringify({ requestId: jobId }),
+          opts: '{"attempts":5}',
+          timestamp: String(finished - 5_000),
+          processedOn: String(finished - 1_000),
+          finishedOn: String(finished),
+          returnvalue: 'null',
+          atm: '1',
+          ats: '1',
+        })
         .zadd(`${prefix}:${name}:completed`, finished, jobId);
     }
     for (let i = 0; i < EVENTS_STREAM_CAP; i++) {
@@ -165,7 +203,19 @@ async function seedQueues(ctx: AppContext, shape: HistoryShape, now: number): Pr
         await pipeline.exec();
         pipeline = ctx.redis.pipeline();
       }
-      pipeline.xadd(`${prefix}:${name}:events`, 'MAXLEN', '~', EVENTS_STREAM_CAP, '*', 'event', i % 2 ? 'completed' : 'active', 'jobId', `hs-${SEED_PORTAL}-job-${i % Math.max(1, jobs)}`, 'prev', 'waiting');
+      pipeline.xadd(
+        `${prefix}:${name}:events`,
+        'MAXLEN',
+        '~',
+        EVENTS_STREAM_CAP,
+        '*',
+        'event',
+        i % 2 ? 'completed' : 'active',
+        'jobId',
+        `hs-${SEED_PORTAL}-job-${i % Math.max(1, jobs)}`,
+        'prev',
+        'waiting',
+      );
     }
     await pipeline.exec();
   }

@@ -5,7 +5,13 @@ import { z } from 'zod';
 import type { LlmProvider } from '../../../src/policy.ts';
 import { EmailDraft } from '../../../src/ports.ts';
 import { retryAfterMs } from '../../rate-window.ts';
-import { kindOfStatus, ProviderError, type LlmCall, type LlmProviderClient, type ProviderAnswer } from '../provider.ts';
+import {
+  kindOfStatus,
+  ProviderError,
+  type LlmCall,
+  type LlmProviderClient,
+  type ProviderAnswer,
+} from '../provider.ts';
 
 /**
  * Chat completions on the `openai` package: an Azure OpenAI deployment, OpenAI's EU API
@@ -16,7 +22,13 @@ import { kindOfStatus, ProviderError, type LlmCall, type LlmProviderClient, type
 /** Azure's error body on a content-filter refusal (400, code content_filter, per-category results). */
 const AzureErrorBody = z.object({
   code: z.string().optional(),
-  innererror: z.object({ content_filter_result: z.record(z.string(), z.object({ filtered: z.boolean().optional() }).nullish()).optional() }).optional(),
+  innererror: z
+    .object({
+      content_filter_result: z
+        .record(z.string(), z.object({ filtered: z.boolean().optional() }).nullish())
+        .optional(),
+    })
+    .optional(),
 });
 
 // Built once: converting the zod schema to JSON Schema on every call is measurable.
@@ -44,15 +56,23 @@ export class ChatCompletionsClient implements LlmProviderClient {
             { role: 'system', content: call.system },
             { role: 'user', content: call.user },
           ],
-          response_format: call.output ? (zodResponseFormat(call.output.zod as never, call.output.name) as typeof EMAIL_DRAFT_FORMAT) : EMAIL_DRAFT_FORMAT,
+          response_format: call.output
+            ? (zodResponseFormat(call.output.zod as never, call.output.name) as typeof EMAIL_DRAFT_FORMAT)
+            : EMAIL_DRAFT_FORMAT,
           max_completion_tokens: call.maxTokens,
           temperature: call.temperature ?? 0.4,
         },
         { timeout: call.timeoutMs },
       );
       const choice = completion.choices[0];
-      if (choice?.message.refusal) throw new ProviderError('filtered', 'the model refused', { categories: ['refusal'] });
-      const usage = completion.usage ? { promptTokens: completion.usage.prompt_tokens, completionTokens: completion.usage.completion_tokens } : undefined;
+      if (choice?.message.refusal)
+        throw new ProviderError('filtered', 'the model refused', { categories: ['refusal'] });
+      const usage = completion.usage
+        ? {
+            promptTokens: completion.usage.prompt_tokens,
+            completionTokens: completion.usage.completion_tokens,
+          }
+        : undefined;
       return { output: choice?.message.parsed ?? null, usage, model: completion.model };
     } catch (err) {
       throw providerErrorOf(err);
@@ -63,22 +83,37 @@ export class ChatCompletionsClient implements LlmProviderClient {
 /** The SDK's errors in the provider-neutral kinds DraftingLlm acts on. */
 function providerErrorOf(err: unknown): unknown {
   if (err instanceof ProviderError) return err;
-  if (err instanceof LengthFinishReasonError) return new ProviderError('truncated', 'answer hit the token limit');
+  if (err instanceof LengthFinishReasonError)
+    return new ProviderError('truncated', 'answer hit the token limit');
   if (err instanceof ContentFilterFinishReasonError) return new ProviderError('filtered', 'answer filtered');
   // Includes timeouts (APIConnectionTimeoutError).
   if (err instanceof APIConnectionError) return new ProviderError('transient', err.message, { cause: err });
   if (err instanceof APIError) {
     const status = err.status ?? 0;
     const body = AzureErrorBody.safeParse(err.error);
-    if (status === 400 && (err.code === 'content_filter' || (body.success && body.data.code === 'content_filter'))) {
+    if (
+      status === 400 &&
+      (err.code === 'content_filter' || (body.success && body.data.code === 'content_filter'))
+    ) {
       const results = (body.success ? body.data.innererror?.content_filter_result : undefined) ?? {};
-      return new ProviderError('filtered', 'prompt filtered', { status, categories: Object.entries(results).filter(([, r]) => r?.filtered).map(([k]) => k) });
+      return new ProviderError('filtered', 'prompt filtered', {
+        status,
+        categories: Object.entries(results)
+          .filter(([, r]) => r?.filtered)
+          .map(([k]) => k),
+      });
     }
     const wait = status === 429 ? retryAfterMs(Object.fromEntries(err.headers?.entries() ?? []), -1) : -1;
-    return new ProviderError(kindOfStatus(status), `failed with ${status}`, { status, ...(wait >= 0 ? { retryAfterMs: wait } : {}), cause: err });
+    return new ProviderError(kindOfStatus(status), `failed with ${status}`, {
+      status,
+      ...(wait >= 0 ? { retryAfterMs: wait } : {}),
+      cause: err,
+    });
   }
   // Malformed JSON bodies and schema violations surface as plain errors from the SDK's parser.
-  return new ProviderError('unusable', err instanceof Error ? err.message.slice(0, 80) : 'unusable answer', { cause: err });
+  return new ProviderError('unusable', err instanceof Error ? err.message.slice(0, 80) : 'unusable answer', {
+    cause: err,
+  });
 }
 
 export interface AzureDeployment {
@@ -104,7 +139,9 @@ export function azureClient(options: AzureDeployment, timeoutMs: number): ChatCo
     endpoint: options.endpoint,
     apiVersion: options.apiVersion,
     deployment: options.deployment,
-    ...(options.azureADTokenProvider ? { azureADTokenProvider: options.azureADTokenProvider } : { apiKey: options.apiKey }),
+    ...(options.azureADTokenProvider
+      ? { azureADTokenProvider: options.azureADTokenProvider }
+      : { apiKey: options.apiKey }),
     maxRetries: 0,
     timeout: timeoutMs,
   });
@@ -112,8 +149,18 @@ export function azureClient(options: AzureDeployment, timeoutMs: number): ChatCo
 }
 
 /** An OpenAI-compatible local model (Ollama, vLLM); no key unless the server wants one. */
-export function localClient(options: { baseURL: string; model: string; apiKey?: string }, timeoutMs: number): ChatCompletionsClient {
+export function localClient(
+  options: { baseURL: string; model: string; apiKey?: string },
+  timeoutMs: number,
+): ChatCompletionsClient {
   // project/organization null: OPENAI_PROJECT in the environment is the EU project's, not the local model's.
-  const client = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey ?? 'local', project: null, organization: null, maxRetries: 0, timeout: timeoutMs });
+  const client = new OpenAI({
+    baseURL: options.baseURL,
+    apiKey: options.apiKey ?? 'local',
+    project: null,
+    organization: null,
+    maxRetries: 0,
+    timeout: timeoutMs,
+  });
   return new ChatCompletionsClient('local', client, options.model, null);
 }

@@ -1,6 +1,19 @@
-import { BedrockRuntimeClient, BedrockRuntimeServiceException, ConverseCommand, type ConverseCommandOutput } from '@aws-sdk/client-bedrock-runtime';
+import {
+  BedrockRuntimeClient,
+  BedrockRuntimeServiceException,
+  ConverseCommand,
+  type ConverseCommandOutput,
+} from '@aws-sdk/client-bedrock-runtime';
 import type { BedrockRuntimeClientConfig } from '@aws-sdk/client-bedrock-runtime';
-import { EMAIL_DRAFT_JSON_SCHEMA, kindOfStatus, parseJsonText, ProviderError, type LlmCall, type LlmProviderClient, type ProviderAnswer } from '../provider.ts';
+import {
+  EMAIL_DRAFT_JSON_SCHEMA,
+  kindOfStatus,
+  parseJsonText,
+  ProviderError,
+  type LlmCall,
+  type LlmProviderClient,
+  type ProviderAnswer,
+} from '../provider.ts';
 
 /**
  * AWS Bedrock through the Converse API (@aws-sdk/client-bedrock-runtime), so Claude, Mistral, Llama
@@ -30,8 +43,10 @@ export class BedrockClient implements LlmProviderClient {
 
   constructor(options: BedrockOptions) {
     // config check refuses these with the reason; the connector still never builds a non-EU client.
-    if (!options.region.startsWith('eu-')) throw new Error(`AWS_REGION: ${options.region} is not an EU region`);
-    if (/^(us|us-gov|apac|global|ca|jp|au)\./.test(options.modelId.split('/').at(-1) ?? '')) throw new Error(`BEDROCK_MODEL_ID: ${options.modelId} is not an EU inference profile`);
+    if (!options.region.startsWith('eu-'))
+      throw new Error(`AWS_REGION: ${options.region} is not an EU region`);
+    if (/^(us|us-gov|apac|global|ca|jp|au)\./.test(options.modelId.split('/').at(-1) ?? ''))
+      throw new Error(`BEDROCK_MODEL_ID: ${options.modelId} is not an EU inference profile`);
     this.model = options.modelId;
     this.region = options.region;
     this.client = new BedrockRuntimeClient({
@@ -53,7 +68,17 @@ export class BedrockClient implements LlmProviderClient {
           messages: [{ role: 'user', content: [{ text: call.user }] }],
           inferenceConfig: { maxTokens: call.maxTokens, temperature: call.temperature ?? 0.4 },
           toolConfig: {
-            tools: [{ toolSpec: { name: TOOL_NAME, description: call.output ? `The answer: ${call.output.name}.` : 'The e-mail draft: subject, body and language.', inputSchema: { json: (call.output?.json ?? EMAIL_DRAFT_JSON_SCHEMA) as never } } }],
+            tools: [
+              {
+                toolSpec: {
+                  name: TOOL_NAME,
+                  description: call.output
+                    ? `The answer: ${call.output.name}.`
+                    : 'The e-mail draft: subject, body and language.',
+                  inputSchema: { json: (call.output?.json ?? EMAIL_DRAFT_JSON_SCHEMA) as never },
+                },
+              },
+            ],
             toolChoice: { tool: { name: TOOL_NAME } },
           },
         }),
@@ -62,14 +87,18 @@ export class BedrockClient implements LlmProviderClient {
     } catch (err) {
       throw providerErrorOf(err);
     }
-    const usage = out.usage ? { promptTokens: out.usage.inputTokens ?? 0, completionTokens: out.usage.outputTokens ?? 0 } : undefined;
+    const usage = out.usage
+      ? { promptTokens: out.usage.inputTokens ?? 0, completionTokens: out.usage.outputTokens ?? 0 }
+      : undefined;
     switch (out.stopReason) {
       case 'max_tokens':
       case 'model_context_window_exceeded':
         throw new ProviderError('truncated', 'answer hit the token limit');
       case 'guardrail_intervened':
       case 'content_filtered':
-        throw new ProviderError('filtered', `answer stopped: ${out.stopReason}`, { categories: [out.stopReason] });
+        throw new ProviderError('filtered', `answer stopped: ${out.stopReason}`, {
+          categories: [out.stopReason],
+        });
       default:
     }
     const content = out.output?.message?.content ?? [];
@@ -92,7 +121,11 @@ function providerErrorOf(err: unknown): ProviderError {
   }
   const name = err instanceof Error ? err.name : '';
   // A timeout (AbortSignal.timeout), a reset stream or a refused connection.
-  if (name === 'AbortError' || name === 'TimeoutError' || (err as { $metadata?: unknown })?.$metadata === undefined) {
+  if (
+    name === 'AbortError' ||
+    name === 'TimeoutError' ||
+    (err as { $metadata?: unknown })?.$metadata === undefined
+  ) {
     return new ProviderError('transient', err instanceof Error ? err.message : String(err), { cause: err });
   }
   const status = (err as { $metadata: { httpStatusCode?: number } }).$metadata.httpStatusCode ?? 500;

@@ -25,6 +25,12 @@ export function openAiEuClient(options: OpenAiEuOptions, timeoutMs: number): Cha
   // At the EU host itself the SDK's own residency switch picks it; another URL is a proxy or a simulator.
   const endpoint = baseURL === OPENAI_EU_BASE_URL ? { dataResidency: 'eu' as const } : { baseURL };
   // maxRetries 0: DraftingLlm retries and books each retry in the shared quota.
-  const client = new OpenAI({ apiKey: options.apiKey, ...endpoint, ...(options.project ? { project: options.project } : {}), maxRetries: 0, timeout: timeoutMs });
+  const client = new OpenAI({
+    apiKey: options.apiKey,
+    ...endpoint,
+    ...(options.project ? { project: options.project } : {}),
+    maxRetries: 0,
+    timeout: timeoutMs,
+  });
   return new ChatCompletionsClient('openai', client, options.model, 'eu');
 }

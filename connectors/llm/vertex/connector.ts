@@ -1,7 +1,21 @@
-import { ApiError, FinishReason, GoogleGenAI, Type, type GenerateContentResponse, type GoogleGenAIOptions } from '@google/genai';
+import {
+  ApiError,
+  FinishReason,
+  GoogleGenAI,
+  Type,
+  type GenerateContentResponse,
+  type GoogleGenAIOptions,
+} from '@google/genai';
 import { JWT } from 'google-auth-library';
 import type { ServiceAccountKey } from '../../../src/gmail-key.ts';
-import { kindOfStatus, parseJsonText, ProviderError, type LlmCall, type LlmProviderClient, type ProviderAnswer } from '../provider.ts';
+import {
+  kindOfStatus,
+  parseJsonText,
+  ProviderError,
+  type LlmCall,
+  type LlmProviderClient,
+  type ProviderAnswer,
+} from '../provider.ts';
 
 /**
  * Google Vertex AI on @google/genai (`vertexai: true`) at a regional `europe-*` location, never
@@ -28,7 +42,15 @@ const EMAIL_DRAFT_SCHEMA = {
 };
 
 /** Finish reasons that mean Google's filters stopped the answer (Candidate.FinishReason, Vertex v1). */
-const FILTER_REASONS = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'MODEL_ARMOR', 'IMAGE_SAFETY']);
+const FILTER_REASONS = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'MODEL_ARMOR',
+  'IMAGE_SAFETY',
+]);
 
 export interface VertexOptions {
   project: string;
@@ -49,10 +71,13 @@ export class VertexClient implements LlmProviderClient {
 
   constructor(options: VertexOptions) {
     // config check refuses it with the reason; the connector still never builds a non-EU client.
-    if (!options.location.startsWith('europe-')) throw new Error(`VERTEX_LOCATION: ${options.location} is not an EU location`);
+    if (!options.location.startsWith('europe-'))
+      throw new Error(`VERTEX_LOCATION: ${options.location} is not an EU location`);
     this.model = options.model;
     this.region = options.location;
-    const auth = options.key ? serviceAccountClient(options.key, options.tokenUrl ?? LIBRARY_TOKEN_URL) : undefined;
+    const auth = options.key
+      ? serviceAccountClient(options.key, options.tokenUrl ?? LIBRARY_TOKEN_URL)
+      : undefined;
     const config: GoogleGenAIOptions = {
       vertexai: true,
       project: options.project,
@@ -76,31 +101,52 @@ export class VertexClient implements LlmProviderClient {
           maxOutputTokens: call.maxTokens,
           temperature: call.temperature ?? 0.4,
           responseMimeType: 'application/json',
-          ...(call.output ? { responseJsonSchema: call.output.json } : { responseSchema: EMAIL_DRAFT_SCHEMA }),
+          ...(call.output
+            ? { responseJsonSchema: call.output.json }
+            : { responseSchema: EMAIL_DRAFT_SCHEMA }),
           httpOptions: { timeout: call.timeoutMs },
         },
       });
     } catch (err) {
       throw providerErrorOf(err);
     }
-    const usage = res.usageMetadata ? { promptTokens: res.usageMetadata.promptTokenCount ?? 0, completionTokens: res.usageMetadata.candidatesTokenCount ?? 0 } : undefined;
-    if (res.promptFeedback?.blockReason) throw new ProviderError('filtered', `prompt blocked: ${res.promptFeedback.blockReason}`, { categories: [String(res.promptFeedback.blockReason).toLowerCase()] });
+    const usage = res.usageMetadata
+      ? {
+          promptTokens: res.usageMetadata.promptTokenCount ?? 0,
+          completionTokens: res.usageMetadata.candidatesTokenCount ?? 0,
+        }
+      : undefined;
+    if (res.promptFeedback?.blockReason)
+      throw new ProviderError('filtered', `prompt blocked: ${res.promptFeedback.blockReason}`, {
+        categories: [String(res.promptFeedback.blockReason).toLowerCase()],
+      });
     const candidate = res.candidates?.[0];
     const finish = candidate?.finishReason;
-    if (finish === FinishReason.MAX_TOKENS) throw new ProviderError('truncated', 'answer hit the token limit');
+    if (finish === FinishReason.MAX_TOKENS)
+      throw new ProviderError('truncated', 'answer hit the token limit');
     if (finish && FILTER_REASONS.has(String(finish))) {
-      const rated = (candidate?.safetyRatings ?? []).filter((r) => r.blocked).map((r) => String(r.category).toLowerCase());
-      throw new ProviderError('filtered', `answer stopped: ${finish}`, { categories: rated.length ? rated : [String(finish).toLowerCase()] });
+      const rated = (candidate?.safetyRatings ?? [])
+        .filter((r) => r.blocked)
+        .map((r) => String(r.category).toLowerCase());
+      throw new ProviderError('filtered', `answer stopped: ${finish}`, {
+        categories: rated.length ? rated : [String(finish).toLowerCase()],
+      });
     }
     // OTHER, MALFORMED_FUNCTION_CALL …: no usable draft, but no filter either.
-    if (finish && finish !== FinishReason.STOP && finish !== FinishReason.FINISH_REASON_UNSPECIFIED) throw new ProviderError('unusable', `answer stopped: ${finish}`);
+    if (finish && finish !== FinishReason.STOP && finish !== FinishReason.FINISH_REASON_UNSPECIFIED)
+      throw new ProviderError('unusable', `answer stopped: ${finish}`);
     return { output: parseJsonText(res.text), usage, model: res.modelVersion ?? this.model };
   }
 }
 
 /** A JWT client for the key, its token requests redirected to `tokenUrl` (sovereign endpoint, proxy, simulator). */
 function serviceAccountClient(key: ServiceAccountKey, tokenUrl: string): JWT {
-  const client = new JWT({ email: key.client_email, key: key.private_key, ...(key.private_key_id ? { keyId: key.private_key_id } : {}), scopes: [SCOPE] });
+  const client = new JWT({
+    email: key.client_email,
+    key: key.private_key,
+    ...(key.private_key_id ? { keyId: key.private_key_id } : {}),
+    scopes: [SCOPE],
+  });
   if (tokenUrl !== LIBRARY_TOKEN_URL) {
     client.transporter.interceptors.request.add({
       resolved: async (opts) => {
@@ -120,11 +166,22 @@ function providerErrorOf(err: unknown): ProviderError {
     return new ProviderError(kindOfStatus(status), `${detail} (${status})`, { status, cause: err });
   }
   // A timeout (AbortError), a refused connection or a token endpoint that did not answer.
-  if (err instanceof Error && (err.name === 'AbortError' || err.name === 'TimeoutError' || err instanceof TypeError)) {
+  if (
+    err instanceof Error &&
+    (err.name === 'AbortError' || err.name === 'TimeoutError' || err instanceof TypeError)
+  ) {
     return new ProviderError('transient', err.message, { cause: err });
   }
   // google-auth-library's errors carry the token endpoint's HTTP status.
-  const status = (err as { status?: number; response?: { status?: number } })?.response?.status ?? (err as { status?: number })?.status;
-  if (typeof status === 'number') return new ProviderError(kindOfStatus(status), `token request failed with ${status}`, { status, cause: err });
-  return new ProviderError('transient', err instanceof Error ? err.message.slice(0, 80) : 'unknown failure', { cause: err });
+  const status =
+    (err as { status?: number; response?: { status?: number } })?.response?.status ??
+    (err as { status?: number })?.status;
+  if (typeof status === 'number')
+    return new ProviderError(kindOfStatus(status), `token request failed with ${status}`, {
+      status,
+      cause: err,
+    });
+  return new ProviderError('transient', err instanceof Error ? err.message.slice(0, 80) : 'unknown failure', {
+    cause: err,
+  });
 }

@@ -8,6 +8,8 @@ import type { DeploymentQuota } from '../simulator.ts';
  */
 export type MistralSimulator = ChatSimulator;
 
-export function startMistralSimulator(options: { apiKey?: string; models?: string[]; quota?: DeploymentQuota } = {}): Promise<MistralSimulator> {
+export function startMistralSimulator(
+  options: { apiKey?: string; models?: string[]; quota?: DeploymentQuota } = {},
+): Promise<MistralSimulator> {
   return startChatSimulator('mistral', options);
 }

@@ -8,6 +8,8 @@ import type { DeploymentQuota } from '../simulator.ts';
  */
 export type OpenAiSimulator = ChatSimulator;
 
-export function startOpenAiSimulator(options: { apiKey?: string; project?: string; models?: string[]; quota?: DeploymentQuota } = {}): Promise<OpenAiSimulator> {
+export function startOpenAiSimulator(
+  options: { apiKey?: string; project?: string; models?: string[]; quota?: DeploymentQuota } = {},
+): Promise<OpenAiSimulator> {
   return startChatSimulator('openai', options);
 }

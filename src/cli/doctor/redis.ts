@@ -12,7 +12,13 @@ export async function redisChecks(ctx: DoctorContext): Promise<DoctorCheck[]> {
   const url = ctx.settings.REDIS_URL;
   const target = isClusterUrl(url) ? clusterSeed(url) : url;
   const where = safeWhere(target);
-  const redis = new Redis(target, { lazyConnect: true, connectTimeout: ctx.timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis(target, {
+    lazyConnect: true,
+    connectTimeout: ctx.timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
   // The connection's own error (ECONNREFUSED, WRONGPASS) comes as an event; connect() then only says "closed".
   let cause: unknown;
   redis.on('error', (err) => (cause ??= err));
@@ -33,10 +39,20 @@ export async function redisChecks(ctx: DoctorContext): Promise<DoctorCheck[]> {
       { name: 'Redis', ok: true, detail: `connected to ${where} (Redis ${server.redis_version ?? '?'})` },
       aof
         ? { name: 'Redis persistence', ok: true, detail: 'AOF on (appendonly yes)' }
-        : { name: 'Redis persistence', ok: false, detail: 'AOF is off: a restart loses queued work; set appendonly yes (appendfsync everysec)', setting: 'Redis config appendonly' },
+        : {
+            name: 'Redis persistence',
+            ok: false,
+            detail: 'AOF is off: a restart loses queued work; set appendonly yes (appendfsync everysec)',
+            setting: 'Redis config appendonly',
+          },
       policy === 'noeviction'
         ? { name: 'Redis maxmemory-policy', ok: true, detail: 'noeviction' }
-        : { name: 'Redis maxmemory-policy', ok: false, detail: `${policy}: Redis may evict queue keys under memory pressure; set maxmemory-policy noeviction`, setting: 'Redis config maxmemory-policy' },
+        : {
+            name: 'Redis maxmemory-policy',
+            ok: false,
+            detail: `${policy}: Redis may evict queue keys under memory pressure; set maxmemory-policy noeviction`,
+            setting: 'Redis config maxmemory-policy',
+          },
     ];
   } finally {
     redis.disconnect();
@@ -46,10 +62,20 @@ export async function redisChecks(ctx: DoctorContext): Promise<DoctorCheck[]> {
 function connectionProblem(err: unknown, where: string): DoctorCheck {
   const message = err instanceof Error ? err.message : String(err);
   if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(message)) {
-    return { name: 'Redis', ok: false, detail: `${where} refused the credentials (authentication failed: ${message.split('\n')[0]})`, setting: 'REDIS_URL (user:password)' };
+    return {
+      name: 'Redis',
+      ok: false,
+      detail: `${where} refused the credentials (authentication failed: ${message.split('\n')[0]})`,
+      setting: 'REDIS_URL (user:password)',
+    };
   }
   const reason = networkReason(err) ?? message.split('\n')[0];
-  return { name: 'Redis', ok: false, detail: `${where} not reachable (${reason}); check host, port and firewall`, setting: 'REDIS_URL' };
+  return {
+    name: 'Redis',
+    ok: false,
+    detail: `${where} not reachable (${reason}); check host, port and firewall`,
+    setting: 'REDIS_URL',
+  };
 }
 
 function clusterSeed(url: string): string {
@@ -57,7 +83,9 @@ function clusterSeed(url: string): string {
   const seed = parsed?.nodes[0];
   if (!parsed || !seed) return url;
   const scheme = url.startsWith('rediss') ? 'rediss' : 'redis';
-  const auth = parsed.password ? `${encodeURIComponent(parsed.username ?? '')}:${encodeURIComponent(parsed.password)}@` : '';
+  const auth = parsed.password
+    ? `${encodeURIComponent(parsed.username ?? '')}:${encodeURIComponent(parsed.password)}@`
+    : '';
   return `${scheme}://${auth}${seed.host}:${seed.port}`;
 }
 
@@ -71,5 +99,10 @@ function safeWhere(url: string): string {
 }
 
 function parseInfo(text: string): Record<string, string> {
-  return Object.fromEntries(text.split(/\r?\n/).filter((l) => l.includes(':') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]));
+  return Object.fromEntries(
+    text
+      .split(/\r?\n/)
+      .filter((l) => l.includes(':') && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1).trim()]),
+  );
 }

@@ -19,18 +19,28 @@ import type { Policy } from '../../policy.ts';
 /** Longer than a mailbox call with its retries; a crashed holder only delays the retry this long. */
 const DELIVER_LEASE_MS = 60_000;
 
-export type DeliverDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'mail' | 'vault' | 'requests' | 'watch' | 'approvals'>;
+export type DeliverDraftDeps = Pick<
+  PipelineDeps,
+  'policy' | 'logger' | 'mail' | 'vault' | 'requests' | 'watch' | 'approvals'
+>;
 
 export interface DeliverAttempt {
   /** The job's first run (not a retry, not picked up again after a crash): see isFirstAttempt. */
   firstAttempt: boolean;
 }
 
-export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, attempt: DeliverAttempt = { firstAttempt: false }): Promise<'next' | 'done'> {
+export async function deliverDraft(
+  deps: DeliverDraftDeps,
+  requestId: string,
+  attempt: DeliverAttempt = { firstAttempt: false },
+): Promise<'next' | 'done'> {
   const { policy, vault, requests } = deps;
   // The record and the vault in one round trip (the store connection pipelines what goes out in
   // the same tick); the vault's answer counts only once the record says the stage is due.
-  const [record, sections] = await Promise.all([requests.get(requestId), settle(vault.getMany(requestId, { draft: VaultDraft, owner: VaultOwner }))]);
+  const [record, sections] = await Promise.all([
+    requests.get(requestId),
+    settle(vault.getMany(requestId, { draft: VaultDraft, owner: VaultOwner })),
+  ]);
   if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'awaiting_review' || record.state === 'sent') return 'next';
   if (record.state !== 'drafted') return 'done';
@@ -38,7 +48,12 @@ export async function deliverDraft(deps: DeliverDraftDeps, requestId: string, at
   const flow = policy.flows[record.flow]!;
   const { draft, owner } = sections.unwrap();
   if (!draft || !owner) {
-    await requests.transition(requestId, 'failed', { actor: 'deliver', details: { reason: 'vault_expired' }, facts: { reason: 'vault_expired' }, seen: record });
+    await requests.transition(requestId, 'failed', {
+      actor: 'deliver',
+      details: { reason: 'vault_expired' },
+      facts: { reason: 'vault_expired' },
+      seen: record,
+    });
     return 'next';
   }
   const outgoing = {
@@ -71,7 +86,11 @@ interface Delivery {
   delivery: 'review' | 'auto';
 }
 
-async function deliverOnce(deps: DeliverDraftDeps, { record, outgoing, draft, delivery }: Delivery, attempt: DeliverAttempt): Promise<void> {
+async function deliverOnce(
+  deps: DeliverDraftDeps,
+  { record, outgoing, draft, delivery }: Delivery,
+  attempt: DeliverAttempt,
+): Promise<void> {
   const { policy, mail, vault, requests } = deps;
   const { requestId } = record;
   const owner = { email: outgoing.mailbox };
@@ -81,7 +100,12 @@ async function deliverOnce(deps: DeliverDraftDeps, { record, outgoing, draft, de
   if (delivery === 'auto') {
     if (!existing) await mail.sendMail(outgoing);
     else if (existing.isDraft) await mail.sendDraft(owner.email, existing.id);
-    await requests.transition(requestId, 'sent', { actor: 'deliver', details: { mode: 'auto', reused: existing !== null }, facts: existing ? { messageId: existing.id } : {}, seen: record });
+    await requests.transition(requestId, 'sent', {
+      actor: 'deliver',
+      details: { mode: 'auto', reused: existing !== null },
+      facts: existing ? { messageId: existing.id } : {},
+      seen: record,
+    });
     return;
   }
   const ref = existing ?? (await mail.createDraft(outgoing));
@@ -89,13 +113,32 @@ async function deliverOnce(deps: DeliverDraftDeps, { record, outgoing, draft, de
   // the draft linked to the request for the mailbox's notifications: both before the state moves (a
   // retry after it would not come back here), sent together (one round trip).
   const approvals = deps.approvals ?? deps.watch;
-  await Promise.all([new EditTracker(vault, policy).keep(requestId, { body: draft.body, flow: record.flow, language: draft.language }), approvals?.link(requestId, ref)]);
+  await Promise.all([
+    new EditTracker(vault, policy).keep(requestId, {
+      body: draft.body,
+      flow: record.flow,
+      language: draft.language,
+    }),
+    approvals?.link(requestId, ref),
+  ]);
   // Watch the mailbox so sending (approval) or deleting (rejection) the draft comes back to us.
   if (approvals) {
     // The draft is there either way; a failed subscription is retried with the mailbox's next draft.
-    await approvals.ensure(owner.email).catch((err: Error) => deps.logger.warn({ requestId, err: { name: err.name, message: err.message } }, 'could not subscribe to the mailbox; approvals will not be tracked until the next draft'));
+    await approvals
+      .ensure(owner.email)
+      .catch((err: Error) =>
+        deps.logger.warn(
+          { requestId, err: { name: err.name, message: err.message } },
+          'could not subscribe to the mailbox; approvals will not be tracked until the next draft',
+        ),
+      );
   }
-  await requests.transition(requestId, 'awaiting_review', { actor: 'deliver', details: { mode: 'review', reused: existing !== null }, facts: { messageId: ref.id }, seen: record });
+  await requests.transition(requestId, 'awaiting_review', {
+    actor: 'deliver',
+    details: { mode: 'review', reused: existing !== null },
+    facts: { messageId: ref.id },
+    seen: record,
+  });
 }
 
 /** deliver: the draft into the owner's Outlook (review) or sent via Graph (auto), exactly once. */
@@ -104,6 +147,7 @@ export function deliverStage(policy: Policy): StageDefinition<'deliver'> {
     queue: 'deliver',
     // Graph allows 4 concurrent requests per mailbox; the connector enforces it per mailbox.
     concurrency: policy.limits.graph.mailboxConcurrency,
-    run: (deps, job) => deliverDraft(deps, StageJob.parse(job.data).requestId, { firstAttempt: isFirstAttempt(job) }),
+    run: (deps, job) =>
+      deliverDraft(deps, StageJob.parse(job.data).requestId, { firstAttempt: isFirstAttempt(job) }),
   };
 }

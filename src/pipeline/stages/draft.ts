@@ -22,14 +22,24 @@ import type { Policy } from '../../policy.ts';
  */
 export type DraftResult = 'next' | 'done' | 'crm-note';
 
-export type ComposeDraftDeps = Pick<PipelineDeps, 'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'> &
+export type ComposeDraftDeps = Pick<
+  PipelineDeps,
+  'policy' | 'logger' | 'llm' | 'vault' | 'requests' | 'prompts' | 'circuit' | 'calendar' | 'now'
+> &
   Partial<Pick<PipelineDeps, 'audit'>>;
 
-export async function composeDraft(deps: ComposeDraftDeps, requestId: string, lastAttempt: boolean): Promise<DraftResult> {
+export async function composeDraft(
+  deps: ComposeDraftDeps,
+  requestId: string,
+  lastAttempt: boolean,
+): Promise<DraftResult> {
   const { policy, vault, requests, prompts } = deps;
   // The record and the vault in one round trip (the store connection pipelines what goes out in
   // the same tick); the vault's answer counts only once the record says the stage is due.
-  const [record, sections] = await Promise.all([requests.get(requestId), settle(vault.getMany(requestId, { contact: VaultContact, owner: VaultOwner }))]);
+  const [record, sections] = await Promise.all([
+    requests.get(requestId),
+    settle(vault.getMany(requestId, { contact: VaultContact, owner: VaultOwner })),
+  ]);
   if (!record) throw new RequestNotFound(requestId);
   if (record.state === 'drafted') return 'next';
   if (record.state !== 'fetched') return 'done';
@@ -37,32 +47,66 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   const flow = policy.flows[record.flow]!;
   const { contact, owner } = sections.unwrap();
   if (!contact || !owner) {
-    await requests.transition(requestId, 'failed', { actor: 'draft', details: { reason: 'vault_expired' }, facts: { reason: 'vault_expired' }, seen: record });
+    await requests.transition(requestId, 'failed', {
+      actor: 'draft',
+      details: { reason: 'vault_expired' },
+      facts: { reason: 'vault_expired' },
+      seen: record,
+    });
     return 'crm-note';
   }
 
   // Slots from the owner's calendar and the contact's wishes, read from the raw note here, locally.
   const p = contact.properties;
-  const offer = await offerSlots({ ...deps, holdSubject: (language) => prompts.wording(language).slots.hold_subject }, {
-    mailbox: owner.email,
-    note: [p.callback_note, p.message].filter(Boolean).join('\n'),
-    language: pickLanguage(p.language, policy.defaults.language),
-    contactTimeZone: p.timezone,
-    requestId,
+  const offer = await offerSlots(
+    { ...deps, holdSubject: (language) => prompts.wording(language).slots.hold_subject },
+    {
+      mailbox: owner.email,
+      note: [p.callback_note, p.message].filter(Boolean).join('\n'),
+      language: pickLanguage(p.language, policy.defaults.language),
+      contactTimeZone: p.timezone,
+      requestId,
+    },
+  );
+  const plan = planDraft({
+    contact,
+    owner,
+    flow,
+    policy,
+    template: prompts.get(flow.template),
+    wording: (language) => prompts.wording(language),
+    slots: offer.texts,
   });
-  const plan = planDraft({ contact, owner, flow, policy, template: prompts.get(flow.template), wording: (language) => prompts.wording(language), slots: offer.texts });
   if (plan.kind === 'blocked') {
     const categories = plan.categories.join(',');
-    await requests.transition(requestId, 'blocked_sensitive', { actor: 'draft', details: { categories }, facts: { reason: 'special_category', categories }, seen: record });
+    await requests.transition(requestId, 'blocked_sensitive', {
+      actor: 'draft',
+      details: { categories },
+      facts: { reason: 'special_category', categories },
+      seen: record,
+    });
     return 'crm-note';
   }
   const { route, language } = plan;
-  const llm = await draftWithLlm(deps, plan.prompt, { requestId, route, language, allowedLinks: policy.mail.allowedLinks, lastAttempt });
+  const llm = await draftWithLlm(deps, plan.prompt, {
+    requestId,
+    route,
+    language,
+    allowedLinks: policy.mail.allowedLinks,
+    lastAttempt,
+  });
 
   // The AI notice per delivery mode, the rep's name filled in here, locally, never sent to the LLM.
   // The plain template involves no AI, so it carries no AI notice (it would not be true).
   const aiNotice = fill(noticeFor(policy, flow, language), { rep: plan.letter.rep });
-  const finish = (text: string, ai: boolean) => finishMail({ body: text, greeting: plan.letter.greeting, closing: plan.letter.closing, notice: ai ? aiNotice : '', maxChars: policy.mail.maxBodyChars });
+  const finish = (text: string, ai: boolean) =>
+    finishMail({
+      body: text,
+      greeting: plan.letter.greeting,
+      closing: plan.letter.closing,
+      notice: ai ? aiNotice : '',
+      maxChars: policy.mail.maxBodyChars,
+    });
   // The rep still gets something to review, clearly marked as the plain template.
   let draft = llm.kind === 'drafted' ? llm : plan.fallback;
   let templateReason = llm.kind === 'template' ? llm.reason : undefined;
@@ -76,13 +120,41 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
   // The draft goes into the vault with the state that says it is there (one script).
   const written = vault.sealMany(requestId, {
     slots: offer satisfies VaultSlots,
-    draft: { to: plan.to, subject: finishSubject(draft.subject), body: finished.body, language, template: templateReason !== undefined } satisfies VaultDraft,
+    draft: {
+      to: plan.to,
+      subject: finishSubject(draft.subject),
+      body: finished.body,
+      language,
+      template: templateReason !== undefined,
+    } satisfies VaultDraft,
   });
-  await requests.transition(
-    requestId,
-    'drafted',
-    { actor: 'draft', details: { route, language, template: templateReason ?? null, sensitive: plan.sensitive, slots: offer.slots.length, slotSource: offer.source }, facts: { route, language, draftPath: llm.path, ...(templateReason ? { templateFallback: templateReason } : {}), ...(offer.slots.length ? { slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '), slotZone: offer.timeZone, ...bookingFacts(deps, plan.to, offer) } : {}), ...(offer.unmet ? { slotsUnmet: offer.unmet } : {}) }, seen: record, sections: written },
-  );
+  await requests.transition(requestId, 'drafted', {
+    actor: 'draft',
+    details: {
+      route,
+      language,
+      template: templateReason ?? null,
+      sensitive: plan.sensitive,
+      slots: offer.slots.length,
+      slotSource: offer.source,
+    },
+    facts: {
+      route,
+      language,
+      draftPath: llm.path,
+      ...(templateReason ? { templateFallback: templateReason } : {}),
+      ...(offer.slots.length
+        ? {
+            slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '),
+            slotZone: offer.timeZone,
+            ...bookingFacts(deps, plan.to, offer),
+          }
+        : {}),
+      ...(offer.unmet ? { slotsUnmet: offer.unmet } : {}),
+    },
+    seen: record,
+    sections: written,
+  });
   recordDraftPath(llm.path);
   return 'next';
 }
@@ -91,7 +163,11 @@ export async function composeDraft(deps: ComposeDraftDeps, requestId: string, la
  * What the booking needs later, without personal data: the recipient as a keyed hash (only their
  * reply books) and the note's wishes as codes (a counter-proposal is checked against them).
  */
-function bookingFacts(deps: Partial<Pick<PipelineDeps, 'audit'>>, to: readonly { address: string }[], offer: { wishes?: unknown }) {
+function bookingFacts(
+  deps: Partial<Pick<PipelineDeps, 'audit'>>,
+  to: readonly { address: string }[],
+  offer: { wishes?: unknown },
+) {
   const address = to[0]?.address;
   return {
     ...(address && deps.audit ? { recipientRef: deps.audit.addressRef(address) } : {}),

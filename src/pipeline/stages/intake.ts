@@ -11,9 +11,15 @@ import type { CrmPort } from '../../ports.ts';
  * Stage 1 (intake): open the request, honour the suppression list and the CRM opt-out, read only the
  * policy's fields for the flow, resolve the owner's mailbox, and put the values in the vault.
  */
-export type FetchContactDeps = Pick<PipelineDeps, 'policy' | 'audit' | 'crmFields' | 'crm' | 'vault' | 'requests' | 'suppression'>;
+export type FetchContactDeps = Pick<
+  PipelineDeps,
+  'policy' | 'audit' | 'crmFields' | 'crm' | 'vault' | 'requests' | 'suppression'
+>;
 
-export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest): Promise<'next' | 'done' | 'crm-note'> {
+export async function fetchContact(
+  deps: FetchContactDeps,
+  job: CallbackRequest,
+): Promise<'next' | 'done' | 'crm-note'> {
   const { policy, audit, crm, vault, requests } = deps;
   const subject = audit.subjectRef(deps.crmFields.name, job.objectType, job.contactId);
   // The suppression list is read while the record opens (no round trip of its own to wait for); its
@@ -34,7 +40,12 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   if (record.state === 'fetched') return 'next';
   /** Ends the request here, with the reason on the record and in its audit event. */
   const stop = (state: 'failed' | 'suppressed', reason: string) =>
-    requests.transition(job.requestId, state, { actor: 'intake', details: { reason }, facts: { reason }, seen: record });
+    requests.transition(job.requestId, state, {
+      actor: 'intake',
+      details: { reason },
+      facts: { reason },
+      seen: record,
+    });
   if (record.state !== 'received') return 'done';
 
   const flow = policy.flows[job.flow];
@@ -83,9 +94,20 @@ export async function fetchContact(deps: FetchContactDeps, job: CallbackRequest)
   // The values go into the vault with the state that says they are there (one script).
   const sections = vault.sealMany(job.requestId, {
     contact: { properties: kept } satisfies VaultContact,
-    owner: { id: owner.id, email: owner.email, firstName: owner.firstName, lastName: owner.lastName } satisfies VaultOwner,
+    owner: {
+      id: owner.id,
+      email: owner.email,
+      firstName: owner.firstName,
+      lastName: owner.lastName,
+    } satisfies VaultOwner,
   });
-  await requests.transition(job.requestId, 'fetched', { actor: 'intake', details: { fields: Object.keys(kept).length }, facts: { ownerId: owner.id }, seen: record, sections });
+  await requests.transition(job.requestId, 'fetched', {
+    actor: 'intake',
+    details: { fields: Object.keys(kept).length },
+    facts: { ownerId: owner.id },
+    seen: record,
+    sections,
+  });
   return 'next';
 }
 

@@ -9,9 +9,13 @@ import { draftPaths } from '../../metrics.ts';
  */
 export type DraftPath = 'llm' | 'llm_without_note' | 'template';
 
-export type LeakFallbackResult<T> = { path: 'llm' | 'llm_without_note'; value: T } | { path: 'template'; findings: string[] };
+export type LeakFallbackResult<T> =
+  { path: 'llm' | 'llm_without_note'; value: T } | { path: 'template'; findings: string[] };
 
-export async function draftWithLeakFallback<T>(withNote: () => Promise<T>, withoutNote: (() => Promise<T>) | undefined): Promise<LeakFallbackResult<T>> {
+export async function draftWithLeakFallback<T>(
+  withNote: () => Promise<T>,
+  withoutNote: (() => Promise<T>) | undefined,
+): Promise<LeakFallbackResult<T>> {
   try {
     const value = await withNote();
     return { path: 'llm', value };

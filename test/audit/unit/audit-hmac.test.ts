@@ -7,7 +7,12 @@ describe('the audit trail’s HMAC-SHA256', () => {
     for (const length of [0, 1, 16, 32, 63, 64, 65, 100]) {
       const key = randomBytes(length);
       const hmac = new HmacSha256(key);
-      for (const message of ['', 'event\n{"a":1}', 'Grüße, Łódź 😀 '.repeat(50), randomBytes(3000).toString('base64')]) {
+      for (const message of [
+        '',
+        'event\n{"a":1}',
+        'Grüße, Łódź 😀 '.repeat(50),
+        randomBytes(3000).toString('base64'),
+      ]) {
         expect(hmac.hex(message)).toBe(createHmac('sha256', key).update(message).digest('hex'));
       }
     }

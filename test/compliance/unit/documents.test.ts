@@ -203,7 +203,7 @@ describe('compliance documents from Salesforce + Gmail + a local model', () => {
   });
 });
 
-describe('the policy\'s compliance section', () => {
+describe("the policy's compliance section", () => {
   it('is optional: the default policy has none and parses', () => {
     expect(DEFAULT_POLICY_TEXT).not.toMatch(/^compliance:/m);
     expect(parsePolicy(DEFAULT_POLICY_TEXT).compliance).toBeUndefined();
@@ -212,6 +212,8 @@ describe('the policy\'s compliance section', () => {
   it('is validated with the file position of a bad entry', () => {
     const bad = `${DEFAULT_POLICY_TEXT}\ncompliance:\n  vendors:\n    HubSpot: { dpa: 42 }\n`;
     expect(() => parsePolicy(bad, 'policy.yaml')).toThrow(PolicyError);
-    expect(() => parsePolicy(bad, 'policy.yaml')).toThrow(/policy\.yaml:\d+:\d+: compliance\.vendors\.HubSpot/);
+    expect(() => parsePolicy(bad, 'policy.yaml')).toThrow(
+      /policy\.yaml:\d+:\d+: compliance\.vendors\.HubSpot/,
+    );
   });
 });

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, DraftbridgeError, LeakBlocked, RequestNotFound, TimeoutError, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../../src/errors.ts';
+import {
+  describeError,
+  DraftbridgeError,
+  LeakBlocked,
+  RequestNotFound,
+  TimeoutError,
+  UpstreamRateLimited,
+  UpstreamRejected,
+  UpstreamUnavailable,
+} from '../../../src/errors.ts';
 import { InvalidTransition } from '../../../src/pipeline/request-state.ts';
 import { VaultError } from '../../../src/privacy/vault.ts';
 import { withTimeout } from '../../../connectors/rate-window.ts';
@@ -22,11 +31,20 @@ describe('errors carry a stable code and a retryable flag', () => {
   });
 
   it('treats anything else as unexpected and retryable (BullMQ default; the last attempt dead-letters)', () => {
-    expect(describeError(new TypeError('x is undefined'))).toEqual({ code: 'ERR_UNEXPECTED', retryable: true, name: 'TypeError', message: 'x is undefined' });
+    expect(describeError(new TypeError('x is undefined'))).toEqual({
+      code: 'ERR_UNEXPECTED',
+      retryable: true,
+      name: 'TypeError',
+      message: 'x is undefined',
+    });
     expect(describeError('a string')).toMatchObject({ code: 'ERR_UNEXPECTED', message: 'a string' });
   });
 
   it('withTimeout rejects with a coded TimeoutError, not an ad-hoc name', async () => {
-    await expect(withTimeout(new Promise(() => undefined), 5)).rejects.toMatchObject({ code: 'ERR_TIMEOUT', retryable: true, timeoutMs: 5 });
+    await expect(withTimeout(new Promise(() => undefined), 5)).rejects.toMatchObject({
+      code: 'ERR_TIMEOUT',
+      retryable: true,
+      timeoutMs: 5,
+    });
   });
 });

@@ -42,7 +42,11 @@ describe('CachedTokenCredential (the Graph/Dataverse token kept until shortly be
     expect(failed.map((f) => f.status)).toEqual(['rejected', 'rejected']);
     expect(inner.calls).toHaveLength(1);
     inner.failNext(false);
-    const tokens = await Promise.all([cached.getToken(scope), cached.getToken(scope), cached.getToken(scope)]);
+    const tokens = await Promise.all([
+      cached.getToken(scope),
+      cached.getToken(scope),
+      cached.getToken(scope),
+    ]);
     expect(tokens.map((t) => t?.token)).toEqual(['t2', 't2', 't2']);
     expect(inner.calls).toHaveLength(2);
   });

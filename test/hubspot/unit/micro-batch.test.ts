@@ -22,7 +22,15 @@ describe('microBatch', () => {
       if (hold) await new Promise<void>((r) => (release = r));
       return keys.map(answer);
     };
-    return { batches, run, holdNext: () => (hold = true), releaseHeld: () => { hold = false; release?.(); } };
+    return {
+      batches,
+      run,
+      holdNext: () => (hold = true),
+      releaseHeld: () => {
+        hold = false;
+        release?.();
+      },
+    };
   }
 
   it('puts calls of the same turn into one batch and answers each caller its own value', async () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { editRatio } from '../../../src/pipeline/edit-tracking.ts';
 
-const draft = 'Sehr geehrte Frau Musterfrau,\n\nvielen Dank für Ihre Nachricht.\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \nDiese E-Mail wurde mit Unterstützung eines KI-Systems verfasst und von Max Vertrieb geprüft.';
+const draft =
+  'Sehr geehrte Frau Musterfrau,\n\nvielen Dank für Ihre Nachricht.\n\nMit freundlichen Grüßen\nMax Vertrieb\n\n-- \nDiese E-Mail wurde mit Unterstützung eines KI-Systems verfasst und von Max Vertrieb geprüft.';
 
 describe('editRatio', () => {
   it('is 0 for the draft sent as it was, whatever Outlook did to line endings and the notice', () => {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bodyWithoutSignature, finishMail, finishSubject, joinPunctuation } from '../../../src/pipeline/mail-text.ts';
+import {
+  bodyWithoutSignature,
+  finishMail,
+  finishSubject,
+  joinPunctuation,
+} from '../../../src/pipeline/mail-text.ts';
 
 const greeting = 'Sehr geehrte Frau Dr. Musterfrau,';
 const closing = 'Mit freundlichen Grüßen\nMax Vertrieb';
@@ -9,7 +14,10 @@ const finish = (body: string, maxChars = 5000) => finishMail({ body, greeting, c
 describe('joinPunctuation', () => {
   it.each([
     ['your interest at Example Logistics Ltd..', 'your interest at Example Logistics Ltd.'],
-    ['im Namen der Beispiel Handels GmbH & Co. KG. Gern', 'im Namen der Beispiel Handels GmbH & Co. KG. Gern'],
+    [
+      'im Namen der Beispiel Handels GmbH & Co. KG. Gern',
+      'im Namen der Beispiel Handels GmbH & Co. KG. Gern',
+    ],
     ['Danke , und bis bald .', 'Danke, und bis bald.'],
     ['zwei  Termine   vor', 'zwei Termine vor'],
     ['Passt Ihnen Dienstag ? Oder Mittwoch !', 'Passt Ihnen Dienstag? Oder Mittwoch!'],
@@ -21,13 +29,17 @@ describe('joinPunctuation', () => {
   });
 
   it('joins a subject onto one line', () => {
-    expect(finishSubject('  Ihr Rückrufwunsch ,  Terminvorschlag \n')).toBe('Ihr Rückrufwunsch, Terminvorschlag');
+    expect(finishSubject('  Ihr Rückrufwunsch ,  Terminvorschlag \n')).toBe(
+      'Ihr Rückrufwunsch, Terminvorschlag',
+    );
   });
 });
 
 describe('finishMail', () => {
   it('keeps greeting and closing exactly once, the notice under the signature delimiter', () => {
-    const { body, shortened } = finish(`${greeting}\n${greeting}\n\nvielen Dank für Ihre Nachricht.\n\n${closing}\n\n${closing}`);
+    const { body, shortened } = finish(
+      `${greeting}\n${greeting}\n\nvielen Dank für Ihre Nachricht.\n\n${closing}\n\n${closing}`,
+    );
     expect(shortened).toBe(false);
     expect(body).toBe(`${greeting}\n\nvielen Dank für Ihre Nachricht.\n\n${closing}\n\n-- \n${notice}`);
   });
@@ -45,7 +57,9 @@ describe('finishMail', () => {
   });
 
   it('joins the punctuation of restored values inside the text', () => {
-    const { body } = finish(`${greeting}\n\nvielen Dank für Ihre Nachricht im Namen der Example Logistics Ltd..  Gern rufe ich Sie zurück .\n\n${closing}`);
+    const { body } = finish(
+      `${greeting}\n\nvielen Dank für Ihre Nachricht im Namen der Example Logistics Ltd..  Gern rufe ich Sie zurück .\n\n${closing}`,
+    );
     expect(body).toContain('im Namen der Example Logistics Ltd. Gern rufe ich Sie zurück.');
     expect(body).not.toMatch(/(?<!\.)\.\.(?!\.)| [,.]| {2}/);
   });

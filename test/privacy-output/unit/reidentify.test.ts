@@ -4,14 +4,35 @@ import { restoreDraft } from '../../../src/privacy/reidentify.ts';
 import { fenceUntrusted, UNTRUSTED_DATA_RULE } from '../../../src/privacy/untrusted.ts';
 import { defaultPolicy } from '../../support/env.ts';
 
-const mapping = { '[[PERSON_1]]': 'Erika Musterfrau', '[[PERSON_3]]': 'Musterfrau', '[[PERSON_4]]': 'Max Vertrieb', '[[COMPANY_1]]': 'Beispiel Maschinenbau GmbH', '[[EMAIL_1]]': 'erika.musterfrau@example.com', '[[PHONE_1]]': '+49 30 901820' };
+const mapping = {
+  '[[PERSON_1]]': 'Erika Musterfrau',
+  '[[PERSON_3]]': 'Musterfrau',
+  '[[PERSON_4]]': 'Max Vertrieb',
+  '[[COMPANY_1]]': 'Beispiel Maschinenbau GmbH',
+  '[[EMAIL_1]]': 'erika.musterfrau@example.com',
+  '[[PHONE_1]]': '+49 30 901820',
+};
 const base = { mapping, required: ['[[PERSON_3]]', '[[PERSON_4]]'], allowedLinks: ['https://example.com/'] };
-const body = (middle: string) => `Sehr geehrte Frau [[PERSON_3]],\n\n${middle}\n\nMit freundlichen Grüßen\n[[PERSON_4]]`;
+const body = (middle: string) =>
+  `Sehr geehrte Frau [[PERSON_3]],\n\n${middle}\n\nMit freundlichen Grüßen\n[[PERSON_4]]`;
 
 describe('restoreDraft', () => {
   it('restores every value of a realistic answer', () => {
-    const r = restoreDraft({ ...base, subject: 'Ihr Rückruf', body: body('danke für Ihr Interesse bei [[COMPANY_1]]. Ich rufe Sie unter [[PHONE_1]] an.') });
-    expect(r).toEqual({ ok: true, subject: 'Ihr Rückruf', body: body('danke für Ihr Interesse bei Beispiel Maschinenbau GmbH. Ich rufe Sie unter +49 30 901820 an.').replace('[[PERSON_3]]', 'Musterfrau').replace('[[PERSON_4]]', 'Max Vertrieb'), repaired: 0 });
+    const r = restoreDraft({
+      ...base,
+      subject: 'Ihr Rückruf',
+      body: body('danke für Ihr Interesse bei [[COMPANY_1]]. Ich rufe Sie unter [[PHONE_1]] an.'),
+    });
+    expect(r).toEqual({
+      ok: true,
+      subject: 'Ihr Rückruf',
+      body: body(
+        'danke für Ihr Interesse bei Beispiel Maschinenbau GmbH. Ich rufe Sie unter +49 30 901820 an.',
+      )
+        .replace('[[PERSON_3]]', 'Musterfrau')
+        .replace('[[PERSON_4]]', 'Max Vertrieb'),
+      repaired: 0,
+    });
   });
 
   it.each([
@@ -23,7 +44,11 @@ describe('restoreDraft', () => {
     ['translated type', '[[NAME_3]]'],
     ['German type', '[[PERSONE_3]]'],
   ])('repairs an unambiguous mangled placeholder: %s', (_name, mangled) => {
-    const r = restoreDraft({ ...base, subject: 'Termin', body: body(`bitte bestätigen Sie, Frau ${mangled}.`) });
+    const r = restoreDraft({
+      ...base,
+      subject: 'Termin',
+      body: body(`bitte bestätigen Sie, Frau ${mangled}.`),
+    });
     expect(r.ok).toBe(true);
     if (r.ok) {
       expect(r.repaired).toBe(1);
@@ -36,7 +61,11 @@ describe('restoreDraft', () => {
     ['unknown placeholder', body('Grüße an [[PERSON_9]].'), 'unknown_placeholder'],
     ['required placeholder missing', 'Hallo,\n\nbis bald.', 'missing_required'],
     ['a link outside the allow-list', body('Buchen Sie hier: https://evil.test/book'), 'disallowed_link'],
-    ['a placeholder inside a link', body('Ihr Link: https://example.com/book?u=[[EMAIL_1]]'), 'placeholder_in_link'],
+    [
+      'a placeholder inside a link',
+      body('Ihr Link: https://example.com/book?u=[[EMAIL_1]]'),
+      'placeholder_in_link',
+    ],
     ['a markdown link around a placeholder', body('[Kalender]([[EMAIL_1]])'), 'placeholder_in_link'],
     ['a header line choosing recipients', `Bcc: [[EMAIL_1]]\n${body('Termin?')}`, 'recipient_or_attachment'],
     ['an address the model invented', body('Antworten Sie an sales@evil.test.'), 'recipient_or_attachment'],
@@ -48,11 +77,16 @@ describe('restoreDraft', () => {
   });
 
   it('never restores an e-mail or phone placeholder into the subject line', () => {
-    expect(restoreDraft({ ...base, subject: 'Rückruf an [[PHONE_1]]', body: body('Hallo.') })).toMatchObject({ ok: false, reason: 'placeholder_in_link' });
+    expect(restoreDraft({ ...base, subject: 'Rückruf an [[PHONE_1]]', body: body('Hallo.') })).toMatchObject({
+      ok: false,
+      reason: 'placeholder_in_link',
+    });
   });
 
   it('allows links on the allow-list', () => {
-    expect(restoreDraft({ ...base, subject: 'Termin', body: body('Details: https://example.com/termine') }).ok).toBe(true);
+    expect(
+      restoreDraft({ ...base, subject: 'Termin', body: body('Details: https://example.com/termine') }).ok,
+    ).toBe(true);
   });
 });
 
@@ -98,7 +132,12 @@ describe('prompt injection through CRM notes', () => {
       // Only harmless text may pass: no foreign link, address, attachment or placeholder went through.
       expect(r.body).not.toMatch(/evil\.test|attachment|Anhang|\[\[|Bcc|Cc:|To:/i);
     } else {
-      expect(['disallowed_link', 'placeholder_in_link', 'recipient_or_attachment', 'unknown_placeholder']).toContain(r.reason);
+      expect([
+        'disallowed_link',
+        'placeholder_in_link',
+        'recipient_or_attachment',
+        'unknown_placeholder',
+      ]).toContain(r.reason);
     }
   });
 });
@@ -107,10 +146,16 @@ describe('special categories (DLP) and the policy actions', () => {
   const policy = defaultPolicy();
   it('detects categories in German compounds and English, and leaves business topics alone', () => {
     expect(classifySensitive('Nach der Krebserkrankung ist er wieder da.').categories).toEqual(['health']);
-    expect(classifySensitive('Sie ist Gewerkschaftsmitglied bei ver.di.').categories).toEqual(['trade_union']);
+    expect(classifySensitive('Sie ist Gewerkschaftsmitglied bei ver.di.').categories).toEqual([
+      'trade_union',
+    ]);
     expect(classifySensitive('He is a practising Catholic.').categories).toEqual(['religion']);
-    expect(classifySensitive('Kunde aus der Gesundheitsbranche, Krankenhaus-IT-Projekt geplant.').categories).toEqual([]);
-    expect(classifySensitive('Healthcare industry customer, hospital software project.').categories).toEqual([]);
+    expect(
+      classifySensitive('Kunde aus der Gesundheitsbranche, Krankenhaus-IT-Projekt geplant.').categories,
+    ).toEqual([]);
+    expect(classifySensitive('Healthcare industry customer, hospital software project.').categories).toEqual(
+      [],
+    );
   });
   it('decides by policy: the strongest action wins', () => {
     expect(decideSensitive(['financial'], policy).action).toBe('redact');

@@ -22,16 +22,31 @@ async function run(input: string, env: NodeJS.ProcessEnv = {}): Promise<{ out: s
 describe('draftbridge pseudonymise (JSON Lines contract)', () => {
   it('answers one line per input line in order, errors as lines, never an original value', async () => {
     const input = [
-      JSON.stringify({ text: 'Herr Jonas Beispielmann (jonas.beispielmann@example.com, 0171 2345678) bittet um Rückruf.', contact: { firstname: 'Jonas', lastname: 'Beispielmann', email: 'jonas.beispielmann@example.com', phone: null }, lang: 'de' }),
+      JSON.stringify({
+        text: 'Herr Jonas Beispielmann (jonas.beispielmann@example.com, 0171 2345678) bittet um Rückruf.',
+        contact: {
+          firstname: 'Jonas',
+          lastname: 'Beispielmann',
+          email: 'jonas.beispielmann@example.com',
+          phone: null,
+        },
+        lang: 'de',
+      }),
       'not json',
-      JSON.stringify({ text: 'She goes to church every Sunday; call Ms. Example on +44 20 7946 0958.', lang: 'en' }),
+      JSON.stringify({
+        text: 'She goes to church every Sunday; call Ms. Example on +44 20 7946 0958.',
+        lang: 'en',
+      }),
       JSON.stringify({ nope: 1 }),
       '',
       JSON.stringify({ text: 'Frau Greta Musterfrau ist in der Reha nach einer Knie-OP.' }),
     ].join('\n');
     const { out, err } = await run(input);
     expect(err).toBe('');
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toHaveLength(5);
     expect(lines[0]).toEqual({
       text: 'Herr [[PERSON_1]] ([[EMAIL_1]], [[PHONE_1]]) bittet um Rückruf.',
@@ -47,13 +62,30 @@ describe('draftbridge pseudonymise (JSON Lines contract)', () => {
     expect(lines[1]).toEqual({ error: 'line 2: not valid JSON' });
     expect(lines[2]).toMatchObject({ categories: ['religion'], blocked: true });
     expect(lines[3]!.error).toMatch(/^line 4: text/);
-    expect(lines[4]).toMatchObject({ text: 'Frau [[PERSON_1]] ist in der Reha nach einer Knie-OP.', categories: ['health'], blocked: false });
-    for (const line of lines.filter((l) => !('error' in l))) expect(Object.keys(line).sort()).toEqual(['blocked', 'categories', 'entities', 'text']);
-    for (const v of ['Jonas', 'Beispielmann', 'jonas.beispielmann', '2345678', 'Example', '7946', 'Greta', 'Musterfrau']) expect(out).not.toContain(v);
+    expect(lines[4]).toMatchObject({
+      text: 'Frau [[PERSON_1]] ist in der Reha nach einer Knie-OP.',
+      categories: ['health'],
+      blocked: false,
+    });
+    for (const line of lines.filter((l) => !('error' in l)))
+      expect(Object.keys(line).sort()).toEqual(['blocked', 'categories', 'entities', 'text']);
+    for (const v of [
+      'Jonas',
+      'Beispielmann',
+      'jonas.beispielmann',
+      '2345678',
+      'Example',
+      '7946',
+      'Greta',
+      'Musterfrau',
+    ])
+      expect(out).not.toContain(v);
   });
 
   it('needs no environment beyond the policy path, and reports a bad policy path on stderr without output', async () => {
-    const { out, err } = await run(JSON.stringify({ text: 'x' }), { DRAFTBRIDGE_POLICY: '/nonexistent/policy.yaml' });
+    const { out, err } = await run(JSON.stringify({ text: 'x' }), {
+      DRAFTBRIDGE_POLICY: '/nonexistent/policy.yaml',
+    });
     expect(out).toBe('');
     expect(err).toMatch(/^draftbridge: .*policy/);
     process.exitCode = 0;

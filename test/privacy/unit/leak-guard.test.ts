@@ -17,11 +17,14 @@ describe('leak guard', () => {
     expect(guard("Musterfrau's offer")).toContain('KNOWN_VALUE');
     expect(guard('Erikastraße ist keine Person')).not.toContain('KNOWN_VALUE');
     expect(guard('Tel +49 (0)30 90 18 20')).toContain('KNOWN_VALUE');
-    expect(guard('mail: erika.musterfrau@example.com')).toEqual(expect.arrayContaining(['KNOWN_VALUE', 'EMAIL']));
+    expect(guard('mail: erika.musterfrau@example.com')).toEqual(
+      expect.arrayContaining(['KNOWN_VALUE', 'EMAIL']),
+    );
   });
 
   it("reads a text that comes again (a flow's system prompt) the same way for every request", () => {
-    const text = 'Schreibe an [[PERSON_1]]. Rückruf 0171 2345678, sonst Herr Bernd Beispielmann oder 030 901820.';
+    const text =
+      'Schreibe an [[PERSON_1]]. Rückruf 0171 2345678, sonst Herr Bernd Beispielmann oder 030 901820.';
     const other = createLeakGuard(['Beispielmann']);
     for (let i = 0; i < 4; i++) {
       expect(createLeakGuard(['Anna Nullmann'])(text).sort()).toEqual(['PERSON', 'PHONE', 'PHONE']);
@@ -38,8 +41,16 @@ describe('leak guard', () => {
   });
 
   it('ignores placeholders and our own prompt and template wording', () => {
-    expect(guard('Sehr geehrte Frau [[PERSON_3]], Ihr Rückruf: [[PHONE_1]] – Mit freundlichen Grüßen [[PERSON_4]]')).toEqual([]);
-    expect(guard('Placeholders of the form [[TYPE_N]] stand for real details. You write on behalf of a sales representative.')).toEqual([]);
+    expect(
+      guard(
+        'Sehr geehrte Frau [[PERSON_3]], Ihr Rückruf: [[PHONE_1]] – Mit freundlichen Grüßen [[PERSON_4]]',
+      ),
+    ).toEqual([]);
+    expect(
+      guard(
+        'Placeholders of the form [[TYPE_N]] stand for real details. You write on behalf of a sales representative.',
+      ),
+    ).toEqual([]);
     // The project's real prompt templates (system + user + fallback, all languages) pass as they are.
     for (const file of ['config/prompts/callback.yaml', 'config/prompts/new_lead.yaml']) {
       expect(createLeakGuard(known)(readFileSync(file, 'utf8')), file).toEqual([]);

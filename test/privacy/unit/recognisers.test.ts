@@ -5,16 +5,47 @@ const hits = (text: string) => recognise(text).map((s) => [s.type, text.slice(s.
 
 describe('recognisers: positives', () => {
   it('e-mail addresses', () => {
-    expect(hits('Kontakt: anna.schmidt+crm@example.org.')).toEqual([['EMAIL', 'anna.schmidt+crm@example.org']]);
+    expect(hits('Kontakt: anna.schmidt+crm@example.org.')).toEqual([
+      ['EMAIL', 'anna.schmidt+crm@example.org'],
+    ]);
     // The scan around "@" finds exactly what the classic address pattern finds.
     const pattern = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
-    for (const text of ['a@b.co', 'mail: a@b.com,b@c.de.', 'foo@bar@baz.com', '@example.com', 'a@b', 'x@exa..mple.com', 'a@b.com1', 'a@b.c0m.de', '(kim_o@sub.example.test)']) {
-      expect(findEmails(text).map(([a, b]) => text.slice(a, b)), text).toEqual([...text.matchAll(pattern)].map((m) => m[0]));
+    for (const text of [
+      'a@b.co',
+      'mail: a@b.com,b@c.de.',
+      'foo@bar@baz.com',
+      '@example.com',
+      'a@b',
+      'x@exa..mple.com',
+      'a@b.com1',
+      'a@b.c0m.de',
+      '(kim_o@sub.example.test)',
+    ]) {
+      expect(
+        findEmails(text).map(([a, b]) => text.slice(a, b)),
+        text,
+      ).toEqual([...text.matchAll(pattern)].map((m) => m[0]));
     }
   });
 
   it('phone numbers in German, Austrian, Swiss and international formats', () => {
-    for (const phone of ['+49 30 12345678', '030 12345678', '030/12345678', '089 / 12 34 56', '+49 (0)30 1234 5678', '+49 (0) 89 1234-56', '0049 30 12345678', '0171 2345678', '(030) 1234567', '+43 1 5876543', '0664 1234567', '+41 44 668 18 00', '044 668 18 00', '+44 20 7946 0958', '+1 202 555 0143']) {
+    for (const phone of [
+      '+49 30 12345678',
+      '030 12345678',
+      '030/12345678',
+      '089 / 12 34 56',
+      '+49 (0)30 1234 5678',
+      '+49 (0) 89 1234-56',
+      '0049 30 12345678',
+      '0171 2345678',
+      '(030) 1234567',
+      '+43 1 5876543',
+      '0664 1234567',
+      '+41 44 668 18 00',
+      '044 668 18 00',
+      '+44 20 7946 0958',
+      '+1 202 555 0143',
+    ]) {
       expect(hits(`Tel. ${phone} bitte`), phone).toEqual([['PHONE', phone]]);
     }
   });
@@ -28,14 +59,25 @@ describe('recognisers: positives', () => {
   });
 
   it('dates of birth only with a context word', () => {
-    for (const dob of ['geboren am 12.03.1980', 'geb. 3.4.1975', 'Geburtstag: 03.04.1975', 'DOB: 1980-03-12', 'born 12 March 1980', 'date of birth: March 12, 1980']) {
+    for (const dob of [
+      'geboren am 12.03.1980',
+      'geb. 3.4.1975',
+      'Geburtstag: 03.04.1975',
+      'DOB: 1980-03-12',
+      'born 12 March 1980',
+      'date of birth: March 12, 1980',
+    ]) {
       expect(hits(`Notiz: ${dob}.`), dob).toEqual([['DOB', dob]]);
     }
   });
 
   it('street addresses with house number, postcode and city (DE/AT/CH), English order', () => {
-    expect(hits('Adresse: Hauptstraße 5, 10115 Berlin')).toEqual([['ADDRESS', 'Hauptstraße 5, 10115 Berlin']]);
-    expect(hits('Bahnhofstrasse 21, CH-8001 Zürich')).toEqual([['ADDRESS', 'Bahnhofstrasse 21, CH-8001 Zürich']]);
+    expect(hits('Adresse: Hauptstraße 5, 10115 Berlin')).toEqual([
+      ['ADDRESS', 'Hauptstraße 5, 10115 Berlin'],
+    ]);
+    expect(hits('Bahnhofstrasse 21, CH-8001 Zürich')).toEqual([
+      ['ADDRESS', 'Bahnhofstrasse 21, CH-8001 Zürich'],
+    ]);
     expect(hits('Musterweg 12a, 8010 Graz')).toEqual([['ADDRESS', 'Musterweg 12a, 8010 Graz']]);
     expect(hits('an Auf dem Acker 2, 29524 Rheine')).toEqual([['ADDRESS', 'Auf dem Acker 2, 29524 Rheine']]);
     expect(hits('Hermann-Löns-Str. 16a')).toEqual([['ADDRESS', 'Hermann-Löns-Str. 16a']]);
@@ -48,7 +90,13 @@ describe('recognisers: positives', () => {
   });
 
   it('URLs that carry a person', () => {
-    for (const url of ['linkedin.com/in/anna-schmidt-123', 'https://www.xing.com/profile/Anna_Schmidt', 'mailto:anna@example.com', 'https://crm.example.com/view?email=anna.schmidt@example.com', 'https://example.com/team/anna-schmidt']) {
+    for (const url of [
+      'linkedin.com/in/anna-schmidt-123',
+      'https://www.xing.com/profile/Anna_Schmidt',
+      'mailto:anna@example.com',
+      'https://crm.example.com/view?email=anna.schmidt@example.com',
+      'https://example.com/team/anna-schmidt',
+    ]) {
       expect(hits(`siehe ${url} danke`), url).toEqual([['URL', url]]);
     }
   });
@@ -59,8 +107,15 @@ describe('recognisers: positives', () => {
     expect(hits('Mr. John Smith called')).toEqual([['PERSON', 'John Smith']]);
     expect(hits("Call Mr. O'Brien")).toEqual([['PERSON', "O'Brien"]]);
     expect(hits('Prof. Dr. Klara Schulz')).toEqual([['PERSON', 'Klara Schulz']]);
-    expect(hits('Meeting mit Lena, Paul und Marie')).toEqual([['PERSON', 'Lena'], ['PERSON', 'Paul'], ['PERSON', 'Marie']]);
-    expect(hits('Workshop mit René und Jonas')).toEqual([['PERSON', 'René'], ['PERSON', 'Jonas']]);
+    expect(hits('Meeting mit Lena, Paul und Marie')).toEqual([
+      ['PERSON', 'Lena'],
+      ['PERSON', 'Paul'],
+      ['PERSON', 'Marie'],
+    ]);
+    expect(hits('Workshop mit René und Jonas')).toEqual([
+      ['PERSON', 'René'],
+      ['PERSON', 'Jonas'],
+    ]);
     expect(hits('Laura Becker hat angerufen')).toEqual([['PERSON', 'Laura Becker']]);
   });
 });

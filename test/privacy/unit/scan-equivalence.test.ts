@@ -61,7 +61,8 @@ const PIECES = [
   'O’Brien',
   'Al-Masri',
 ];
-const text = (pieces: readonly string[] = PIECES, maxLength = 30) => fc.array(fc.constantFrom(...pieces), { maxLength }).map((p) => p.join(''));
+const text = (pieces: readonly string[] = PIECES, maxLength = 30) =>
+  fc.array(fc.constantFrom(...pieces), { maxLength }).map((p) => p.join(''));
 
 describe('privacy scan fast paths', () => {
   it("the leak guard's template, folded part by part, equals folding the joined text", () => {
@@ -132,9 +133,24 @@ describe('privacy scan fast paths', () => {
   });
 
   it('overlaps are resolved as by one ranking of all spans', () => {
-    const PRIORITY: Record<string, number> = { EMAIL: 9, URL: 9, IBAN: 8, CARD: 8, TAXID: 7, SSN: 7, DOB: 7, ADDRESS: 6, IP: 6, PHONE: 5, PERSON: 4 };
+    const PRIORITY: Record<string, number> = {
+      EMAIL: 9,
+      URL: 9,
+      IBAN: 8,
+      CARD: 8,
+      TAXID: 7,
+      SSN: 7,
+      DOB: 7,
+      ADDRESS: 6,
+      IP: 6,
+      PHONE: 5,
+      PERSON: 4,
+    };
     const reference = (spans: Span[], blocked: [number, number][]) => {
-      const sorted = [...spans].sort((a, b) => b.end - b.start - (a.end - a.start) || PRIORITY[b.type]! - PRIORITY[a.type]! || a.start - b.start);
+      const sorted = [...spans].sort(
+        (a, b) =>
+          b.end - b.start - (a.end - a.start) || PRIORITY[b.type]! - PRIORITY[a.type]! || a.start - b.start,
+      );
       const taken = new Uint8Array(200);
       for (const [a, b] of blocked) taken.fill(1, a, b);
       const kept: Span[] = [];
@@ -158,18 +174,47 @@ describe('privacy scan fast paths', () => {
   });
 
   it('the DLP lexicon finds the same spans in a multi-line text as line by line', () => {
-    const FRAGMENTS = ['Sie ist türkischstämmig', 'er hat deutsche Wurzeln', 'die sorbische Minderheit', 'of Irish descent', 'SPD-Mitglied', 'sitzt für die Grünen im Stadtrat', 'Labour councillor', 'Krebs', 'Knie-OP', 'Gesundheitsbranche', 'Betriebsrat', 'Unite rep', 'hat MS', 'MS Teams', 'GMB member', 'ganz normal', 'Angebot', 'x', ' ', '. ', ', '];
+    const FRAGMENTS = [
+      'Sie ist türkischstämmig',
+      'er hat deutsche Wurzeln',
+      'die sorbische Minderheit',
+      'of Irish descent',
+      'SPD-Mitglied',
+      'sitzt für die Grünen im Stadtrat',
+      'Labour councillor',
+      'Krebs',
+      'Knie-OP',
+      'Gesundheitsbranche',
+      'Betriebsrat',
+      'Unite rep',
+      'hat MS',
+      'MS Teams',
+      'GMB member',
+      'ganz normal',
+      'Angebot',
+      'x',
+      ' ',
+      '. ',
+      ', ',
+    ];
     fc.assert(
-      fc.property(fc.array(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 5 }).map((p) => p.join(' ')), { minLength: 1, maxLength: 6 }), (lines) => {
-        const whole = classifySensitive(lines.join('\n')).spans;
-        const byLine: typeof whole = [];
-        let offset = 0;
-        for (const line of lines) {
-          for (const s of classifySensitive(line).spans) byLine.push({ ...s, start: s.start + offset, end: s.end + offset });
-          offset += line.length + 1;
-        }
-        expect(whole).toEqual(byLine);
-      }),
+      fc.property(
+        fc.array(
+          fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 5 }).map((p) => p.join(' ')),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (lines) => {
+          const whole = classifySensitive(lines.join('\n')).spans;
+          const byLine: typeof whole = [];
+          let offset = 0;
+          for (const line of lines) {
+            for (const s of classifySensitive(line).spans)
+              byLine.push({ ...s, start: s.start + offset, end: s.end + offset });
+            offset += line.length + 1;
+          }
+          expect(whole).toEqual(byLine);
+        },
+      ),
       { numRuns: 500 },
     );
   });

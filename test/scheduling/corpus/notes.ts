@@ -110,7 +110,7 @@ export const HANDWRITTEN_NOTES: NoteCase[] = [
   ['no Fridays', 'en', { notDays: [5] }],
   ['not on Mondays', 'en', { notDays: [1] }],
   ['any day but Wednesday', 'en', { notDays: [3] }],
-  ['Tuesdays don\'t work for her', 'en', { notDays: [2] }],
+  ["Tuesdays don't work for her", 'en', { notDays: [2] }],
   ['except Thursday', 'en', { notDays: [4] }],
   ['Monday is impossible', 'en', { notDays: [1] }],
   // weekday + part of day
@@ -121,8 +121,26 @@ export const HANDWRITTEN_NOTES: NoteCase[] = [
   ['Tuesday afternoon', 'en', { days: [2], after: H(12) }],
   ['Thursday morning ideally', 'en', { days: [4], before: H(12) }],
   ['Wednesday after 3pm', 'en', { days: [3], after: H(15) }],
-  ['Dienstag vormittags oder Donnerstag nachmittags', 'de', { oneOf: [[2, ...AM], [4, ...PM]] }],
-  ['Monday morning or Wednesday afternoon', 'en', { oneOf: [[1, ...AM], [3, ...PM]] }],
+  [
+    'Dienstag vormittags oder Donnerstag nachmittags',
+    'de',
+    {
+      oneOf: [
+        [2, ...AM],
+        [4, ...PM],
+      ],
+    },
+  ],
+  [
+    'Monday morning or Wednesday afternoon',
+    'en',
+    {
+      oneOf: [
+        [1, ...AM],
+        [3, ...PM],
+      ],
+    },
+  ],
   // compound exceptions
   ['außer montags vormittags', 'de', { notWindows: [[1, ...AM]] }],
   ['jederzeit, nur nicht Montag vormittags', 'de', { notWindows: [[1, ...AM]] }],
@@ -201,9 +219,21 @@ export const HANDWRITTEN_NOTES: NoteCase[] = [
   ['after Christmas, mornings', 'en', { from: '2026-12-27', before: H(12) }],
   ['nächste Woche Donnerstag', 'de', { from: '2026-12-14', days: [4] }],
   ['Mittwoch oder Donnerstag ab 13 Uhr', 'de', { days: [3, 4], after: H(13) }],
-  ['Sehr geehrte Damen und Herren, der Kunde bittet um Rückruf, bevorzugt dienstags zwischen 10 und 12 Uhr.', 'de', { days: [2], after: H(10), before: H(12) }],
-  ['Hi team – customer asked for a call, ideally Thursday afternoon, not before 2pm.', 'en', { days: [4], after: H(14) }],
-  ['Kd. ist bis Ende der Woche im Urlaub, danach gerne nachmittags', 'de', { from: '2026-12-14', after: H(12) }],
+  [
+    'Sehr geehrte Damen und Herren, der Kunde bittet um Rückruf, bevorzugt dienstags zwischen 10 und 12 Uhr.',
+    'de',
+    { days: [2], after: H(10), before: H(12) },
+  ],
+  [
+    'Hi team – customer asked for a call, ideally Thursday afternoon, not before 2pm.',
+    'en',
+    { days: [4], after: H(14) },
+  ],
+  [
+    'Kd. ist bis Ende der Woche im Urlaub, danach gerne nachmittags',
+    'de',
+    { from: '2026-12-14', after: H(12) },
+  ],
   // second batch, written after the readers (kept to guard against regressions)
   ['Hr. Beispiel bittet um Rückruf, am besten Di/Do', 'de', { days: [2, 4] }],
   ['Erreichbar Mo–Fr 8–12 Uhr', 'de', { before: H(12) }],
@@ -214,7 +244,19 @@ export const HANDWRITTEN_NOTES: NoteCase[] = [
   ['only available before lunch', 'en', { before: H(12) }],
   ['Mo-Mi vormittags', 'de', { days: [1, 2, 3], before: H(12) }],
   ['keine Termine am Freitag nachmittag', 'de', { notWindows: [[5, ...PM]] }],
-  ['nicht zwischen 12 und 14 Uhr', 'de', { notWindows: [[1, H(12), H(14)], [2, H(12), H(14)], [3, H(12), H(14)], [4, H(12), H(14)], [5, H(12), H(14)]] }],
+  [
+    'nicht zwischen 12 und 14 Uhr',
+    'de',
+    {
+      notWindows: [
+        [1, H(12), H(14)],
+        [2, H(12), H(14)],
+        [3, H(12), H(14)],
+        [4, H(12), H(14)],
+        [5, H(12), H(14)],
+      ],
+    },
+  ],
   ['zwischen Weihnachten und Neujahr', 'de', { from: '2026-12-27', until: '2026-12-31' }],
   ['Donnerstags ab 10', 'de', { days: [4], after: H(10) }],
   ['Freitag ist ihr freier Tag', 'de', { notDays: [5] }],
@@ -239,8 +281,18 @@ export const HANDWRITTEN_NOTES: NoteCase[] = [
 
 const DE_DAYS = ['', 'Montag', 'Dienstag', 'Mittwoch', 'Donnerstag', 'Freitag'];
 const EN_DAYS = ['', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday'];
-const DE_PARTS: [string, 'am' | 'pm'][] = [['vormittags', 'am'], ['nachmittags', 'pm'], ['am Vormittag', 'am'], ['am Nachmittag', 'pm']];
-const EN_PARTS: [string, 'am' | 'pm'][] = [['morning', 'am'], ['afternoon', 'pm'], ['in the morning', 'am'], ['in the afternoon', 'pm']];
+const DE_PARTS: [string, 'am' | 'pm'][] = [
+  ['vormittags', 'am'],
+  ['nachmittags', 'pm'],
+  ['am Vormittag', 'am'],
+  ['am Nachmittag', 'pm'],
+];
+const EN_PARTS: [string, 'am' | 'pm'][] = [
+  ['morning', 'am'],
+  ['afternoon', 'pm'],
+  ['in the morning', 'am'],
+  ['in the afternoon', 'pm'],
+];
 const range = (p: 'am' | 'pm') => (p === 'am' ? { before: H(12) } : { after: H(12) });
 
 /** Frames × weekdays × parts of the day × clock times, in both languages (different word orders). */
@@ -250,15 +302,31 @@ export function generatedNotes(): NoteCase[] {
     const [dp, dpart] = DE_PARTS[d % 4]!;
     const [ep, epart] = EN_PARTS[(d + 1) % 4]!;
     out.push([`Kunde wünscht ${DE_DAYS[d]} ${dp}`, 'de', { days: [d], ...range(dpart) }]);
-    out.push([`${dp.replace(/^./, (c) => c.toUpperCase())}, am liebsten ${DE_DAYS[d]}`, 'de', { days: [d], ...range(dpart) }]);
+    out.push([
+      `${dp.replace(/^./, (c) => c.toUpperCase())}, am liebsten ${DE_DAYS[d]}`,
+      'de',
+      { days: [d], ...range(dpart) },
+    ]);
     out.push([`bitte nicht ${DE_DAYS[d]!.toLowerCase()}s`, 'de', { notDays: [d] }]);
     out.push([`${DE_DAYS[d]} geht bei ihm nicht`, 'de', { notDays: [d] }]);
-    out.push([`außer ${DE_DAYS[d]!.toLowerCase()}s ${dpart === 'am' ? 'vormittags' : 'nachmittags'}`, 'de', { notWindows: [[d, ...(dpart === 'am' ? AM : PM)]] }]);
+    out.push([
+      `außer ${DE_DAYS[d]!.toLowerCase()}s ${dpart === 'am' ? 'vormittags' : 'nachmittags'}`,
+      'de',
+      { notWindows: [[d, ...(dpart === 'am' ? AM : PM)]] },
+    ]);
     out.push([`${EN_DAYS[d]} ${ep}`, 'en', { days: [d], ...range(epart) }]);
-    out.push([`She'd prefer ${EN_DAYS[d]}s ${ep.startsWith('in') ? ep : `in the ${ep}`}`, 'en', { days: [d], ...range(epart) }]);
+    out.push([
+      `She'd prefer ${EN_DAYS[d]}s ${ep.startsWith('in') ? ep : `in the ${ep}`}`,
+      'en',
+      { days: [d], ...range(epart) },
+    ]);
     out.push([`not ${EN_DAYS[d]}`, 'en', { notDays: [d] }]);
     out.push([`${EN_DAYS[d]}s are no good`, 'en', { notDays: [d] }]);
-    out.push([`any time except ${EN_DAYS[d]} ${epart === 'am' ? 'mornings' : 'afternoons'}`, 'en', { notWindows: [[d, ...(epart === 'am' ? AM : PM)]] }]);
+    out.push([
+      `any time except ${EN_DAYS[d]} ${epart === 'am' ? 'mornings' : 'afternoons'}`,
+      'en',
+      { notWindows: [[d, ...(epart === 'am' ? AM : PM)]] },
+    ]);
     out.push([`next week on ${EN_DAYS[d]}`, 'en', { from: '2026-12-14', days: [d] }]);
     out.push([`nächste Woche am ${DE_DAYS[d]}`, 'de', { from: '2026-12-14', days: [d] }]);
   }
@@ -271,7 +339,10 @@ export function generatedNotes(): NoteCase[] {
     out.push([`zwischen ${h} und ${h + 2} Uhr`, 'de', { after: H(h), before: H(h + 2) }]);
     out.push([`between ${h}:00 and ${h + 1}:30`, 'en', { after: H(h), before: H(h + 1, 30) }]);
   }
-  const months: [string, string, string][] = [['Januar', 'January', '2027-01'], ['Februar', 'February', '2027-02']];
+  const months: [string, string, string][] = [
+    ['Januar', 'January', '2027-01'],
+    ['Februar', 'February', '2027-02'],
+  ];
   for (const [de, en, ym] of months) {
     const last = ym.endsWith('01') ? '31' : '28';
     out.push([`Anfang ${de} wäre gut`, 'de', { from: `${ym}-01`, until: `${ym}-10` }]);
@@ -280,11 +351,20 @@ export function generatedNotes(): NoteCase[] {
     out.push([`gegen Ende ${de}`, 'de', far ? { none: true } : { from: `${ym}-21`, until: `${ym}-${last}` }]);
     out.push([`Mitte ${de}`, 'de', far ? { none: true } : { from: `${ym}-11`, until: `${ym}-20` }]);
     out.push([`sometime in early ${en}`, 'en', { from: `${ym}-01`, until: `${ym}-10` }]);
-    out.push([`late ${en} ideally`, 'en', far ? { none: true } : { from: `${ym}-21`, until: `${ym}-${last}` }]);
+    out.push([
+      `late ${en} ideally`,
+      'en',
+      far ? { none: true } : { from: `${ym}-21`, until: `${ym}-${last}` },
+    ]);
     out.push([`nicht vor ${de}`, 'de', { from: `${ym}-01` }]);
     out.push([`not before ${en}`, 'en', { from: `${ym}-01` }]);
   }
-  for (const [n, de, en] of [[1, 'einer', 'one'], [2, 'zwei', 'two'], [3, 'drei', 'three'], [4, 'vier', 'four']] as const) {
+  for (const [n, de, en] of [
+    [1, 'einer', 'one'],
+    [2, 'zwei', 'two'],
+    [3, 'drei', 'three'],
+    [4, 'vier', 'four'],
+  ] as const) {
     const from = new Date(Date.UTC(2026, 11, 7 + 7 * n)).toISOString().slice(0, 10);
     out.push([`in ${de} Wochen`.replace('einer Wochen', 'einer Woche'), 'de', { from }]);
     out.push([`in ${en} week${n > 1 ? 's' : ''}`, 'en', { from }]);

@@ -6,11 +6,25 @@
  */
 export type Offer = 'A' | 'B';
 export type ReplyKind = 'pick' | 'counter' | 'call_me' | 'decline' | 'unclear' | 'auto_reply';
-export type ReplyCase = [text: string, lang: 'de' | 'en', offer: Offer, kind: ReplyKind, value?: number | string | null];
+export type ReplyCase = [
+  text: string,
+  lang: 'de' | 'en',
+  offer: Offer,
+  kind: ReplyKind,
+  value?: number | string | null,
+];
 
 export const OFFERS: Record<Offer, [string, string][]> = {
-  A: [['2026-12-08T10:00', '2026-12-08T10:30'], ['2026-12-09T14:00', '2026-12-09T14:30'], ['2026-12-10T11:30', '2026-12-10T12:00']],
-  B: [['2026-12-08T09:00', '2026-12-08T09:30'], ['2026-12-08T15:00', '2026-12-08T15:30'], ['2026-12-11T10:00', '2026-12-11T10:30']],
+  A: [
+    ['2026-12-08T10:00', '2026-12-08T10:30'],
+    ['2026-12-09T14:00', '2026-12-09T14:30'],
+    ['2026-12-10T11:30', '2026-12-10T12:00'],
+  ],
+  B: [
+    ['2026-12-08T09:00', '2026-12-08T09:30'],
+    ['2026-12-08T15:00', '2026-12-08T15:30'],
+    ['2026-12-11T10:00', '2026-12-11T10:30'],
+  ],
 };
 
 export const HANDWRITTEN_REPLIES: ReplyCase[] = [
@@ -36,7 +50,7 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['Den zweitn Termin bitte', 'de', 'A', 'pick', 1],
   ['the second one works', 'en', 'A', 'pick', 1],
   ['The first, please.', 'en', 'A', 'pick', 0],
-  ['I\'ll take the third.', 'en', 'A', 'pick', 2],
+  ["I'll take the third.", 'en', 'A', 'pick', 2],
   ['the last one', 'en', 'A', 'pick', 2],
   ['The latter works for me', 'en', 'B', 'pick', 2],
   ['Option 2 please', 'en', 'A', 'pick', 1],
@@ -45,8 +59,8 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['#3', 'en', 'A', 'pick', 2],
   ['2 works for me, thanks!', 'en', 'A', 'pick', 1],
   ['Not the first but the second.', 'en', 'A', 'pick', 1],
-  ['first one\'s fine', 'en', 'A', 'pick', 0],
-  ['Hi Max, let\'s go with the 2nd slot. Cheers, Erika', 'en', 'A', 'pick', 1],
+  ["first one's fine", 'en', 'A', 'pick', 0],
+  ["Hi Max, let's go with the 2nd slot. Cheers, Erika", 'en', 'A', 'pick', 1],
   ['sencond option pls', 'en', 'A', 'pick', 1],
   // weekdays, dates, times
   ['Dienstag passt.', 'de', 'A', 'pick', 0],
@@ -81,30 +95,52 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['Tuesday', 'en', 'B', 'unclear'],
   ['3pm Tuesday', 'en', 'B', 'pick', 1],
   ['Wed works for me', 'en', 'A', 'pick', 1],
-  ['Wednesday\'s slot', 'en', 'A', 'pick', 1],
+  ["Wednesday's slot", 'en', 'A', 'pick', 1],
   ['The 2pm works', 'en', 'A', 'pick', 1],
   ['the one on Thursday', 'en', 'A', 'pick', 2],
-  ['Let\'s do Tuesday at 10.', 'en', 'A', 'pick', 0],
+  ["Let's do Tuesday at 10.", 'en', 'A', 'pick', 0],
   ['Wednesday afternoon works best', 'en', 'A', 'pick', 1],
   // negation and correction
   ['Dienstag geht leider nicht, aber Mittwoch passt.', 'de', 'A', 'pick', 1],
   ['Nicht Dienstag, sondern Donnerstag.', 'de', 'A', 'pick', 2],
-  ['Tuesday doesn\'t work but Thursday does', 'en', 'A', 'pick', 2],
+  ["Tuesday doesn't work but Thursday does", 'en', 'A', 'pick', 2],
   ['Not Wednesday – Thursday please', 'en', 'A', 'pick', 2],
   ['Ich hatte erst an Dienstag gedacht, nehme aber lieber Mittwoch.', 'de', 'A', 'pick', 1],
   // with the quoted original below
-  ['Option 2 passt.\n\nAm 07.12.2026 um 09:00 schrieb Max Vertrieb:\n> 1. Dienstag, 8. Dezember, 10:00–10:30 Uhr\n> 2. Mittwoch, 9. Dezember, 14:00–14:30 Uhr\n> 3. Donnerstag, 10. Dezember, 11:30–12:00 Uhr', 'de', 'A', 'pick', 1],
-  ['Der erste.\n________________________________\nVon: Max Vertrieb\nGesendet: Montag, 7. Dezember 2026 09:00\nAn: Erika\nBetreff: Termin\n\n1. Dienstag, 8. Dezember, 10:00–10:30 Uhr\n2. Mittwoch, 9. Dezember', 'de', 'A', 'pick', 0],
-  ['Thanks!\n\nOn Mon, 7 Dec 2026, Max wrote:\n> 1. Tuesday, 8 December, 10:00–10:30\n> 2. Wednesday', 'en', 'A', 'unclear'],
+  [
+    'Option 2 passt.\n\nAm 07.12.2026 um 09:00 schrieb Max Vertrieb:\n> 1. Dienstag, 8. Dezember, 10:00–10:30 Uhr\n> 2. Mittwoch, 9. Dezember, 14:00–14:30 Uhr\n> 3. Donnerstag, 10. Dezember, 11:30–12:00 Uhr',
+    'de',
+    'A',
+    'pick',
+    1,
+  ],
+  [
+    'Der erste.\n________________________________\nVon: Max Vertrieb\nGesendet: Montag, 7. Dezember 2026 09:00\nAn: Erika\nBetreff: Termin\n\n1. Dienstag, 8. Dezember, 10:00–10:30 Uhr\n2. Mittwoch, 9. Dezember',
+    'de',
+    'A',
+    'pick',
+    0,
+  ],
+  [
+    'Thanks!\n\nOn Mon, 7 Dec 2026, Max wrote:\n> 1. Tuesday, 8 December, 10:00–10:30\n> 2. Wednesday',
+    'en',
+    'A',
+    'unclear',
+  ],
   ['Thursday works.\n\nSent from my iPhone', 'en', 'A', 'pick', 2],
-  ['Danke, ich melde mich.\n\n-----Ursprüngliche Nachricht-----\nVon: Max\n1. Dienstag', 'de', 'A', 'unclear'],
+  [
+    'Danke, ich melde mich.\n\n-----Ursprüngliche Nachricht-----\nVon: Max\n1. Dienstag',
+    'de',
+    'A',
+    'unclear',
+  ],
   // ambiguous or hedged: never a pick
   ['Option 1 oder 2, beides geht.', 'de', 'A', 'unclear'],
   ['Dienstag oder Mittwoch, ist mir egal.', 'de', 'A', 'unclear'],
   ['Vielleicht der zweite? Muss noch intern klären.', 'de', 'A', 'unclear'],
   ['Eventuell Donnerstag, ich melde mich nochmal.', 'de', 'A', 'unclear'],
   ['either the first or the second is fine', 'en', 'A', 'unclear'],
-  ['Maybe Thursday, I\'ll confirm tomorrow.', 'en', 'A', 'unclear'],
+  ["Maybe Thursday, I'll confirm tomorrow.", 'en', 'A', 'unclear'],
   ['Both work for me.', 'en', 'A', 'unclear'],
   ['Any of them', 'en', 'A', 'unclear'],
   ['Danke für die Vorschläge!', 'de', 'A', 'unclear'],
@@ -150,14 +186,25 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['No thanks.', 'en', 'A', 'decline'],
   ['Wir haben uns für einen anderen Anbieter entschieden.', 'de', 'A', 'decline'],
   // second batch, written after the readers (kept to guard against regressions)
-  ['Sehr geehrter Herr Vertrieb, gerne bestätige ich den Termin am Mittwoch, 9. Dezember um 14:00 Uhr.', 'de', 'A', 'pick', 1],
-  ['I\'d like to book the Tuesday slot please', 'en', 'A', 'pick', 0],
+  [
+    'Sehr geehrter Herr Vertrieb, gerne bestätige ich den Termin am Mittwoch, 9. Dezember um 14:00 Uhr.',
+    'de',
+    'A',
+    'pick',
+    1,
+  ],
+  ["I'd like to book the Tuesday slot please", 'en', 'A', 'pick', 0],
   ['Können wir den ersten nehmen?', 'de', 'A', 'pick', 0],
   ['ich nehm die 3', 'de', 'A', 'pick', 2],
   ['Mir passt Variante zwei am besten.', 'de', 'A', 'pick', 1],
   ['Confirming Thursday 10 Dec, 11:30.', 'en', 'A', 'pick', 2],
   ['Übermorgen um 14 Uhr passt', 'de', 'A', 'pick', 1],
-  ['Der Termin am Mittwoch wäre mir recht, aber nur falls der Dienstag nicht mehr frei ist.', 'de', 'A', 'unclear'],
+  [
+    'Der Termin am Mittwoch wäre mir recht, aber nur falls der Dienstag nicht mehr frei ist.',
+    'de',
+    'A',
+    'unclear',
+  ],
   ['Alle drei gehen', 'de', 'A', 'unclear'],
   ['All three work for me', 'en', 'A', 'unclear'],
   ['Bitte den 2. Termin', 'de', 'A', 'pick', 1],
@@ -168,7 +215,13 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['leider habe ich am Mittwoch keine Zeit, aber Donnerstag um halb zwölf klappt', 'de', 'A', 'pick', 2],
   ['Der erste Termin ist leider schon belegt, der zweite geht.', 'de', 'A', 'pick', 1],
   ['Option 1 geht nicht, 2 geht.', 'de', 'A', 'pick', 1],
-  ['Ich würde gerne auf Freitag, den 11.12. um 10:00 Uhr ausweichen.', 'de', 'A', 'counter', '2026-12-11T10:00'],
+  [
+    'Ich würde gerne auf Freitag, den 11.12. um 10:00 Uhr ausweichen.',
+    'de',
+    'A',
+    'counter',
+    '2026-12-11T10:00',
+  ],
   ['Could we move it to Friday afternoon, say 3pm?', 'en', 'A', 'counter', '2026-12-11T15:00'],
   ['Bitte nehmen Sie mich aus dem Verteiler.', 'de', 'A', 'decline'],
   ['Rufen Sie mich am besten mobil an.', 'de', 'A', 'call_me'],
@@ -180,8 +233,8 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['Sorry, who is this?', 'en', 'A', 'unclear'],
   ['Tues is out, Weds works', 'en', 'A', 'pick', 1],
   ['Lieber Herr Vertrieb, ich entscheide mich für Termin Nummer zwei.', 'de', 'A', 'pick', 1],
-  ['Tuesday\'s no good, but I can do Wednesday.', 'en', 'A', 'pick', 1],
-  ['I can\'t do Tuesday or Wednesday. Thursday is fine.', 'en', 'A', 'pick', 2],
+  ["Tuesday's no good, but I can do Wednesday.", 'en', 'A', 'pick', 1],
+  ["I can't do Tuesday or Wednesday. Thursday is fine.", 'en', 'A', 'pick', 2],
   ['Neither Tuesday nor Wednesday work; Thursday does.', 'en', 'A', 'pick', 2],
   ['Second works. Actually, make it the third.', 'en', 'A', 'pick', 2],
   ['Either Tuesday or Thursday is fine with me, you choose.', 'en', 'A', 'unclear'],
@@ -192,17 +245,43 @@ export const HANDWRITTEN_REPLIES: ReplyCase[] = [
   ['Great, put me down for Thursday.', 'en', 'A', 'pick', 2],
   ['The earliest one suits me best.', 'en', 'A', 'pick', 0],
   // automatic replies
-  ['Ich bin bis einschließlich 4. Januar nicht im Büro. Ihre Nachricht wird nicht weitergeleitet.', 'de', 'A', 'auto_reply'],
-  ['Vielen Dank für Ihre Nachricht. Ich bin derzeit abwesend und ab dem 11.12. wieder erreichbar.', 'de', 'A', 'auto_reply'],
+  [
+    'Ich bin bis einschließlich 4. Januar nicht im Büro. Ihre Nachricht wird nicht weitergeleitet.',
+    'de',
+    'A',
+    'auto_reply',
+  ],
+  [
+    'Vielen Dank für Ihre Nachricht. Ich bin derzeit abwesend und ab dem 11.12. wieder erreichbar.',
+    'de',
+    'A',
+    'auto_reply',
+  ],
   ['I am currently out of the office with limited access to email.', 'en', 'A', 'auto_reply'],
   ['This is an automatic reply. I am on annual leave until 4 January.', 'en', 'A', 'auto_reply'],
   ['Automatische Antwort: Ich bin im Urlaub.', 'de', 'A', 'auto_reply'],
 ];
 
-const ORD_DE = [['ersten', 'erste', 'Nummer 1', 'Option 1', 'Vorschlag 1'], ['zweiten', 'zweite', 'Nummer 2', 'Option 2', 'Vorschlag 2'], ['dritten', 'dritte', 'Nummer 3', 'Option 3', 'Vorschlag 3']];
-const ORD_EN = [['first', 'option 1', 'number one', 'slot 1'], ['second', 'option 2', 'number two', 'slot 2'], ['third', 'option 3', 'number three', 'slot 3']];
-const A_DE = [['Dienstag', '10 Uhr', '10:00'], ['Mittwoch', '14 Uhr', '14:00'], ['Donnerstag', '11:30 Uhr', '11.30']];
-const A_EN = [['Tuesday', '10am', '10:00'], ['Wednesday', '2pm', '14:00'], ['Thursday', '11:30am', '11:30']];
+const ORD_DE = [
+  ['ersten', 'erste', 'Nummer 1', 'Option 1', 'Vorschlag 1'],
+  ['zweiten', 'zweite', 'Nummer 2', 'Option 2', 'Vorschlag 2'],
+  ['dritten', 'dritte', 'Nummer 3', 'Option 3', 'Vorschlag 3'],
+];
+const ORD_EN = [
+  ['first', 'option 1', 'number one', 'slot 1'],
+  ['second', 'option 2', 'number two', 'slot 2'],
+  ['third', 'option 3', 'number three', 'slot 3'],
+];
+const A_DE = [
+  ['Dienstag', '10 Uhr', '10:00'],
+  ['Mittwoch', '14 Uhr', '14:00'],
+  ['Donnerstag', '11:30 Uhr', '11.30'],
+];
+const A_EN = [
+  ['Tuesday', '10am', '10:00'],
+  ['Wednesday', '2pm', '14:00'],
+  ['Thursday', '11:30am', '11:30'],
+];
 
 /** Frames × references × registers, German and English, so no single phrasing carries the score. */
 export function generatedReplies(): ReplyCase[] {
@@ -212,7 +291,13 @@ export function generatedReplies(): ReplyCase[] {
     out.push([`Hallo, den ${acc} Termin nehme ich gerne.`, 'de', 'A', 'pick', i]);
     out.push([`${nom.replace(/^./, (c) => c.toUpperCase())} passt super, danke!`, 'de', 'A', 'pick', i]);
     out.push([`${nr} bitte`, 'de', 'A', 'pick', i]);
-    out.push([`Sehr geehrter Herr Vertrieb,\n\n${opt} passt mir.\n\nMit freundlichen Grüßen`, 'de', 'A', 'pick', i]);
+    out.push([
+      `Sehr geehrter Herr Vertrieb,\n\n${opt} passt mir.\n\nMit freundlichen Grüßen`,
+      'de',
+      'A',
+      'pick',
+      i,
+    ]);
     out.push([`${vor} wäre prima`, 'de', 'A', 'pick', i]);
     out.push([`Ich würde den ${acc} nehmen.`, 'de', 'A', 'pick', i]);
     const [day, hour, clock] = A_DE[i]! as [string, string, string];
@@ -237,51 +322,102 @@ export function generatedReplies(): ReplyCase[] {
     out.push([`Vielleicht ${day}, muss ich noch prüfen.`, 'de', 'A', 'unclear']);
   }
   const counters: [string, string, string][] = [
-    ['Freitag', 'Friday', '2026-12-11'], ['Montag', 'Monday', '2026-12-14'],
+    ['Freitag', 'Friday', '2026-12-11'],
+    ['Montag', 'Monday', '2026-12-14'],
   ];
   for (const [de, en, date] of counters) {
     for (const h of [9, 10, 13, 15, 16]) {
       const at = `${date}T${String(h).padStart(2, '0')}:00`;
       out.push([`Keiner der Termine passt, ginge ${de} um ${h} Uhr?`, 'de', 'A', 'counter', at]);
       out.push([`Wie wäre es stattdessen mit ${de}, ${h}:00 Uhr?`, 'de', 'A', 'counter', at]);
-      out.push([`None of those work – how about ${en} at ${h > 12 ? `${h - 12}pm` : `${h}am`}?`, 'en', 'A', 'counter', at]);
+      out.push([
+        `None of those work – how about ${en} at ${h > 12 ? `${h - 12}pm` : `${h}am`}?`,
+        'en',
+        'A',
+        'counter',
+        at,
+      ]);
       out.push([`Could we do ${en} ${h}:00 instead?`, 'en', 'A', 'counter', at]);
     }
   }
   // Offer B has two slots on Tuesday: a weekday alone is not enough there, a part of the day or hour is.
   const b: [string, 'de' | 'en', ReplyKind, number?][] = [
-    ['Dienstag um 9 Uhr passt', 'de', 'pick', 0], ['Dienstag früh', 'de', 'pick', 0], ['Dienstag, 15 Uhr', 'de', 'pick', 1],
-    ['am Dienstagnachmittag', 'de', 'pick', 1], ['Freitag vormittag passt mir', 'de', 'pick', 2], ['Dienstag geht', 'de', 'unclear'],
-    ['den Termin am Freitag bitte', 'de', 'pick', 2], ['Lieber den am Nachmittag', 'de', 'pick', 1], ['vormittags', 'de', 'unclear'],
-    ['Tuesday at 9 is good', 'en', 'pick', 0], ['Tuesday 3 pm', 'en', 'pick', 1], ['the Friday one', 'en', 'pick', 2],
-    ['Tuesday works', 'en', 'unclear'], ['morning works', 'en', 'unclear'], ['the afternoon slot', 'en', 'pick', 1],
-    ['Friday at 10 please', 'en', 'pick', 2], ['the 9am one', 'en', 'pick', 0], ['15:00 passt', 'de', 'pick', 1],
-    ['der mittlere', 'de', 'pick', 1], ['the middle one', 'en', 'pick', 1], ['der letzte Vorschlag', 'de', 'pick', 2],
-    ['erster Termin', 'de', 'pick', 0], ['Nummer drei', 'de', 'pick', 2], ['Option A', 'en', 'pick', 0],
-    ['Die frühere Zeit am Dienstag', 'de', 'pick', 0], ['I need to talk to my boss first.', 'en', 'unclear'],
-    ['Just a second, checking my calendar – Friday at 10 works.', 'en', 'pick', 2], ['At last a time that fits: Friday!', 'en', 'pick', 2],
-    ['Geht beides am Dienstag, such dir was aus', 'de', 'unclear'], ['Tuesday 9 or 3, both fine', 'en', 'unclear'],
-    ['Freitag um 10 Uhr, wie vorgeschlagen', 'de', 'pick', 2], ['Fri 10:00 is perfect', 'en', 'pick', 2],
-    ['Dienstag 15:00 geht leider nicht, 9 Uhr aber schon', 'de', 'pick', 0], ['Not Friday. Tuesday afternoon.', 'en', 'pick', 1],
-    ['Dienstagvormittag', 'de', 'pick', 0], ['Di. 15 Uhr', 'de', 'pick', 1], ['Tuesday, but not the morning', 'en', 'pick', 1],
+    ['Dienstag um 9 Uhr passt', 'de', 'pick', 0],
+    ['Dienstag früh', 'de', 'pick', 0],
+    ['Dienstag, 15 Uhr', 'de', 'pick', 1],
+    ['am Dienstagnachmittag', 'de', 'pick', 1],
+    ['Freitag vormittag passt mir', 'de', 'pick', 2],
+    ['Dienstag geht', 'de', 'unclear'],
+    ['den Termin am Freitag bitte', 'de', 'pick', 2],
+    ['Lieber den am Nachmittag', 'de', 'pick', 1],
+    ['vormittags', 'de', 'unclear'],
+    ['Tuesday at 9 is good', 'en', 'pick', 0],
+    ['Tuesday 3 pm', 'en', 'pick', 1],
+    ['the Friday one', 'en', 'pick', 2],
+    ['Tuesday works', 'en', 'unclear'],
+    ['morning works', 'en', 'unclear'],
+    ['the afternoon slot', 'en', 'pick', 1],
+    ['Friday at 10 please', 'en', 'pick', 2],
+    ['the 9am one', 'en', 'pick', 0],
+    ['15:00 passt', 'de', 'pick', 1],
+    ['der mittlere', 'de', 'pick', 1],
+    ['the middle one', 'en', 'pick', 1],
+    ['der letzte Vorschlag', 'de', 'pick', 2],
+    ['erster Termin', 'de', 'pick', 0],
+    ['Nummer drei', 'de', 'pick', 2],
+    ['Option A', 'en', 'pick', 0],
+    ['Die frühere Zeit am Dienstag', 'de', 'pick', 0],
+    ['I need to talk to my boss first.', 'en', 'unclear'],
+    ['Just a second, checking my calendar – Friday at 10 works.', 'en', 'pick', 2],
+    ['At last a time that fits: Friday!', 'en', 'pick', 2],
+    ['Geht beides am Dienstag, such dir was aus', 'de', 'unclear'],
+    ['Tuesday 9 or 3, both fine', 'en', 'unclear'],
+    ['Freitag um 10 Uhr, wie vorgeschlagen', 'de', 'pick', 2],
+    ['Fri 10:00 is perfect', 'en', 'pick', 2],
+    ['Dienstag 15:00 geht leider nicht, 9 Uhr aber schon', 'de', 'pick', 0],
+    ['Not Friday. Tuesday afternoon.', 'en', 'pick', 1],
+    ['Dienstagvormittag', 'de', 'pick', 0],
+    ['Di. 15 Uhr', 'de', 'pick', 1],
+    ['Tuesday, but not the morning', 'en', 'pick', 1],
   ];
   for (const [text, lang, kind, value] of b) out.push([text, lang, 'B', kind, value]);
   for (const [text, lang] of [
-    ['Abwesenheitsnotiz: Ich bin ab dem 14.12. wieder im Büro.', 'de'], ['Out of office until Monday 14 December.', 'en'],
+    ['Abwesenheitsnotiz: Ich bin ab dem 14.12. wieder im Büro.', 'de'],
+    ['Out of office until Monday 14 December.', 'en'],
     ['Automatic reply: I am away until 4 January and have no access to email.', 'en'],
     ['Vielen Dank für Ihre E-Mail. Ich bin vom 7.12. bis 18.12. nicht erreichbar.', 'de'],
-  ] as const) out.push([text, lang, 'A', 'auto_reply']);
+  ] as const)
+    out.push([text, lang, 'A', 'auto_reply']);
   for (const [text, lang] of [
-    ['Danke, aber wir brauchen das nicht mehr.', 'de'], ['Bitte keine weiteren E-Mails.', 'de'], ['Kein Bedarf, danke.', 'de'],
-    ['We decided to go with another vendor.', 'en'], ['No longer needed, thanks.', 'en'], ['Please remove me from your list.', 'en'],
-    ['Keiner der Termine geht, tut mir leid.', 'de'], ['None of the slots suit me unfortunately.', 'en'],
-  ] as const) out.push([text, lang, 'A', 'decline']);
+    ['Danke, aber wir brauchen das nicht mehr.', 'de'],
+    ['Bitte keine weiteren E-Mails.', 'de'],
+    ['Kein Bedarf, danke.', 'de'],
+    ['We decided to go with another vendor.', 'en'],
+    ['No longer needed, thanks.', 'en'],
+    ['Please remove me from your list.', 'en'],
+    ['Keiner der Termine geht, tut mir leid.', 'de'],
+    ['None of the slots suit me unfortunately.', 'en'],
+  ] as const)
+    out.push([text, lang, 'A', 'decline']);
   for (const [text, lang] of [
-    ['Danke!', 'de'], ['Thanks, noted.', 'en'], ['Ich muss erst meinen Chef fragen.', 'de'], ['Let me check with my team first.', 'en'],
-    ['Was kostet das denn?', 'de'], ['Could you send the brochure first?', 'en'], ['Mittwoch oder Donnerstag, beides okay', 'de'],
+    ['Danke!', 'de'],
+    ['Thanks, noted.', 'en'],
+    ['Ich muss erst meinen Chef fragen.', 'de'],
+    ['Let me check with my team first.', 'en'],
+    ['Was kostet das denn?', 'de'],
+    ['Could you send the brochure first?', 'en'],
+    ['Mittwoch oder Donnerstag, beides okay', 'de'],
     ['Tuesday or Wednesday, whichever suits you', 'en'],
-  ] as const) out.push([text, lang, 'A', 'unclear']);
-  for (const phrase of ['Bitte rufen Sie mich an.', 'Können Sie mich anrufen?', 'Am besten telefonisch.', 'Call me please.', 'Can you phone me?', 'Give me a ring when you can.']) {
+  ] as const)
+    out.push([text, lang, 'A', 'unclear']);
+  for (const phrase of [
+    'Bitte rufen Sie mich an.',
+    'Können Sie mich anrufen?',
+    'Am besten telefonisch.',
+    'Call me please.',
+    'Can you phone me?',
+    'Give me a ring when you can.',
+  ]) {
     out.push([phrase, /[äöüß]|Sie|Am /.test(phrase) ? 'de' : 'en', 'A', 'call_me']);
   }
   return out;

@@ -51,7 +51,7 @@ const CASES: [string, Expect][] = [
   ['not on Fridays', { excludedWeekdays: [5] }],
   ['no Mondays please', { excludedWeekdays: [1] }],
   ['any day except Friday', { excludedWeekdays: [5] }],
-  ['Fridays don\'t work for me', { excludedWeekdays: [5] }],
+  ["Fridays don't work for me", { excludedWeekdays: [5] }],
   ['Tuesday or Thursday afternoon', { weekdays: [2, 4], earliestMinute: H(12) }],
   ['prefers Wednesdays', { weekdays: [3] }],
   // not before a week or a date
@@ -69,8 +69,14 @@ const CASES: [string, Expect][] = [
   ['ab dem 3.12. vormittags', { notBefore: { kind: 'date', day: 3, month: 12 }, latestMinute: H(12) }],
   ['nach dem 10. bitte', { notBefore: { kind: 'date', day: 10, exclusive: true } }],
   // combined
-  ['Erst nächste Woche, nicht freitags, nach 16 Uhr', { notBefore: { kind: 'next_week' }, excludedWeekdays: [5], earliestMinute: H(16) }],
-  ['next week, mornings, not on Monday', { notBefore: { kind: 'next_week' }, excludedWeekdays: [1], latestMinute: H(12) }],
+  [
+    'Erst nächste Woche, nicht freitags, nach 16 Uhr',
+    { notBefore: { kind: 'next_week' }, excludedWeekdays: [5], earliestMinute: H(16) },
+  ],
+  [
+    'next week, mornings, not on Monday',
+    { notBefore: { kind: 'next_week' }, excludedWeekdays: [1], latestMinute: H(12) },
+  ],
   // nothing to take from the note
   ['Interesse an einem Angebot.', {}],
   ['', {}],

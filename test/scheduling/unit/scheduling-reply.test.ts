@@ -36,8 +36,14 @@ const CASES: [string, SlotChoice | ReturnType<typeof none>][] = [
   ['None of these work, sorry', none('declined')],
   ['Danke, ich melde mich.', none('no_slot_named')],
   ['Option 1 oder Option 2, beides gut', none('ambiguous')],
-  ['Dienstag passt.\n\nAm 27.11.2026 schrieb Max Vertrieb:\n> 1. Dienstag, 1. Dezember, 10:00–10:30 Uhr\n> 2. Mittwoch, 2. Dezember, 10:00–10:30 Uhr', chosen(0)],
-  ['Thanks!\n\nOn Fri, 27 Nov 2026, Max wrote:\n> 1. Tuesday, 1 December, 10:00–10:30', none('no_slot_named')],
+  [
+    'Dienstag passt.\n\nAm 27.11.2026 schrieb Max Vertrieb:\n> 1. Dienstag, 1. Dezember, 10:00–10:30 Uhr\n> 2. Mittwoch, 2. Dezember, 10:00–10:30 Uhr',
+    chosen(0),
+  ],
+  [
+    'Thanks!\n\nOn Fri, 27 Nov 2026, Max wrote:\n> 1. Tuesday, 1 December, 10:00–10:30',
+    none('no_slot_named'),
+  ],
 ];
 
 describe('parseSlotChoice', () => {

@@ -10,7 +10,8 @@ const BERLIN = 'Europe/Berlin';
 const LONDON = 'Europe/London';
 const WORK = { days: [1, 2, 3, 4, 5], start: 9 * 60, end: 17 * 60, timeZone: BERLIN };
 const at = (iso: string, zone = BERLIN) => DateTime.fromISO(iso, { zone }).toJSDate();
-const local = (iso: string, zone = BERLIN) => DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).toFormat("ccc yyyy-MM-dd HH:mm");
+const local = (iso: string, zone = BERLIN) =>
+  DateTime.fromISO(iso, { zone: 'utc' }).setZone(zone).toFormat('ccc yyyy-MM-dd HH:mm');
 
 function query(over: Partial<SlotQuery> = {}): SlotQuery {
   return {
@@ -28,8 +29,13 @@ function query(over: Partial<SlotQuery> = {}): SlotQuery {
 describe('findSlots', () => {
   it('offers three slots on different days, the first after the lead time', () => {
     const slots = findSlots(query());
-    expect(slots.map((s) => local(s.start))).toEqual(['Thu 2026-11-26 12:00', 'Fri 2026-11-27 09:00', 'Mon 2026-11-30 09:00']);
-    for (const s of slots) expect(DateTime.fromISO(s.end).diff(DateTime.fromISO(s.start), 'minutes').minutes).toBe(30);
+    expect(slots.map((s) => local(s.start))).toEqual([
+      'Thu 2026-11-26 12:00',
+      'Fri 2026-11-27 09:00',
+      'Mon 2026-11-30 09:00',
+    ]);
+    for (const s of slots)
+      expect(DateTime.fromISO(s.end).diff(DateTime.fromISO(s.start), 'minutes').minutes).toBe(30);
   });
 
   it('skips busy blocks, including ones given in another offset', () => {
@@ -38,7 +44,11 @@ describe('findSlots', () => {
       { start: '2026-11-27T09:00:00+01:00', end: '2026-11-27T10:15:00+01:00' },
     ];
     const slots = findSlots(query({ busy }));
-    expect(slots.map((s) => local(s.start))).toEqual(['Fri 2026-11-27 10:30', 'Mon 2026-11-30 09:00', 'Tue 2026-12-01 09:00']);
+    expect(slots.map((s) => local(s.start))).toEqual([
+      'Fri 2026-11-27 10:30',
+      'Mon 2026-11-30 09:00',
+      'Tue 2026-12-01 09:00',
+    ]);
   });
 
   it('returns fewer slots (or none) when the calendar is full, never an invented one', () => {
@@ -47,50 +57,97 @@ describe('findSlots', () => {
   });
 
   it('keeps to working hours and working days', () => {
-    const slots = findSlots(query({ workingHours: { days: [2, 4], start: 14 * 60, end: 15 * 60, timeZone: BERLIN }, scheduling: { ...DEFAULT_SCHEDULING, holidayRegion: 'DE-BE', slotsOffered: 3 } }));
-    expect(slots.map((s) => local(s.start))).toEqual(['Thu 2026-11-26 14:00', 'Tue 2026-12-01 14:00', 'Thu 2026-12-03 14:00']);
+    const slots = findSlots(
+      query({
+        workingHours: { days: [2, 4], start: 14 * 60, end: 15 * 60, timeZone: BERLIN },
+        scheduling: { ...DEFAULT_SCHEDULING, holidayRegion: 'DE-BE', slotsOffered: 3 },
+      }),
+    );
+    expect(slots.map((s) => local(s.start))).toEqual([
+      'Thu 2026-11-26 14:00',
+      'Tue 2026-12-01 14:00',
+      'Thu 2026-12-03 14:00',
+    ]);
   });
 
   it('leaves out public holidays of the region', () => {
     // Wednesday 23 December 2026, afternoon: the next working days hit Christmas (25th, 26th).
     const slots = findSlots(query({ now: at('2026-12-23T15:00') }));
-    expect(slots.map((s) => local(s.start))).toEqual(['Thu 2026-12-24 09:00', 'Mon 2026-12-28 09:00', 'Tue 2026-12-29 09:00']);
+    expect(slots.map((s) => local(s.start))).toEqual([
+      'Thu 2026-12-24 09:00',
+      'Mon 2026-12-28 09:00',
+      'Tue 2026-12-29 09:00',
+    ]);
     // Women's Day (8 March) is a holiday in Berlin, not in Bavaria.
     const march = query({ now: at('2027-03-05T18:00') });
     expect(local(findSlots(march)[0]!.start)).toBe('Tue 2027-03-09 09:00');
-    expect(local(findSlots({ ...march, scheduling: { ...march.scheduling, holidayRegion: 'DE-BY' } })[0]!.start)).toBe('Mon 2027-03-08 09:00');
+    expect(
+      local(findSlots({ ...march, scheduling: { ...march.scheduling, holidayRegion: 'DE-BY' } })[0]!.start),
+    ).toBe('Mon 2027-03-08 09:00');
   });
 
   it('keeps wall-clock working hours across the DST change', () => {
     // Friday 23 October 2026; Berlin leaves summer time on Sunday 25 October.
-    const slots = findSlots(query({ now: at('2026-10-23T18:00'), scheduling: { ...DEFAULT_SCHEDULING, holidayRegion: 'DE-BE', slotsOffered: 2 } }));
+    const slots = findSlots(
+      query({
+        now: at('2026-10-23T18:00'),
+        scheduling: { ...DEFAULT_SCHEDULING, holidayRegion: 'DE-BE', slotsOffered: 2 },
+      }),
+    );
     expect(slots.map((s) => s.start)).toEqual(['2026-10-26T08:00:00Z', '2026-10-27T08:00:00Z']);
     expect(slots.map((s) => local(s.start))).toEqual(['Mon 2026-10-26 09:00', 'Tue 2026-10-27 09:00']);
     // Before the change the same 09:00 was 07:00 UTC.
-    expect(findSlots(query({ now: at('2026-10-22T18:00'), scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: 2 } }))[0]!.start).toBe('2026-10-23T07:00:00Z');
+    expect(
+      findSlots(
+        query({ now: at('2026-10-22T18:00'), scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: 2 } }),
+      )[0]!.start,
+    ).toBe('2026-10-23T07:00:00Z');
   });
 
-  it('reads a morning wish in the contact\'s zone: rep in Berlin, contact in London', () => {
+  it("reads a morning wish in the contact's zone: rep in Berlin, contact in London", () => {
     const preferences = parsePreferences('mornings please');
     const slots = findSlots(query({ contactTimeZone: LONDON, preferences, now: at('2026-11-26T18:00') }));
     // Berlin 09:00–13:00 is London 08:00–12:00: the last morning slot in London is 11:30, Berlin 12:30.
-    expect(slots.map((s) => local(s.start, LONDON))).toEqual(['Fri 2026-11-27 08:00', 'Mon 2026-11-30 08:00', 'Tue 2026-12-01 08:00']);
-    const lateOnly = findSlots(query({ contactTimeZone: LONDON, preferences, now: at('2026-11-26T18:00'), busy: [{ start: '2026-11-27T08:00:00Z', end: '2026-11-27T11:30:00Z' }] }));
+    expect(slots.map((s) => local(s.start, LONDON))).toEqual([
+      'Fri 2026-11-27 08:00',
+      'Mon 2026-11-30 08:00',
+      'Tue 2026-12-01 08:00',
+    ]);
+    const lateOnly = findSlots(
+      query({
+        contactTimeZone: LONDON,
+        preferences,
+        now: at('2026-11-26T18:00'),
+        busy: [{ start: '2026-11-27T08:00:00Z', end: '2026-11-27T11:30:00Z' }],
+      }),
+    );
     expect(local(lateOnly[0]!.start, LONDON)).toBe('Fri 2026-11-27 11:30');
     expect(local(lateOnly[0]!.start, BERLIN)).toBe('Fri 2026-11-27 12:30');
   });
 
   it('applies afternoon, after-16, weekday and not-on wishes', () => {
     const pm = findSlots(query({ preferences: parsePreferences('nach 16 Uhr, nicht freitags') }));
-    expect(pm.map((s) => local(s.start))).toEqual(['Thu 2026-11-26 16:00', 'Mon 2026-11-30 16:00', 'Tue 2026-12-01 16:00']);
+    expect(pm.map((s) => local(s.start))).toEqual([
+      'Thu 2026-11-26 16:00',
+      'Mon 2026-11-30 16:00',
+      'Tue 2026-12-01 16:00',
+    ]);
     const tue = findSlots(query({ preferences: parsePreferences('Tuesdays, afternoon') }));
     // Only one Tuesday within the 10-day horizon: its three earliest afternoon slots.
-    expect(tue.map((s) => local(s.start))).toEqual(['Tue 2026-12-01 12:00', 'Tue 2026-12-01 12:30', 'Tue 2026-12-01 13:00']);
+    expect(tue.map((s) => local(s.start))).toEqual([
+      'Tue 2026-12-01 12:00',
+      'Tue 2026-12-01 12:30',
+      'Tue 2026-12-01 13:00',
+    ]);
   });
 
   it('starts next week or on a given date when asked to', () => {
     const next = findSlots(query({ preferences: parsePreferences('Rückruf erst nächste Woche.') }));
-    expect(next.map((s) => local(s.start))).toEqual(['Mon 2026-11-30 09:00', 'Tue 2026-12-01 09:00', 'Wed 2026-12-02 09:00']);
+    expect(next.map((s) => local(s.start))).toEqual([
+      'Mon 2026-11-30 09:00',
+      'Tue 2026-12-01 09:00',
+      'Wed 2026-12-02 09:00',
+    ]);
     const third = findSlots(query({ preferences: parsePreferences('not before the 3rd') }));
     expect(local(third[0]!.start)).toBe('Thu 2026-12-03 09:00');
     const after = findSlots(query({ preferences: parsePreferences('nach dem 3.') }));
@@ -123,7 +180,10 @@ describe('instant', () => {
           const wall = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19);
           const sign = offsetMinutes < 0 ? '-' : '+';
           const abs = Math.abs(offsetMinutes);
-          const offset = offsetMinutes === 0 && ms % 2 === 0 ? 'Z' : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+          const offset =
+            offsetMinutes === 0 && ms % 2 === 0
+              ? 'Z'
+              : `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
           const iso = `${wall}${fraction}${offset}`;
           expect(instant(iso)).toBe(byLuxon(iso));
         },
@@ -132,15 +192,25 @@ describe('instant', () => {
     );
   });
 
-  it.each(['2024-02-29T10:00:00Z', '2023-02-29T10:00:00Z', '2100-02-29T00:00:00Z', '2000-02-29T00:00:00+01:00', '2026-04-31T09:00:00Z', '2026-12-01T24:00:00Z', '2026-12-01T23:60:00Z', '2026-12-01T10:00:00', '2026-12-01T10:00Z', '0099-01-01T00:00:00Z'])(
-    'agrees with luxon on %s (out-of-range fields, no offset, other spellings)',
-    (iso) => expect(instant(iso)).toEqual(byLuxon(iso)),
+  it.each([
+    '2024-02-29T10:00:00Z',
+    '2023-02-29T10:00:00Z',
+    '2100-02-29T00:00:00Z',
+    '2000-02-29T00:00:00+01:00',
+    '2026-04-31T09:00:00Z',
+    '2026-12-01T24:00:00Z',
+    '2026-12-01T23:60:00Z',
+    '2026-12-01T10:00:00',
+    '2026-12-01T10:00Z',
+    '0099-01-01T00:00:00Z',
+  ])('agrees with luxon on %s (out-of-range fields, no offset, other spellings)', (iso) =>
+    expect(instant(iso)).toEqual(byLuxon(iso)),
   );
 });
 
 describe('renderSlot', () => {
   const slot = { start: '2026-12-01T09:00:00Z', end: '2026-12-01T09:30:00Z' };
-  it('renders German and English in the contact\'s zone', () => {
+  it("renders German and English in the contact's zone", () => {
     expect(renderSlot(slot, 'de', BERLIN)).toBe('Dienstag, 1. Dezember, 10:00–10:30 Uhr');
     expect(renderSlot(slot, 'en', LONDON)).toBe('Tuesday, 1 December, 09:00–09:30');
   });
@@ -155,7 +225,17 @@ describe('renderSlot', () => {
   };
 
   it('prints what luxon prints, in any zone, language and instant (DST changes and odd offsets included)', () => {
-    const zones = [BERLIN, LONDON, 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Chatham', 'America/St_Johns', 'UTC', 'Asia/Kathmandu'];
+    const zones = [
+      BERLIN,
+      LONDON,
+      'America/New_York',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'Pacific/Chatham',
+      'America/St_Johns',
+      'UTC',
+      'Asia/Kathmandu',
+    ];
     fc.assert(
       fc.property(
         fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2035, 11, 31) }),
@@ -163,7 +243,10 @@ describe('renderSlot', () => {
         fc.constantFrom<'de' | 'en'>('de', 'en'),
         fc.constantFrom(...zones),
         (ms, minutes, language, zone) => {
-          const s = { start: new Date(ms).toISOString().replace('.000Z', 'Z'), end: new Date(ms + minutes * 60_000).toISOString() };
+          const s = {
+            start: new Date(ms).toISOString().replace('.000Z', 'Z'),
+            end: new Date(ms + minutes * 60_000).toISOString(),
+          };
           expect(renderSlot(s, language, zone)).toBe(byLuxon(s, language, zone));
         },
       ),

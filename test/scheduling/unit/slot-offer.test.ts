@@ -8,7 +8,12 @@ import type { CalendarEvent, CalendarPort } from '../../../src/ports.ts';
 const logger = createLogger({ level: 'silent' });
 // Thursday 26 November 2026, 08:00 Berlin
 const now = () => new Date('2026-11-26T07:00:00Z');
-const input = { mailbox: 'max.vertrieb@example.com', note: 'am besten vormittags', language: 'de' as const, requestId: 'req-unit-slots' };
+const input = {
+  mailbox: 'max.vertrieb@example.com',
+  note: 'am besten vormittags',
+  language: 'de' as const,
+  requestId: 'req-unit-slots',
+};
 
 /** An in-memory calendar that dedupes by transactionId like Graph. */
 function fakeCalendar(options: { busy?: { start: string; end: string }[]; fail?: Error } = {}) {
@@ -20,7 +25,15 @@ function fakeCalendar(options: { busy?: { start: string; end: string }[]; fail?:
       return [...(options.busy ?? []), ...events.map((e) => ({ start: e.start, end: e.end }))];
     },
     async getCalendarSettings() {
-      return { timeZone: 'W. Europe Standard Time', workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '16:00:00.0000000', timeZone: 'W. Europe Standard Time' } };
+      return {
+        timeZone: 'W. Europe Standard Time',
+        workingHours: {
+          daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+          startTime: '08:00:00.0000000',
+          endTime: '16:00:00.0000000',
+          timeZone: 'W. Europe Standard Time',
+        },
+      };
     },
     async createEvent(_mailbox, event) {
       const existing = events.find((e) => e.transactionId === event.transactionId);
@@ -30,7 +43,9 @@ function fakeCalendar(options: { busy?: { start: string; end: string }[]; fail?:
       return { id: created.id };
     },
     async listHolds(_mailbox, requestId) {
-      return events.filter((e) => e.hold && e.requestId === requestId).map((e) => ({ id: e.id, start: e.start, end: e.end }));
+      return events
+        .filter((e) => e.hold && e.requestId === requestId)
+        .map((e) => ({ id: e.id, start: e.start, end: e.end }));
     },
     async deleteEvent(_mailbox, id) {
       const i = events.findIndex((e) => e.id === id);
@@ -42,11 +57,20 @@ function fakeCalendar(options: { busy?: { start: string; end: string }[]; fail?:
 
 describe('offerSlots', () => {
   it('uses the mailbox working hours and zone, and the morning wish', async () => {
-    const { calendar } = fakeCalendar({ busy: [{ start: '2026-11-26T11:00:00Z', end: '2026-11-26T15:00:00Z' }] });
-    const offer = await offerSlots({ policy: { scheduling: DEFAULT_SCHEDULING }, calendar, logger, now }, input);
+    const { calendar } = fakeCalendar({
+      busy: [{ start: '2026-11-26T11:00:00Z', end: '2026-11-26T15:00:00Z' }],
+    });
+    const offer = await offerSlots(
+      { policy: { scheduling: DEFAULT_SCHEDULING }, calendar, logger, now },
+      input,
+    );
     expect(offer.source).toBe('calendar');
     expect(offer.timeZone).toBe('Europe/Berlin');
-    expect(offer.texts).toEqual(['Freitag, 27. November, 08:00–08:30 Uhr', 'Montag, 30. November, 08:00–08:30 Uhr', 'Dienstag, 1. Dezember, 08:00–08:30 Uhr']);
+    expect(offer.texts).toEqual([
+      'Freitag, 27. November, 08:00–08:30 Uhr',
+      'Montag, 30. November, 08:00–08:30 Uhr',
+      'Dienstag, 1. Dezember, 08:00–08:30 Uhr',
+    ]);
   });
 
   it('without a calendar (Gmail) falls back to the policy working hours', async () => {
@@ -57,9 +81,16 @@ describe('offerSlots', () => {
 
   it('a refused calendar offers nothing; an outage is thrown for a retry', async () => {
     const refused = fakeCalendar({ fail: new UpstreamRejected('graph', 403, 'forbidden') });
-    expect(await offerSlots({ policy: { scheduling: DEFAULT_SCHEDULING }, calendar: refused.calendar, logger, now }, input)).toMatchObject({ slots: [], source: 'none' });
+    expect(
+      await offerSlots(
+        { policy: { scheduling: DEFAULT_SCHEDULING }, calendar: refused.calendar, logger, now },
+        input,
+      ),
+    ).toMatchObject({ slots: [], source: 'none' });
     const down = fakeCalendar({ fail: new UpstreamUnavailable('graph', 'down') });
-    await expect(offerSlots({ policy: { scheduling: DEFAULT_SCHEDULING }, calendar: down.calendar, logger, now }, input)).rejects.toBeInstanceOf(UpstreamUnavailable);
+    await expect(
+      offerSlots({ policy: { scheduling: DEFAULT_SCHEDULING }, calendar: down.calendar, logger, now }, input),
+    ).rejects.toBeInstanceOf(UpstreamUnavailable);
   });
 
   it('places one tentative hold per slot; a retry neither doubles them nor avoids its own holds', async () => {

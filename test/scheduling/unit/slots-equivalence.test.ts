@@ -3,7 +3,14 @@ import { DateTime, type Zone } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SCHEDULING } from '../../../src/policy.ts';
 import type { NotBefore, SlotPreferences } from '../../../src/scheduling/preferences.ts';
-import { earliestDay, findSlots, publicHolidays, searchHorizon, spreadOffer, type SlotQuery } from '../../../src/scheduling/slots.ts';
+import {
+  earliestDay,
+  findSlots,
+  publicHolidays,
+  searchHorizon,
+  spreadOffer,
+  type SlotQuery,
+} from '../../../src/scheduling/slots.ts';
 import { cachedZone } from '../../../src/scheduling/zone-cache.ts';
 
 /**
@@ -13,14 +20,38 @@ import { cachedZone } from '../../../src/scheduling/zone-cache.ts';
  * spreadOffer, and the contact's earliest day are production's own: neither is a fast path). Zones include
  * half-hour DST (Lord Howe), 12:45 offsets (Chatham) and DST changes at midnight (Havana, Santiago).
  */
-const ZONES = ['Europe/Berlin', 'Europe/London', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'UTC', 'Pacific/Chatham', 'America/Havana', 'America/Santiago', 'Asia/Beirut', 'Africa/Casablanca'];
+const ZONES = [
+  'Europe/Berlin',
+  'Europe/London',
+  'America/New_York',
+  'Asia/Kolkata',
+  'Australia/Lord_Howe',
+  'UTC',
+  'Pacific/Chatham',
+  'America/Havana',
+  'America/Santiago',
+  'Asia/Beirut',
+  'Africa/Casablanca',
+];
 
 /** 2026's DST changes of the zones above: [zone, day]. Havana and Santiago change at midnight. */
 const DST_CHANGES: [string, string][] = [
-  ['Europe/Berlin', '2026-03-29'], ['Europe/Berlin', '2026-10-25'], ['Europe/London', '2026-03-29'], ['Europe/London', '2026-10-25'],
-  ['America/New_York', '2026-03-08'], ['America/New_York', '2026-11-01'], ['America/Havana', '2026-03-08'], ['America/Havana', '2026-11-01'],
-  ['America/Santiago', '2026-04-05'], ['America/Santiago', '2026-09-06'], ['Asia/Beirut', '2026-03-29'], ['Asia/Beirut', '2026-10-25'],
-  ['Australia/Lord_Howe', '2026-04-05'], ['Australia/Lord_Howe', '2026-10-04'], ['Pacific/Chatham', '2026-04-05'], ['Pacific/Chatham', '2026-09-27'],
+  ['Europe/Berlin', '2026-03-29'],
+  ['Europe/Berlin', '2026-10-25'],
+  ['Europe/London', '2026-03-29'],
+  ['Europe/London', '2026-10-25'],
+  ['America/New_York', '2026-03-08'],
+  ['America/New_York', '2026-11-01'],
+  ['America/Havana', '2026-03-08'],
+  ['America/Havana', '2026-11-01'],
+  ['America/Santiago', '2026-04-05'],
+  ['America/Santiago', '2026-09-06'],
+  ['Asia/Beirut', '2026-03-29'],
+  ['Asia/Beirut', '2026-10-25'],
+  ['Australia/Lord_Howe', '2026-04-05'],
+  ['Australia/Lord_Howe', '2026-10-04'],
+  ['Pacific/Chatham', '2026-04-05'],
+  ['Pacific/Chatham', '2026-09-27'],
 ];
 
 function reference(query: SlotQuery): ReturnType<typeof findSlots> {
@@ -29,8 +60,15 @@ function reference(query: SlotQuery): ReturnType<typeof findSlots> {
   const notBeforeTime = now.plus({ milliseconds: scheduling.leadTime });
   const contactFrom = earliestDay(pref.notBefore, now.setZone(query.contactTimeZone).startOf('day'));
   // A wish beyond the horizon moves the search there (searchHorizon has its own tests).
-  const horizon = searchHorizon(now.setZone(wh.timeZone).startOf('day'), scheduling.horizonDays, contactFrom?.toMillis());
-  const busy = query.busy.map((b) => ({ start: DateTime.fromISO(b.start, { setZone: true }).toMillis(), end: DateTime.fromISO(b.end, { setZone: true }).toMillis() }));
+  const horizon = searchHorizon(
+    now.setZone(wh.timeZone).startOf('day'),
+    scheduling.horizonDays,
+    contactFrom?.toMillis(),
+  );
+  const busy = query.busy.map((b) => ({
+    start: DateTime.fromISO(b.start, { setZone: true }).toMillis(),
+    end: DateTime.fromISO(b.end, { setZone: true }).toMillis(),
+  }));
   const step = scheduling.slotMinutes;
   const candidates: DateTime[] = [];
   for (let day = now.setZone(wh.timeZone).startOf('day'); day < horizon; day = day.plus({ days: 1 })) {
@@ -46,10 +84,21 @@ function reference(query: SlotQuery): ReturnType<typeof findSlots> {
     }
   }
   // The offer's rule itself (spreadOffer) is shared: what differs is which candidates reach it.
-  return spreadOffer(candidates.map((c) => c.toMillis()), cachedZone(wh.timeZone), scheduling.slotsOffered, step);
+  return spreadOffer(
+    candidates.map((c) => c.toMillis()),
+    cachedZone(wh.timeZone),
+    scheduling.slotsOffered,
+    step,
+  );
 }
 
-function matches(start: DateTime, end: DateTime, pref: SlotPreferences, zone: string | Zone, from: DateTime | undefined): boolean {
+function matches(
+  start: DateTime,
+  end: DateTime,
+  pref: SlotPreferences,
+  zone: string | Zone,
+  from: DateTime | undefined,
+): boolean {
   const s = start.setZone(zone);
   const e = end.setZone(zone);
   if (from && s < from) return false;
@@ -66,7 +115,12 @@ const weekdays = fc.subarray([1, 2, 3, 4, 5, 6, 7]);
 const notBefore: fc.Arbitrary<NotBefore | undefined> = fc.option(
   fc.oneof(
     fc.constant({ kind: 'next_week' as const }),
-    fc.record({ kind: fc.constant('date' as const), day: fc.integer({ min: 1, max: 31 }), month: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }), exclusive: fc.boolean() }),
+    fc.record({
+      kind: fc.constant('date' as const),
+      day: fc.integer({ min: 1, max: 31 }),
+      month: fc.option(fc.integer({ min: 1, max: 12 }), { nil: undefined }),
+      exclusive: fc.boolean(),
+    }),
   ),
   { nil: undefined },
 ) as fc.Arbitrary<NotBefore | undefined>;
@@ -76,10 +130,17 @@ const query: fc.Arbitrary<SlotQuery> = fc
     // Any minute of 2026–2027 in any zone, or (half the cases) the owner's zone in the three days
     // before one of its DST changes, so that the few days the offer looks at include the change.
     clock: fc.oneof(
-      fc.record({ ms: fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-01T00:00:00Z') }), zone: fc.constantFrom(...ZONES) }),
-      fc.tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: 0, max: 3 * 1440 })).map(([[zone, day], minutes]) => ({ ms: Date.parse(`${day}T12:00:00Z`) - minutes * 60_000, zone })),
+      fc.record({
+        ms: fc.integer({ min: Date.parse('2026-01-01T00:00:00Z'), max: Date.parse('2027-12-01T00:00:00Z') }),
+        zone: fc.constantFrom(...ZONES),
+      }),
+      fc
+        .tuple(fc.constantFrom(...DST_CHANGES), fc.integer({ min: 0, max: 3 * 1440 }))
+        .map(([[zone, day], minutes]) => ({ ms: Date.parse(`${day}T12:00:00Z`) - minutes * 60_000, zone })),
     ),
-    busy: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 * 96 }), fc.integer({ min: 1, max: 200 })), { maxLength: 25 }),
+    busy: fc.array(fc.tuple(fc.integer({ min: 0, max: 30 * 96 }), fc.integer({ min: 1, max: 200 })), {
+      maxLength: 25,
+    }),
     contactZone: fc.constantFrom(...ZONES),
     days: fc.subarray([1, 2, 3, 4, 5, 6, 7], { minLength: 1 }),
     startHour: fc.integer({ min: 0, max: 20 }),
@@ -101,7 +162,12 @@ const query: fc.Arbitrary<SlotQuery> = fc
       const start = r.now.getTime() + q * 15 * 60_000;
       return { start: new Date(start).toISOString(), end: new Date(start + len * 15 * 60_000).toISOString() };
     }),
-    workingHours: { days: r.days, start: r.startHour * 60, end: Math.min(1440, (r.startHour + r.hours) * 60), timeZone: r.ownerZone },
+    workingHours: {
+      days: r.days,
+      start: r.startHour * 60,
+      end: Math.min(1440, (r.startHour + r.hours) * 60),
+      timeZone: r.ownerZone,
+    },
     contactTimeZone: r.contactZone,
     preferences: {
       weekdays: r.weekdays,
@@ -110,7 +176,14 @@ const query: fc.Arbitrary<SlotQuery> = fc
       ...(r.latest !== undefined ? { latestMinute: r.latest } : {}),
       ...(r.notBefore ? { notBefore: r.notBefore } : {}),
     },
-    scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: r.slotsOffered, slotMinutes: r.slotMinutes, horizonDays: r.horizonDays, leadTime: r.leadTime, holidayRegion: 'DE-BE' },
+    scheduling: {
+      ...DEFAULT_SCHEDULING,
+      slotsOffered: r.slotsOffered,
+      slotMinutes: r.slotMinutes,
+      horizonDays: r.horizonDays,
+      leadTime: r.leadTime,
+      holidayRegion: 'DE-BE',
+    },
   }));
 
 describe('findSlots against its plain definition', () => {
@@ -132,7 +205,14 @@ describe('findSlots against its plain definition', () => {
       workingHours: { days: [1, 2, 3, 4, 5, 6, 7], start: 0, end: 1440, timeZone: 'Europe/Berlin' },
       contactTimeZone: 'America/Havana',
       preferences: { weekdays: [], excludedWeekdays: [], latestMinute: 0 },
-      scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: 400, slotMinutes: 15, horizonDays: 9, leadTime: 0, holidayRegion: 'DE-BE' },
+      scheduling: {
+        ...DEFAULT_SCHEDULING,
+        slotsOffered: 400,
+        slotMinutes: 15,
+        horizonDays: 9,
+        leadTime: 0,
+        holidayRegion: 'DE-BE',
+      },
     };
     expect(findSlots(q)).toEqual(reference(q));
   });
@@ -149,17 +229,34 @@ describe('findSlots against its plain definition', () => {
         }
       }
       for (const c of candidates) if (picked.length < count && !picked.includes(c)) picked.push(c);
-      return picked.sort((a, b) => a.toMillis() - b.toMillis()).map((c) => ({ start: c.toUTC().toISO({ suppressMilliseconds: true })!, end: c.plus({ minutes }).toUTC().toISO({ suppressMilliseconds: true })! }));
+      return picked
+        .sort((a, b) => a.toMillis() - b.toMillis())
+        .map((c) => ({
+          start: c.toUTC().toISO({ suppressMilliseconds: true })!,
+          end: c.plus({ minutes }).toUTC().toISO({ suppressMilliseconds: true })!,
+        }));
     };
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.integer({ min: Date.parse('2026-01-01T00:00:00Z') / 900_000, max: Date.parse('2027-12-31T00:00:00Z') / 900_000 }), { maxLength: 30 }),
+        fc.uniqueArray(
+          fc.integer({
+            min: Date.parse('2026-01-01T00:00:00Z') / 900_000,
+            max: Date.parse('2027-12-31T00:00:00Z') / 900_000,
+          }),
+          { maxLength: 30 },
+        ),
         fc.constantFrom(...ZONES),
         fc.integer({ min: 0, max: 8 }),
         fc.constantFrom(15, 30, 60),
         (quarters, zone, count, minutes) => {
           const ms = quarters.sort((a, b) => a - b).map((q) => q * 900_000);
-          expect(spreadOffer(ms, cachedZone(zone), count, minutes)).toEqual(byLuxon(ms.map((m) => DateTime.fromMillis(m, { zone })), count, minutes));
+          expect(spreadOffer(ms, cachedZone(zone), count, minutes)).toEqual(
+            byLuxon(
+              ms.map((m) => DateTime.fromMillis(m, { zone })),
+              count,
+              minutes,
+            ),
+          );
         },
       ),
       { numRuns: 1_000 },
@@ -175,7 +272,14 @@ describe('findSlots against its plain definition', () => {
       workingHours: { days: [7], start: 60, end: 300, timeZone: 'Europe/Berlin' },
       contactTimeZone: 'Europe/Berlin',
       preferences: { weekdays: [], excludedWeekdays: [] },
-      scheduling: { ...DEFAULT_SCHEDULING, slotsOffered: 6, slotMinutes: 30, horizonDays: 1, leadTime: 0, holidayRegion: 'DE-BE' },
+      scheduling: {
+        ...DEFAULT_SCHEDULING,
+        slotsOffered: 6,
+        slotMinutes: 30,
+        horizonDays: 1,
+        leadTime: 0,
+        holidayRegion: 'DE-BE',
+      },
     };
     const offered = findSlots(q);
     expect(offered).toEqual(reference(q));

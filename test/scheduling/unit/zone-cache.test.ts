@@ -17,7 +17,12 @@ describe('cached IANA zone (slot finding)', () => {
         for (const ts of instants) expect(zone.offset(ts)).toBe(plain.offset(ts));
       }
       const local = DateTime.fromObject({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, { zone });
-      expect(local.toMillis()).toBe(DateTime.fromObject({ year: 2026, month: 3, day: 29, hour: 2, minute: 30 }, { zone: name }).toMillis());
+      expect(local.toMillis()).toBe(
+        DateTime.fromObject(
+          { year: 2026, month: 3, day: 29, hour: 2, minute: 30 },
+          { zone: name },
+        ).toMillis(),
+      );
       expect(zone.equals(plain)).toBe(true);
       expect(cachedZone(name)).toBe(zone);
     }
