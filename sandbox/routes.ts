@@ -51,12 +51,10 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       if (!request.url.startsWith('/sandbox/') || request.url.startsWith('/sandbox/oidc')) return;
       const from = request.socket.remoteAddress ?? '';
       if (!/^(127\.|::1$|::ffff:127\.)/.test(from))
-        return reply
-          .code(403)
-          .send({
-            error: 'sandbox demo routes answer callers on this machine only (run draftbridge demo there)',
-            code: 'forbidden',
-          });
+        return reply.code(403).send({
+          error: 'sandbox demo routes answer callers on this machine only (run draftbridge demo there)',
+          code: 'forbidden',
+        });
     });
     // `draftbridge demo` asks which CRM and mail system this sandbox simulates.
     app.get('/sandbox/info', async () => ({
@@ -176,12 +174,10 @@ export function sandboxRoutes(ctx: AppContext, sandbox: Sandbox) {
       const { requestId } = Params.parse(request.params);
       const body = ReplyBody.safeParse(request.body);
       if (!body.success || (body.data.option === undefined && body.data.text === undefined)) {
-        return reply
-          .code(400)
-          .send({
-            error: 'option must be 1, 2 or 3 (the offered slot to choose), or text your own words',
-            code: 'bad_option',
-          });
+        return reply.code(400).send({
+          error: 'option must be 1, 2 or 3 (the offered slot to choose), or text your own words',
+          code: 'bad_option',
+        });
       }
       const { option, text: ownText } = body.data;
       const record = await requests.get(requestId);

@@ -491,12 +491,10 @@ export async function startDataverseSimulator(
           '0x80040217',
           `Could not find attribute with name '${logicalName}' on entity '${entity}'.`,
         );
-      return reply
-        .type('application/json; odata.metadata=minimal')
-        .send({
-          '@odata.context': `${origin}/api/data/v9.2/$metadata#EntityDefinitions('${entity}')/Attributes/$entity`,
-          ...a,
-        });
+      return reply.type('application/json; odata.metadata=minimal').send({
+        '@odata.context': `${origin}/api/data/v9.2/$metadata#EntityDefinitions('${entity}')/Attributes/$entity`,
+        ...a,
+      });
     }
     if (request.method === 'POST' && !logicalName) {
       const body = (request.body ?? {}) as Record<string, unknown>;

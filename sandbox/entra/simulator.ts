@@ -104,34 +104,26 @@ export function registerEntraRoutes(
         const basic = request.headers.authorization?.match(/^Basic (.+)$/)?.[1];
         if (basic) [id, secret] = Buffer.from(basic, 'base64').toString().split(':');
         if (form.grant_type !== 'client_credentials')
-          return reply
-            .code(400)
-            .send({
-              error: 'unsupported_grant_type',
-              error_description: 'AADSTS70003: The app requested an unsupported grant type.',
-            });
+          return reply.code(400).send({
+            error: 'unsupported_grant_type',
+            error_description: 'AADSTS70003: The app requested an unsupported grant type.',
+          });
         if (request.params.tenant !== entra.tenantId)
-          return reply
-            .code(400)
-            .send({
-              error: 'invalid_request',
-              error_description: `AADSTS90002: Tenant '${request.params.tenant}' not found.`,
-            });
+          return reply.code(400).send({
+            error: 'invalid_request',
+            error_description: `AADSTS90002: Tenant '${request.params.tenant}' not found.`,
+          });
         if (id !== entra.clientId || secret !== entra.clientSecret)
-          return reply
-            .code(401)
-            .send({
-              error: 'invalid_client',
-              error_description: 'AADSTS7000215: Invalid client secret provided.',
-            });
+          return reply.code(401).send({
+            error: 'invalid_client',
+            error_description: 'AADSTS7000215: Invalid client secret provided.',
+          });
         const resource = options.resource();
         if (form.scope !== `${resource}/.default`) {
-          return reply
-            .code(400)
-            .send({
-              error: 'invalid_scope',
-              error_description: `AADSTS500011: The resource principal named ${String(form.scope ?? '').replace('/.default', '')} was not found in the tenant.`,
-            });
+          return reply.code(400).send({
+            error: 'invalid_scope',
+            error_description: `AADSTS500011: The resource principal named ${String(form.scope ?? '').replace('/.default', '')} was not found in the tenant.`,
+          });
         }
         const header = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'RS256' })).toString('base64url');
         const payload = Buffer.from(

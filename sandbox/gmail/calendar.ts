@@ -87,16 +87,14 @@ function calendarError(reply: FastifyReply, code: number, reason: string, messag
         : code === 409
           ? 'ALREADY_EXISTS'
           : undefined;
-  return reply
-    .code(code)
-    .send({
-      error: {
-        code,
-        message,
-        errors: [{ domain: 'global', reason, message }],
-        ...(status ? { status } : {}),
-      },
-    });
+  return reply.code(code).send({
+    error: {
+      code,
+      message,
+      errors: [{ domain: 'global', reason, message }],
+      ...(status ? { status } : {}),
+    },
+  });
 }
 
 export function registerCalendar(

@@ -433,12 +433,10 @@ export async function startGmailSimulator(
       faults.record(request);
       const form = request.body ?? {};
       if (form.grant_type !== JWT_BEARER)
-        return reply
-          .code(400)
-          .send({
-            error: 'unsupported_grant_type',
-            error_description: 'Invalid grant_type: ' + (form.grant_type ?? ''),
-          });
+        return reply.code(400).send({
+          error: 'unsupported_grant_type',
+          error_description: 'Invalid grant_type: ' + (form.grant_type ?? ''),
+        });
       // google-auth-library's assertion names no kid: Google finds the key by `iss` (the service account).
       const assertion = form.assertion ?? '';
       const valid = (() => {
@@ -460,24 +458,20 @@ export async function startGmailSimulator(
         payload.data.exp - payload.data.iat > 3600 ||
         payload.data.iat > now + 300
       ) {
-        return reply
-          .code(400)
-          .send({
-            error: 'invalid_grant',
-            error_description:
-              'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
-          });
+        return reply.code(400).send({
+          error: 'invalid_grant',
+          error_description:
+            'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+        });
       }
       const scopes = payload.data.scope.split(' ');
       const box = payload.data.sub ? findMailbox(payload.data.sub) : undefined;
       if (!box || !scopes.some((s) => GMAIL_SCOPES.includes(s) || ALL_CALENDAR_SCOPES.includes(s))) {
-        return reply
-          .code(401)
-          .send({
-            error: 'unauthorized_client',
-            error_description:
-              'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
-          });
+        return reply.code(401).send({
+          error: 'unauthorized_client',
+          error_description:
+            'Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested.',
+        });
       }
       const token = `ya29.c.${randomBytes(48).toString('base64url')}`;
       tokens.set(token, { mailbox: box.address, expires: Date.now() + 3_600_000, scopes });

@@ -71,19 +71,17 @@ export function subscriptionRoutes(graph: FastifyInstance, state: GraphSimState)
       expirationDateTime: new Date(b.expirationDateTime!).toISOString(),
     };
     state.subscriptions.set(sub.id, sub);
-    return reply
-      .code(201)
-      .send({
-        '@odata.context': `${state.origin}/v1.0/$metadata#subscriptions/$entity`,
-        ...sub,
-        applicationId: state.clientId,
-        creatorId: randomUUID(),
-        includeResourceData: false,
-        latestSupportedTlsVersion: 'v1_2',
-        encryptionCertificate: null,
-        encryptionCertificateId: null,
-        notificationUrlAppId: null,
-      });
+    return reply.code(201).send({
+      '@odata.context': `${state.origin}/v1.0/$metadata#subscriptions/$entity`,
+      ...sub,
+      applicationId: state.clientId,
+      creatorId: randomUUID(),
+      includeResourceData: false,
+      latestSupportedTlsVersion: 'v1_2',
+      encryptionCertificate: null,
+      encryptionCertificateId: null,
+      notificationUrlAppId: null,
+    });
   });
   graph.patch(
     '/subscriptions/:id',

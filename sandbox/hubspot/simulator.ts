@@ -125,17 +125,14 @@ function rateLimited(reply: FastifyReply, policyName: string) {
     policyName === 'DAILY'
       ? 'You have reached your daily limit.'
       : 'You have reached your ten_secondly_rolling limit.';
-  return reply
-    .code(429)
-    .type('application/json;charset=utf-8')
-    .send({
-      status: 'error',
-      message,
-      errorType: 'RATE_LIMIT',
-      correlationId: randomUUID(),
-      policyName,
-      requestId: randomUUID(),
-    });
+  return reply.code(429).type('application/json;charset=utf-8').send({
+    status: 'error',
+    message,
+    errorType: 'RATE_LIMIT',
+    correlationId: randomUUID(),
+    policyName,
+    requestId: randomUUID(),
+  });
 }
 
 /** Calls within the rolling interval (timestamps, oldest first). */
@@ -456,20 +453,18 @@ export async function startHubSpotSimulator(
       const all = [...owners.values()];
       const start = Number(request.query.after ?? 0) || 0;
       const now = new Date().toISOString();
-      const results = all
-        .slice(start, start + limit)
-        .map((o) => ({
-          id: o.id,
-          email: o.email,
-          type: 'PERSON',
-          firstName: o.firstName,
-          lastName: o.lastName,
-          userId: o.userId,
-          userIdIncludingInactive: o.userId,
-          createdAt: now,
-          updatedAt: now,
-          archived: false,
-        }));
+      const results = all.slice(start, start + limit).map((o) => ({
+        id: o.id,
+        email: o.email,
+        type: 'PERSON',
+        firstName: o.firstName,
+        lastName: o.lastName,
+        userId: o.userId,
+        userIdIncludingInactive: o.userId,
+        createdAt: now,
+        updatedAt: now,
+        archived: false,
+      }));
       const next =
         start + limit < all.length
           ? { paging: { next: { after: String(start + limit), link: `?after=${start + limit}` } } }
@@ -482,21 +477,19 @@ export async function startHubSpotSimulator(
     const o = owners.get(request.params.id);
     if (!o) return error(reply, 404, 'OBJECT_NOT_FOUND', 'Owner not found');
     const now = new Date().toISOString();
-    return reply
-      .type('application/json;charset=utf-8')
-      .send({
-        id: o.id,
-        email: o.email,
-        type: 'PERSON',
-        firstName: o.firstName,
-        lastName: o.lastName,
-        userId: o.userId,
-        userIdIncludingInactive: o.userId,
-        createdAt: now,
-        updatedAt: now,
-        archived: false,
-        teams: [],
-      });
+    return reply.type('application/json;charset=utf-8').send({
+      id: o.id,
+      email: o.email,
+      type: 'PERSON',
+      firstName: o.firstName,
+      lastName: o.lastName,
+      userId: o.userId,
+      userIdIncludingInactive: o.userId,
+      createdAt: now,
+      updatedAt: now,
+      archived: false,
+      teams: [],
+    });
   });
 
   app.post(

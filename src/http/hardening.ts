@@ -18,13 +18,11 @@ export function requestLogView(req: FastifyRequest): Record<string, unknown> {
 
 /** 404 without the URL: a path or query can carry a secret and the body would echo it back. */
 export function notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply
-    .code(404)
-    .send({
-      error: 'Not Found',
-      code: 'not_found',
-      message: `no route for ${request.method} ${redactUrl(request.url.split('?')[0]!)}`,
-    });
+  return reply.code(404).send({
+    error: 'Not Found',
+    code: 'not_found',
+    message: `no route for ${request.method} ${redactUrl(request.url.split('?')[0]!)}`,
+  });
 }
 
 /**

@@ -153,12 +153,10 @@ export async function opsBoards(
       if (request.method === 'GET' || request.method === 'HEAD') return;
       const path = request.url.split('?')[0]!.slice('/ops/queues/manage'.length);
       if (!OPERATOR_ACTIONS.some((re) => re.test(path)))
-        return reply
-          .code(403)
-          .send({
-            error: 'operators may retry, promote, clean, pause and resume only',
-            code: 'forbidden_action',
-          });
+        return reply.code(403).send({
+          error: 'operators may retry, promote, clean, pause and resume only',
+          code: 'forbidden_action',
+        });
     });
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath('/ops/queues/manage');

@@ -233,13 +233,11 @@ describe('fuzz: webhook routes', { timeout: FUZZ_TIMEOUT }, () => {
         .record({ value: fc.array(notification, { maxLength: 4 }) })
         .map((v) => ({ type: 'application/json', body: JSON.stringify(v), json: v as unknown })),
       fc.jsonValue().map((v) => ({ type: 'application/json', body: JSON.stringify(v) ?? 'null', json: v })),
-      fc
-        .uint8Array({ maxLength: 512 })
-        .map((b) => ({
-          type: 'application/json',
-          body: Buffer.from(b).toString('latin1'),
-          json: undefined as unknown,
-        })),
+      fc.uint8Array({ maxLength: 512 }).map((b) => ({
+        type: 'application/json',
+        body: Buffer.from(b).toString('latin1'),
+        json: undefined as unknown,
+      })),
       fc.string().map((s) => ({ type: 'text/plain', body: s, json: undefined as unknown })),
     );
     await fc.assert(

@@ -64,9 +64,7 @@ export interface PipelineHarness {
   waitForCrmNote(requestId: string, timeoutMs?: number): Promise<void>;
   /** Between cases: every injected fault dropped and every queue idle, so no case sees another's traffic. */
   settle(timeoutMs?: number): Promise<void>;
-  draftsFor(
-    requestId: string,
-  ): {
+  draftsFor(requestId: string): {
     mailbox: string;
     subject: string;
     body: string;
@@ -318,16 +316,14 @@ async function startPipelineHarnessOnce(options: HarnessOptions): Promise<Pipeli
           }));
       }
       if (sandbox.gmail) {
-        return sandbox.gmail
-          .messagesFor(requestId)
-          .map((m) => ({
-            mailbox: m.mailbox,
-            subject: m.subject,
-            body: m.text,
-            to: m.to,
-            categories: m.labelNames.filter((n) => !/^[A-Z_]+$/.test(n)),
-            isDraft: m.labelIds.has('DRAFT'),
-          }));
+        return sandbox.gmail.messagesFor(requestId).map((m) => ({
+          mailbox: m.mailbox,
+          subject: m.subject,
+          body: m.text,
+          to: m.to,
+          categories: m.labelNames.filter((n) => !/^[A-Z_]+$/.test(n)),
+          isDraft: m.labelIds.has('DRAFT'),
+        }));
       }
       return SANDBOX_OWNERS.flatMap((o) => sandbox.graph.mailbox(o.email).messages)
         .filter((m) => m.singleValueExtendedProperties.some((p) => p.value === requestId))

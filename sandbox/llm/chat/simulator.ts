@@ -232,18 +232,16 @@ export async function startChatSimulator(
     };
     const id = randomUUID().replace(/-/g, '');
     if (dialect === 'mistral') {
-      return reply
-        .type('application/json')
-        .send({
-          id,
-          object: 'chat.completion',
-          model: body.model,
-          created: Math.floor(Date.now() / 1000),
-          usage,
-          choices: [
-            { index: 0, message: { role: 'assistant', content, tool_calls: null }, finish_reason: finish },
-          ],
-        });
+      return reply.type('application/json').send({
+        id,
+        object: 'chat.completion',
+        model: body.model,
+        created: Math.floor(Date.now() / 1000),
+        usage,
+        choices: [
+          { index: 0, message: { role: 'assistant', content, tool_calls: null }, finish_reason: finish },
+        ],
+      });
     }
     return reply.type('application/json').send({
       id: `chatcmpl-${id.slice(0, 24)}`,

@@ -94,12 +94,10 @@ export async function startVertexSimulator(
     scope.post('/token', async (request: FastifyRequest<{ Body: Record<string, string> }>, reply) => {
       const form = request.body ?? {};
       if (form.grant_type !== JWT_BEARER)
-        return reply
-          .code(400)
-          .send({
-            error: 'unsupported_grant_type',
-            error_description: `Invalid grant_type: ${form.grant_type ?? ''}`,
-          });
+        return reply.code(400).send({
+          error: 'unsupported_grant_type',
+          error_description: `Invalid grant_type: ${form.grant_type ?? ''}`,
+        });
       const assertion = form.assertion ?? '';
       let valid: boolean;
       try {
@@ -118,21 +116,17 @@ export async function startVertexSimulator(
         claims.data.exp < now ||
         claims.data.exp - claims.data.iat > 3600
       ) {
-        return reply
-          .code(400)
-          .send({
-            error: 'invalid_grant',
-            error_description:
-              'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.',
-          });
+        return reply.code(400).send({
+          error: 'invalid_grant',
+          error_description:
+            'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.',
+        });
       }
       if (!claims.data.scope.split(' ').includes(CLOUD_PLATFORM))
-        return reply
-          .code(400)
-          .send({
-            error: 'invalid_scope',
-            error_description: 'Invalid OAuth scope or ID token audience provided.',
-          });
+        return reply.code(400).send({
+          error: 'invalid_scope',
+          error_description: 'Invalid OAuth scope or ID token audience provided.',
+        });
       const token = `ya29.c.${randomBytes(48).toString('base64url')}`;
       tokens.set(token, Date.now() + 3_600_000);
       return reply.send({ access_token: token, expires_in: 3599, token_type: 'Bearer' });
