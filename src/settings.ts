@@ -21,7 +21,7 @@ const flag = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-const SettingsSchema = z.object({
+export const SettingsSchema = z.object({
   REDIS_URL: z
     .string()
     .default('redis://127.0.0.1:6379')

@@ -1,3 +1,4 @@
+import { SettingsSchema } from '../../src/settings.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
@@ -8,8 +9,8 @@ const read = (path: string) => readFileSync(`${root}/${path}`, 'utf8');
 
 describe('production deployment examples', () => {
   it('.env.example names every variable the service reads, each with a comment above its group', () => {
-    const settings = read('src/settings.ts');
-    const variables = [...settings.matchAll(/^ {4}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
+    // Every variable the settings schema reads (the schema, not its source text: formatting may change).
+    const variables = Object.keys(SettingsSchema.shape);
     expect(variables.length).toBeGreaterThan(50);
     const example = read('.env.example');
     const defined = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
