@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../src/app.ts';
-import { crmIntake, type IntakeOutcome } from '../../src/http/crm-intake.ts';
+import { crmIntake, type CrmIntake, type IntakeOutcome } from '../../src/http/crm-intake.ts';
 import {
   HubSpotEventBatch,
   routeAppEvents,
@@ -25,6 +25,16 @@ type HubSpotSource = Extract<TriggerSource, `hubspot.${string}`>;
 
 const WorkflowQuery = z.object({ flow: z.string().optional(), portalId: z.string().optional() });
 
+/** Why a delivery was turned away: the status and audit outcome/code, and the message for the sender. */
+interface Rejection {
+  status: number;
+  outcome: IntakeOutcome;
+  code: string;
+  message: string;
+}
+
+type Admission = { ok: true; routed: RoutedEvents } | { ok: false; rejection: Rejection };
+
 export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   app.addHook('onClose', async () => closePrivacyQueue(ctx));
@@ -35,7 +45,7 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     done(null, body),
   );
 
-  const intake = {
+  const intake: Record<HubSpotSource, CrmIntake> = {
     'hubspot.app': crmIntake(ctx, 'hubspot.app'),
     'hubspot.workflow': crmIntake(ctx, 'hubspot.workflow'),
   };
@@ -45,123 +55,128 @@ export async function hubspotWebhookRoutes(app: FastifyInstance, opts: { ctx: Ap
     request: FastifyRequest,
     reply: FastifyReply,
     source: HubSpotSource,
-    status: number,
-    outcome: IntakeOutcome,
-    code: string,
-    message: string,
+    rejection: Rejection,
   ) => {
+    const { status, outcome, code, message } = rejection;
     await intake[source].record(request, outcome, { status, code });
     return reply.code(status).send({ error: message });
   };
 
   app.setErrorHandler(
     async (error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-      const source: HubSpotSource = request.url.startsWith('/webhooks/hubspot/workflow')
-        ? 'hubspot.workflow'
-        : 'hubspot.app';
-      if (error.statusCode === 413)
-        return reject(
-          request,
-          reply,
-          source,
-          413,
-          'rejected_size',
-          'body_too_large',
-          'body larger than 1 MB',
-        );
-      if (error.statusCode && error.statusCode < 500)
-        return reject(
-          request,
-          reply,
-          source,
-          error.statusCode,
-          'rejected_shape',
-          'unreadable_request',
-          error.message,
-        );
+      const rejection = frameworkRejection(error);
+      if (rejection) return reject(request, reply, sourceOfUrl(request.url), rejection);
       request.log.error({ err: { message: error.message, code: error.code } }, 'webhook handler failed');
       return reply.code(500).send({ error: 'internal error' });
     },
   );
 
-  const publicUri = (request: FastifyRequest) => `${ctx.settings.publicUrl}${request.url}`;
-
-  const enqueue = async (
+  // One answer for both endpoints: the rejection (audited), or 204/503 from the queue.
+  const respond = async (
     request: FastifyRequest,
     reply: FastifyReply,
     source: HubSpotSource,
-    routed: RoutedEvents,
+    admission: Admission,
   ) => {
-    const outcome = await intake[source].enqueue(request, routed);
+    if (!admission.ok) return reject(request, reply, source, admission.rejection);
+    const outcome = await intake[source].enqueue(request, admission.routed);
     if (outcome === 'unavailable')
       return reply.code(503).header('retry-after', '30').send({ error: 'queue unavailable, retry later' });
     return reply.code(204).send();
   };
 
-  app.post('/webhooks/hubspot', async (request, reply) => {
-    const source = 'hubspot.app' as const;
-    const body = rawBody(request);
-    const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
-    if (!secret)
-      return reject(
-        request,
-        reply,
-        source,
-        401,
-        'rejected_signature',
-        'secret_not_configured',
-        'HUBSPOT_CLIENT_SECRET is not configured',
-      );
-    const verdict = verifyHubSpotSignature({
-      secret,
-      method: request.method,
-      uri: publicUri(request),
-      body,
-      headers: request.headers,
-      accept: ['v3'],
-    });
-    if (!verdict.ok)
-      return reject(request, reply, source, 401, 'rejected_signature', verdict.code, verdict.reason);
+  app.post('/webhooks/hubspot', async (request, reply) =>
+    respond(request, reply, 'hubspot.app', admitAppDelivery(request, ctx)),
+  );
 
-    const parsed = parseJson(body, HubSpotEventBatch);
-    if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
-    const routed = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
-    return enqueue(request, reply, source, {
-      ...routed,
-      erasures: routeErasureEvents(parsed.value, ctx.policy),
-    });
-  });
+  app.post('/webhooks/hubspot/workflow', async (request, reply) =>
+    respond(request, reply, 'hubspot.workflow', admitWorkflowDelivery(request, ctx)),
+  );
+}
 
-  app.post('/webhooks/hubspot/workflow', async (request, reply) => {
-    const source = 'hubspot.workflow' as const;
-    const body = rawBody(request);
-    const auth = workflowAuthorised(request, body, ctx);
-    if (!auth.ok)
-      return reject(
-        request,
-        reply,
-        source,
-        401,
-        'rejected_signature',
-        auth.code,
-        'missing or invalid signature or workflow secret',
-      );
+function refused(status: number, outcome: IntakeOutcome, code: string, message: string): Admission {
+  return { ok: false, rejection: { status, outcome, code, message } };
+}
 
-    const parsed = parseJson(body, WorkflowDelivery);
-    if (!parsed.ok) return reject(request, reply, source, 400, 'rejected_shape', parsed.code, parsed.message);
-    const query = WorkflowQuery.safeParse(request.query);
-    const routing = routeWorkflowDelivery(
-      parsed.value,
-      body,
-      ctx.policy,
-      ctx.crm.fields('contact'),
-      query.success ? query.data : {},
+function admitted(routed: RoutedEvents): Admission {
+  return { ok: true, routed };
+}
+
+function sourceOfUrl(url: string): HubSpotSource {
+  return url.startsWith('/webhooks/hubspot/workflow') ? 'hubspot.workflow' : 'hubspot.app';
+}
+
+/** Fastify's own refusals (too large, unreadable) are audited like ours; anything else is a 500. */
+function frameworkRejection(error: { statusCode?: number; message: string }): Rejection | undefined {
+  if (error.statusCode === 413)
+    return {
+      status: 413,
+      outcome: 'rejected_size',
+      code: 'body_too_large',
+      message: 'body larger than 1 MB',
+    };
+  if (error.statusCode && error.statusCode < 500)
+    return {
+      status: error.statusCode,
+      outcome: 'rejected_shape',
+      code: 'unreadable_request',
+      message: error.message,
+    };
+  return undefined;
+}
+
+/** App subscriptions: v3 signature only, then the event batch routed to callbacks and erasures. */
+function admitAppDelivery(request: FastifyRequest, ctx: AppContext): Admission {
+  const body = rawBody(request);
+  const secret = ctx.settings.HUBSPOT_CLIENT_SECRET;
+  if (!secret)
+    return refused(
+      401,
+      'rejected_signature',
+      'secret_not_configured',
+      'HUBSPOT_CLIENT_SECRET is not configured',
     );
-    if (routing.kind === 'invalid')
-      return reject(request, reply, source, 400, 'rejected_shape', 'invalid_delivery', routing.reason);
-    if (routing.kind === 'ignored') return enqueue(request, reply, source, { requests: [], ignored: 1 });
-    return enqueue(request, reply, source, { requests: [routing.request], ignored: 0 });
+  const verdict = verifyHubSpotSignature({
+    secret,
+    method: request.method,
+    uri: publicUri(request, ctx),
+    body,
+    headers: request.headers,
+    accept: ['v3'],
   });
+  if (!verdict.ok) return refused(401, 'rejected_signature', verdict.code, verdict.reason);
+
+  const parsed = parseJson(body, HubSpotEventBatch);
+  if (!parsed.ok) return refused(400, 'rejected_shape', parsed.code, parsed.message);
+  const routed = routeAppEvents(parsed.value, ctx.policy, ctx.crm.fields('contact'));
+  return admitted({ ...routed, erasures: routeErasureEvents(parsed.value, ctx.policy) });
+}
+
+/** Workflow "Send a webhook" actions: signature or shared secret, then at most one callback request. */
+function admitWorkflowDelivery(request: FastifyRequest, ctx: AppContext): Admission {
+  const body = rawBody(request);
+  const auth = workflowAuthorised(request, body, ctx);
+  if (!auth.ok)
+    return refused(401, 'rejected_signature', auth.code, 'missing or invalid signature or workflow secret');
+
+  const parsed = parseJson(body, WorkflowDelivery);
+  if (!parsed.ok) return refused(400, 'rejected_shape', parsed.code, parsed.message);
+  const query = WorkflowQuery.safeParse(request.query);
+  const routing = routeWorkflowDelivery(
+    parsed.value,
+    body,
+    ctx.policy,
+    ctx.crm.fields('contact'),
+    query.success ? query.data : {},
+  );
+  if (routing.kind === 'invalid') return refused(400, 'rejected_shape', 'invalid_delivery', routing.reason);
+  if (routing.kind === 'ignored') return admitted({ requests: [], ignored: 1 });
+  return admitted({ requests: [routing.request], ignored: 0 });
+}
+
+/** The URI HubSpot signed: the public address, not the one the proxy forwarded to. */
+function publicUri(request: FastifyRequest, ctx: AppContext): string {
+  return `${ctx.settings.publicUrl}${request.url}`;
 }
 
 /** The content-type parser above hands every body over as a Buffer; no body is an empty one. */
@@ -188,7 +203,7 @@ function workflowAuthorised(
   const verdict = verifyHubSpotSignature({
     secret,
     method: request.method,
-    uri: `${ctx.settings.publicUrl}${request.url}`,
+    uri: publicUri(request, ctx),
     body,
     headers: request.headers,
     accept,

@@ -32,19 +32,7 @@ export async function runDemo(options: {
     print('✗ --reply takes the number of an offered slot: 1, 2 or 3');
     return 2;
   }
-  if (options.note !== undefined) {
-    // Your own wording as the contact's note (the simulated HubSpot contact), before the trigger.
-    const set = await fetch(`${base}/sandbox/contacts/${encodeURIComponent(options.contact)}/note`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ note: options.note }),
-    }).catch(() => null);
-    if (!set || set.status !== 204)
-      print(
-        `✗ could not set the note (${set?.status ?? 'service unreachable'}); the contact's own note is used`,
-      );
-    else print(`  note: ${options.note}`);
-  }
+  if (options.note !== undefined) await setSandboxNote(base, options.contact, options.note, print);
   // The CRM the running service simulates, unless given: a HubSpot webhook to a Salesforce sandbox is ignored.
   const crm = options.crm ?? (await sandboxCrm(base));
   if (crm && crm !== 'hubspot') {
@@ -55,19 +43,7 @@ export async function runDemo(options: {
   const contact = SANDBOX_CONTACTS.find((c) => c.id === options.contact);
   const eventId = Date.now() % 1_000_000_000;
   const isLead = contact?.properties.message !== undefined;
-  const event = {
-    eventId,
-    subscriptionId: 2501,
-    portalId: SANDBOX_PORTAL_ID,
-    appId: 4711,
-    occurredAt: Date.now(),
-    subscriptionType: isLead ? 'contact.creation' : 'contact.propertyChange',
-    attemptNumber: 0,
-    objectId: Number(options.contact),
-    changeSource: 'CRM_UI',
-    ...(isLead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
-  };
-  const body = JSON.stringify([event]);
+  const body = JSON.stringify([hubspotTriggerEvent(eventId, options.contact, isLead)]);
   const timestamp = Date.now();
   const uri = `${base}/webhooks/hubspot`;
   const requestId = `hs-${SANDBOX_PORTAL_ID}-${eventId}-${options.contact}`;
@@ -100,6 +76,41 @@ export async function runDemo(options: {
   print(`← ${res.status} ${res.status === 204 ? '(accepted: the job is in Redis)' : await res.text()}`);
   if (res.status !== 204) return 1;
   return followRequest(base, requestId, options.timeoutMs, options.reply, print);
+}
+
+/** Your own wording as the contact's note (the simulated HubSpot contact), set before the trigger. */
+async function setSandboxNote(
+  base: string,
+  contact: string,
+  note: string,
+  print: (line: string) => void,
+): Promise<void> {
+  const set = await fetch(`${base}/sandbox/contacts/${encodeURIComponent(contact)}/note`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ note }),
+  }).catch(() => null);
+  if (!set || set.status !== 204)
+    print(
+      `✗ could not set the note (${set?.status ?? 'service unreachable'}); the contact's own note is used`,
+    );
+  else print(`  note: ${note}`);
+}
+
+/** The HubSpot webhook event for the contact: a new lead's creation, or "callback requested" on a known one. */
+function hubspotTriggerEvent(eventId: number, contact: string, isLead: boolean) {
+  return {
+    eventId,
+    subscriptionId: 2501,
+    portalId: SANDBOX_PORTAL_ID,
+    appId: 4711,
+    occurredAt: Date.now(),
+    subscriptionType: isLead ? 'contact.creation' : 'contact.propertyChange',
+    attemptNumber: 0,
+    objectId: Number(contact),
+    changeSource: 'CRM_UI',
+    ...(isLead ? {} : { propertyName: 'callback_requested', propertyValue: 'true' }),
+  };
 }
 
 /** Asks the running sandbox which CRM it simulates; undefined when it does not say (older service). */

@@ -39,18 +39,11 @@ export async function reviewView(
 ): Promise<ReviewView> {
   await ledger.catchUp();
   const snap = await ledger.snapshot({ now });
-  const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
-  const ids = [
+  const facts = await requestFacts(ctx, [
     ...snap.awaiting.map((a) => a.requestId),
     ...snap.deadLetters.map((d) => d.requestId),
     ...(snap.failed ?? []).map((f) => f.requestId),
-  ];
-  const pipeline = ctx.redis.pipeline();
-  for (const id of ids) pipeline.hmget(`${prefix}:request:${id}`, 'state', 'ownerId', 'reason');
-  const rows = ((await pipeline.exec()) ?? []).map(
-    ([, v]) => v as [string | null, string | null, string | null],
-  );
-  const facts = new Map(ids.map((id, i) => [id, rows[i]!]));
+  ]);
   const gone: string[] = [];
   const maxAge = ctx.policy.mail.reviewMaxAge;
   const awaiting = snap.awaiting.flatMap(({ requestId, since }) => {
@@ -89,18 +82,11 @@ export async function reviewView(
         !failed.some((f) => f.requestId === id),
     ),
   );
-  const byOwner = new Map<string, { ownerId: string; waiting: number; oldestAgeMs: number }>();
-  for (const a of awaiting) {
-    const m = byOwner.get(a.ownerId) ?? { ownerId: a.ownerId, waiting: 0, oldestAgeMs: 0 };
-    m.waiting++;
-    m.oldestAgeMs = Math.max(m.oldestAgeMs, a.ageMs);
-    byOwner.set(a.ownerId, m);
-  }
   return {
     generatedAt: new Date(now).toISOString(),
     reviewMaxAgeMs: maxAge,
     awaiting,
-    mailboxes: [...byOwner.values()].sort((a, b) => b.oldestAgeMs - a.oldestAgeMs),
+    mailboxes: mailboxSummaries(awaiting),
     days: snap.days,
     blockedByCategory: snap.blockedByCategory,
     leakGuardByType: snap.leakGuardByType,
@@ -114,6 +100,32 @@ export async function reviewView(
     verifications: snap.verifications,
     lastRetentionRun: snap.lastRetentionRun,
   };
+}
+
+/** State, owner and reason of each request record, by id: [null, null, null] when the record is gone. */
+async function requestFacts(
+  ctx: AppContext,
+  ids: string[],
+): Promise<Map<string, [string | null, string | null, string | null]>> {
+  const prefix = ctx.settings.DRAFTBRIDGE_QUEUE_PREFIX;
+  const pipeline = ctx.redis.pipeline();
+  for (const id of ids) pipeline.hmget(`${prefix}:request:${id}`, 'state', 'ownerId', 'reason');
+  const rows = ((await pipeline.exec()) ?? []).map(
+    ([, v]) => v as [string | null, string | null, string | null],
+  );
+  return new Map(ids.map((id, i) => [id, rows[i]!]));
+}
+
+/** Drafts waiting per mailbox (CRM owner), the mailbox with the oldest draft first. */
+function mailboxSummaries(awaiting: ReviewView['awaiting']): ReviewView['mailboxes'] {
+  const byOwner = new Map<string, { ownerId: string; waiting: number; oldestAgeMs: number }>();
+  for (const a of awaiting) {
+    const m = byOwner.get(a.ownerId) ?? { ownerId: a.ownerId, waiting: 0, oldestAgeMs: 0 };
+    m.waiting++;
+    m.oldestAgeMs = Math.max(m.oldestAgeMs, a.ageMs);
+    byOwner.set(a.ownerId, m);
+  }
+  return [...byOwner.values()].sort((a, b) => b.oldestAgeMs - a.oldestAgeMs);
 }
 
 const RetryParams = z.object({ requestId: RequestId });
@@ -251,7 +263,6 @@ export function renderReviewPage(
   const totals = Object.fromEntries(
     DAILY_COUNTERS.map((c) => [c, view.days.reduce((n, d) => n + d.counts[c], 0)]),
   );
-  const operator = csrf !== undefined;
   const mailboxRows = view.mailboxes
     .map(
       (m) =>
@@ -271,24 +282,13 @@ export function renderReviewPage(
         `<tr><td>${esc(d.day)}</td>${DAILY_COUNTERS.map((c) => `<td class="num">${d.counts[c]}</td>`).join('')}</tr>`,
     )
     .join('');
-  const deadRows = view.deadLetters
-    .map(
-      (d) =>
-        `<tr><td><code>${esc(d.requestId)}</code></td><td>${esc(d.stage)}</td><td><code>${esc(d.error)}</code></td><td>${esc(d.at)}</td><td>${
-          operator
-            ? `<form method="post" action="/ops/dead-letters/${encodeURIComponent(d.requestId)}/retry"><input type="hidden" name="_csrf" value="${esc(csrf)}"><button type="submit" data-retry="${esc(d.requestId)}">Retry</button></form>`
-            : '<span class="muted">operators can retry</span>'
-        }</td></tr>`,
-    )
-    .join('');
+  const deadRows = deadLetterRows(view.deadLetters, csrf);
   const failedRows = view.failed
     .map(
       (f) =>
         `<tr><td><code>${esc(f.requestId)}</code></td><td><code>${esc(f.reason)}</code></td><td>${esc(f.at)}</td></tr>`,
     )
     .join('');
-  const verified = view.lastAuditVerification;
-  const retention = view.lastRetentionRun;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>draftbridge review</title>
 <style>
@@ -327,11 +327,33 @@ ${deadRows ? `<table id="dead-letters"><tr><th>request</th><th>stage</th><th>err
 <p class="muted">Ended without a draft for a reason a retry does not fix (unknown contact, no e-mail, no owner mailbox); the last 50.</p>
 ${failedRows ? `<table id="failed"><tr><th>request</th><th>reason</th><th>when</th></tr>${failedRows}</table>` : '<p class="muted" id="failed">none</p>'}
 <h2>Audit and retention</h2>
-<table>
+${auditAndRetentionTable(view)}
+</body></html>`;
+}
+
+/** One row per dead-lettered request; operators (the only callers given a CSRF token) get a Retry form. */
+function deadLetterRows(deadLetters: ReviewView['deadLetters'], csrf: string | undefined): string {
+  const operator = csrf !== undefined;
+  return deadLetters
+    .map(
+      (d) =>
+        `<tr><td><code>${esc(d.requestId)}</code></td><td>${esc(d.stage)}</td><td><code>${esc(d.error)}</code></td><td>${esc(d.at)}</td><td>${
+          operator
+            ? `<form method="post" action="/ops/dead-letters/${encodeURIComponent(d.requestId)}/retry"><input type="hidden" name="_csrf" value="${esc(csrf)}"><button type="submit" data-retry="${esc(d.requestId)}">Retry</button></form>`
+            : '<span class="muted">operators can retry</span>'
+        }</td></tr>`,
+    )
+    .join('');
+}
+
+/** When the audit chain was last verified (any, incremental, full) and the retention sweeper last ran. */
+function auditAndRetentionTable(view: ReviewView): string {
+  const verified = view.lastAuditVerification;
+  const retention = view.lastRetentionRun;
+  return `<table>
 <tr><th>audit chain last verified</th><td id="audit-verified">${verified ? `${esc(verified.at)}: ${esc(verified.outcome)}${verified.checked !== null ? ` (${verified.checked} events)` : ''}` : 'never (run <code>draftbridge audit verify</code>)'}</td></tr>
 <tr><th>last incremental verification (from the checkpoint)</th><td id="audit-verified-incremental">${verificationText(view.verifications.incremental)}</td></tr>
 <tr><th>last full verification (<code>--full</code>)</th><td id="audit-verified-full">${verificationText(view.verifications.full)}</td></tr>
 <tr><th>retention sweeper last run</th><td id="retention-run">${retention ? `${esc(retention.at)}: ${esc(retention.outcome)}` : 'never (run <code>draftbridge retention run</code>)'}</td></tr>
-</table>
-</body></html>`;
+</table>`;
 }

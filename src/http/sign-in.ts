@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { z } from 'zod';
 import type { AppContext } from '../app.ts';
@@ -21,6 +21,7 @@ const PendingSignIn = z.object({
   nonce: z.string().min(16),
   returnTo: z.string(),
 });
+type PendingSignIn = z.infer<typeof PendingSignIn>;
 
 /** Only a local path: never an absolute or protocol-relative URL (no open redirect). */
 function safeReturnTo(value: unknown): string {
@@ -46,53 +47,17 @@ export async function signInRoutes(
     );
     return;
   }
-  const issuer = s.DRAFTBRIDGE_OIDC_ISSUER;
-  const clientId = s.DRAFTBRIDGE_OIDC_CLIENT_ID ?? s.DRAFTBRIDGE_OIDC_AUDIENCE!;
+  const configuration = lazyDiscovery(
+    s.DRAFTBRIDGE_OIDC_ISSUER,
+    s.DRAFTBRIDGE_OIDC_CLIENT_ID ?? s.DRAFTBRIDGE_OIDC_AUDIENCE!,
+    s.DRAFTBRIDGE_OIDC_CLIENT_SECRET,
+  );
   const redirectUri = `${s.publicUrl}/auth/callback`;
-  let config: Promise<oidc.Configuration> | undefined;
-  const configuration = () => {
-    config ??= oidc.discovery(
-      new URL(issuer),
-      clientId,
-      undefined,
-      s.DRAFTBRIDGE_OIDC_CLIENT_SECRET
-        ? oidc.ClientSecretPost(s.DRAFTBRIDGE_OIDC_CLIENT_SECRET)
-        : oidc.None(),
-      // Plain http only for a provider on this machine (the sandbox simulator).
-      isLoopbackHttp(issuer) ? { execute: [oidc.allowInsecureRequests] } : {},
-    );
-    config.catch(() => {
-      config = undefined;
-    });
-    return config;
-  };
-
-  const failed = (reply: FastifyReply, code: string) =>
-    reply
-      .code(400)
-      .type('text/html; charset=utf-8')
-      .send(
-        `<!doctype html><p>Sign-in failed (<code>${code}</code>). <a href="/auth/login">Try again</a>.</p>`,
-      );
 
   app.get('/auth/login', async (request, reply) => {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const pending = {
-      verifier,
-      state: oidc.randomState(),
-      nonce: oidc.randomNonce(),
-      returnTo: safeReturnTo((request.query as Record<string, unknown>).returnTo),
-    };
-    const url = oidc.buildAuthorizationUrl(await configuration(), {
-      redirect_uri: redirectUri,
-      scope: 'openid profile',
-      response_type: 'code',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state: pending.state,
-      nonce: pending.nonce,
-    });
-    reply.setCookie(SIGN_IN_COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), {
+    const pending = newPendingSignIn((request.query as Record<string, unknown>).returnTo);
+    const url = await authorizationUrl(await configuration(), redirectUri, pending);
+    reply.setCookie(SIGN_IN_COOKIE, encodeCookieValue(pending), {
       ...cookieBase,
       path: '/auth',
       maxAge: 600,
@@ -101,39 +66,19 @@ export async function signInRoutes(
   });
 
   app.get('/auth/callback', async (request, reply) => {
-    const raw = request.cookies[SIGN_IN_COOKIE];
-    const unsigned = raw ? request.unsignCookie(raw) : undefined;
-    const pending =
-      unsigned?.valid && unsigned.value
-        ? PendingSignIn.safeParse(JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')))
-        : undefined;
+    const pending = readPendingSignIn(request);
     reply.clearCookie(SIGN_IN_COOKIE, { path: '/auth' });
-    if (!pending?.success) return failed(reply, 'no_pending_sign_in');
+    if (!pending?.success) return signInFailed(reply, 'no_pending_sign_in');
     let claims: oidc.IDToken | undefined;
     try {
-      const tokens = await oidc.authorizationCodeGrant(
-        await configuration(),
-        new URL(request.url, s.publicUrl),
-        {
-          pkceCodeVerifier: pending.data.verifier,
-          expectedState: pending.data.state,
-          expectedNonce: pending.data.nonce,
-          idTokenExpected: true,
-        },
-      );
-      claims = tokens.claims();
+      claims = await redeemCode(await configuration(), new URL(request.url, s.publicUrl), pending.data);
     } catch (err) {
       request.log.info({ reason: (err as { code?: string }).code ?? (err as Error).name }, 'sign-in refused');
-      return failed(reply, 'token_exchange');
+      return signInFailed(reply, 'token_exchange');
     }
-    if (!claims) return failed(reply, 'no_id_token');
-    const subject = typeof claims.oid === 'string' ? claims.oid : claims.sub;
-    const session: SessionClaims = {
-      roles: rolesFromClaim(claims.roles),
-      actor: auth.oidcActor(auth.oidc!.issuer, subject),
-      exp: Date.now() + SESSION_HOURS * 3_600_000,
-    };
-    reply.setCookie(SESSION_COOKIE, Buffer.from(JSON.stringify(session)).toString('base64url'), {
+    if (!claims) return signInFailed(reply, 'no_id_token');
+    const session = sessionFor(auth, claims);
+    reply.setCookie(SESSION_COOKIE, encodeCookieValue(session), {
       ...cookieBase,
       path: '/',
       maxAge: SESSION_HOURS * 3600,
@@ -148,4 +93,102 @@ export async function signInRoutes(
       .type('text/html; charset=utf-8')
       .send('<!doctype html><p>Signed out. <a href="/auth/login">Sign in again</a>.</p>');
   });
+}
+
+/**
+ * The provider's configuration, discovered on first use rather than at start-up (the provider may be
+ * down then); a failed discovery is forgotten so that the next sign-in tries again.
+ */
+function lazyDiscovery(
+  issuer: string,
+  clientId: string,
+  clientSecret: string | undefined,
+): () => Promise<oidc.Configuration> {
+  let config: Promise<oidc.Configuration> | undefined;
+  return () => {
+    config ??= oidc.discovery(
+      new URL(issuer),
+      clientId,
+      undefined,
+      clientSecret ? oidc.ClientSecretPost(clientSecret) : oidc.None(),
+      // Plain http only for a provider on this machine (the sandbox simulator).
+      isLoopbackHttp(issuer) ? { execute: [oidc.allowInsecureRequests] } : {},
+    );
+    config.catch(() => {
+      config = undefined;
+    });
+    return config;
+  };
+}
+
+function newPendingSignIn(returnTo: unknown): PendingSignIn {
+  return {
+    verifier: oidc.randomPKCECodeVerifier(),
+    state: oidc.randomState(),
+    nonce: oidc.randomNonce(),
+    returnTo: safeReturnTo(returnTo),
+  };
+}
+
+async function authorizationUrl(
+  config: oidc.Configuration,
+  redirectUri: string,
+  pending: PendingSignIn,
+): Promise<URL> {
+  return oidc.buildAuthorizationUrl(config, {
+    redirect_uri: redirectUri,
+    scope: 'openid profile',
+    response_type: 'code',
+    code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
+    code_challenge_method: 'S256',
+    state: pending.state,
+    nonce: pending.nonce,
+  });
+}
+
+/** The flow started by /auth/login, if its cookie is present, correctly signed and well formed. */
+function readPendingSignIn(request: FastifyRequest) {
+  const raw = request.cookies[SIGN_IN_COOKIE];
+  const unsigned = raw ? request.unsignCookie(raw) : undefined;
+  return unsigned?.valid && unsigned.value
+    ? PendingSignIn.safeParse(JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')))
+    : undefined;
+}
+
+/** Exchanges the callback's code; throws when the provider or the state/nonce/PKCE checks refuse it. */
+async function redeemCode(
+  config: oidc.Configuration,
+  callbackUrl: URL,
+  pending: PendingSignIn,
+): Promise<oidc.IDToken | undefined> {
+  const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
+    pkceCodeVerifier: pending.verifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+    idTokenExpected: true,
+  });
+  return tokens.claims();
+}
+
+/** The session keeps the roles and the caller's HMAC reference only; Entra's oid is preferred to sub. */
+function sessionFor(auth: Authenticator, claims: oidc.IDToken): SessionClaims {
+  const subject = typeof claims.oid === 'string' ? claims.oid : claims.sub;
+  return {
+    roles: rolesFromClaim(claims.roles),
+    actor: auth.oidcActor(auth.oidc!.issuer, subject),
+    exp: Date.now() + SESSION_HOURS * 3_600_000,
+  };
+}
+
+function encodeCookieValue(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+function signInFailed(reply: FastifyReply, code: string) {
+  return reply
+    .code(400)
+    .type('text/html; charset=utf-8')
+    .send(
+      `<!doctype html><p>Sign-in failed (<code>${code}</code>). <a href="/auth/login">Try again</a>.</p>`,
+    );
 }

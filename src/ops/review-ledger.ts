@@ -139,6 +139,23 @@ function foldEvent(keys: DraftbridgeKeys['ops'], e: AuditEvent, tx: ScriptOps): 
   }
 }
 
+/** The last `dayCount` UTC day names (YYYY-MM-DD) up to and including the day of `now`, oldest first. */
+function dayNamesEndingAt(now: number, dayCount: number): string[] {
+  return Array.from({ length: dayCount }, (_, i) =>
+    new Date(now - (dayCount - 1 - i) * 86_400_000).toISOString().slice(0, 10),
+  );
+}
+
+/** A ZRANGE … WITHSCORES reply (member, score, member, score, …) as [member, score] pairs. */
+function memberScores(flat: string[]): (readonly [string, number])[] {
+  return Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, Number(flat[2 * i + 1])] as const);
+}
+
+/** A hash of counters (Redis returns strings) with numeric values. */
+function numericHash(h: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
+}
+
 export class ReviewLedger {
   private readonly redis: Redis;
   private readonly audit: AuditTrail;
@@ -181,9 +198,7 @@ export class ReviewLedger {
   async snapshot(options: { days?: number; now?: number } = {}): Promise<LedgerSnapshot> {
     const now = options.now ?? Date.now();
     const dayCount = options.days ?? 14;
-    const dayNames = Array.from({ length: dayCount }, (_, i) =>
-      new Date(now - (dayCount - 1 - i) * 86_400_000).toISOString().slice(0, 10),
-    );
+    const dayNames = dayNamesEndingAt(now, dayCount);
     const tx = this.redis
       .multi()
       .zrange(this.key('awaiting'), 0, 499, 'WITHSCORES')
@@ -223,12 +238,8 @@ export class ReviewLedger {
       Record<string, string>,
       ...Record<string, string>[],
     ];
-    const pairs = (flat: string[]) =>
-      Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, Number(flat[2 * i + 1])] as const);
-    const numbers = (h: Record<string, string>) =>
-      Object.fromEntries(Object.entries(h).map(([k, v]) => [k, Number(v)]));
     return {
-      awaiting: pairs(awaitingRaw).map(([requestId, since]) => ({ requestId, since })),
+      awaiting: memberScores(awaitingRaw).map(([requestId, since]) => ({ requestId, since })),
       days: dayNames.map((day, i) => ({
         day,
         counts: Object.fromEntries(DAILY_COUNTERS.map((c) => [c, Number(dayHashes[i]?.[c] ?? 0)])) as Record<
@@ -236,9 +247,9 @@ export class ReviewLedger {
           number
         >,
       })),
-      blockedByCategory: numbers(blocked),
-      leakGuardByType: numbers(leak),
-      deadLetters: pairs(deadRaw)
+      blockedByCategory: numericHash(blocked),
+      leakGuardByType: numericHash(leak),
+      deadLetters: memberScores(deadRaw)
         .reverse()
         .map(([requestId, at]) => ({
           requestId,
@@ -248,7 +259,7 @@ export class ReviewLedger {
             error: string;
           }),
         })),
-      failed: pairs(failedRaw)
+      failed: memberScores(failedRaw)
         .reverse()
         .map(([requestId, at]) => ({ requestId, at, reason: failedInfo[requestId] ?? 'unknown' })),
       lastAuditVerification: verified
