@@ -114,8 +114,6 @@ export async function offerSlots(
   let source: OfferedSlots['source'] = 'working_hours';
   let preferences: SlotPreferences;
   let contactTimeZone: string;
-  const same = (a: { start: string; end: string }, b: { start: string; end: string }) =>
-    Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
   if (deps.calendar) {
     try {
       workingHours = workingHoursFrom(
@@ -137,7 +135,7 @@ export async function offerSlots(
       if (scheduling.holds) {
         // Holds from an earlier attempt of this request are ours to move, not someone's meeting.
         holds = await deps.calendar.listHolds(input.mailbox, input.requestId);
-        busy = busy.filter((b) => !holds.some((h) => same(h, b)));
+        busy = busy.filter((b) => !holds.some((h) => sameSpan(h, b)));
       }
       source = 'calendar';
     } catch (err) {
@@ -155,22 +153,7 @@ export async function offerSlots(
   const unmet =
     slots.length === 0 ? explainUnmet(preferences, workingHours, contactTimeZone, now) : undefined;
   if (scheduling.holds && deps.calendar && source === 'calendar') {
-    for (const h of holds)
-      if (!slots.some((s) => same(s, h))) await deps.calendar.deleteEvent(input.mailbox, h.id);
-    for (const s of slots) {
-      if (holds.some((h) => same(s, h))) continue;
-      await deps.calendar.createEvent(input.mailbox, {
-        subject: deps.holdSubject?.(input.language) ?? 'Hold',
-        start: s.start,
-        end: s.end,
-        attendees: [],
-        body: '',
-        showAs: 'tentative',
-        transactionId: transactionIdFor(`${input.requestId}:hold:${s.start}`),
-        requestId: input.requestId,
-        hold: true,
-      });
-    }
+    await moveHolds(deps.calendar, deps.holdSubject, input, holds, slots);
   }
   const texts = slots.map((s) => renderSlot(s, input.language, contactTimeZone));
   return {
@@ -182,6 +165,42 @@ export async function offerSlots(
     wishes: preferences,
     ...(unmet ? { unmet } : {}),
   };
+}
+
+type Span = { start: string; end: string };
+
+/** The same time span, whatever offset notation the calendar wrote it in. */
+function sameSpan(a: Span, b: Span): boolean {
+  return Date.parse(a.start) === Date.parse(b.start) && Date.parse(a.end) === Date.parse(b.end);
+}
+
+/**
+ * Makes the owner's tentative holds match the offered slots: holds no longer offered are deleted,
+ * offered slots without a hold get one (idempotent per request and start).
+ */
+async function moveHolds(
+  calendar: CalendarPort,
+  holdSubject: SlotOfferDeps['holdSubject'],
+  input: { mailbox: string; language: Language; requestId: string },
+  holds: readonly (Span & { id: string })[],
+  slots: readonly Span[],
+): Promise<void> {
+  for (const h of holds)
+    if (!slots.some((s) => sameSpan(s, h))) await calendar.deleteEvent(input.mailbox, h.id);
+  for (const s of slots) {
+    if (holds.some((h) => sameSpan(s, h))) continue;
+    await calendar.createEvent(input.mailbox, {
+      subject: holdSubject?.(input.language) ?? 'Hold',
+      start: s.start,
+      end: s.end,
+      attendees: [],
+      body: '',
+      showAs: 'tentative',
+      transactionId: transactionIdFor(`${input.requestId}:hold:${s.start}`),
+      requestId: input.requestId,
+      hold: true,
+    });
+  }
 }
 
 /** The note's wishes, read in the contact's zone (today there is what "in zwei Wochen" counts from). */

@@ -1,17 +1,17 @@
 import { RequestNotFound } from '../../errors.ts';
 import { noticeFor } from '../../policy.ts';
 import type { PipelineDeps } from '../deps.ts';
-import { planDraft } from '../draft-plan.ts';
-import { draftWithLlm } from '../llm-draft.ts';
+import { planDraft, type DraftPlan } from '../draft-plan.ts';
+import { draftWithLlm, type LlmDraftResult } from '../llm-draft.ts';
 import { recordDraftPath } from './leak-fallback.ts';
 import { finishMail, finishSubject } from '../mail-text.ts';
 import { fill, pickLanguage } from '../prompts.ts';
-import { offerSlots } from '../slot-offer.ts';
+import { offerSlots, type OfferedSlots } from '../slot-offer.ts';
 import { settle } from '../settled.ts';
 import { VaultContact, VaultOwner, type VaultDraft, type VaultSlots } from '../vault-sections.ts';
 import { StageJob } from '../jobs.ts';
 import type { StageDefinition } from '../stage-runner.ts';
-import type { Policy } from '../../policy.ts';
+import type { FlowPolicy, Policy } from '../../policy.ts';
 
 /**
  * Stage 2 (draft): plan (special categories, route, salutation, pseudonymised prompt), ask the LLM
@@ -56,18 +56,7 @@ export async function composeDraft(
     return 'crm-note';
   }
 
-  // Slots from the owner's calendar and the contact's wishes, read from the raw note here, locally.
-  const p = contact.properties;
-  const offer = await offerSlots(
-    { ...deps, holdSubject: (language) => prompts.wording(language).slots.hold_subject },
-    {
-      mailbox: owner.email,
-      note: [p.callback_note, p.message].filter(Boolean).join('\n'),
-      language: pickLanguage(p.language, policy.defaults.language),
-      contactTimeZone: p.timezone,
-      requestId,
-    },
-  );
+  const offer = await slotsFor(deps, requestId, contact, owner);
   const plan = planDraft({
     contact,
     owner,
@@ -96,9 +85,55 @@ export async function composeDraft(
     lastAttempt,
   });
 
+  const { draft, templateReason, finished } = finishDraft(policy, flow, plan, llm);
+  // The draft goes into the vault with the state that says it is there (one script).
+  const written = vault.sealMany(requestId, {
+    slots: offer satisfies VaultSlots,
+    draft: {
+      to: plan.to,
+      subject: finishSubject(draft.subject),
+      body: finished.body,
+      language,
+      template: templateReason !== undefined,
+    } satisfies VaultDraft,
+  });
+  await requests.transition(requestId, 'drafted', {
+    actor: 'draft',
+    details: draftedDetails(plan, offer, templateReason),
+    facts: draftedFacts(deps, plan, llm, offer, templateReason),
+    seen: record,
+    sections: written,
+  });
+  recordDraftPath(llm.path);
+  return 'next';
+}
+
+/** Slots from the owner's calendar and the contact's wishes, read from the raw note here, locally. */
+function slotsFor(deps: ComposeDraftDeps, requestId: string, contact: VaultContact, owner: VaultOwner) {
+  const { policy, prompts } = deps;
+  const p = contact.properties;
+  return offerSlots(
+    { ...deps, holdSubject: (language) => prompts.wording(language).slots.hold_subject },
+    {
+      mailbox: owner.email,
+      note: [p.callback_note, p.message].filter(Boolean).join('\n'),
+      language: pickLanguage(p.language, policy.defaults.language),
+      contactTimeZone: p.timezone,
+      requestId,
+    },
+  );
+}
+
+type ComposePlan = Extract<DraftPlan, { kind: 'compose' }>;
+
+/**
+ * The finished text: the LLM's draft with the AI notice, or the plain template (no AI notice) when
+ * the LLM could not help or its text had to be cut.
+ */
+function finishDraft(policy: Policy, flow: FlowPolicy, plan: ComposePlan, llm: LlmDraftResult) {
   // The AI notice per delivery mode, the rep's name filled in here, locally, never sent to the LLM.
   // The plain template involves no AI, so it carries no AI notice (it would not be true).
-  const aiNotice = fill(noticeFor(policy, flow, language), { rep: plan.letter.rep });
+  const aiNotice = fill(noticeFor(policy, flow, plan.language), { rep: plan.letter.rep });
   const finish = (text: string, ai: boolean) =>
     finishMail({
       body: text,
@@ -117,46 +152,43 @@ export async function composeDraft(
     templateReason = 'llm_too_long';
     finished = finish(draft.body, false);
   }
-  // The draft goes into the vault with the state that says it is there (one script).
-  const written = vault.sealMany(requestId, {
-    slots: offer satisfies VaultSlots,
-    draft: {
-      to: plan.to,
-      subject: finishSubject(draft.subject),
-      body: finished.body,
-      language,
-      template: templateReason !== undefined,
-    } satisfies VaultDraft,
-  });
-  await requests.transition(requestId, 'drafted', {
-    actor: 'draft',
-    details: {
-      route,
-      language,
-      template: templateReason ?? null,
-      sensitive: plan.sensitive,
-      slots: offer.slots.length,
-      slotSource: offer.source,
-    },
-    facts: {
-      route,
-      language,
-      draftPath: llm.path,
-      ...(templateReason ? { templateFallback: templateReason } : {}),
-      ...(offer.slots.length
-        ? {
-            slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '),
-            slotZone: offer.timeZone,
-            ...bookingFacts(deps, plan.to, offer),
-          }
-        : {}),
-      ...(offer.unmet ? { slotsUnmet: offer.unmet } : {}),
-    },
-    seen: record,
-    sections: written,
-  });
-  recordDraftPath(llm.path);
-  return 'next';
+  return { draft, templateReason, finished };
+}
+
+/** The audit event's details for the drafted state (ids, codes and counts only). */
+function draftedDetails(plan: ComposePlan, offer: OfferedSlots, templateReason: string | undefined) {
+  return {
+    route: plan.route,
+    language: plan.language,
+    template: templateReason ?? null,
+    sensitive: plan.sensitive,
+    slots: offer.slots.length,
+    slotSource: offer.source,
+  };
+}
+
+/** The facts recorded with the drafted state: route, path, fallback reason and the offered slots. */
+function draftedFacts(
+  deps: Partial<Pick<PipelineDeps, 'audit'>>,
+  plan: ComposePlan,
+  llm: LlmDraftResult,
+  offer: OfferedSlots,
+  templateReason: string | undefined,
+) {
+  return {
+    route: plan.route,
+    language: plan.language,
+    draftPath: llm.path,
+    ...(templateReason ? { templateFallback: templateReason } : {}),
+    ...(offer.slots.length
+      ? {
+          slots: offer.slots.map((s) => `${s.start}/${s.end}`).join(' '),
+          slotZone: offer.timeZone,
+          ...bookingFacts(deps, plan.to, offer),
+        }
+      : {}),
+    ...(offer.unmet ? { slotsUnmet: offer.unmet } : {}),
+  };
 }
 
 /**

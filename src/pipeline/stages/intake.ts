@@ -65,15 +65,11 @@ export async function fetchContact(
     return 'done';
   }
 
-  // Minimisation: the flow's fields, plus the opt-out flag we must honour before anything else.
-  const fields = deps.crmFields.fields(job.objectType);
-  const logical = [...new Set([...flow.fields, 'opt_out'])];
-  const contact = await crm.getContact({ type: job.objectType, id: job.contactId }, fields.namesOf(logical));
-  if (!contact) {
+  const values = await readMinimalContact(deps, job, flow.fields);
+  if (!values) {
     await stop('failed', 'contact_not_found');
     return 'done';
   }
-  const values = fields.toLogical(contact.properties, logical);
   if (isTrue(values.opt_out)) {
     await stop('suppressed', 'crm_opt_out');
     return 'done';
@@ -109,6 +105,24 @@ export async function fetchContact(
     sections,
   });
   return 'next';
+}
+
+/**
+ * The contact's values by logical name, or null when the CRM has no such contact. Minimisation: the
+ * flow's fields, plus the opt-out flag we must honour before anything else.
+ */
+async function readMinimalContact(
+  deps: Pick<FetchContactDeps, 'crm' | 'crmFields'>,
+  job: CallbackRequest,
+  flowFields: readonly string[],
+) {
+  const fields = deps.crmFields.fields(job.objectType);
+  const logical = [...new Set([...flowFields, 'opt_out'])];
+  const contact = await deps.crm.getContact(
+    { type: job.objectType, id: job.contactId },
+    fields.namesOf(logical),
+  );
+  return contact ? fields.toLogical(contact.properties, logical) : null;
 }
 
 function isTrue(value: string | null | undefined): boolean {
