@@ -717,36 +717,7 @@ export function findNames(text: string): NameSpan[] {
     // The run: name-shaped words separated by one space, or by a name particle ("De Luca", "van der").
     const run: Token[] = [start];
     const runIdx: number[] = [i];
-    let k = i + 1;
-    for (; k < words.length && run.length < 4; k++) {
-      const prev = run[run.length - 1]!;
-      const t = words[k]!;
-      // A legal form ends the run: "Horváth Kft." is a company, its name is looked at alone.
-      if (opensLegalForm(t.text) && legalFormStarts(text.slice(t.start, t.start + 12))) break;
-      const spaced = t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32;
-      if (!spaced && !isParticleGap(text.slice(prev.end, t.start))) break;
-      // "Gennadij von der Technik": after particles only a word that is no plain vocabulary continues a name.
-      if (!spaced && factsOfWord(t).common && !factsOfWord(t).surname && isPlainWord(t.text)) break;
-      if (!factsOfWord(t).shaped) {
-        // "Siobhán Ó Briain": a one-letter particle inside the run.
-        const after = words[k + 1];
-        if (
-          PARTICLES.has(t.text.toLowerCase()) &&
-          after &&
-          after.start === t.end + 1 &&
-          factsOfWord(after).shaped &&
-          run.length < 3
-        ) {
-          run.push(after);
-          runIdx.push(k + 1);
-          k++;
-          continue;
-        }
-        break;
-      }
-      run.push(t);
-      runIdx.push(k);
-    }
+    collectRun(text, words, i, run, runIdx);
     const initials = initialsBefore(text, spanStart);
     let lead = particleLead(text, initials ?? spanStart, words[i - 1]) ?? initials;
     // "Empfehlung von Pádraig": the "von" ends a cue phrase here, it is no particle of the name.
@@ -795,32 +766,80 @@ export function findNames(text: string): NameSpan[] {
   }
   surnameCommaGiven(text, words, spans, accepted);
   // Name lists: an unknown word joined by "und", "and" or a comma to a name is a name too ("mit Lisann und Stella").
-  if (pending.size > 0) {
-    // One pass each way carries a list along in both directions ("Anna, Lisann und Nevio").
-    const order = [...pending].sort((x, y) => x - y);
-    for (const sequence of [order, order.slice().reverse()]) {
-      for (const i of sequence) {
-        if (!pending.has(i)) continue;
-        const t = words[i]!;
-        const joinedBefore =
-          accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
-        const joinedAfter =
-          accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
-        const listOfTwo =
-          !accepted.has(i - 1) &&
-          pending.has(i + 1) &&
-          /^(?: (?:und|and|&) |\/)$/.test(text.slice(t.end, words[i + 1]!.start)) &&
-          (cueBefore(text, t.start) !== 'none' || namey(t) || namey(words[i + 1]!));
-        if (joinedBefore || joinedAfter || listOfTwo) {
-          spans.push({ start: t.start, end: t.end });
-          accepted.add(i);
-          pending.delete(i);
-        }
+  if (pending.size > 0) acceptListedNames(text, words, spans, accepted, pending);
+  for (const r of uncasedScriptRuns(text)) spans.push(r);
+  return spans.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Extends a run that starts at `words[i]` with the name-shaped words after it (at most four), separated
+ * by one space or a name particle ("De Luca", "van der"); fills `run` and `runIdx` in place (hot path).
+ */
+function collectRun(text: string, words: readonly Token[], i: number, run: Token[], runIdx: number[]): void {
+  for (let k = i + 1; k < words.length && run.length < 4; k++) {
+    const prev = run[run.length - 1]!;
+    const t = words[k]!;
+    // A legal form ends the run: "Horváth Kft." is a company, its name is looked at alone.
+    if (opensLegalForm(t.text) && legalFormStarts(text.slice(t.start, t.start + 12))) break;
+    const spaced = t.start === prev.end + 1 && text.charCodeAt(prev.end) === 32;
+    if (!spaced && !isParticleGap(text.slice(prev.end, t.start))) break;
+    // "Gennadij von der Technik": after particles only a word that is no plain vocabulary continues a name.
+    if (!spaced && factsOfWord(t).common && !factsOfWord(t).surname && isPlainWord(t.text)) break;
+    if (!factsOfWord(t).shaped) {
+      // "Siobhán Ó Briain": a one-letter particle inside the run.
+      const after = words[k + 1];
+      if (
+        PARTICLES.has(t.text.toLowerCase()) &&
+        after &&
+        after.start === t.end + 1 &&
+        factsOfWord(after).shaped &&
+        run.length < 3
+      ) {
+        run.push(after);
+        runIdx.push(k + 1);
+        k++;
+        continue;
+      }
+      break;
+    }
+    run.push(t);
+    runIdx.push(k);
+  }
+}
+
+/**
+ * Name lists: a pending unknown word joined by "und", "and" or a comma to a name is a name too
+ * ("mit Lisann und Stella"); adds its span and moves it from `pending` to `accepted`.
+ */
+function acceptListedNames(
+  text: string,
+  words: readonly Token[],
+  spans: NameSpan[],
+  accepted: Set<number>,
+  pending: Set<number>,
+): void {
+  // One pass each way carries a list along in both directions ("Anna, Lisann und Nevio").
+  const order = [...pending].sort((x, y) => x - y);
+  for (const sequence of [order, order.slice().reverse()]) {
+    for (const i of sequence) {
+      if (!pending.has(i)) continue;
+      const t = words[i]!;
+      const joinedBefore =
+        accepted.has(i - 1) && CONJUNCTION_BEFORE.test(text.slice(words[i - 1]!.end, t.start));
+      const joinedAfter =
+        accepted.has(i + 1) && CONJUNCTION_AFTER.test(text.slice(t.end, words[i + 1]!.start));
+      const listOfTwo =
+        !accepted.has(i - 1) &&
+        pending.has(i + 1) &&
+        /^(?: (?:und|and|&) |\/)$/.test(text.slice(t.end, words[i + 1]!.start)) &&
+        (cueBefore(text, t.start) !== 'none' || namey(t) || namey(words[i + 1]!));
+      if (joinedBefore || joinedAfter || listOfTwo) {
+        spans.push({ start: t.start, end: t.end });
+        accepted.add(i);
+        pending.delete(i);
       }
     }
   }
-  for (const r of uncasedScriptRuns(text)) spans.push(r);
-  return spans.sort((a, b) => a.start - b.start);
 }
 
 /** How many words of the run are a person's name (0: none), given the cue before it. */

@@ -112,29 +112,10 @@ export function restoreDraft(input: {
   for (const r of input.required) {
     if (!body.text.includes(r)) return { ok: false, reason: 'missing_required', detail: r };
   }
-  // Links: only allow-listed ones, and never one with a placeholder in it.
-  for (const text of [subject.text, body.text]) {
-    for (const m of text.matchAll(URL)) {
-      const url = m[0];
-      if (
-        /\[\[|%5B%5B/i.test(url) ||
-        /\[\[[A-Z]+_\d+\]\]\S*$/.test(text.slice(Math.max(0, m.index - 30), m.index))
-      ) {
-        return { ok: false, reason: 'placeholder_in_link', detail: url.slice(0, 60) };
-      }
-      if (!input.allowedLinks.some((allowed) => url.startsWith(allowed)))
-        return { ok: false, reason: 'disallowed_link', detail: url.slice(0, 60) };
-    }
-    if (/\]\]\(|\(\s*\[\[|href\s*=/.test(text))
-      return { ok: false, reason: 'placeholder_in_link', detail: 'markup link' };
-  }
-  // The model never chooses recipients or attachments: those are decided by code.
-  if (HEADER_LINE.test(body.text) || HEADER_LINE.test(subject.text) || RECIPIENT_FIELD.test(body.text))
-    return { ok: false, reason: 'recipient_or_attachment', detail: 'header-like line' };
-  if (MAILTO_OR_ADDRESS.test(body.text.replace(CANONICAL, '')))
-    return { ok: false, reason: 'recipient_or_attachment', detail: 'address or mailto written by the model' };
-  if (ATTACHMENT.test(body.text))
-    return { ok: false, reason: 'recipient_or_attachment', detail: 'attachment mentioned' };
+  const linkFailure = checkLinks([subject.text, body.text], input.allowedLinks);
+  if (linkFailure) return linkFailure;
+  const headerFailure = checkRecipientsAndAttachments(subject.text, body.text);
+  if (headerFailure) return headerFailure;
   // Values belong in prose: an e-mail placeholder is never restored into the subject line.
   for (const m of subject.text.matchAll(CANONICAL)) {
     if (m[1] === 'EMAIL' || m[1] === 'PHONE')
@@ -148,4 +129,35 @@ export function restoreDraft(input: {
   if (/\[\[\s*[A-Za-z]+[\s_-]*\d+\s*\]\]/.test(finalSubject + finalBody))
     return { ok: false, reason: 'residual_placeholder', detail: 'placeholder left after restore' };
   return { ok: true, subject: finalSubject, body: finalBody, repaired };
+}
+
+/** Links: only allow-listed ones, and never one with a placeholder in it. */
+function checkLinks(texts: string[], allowedLinks: string[]): RestoreResult | undefined {
+  for (const text of texts) {
+    for (const m of text.matchAll(URL)) {
+      const url = m[0];
+      if (
+        /\[\[|%5B%5B/i.test(url) ||
+        /\[\[[A-Z]+_\d+\]\]\S*$/.test(text.slice(Math.max(0, m.index - 30), m.index))
+      ) {
+        return { ok: false, reason: 'placeholder_in_link', detail: url.slice(0, 60) };
+      }
+      if (!allowedLinks.some((allowed) => url.startsWith(allowed)))
+        return { ok: false, reason: 'disallowed_link', detail: url.slice(0, 60) };
+    }
+    if (/\]\]\(|\(\s*\[\[|href\s*=/.test(text))
+      return { ok: false, reason: 'placeholder_in_link', detail: 'markup link' };
+  }
+  return undefined;
+}
+
+/** The model never chooses recipients or attachments: those are decided by code. */
+function checkRecipientsAndAttachments(subject: string, body: string): RestoreResult | undefined {
+  if (HEADER_LINE.test(body) || HEADER_LINE.test(subject) || RECIPIENT_FIELD.test(body))
+    return { ok: false, reason: 'recipient_or_attachment', detail: 'header-like line' };
+  if (MAILTO_OR_ADDRESS.test(body.replace(CANONICAL, '')))
+    return { ok: false, reason: 'recipient_or_attachment', detail: 'address or mailto written by the model' };
+  if (ATTACHMENT.test(body))
+    return { ok: false, reason: 'recipient_or_attachment', detail: 'attachment mentioned' };
+  return undefined;
 }

@@ -80,21 +80,51 @@ function codeUnitsToString(units: Uint16Array, n: number): string {
   return text;
 }
 
+/** Grows the work buffers of `skeleton` to hold at least `cap` folded characters. */
+function ensureCapacity(cap: number): void {
+  if (cap <= capacity) return;
+  capacity = Math.max(cap, capacity * 2);
+  outBuf = new Uint16Array(capacity);
+  startBuf = new Int32Array(capacity);
+  endBuf = new Int32Array(capacity);
+}
+
+/**
+ * Writes folded character `n` (code `code`, source starting at `at`) to the work buffers, closing the
+ * source range of the one before it at `prevEnd`.
+ */
+function writeFolded(n: number, code: number, at: number, prevEnd: number): void {
+  if (n > 0) endBuf[n - 1] = prevEnd;
+  outBuf[n] = code;
+  startBuf[n] = at;
+}
+
+/**
+ * ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet:
+ * an "e" at `at` merges into the a/o/u folded just before it when their sources touch.
+ */
+function mergesIntoVowel(
+  code: number,
+  last: number,
+  lastMerged: boolean,
+  lastStart: number,
+  lastEnd: number,
+  at: number,
+): boolean {
+  return (
+    code === 101 &&
+    !lastMerged &&
+    (last === 97 || last === 111 || last === 117) &&
+    (lastEnd === at || lastStart === at)
+  );
+}
+
 /** Folds a text character by character, keeping where each folded character came from. */
 export function skeleton(input: string): Skeleton {
   // Hot path (every note, every CRM value): ASCII is handled inline, without regexes or allocations.
   // Buffers sized for the worst case (a character folds to at most three), filled up to `n`. The
   // last folded character is kept in locals (code, range, merged) and written out when the next comes.
-  const cap = input.length * 3 + 1;
-  if (cap > capacity) {
-    capacity = Math.max(cap, capacity * 2);
-    outBuf = new Uint16Array(capacity);
-    startBuf = new Int32Array(capacity);
-    endBuf = new Int32Array(capacity);
-  }
-  const out = outBuf;
-  const start = startBuf;
-  const end = endBuf;
+  ensureCapacity(input.length * 3 + 1);
   let n = 0;
   let last = -1; // code of the last folded character, -1 before the first
   let lastStart = 0;
@@ -107,9 +137,9 @@ export function skeleton(input: string): Skeleton {
       if (c === 32 || c === 45 || c === 95 || (c >= 9 && c <= 13)) {
         if (last === 32) lastEnd = i + 1;
         else {
-          if (n > 0) end[n - 1] = lastEnd;
-          out[n] = last = 32;
-          start[n] = lastStart = i;
+          writeFolded(n, 32, i, lastEnd);
+          last = 32;
+          lastStart = i;
           lastEnd = i + 1;
           lastMerged = false;
           n++;
@@ -118,19 +148,13 @@ export function skeleton(input: string): Skeleton {
         if (last !== 32 && last !== -1) lastEnd = i + 1;
       } else {
         const code = c >= 65 && c <= 90 ? c + 32 : c;
-        // ae/oe/ue fold to a/o/u, on both sides of every comparison, so "Mueller", "Müller" and "Muller" meet.
-        if (
-          code === 101 &&
-          !lastMerged &&
-          (last === 97 || last === 111 || last === 117) &&
-          (lastEnd === i || lastStart === i)
-        ) {
+        if (mergesIntoVowel(code, last, lastMerged, lastStart, lastEnd, i)) {
           lastEnd = i + 1;
           lastMerged = true;
         } else {
-          if (n > 0) end[n - 1] = lastEnd;
-          out[n] = last = code;
-          start[n] = lastStart = i;
+          writeFolded(n, code, i, lastEnd);
+          last = code;
+          lastStart = i;
           lastEnd = i + 1;
           lastMerged = false;
           n++;
@@ -150,9 +174,9 @@ export function skeleton(input: string): Skeleton {
     } else if (kind === SEPARATOR_KIND) {
       if (last === 32) lastEnd = next;
       else {
-        if (n > 0) end[n - 1] = lastEnd;
-        out[n] = last = 32;
-        start[n] = lastStart = i;
+        writeFolded(n, 32, i, lastEnd);
+        last = 32;
+        lastStart = i;
         lastEnd = next;
         lastMerged = false;
         n++;
@@ -160,18 +184,13 @@ export function skeleton(input: string): Skeleton {
     } else {
       for (let k = 0; k < kind.length; k++) {
         const code = kind.charCodeAt(k);
-        if (
-          code === 101 &&
-          !lastMerged &&
-          (last === 97 || last === 111 || last === 117) &&
-          (lastEnd === i || lastStart === i)
-        ) {
+        if (mergesIntoVowel(code, last, lastMerged, lastStart, lastEnd, i)) {
           lastEnd = next;
           lastMerged = true;
         } else {
-          if (n > 0) end[n - 1] = lastEnd;
-          out[n] = last = code;
-          start[n] = lastStart = i;
+          writeFolded(n, code, i, lastEnd);
+          last = code;
+          lastStart = i;
           lastEnd = next;
           lastMerged = false;
           n++;
@@ -180,8 +199,8 @@ export function skeleton(input: string): Skeleton {
     }
     i = next;
   }
-  if (n > 0) end[n - 1] = lastEnd;
-  return { text: codeUnitsToString(out, n), start: start.subarray(0, n), end: end.subarray(0, n) };
+  if (n > 0) endBuf[n - 1] = lastEnd;
+  return { text: codeUnitsToString(outBuf, n), start: startBuf.subarray(0, n), end: endBuf.subarray(0, n) };
 }
 
 /** One folded key for every spelling of a value (the same folding as `skeleton`, without positions). */

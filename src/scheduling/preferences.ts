@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { canonicalise, normalise, WEEKDAY_PATTERN, weekdayNumber, weekdayOf } from './lexicon.ts';
+import { canonicalise, MONTHS, normalise, WEEKDAY_PATTERN, weekdayNumber, weekdayOf } from './lexicon.ts';
 import { readPeriods } from './periods.ts';
 
 /**
@@ -65,44 +65,10 @@ const WEEKDAY_WORDS: [RegExp, number][] = [
   [/\b(sonntags?|sundays?|sun)\b/g, 7],
 ];
 
-const MONTHS: Record<string, number> = {
-  januar: 1,
-  january: 1,
-  jan: 1,
-  februar: 2,
-  february: 2,
-  feb: 2,
-  märz: 3,
-  maerz: 3,
-  march: 3,
-  mar: 3,
-  april: 4,
-  apr: 4,
-  mai: 5,
-  may: 5,
-  juni: 6,
-  june: 6,
-  jun: 6,
-  juli: 7,
-  july: 7,
-  jul: 7,
-  august: 8,
-  aug: 8,
-  september: 9,
-  sept: 9,
-  sep: 9,
-  oktober: 10,
-  october: 10,
-  okt: 10,
-  oct: 10,
-  november: 11,
-  nov: 11,
-  dezember: 12,
-  december: 12,
-  dez: 12,
-  dec: 12,
-};
-const MONTH = `(${Object.keys(MONTHS).join('|')})\\.?`;
+// Longest names first, so an alternation never stops at a prefix ("sep" of "september").
+const MONTH = `(${Object.keys(MONTHS)
+  .sort((a, b) => b.length - a.length)
+  .join('|')})\\.?`;
 
 /** Words right before a weekday that negate it ("nicht am Freitag", "not on Fridays", "außer freitags"). */
 const NEGATION_BEFORE =
