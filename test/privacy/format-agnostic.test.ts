@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzParams } from '../fuzz/support.ts';
 import { describe, expect, it } from 'vitest';
 import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
 
@@ -66,7 +67,7 @@ describe('format-agnostic identifiers (property tests)', () => {
         const out = run(`Bitte die Gutschrift auf ${lower ? written.toLowerCase() : written} buchen.`);
         expect(digitsOf(out)).not.toContain(value.slice(4));
       }),
-      { numRuns: 300 },
+      fuzzParams(300),
     );
   });
 
@@ -96,7 +97,7 @@ describe('format-agnostic identifiers (property tests)', () => {
         expect(digitsOf(out)).not.toContain(digits.slice(0, 6));
         expect(digitsOf(out)).not.toContain(digits.slice(-6));
       }),
-      { numRuns: 300 },
+      fuzzParams(300),
     );
   });
 
@@ -141,7 +142,7 @@ describe('format-agnostic identifiers (property tests)', () => {
         const out = run(`Rückruf: ${cue} ${name} meldet sich morgen wegen des Angebots.`);
         expect(out).not.toContain(name);
       }),
-      { numRuns: 300 },
+      fuzzParams(300),
     );
   });
 });

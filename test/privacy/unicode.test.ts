@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzParams } from '../fuzz/support.ts';
 import { describe, expect, it } from 'vitest';
 import { Pseudonymiser } from '../../src/privacy/pseudonymise.ts';
 import { fold } from '../../src/privacy/text.ts';
@@ -79,7 +80,7 @@ describe('Unicode names (property tests)', () => {
           expect(survives(last, out), `${noted} in ${out}`).toBe(false);
         },
       ),
-      { numRuns: 400 },
+      fuzzParams(400),
     );
   });
 
@@ -94,7 +95,7 @@ describe('Unicode names (property tests)', () => {
           expect(out, out).not.toContain(name);
         },
       ),
-      { numRuns: 300 },
+      fuzzParams(300),
     );
   });
 
