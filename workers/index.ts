@@ -114,7 +114,12 @@ export async function startWorkers(
   const workers: Worker[] = [
     startStageWorker(deps, redis, withConcurrency(intakeStage(ctx.policy, ports.crm), concurrency), timing),
     startStageWorker(deps, redis, withConcurrency(draftStage(ctx.policy), concurrency), timing),
-    startStageWorker(deps, redis, withConcurrency(deliverStage(ctx.policy), concurrency), timing),
+    startStageWorker(
+      deps,
+      redis,
+      withConcurrency(deliverStage(ctx.policy, timing.lockDurationMs), concurrency),
+      timing,
+    ),
     startStageWorker(deps, redis, withConcurrency(crmSyncStage(ctx.policy, ports.crm), concurrency), timing),
     startStageWorker(deps, redis, mailEventsStage(), timing),
   ];

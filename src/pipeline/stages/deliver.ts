@@ -16,8 +16,11 @@ import type { Policy } from '../../policy.ts';
  * first attempt of a request never reopened nothing can exist yet, so the look-up is skipped: one
  * mailbox call per draft instead of two.
  */
-/** Longer than a mailbox call with its retries; a crashed holder only delays the retry this long. */
-const DELIVER_LEASE_MS = 60_000;
+/**
+ * The lease lasts as long as the job's lock: a worker that dies holding both frees the lease when the
+ * stalled-job check hands the job to another worker, so recovery after a crash is not delayed.
+ */
+const DEFAULT_LEASE_MS = 60_000;
 
 export type DeliverDraftDeps = Pick<
   PipelineDeps,
@@ -27,6 +30,8 @@ export type DeliverDraftDeps = Pick<
 export interface DeliverAttempt {
   /** The job's first run (not a retry, not picked up again after a crash): see isFirstAttempt. */
   firstAttempt: boolean;
+  /** How long this run holds the request's deliver lease: the worker's job lock duration. */
+  leaseMs?: number;
 }
 
 export async function deliverDraft(
@@ -68,7 +73,7 @@ export async function deliverDraft(
 
   // One run at a time creates or sends: a second run of the same job (started again while this one
   // still runs) retries later and then finds the draft by its request id.
-  const release = await requests.lease(requestId, 'deliver', DELIVER_LEASE_MS);
+  const release = await requests.lease(requestId, 'deliver', attempt.leaseMs ?? DEFAULT_LEASE_MS);
   if (!release) throw new StageBusy(requestId, 'deliver');
   try {
     await deliverOnce(deps, { record, outgoing, draft, delivery: flow.delivery }, attempt);
@@ -142,12 +147,15 @@ async function deliverOnce(
 }
 
 /** deliver: the draft into the owner's Outlook (review) or sent via Graph (auto), exactly once. */
-export function deliverStage(policy: Policy): StageDefinition<'deliver'> {
+export function deliverStage(policy: Policy, lockDurationMs = DEFAULT_LEASE_MS): StageDefinition<'deliver'> {
   return {
     queue: 'deliver',
     // Graph allows 4 concurrent requests per mailbox; the connector enforces it per mailbox.
     concurrency: policy.limits.graph.mailboxConcurrency,
     run: (deps, job) =>
-      deliverDraft(deps, StageJob.parse(job.data).requestId, { firstAttempt: isFirstAttempt(job) }),
+      deliverDraft(deps, StageJob.parse(job.data).requestId, {
+        firstAttempt: isFirstAttempt(job),
+        leaseMs: lockDurationMs,
+      }),
   };
 }
