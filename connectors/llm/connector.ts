@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { LeakBlocked, UpstreamRateLimited, UpstreamRejected, UpstreamUnavailable } from '../../src/errors.ts';
+import {
+  LeakBlocked,
+  networkReason,
+  UpstreamRateLimited,
+  UpstreamRejected,
+  UpstreamUnavailable,
+} from '../../src/errors.ts';
 import { routeProvider, type LlmProvider, type Policy, type RouteBudget } from '../../src/policy.ts';
 import {
   EmailDraft,
@@ -76,6 +82,32 @@ export interface DraftingLlmOptions {
   /** Where call outcomes, refusals and tokens are counted (the service passes its Prometheus sink). */
   metrics?: ConnectorMetrics;
 }
+
+/** The settings an operator checks when a provider cannot be reached or refuses the call. */
+const PROVIDER_SETTINGS: Record<LlmProvider, { endpoint: string; credentials: string; model: string }> = {
+  azure: {
+    endpoint: 'AZURE_OPENAI_ENDPOINT',
+    credentials: 'AZURE_OPENAI_API_KEY',
+    model: 'AZURE_OPENAI_DEPLOYMENT',
+  },
+  local: { endpoint: 'LOCAL_LLM_BASE_URL', credentials: 'LOCAL_LLM_BASE_URL', model: 'LOCAL_LLM_MODEL' },
+  bedrock: {
+    endpoint: 'AWS_REGION (or BEDROCK_ENDPOINT_URL)',
+    credentials: 'the AWS credentials',
+    model: 'BEDROCK_MODEL_ID',
+  },
+  vertex: {
+    endpoint: 'VERTEX_LOCATION (or VERTEX_BASE_URL)',
+    credentials: 'GOOGLE_APPLICATION_CREDENTIALS',
+    model: 'VERTEX_MODEL',
+  },
+  openai: {
+    endpoint: 'OPENAI_BASE_URL',
+    credentials: 'OPENAI_API_KEY / OPENAI_PROJECT',
+    model: 'OPENAI_MODEL',
+  },
+  mistral: { endpoint: 'MISTRAL_BASE_URL', credentials: 'MISTRAL_API_KEY', model: 'MISTRAL_MODEL' },
+};
 
 export class DraftingLlm implements LlmPort {
   private readonly routes = new Map<LlmRouteName, Route>();
@@ -290,9 +322,18 @@ export class DraftingLlm implements LlmPort {
       case 'filtered':
         this.metrics.upstream('llm', 'filtered');
         return { kind: 'content_filtered', categories: err.categories };
-      case 'rejected':
+      case 'rejected': {
         this.metrics.upstream('llm', 'rejected');
-        throw new UpstreamRejected('llm', err.status ?? 400, `${where} refused with ${err.status ?? 400}`);
+        const check =
+          err.status === 401 || err.status === 403
+            ? PROVIDER_SETTINGS[client.provider].credentials
+            : PROVIDER_SETTINGS[client.provider].model;
+        throw new UpstreamRejected(
+          'llm',
+          err.status ?? 400,
+          `${where} refused with ${err.status ?? 400}: check ${check}`,
+        );
+      }
       case 'unusable':
         this.metrics.upstream('llm', 'error');
         throw new UpstreamUnavailable('llm', `${where}: ${err.message}`, undefined, { cause: err });
@@ -300,7 +341,8 @@ export class DraftingLlm implements LlmPort {
         this.metrics.upstream('llm', 'error');
         throw new UpstreamUnavailable(
           'llm',
-          `${where} failed${err.status ? ` with ${err.status}` : `: ${err.message}`}`,
+          `${where} failed${err.status ? ` with ${err.status}` : `: ${networkReason(err) ?? err.message}`}; ` +
+            `check ${PROVIDER_SETTINGS[client.provider].endpoint} and that its host is reachable from here (draftbridge doctor)`,
           err.status,
           { cause: err },
         );

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DraftingLlm } from '../../connectors/llm/connector.ts';
 import { startAzureOpenAiSimulator, type AzureOpenAiSimulator } from '../../sandbox/llm/simulator.ts';
@@ -173,12 +174,32 @@ describe('LLM connector (openai SDK) against the Azure OpenAI simulator', () => 
     await expect(llm.draft(request())).rejects.toBeInstanceOf(UpstreamUnavailable);
   });
 
-  it('rejects a wrong key with UpstreamRejected', async () => {
+  it('rejects a wrong key with UpstreamRejected, naming the key to check', async () => {
     const wrong = new DraftingLlm({
       eu: { endpoint: sim.url, apiKey: 'nope', apiVersion: '2024-10-21', deployment: sim.deployment },
       budgets,
     });
-    await expect(wrong.draft(request())).rejects.toBeInstanceOf(UpstreamRejected);
+    const err = await wrong.draft(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamRejected);
+    expect((err as Error).message).toContain('AZURE_OPENAI_API_KEY');
+  });
+
+  it('says why an unreachable endpoint failed and which setting to check', async () => {
+    // A port nobody listens on any more: the connection is refused at once.
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const closed = new DraftingLlm({
+      eu: { endpoint: `http://127.0.0.1:${port}`, apiKey: 'k', apiVersion: '2024-10-21', deployment: 'd' },
+      budgets,
+      maxRetries: 0,
+      sleep: async () => undefined,
+    });
+    const err = await closed.draft(request()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamUnavailable);
+    expect((err as Error).message).toMatch(/ECONNREFUSED/);
+    expect((err as Error).message).toContain('AZURE_OPENAI_ENDPOINT');
   });
 
   it('waits for its booked slot in the shared quota, and pauses the queue when the slot is over a minute ahead', async () => {
